@@ -1,0 +1,67 @@
+package org.soupofexperts.core;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+
+import org.soupofexperts.core.internal.Djl;
+import org.soupofexperts.core.nn.GptModel;
+import org.soupofexperts.core.train.TokenBatch;
+
+import java.util.function.Function;
+
+/**
+ * Inference shared by soups and specialists: every call runs without autograd and inside an
+ * {@link NDScope}, so no temporary outlives it (ops on parameters would otherwise land in the
+ * model's manager and accumulate).
+ */
+final class Forward {
+
+    private Forward() {}
+
+    /** Logits for tokens; alphaFn makes alpha in the given manager (returns null for none). */
+    static NDArray logits(GptModel model, NDArray tokens, Function<NDManager, NDArray> alphaFn) {
+        NDManager caller = tokens.getManager();
+        try (Djl.NoGrad ng = Djl.noGrad();
+                NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray out = model.logits(tokens, alphaFn.apply(caller));
+            NDScope.unregister(out);
+            out.attach(caller);
+            return out;
+        }
+    }
+
+    /** Mean next-token loss (nats/token) over a batch of sequences of at most context+1 tokens. */
+    static double loss(
+            GptModel model, NDManager manager, TokenBatch batch, Function<NDManager, NDArray> alphaFn) {
+        int max = model.config().contextLength() + 1;
+        if (batch.length() < 2 || batch.length() > max) {
+            throw new IllegalArgumentException(
+                    "sequences must have 2 to " + max + " tokens (context + 1), got " + batch.length());
+        }
+        int vocab = model.config().vocabSize();
+        for (int t : batch.tokens()) {
+            if (t < 0 || t >= vocab) {
+                throw new IllegalArgumentException(
+                        "token id " + t + " is outside the vocabulary [0, " + vocab + ")");
+            }
+        }
+        try (Djl.NoGrad ng = Djl.noGrad();
+                NDScope scope = new NDScope();
+                NDManager tmp = manager.newSubManager()) {
+            scope.suppressNotUsedWarning();
+            NDArray tokens = tmp.create(batch.tokens(), new Shape(batch.batchSize(), batch.length()));
+            return model.loss(tokens, alphaFn.apply(tmp)).getFloat();
+        }
+    }
+
+    static float[] toFloats(double[] v) {
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            f[i] = (float) v[i];
+        }
+        return f;
+    }
+}

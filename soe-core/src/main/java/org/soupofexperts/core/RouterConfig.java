@@ -1,0 +1,74 @@
+package org.soupofexperts.core;
+
+import java.util.Objects;
+
+/**
+ * The router MLP that maps domain weights h (length k) to expert coefficients alpha (length n):
+ * {@code k -> hidden (x depth, GELU) -> n}. Immutable and thread-safe.
+ */
+public final class RouterConfig {
+
+    /** How the router's last layer becomes alpha. The paper leaves this open. */
+    public enum Output {
+        /** alpha is the raw output: experts can be switched off or subtracted. */
+        RAW,
+        /** alpha = softmax(output): theta stays in S plus the convex hull of the experts. */
+        SOFTMAX
+    }
+
+    private final int hidden;
+    private final int depth;
+    private final Output output;
+
+    private RouterConfig(int hidden, int depth, Output output) {
+        if (hidden < 1) {
+            throw new IllegalArgumentException("router hidden width must be >= 1, got " + hidden);
+        }
+        if (depth < 1) {
+            throw new IllegalArgumentException("router depth must be >= 1, got " + depth);
+        }
+        this.hidden = hidden;
+        this.depth = depth;
+        this.output = Objects.requireNonNull(output, "router output");
+    }
+
+    /** The default router: one hidden layer of width 64, raw output. */
+    public static RouterConfig defaults() {
+        return new RouterConfig(64, 1, Output.RAW);
+    }
+
+    /** A router with {@code depth} hidden layers of {@code hidden} units. */
+    public static RouterConfig of(int hidden, int depth, Output output) {
+        return new RouterConfig(hidden, depth, output);
+    }
+
+    public int hidden() {
+        return hidden;
+    }
+
+    public int depth() {
+        return depth;
+    }
+
+    public Output output() {
+        return output;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof RouterConfig
+                && ((RouterConfig) o).hidden == hidden
+                && ((RouterConfig) o).depth == depth
+                && ((RouterConfig) o).output == output;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(hidden, depth, output);
+    }
+
+    @Override
+    public String toString() {
+        return "RouterConfig{hidden=" + hidden + ", depth=" + depth + ", output=" + output + "}";
+    }
+}

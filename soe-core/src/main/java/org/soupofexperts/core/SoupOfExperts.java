@@ -1,0 +1,413 @@
+package org.soupofexperts.core;
+
+import ai.djl.MalformedModelException;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.soupofexperts.core.internal.Djl;
+import org.soupofexperts.core.internal.SeedStreams;
+import org.soupofexperts.core.io.ArtifactDirectory;
+import org.soupofexperts.core.io.ConfigJson;
+import org.soupofexperts.core.io.SoupFormatException;
+import org.soupofexperts.core.nn.GptModel;
+import org.soupofexperts.core.nn.Initializer;
+import org.soupofexperts.core.nn.Router;
+import org.soupofexperts.core.nn.SoupTensor;
+import org.soupofexperts.core.train.TokenBatch;
+import org.soupofexperts.core.train.Trainer;
+import org.soupofexperts.core.train.TrainingConfig;
+import org.soupofexperts.core.train.TrainingReport;
+
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * A Soup-of-Experts (Ablin et al., ICML 2025): shared parameters S, n expert banks E_j of the
+ * same shapes, and a router MLP alpha = router(h). For domain weights h, every tensor of the base
+ * model is {@code S + sum_j alpha_j E_j}; {@link #instantiate} turns that into a plain
+ * {@link Specialist} of base size.
+ *
+ * <pre>{@code
+ * try (SoupOfExperts soup = SoupOfExperts.builder().model(cfg).domains(k).experts(16).seed(42).build()) {
+ *     soup.train(TrainingConfig.builder().sampler(source).metaDistribution(pi).steps(2000).build());
+ *     try (Specialist s = soup.instantiate(h)) { ... }
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safety: {@link #instantiate}, {@link #alpha}, {@link #logits} and {@link #loss} are
+ * safe from many threads at once. {@link #train} takes the soup exclusively: those calls wait
+ * while it runs, and it waits for them. Only one soup trains at a time per JVM (DJL allows one
+ * gradient collector).
+ */
+public final class SoupOfExperts implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SoupOfExperts.class);
+    static final String KIND = "soup";
+
+    private final SoupConfig config;
+    private final NDManager manager;
+    private final GptModel model;
+    private final Router router;
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final JsonArray history;
+    private volatile TrainingReport lastReport;
+    private volatile boolean closed;
+
+    private SoupOfExperts(SoupConfig config, JsonArray history) {
+        this.config = config;
+        this.history = history;
+        this.manager = Djl.engine().newBaseManager();
+        this.model = new GptModel(config.model(), config.experts());
+        this.router = new Router(config.domains(), config.experts(), config.router());
+    }
+
+    /** Builds a freshly initialised soup (seeded: same config, same parameters). */
+    public static SoupOfExperts create(SoupConfig config) {
+        SoupOfExperts soup = new SoupOfExperts(config, new JsonArray());
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            var rng = SeedStreams.stream(config.seed(), SeedStreams.INIT);
+            Initializer.initialize(model(soup).soupTensors(), soup.manager, rng, config.expertInit());
+            Initializer.initialize(soup.router.soupTensors(), soup.manager, rng, config.expertInit());
+        }
+        LOG.info(
+                "soup created: {} ({} stored parameters, {} per specialist)",
+                config, soup.parameterCount(), config.model().parameterCount());
+        return soup;
+    }
+
+    private static GptModel model(SoupOfExperts s) {
+        return s.model;
+    }
+
+    /** A fluent builder; {@code build()} creates the soup. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds a soup from {@code config} and trains it; closes it if training fails. */
+    public static SoupOfExperts train(SoupConfig config, TrainingConfig training) {
+        SoupOfExperts soup = create(config);
+        try {
+            soup.train(training);
+            return soup;
+        } catch (RuntimeException e) {
+            soup.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Trains in place (the paper's Algorithm 2) and returns what the run did. Each call starts a
+     * fresh optimizer and schedule; the run is recorded in the soup's saved manifest.
+     */
+    public TrainingReport train(TrainingConfig training) {
+        Lock w = lock.writeLock();
+        w.lock();
+        try {
+            ensureOpen();
+            long seed = training.seed() != null ? training.seed() : config.seed();
+            TrainingReport report = Trainer.run(model, router, manager, training, seed);
+            JsonObject rec = new JsonObject();
+            rec.addProperty("steps", report.steps());
+            rec.addProperty("tokens", report.tokens());
+            rec.addProperty("seconds", report.seconds());
+            rec.addProperty("finalLoss", report.finalLoss(0.1));
+            rec.addProperty("seed", seed);
+            rec.addProperty("config", training.toString());
+            rec.addProperty("data", training.source().fingerprint());
+            rec.addProperty("libraryVersion", Version.get());
+            history.add(rec);
+            lastReport = report;
+            return report;
+        } finally {
+            w.unlock();
+        }
+    }
+
+    /** The report of the last {@link #train} call, or null. */
+    public TrainingReport lastReport() {
+        return lastReport;
+    }
+
+    /** The expert coefficients alpha = router(h). */
+    public double[] alpha(double[] h) {
+        double[] hh = DomainWeights.validate(h, config.domains());
+        return read(() -> {
+            try (Djl.NoGrad ng = Djl.noGrad();
+                    NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                float[] a = alphaArray(manager, hh).toFloatArray();
+                double[] out = new double[a.length];
+                for (int i = 0; i < a.length; i++) {
+                    out[i] = a[i];
+                }
+                return out;
+            }
+        });
+    }
+
+    /**
+     * Instantiates the specialist for domain weights h: every tensor becomes
+     * {@code S + sum_j alpha_j E_j}, computed without autograd, one batched product per tensor.
+     * h must lie on the simplex (it is renormalised to sum exactly to 1). The caller owns the
+     * result and should close it.
+     */
+    public Specialist instantiate(double[] h) {
+        double[] hh = DomainWeights.validate(h, config.domains());
+        return read(() -> {
+            NDManager target = Djl.engine().newBaseManager();
+            GptModel plain = new GptModel(config.model(), 0);
+            List<SoupTensor> src = model.soupTensors();
+            List<SoupTensor> dst = plain.soupTensors();
+            float[] alphaValues;
+            try (Djl.NoGrad ng = Djl.noGrad();
+                    NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                NDArray alpha = alphaArray(manager, hh);
+                alphaValues = alpha.toFloatArray();
+                for (int i = 0; i < src.size(); i++) {
+                    NDArray merged = src.get(i).value(alpha);
+                    NDScope.unregister(merged);
+                    merged.attach(target);
+                    dst.get(i).shared().setArray(merged);
+                }
+            } catch (RuntimeException e) {
+                target.close();
+                throw e;
+            }
+            JsonObject prov = new JsonObject();
+            prov.add("h", array(hh));
+            double[] a = new double[alphaValues.length];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = alphaValues[i];
+            }
+            prov.add("alpha", array(a));
+            prov.add("soup", describe());
+            return new Specialist(target, plain, prov);
+        });
+    }
+
+    /** Next-token logits {@code [B,T,vocab]} of the soup at h, computed in tokens' manager. */
+    public NDArray logits(NDArray tokens, double[] h) {
+        double[] hh = DomainWeights.validate(h, config.domains());
+        return read(() -> Forward.logits(model, tokens, m -> router.alpha(m.create(Forward.toFloats(hh)))));
+    }
+
+    /** Mean next-token loss (nats/token) of the soup at h on a batch. */
+    public double loss(TokenBatch batch, double[] h) {
+        double[] hh = DomainWeights.validate(h, config.domains());
+        return read(() -> Forward.loss(model, manager, batch, m -> router.alpha(m.create(Forward.toFloats(hh)))));
+    }
+
+    public SoupConfig config() {
+        return config;
+    }
+
+    /** The model block with its experts (for advanced use; do not mutate during training). */
+    public GptModel block() {
+        return model;
+    }
+
+    /** The router block. */
+    public Router router() {
+        return router;
+    }
+
+    /** All stored parameters: S, the banks and the router. */
+    public long parameterCount() {
+        long n = 0;
+        for (SoupTensor t : model.soupTensors()) {
+            n += t.shared().getArray().size() + (t.bank() == null ? 0 : t.bank().getArray().size());
+        }
+        for (SoupTensor t : router.soupTensors()) {
+            n += t.shared().getArray().size();
+        }
+        return n;
+    }
+
+    /**
+     * Saves atomically into {@code dir}: a crash leaves the previous save or this one, never a
+     * mix (see {@link ArtifactDirectory}). Optimizer state is not saved.
+     */
+    public void save(Path dir) throws IOException {
+        Lock r = lock.readLock();
+        r.lock();
+        try {
+            ensureOpen();
+            JsonObject m = describe();
+            m.addProperty("createdAt", java.time.Instant.now().toString());
+            ArtifactDirectory.save(
+                    dir,
+                    KIND,
+                    m,
+                    out -> {
+                        model.saveParameters(out);
+                        router.saveParameters(out);
+                    });
+        } finally {
+            r.unlock();
+        }
+    }
+
+    /** Loads a soup saved by {@link #save}; throws {@link SoupFormatException} if damaged. */
+    public static SoupOfExperts load(Path dir) throws IOException {
+        ArtifactDirectory.Loaded a = ArtifactDirectory.open(dir, KIND);
+        JsonObject m = a.manifest();
+        SoupConfig config;
+        try {
+            JsonObject c = m.getAsJsonObject("config");
+            config =
+                    SoupConfig.builder()
+                            .model(ConfigJson.model(c.getAsJsonObject("model")))
+                            .domains(c.get("domains").getAsInt())
+                            .experts(c.get("experts").getAsInt())
+                            .router(ConfigJson.router(c.getAsJsonObject("router")))
+                            .expertInit(ExpertInit.valueOf(c.get("expertInit").getAsString()))
+                            .seed(c.get("seed").getAsLong())
+                            .build();
+        } catch (RuntimeException e) {
+            throw new SoupFormatException(dir + " has an invalid soup config in its manifest", e);
+        }
+        JsonArray history = m.has("training") ? m.getAsJsonArray("training") : new JsonArray();
+        SoupOfExperts soup = new SoupOfExperts(config, history);
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(a.parameters()), 1 << 20)) {
+            DataInputStream din = new DataInputStream(in);
+            soup.model.loadParameters(soup.manager, din);
+            soup.router.loadParameters(soup.manager, din);
+        } catch (MalformedModelException | IOException | RuntimeException e) {
+            soup.close();
+            throw new SoupFormatException("cannot read the parameters of " + dir + ": " + e.getMessage(), e);
+        }
+        for (SoupTensor t : soup.model.soupTensors()) {
+            t.shared().getArray().setRequiresGradient(true);
+            if (t.bank() != null) {
+                t.bank().getArray().setRequiresGradient(true);
+            }
+        }
+        for (SoupTensor t : soup.router.soupTensors()) {
+            t.shared().getArray().setRequiresGradient(true);
+        }
+        return soup;
+    }
+
+    /** Frees the soup's native memory. Specialists already made stay valid. */
+    @Override
+    public void close() {
+        Lock w = lock.writeLock();
+        w.lock();
+        try {
+            if (!closed) {
+                closed = true;
+                model.closeCaches();
+                manager.close();
+            }
+        } finally {
+            w.unlock();
+        }
+    }
+
+    private NDArray alphaArray(NDManager m, double[] h) {
+        return router.alpha(m.create(Forward.toFloats(h)));
+    }
+
+    private JsonObject describe() {
+        JsonObject m = new JsonObject();
+        m.addProperty("libraryVersion", Version.get());
+        JsonObject c = new JsonObject();
+        c.add("model", ConfigJson.model(config.model()));
+        c.addProperty("domains", config.domains());
+        c.addProperty("experts", config.experts());
+        c.add("router", ConfigJson.router(config.router()));
+        c.addProperty("expertInit", config.expertInit().name());
+        c.addProperty("seed", config.seed());
+        m.add("config", c);
+        m.add("training", history.deepCopy());
+        return m;
+    }
+
+    private static JsonArray array(double[] v) {
+        JsonArray a = new JsonArray();
+        for (double x : v) {
+            a.add(x);
+        }
+        return a;
+    }
+
+    private <T> T read(java.util.function.Supplier<T> body) {
+        Lock r = lock.readLock();
+        r.lock();
+        try {
+            ensureOpen();
+            return body.get();
+        } finally {
+            r.unlock();
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("this soup has been closed");
+        }
+    }
+
+    /** Fluent builder of a soup; mirrors {@link SoupConfig.Builder}. Not thread-safe. */
+    public static final class Builder {
+        private final SoupConfig.Builder b = SoupConfig.builder();
+
+        private Builder() {}
+
+        public Builder model(ModelConfig m) {
+            b.model(m);
+            return this;
+        }
+
+        public Builder domains(int k) {
+            b.domains(k);
+            return this;
+        }
+
+        public Builder experts(int n) {
+            b.experts(n);
+            return this;
+        }
+
+        public Builder router(RouterConfig r) {
+            b.router(r);
+            return this;
+        }
+
+        public Builder expertInit(ExpertInit e) {
+            b.expertInit(e);
+            return this;
+        }
+
+        public Builder seed(long s) {
+            b.seed(s);
+            return this;
+        }
+
+        /** The config this builder describes. */
+        public SoupConfig config() {
+            return b.build();
+        }
+
+        /** Creates the soup. */
+        public SoupOfExperts build() {
+            return create(b.build());
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package org.soupofexperts.core;
+
+import ai.djl.MalformedModelException;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+
+import org.soupofexperts.core.internal.Djl;
+import org.soupofexperts.core.io.ArtifactDirectory;
+import org.soupofexperts.core.io.ConfigJson;
+import org.soupofexperts.core.io.SoupFormatException;
+import org.soupofexperts.core.nn.GptModel;
+import org.soupofexperts.core.nn.SoupTensor;
+import org.soupofexperts.core.train.TokenBatch;
+
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A plain model of base size, made by {@link SoupOfExperts#instantiate}: the same GPT code as the
+ * soup, with no experts inside. Records where it came from (h, alpha, the soup's config and
+ * seed).
+ *
+ * <p>Thread-safety: {@link #logits} and {@link #loss} may be called from many threads at once;
+ * {@link #close} must not race with them.
+ */
+public final class Specialist implements AutoCloseable {
+
+    static final String KIND = "specialist";
+
+    private final NDManager manager;
+    private final GptModel model;
+    private final JsonObject provenance;
+
+    Specialist(NDManager manager, GptModel model, JsonObject provenance) {
+        this.manager = manager;
+        this.model = model;
+        this.provenance = provenance;
+    }
+
+    public ModelConfig config() {
+        return model.config();
+    }
+
+    /** Number of parameters: always the base model's (no expert tensors). */
+    public long parameterCount() {
+        long n = 0;
+        for (SoupTensor t : model.soupTensors()) {
+            n += t.shared().getArray().size();
+        }
+        return n;
+    }
+
+    /** The model block, for use with DJL APIs (its forward takes {@code NDList(tokens)}). */
+    public GptModel block() {
+        return model;
+    }
+
+    /** The domain weights it was instantiated for (empty if unknown). */
+    public double[] domainWeights() {
+        return doubles(provenance.getAsJsonArray("h"));
+    }
+
+    /** The expert coefficients alpha = router(h) it was built with. */
+    public double[] alpha() {
+        return doubles(provenance.getAsJsonArray("alpha"));
+    }
+
+    /** How it was made: h, alpha, the soup's config, seed and library version. A copy. */
+    public JsonObject provenance() {
+        return provenance.deepCopy();
+    }
+
+    /** Next-token logits {@code [B, T, vocab]} for tokens {@code [B, T]}, in tokens' manager. */
+    public NDArray logits(NDArray tokens) {
+        return Forward.logits(model, tokens, m -> null);
+    }
+
+    /** Mean next-token loss (nats/token) over sequences of at most context+1 tokens. */
+    public double loss(TokenBatch batch) {
+        return Forward.loss(model, manager, batch, m -> null);
+    }
+
+    /** Mean next-token loss (nats/token) over equal-length token sequences. */
+    public double loss(int[][] sequences) {
+        return loss(TokenBatch.of(sequences));
+    }
+
+    /** Saves atomically into {@code dir} (see {@link ArtifactDirectory}). */
+    public void save(Path dir) throws IOException {
+        JsonObject m = new JsonObject();
+        m.addProperty("libraryVersion", Version.get());
+        m.addProperty("createdAt", java.time.Instant.now().toString());
+        m.add("model", ConfigJson.model(model.config()));
+        m.add("provenance", provenance);
+        ArtifactDirectory.save(dir, KIND, m, model::saveParameters);
+    }
+
+    /** Loads a specialist saved by {@link #save}; throws {@link SoupFormatException} if damaged. */
+    public static Specialist load(Path dir) throws IOException {
+        ArtifactDirectory.Loaded a = ArtifactDirectory.open(dir, KIND);
+        ModelConfig config = ConfigJson.model(a.manifest().getAsJsonObject("model"));
+        NDManager manager = Djl.engine().newBaseManager();
+        GptModel model = new GptModel(config, 0);
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(a.parameters()), 1 << 20)) {
+            model.loadParameters(manager, new DataInputStream(in));
+        } catch (MalformedModelException | IOException | RuntimeException e) {
+            manager.close();
+            throw new SoupFormatException("cannot read the parameters of " + dir + ": " + e.getMessage(), e);
+        }
+        return new Specialist(manager, model, a.manifest().getAsJsonObject("provenance"));
+    }
+
+    /** Frees the native memory of the parameters. */
+    @Override
+    public void close() {
+        model.closeCaches();
+        manager.close();
+    }
+
+    private static double[] doubles(JsonArray a) {
+        if (a == null) {
+            return new double[0];
+        }
+        double[] v = new double[a.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = a.get(i).getAsDouble();
+        }
+        return v;
+    }
+}

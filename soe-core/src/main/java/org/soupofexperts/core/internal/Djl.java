@@ -1,0 +1,72 @@
+package org.soupofexperts.core.internal;
+
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One place that starts the engine the way this library needs it.
+ *
+ * <p>DJL's offline mode is switched on unless the user chose otherwise, because the LibTorch
+ * natives come from Maven ({@code pytorch-native-cpu} or a CUDA build) and nothing must be
+ * downloaded at run time. Thread-safe.
+ */
+public final class Djl {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Djl.class);
+    private static volatile Engine engine;
+
+    private Djl() {}
+
+    /** Returns the PyTorch engine, starting it (offline) on first use. */
+    public static Engine engine() {
+        Engine e = engine;
+        if (e == null) {
+            synchronized (Djl.class) {
+                e = engine;
+                if (e == null) {
+                    if (System.getProperty("ai.djl.offline") == null
+                            && System.getenv("DJL_OFFLINE") == null) {
+                        System.setProperty("ai.djl.offline", "true");
+                    }
+                    e = Engine.getEngine("PyTorch");
+                    LOG.info(
+                            "engine {} {} on {} (offline={})",
+                            e.getEngineName(),
+                            e.getVersion(),
+                            e.defaultDevice(),
+                            System.getProperty("ai.djl.offline"));
+                    engine = e;
+                }
+            }
+        }
+        return e;
+    }
+
+    /**
+     * Switches autograd recording off for the current thread until closed. LibTorch's grad mode
+     * is thread-local and on by default in threads the engine did not start in, so inference
+     * paths (instantiate, evaluation) must turn it off themselves or they build a graph.
+     */
+    public static NoGrad noGrad() {
+        engine();
+        return new NoGrad();
+    }
+
+    /** Scope object returned by {@link #noGrad()}; restores the previous grad mode. */
+    public static final class NoGrad implements AutoCloseable {
+        private final boolean previous;
+
+        private NoGrad() {
+            previous = JniUtils.isGradMode();
+            JniUtils.setGradMode(false);
+        }
+
+        @Override
+        public void close() {
+            JniUtils.setGradMode(previous);
+        }
+    }
+}

@@ -1,0 +1,231 @@
+package org.soupofexperts.core.io;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+
+import java.io.BufferedOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.UUID;
+
+/**
+ * The on-disk layout of a saved soup or specialist: {@code manifest.json} plus one
+ * content-addressed parameter file {@code params-<sha256 prefix>.bin} that the manifest names
+ * with its size and SHA-256.
+ *
+ * <p>Why this layout: a save writes the new parameter file under a new name, then replaces the
+ * manifest with an atomic rename, and only then deletes the old parameter file. A crash at any
+ * point leaves either the old complete artefact or the new one, never a mix. Loading checks size
+ * and checksum before decoding, so truncation and corruption are reported, not half-loaded.
+ *
+ * <p>Stateless and thread-safe; concurrent saves into the same directory are not supported.
+ */
+public final class ArtifactDirectory {
+
+    /** Name of the manifest file. */
+    public static final String MANIFEST = "manifest.json";
+    /** Format tag written into every manifest. */
+    public static final String FORMAT = "soupofexperts/1";
+
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+
+    private ArtifactDirectory() {}
+
+    /** Writes parameters with {@code writer}. */
+    @FunctionalInterface
+    public interface ParameterWriter {
+        void write(DataOutputStream out) throws IOException;
+    }
+
+    /** A verified artefact: its manifest and its parameter file. */
+    public record Loaded(JsonObject manifest, Path parameters) {}
+
+    /**
+     * Saves atomically: the parameters, then {@code manifest} (to which this adds format, kind,
+     * parameter file name, size and checksum), then removes files of the previous save.
+     */
+    public static void save(Path dir, String kind, JsonObject manifest, ParameterWriter writer)
+            throws IOException {
+        Files.createDirectories(dir);
+        String token = UUID.randomUUID().toString();
+        Path tmpParams = dir.resolve(".params-" + token + ".tmp");
+        MessageDigest sha = sha256();
+        long bytes;
+        try {
+            try (OutputStream fos = Files.newOutputStream(tmpParams, StandardOpenOption.CREATE_NEW);
+                    DigestOutputStream dos = new DigestOutputStream(new BufferedOutputStream(fos, 1 << 20), sha);
+                    DataOutputStream out = new DataOutputStream(dos)) {
+                writer.write(out);
+            }
+            force(tmpParams);
+            bytes = Files.size(tmpParams);
+            String digest = HexFormat.of().formatHex(sha.digest());
+            String paramsName = "params-" + digest.substring(0, 16) + ".bin";
+            move(tmpParams, dir.resolve(paramsName));
+
+            JsonObject m = manifest.deepCopy();
+            m.addProperty("format", FORMAT);
+            m.addProperty("kind", kind);
+            JsonObject p = new JsonObject();
+            p.addProperty("file", paramsName);
+            p.addProperty("bytes", bytes);
+            p.addProperty("sha256", digest);
+            m.add("parameterFile", p);
+            Path tmpManifest = dir.resolve(".manifest-" + token + ".tmp");
+            Files.writeString(tmpManifest, GSON.toJson(m), StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW);
+            force(tmpManifest);
+            move(tmpManifest, dir.resolve(MANIFEST));
+            forceDirectory(dir);
+            removeStale(dir, paramsName);
+        } finally {
+            Files.deleteIfExists(tmpParams);
+        }
+    }
+
+    /**
+     * Opens a saved artefact of {@code kind}, verifying the manifest, the parameter file's size
+     * and its SHA-256. Throws {@link SoupFormatException} naming what is wrong.
+     */
+    public static Loaded open(Path dir, String kind) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new SoupFormatException(dir + " is not a directory (expected a saved " + kind + ")");
+        }
+        Path manifestPath = dir.resolve(MANIFEST);
+        if (!Files.isRegularFile(manifestPath)) {
+            throw new SoupFormatException(
+                    dir + " is not a saved " + kind + ": it has no " + MANIFEST);
+        }
+        JsonObject m;
+        try {
+            JsonElement e = JsonParser.parseString(Files.readString(manifestPath, StandardCharsets.UTF_8));
+            if (!e.isJsonObject()) {
+                throw new SoupFormatException(manifestPath + " is not a JSON object");
+            }
+            m = e.getAsJsonObject();
+        } catch (JsonParseException | java.nio.charset.MalformedInputException e) {
+            throw new SoupFormatException(manifestPath + " is not valid JSON (truncated or foreign?)", e);
+        }
+        String format = string(m, "format", manifestPath);
+        if (!FORMAT.equals(format)) {
+            throw new SoupFormatException(
+                    manifestPath + " has format '" + format + "'; this library reads '" + FORMAT + "'");
+        }
+        String actualKind = string(m, "kind", manifestPath);
+        if (!kind.equals(actualKind)) {
+            throw new SoupFormatException(
+                    dir + " holds a saved " + actualKind + ", not a " + kind);
+        }
+        if (!m.has("parameterFile") || !m.get("parameterFile").isJsonObject()) {
+            throw new SoupFormatException(manifestPath + " does not name its parameter file");
+        }
+        JsonObject p = m.getAsJsonObject("parameterFile");
+        String name = string(p, "file", manifestPath);
+        if (name.contains("/") || name.contains("\\") || name.startsWith(".")) {
+            throw new SoupFormatException(manifestPath + " names an invalid parameter file '" + name + "'");
+        }
+        Path params = dir.resolve(name);
+        long expected = p.get("bytes").getAsLong();
+        long actual;
+        try {
+            actual = Files.size(params);
+        } catch (NoSuchFileException e) {
+            throw new SoupFormatException(
+                    dir + " is incomplete: parameter file " + name + " is missing", e);
+        }
+        if (actual != expected) {
+            throw new SoupFormatException(
+                    dir + " is truncated or damaged: " + name + " has " + actual + " bytes, the manifest says "
+                            + expected);
+        }
+        String digest = digest(params);
+        if (!digest.equals(string(p, "sha256", manifestPath))) {
+            throw new SoupFormatException(
+                    dir + " is corrupt: the SHA-256 of " + name + " does not match the manifest");
+        }
+        return new Loaded(m, params);
+    }
+
+    private static String string(JsonObject o, String key, Path where) throws SoupFormatException {
+        JsonElement e = o.get(key);
+        if (e == null || !e.isJsonPrimitive()) {
+            throw new SoupFormatException(where + " lacks the field '" + key + "'");
+        }
+        return e.getAsString();
+    }
+
+    private static String digest(Path file) throws IOException {
+        MessageDigest sha = sha256();
+        byte[] buf = new byte[1 << 20];
+        try (InputStream in = Files.newInputStream(file)) {
+            int r;
+            while ((r = in.read(buf)) > 0) {
+                sha.update(buf, 0, r);
+            }
+        }
+        return HexFormat.of().formatHex(sha.digest());
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+    }
+
+    private static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    private static void force(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+    }
+
+    private static void forceDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            // Some file systems cannot sync a directory; the renames are still ordered.
+        }
+    }
+
+    private static void removeStale(Path dir, String keep) throws IOException {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "params-*.bin")) {
+            for (Path p : ds) {
+                if (!p.getFileName().toString().equals(keep)) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    /** Pretty JSON of any tree (for reports). */
+    public static String toJson(JsonElement e) {
+        return GSON.toJson(e);
+    }
+}

@@ -1,0 +1,60 @@
+package org.soupofexperts.core.io;
+
+import com.google.gson.JsonObject;
+
+import org.soupofexperts.core.ModelConfig;
+import org.soupofexperts.core.RouterConfig;
+
+/** JSON form of the configs stored in manifests. Stateless and thread-safe. */
+public final class ConfigJson {
+
+    private ConfigJson() {}
+
+    public static JsonObject model(ModelConfig c) {
+        JsonObject o = new JsonObject();
+        o.addProperty("vocabSize", c.vocabSize());
+        o.addProperty("layers", c.layers());
+        o.addProperty("dModel", c.dModel());
+        o.addProperty("heads", c.heads());
+        o.addProperty("mlpRatio", c.mlpRatio());
+        o.addProperty("contextLength", c.contextLength());
+        o.addProperty("bias", c.bias());
+        o.addProperty("parameterCount", c.parameterCount());
+        return o;
+    }
+
+    public static ModelConfig model(JsonObject o) throws SoupFormatException {
+        try {
+            return ModelConfig.builder()
+                    .vocabSize(o.get("vocabSize").getAsInt())
+                    .layers(o.get("layers").getAsInt())
+                    .dModel(o.get("dModel").getAsInt())
+                    .heads(o.get("heads").getAsInt())
+                    .mlpRatio(o.get("mlpRatio").getAsInt())
+                    .contextLength(o.get("contextLength").getAsInt())
+                    .bias(o.get("bias").getAsBoolean())
+                    .build();
+        } catch (RuntimeException e) {
+            throw new SoupFormatException("manifest has an invalid model config: " + o, e);
+        }
+    }
+
+    public static JsonObject router(RouterConfig c) {
+        JsonObject o = new JsonObject();
+        o.addProperty("hidden", c.hidden());
+        o.addProperty("depth", c.depth());
+        o.addProperty("output", c.output().name());
+        return o;
+    }
+
+    public static RouterConfig router(JsonObject o) throws SoupFormatException {
+        try {
+            return RouterConfig.of(
+                    o.get("hidden").getAsInt(),
+                    o.get("depth").getAsInt(),
+                    RouterConfig.Output.valueOf(o.get("output").getAsString()));
+        } catch (RuntimeException e) {
+            throw new SoupFormatException("manifest has an invalid router config: " + o, e);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package org.soupofexperts.core.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Base of the soup blocks: declares each tensor once as shared part plus expert bank, and
+ * computes its value for given expert coefficients alpha as {@code S + alpha @ E}.
+ *
+ * <p>A block built with {@code experts == 0} is a plain block of base size: that is what a
+ * specialist is made of, so the specialist runs exactly the code of the soup.
+ *
+ * <p>DJL's forward takes {@code NDList(x)} or {@code NDList(x, alpha)}; alpha is a vector of
+ * length n. Parameters are set by the owning model (seeded init) or by loading, not by DJL's
+ * {@code initialize}. Blocks are not thread-safe to mutate; their forward is safe to run from
+ * several threads when parameters are not being updated.
+ */
+public abstract class AbstractSoupBlock extends ModelBlock {
+
+    private static final byte VERSION = 1;
+
+    private final int experts;
+    private final List<SoupTensor> tensors = new ArrayList<>();
+
+    protected AbstractSoupBlock(int experts) {
+        super(VERSION);
+        if (experts < 0) {
+            throw new IllegalArgumentException("number of experts must be >= 0, got " + experts);
+        }
+        this.experts = experts;
+    }
+
+    /** Declares a souped tensor: its shared parameter and, when n &gt; 0, its expert bank. */
+    protected final SoupTensor soupTensor(
+            String name, Shape shape, SoupTensor.Init init, boolean decayed) {
+        Parameter shared =
+                addParameter(
+                        Parameter.builder().setName(name).setType(Parameter.Type.OTHER).build());
+        Parameter bank = null;
+        if (experts > 0) {
+            bank =
+                    addParameter(
+                            Parameter.builder()
+                                    .setName(name + ".experts")
+                                    .setType(Parameter.Type.OTHER)
+                                    .build());
+        }
+        SoupTensor t = new SoupTensor(name, shape, experts, shared, bank, init, decayed);
+        tensors.add(t);
+        return t;
+    }
+
+    /** The tensor's value at alpha (see {@link SoupTensor#value}). */
+    protected final NDArray value(SoupTensor t, NDArray alpha) {
+        return t.value(alpha);
+    }
+
+    /** Number of experts of this block (0 for a plain block). */
+    public final int experts() {
+        return experts;
+    }
+
+    /** The tensors this block declares itself (not those of child blocks). */
+    public final List<SoupTensor> soupTensors() {
+        return Collections.unmodifiableList(tensors);
+    }
+
+    /** Applies the block to x at coefficients alpha (null for a plain block). */
+    public abstract NDArray apply(NDArray x, NDArray alpha);
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore parameterStore,
+            NDList inputs,
+            boolean training,
+            PairList<String, Object> params) {
+        NDArray alpha = inputs.size() > 1 ? inputs.get(1) : null;
+        return new NDList(apply(inputs.head(), alpha));
+    }
+}

@@ -1,0 +1,250 @@
+package org.soupofexperts.core.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+import org.soupofexperts.core.ModelConfig;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The GPT-style causal decoder, written once: with n experts it is the soup's model (every
+ * tensor {@code S + alpha @ E}); with 0 experts it is a specialist of base size. Pre-LayerNorm,
+ * learned positions, GELU MLP, output head tied to the token embedding.
+ *
+ * <p>Forward: {@code NDList(tokens[B,T] int)} or {@code NDList(tokens, alpha[n])} to
+ * {@code NDList(logits[B,T,vocab])}. Thread-safe for concurrent forwards while parameters are not
+ * being written.
+ */
+public final class GptModel extends ModelBlock {
+
+    private static final byte VERSION = 1;
+
+    private final ModelConfig config;
+    private final int experts;
+    private final SoupEmbedding tokenEmbedding;
+    private final SoupEmbedding positionEmbedding;
+    private final List<Layer> layers = new ArrayList<>();
+    private final SoupLayerNorm finalNorm;
+    private final Map<String, NDArray> masks = new ConcurrentHashMap<>();
+    private NDManager maskManager;
+
+    public GptModel(ModelConfig config, int experts) {
+        super(VERSION);
+        this.config = config;
+        this.experts = experts;
+        int d = config.dModel();
+        double std = 0.02;
+        // GPT-2: residual projections start smaller so the residual stream keeps its scale.
+        double residualStd = std / Math.sqrt(2.0 * config.layers());
+        tokenEmbedding = addChildBlock("wte", new SoupEmbedding("wte", config.vocabSize(), d, experts, std));
+        positionEmbedding =
+                addChildBlock("wpe", new SoupEmbedding("wpe", config.contextLength(), d, experts, std));
+        for (int i = 0; i < config.layers(); i++) {
+            layers.add(addChildBlock("h" + i, new Layer("h" + i, config, experts, std, residualStd)));
+        }
+        finalNorm = addChildBlock("ln_f", new SoupLayerNorm("ln_f", d, config.bias(), experts));
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public int experts() {
+        return experts;
+    }
+
+    /** Every souped tensor of the model, in a fixed order (the order of save files too). */
+    public List<SoupTensor> soupTensors() {
+        List<SoupTensor> out = new ArrayList<>(tokenEmbedding.soupTensors());
+        out.addAll(positionEmbedding.soupTensors());
+        for (Layer l : layers) {
+            out.addAll(l.soupTensors());
+        }
+        out.addAll(finalNorm.soupTensors());
+        return Collections.unmodifiableList(out);
+    }
+
+    /**
+     * Next-token logits for tokens {@code [B, T]} (T at most the context length) at expert
+     * coefficients alpha ({@code null} for a specialist).
+     */
+    public NDArray logits(NDArray tokens, NDArray alpha) {
+        Shape s = tokens.getShape();
+        if (s.dimension() != 2) {
+            throw new IllegalArgumentException("tokens must have shape [batch, time], got " + s);
+        }
+        int t = (int) s.get(1);
+        if (t < 1 || t > config.contextLength()) {
+            throw new IllegalArgumentException(
+                    "sequence length " + t + " must be in [1, " + config.contextLength() + "]");
+        }
+        NDArray wte = tokenEmbedding.table(alpha);
+        NDArray positions = positionEmbedding.table(alpha).get(new NDIndex("0:" + t));
+        NDArray x = SoupEmbedding.lookup(tokens, wte).add(positions);
+        NDArray mask = causalMask(t, x);
+        for (Layer layer : layers) {
+            x = layer.apply(x, alpha, mask);
+        }
+        x = finalNorm.apply(x, alpha);
+        return x.matMul(wte.transpose());
+    }
+
+    /**
+     * Mean next-token cross-entropy (nats) of sequences {@code [B, T+1]}: predicts positions
+     * 1..T from 0..T-1.
+     */
+    public NDArray loss(NDArray sequences, NDArray alpha) {
+        long t1 = sequences.getShape().get(1);
+        if (t1 < 2) {
+            throw new IllegalArgumentException("sequences need at least 2 tokens, got " + t1);
+        }
+        NDArray inputs = sequences.get(new NDIndex(":, 0:" + (t1 - 1)));
+        NDArray targets = sequences.get(new NDIndex(":, 1:"));
+        return crossEntropy(logits(inputs, alpha), targets);
+    }
+
+    /** Mean cross-entropy of logits {@code [B,T,V]} against integer targets {@code [B,T]}. */
+    public static NDArray crossEntropy(NDArray logits, NDArray targets) {
+        NDArray logp = logits.logSoftmax(-1);
+        NDArray picked = logp.gather(targets.toType(DataType.INT64, false).expandDims(-1), -1);
+        return picked.mean().neg();
+    }
+
+    /** Additive causal mask [T, T]: 0 on and below the diagonal, -inf above. Cached per T. */
+    private NDArray causalMask(int t, NDArray like) {
+        String key = t + "@" + like.getDevice() + "/" + like.getDataType();
+        NDArray cached = masks.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        synchronized (masks) {
+            cached = masks.get(key);
+            if (cached == null) {
+                if (maskManager == null) {
+                    maskManager = like.getManager().getEngine().newBaseManager(like.getDevice());
+                }
+                float[] m = new float[t * t];
+                for (int i = 0; i < t; i++) {
+                    for (int j = i + 1; j < t; j++) {
+                        m[i * t + j] = Float.NEGATIVE_INFINITY;
+                    }
+                }
+                cached = maskManager.create(m, new Shape(t, t)).toType(like.getDataType(), false);
+                NDScope.unregister(cached);
+                masks.put(key, cached);
+            }
+            return cached;
+        }
+    }
+
+    /** Frees cached masks; the parameters belong to the manager that created them. */
+    public void closeCaches() {
+        synchronized (masks) {
+            masks.clear();
+            if (maskManager != null) {
+                maskManager.close();
+                maskManager = null;
+            }
+        }
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore parameterStore,
+            NDList inputs,
+            boolean training,
+            PairList<String, Object> params) {
+        NDArray alpha = inputs.size() > 1 ? inputs.get(1) : null;
+        return new NDList(logits(inputs.head(), alpha));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputs) {
+        return new Shape[] {inputs[0].add(config.vocabSize())};
+    }
+
+    /** One transformer layer: x + attn(ln1(x)), then x + mlp(ln2(x)). */
+    static final class Layer extends ModelBlock {
+        private final int heads;
+        private final SoupLayerNorm ln1;
+        private final SoupLinear qkv;
+        private final SoupLinear attnProj;
+        private final SoupLayerNorm ln2;
+        private final SoupLinear fc;
+        private final SoupLinear fcProj;
+
+        Layer(String name, ModelConfig c, int experts, double std, double residualStd) {
+            super(VERSION);
+            int d = c.dModel();
+            int hidden = c.mlpRatio() * d;
+            heads = c.heads();
+            ln1 = addChildBlock("ln_1", new SoupLayerNorm(name + ".ln_1", d, c.bias(), experts));
+            qkv = addChildBlock("qkv", new SoupLinear(name + ".attn.qkv", d, 3 * d, c.bias(), experts, std));
+            attnProj =
+                    addChildBlock(
+                            "attn_proj",
+                            new SoupLinear(name + ".attn.proj", d, d, c.bias(), experts, residualStd));
+            ln2 = addChildBlock("ln_2", new SoupLayerNorm(name + ".ln_2", d, c.bias(), experts));
+            fc = addChildBlock("fc", new SoupLinear(name + ".mlp.fc", d, hidden, c.bias(), experts, std));
+            fcProj =
+                    addChildBlock(
+                            "fc_proj",
+                            new SoupLinear(name + ".mlp.proj", hidden, d, c.bias(), experts, residualStd));
+        }
+
+        List<SoupTensor> soupTensors() {
+            List<SoupTensor> out = new ArrayList<>();
+            for (AbstractSoupBlock b : List.of(ln1, qkv, attnProj, ln2, fc, fcProj)) {
+                out.addAll(b.soupTensors());
+            }
+            return out;
+        }
+
+        NDArray apply(NDArray x, NDArray alpha, NDArray mask) {
+            x = x.add(attention(ln1.apply(x, alpha), alpha, mask));
+            NDArray h = Activation.gelu(fc.apply(ln2.apply(x, alpha), alpha));
+            return x.add(fcProj.apply(h, alpha));
+        }
+
+        private NDArray attention(NDArray x, NDArray alpha, NDArray mask) {
+            Shape s = x.getShape();
+            long b = s.get(0);
+            long t = s.get(1);
+            long d = s.get(2);
+            long hd = d / heads;
+            NDList qkvParts = qkv.apply(x, alpha).split(3, 2);
+            // [B, T, H, hd] -> [B, H, T, hd]
+            NDArray q = qkvParts.get(0).reshape(b, t, heads, hd).transpose(0, 2, 1, 3);
+            NDArray k = qkvParts.get(1).reshape(b, t, heads, hd).transpose(0, 2, 3, 1);
+            NDArray v = qkvParts.get(2).reshape(b, t, heads, hd).transpose(0, 2, 1, 3);
+            NDArray att = q.matMul(k).mul(1.0 / Math.sqrt(hd)).add(mask).softmax(-1);
+            NDArray y = att.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, d);
+            return attnProj.apply(y, alpha);
+        }
+
+        @Override
+        protected NDList forwardInternal(
+                ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> p) {
+            throw new UnsupportedOperationException(
+                    "a GPT layer runs inside GptModel, which supplies its causal mask");
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] inputs) {
+            return new Shape[] {inputs[0]};
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package org.soupofexperts.core.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+
+/** A lookup table (rows x dim), souped. Forward maps integer ids of any shape to vectors. */
+public final class SoupEmbedding extends AbstractSoupBlock {
+
+    private final int rows;
+    private final int dim;
+    private final SoupTensor table;
+
+    public SoupEmbedding(String name, int rows, int dim, int experts, double std) {
+        super(experts);
+        if (rows < 1 || dim < 1) {
+            throw new IllegalArgumentException(
+                    "embedding " + name + " needs positive sizes, got rows=" + rows + " dim=" + dim);
+        }
+        this.rows = rows;
+        this.dim = dim;
+        this.table = soupTensor(name + ".weight", new Shape(rows, dim), SoupTensor.Init.normal(std), true);
+    }
+
+    /** The table's value at alpha (also the tied output head of the model). */
+    public NDArray table(NDArray alpha) {
+        return value(table, alpha);
+    }
+
+    /** Looks ids up in an already merged table, so that one merge serves lookup and head. */
+    public static NDArray lookup(NDArray ids, NDArray mergedTable) {
+        return ids.getNDArrayInternal().embedding(ids, mergedTable, SparseFormat.DENSE).head();
+    }
+
+    @Override
+    public NDArray apply(NDArray ids, NDArray alpha) {
+        return lookup(ids, table(alpha));
+    }
+
+    public int rows() {
+        return rows;
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputs) {
+        return new Shape[] {inputs[0].add(dim)};
+    }
+}

@@ -1,0 +1,50 @@
+package org.soupofexperts.core.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.core.Linear;
+
+/** {@code y = x W^T + b} with W (out x in) and b (out) souped. */
+public final class SoupLinear extends AbstractSoupBlock {
+
+    private final int in;
+    private final int out;
+    private final SoupTensor weight;
+    private final SoupTensor bias;
+
+    /**
+     * @param in input features
+     * @param out output features
+     * @param bias whether to add a bias
+     * @param experts number of experts n (0: a plain linear layer)
+     * @param std standard deviation of the weight's initialisation
+     */
+    public SoupLinear(String name, int in, int out, boolean bias, int experts, double std) {
+        super(experts);
+        if (in < 1 || out < 1) {
+            throw new IllegalArgumentException(
+                    "linear layer " + name + " needs positive sizes, got in=" + in + " out=" + out);
+        }
+        this.in = in;
+        this.out = out;
+        this.weight = soupTensor(name + ".weight", new Shape(out, in), SoupTensor.Init.normal(std), true);
+        this.bias = bias ? soupTensor(name + ".bias", new Shape(out), SoupTensor.Init.zeros(), false) : null;
+    }
+
+    @Override
+    public NDArray apply(NDArray x, NDArray alpha) {
+        NDArray w = value(weight, alpha);
+        NDArray b = bias == null ? null : value(bias, alpha);
+        return Linear.linear(x, w, b).head();
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputs) {
+        Shape s = inputs[0];
+        if (s.get(s.dimension() - 1) != in) {
+            throw new IllegalArgumentException(
+                    "linear layer expects last dimension " + in + ", got shape " + s);
+        }
+        return new Shape[] {s.slice(0, s.dimension() - 1).add(out)};
+    }
+}

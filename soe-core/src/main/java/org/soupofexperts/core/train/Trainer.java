@@ -1,0 +1,171 @@
+package org.soupofexperts.core.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.soupofexperts.core.DomainWeights;
+import org.soupofexperts.core.internal.Djl;
+import org.soupofexperts.core.internal.SeedStreams;
+import org.soupofexperts.core.nn.GptModel;
+import org.soupofexperts.core.nn.Router;
+import org.soupofexperts.core.nn.SoupTensor;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * The training loop of the paper's Algorithm 2 over a soup's model and router. Most users call
+ * {@code SoupOfExperts.train}; this class is public for those who assemble their own blocks.
+ * One run at a time per JVM: DJL allows a single gradient collector.
+ */
+public final class Trainer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
+
+    private Trainer() {}
+
+    /**
+     * Trains {@code model} (with n experts) and {@code router} in place.
+     *
+     * @param manager where per-step inputs are created (every temporary is freed each step)
+     * @param seed the run's seed: h is drawn from stream "h", batches from stream "data"
+     */
+    public static TrainingReport run(
+            GptModel model, Router router, NDManager manager, TrainingConfig cfg, long seed) {
+        int k = router.domains();
+        if (cfg.source().numDomains() != k) {
+            throw new IllegalArgumentException(
+                    "the batch source has " + cfg.source().numDomains() + " domains but the soup has k="
+                            + k);
+        }
+        int ctx = cfg.contextLength() == 0 ? model.config().contextLength() : cfg.contextLength();
+        if (ctx > model.config().contextLength()) {
+            throw new IllegalArgumentException(
+                    "training contextLength " + ctx + " exceeds the model's context length "
+                            + model.config().contextLength());
+        }
+        List<AdamW.Slot> slots = slots(model, router, cfg);
+        SplittableRandom hRng = SeedStreams.stream(seed, SeedStreams.H);
+        SplittableRandom dataRng = SeedStreams.stream(seed, SeedStreams.DATA);
+        Engine engine = Djl.engine();
+        int steps = cfg.steps();
+        int batch = cfg.batchSize();
+        int vocab = model.config().vocabSize();
+        float[] losses = new float[steps];
+        int clipped = 0;
+        long tokensPerStep = (long) batch * ctx;
+        LOG.info("training {} steps: {}", steps, cfg);
+        long start = System.nanoTime();
+        try (AdamW opt = new AdamW(slots, cfg.beta1(), cfg.beta2(), cfg.epsilon())) {
+            for (int step = 1; step <= steps; step++) {
+                double[] h = DomainWeights.validate(cfg.metaDistribution().sample(hRng), k);
+                TokenBatch tb = cfg.source().sample(h, batch, ctx + 1, dataRng);
+                checkBatch(tb, batch, ctx + 1, vocab);
+                double lr = cfg.learningRateAt(step);
+                double loss;
+                double norm;
+                try (NDScope scope = new NDScope();
+                        GradientCollector gc = engine.newGradientCollector()) {
+                    scope.suppressNotUsedWarning();
+                    NDArray tokens = manager.create(tb.tokens(), new Shape(batch, ctx + 1));
+                    NDArray alpha = router.alpha(manager.create(toFloats(h)));
+                    NDArray lossArray = model.loss(tokens, alpha);
+                    gc.backward(lossArray);
+                    loss = lossArray.getFloat();
+                    norm = globalNorm(slots);
+                    if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
+                        throw new IllegalStateException(
+                                "training diverged at step " + step + ": loss=" + loss
+                                        + ", gradient norm=" + norm
+                                        + "; lower the learning rate or enable gradClip");
+                    }
+                    double scale = 1.0;
+                    if (cfg.gradClip() > 0 && norm > cfg.gradClip()) {
+                        scale = cfg.gradClip() / norm;
+                        clipped++;
+                    }
+                    opt.step(lr, scale);
+                }
+                losses[step - 1] = (float) loss;
+                double seconds = (System.nanoTime() - start) / 1e9;
+                StepEvent ev =
+                        new StepEvent(
+                                step, steps, loss, lr, norm, cfg.gradClip() > 0 && norm > cfg.gradClip(),
+                                step * tokensPerStep / seconds, h);
+                for (TrainingListener l : cfg.listeners()) {
+                    l.onStep(ev);
+                }
+                if (cfg.logEvery() > 0 && (step % cfg.logEvery() == 0 || step == steps)) {
+                    LOG.info(
+                            String.format(
+                                    "step %d/%d loss %.4f lr %.2e grad-norm %.3f %.0f tok/s",
+                                    step, steps, loss, lr, norm, ev.tokensPerSecond()));
+                }
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        TrainingReport report =
+                new TrainingReport(steps, steps * tokensPerStep, seconds, losses, (double) clipped / steps, seed);
+        LOG.info("training done: {}", report);
+        return report;
+    }
+
+    private static List<AdamW.Slot> slots(GptModel model, Router router, TrainingConfig cfg) {
+        List<AdamW.Slot> slots = new ArrayList<>();
+        for (SoupTensor t : model.soupTensors()) {
+            slots.add(slot(t.shared().getArray(), ParamGroup.SHARED, t.decayed(), cfg));
+            if (t.bank() != null) {
+                slots.add(slot(t.bank().getArray(), ParamGroup.EXPERTS, t.decayed(), cfg));
+            }
+        }
+        for (SoupTensor t : router.soupTensors()) {
+            slots.add(slot(t.shared().getArray(), ParamGroup.ROUTER, t.decayed(), cfg));
+        }
+        return slots;
+    }
+
+    private static AdamW.Slot slot(NDArray w, ParamGroup g, boolean decayed, TrainingConfig cfg) {
+        return new AdamW.Slot(w, cfg.learningRateScale(g), decayed ? cfg.weightDecay(g) : 0.0);
+    }
+
+    /** Global L2 norm of all gradients, with one synchronisation. */
+    private static double globalNorm(List<AdamW.Slot> slots) {
+        NDArray total = null;
+        for (AdamW.Slot s : slots) {
+            NDArray g = s.weight().getGradient();
+            NDArray sq = g.square().sum();
+            total = total == null ? sq : total.add(sq);
+        }
+        return Math.sqrt(total.getFloat());
+    }
+
+    private static void checkBatch(TokenBatch tb, int batch, int length, int vocab) {
+        if (tb == null || tb.batchSize() != batch || tb.length() != length) {
+            throw new IllegalStateException(
+                    "batch source returned "
+                            + (tb == null ? "null" : tb.batchSize() + " x " + tb.length())
+                            + ", expected " + batch + " x " + length);
+        }
+        for (int t : tb.tokens()) {
+            if (t < 0 || t >= vocab) {
+                throw new IllegalStateException(
+                        "batch source returned token id " + t + " outside the vocabulary [0, " + vocab + ")");
+            }
+        }
+    }
+
+    static float[] toFloats(double[] h) {
+        float[] f = new float[h.length];
+        for (int i = 0; i < h.length; i++) {
+            f[i] = (float) h[i];
+        }
+        return f;
+    }
+}

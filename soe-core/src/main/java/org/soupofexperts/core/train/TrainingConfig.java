@@ -1,0 +1,335 @@
+package org.soupofexperts.core.train;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * How to train a soup (the paper's Algorithm 2): per step one h from the meta-distribution, one
+ * batch from the h-mixture, AdamW with linear warm-up then cosine decay, global-norm gradient
+ * clipping. Learning rate and weight decay can be set per {@link ParamGroup}. Immutable and
+ * thread-safe (listeners are called from the training thread).
+ */
+public final class TrainingConfig {
+
+    private final BatchSource source;
+    private final MetaDistribution metaDistribution;
+    private final int steps;
+    private final int batchSize;
+    private final int contextLength;
+    private final double learningRate;
+    private final double minLearningRateRatio;
+    private final int warmupSteps;
+    private final double beta1;
+    private final double beta2;
+    private final double epsilon;
+    private final double gradClip;
+    private final Map<ParamGroup, Double> lrScale;
+    private final Map<ParamGroup, Double> weightDecay;
+    private final List<TrainingListener> listeners;
+    private final int logEvery;
+    private final Long seed;
+
+    private TrainingConfig(Builder b) {
+        source = Objects.requireNonNull(b.source, "TrainingConfig needs a batch source (sampler)");
+        metaDistribution =
+                Objects.requireNonNull(b.metaDistribution, "TrainingConfig needs a meta-distribution");
+        if (source.numDomains() != metaDistribution.numDomains()) {
+            throw new IllegalArgumentException(
+                    "batch source has " + source.numDomains() + " domains but the meta-distribution has "
+                            + metaDistribution.numDomains());
+        }
+        steps = positive("steps", b.steps);
+        batchSize = positive("batchSize", b.batchSize);
+        contextLength = b.contextLength;
+        if (contextLength < 0 || contextLength == 1) {
+            if (contextLength != 0) {
+                throw new IllegalArgumentException(
+                        "contextLength must be >= 2 (or 0 for the model's), got " + contextLength);
+            }
+        }
+        learningRate = finitePositive("learningRate", b.learningRate);
+        if (!(b.minLearningRateRatio >= 0 && b.minLearningRateRatio <= 1)) {
+            throw new IllegalArgumentException(
+                    "minLearningRateRatio must be in [0, 1], got " + b.minLearningRateRatio);
+        }
+        minLearningRateRatio = b.minLearningRateRatio;
+        if (b.warmupSteps < 0 || b.warmupSteps > b.steps) {
+            throw new IllegalArgumentException(
+                    "warmupSteps must be in [0, steps=" + b.steps + "], got " + b.warmupSteps);
+        }
+        warmupSteps = b.warmupSteps;
+        if (!(b.beta1 >= 0 && b.beta1 < 1) || !(b.beta2 >= 0 && b.beta2 < 1)) {
+            throw new IllegalArgumentException(
+                    "Adam betas must be in [0, 1), got " + b.beta1 + ", " + b.beta2);
+        }
+        beta1 = b.beta1;
+        beta2 = b.beta2;
+        epsilon = finitePositive("epsilon", b.epsilon);
+        if (!(b.gradClip >= 0) || Double.isInfinite(b.gradClip)) {
+            throw new IllegalArgumentException(
+                    "gradClip must be >= 0 (0 turns clipping off), got " + b.gradClip);
+        }
+        gradClip = b.gradClip;
+        lrScale = Collections.unmodifiableMap(new EnumMap<>(b.lrScale));
+        weightDecay = Collections.unmodifiableMap(new EnumMap<>(b.weightDecay));
+        listeners = List.copyOf(b.listeners);
+        logEvery = b.logEvery;
+        seed = b.seed;
+    }
+
+    private static int positive(String name, int v) {
+        if (v < 1) {
+            throw new IllegalArgumentException(name + " must be >= 1, got " + v);
+        }
+        return v;
+    }
+
+    private static double finitePositive(String name, double v) {
+        if (!(v > 0) || Double.isInfinite(v)) {
+            throw new IllegalArgumentException(name + " must be finite and > 0, got " + v);
+        }
+        return v;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public BatchSource source() {
+        return source;
+    }
+
+    public MetaDistribution metaDistribution() {
+        return metaDistribution;
+    }
+
+    public int steps() {
+        return steps;
+    }
+
+    public int batchSize() {
+        return batchSize;
+    }
+
+    /** Context length of training sequences; 0 means the model's. */
+    public int contextLength() {
+        return contextLength;
+    }
+
+    public double learningRate() {
+        return learningRate;
+    }
+
+    public double minLearningRateRatio() {
+        return minLearningRateRatio;
+    }
+
+    public int warmupSteps() {
+        return warmupSteps;
+    }
+
+    public double beta1() {
+        return beta1;
+    }
+
+    public double beta2() {
+        return beta2;
+    }
+
+    public double epsilon() {
+        return epsilon;
+    }
+
+    public double gradClip() {
+        return gradClip;
+    }
+
+    /** Learning-rate multiplier of a group (default 1). */
+    public double learningRateScale(ParamGroup g) {
+        return lrScale.getOrDefault(g, 1.0);
+    }
+
+    /** Decoupled weight decay of a group's matrices (default 0.1; biases and norms never decay). */
+    public double weightDecay(ParamGroup g) {
+        return weightDecay.getOrDefault(g, 0.1);
+    }
+
+    public List<TrainingListener> listeners() {
+        return listeners;
+    }
+
+    /** Log a progress line every this many steps (0: only start and end). */
+    public int logEvery() {
+        return logEvery;
+    }
+
+    /** The training seed, or null to use the soup's seed. */
+    public Long seed() {
+        return seed;
+    }
+
+    /**
+     * Learning rate at 1-based {@code step}: linear warm-up from 0 over warmupSteps, then cosine
+     * decay from the peak to {@code peak * minLearningRateRatio} at the last step.
+     */
+    public double learningRateAt(int step) {
+        if (warmupSteps > 0 && step <= warmupSteps) {
+            return learningRate * step / warmupSteps;
+        }
+        int decaySteps = steps - warmupSteps;
+        if (decaySteps <= 0) {
+            return learningRate;
+        }
+        double progress = Math.min(1.0, (double) (step - warmupSteps) / decaySteps);
+        double floor = learningRate * minLearningRateRatio;
+        return floor + 0.5 * (learningRate - floor) * (1 + Math.cos(Math.PI * progress));
+    }
+
+    @Override
+    public String toString() {
+        return "TrainingConfig{steps=" + steps + ", batch=" + batchSize + ", context="
+                + (contextLength == 0 ? "model" : contextLength) + ", lr=" + learningRate
+                + ", minLrRatio=" + minLearningRateRatio + ", warmup=" + warmupSteps + ", betas=("
+                + beta1 + "," + beta2 + "), eps=" + epsilon + ", clip=" + gradClip + ", lrScale="
+                + lrScale + ", weightDecay=" + weightDecay + ", meta=" + metaDistribution.describe()
+                + ", data=" + source.fingerprint() + ", seed=" + seed + "}";
+    }
+
+    /** Builder for {@link TrainingConfig}. Not thread-safe. */
+    public static final class Builder {
+        private BatchSource source;
+        private MetaDistribution metaDistribution;
+        private int steps = 1000;
+        private int batchSize = 16;
+        private int contextLength;
+        private double learningRate = 1e-3;
+        private double minLearningRateRatio = 0.1;
+        private int warmupSteps = 100;
+        private double beta1 = 0.9;
+        private double beta2 = 0.95;
+        private double epsilon = 1e-8;
+        private double gradClip = 1.0;
+        private final Map<ParamGroup, Double> lrScale = new EnumMap<>(ParamGroup.class);
+        private final Map<ParamGroup, Double> weightDecay = new EnumMap<>(ParamGroup.class);
+        private final List<TrainingListener> listeners = new ArrayList<>();
+        private int logEvery = 50;
+        private Long seed;
+
+        private Builder() {}
+
+        /** Where batches come from (required). */
+        public Builder sampler(BatchSource s) {
+            this.source = s;
+            return this;
+        }
+
+        /** The meta-distribution over h (required). */
+        public Builder metaDistribution(MetaDistribution pi) {
+            this.metaDistribution = pi;
+            return this;
+        }
+
+        public Builder steps(int v) {
+            this.steps = v;
+            return this;
+        }
+
+        public Builder batchSize(int v) {
+            this.batchSize = v;
+            return this;
+        }
+
+        /** Training sequence length (tokens seen per prediction); default: the model's context. */
+        public Builder contextLength(int v) {
+            this.contextLength = v;
+            return this;
+        }
+
+        /** Peak learning rate of the shared group (other groups scale it). */
+        public Builder learningRate(double v) {
+            this.learningRate = v;
+            return this;
+        }
+
+        /** Final learning rate as a fraction of the peak (cosine floor). */
+        public Builder minLearningRateRatio(double v) {
+            this.minLearningRateRatio = v;
+            return this;
+        }
+
+        public Builder warmup(int steps) {
+            this.warmupSteps = steps;
+            return this;
+        }
+
+        public Builder betas(double b1, double b2) {
+            this.beta1 = b1;
+            this.beta2 = b2;
+            return this;
+        }
+
+        public Builder epsilon(double v) {
+            this.epsilon = v;
+            return this;
+        }
+
+        /** Maximum global gradient norm; 0 turns clipping off. */
+        public Builder gradClip(double v) {
+            this.gradClip = v;
+            return this;
+        }
+
+        /** Weight decay of every group. */
+        public Builder weightDecay(double v) {
+            for (ParamGroup g : ParamGroup.values()) {
+                weightDecay(g, v);
+            }
+            return this;
+        }
+
+        public Builder weightDecay(ParamGroup g, double v) {
+            if (!(v >= 0) || Double.isInfinite(v)) {
+                throw new IllegalArgumentException("weight decay of " + g + " must be >= 0, got " + v);
+            }
+            weightDecay.put(g, v);
+            return this;
+        }
+
+        /** Multiplies the learning rate of one group. */
+        public Builder learningRateScale(ParamGroup g, double v) {
+            if (!(v >= 0) || Double.isInfinite(v)) {
+                throw new IllegalArgumentException(
+                        "learning-rate scale of " + g + " must be >= 0, got " + v);
+            }
+            lrScale.put(g, v);
+            return this;
+        }
+
+        public Builder listener(TrainingListener l) {
+            listeners.add(Objects.requireNonNull(l, "listener"));
+            return this;
+        }
+
+        public Builder logEvery(int v) {
+            if (v < 0) {
+                throw new IllegalArgumentException("logEvery must be >= 0, got " + v);
+            }
+            this.logEvery = v;
+            return this;
+        }
+
+        /** Seed of this run's h-sampling and data streams (default: the soup's seed). */
+        public Builder seed(long v) {
+            this.seed = v;
+            return this;
+        }
+
+        public TrainingConfig build() {
+            return new TrainingConfig(this);
+        }
+    }
+}

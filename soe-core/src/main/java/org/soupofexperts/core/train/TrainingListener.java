@@ -1,0 +1,10 @@
+package org.soupofexperts.core.train;
+
+/**
+ * Receives progress during training, on the training thread, after every step. Keep it cheap:
+ * it runs inside the step loop.
+ */
+@FunctionalInterface
+public interface TrainingListener {
+    void onStep(StepEvent event);
+}

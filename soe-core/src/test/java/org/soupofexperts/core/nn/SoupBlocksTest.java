@@ -1,0 +1,126 @@
+package org.soupofexperts.core.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.soupofexperts.core.internal.Djl;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+
+/** Each block with weights set by hand, so the expected output is computed on paper. */
+class SoupBlocksTest {
+
+    private NDManager manager;
+
+    @BeforeEach
+    void setUp() {
+        manager = Djl.engine().newBaseManager();
+    }
+
+    @AfterEach
+    void tearDown() {
+        manager.close();
+    }
+
+    private void set(SoupTensor t, float[] shared, float[] bank) {
+        t.shared().setArray(manager.create(shared, t.shape()));
+        if (bank != null) {
+            t.bank().setArray(manager.create(bank, new Shape(t.experts(), t.numel())));
+        }
+    }
+
+    @Test
+    void linearWeightIsSharedPlusAlphaWeightedExperts() {
+        // in=2, out=1, two experts. S = [1, 2], E1 = [10, 0], E2 = [0, 100]; bias S=0.5, E=[1, 2]
+        SoupLinear lin = new SoupLinear("l", 2, 1, true, 2, 0.02);
+        SoupTensor w = lin.soupTensors().get(0);
+        SoupTensor b = lin.soupTensors().get(1);
+        set(w, new float[] {1, 2}, new float[] {10, 0, 0, 100});
+        set(b, new float[] {0.5f}, new float[] {1, 2});
+        NDArray x = manager.create(new float[] {3, 4}, new Shape(1, 2));
+        NDArray alpha = manager.create(new float[] {0.5f, -0.25f});
+        // W = [1 + 5, 2 - 25] = [6, -23]; b = 0.5 + 0.5 - 0.5 = 0.5; y = 18 - 92 + 0.5
+        NDArray y = lin.forward(null, new NDList(x, alpha), false).head();
+        assertEquals(new Shape(1, 1), y.getShape());
+        assertEquals(18 - 92 + 0.5, y.getFloat(0, 0), 1e-5);
+        // Without alpha the block is plain: W = [1, 2], b = 0.5
+        NDArray plain = lin.forward(null, new NDList(x), false).head();
+        assertEquals(3 + 8 + 0.5, plain.getFloat(0, 0), 1e-5);
+    }
+
+    @Test
+    void embeddingLooksUpMergedRows() {
+        SoupEmbedding emb = new SoupEmbedding("e", 3, 2, 1, 0.02);
+        set(emb.soupTensors().get(0), new float[] {0, 1, 2, 3, 4, 5}, new float[] {1, 1, 1, 1, 1, 1});
+        NDArray ids = manager.create(new int[] {2, 0}, new Shape(1, 2));
+        NDArray out = emb.forward(null, new NDList(ids, manager.create(new float[] {2f})), false).head();
+        assertEquals(new Shape(1, 2, 2), out.getShape());
+        assertArrayEquals(new float[] {6, 7, 2, 3}, out.toFloatArray(), 1e-6f);
+    }
+
+    @Test
+    void layerNormUsesMergedGainAndBias() {
+        SoupLayerNorm ln = new SoupLayerNorm("n", 2, true, 1);
+        set(ln.soupTensors().get(0), new float[] {1, 1}, new float[] {1, 3});
+        set(ln.soupTensors().get(1), new float[] {0, 0}, new float[] {5, 5});
+        // x = [1, 3] normalises to [-1, 1] (eps aside); gain = [2, 4], bias = [5, 5] at alpha=1
+        NDArray x = manager.create(new float[] {1, 3}, new Shape(1, 2));
+        NDArray out = ln.forward(null, new NDList(x, manager.create(new float[] {1f})), false).head();
+        assertArrayEquals(new float[] {3, 9}, out.toFloatArray(), 1e-3f);
+    }
+
+    @Test
+    void alphaOfWrongLengthIsRejected() {
+        SoupLinear lin = new SoupLinear("l", 2, 1, false, 3, 0.02);
+        set(lin.soupTensors().get(0), new float[] {1, 2}, new float[6]);
+        NDArray x = manager.create(new float[] {3, 4}, new Shape(1, 2));
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> lin.forward(null, new NDList(x, manager.create(new float[] {1f, 2f})), false));
+        assertTrue(e.getMessage().contains("alpha has 2 entries"), e.getMessage());
+    }
+
+    @Test
+    void blocksRoundTripThroughSaveAndLoad() throws Exception {
+        SoupLinear lin = new SoupLinear("l", 2, 3, true, 2, 0.02);
+        set(lin.soupTensors().get(0), new float[] {1, 2, 3, 4, 5, 6}, new float[] {
+            1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
+        set(lin.soupTensors().get(1), new float[] {7, 8, 9}, new float[] {1, 2, 3, 4, 5, 6});
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        lin.saveParameters(new DataOutputStream(bytes));
+        SoupLinear copy = new SoupLinear("l", 2, 3, true, 2, 0.02);
+        copy.loadParameters(manager, new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+        for (int i = 0; i < 2; i++) {
+            SoupTensor a = lin.soupTensors().get(i);
+            SoupTensor b = copy.soupTensors().get(i);
+            assertArrayEquals(a.shared().getArray().toFloatArray(), b.shared().getArray().toFloatArray());
+            assertArrayEquals(a.bank().getArray().toFloatArray(), b.bank().getArray().toFloatArray());
+        }
+    }
+
+    @Test
+    void badSizesAreRejectedWithTheirNames() {
+        assertTrue(
+                assertThrows(IllegalArgumentException.class, () -> new SoupLinear("q", 0, 2, true, 1, 0.02))
+                        .getMessage()
+                        .contains("in=0"));
+        assertTrue(
+                assertThrows(IllegalArgumentException.class, () -> new SoupLinear("q", 2, 2, true, -1, 0.02))
+                        .getMessage()
+                        .contains("experts must be >= 0"));
+    }
+}
