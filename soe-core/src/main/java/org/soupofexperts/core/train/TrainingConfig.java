@@ -57,11 +57,12 @@ public final class TrainingConfig {
                     "minLearningRateRatio must be in [0, 1], got " + b.minLearningRateRatio);
         }
         minLearningRateRatio = b.minLearningRateRatio;
-        if (b.warmupSteps < 0 || b.warmupSteps > b.steps) {
+        int warm = b.warmupSteps != null ? b.warmupSteps : Math.min(100, b.steps / 10);
+        if (warm < 0 || warm > b.steps) {
             throw new IllegalArgumentException(
-                    "warmupSteps must be in [0, steps=" + b.steps + "], got " + b.warmupSteps);
+                    "warmupSteps must be in [0, steps=" + b.steps + "], got " + warm);
         }
-        warmupSteps = b.warmupSteps;
+        warmupSteps = warm;
         if (!(b.beta1 >= 0 && b.beta1 < 1) || !(b.beta2 >= 0 && b.beta2 < 1)) {
             throw new IllegalArgumentException(
                     "Adam betas must be in [0, 1), got " + b.beta1 + ", " + b.beta2);
@@ -208,7 +209,7 @@ public final class TrainingConfig {
         private int contextLength;
         private double learningRate = 1e-3;
         private double minLearningRateRatio = 0.1;
-        private int warmupSteps = 100;
+        private Integer warmupSteps;
         private double beta1 = 0.9;
         private double beta2 = 0.95;
         private double epsilon = 1e-8;
@@ -261,6 +262,7 @@ public final class TrainingConfig {
             return this;
         }
 
+        /** Linear warm-up steps (default: a tenth of the steps, at most 100). */
         public Builder warmup(int steps) {
             this.warmupSteps = steps;
             return this;

@@ -1,0 +1,200 @@
+package org.soupofexperts.core;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+import org.junit.jupiter.api.Test;
+import org.soupofexperts.core.internal.Djl;
+import org.soupofexperts.core.nn.SoupTensor;
+import org.soupofexperts.core.train.TokenBatch;
+import org.soupofexperts.core.train.TrainingConfig;
+import org.soupofexperts.core.train.TrainingReport;
+
+import java.util.List;
+import java.util.SplittableRandom;
+
+class SoupOfExpertsTest {
+
+    private static SoupOfExperts noisySoup(long seed, int experts) {
+        return SoupOfExperts.builder()
+                .model(ToyDomains.tinyModel())
+                .domains(3)
+                .experts(experts)
+                .expertInit(ExpertInit.SCALED_NOISE)
+                .seed(seed)
+                .build();
+    }
+
+    @Test
+    void instantiateEqualsSharedPlusAlphaWeightedExpertsForEveryTensor() {
+        long seed = 11;
+        try (SoupOfExperts soup = noisySoup(seed, 4)) {
+            double[] h = {0.2, 0.5, 0.3};
+            double[] alpha = soup.alpha(h);
+            assertEquals(4, alpha.length);
+            try (Specialist s = soup.instantiate(h)) {
+                List<SoupTensor> src = soup.block().soupTensors();
+                List<SoupTensor> dst = s.block().soupTensors();
+                assertEquals(src.size(), dst.size());
+                for (int i = 0; i < src.size(); i++) {
+                    float[] shared = src.get(i).shared().getArray().toFloatArray();
+                    float[] bank = src.get(i).bank().getArray().toFloatArray();
+                    float[] got = dst.get(i).shared().getArray().toFloatArray();
+                    assertEquals(src.get(i).shape(), dst.get(i).shared().getArray().getShape());
+                    double maxDiff = 0;
+                    for (int p = 0; p < shared.length; p++) {
+                        double expected = shared[p];
+                        for (int j = 0; j < alpha.length; j++) {
+                            expected += alpha[j] * bank[j * shared.length + p];
+                        }
+                        maxDiff = Math.max(maxDiff, Math.abs(expected - got[p]));
+                    }
+                    assertTrue(maxDiff < 1e-5, src.get(i).name() + " differs by " + maxDiff + " (seed " + seed + ")");
+                    assertNotEquals(0.0, maxAbs(bank), "experts must be non-zero for the test to mean anything");
+                }
+            }
+        }
+    }
+
+    @Test
+    void specialistGivesTheSoupsLogitsAndHasBaseSize() {
+        try (SoupOfExperts soup = noisySoup(12, 3);
+                NDManager m = Djl.engine().newBaseManager()) {
+            double[] h = {0.6, 0.1, 0.3};
+            int[] ids = new int[2 * 10];
+            SplittableRandom rng = new SplittableRandom(5);
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = rng.nextInt(ToyDomains.VOCAB);
+            }
+            NDArray tokens = m.create(ids, new Shape(2, 10));
+            try (Specialist s = soup.instantiate(h)) {
+                float[] fromSoup = soup.logits(tokens, h).toFloatArray();
+                NDArray specLogits = s.logits(tokens);
+                assertEquals(new Shape(2, 10, ToyDomains.VOCAB), specLogits.getShape());
+                float[] fromSpecialist = specLogits.toFloatArray();
+                double maxDiff = 0;
+                for (int i = 0; i < fromSoup.length; i++) {
+                    maxDiff = Math.max(maxDiff, Math.abs(fromSoup[i] - fromSpecialist[i]));
+                }
+                assertTrue(maxDiff < 1e-4, "max abs diff " + maxDiff);
+                assertEquals(ToyDomains.tinyModel().parameterCount(), s.parameterCount());
+                assertEquals(0, s.block().experts());
+                for (SoupTensor t : s.block().soupTensors()) {
+                    assertEquals(null, t.bank(), t.name() + " must hold no expert bank");
+                }
+                // A different h gives a different model.
+                float[] other = soup.logits(tokens, new double[] {0, 0, 1}).toFloatArray();
+                assertTrue(maxAbsDiff(other, fromSoup) > 1e-4);
+            }
+        }
+    }
+
+    @Test
+    void soupStoresSharedExpertsAndRouter() {
+        try (SoupOfExperts soup = noisySoup(13, 4)) {
+            long base = ToyDomains.tinyModel().parameterCount();
+            long router = soup.router().soupTensors().stream().mapToLong(t -> t.numel()).sum();
+            assertEquals(base * 5 + router, soup.parameterCount());
+        }
+    }
+
+    @Test
+    void sameSeedGivesIdenticalSoupsAndDifferentSeedsDiffer() {
+        try (SoupOfExperts a = noisySoup(21, 2);
+                SoupOfExperts b = noisySoup(21, 2);
+                SoupOfExperts c = noisySoup(22, 2)) {
+            float[] pa = a.block().soupTensors().get(3).bank().getArray().toFloatArray();
+            float[] pb = b.block().soupTensors().get(3).bank().getArray().toFloatArray();
+            float[] pc = c.block().soupTensors().get(3).bank().getArray().toFloatArray();
+            assertArrayEquals(pa, pb);
+            assertTrue(maxAbsDiff(pa, pc) > 0);
+        }
+    }
+
+    @Test
+    void laterTokensNeverChangeEarlierOutputs() {
+        try (SoupOfExperts soup = noisySoup(14, 2);
+                NDManager m = Djl.engine().newBaseManager()) {
+            double[] h = {0.3, 0.3, 0.4};
+            int t = 12;
+            int[] a = new int[t];
+            int[] b = new int[t];
+            for (int i = 0; i < t; i++) {
+                a[i] = i % ToyDomains.VOCAB;
+                b[i] = i < 7 ? a[i] : (a[i] + 5) % ToyDomains.VOCAB;
+            }
+            float[] la = soup.logits(m.create(a, new Shape(1, t)), h).toFloatArray();
+            float[] lb = soup.logits(m.create(b, new Shape(1, t)), h).toFloatArray();
+            int v = ToyDomains.VOCAB;
+            for (int i = 0; i < 7 * v; i++) {
+                assertEquals(la[i], lb[i], 1e-6, "position " + (i / v) + " saw a later token");
+            }
+            assertTrue(maxAbsDiff(
+                    java.util.Arrays.copyOfRange(la, 7 * v, t * v),
+                    java.util.Arrays.copyOfRange(lb, 7 * v, t * v)) > 1e-4,
+                    "changed positions must change their outputs");
+        }
+    }
+
+    @Test
+    void trainedSoupGivesSpecialistsThatWinOnTheirOwnDomain() {
+        ToyDomains data = new ToyDomains();
+        SoupConfig config =
+                SoupConfig.builder().model(ToyDomains.tinyModel()).domains(2).experts(4).seed(7).build();
+        TrainingConfig training =
+                TrainingConfig.builder()
+                        .sampler(data)
+                        .metaDistribution(ToyDomains.meta())
+                        .steps(300)
+                        .batchSize(16)
+                        .contextLength(4)
+                        .learningRate(3e-3)
+                        .warmup(20)
+                        .logEvery(0)
+                        .build();
+        // Two predictions per sequence: the first needs the domain, the second is in context.
+        TokenBatch d0 = data.domain(0, 64, 3, 100);
+        TokenBatch d1 = data.domain(1, 64, 3, 101);
+        double untrained;
+        try (SoupOfExperts fresh = SoupOfExperts.create(config)) {
+            untrained = fresh.loss(d0, new double[] {1, 0});
+        }
+        try (SoupOfExperts soup = SoupOfExperts.train(config, training);
+                Specialist s0 = soup.instantiate(DomainWeights.oneHot(2, 0));
+                Specialist s1 = soup.instantiate(DomainWeights.oneHot(2, 1))) {
+            TrainingReport r = soup.lastReport();
+            assertEquals(300, r.steps());
+            double s0d0 = s0.loss(d0);
+            double s0d1 = s0.loss(d1);
+            double s1d0 = s1.loss(d0);
+            double s1d1 = s1.loss(d1);
+            String table = String.format(
+                    "untrained %.3f; s0: d0 %.3f d1 %.3f; s1: d0 %.3f d1 %.3f", untrained, s0d0, s0d1, s1d0, s1d1);
+            assertTrue(s0d0 + 0.1 < s1d0, "specialist 0 must beat specialist 1 on domain 0: " + table);
+            assertTrue(s1d1 + 0.1 < s0d1, "specialist 1 must beat specialist 0 on domain 1: " + table);
+            assertTrue(s0d0 < 0.5 * untrained && s1d1 < 0.5 * untrained, "must beat untrained: " + table);
+        }
+    }
+
+    private static double maxAbs(float[] a) {
+        double m = 0;
+        for (float v : a) {
+            m = Math.max(m, Math.abs(v));
+        }
+        return m;
+    }
+
+    private static double maxAbsDiff(float[] a, float[] b) {
+        double m = 0;
+        for (int i = 0; i < a.length; i++) {
+            m = Math.max(m, Math.abs(a[i] - b[i]));
+        }
+        return m;
+    }
+}
