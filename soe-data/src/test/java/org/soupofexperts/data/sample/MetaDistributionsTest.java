@@ -1,0 +1,117 @@
+package org.soupofexperts.data.sample;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.soupofexperts.core.train.MetaDistribution;
+
+import java.util.SplittableRandom;
+
+class MetaDistributionsTest {
+
+    private static final long SEED = 77;
+
+    private static void assertOnSimplex(double[] h) {
+        double s = 0;
+        for (double v : h) {
+            assertTrue(v >= 0, "negative weight " + v);
+            s += v;
+        }
+        assertEquals(1.0, s, 1e-9);
+    }
+
+    @Test
+    void sparseSamplesLieOnTheSimplexWithExactlySNonZeros() {
+        MetaDistribution pi = MetaDistributions.sparse(10, 3, 0.5);
+        SplittableRandom rng = new SplittableRandom(SEED);
+        for (int i = 0; i < 2000; i++) {
+            double[] h = pi.sample(rng);
+            assertOnSimplex(h);
+            int nz = 0;
+            for (double v : h) {
+                nz += v > 0 ? 1 : 0;
+            }
+            assertEquals(3, nz, "seed " + SEED);
+        }
+    }
+
+    @Test
+    void dirichletMomentsMatchTheirDefinition() {
+        // Dirichlet(beta) over k: mean 1/k, variance (1/k)(1-1/k)/(k beta + 1)
+        int k = 4;
+        double beta = 2.0;
+        MetaDistribution pi = MetaDistributions.dirichlet(k, beta);
+        SplittableRandom rng = new SplittableRandom(SEED);
+        int n = 40000;
+        double sum = 0;
+        double sq = 0;
+        for (int i = 0; i < n; i++) {
+            double[] h = pi.sample(rng);
+            assertOnSimplex(h);
+            sum += h[0];
+            sq += h[0] * h[0];
+        }
+        double mean = sum / n;
+        double var = sq / n - mean * mean;
+        double m = 1.0 / k;
+        assertEquals(m, mean, 0.005, "mean (seed " + SEED + ")");
+        assertEquals(m * (1 - m) / (k * beta + 1), var, 0.002, "variance (seed " + SEED + ")");
+    }
+
+    @Test
+    void gammaHasMeanAndVarianceEqualToItsShape() {
+        SplittableRandom rng = new SplittableRandom(SEED);
+        for (double shape : new double[] {0.3, 1.0, 5.0}) {
+            int n = 50000;
+            double s = 0;
+            double sq = 0;
+            for (int i = 0; i < n; i++) {
+                double g = MetaDistributions.gamma(shape, rng);
+                s += g;
+                sq += g * g;
+            }
+            double mean = s / n;
+            assertEquals(shape, mean, 0.03 * Math.max(1, shape), "mean of Gamma(" + shape + ")");
+            assertEquals(shape, sq / n - mean * mean, 0.08 * Math.max(1, shape), "variance of Gamma(" + shape + ")");
+        }
+    }
+
+    @Test
+    void oneHotNaturalFixedAndMixtureBehave() {
+        SplittableRandom rng = new SplittableRandom(SEED);
+        int[] seen = new int[3];
+        MetaDistribution oneHot = MetaDistributions.oneHot(3);
+        for (int i = 0; i < 300; i++) {
+            double[] h = oneHot.sample(rng);
+            assertOnSimplex(h);
+            for (int j = 0; j < 3; j++) {
+                if (h[j] == 1) {
+                    seen[j]++;
+                }
+            }
+        }
+        assertTrue(seen[0] > 50 && seen[1] > 50 && seen[2] > 50);
+        double[] nat = MetaDistributions.natural(new long[] {1, 3}).sample(rng);
+        assertEquals(0.25, nat[0], 1e-12);
+        assertEquals(0.75, nat[1], 1e-12);
+        MetaDistribution mix = MetaDistributions.mixture(MetaDistributions.fixed(new double[] {1, 0}),
+                MetaDistributions.fixed(new double[] {0, 1}), 0.8);
+        int first = 0;
+        for (int i = 0; i < 5000; i++) {
+            first += mix.sample(rng)[0] == 1 ? 1 : 0;
+        }
+        assertEquals(0.8, first / 5000.0, 0.03);
+    }
+
+    @Test
+    void badParametersAreNamed() {
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> MetaDistributions.sparse(4, 5, 1))
+                .getMessage().contains("support size s must be in [1, k=4], got 5"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> MetaDistributions.sparse(4, 2, 0))
+                .getMessage().contains("beta must be finite and > 0"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> MetaDistributions.natural(new long[] {0, 0}))
+                .getMessage().contains("all domain sizes are 0"));
+    }
+}
