@@ -1,0 +1,85 @@
+package org.soupofexperts.data.sample;
+
+import org.soupofexperts.core.DomainWeights;
+import org.soupofexperts.core.train.BatchSource;
+import org.soupofexperts.core.train.TokenBatch;
+
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * The paper's Algorithm 1 over per-domain token streams: for each sequence, domain i with
+ * probability h_i, then a uniformly random window of that domain. A domain whose weight is 0 is
+ * never read. Subclasses say where tokens live; they must be safe for concurrent reads.
+ */
+public abstract class WindowSampler implements BatchSource {
+
+    private final List<String> names;
+
+    protected WindowSampler(List<String> names) {
+        if (names.isEmpty()) {
+            throw new IllegalArgumentException("a sampler needs at least one domain");
+        }
+        this.names = List.copyOf(names);
+    }
+
+    /** Number of tokens of domain d. */
+    protected abstract long size(int d);
+
+    /** Copies {@code len} tokens of domain d from {@code start} into {@code dst[off..]}. */
+    protected abstract void copy(int d, long start, int[] dst, int off, int len);
+
+    @Override
+    public final int numDomains() {
+        return names.size();
+    }
+
+    public final List<String> domainNames() {
+        return names;
+    }
+
+    /** Token count of each domain. */
+    public final long[] sizes() {
+        long[] s = new long[names.size()];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = size(i);
+        }
+        return s;
+    }
+
+    @Override
+    public final TokenBatch sample(double[] h, int batchSize, int length, SplittableRandom rng) {
+        double[] w = DomainWeights.validate(h, names.size());
+        int[] out = new int[batchSize * length];
+        int[] domains = new int[batchSize];
+        for (int b = 0; b < batchSize; b++) {
+            int d = pick(w, rng);
+            long n = size(d);
+            if (n < length) {
+                throw new IllegalArgumentException(
+                        "domain '" + names.get(d) + "' has " + n + " tokens, fewer than one window of " + length);
+            }
+            long start = rng.nextLong(n - length + 1);
+            copy(d, start, out, b * length, length);
+            domains[b] = d;
+        }
+        return new TokenBatch(batchSize, length, out, domains);
+    }
+
+    /** Categorical draw; entries with weight 0 can never be returned. */
+    static int pick(double[] w, SplittableRandom rng) {
+        double u = rng.nextDouble();
+        double acc = 0;
+        int last = -1;
+        for (int i = 0; i < w.length; i++) {
+            if (w[i] > 0) {
+                acc += w[i];
+                last = i;
+                if (u < acc) {
+                    return i;
+                }
+            }
+        }
+        return last; // rounding left u above the total: the last non-zero domain
+    }
+}

@@ -1,0 +1,466 @@
+package org.soupofexperts.data.store;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.soupofexperts.core.Version;
+import org.soupofexperts.core.io.SoupFormatException;
+import org.soupofexperts.data.corpus.Corpus;
+import org.soupofexperts.data.corpus.Document;
+import org.soupofexperts.data.sample.WindowSampler;
+import org.soupofexperts.data.tokenize.Tokenizer;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.stream.Stream;
+
+/**
+ * A corpus tokenized once into per-domain binary token files (little-endian uint16 when the
+ * vocabulary fits, else int32), memory-mapped for sampling, with a manifest of domains, token
+ * counts, tokenizer id and source fingerprint. Held-out documents (not windows of training
+ * documents) form the validation split: a document goes there when a seeded hash of its text
+ * falls below the validation fraction, independent of reading order.
+ *
+ * <p>{@link #openOrBuild} reuses a store whose fingerprint matches and rebuilds it otherwise. A
+ * build happens in a sibling temporary directory that replaces the old store by renames, so an
+ * interrupted build never leaves a half-written store under the store's name (a crash between
+ * the two renames leaves the old store as {@code <dir>.old-*}). Opening verifies sizes and
+ * SHA-256 checksums, so a damaged token file is detected.
+ *
+ * <p>An open store is immutable and thread-safe.
+ */
+public final class TokenStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TokenStore.class);
+    private static final String FORMAT = "soupofexperts-tokens/1";
+    private static final String MANIFEST = "manifest.json";
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
+    private static final long CHUNK = 1L << 30;
+
+    private final Path dir;
+    private final JsonObject manifest;
+    private final List<String> domains = new ArrayList<>();
+    private final List<TokenFile> train = new ArrayList<>();
+    private final List<TokenFile> valid = new ArrayList<>();
+
+    /** Options of a build. */
+    public record Options(double validFraction, long seed, Function<Document, String> domainOf) {
+        public Options {
+            if (!(validFraction >= 0 && validFraction < 1)) {
+                throw new IllegalArgumentException("validation fraction must be in [0, 1), got " + validFraction);
+            }
+        }
+
+        /** 5% of documents held out, labels from the corpus. */
+        public static Options defaults() {
+            return new Options(0.05, 0, Document::domain);
+        }
+    }
+
+    private TokenStore(Path dir, JsonObject manifest, boolean verify) throws IOException {
+        this.dir = dir;
+        this.manifest = manifest;
+        int bytes = manifest.get("bytesPerToken").getAsInt();
+        for (var e : manifest.getAsJsonArray("domains")) {
+            JsonObject d = e.getAsJsonObject();
+            domains.add(d.get("name").getAsString());
+            train.add(TokenFile.open(dir, d.getAsJsonObject("train"), bytes, verify));
+            valid.add(TokenFile.open(dir, d.getAsJsonObject("valid"), bytes, verify));
+        }
+    }
+
+    /** Opens the store in {@code dir} if it was built from the same corpus and tokenizer, else builds it. */
+    public static TokenStore openOrBuild(Path dir, Corpus corpus, Tokenizer tokenizer, Options options)
+            throws IOException {
+        String fingerprint = FORMAT + "|" + corpus.fingerprint() + "|" + tokenizer.id() + "|valid="
+                + options.validFraction() + "|seed=" + options.seed();
+        Path m = dir.resolve(MANIFEST);
+        if (Files.isRegularFile(m)) {
+            JsonObject existing = readManifest(dir);
+            if (fingerprint.equals(existing.get("fingerprint").getAsString())) {
+                LOG.info("reusing token store {}", dir);
+                return new TokenStore(dir, existing, true);
+            }
+            LOG.info("token store {} is stale (corpus or tokenizer changed): rebuilding", dir);
+        }
+        build(dir, corpus, tokenizer, options, fingerprint);
+        return open(dir);
+    }
+
+    /** Opens an existing store, verifying every token file. */
+    public static TokenStore open(Path dir) throws IOException {
+        return new TokenStore(dir, readManifest(dir), true);
+    }
+
+    private static JsonObject readManifest(Path dir) throws IOException {
+        Path m = dir.resolve(MANIFEST);
+        if (!Files.isRegularFile(m)) {
+            throw new SoupFormatException(dir + " is not a token store: it has no " + MANIFEST);
+        }
+        try {
+            JsonObject o = JsonParser.parseString(Files.readString(m)).getAsJsonObject();
+            if (!FORMAT.equals(o.get("format").getAsString())) {
+                throw new SoupFormatException(m + " has format " + o.get("format") + ", expected " + FORMAT);
+            }
+            return o;
+        } catch (JsonParseException | IllegalStateException | NullPointerException e) {
+            throw new SoupFormatException(m + " is not a valid token-store manifest", e);
+        }
+    }
+
+    private static void build(Path dir, Corpus corpus, Tokenizer tok, Options opt, String fingerprint)
+            throws IOException {
+        long t0 = System.nanoTime();
+        Path parent = dir.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Path tmp = parent.resolve(dir.getFileName() + ".tmp-" + UUID.randomUUID());
+        Files.createDirectory(tmp);
+        int bytes = tok.vocabSize() <= 65536 ? 2 : 4;
+        int[] separator = tok.encode("\n\n");
+        Map<String, Writer[]> writers = new LinkedHashMap<>();
+        try {
+            corpus.forEach(doc -> {
+                String domain = opt.domainOf().apply(doc);
+                if (domain == null || domain.isBlank()) {
+                    throw new IllegalArgumentException(
+                            doc.source() + (doc.line() > 0 ? ":" + doc.line() : "")
+                                    + ": document has no domain; label the corpus or cluster it first");
+                }
+                Writer[] w = writers.computeIfAbsent(domain, k -> {
+                    int i = writers.size();
+                    return new Writer[] {
+                        new Writer(tmp, "train-" + i + ".tok", bytes), new Writer(tmp, "valid-" + i + ".tok", bytes)};
+                });
+                int[] ids = tok.encode(doc.text());
+                for (int id : ids) {
+                    if (id < 0 || id >= tok.vocabSize()) {
+                        throw new IllegalStateException("tokenizer " + tok.id() + " produced id " + id
+                                + " outside [0, " + tok.vocabSize() + ")");
+                    }
+                }
+                Writer target = isValid(doc.text(), opt) ? w[1] : w[0];
+                target.document(ids, separator);
+            });
+            if (writers.isEmpty()) {
+                throw new IllegalArgumentException("the corpus has no documents");
+            }
+            JsonArray ds = new JsonArray();
+            List<String> names = new ArrayList<>(writers.keySet());
+            for (String name : names) {
+                Writer[] w = writers.get(name);
+                JsonObject d = new JsonObject();
+                d.addProperty("name", name);
+                d.add("train", w[0].finish());
+                d.add("valid", w[1].finish());
+                ds.add(d);
+            }
+            JsonObject m = new JsonObject();
+            m.addProperty("format", FORMAT);
+            m.addProperty("libraryVersion", Version.get());
+            m.addProperty("createdAt", java.time.Instant.now().toString());
+            m.addProperty("fingerprint", fingerprint);
+            m.addProperty("tokenizer", tok.id());
+            m.addProperty("vocabSize", tok.vocabSize());
+            m.addProperty("bytesPerToken", bytes);
+            m.addProperty("validFraction", opt.validFraction());
+            m.addProperty("seed", opt.seed());
+            m.add("domains", ds);
+            Files.writeString(tmp.resolve(MANIFEST), GSON.toJson(m), StandardCharsets.UTF_8);
+            swap(tmp, dir);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        } finally {
+            for (Writer[] w : writers.values()) {
+                w[0].closeQuietly();
+                w[1].closeQuietly();
+            }
+            deleteRecursively(tmp);
+        }
+        LOG.info("built token store {} in {} s", dir, String.format("%.1f", (System.nanoTime() - t0) / 1e9));
+    }
+
+    private static boolean isValid(String text, Options opt) {
+        if (opt.validFraction() == 0) {
+            return false;
+        }
+        long h = opt.seed() * 0x9E3779B97F4A7C15L + text.hashCode() * 0xBF58476D1CE4E5B9L + text.length();
+        h ^= h >>> 31;
+        h *= 0x94D049BB133111EBL;
+        h ^= h >>> 29;
+        return (h >>> 11) * 0x1.0p-53 < opt.validFraction();
+    }
+
+    private static void swap(Path tmp, Path dir) throws IOException {
+        Path old = null;
+        if (Files.exists(dir)) {
+            old = dir.resolveSibling(dir.getFileName() + ".old-" + UUID.randomUUID());
+            Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);
+        }
+        Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+        if (old != null) {
+            deleteRecursively(old);
+        }
+    }
+
+    private static void deleteRecursively(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(q);
+            }
+        }
+    }
+
+    public Path directory() {
+        return dir;
+    }
+
+    public List<String> domains() {
+        return List.copyOf(domains);
+    }
+
+    public String tokenizerId() {
+        return manifest.get("tokenizer").getAsString();
+    }
+
+    public int vocabSize() {
+        return manifest.get("vocabSize").getAsInt();
+    }
+
+    public long trainTokens(int d) {
+        return train.get(d).tokens;
+    }
+
+    public long validTokens(int d) {
+        return valid.get(d).tokens;
+    }
+
+    public long trainDocuments(int d) {
+        return train.get(d).documents;
+    }
+
+    public long validDocuments(int d) {
+        return valid.get(d).documents;
+    }
+
+    /** Tokens {@code [start, start+len)} of domain d's validation split. */
+    public int[] readValid(int d, long start, int len) {
+        int[] out = new int[len];
+        valid.get(d).copy(start, out, 0, len);
+        return out;
+    }
+
+    /** Samples training windows (Algorithm 1) from the mapped training files. */
+    public WindowSampler trainSampler() {
+        return new Mapped(domains, train, "train");
+    }
+
+    /** Samples windows of the held-out validation documents. */
+    public WindowSampler validSampler() {
+        return new Mapped(domains, valid, "valid");
+    }
+
+    private final class Mapped extends WindowSampler {
+        private final List<TokenFile> files;
+        private final String split;
+
+        Mapped(List<String> names, List<TokenFile> files, String split) {
+            super(names);
+            this.files = files;
+            this.split = split;
+        }
+
+        @Override
+        protected long size(int d) {
+            return files.get(d).tokens;
+        }
+
+        @Override
+        protected void copy(int d, long start, int[] dst, int off, int len) {
+            files.get(d).copy(start, dst, off, len);
+        }
+
+        @Override
+        public String fingerprint() {
+            return "token-store(" + split + ", " + manifest.get("fingerprint").getAsString() + ")";
+        }
+    }
+
+    /** Streams one split of one domain to disk while hashing it. */
+    private static final class Writer {
+        private final Path file;
+        private final int bytes;
+        private final MessageDigest sha;
+        private final OutputStream out;
+        private final ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+        private long tokens;
+        private long documents;
+        private boolean closed;
+
+        Writer(Path dir, String name, int bytes) {
+            this.file = dir.resolve(name);
+            this.bytes = bytes;
+            try {
+                sha = MessageDigest.getInstance("SHA-256");
+                out = new DigestOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16), sha);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        void document(int[] ids, int[] separator) {
+            if (documents > 0) {
+                put(separator);
+            }
+            put(ids);
+            documents++;
+        }
+
+        private void put(int[] ids) {
+            try {
+                for (int id : ids) {
+                    if (buf.remaining() < 4) {
+                        out.write(buf.array(), 0, buf.position());
+                        buf.clear();
+                    }
+                    if (bytes == 2) {
+                        buf.putShort((short) id);
+                    } else {
+                        buf.putInt(id);
+                    }
+                }
+                tokens += ids.length;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        JsonObject finish() throws IOException {
+            out.write(buf.array(), 0, buf.position());
+            buf.clear();
+            out.close();
+            closed = true;
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            JsonObject o = new JsonObject();
+            o.addProperty("file", file.getFileName().toString());
+            o.addProperty("tokens", tokens);
+            o.addProperty("documents", documents);
+            o.addProperty("sha256", HexFormat.of().formatHex(sha.digest()));
+            return o;
+        }
+
+        void closeQuietly() {
+            if (!closed) {
+                try {
+                    out.close();
+                } catch (IOException ignored) {
+                    // the temporary directory is deleted anyway
+                }
+            }
+        }
+    }
+
+    /** A read-only, memory-mapped token file (mapped in 1 GiB chunks). */
+    private static final class TokenFile {
+        final long tokens;
+        final long documents;
+        final int bytes;
+        final MappedByteBuffer[] chunks;
+
+        private TokenFile(long tokens, long documents, int bytes, MappedByteBuffer[] chunks) {
+            this.tokens = tokens;
+            this.documents = documents;
+            this.bytes = bytes;
+            this.chunks = chunks;
+        }
+
+        static TokenFile open(Path dir, JsonObject o, int bytes, boolean verify) throws IOException {
+            Path f = dir.resolve(o.get("file").getAsString());
+            long tokens = o.get("tokens").getAsLong();
+            if (!Files.isRegularFile(f)) {
+                throw new SoupFormatException("token store " + dir + " is incomplete: " + f.getFileName() + " is missing");
+            }
+            long size = Files.size(f);
+            if (size != tokens * bytes) {
+                throw new SoupFormatException("token file " + f + " has " + size + " bytes; the manifest says "
+                        + tokens + " tokens of " + bytes + " bytes (truncated or damaged)");
+            }
+            if (verify && !sha256(f).equals(o.get("sha256").getAsString())) {
+                throw new SoupFormatException("token file " + f + " is corrupt: its SHA-256 does not match the manifest");
+            }
+            int n = (int) ((size + CHUNK - 1) / CHUNK);
+            MappedByteBuffer[] chunks = new MappedByteBuffer[n];
+            try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+                for (int i = 0; i < n; i++) {
+                    long pos = i * CHUNK;
+                    chunks[i] = ch.map(FileChannel.MapMode.READ_ONLY, pos, Math.min(CHUNK, size - pos));
+                    chunks[i].order(ByteOrder.LITTLE_ENDIAN);
+                }
+            }
+            return new TokenFile(tokens, o.get("documents").getAsLong(), bytes, chunks);
+        }
+
+        void copy(long start, int[] dst, int off, int len) {
+            if (start < 0 || start + len > tokens) {
+                throw new IndexOutOfBoundsException("tokens [" + start + ", " + (start + len) + ") outside [0, " + tokens + ")");
+            }
+            for (int i = 0; i < len; i++) {
+                long b = (start + i) * bytes;
+                MappedByteBuffer c = chunks[(int) (b / CHUNK)];
+                int p = (int) (b % CHUNK);
+                dst[off + i] = bytes == 2 ? (c.getShort(p) & 0xffff) : c.getInt(p);
+            }
+        }
+
+        private static String sha256(Path f) throws IOException {
+            try {
+                MessageDigest md = MessageDigest.getInstance("SHA-256");
+                byte[] buf = new byte[1 << 20];
+                try (InputStream in = Files.newInputStream(f)) {
+                    int r;
+                    while ((r = in.read(buf)) > 0) {
+                        md.update(buf, 0, r);
+                    }
+                }
+                return HexFormat.of().formatHex(md.digest());
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+}

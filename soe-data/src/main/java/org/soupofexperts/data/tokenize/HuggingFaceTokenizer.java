@@ -1,0 +1,109 @@
+package org.soupofexperts.data.tokenize;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * A Hugging Face {@code tokenizer.json} through DJL's tokenizers binding (its native library
+ * ships in the Maven jar; nothing is downloaded). No special tokens are added. Thread-safe for
+ * encode/decode; close it to free the native tokenizer.
+ */
+public final class HuggingFaceTokenizer implements Tokenizer, AutoCloseable {
+
+    private final ai.djl.huggingface.tokenizers.HuggingFaceTokenizer tokenizer;
+    private final int vocabSize;
+    private final String id;
+
+    private HuggingFaceTokenizer(ai.djl.huggingface.tokenizers.HuggingFaceTokenizer t, int vocabSize, String id) {
+        this.tokenizer = t;
+        this.vocabSize = vocabSize;
+        this.id = id;
+    }
+
+    /** Loads {@code tokenizer.json} (a file, or a directory holding one). */
+    public static HuggingFaceTokenizer load(Path path) throws IOException {
+        Path file = Files.isDirectory(path) ? path.resolve("tokenizer.json") : path;
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("no tokenizer.json at " + path);
+        }
+        byte[] bytes = Files.readAllBytes(file);
+        JsonObject o;
+        try {
+            o = JsonParser.parseString(new String(bytes, java.nio.charset.StandardCharsets.UTF_8)).getAsJsonObject();
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(file + " is not a valid tokenizer.json", e);
+        }
+        int vocab = 0;
+        JsonElement v = o.has("model") ? o.getAsJsonObject("model").get("vocab") : null;
+        if (v != null && v.isJsonObject()) {
+            for (var e : v.getAsJsonObject().entrySet()) {
+                vocab = Math.max(vocab, e.getValue().getAsInt() + 1);
+            }
+        } else if (v != null && v.isJsonArray()) {
+            vocab = v.getAsJsonArray().size();
+        }
+        if (o.has("added_tokens") && o.get("added_tokens").isJsonArray()) {
+            for (var e : o.getAsJsonArray("added_tokens")) {
+                vocab = Math.max(vocab, e.getAsJsonObject().get("id").getAsInt() + 1);
+            }
+        }
+        if (vocab == 0) {
+            throw new IllegalArgumentException(file + " declares no vocabulary");
+        }
+        var t = ai.djl.huggingface.tokenizers.HuggingFaceTokenizer.builder()
+                .optTokenizerPath(file)
+                .optAddSpecialTokens(false)
+                .build();
+        return new HuggingFaceTokenizer(t, vocab, "hf:" + sha256(bytes).substring(0, 16));
+    }
+
+    @Override
+    public int vocabSize() {
+        return vocabSize;
+    }
+
+    @Override
+    public int[] encode(String text) {
+        long[] ids = tokenizer.encode(text).getIds();
+        int[] out = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            out[i] = Math.toIntExact(ids[i]);
+        }
+        return out;
+    }
+
+    @Override
+    public String decode(int[] ids) {
+        long[] l = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            l[i] = ids[i];
+        }
+        return tokenizer.decode(l);
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+
+    private static String sha256(byte[] b) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

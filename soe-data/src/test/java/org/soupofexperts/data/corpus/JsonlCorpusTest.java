@@ -1,0 +1,98 @@
+package org.soupofexperts.data.corpus;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.github.luben.zstd.ZstdOutputStream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+
+class JsonlCorpusTest {
+
+    @TempDir Path tmp;
+
+    static final String LINES =
+            "{\"text\": \"alpha\", \"meta\": {\"pile_set_name\": \"a\"}}\n"
+                    + "{\"text\": \"beta \\u00e9\", \"meta\": {\"pile_set_name\": \"b\"}}\n";
+
+    private static List<Document> read(Corpus c) throws IOException {
+        List<Document> out = new ArrayList<>();
+        c.forEach(out::add);
+        return out;
+    }
+
+    @Test
+    void plainGzipAndZstdFilesReadTheSame() throws IOException {
+        Path plain = tmp.resolve("x.jsonl");
+        Files.writeString(plain, LINES);
+        Path gz = tmp.resolve("x.jsonl.gz");
+        try (OutputStream o = new GZIPOutputStream(Files.newOutputStream(gz))) {
+            o.write(LINES.getBytes(StandardCharsets.UTF_8));
+        }
+        Path zst = tmp.resolve("x.jsonl.zst");
+        try (OutputStream o = new ZstdOutputStream(Files.newOutputStream(zst))) {
+            o.write(LINES.getBytes(StandardCharsets.UTF_8));
+        }
+        for (Path p : List.of(plain, gz, zst)) {
+            List<Document> docs = read(JsonlCorpus.builder().file(p).build());
+            assertEquals(2, docs.size(), p.toString());
+            assertEquals("beta é", docs.get(1).text());
+            assertEquals("b", docs.get(1).domain());
+            assertEquals(2, docs.get(1).line());
+        }
+    }
+
+    @Test
+    void customDomainFieldAndUnlabelledCorpora() throws IOException {
+        Path p = tmp.resolve("y.jsonl");
+        Files.writeString(p, "{\"body\": \"x\", \"src\": {\"kind\": \"law\"}}\n");
+        Document d = read(JsonlCorpus.builder().file(p).textField("body").domainField("src.kind").build()).get(0);
+        assertEquals("law", d.domain());
+        assertNull(read(JsonlCorpus.builder().file(p).textField("body").unlabelled().build()).get(0).domain());
+    }
+
+    @Test
+    void malformedLinesNameFileAndLineOrAreSkippedAndCounted() throws IOException {
+        Path p = tmp.resolve("bad.jsonl");
+        Files.writeString(p, LINES + "{not json\n{\"text\": \"no domain\"}\n{\"meta\": {}}\n" + LINES);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> read(JsonlCorpus.builder().file(p).build()));
+        assertTrue(e.getMessage().contains("bad.jsonl:3: malformed JSON"), e.getMessage());
+        JsonlCorpus skipping = JsonlCorpus.builder().file(p).skipBadLines(true).build();
+        assertEquals(4, read(skipping).size());
+        assertEquals(3, skipping.skippedLines());
+
+        Path noDomain = tmp.resolve("nd.jsonl");
+        Files.writeString(noDomain, "{\"text\": \"t\", \"meta\": {\"pile_set_name\": \"\"}}\n");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> read(JsonlCorpus.builder().file(noDomain).build()))
+                .getMessage().contains("nd.jsonl:1: missing or empty domain field 'meta.pile_set_name'"));
+        Path noText = tmp.resolve("nt.jsonl");
+        Files.writeString(noText, "{\"meta\": {\"pile_set_name\": \"a\"}}\n");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> read(JsonlCorpus.builder().file(noText).build()))
+                .getMessage().contains("nt.jsonl:1: missing text field 'text'"));
+    }
+
+    @Test
+    void directoryCorpusLabelsDocumentsByTheirFolder() throws IOException {
+        Files.createDirectories(tmp.resolve("c/law"));
+        Files.createDirectories(tmp.resolve("c/code"));
+        Files.writeString(tmp.resolve("c/law/1.txt"), "statute");
+        Files.writeString(tmp.resolve("c/code/1.txt"), "int main");
+        List<Document> docs = read(new DirectoryCorpus(tmp.resolve("c")));
+        assertEquals(List.of("code", "law"), docs.stream().map(Document::domain).toList());
+        assertEquals("statute", docs.get(1).text());
+        assertThrows(IllegalArgumentException.class, () -> new DirectoryCorpus(tmp.resolve("missing")));
+    }
+}

@@ -1,0 +1,97 @@
+package org.soupofexperts.data.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.soupofexperts.core.io.SoupFormatException;
+import org.soupofexperts.core.train.TokenBatch;
+import org.soupofexperts.data.corpus.JsonlCorpus;
+import org.soupofexperts.data.tokenize.ByteTokenizer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+
+class TokenStoreTest {
+
+    @TempDir Path tmp;
+
+    private Path corpus(int docsPerDomain) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < docsPerDomain; i++) {
+            sb.append("{\"text\": \"law document ").append(i).append(" with some words\", \"meta\": {\"pile_set_name\": \"law\"}}\n");
+            sb.append("{\"text\": \"code ").append(i).append("; int x = ").append(i).append(";\", \"meta\": {\"pile_set_name\": \"code\"}}\n");
+        }
+        Path p = tmp.resolve("corpus.jsonl");
+        Files.writeString(p, sb.toString());
+        return p;
+    }
+
+    @Test
+    void textRoundTripsThroughTheStoreAndTheSplitHoldsOutWholeDocuments() throws IOException {
+        Path src = corpus(200);
+        TokenStore s = TokenStore.openOrBuild(tmp.resolve("store"), JsonlCorpus.builder().file(src).build(),
+                new ByteTokenizer(), new TokenStore.Options(0.1, 3, d -> d.domain()));
+        assertEquals(java.util.List.of("law", "code"), s.domains());
+        long docs = s.trainDocuments(0) + s.validDocuments(0);
+        assertEquals(200, docs);
+        assertTrue(s.validDocuments(0) > 5 && s.validDocuments(0) < 40, "about 10% held out: " + s.validDocuments(0));
+        // Validation text is whole documents separated by blank lines.
+        String valid = new ByteTokenizer().decode(s.readValid(0, 0, (int) s.validTokens(0)));
+        for (String doc : valid.split("\n\n")) {
+            assertTrue(doc.matches("law document \\d+ with some words"), doc);
+        }
+        TokenBatch b = s.trainSampler().sample(new double[] {0, 1}, 4, 8, new SplittableRandom(1));
+        for (int t : b.tokens()) {
+            assertTrue(t >= 0 && t < 256);
+        }
+    }
+
+    @Test
+    void aStoreIsReusedWhileItsInputIsUnchangedAndRebuiltWhenItChanges() throws IOException, InterruptedException {
+        Path src = corpus(20);
+        Path dir = tmp.resolve("store");
+        TokenStore.openOrBuild(dir, JsonlCorpus.builder().file(src).build(), new ByteTokenizer(), TokenStore.Options.defaults());
+        String first = Files.readString(dir.resolve("manifest.json"));
+        TokenStore.openOrBuild(dir, JsonlCorpus.builder().file(src).build(), new ByteTokenizer(), TokenStore.Options.defaults());
+        assertEquals(first, Files.readString(dir.resolve("manifest.json")), "an unchanged input must reuse the store");
+        Files.writeString(src, Files.readString(src) + "{\"text\": \"new law\", \"meta\": {\"pile_set_name\": \"law\"}}\n");
+        TokenStore again = TokenStore.openOrBuild(dir, JsonlCorpus.builder().file(src).build(), new ByteTokenizer(),
+                TokenStore.Options.defaults());
+        assertNotEquals(first, Files.readString(dir.resolve("manifest.json")));
+        assertEquals(21, again.trainDocuments(0) + again.validDocuments(0));
+        try (var files = Files.list(tmp)) {
+            assertEquals(2, files.count(), "no temporary or old directories remain");
+        }
+    }
+
+    @Test
+    void aCorruptOrTruncatedTokenFileIsDetected() throws IOException {
+        Path dir = tmp.resolve("store");
+        TokenStore.openOrBuild(dir, JsonlCorpus.builder().file(corpus(20)).build(), new ByteTokenizer(),
+                TokenStore.Options.defaults());
+        Path f = dir.resolve("train-0.tok");
+        byte[] b = Files.readAllBytes(f);
+        b[5] ^= 1;
+        Files.write(f, b);
+        assertTrue(assertThrows(SoupFormatException.class, () -> TokenStore.open(dir)).getMessage().contains("is corrupt"));
+        Files.write(f, java.util.Arrays.copyOf(b, b.length - 2));
+        assertTrue(assertThrows(SoupFormatException.class, () -> TokenStore.open(dir)).getMessage().contains("truncated"));
+        assertTrue(assertThrows(SoupFormatException.class, () -> TokenStore.open(tmp)).getMessage().contains("not a token store"));
+    }
+
+    @Test
+    void unlabelledDocumentsNeedADomainFunction() throws IOException {
+        Path src = corpus(5);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TokenStore.openOrBuild(tmp.resolve("s"), JsonlCorpus.builder().file(src).unlabelled().build(),
+                        new ByteTokenizer(), TokenStore.Options.defaults()));
+        assertTrue(e.getMessage().contains("corpus.jsonl:1: document has no domain"), e.getMessage());
+        assertTrue(Files.notExists(tmp.resolve("s")), "a failed build leaves nothing under the store's name");
+    }
+}
