@@ -201,6 +201,21 @@ public final class SoupOfExperts implements AutoCloseable {
         });
     }
 
+    /**
+     * From raw specialist text to a specialist: h = {@code assigner}'s estimate for the documents
+     * (for example the nearest-centroid histogram), then {@link #instantiate}.
+     */
+    public Specialist specialize(List<String> documents, DomainAssigner assigner) {
+        if (assigner.numDomains() != config.domains()) {
+            throw new IllegalArgumentException(
+                    "the assigner has " + assigner.numDomains() + " domains but the soup has k=" + config.domains());
+        }
+        if (documents == null || documents.isEmpty()) {
+            throw new IllegalArgumentException("the specialist set is empty: give at least one document");
+        }
+        return instantiate(assigner.domainWeights(documents));
+    }
+
     /** Next-token logits {@code [B,T,vocab]} of the soup at h, computed in tokens' manager. */
     public NDArray logits(NDArray tokens, double[] h) {
         double[] hh = DomainWeights.validate(h, config.domains());

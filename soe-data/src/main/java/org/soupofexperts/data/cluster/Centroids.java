@@ -1,0 +1,166 @@
+package org.soupofexperts.data.cluster;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import org.soupofexperts.core.internal.Djl;
+import org.soupofexperts.core.io.SoupFormatException;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.UUID;
+
+/**
+ * k domain centroids in an embedding space, with the id of the embedder they belong to.
+ * Immutable and thread-safe.
+ */
+public final class Centroids {
+
+    private final float[][] c;
+    private final String embedderId;
+
+    public Centroids(float[][] centroids, String embedderId) {
+        if (centroids.length == 0) {
+            throw new IllegalArgumentException("need at least one centroid");
+        }
+        int d = centroids[0].length;
+        for (float[] row : centroids) {
+            if (row.length != d) {
+                throw new IllegalArgumentException("centroids have different dimensions: " + d + " and " + row.length);
+            }
+        }
+        this.c = new float[centroids.length][];
+        for (int i = 0; i < c.length; i++) {
+            c[i] = centroids[i].clone();
+        }
+        this.embedderId = embedderId;
+    }
+
+    /** Centroids of labelled data: the mean embedding of each of k labels. */
+    public static Centroids ofLabels(float[][] x, int[] labels, int k, String embedderId) {
+        if (x.length != labels.length) {
+            throw new IllegalArgumentException(x.length + " embeddings but " + labels.length + " labels");
+        }
+        int d = x[0].length;
+        float[][] sums = new float[k][d];
+        int[] counts = new int[k];
+        for (int i = 0; i < x.length; i++) {
+            int l = labels[i];
+            if (l < 0 || l >= k) {
+                throw new IllegalArgumentException("label " + l + " out of range [0, " + k + ")");
+            }
+            counts[l]++;
+            for (int j = 0; j < d; j++) {
+                sums[l][j] += x[i][j];
+            }
+        }
+        for (int l = 0; l < k; l++) {
+            if (counts[l] == 0) {
+                throw new IllegalArgumentException("label " + l + " has no examples");
+            }
+            for (int j = 0; j < d; j++) {
+                sums[l][j] /= counts[l];
+            }
+        }
+        return new Centroids(sums, embedderId);
+    }
+
+    public int k() {
+        return c.length;
+    }
+
+    public int dimension() {
+        return c[0].length;
+    }
+
+    public String embedderId() {
+        return embedderId;
+    }
+
+    /** Centroid i (a copy). */
+    public float[] get(int i) {
+        return c[i].clone();
+    }
+
+    /** Index of the nearest centroid (Euclidean) of each row, as one matrix product. */
+    public int[] nearest(float[][] x) {
+        if (x.length == 0) {
+            return new int[0];
+        }
+        if (x[0].length != dimension()) {
+            throw new IllegalArgumentException(
+                    "embeddings have dimension " + x[0].length + ", the centroids " + dimension());
+        }
+        try (NDManager m = Djl.engine().newBaseManager(); Djl.NoGrad ng = Djl.noGrad()) {
+            NDArray xs = m.create(flatten(x), new Shape(x.length, dimension()));
+            NDArray cs = m.create(flatten(c), new Shape(k(), dimension()));
+            return KMeans.assign(xs, cs);
+        }
+    }
+
+    static float[] flatten(float[][] x) {
+        int d = x[0].length;
+        float[] f = new float[x.length * d];
+        for (int i = 0; i < x.length; i++) {
+            System.arraycopy(x[i], 0, f, i * d, d);
+        }
+        return f;
+    }
+
+    /** Writes JSON atomically (temporary file, then rename). */
+    public void save(Path file) throws IOException {
+        JsonObject o = new JsonObject();
+        o.addProperty("format", "soupofexperts-centroids/1");
+        o.addProperty("embedder", embedderId);
+        JsonArray rows = new JsonArray();
+        for (float[] row : c) {
+            JsonArray r = new JsonArray();
+            for (float v : row) {
+                r.add(v);
+            }
+            rows.add(r);
+        }
+        o.add("centroids", rows);
+        Gson g = new GsonBuilder().create();
+        Path parent = file.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Path tmp = parent.resolve("." + file.getFileName() + "." + UUID.randomUUID() + ".tmp");
+        try {
+            Files.writeString(tmp, g.toJson(o), StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    public static Centroids load(Path file) throws IOException {
+        try {
+            JsonObject o = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+            if (!"soupofexperts-centroids/1".equals(o.get("format").getAsString())) {
+                throw new SoupFormatException(file + " is not a centroids file");
+            }
+            JsonArray rows = o.getAsJsonArray("centroids");
+            float[][] c = new float[rows.size()][];
+            for (int i = 0; i < c.length; i++) {
+                JsonArray r = rows.get(i).getAsJsonArray();
+                c[i] = new float[r.size()];
+                for (int j = 0; j < c[i].length; j++) {
+                    c[i][j] = r.get(j).getAsFloat();
+                }
+            }
+            return new Centroids(c, o.get("embedder").getAsString());
+        } catch (RuntimeException e) {
+            throw new SoupFormatException(file + " is not a valid centroids file", e);
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package org.soupofexperts.data.cluster;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.soupofexperts.core.internal.Djl;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * k-means with k-means++ seeding and Lloyd iterations whose distances are one matrix product on
+ * DJL arrays (so it runs on a GPU where the engine has one). Turns an unlabelled corpus's
+ * embeddings into k domains. Stateless and thread-safe; randomness only from the given seed.
+ */
+public final class KMeans {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KMeans.class);
+
+    private KMeans() {}
+
+    /** Clusters rows of x into k groups; at most maxIterations Lloyd steps. */
+    public static Centroids fit(float[][] x, int k, long seed, int maxIterations, String embedderId) {
+        if (k < 1) {
+            throw new IllegalArgumentException("k must be >= 1, got " + k);
+        }
+        if (x.length < k) {
+            throw new IllegalArgumentException(
+                    "k-means needs at least k=" + k + " documents, got " + x.length);
+        }
+        int n = x.length;
+        int d = x[0].length;
+        SplittableRandom rng = new SplittableRandom(seed);
+        try (NDManager m = Djl.engine().newBaseManager(); Djl.NoGrad ng = Djl.noGrad()) {
+            NDArray xs = m.create(Centroids.flatten(x), new Shape(n, d));
+            NDArray c = seed(xs, k, rng, m);
+            int[] labels = null;
+            int it = 0;
+            for (; it < maxIterations; it++) {
+                int[] next = assign(xs, c);
+                if (labels != null && Arrays.equals(labels, next)) {
+                    break;
+                }
+                labels = next;
+                NDArray oneHot = m.create(labels).oneHot(k, DataType.FLOAT32); // [n, k]
+                NDArray counts = oneHot.sum(new int[] {0}); // [k]
+                NDArray sums = oneHot.transpose().matMul(xs); // [k, d]
+                float[] cnt = counts.toFloatArray();
+                float[] newC = sums.toFloatArray();
+                float[] old = c.toFloatArray();
+                for (int j = 0; j < k; j++) {
+                    for (int t = 0; t < d; t++) {
+                        // An empty cluster keeps its centroid rather than collapsing to 0.
+                        newC[j * d + t] = cnt[j] > 0 ? newC[j * d + t] / cnt[j] : old[j * d + t];
+                    }
+                }
+                c = m.create(newC, new Shape(k, d));
+            }
+            LOG.info("k-means: {} points, k={}, {} iterations", n, k, it);
+            float[] flat = c.toFloatArray();
+            float[][] out = new float[k][d];
+            for (int j = 0; j < k; j++) {
+                System.arraycopy(flat, j * d, out[j], 0, d);
+            }
+            return new Centroids(out, embedderId);
+        }
+    }
+
+    /** Nearest centroid of each row: argmin_j |c_j|^2 - 2 x.c_j (|x|^2 does not change it). */
+    static int[] assign(NDArray xs, NDArray cs) {
+        NDArray scores = xs.matMul(cs.transpose()).mul(-2).add(cs.square().sum(new int[] {1}));
+        long[] idx = scores.argMin(1).toLongArray();
+        int[] out = new int[idx.length];
+        for (int i = 0; i < idx.length; i++) {
+            out[i] = (int) idx[i];
+        }
+        return out;
+    }
+
+    /** k-means++: each next centroid is a point drawn with probability proportional to D(x)^2. */
+    private static NDArray seed(NDArray xs, int k, SplittableRandom rng, NDManager m) {
+        int n = (int) xs.getShape().get(0);
+        int[] chosen = new int[k];
+        chosen[0] = rng.nextInt(n);
+        NDArray minD = null;
+        for (int j = 1; j < k; j++) {
+            NDArray diff = xs.sub(xs.get(chosen[j - 1]));
+            NDArray dist = diff.square().sum(new int[] {1});
+            minD = minD == null ? dist : minD.minimum(dist);
+            float[] dd = minD.toFloatArray();
+            double total = 0;
+            for (float v : dd) {
+                total += v;
+            }
+            int pick;
+            if (total <= 0) {
+                pick = rng.nextInt(n); // all points coincide with the chosen ones
+            } else {
+                double u = rng.nextDouble() * total;
+                double acc = 0;
+                pick = n - 1;
+                for (int i = 0; i < n; i++) {
+                    acc += dd[i];
+                    if (u < acc) {
+                        pick = i;
+                        break;
+                    }
+                }
+            }
+            chosen[j] = pick;
+        }
+        NDArray[] rows = new NDArray[k];
+        for (int j = 0; j < k; j++) {
+            rows[j] = xs.get(chosen[j]);
+        }
+        return ai.djl.ndarray.NDArrays.stack(new ai.djl.ndarray.NDList(rows));
+    }
+}

@@ -1,0 +1,153 @@
+package org.soupofexperts.data.embed;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The default embedder, which needs no model files: hashed character n-grams (lower-cased), with
+ * sublinear term frequency {@code 1 + log tf}, optional IDF weights fitted on a corpus, and L2
+ * normalisation. Only the first {@code maxChars} characters of a document are used (the paper
+ * embeds 1,024-token windows). Immutable and thread-safe.
+ */
+public final class HashedNgramEmbedder implements Embedder {
+
+    private final int dimension;
+    private final int minN;
+    private final int maxN;
+    private final int maxChars;
+    private final float[] idf; // null: all ones
+
+    public HashedNgramEmbedder(int dimension, int minN, int maxN, int maxChars) {
+        this(dimension, minN, maxN, maxChars, null);
+    }
+
+    private HashedNgramEmbedder(int dimension, int minN, int maxN, int maxChars, float[] idf) {
+        if (dimension < 1) {
+            throw new IllegalArgumentException("embedding dimension must be >= 1, got " + dimension);
+        }
+        if (minN < 1 || maxN < minN) {
+            throw new IllegalArgumentException("n-gram range must satisfy 1 <= minN <= maxN, got " + minN + ".." + maxN);
+        }
+        if (maxChars < 1) {
+            throw new IllegalArgumentException("maxChars must be >= 1, got " + maxChars);
+        }
+        this.dimension = dimension;
+        this.minN = minN;
+        this.maxN = maxN;
+        this.maxChars = maxChars;
+        this.idf = idf;
+    }
+
+    /** 1,024 dimensions, 3- to 5-grams, first 4,096 characters, no IDF. */
+    public static HashedNgramEmbedder defaults() {
+        return new HashedNgramEmbedder(1024, 3, 5, 4096);
+    }
+
+    /** A copy with IDF weights {@code log((1 + N) / (1 + df)) + 1} fitted on {@code corpus}. */
+    public HashedNgramEmbedder fitIdf(List<String> corpus) {
+        if (corpus.isEmpty()) {
+            throw new IllegalArgumentException("cannot fit IDF weights on an empty corpus");
+        }
+        int[] df = new int[dimension];
+        for (String doc : corpus) {
+            float[] tf = counts(doc);
+            for (int i = 0; i < dimension; i++) {
+                if (tf[i] > 0) {
+                    df[i]++;
+                }
+            }
+        }
+        float[] w = new float[dimension];
+        for (int i = 0; i < dimension; i++) {
+            w[i] = (float) (Math.log((1.0 + corpus.size()) / (1.0 + df[i])) + 1.0);
+        }
+        return new HashedNgramEmbedder(dimension, minN, maxN, maxChars, w);
+    }
+
+    @Override
+    public int dimension() {
+        return dimension;
+    }
+
+    @Override
+    public float[][] embed(List<String> texts) {
+        float[][] out = new float[texts.size()][];
+        for (int t = 0; t < out.length; t++) {
+            float[] v = counts(texts.get(t));
+            double norm = 0;
+            for (int i = 0; i < dimension; i++) {
+                if (v[i] > 0) {
+                    v[i] = (float) (1 + Math.log(v[i])) * (idf == null ? 1f : idf[i]);
+                    norm += v[i] * v[i];
+                }
+            }
+            if (norm > 0) {
+                float inv = (float) (1 / Math.sqrt(norm));
+                for (int i = 0; i < dimension; i++) {
+                    v[i] *= inv;
+                }
+            }
+            out[t] = v;
+        }
+        return out;
+    }
+
+    private float[] counts(String text) {
+        String s = text.length() > maxChars ? text.substring(0, maxChars) : text;
+        byte[] b = s.toLowerCase(Locale.ROOT).getBytes(StandardCharsets.UTF_8);
+        float[] v = new float[dimension];
+        for (int i = 0; i < b.length; i++) {
+            long h = 0xcbf29ce484222325L;
+            for (int n = 1; n <= maxN && i + n <= b.length; n++) {
+                h ^= b[i + n - 1] & 0xff;
+                h *= 0x100000001b3L;
+                if (n >= minN) {
+                    long m = h ^ (h >>> 29);
+                    v[(int) Long.remainderUnsigned(m, dimension)] += 1;
+                }
+            }
+        }
+        return v;
+    }
+
+    @Override
+    public String id() {
+        return "hashed-ngrams(dim=" + dimension + ", n=" + minN + ".." + maxN + ", maxChars=" + maxChars
+                + ", idf=" + (idf != null) + ")";
+    }
+
+    /** JSON form (including the IDF weights), to save next to centroids. */
+    public JsonObject toJson() {
+        JsonObject o = new JsonObject();
+        o.addProperty("type", "hashed-ngrams");
+        o.addProperty("dimension", dimension);
+        o.addProperty("minN", minN);
+        o.addProperty("maxN", maxN);
+        o.addProperty("maxChars", maxChars);
+        if (idf != null) {
+            JsonArray a = new JsonArray();
+            for (float f : idf) {
+                a.add(f);
+            }
+            o.add("idf", a);
+        }
+        return o;
+    }
+
+    public static HashedNgramEmbedder fromJson(JsonObject o) {
+        float[] idf = null;
+        if (o.has("idf")) {
+            JsonArray a = o.getAsJsonArray("idf");
+            idf = new float[a.size()];
+            for (int i = 0; i < idf.length; i++) {
+                idf[i] = a.get(i).getAsFloat();
+            }
+        }
+        return new HashedNgramEmbedder(o.get("dimension").getAsInt(), o.get("minN").getAsInt(),
+                o.get("maxN").getAsInt(), o.get("maxChars").getAsInt(), idf);
+    }
+}

@@ -1,0 +1,91 @@
+package org.soupofexperts.data.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.soupofexperts.core.ModelConfig;
+import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.core.Specialist;
+import org.soupofexperts.data.embed.HashedNgramEmbedder;
+import org.soupofexperts.data.synth.SyntheticCorpus;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Algorithm 3 on the synthetic corpus, whose documents have known domains. */
+class NearestCentroidAssignerTest {
+
+    private static final int K = 4;
+    private static SyntheticCorpus corpus;
+    private static NearestCentroidAssigner assigner;
+
+    @BeforeAll
+    static void fit() {
+        corpus = new SyntheticCorpus(K, 300, 17);
+        List<String> docs = new ArrayList<>();
+        List<Integer> labels = new ArrayList<>();
+        for (int d = 0; d < K; d++) {
+            for (String s : corpus.documents(d, 0, 100, 120)) {
+                docs.add(s);
+                labels.add(d);
+            }
+        }
+        HashedNgramEmbedder emb = HashedNgramEmbedder.defaults().fitIdf(docs);
+        Centroids c = Centroids.ofLabels(emb.embed(docs), labels.stream().mapToInt(i -> i).toArray(), K, emb.id());
+        assigner = new NearestCentroidAssigner(emb, c, 0);
+    }
+
+    @Test
+    void heldOutDocumentsMapBackToTheirDomains() {
+        int correct = 0;
+        int total = 0;
+        for (int d = 0; d < K; d++) {
+            for (int a : assigner.assign(corpus.documents(d, 5000, 100, 120))) {
+                correct += a == d ? 1 : 0;
+                total++;
+            }
+        }
+        double accuracy = (double) correct / total;
+        assertTrue(accuracy > 0.95, "accuracy " + accuracy);
+    }
+
+    @Test
+    void aSeventyThirtySpecialistSetGivesSeventyThirtyWeights() {
+        List<String> docs = new ArrayList<>(corpus.documents(1, 9000, 70, 120));
+        docs.addAll(corpus.documents(3, 9000, 30, 120));
+        double[] h = assigner.domainWeights(docs);
+        assertEquals(0.7, h[1], 0.05);
+        assertEquals(0.3, h[3], 0.05);
+        assertEquals(1.0, h[0] + h[1] + h[2] + h[3], 1e-12);
+    }
+
+    @Test
+    void smoothingSpreadsMassAndEmptySetsAreRejected() {
+        NearestCentroidAssigner smooth = new NearestCentroidAssigner(
+                HashedNgramEmbedder.defaults(), new Centroids(new float[K][1024], "x"), 1.0);
+        double[] h = smooth.domainWeights(List.of("one document"));
+        for (double v : h) {
+            assertTrue(v >= 1.0 / (1 + K) - 1e-12);
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> assigner.domainWeights(List.of()));
+        assertTrue(e.getMessage().contains("specialist set is empty"));
+    }
+
+    @Test
+    void specializeGoesFromRawTextToTheSpecialistOfItsHistogram() {
+        try (SoupOfExperts soup = SoupOfExperts.builder()
+                .model(ModelConfig.builder().vocabSize(256).layers(1).dModel(16).heads(2).contextLength(8).build())
+                .domains(K).experts(2).seed(3).build()) {
+            List<String> docs = corpus.documents(2, 7000, 10, 120);
+            try (Specialist s = soup.specialize(docs, assigner)) {
+                assertArrayEquals(assigner.domainWeights(docs), s.domainWeights(), 1e-12);
+                assertTrue(s.domainWeights()[2] > 0.9);
+            }
+            assertThrows(IllegalArgumentException.class, () -> soup.specialize(List.of(), assigner));
+        }
+    }
+}
