@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 
 import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 
 import org.slf4j.Logger;
@@ -63,6 +64,7 @@ public final class SoupOfExperts implements AutoCloseable {
     private final Router router;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final JsonArray history;
+    private final JsonObject attachments = new JsonObject();
     private volatile TrainingReport lastReport;
     private volatile boolean closed;
 
@@ -135,6 +137,28 @@ public final class SoupOfExperts implements AutoCloseable {
             return report;
         } finally {
             w.unlock();
+        }
+    }
+
+    /**
+     * Stores a JSON value in the soup's manifest under {@code key}, saved and loaded with the
+     * soup: for example the domain centroids and embedder that map specialist text to h, so a
+     * loaded soup can still match specialists. Replaces an earlier value of the key.
+     */
+    public void attach(String key, JsonElement value) {
+        if (key == null || key.isBlank()) {
+            throw new IllegalArgumentException("attachment key must not be blank");
+        }
+        synchronized (attachments) {
+            attachments.add(key, value.deepCopy());
+        }
+    }
+
+    /** The value attached under {@code key} (a copy), or null. */
+    public JsonElement attachment(String key) {
+        synchronized (attachments) {
+            JsonElement e = attachments.get(key);
+            return e == null ? null : e.deepCopy();
         }
     }
 
@@ -299,6 +323,11 @@ public final class SoupOfExperts implements AutoCloseable {
         }
         JsonArray history = m.has("training") ? m.getAsJsonArray("training") : new JsonArray();
         SoupOfExperts soup = new SoupOfExperts(config, history);
+        if (m.has("attachments") && m.get("attachments").isJsonObject()) {
+            for (var e : m.getAsJsonObject("attachments").entrySet()) {
+                soup.attachments.add(e.getKey(), e.getValue());
+            }
+        }
         try (InputStream in = new BufferedInputStream(Files.newInputStream(a.parameters()), 1 << 20)) {
             DataInputStream din = new DataInputStream(in);
             soup.model.loadParameters(soup.manager, din);
@@ -351,6 +380,9 @@ public final class SoupOfExperts implements AutoCloseable {
         c.addProperty("seed", config.seed());
         m.add("config", c);
         m.add("training", history.deepCopy());
+        synchronized (attachments) {
+            m.add("attachments", attachments.deepCopy());
+        }
         return m;
     }
 

@@ -117,8 +117,8 @@ public final class Centroids {
         return f;
     }
 
-    /** Writes JSON atomically (temporary file, then rename). */
-    public void save(Path file) throws IOException {
+    /** JSON form (also what {@link #save} writes). */
+    public JsonObject toJson() {
         JsonObject o = new JsonObject();
         o.addProperty("format", "soupofexperts-centroids/1");
         o.addProperty("embedder", embedderId);
@@ -131,6 +131,12 @@ public final class Centroids {
             rows.add(r);
         }
         o.add("centroids", rows);
+        return o;
+    }
+
+    /** Writes JSON atomically (temporary file, then rename). */
+    public void save(Path file) throws IOException {
+        JsonObject o = toJson();
         Gson g = new GsonBuilder().create();
         Path parent = file.toAbsolutePath().getParent();
         Files.createDirectories(parent);
@@ -145,22 +151,26 @@ public final class Centroids {
 
     public static Centroids load(Path file) throws IOException {
         try {
-            JsonObject o = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
-            if (!"soupofexperts-centroids/1".equals(o.get("format").getAsString())) {
-                throw new SoupFormatException(file + " is not a centroids file");
-            }
-            JsonArray rows = o.getAsJsonArray("centroids");
-            float[][] c = new float[rows.size()][];
-            for (int i = 0; i < c.length; i++) {
-                JsonArray r = rows.get(i).getAsJsonArray();
-                c[i] = new float[r.size()];
-                for (int j = 0; j < c[i].length; j++) {
-                    c[i][j] = r.get(j).getAsFloat();
-                }
-            }
-            return new Centroids(c, o.get("embedder").getAsString());
+            return fromJson(JsonParser.parseString(Files.readString(file)).getAsJsonObject());
         } catch (RuntimeException e) {
             throw new SoupFormatException(file + " is not a valid centroids file", e);
         }
+    }
+
+    /** Reads the form written by {@link #toJson}. */
+    public static Centroids fromJson(JsonObject o) {
+        if (!o.has("format") || !"soupofexperts-centroids/1".equals(o.get("format").getAsString())) {
+            throw new IllegalArgumentException("not a centroids JSON object (format soupofexperts-centroids/1)");
+        }
+        JsonArray rows = o.getAsJsonArray("centroids");
+        float[][] c = new float[rows.size()][];
+        for (int i = 0; i < c.length; i++) {
+            JsonArray r = rows.get(i).getAsJsonArray();
+            c[i] = new float[r.size()];
+            for (int j = 0; j < c[i].length; j++) {
+                c[i][j] = r.get(j).getAsFloat();
+            }
+        }
+        return new Centroids(c, o.get("embedder").getAsString());
     }
 }

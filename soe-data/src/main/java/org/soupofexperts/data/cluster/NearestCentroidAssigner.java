@@ -1,8 +1,15 @@
 package org.soupofexperts.data.cluster;
 
-import org.soupofexperts.core.DomainAssigner;
-import org.soupofexperts.data.embed.Embedder;
+import com.google.gson.JsonObject;
 
+import org.soupofexperts.core.DomainAssigner;
+import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.data.corpus.Corpus;
+import org.soupofexperts.data.embed.Embedder;
+import org.soupofexperts.data.embed.HashedNgramEmbedder;
+
+import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -12,6 +19,9 @@ import java.util.List;
  * embedder is.
  */
 public final class NearestCentroidAssigner implements DomainAssigner {
+
+    /** Key of the soup attachment written by {@link #attachTo}. */
+    public static final String ATTACHMENT = "nearestCentroid";
 
     private final Embedder embedder;
     private final Centroids centroids;
@@ -40,20 +50,75 @@ public final class NearestCentroidAssigner implements DomainAssigner {
         return centroids.nearest(embedder.embed(documents));
     }
 
+    /**
+     * The histogram of a corpus of specialist documents too large to hold: documents are
+     * streamed and embedded 256 at a time (for a JSONL file, use an unlabelled
+     * {@code JsonlCorpus}).
+     */
+    public double[] domainWeights(Corpus corpus) throws IOException {
+        long[] counts = new long[centroids.k()];
+        List<String> batch = new ArrayList<>();
+        long[] n = {0};
+        corpus.forEach(doc -> {
+            batch.add(doc.text());
+            if (batch.size() == 256) {
+                count(batch, counts);
+                n[0] += batch.size();
+                batch.clear();
+            }
+        });
+        count(batch, counts);
+        n[0] += batch.size();
+        if (n[0] == 0) {
+            throw new IllegalArgumentException("the specialist set is empty: the corpus has no documents");
+        }
+        return normalise(counts, n[0]);
+    }
+
+    private void count(List<String> docs, long[] counts) {
+        if (!docs.isEmpty()) {
+            for (int a : assign(docs)) {
+                counts[a]++;
+            }
+        }
+    }
+
+    private double[] normalise(long[] counts, long n) {
+        int k = counts.length;
+        double[] h = new double[k];
+        double total = n + k * smoothing;
+        for (int i = 0; i < k; i++) {
+            h[i] = (counts[i] + smoothing) / total;
+        }
+        return h;
+    }
+
+    /** Saves centroids and embedder into a soup's manifest, so a loaded soup can match text. */
+    public static void attachTo(SoupOfExperts soup, Centroids centroids, HashedNgramEmbedder embedder) {
+        JsonObject o = new JsonObject();
+        o.add("centroids", centroids.toJson());
+        o.add("embedder", embedder.toJson());
+        soup.attach(ATTACHMENT, o);
+    }
+
+    /** The assigner saved by {@link #attachTo}, or an exception naming what is missing. */
+    public static NearestCentroidAssigner fromSoup(SoupOfExperts soup, double smoothing) {
+        var e = soup.attachment(ATTACHMENT);
+        if (e == null || !e.isJsonObject()) {
+            throw new IllegalArgumentException("this soup carries no '" + ATTACHMENT + "' attachment");
+        }
+        JsonObject o = e.getAsJsonObject();
+        return new NearestCentroidAssigner(HashedNgramEmbedder.fromJson(o.getAsJsonObject("embedder")),
+                Centroids.fromJson(o.getAsJsonObject("centroids")), smoothing);
+    }
+
     @Override
     public double[] domainWeights(List<String> documents) {
         if (documents == null || documents.isEmpty()) {
             throw new IllegalArgumentException("the specialist set is empty: give at least one document");
         }
-        int k = centroids.k();
-        double[] h = new double[k];
-        for (int a : assign(documents)) {
-            h[a] += 1;
-        }
-        double total = documents.size() + k * smoothing;
-        for (int i = 0; i < k; i++) {
-            h[i] = (h[i] + smoothing) / total;
-        }
-        return h;
+        long[] counts = new long[centroids.k()];
+        count(documents, counts);
+        return normalise(counts, documents.size());
     }
 }
