@@ -56,12 +56,4 @@ final class Forward {
             return model.loss(tokens, alphaFn.apply(tmp)).getFloat();
         }
     }
-
-    static float[] toFloats(double[] v) {
-        float[] f = new float[v.length];
-        for (int i = 0; i < v.length; i++) {
-            f[i] = (float) v[i];
-        }
-        return f;
-    }
 }

@@ -243,13 +243,13 @@ public final class SoupOfExperts implements AutoCloseable {
     /** Next-token logits {@code [B,T,vocab]} of the soup at h, computed in tokens' manager. */
     public NDArray logits(NDArray tokens, double[] h) {
         double[] hh = DomainWeights.validate(h, config.domains());
-        return read(() -> Forward.logits(model, tokens, m -> router.alpha(m.create(Forward.toFloats(hh)))));
+        return read(() -> Forward.logits(model, tokens, m -> router.alpha(m.create(Djl.floats(hh)))));
     }
 
     /** Mean next-token loss (nats/token) of the soup at h on a batch. */
     public double loss(TokenBatch batch, double[] h) {
         double[] hh = DomainWeights.validate(h, config.domains());
-        return read(() -> Forward.loss(model, manager, batch, m -> router.alpha(m.create(Forward.toFloats(hh)))));
+        return read(() -> Forward.loss(model, manager, batch, m -> router.alpha(m.create(Djl.floats(hh)))));
     }
 
     public SoupConfig config() {
@@ -365,7 +365,7 @@ public final class SoupOfExperts implements AutoCloseable {
     }
 
     private NDArray alphaArray(NDManager m, double[] h) {
-        return router.alpha(m.create(Forward.toFloats(h)));
+        return router.alpha(m.create(Djl.floats(h)));
     }
 
     private JsonObject describe() {

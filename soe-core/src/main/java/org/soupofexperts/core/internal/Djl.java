@@ -55,6 +55,15 @@ public final class Djl {
         return new NoGrad();
     }
 
+    /** Doubles to floats, for creating float32 arrays from Java-side vectors such as h. */
+    public static float[] floats(double[] v) {
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            f[i] = (float) v[i];
+        }
+        return f;
+    }
+
     /** Scope object returned by {@link #noGrad()}; restores the previous grad mode. */
     public static final class NoGrad implements AutoCloseable {
         private final boolean previous;

@@ -172,7 +172,8 @@ public final class ArtifactDirectory {
         return e.getAsString();
     }
 
-    private static String digest(Path file) throws IOException {
+    /** Hex SHA-256 of a file's content, read in 1 MiB blocks. */
+    public static String digest(Path file) throws IOException {
         MessageDigest sha = sha256();
         byte[] buf = new byte[1 << 20];
         try (InputStream in = Files.newInputStream(file)) {

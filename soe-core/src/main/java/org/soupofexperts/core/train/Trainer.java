@@ -75,7 +75,7 @@ public final class Trainer {
                         GradientCollector gc = engine.newGradientCollector()) {
                     scope.suppressNotUsedWarning();
                     NDArray tokens = manager.create(tb.tokens(), new Shape(batch, ctx + 1));
-                    NDArray alpha = router.alpha(manager.create(toFloats(h)));
+                    NDArray alpha = router.alpha(manager.create(Djl.floats(h)));
                     NDArray lossArray = model.loss(tokens, alpha);
                     gc.backward(lossArray);
                     loss = lossArray.getFloat();
@@ -159,13 +159,5 @@ public final class Trainer {
                         "batch source returned token id " + t + " outside the vocabulary [0, " + vocab + ")");
             }
         }
-    }
-
-    static float[] toFloats(double[] h) {
-        float[] f = new float[h.length];
-        for (int i = 0; i < h.length; i++) {
-            f[i] = (float) h[i];
-        }
-        return f;
     }
 }

@@ -10,6 +10,7 @@ import com.google.gson.JsonParser;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.soupofexperts.core.Version;
+import org.soupofexperts.core.io.ArtifactDirectory;
 import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.data.corpus.Corpus;
 import org.soupofexperts.data.corpus.Document;
@@ -18,7 +19,6 @@ import org.soupofexperts.data.tokenize.Tokenizer;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -420,7 +420,7 @@ public final class TokenStore {
                 throw new SoupFormatException("token file " + f + " has " + size + " bytes; the manifest says "
                         + tokens + " tokens of " + bytes + " bytes (truncated or damaged)");
             }
-            if (verify && !sha256(f).equals(o.get("sha256").getAsString())) {
+            if (verify && !ArtifactDirectory.digest(f).equals(o.get("sha256").getAsString())) {
                 throw new SoupFormatException("token file " + f + " is corrupt: its SHA-256 does not match the manifest");
             }
             int n = (int) ((size + CHUNK - 1) / CHUNK);
@@ -444,22 +444,6 @@ public final class TokenStore {
                 MappedByteBuffer c = chunks[(int) (b / CHUNK)];
                 int p = (int) (b % CHUNK);
                 dst[off + i] = bytes == 2 ? (c.getShort(p) & 0xffff) : c.getInt(p);
-            }
-        }
-
-        private static String sha256(Path f) throws IOException {
-            try {
-                MessageDigest md = MessageDigest.getInstance("SHA-256");
-                byte[] buf = new byte[1 << 20];
-                try (InputStream in = Files.newInputStream(f)) {
-                    int r;
-                    while ((r = in.read(buf)) > 0) {
-                        md.update(buf, 0, r);
-                    }
-                }
-                return HexFormat.of().formatHex(md.digest());
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
             }
         }
     }
