@@ -84,6 +84,9 @@ public final class SoupOfExperts implements AutoCloseable {
             var rng = SeedStreams.stream(config.seed(), SeedStreams.INIT);
             Initializer.initialize(model(soup).soupTensors(), soup.manager, rng, config.expertInit());
             Initializer.initialize(soup.router.soupTensors(), soup.manager, rng, config.expertInit());
+        } catch (RuntimeException | OutOfMemoryError e) {
+            soup.close();
+            throw e;
         }
         LOG.info(
                 "soup created: {} ({} stored parameters, {} per specialist)",
@@ -321,7 +324,8 @@ public final class SoupOfExperts implements AutoCloseable {
         } catch (RuntimeException e) {
             throw new SoupFormatException(dir + " has an invalid soup config in its manifest", e);
         }
-        JsonArray history = m.has("training") ? m.getAsJsonArray("training") : new JsonArray();
+        JsonArray history =
+                m.has("training") && m.get("training").isJsonArray() ? m.getAsJsonArray("training") : new JsonArray();
         SoupOfExperts soup = new SoupOfExperts(config, history);
         if (m.has("attachments") && m.get("attachments").isJsonObject()) {
             for (var e : m.getAsJsonObject("attachments").entrySet()) {
@@ -336,14 +340,19 @@ public final class SoupOfExperts implements AutoCloseable {
             soup.close();
             throw new SoupFormatException("cannot read the parameters of " + dir + ": " + e.getMessage(), e);
         }
-        for (SoupTensor t : soup.model.soupTensors()) {
-            t.shared().getArray().setRequiresGradient(true);
-            if (t.bank() != null) {
-                t.bank().getArray().setRequiresGradient(true);
+        try {
+            List<SoupTensor> all = new java.util.ArrayList<>(soup.model.soupTensors());
+            all.addAll(soup.router.soupTensors());
+            LoadedTensors.check(dir, all);
+            for (SoupTensor t : all) {
+                t.shared().getArray().setRequiresGradient(true);
+                if (t.bank() != null) {
+                    t.bank().getArray().setRequiresGradient(true);
+                }
             }
-        }
-        for (SoupTensor t : soup.router.soupTensors()) {
-            t.shared().getArray().setRequiresGradient(true);
+        } catch (SoupFormatException e) {
+            soup.close();
+            throw e;
         }
         return soup;
     }

@@ -114,6 +114,12 @@ public final class Specialist implements AutoCloseable {
             manager.close();
             throw new SoupFormatException("cannot read the parameters of " + dir + ": " + e.getMessage(), e);
         }
+        try {
+            LoadedTensors.check(dir, model.soupTensors());
+        } catch (SoupFormatException e) {
+            manager.close();
+            throw e;
+        }
         return new Specialist(manager, model, a.manifest().getAsJsonObject("provenance"));
     }
 

@@ -1,6 +1,8 @@
 package org.soupofexperts.core.internal;
 
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 
 import org.slf4j.Logger;
@@ -53,6 +55,11 @@ public final class Djl {
     public static NoGrad noGrad() {
         engine();
         return new NoGrad();
+    }
+
+    /** Sets a parameter's gradient to exactly zero (also when it holds NaN, which 0 * g would keep). */
+    public static void zeroGradient(NDArray weight) {
+        JniUtils.zeroGrad((PtNDArray) weight);
     }
 
     /** Doubles to floats, for creating float32 arrays from Java-side vectors such as h. */

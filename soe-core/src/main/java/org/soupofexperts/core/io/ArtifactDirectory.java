@@ -68,6 +68,7 @@ public final class ArtifactDirectory {
         Files.createDirectories(dir);
         String token = UUID.randomUUID().toString();
         Path tmpParams = dir.resolve(".params-" + token + ".tmp");
+        Path tmpManifest = dir.resolve(".manifest-" + token + ".tmp");
         MessageDigest sha = sha256();
         long bytes;
         try {
@@ -81,6 +82,7 @@ public final class ArtifactDirectory {
             String digest = HexFormat.of().formatHex(sha.digest());
             String paramsName = "params-" + digest.substring(0, 16) + ".bin";
             move(tmpParams, dir.resolve(paramsName));
+            forceDirectory(dir);
 
             JsonObject m = manifest.deepCopy();
             m.addProperty("format", FORMAT);
@@ -90,7 +92,6 @@ public final class ArtifactDirectory {
             p.addProperty("bytes", bytes);
             p.addProperty("sha256", digest);
             m.add("parameterFile", p);
-            Path tmpManifest = dir.resolve(".manifest-" + token + ".tmp");
             Files.writeString(tmpManifest, GSON.toJson(m), StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW);
             force(tmpManifest);
             move(tmpManifest, dir.resolve(MANIFEST));
@@ -98,6 +99,7 @@ public final class ArtifactDirectory {
             removeStale(dir, paramsName);
         } finally {
             Files.deleteIfExists(tmpParams);
+            Files.deleteIfExists(tmpManifest);
         }
     }
 
@@ -143,7 +145,12 @@ public final class ArtifactDirectory {
             throw new SoupFormatException(manifestPath + " names an invalid parameter file '" + name + "'");
         }
         Path params = dir.resolve(name);
-        long expected = p.get("bytes").getAsLong();
+        long expected;
+        try {
+            expected = Long.parseLong(string(p, "bytes", manifestPath));
+        } catch (NumberFormatException e) {
+            throw new SoupFormatException(manifestPath + " has a non-numeric parameter file size", e);
+        }
         long actual;
         try {
             actual = Files.size(params);
@@ -197,7 +204,8 @@ public final class ArtifactDirectory {
         try {
             Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
-            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+            throw new IOException("the file system of " + to + " cannot rename atomically; saving there could"
+                    + " leave a half-written artefact, so it is refused", e);
         }
     }
 

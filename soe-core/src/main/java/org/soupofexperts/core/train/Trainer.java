@@ -23,11 +23,14 @@ import java.util.SplittableRandom;
 /**
  * The training loop of the paper's Algorithm 2 over a soup's model and router. Most users call
  * {@code SoupOfExperts.train}; this class is public for those who assemble their own blocks.
- * One run at a time per JVM: DJL allows a single gradient collector.
+ * One run at a time per JVM (DJL allows a single gradient collector): a second run waits for the
+ * first to finish.
  */
 public final class Trainer {
 
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
+    /** DJL allows one gradient collector per JVM: runs queue here instead of failing mid-run. */
+    private static final java.util.concurrent.locks.ReentrantLock RUN = new java.util.concurrent.locks.ReentrantLock();
 
     private Trainer() {}
 
@@ -38,6 +41,16 @@ public final class Trainer {
      * @param seed the run's seed: h is drawn from stream "h", batches from stream "data"
      */
     public static TrainingReport run(
+            GptModel model, Router router, NDManager manager, TrainingConfig cfg, long seed) {
+        RUN.lock();
+        try {
+            return runExclusive(model, router, manager, cfg, seed);
+        } finally {
+            RUN.unlock();
+        }
+    }
+
+    private static TrainingReport runExclusive(
             GptModel model, Router router, NDManager manager, TrainingConfig cfg, long seed) {
         int k = router.domains();
         if (cfg.source().numDomains() != k) {
@@ -81,6 +94,9 @@ public final class Trainer {
                     loss = lossArray.getFloat();
                     norm = globalNorm(slots);
                     if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
+                        // The optimizer is what clears gradients; without a step they would
+                        // poison the next run on this soup.
+                        zeroGradients(slots);
                         throw new IllegalStateException(
                                 "training diverged at step " + step + ": loss=" + loss
                                         + ", gradient norm=" + norm
@@ -133,6 +149,12 @@ public final class Trainer {
 
     private static AdamW.Slot slot(NDArray w, ParamGroup g, boolean decayed, TrainingConfig cfg) {
         return new AdamW.Slot(w, cfg.learningRateScale(g), decayed ? cfg.weightDecay(g) : 0.0);
+    }
+
+    private static void zeroGradients(List<AdamW.Slot> slots) {
+        for (AdamW.Slot s : slots) {
+            Djl.zeroGradient(s.weight());
+        }
     }
 
     /** Global L2 norm of all gradients, with one synchronisation. */

@@ -92,6 +92,36 @@ public final class Centroids {
         return c[i].clone();
     }
 
+    /** Index of the nearest centroid of one vector (plain Java: no engine round trip). */
+    public int nearest(float[] v) {
+        if (v.length != dimension()) {
+            throw new IllegalArgumentException("embedding has dimension " + v.length + ", the centroids " + dimension());
+        }
+        int best = 0;
+        double bestD = Double.MAX_VALUE;
+        for (int i = 0; i < c.length; i++) {
+            double dist = 0;
+            for (int j = 0; j < v.length; j++) {
+                double t = v[j] - c[i][j];
+                dist += t * t;
+            }
+            if (dist < bestD) {
+                bestD = dist;
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /** A hash of the centroid values (for fingerprints). */
+    public String fingerprint() {
+        long h = 1125899906842597L;
+        for (float[] row : c) {
+            h = 31 * h + java.util.Arrays.hashCode(row);
+        }
+        return "k=" + c.length + ",d=" + dimension() + ",hash=" + Long.toHexString(h);
+    }
+
     /** Index of the nearest centroid (Euclidean) of each row, as one matrix product. */
     public int[] nearest(float[][] x) {
         if (x.length == 0) {

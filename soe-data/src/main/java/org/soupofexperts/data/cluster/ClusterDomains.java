@@ -3,6 +3,7 @@ package org.soupofexperts.data.cluster;
 import org.soupofexperts.data.corpus.Corpus;
 import org.soupofexperts.data.corpus.Document;
 import org.soupofexperts.data.embed.Embedder;
+import org.soupofexperts.data.store.TokenStore;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -44,12 +45,28 @@ public final class ClusterDomains {
         return KMeans.fit(embedder.embed(sample), k, seed, 100, embedder.id());
     }
 
-    /** Labels a document by its nearest centroid: {@code cluster-<i>}. For token stores. */
-    public static Function<Document, String> labeller(Embedder embedder, Centroids centroids) {
+    /** Domain names of k clusters, in centroid order: {@code cluster-0 .. cluster-(k-1)}. */
+    public static List<String> domainNames(int k) {
+        List<String> n = new ArrayList<>();
+        for (int i = 0; i < k; i++) {
+            n.add("cluster-" + i);
+        }
+        return n;
+    }
+
+    /**
+     * Token-store options that label each document by its nearest centroid, with the store's
+     * domain i being centroid i (so the store, the soup and the histogram share one order).
+     */
+    public static TokenStore.Options storeOptions(
+            Embedder embedder, Centroids centroids, double validFraction, long seed) {
         if (embedder.dimension() != centroids.dimension()) {
             throw new IllegalArgumentException("embedder dimension " + embedder.dimension()
                     + " differs from the centroids' " + centroids.dimension());
         }
-        return doc -> "cluster-" + centroids.nearest(embedder.embed(List.of(doc.text())))[0];
+        Function<Document, String> label =
+                doc -> "cluster-" + centroids.nearest(embedder.embed(List.of(doc.text()))[0]);
+        return new TokenStore.Options(validFraction, seed, label,
+                "clusters(" + embedder.id() + ", " + centroids.fingerprint() + ")", domainNames(centroids.k()));
     }
 }

@@ -2,6 +2,7 @@ package org.soupofexperts.data.cluster;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
@@ -46,19 +47,9 @@ public final class KMeans {
                     break;
                 }
                 labels = next;
-                NDArray oneHot = m.create(labels).oneHot(k, DataType.FLOAT32); // [n, k]
-                NDArray counts = oneHot.sum(new int[] {0}); // [k]
-                NDArray sums = oneHot.transpose().matMul(xs); // [k, d]
-                float[] cnt = counts.toFloatArray();
-                float[] newC = sums.toFloatArray();
-                float[] old = c.toFloatArray();
-                for (int j = 0; j < k; j++) {
-                    for (int t = 0; t < d; t++) {
-                        // An empty cluster keeps its centroid rather than collapsing to 0.
-                        newC[j * d + t] = cnt[j] > 0 ? newC[j * d + t] / cnt[j] : old[j * d + t];
-                    }
-                }
-                c = m.create(newC, new Shape(k, d));
+                NDArray previous = c;
+                c = step(m, xs, c, labels, k, d);
+                previous.close();
             }
             LOG.info("k-means: {} points, k={}, {} iterations", n, k, it);
             float[] flat = c.toFloatArray();
@@ -70,10 +61,34 @@ public final class KMeans {
         }
     }
 
+    /** One Lloyd update; its temporaries are freed before it returns (only the new centroids live). */
+    private static NDArray step(NDManager m, NDArray xs, NDArray c, int[] labels, int k, int d) {
+        float[] cnt;
+        float[] newC;
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray oneHot = m.create(labels).oneHot(k, DataType.FLOAT32); // [n, k]
+            cnt = oneHot.sum(new int[] {0}).toFloatArray();
+            newC = oneHot.transpose().matMul(xs).toFloatArray(); // [k, d] sums
+        }
+        float[] old = c.toFloatArray();
+        for (int j = 0; j < k; j++) {
+            for (int t = 0; t < d; t++) {
+                // An empty cluster keeps its centroid rather than collapsing to 0.
+                newC[j * d + t] = cnt[j] > 0 ? newC[j * d + t] / cnt[j] : old[j * d + t];
+            }
+        }
+        return m.create(newC, new Shape(k, d));
+    }
+
     /** Nearest centroid of each row: argmin_j |c_j|^2 - 2 x.c_j (|x|^2 does not change it). */
     static int[] assign(NDArray xs, NDArray cs) {
-        NDArray scores = xs.matMul(cs.transpose()).mul(-2).add(cs.square().sum(new int[] {1}));
-        long[] idx = scores.argMin(1).toLongArray();
+        long[] idx;
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray scores = xs.matMul(cs.transpose()).mul(-2).add(cs.square().sum(new int[] {1}));
+            idx = scores.argMin(1).toLongArray();
+        }
         int[] out = new int[idx.length];
         for (int i = 0; i < idx.length; i++) {
             out[i] = (int) idx[i];
@@ -86,15 +101,27 @@ public final class KMeans {
         int n = (int) xs.getShape().get(0);
         int[] chosen = new int[k];
         chosen[0] = rng.nextInt(n);
-        NDArray minD = null;
+        float[] minD = null;
+        NDArray sqNorms = xs.square().sum(new int[] {1});
         for (int j = 1; j < k; j++) {
-            NDArray diff = xs.sub(xs.get(chosen[j - 1]));
-            NDArray dist = diff.square().sum(new int[] {1});
-            minD = minD == null ? dist : minD.minimum(dist);
-            float[] dd = minD.toFloatArray();
+            float[] dist;
+            try (NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                NDArray c = xs.get(chosen[j - 1]);
+                // |x - c|^2 = |x|^2 - 2 x.c + |c|^2, with no n x d temporary
+                dist = sqNorms.sub(xs.matMul(c.reshape(-1, 1)).reshape(-1).mul(2)).add(c.square().sum()).toFloatArray();
+            }
+            if (minD == null) {
+                minD = dist;
+            } else {
+                for (int i = 0; i < n; i++) {
+                    minD[i] = Math.min(minD[i], dist[i]);
+                }
+            }
+            float[] dd = minD;
             double total = 0;
             for (float v : dd) {
-                total += v;
+                total += Math.max(0f, v);
             }
             int pick;
             if (total <= 0) {
@@ -104,7 +131,7 @@ public final class KMeans {
                 double acc = 0;
                 pick = n - 1;
                 for (int i = 0; i < n; i++) {
-                    acc += dd[i];
+                    acc += Math.max(0f, dd[i]);
                     if (u < acc) {
                         pick = i;
                         break;

@@ -32,6 +32,10 @@ public final class NearestCentroidAssigner implements DomainAssigner {
             throw new IllegalArgumentException("embedder dimension " + embedder.dimension()
                     + " differs from the centroids' " + centroids.dimension());
         }
+        if (centroids.embedderId() != null && !centroids.embedderId().equals(embedder.id())) {
+            throw new IllegalArgumentException("the centroids were made with embedder " + centroids.embedderId()
+                    + ", not " + embedder.id() + "; use the same embedder (and IDF weights) for both");
+        }
         if (!(smoothing >= 0) || Double.isInfinite(smoothing)) {
             throw new IllegalArgumentException("smoothing must be >= 0, got " + smoothing);
         }

@@ -117,7 +117,7 @@ public final class HashedNgramEmbedder implements Embedder {
     @Override
     public String id() {
         return "hashed-ngrams(dim=" + dimension + ", n=" + minN + ".." + maxN + ", maxChars=" + maxChars
-                + ", idf=" + (idf != null) + ")";
+                + ", idf=" + (idf == null ? "none" : Integer.toHexString(java.util.Arrays.hashCode(idf))) + ")";
     }
 
     /** JSON form (including the IDF weights), to save next to centroids. */
@@ -142,6 +142,10 @@ public final class HashedNgramEmbedder implements Embedder {
         float[] idf = null;
         if (o.has("idf")) {
             JsonArray a = o.getAsJsonArray("idf");
+            if (a.size() != o.get("dimension").getAsInt()) {
+                throw new IllegalArgumentException(
+                        "IDF weights have length " + a.size() + " but the dimension is " + o.get("dimension"));
+            }
             idf = new float[a.size()];
             for (int i = 0; i < idf.length; i++) {
                 idf[i] = a.get(i).getAsFloat();

@@ -72,17 +72,41 @@ public final class TokenStore {
     private final List<TokenFile> train = new ArrayList<>();
     private final List<TokenFile> valid = new ArrayList<>();
 
-    /** Options of a build. */
-    public record Options(double validFraction, long seed, Function<Document, String> domainOf) {
+    /**
+     * Options of a build.
+     *
+     * @param validFraction share of documents held out for validation
+     * @param seed seed of the held-out choice
+     * @param domainOf a document's domain label
+     * @param labelling identifies {@code domainOf} in the fingerprint (change it when the labels
+     *     change, e.g. after re-clustering, so the store is rebuilt)
+     * @param domainOrder the domains in index order (every one must receive documents; a label
+     *     outside it is an error), or null to order them by name. Domain index i of the store is
+     *     index i of h, so this must match the soup's and the centroids' order.
+     */
+    public record Options(
+            double validFraction,
+            long seed,
+            Function<Document, String> domainOf,
+            String labelling,
+            List<String> domainOrder) {
         public Options {
             if (!(validFraction >= 0 && validFraction < 1)) {
                 throw new IllegalArgumentException("validation fraction must be in [0, 1), got " + validFraction);
             }
+            java.util.Objects.requireNonNull(domainOf, "domainOf");
+            java.util.Objects.requireNonNull(labelling, "labelling");
+            domainOrder = domainOrder == null ? null : List.copyOf(domainOrder);
         }
 
-        /** 5% of documents held out, labels from the corpus. */
+        /** 5% of documents held out, labels from the corpus, domains ordered by name. */
         public static Options defaults() {
-            return new Options(0.05, 0, Document::domain);
+            return new Options(0.05, 0, Document::domain, "corpus-labels", null);
+        }
+
+        /** The same options with another held-out fraction and seed. */
+        public Options withValidation(double fraction, long seed) {
+            return new Options(fraction, seed, domainOf, labelling, domainOrder);
         }
     }
 
@@ -102,18 +126,38 @@ public final class TokenStore {
     public static TokenStore openOrBuild(Path dir, Corpus corpus, Tokenizer tokenizer, Options options)
             throws IOException {
         String fingerprint = FORMAT + "|" + corpus.fingerprint() + "|" + tokenizer.id() + "|valid="
-                + options.validFraction() + "|seed=" + options.seed();
+                + options.validFraction() + "|seed=" + options.seed() + "|labels=" + options.labelling()
+                + "|order=" + options.domainOrder();
         Path m = dir.resolve(MANIFEST);
         if (Files.isRegularFile(m)) {
-            JsonObject existing = readManifest(dir);
-            if (fingerprint.equals(existing.get("fingerprint").getAsString())) {
+            JsonObject existing = null;
+            try {
+                existing = readManifest(dir);
+            } catch (SoupFormatException e) {
+                LOG.warn("token store manifest {} is unreadable ({}): rebuilding", m, e.getMessage());
+            }
+            if (existing != null && existing.has("fingerprint")
+                    && fingerprint.equals(existing.get("fingerprint").getAsString())) {
                 LOG.info("reusing token store {}", dir);
                 return new TokenStore(dir, existing, true);
             }
-            LOG.info("token store {} is stale (corpus or tokenizer changed): rebuilding", dir);
+            LOG.info("token store {} is stale (corpus, tokenizer or options changed): rebuilding", dir);
+        } else if (Files.exists(dir) && !isEmptyDirectory(dir)) {
+            // Never replace a folder that is not a token store: it may be the user's data.
+            throw new IllegalArgumentException(
+                    dir + " exists and is not a token store (no " + MANIFEST + "); choose an empty or new directory");
         }
         build(dir, corpus, tokenizer, options, fingerprint);
         return open(dir);
+    }
+
+    private static boolean isEmptyDirectory(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.findAny().isEmpty();
+        }
     }
 
     /** Opens an existing store, verifying every token file. */
@@ -132,7 +176,7 @@ public final class TokenStore {
                 throw new SoupFormatException(m + " has format " + o.get("format") + ", expected " + FORMAT);
             }
             return o;
-        } catch (JsonParseException | IllegalStateException | NullPointerException e) {
+        } catch (JsonParseException | IllegalStateException | NullPointerException | UnsupportedOperationException e) {
             throw new SoupFormatException(m + " is not a valid token-store manifest", e);
         }
     }
@@ -147,6 +191,7 @@ public final class TokenStore {
         int bytes = tok.vocabSize() <= 65536 ? 2 : 4;
         int[] separator = tok.encode("\n\n");
         Map<String, Writer[]> writers = new LinkedHashMap<>();
+        List<String> order = opt.domainOrder();
         try {
             corpus.forEach(doc -> {
                 String domain = opt.domainOf().apply(doc);
@@ -154,6 +199,10 @@ public final class TokenStore {
                     throw new IllegalArgumentException(
                             doc.source() + (doc.line() > 0 ? ":" + doc.line() : "")
                                     + ": document has no domain; label the corpus or cluster it first");
+                }
+                if (order != null && !order.contains(domain)) {
+                    throw new IllegalArgumentException(doc.source() + (doc.line() > 0 ? ":" + doc.line() : "")
+                            + ": domain '" + domain + "' is not in the declared domain order " + order);
                 }
                 Writer[] w = writers.computeIfAbsent(domain, k -> {
                     int i = writers.size();
@@ -174,7 +223,18 @@ public final class TokenStore {
                 throw new IllegalArgumentException("the corpus has no documents");
             }
             JsonArray ds = new JsonArray();
-            List<String> names = new ArrayList<>(writers.keySet());
+            List<String> names;
+            if (order != null) {
+                for (String name : order) {
+                    if (!writers.containsKey(name)) {
+                        throw new IllegalArgumentException("declared domain '" + name + "' received no documents");
+                    }
+                }
+                names = order;
+            } else {
+                names = new ArrayList<>(writers.keySet());
+                names.sort(null);
+            }
             for (String name : names) {
                 Writer[] w = writers.get(name);
                 JsonObject d = new JsonObject();
@@ -194,7 +254,11 @@ public final class TokenStore {
             m.addProperty("validFraction", opt.validFraction());
             m.addProperty("seed", opt.seed());
             m.add("domains", ds);
-            Files.writeString(tmp.resolve(MANIFEST), GSON.toJson(m), StandardCharsets.UTF_8);
+            Path manifestFile = tmp.resolve(MANIFEST);
+            Files.writeString(manifestFile, GSON.toJson(m), StandardCharsets.UTF_8);
+            try (FileChannel ch = FileChannel.open(manifestFile, StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
             swap(tmp, dir);
         } catch (UncheckedIOException e) {
             throw e.getCause();

@@ -61,6 +61,10 @@ public final class HuggingFaceTokenizer implements Tokenizer, AutoCloseable {
         var t = ai.djl.huggingface.tokenizers.HuggingFaceTokenizer.builder()
                 .optTokenizerPath(file)
                 .optAddSpecialTokens(false)
+                // tokenizer.json files often carry a 512-token truncation or padding meant for
+                // classifiers; a language-model corpus must be encoded whole.
+                .optTruncation(false)
+                .optPadding(false)
                 .build();
         return new HuggingFaceTokenizer(t, vocab, "hf:" + sha256(bytes).substring(0, 16));
     }

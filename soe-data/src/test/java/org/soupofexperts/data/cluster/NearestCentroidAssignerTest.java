@@ -65,14 +65,18 @@ class NearestCentroidAssignerTest {
 
     @Test
     void smoothingSpreadsMassAndEmptySetsAreRejected() {
+        HashedNgramEmbedder plain = HashedNgramEmbedder.defaults();
         NearestCentroidAssigner smooth = new NearestCentroidAssigner(
-                HashedNgramEmbedder.defaults(), new Centroids(new float[K][1024], "x"), 1.0);
+                plain, new Centroids(new float[K][1024], plain.id()), 1.0);
         double[] h = smooth.domainWeights(List.of("one document"));
         for (double v : h) {
             assertTrue(v >= 1.0 / (1 + K) - 1e-12);
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> assigner.domainWeights(List.of()));
         assertTrue(e.getMessage().contains("specialist set is empty"));
+        IllegalArgumentException mismatch = assertThrows(IllegalArgumentException.class,
+                () -> new NearestCentroidAssigner(plain, new Centroids(new float[K][1024], "other-embedder"), 0));
+        assertTrue(mismatch.getMessage().contains("were made with embedder other-embedder"), mismatch.getMessage());
     }
 
     @Test

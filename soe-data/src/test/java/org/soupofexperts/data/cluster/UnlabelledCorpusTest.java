@@ -43,8 +43,8 @@ class UnlabelledCorpusTest {
         HashedNgramEmbedder emb = HashedNgramEmbedder.defaults();
         Centroids c = ClusterDomains.fit(corpus, emb, 3, 1000, 5);
         TokenStore store = TokenStore.openOrBuild(tmp.resolve("store"), corpus, new ByteTokenizer(),
-                new TokenStore.Options(0.0, 1, ClusterDomains.labeller(emb, c)));
-        assertEquals(3, store.domains().size());
+                ClusterDomains.storeOptions(emb, c, 0.0, 1));
+        assertEquals(ClusterDomains.domainNames(3), store.domains(), "store domain i is centroid i");
         long docs = 0;
         for (int d = 0; d < 3; d++) {
             docs += store.trainDocuments(d);

@@ -36,13 +36,13 @@ class TokenStoreTest {
     void textRoundTripsThroughTheStoreAndTheSplitHoldsOutWholeDocuments() throws IOException {
         Path src = corpus(200);
         TokenStore s = TokenStore.openOrBuild(tmp.resolve("store"), JsonlCorpus.builder().file(src).build(),
-                new ByteTokenizer(), new TokenStore.Options(0.1, 3, d -> d.domain()));
-        assertEquals(java.util.List.of("law", "code"), s.domains());
-        long docs = s.trainDocuments(0) + s.validDocuments(0);
+                new ByteTokenizer(), TokenStore.Options.defaults().withValidation(0.1, 3));
+        assertEquals(java.util.List.of("code", "law"), s.domains(), "domains are ordered by name");
+        long docs = s.trainDocuments(1) + s.validDocuments(1);
         assertEquals(200, docs);
-        assertTrue(s.validDocuments(0) > 5 && s.validDocuments(0) < 40, "about 10% held out: " + s.validDocuments(0));
+        assertTrue(s.validDocuments(1) > 5 && s.validDocuments(1) < 40, "about 10% held out: " + s.validDocuments(1));
         // Validation text is whole documents separated by blank lines.
-        String valid = new ByteTokenizer().decode(s.readValid(0, 0, (int) s.validTokens(0)));
+        String valid = new ByteTokenizer().decode(s.readValid(1, 0, (int) s.validTokens(1)));
         for (String doc : valid.split("\n\n")) {
             assertTrue(doc.matches("law document \\d+ with some words"), doc);
         }
@@ -64,7 +64,7 @@ class TokenStoreTest {
         TokenStore again = TokenStore.openOrBuild(dir, JsonlCorpus.builder().file(src).build(), new ByteTokenizer(),
                 TokenStore.Options.defaults());
         assertNotEquals(first, Files.readString(dir.resolve("manifest.json")));
-        assertEquals(21, again.trainDocuments(0) + again.validDocuments(0));
+        assertEquals(21, again.trainDocuments(1) + again.validDocuments(1));
         try (var files = Files.list(tmp)) {
             assertEquals(2, files.count(), "no temporary or old directories remain");
         }
@@ -83,6 +83,29 @@ class TokenStoreTest {
         Files.write(f, java.util.Arrays.copyOf(b, b.length - 2));
         assertTrue(assertThrows(SoupFormatException.class, () -> TokenStore.open(dir)).getMessage().contains("truncated"));
         assertTrue(assertThrows(SoupFormatException.class, () -> TokenStore.open(tmp)).getMessage().contains("not a token store"));
+    }
+
+    @Test
+    void aFolderThatIsNotATokenStoreIsNeverReplaced() throws IOException {
+        Path precious = Files.createDirectories(tmp.resolve("my-data"));
+        Files.writeString(precious.resolve("notes.txt"), "keep me");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TokenStore.openOrBuild(precious, JsonlCorpus.builder().file(corpus(3)).build(), new ByteTokenizer(),
+                        TokenStore.Options.defaults()));
+        assertTrue(e.getMessage().contains("exists and is not a token store"), e.getMessage());
+        assertEquals("keep me", Files.readString(precious.resolve("notes.txt")));
+    }
+
+    @Test
+    void aDeclaredDomainOrderIsKeptAndForeignLabelsAreRejected() throws IOException {
+        Path src = corpus(5);
+        TokenStore s = TokenStore.openOrBuild(tmp.resolve("o"), JsonlCorpus.builder().file(src).build(), new ByteTokenizer(),
+                new TokenStore.Options(0, 0, d -> d.domain(), "labels", java.util.List.of("law", "code")));
+        assertEquals(java.util.List.of("law", "code"), s.domains());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TokenStore.openOrBuild(tmp.resolve("p"), JsonlCorpus.builder().file(src).build(), new ByteTokenizer(),
+                        new TokenStore.Options(0, 0, d -> d.domain(), "labels", java.util.List.of("law"))));
+        assertTrue(e.getMessage().contains("domain 'code' is not in the declared domain order"), e.getMessage());
     }
 
     @Test
