@@ -3,17 +3,23 @@ package org.soupofexperts.core;
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 
 import org.soupofexperts.core.internal.Djl;
+import org.soupofexperts.core.internal.SeedStreams;
 import org.soupofexperts.core.io.ArtifactDirectory;
 import org.soupofexperts.core.io.ConfigJson;
 import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.core.nn.GptModel;
+import org.soupofexperts.core.nn.Initializer;
 import org.soupofexperts.core.nn.SoupTensor;
 import org.soupofexperts.core.train.TokenBatch;
+import org.soupofexperts.core.train.Trainer;
+import org.soupofexperts.core.train.TrainingConfig;
+import org.soupofexperts.core.train.TrainingReport;
 
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
@@ -28,7 +34,7 @@ import java.nio.file.Path;
  * seed).
  *
  * <p>Thread-safety: {@link #logits} and {@link #loss} may be called from many threads at once;
- * {@link #close} must not race with them.
+ * {@link #train} and {@link #close} must not race with them.
  */
 public final class Specialist implements AutoCloseable {
 
@@ -46,6 +52,54 @@ public final class Specialist implements AutoCloseable {
 
     public ModelConfig config() {
         return model.config();
+    }
+
+    /**
+     * A freshly initialised base model (seeded, GPT-2 initialisation): the starting point of the
+     * baselines trained by the same code path as the soup (generic pretraining on the natural
+     * mixture, one model per domain, CRISP-style pretraining on a specialist's histogram).
+     */
+    public static Specialist create(ModelConfig config, long seed) {
+        NDManager manager = Djl.engine().newBaseManager();
+        GptModel model = new GptModel(config, 0);
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            Initializer.initialize(
+                    model.soupTensors(), manager, SeedStreams.stream(seed, SeedStreams.INIT), ExpertInit.ZEROS);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+        JsonObject prov = new JsonObject();
+        prov.addProperty("createdFrom", "random initialisation");
+        prov.addProperty("seed", seed);
+        prov.addProperty("libraryVersion", Version.get());
+        return new Specialist(manager, model, prov);
+    }
+
+    /**
+     * Trains (or fine-tunes) this model in place on h-mixtures drawn from the config's
+     * meta-distribution, by the soup's training loop; the run is recorded in the provenance.
+     * Not to be called while other threads use this specialist. The seed defaults to 0.
+     */
+    public synchronized TrainingReport train(
+            TrainingConfig training) {
+        for (SoupTensor t : model.soupTensors()) {
+            t.shared().getArray().setRequiresGradient(true);
+        }
+        long seed = training.seed() != null ? training.seed() : 0L;
+        TrainingReport r =
+                Trainer.run(model, null, manager, training, seed);
+        JsonArray runs = provenance.has("training") ? provenance.getAsJsonArray("training") : new JsonArray();
+        JsonObject rec = new JsonObject();
+        rec.addProperty("steps", r.steps());
+        rec.addProperty("tokens", r.tokens());
+        rec.addProperty("finalLoss", r.finalLoss(0.1));
+        rec.addProperty("seed", seed);
+        rec.addProperty("config", training.toString());
+        runs.add(rec);
+        provenance.add("training", runs);
+        return r;
     }
 
     /** Number of parameters: always the base model's (no expert tensors). */

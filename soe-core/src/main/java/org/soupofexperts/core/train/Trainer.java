@@ -35,7 +35,9 @@ public final class Trainer {
     private Trainer() {}
 
     /**
-     * Trains {@code model} (with n experts) and {@code router} in place.
+     * Trains {@code model} (with n experts) and {@code router} in place. With a null router the
+     * model must have no experts: it is then a plain model trained on the h-mixtures drawn from
+     * the meta-distribution (the baselines: generic, domain experts, CRISP; and fine-tuning).
      *
      * @param manager where per-step inputs are created (every temporary is freed each step)
      * @param seed the run's seed: h is drawn from stream "h", batches from stream "data"
@@ -52,7 +54,10 @@ public final class Trainer {
 
     private static TrainingReport runExclusive(
             GptModel model, Router router, NDManager manager, TrainingConfig cfg, long seed) {
-        int k = router.domains();
+        if (router == null && model.experts() > 0) {
+            throw new IllegalArgumentException("a model with experts needs its router to train");
+        }
+        int k = router == null ? cfg.source().numDomains() : router.domains();
         if (cfg.source().numDomains() != k) {
             throw new IllegalArgumentException(
                     "the batch source has " + cfg.source().numDomains() + " domains but the soup has k="
@@ -88,7 +93,7 @@ public final class Trainer {
                         GradientCollector gc = engine.newGradientCollector()) {
                     scope.suppressNotUsedWarning();
                     NDArray tokens = manager.create(tb.tokens(), new Shape(batch, ctx + 1));
-                    NDArray alpha = router.alpha(manager.create(Djl.floats(h)));
+                    NDArray alpha = router == null ? null : router.alpha(manager.create(Djl.floats(h)));
                     NDArray lossArray = model.loss(tokens, alpha);
                     gc.backward(lossArray);
                     loss = lossArray.getFloat();
@@ -141,7 +146,7 @@ public final class Trainer {
                 slots.add(slot(t.bank().getArray(), ParamGroup.EXPERTS, t.decayed(), cfg));
             }
         }
-        for (SoupTensor t : router.soupTensors()) {
+        for (SoupTensor t : router == null ? List.<SoupTensor>of() : router.soupTensors()) {
             slots.add(slot(t.shared().getArray(), ParamGroup.ROUTER, t.decayed(), cfg));
         }
         return slots;

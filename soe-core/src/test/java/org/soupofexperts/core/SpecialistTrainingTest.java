@@ -1,0 +1,73 @@
+package org.soupofexperts.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.soupofexperts.core.train.MetaDistribution;
+import org.soupofexperts.core.train.TokenBatch;
+import org.soupofexperts.core.train.TrainingConfig;
+
+import java.util.SplittableRandom;
+
+/** Plain models train by the soup's loop: the baselines and fine-tuning stand on this. */
+class SpecialistTrainingTest {
+
+    private static MetaDistribution only(int d) {
+        return new MetaDistribution() {
+            @Override
+            public int numDomains() {
+                return 2;
+            }
+
+            @Override
+            public double[] sample(SplittableRandom rng) {
+                return DomainWeights.oneHot(2, d);
+            }
+        };
+    }
+
+    private static TrainingConfig onDomain(int d, int steps) {
+        return TrainingConfig.builder().sampler(new ToyDomains()).metaDistribution(only(d)).steps(steps)
+                .batchSize(16).contextLength(4).learningRate(3e-3).logEvery(0).seed(d).build();
+    }
+
+    @Test
+    void aDomainExpertTrainedFromScratchLearnsItsDomainOnly() {
+        TokenBatch d0 = new ToyDomains().domain(0, 64, 3, 100);
+        TokenBatch d1 = new ToyDomains().domain(1, 64, 3, 101);
+        try (Specialist expert = Specialist.create(ToyDomains.tinyModel(), 5)) {
+            double before = expert.loss(d0);
+            expert.train(onDomain(0, 200));
+            double own = expert.loss(d0);
+            double other = expert.loss(d1);
+            assertTrue(own < 0.3 * before, "own-domain loss " + own + " vs untrained " + before);
+            assertTrue(own + 0.5 < other, "own " + own + " vs other " + other);
+            assertEquals(ToyDomains.tinyModel().parameterCount(), expert.parameterCount());
+            assertTrue(expert.provenance().has("training"));
+        }
+    }
+
+    @Test
+    void anInstantiatedSpecialistCanBeFineTunedWithoutTouchingTheSoup() {
+        try (SoupOfExperts soup = SoupOfExperts.builder().model(ToyDomains.tinyModel()).domains(2).experts(2).seed(6).build();
+                Specialist s = soup.instantiate(new double[] {0.5, 0.5})) {
+            TokenBatch d1 = new ToyDomains().domain(1, 64, 3, 7);
+            double soupBefore = soup.loss(d1, new double[] {0.5, 0.5});
+            double before = s.loss(d1);
+            s.train(onDomain(1, 100));
+            assertTrue(s.loss(d1) < 0.5 * before, "fine-tuning must lower the loss: " + before + " -> " + s.loss(d1));
+            assertEquals(soupBefore, soup.loss(d1, new double[] {0.5, 0.5}), 0.0, "the soup must not change");
+        }
+    }
+
+    @Test
+    void trainingDataMustHaveTheModelsVocabulary() {
+        try (Specialist s = Specialist.create(ModelConfig.builder().vocabSize(8).layers(1).dModel(8).heads(2)
+                .contextLength(8).build(), 1)) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> s.train(onDomain(1, 2)));
+            assertTrue(e.getMessage().contains("outside the vocabulary [0, 8)"), e.getMessage());
+        }
+    }
+}
