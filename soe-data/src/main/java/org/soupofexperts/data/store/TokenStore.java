@@ -61,7 +61,7 @@ import java.util.stream.Stream;
 public final class TokenStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(TokenStore.class);
-    private static final String FORMAT = "soupofexperts-tokens/1";
+    private static final String FORMAT = "soupofexperts-tokens/2";
     private static final String MANIFEST = "manifest.json";
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
     private static final long CHUNK = 1L << 30;
@@ -190,6 +190,7 @@ public final class TokenStore {
         Files.createDirectory(tmp);
         int bytes = tok.vocabSize() <= 65536 ? 2 : 4;
         int[] separator = tok.encode("\n\n");
+        long separatorBytes = 2;
         Map<String, Writer[]> writers = new LinkedHashMap<>();
         List<String> order = opt.domainOrder();
         try {
@@ -217,7 +218,7 @@ public final class TokenStore {
                     }
                 }
                 Writer target = isValid(doc.text(), opt) ? w[1] : w[0];
-                target.document(ids, separator);
+                target.document(ids, separator, doc.text().getBytes(StandardCharsets.UTF_8).length, separatorBytes);
             });
             if (writers.isEmpty()) {
                 throw new IllegalArgumentException("the corpus has no documents");
@@ -338,6 +339,29 @@ public final class TokenStore {
         return valid.get(d).documents;
     }
 
+    /** UTF-8 bytes of the text behind domain d's training tokens (documents and separators). */
+    public long trainBytes(int d) {
+        return train.get(d).textBytes;
+    }
+
+    /** UTF-8 bytes of the text behind domain d's validation tokens (for bits per byte). */
+    public long validBytes(int d) {
+        return valid.get(d).textBytes;
+    }
+
+    /** The tokens of document i of domain d, from the validation split or the training split. */
+    public int[] document(int d, boolean validation, int i) {
+        TokenFile f = (validation ? valid : train).get(d);
+        if (i < 0 || i >= f.documents) {
+            throw new IndexOutOfBoundsException("document " + i + " outside [0, " + f.documents + ") of domain '"
+                    + domains.get(d) + "' (" + (validation ? "validation" : "training") + ")");
+        }
+        long start = f.ranges[2 * i];
+        int[] out = new int[Math.toIntExact(f.ranges[2 * i + 1] - start)];
+        f.copy(start, out, 0, out.length);
+        return out;
+    }
+
     /** Tokens {@code [start, start+len)} of domain d's validation split. */
     public int[] readValid(int d, long start, int len) {
         int[] out = new int[len];
@@ -387,17 +411,25 @@ public final class TokenStore {
         private final int bytes;
         private final MessageDigest sha;
         private final OutputStream out;
+        private final Path indexFile;
+        private final MessageDigest indexSha;
+        private final java.io.DataOutputStream index;
         private final ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
         private long tokens;
         private long documents;
+        private long textBytes;
         private boolean closed;
 
         Writer(Path dir, String name, int bytes) {
             this.file = dir.resolve(name);
+            this.indexFile = dir.resolve(name.replace(".tok", ".idx"));
             this.bytes = bytes;
             try {
                 sha = MessageDigest.getInstance("SHA-256");
                 out = new DigestOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16), sha);
+                indexSha = MessageDigest.getInstance("SHA-256");
+                index = new java.io.DataOutputStream(new DigestOutputStream(
+                        new BufferedOutputStream(Files.newOutputStream(indexFile), 1 << 16), indexSha));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             } catch (NoSuchAlgorithmException e) {
@@ -405,11 +437,20 @@ public final class TokenStore {
             }
         }
 
-        void document(int[] ids, int[] separator) {
+        /** Appends a document; the index records its [start, end) token range (big-endian longs). */
+        void document(int[] ids, int[] separator, long docBytes, long separatorBytes) {
             if (documents > 0) {
                 put(separator);
+                textBytes += separatorBytes;
+            }
+            try {
+                index.writeLong(tokens);
+                index.writeLong(tokens + ids.length);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
             put(ids);
+            textBytes += docBytes;
             documents++;
         }
 
@@ -436,21 +477,28 @@ public final class TokenStore {
             out.write(buf.array(), 0, buf.position());
             buf.clear();
             out.close();
+            index.close();
             closed = true;
-            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-                ch.force(true);
+            for (Path f : List.of(file, indexFile)) {
+                try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+                    ch.force(true);
+                }
             }
             JsonObject o = new JsonObject();
             o.addProperty("file", file.getFileName().toString());
             o.addProperty("tokens", tokens);
             o.addProperty("documents", documents);
+            o.addProperty("bytes", textBytes);
             o.addProperty("sha256", HexFormat.of().formatHex(sha.digest()));
+            o.addProperty("index", indexFile.getFileName().toString());
+            o.addProperty("indexSha256", HexFormat.of().formatHex(indexSha.digest()));
             return o;
         }
 
         void closeQuietly() {
             if (!closed) {
                 try {
+                    index.close();
                     out.close();
                 } catch (IOException ignored) {
                     // the temporary directory is deleted anyway
@@ -463,14 +511,18 @@ public final class TokenStore {
     private static final class TokenFile {
         final long tokens;
         final long documents;
+        final long textBytes;
         final int bytes;
         final MappedByteBuffer[] chunks;
+        final long[] ranges; // [start0, end0, start1, end1, ...]
 
-        private TokenFile(long tokens, long documents, int bytes, MappedByteBuffer[] chunks) {
+        private TokenFile(long tokens, long documents, long textBytes, int bytes, MappedByteBuffer[] chunks, long[] ranges) {
             this.tokens = tokens;
             this.documents = documents;
+            this.textBytes = textBytes;
             this.bytes = bytes;
             this.chunks = chunks;
+            this.ranges = ranges;
         }
 
         static TokenFile open(Path dir, JsonObject o, int bytes, boolean verify) throws IOException {
@@ -496,7 +548,22 @@ public final class TokenStore {
                     chunks[i].order(ByteOrder.LITTLE_ENDIAN);
                 }
             }
-            return new TokenFile(tokens, o.get("documents").getAsLong(), bytes, chunks);
+            long documents = o.get("documents").getAsLong();
+            Path idx = dir.resolve(o.get("index").getAsString());
+            if (!Files.isRegularFile(idx) || Files.size(idx) != documents * 16) {
+                throw new SoupFormatException("document index " + idx + " is missing or truncated");
+            }
+            if (verify && !ArtifactDirectory.digest(idx).equals(o.get("indexSha256").getAsString())) {
+                throw new SoupFormatException("document index " + idx + " is corrupt: its SHA-256 does not match the manifest");
+            }
+            long[] ranges = new long[Math.toIntExact(documents * 2)];
+            try (java.io.DataInputStream in = new java.io.DataInputStream(
+                    new java.io.BufferedInputStream(Files.newInputStream(idx), 1 << 16))) {
+                for (int i = 0; i < ranges.length; i++) {
+                    ranges[i] = in.readLong();
+                }
+            }
+            return new TokenFile(tokens, documents, o.get("bytes").getAsLong(), bytes, chunks, ranges);
         }
 
         void copy(long start, int[] dst, int off, int len) {

@@ -1,0 +1,117 @@
+package org.soupofexperts.data.eval;
+
+import org.soupofexperts.core.DomainAssigner;
+import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.core.train.TokenBatch;
+import org.soupofexperts.data.store.TokenStore;
+import org.soupofexperts.data.tokenize.Tokenizer;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Held-out losses of any model (a {@code Specialist::loss}, a soup at some h, a baseline) on a
+ * token store's validation split: nats per token and bits per byte, per domain, on the natural
+ * mixture, and the soup's specialized loss. Windows are contiguous and non-overlapping, so every
+ * held-out token is predicted once (up to {@code maxWindows} per domain). Stateless and
+ * thread-safe when the model is.
+ */
+public final class Evaluation {
+
+    private static final int BATCH = 16;
+
+    private Evaluation() {}
+
+    /**
+     * A loss.
+     *
+     * @param natsPerToken mean next-token cross-entropy
+     * @param bitsPerByte the same information per UTF-8 byte of the text
+     * @param tokens tokens predicted
+     */
+    public record Loss(double natsPerToken, double bitsPerByte, long tokens) {}
+
+    /** Losses of one model on every domain, and on the natural mixture. */
+    public record Table(List<String> domains, List<Loss> perDomain, Loss natural) {}
+
+    /**
+     * Loss of {@code model} on domain d's validation split, in windows of {@code context + 1}
+     * tokens that overlap by one (each token after the first of a window is predicted once).
+     */
+    public static Loss onValidation(ToDoubleFunction<TokenBatch> model, TokenStore store, int d, int context, int maxWindows) {
+        if (context < 1) {
+            throw new IllegalArgumentException("context must be >= 1, got " + context);
+        }
+        long n = store.validTokens(d);
+        long windows = Math.min(maxWindows, (n - 1) / context);
+        if (windows < 1) {
+            throw new IllegalArgumentException("domain '" + store.domains().get(d) + "' has " + n
+                    + " validation tokens, fewer than one window of " + (context + 1));
+        }
+        double nats = 0;
+        long predicted = 0;
+        List<int[]> rows = new ArrayList<>();
+        for (long w = 0; w < windows; w++) {
+            rows.add(store.readValid(d, w * context, context + 1));
+            if (rows.size() == BATCH || w == windows - 1) {
+                TokenBatch b = TokenBatch.of(rows.toArray(new int[0][]));
+                long count = (long) b.batchSize() * context;
+                nats += model.applyAsDouble(b) * count;
+                predicted += count;
+                rows.clear();
+            }
+        }
+        double perToken = nats / predicted;
+        double bytesPerToken = (double) store.validBytes(d) / store.validTokens(d);
+        return new Loss(perToken, perToken / Math.log(2) / bytesPerToken, predicted);
+    }
+
+    /** Per-domain losses and the natural-mixture loss (domains weighted by training size). */
+    public static Table table(ToDoubleFunction<TokenBatch> model, TokenStore store, int context, int maxWindows) {
+        List<Loss> per = new ArrayList<>();
+        double total = 0;
+        double nats = 0;
+        double bits = 0;
+        long tokens = 0;
+        for (int d = 0; d < store.domains().size(); d++) {
+            Loss l = onValidation(model, store, d, context, maxWindows);
+            per.add(l);
+            double w = store.trainTokens(d);
+            total += w;
+            nats += w * l.natsPerToken();
+            bits += w * l.bitsPerByte();
+            tokens += l.tokens();
+        }
+        return new Table(store.domains(), per, new Loss(nats / total, bits / total, tokens));
+    }
+
+    /**
+     * Up to {@code count} training documents of domain d as text: specialist sets for histograms
+     * come from here, so they never overlap the validation split that losses are measured on.
+     */
+    public static List<String> trainingDocuments(TokenStore store, Tokenizer tokenizer, int d, int count) {
+        List<String> docs = new ArrayList<>();
+        long n = Math.min(count, store.trainDocuments(d));
+        for (int i = 0; i < n; i++) {
+            docs.add(tokenizer.decode(store.document(d, false, i)));
+        }
+        return docs;
+    }
+
+    /**
+     * The soup's specialized loss on domain d: the loss of {@code soup.instantiate(h_d)} on d's
+     * validation split, h_d being {@code assigner}'s histogram of up to {@code documents} of d's
+     * training documents. Returns the loss and h_d.
+     */
+    public static Specialized specialized(SoupOfExperts soup, TokenStore store, Tokenizer tokenizer,
+            DomainAssigner assigner, int d, int documents, int context, int maxWindows) {
+        double[] h = assigner.domainWeights(trainingDocuments(store, tokenizer, d, documents));
+        try (var s = soup.instantiate(h)) {
+            return new Specialized(onValidation(s::loss, store, d, context, maxWindows), h);
+        }
+    }
+
+    /** A specialized loss and the domain weights it was instantiated for. */
+    public record Specialized(Loss loss, double[] h) {}
+}

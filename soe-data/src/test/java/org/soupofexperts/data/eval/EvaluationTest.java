@@ -1,0 +1,108 @@
+package org.soupofexperts.data.eval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.soupofexperts.core.DomainAssigner;
+import org.soupofexperts.core.ModelConfig;
+import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.core.Specialist;
+import org.soupofexperts.core.internal.Djl;
+import org.soupofexperts.core.nn.SoupTensor;
+import org.soupofexperts.data.corpus.JsonlCorpus;
+import org.soupofexperts.data.store.TokenStore;
+import org.soupofexperts.data.tokenize.ByteTokenizer;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+class EvaluationTest {
+
+    @TempDir static Path tmp;
+    static TokenStore store;
+
+    @BeforeAll
+    static void buildStore() throws Exception {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 200; i++) {
+            sb.append("{\"text\": \"caf\\u00e9 number ").append(i).append(" is open\", \"meta\": {\"pile_set_name\": \"a\"}}\n");
+            sb.append("{\"text\": \"plain ascii document ").append(i).append("\", \"meta\": {\"pile_set_name\": \"b\"}}\n");
+        }
+        Path f = tmp.resolve("c.jsonl");
+        Files.writeString(f, sb.toString());
+        store = TokenStore.openOrBuild(tmp.resolve("store"), JsonlCorpus.builder().file(f).build(), new ByteTokenizer(),
+                TokenStore.Options.defaults().withValidation(0.2, 1));
+    }
+
+    /** A model whose logits are all zero predicts uniformly: ln(256) nats per byte token, 8 bits per byte. */
+    @Test
+    void aUniformModelScoresLnVocabNatsAndEightBitsPerByte() {
+        try (Specialist s = Specialist.create(ModelConfig.builder().vocabSize(256).layers(1).dModel(8).heads(2)
+                .contextLength(16).build(), 1)) {
+            try (Djl.NoGrad ng = Djl.noGrad()) {
+                // Zero token embeddings make the tied output head produce zero logits.
+                for (SoupTensor t : s.block().soupTensors()) {
+                    if (t.name().equals("wte.weight")) {
+                        t.shared().getArray().muli(0);
+                    }
+                }
+            }
+            Evaluation.Loss l = Evaluation.onValidation(s::loss, store, 1, 16, 1000);
+            assertEquals(Math.log(256), l.natsPerToken(), 1e-5);
+            // Domain b is ASCII: one byte per token, so bits per byte = log2(256) = 8.
+            assertEquals(8.0, l.bitsPerByte(), 1e-4);
+            long expectedTokens = (store.validTokens(1) - 1) / 16 * 16;
+            assertEquals(expectedTokens, l.tokens(), "every held-out token predicted once");
+            Evaluation.Table t = Evaluation.table(s::loss, store, 16, 1000);
+            assertEquals(Math.log(256), t.natural().natsPerToken(), 1e-5);
+        }
+    }
+
+    @Test
+    void specialistDocumentsForHistogramsComeFromTheTrainingSplitOnly() {
+        ByteTokenizer tok = new ByteTokenizer();
+        List<String> trainDocs = Evaluation.trainingDocuments(store, tok, 0, 1000);
+        assertEquals(store.trainDocuments(0), trainDocs.size());
+        List<String> validDocs = new ArrayList<>();
+        for (int i = 0; i < store.validDocuments(0); i++) {
+            validDocs.add(tok.decode(store.document(0, true, i)));
+        }
+        assertFalse(validDocs.isEmpty());
+        for (String v : validDocs) {
+            assertFalse(trainDocs.contains(v), "validation document " + v + " leaked into the histogram set");
+            assertTrue(v.matches("café number \\d+ is open"), v);
+        }
+        assertEquals(200, trainDocs.size() + validDocs.size());
+
+        List<List<String>> seen = new ArrayList<>();
+        DomainAssigner recording = new DomainAssigner() {
+            @Override
+            public int numDomains() {
+                return 2;
+            }
+
+            @Override
+            public double[] domainWeights(List<String> documents) {
+                seen.add(documents);
+                return new double[] {1, 0};
+            }
+        };
+        try (SoupOfExperts soup = SoupOfExperts.builder()
+                .model(ModelConfig.builder().layers(1).dModel(8).heads(2).contextLength(16).build())
+                .domains(2).experts(2).seed(2).build()) {
+            Evaluation.Specialized sp = Evaluation.specialized(soup, store, tok, recording, 0, 50, 16, 10);
+            assertEquals(1, seen.size());
+            assertEquals(50, seen.get(0).size());
+            for (String doc : seen.get(0)) {
+                assertFalse(validDocs.contains(doc));
+            }
+            assertTrue(sp.loss().natsPerToken() > 0);
+        }
+    }
+}
