@@ -129,6 +129,30 @@ public final class SyntheticCorpus {
         return out;
     }
 
+    /**
+     * The corpus as a labelled {@link org.soupofexperts.data.corpus.Corpus}: {@code docsPerDomain}
+     * documents of {@code words} words per domain, interleaved across domains.
+     */
+    public org.soupofexperts.data.corpus.Corpus asCorpus(int docsPerDomain, int words) {
+        List<String> names = domainNames();
+        return new org.soupofexperts.data.corpus.Corpus() {
+            @Override
+            public void forEach(java.util.function.Consumer<org.soupofexperts.data.corpus.Document> sink) {
+                for (int i = 0; i < docsPerDomain; i++) {
+                    for (int d = 0; d < domains; d++) {
+                        sink.accept(new org.soupofexperts.data.corpus.Document(document(d, i, words), names.get(d), "synthetic", 0));
+                    }
+                }
+            }
+
+            @Override
+            public String fingerprint() {
+                return "synthetic(k=" + domains + ", lexicon=" + lexicon.length + ", seed=" + seed + ", docs="
+                        + docsPerDomain + ", words=" + words + ")";
+            }
+        };
+    }
+
     private int rank(SplittableRandom rng) {
         double u = rng.nextDouble();
         int lo = 0;
