@@ -5,31 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
-import org.soupofexperts.core.train.MetaDistribution;
 import org.soupofexperts.core.train.TokenBatch;
 import org.soupofexperts.core.train.TrainingConfig;
 
-import java.util.SplittableRandom;
 
 /** Plain models train by the soup's loop: the baselines and fine-tuning stand on this. */
 class SpecialistTrainingTest {
 
-    private static MetaDistribution only(int d) {
-        return new MetaDistribution() {
-            @Override
-            public int numDomains() {
-                return 2;
-            }
-
-            @Override
-            public double[] sample(SplittableRandom rng) {
-                return DomainWeights.oneHot(2, d);
-            }
-        };
-    }
-
     private static TrainingConfig onDomain(int d, int steps) {
-        return TrainingConfig.builder().sampler(new ToyDomains()).metaDistribution(only(d)).steps(steps)
+        return TrainingConfig.builder().sampler(new ToyDomains()).metaDistribution(ToyDomains.only(d)).steps(steps)
                 .batchSize(16).contextLength(4).learningRate(3e-3).logEvery(0).seed(d).build();
     }
 

@@ -61,6 +61,21 @@ final class ToyDomains implements BatchSource {
         };
     }
 
+    /** Always one domain. */
+    static MetaDistribution only(int d) {
+        return new MetaDistribution() {
+            @Override
+            public int numDomains() {
+                return 2;
+            }
+
+            @Override
+            public double[] sample(SplittableRandom rng) {
+                return DomainWeights.oneHot(2, d);
+            }
+        };
+    }
+
     static ModelConfig tinyModel() {
         return ModelConfig.builder()
                 .vocabSize(VOCAB)
