@@ -33,6 +33,15 @@ public final class SoupConfig {
         }
         this.domains = b.domains;
         this.experts = b.experts;
+        // A bank is one native array built from one Java array and saved through one byte array.
+        long d = b.model.dModel();
+        long largest = Math.max(Math.max(b.model.vocabSize(), b.model.contextLength()) * d,
+                Math.max(3, b.model.mlpRatio()) * d * d);
+        if (largest * b.experts > Integer.MAX_VALUE / 4) {
+            throw new IllegalArgumentException("the largest expert bank would hold " + largest * b.experts
+                    + " values (n=" + b.experts + " x " + largest + "), over this version's limit of "
+                    + Integer.MAX_VALUE / 4 + " (2 GiB of float32); use fewer experts or a smaller vocabulary/width");
+        }
         this.router = Objects.requireNonNull(b.router, "router config");
         this.expertInit = Objects.requireNonNull(b.expertInit, "expert init");
         this.seed = b.seed;

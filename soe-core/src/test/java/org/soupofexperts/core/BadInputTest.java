@@ -66,6 +66,13 @@ class BadInputTest {
     }
 
     @Test
+    void expertBanksTooLargeForOneArrayAreRejectedUpFront() {
+        assertRejected("over this version's limit",
+                () -> SoupConfig.builder().model(ModelConfig.builder().vocabSize(50257).dModel(768).heads(12).build())
+                        .domains(2).experts(16).seed(1).build());
+    }
+
+    @Test
     void missingDomainsOrSeedAreRejected() {
         assertRejected("domains(k)", () -> SoupOfExperts.builder().experts(2).seed(1).config());
         assertRejected("needs a seed", () -> SoupOfExperts.builder().domains(2).config());

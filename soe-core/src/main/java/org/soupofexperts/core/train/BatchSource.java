@@ -18,6 +18,12 @@ public interface BatchSource {
      */
     TokenBatch sample(double[] h, int batchSize, int length, SplittableRandom rng);
 
+    /**
+     * Fails fast, before training starts, if sequences of {@code length} tokens cannot be drawn
+     * (for example a domain shorter than one window), naming the problem. Default: no check.
+     */
+    default void checkLength(int length) {}
+
     /** A short text identifying the data (recorded with trained soups). */
     default String fingerprint() {
         return getClass().getName();

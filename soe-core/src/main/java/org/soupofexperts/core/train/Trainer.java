@@ -69,6 +69,7 @@ public final class Trainer {
                     "training contextLength " + ctx + " exceeds the model's context length "
                             + model.config().contextLength());
         }
+        cfg.source().checkLength(ctx + 1);
         List<AdamW.Slot> slots = slots(model, router, cfg);
         SplittableRandom hRng = SeedStreams.stream(seed, SeedStreams.H);
         SplittableRandom dataRng = SeedStreams.stream(seed, SeedStreams.DATA);

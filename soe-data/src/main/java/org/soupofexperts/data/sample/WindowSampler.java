@@ -47,6 +47,17 @@ public abstract class WindowSampler implements BatchSource {
         return s;
     }
 
+    /** Every domain must hold at least one window: a short domain would otherwise fail mid-run. */
+    @Override
+    public void checkLength(int length) {
+        for (int d = 0; d < names.size(); d++) {
+            if (size(d) < length) {
+                throw new IllegalArgumentException("domain '" + names.get(d) + "' has " + size(d)
+                        + " tokens, fewer than one training window of " + length);
+            }
+        }
+    }
+
     @Override
     public final TokenBatch sample(double[] h, int batchSize, int length, SplittableRandom rng) {
         double[] w = DomainWeights.validate(h, names.size());

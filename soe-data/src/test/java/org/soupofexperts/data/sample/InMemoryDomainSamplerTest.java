@@ -74,6 +74,9 @@ class InMemoryDomainSamplerTest {
         assertTrue(e.getMessage().contains("domain 'tiny' has 3 tokens, fewer than one window of 10"), e.getMessage());
         // ... but it is never read while its weight is 0
         s.sample(new double[] {1, 0}, 4, 10, new SplittableRandom(1));
+        // Training checks every domain before its first step.
+        IllegalArgumentException early = assertThrows(IllegalArgumentException.class, () -> s.checkLength(10));
+        assertTrue(early.getMessage().contains("domain 'tiny' has 3 tokens, fewer than one training window of 10"));
     }
 
     @Test
