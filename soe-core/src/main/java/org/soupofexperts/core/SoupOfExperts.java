@@ -82,7 +82,7 @@ public final class SoupOfExperts implements AutoCloseable {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             var rng = SeedStreams.stream(config.seed(), SeedStreams.INIT);
-            Initializer.initialize(model(soup).soupTensors(), soup.manager, rng, config.expertInit());
+            Initializer.initialize(soup.model.soupTensors(), soup.manager, rng, config.expertInit());
             Initializer.initialize(soup.router.soupTensors(), soup.manager, rng, config.expertInit());
         } catch (RuntimeException | OutOfMemoryError e) {
             soup.close();
@@ -92,10 +92,6 @@ public final class SoupOfExperts implements AutoCloseable {
                 "soup created: {} ({} stored parameters, {} per specialist)",
                 config, soup.parameterCount(), config.model().parameterCount());
         return soup;
-    }
-
-    private static GptModel model(SoupOfExperts s) {
-        return s.model;
     }
 
     /** A fluent builder; {@code build()} creates the soup. */

@@ -44,25 +44,21 @@ final class ToyDomains implements BatchSource {
 
     /** Half the steps one-hot, half uniform on the simplex. */
     static MetaDistribution meta() {
-        return new MetaDistribution() {
-            @Override
-            public int numDomains() {
-                return 2;
+        return of(rng -> {
+            double u = rng.nextDouble();
+            if (rng.nextBoolean()) {
+                u = u < 0.5 ? 0 : 1;
             }
-
-            @Override
-            public double[] sample(SplittableRandom rng) {
-                double u = rng.nextDouble();
-                if (rng.nextBoolean()) {
-                    u = u < 0.5 ? 0 : 1;
-                }
-                return new double[] {u, 1 - u};
-            }
-        };
+            return new double[] {u, 1 - u};
+        });
     }
 
     /** Always one domain. */
     static MetaDistribution only(int d) {
+        return of(rng -> DomainWeights.oneHot(2, d));
+    }
+
+    private static MetaDistribution of(java.util.function.Function<SplittableRandom, double[]> draw) {
         return new MetaDistribution() {
             @Override
             public int numDomains() {
@@ -71,7 +67,7 @@ final class ToyDomains implements BatchSource {
 
             @Override
             public double[] sample(SplittableRandom rng) {
-                return DomainWeights.oneHot(2, d);
+                return draw.apply(rng);
             }
         };
     }
