@@ -97,6 +97,10 @@ public final class Specialist implements AutoCloseable {
         rec.addProperty("finalLoss", r.finalLoss(0.1));
         rec.addProperty("seed", seed);
         rec.addProperty("config", training.toString());
+        if (!r.validation().isEmpty()) {
+            rec.addProperty("bestStep", r.bestStep());
+            rec.addProperty("bestValidationLoss", r.bestValidationLoss());
+        }
         runs.add(rec);
         provenance.add("training", runs);
         return r;

@@ -70,6 +70,10 @@ public final class Trainer {
                             + model.config().contextLength());
         }
         cfg.source().checkLength(ctx + 1);
+        EarlyStopping es = cfg.earlyStopping();
+        if (es != null) {
+            checkEarlyStopping(es, router, model);
+        }
         List<AdamW.Slot> slots = slots(model, router, cfg);
         SplittableRandom hRng = SeedStreams.stream(seed, SeedStreams.H);
         SplittableRandom dataRng = SeedStreams.stream(seed, SeedStreams.DATA);
@@ -82,7 +86,16 @@ public final class Trainer {
         long tokensPerStep = (long) batch * ctx;
         LOG.info("training {} steps: {}", steps, cfg);
         long start = System.nanoTime();
-        try (AdamW opt = new AdamW(slots, cfg.beta1(), cfg.beta2(), cfg.epsilon())) {
+        List<TrainingReport.ValidationPoint> points = new ArrayList<>();
+        int stepsRun = steps;
+        int bestStep = -1;
+        try (AdamW opt = new AdamW(slots, cfg.beta1(), cfg.beta2(), cfg.epsilon());
+                Best best = es == null ? null : new Best(manager, slots, es.restoreBest())) {
+            if (es != null) {
+                double v = validationLoss(model, manager, es);
+                points.add(new TrainingReport.ValidationPoint(0, 0, v));
+                best.offer(v, 0, es.minDelta());
+            }
             for (int step = 1; step <= steps; step++) {
                 double[] h = DomainWeights.validate(cfg.metaDistribution().sample(hRng), k);
                 TokenBatch tb = cfg.source().sample(h, batch, ctx + 1, dataRng);
@@ -130,13 +143,124 @@ public final class Trainer {
                                     "step %d/%d loss %.4f lr %.2e grad-norm %.3f %.0f tok/s",
                                     step, steps, loss, lr, norm, ev.tokensPerSecond()));
                 }
+                if (es != null && (step % es.every() == 0 || step == steps)) {
+                    double v = validationLoss(model, manager, es);
+                    points.add(new TrainingReport.ValidationPoint(step, step * tokensPerStep, v));
+                    best.offer(v, step, es.minDelta());
+                    if (best.sinceImprovement >= es.patience() && step < steps) {
+                        LOG.info(String.format("early stop at step %d: validation %.4f, best %.4f at step %d",
+                                step, v, best.loss, best.step));
+                        stepsRun = step;
+                        break;
+                    }
+                }
+            }
+            if (es != null) {
+                best.restore();
+                bestStep = best.step;
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        TrainingReport report =
-                new TrainingReport(steps, steps * tokensPerStep, seconds, losses, (double) clipped / steps, seed);
+        TrainingReport report = new TrainingReport(stepsRun, stepsRun * tokensPerStep, seconds,
+                java.util.Arrays.copyOf(losses, stepsRun), (double) clipped / stepsRun, seed, points, bestStep);
         LOG.info("training done: {}", report);
         return report;
+    }
+
+    private static void checkEarlyStopping(EarlyStopping es, Router router, GptModel model) {
+        if (router != null) {
+            throw new IllegalArgumentException(
+                    "early stopping applies to plain models (a Specialist): a soup's validation loss depends on h");
+        }
+        int max = model.config().contextLength() + 1;
+        if (es.length() < 2 || es.length() > max) {
+            throw new IllegalArgumentException("validation sequences must have 2 to " + max
+                    + " tokens (the model's context + 1), got " + es.length());
+        }
+        for (TokenBatch b : es.validation()) {
+            for (int t : b.tokens()) {
+                if (t < 0 || t >= model.config().vocabSize()) {
+                    throw new IllegalArgumentException("validation token id " + t + " is outside the vocabulary [0, "
+                            + model.config().vocabSize() + ")");
+                }
+            }
+        }
+    }
+
+    /** Mean held-out loss, without autograd; every temporary is freed. */
+    private static double validationLoss(GptModel model, NDManager manager, EarlyStopping es) {
+        double nats = 0;
+        long sequences = 0;
+        try (Djl.NoGrad ng = Djl.noGrad()) {
+            for (TokenBatch b : es.validation()) {
+                try (NDScope scope = new NDScope()) {
+                    scope.suppressNotUsedWarning();
+                    NDArray tokens = manager.create(b.tokens(), new Shape(b.batchSize(), b.length()));
+                    nats += model.loss(tokens, null).getFloat() * b.batchSize();
+                    sequences += b.batchSize();
+                }
+            }
+        }
+        return nats / sequences;
+    }
+
+    /** The best evaluation so far, with a copy of its parameters when they are to be restored. */
+    private static final class Best implements AutoCloseable {
+        private final NDManager copies;
+        private final List<AdamW.Slot> slots;
+        private final boolean keep;
+        private List<NDArray> snapshot = List.of();
+        private double loss = Double.POSITIVE_INFINITY;
+        private int step = -1;
+        private int sinceImprovement;
+
+        Best(NDManager manager, List<AdamW.Slot> slots, boolean keep) {
+            this.copies = manager.newSubManager();
+            this.slots = slots;
+            this.keep = keep;
+        }
+
+        void offer(double v, int atStep, double minDelta) {
+            if (v < loss - minDelta) {
+                loss = v;
+                step = atStep;
+                sinceImprovement = 0;
+                if (keep) {
+                    snapshot.forEach(NDArray::close);
+                    List<NDArray> c = new ArrayList<>();
+                    try (Djl.NoGrad ng = Djl.noGrad()) {
+                        for (AdamW.Slot s : slots) {
+                            NDArray d = s.weight().duplicate();
+                            NDScope.unregister(d);
+                            d.attach(copies);
+                            c.add(d);
+                        }
+                    }
+                    snapshot = c;
+                }
+            } else {
+                sinceImprovement++;
+            }
+        }
+
+        /** Puts the best parameters back in place (the arrays the caller holds stay the same). */
+        void restore() {
+            if (!keep || snapshot.isEmpty()) {
+                return;
+            }
+            try (Djl.NoGrad ng = Djl.noGrad();
+                    NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                for (int i = 0; i < slots.size(); i++) {
+                    slots.get(i).weight().muli(0).addi(snapshot.get(i));
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            copies.close();
+        }
     }
 
     private static List<AdamW.Slot> slots(GptModel model, Router router, TrainingConfig cfg) {

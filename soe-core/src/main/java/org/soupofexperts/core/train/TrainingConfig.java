@@ -32,6 +32,7 @@ public final class TrainingConfig {
     private final List<TrainingListener> listeners;
     private final int logEvery;
     private final Long seed;
+    private final EarlyStopping earlyStopping;
 
     private TrainingConfig(Builder b) {
         source = Objects.requireNonNull(b.source, "TrainingConfig needs a batch source (sampler)");
@@ -80,6 +81,11 @@ public final class TrainingConfig {
         listeners = List.copyOf(b.listeners);
         logEvery = b.logEvery;
         seed = b.seed;
+        earlyStopping = b.earlyStopping;
+        if (earlyStopping != null && contextLength != 0 && earlyStopping.length() > contextLength + 1) {
+            throw new IllegalArgumentException("validation sequences of " + earlyStopping.length()
+                    + " tokens are longer than the training context + 1 = " + (contextLength + 1));
+        }
     }
 
     private static int positive(String name, int v) {
@@ -169,6 +175,11 @@ public final class TrainingConfig {
     }
 
     /** The training seed, or null to use the soup's seed. */
+    /** Early stopping on a validation set, or null for none (plain models only). */
+    public EarlyStopping earlyStopping() {
+        return earlyStopping;
+    }
+
     public Long seed() {
         return seed;
     }
@@ -197,7 +208,8 @@ public final class TrainingConfig {
                 + ", minLrRatio=" + minLearningRateRatio + ", warmup=" + warmupSteps + ", betas=("
                 + beta1 + "," + beta2 + "), eps=" + epsilon + ", clip=" + gradClip + ", lrScale="
                 + lrScale + ", weightDecay=" + weightDecay + ", meta=" + metaDistribution.describe()
-                + ", data=" + source.fingerprint() + ", seed=" + seed + "}";
+                + ", data=" + source.fingerprint() + ", seed=" + seed
+                + (earlyStopping == null ? "" : ", " + earlyStopping) + "}";
     }
 
     /** Builder for {@link TrainingConfig}. Not thread-safe. */
@@ -219,6 +231,7 @@ public final class TrainingConfig {
         private final List<TrainingListener> listeners = new ArrayList<>();
         private int logEvery = 50;
         private Long seed;
+        private EarlyStopping earlyStopping;
 
         private Builder() {}
 
@@ -327,6 +340,12 @@ public final class TrainingConfig {
         /** Seed of this run's h-sampling and data streams (default: the soup's seed). */
         public Builder seed(long v) {
             this.seed = v;
+            return this;
+        }
+
+        /** Stops on a plateau of a held-out loss (fine-tuning a plain model; default: none). */
+        public Builder earlyStopping(EarlyStopping e) {
+            this.earlyStopping = e;
             return this;
         }
 

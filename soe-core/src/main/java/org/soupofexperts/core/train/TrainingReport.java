@@ -1,17 +1,46 @@
 package org.soupofexperts.core.train;
 
+import java.util.List;
+
 /**
  * What a training run did. Immutable.
  *
- * @param steps steps run
+ * @param steps steps run (fewer than configured when early stopping ended the run)
  * @param tokens training tokens consumed (predicted positions)
  * @param seconds wall time of the step loop
- * @param losses per-step batch loss (nats/token)
+ * @param losses per-step batch loss (nats/token), one per step run
  * @param clippedFraction fraction of steps whose gradient norm exceeded the clip
  * @param seed seed of the h and data streams
+ * @param validation held-out losses measured by {@link EarlyStopping} (empty without it)
+ * @param bestStep step of the lowest validation loss (0 = before training; -1 without early stopping)
  */
 public record TrainingReport(
-        int steps, long tokens, double seconds, float[] losses, double clippedFraction, long seed) {
+        int steps,
+        long tokens,
+        double seconds,
+        float[] losses,
+        double clippedFraction,
+        long seed,
+        List<ValidationPoint> validation,
+        int bestStep) {
+
+    /**
+     * One evaluation of the held-out loss.
+     *
+     * @param step steps done when it was measured (0 = before training)
+     * @param tokens training tokens consumed by then
+     * @param loss mean held-out loss (nats/token)
+     */
+    public record ValidationPoint(int step, long tokens, double loss) {}
+
+    public TrainingReport {
+        validation = List.copyOf(validation);
+    }
+
+    /** A report without validation points. */
+    public TrainingReport(int steps, long tokens, double seconds, float[] losses, double clippedFraction, long seed) {
+        this(steps, tokens, seconds, losses, clippedFraction, seed, List.of(), -1);
+    }
 
     public double tokensPerSecond() {
         return seconds > 0 ? tokens / seconds : 0;
@@ -27,12 +56,18 @@ public record TrainingReport(
         return s / n;
     }
 
+    /** The lowest validation loss, or NaN without early stopping. */
+    public double bestValidationLoss() {
+        return validation.stream().mapToDouble(ValidationPoint::loss).min().orElse(Double.NaN);
+    }
+
     @Override
     public String toString() {
         return String.format(
                 "TrainingReport{steps=%d, tokens=%d, seconds=%.1f, tokens/s=%.0f, final loss=%.4f,"
-                        + " clipped=%.2f}",
+                        + " clipped=%.2f%s}",
                 steps, tokens, seconds, tokensPerSecond(), losses.length == 0 ? Double.NaN : finalLoss(0.1),
-                clippedFraction);
+                clippedFraction,
+                validation.isEmpty() ? "" : String.format(", best validation %.4f at step %d", bestValidationLoss(), bestStep));
     }
 }
