@@ -1,14 +1,10 @@
 package org.soupofexperts.examples;
 
+import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 
-import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.CategoryChart;
-import org.knowm.xchart.CategoryChartBuilder;
-import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.soupofexperts.core.DomainWeights;
@@ -16,44 +12,46 @@ import org.soupofexperts.core.ModelConfig;
 import org.soupofexperts.core.SoupConfig;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
-import org.soupofexperts.core.train.MetaDistribution;
-import org.soupofexperts.core.train.TrainingConfig;
+import org.soupofexperts.core.train.EarlyStopping;
 import org.soupofexperts.core.train.TrainingReport;
-import org.soupofexperts.data.cluster.Centroids;
-import org.soupofexperts.data.cluster.NearestCentroidAssigner;
-import org.soupofexperts.data.corpus.Corpus;
-import org.soupofexperts.data.corpus.JsonlCorpus;
-import org.soupofexperts.data.embed.HashedNgramEmbedder;
 import org.soupofexperts.data.eval.Evaluation;
+import org.soupofexperts.data.sample.InMemoryDomainSampler;
 import org.soupofexperts.data.sample.MetaDistributions;
-import org.soupofexperts.data.sample.WindowSampler;
-import org.soupofexperts.data.store.TokenStore;
-import org.soupofexperts.data.synth.SyntheticCorpus;
-import org.soupofexperts.data.tokenize.ByteTokenizer;
+import org.soupofexperts.examples.experiment.Budget;
+import org.soupofexperts.examples.experiment.Charts;
+import org.soupofexperts.examples.experiment.ExperimentData;
+import org.soupofexperts.examples.experiment.Parts;
+import org.soupofexperts.examples.experiment.SoupMeasures;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.nio.charset.StandardCharsets;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
- * The paper's comparison at one training budget (its Figure 4): generic pretraining, domain
- * experts (the budget split between domains), CRISP-style pretraining on a specialist's histogram
- * (for the first few domains), and a Soup-of-Experts, all trained by the same loop with the same
- * tokens, base size, optimizer and schedule. Writes results.md, results.json, and PNG plots.
+ * The paper's comparison at one training budget (its Figures 4 and 5): generic pretraining,
+ * domain experts (the budget split between domains), CRISP-style pretraining on a specialist's
+ * histogram (for the first few domains), and a Soup-of-Experts, all trained by the same loop with
+ * the same tokens, base size, optimizer and schedule; then the generic model and the soup's
+ * specialist fine-tuned on small specialist sets with early stopping. Each finished part is kept
+ * under {@code out/parts}, so an interrupted run picks up where it stopped. Writes results.md,
+ * results.json and PNG plots.
  */
 @Command(name = "paper-experiment", mixinStandardHelpOptions = true,
         description = "Soup-of-Experts vs baselines at one budget, on a Pile-style corpus or the built-in synthetic one.")
 public final class PaperExperiment implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(PaperExperiment.class);
+    private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
 
     @Option(names = "--corpus", description = "Pile-style train JSONL (.gz/.zst); default: the built-in synthetic corpus")
     Path corpus;
@@ -61,7 +59,7 @@ public final class PaperExperiment implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "target/experiment", description = "output folder (default ${DEFAULT-VALUE})")
     Path out;
 
-    @Option(names = "--steps", defaultValue = "600", description = "training steps of the generic model and of the soup")
+    @Option(names = "--steps", defaultValue = "600", description = "training steps of the generic model, of each CRISP model and of the soup")
     int steps;
 
     @Option(names = "--batch", defaultValue = "16")
@@ -76,7 +74,7 @@ public final class PaperExperiment implements Callable<Integer> {
     @Option(names = "--width", defaultValue = "128")
     int width;
 
-    @Option(names = "--experts", defaultValue = "8")
+    @Option(names = "--experts", defaultValue = "16")
     int experts;
 
     @Option(names = "--lr", defaultValue = "1e-3")
@@ -95,243 +93,333 @@ public final class PaperExperiment implements Callable<Integer> {
     @Option(names = "--crisp-domains", defaultValue = "2", description = "CRISP runs (one model each) for the first N domains")
     int crispDomains;
 
+    @Option(names = "--finetune-domains", defaultValue = "3", description = "fine-tuning comparisons for the first N domains")
+    int fineTuneDomains;
+
+    @Option(names = "--finetune-docs", defaultValue = "20", description = "documents in each fine-tuning set")
+    int fineTuneDocs;
+
+    @Option(names = "--finetune-steps", defaultValue = "400", description = "most fine-tuning steps (early stopping may end sooner)")
+    int fineTuneSteps;
+
+    @Option(names = "--finetune-lr", defaultValue = "3e-4")
+    double fineTuneLr;
+
     @Option(names = "--eval-windows", defaultValue = "64", description = "validation windows per domain")
     int evalWindows;
 
     @Option(names = "--seed", defaultValue = "1")
     long seed;
 
+    private Parts parts;
+    private ExperimentData data;
+    private ModelConfig model;
+    private Budget budget;
+
     public static void main(String[] args) {
-        System.exit(new CommandLine(new PaperExperiment()).execute(args));
+        System.exit(new CommandLine(new PaperExperiment())
+                .setExecutionExceptionHandler((e, cmd, parsed) -> {
+                    LOG.error("failed", e);
+                    cmd.getErr().println("error: " + e.getMessage());
+                    return 2;
+                })
+                .execute(args));
     }
 
     @Override
     public Integer call() throws Exception {
         Files.createDirectories(out);
-        ByteTokenizer tok = new ByteTokenizer();
-        Corpus source = corpus == null
-                ? new SyntheticCorpus(6, 400, 2025).asCorpus(300, 200)
-                : JsonlCorpus.builder().file(corpus).build();
-        TokenStore store = TokenStore.openOrBuild(out.resolve("token-store"), source, tok, TokenStore.Options.defaults());
-        WindowSampler sampler = store.trainSampler();
-        int k = store.domains().size();
-        long[] sizes = sampler.sizes();
-        double[] natural = MetaDistributions.natural(sizes).sample(null);
-        ModelConfig model = ModelConfig.builder().vocabSize(tok.vocabSize()).layers(layers).dModel(width)
+        data = ExperimentData.prepare(corpus, out, fineTuneDocs, 10);
+        model = ModelConfig.builder().vocabSize(data.tokenizer.vocabSize()).layers(layers).dModel(width)
                 .heads(Math.max(1, width / 32)).contextLength(context).build();
-        LOG.info("{} domains, base model {}", k, model);
+        budget = new Budget(batch, context, lr, seed);
+        parts = new Parts(out, settings());
+        int k = data.k;
+        LOG.info("{} domains, base model {} ({} parameters)", k, model, model.parameterCount());
 
-        // Domain weights of each domain's specialist set (Algorithm 3), from training documents only.
-        List<String> docs = new ArrayList<>();
-        List<Integer> labels = new ArrayList<>();
+        JsonObject generic = generic();
+        List<JsonObject> experts = new ArrayList<>();
         for (int d = 0; d < k; d++) {
-            for (String s : Evaluation.trainingDocuments(store, tok, d, 200)) {
-                docs.add(s);
-                labels.add(d);
-            }
+            experts.add(domainExpert(d));
         }
-        HashedNgramEmbedder emb = HashedNgramEmbedder.defaults().fitIdf(docs);
-        Centroids centroids = Centroids.ofLabels(emb.embed(docs), labels.stream().mapToInt(Integer::intValue).toArray(), k, emb.id());
-        NearestCentroidAssigner assigner = new NearestCentroidAssigner(emb, centroids, 0.0);
-        double[][] hist = new double[k][];
-        for (int d = 0; d < k; d++) {
-            // Specialist sets: training documents 200.. of the domain (not those the centroids saw).
-            List<String> set = Evaluation.trainingDocuments(store, tok, d, 300);
-            hist[d] = assigner.domainWeights(set.size() > 200 ? set.subList(200, set.size()) : set);
-        }
-
-        JsonObject json = new JsonObject();
-        json.addProperty("command", "PaperExperiment " + String.join(" ", describeArgs()));
-        json.addProperty("model", model.toString());
-        json.add("domains", new GsonBuilder().create().toJsonTree(store.domains()));
-        JsonObject costs = new JsonObject();
-        double[][] table = new double[k][5]; // generic, domain expert, CRISP, soup (histogram), soup (one-hot)
-        for (double[] row : table) {
-            java.util.Arrays.fill(row, Double.NaN);
-        }
-        List<float[]> curves = new ArrayList<>();
-        List<String> curveNames = new ArrayList<>();
-
-        // 1. Generic pretraining on the natural mixture.
-        long t0 = System.nanoTime();
-        Evaluation.Table genericTable;
-        try (Specialist generic = Specialist.create(model, seed)) {
-            TrainingReport r = generic.train(config(sampler, MetaDistributions.fixed(natural), steps));
-            curves.add(r.losses());
-            curveNames.add("generic");
-            costs.addProperty("genericSeconds", secondsSince(t0));
-            genericTable = Evaluation.table(generic::loss, store, context, evalWindows);
-            for (int d = 0; d < k; d++) {
-                table[d][0] = genericTable.perDomain().get(d).bitsPerByte();
-            }
-        }
-
-        // 2. Domain experts: the same total steps split between domains.
-        t0 = System.nanoTime();
-        int perDomain = Math.max(1, steps / k);
-        for (int d = 0; d < k; d++) {
-            try (Specialist expert = Specialist.create(model, seed + 1 + d)) {
-                expert.train(config(sampler, MetaDistributions.fixed(DomainWeights.oneHot(k, d)), perDomain));
-                table[d][1] = Evaluation.onValidation(expert::loss, store, d, context, evalWindows).bitsPerByte();
-            }
-        }
-        costs.addProperty("domainExpertsSeconds", secondsSince(t0));
-
-        // 3. CRISP: one full-budget model per specialist, pretrained on its histogram.
-        t0 = System.nanoTime();
+        List<JsonObject> crisp = new ArrayList<>();
         for (int d = 0; d < Math.min(crispDomains, k); d++) {
-            try (Specialist crisp = Specialist.create(model, seed + 100 + d)) {
-                crisp.train(config(sampler, MetaDistributions.fixed(hist[d]), steps));
-                table[d][2] = Evaluation.onValidation(crisp::loss, store, d, context, evalWindows).bitsPerByte();
-            }
+            crisp.add(crisp(d));
         }
-        costs.addProperty("crispSecondsEach", Math.min(crispDomains, k) == 0 ? 0 : secondsSince(t0) / Math.min(crispDomains, k));
-
-        // 4. The soup.
-        t0 = System.nanoTime();
-        MetaDistribution pi = MetaDistributions.mixture(MetaDistributions.fixed(natural),
-                MetaDistributions.sparse(k, Math.min(support, k), beta), naturalShare);
-        SoupConfig soupConfig = SoupConfig.builder().model(model).domains(k).experts(experts).seed(seed).build();
-        double soupGeneric;
-        double instantiateMs;
-        try (SoupOfExperts soup = SoupOfExperts.train(soupConfig, config(sampler, pi, steps))) {
-            costs.addProperty("soupSeconds", secondsSince(t0));
-            curves.add(soup.lastReport().losses());
-            curveNames.add("soup");
-            long i0 = System.nanoTime();
-            try (Specialist s = soup.instantiate(natural)) {
-                instantiateMs = (System.nanoTime() - i0) / 1e6;
-                soupGeneric = Evaluation.table(s::loss, store, context, evalWindows).natural().bitsPerByte();
-            }
-            for (int d = 0; d < k; d++) {
-                try (Specialist s = soup.instantiate(hist[d])) {
-                    table[d][3] = Evaluation.onValidation(s::loss, store, d, context, evalWindows).bitsPerByte();
-                }
-                try (Specialist s = soup.instantiate(DomainWeights.oneHot(k, d))) {
-                    table[d][4] = Evaluation.onValidation(s::loss, store, d, context, evalWindows).bitsPerByte();
-                }
-            }
-        }
-        costs.addProperty("instantiateMillis", instantiateMs);
-        json.add("costs", costs);
-        json.addProperty("genericModelNaturalBitsPerByte", genericTable.natural().bitsPerByte());
-        json.addProperty("soupNaturalBitsPerByte", soupGeneric);
-
-        String[] columns = {"generic", "domain expert", "CRISP", "soup (histogram h)", "soup (one-hot h)"};
-        JsonArray rows = new JsonArray();
-        StringBuilder md = new StringBuilder("| domain | " + String.join(" | ", columns) + " |\n|---|---:|---:|---:|---:|---:|\n");
-        double[] sum = new double[5];
-        int[] count = new int[5];
-        int soupWins = 0;
-        for (int d = 0; d < k; d++) {
-            JsonObject row = new JsonObject();
-            row.addProperty("domain", store.domains().get(d));
-            md.append("| ").append(store.domains().get(d));
-            for (int c = 0; c < 5; c++) {
-                double v = table[d][c];
-                md.append(" | ").append(Double.isNaN(v) ? "-" : String.format("%.3f", v));
-                if (!Double.isNaN(v)) {
-                    row.addProperty(columns[c], v);
-                    sum[c] += v;
-                    count[c]++;
-                }
-            }
-            md.append(" |\n");
-            row.add("h", new GsonBuilder().create().toJsonTree(hist[d]));
-            rows.add(row);
-            soupWins += table[d][3] < table[d][0] ? 1 : 0;
-        }
-        md.append("| **average**");
-        for (int c = 0; c < 5; c++) {
-            md.append(" | ").append(count[c] == 0 ? "-" : String.format("**%.3f**", sum[c] / count[c]));
-        }
-        md.append(" |\n\n");
-        md.append(String.format("Soup (histogram h) beats the generic model on %d of %d domains.%n", soupWins, k));
-        md.append(String.format("Loss on the natural mixture: generic model %.3f, soup at natural h %.3f bits/byte (%+.1f%%).%n",
-                genericTable.natural().bitsPerByte(), soupGeneric,
-                100 * (soupGeneric / genericTable.natural().bitsPerByte() - 1)));
-        md.append(String.format("Costs: generic %.0f s, domain experts %.0f s in all, CRISP %.0f s per specialist, soup %.0f s;"
-                        + " instantiating one specialist %.1f ms.%n",
-                costs.get("genericSeconds").getAsDouble(), costs.get("domainExpertsSeconds").getAsDouble(),
-                costs.get("crispSecondsEach").getAsDouble(), costs.get("soupSeconds").getAsDouble(), instantiateMs));
-        json.add("perDomainBitsPerByte", rows);
-        json.addProperty("soupWins", soupWins);
-
-        write(out.resolve("results.md"), md.toString());
-        write(out.resolve("results.json"), new GsonBuilder().setPrettyPrinting().create().toJson(json));
-        barChart(store.domains(), table, columns);
-        curves(curves, curveNames);
-        System.out.print(md);
-        System.out.println("Wrote " + out.toAbsolutePath());
+        JsonObject soup = soup();
+        List<JsonObject> fineTuning = fineTuning();
+        report(generic, experts, crisp, soup, fineTuning);
         return 0;
     }
 
-    private TrainingConfig config(WindowSampler sampler, MetaDistribution pi, int n) {
-        return TrainingConfig.builder().sampler(sampler).metaDistribution(pi).steps(n).batchSize(batch)
-                .contextLength(context).learningRate(lr).logEvery(Math.max(1, n / 10)).seed(seed).build();
-    }
-
-    private List<String> describeArgs() {
-        List<String> a = new ArrayList<>();
-        a.add("--corpus=" + (corpus == null ? "synthetic" : corpus));
-        a.add("--steps=" + steps);
-        a.add("--batch=" + batch);
-        a.add("--context=" + context);
-        a.add("--layers=" + layers);
-        a.add("--width=" + width);
-        a.add("--experts=" + experts);
-        a.add("--lr=" + lr);
-        a.add("--support=" + support);
-        a.add("--beta=" + beta);
-        a.add("--natural-share=" + naturalShare);
-        a.add("--crisp-domains=" + crispDomains);
-        a.add("--seed=" + seed);
-        return a;
-    }
-
-    private static double secondsSince(long t0) {
-        return (System.nanoTime() - t0) / 1e9;
-    }
-
-    /** Writes through a temporary file and a rename, so a report is never half-written. */
-    private static void write(Path file, String text) throws java.io.IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    private void barChart(List<String> domains, double[][] table, String[] columns) throws java.io.IOException {
-        CategoryChart chart = new CategoryChartBuilder().width(1400).height(600).title("Validation bits per byte by domain")
-                .xAxisTitle("domain").yAxisTitle("bits per byte").build();
-        for (int c : new int[] {0, 1, 3}) {
-            List<Double> ys = new ArrayList<>();
-            for (double[] row : table) {
-                ys.add(row[c]);
-            }
-            chart.addSeries(columns[c], domains, ys);
+    private JsonObject generic() throws IOException {
+        Optional<JsonObject> done = kept("generic", true);
+        if (done.isPresent()) {
+            return done.get();
         }
-        chart.getStyler().setXAxisLabelRotation(45);
-        BitmapEncoder.saveBitmap(chart, out.resolve("per-domain").toString(), BitmapEncoder.BitmapFormat.PNG);
+        try (Specialist g = Specialist.create(model, seed)) {
+            TrainingReport r = g.train(budget.config(data.sampler, MetaDistributions.fixed(data.natural), steps).build());
+            Evaluation.Table t = Evaluation.table(g::loss, data.store, context, evalWindows);
+            JsonObject p = new JsonObject();
+            p.addProperty("seconds", r.seconds());
+            p.addProperty("tokens", r.tokens());
+            p.add("perDomainBitsPerByte", GSON.toJsonTree(t.perDomain().stream().mapToDouble(Evaluation.Loss::bitsPerByte).toArray()));
+            p.addProperty("naturalBitsPerByte", t.natural().bitsPerByte());
+            p.add("losses", GSON.toJsonTree(r.losses()));
+            g.save(parts.model("generic"));
+            parts.put("generic", p);
+            return p;
+        }
     }
 
-    private void curves(List<float[]> curves, List<String> names) throws java.io.IOException {
-        XYChart chart = new XYChartBuilder().width(900).height(500).title("Training loss (moving average of 25 steps)")
-                .xAxisTitle("step").yAxisTitle("nats per token").build();
-        for (int i = 0; i < curves.size(); i++) {
-            float[] l = curves.get(i);
-            double[] x = new double[l.length];
-            double[] y = new double[l.length];
-            double acc = 0;
-            for (int s = 0; s < l.length; s++) {
-                acc += l[s];
-                if (s >= 25) {
-                    acc -= l[s - 25];
+    /** One model per domain, the budget's steps split evenly between the domains. */
+    private JsonObject domainExpert(int d) throws IOException {
+        String name = "expert-" + data.domains().get(d);
+        Optional<JsonObject> done = kept(name, false);
+        if (done.isPresent()) {
+            return done.get();
+        }
+        try (Specialist e = Specialist.create(model, seed + 1 + d)) {
+            TrainingReport r = e.train(budget.config(data.sampler, MetaDistributions.fixed(DomainWeights.oneHot(data.k, d)),
+                    Math.max(1, steps / data.k)).build());
+            JsonObject p = new JsonObject();
+            p.addProperty("seconds", r.seconds());
+            p.addProperty("tokens", r.tokens());
+            p.addProperty("bitsPerByte", Evaluation.onValidation(e::loss, data.store, d, context, evalWindows).bitsPerByte());
+            parts.put(name, p);
+            return p;
+        }
+    }
+
+    /** A full-budget model for one specialist, pretrained on the mixture given by its histogram. */
+    private JsonObject crisp(int d) throws IOException {
+        String name = "crisp-" + data.domains().get(d);
+        Optional<JsonObject> done = kept(name, false);
+        if (done.isPresent()) {
+            return done.get();
+        }
+        try (Specialist c = Specialist.create(model, seed + 100 + d)) {
+            TrainingReport r = c.train(budget.config(data.sampler, MetaDistributions.fixed(data.hist[d]), steps).build());
+            JsonObject p = new JsonObject();
+            p.addProperty("seconds", r.seconds());
+            p.addProperty("tokens", r.tokens());
+            p.addProperty("bitsPerByte", Evaluation.onValidation(c::loss, data.store, d, context, evalWindows).bitsPerByte());
+            parts.put(name, p);
+            return p;
+        }
+    }
+
+    private JsonObject soup() throws IOException {
+        Optional<JsonObject> done = kept("soup", true);
+        if (done.isPresent()) {
+            return done.get();
+        }
+        SoupConfig config = SoupConfig.builder().model(model).domains(data.k).experts(experts).seed(seed).build();
+        try (SoupOfExperts soup = SoupOfExperts.train(config,
+                budget.config(data.sampler, SoupMeasures.meta(data, support, beta, naturalShare), steps).build())) {
+            TrainingReport r = soup.lastReport();
+            JsonObject p = SoupMeasures.measure(soup, data, context, evalWindows, true);
+            p.addProperty("seconds", r.seconds());
+            p.addProperty("tokens", r.tokens());
+            p.addProperty("storedParameters", soup.parameterCount());
+            p.add("losses", GSON.toJsonTree(r.losses()));
+            soup.save(parts.model("soup"));
+            parts.put("soup", p);
+            return p;
+        }
+    }
+
+    /**
+     * The paper's Figure 5: the generic model and the soup's specialist (h from the histogram),
+     * fine-tuned on the same small specialist set with the same batches, early-stopped on held-out
+     * documents of that domain; the final loss is on the domain's evaluation split.
+     */
+    private List<JsonObject> fineTuning() throws IOException {
+        List<JsonObject> all = new ArrayList<>();
+        SoupOfExperts soup = null;
+        try {
+            for (int d = 0; d < Math.min(fineTuneDomains, data.k); d++) {
+                String name = "finetune-" + data.domains().get(d);
+                Optional<JsonObject> done = kept(name, false);
+                if (done.isPresent()) {
+                    all.add(done.get());
+                    continue;
                 }
-                x[s] = s + 1;
-                y[s] = acc / Math.min(s + 1, 25);
+                if (soup == null) {
+                    soup = SoupOfExperts.load(parts.model("soup"));
+                }
+                JsonObject p = new JsonObject();
+                try (Specialist g = Specialist.load(parts.model("generic"))) {
+                    p.add("generic", fineTune(g, d));
+                }
+                try (Specialist s = soup.instantiate(data.hist[d])) {
+                    p.add("soup", fineTune(s, d));
+                }
+                p.addProperty("fineTuneTokens", data.fineTuneTokens(d).length);
+                parts.put(name, p);
+                all.add(p);
             }
-            chart.addSeries(names.get(i), x, y).setMarker(org.knowm.xchart.style.markers.SeriesMarkers.NONE);
+        } finally {
+            if (soup != null) {
+                soup.close();
+            }
         }
-        BitmapEncoder.saveBitmap(chart, out.resolve("training-curves").toString(), BitmapEncoder.BitmapFormat.PNG);
+        return all;
+    }
+
+    private JsonObject fineTune(Specialist s, int d) {
+        JsonObject o = new JsonObject();
+        o.addProperty("beforeBitsPerByte", Evaluation.onValidation(s::loss, data.store, d, context, evalWindows).bitsPerByte());
+        InMemoryDomainSampler set = new InMemoryDomainSampler(List.of(data.domains().get(d)), new int[][] {data.fineTuneTokens(d)});
+        EarlyStopping es = EarlyStopping.builder().validation(data.fineTuneValidation(d, context, 64, batch))
+                .every(Math.max(1, fineTuneSteps / 16)).patience(3).build();
+        TrainingReport r = s.train(new Budget(batch, context, fineTuneLr, seed + 200 + d)
+                .config(set, MetaDistributions.fixed(new double[] {1.0}), fineTuneSteps)
+                .warmup(fineTuneSteps / 20).earlyStopping(es).build());
+        JsonArray curve = new JsonArray();
+        for (TrainingReport.ValidationPoint v : r.validation()) {
+            curve.add(GSON.toJsonTree(new double[] {v.tokens(), v.loss()}));
+        }
+        o.add("validationCurve", curve);
+        o.addProperty("steps", r.steps());
+        o.addProperty("bestStep", r.bestStep());
+        o.addProperty("bestTokens", (long) r.bestStep() * batch * context);
+        o.addProperty("afterBitsPerByte", Evaluation.onValidation(s::loss, data.store, d, context, evalWindows).bitsPerByte());
+        return o;
+    }
+
+    /** A finished part, if it exists (and, when a later part needs it, its saved model too). */
+    private Optional<JsonObject> kept(String name, boolean withModel) throws IOException {
+        Optional<JsonObject> p = parts.get(name);
+        if (p.isPresent() && (!withModel || Files.isDirectory(parts.model(name)))) {
+            LOG.info("{}: kept from an earlier run in {}", name, out);
+            return p;
+        }
+        return Optional.empty();
+    }
+
+    private void report(JsonObject generic, List<JsonObject> experts, List<JsonObject> crisp, JsonObject soup,
+            List<JsonObject> fineTuning) throws IOException {
+        int k = data.k;
+        List<String> domains = data.domains();
+        String[] columns = {"generic", "domain expert", "CRISP", "soup (histogram h)", "soup (one-hot h)"};
+        double[][] table = new double[columns.length][k];
+        table[0] = SoupMeasures.doubles(generic, "perDomainBitsPerByte");
+        for (int d = 0; d < k; d++) {
+            table[1][d] = experts.get(d).get("bitsPerByte").getAsDouble();
+            table[2][d] = d < crisp.size() ? crisp.get(d).get("bitsPerByte").getAsDouble() : Double.NaN;
+        }
+        table[3] = SoupMeasures.doubles(soup, "histogramBitsPerByte");
+        table[4] = SoupMeasures.doubles(soup, "oneHotBitsPerByte");
+
+        StringBuilder md = new StringBuilder("| domain | " + String.join(" | ", columns) + " |\n|---|---:|---:|---:|---:|---:|\n");
+        int wins = 0;
+        for (int d = 0; d < k; d++) {
+            md.append("| ").append(domains.get(d));
+            for (double[] col : table) {
+                md.append(" | ").append(Double.isNaN(col[d]) ? "-" : String.format("%.3f", col[d]));
+            }
+            md.append(" |\n");
+            wins += table[3][d] < table[0][d] ? 1 : 0;
+        }
+        md.append("| **average**");
+        double[] averages = new double[columns.length];
+        for (int c = 0; c < columns.length; c++) {
+            averages[c] = java.util.Arrays.stream(table[c]).filter(v -> !Double.isNaN(v)).average().orElse(Double.NaN);
+            md.append(" | ").append(Double.isNaN(averages[c]) ? "-" : String.format("**%.3f**", averages[c]));
+        }
+        md.append(" |\n\n");
+        double genericNatural = generic.get("naturalBitsPerByte").getAsDouble();
+        double soupNatural = soup.get("naturalBitsPerByte").getAsDouble();
+        md.append(String.format("Specialized loss: the soup (histogram h) averages %.3f bits/byte against the generic model's %.3f (%+.1f%%),"
+                + " and beats it on %d of %d domains.%n%n", averages[3], averages[0], 100 * (averages[3] / averages[0] - 1), wins, k));
+        md.append(String.format("Generic loss (natural mixture): generic model %.3f, soup at natural h %.3f bits/byte (%+.1f%%).%n%n",
+                genericNatural, soupNatural, 100 * (soupNatural / genericNatural - 1)));
+        double expertSeconds = experts.stream().mapToDouble(e -> e.get("seconds").getAsDouble()).sum();
+        double crispSeconds = crisp.stream().mapToDouble(e -> e.get("seconds").getAsDouble()).average().orElse(Double.NaN);
+        md.append(String.format("Training time (2 cores): generic %.0f s, all %d domain experts %.0f s, CRISP %.0f s per specialist,"
+                        + " soup %.0f s (%.2fx the generic run). Instantiating one specialist: %.1f ms.%n%n",
+                generic.get("seconds").getAsDouble(), k, expertSeconds, crispSeconds, soup.get("seconds").getAsDouble(),
+                soup.get("seconds").getAsDouble() / generic.get("seconds").getAsDouble(),
+                soup.get("instantiateMillis").getAsDouble()));
+        md.append(String.format("Parameters: base model %d; soup stores %d (shared + %d experts + router).%n%n",
+                model.parameterCount(), soup.get("storedParameters").getAsLong(), this.experts));
+
+        Map<String, double[][]> ftCurves = new LinkedHashMap<>();
+        if (!fineTuning.isEmpty()) {
+            md.append("Fine-tuning (bits/byte on the evaluation split; early stopping on held-out documents of the specialist set):\n\n"
+                    + "| domain | fine-tuning tokens | generic before | generic after | soup before | soup after | best step (generic / soup) |\n"
+                    + "|---|---:|---:|---:|---:|---:|---:|\n");
+            for (int d = 0; d < fineTuning.size(); d++) {
+                JsonObject f = fineTuning.get(d);
+                JsonObject g = f.getAsJsonObject("generic");
+                JsonObject s = f.getAsJsonObject("soup");
+                md.append(String.format("| %s | %d | %.3f | %.3f | %.3f | %.3f | %d / %d |%n", domains.get(d),
+                        f.get("fineTuneTokens").getAsLong(), g.get("beforeBitsPerByte").getAsDouble(),
+                        g.get("afterBitsPerByte").getAsDouble(), s.get("beforeBitsPerByte").getAsDouble(),
+                        s.get("afterBitsPerByte").getAsDouble(), g.get("bestStep").getAsInt(), s.get("bestStep").getAsInt()));
+                ftCurves.put(domains.get(d) + ": generic", curve(g));
+                ftCurves.put(domains.get(d) + ": soup", curve(s));
+            }
+            md.append('\n');
+        }
+
+        JsonObject json = new JsonObject();
+        json.addProperty("command", "PaperExperiment " + settings() + " --crisp-domains=" + crispDomains
+                + " --finetune-domains=" + fineTuneDomains);
+        json.addProperty("model", model.toString());
+        json.addProperty("baseParameters", model.parameterCount());
+        json.add("domains", GSON.toJsonTree(domains));
+        json.add("h", GSON.toJsonTree(data.hist));
+        json.add("generic", generic);
+        JsonObject byDomain = new JsonObject();
+        for (int d = 0; d < k; d++) {
+            byDomain.add(domains.get(d), experts.get(d));
+        }
+        json.add("domainExperts", byDomain);
+        JsonArray crispArr = new JsonArray();
+        crisp.forEach(crispArr::add);
+        json.add("crisp", crispArr);
+        json.add("soup", soup);
+        JsonArray ftArr = new JsonArray();
+        fineTuning.forEach(ftArr::add);
+        json.add("fineTuning", ftArr);
+        json.addProperty("soupWins", wins);
+
+        Parts.write(out.resolve("results.md"), md.toString());
+        Parts.write(out.resolve("results.json"), new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(json));
+        Map<String, double[]> bars = new LinkedHashMap<>();
+        bars.put(columns[0], table[0]);
+        bars.put(columns[1], table[1]);
+        bars.put(columns[3], table[3]);
+        Charts.bars(out.resolve("per-domain.png"), "Held-out bits per byte by domain", "bits per byte", domains, bars);
+        Map<String, float[]> curves = new LinkedHashMap<>();
+        curves.put("generic", SoupMeasures.floats(generic, "losses"));
+        curves.put("soup (loss at the sampled h)", SoupMeasures.floats(soup, "losses"));
+        Charts.trainingCurves(out.resolve("training-curves.png"), curves, 25);
+        if (!ftCurves.isEmpty()) {
+            Charts.lines(out.resolve("fine-tuning.png"), "Fine-tuning: held-out loss of the specialist set",
+                    "fine-tuning tokens", "nats per token", ftCurves, true);
+        }
+        LOG.info("results:\n{}", md);
+        LOG.info("wrote {}", out.toAbsolutePath());
+    }
+
+    private static double[][] curve(JsonObject run) {
+        JsonArray c = run.getAsJsonArray("validationCurve");
+        double[][] xy = new double[2][c.size()];
+        for (int i = 0; i < c.size(); i++) {
+            xy[0][i] = c.get(i).getAsJsonArray().get(0).getAsDouble();
+            xy[1][i] = c.get(i).getAsJsonArray().get(1).getAsDouble();
+        }
+        return xy;
+    }
+
+    /** What every kept part depends on (--crisp-domains and --finetune-domains only add parts). */
+    private String settings() {
+        return String.join(" ", "--corpus=" + (corpus == null ? "synthetic" : corpus), "--steps=" + steps, "--batch=" + batch,
+                "--context=" + context, "--layers=" + layers, "--width=" + width, "--experts=" + experts, "--lr=" + lr,
+                "--support=" + support, "--beta=" + beta, "--natural-share=" + naturalShare, "--finetune-docs=" + fineTuneDocs, "--finetune-steps=" + fineTuneSteps,
+                "--finetune-lr=" + fineTuneLr, "--eval-windows=" + evalWindows, "--seed=" + seed);
     }
 }

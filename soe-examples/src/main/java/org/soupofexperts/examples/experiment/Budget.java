@@ -1,0 +1,17 @@
+package org.soupofexperts.examples.experiment;
+
+import org.soupofexperts.core.train.BatchSource;
+import org.soupofexperts.core.train.MetaDistribution;
+import org.soupofexperts.core.train.TrainingConfig;
+
+/**
+ * What every model of an experiment shares: batch, context, optimizer settings and seed, so that
+ * baselines and soups differ only in what the issue compares.
+ */
+public record Budget(int batch, int context, double lr, long seed) {
+
+    public TrainingConfig.Builder config(BatchSource source, MetaDistribution pi, int steps) {
+        return TrainingConfig.builder().sampler(source).metaDistribution(pi).steps(steps).batchSize(batch)
+                .contextLength(context).learningRate(lr).logEvery(Math.max(1, steps / 10)).seed(seed);
+    }
+}

@@ -1,0 +1,148 @@
+package org.soupofexperts.examples.experiment;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.soupofexperts.core.train.TokenBatch;
+import org.soupofexperts.data.cluster.Centroids;
+import org.soupofexperts.data.cluster.NearestCentroidAssigner;
+import org.soupofexperts.data.corpus.Corpus;
+import org.soupofexperts.data.corpus.JsonlCorpus;
+import org.soupofexperts.data.embed.HashedNgramEmbedder;
+import org.soupofexperts.data.sample.MetaDistributions;
+import org.soupofexperts.data.sample.WindowSampler;
+import org.soupofexperts.data.store.TokenStore;
+import org.soupofexperts.data.synth.SyntheticCorpus;
+import org.soupofexperts.data.tokenize.ByteTokenizer;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The data every experiment shares: a byte-level token store of the corpus (5% of each domain's
+ * documents held out, whole documents), the natural mixture, and each domain's specialist set
+ * with its histogram h (Algorithm 3). A domain's training documents are cut, in order, into
+ * disjoint parts: the first 40% (at most 200) define the centroids, the next 20% (at most 100)
+ * are the specialist set whose histogram is h, then a fine-tuning set and its early-stopping
+ * set. None of them is in the held-out split that losses are measured on.
+ */
+public final class ExperimentData {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ExperimentData.class);
+
+    public final TokenStore store;
+    public final ByteTokenizer tokenizer = new ByteTokenizer();
+    public final WindowSampler sampler;
+    public final int k;
+    public final double[] natural;
+    /** h of each domain's specialist set. */
+    public final double[][] hist;
+    private final int[][] parts;
+
+    private ExperimentData(TokenStore store, double[][] hist, int[][] parts) {
+        this.store = store;
+        this.sampler = store.trainSampler();
+        this.k = store.domains().size();
+        this.natural = MetaDistributions.natural(sampler.sizes()).sample(null);
+        this.hist = hist;
+        this.parts = parts;
+    }
+
+    /** Builds (or reuses) the token store under {@code out} and computes every domain's h. */
+    public static ExperimentData prepare(Path corpus, Path out, int fineTuneDocs, int fineTuneValidDocs) throws IOException {
+        ByteTokenizer tok = new ByteTokenizer();
+        Corpus source = corpus == null
+                ? new SyntheticCorpus(6, 400, 2025).asCorpus(300, 200)
+                : JsonlCorpus.builder().file(corpus).build();
+        TokenStore store = TokenStore.openOrBuild(out.resolve("token-store"), source, tok, TokenStore.Options.defaults());
+        int k = store.domains().size();
+        int[][] parts = new int[k][];
+        for (int d = 0; d < k; d++) {
+            int n = (int) store.trainDocuments(d);
+            int c = Math.min(200, (int) (0.4 * n));
+            int h = c + Math.min(100, (int) (0.2 * n));
+            int f = h + Math.min(fineTuneDocs, (int) (0.25 * n));
+            int v = f + Math.min(fineTuneValidDocs, (int) (0.1 * n));
+            if (c < 1 || h == c) {
+                throw new IllegalArgumentException("domain '" + store.domains().get(d) + "' has only " + n
+                        + " training documents; the experiment needs at least 5");
+            }
+            parts[d] = new int[] {0, c, h, f, v};
+        }
+        List<String> docs = new ArrayList<>();
+        List<Integer> labels = new ArrayList<>();
+        for (int d = 0; d < k; d++) {
+            for (String s : documents(store, tok, d, parts[d][0], parts[d][1])) {
+                docs.add(s);
+                labels.add(d);
+            }
+        }
+        HashedNgramEmbedder emb = HashedNgramEmbedder.defaults().fitIdf(docs);
+        Centroids centroids = Centroids.ofLabels(emb.embed(docs), labels.stream().mapToInt(Integer::intValue).toArray(), k, emb.id());
+        NearestCentroidAssigner assigner = new NearestCentroidAssigner(emb, centroids, 0.0);
+        double[][] hist = new double[k][];
+        for (int d = 0; d < k; d++) {
+            hist[d] = assigner.domainWeights(documents(store, tok, d, parts[d][1], parts[d][2]));
+        }
+        LOG.info("{} domains; specialist sets of {} to {} documents", k,
+                java.util.Arrays.stream(parts).mapToInt(p -> p[2] - p[1]).min().orElse(0),
+                java.util.Arrays.stream(parts).mapToInt(p -> p[2] - p[1]).max().orElse(0));
+        return new ExperimentData(store, hist, parts);
+    }
+
+    public List<String> domains() {
+        return store.domains();
+    }
+
+    /** The fine-tuning set of domain d, as one token stream. */
+    public int[] fineTuneTokens(int d) {
+        return concat(d, parts[d][2], parts[d][3]);
+    }
+
+    /** Early-stopping batches of domain d: non-overlapping windows of its held-out fine-tuning documents. */
+    public List<TokenBatch> fineTuneValidation(int d, int context, int maxWindows, int batch) {
+        int[] t = concat(d, parts[d][3], parts[d][4]);
+        int windows = Math.min(maxWindows, (t.length - 1) / context);
+        List<TokenBatch> out = new ArrayList<>();
+        List<int[]> rows = new ArrayList<>();
+        for (int w = 0; w < windows; w++) {
+            rows.add(java.util.Arrays.copyOfRange(t, w * context, w * context + context + 1));
+            if (rows.size() == batch || w == windows - 1) {
+                out.add(TokenBatch.of(rows.toArray(new int[0][])));
+                rows.clear();
+            }
+        }
+        return out;
+    }
+
+    /** Documents [from, to) of the fine-tuning and early-stopping sets, for the report. */
+    public int[] parts(int d) {
+        return parts[d].clone();
+    }
+
+    private int[] concat(int d, int from, int to) {
+        int total = 0;
+        List<int[]> docs = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            int[] t = store.document(d, false, i);
+            docs.add(t);
+            total += t.length;
+        }
+        int[] all = new int[total];
+        int at = 0;
+        for (int[] t : docs) {
+            System.arraycopy(t, 0, all, at, t.length);
+            at += t.length;
+        }
+        return all;
+    }
+
+    private static List<String> documents(TokenStore store, ByteTokenizer tok, int d, int from, int to) {
+        List<String> docs = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            docs.add(tok.decode(store.document(d, false, i)));
+        }
+        return docs;
+    }
+}

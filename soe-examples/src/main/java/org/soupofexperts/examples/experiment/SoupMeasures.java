@@ -1,0 +1,69 @@
+package org.soupofexperts.examples.experiment;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonObject;
+
+import org.soupofexperts.core.DomainWeights;
+import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.core.Specialist;
+import org.soupofexperts.core.train.MetaDistribution;
+import org.soupofexperts.data.eval.Evaluation;
+import org.soupofexperts.data.sample.MetaDistributions;
+
+/** The measurements every soup of an experiment gets, as JSON. */
+public final class SoupMeasures {
+
+    private static final Gson GSON = new com.google.gson.GsonBuilder().serializeSpecialFloatingPointValues().create();
+
+    private SoupMeasures() {}
+
+    /**
+     * The paper's meta-distribution family: with probability {@code naturalShare} the natural
+     * mixture, otherwise {@code support} random domains with Dirichlet({@code beta}) weights.
+     */
+    public static MetaDistribution meta(ExperimentData data, int support, double beta, double naturalShare) {
+        MetaDistribution sparse = MetaDistributions.sparse(data.k, Math.min(support, data.k), beta);
+        return naturalShare == 0 ? sparse : MetaDistributions.mixture(MetaDistributions.fixed(data.natural), sparse, naturalShare);
+    }
+
+    /**
+     * Specialized loss per domain (h from its specialist set's histogram; with {@code oneHot}
+     * also at one-hot h), the generic loss at the natural mixture, and the time of one
+     * instantiation, all in bits per byte on the held-out split.
+     */
+    public static JsonObject measure(SoupOfExperts soup, ExperimentData data, int context, int windows, boolean oneHot) {
+        JsonObject o = new JsonObject();
+        double[] hist = new double[data.k];
+        double[] hot = new double[data.k];
+        java.util.Arrays.fill(hot, Double.NaN);
+        long i0 = System.nanoTime();
+        try (Specialist s = soup.instantiate(data.natural)) {
+            o.addProperty("instantiateMillis", (System.nanoTime() - i0) / 1e6);
+            o.addProperty("naturalBitsPerByte", Evaluation.table(s::loss, data.store, context, windows).natural().bitsPerByte());
+        }
+        for (int d = 0; d < data.k; d++) {
+            try (Specialist s = soup.instantiate(data.hist[d])) {
+                hist[d] = Evaluation.onValidation(s::loss, data.store, d, context, windows).bitsPerByte();
+            }
+            if (oneHot) {
+                try (Specialist s = soup.instantiate(DomainWeights.oneHot(data.k, d))) {
+                    hot[d] = Evaluation.onValidation(s::loss, data.store, d, context, windows).bitsPerByte();
+                }
+            }
+        }
+        o.add("histogramBitsPerByte", GSON.toJsonTree(hist));
+        o.addProperty("specializedBitsPerByte", java.util.Arrays.stream(hist).average().orElse(Double.NaN));
+        if (oneHot) {
+            o.add("oneHotBitsPerByte", GSON.toJsonTree(hot));
+        }
+        return o;
+    }
+
+    public static double[] doubles(JsonObject o, String key) {
+        return GSON.fromJson(o.get(key), double[].class);
+    }
+
+    public static float[] floats(JsonObject o, String key) {
+        return GSON.fromJson(o.get(key), float[].class);
+    }
+}
