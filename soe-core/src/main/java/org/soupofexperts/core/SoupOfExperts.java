@@ -140,6 +140,39 @@ public final class SoupOfExperts implements AutoCloseable {
     }
 
     /**
+     * Sets the shared parameters S to those of a trained base model, leaving the experts and the
+     * router as they are: training then starts from a generic model instead of from scratch (with
+     * zero-initialised experts the soup equals the base model at every h until it trains). The
+     * base model must have this soup's model config. Recorded in the soup's history.
+     */
+    public void warmStart(Specialist base) {
+        Lock w = lock.writeLock();
+        w.lock();
+        try {
+            ensureOpen();
+            if (!base.config().equals(config.model())) {
+                throw new IllegalArgumentException("cannot warm-start from a base model of another shape: base "
+                        + base.config() + ", soup " + config.model());
+            }
+            List<SoupTensor> mine = model.soupTensors();
+            List<SoupTensor> theirs = base.block().soupTensors();
+            try (Djl.NoGrad ng = Djl.noGrad();
+                    NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                for (int i = 0; i < mine.size(); i++) {
+                    mine.get(i).shared().getArray().muli(0).addi(theirs.get(i).shared().getArray());
+                }
+            }
+            JsonObject rec = new JsonObject();
+            rec.add("warmStartFrom", base.provenance());
+            history.add(rec);
+            LOG.info("shared parameters set from a base model ({})", base.provenance().get("createdFrom"));
+        } finally {
+            w.unlock();
+        }
+    }
+
+    /**
      * Stores a JSON value in the soup's manifest under {@code key}, saved and loaded with the
      * soup: for example the domain centroids and embedder that map specialist text to h, so a
      * loaded soup can still match specialists. Replaces an earlier value of the key.

@@ -54,4 +54,32 @@ class SpecialistTrainingTest {
             assertTrue(e.getMessage().contains("outside the vocabulary [0, 8)"), e.getMessage());
         }
     }
+
+    @Test
+    void aWarmStartedSoupWithZeroExpertsEqualsItsBaseModelAtEveryH() {
+        TokenBatch d0 = new ToyDomains().domain(0, 32, 3, 11);
+        try (Specialist base = Specialist.create(ToyDomains.tinyModel(), 9);
+                SoupOfExperts soup = SoupOfExperts.builder().model(ToyDomains.tinyModel()).domains(2).experts(2).seed(1).build()) {
+            base.train(onDomain(0, 60));
+            assertTrue(Math.abs(base.loss(d0) - soup.loss(d0, new double[] {1, 0})) > 0.1, "differently initialised");
+            soup.warmStart(base);
+            for (double[] h : new double[][] {{1, 0}, {0, 1}, {0.3, 0.7}}) {
+                assertEquals(base.loss(d0), soup.loss(d0, h), 1e-5, "h=" + java.util.Arrays.toString(h));
+            }
+            soup.train(TrainingConfig.builder().sampler(new ToyDomains()).metaDistribution(ToyDomains.meta()).steps(20)
+                    .batchSize(16).contextLength(4).logEvery(0).build());
+            assertTrue(soup.loss(d0, new double[] {1, 0}) < 1.5 * base.loss(d0) + 0.05, "training goes on from the base model");
+        }
+    }
+
+    @Test
+    void warmStartRefusesABaseModelOfAnotherShape() {
+        ModelConfig wider = ModelConfig.builder().vocabSize(ToyDomains.VOCAB).layers(2).dModel(64).heads(2).mlpRatio(2)
+                .contextLength(16).build();
+        try (Specialist base = Specialist.create(wider, 1);
+                SoupOfExperts soup = SoupOfExperts.builder().model(ToyDomains.tinyModel()).domains(2).experts(2).seed(1).build()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> soup.warmStart(base));
+            assertTrue(e.getMessage().contains("another shape"), e.getMessage());
+        }
+    }
 }

@@ -6,10 +6,14 @@ import com.google.gson.JsonObject;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.soupofexperts.core.ExpertInit;
 import org.soupofexperts.core.ModelConfig;
+import org.soupofexperts.core.RouterConfig;
 import org.soupofexperts.core.SoupConfig;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
+import org.soupofexperts.core.train.ParamGroup;
+import org.soupofexperts.core.train.TrainingConfig;
 import org.soupofexperts.core.train.TrainingReport;
 import org.soupofexperts.data.eval.Evaluation;
 import org.soupofexperts.data.sample.MetaDistributions;
@@ -76,14 +80,47 @@ public final class Ablations implements Callable<Integer> {
     @Option(names = "--base-experts", defaultValue = "16", description = "n of the meta-distribution ablation")
     int baseExperts;
 
+    @Option(names = "--knobs", description = "also ablate expert init, router output, expert lr and decay, warm start")
+    boolean withKnobs;
+
     @Option(names = "--eval-windows", defaultValue = "32")
     int evalWindows;
 
     @Option(names = "--seed", defaultValue = "1")
     long seed;
 
-    /** One soup of the ablation. */
-    record Variant(String name, int experts, int support, double beta, double naturalShare) {}
+    /**
+     * One soup of the ablation: the meta-distribution, and the optimisation knobs the issue
+     * lists (expert initialisation, router output, expert learning rate and decay, warm start).
+     */
+    record Variant(String name, int experts, int support, double beta, double naturalShare, ExpertInit init,
+            RouterConfig.Output output, double expertLrScale, double expertDecay, double warmStartShare) {
+
+        Variant(String name, int experts, int support, double beta, double naturalShare) {
+            this(name, experts, support, beta, naturalShare, ExpertInit.ZEROS, RouterConfig.Output.RAW, 1.0, -1, 0);
+        }
+
+        /** Names the finished part; the defaults keep the short form. */
+        String key() {
+            String k = String.format("soup-n%d-s%d-beta%s-nat%s", experts, support, beta, naturalShare);
+            if (init != ExpertInit.ZEROS) {
+                k += "-init" + init;
+            }
+            if (output != RouterConfig.Output.RAW) {
+                k += "-router" + output;
+            }
+            if (expertLrScale != 1.0) {
+                k += "-elr" + expertLrScale;
+            }
+            if (expertDecay >= 0) {
+                k += "-ewd" + expertDecay;
+            }
+            if (warmStartShare > 0) {
+                k += "-warm" + warmStartShare;
+            }
+            return k;
+        }
+    }
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new Ablations())
@@ -109,16 +146,21 @@ public final class Ablations implements Callable<Integer> {
 
         JsonObject generic = parts.get("generic").orElse(null);
         if (generic == null) {
-            try (Specialist g = Specialist.create(model, seed)) {
-                TrainingReport r = g.train(budget.config(data.sampler, MetaDistributions.fixed(data.natural), steps).build());
-                Evaluation.Table t = Evaluation.table(g::loss, data.store, context, evalWindows);
-                generic = new JsonObject();
-                generic.addProperty("seconds", r.seconds());
-                generic.addProperty("naturalBitsPerByte", t.natural().bitsPerByte());
-                generic.addProperty("specializedBitsPerByte",
-                        t.perDomain().stream().mapToDouble(Evaluation.Loss::bitsPerByte).average().orElse(Double.NaN));
-                parts.put("generic", generic);
+            generic = genericRun(model, data, budget);
+            parts.put("generic", generic);
+        }
+
+        // Control: the merged weights of a soup move faster than a plain model's at the same lr
+        // (S and every expert take a step), so the generic model is also run at higher rates.
+        Map<Double, JsonObject> controls = new LinkedHashMap<>();
+        for (double scale : withKnobs ? new double[] {2, 3} : new double[0]) {
+            String key = "generic-lr-x" + scale;
+            JsonObject c = parts.get(key).orElse(null);
+            if (c == null) {
+                c = genericRun(model, data, new Budget(batch, context, lr * scale, seed));
+                parts.put(key, c);
             }
+            controls.put(scale, c);
         }
 
         List<Variant> nAblation = new ArrayList<>();
@@ -133,9 +175,25 @@ public final class Ablations implements Callable<Integer> {
                 new Variant("s=all, beta=0.3", b, k, 0.3, 0.25),
                 new Variant("s=all, beta=3", b, k, 3.0, 0.25),
                 new Variant("s=4, no natural steps", b, 4, 1.0, 0.0));
+        List<Variant> knobs = List.of(
+                new Variant("defaults (s=4, zero-init experts, raw alpha)", b, 4, 1.0, 0.25),
+                new Variant("experts initialised with noise", b, 4, 1.0, 0.25, ExpertInit.SCALED_NOISE, RouterConfig.Output.RAW, 1, -1, 0),
+                new Variant("softmax router output", b, 4, 1.0, 0.25, ExpertInit.ZEROS, RouterConfig.Output.SOFTMAX, 1, -1, 0),
+                new Variant("expert lr x3", b, 4, 1.0, 0.25, ExpertInit.ZEROS, RouterConfig.Output.RAW, 3, -1, 0),
+                new Variant("expert lr x0.3", b, 4, 1.0, 0.25, ExpertInit.ZEROS, RouterConfig.Output.RAW, 0.3, -1, 0),
+                new Variant("expert lr x1/sqrt(n)", b, 4, 1.0, 0.25, ExpertInit.ZEROS, RouterConfig.Output.RAW, 1 / Math.sqrt(b), -1, 0),
+                new Variant("n=64, expert lr x1/sqrt(n)", 64, 4, 1.0, 0.25, ExpertInit.ZEROS, RouterConfig.Output.RAW, 1 / 8.0, -1, 0),
+                new Variant("no weight decay on experts", b, 4, 1.0, 0.25, ExpertInit.ZEROS, RouterConfig.Output.RAW, 1, 0, 0),
+                new Variant("warm start: S from a generic model trained 20% of the steps", b, 4, 1.0, 0.25,
+                        ExpertInit.ZEROS, RouterConfig.Output.RAW, 1, -1, 0.2));
         Map<String, JsonObject> results = new LinkedHashMap<>();
-        for (Variant v : concat(nAblation, metaAblation)) {
-            String key = String.format("soup-n%d-s%d-beta%s-nat%s", v.experts, v.support, v.beta, v.naturalShare);
+        List<Variant> all = new ArrayList<>(nAblation);
+        all.addAll(metaAblation);
+        if (withKnobs) {
+            all.addAll(knobs);
+        }
+        for (Variant v : all) {
+            String key = v.key();
             if (results.containsKey(key)) {
                 continue;
             }
@@ -145,11 +203,9 @@ public final class Ablations implements Callable<Integer> {
                 continue;
             }
             LOG.info("ablation {}", v);
-            SoupConfig config = SoupConfig.builder().model(model).domains(k).experts(v.experts).seed(seed).build();
-            try (SoupOfExperts soup = SoupOfExperts.train(config,
-                    budget.config(data.sampler, SoupMeasures.meta(data, v.support, v.beta, v.naturalShare), steps).build())) {
+            try (SoupOfExperts soup = train(v, model, data, budget)) {
                 JsonObject p = SoupMeasures.measure(soup, data, context, evalWindows, false);
-                p.addProperty("seconds", soup.lastReport().seconds());
+                p.addProperty("seconds", trainSeconds);
                 p.addProperty("storedParameters", soup.parameterCount());
                 parts.put(key, p);
                 results.put(key, p);
@@ -162,11 +218,19 @@ public final class Ablations implements Callable<Integer> {
         md.append(String.format("Generic model (same budget): specialized %.3f, generic %.3f bits/byte, %.0f s.%n%n",
                 generic.get("specializedBitsPerByte").getAsDouble(), generic.get("naturalBitsPerByte").getAsDouble(),
                 generic.get("seconds").getAsDouble()));
+        for (Map.Entry<Double, JsonObject> c : controls.entrySet()) {
+            md.append(String.format("Control, generic model at lr x%s: specialized %.3f, generic %.3f bits/byte.%n%n", c.getKey(),
+                    c.getValue().get("specializedBitsPerByte").getAsDouble(), c.getValue().get("naturalBitsPerByte").getAsDouble()));
+        }
         JsonObject json = new JsonObject();
         json.add("generic", generic);
+        json.add("genericControls", new GsonBuilder().create().toJsonTree(controls));
         Map<String, double[][]> plot = new LinkedHashMap<>();
         table(md, json, plot, "Number of experts (s=4, beta=1, natural share 0.25)", nAblation, results, generic);
         table(md, json, plot, "Meta-distribution (n=" + b + ")", metaAblation, results, generic);
+        if (withKnobs) {
+            table(md, json, plot, "Optimisation and architecture (n=" + b + ", s=4, beta=1, natural share 0.25)", knobs, results, generic);
+        }
         Parts.write(out.resolve("ablations.md"), md.toString());
         Parts.write(out.resolve("ablations.json"), new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues()
                 .create().toJson(json));
@@ -182,7 +246,7 @@ public final class Ablations implements Callable<Integer> {
                 + "|---|---:|---:|---:|---:|\n");
         JsonArray arr = new JsonArray();
         for (Variant v : variants) {
-            JsonObject p = results.get(String.format("soup-n%d-s%d-beta%s-nat%s", v.experts, v.support, v.beta, v.naturalShare));
+            JsonObject p = results.get(v.key());
             md.append(String.format("| %s | %.3f | %.3f | %d | %.0f |%n", v.name, p.get("specializedBitsPerByte").getAsDouble(),
                     p.get("naturalBitsPerByte").getAsDouble(), p.get("storedParameters").getAsLong(), p.get("seconds").getAsDouble()));
             JsonObject row = p.deepCopy();
@@ -196,9 +260,46 @@ public final class Ablations implements Callable<Integer> {
                 {generic.get("specializedBitsPerByte").getAsDouble()}});
     }
 
-    private static List<Variant> concat(List<Variant> a, List<Variant> b) {
-        List<Variant> all = new ArrayList<>(a);
-        all.addAll(b);
-        return all;
+    private JsonObject genericRun(ModelConfig model, ExperimentData data, Budget budget) {
+        try (Specialist g = Specialist.create(model, seed)) {
+            TrainingReport r = g.train(budget.config(data.sampler, MetaDistributions.fixed(data.natural), steps).build());
+            Evaluation.Table t = Evaluation.table(g::loss, data.store, context, evalWindows);
+            JsonObject o = new JsonObject();
+            o.addProperty("seconds", r.seconds());
+            o.addProperty("lr", budget.lr());
+            o.addProperty("naturalBitsPerByte", t.natural().bitsPerByte());
+            o.addProperty("specializedBitsPerByte",
+                    t.perDomain().stream().mapToDouble(Evaluation.Loss::bitsPerByte).average().orElse(Double.NaN));
+            return o;
+        }
+    }
+
+    /** Training time of the last variant, warm-start pretraining included. */
+    private double trainSeconds;
+
+    private SoupOfExperts train(Variant v, ModelConfig model, ExperimentData data, Budget budget) {
+        SoupConfig config = SoupConfig.builder().model(model).domains(data.k).experts(v.experts).seed(seed).expertInit(v.init)
+                .router(RouterConfig.of(RouterConfig.defaults().hidden(), RouterConfig.defaults().depth(), v.output)).build();
+        int warmSteps = (int) Math.round(v.warmStartShare * steps);
+        SoupOfExperts soup = SoupOfExperts.create(config);
+        try {
+            trainSeconds = 0;
+            if (warmSteps > 0) {
+                try (Specialist base = Specialist.create(model, seed)) {
+                    trainSeconds += base.train(budget.config(data.sampler, MetaDistributions.fixed(data.natural), warmSteps).build()).seconds();
+                    soup.warmStart(base);
+                }
+            }
+            TrainingConfig.Builder tc = budget.config(data.sampler, SoupMeasures.meta(data, v.support, v.beta, v.naturalShare),
+                    steps - warmSteps).learningRateScale(ParamGroup.EXPERTS, v.expertLrScale);
+            if (v.expertDecay >= 0) {
+                tc.weightDecay(ParamGroup.EXPERTS, v.expertDecay);
+            }
+            trainSeconds += soup.train(tc.build()).seconds();
+            return soup;
+        } catch (RuntimeException e) {
+            soup.close();
+            throw e;
+        }
     }
 }

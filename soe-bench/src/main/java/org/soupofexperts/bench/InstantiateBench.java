@@ -1,0 +1,139 @@
+package org.soupofexperts.bench;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.Styler;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.annotations.Mode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs {@link InstantiateBenchmark} under JMH and turns its times into the figures the issue
+ * asks for: merge throughput as bytes of expert bank read per second, and as a fraction of the
+ * bandwidth the same engine attains on a copy and an add of bank-sized arrays in the same fork.
+ */
+@Command(name = "instantiate", mixinStandardHelpOptions = true, description = "soup.instantiate(h) time and merge bandwidth (JMH).")
+final class InstantiateBench implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(InstantiateBench.class);
+
+    @Option(names = "--out", defaultValue = "target/bench")
+    Path out;
+
+    @Option(names = "--bases", split = ",", defaultValue = "1M,10M,30M")
+    List<String> bases;
+
+    @Option(names = "--experts", split = ",", defaultValue = "4,16,64")
+    List<Integer> experts;
+
+    @Option(names = "--iterations", defaultValue = "5", description = "JMH measurement iterations of 1 s")
+    int iterations;
+
+    @Override
+    public Integer call() throws Exception {
+        Files.createDirectories(out);
+        ChainedOptionsBuilder opt = new OptionsBuilder().include(InstantiateBenchmark.class.getName())
+                .param("base", bases.toArray(new String[0]))
+                .param("experts", experts.stream().map(String::valueOf).toArray(String[]::new))
+                .mode(Mode.AverageTime).timeUnit(TimeUnit.MILLISECONDS)
+                .warmupIterations(3).warmupTime(TimeValue.seconds(1))
+                .measurementIterations(iterations).measurementTime(TimeValue.seconds(1))
+                .forks(1).jvmArgs("-Xmx4g", "-Dai.djl.offline=true", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn")
+                .shouldFailOnError(false);
+        Collection<RunResult> results = new Runner(opt.build()).run();
+
+        // (base, n) -> benchmark -> [score ms, error ms]
+        Map<String, Map<String, double[]>> byConfig = new TreeMap<>();
+        for (RunResult r : results) {
+            String base = r.getParams().getParam("base");
+            String n = r.getParams().getParam("experts");
+            String bench = r.getParams().getBenchmark().replaceFirst(".*\\.", "");
+            byConfig.computeIfAbsent(base + "/" + n, x -> new TreeMap<>())
+                    .put(bench, new double[] {r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError()});
+        }
+        StringBuilder md = new StringBuilder();
+        md.append("Machine: ").append(BenchMain.machine()).append(". JMH average time, 1 fork, 3 warm-up and ")
+                .append(iterations).append(" measured iterations of 1 s; +- is JMH's 99.9% error.\n\n");
+        md.append("| base | parameters | n | bank MiB | instantiate ms | merge GB/s | copy GB/s | add GB/s | merge / best of copy, add |\n"
+                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        JsonArray rows = new JsonArray();
+        Map<String, double[][]> plot = new LinkedHashMap<>();
+        for (String base : bases) {
+            long p = BenchModels.of(base).parameterCount();
+            double[] xs = new double[experts.size()];
+            double[] ys = new double[experts.size()];
+            int i = 0;
+            for (int n : experts) {
+                Map<String, double[]> b = byConfig.get(base + "/" + n);
+                if (b == null || !b.containsKey("instantiate")) {
+                    md.append(String.format("| %s | %d | %d | %.0f | not run (failed or out of memory: see the log) | | | | |%n",
+                            base, p, n, 4.0 * n * p / (1 << 20)));
+                    continue;
+                }
+                double bankBytes = 4.0 * n * p;
+                double probe = 4.0 * Math.min((long) n * p, 1L << 28);
+                double inst = b.get("instantiate")[0];
+                double merge = bankBytes / (inst / 1e3) / 1e9;
+                double copy = 2 * probe / (b.get("copyBankSized")[0] / 1e3) / 1e9;
+                double add = 3 * probe / (b.get("addBankSized")[0] / 1e3) / 1e9;
+                double best = Math.max(copy, add);
+                md.append(String.format("| %s | %d | %d | %.0f | %.2f +- %.2f | %.1f | %.1f | %.1f | %.2f |%n", base, p, n,
+                        bankBytes / (1 << 20), inst, b.get("instantiate")[1], merge, copy, add, merge / best));
+                JsonObject row = new JsonObject();
+                row.addProperty("base", base);
+                row.addProperty("parameters", p);
+                row.addProperty("experts", n);
+                row.addProperty("instantiateMillis", inst);
+                row.addProperty("instantiateErrorMillis", b.get("instantiate")[1]);
+                row.addProperty("mergeGBps", merge);
+                row.addProperty("copyGBps", copy);
+                row.addProperty("addGBps", add);
+                row.addProperty("fractionOfBandwidth", merge / best);
+                rows.add(row);
+                xs[i] = n;
+                ys[i] = inst;
+                i++;
+            }
+            plot.put(base, new double[][] {java.util.Arrays.copyOf(xs, i), java.util.Arrays.copyOf(ys, i)});
+        }
+        JsonObject json = new JsonObject();
+        json.addProperty("machine", BenchMain.machine());
+        json.add("rows", rows);
+        BenchMain.write(out.resolve("instantiate.md"), md.toString());
+        BenchMain.write(out.resolve("instantiate.json"), new GsonBuilder().setPrettyPrinting().create().toJson(json));
+        XYChart chart = new XYChartBuilder().width(800).height(500).title("soup.instantiate(h) time vs number of experts")
+                .xAxisTitle("experts n").yAxisTitle("ms").build();
+        chart.getStyler().setXAxisLogarithmic(true).setYAxisLogarithmic(true).setLegendPosition(Styler.LegendPosition.InsideNW);
+        plot.forEach((name, xy) -> {
+            if (xy[0].length > 0) {
+                chart.addSeries(name, xy[0], xy[1]);
+            }
+        });
+        BitmapEncoder.saveBitmap(chart, out.resolve("scaling-instantiate").toString(), BitmapEncoder.BitmapFormat.PNG);
+        LOG.info("instantiate benchmark:\n{}", md);
+        return 0;
+    }
+}

@@ -1,0 +1,212 @@
+package org.soupofexperts.bench;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.Styler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.soupofexperts.core.ModelConfig;
+import org.soupofexperts.core.SoupConfig;
+import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.core.Specialist;
+import org.soupofexperts.core.train.BatchSource;
+import org.soupofexperts.core.train.MetaDistribution;
+import org.soupofexperts.core.train.TrainingConfig;
+import org.soupofexperts.data.corpus.JsonlCorpus;
+import org.soupofexperts.data.sample.MetaDistributions;
+import org.soupofexperts.data.store.TokenStore;
+import org.soupofexperts.data.synth.SyntheticCorpus;
+import org.soupofexperts.data.tokenize.ByteTokenizer;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * Training throughput: wall time per step and tokens per second of the plain base model (n = 0)
+ * and of soups with n experts, same batch, context and data, in one JVM; peak resident memory per
+ * configuration; achieved FLOP/s of the plain model (6 x parameters x tokens/s) against the peak
+ * of one large matrix product measured in the same run.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, description = "Training step time, plain model vs soups.")
+final class TrainBench implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TrainBench.class);
+
+    @Option(names = "--corpus", defaultValue = "../shared/corpus/train.jsonl.gz",
+            description = "Pile-style JSONL; the built-in synthetic corpus if the file is missing (default ${DEFAULT-VALUE})")
+    Path corpus;
+
+    @Option(names = "--out", defaultValue = "target/bench")
+    Path out;
+
+    @Option(names = "--bases", split = ",", defaultValue = "3M,10M")
+    List<String> bases;
+
+    @Option(names = "--experts", split = ",", defaultValue = "0,4,16,64", description = "0 = the plain base model")
+    List<Integer> experts;
+
+    @Option(names = "--batch", defaultValue = "16")
+    int batch;
+
+    @Option(names = "--context", defaultValue = "256")
+    int context;
+
+    @Option(names = "--warmup", defaultValue = "3", description = "steps before timing")
+    int warmup;
+
+    @Option(names = "--steps", defaultValue = "5", description = "timed steps per repeat")
+    int steps;
+
+    @Option(names = "--repeats", defaultValue = "3")
+    int repeats;
+
+    @Override
+    public Integer call() throws Exception {
+        Files.createDirectories(out);
+        ByteTokenizer tok = new ByteTokenizer();
+        var source = Files.exists(corpus) ? JsonlCorpus.builder().file(corpus).build()
+                : new SyntheticCorpus(13, 400, 7).asCorpus(200, 2000);
+        TokenStore store = TokenStore.openOrBuild(out.resolve("token-store"), source, tok, TokenStore.Options.defaults());
+        BatchSource sampler = store.trainSampler();
+        int k = store.domains().size();
+        MetaDistribution pi = MetaDistributions.sparse(k, Math.min(4, k), 1.0);
+
+        Stats peak = peakFlops();
+        LOG.info("peak matmul: {} GFLOP/s", peak.format("%.1f"));
+        JsonObject json = new JsonObject();
+        json.addProperty("machine", BenchMain.machine());
+        json.addProperty("peakGflops", peak.median());
+        JsonArray rows = new JsonArray();
+        StringBuilder md = new StringBuilder();
+        md.append(String.format("Machine: %s. Corpus: %s. Batch %d x %d tokens; %d warm-up steps, then %d repeats of %d steps"
+                        + " (median of the repeats' mean step time, range in brackets).%n%n", BenchMain.machine(),
+                Files.exists(corpus) ? corpus : "synthetic", batch, context, warmup, repeats, steps));
+        md.append(String.format("Peak of one 2048 x 2048 x 2048 float32 matrix product: %s GFLOP/s.%n%n", peak.format("%.1f")));
+        md.append("| base | parameters | n | step ms | tokens/s | soup/plain | GFLOP/s (6 N tok/s) | of peak | peak RSS GiB |\n"
+                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        Map<String, double[][]> plot = new LinkedHashMap<>();
+        for (String base : bases) {
+            ModelConfig model = BenchModels.of(base).toBuilder().contextLength(context).build();
+            double plainMs = Double.NaN;
+            List<Double> xs = new ArrayList<>();
+            List<Double> ys = new ArrayList<>();
+            for (int n : experts) {
+                Memory.resetPeak();
+                Stats ms;
+                try {
+                    ms = measure(model, n, k, sampler, pi);
+                } catch (OutOfMemoryError | RuntimeException e) {
+                    LOG.warn("{} n={} skipped: {}", base, n, e.toString());
+                    md.append(String.format("| %s | %d | %d | skipped: %s | | | | | |%n", base, model.parameterCount(), n, e));
+                    continue;
+                }
+                long peakRss = Memory.peakRss();
+                if (n == 0) {
+                    plainMs = ms.median();
+                }
+                double tokPerS = batch * context / (ms.median() / 1e3);
+                double gflops = 6.0 * model.parameterCount() * tokPerS / 1e9;
+                md.append(String.format("| %s | %d | %d | %s | %.0f | %s | %.1f | %.0f%% | %.2f |%n", base, model.parameterCount(), n,
+                        ms.format("%.0f"), tokPerS, n == 0 || Double.isNaN(plainMs) ? "-" : String.format("%.2f", ms.median() / plainMs),
+                        gflops, 100 * gflops / peak.median(), peakRss / (double) (1L << 30)));
+                JsonObject row = new JsonObject();
+                row.addProperty("base", base);
+                row.addProperty("parameters", model.parameterCount());
+                row.addProperty("experts", n);
+                row.addProperty("stepMillisMedian", ms.median());
+                row.addProperty("stepMillisMin", ms.min());
+                row.addProperty("stepMillisMax", ms.max());
+                row.addProperty("tokensPerSecond", tokPerS);
+                row.addProperty("gflops", gflops);
+                row.addProperty("peakRssBytes", peakRss);
+                rows.add(row);
+                xs.add((double) Math.max(n, 1));
+                ys.add(ms.median());
+                LOG.info("{} n={}: {} ms/step, peak RSS {} MiB", base, n, ms.format("%.0f"), peakRss >> 20);
+            }
+            plot.put(base + " (n=0 plotted at 1)", new double[][] {xs.stream().mapToDouble(Double::doubleValue).toArray(),
+                    ys.stream().mapToDouble(Double::doubleValue).toArray()});
+        }
+        json.add("rows", rows);
+        BenchMain.write(out.resolve("train.md"), md.toString());
+        BenchMain.write(out.resolve("train.json"), new GsonBuilder().setPrettyPrinting().create().toJson(json));
+        XYChart chart = new XYChartBuilder().width(800).height(500).title("Training step time vs number of experts")
+                .xAxisTitle("experts n").yAxisTitle("ms per step").build();
+        chart.getStyler().setXAxisLogarithmic(true).setYAxisLogarithmic(true).setLegendPosition(Styler.LegendPosition.InsideNW);
+        plot.forEach((name, xy) -> {
+            if (xy[0].length > 0) {
+                chart.addSeries(name, xy[0], xy[1]);
+            }
+        });
+        BitmapEncoder.saveBitmap(chart, out.resolve("scaling-train").toString(), BitmapEncoder.BitmapFormat.PNG);
+        LOG.info("training benchmark:\n{}", md);
+        return 0;
+    }
+
+    /** Per-repeat mean step time in ms, timed between step events (the optimizer's set-up excluded). */
+    private Stats measure(ModelConfig model, int n, int k, BatchSource sampler, MetaDistribution pi) {
+        int total = warmup + repeats * steps;
+        long[] at = new long[total + 1];
+        TrainingConfig tc = TrainingConfig.builder().sampler(sampler).metaDistribution(n == 0 ? MetaDistributions.fixed(uniform(k)) : pi)
+                .steps(total).batchSize(batch).contextLength(context).logEvery(0).seed(1)
+                .listener(e -> at[e.step()] = System.nanoTime()).build();
+        if (n == 0) {
+            try (Specialist s = Specialist.create(model, 1)) {
+                s.train(tc);
+            }
+        } else {
+            try (SoupOfExperts soup = SoupOfExperts.create(SoupConfig.builder().model(model).domains(k).experts(n).seed(1).build())) {
+                soup.train(tc);
+            }
+        }
+        double[] means = new double[repeats];
+        for (int r = 0; r < repeats; r++) {
+            int from = warmup + r * steps;
+            means[r] = (at[from + steps] - at[from]) / 1e6 / steps;
+        }
+        return Stats.of(means);
+    }
+
+    private static double[] uniform(int k) {
+        double[] h = new double[k];
+        java.util.Arrays.fill(h, 1.0 / k);
+        return h;
+    }
+
+    /** GFLOP/s of a 2048^3 float32 matrix product through the engine, over 5 timed runs. */
+    static Stats peakFlops() {
+        int size = 2048;
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray a = m.randomUniform(-1, 1, new Shape(size, size));
+            NDArray b = m.randomUniform(-1, 1, new Shape(size, size));
+            double[] g = new double[5];
+            for (int i = -2; i < g.length; i++) {
+                long t0 = System.nanoTime();
+                try (NDArray c = a.matMul(b)) {
+                    c.getFloat(0, 0);
+                }
+                if (i >= 0) {
+                    g[i] = 2.0 * size * size * size / ((System.nanoTime() - t0) / 1e9) / 1e9;
+                }
+            }
+            return Stats.of(g);
+        }
+    }
+}
