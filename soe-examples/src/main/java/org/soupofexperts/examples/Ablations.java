@@ -94,10 +94,15 @@ public final class Ablations implements Callable<Integer> {
      * lists (expert initialisation, router output, expert learning rate and decay, warm start).
      */
     record Variant(String name, int experts, int support, double beta, double naturalShare, ExpertInit init,
-            RouterConfig.Output output, double expertLrScale, double expertDecay, double warmStartShare) {
+            RouterConfig.Output output, double expertLrScale, double expertDecay, double warmStartShare, double lrScale) {
 
         Variant(String name, int experts, int support, double beta, double naturalShare) {
             this(name, experts, support, beta, naturalShare, ExpertInit.ZEROS, RouterConfig.Output.RAW, 1.0, -1, 0);
+        }
+
+        Variant(String name, int experts, int support, double beta, double naturalShare, ExpertInit init,
+                RouterConfig.Output output, double expertLrScale, double expertDecay, double warmStartShare) {
+            this(name, experts, support, beta, naturalShare, init, output, expertLrScale, expertDecay, warmStartShare, 1.0);
         }
 
         /** Names the finished part; the defaults keep the short form. */
@@ -117,6 +122,9 @@ public final class Ablations implements Callable<Integer> {
             }
             if (warmStartShare > 0) {
                 k += "-warm" + warmStartShare;
+            }
+            if (lrScale != 1.0) {
+                k += "-lr" + lrScale;
             }
             return k;
         }
@@ -153,7 +161,7 @@ public final class Ablations implements Callable<Integer> {
         // Control: the merged weights of a soup move faster than a plain model's at the same lr
         // (S and every expert take a step), so the generic model is also run at higher rates.
         Map<Double, JsonObject> controls = new LinkedHashMap<>();
-        for (double scale : withKnobs ? new double[] {2, 3} : new double[0]) {
+        for (double scale : withKnobs ? new double[] {2, 3, 5} : new double[0]) {
             String key = "generic-lr-x" + scale;
             JsonObject c = parts.get(key).orElse(null);
             if (c == null) {
@@ -185,7 +193,16 @@ public final class Ablations implements Callable<Integer> {
                 new Variant("n=64, expert lr x1/sqrt(n)", 64, 4, 1.0, 0.25, ExpertInit.ZEROS, RouterConfig.Output.RAW, 1 / 8.0, -1, 0),
                 new Variant("no weight decay on experts", b, 4, 1.0, 0.25, ExpertInit.ZEROS, RouterConfig.Output.RAW, 1, 0, 0),
                 new Variant("warm start: S from a generic model trained 20% of the steps", b, 4, 1.0, 0.25,
-                        ExpertInit.ZEROS, RouterConfig.Output.RAW, 1, -1, 0.2));
+                        ExpertInit.ZEROS, RouterConfig.Output.RAW, 1, -1, 0.2),
+                new Variant("lr x3 (all groups)", b, 4, 1.0, 0.25, ExpertInit.ZEROS, RouterConfig.Output.RAW, 1, -1, 0, 3),
+                new Variant("lr x3, expert lr x1/sqrt(n)", b, 4, 1.0, 0.25, ExpertInit.ZEROS, RouterConfig.Output.RAW,
+                        1 / Math.sqrt(b), -1, 0, 3),
+                new Variant("lr x3, expert lr x1/sqrt(n), s=all, beta=3", b, k, 3.0, 0.25, ExpertInit.ZEROS,
+                        RouterConfig.Output.RAW, 1 / Math.sqrt(b), -1, 0, 3),
+                new Variant("lr x3, expert lr x1/sqrt(n), s=all, beta=3, softmax", b, k, 3.0, 0.25, ExpertInit.ZEROS,
+                        RouterConfig.Output.SOFTMAX, 1 / Math.sqrt(b), -1, 0, 3),
+                new Variant("n=4, lr x3, expert lr x1/sqrt(n), s=all, beta=3", 4, k, 3.0, 0.25, ExpertInit.ZEROS,
+                        RouterConfig.Output.RAW, 0.5, -1, 0, 3));
         Map<String, JsonObject> results = new LinkedHashMap<>();
         List<Variant> all = new ArrayList<>(nAblation);
         all.addAll(metaAblation);
@@ -291,7 +308,7 @@ public final class Ablations implements Callable<Integer> {
                 }
             }
             TrainingConfig.Builder tc = budget.config(data.sampler, SoupMeasures.meta(data, v.support, v.beta, v.naturalShare),
-                    steps - warmSteps).learningRateScale(ParamGroup.EXPERTS, v.expertLrScale);
+                    steps - warmSteps).learningRate(budget.lr() * v.lrScale).learningRateScale(ParamGroup.EXPERTS, v.expertLrScale);
             if (v.expertDecay >= 0) {
                 tc.weightDecay(ParamGroup.EXPERTS, v.expertDecay);
             }

@@ -77,13 +77,13 @@ public final class PaperExperiment implements Callable<Integer> {
     @Option(names = "--experts", defaultValue = "16")
     int experts;
 
-    @Option(names = "--lr", defaultValue = "1e-3")
+    @Option(names = "--lr", defaultValue = "3e-3", description = "peak learning rate of every model (default ${DEFAULT-VALUE})")
     double lr;
 
-    @Option(names = "--support", defaultValue = "4", description = "domains per h of the sparse meta-distribution")
+    @Option(names = "--support", defaultValue = "0", description = "domains per h of the meta-distribution (0 = all)")
     int support;
 
-    @Option(names = "--beta", defaultValue = "1.0", description = "Dirichlet concentration of the meta-distribution")
+    @Option(names = "--beta", defaultValue = "3.0", description = "Dirichlet concentration of the meta-distribution")
     double beta;
 
     @Option(names = "--natural-share", defaultValue = "0.25",
@@ -216,7 +216,7 @@ public final class PaperExperiment implements Callable<Integer> {
         }
         SoupConfig config = SoupConfig.builder().model(model).domains(data.k).experts(experts).seed(seed).build();
         try (SoupOfExperts soup = SoupOfExperts.train(config,
-                budget.config(data.sampler, SoupMeasures.meta(data, support, beta, naturalShare), steps).build())) {
+                budget.config(data.sampler, SoupMeasures.meta(data, support == 0 ? data.k : support, beta, naturalShare), steps).build())) {
             TrainingReport r = soup.lastReport();
             JsonObject p = SoupMeasures.measure(soup, data, context, evalWindows, true);
             p.addProperty("seconds", r.seconds());

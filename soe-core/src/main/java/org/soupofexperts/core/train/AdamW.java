@@ -8,8 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * AdamW with per-slot learning-rate scale and weight decay, updating weights in place through
- * LibTorch's Adam kernel (which also zeroes the gradient). The update for weight w, gradient g
+ * AdamW with per-slot learning-rate scale and weight decay, updating weights in place: on the
+ * CPU by a fused one-pass kernel over the tensors' memory ({@link FusedAdamKernel}), elsewhere
+ * through LibTorch's Adam kernel; both also zero the gradient. The update for weight w, gradient g
  * (already multiplied by {@code gradScale}), step t:
  *
  * <pre>
@@ -27,12 +28,19 @@ public final class AdamW implements AutoCloseable {
 
     private final List<Slot> slots;
     private final List<NDArray[]> state = new ArrayList<>();
+    /** Per slot: direct views of w, m, v for the fused kernel, or null to use LibTorch's kernel. */
+    private final List<java.nio.FloatBuffer[]> views = new ArrayList<>();
     private final double beta1;
     private final double beta2;
     private final double epsilon;
     private int t;
 
     public AdamW(List<Slot> slots, double beta1, double beta2, double epsilon) {
+        this(slots, beta1, beta2, epsilon, FUSED);
+    }
+
+    /** With {@code tryFused} false, always LibTorch's kernel (to compare the two). */
+    AdamW(List<Slot> slots, double beta1, double beta2, double epsilon, boolean tryFused) {
         this.slots = List.copyOf(slots);
         this.beta1 = beta1;
         this.beta2 = beta2;
@@ -43,6 +51,22 @@ public final class AdamW implements AutoCloseable {
             NDScope.unregister(m, v);
             state.add(new NDArray[] {m, v});
         }
+        boolean fused = tryFused && !this.slots.isEmpty() && FusedAdamKernel.supports(this.slots.get(0).weight());
+        for (int i = 0; i < this.slots.size(); i++) {
+            NDArray w = this.slots.get(i).weight();
+            views.add(fused && w.getDataType() == ai.djl.ndarray.types.DataType.FLOAT32
+                    ? new java.nio.FloatBuffer[] {FusedAdamKernel.buffer(w), FusedAdamKernel.buffer(state.get(i)[0]),
+                        FusedAdamKernel.buffer(state.get(i)[1])}
+                    : null);
+        }
+    }
+
+    /** Set {@code -Dsoup.fusedAdam=false} to use LibTorch's Adam kernel instead of the fused one. */
+    private static final boolean FUSED = Boolean.parseBoolean(System.getProperty("soup.fusedAdam", "true"));
+
+    /** Whether slot i is updated by the fused one-pass kernel. */
+    boolean fused(int i) {
+        return views.get(i) != null;
     }
 
     /** Number of steps taken. */
@@ -63,6 +87,13 @@ public final class AdamW implements AutoCloseable {
             NDArray[] mv = state.get(i);
             float rate = (float) (lr * s.lrScale());
             try (NDArray grad = w.getGradient()) {
+                java.nio.FloatBuffer[] view = views.get(i);
+                java.nio.FloatBuffer g = view == null ? null : FusedAdamKernel.buffer(grad);
+                if (g != null && g.capacity() == view[0].capacity()) {
+                    FusedAdamKernel.update(view[0], g, view[1], view[2], rate, (float) (rate * correction),
+                            (float) s.weightDecay(), (float) gradScale, (float) beta1, (float) beta2, (float) epsilon);
+                    continue;
+                }
                 w.getNDArrayInternal()
                         .adamUpdate(
                                 new NDList(w, grad, mv[0], mv[1]),

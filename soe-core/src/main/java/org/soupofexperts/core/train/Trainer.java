@@ -266,19 +266,19 @@ public final class Trainer {
     private static List<AdamW.Slot> slots(GptModel model, Router router, TrainingConfig cfg) {
         List<AdamW.Slot> slots = new ArrayList<>();
         for (SoupTensor t : model.soupTensors()) {
-            slots.add(slot(t.shared().getArray(), ParamGroup.SHARED, t.decayed(), cfg));
+            slots.add(slot(t.shared().getArray(), ParamGroup.SHARED, t.decayed(), cfg, model.experts()));
             if (t.bank() != null) {
-                slots.add(slot(t.bank().getArray(), ParamGroup.EXPERTS, t.decayed(), cfg));
+                slots.add(slot(t.bank().getArray(), ParamGroup.EXPERTS, t.decayed(), cfg, model.experts()));
             }
         }
         for (SoupTensor t : router == null ? List.<SoupTensor>of() : router.soupTensors()) {
-            slots.add(slot(t.shared().getArray(), ParamGroup.ROUTER, t.decayed(), cfg));
+            slots.add(slot(t.shared().getArray(), ParamGroup.ROUTER, t.decayed(), cfg, model.experts()));
         }
         return slots;
     }
 
-    private static AdamW.Slot slot(NDArray w, ParamGroup g, boolean decayed, TrainingConfig cfg) {
-        return new AdamW.Slot(w, cfg.learningRateScale(g), decayed ? cfg.weightDecay(g) : 0.0);
+    private static AdamW.Slot slot(NDArray w, ParamGroup g, boolean decayed, TrainingConfig cfg, int experts) {
+        return new AdamW.Slot(w, cfg.learningRateScale(g, experts), decayed ? cfg.weightDecay(g) : 0.0);
     }
 
     private static void zeroGradients(List<AdamW.Slot> slots) {
@@ -292,7 +292,8 @@ public final class Trainer {
         NDArray total = null;
         for (AdamW.Slot s : slots) {
             NDArray g = s.weight().getGradient();
-            NDArray sq = g.square().sum();
+            // norm() reads the gradient once; square().sum() would also write a full-size copy.
+            NDArray sq = g.norm().square();
             total = total == null ? sq : total.add(sq);
         }
         return Math.sqrt(total.getFloat());

@@ -155,9 +155,25 @@ public final class TrainingConfig {
         return gradClip;
     }
 
-    /** Learning-rate multiplier of a group (default 1). */
+    /** Learning-rate multiplier of a group as set, or 1 (see {@link #learningRateScale(ParamGroup, int)}). */
     public double learningRateScale(ParamGroup g) {
         return lrScale.getOrDefault(g, 1.0);
+    }
+
+    /**
+     * Learning-rate multiplier of a group in a soup of n experts: as set, or by default 1 for the
+     * shared parameters and the router and 1/sqrt(n) for the experts. Every expert takes a step
+     * of about the learning rate, and the instantiated weights move by their alpha-weighted sum, so
+     * without the scale the soup's weights move faster the more experts it has; the ablations in
+     * docs/results.md measured n = 64 losing to n = 4 at one rate, and 1/sqrt(n) recovering most of
+     * it.
+     */
+    public double learningRateScale(ParamGroup g, int experts) {
+        Double set = lrScale.get(g);
+        if (set != null) {
+            return set;
+        }
+        return g == ParamGroup.EXPERTS ? 1.0 / Math.sqrt(Math.max(1, experts)) : 1.0;
     }
 
     /** Decoupled weight decay of a group's matrices (default 0.1; biases and norms never decay). */

@@ -2,6 +2,7 @@ package org.soupofexperts.core.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -26,6 +27,7 @@ class AdamWTest {
             NDArray w = m.create(new float[] {1f, -2f});
             w.setRequiresGradient(true);
             try (AdamW opt = new AdamW(List.of(new AdamW.Slot(w, 2.0, wd)), b1, b2, eps)) {
+                assertTrue(opt.fused(0), "on the CPU the one-pass kernel updates float32 weights");
                 double[] x = {1, -2};
                 double[] mm = new double[2];
                 double[] vv = new double[2];
@@ -51,5 +53,48 @@ class AdamWTest {
                 assertEquals(2, opt.stepCount());
             }
         }
+    }
+
+    @Test
+    void theFusedKernelMatchesLibTorchsKernelOnLargeTensorsSplitIntoChunks() {
+        long seed = 20261123L;
+        try (NDManager m = Djl.engine().newBaseManager()) {
+            // 700,001 values: three parallel chunks and a ragged tail; plus a small second slot.
+            float[][] init = {random(700_001, seed), random(33, seed + 1)};
+            float[][] grads = {random(700_001, seed + 2), random(33, seed + 3)};
+            float[][] results = new float[2][];
+            for (int run = 0; run < 2; run++) {
+                NDArray a = m.create(init[0]);
+                NDArray b = m.create(init[1]);
+                a.setRequiresGradient(true);
+                b.setRequiresGradient(true);
+                NDArray ga = m.create(grads[0]);
+                NDArray gb = m.create(grads[1]);
+                try (AdamW opt = new AdamW(List.of(new AdamW.Slot(a, 1.0, 0.1), new AdamW.Slot(b, 0.5, 0.0)), 0.9, 0.95, 1e-8,
+                        run == 0)) {
+                    assertEquals(run == 0, opt.fused(0), "seed " + seed);
+                    for (int t = 0; t < 3; t++) {
+                        try (GradientCollector gc = Djl.engine().newGradientCollector()) {
+                            gc.backward(a.mul(ga).sum().add(b.mul(gb).sum()));
+                        }
+                        opt.step(1e-2, 0.7);
+                    }
+                }
+                float[] both = new float[init[0].length + init[1].length];
+                System.arraycopy(a.toFloatArray(), 0, both, 0, init[0].length);
+                System.arraycopy(b.toFloatArray(), 0, both, init[0].length, init[1].length);
+                results[run] = both;
+            }
+            assertArrayEquals(results[1], results[0], 2e-6f, "fused vs LibTorch kernel, seed " + seed);
+        }
+    }
+
+    private static float[] random(int n, long seed) {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) (r.nextDouble() * 2 - 1);
+        }
+        return x;
     }
 }

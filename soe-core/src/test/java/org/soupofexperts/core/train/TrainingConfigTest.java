@@ -63,4 +63,16 @@ class TrainingConfigTest {
         assertEquals(0.2, c.weightDecay(ParamGroup.EXPERTS));
         assertEquals(0.0, c.weightDecay(ParamGroup.ROUTER));
     }
+
+    @Test
+    void expertsLearnAtOneOverRootNByDefaultAndAnExplicitScaleWins() {
+        TrainingConfig c = TrainingConfig.builder().sampler(NONE).metaDistribution(ONE).build();
+        assertEquals(0.25, c.learningRateScale(ParamGroup.EXPERTS, 16), 1e-12);
+        assertEquals(0.125, c.learningRateScale(ParamGroup.EXPERTS, 64), 1e-12);
+        assertEquals(1.0, c.learningRateScale(ParamGroup.SHARED, 16), 0.0);
+        assertEquals(1.0, c.learningRateScale(ParamGroup.ROUTER, 16), 0.0);
+        TrainingConfig set = TrainingConfig.builder().sampler(NONE).metaDistribution(ONE)
+                .learningRateScale(ParamGroup.EXPERTS, 0.7).build();
+        assertEquals(0.7, set.learningRateScale(ParamGroup.EXPERTS, 16), 0.0);
+    }
 }
