@@ -42,6 +42,9 @@ final class SoakBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (steps < 10 || instantiations < 10) {
+            throw new IllegalArgumentException("--steps and --instantiations must be >= 10 (RSS is sampled 10 times)");
+        }
         int k = 4;
         SplittableRandom rng = new SplittableRandom(3);
         int[][] tokens = new int[k][200_000];
@@ -63,12 +66,17 @@ final class SoakBench implements Callable<Integer> {
                     }).build());
             double[] h = new double[k];
             for (int i = 1; i <= instantiations; i++) {
+                // A different h each time: a point of the simplex between two domains.
+                java.util.Arrays.fill(h, 0);
                 h[i % k] = 1;
-                h[(i + 1) % k] = i % 7;
+                h[(i + 1) % k] += (i % 7) / 7.0;
+                double sum = h[0] + h[1] + h[2] + h[3];
+                for (int j = 0; j < k; j++) {
+                    h[j] /= sum;
+                }
                 try (Specialist s = soup.instantiate(h)) {
                     s.parameterCount();
                 }
-                java.util.Arrays.fill(h, 0);
                 if (i % (instantiations / 10) == 0) {
                     instRss.add(new long[] {i, Memory.rss()});
                 }

@@ -79,6 +79,9 @@ final class TrainBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (warmup < 1 || steps < 1 || repeats < 1) {
+            throw new IllegalArgumentException("--warmup, --steps and --repeats must be >= 1");
+        }
         Files.createDirectories(out);
         ByteTokenizer tok = new ByteTokenizer();
         var source = Files.exists(corpus) ? JsonlCorpus.builder().file(corpus).build()
@@ -99,8 +102,8 @@ final class TrainBench implements Callable<Integer> {
                         + " (median of the repeats' mean step time, range in brackets).%n%n", BenchMain.machine(),
                 Files.exists(corpus) ? corpus : "synthetic", batch, context, warmup, repeats, steps));
         md.append(String.format("Peak of one 2048 x 2048 x 2048 float32 matrix product: %s GFLOP/s.%n%n", peak.format("%.1f")));
-        md.append("| base | parameters | n | step ms | tokens/s | soup/plain | GFLOP/s (6 N tok/s) | of peak | peak RSS GiB |\n"
-                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        md.append("| base | parameters | n | step ms | tokens/s | soup/plain | plain model GFLOP/s (6 N tok/s) | of peak | peak RSS GiB | JVM heap GiB |\n"
+                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         Map<String, double[][]> plot = new LinkedHashMap<>();
         for (String base : bases) {
             ModelConfig model = BenchModels.of(base).toBuilder().contextLength(context).build();
@@ -114,7 +117,7 @@ final class TrainBench implements Callable<Integer> {
                     ms = measure(model, n, k, sampler, pi);
                 } catch (OutOfMemoryError | RuntimeException e) {
                     LOG.warn("{} n={} skipped: {}", base, n, e.toString());
-                    md.append(String.format("| %s | %d | %d | skipped: %s | | | | | |%n", base, model.parameterCount(), n, e));
+                    md.append(String.format("| %s | %d | %d | skipped: %s | | | | | | |%n", base, model.parameterCount(), n, e));
                     continue;
                 }
                 long peakRss = Memory.peakRss();
@@ -123,9 +126,11 @@ final class TrainBench implements Callable<Integer> {
                 }
                 double tokPerS = batch * context / (ms.median() / 1e3);
                 double gflops = 6.0 * model.parameterCount() * tokPerS / 1e9;
-                md.append(String.format("| %s | %d | %d | %s | %.0f | %s | %.1f | %.0f%% | %.2f |%n", base, model.parameterCount(), n,
+                long heap = Memory.heapUsed();
+                md.append(String.format("| %s | %d | %d | %s | %.0f | %s | %s | %s | %.2f | %.2f |%n", base, model.parameterCount(), n,
                         ms.format("%.0f"), tokPerS, n == 0 || Double.isNaN(plainMs) ? "-" : String.format("%.2f", ms.median() / plainMs),
-                        gflops, 100 * gflops / peak.median(), peakRss / (double) (1L << 30)));
+                        n == 0 ? String.format("%.1f", gflops) : "-", n == 0 ? String.format("%.0f%%", 100 * gflops / peak.median()) : "-",
+                        peakRss / (double) (1L << 30), heap / (double) (1L << 30)));
                 JsonObject row = new JsonObject();
                 row.addProperty("base", base);
                 row.addProperty("parameters", model.parameterCount());
@@ -136,6 +141,7 @@ final class TrainBench implements Callable<Integer> {
                 row.addProperty("tokensPerSecond", tokPerS);
                 row.addProperty("gflops", gflops);
                 row.addProperty("peakRssBytes", peakRss);
+                row.addProperty("heapUsedBytes", heap);
                 rows.add(row);
                 xs.add((double) Math.max(n, 1));
                 ys.add(ms.median());

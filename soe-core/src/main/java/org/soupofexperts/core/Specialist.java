@@ -99,6 +99,7 @@ public final class Specialist implements AutoCloseable {
         rec.addProperty("config", training.toString());
         if (!r.validation().isEmpty()) {
             rec.addProperty("bestStep", r.bestStep());
+            rec.addProperty("restoredBest", training.earlyStopping().restoreBest());
             rec.addProperty("bestValidationLoss", r.bestValidationLoss());
         }
         runs.add(rec);

@@ -103,4 +103,21 @@ class EarlyStoppingTest {
         Exception x = assertThrows(Exception.class, e);
         assertTrue(x.getMessage() != null && x.getMessage().contains(part), "expected '" + part + "' in: " + x.getMessage());
     }
+
+    @Test
+    void aRunThatDivergesLeavesTheBestParametersInPlaceNotNaN() {
+        EarlyStopping es = EarlyStopping.builder().validation(heldOut(0)).every(5).patience(100).build();
+        try (Specialist s = Specialist.create(ToyDomains.tinyModel(), 4)) {
+            s.train(fineTune(0, 100, null));
+            double start = s.loss(heldOut(0).get(0));
+            TrainingConfig explode = TrainingConfig.builder().sampler(new ToyDomains()).metaDistribution(ToyDomains.only(0))
+                    .steps(200).batchSize(BATCH).contextLength(CONTEXT).learningRate(1e9).warmup(0).gradClip(0).logEvery(0)
+                    .seed(3).earlyStopping(es).build();
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> s.train(explode));
+            assertTrue(e.getMessage().contains("diverged"), e.getMessage());
+            double after = s.loss(heldOut(0).get(0));
+            assertTrue(Double.isFinite(after), "the restored model must be usable, got " + after);
+            assertTrue(after <= start + 1e-6, "no worse than the best point (the start at worst): " + start + " -> " + after);
+        }
+    }
 }

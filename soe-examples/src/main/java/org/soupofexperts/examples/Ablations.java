@@ -246,7 +246,7 @@ public final class Ablations implements Callable<Integer> {
         table(md, json, plot, "Number of experts (s=4, beta=1, natural share 0.25)", nAblation, results, generic);
         table(md, json, plot, "Meta-distribution (n=" + b + ")", metaAblation, results, generic);
         if (withKnobs) {
-            table(md, json, plot, "Optimisation and architecture (n=" + b + ", s=4, beta=1, natural share 0.25)", knobs, results, generic);
+            table(md, json, plot, "Optimisation and architecture (n=" + b + ", s=4, beta=1, natural share 0.25, lr " + lr + " unless the row says otherwise)", knobs, results, generic);
         }
         Parts.write(out.resolve("ablations.md"), md.toString());
         Parts.write(out.resolve("ablations.json"), new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues()

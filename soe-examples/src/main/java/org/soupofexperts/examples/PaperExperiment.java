@@ -211,14 +211,24 @@ public final class PaperExperiment implements Callable<Integer> {
 
     private JsonObject soup() throws IOException {
         Optional<JsonObject> done = kept("soup", true);
-        if (done.isPresent()) {
+        if (done.isPresent() && done.get().has("naturalPerDomainBitsPerByte")) {
             return done.get();
+        }
+        if (done.isPresent()) {
+            // A part from before the specialisation diagnostics: add them from the saved soup.
+            try (SoupOfExperts soup = SoupOfExperts.load(parts.model("soup"))) {
+                JsonObject p = done.get();
+                SoupMeasures.specialisation(soup, data, context, evalWindows, p);
+                parts.put("soup", p);
+                return p;
+            }
         }
         SoupConfig config = SoupConfig.builder().model(model).domains(data.k).experts(experts).seed(seed).build();
         try (SoupOfExperts soup = SoupOfExperts.train(config,
                 budget.config(data.sampler, SoupMeasures.meta(data, support == 0 ? data.k : support, beta, naturalShare), steps).build())) {
             TrainingReport r = soup.lastReport();
             JsonObject p = SoupMeasures.measure(soup, data, context, evalWindows, true);
+            SoupMeasures.specialisation(soup, data, context, evalWindows, p);
             p.addProperty("seconds", r.seconds());
             p.addProperty("tokens", r.tokens());
             p.addProperty("storedParameters", soup.parameterCount());
@@ -302,7 +312,8 @@ public final class PaperExperiment implements Callable<Integer> {
             List<JsonObject> fineTuning) throws IOException {
         int k = data.k;
         List<String> domains = data.domains();
-        String[] columns = {"generic", "domain expert", "CRISP", "soup (histogram h)", "soup (one-hot h)"};
+        String[] columns = {"generic", "domain expert", "CRISP (first " + crisp.size() + " domains)", "soup (histogram h)",
+            "soup (one-hot h)"};
         double[][] table = new double[columns.length][k];
         table[0] = SoupMeasures.doubles(generic, "perDomainBitsPerByte");
         for (int d = 0; d < k; d++) {
@@ -329,19 +340,37 @@ public final class PaperExperiment implements Callable<Integer> {
             md.append(" | ").append(Double.isNaN(averages[c]) ? "-" : String.format("**%.3f**", averages[c]));
         }
         md.append(" |\n\n");
+        if (!crisp.isEmpty()) {
+            double g = 0;
+            double c = 0;
+            double so = 0;
+            for (int d = 0; d < crisp.size(); d++) {
+                g += table[0][d] / crisp.size();
+                c += table[2][d] / crisp.size();
+                so += table[3][d] / crisp.size();
+            }
+            md.append(String.format("On the %d domains with a CRISP model: generic %.3f, CRISP %.3f, soup %.3f bits/byte.%n%n",
+                    crisp.size(), g, c, so));
+        }
         double genericNatural = generic.get("naturalBitsPerByte").getAsDouble();
         double soupNatural = soup.get("naturalBitsPerByte").getAsDouble();
         md.append(String.format("Specialized loss: the soup (histogram h) averages %.3f bits/byte against the generic model's %.3f (%+.1f%%),"
                 + " and beats it on %d of %d domains.%n%n", averages[3], averages[0], 100 * (averages[3] / averages[0] - 1), wins, k));
+        double[] atNatural = SoupMeasures.doubles(soup, "naturalPerDomainBitsPerByte");
+        double natAvg = java.util.Arrays.stream(atNatural).average().orElse(Double.NaN);
+        md.append(String.format("How much h matters: on each domain, the soup at the natural mixture averages %.3f against %.3f at the"
+                        + " domain's histogram h (gain %.3f bits/byte); mean L1 distance between alpha(h_domain) and alpha(natural): %.3f.%n%n",
+                natAvg, averages[3], natAvg - averages[3], soup.get("alphaL1FromNatural").getAsDouble()));
         md.append(String.format("Generic loss (natural mixture): generic model %.3f, soup at natural h %.3f bits/byte (%+.1f%%).%n%n",
                 genericNatural, soupNatural, 100 * (soupNatural / genericNatural - 1)));
         double expertSeconds = experts.stream().mapToDouble(e -> e.get("seconds").getAsDouble()).sum();
         double crispSeconds = crisp.stream().mapToDouble(e -> e.get("seconds").getAsDouble()).average().orElse(Double.NaN);
         md.append(String.format("Training time (2 cores): generic %.0f s, all %d domain experts %.0f s, CRISP %.0f s per specialist,"
-                        + " soup %.0f s (%.2fx the generic run). Instantiating one specialist: %.1f ms.%n%n",
+                        + " soup %.0f s (%.2fx the generic run). Instantiating one specialist: %.1f ms (%s).%n%n",
                 generic.get("seconds").getAsDouble(), k, expertSeconds, crispSeconds, soup.get("seconds").getAsDouble(),
                 soup.get("seconds").getAsDouble() / generic.get("seconds").getAsDouble(),
-                soup.get("instantiateMillis").getAsDouble()));
+                soup.get("instantiateMillis").getAsDouble(),
+                soup.has("instantiateCalls") ? "median of " + soup.get("instantiateCalls").getAsInt() + " calls" : "one first call"));
         md.append(String.format("Parameters: base model %d; soup stores %d (shared + %d experts + router).%n%n",
                 model.parameterCount(), soup.get("storedParameters").getAsLong(), this.experts));
 
@@ -420,6 +449,9 @@ public final class PaperExperiment implements Callable<Integer> {
         return String.join(" ", "--corpus=" + (corpus == null ? "synthetic" : corpus), "--steps=" + steps, "--batch=" + batch,
                 "--context=" + context, "--layers=" + layers, "--width=" + width, "--experts=" + experts, "--lr=" + lr,
                 "--support=" + support, "--beta=" + beta, "--natural-share=" + naturalShare, "--finetune-docs=" + fineTuneDocs, "--finetune-steps=" + fineTuneSteps,
-                "--finetune-lr=" + fineTuneLr, "--eval-windows=" + evalWindows, "--seed=" + seed);
+                "--finetune-lr=" + fineTuneLr, "--eval-windows=" + evalWindows, "--seed=" + seed,
+                // What the library decides by default changes between versions: parts of another version are not reused.
+                "(library " + org.soupofexperts.core.Version.get() + ", router " + org.soupofexperts.core.RouterConfig.defaults()
+                        + ", expert lr scale 1/sqrt(n))");
     }
 }

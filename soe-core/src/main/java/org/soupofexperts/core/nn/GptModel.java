@@ -58,6 +58,26 @@ public final class GptModel extends ModelBlock {
         finalNorm = addChildBlock("ln_f", new SoupLayerNorm("ln_f", d, config.bias(), experts));
     }
 
+    /**
+     * A plain model (no experts) whose parameters are the given arrays, in {@link #soupTensors()}
+     * order: how a soup's instantiated weights run through the specialist's own code.
+     */
+    public static GptModel withWeights(ModelConfig config, List<NDArray> values) {
+        GptModel m = new GptModel(config, 0);
+        List<SoupTensor> ts = m.soupTensors();
+        if (ts.size() != values.size()) {
+            throw new IllegalArgumentException("the model has " + ts.size() + " tensors, got " + values.size() + " arrays");
+        }
+        for (int i = 0; i < ts.size(); i++) {
+            if (!ts.get(i).shape().equals(values.get(i).getShape())) {
+                throw new IllegalArgumentException("tensor " + ts.get(i).name() + " has shape " + ts.get(i).shape()
+                        + ", got an array of shape " + values.get(i).getShape());
+            }
+            ts.get(i).shared().setArray(values.get(i));
+        }
+        return m;
+    }
+
     public ModelConfig config() {
         return config;
     }

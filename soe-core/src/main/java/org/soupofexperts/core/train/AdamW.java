@@ -30,6 +30,9 @@ public final class AdamW implements AutoCloseable {
     private final List<NDArray[]> state = new ArrayList<>();
     /** Per slot: direct views of w, m, v for the fused kernel, or null to use LibTorch's kernel. */
     private final List<java.nio.FloatBuffer[]> views = new ArrayList<>();
+    /** Per slot: whether the gradient's direct buffer was checked to be its memory (first step). */
+    private final boolean[] gradChecked;
+    private boolean closed;
     private final double beta1;
     private final double beta2;
     private final double epsilon;
@@ -53,12 +56,24 @@ public final class AdamW implements AutoCloseable {
         }
         boolean fused = tryFused && !this.slots.isEmpty() && FusedAdamKernel.supports(this.slots.get(0).weight());
         for (int i = 0; i < this.slots.size(); i++) {
-            NDArray w = this.slots.get(i).weight();
-            views.add(fused && w.getDataType() == ai.djl.ndarray.types.DataType.FLOAT32
-                    ? new java.nio.FloatBuffer[] {FusedAdamKernel.buffer(w), FusedAdamKernel.buffer(state.get(i)[0]),
-                        FusedAdamKernel.buffer(state.get(i)[1])}
-                    : null);
+            views.add(fused ? views(this.slots.get(i).weight(), state.get(i)[0], state.get(i)[1]) : null);
         }
+        gradChecked = new boolean[this.slots.size()];
+    }
+
+    /** Direct views of w, m, v, or null unless each is float32 and exactly the tensor's memory. */
+    private static java.nio.FloatBuffer[] views(NDArray... arrays) {
+        java.nio.FloatBuffer[] v = new java.nio.FloatBuffer[arrays.length];
+        for (int i = 0; i < arrays.length; i++) {
+            if (arrays[i].getDataType() != ai.djl.ndarray.types.DataType.FLOAT32) {
+                return null;
+            }
+            v[i] = FusedAdamKernel.buffer(arrays[i]);
+            if (v[i] == null || v[i].capacity() != arrays[i].size()) {
+                return null;
+            }
+        }
+        return v;
     }
 
     /** Set {@code -Dsoup.fusedAdam=false} to use LibTorch's Adam kernel instead of the fused one. */
@@ -79,6 +94,27 @@ public final class AdamW implements AutoCloseable {
      * {@code gradScale} (global-norm clipping). Gradients are zeroed afterwards.
      */
     public void step(double lr, double gradScale) {
+        if (closed) {
+            throw new IllegalStateException("this optimizer is closed; its state has been freed");
+        }
+        step(lr, gradScale, null, null);
+    }
+
+    /** Whether every slot is updated by the fused kernel (the closed-form soup step needs it). */
+    boolean allFused() {
+        return views.stream().allMatch(java.util.Objects::nonNull);
+    }
+
+    /**
+     * One update with gradients given per slot ({@code grads[i]}, null: the weight's own) and, for
+     * a bank slot of shape (n, P), {@code bankAlpha[i]}: the gradient of expert j is then
+     * {@code bankAlpha[i][j] * grads[i]} (see {@link AnalyticSoupStep}). Given gradients are not
+     * zeroed; the weights' own are.
+     */
+    void step(double lr, double gradScale, NDArray[] grads, float[][] bankAlpha) {
+        if (closed) {
+            throw new IllegalStateException("this optimizer is closed; its state has been freed");
+        }
         t++;
         double correction = Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t));
         for (int i = 0; i < slots.size(); i++) {
@@ -86,8 +122,32 @@ public final class AdamW implements AutoCloseable {
             NDArray w = s.weight();
             NDArray[] mv = state.get(i);
             float rate = (float) (lr * s.lrScale());
+            if (grads != null && grads[i] != null) {
+                java.nio.FloatBuffer[] view = views.get(i);
+                java.nio.FloatBuffer g = view == null ? null : FusedAdamKernel.buffer(grads[i]);
+                if (g == null) {
+                    throw new IllegalStateException("slot " + i + " cannot take a given gradient: no direct view of its memory");
+                }
+                if (bankAlpha != null && bankAlpha[i] != null) {
+                    FusedAdamKernel.updateBank(view[0], g, bankAlpha[i], view[1], view[2], rate, (float) (rate * correction),
+                            (float) s.weightDecay(), (float) gradScale, (float) beta1, (float) beta2, (float) epsilon);
+                } else {
+                    // Not zeroed: the bank slot of the same tensor reads this gradient next.
+                    FusedAdamKernel.update(view[0], g, view[1], view[2], rate, (float) (rate * correction),
+                            (float) s.weightDecay(), (float) gradScale, (float) beta1, (float) beta2, (float) epsilon, false);
+                }
+                continue;
+            }
             try (NDArray grad = w.getGradient()) {
                 java.nio.FloatBuffer[] view = views.get(i);
+                if (view != null && !gradChecked[i]) {
+                    // A gradient that is not its own memory (a copy) would never be zeroed.
+                    if (!FusedAdamKernel.supports(grad)) {
+                        views.set(i, null);
+                        view = null;
+                    }
+                    gradChecked[i] = true;
+                }
                 java.nio.FloatBuffer g = view == null ? null : FusedAdamKernel.buffer(grad);
                 if (g != null && g.capacity() == view[0].capacity()) {
                     FusedAdamKernel.update(view[0], g, view[1], view[2], rate, (float) (rate * correction),
@@ -119,5 +179,7 @@ public final class AdamW implements AutoCloseable {
             mv[1].close();
         }
         state.clear();
+        views.clear();
+        closed = true;
     }
 }

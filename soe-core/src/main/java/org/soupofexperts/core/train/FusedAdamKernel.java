@@ -38,7 +38,11 @@ final class FusedAdamKernel {
             float before = b.get(0);
             float marker = before == 12345.5f ? -12345.5f : 12345.5f;
             b.put(0, marker);
-            boolean aliased = probe.toFloatArray()[0] == marker;
+            boolean aliased;
+            try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
+                scope.suppressNotUsedWarning();
+                aliased = probe.reshape(-1).get(0).getFloat() == marker;
+            }
             b.put(0, before);
             return aliased;
         } catch (RuntimeException e) {
@@ -61,6 +65,12 @@ final class FusedAdamKernel {
      */
     static void update(FloatBuffer w, FloatBuffer g, FloatBuffer m, FloatBuffer v, float rate, float rateCorr, float wd,
             float gradScale, float b1, float b2, float eps) {
+        update(w, g, m, v, rate, rateCorr, wd, gradScale, b1, b2, eps, true);
+    }
+
+    /** The update; {@code zeroGrad} false leaves g as it is (a gradient that other slots still read). */
+    static void update(FloatBuffer w, FloatBuffer g, FloatBuffer m, FloatBuffer v, float rate, float rateCorr, float wd,
+            float gradScale, float b1, float b2, float eps, boolean zeroGrad) {
         int n = w.capacity();
         float decay = 1f - rate * wd;
         float c1 = 1f - b1;
@@ -77,7 +87,48 @@ final class FusedAdamKernel {
                 m.put(i, mi);
                 v.put(i, vi);
                 w.put(i, w.get(i) * decay - rateCorr * mi / ((float) Math.sqrt(vi) + eps));
-                g.put(i, 0f);
+                if (zeroGrad) {
+                    g.put(i, 0f);
+                }
+            }
+        });
+    }
+
+    /**
+     * The same update for an expert bank of shape (n, P) whose gradient is alpha_j * G for expert
+     * j: G (P values) is read instead of an n x P gradient, which is never built.
+     */
+    static void updateBank(FloatBuffer w, FloatBuffer g, float[] alpha, FloatBuffer m, FloatBuffer v, float rate,
+            float rateCorr, float wd, float gradScale, float b1, float b2, float eps) {
+        int p = g.capacity();
+        int n = alpha.length;
+        if ((long) n * p != w.capacity()) {
+            throw new IllegalArgumentException("bank of " + w.capacity() + " values is not " + n + " x " + p);
+        }
+        float decay = 1f - rate * wd;
+        float c1 = 1f - b1;
+        float c2 = 1f - b2;
+        int total = w.capacity();
+        int chunks = (total + CHUNK - 1) / CHUNK;
+        IntStream range = IntStream.range(0, chunks);
+        (chunks > 1 ? range.parallel() : range).forEach(c -> {
+            int from = c * CHUNK;
+            int to = Math.min(total, from + CHUNK);
+            int j = from / p;
+            int i = from - j * p;
+            float aj = alpha[j] * gradScale;
+            for (int idx = from; idx < to; idx++) {
+                float gi = aj * g.get(i);
+                float mi = b1 * m.get(idx) + c1 * gi;
+                float vi = b2 * v.get(idx) + c2 * gi * gi;
+                m.put(idx, mi);
+                v.put(idx, vi);
+                w.put(idx, w.get(idx) * decay - rateCorr * mi / ((float) Math.sqrt(vi) + eps));
+                if (++i == p && idx + 1 < to) {
+                    i = 0;
+                    j++;
+                    aj = alpha[j] * gradScale;
+                }
             }
         });
     }

@@ -85,10 +85,13 @@ public final class Trainer {
         int clipped = 0;
         long tokensPerStep = (long) batch * ctx;
         LOG.info("training {} steps: {}", steps, cfg);
-        long start = System.nanoTime();
         List<TrainingReport.ValidationPoint> points = new ArrayList<>();
         int stepsRun = steps;
         int bestStep = -1;
+        double bestLoss = Double.NaN;
+        long start;
+        // Time spent measuring the validation loss is left out of seconds and tokens/s.
+        long validationNanos = 0;
         try (AdamW opt = new AdamW(slots, cfg.beta1(), cfg.beta2(), cfg.epsilon());
                 Best best = es == null ? null : new Best(manager, slots, es.restoreBest())) {
             if (es != null) {
@@ -96,75 +99,102 @@ public final class Trainer {
                 points.add(new TrainingReport.ValidationPoint(0, 0, v));
                 best.offer(v, 0, es.minDelta());
             }
-            for (int step = 1; step <= steps; step++) {
-                double[] h = DomainWeights.validate(cfg.metaDistribution().sample(hRng), k);
-                TokenBatch tb = cfg.source().sample(h, batch, ctx + 1, dataRng);
-                checkBatch(tb, batch, ctx + 1, vocab);
-                double lr = cfg.learningRateAt(step);
-                double loss;
-                double norm;
-                try (NDScope scope = new NDScope();
-                        GradientCollector gc = engine.newGradientCollector()) {
-                    scope.suppressNotUsedWarning();
-                    NDArray tokens = manager.create(tb.tokens(), new Shape(batch, ctx + 1));
-                    NDArray alpha = router == null ? null : router.alpha(manager.create(Djl.floats(h)));
-                    NDArray lossArray = model.loss(tokens, alpha);
-                    gc.backward(lossArray);
-                    loss = lossArray.getFloat();
-                    norm = globalNorm(slots);
-                    if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
-                        // The optimizer is what clears gradients; without a step they would
-                        // poison the next run on this soup.
-                        zeroGradients(slots);
-                        throw new IllegalStateException(
-                                "training diverged at step " + step + ": loss=" + loss
-                                        + ", gradient norm=" + norm
-                                        + "; lower the learning rate or enable gradClip");
-                    }
-                    double scale = 1.0;
-                    if (cfg.gradClip() > 0 && norm > cfg.gradClip()) {
-                        scale = cfg.gradClip() / norm;
+            // Soups on the CPU take the step with the banks' gradients in closed form (see AnalyticSoupStep).
+            AnalyticSoupStep analytic = router != null && AnalyticSoupStep.enabled && opt.allFused()
+                    ? new AnalyticSoupStep(model, router, manager, slots, engine) : null;
+            start = System.nanoTime();
+            try {
+                for (int step = 1; step <= steps; step++) {
+                    double[] h = DomainWeights.validate(cfg.metaDistribution().sample(hRng), k);
+                    TokenBatch tb = cfg.source().sample(h, batch, ctx + 1, dataRng);
+                    checkBatch(tb, batch, ctx + 1, vocab);
+                    double lr = cfg.learningRateAt(step);
+                    double[] result = analytic != null
+                            ? analytic.run(opt, tb, h, lr, cfg.gradClip(), step)
+                            : autogradStep(model, router, manager, engine, slots, opt, tb, h, lr, cfg.gradClip(), step);
+                    double loss = result[0];
+                    double norm = result[1];
+                    if (result[2] != 0) {
                         clipped++;
                     }
-                    opt.step(lr, scale);
-                }
-                losses[step - 1] = (float) loss;
-                double seconds = (System.nanoTime() - start) / 1e9;
-                StepEvent ev =
-                        new StepEvent(
-                                step, steps, loss, lr, norm, cfg.gradClip() > 0 && norm > cfg.gradClip(),
-                                step * tokensPerStep / seconds, h);
-                for (TrainingListener l : cfg.listeners()) {
-                    l.onStep(ev);
-                }
-                if (cfg.logEvery() > 0 && (step % cfg.logEvery() == 0 || step == steps)) {
-                    LOG.info(
-                            String.format(
-                                    "step %d/%d loss %.4f lr %.2e grad-norm %.3f %.0f tok/s",
-                                    step, steps, loss, lr, norm, ev.tokensPerSecond()));
-                }
-                if (es != null && (step % es.every() == 0 || step == steps)) {
-                    double v = validationLoss(model, manager, es);
-                    points.add(new TrainingReport.ValidationPoint(step, step * tokensPerStep, v));
-                    best.offer(v, step, es.minDelta());
-                    if (best.sinceImprovement >= es.patience() && step < steps) {
-                        LOG.info(String.format("early stop at step %d: validation %.4f, best %.4f at step %d",
-                                step, v, best.loss, best.step));
-                        stepsRun = step;
-                        break;
+                    losses[step - 1] = (float) loss;
+                    double seconds = (System.nanoTime() - start - validationNanos) / 1e9;
+                    StepEvent ev =
+                            new StepEvent(
+                                    step, steps, loss, lr, norm, cfg.gradClip() > 0 && norm > cfg.gradClip(),
+                                    step * tokensPerStep / seconds, h);
+                    for (TrainingListener l : cfg.listeners()) {
+                        l.onStep(ev);
+                    }
+                    if (cfg.logEvery() > 0 && (step % cfg.logEvery() == 0 || step == steps)) {
+                        LOG.info(
+                                String.format(
+                                        "step %d/%d loss %.4f lr %.2e grad-norm %.3f %.0f tok/s",
+                                        step, steps, loss, lr, norm, ev.tokensPerSecond()));
+                    }
+                    if (es != null && (step % es.every() == 0 || step == steps)) {
+                        long v0 = System.nanoTime();
+                        double v = validationLoss(model, manager, es);
+                        validationNanos += System.nanoTime() - v0;
+                        points.add(new TrainingReport.ValidationPoint(step, step * tokensPerStep, v));
+                        best.offer(v, step, es.minDelta());
+                        if (best.sinceImprovement >= es.patience() && step < steps) {
+                            LOG.info(String.format("early stop at step %d: validation %.4f, best %.4f at step %d",
+                                    step, v, best.loss, best.step));
+                            stepsRun = step;
+                            break;
+                        }
                     }
                 }
+            } catch (IllegalStateException diverged) {
+                if (es != null) {
+                    // Leave the model at its best evaluated point rather than at NaN.
+                    best.restore();
+                }
+                throw diverged;
             }
             if (es != null) {
                 best.restore();
                 bestStep = best.step;
+                bestLoss = best.loss;
             }
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
+        double seconds = (System.nanoTime() - start - validationNanos) / 1e9;
         TrainingReport report = new TrainingReport(stepsRun, stepsRun * tokensPerStep, seconds,
-                java.util.Arrays.copyOf(losses, stepsRun), (double) clipped / stepsRun, seed, points, bestStep);
+                java.util.Arrays.copyOf(losses, stepsRun), (double) clipped / stepsRun, seed, points, bestStep, bestLoss);
         LOG.info("training done: {}", report);
         return report;
+    }
+
+    /** One step by autograd through the whole soup: returns {loss, gradient norm, 1 if clipped}. */
+    private static double[] autogradStep(GptModel model, Router router, NDManager manager, Engine engine,
+            List<AdamW.Slot> slots, AdamW opt, TokenBatch tb, double[] h, double lr, double clip, int step) {
+        try (NDScope scope = new NDScope();
+                GradientCollector gc = engine.newGradientCollector()) {
+            scope.suppressNotUsedWarning();
+            NDArray tokens = manager.create(tb.tokens(), new Shape(tb.batchSize(), tb.length()));
+            NDArray alpha = router == null ? null : router.alpha(manager.create(Djl.floats(h)));
+            NDArray lossArray = model.loss(tokens, alpha);
+            gc.backward(lossArray);
+            double loss = lossArray.getFloat();
+            double norm = globalNorm(slots);
+            if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
+                zeroGradients(slots);
+                throw diverged(step, loss, norm);
+            }
+            double scale = clip > 0 && norm > clip ? clip / norm : 1.0;
+            opt.step(lr, scale);
+            return new double[] {loss, norm, scale < 1.0 ? 1 : 0};
+        }
+    }
+
+    /**
+     * The error of a diverged step. The caller first zeroes the gradients: the optimizer is what
+     * clears them, and without a step they would poison the next run on this soup.
+     */
+    static IllegalStateException diverged(int step, double loss, double norm) {
+        return new IllegalStateException("training diverged at step " + step + ": loss=" + loss + ", gradient norm=" + norm
+                + "; lower the learning rate or enable gradClip");
     }
 
     private static void checkEarlyStopping(EarlyStopping es, Router router, GptModel model) {
@@ -252,7 +282,8 @@ public final class Trainer {
                     NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
                 for (int i = 0; i < slots.size(); i++) {
-                    slots.get(i).weight().muli(0).addi(snapshot.get(i));
+                    // A copy, not w*0 + best: after divergence w holds NaN, and NaN*0 is NaN.
+                    slots.get(i).weight().set(snapshot.get(i).toByteBuffer());
                 }
             }
         }
@@ -281,7 +312,7 @@ public final class Trainer {
         return new AdamW.Slot(w, cfg.learningRateScale(g, experts), decayed ? cfg.weightDecay(g) : 0.0);
     }
 
-    private static void zeroGradients(List<AdamW.Slot> slots) {
+    static void zeroGradients(List<AdamW.Slot> slots) {
         for (AdamW.Slot s : slots) {
             Djl.zeroGradient(s.weight());
         }

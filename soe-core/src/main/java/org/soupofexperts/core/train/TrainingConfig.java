@@ -190,12 +190,12 @@ public final class TrainingConfig {
         return logEvery;
     }
 
-    /** The training seed, or null to use the soup's seed. */
     /** Early stopping on a validation set, or null for none (plain models only). */
     public EarlyStopping earlyStopping() {
         return earlyStopping;
     }
 
+    /** The training seed, or null to use the soup's seed. */
     public Long seed() {
         return seed;
     }

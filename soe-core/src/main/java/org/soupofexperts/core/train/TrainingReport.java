@@ -7,12 +7,14 @@ import java.util.List;
  *
  * @param steps steps run (fewer than configured when early stopping ended the run)
  * @param tokens training tokens consumed (predicted positions)
- * @param seconds wall time of the step loop
+ * @param seconds wall time of the step loop (validation for early stopping left out)
  * @param losses per-step batch loss (nats/token), one per step run
  * @param clippedFraction fraction of steps whose gradient norm exceeded the clip
  * @param seed seed of the h and data streams
  * @param validation held-out losses measured by {@link EarlyStopping} (empty without it)
- * @param bestStep step of the lowest validation loss (0 = before training; -1 without early stopping)
+ * @param bestStep step of the best validation loss, the one whose parameters are restored (0 =
+ *     before training; -1 without early stopping)
+ * @param bestValidationLoss the validation loss at {@code bestStep} (NaN without early stopping)
  */
 public record TrainingReport(
         int steps,
@@ -22,7 +24,8 @@ public record TrainingReport(
         double clippedFraction,
         long seed,
         List<ValidationPoint> validation,
-        int bestStep) {
+        int bestStep,
+        double bestValidationLoss) {
 
     /**
      * One evaluation of the held-out loss.
@@ -39,7 +42,7 @@ public record TrainingReport(
 
     /** A report without validation points. */
     public TrainingReport(int steps, long tokens, double seconds, float[] losses, double clippedFraction, long seed) {
-        this(steps, tokens, seconds, losses, clippedFraction, seed, List.of(), -1);
+        this(steps, tokens, seconds, losses, clippedFraction, seed, List.of(), -1, Double.NaN);
     }
 
     public double tokensPerSecond() {
@@ -54,11 +57,6 @@ public record TrainingReport(
             s += losses[i];
         }
         return s / n;
-    }
-
-    /** The lowest validation loss, or NaN without early stopping. */
-    public double bestValidationLoss() {
-        return validation.stream().mapToDouble(ValidationPoint::loss).min().orElse(Double.NaN);
     }
 
     @Override

@@ -21,7 +21,7 @@ public final class Charts {
 
     private Charts() {}
 
-    /** Grouped bars: one group per category, one bar per series (NaN values are drawn as gaps). */
+    /** Grouped bars: one group per category, one bar per series (a NaN value is drawn as a bar of 0). */
     public static void bars(Path png, String title, String yTitle, List<String> categories, Map<String, double[]> series)
             throws IOException {
         CategoryChart chart = new CategoryChartBuilder().width(1400).height(600).title(title).xAxisTitle("")

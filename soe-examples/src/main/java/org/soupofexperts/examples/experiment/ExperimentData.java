@@ -104,6 +104,10 @@ public final class ExperimentData {
     public List<TokenBatch> fineTuneValidation(int d, int context, int maxWindows, int batch) {
         int[] t = concat(d, parts[d][3], parts[d][4]);
         int windows = Math.min(maxWindows, (t.length - 1) / context);
+        if (windows < 1) {
+            throw new IllegalArgumentException("domain '" + store.domains().get(d) + "' has " + t.length
+                    + " tokens of early-stopping documents, fewer than one window of " + (context + 1));
+        }
         List<TokenBatch> out = new ArrayList<>();
         List<int[]> rows = new ArrayList<>();
         for (int w = 0; w < windows; w++) {

@@ -29,20 +29,21 @@ public final class SoupMeasures {
     /**
      * Specialized loss per domain (h from its specialist set's histogram; with {@code oneHot}
      * also at one-hot h), the generic loss at the natural mixture, and the time of one
-     * instantiation, all in bits per byte on the held-out split.
+     * instantiation (median over the domains' specialists), losses in bits per byte on the held-out split.
      */
     public static JsonObject measure(SoupOfExperts soup, ExperimentData data, int context, int windows, boolean oneHot) {
         JsonObject o = new JsonObject();
         double[] hist = new double[data.k];
         double[] hot = new double[data.k];
         java.util.Arrays.fill(hot, Double.NaN);
-        long i0 = System.nanoTime();
         try (Specialist s = soup.instantiate(data.natural)) {
-            o.addProperty("instantiateMillis", (System.nanoTime() - i0) / 1e6);
             o.addProperty("naturalBitsPerByte", Evaluation.table(s::loss, data.store, context, windows).natural().bitsPerByte());
         }
+        double[] millis = new double[data.k];
         for (int d = 0; d < data.k; d++) {
+            long i0 = System.nanoTime();
             try (Specialist s = soup.instantiate(data.hist[d])) {
+                millis[d] = (System.nanoTime() - i0) / 1e6;
                 hist[d] = Evaluation.onValidation(s::loss, data.store, d, context, windows).bitsPerByte();
             }
             if (oneHot) {
@@ -51,6 +52,9 @@ public final class SoupMeasures {
                 }
             }
         }
+        java.util.Arrays.sort(millis);
+        o.addProperty("instantiateMillis", millis[millis.length / 2]);
+        o.addProperty("instantiateCalls", millis.length);
         o.add("histogramBitsPerByte", GSON.toJsonTree(hist));
         o.addProperty("specializedBitsPerByte", java.util.Arrays.stream(hist).average().orElse(Double.NaN));
         if (oneHot) {
@@ -65,5 +69,28 @@ public final class SoupMeasures {
 
     public static float[] floats(JsonObject o, String key) {
         return GSON.fromJson(o.get(key), float[].class);
+    }
+
+    /**
+     * How much h matters to the soup: its loss on every domain at the natural mixture (to set
+     * against the loss at the domain's own h), and the mean L1 distance between alpha at each
+     * domain's h and alpha at the natural mixture. Added to {@code into}.
+     */
+    public static void specialisation(SoupOfExperts soup, ExperimentData data, int context, int windows, JsonObject into) {
+        try (Specialist s = soup.instantiate(data.natural)) {
+            Evaluation.Table t = Evaluation.table(s::loss, data.store, context, windows);
+            into.add("naturalPerDomainBitsPerByte",
+                    GSON.toJsonTree(t.perDomain().stream().mapToDouble(Evaluation.Loss::bitsPerByte).toArray()));
+        }
+        double[] a0 = soup.alpha(data.natural);
+        double l1 = 0;
+        for (int d = 0; d < data.k; d++) {
+            double[] a = soup.alpha(data.hist[d]);
+            for (int j = 0; j < a.length; j++) {
+                l1 += Math.abs(a[j] - a0[j]) / data.k;
+            }
+        }
+        into.addProperty("alphaL1FromNatural", l1);
+        into.add("alphaNatural", GSON.toJsonTree(a0));
     }
 }

@@ -1,0 +1,135 @@
+package org.soupofexperts.core.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+
+import org.soupofexperts.core.internal.Djl;
+import org.soupofexperts.core.nn.GptModel;
+import org.soupofexperts.core.nn.Router;
+import org.soupofexperts.core.nn.SoupTensor;
+
+import java.util.List;
+
+/**
+ * A soup's training step with the expert banks' gradients in closed form. With theta = S +
+ * sum_j alpha_j E_j and G = dLoss/dtheta, the gradients are dS = G, dE_j = alpha_j G and
+ * dalpha_j = &lt;E_j, G&gt;. So the step instantiates theta without autograd, backpropagates through a
+ * plain model whose parameters are theta (the specialist's own code), reads dalpha with one
+ * product over each bank, backpropagates dalpha through the router, and lets the optimizer form
+ * alpha_j G element by element inside its one-pass update. No n x P gradient is ever built: the
+ * autograd path writes alpha^T G for every bank, accumulates it into the bank's gradient, reads it
+ * for the norm and again in the update, and keeps it in memory. The global norm is exact:
+ * |dE|^2 = |alpha|^2 |G|^2. Not thread-safe; owned by one training run.
+ */
+final class AnalyticSoupStep {
+
+    /** Set {@code -Dsoup.analyticBankGradient=false} to train soups by autograd through the banks. */
+    static volatile boolean enabled = Boolean.parseBoolean(System.getProperty("soup.analyticBankGradient", "true"));
+
+    private final GptModel model;
+    private final Router router;
+    private final NDManager manager;
+    private final List<AdamW.Slot> slots;
+    private final Engine engine;
+    private final List<SoupTensor> tensors;
+    /** Slot index of each tensor's shared part and bank, in the order Trainer builds slots. */
+    private final int[] sharedSlot;
+    private final int[] bankSlot;
+    private final int routerFrom;
+
+    AnalyticSoupStep(GptModel model, Router router, NDManager manager, List<AdamW.Slot> slots, Engine engine) {
+        this.model = model;
+        this.router = router;
+        this.manager = manager;
+        this.slots = slots;
+        this.engine = engine;
+        this.tensors = model.soupTensors();
+        sharedSlot = new int[tensors.size()];
+        bankSlot = new int[tensors.size()];
+        int at = 0;
+        for (int i = 0; i < tensors.size(); i++) {
+            SoupTensor t = tensors.get(i);
+            if (slots.get(at).weight() != t.shared().getArray() || t.bank() == null
+                    || slots.get(at + 1).weight() != t.bank().getArray()) {
+                throw new IllegalStateException("optimizer slots are not in model order at tensor " + t.name());
+            }
+            sharedSlot[i] = at;
+            bankSlot[i] = at + 1;
+            at += 2;
+        }
+        routerFrom = at;
+    }
+
+    /** Runs one step and the update; returns {loss, gradient norm, 1 if clipped}. */
+    double[] run(AdamW opt, TokenBatch tb, double[] h, double lr, double clip, int step) {
+        int n = model.experts();
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray tokens = manager.create(tb.tokens(), new Shape(tb.batchSize(), tb.length()));
+            NDArray hArray = manager.create(Djl.floats(h));
+            NDArray[] theta = new NDArray[tensors.size()];
+            float[] alpha;
+            try (Djl.NoGrad ng = Djl.noGrad()) {
+                NDArray a = router.alpha(hArray);
+                alpha = a.toFloatArray();
+                for (int i = 0; i < theta.length; i++) {
+                    theta[i] = tensors.get(i).value(a);
+                }
+            }
+            for (NDArray t : theta) {
+                t.setRequiresGradient(true);
+            }
+            GptModel plain = GptModel.withWeights(model.config(), List.of(theta));
+            double loss;
+            try (GradientCollector gc = engine.newGradientCollector()) {
+                NDArray lossArray = plain.loss(tokens, null);
+                gc.backward(lossArray);
+                loss = lossArray.getFloat();
+            } finally {
+                plain.closeCaches();
+            }
+            NDArray[] grads = new NDArray[slots.size()];
+            float[][] bankAlpha = new float[slots.size()][];
+            NDArray dAlpha = null;
+            NDArray sharedSq = null;
+            try (Djl.NoGrad ng = Djl.noGrad()) {
+                for (int i = 0; i < theta.length; i++) {
+                    NDArray g = theta[i].getGradient();
+                    grads[sharedSlot[i]] = g;
+                    grads[bankSlot[i]] = g;
+                    bankAlpha[bankSlot[i]] = alpha;
+                    NDArray flat = g.reshape(-1, 1);
+                    NDArray d = tensors.get(i).bank().getArray().matMul(flat).reshape(n);
+                    dAlpha = dAlpha == null ? d : dAlpha.add(d);
+                    NDArray sq = g.norm().square();
+                    sharedSq = sharedSq == null ? sq : sharedSq.add(sq);
+                }
+            }
+            try (GradientCollector gc = engine.newGradientCollector()) {
+                gc.backward(router.alpha(hArray).mul(dAlpha).sum());
+            }
+            double routerSq = 0;
+            for (int i = routerFrom; i < slots.size(); i++) {
+                NDArray g = slots.get(i).weight().getGradient();
+                routerSq += g.norm().square().getFloat();
+            }
+            double alphaSq = 0;
+            for (float a : alpha) {
+                alphaSq += (double) a * a;
+            }
+            double gSq = sharedSq.getFloat();
+            double norm = Math.sqrt(gSq * (1 + alphaSq) + routerSq);
+            if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
+                Trainer.zeroGradients(slots.subList(routerFrom, slots.size()));
+                throw Trainer.diverged(step, loss, norm);
+            }
+            double scale = clip > 0 && norm > clip ? clip / norm : 1.0;
+            opt.step(lr, scale, grads, bankAlpha);
+            return new double[] {loss, norm, scale < 1.0 ? 1 : 0};
+        }
+    }
+}
