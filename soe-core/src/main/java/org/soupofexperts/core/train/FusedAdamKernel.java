@@ -19,6 +19,8 @@ final class FusedAdamKernel {
 
     /** Elements per parallel chunk: large enough to amortise the task, small enough to balance. */
     private static final int CHUNK = 1 << 18;
+    /** Elements per tile: four tiles of 16 KiB stay in the L1/L2 cache. */
+    private static final int TILE = 4096;
 
     private FusedAdamKernel() {}
 
@@ -72,23 +74,18 @@ final class FusedAdamKernel {
     static void update(FloatBuffer w, FloatBuffer g, FloatBuffer m, FloatBuffer v, float rate, float rateCorr, float wd,
             float gradScale, float b1, float b2, float eps, boolean zeroGrad) {
         int n = w.capacity();
-        float decay = 1f - rate * wd;
-        float c1 = 1f - b1;
-        float c2 = 1f - b2;
+        Step step = new Step(rate, rateCorr, wd, b1, b2, eps);
         int chunks = (n + CHUNK - 1) / CHUNK;
         IntStream range = IntStream.range(0, chunks);
         (chunks > 1 ? range.parallel() : range).forEach(c -> {
-            int from = c * CHUNK;
-            int to = Math.min(n, from + CHUNK);
-            for (int i = from; i < to; i++) {
-                float gi = g.get(i) * gradScale;
-                float mi = b1 * m.get(i) + c1 * gi;
-                float vi = b2 * v.get(i) + c2 * gi * gi;
-                m.put(i, mi);
-                v.put(i, vi);
-                w.put(i, w.get(i) * decay - rateCorr * mi / ((float) Math.sqrt(vi) + eps));
+            Tiles t = new Tiles();
+            int to = Math.min(n, c * CHUNK + CHUNK);
+            for (int off = c * CHUNK; off < to; off += TILE) {
+                int len = Math.min(TILE, to - off);
+                g.get(off, t.g, 0, len);
+                t.apply(w, m, v, off, len, gradScale, step);
                 if (zeroGrad) {
-                    g.put(i, 0f);
+                    g.put(off, t.zeros, 0, len);
                 }
             }
         });
@@ -105,31 +102,67 @@ final class FusedAdamKernel {
         if ((long) n * p != w.capacity()) {
             throw new IllegalArgumentException("bank of " + w.capacity() + " values is not " + n + " x " + p);
         }
-        float decay = 1f - rate * wd;
-        float c1 = 1f - b1;
-        float c2 = 1f - b2;
+        Step step = new Step(rate, rateCorr, wd, b1, b2, eps);
         int total = w.capacity();
         int chunks = (total + CHUNK - 1) / CHUNK;
         IntStream range = IntStream.range(0, chunks);
         (chunks > 1 ? range.parallel() : range).forEach(c -> {
-            int from = c * CHUNK;
-            int to = Math.min(total, from + CHUNK);
-            int j = from / p;
-            int i = from - j * p;
-            float aj = alpha[j] * gradScale;
-            for (int idx = from; idx < to; idx++) {
-                float gi = aj * g.get(i);
-                float mi = b1 * m.get(idx) + c1 * gi;
-                float vi = b2 * v.get(idx) + c2 * gi * gi;
-                m.put(idx, mi);
-                v.put(idx, vi);
-                w.put(idx, w.get(idx) * decay - rateCorr * mi / ((float) Math.sqrt(vi) + eps));
-                if (++i == p && idx + 1 < to) {
-                    i = 0;
-                    j++;
-                    aj = alpha[j] * gradScale;
-                }
+            Tiles t = new Tiles();
+            int to = Math.min(total, c * CHUNK + CHUNK);
+            for (int off = c * CHUNK; off < to;) {
+                int j = off / p;
+                int i = off - j * p;
+                // A tile never crosses into the next expert's row, so one alpha_j scales it.
+                int len = Math.min(TILE, Math.min(to - off, p - i));
+                g.get(i, t.g, 0, len);
+                t.apply(w, m, v, off, len, alpha[j] * gradScale, step);
+                off += len;
             }
         });
+    }
+
+    /** Hyperparameters of one update, folded into the constants the loop uses. */
+    private record Step(float decay, float rateCorr, float b1, float b2, float c1, float c2, float eps) {
+        Step(float rate, float rateCorr, float wd, float b1, float b2, float eps) {
+            this(1f - rate * wd, rateCorr, b1, b2, 1f - b1, 1f - b2, eps);
+        }
+    }
+
+    /**
+     * Small heap tiles: a tile of each tensor is copied in by a bulk get (a memory copy), updated
+     * by a plain loop over float arrays, which the JIT compiles to SIMD instructions, and copied
+     * back. Element-wise get/put on the direct buffers is not vectorised and was the bottleneck.
+     */
+    private static final class Tiles {
+        final float[] w = new float[TILE];
+        final float[] g = new float[TILE];
+        final float[] m = new float[TILE];
+        final float[] v = new float[TILE];
+        final float[] zeros = new float[TILE];
+
+        /** Updates [off, off + len) of w, m, v with the gradient tile g times gradScale. */
+        void apply(FloatBuffer wb, FloatBuffer mb, FloatBuffer vb, int off, int len, float gradScale, Step s) {
+            wb.get(off, w, 0, len);
+            mb.get(off, m, 0, len);
+            vb.get(off, v, 0, len);
+            float b1 = s.b1();
+            float b2 = s.b2();
+            float c1 = s.c1();
+            float c2 = s.c2();
+            float decay = s.decay();
+            float rc = s.rateCorr();
+            float eps = s.eps();
+            for (int k = 0; k < len; k++) {
+                float gi = g[k] * gradScale;
+                float mi = b1 * m[k] + c1 * gi;
+                float vi = b2 * v[k] + c2 * gi * gi;
+                m[k] = mi;
+                v[k] = vi;
+                w[k] = w[k] * decay - rc * mi / ((float) Math.sqrt(vi) + eps);
+            }
+            wb.put(off, w, 0, len);
+            mb.put(off, m, 0, len);
+            vb.put(off, v, 0, len);
+        }
     }
 }
