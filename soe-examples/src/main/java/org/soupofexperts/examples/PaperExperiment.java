@@ -174,36 +174,27 @@ public final class PaperExperiment implements Callable<Integer> {
 
     /** One model per domain, the budget's steps split evenly between the domains. */
     private JsonObject domainExpert(int d) throws IOException {
-        String name = "expert-" + data.domains().get(d);
-        Optional<JsonObject> done = kept(name, false);
-        if (done.isPresent()) {
-            return done.get();
-        }
-        try (Specialist e = Specialist.create(model, seed + 1 + d)) {
-            TrainingReport r = e.train(budget.config(data.sampler, MetaDistributions.fixed(DomainWeights.oneHot(data.k, d)),
-                    Math.max(1, steps / data.k)).build());
-            JsonObject p = new JsonObject();
-            p.addProperty("seconds", r.seconds());
-            p.addProperty("tokens", r.tokens());
-            p.addProperty("bitsPerByte", Evaluation.onValidation(e::loss, data.store, d, context, evalWindows).bitsPerByte());
-            parts.put(name, p);
-            return p;
-        }
+        return plainModel("expert-" + data.domains().get(d), seed + 1 + d, DomainWeights.oneHot(data.k, d),
+                Math.max(1, steps / data.k), d);
     }
 
     /** A full-budget model for one specialist, pretrained on the mixture given by its histogram. */
     private JsonObject crisp(int d) throws IOException {
-        String name = "crisp-" + data.domains().get(d);
+        return plainModel("crisp-" + data.domains().get(d), seed + 100 + d, data.hist[d], steps, d);
+    }
+
+    /** A plain model trained on the fixed mixture h, scored on domain d (kept as part {@code name}). */
+    private JsonObject plainModel(String name, long modelSeed, double[] h, int modelSteps, int d) throws IOException {
         Optional<JsonObject> done = kept(name, false);
         if (done.isPresent()) {
             return done.get();
         }
-        try (Specialist c = Specialist.create(model, seed + 100 + d)) {
-            TrainingReport r = c.train(budget.config(data.sampler, MetaDistributions.fixed(data.hist[d]), steps).build());
+        try (Specialist m = Specialist.create(model, modelSeed)) {
+            TrainingReport r = m.train(budget.config(data.sampler, MetaDistributions.fixed(h), modelSteps).build());
             JsonObject p = new JsonObject();
             p.addProperty("seconds", r.seconds());
             p.addProperty("tokens", r.tokens());
-            p.addProperty("bitsPerByte", Evaluation.onValidation(c::loss, data.store, d, context, evalWindows).bitsPerByte());
+            p.addProperty("bitsPerByte", Evaluation.onValidation(m::loss, data.store, d, context, evalWindows).bitsPerByte());
             parts.put(name, p);
             return p;
         }
