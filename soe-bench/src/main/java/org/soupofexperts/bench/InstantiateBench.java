@@ -78,8 +78,8 @@ final class InstantiateBench implements Callable<Integer> {
         StringBuilder md = new StringBuilder();
         md.append("Machine: ").append(BenchMain.machine()).append(". JMH average time, 1 fork, 3 warm-up and ")
                 .append(iterations).append(" measured iterations of 1 s; +- is JMH's 99.9% error.\n\n");
-        md.append("| base | parameters | n | bank MiB | instantiate ms | merge GB/s | scale GB/s | add GB/s | merge / best of scale, add |\n"
-                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        md.append("| base | parameters | n | bank MiB | instantiate ms | merge GB/s | sum (read) GB/s | scale GB/s | add GB/s | merge / best |\n"
+                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         JsonArray rows = new JsonArray();
         Map<String, double[][]> plot = new LinkedHashMap<>();
         for (String base : bases) {
@@ -89,8 +89,9 @@ final class InstantiateBench implements Callable<Integer> {
             int i = 0;
             for (int n : experts) {
                 Map<String, double[]> b = byConfig.get(base + "/" + n);
-                if (b == null || !b.containsKey("instantiate") || !b.containsKey("scaleBankSized") || !b.containsKey("addBankSized")) {
-                    md.append(String.format("| %s | %d | %d | %.0f | not run (failed or out of memory: see the log) | | | | |%n",
+                if (b == null || !b.containsKey("instantiate") || !b.containsKey("scaleBankSized") || !b.containsKey("addBankSized")
+                        || !b.containsKey("sumBankSized")) {
+                    md.append(String.format("| %s | %d | %d | %.0f | not run (failed or out of memory: see the log) | | | | | |%n",
                             base, p, n, 4.0 * n * p / (1 << 20)));
                     continue;
                 }
@@ -100,9 +101,10 @@ final class InstantiateBench implements Callable<Integer> {
                 double merge = bankBytes / (inst / 1e3) / 1e9;
                 double copy = 2 * probe / (b.get("scaleBankSized")[0] / 1e3) / 1e9;
                 double add = 3 * probe / (b.get("addBankSized")[0] / 1e3) / 1e9;
-                double best = Math.max(copy, add);
-                md.append(String.format("| %s | %d | %d | %.0f | %.2f +- %.2f | %.1f | %.1f | %.1f | %.2f |%n", base, p, n,
-                        bankBytes / (1 << 20), inst, b.get("instantiate")[1], merge, copy, add, merge / best));
+                double read = probe / (b.get("sumBankSized")[0] / 1e3) / 1e9;
+                double best = Math.max(read, Math.max(copy, add));
+                md.append(String.format("| %s | %d | %d | %.0f | %.2f +- %.2f | %.1f | %.1f | %.1f | %.1f | %.2f |%n", base, p, n,
+                        bankBytes / (1 << 20), inst, b.get("instantiate")[1], merge, read, copy, add, merge / best));
                 JsonObject row = new JsonObject();
                 row.addProperty("base", base);
                 row.addProperty("parameters", p);
@@ -111,6 +113,7 @@ final class InstantiateBench implements Callable<Integer> {
                 row.addProperty("instantiateErrorMillis", b.get("instantiate")[1]);
                 row.addProperty("mergeGBps", merge);
                 row.addProperty("scaleGBps", copy);
+                row.addProperty("sumGBps", read);
                 row.addProperty("addGBps", add);
                 row.addProperty("fractionOfBandwidth", merge / best);
                 rows.add(row);

@@ -20,8 +20,8 @@ import org.soupofexperts.core.Specialist;
 /**
  * Time of {@code soup.instantiate(h)} (alpha from the router, one merge per tensor, a new
  * specialist, its release), and the engine's memory bandwidth on arrays of the bank's size
- * (capped at 1 GiB, far beyond any cache): an in-place scale (reads and writes each value) and an
- * in-place add (reads two arrays, writes one), on preallocated arrays so that page faults of fresh
+ * (capped at 1 GiB, far beyond any cache): a sum (reads each value once), an in-place scale (reads
+ * and writes each value) and an in-place add (reads two arrays, writes one), on preallocated arrays so that page faults of fresh
  * allocations are not counted. The parameters (base, experts) are shared by both states, so each
  * configuration's bandwidth is measured in its own fork next to its instantiation.
  */
@@ -98,6 +98,14 @@ public class InstantiateBenchmark {
     public void scaleBankSized(Arrays x, Blackhole bh) {
         // Not by 1: the engine must not be able to skip the work. Values shrink slowly, harmlessly.
         bh.consume(x.a.muli(0.9999f));
+    }
+
+    @Benchmark
+    public void sumBankSized(Arrays x, Blackhole bh) {
+        // Read-only: each value read once, one float written. The merge is mostly reads too.
+        try (NDArray total = x.a.sum()) {
+            bh.consume(total.getFloat());
+        }
     }
 
     @Benchmark

@@ -84,6 +84,9 @@ final class TrainBench implements Callable<Integer> {
         }
         Files.createDirectories(out);
         ByteTokenizer tok = new ByteTokenizer();
+        if (!Files.exists(corpus)) {
+            LOG.warn("{} not found (relative paths start in the soe-bench folder): timing on a synthetic corpus", corpus);
+        }
         var source = Files.exists(corpus) ? JsonlCorpus.builder().file(corpus).build()
                 : new SyntheticCorpus(13, 400, 7).asCorpus(200, 2000);
         TokenStore store = TokenStore.openOrBuild(out.resolve("token-store"), source, tok, TokenStore.Options.defaults());

@@ -14,7 +14,7 @@ import org.soupofexperts.core.train.TrainingReport;
 /** Nothing the engine holds may grow with the number of steps, instantiations or evaluations. */
 class ResourceTest {
 
-    private static int liveArrays() {
+    static int liveArrays() {
         try (NDManager probe = Djl.engine().newBaseManager()) {
             return probe.getParentManager().getManagedArrays().size();
         }

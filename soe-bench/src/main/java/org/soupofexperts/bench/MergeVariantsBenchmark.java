@@ -1,0 +1,70 @@
+package org.soupofexperts.bench;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.Blackhole;
+
+/**
+ * Three ways LibTorch can compute S + sum_j alpha_j E_j for one bank of n x P values: the
+ * library's (1 x n) @ (n x P) product, the transposed product (P x n) @ (n x 1) on a view, and a
+ * broadcast multiply followed by a sum over the experts (which builds an n x P temporary).
+ */
+@State(Scope.Benchmark)
+public class MergeVariantsBenchmark {
+
+    @Param({"16"})
+    public int experts;
+
+    @Param({"10000000"})
+    public int values;
+
+    NDManager manager;
+    NDArray bank;
+    NDArray shared;
+    NDArray alphaRow;
+    NDArray alphaColumn;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        manager = NDManager.newBaseManager();
+        bank = manager.randomUniform(-1, 1, new Shape(experts, values));
+        shared = manager.randomUniform(-1, 1, new Shape(values));
+        alphaRow = manager.randomUniform(0, 1, new Shape(1, experts));
+        alphaColumn = alphaRow.reshape(experts, 1);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        manager.close();
+    }
+
+    @Benchmark
+    public void rowTimesBank(Blackhole bh) {
+        try (NDArray m = alphaRow.matMul(bank); NDArray out = m.reshape(values).add(shared)) {
+            bh.consume(out);
+        }
+    }
+
+    @Benchmark
+    public void transposedBankTimesColumn(Blackhole bh) {
+        try (NDArray t = bank.transpose(); NDArray m = t.matMul(alphaColumn); NDArray out = m.reshape(values).add(shared)) {
+            bh.consume(out);
+        }
+    }
+
+    @Benchmark
+    public void broadcastThenSum(Blackhole bh) {
+        try (NDArray w = bank.mul(alphaColumn); NDArray s = w.sum(new int[] {0}); NDArray out = s.add(shared)) {
+            bh.consume(out);
+        }
+    }
+}
