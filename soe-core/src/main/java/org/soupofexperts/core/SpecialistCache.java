@@ -1,0 +1,239 @@
+package org.soupofexperts.core;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * Specialists of one soup, kept for reuse: keyed by h rounded to a grid (so h vectors that differ
+ * by noise share an entry, built at the first such h asked for), bounded by the bytes their parameters take, least recently used out
+ * first. Callers borrow a specialist with {@link #acquire} and give it back by closing the
+ * {@link Lease}; an evicted specialist frees its native memory when its last lease is closed, so
+ * eviction never pulls a model out from under a caller.
+ *
+ * <pre>{@code
+ * try (SpecialistCache.Lease lease = cache.acquire(h)) {
+ *     double nats = lease.specialist().loss(batch);
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe: any number of threads may acquire at once; a missing specialist is built once
+ * (other threads asking for the same key wait for it), outside the cache's lock.
+ */
+public final class SpecialistCache implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SpecialistCache.class);
+
+    private final SoupOfExperts soup;
+    private final long maxBytes;
+    private final double quantum;
+    /** Access-ordered: the first entry is the least recently used. */
+    private final LinkedHashMap<Key, CompletableFuture<Entry>> entries = new LinkedHashMap<>(16, 0.75f, true);
+    private long bytes;
+    private long hits;
+    private long misses;
+    private long evictions;
+    private boolean closed;
+
+    /**
+     * @param soup where specialists come from
+     * @param maxBytes bound on the parameter bytes of the cached specialists (at least one is kept)
+     * @param quantum grid step of h for the key, e.g. 1e-3 (0 keys on the exact h)
+     */
+    public SpecialistCache(SoupOfExperts soup, long maxBytes, double quantum) {
+        if (maxBytes < 1) {
+            throw new IllegalArgumentException("maxBytes must be >= 1, got " + maxBytes);
+        }
+        if (!(quantum >= 0) || quantum >= 1) {
+            throw new IllegalArgumentException("quantum must be in [0, 1), got " + quantum);
+        }
+        this.soup = soup;
+        this.maxBytes = maxBytes;
+        this.quantum = quantum;
+    }
+
+    /** A borrowed specialist; close it to give it back (it stays cached unless evicted). */
+    public final class Lease implements AutoCloseable {
+        private final Entry entry;
+        private boolean returned;
+
+        private Lease(Entry entry) {
+            this.entry = entry;
+        }
+
+        public Specialist specialist() {
+            if (returned) {
+                throw new IllegalStateException("this lease was closed");
+            }
+            return entry.specialist;
+        }
+
+        @Override
+        public void close() {
+            synchronized (SpecialistCache.this) {
+                if (returned) {
+                    return;
+                }
+                returned = true;
+                entry.leases--;
+                if (entry.evicted && entry.leases == 0) {
+                    entry.specialist.close();
+                }
+            }
+        }
+    }
+
+    /** The specialist for h (built on a miss); the lease must be closed after use. */
+    public Lease acquire(double[] h) {
+        double[] hh = DomainWeights.validate(h, soup.config().domains());
+        Key key = new Key(hh, quantum);
+        CompletableFuture<Entry> future;
+        boolean build = false;
+        synchronized (this) {
+            if (closed) {
+                throw new IllegalStateException("the cache is closed");
+            }
+            future = entries.get(key);
+            if (future == null) {
+                future = new CompletableFuture<>();
+                entries.put(key, future);
+                build = true;
+                misses++;
+            } else {
+                hits++;
+            }
+        }
+        if (build) {
+            try {
+                Specialist s = soup.instantiate(hh);
+                future.complete(new Entry(s, 4L * s.parameterCount()));
+            } catch (RuntimeException | Error e) {
+                synchronized (this) {
+                    entries.remove(key, future);
+                }
+                future.completeExceptionally(e);
+                throw e;
+            }
+        }
+        Entry entry;
+        try {
+            entry = future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while another thread built this specialist", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("building the specialist for h=" + Arrays.toString(hh) + " failed", e.getCause());
+        }
+        synchronized (this) {
+            entry.leases++;
+            if (build) {
+                bytes += entry.bytes;
+                evictBeyondBound(key);
+            }
+        }
+        return new Lease(entry);
+    }
+
+    /** Drops least recently used entries until the bound holds, never the one just added. */
+    private void evictBeyondBound(Key keep) {
+        Iterator<Map.Entry<Key, CompletableFuture<Entry>>> it = entries.entrySet().iterator();
+        while (bytes > maxBytes && it.hasNext()) {
+            Map.Entry<Key, CompletableFuture<Entry>> e = it.next();
+            if (e.getKey().equals(keep) || !e.getValue().isDone() || e.getValue().isCompletedExceptionally()) {
+                continue;
+            }
+            Entry victim = e.getValue().join();
+            it.remove();
+            bytes -= victim.bytes;
+            evictions++;
+            victim.evicted = true;
+            if (victim.leases == 0) {
+                victim.specialist.close();
+            }
+        }
+    }
+
+    /** Parameter bytes of the cached specialists. */
+    public synchronized long bytes() {
+        return bytes;
+    }
+
+    /** Number of cached specialists (including any being built). */
+    public synchronized int size() {
+        return entries.size();
+    }
+
+    public synchronized long hits() {
+        return hits;
+    }
+
+    public synchronized long misses() {
+        return misses;
+    }
+
+    public synchronized long evictions() {
+        return evictions;
+    }
+
+    /** Frees every cached specialist that is not on loan; those on loan are freed when returned. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (CompletableFuture<Entry> f : entries.values()) {
+            if (f.isDone() && !f.isCompletedExceptionally()) {
+                Entry e = f.join();
+                e.evicted = true;
+                if (e.leases == 0) {
+                    e.specialist.close();
+                }
+            }
+        }
+        entries.clear();
+        bytes = 0;
+        LOG.debug("specialist cache closed: {} hits, {} misses, {} evictions", hits, misses, evictions);
+    }
+
+    /** A cached specialist; its counters are guarded by the cache's lock. */
+    private static final class Entry {
+        final Specialist specialist;
+        final long bytes;
+        int leases;
+        boolean evicted;
+
+        Entry(Specialist specialist, long bytes) {
+            this.specialist = specialist;
+            this.bytes = bytes;
+        }
+    }
+
+    /** h rounded to the grid. */
+    private static final class Key {
+        private final long[] cells;
+
+        Key(double[] h, double quantum) {
+            cells = new long[h.length];
+            for (int i = 0; i < h.length; i++) {
+                cells[i] = quantum == 0 ? Double.doubleToLongBits(h[i]) : Math.round(h[i] / quantum);
+            }
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && Arrays.equals(cells, k.cells);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(cells);
+        }
+    }
+}
