@@ -151,6 +151,38 @@ public final class Specialist implements AutoCloseable {
         return loss(TokenBatch.of(sequences));
     }
 
+    /**
+     * Continues {@code prompt} by {@code g.maxNewTokens()} tokens, each chosen from the logits of
+     * the last position over the last context-length tokens (a full forward per token: no
+     * key/value cache). Returns only the new tokens. Reproducible for a given seed.
+     */
+    public int[] generate(int[] prompt, Generation g) {
+        if (prompt == null || prompt.length == 0) {
+            throw new IllegalArgumentException("generation needs a prompt of at least one token");
+        }
+        int vocab = model.config().vocabSize();
+        for (int t : prompt) {
+            if (t < 0 || t >= vocab) {
+                throw new IllegalArgumentException("prompt token id " + t + " is outside the vocabulary [0, " + vocab + ")");
+            }
+        }
+        int ctx = model.config().contextLength();
+        int[] text = java.util.Arrays.copyOf(prompt, prompt.length + g.maxNewTokens());
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(g.seed());
+        for (int i = prompt.length; i < text.length; i++) {
+            int from = Math.max(0, i - ctx);
+            float[] last;
+            try (NDManager tmp = manager.newSubManager()) {
+                NDArray tokens = tmp.create(java.util.Arrays.copyOfRange(text, from, i), new ai.djl.ndarray.types.Shape(1, i - from));
+                try (NDArray logits = logits(tokens)) {
+                    last = logits.get(new ai.djl.ndarray.index.NDIndex("0, -1")).toFloatArray();
+                }
+            }
+            text[i] = g.next(last, rng);
+        }
+        return java.util.Arrays.copyOfRange(text, prompt.length, text.length);
+    }
+
     /** Saves atomically into {@code dir} (see {@link ArtifactDirectory}). */
     public void save(Path dir) throws IOException {
         JsonObject m = new JsonObject();

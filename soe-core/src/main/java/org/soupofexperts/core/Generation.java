@@ -1,0 +1,96 @@
+package org.soupofexperts.core;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * How {@link Specialist#generate} picks each next token: greedy (temperature 0), or sampled from
+ * the softmax of logits / temperature, restricted to the {@code topK} most likely tokens (0: all)
+ * and to the smallest set whose probability reaches {@code topP} (1: all), from a generator seeded
+ * with {@code seed} (the same seed gives the same text). Immutable.
+ *
+ * @param maxNewTokens tokens to add to the prompt
+ * @param temperature 0 for greedy, else &gt; 0
+ * @param topK keep the k most likely tokens (0 keeps all)
+ * @param topP nucleus: keep the most likely tokens up to this total probability (1 keeps all)
+ * @param seed seed of the sampling stream
+ */
+public record Generation(int maxNewTokens, double temperature, int topK, double topP, long seed) {
+
+    public Generation {
+        if (maxNewTokens < 1) {
+            throw new IllegalArgumentException("maxNewTokens must be >= 1, got " + maxNewTokens);
+        }
+        if (!(temperature >= 0) || Double.isInfinite(temperature)) {
+            throw new IllegalArgumentException("temperature must be finite and >= 0, got " + temperature);
+        }
+        if (topK < 0) {
+            throw new IllegalArgumentException("topK must be >= 0 (0 keeps all tokens), got " + topK);
+        }
+        if (!(topP > 0 && topP <= 1)) {
+            throw new IllegalArgumentException("topP must be in (0, 1], got " + topP);
+        }
+    }
+
+    /** The most likely token every time. */
+    public static Generation greedy(int maxNewTokens) {
+        return new Generation(maxNewTokens, 0, 0, 1, 0);
+    }
+
+    /** Sampling at a temperature, with top-k and top-p filters, from a seeded stream. */
+    public static Generation sampling(int maxNewTokens, double temperature, int topK, double topP, long seed) {
+        if (temperature == 0) {
+            throw new IllegalArgumentException("sampling needs temperature > 0; use greedy() for temperature 0");
+        }
+        return new Generation(maxNewTokens, temperature, topK, topP, seed);
+    }
+
+    /** Picks the next token from one position's logits. */
+    int next(float[] logits, SplittableRandom rng) {
+        int vocab = logits.length;
+        if (temperature == 0) {
+            int best = 0;
+            for (int i = 1; i < vocab; i++) {
+                if (logits[i] > logits[best]) {
+                    best = i;
+                }
+            }
+            return best;
+        }
+        Integer[] order = new Integer[vocab];
+        for (int i = 0; i < vocab; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> Float.compare(logits[b], logits[a]));
+        int keep = topK == 0 ? vocab : Math.min(topK, vocab);
+        double max = logits[order[0]] / temperature;
+        double[] p = new double[keep];
+        double total = 0;
+        for (int r = 0; r < keep; r++) {
+            p[r] = Math.exp(logits[order[r]] / temperature - max);
+            total += p[r];
+        }
+        // Nucleus: the smallest prefix of the sorted tokens whose probability reaches topP.
+        double cumulative = 0;
+        int nucleus = keep;
+        for (int r = 0; r < keep; r++) {
+            cumulative += p[r] / total;
+            if (cumulative >= topP) {
+                nucleus = r + 1;
+                break;
+            }
+        }
+        double mass = 0;
+        for (int r = 0; r < nucleus; r++) {
+            mass += p[r];
+        }
+        double u = rng.nextDouble() * mass;
+        for (int r = 0; r < nucleus; r++) {
+            u -= p[r];
+            if (u <= 0) {
+                return order[r];
+            }
+        }
+        return order[nucleus - 1];
+    }
+}
