@@ -193,6 +193,22 @@ public final class Specialist implements AutoCloseable {
         ArtifactDirectory.save(dir, KIND, m, model::saveParameters);
     }
 
+    /**
+     * Writes the parameters as a safetensors file (readable by Python's {@code safetensors}),
+     * tensors named as in {@link GptModel#soupTensors()}, with the provenance as metadata.
+     * Atomic. DJL's own format is {@link #save}.
+     */
+    public void exportSafetensors(Path file) throws IOException {
+        java.util.Map<String, org.soupofexperts.core.io.Safetensors.Tensor> tensors = new java.util.LinkedHashMap<>();
+        for (SoupTensor t : model.soupTensors()) {
+            tensors.put(t.name(), new org.soupofexperts.core.io.Safetensors.Tensor(t.shape().getShape(),
+                    t.shared().getArray().toFloatArray()));
+        }
+        org.soupofexperts.core.io.Safetensors.write(file, tensors, java.util.Map.of(
+                "format", "soupofexperts-specialist", "model", ConfigJson.model(model.config()).toString(),
+                "provenance", provenance.toString(), "libraryVersion", Version.get()));
+    }
+
     /** Loads a specialist saved by {@link #save}; throws {@link SoupFormatException} if damaged. */
     public static Specialist load(Path dir) throws IOException {
         ArtifactDirectory.Loaded a = ArtifactDirectory.open(dir, KIND);

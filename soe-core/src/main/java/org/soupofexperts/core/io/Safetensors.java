@@ -1,0 +1,228 @@
+package org.soupofexperts.core.io;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The safetensors format (as read by Python's {@code safetensors} and Hugging Face tools): an
+ * 8-byte little-endian header length, a JSON header naming each tensor's dtype, shape and byte
+ * range, then the raw little-endian data. Float32 tensors only. Writing is atomic (a temporary
+ * file, then a rename); reading validates the whole header against the file before any data is
+ * used. Stateless and thread-safe.
+ */
+public final class Safetensors {
+
+    /** Larger headers are refused as damage rather than read into memory. */
+    private static final long MAX_HEADER = 100L << 20;
+
+    private Safetensors() {}
+
+    /** A float32 tensor: its shape and values (row-major). */
+    public record Tensor(long[] shape, float[] values) {
+        public Tensor {
+            long n = 1;
+            for (long d : shape) {
+                if (d < 0) {
+                    throw new IllegalArgumentException("negative dimension in shape " + java.util.Arrays.toString(shape));
+                }
+                n *= d;
+            }
+            if (n != values.length) {
+                throw new IllegalArgumentException("shape " + java.util.Arrays.toString(shape) + " holds " + n + " values, got "
+                        + values.length);
+            }
+        }
+    }
+
+    /** Writes the tensors (in map order) and string metadata into {@code file}, atomically. */
+    public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
+        JsonObject header = new JsonObject();
+        if (!metadata.isEmpty()) {
+            JsonObject meta = new JsonObject();
+            metadata.forEach(meta::addProperty);
+            header.add("__metadata__", meta);
+        }
+        long offset = 0;
+        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+            if (e.getKey().equals("__metadata__")) {
+                throw new IllegalArgumentException("'__metadata__' is reserved and cannot name a tensor");
+            }
+            JsonObject t = new JsonObject();
+            t.addProperty("dtype", "F32");
+            JsonArray shape = new JsonArray();
+            for (long d : e.getValue().shape()) {
+                shape.add(d);
+            }
+            t.add("shape", shape);
+            JsonArray range = new JsonArray();
+            range.add(offset);
+            offset += 4L * e.getValue().values().length;
+            range.add(offset);
+            t.add("data_offsets", range);
+            header.add(e.getKey(), t);
+        }
+        byte[] json = header.toString().getBytes(StandardCharsets.UTF_8);
+        // The format pads the header with spaces to a multiple of 8 bytes.
+        int padded = (json.length + 7) / 8 * 8;
+        Path parent = file.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Path tmp = Files.createTempFile(parent, file.getFileName().toString(), ".tmp");
+        try {
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
+                ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
+                out.write(len.array());
+                out.write(json);
+                for (int i = json.length; i < padded; i++) {
+                    out.write(' ');
+                }
+                ByteBuffer chunk = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+                for (Tensor t : tensors.values()) {
+                    for (float v : t.values()) {
+                        if (!chunk.hasRemaining()) {
+                            out.write(chunk.array(), 0, chunk.position());
+                            chunk.clear();
+                        }
+                        chunk.putFloat(v);
+                    }
+                }
+                out.write(chunk.array(), 0, chunk.position());
+            }
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** What a safetensors file holds: its tensors in header order, and its string metadata. */
+    public record Contents(Map<String, Tensor> tensors, Map<String, String> metadata) {}
+
+    /** Reads every tensor and the metadata of a safetensors file, after validating its header. */
+    public static Contents read(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size < 8) {
+                throw new SoupFormatException(file + " is not a safetensors file: " + size + " bytes, shorter than the 8-byte header length");
+            }
+            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(ch, lenBuf, 0);
+            long headerLength = lenBuf.flip().getLong();
+            if (headerLength < 2 || headerLength > MAX_HEADER || headerLength > size - 8) {
+                throw new SoupFormatException(file + ": header length " + headerLength + " is impossible for a file of " + size + " bytes");
+            }
+            ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLength);
+            readFully(ch, headerBuf, 8);
+            JsonObject header;
+            try {
+                JsonElement parsed = JsonParser.parseString(new String(headerBuf.array(), StandardCharsets.UTF_8));
+                if (!parsed.isJsonObject()) {
+                    throw new SoupFormatException(file + ": the header is not a JSON object");
+                }
+                header = parsed.getAsJsonObject();
+            } catch (RuntimeException e) {
+                throw new SoupFormatException(file + ": the header is not valid JSON: " + e.getMessage(), e);
+            }
+            long dataStart = 8 + headerLength;
+            long dataLength = size - dataStart;
+            Map<String, long[]> ranges = new LinkedHashMap<>();
+            Map<String, long[]> shapes = new LinkedHashMap<>();
+            List<long[]> spans = new ArrayList<>();
+            Map<String, String> metadata = new LinkedHashMap<>();
+            for (Map.Entry<String, JsonElement> e : header.entrySet()) {
+                if (e.getKey().equals("__metadata__")) {
+                    try {
+                        e.getValue().getAsJsonObject().entrySet().forEach(m -> metadata.put(m.getKey(), m.getValue().getAsString()));
+                    } catch (RuntimeException x) {
+                        throw new SoupFormatException(file + ": __metadata__ must map names to strings: " + x.getMessage(), x);
+                    }
+                    continue;
+                }
+                String name = e.getKey();
+                try {
+                    JsonObject t = e.getValue().getAsJsonObject();
+                    String dtype = t.get("dtype").getAsString();
+                    if (!dtype.equals("F32")) {
+                        throw new SoupFormatException(file + ": tensor '" + name + "' has dtype " + dtype + "; only F32 is read");
+                    }
+                    JsonArray shapeArr = t.getAsJsonArray("shape");
+                    long[] shape = new long[shapeArr.size()];
+                    long count = 1;
+                    for (int i = 0; i < shape.length; i++) {
+                        shape[i] = shapeArr.get(i).getAsLong();
+                        if (shape[i] < 0) {
+                            throw new SoupFormatException(file + ": tensor '" + name + "' has a negative dimension");
+                        }
+                        count *= shape[i];
+                    }
+                    JsonArray r = t.getAsJsonArray("data_offsets");
+                    long begin = r.get(0).getAsLong();
+                    long end = r.get(1).getAsLong();
+                    if (begin < 0 || end < begin || end > dataLength) {
+                        throw new SoupFormatException(file + ": tensor '" + name + "' has data_offsets [" + begin + ", " + end
+                                + "] outside the " + dataLength + " data bytes");
+                    }
+                    if (end - begin != 4 * count) {
+                        throw new SoupFormatException(file + ": tensor '" + name + "' of shape " + java.util.Arrays.toString(shape)
+                                + " needs " + 4 * count + " bytes, its data_offsets give " + (end - begin));
+                    }
+                    ranges.put(name, new long[] {begin, end});
+                    shapes.put(name, shape);
+                    spans.add(new long[] {begin, end});
+                } catch (SoupFormatException x) {
+                    throw x;
+                } catch (RuntimeException x) {
+                    throw new SoupFormatException(file + ": tensor '" + name + "' has a malformed entry: " + x.getMessage(), x);
+                }
+            }
+            spans.sort((a, b) -> Long.compare(a[0], b[0]));
+            long covered = 0;
+            for (long[] s : spans) {
+                if (s[0] != covered) {
+                    throw new SoupFormatException(file + ": tensor data overlaps or leaves a gap at byte " + covered);
+                }
+                covered = s[1];
+            }
+            if (covered != dataLength) {
+                throw new SoupFormatException(file + ": the header describes " + covered + " data bytes, the file holds " + dataLength);
+            }
+            Map<String, Tensor> out = new LinkedHashMap<>();
+            for (Map.Entry<String, long[]> e : ranges.entrySet()) {
+                long[] r = e.getValue();
+                ByteBuffer data = ByteBuffer.allocate(Math.toIntExact(r[1] - r[0])).order(ByteOrder.LITTLE_ENDIAN);
+                readFully(ch, data, dataStart + r[0]);
+                float[] values = new float[data.capacity() / 4];
+                data.flip().asFloatBuffer().get(values);
+                out.put(e.getKey(), new Tensor(shapes.get(e.getKey()), values));
+            }
+            return new Contents(out, metadata);
+        }
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
+        long pos = position;
+        while (buf.hasRemaining()) {
+            int n = ch.read(buf, pos);
+            if (n < 0) {
+                throw new SoupFormatException("unexpected end of file at byte " + pos);
+            }
+            pos += n;
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package org.soupofexperts.core;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.soupofexperts.core.io.Safetensors;
+import org.soupofexperts.core.io.SoupFormatException;
+import org.soupofexperts.core.nn.SoupTensor;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** A specialist exported as safetensors reads back exactly; damaged headers are refused by name. */
+class SafetensorsTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void anExportedSpecialistReadsBackTensorForTensorWithItsMetadata() throws Exception {
+        Path file = dir.resolve("specialist.safetensors");
+        try (SoupOfExperts soup = SoupOfExperts.builder().model(ToyDomains.tinyModel()).domains(2).experts(2)
+                .expertInit(ExpertInit.SCALED_NOISE).seed(4).build();
+                Specialist s = soup.instantiate(new double[] {0.25, 0.75})) {
+            s.exportSafetensors(file);
+            Safetensors.Contents c = Safetensors.read(file);
+            List<SoupTensor> tensors = s.block().soupTensors();
+            assertEquals(tensors.size(), c.tensors().size());
+            for (SoupTensor t : tensors) {
+                Safetensors.Tensor read = c.tensors().get(t.name());
+                assertArrayEquals(t.shape().getShape(), read.shape(), t.name());
+                assertArrayEquals(t.shared().getArray().toFloatArray(), read.values(), 0f, t.name());
+            }
+            assertEquals("soupofexperts-specialist", c.metadata().get("format"));
+            assertTrue(c.metadata().get("provenance").contains("0.75"), "provenance with h must be in the metadata");
+        }
+        byte[] bytes = Files.readAllBytes(file);
+        long headerLength = ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        assertEquals(0, headerLength % 8, "the header is padded to 8 bytes as the format asks");
+        assertTrue(new String(bytes, 8, (int) headerLength, StandardCharsets.UTF_8).startsWith("{"));
+    }
+
+    @Test
+    void damagedFilesAreRefusedWithTheReason() throws Exception {
+        Path good = dir.resolve("good.safetensors");
+        Safetensors.write(good, java.util.Map.of("w", new Safetensors.Tensor(new long[] {2, 2}, new float[] {1, 2, 3, 4})),
+                java.util.Map.of());
+        byte[] bytes = Files.readAllBytes(good);
+
+        byte[] badLength = bytes.clone();
+        ByteBuffer.wrap(badLength).order(ByteOrder.LITTLE_ENDIAN).putLong(0, 1L << 40);
+        assertRefused(badLength, "header length");
+
+        byte[] badJson = bytes.clone();
+        badJson[8] = 'x';
+        assertRefused(badJson, "not valid JSON");
+
+        String header = new String(bytes, 8, (int) ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong(),
+                StandardCharsets.UTF_8);
+        assertRefused(withHeader(bytes, header.replace("[2,2]", "[2,3]")), "needs 24 bytes");
+        assertRefused(withHeader(bytes, header.replace("F32", "F16")), "only F32");
+        assertRefused(java.util.Arrays.copyOf(bytes, bytes.length - 4), "data_offsets");
+        assertRefused(new byte[] {1, 2, 3}, "shorter than the 8-byte header length");
+    }
+
+    /** The same file with another header of the same length (padded with spaces). */
+    private static byte[] withHeader(byte[] bytes, String header) {
+        byte[] h = header.getBytes(StandardCharsets.UTF_8);
+        byte[] out = bytes.clone();
+        System.arraycopy(h, 0, out, 8, h.length);
+        return out;
+    }
+
+    private void assertRefused(byte[] content, String reason) throws Exception {
+        Path f = Files.write(dir.resolve("bad-" + reason.hashCode() + ".safetensors"), content);
+        SoupFormatException e = assertThrows(SoupFormatException.class, () -> Safetensors.read(f));
+        assertTrue(e.getMessage().contains(reason), "expected '" + reason + "' in: " + e.getMessage());
+    }
+}
