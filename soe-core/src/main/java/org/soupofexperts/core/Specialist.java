@@ -121,6 +121,17 @@ public final class Specialist implements AutoCloseable {
         return model;
     }
 
+    /**
+     * A DJL {@code Model} around this specialist's block, for DJL's Predictor API (with
+     * {@link NextTokenTranslator}). The model borrows the parameters: closing it leaves this
+     * specialist usable, and the specialist must outlive it.
+     */
+    public ai.djl.Model newModel() {
+        ai.djl.Model m = ai.djl.Model.newInstance("specialist", ai.djl.Device.cpu(), Djl.engine().getEngineName());
+        m.setBlock(model);
+        return m;
+    }
+
     /** The domain weights it was instantiated for (empty if unknown). */
     public double[] domainWeights() {
         return doubles(provenance.getAsJsonArray("h"));
