@@ -1,0 +1,325 @@
+package org.soupofexperts.cli;
+
+import org.soupofexperts.core.DomainWeights;
+import org.soupofexperts.core.Generation;
+import org.soupofexperts.core.ModelConfig;
+import org.soupofexperts.core.SoupConfig;
+import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.core.Specialist;
+import org.soupofexperts.core.io.SoupFormatException;
+import org.soupofexperts.core.train.TokenBatch;
+import org.soupofexperts.core.train.TrainingConfig;
+import org.soupofexperts.data.cluster.Centroids;
+import org.soupofexperts.data.cluster.NearestCentroidAssigner;
+import org.soupofexperts.data.corpus.JsonlCorpus;
+import org.soupofexperts.data.embed.HashedNgramEmbedder;
+import org.soupofexperts.data.eval.Evaluation;
+import org.soupofexperts.data.sample.MetaDistributions;
+import org.soupofexperts.data.sample.WindowSampler;
+import org.soupofexperts.data.store.TokenStore;
+import org.soupofexperts.data.tokenize.ByteTokenizer;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * The {@code soe} command-line tool: train a soup on a Pile-style JSONL corpus, turn specialist
+ * documents into domain weights h, instantiate a specialist, evaluate a model on text, generate
+ * text. Exit codes: 0 done, 1 bad input (the message says what to fix), 2 failure.
+ */
+@Command(name = "soe", mixinStandardHelpOptions = true, versionProvider = Soe.VersionProvider.class,
+        description = "Soup-of-Experts: train one soup, then make a specialist language model for any domain mix in milliseconds.",
+        subcommands = {Soe.Train.class, Soe.Histogram.class, Soe.Instantiate.class, Soe.Eval.class, Soe.Generate.class})
+public final class Soe implements Runnable {
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the tool with the given streams; returns the exit code. */
+    static int run(String[] args, PrintWriter out, PrintWriter err) {
+        return new CommandLine(new Soe()).setOut(out).setErr(err)
+                .setExecutionExceptionHandler((e, cmd, parsed) -> {
+                    boolean userError = e instanceof IllegalArgumentException || e instanceof SoupFormatException
+                            || e instanceof java.nio.file.NoSuchFileException;
+                    cmd.getErr().println("soe " + cmd.getCommandName() + ": " + (e instanceof java.nio.file.NoSuchFileException
+                            ? "no such file: " + e.getMessage() : e.getMessage()));
+                    return userError ? 1 : 2;
+                })
+                .execute(args);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** The library version, for --version. */
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"soe " + org.soupofexperts.core.Version.get()};
+        }
+    }
+
+    @Command(name = "train", mixinStandardHelpOptions = true,
+            description = "Train a soup on a Pile-style JSONL corpus (text field 'text', domain 'meta.pile_set_name'); "
+                    + "the defaults fit a laptop: about a minute per 1,000 steps on 2 cores.")
+    static final class Train implements Callable<Integer> {
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--corpus", required = true, description = "train JSONL (.gz/.zst)")
+        Path corpus;
+
+        @Option(names = "--out", required = true, description = "folder for the soup (and its token store)")
+        Path out;
+
+        @Option(names = "--steps", defaultValue = "1000")
+        int steps;
+
+        @Option(names = "--layers", defaultValue = "2")
+        int layers;
+
+        @Option(names = "--width", defaultValue = "128")
+        int width;
+
+        @Option(names = "--context", defaultValue = "128")
+        int context;
+
+        @Option(names = "--experts", defaultValue = "16")
+        int experts;
+
+        @Option(names = "--batch", defaultValue = "16")
+        int batch;
+
+        @Option(names = "--lr", defaultValue = "3e-3")
+        double lr;
+
+        @Option(names = "--seed", defaultValue = "1")
+        long seed;
+
+        @Override
+        public Integer call() throws IOException {
+            if (!Files.isRegularFile(corpus)) {
+                throw new IllegalArgumentException("--corpus " + corpus + " is not a file");
+            }
+            ByteTokenizer tok = new ByteTokenizer();
+            TokenStore store = TokenStore.openOrBuild(out.resolve("token-store"), JsonlCorpus.builder().file(corpus).build(), tok,
+                    TokenStore.Options.defaults());
+            WindowSampler sampler = store.trainSampler();
+            int k = store.domains().size();
+            ModelConfig model = ModelConfig.builder().vocabSize(tok.vocabSize()).layers(layers).dModel(width)
+                    .heads(Math.max(1, width / 32)).contextLength(context).build();
+            PrintWriter o = spec.commandLine().getOut();
+            o.printf("%d domains %s; base model %,d parameters; %d experts%n", k, store.domains(), model.parameterCount(), experts);
+            int every = Math.max(1, steps / 20);
+            TrainingConfig tc = TrainingConfig.builder().sampler(sampler).metaDistribution(MetaDistributions.recommended(sampler.sizes()))
+                    .steps(steps).batchSize(batch).contextLength(context).learningRate(lr).logEvery(0).seed(seed)
+                    .listener(e -> {
+                        if (e.step() % every == 0 || e.step() == e.totalSteps()) {
+                            int done = 30 * e.step() / e.totalSteps();
+                            o.printf("\r[%s%s] %d/%d loss %.3f %.0f tok/s", "#".repeat(done), " ".repeat(30 - done), e.step(),
+                                    e.totalSteps(), e.loss(), e.tokensPerSecond());
+                            o.flush();
+                        }
+                    }).build();
+            try (SoupOfExperts soup = SoupOfExperts.train(
+                    SoupConfig.builder().model(model).domains(k).experts(experts).seed(seed).build(), tc)) {
+                o.println();
+                // Domain centroids from training documents, so `soe histogram` can map text to h.
+                List<String> docs = new ArrayList<>();
+                List<Integer> labels = new ArrayList<>();
+                for (int d = 0; d < k; d++) {
+                    for (String s : Evaluation.trainingDocuments(store, tok, d, 200)) {
+                        docs.add(s);
+                        labels.add(d);
+                    }
+                }
+                HashedNgramEmbedder emb = HashedNgramEmbedder.defaults().fitIdf(docs);
+                NearestCentroidAssigner.attachTo(soup, Centroids.ofLabels(emb.embed(docs),
+                        labels.stream().mapToInt(Integer::intValue).toArray(), k, emb.id()), emb);
+                soup.save(out.resolve("soup"));
+                o.printf("saved %s (%,d stored parameters)%n", out.resolve("soup"), soup.parameterCount());
+            }
+            return 0;
+        }
+    }
+
+    /** Specialist documents: each file is one document (UTF-8 text). */
+    static List<String> documents(List<Path> files) throws IOException {
+        if (files == null || files.isEmpty()) {
+            throw new IllegalArgumentException("give at least one document file");
+        }
+        List<String> docs = new ArrayList<>();
+        for (Path f : files) {
+            docs.add(Files.readString(f, StandardCharsets.UTF_8));
+        }
+        return docs;
+    }
+
+    @Command(name = "histogram", mixinStandardHelpOptions = true,
+            description = "Domain weights h of a specialist set: each document goes to its nearest domain centroid.")
+    static final class Histogram implements Callable<Integer> {
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--soup", required = true, description = "a soup saved by 'soe train'")
+        Path soupDir;
+
+        @Parameters(arity = "1..*", paramLabel = "DOC", description = "document files (UTF-8 text)")
+        List<Path> docs;
+
+        @Override
+        public Integer call() throws IOException {
+            try (SoupOfExperts soup = SoupOfExperts.load(soupDir)) {
+                double[] h = NearestCentroidAssigner.fromSoup(soup, 0).domainWeights(documents(docs));
+                spec.commandLine().getOut().println(format(h));
+            }
+            return 0;
+        }
+    }
+
+    static String format(double[] h) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < h.length; i++) {
+            b.append(i == 0 ? "" : ",").append(String.format(java.util.Locale.ROOT, "%.4f", h[i]));
+        }
+        return b.toString();
+    }
+
+    @Command(name = "instantiate", mixinStandardHelpOptions = true,
+            description = "Make the specialist for h (given, or from documents) and save it; optionally also as safetensors.")
+    static final class Instantiate implements Callable<Integer> {
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--soup", required = true)
+        Path soupDir;
+
+        @Option(names = "--h", split = ",", description = "domain weights, comma-separated (one per domain)")
+        double[] h;
+
+        @Option(names = "--docs", split = ",", description = "or: document files whose histogram is h")
+        List<Path> docs;
+
+        @Option(names = "--out", required = true, description = "folder for the specialist")
+        Path out;
+
+        @Option(names = "--safetensors", description = "also write the weights here in the safetensors format")
+        Path safetensors;
+
+        @Override
+        public Integer call() throws IOException {
+            if ((h == null) == (docs == null)) {
+                throw new IllegalArgumentException("give either --h or --docs");
+            }
+            try (SoupOfExperts soup = SoupOfExperts.load(soupDir)) {
+                double[] weights = h != null ? DomainWeights.validate(h, soup.config().domains())
+                        : NearestCentroidAssigner.fromSoup(soup, 0).domainWeights(documents(docs));
+                long t0 = System.nanoTime();
+                try (Specialist s = soup.instantiate(weights)) {
+                    double ms = (System.nanoTime() - t0) / 1e6;
+                    s.save(out);
+                    if (safetensors != null) {
+                        s.exportSafetensors(safetensors);
+                    }
+                    spec.commandLine().getOut().printf("h=%s; instantiated in %.1f ms; saved %s%n", format(weights), ms, out);
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "eval", mixinStandardHelpOptions = true, description = "Bits per byte of a specialist on text files.")
+    static final class Eval implements Callable<Integer> {
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--model", required = true, description = "a specialist saved by 'soe instantiate'")
+        Path modelDir;
+
+        @Parameters(arity = "1..*", paramLabel = "FILE")
+        List<Path> files;
+
+        @Override
+        public Integer call() throws IOException {
+            ByteTokenizer tok = new ByteTokenizer();
+            try (Specialist s = Specialist.load(modelDir)) {
+                int ctx = s.config().contextLength();
+                List<int[]> windows = new ArrayList<>();
+                for (String d : documents(files)) {
+                    int[] t = tok.encode(d);
+                    for (int at = 0; at + ctx + 1 <= t.length; at += ctx) {
+                        windows.add(Arrays.copyOfRange(t, at, at + ctx + 1));
+                    }
+                }
+                if (windows.isEmpty()) {
+                    throw new IllegalArgumentException("the files hold fewer than " + (ctx + 1) + " bytes each; give longer text");
+                }
+                double nats = 0;
+                for (int i = 0; i < windows.size(); i += 16) {
+                    List<int[]> b = windows.subList(i, Math.min(windows.size(), i + 16));
+                    nats += s.loss(TokenBatch.of(b.toArray(new int[0][]))) * b.size();
+                }
+                spec.commandLine().getOut().printf("%.4f bits/byte over %d windows of %d bytes%n",
+                        nats / windows.size() / Math.log(2), windows.size(), ctx);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "generate", mixinStandardHelpOptions = true, description = "Continue a prompt with a specialist.")
+    static final class Generate implements Callable<Integer> {
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--model", required = true)
+        Path modelDir;
+
+        @Option(names = "--prompt", required = true)
+        String prompt;
+
+        @Option(names = "--tokens", defaultValue = "200")
+        int tokens;
+
+        @Option(names = "--temperature", defaultValue = "0.8", description = "0 for greedy")
+        double temperature;
+
+        @Option(names = "--top-k", defaultValue = "0")
+        int topK;
+
+        @Option(names = "--top-p", defaultValue = "0.95")
+        double topP;
+
+        @Option(names = "--seed", defaultValue = "1")
+        long seed;
+
+        @Override
+        public Integer call() throws IOException {
+            ByteTokenizer tok = new ByteTokenizer();
+            try (Specialist s = Specialist.load(modelDir)) {
+                Generation g = temperature == 0 ? Generation.greedy(tokens) : Generation.sampling(tokens, temperature, topK, topP, seed);
+                int[] next = s.generate(tok.encode(prompt), g);
+                spec.commandLine().getOut().println(prompt + tok.decode(next));
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package org.soupofexperts.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.soupofexperts.data.synth.SyntheticCorpus;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The soe tool end to end on a tiny corpus: every command, its output, its exit codes and errors. */
+class SoeTest {
+
+    @TempDir
+    Path dir;
+
+    private record Result(int code, String out, String err) {}
+
+    private static Result soe(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Soe.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void trainHistogramInstantiateEvalAndGenerateWorkTogether() throws Exception {
+        SyntheticCorpus synth = new SyntheticCorpus(2, 200, 7);
+        List<String> lines = new ArrayList<>();
+        for (int d = 0; d < 2; d++) {
+            for (String text : synth.documents(d, 0, 30, 80)) {
+                JsonObject o = new JsonObject();
+                o.addProperty("text", text);
+                JsonObject meta = new JsonObject();
+                meta.addProperty("pile_set_name", "dom" + d);
+                o.add("meta", meta);
+                lines.add(o.toString());
+            }
+        }
+        Path corpus = Files.write(dir.resolve("train.jsonl"), lines);
+        Path doc = Files.writeString(dir.resolve("doc.txt"), String.join("\n", synth.documents(1, 500, 3, 80)));
+
+        Result train = soe("train", "--corpus", corpus.toString(), "--out", dir.resolve("run").toString(), "--steps", "20",
+                "--layers", "1", "--width", "32", "--context", "32", "--experts", "2");
+        assertEquals(0, train.code(), train.err());
+        assertTrue(train.out().contains("20/20"), "a progress bar reaches the last step: " + train.out());
+        String soup = dir.resolve("run/soup").toString();
+
+        Result hist = soe("histogram", "--soup", soup, doc.toString());
+        assertEquals(0, hist.code(), hist.err());
+        String[] h = hist.out().trim().split(",");
+        assertEquals(2, h.length, hist.out());
+        assertTrue(Double.parseDouble(h[1]) > 0.5, "a dom1 document must land mostly in dom1: " + hist.out());
+
+        Path spec = dir.resolve("spec");
+        Result inst = soe("instantiate", "--soup", soup, "--docs", doc.toString(), "--out", spec.toString(), "--safetensors",
+                dir.resolve("spec.safetensors").toString());
+        assertEquals(0, inst.code(), inst.err());
+        assertTrue(Files.exists(dir.resolve("spec.safetensors")));
+
+        Result eval = soe("eval", "--model", spec.toString(), doc.toString());
+        assertEquals(0, eval.code(), eval.err());
+        assertTrue(eval.out().contains("bits/byte"), eval.out());
+
+        Result g1 = soe("generate", "--model", spec.toString(), "--prompt", "the ", "--tokens", "12", "--seed", "3");
+        Result g2 = soe("generate", "--model", spec.toString(), "--prompt", "the ", "--tokens", "12", "--seed", "3");
+        assertEquals(0, g1.code(), g1.err());
+        assertEquals(g1.out(), g2.out(), "the same seed generates the same text");
+
+        Result neither = soe("instantiate", "--soup", soup, "--out", dir.resolve("x").toString());
+        assertEquals(1, neither.code());
+        assertTrue(neither.err().contains("give either --h or --docs"), neither.err());
+        Result wrongK = soe("instantiate", "--soup", soup, "--h", "1", "--out", dir.resolve("x").toString());
+        assertEquals(1, wrongK.code());
+        assertTrue(wrongK.err().contains("soe instantiate:"), wrongK.err());
+    }
+
+    @Test
+    void badInputExitsWithOneAndSaysWhatToFix() {
+        Result missing = soe("train", "--corpus", dir.resolve("nope.jsonl").toString(), "--out", dir.toString());
+        assertEquals(1, missing.code());
+        assertTrue(missing.err().contains("is not a file"), missing.err());
+        Result noSoup = soe("histogram", "--soup", dir.resolve("nosoup").toString(), dir.resolve("a.txt").toString());
+        assertEquals(1, noSoup.code(), noSoup.err());
+        Result usage = soe("train");
+        assertEquals(2, usage.code(), "picocli's code for a usage error");
+        assertTrue(usage.err().contains("--corpus"), usage.err());
+        Result help = soe("--help");
+        assertEquals(0, help.code());
+        assertTrue(help.out().contains("histogram") && help.out().contains("generate"), help.out());
+    }
+}
