@@ -19,11 +19,11 @@ import org.soupofexperts.data.eval.Evaluation;
 import org.soupofexperts.data.sample.MetaDistributions;
 import org.soupofexperts.examples.experiment.Budget;
 import org.soupofexperts.examples.experiment.Charts;
+import org.soupofexperts.examples.experiment.Commands;
 import org.soupofexperts.examples.experiment.ExperimentData;
 import org.soupofexperts.examples.experiment.Parts;
 import org.soupofexperts.examples.experiment.SoupMeasures;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -131,13 +131,7 @@ public final class Ablations implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Ablations())
-                .setExecutionExceptionHandler((e, cmd, parsed) -> {
-                    LOG.error("failed", e);
-                    cmd.getErr().println("error: " + e.getMessage());
-                    return 2;
-                })
-                .execute(args));
+        Commands.exit(new Ablations(), args);
     }
 
     @Override

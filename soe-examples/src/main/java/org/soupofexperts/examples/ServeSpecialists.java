@@ -23,9 +23,9 @@ import org.soupofexperts.data.sample.InMemoryDomainSampler;
 import org.soupofexperts.data.sample.MetaDistributions;
 import org.soupofexperts.data.synth.SyntheticCorpus;
 import org.soupofexperts.data.tokenize.ByteTokenizer;
+import org.soupofexperts.examples.experiment.Commands;
 import org.soupofexperts.examples.experiment.Parts;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -86,13 +86,7 @@ public final class ServeSpecialists implements Callable<Integer> {
     Path out;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new ServeSpecialists())
-                .setExecutionExceptionHandler((e, cmd, parsed) -> {
-                    LOG.error("failed", e);
-                    cmd.getErr().println("error: " + e.getMessage());
-                    return 2;
-                })
-                .execute(args));
+        Commands.exit(new ServeSpecialists(), args);
     }
 
     @Override
