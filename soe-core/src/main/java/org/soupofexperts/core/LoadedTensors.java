@@ -25,7 +25,10 @@ final class LoadedTensors {
         for (SoupTensor t : tensors) {
             check(dir, t.name(), t.shared().getArray(), t.shape());
             if (t.bank() != null) {
-                check(dir, t.name() + ".experts", t.bank().getArray(), new Shape(t.experts(), t.numel()));
+                check(dir, t.bank().getName(), t.bank().getArray(), t.bankShape());
+            }
+            if (t.bankV() != null) {
+                check(dir, t.bankV().getName(), t.bankV().getArray(), t.bankVShape());
             }
         }
     }

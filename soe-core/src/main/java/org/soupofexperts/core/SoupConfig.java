@@ -1,17 +1,22 @@
 package org.soupofexperts.core;
 
+import org.soupofexperts.core.nn.GptModel;
+import org.soupofexperts.core.nn.SoupTensor;
+
+import java.util.List;
 import java.util.Objects;
 
 /**
  * Everything that fixes a soup's parameters before training: base model, number of domains k,
- * number of experts n, router, expert initialisation and the seed (mandatory, so that two builds
- * with the same config are identical). Immutable and thread-safe.
+ * number of experts n, dense or low-rank experts, router, expert initialisation and the seed
+ * (mandatory, so that two builds with the same config are identical). Immutable and thread-safe.
  */
 public final class SoupConfig {
 
     private final ModelConfig model;
     private final int domains;
     private final int experts;
+    private final ExpertRanks ranks;
     private final RouterConfig router;
     private final ExpertInit expertInit;
     private final long seed;
@@ -33,18 +38,36 @@ public final class SoupConfig {
         }
         this.domains = b.domains;
         this.experts = b.experts;
-        // A bank is one native array built from one Java array and saved through one byte array.
-        long d = b.model.dModel();
-        long largest = Math.max(Math.max(b.model.vocabSize(), b.model.contextLength()) * d,
-                Math.max(3, b.model.mlpRatio()) * d * d);
-        if (largest * b.experts > Integer.MAX_VALUE / 4) {
-            throw new IllegalArgumentException("the largest expert bank would hold " + largest * b.experts
-                    + " values (n=" + b.experts + " x " + largest + "), over this version's limit of "
-                    + Integer.MAX_VALUE / 4 + " (2 GiB of float32); use fewer experts or a smaller vocabulary/width");
-        }
+        this.ranks = Objects.requireNonNull(b.ranks, "expert ranks");
+        checkBanks(b.model, b.experts, b.ranks);
         this.router = Objects.requireNonNull(b.router, "router config");
         this.expertInit = Objects.requireNonNull(b.expertInit, "expert init");
         this.seed = b.seed;
+    }
+
+    /**
+     * Every rank rule must name a matrix of the model (a typo would otherwise leave experts dense
+     * without a word), and every bank must fit this version's limit: a bank is one native array
+     * built from one Java array and saved through one byte array.
+     */
+    private static void checkBanks(ModelConfig model, int experts, ExpertRanks ranks) {
+        List<SoupTensor> tensors = new GptModel(model, experts, ranks).soupTensors();
+        for (ExpertRanks.Rule rule : ranks.rules()) {
+            boolean named = tensors.stream().anyMatch(t -> t.shape().dimension() == 2 && rule.matches(t.name()));
+            if (!named) {
+                throw new IllegalArgumentException("expert rank rule '" + rule.pattern() + "' matches no matrix of the model;"
+                        + " matrices are named like wte.weight, wpe.weight, h0.attn.qkv.weight, h0.attn.proj.weight,"
+                        + " h0.mlp.fc.weight, h0.mlp.proj.weight");
+            }
+        }
+        for (SoupTensor t : tensors) {
+            long largest = t.lowRank() ? Math.max(t.bankShape().size(), t.bankVShape().size()) : t.bankValues();
+            if (largest > Integer.MAX_VALUE / 4) {
+                throw new IllegalArgumentException("the expert bank of " + t.name() + " would hold " + largest
+                        + " values (n=" + experts + "), over this version's limit of " + Integer.MAX_VALUE / 4
+                        + " (2 GiB of float32); use fewer experts, low-rank experts or a smaller vocabulary/width");
+            }
+        }
     }
 
     public static Builder builder() {
@@ -63,6 +86,11 @@ public final class SoupConfig {
         return experts;
     }
 
+    /** Which matrices have low-rank experts (dense by default). */
+    public ExpertRanks expertRanks() {
+        return ranks;
+    }
+
     public RouterConfig router() {
         return router;
     }
@@ -77,7 +105,7 @@ public final class SoupConfig {
 
     @Override
     public String toString() {
-        return "SoupConfig{" + model + ", k=" + domains + ", n=" + experts + ", " + router
+        return "SoupConfig{" + model + ", k=" + domains + ", n=" + experts + (ranks.isDense() ? "" : ", experts " + ranks) + ", " + router
                 + ", expertInit=" + expertInit + ", seed=" + seed + "}";
     }
 
@@ -86,6 +114,7 @@ public final class SoupConfig {
         private ModelConfig model = ModelConfig.builder().build();
         private Integer domains;
         private int experts = 16;
+        private ExpertRanks ranks = ExpertRanks.dense();
         private RouterConfig router = RouterConfig.defaults();
         private ExpertInit expertInit = ExpertInit.ZEROS;
         private Long seed;
@@ -106,6 +135,27 @@ public final class SoupConfig {
         /** Number of experts n (default 16). */
         public Builder experts(int n) {
             this.experts = n;
+            return this;
+        }
+
+        /**
+         * Rank r of every matrix's experts, each expert stored as U_j V_j^T (default 0: dense).
+         * Keeps the rules added by {@link #expertRank(String, int)}.
+         */
+        public Builder expertRank(int r) {
+            this.ranks = ExpertRanks.of(r, ranks.rules());
+            return this;
+        }
+
+        /** Rank r (0: dense) for the matrices whose whole name matches {@code namePattern}. */
+        public Builder expertRank(String namePattern, int r) {
+            this.ranks = ranks.with(namePattern, r);
+            return this;
+        }
+
+        /** Replaces the default rank and every rule. */
+        public Builder expertRanks(ExpertRanks r) {
+            this.ranks = r;
             return this;
         }
 

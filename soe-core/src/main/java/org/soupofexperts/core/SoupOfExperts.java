@@ -72,7 +72,7 @@ public final class SoupOfExperts implements AutoCloseable {
         this.config = config;
         this.history = history;
         this.manager = Djl.engine().newBaseManager();
-        this.model = new GptModel(config.model(), config.experts());
+        this.model = new GptModel(config.model(), config.experts(), config.expertRanks());
         this.router = new Router(config.domains(), config.experts(), config.router());
     }
 
@@ -89,8 +89,8 @@ public final class SoupOfExperts implements AutoCloseable {
             throw e;
         }
         LOG.info(
-                "soup created: {} ({} stored parameters, {} per specialist)",
-                config, soup.parameterCount(), config.model().parameterCount());
+                "soup created: {} ({} stored parameters, {} of them in expert banks, {} per specialist)",
+                config, soup.parameterCount(), soup.bankParameterCount(), config.model().parameterCount());
         return soup;
     }
 
@@ -300,12 +300,24 @@ public final class SoupOfExperts implements AutoCloseable {
 
     /** All stored parameters: S, the banks and the router. */
     public long parameterCount() {
-        long n = 0;
+        long n = bankParameterCount();
         for (SoupTensor t : model.soupTensors()) {
-            n += t.shared().getArray().size() + (t.bank() == null ? 0 : t.bank().getArray().size());
+            n += t.numel();
         }
         for (SoupTensor t : router.soupTensors()) {
-            n += t.shared().getArray().size();
+            n += t.numel();
+        }
+        return n;
+    }
+
+    /**
+     * Values stored in the expert banks: n times each tensor's size for dense experts, n r (rows +
+     * cols) for a low-rank matrix. What n experts cost on top of the base model.
+     */
+    public long bankParameterCount() {
+        long n = 0;
+        for (SoupTensor t : model.soupTensors()) {
+            n += t.bankValues();
         }
         return n;
     }
@@ -346,12 +358,13 @@ public final class SoupOfExperts implements AutoCloseable {
                             .model(ConfigJson.model(c.getAsJsonObject("model")))
                             .domains(c.get("domains").getAsInt())
                             .experts(c.get("experts").getAsInt())
+                            .expertRanks(ConfigJson.expertRanks(c.has("expertRanks") ? c.getAsJsonObject("expertRanks") : null))
                             .router(ConfigJson.router(c.getAsJsonObject("router")))
                             .expertInit(ExpertInit.valueOf(c.get("expertInit").getAsString()))
                             .seed(c.get("seed").getAsLong())
                             .build();
         } catch (RuntimeException e) {
-            throw new SoupFormatException(dir + " has an invalid soup config in its manifest", e);
+            throw new SoupFormatException(dir + " has an invalid soup config in its manifest: " + e.getMessage(), e);
         }
         JsonArray history =
                 m.has("training") && m.get("training").isJsonArray() ? m.getAsJsonArray("training") : new JsonArray();
@@ -377,6 +390,9 @@ public final class SoupOfExperts implements AutoCloseable {
                 t.shared().getArray().setRequiresGradient(true);
                 if (t.bank() != null) {
                     t.bank().getArray().setRequiresGradient(true);
+                }
+                if (t.bankV() != null) {
+                    t.bankV().getArray().setRequiresGradient(true);
                 }
             }
         } catch (SoupFormatException e) {
@@ -413,6 +429,7 @@ public final class SoupOfExperts implements AutoCloseable {
         c.add("model", ConfigJson.model(config.model()));
         c.addProperty("domains", config.domains());
         c.addProperty("experts", config.experts());
+        c.add("expertRanks", ConfigJson.expertRanks(config.expertRanks()));
         c.add("router", ConfigJson.router(config.router()));
         c.addProperty("expertInit", config.expertInit().name());
         c.addProperty("seed", config.seed());
@@ -467,6 +484,23 @@ public final class SoupOfExperts implements AutoCloseable {
 
         public Builder experts(int n) {
             b.experts(n);
+            return this;
+        }
+
+        /** Rank of every matrix's experts (0: dense); see {@link SoupConfig.Builder#expertRank(int)}. */
+        public Builder expertRank(int r) {
+            b.expertRank(r);
+            return this;
+        }
+
+        /** Rank (0: dense) of the matrices whose name matches the pattern. */
+        public Builder expertRank(String namePattern, int r) {
+            b.expertRank(namePattern, r);
+            return this;
+        }
+
+        public Builder expertRanks(ExpertRanks r) {
+            b.expertRanks(r);
             return this;
         }
 

@@ -1,9 +1,15 @@
 package org.soupofexperts.core.io;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 
+import org.soupofexperts.core.ExpertRanks;
 import org.soupofexperts.core.ModelConfig;
 import org.soupofexperts.core.RouterConfig;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /** JSON form of the configs stored in manifests. Stateless and thread-safe. */
 public final class ConfigJson {
@@ -36,6 +42,38 @@ public final class ConfigJson {
                     .build();
         } catch (RuntimeException e) {
             throw new SoupFormatException("manifest has an invalid model config: " + o, e);
+        }
+    }
+
+    /** {"default": r, "rules": [{"pattern": p, "rank": r}, ...]} */
+    public static JsonObject expertRanks(ExpertRanks r) {
+        JsonObject o = new JsonObject();
+        o.addProperty("default", r.defaultRank());
+        JsonArray rules = new JsonArray();
+        for (ExpertRanks.Rule rule : r.rules()) {
+            JsonObject j = new JsonObject();
+            j.addProperty("pattern", rule.pattern());
+            j.addProperty("rank", rule.rank());
+            rules.add(j);
+        }
+        o.add("rules", rules);
+        return o;
+    }
+
+    /** Reads {@link #expertRanks(ExpertRanks)}; null (a manifest from before low-rank experts) is dense. */
+    public static ExpertRanks expertRanks(JsonObject o) throws SoupFormatException {
+        if (o == null) {
+            return ExpertRanks.dense();
+        }
+        try {
+            List<ExpertRanks.Rule> rules = new ArrayList<>();
+            for (JsonElement e : o.getAsJsonArray("rules")) {
+                JsonObject j = e.getAsJsonObject();
+                rules.add(new ExpertRanks.Rule(j.get("pattern").getAsString(), j.get("rank").getAsInt()));
+            }
+            return ExpertRanks.of(o.get("default").getAsInt(), rules);
+        } catch (RuntimeException e) {
+            throw new SoupFormatException("manifest has an invalid expert-rank config: " + o, e);
         }
     }
 

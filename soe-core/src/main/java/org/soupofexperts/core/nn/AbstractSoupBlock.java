@@ -7,6 +7,8 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
+import org.soupofexperts.core.ExpertRanks;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -28,32 +30,43 @@ public abstract class AbstractSoupBlock extends ModelBlock {
     private static final byte VERSION = 1;
 
     private final int experts;
+    private final ExpertRanks ranks;
     private final List<SoupTensor> tensors = new ArrayList<>();
 
-    protected AbstractSoupBlock(int experts) {
+    protected AbstractSoupBlock(int experts, ExpertRanks ranks) {
         super(VERSION);
+        this.ranks = java.util.Objects.requireNonNull(ranks, "expert ranks");
         if (experts < 0) {
             throw new IllegalArgumentException("number of experts must be >= 0, got " + experts);
         }
         this.experts = experts;
     }
 
-    /** Declares a souped tensor: its shared parameter and, when n &gt; 0, its expert bank. */
+    /**
+     * Declares a souped tensor: its shared parameter and, when n &gt; 0, its expert bank (dense,
+     * or the two factors U and V when the ranks give this matrix a rank).
+     */
     protected final SoupTensor soupTensor(
             String name, Shape shape, SoupTensor.Init init, boolean decayed) {
         Parameter shared =
                 addParameter(
                         Parameter.builder().setName(name).setType(Parameter.Type.OTHER).build());
         Parameter bank = null;
+        Parameter bankV = null;
+        int rank = experts > 0 ? ranks.rankOf(name, shape) : 0;
         if (experts > 0) {
-            bank =
-                    addParameter(
-                            Parameter.builder()
-                                    .setName(name + ".experts")
-                                    .setType(Parameter.Type.OTHER)
-                                    .build());
+            bank = addParameter(Parameter.builder()
+                    .setName(name + (rank == 0 ? ".experts" : ".experts.u"))
+                    .setType(Parameter.Type.OTHER)
+                    .build());
         }
-        SoupTensor t = new SoupTensor(name, shape, experts, shared, bank, init, decayed);
+        if (rank > 0) {
+            bankV = addParameter(Parameter.builder()
+                    .setName(name + ".experts.v")
+                    .setType(Parameter.Type.OTHER)
+                    .build());
+        }
+        SoupTensor t = new SoupTensor(name, shape, experts, rank, shared, bank, bankV, init, decayed);
         tensors.add(t);
         return t;
     }

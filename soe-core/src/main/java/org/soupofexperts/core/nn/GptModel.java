@@ -11,6 +11,7 @@ import ai.djl.nn.Activation;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
+import org.soupofexperts.core.ExpertRanks;
 import org.soupofexperts.core.ModelConfig;
 
 import java.util.ArrayList;
@@ -34,6 +35,7 @@ public final class GptModel extends ModelBlock {
 
     private final ModelConfig config;
     private final int experts;
+    private final ExpertRanks ranks;
     private final SoupEmbedding tokenEmbedding;
     private final SoupEmbedding positionEmbedding;
     private final List<Layer> layers = new ArrayList<>();
@@ -42,18 +44,24 @@ public final class GptModel extends ModelBlock {
     private NDManager maskManager;
 
     public GptModel(ModelConfig config, int experts) {
+        this(config, experts, ExpertRanks.dense());
+    }
+
+    /** A model whose matrices have low-rank experts where {@code ranks} says so. */
+    public GptModel(ModelConfig config, int experts, ExpertRanks ranks) {
         super(VERSION);
         this.config = config;
         this.experts = experts;
+        this.ranks = ranks;
         int d = config.dModel();
         double std = 0.02;
         // GPT-2: residual projections start smaller so the residual stream keeps its scale.
         double residualStd = std / Math.sqrt(2.0 * config.layers());
-        tokenEmbedding = addChildBlock("wte", new SoupEmbedding("wte", config.vocabSize(), d, experts, std));
+        tokenEmbedding = addChildBlock("wte", new SoupEmbedding("wte", config.vocabSize(), d, experts, std, ranks));
         positionEmbedding =
-                addChildBlock("wpe", new SoupEmbedding("wpe", config.contextLength(), d, experts, std));
+                addChildBlock("wpe", new SoupEmbedding("wpe", config.contextLength(), d, experts, std, ranks));
         for (int i = 0; i < config.layers(); i++) {
-            layers.add(addChildBlock("h" + i, new Layer("h" + i, config, experts, std, residualStd)));
+            layers.add(addChildBlock("h" + i, new Layer("h" + i, config, experts, ranks, std, residualStd)));
         }
         finalNorm = addChildBlock("ln_f", new SoupLayerNorm("ln_f", d, config.bias(), experts));
     }
@@ -84,6 +92,16 @@ public final class GptModel extends ModelBlock {
 
     public int experts() {
         return experts;
+    }
+
+    /** Which matrices have low-rank experts. */
+    public ExpertRanks ranks() {
+        return ranks;
+    }
+
+    /** Whether any tensor has low-rank experts. */
+    public boolean hasLowRankExperts() {
+        return soupTensors().stream().anyMatch(SoupTensor::lowRank);
     }
 
     /** Every souped tensor of the model, in a fixed order (the order of save files too). */
@@ -206,23 +224,23 @@ public final class GptModel extends ModelBlock {
         private final SoupLinear fc;
         private final SoupLinear fcProj;
 
-        Layer(String name, ModelConfig c, int experts, double std, double residualStd) {
+        Layer(String name, ModelConfig c, int experts, ExpertRanks ranks, double std, double residualStd) {
             super(VERSION);
             int d = c.dModel();
             int hidden = c.mlpRatio() * d;
             heads = c.heads();
             ln1 = addChildBlock("ln_1", new SoupLayerNorm(name + ".ln_1", d, c.bias(), experts));
-            qkv = addChildBlock("qkv", new SoupLinear(name + ".attn.qkv", d, 3 * d, c.bias(), experts, std));
+            qkv = addChildBlock("qkv", new SoupLinear(name + ".attn.qkv", d, 3 * d, c.bias(), experts, std, ranks));
             attnProj =
                     addChildBlock(
                             "attn_proj",
-                            new SoupLinear(name + ".attn.proj", d, d, c.bias(), experts, residualStd));
+                            new SoupLinear(name + ".attn.proj", d, d, c.bias(), experts, residualStd, ranks));
             ln2 = addChildBlock("ln_2", new SoupLayerNorm(name + ".ln_2", d, c.bias(), experts));
-            fc = addChildBlock("fc", new SoupLinear(name + ".mlp.fc", d, hidden, c.bias(), experts, std));
+            fc = addChildBlock("fc", new SoupLinear(name + ".mlp.fc", d, hidden, c.bias(), experts, std, ranks));
             fcProj =
                     addChildBlock(
                             "fc_proj",
-                            new SoupLinear(name + ".mlp.proj", hidden, d, c.bias(), experts, residualStd));
+                            new SoupLinear(name + ".mlp.proj", hidden, d, c.bias(), experts, residualStd, ranks));
         }
 
         List<SoupTensor> soupTensors() {

@@ -43,23 +43,48 @@ public final class Initializer {
             }
             t.shared().setArray(trainable(manager.create(s, t.shape())));
             if (t.bank() != null) {
-                long n = t.experts();
-                Shape bankShape = new Shape(n, t.numel());
-                NDArray bank;
-                if (expertInit == ExpertInit.ZEROS) {
-                    bank = manager.zeros(bankShape);
+                if (t.lowRank()) {
+                    initLowRank(t, manager, rng, expertInit);
                 } else {
-                    double std = (t.init().kind() == SoupTensor.Init.Kind.NORMAL ? t.init().std() : 0.02)
-                            / Math.sqrt(n);
-                    float[] e = new float[Math.toIntExact(bankShape.size())];
-                    for (int i = 0; i < e.length; i++) {
-                        e[i] = (float) (SeedStreams.gaussian(rng) * std);
-                    }
-                    bank = manager.create(e, bankShape);
+                    Shape bankShape = t.bankShape();
+                    NDArray bank = expertInit == ExpertInit.ZEROS
+                            ? manager.zeros(bankShape)
+                            : manager.create(gaussian(rng, bankShape.size(), expertStd(t)), bankShape);
+                    t.bank().setArray(trainable(bank));
                 }
-                t.bank().setArray(trainable(bank));
             }
         }
+    }
+
+    /** Scaled noise of one expert: the base init's std over sqrt(n), so the sum keeps its scale. */
+    private static double expertStd(SoupTensor t) {
+        return (t.init().kind() == SoupTensor.Init.Kind.NORMAL ? t.init().std() : 0.02) / Math.sqrt(t.experts());
+    }
+
+    /**
+     * Low-rank experts E_j = U_j V_j^T. V is always noise of std 1/sqrt(r): with both factors at
+     * zero neither would ever get a gradient (dU_j = alpha_j G V_j, dV_j = alpha_j G^T U_j), and
+     * this scale makes a unit change of U's entries move E_j's entries by about one unit, as a
+     * dense expert's would. U starts at zero ({@link ExpertInit#ZEROS}, so E_j = 0 as for dense
+     * experts) or with the dense expert's std ({@link ExpertInit#SCALED_NOISE}, so E_j has it too).
+     */
+    private static void initLowRank(SoupTensor t, NDManager manager, SplittableRandom rng, ExpertInit expertInit) {
+        Shape uShape = t.bankShape();
+        Shape vShape = t.bankVShape();
+        NDArray u = expertInit == ExpertInit.ZEROS
+                ? manager.zeros(uShape)
+                : manager.create(gaussian(rng, uShape.size(), expertStd(t)), uShape);
+        NDArray v = manager.create(gaussian(rng, vShape.size(), 1 / Math.sqrt(t.rank())), vShape);
+        t.bank().setArray(trainable(u));
+        t.bankV().setArray(trainable(v));
+    }
+
+    private static float[] gaussian(SplittableRandom rng, long size, double std) {
+        float[] e = new float[Math.toIntExact(size)];
+        for (int i = 0; i < e.length; i++) {
+            e[i] = (float) (SeedStreams.gaussian(rng) * std);
+        }
+        return e;
     }
 
     private static NDArray trainable(NDArray a) {

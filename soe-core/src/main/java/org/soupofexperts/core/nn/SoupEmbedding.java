@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 
+import org.soupofexperts.core.ExpertRanks;
+
 /** A lookup table (rows x dim), souped. Forward maps integer ids of any shape to vectors. */
 public final class SoupEmbedding extends AbstractSoupBlock {
 
@@ -12,7 +14,12 @@ public final class SoupEmbedding extends AbstractSoupBlock {
     private final SoupTensor table;
 
     public SoupEmbedding(String name, int rows, int dim, int experts, double std) {
-        super(experts);
+        this(name, rows, dim, experts, std, ExpertRanks.dense());
+    }
+
+    /** As above, with low-rank experts when {@code ranks} gives the table a rank. */
+    public SoupEmbedding(String name, int rows, int dim, int experts, double std, ExpertRanks ranks) {
+        super(experts, ranks);
         if (rows < 1 || dim < 1) {
             throw new IllegalArgumentException(
                     "embedding " + name + " needs positive sizes, got rows=" + rows + " dim=" + dim);

@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.norm.LayerNorm;
 
+import org.soupofexperts.core.ExpertRanks;
+
 /** Layer normalisation over the last axis with souped gain and (optional) bias. */
 public final class SoupLayerNorm extends AbstractSoupBlock {
 
@@ -14,7 +16,7 @@ public final class SoupLayerNorm extends AbstractSoupBlock {
     private final SoupTensor bias;
 
     public SoupLayerNorm(String name, int dim, boolean bias, int experts) {
-        super(experts);
+        super(experts, ExpertRanks.dense());
         if (dim < 1) {
             throw new IllegalArgumentException("layer norm " + name + " needs dim >= 1, got " + dim);
         }

@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 
+import org.soupofexperts.core.ExpertRanks;
+
 /** {@code y = x W^T + b} with W (out x in) and b (out) souped. */
 public final class SoupLinear extends AbstractSoupBlock {
 
@@ -20,7 +22,12 @@ public final class SoupLinear extends AbstractSoupBlock {
      * @param std standard deviation of the weight's initialisation
      */
     public SoupLinear(String name, int in, int out, boolean bias, int experts, double std) {
-        super(experts);
+        this(name, in, out, bias, experts, std, ExpertRanks.dense());
+    }
+
+    /** As above, with the weight's experts low-rank when {@code ranks} gives it a rank. */
+    public SoupLinear(String name, int in, int out, boolean bias, int experts, double std, ExpertRanks ranks) {
+        super(experts, ranks);
         if (in < 1 || out < 1) {
             throw new IllegalArgumentException(
                     "linear layer " + name + " needs positive sizes, got in=" + in + " out=" + out);

@@ -101,6 +101,7 @@ public final class Trainer {
             }
             // Soups on the CPU take the step with the banks' gradients in closed form (see AnalyticSoupStep).
             AnalyticSoupStep analytic = router != null && AnalyticSoupStep.enabled && opt.allFused()
+                    && !model.hasLowRankExperts()
                     ? new AnalyticSoupStep(model, router, manager, slots, engine) : null;
             start = System.nanoTime();
             try {
@@ -300,6 +301,9 @@ public final class Trainer {
             slots.add(slot(t.shared().getArray(), ParamGroup.SHARED, t.decayed(), cfg, model.experts()));
             if (t.bank() != null) {
                 slots.add(slot(t.bank().getArray(), ParamGroup.EXPERTS, t.decayed(), cfg, model.experts()));
+            }
+            if (t.bankV() != null) {
+                slots.add(slot(t.bankV().getArray(), ParamGroup.EXPERTS, t.decayed(), cfg, model.experts()));
             }
         }
         for (SoupTensor t : router == null ? List.<SoupTensor>of() : router.soupTensors()) {

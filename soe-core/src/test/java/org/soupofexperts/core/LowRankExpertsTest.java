@@ -1,0 +1,344 @@
+package org.soupofexperts.core;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.soupofexperts.core.internal.Djl;
+import org.soupofexperts.core.io.ArtifactDirectory;
+import org.soupofexperts.core.io.ConfigJson;
+import org.soupofexperts.core.io.SoupFormatException;
+import org.soupofexperts.core.nn.SoupLinear;
+import org.soupofexperts.core.nn.SoupTensor;
+import org.soupofexperts.core.train.TokenBatch;
+import org.soupofexperts.core.train.TrainingConfig;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Low-rank experts E_j = U_j V_j^T: the merge, the gradients, the memory, training and saving. */
+class LowRankExpertsTest {
+
+    @TempDir Path tmp;
+
+    /** S + sum_j alpha_j U_j V_j^T, by loops in double precision, for U (n, rows, r) and V (n, cols, r). */
+    private static double[] denseFormula(float[] s, float[] u, float[] v, float[] alpha, int rows, int cols, int r) {
+        double[] w = new double[rows * cols];
+        for (int i = 0; i < rows; i++) {
+            for (int c = 0; c < cols; c++) {
+                double x = s[i * cols + c];
+                for (int j = 0; j < alpha.length; j++) {
+                    for (int k = 0; k < r; k++) {
+                        x += alpha[j] * u[(j * rows + i) * r + k] * v[(j * cols + c) * r + k];
+                    }
+                }
+                w[i * cols + c] = x;
+            }
+        }
+        return w;
+    }
+
+    @Test
+    void linearWeightIsSharedPlusAlphaWeightedFactorProducts() {
+        try (NDManager m = Djl.engine().newBaseManager()) {
+            // in=2, out=2, n=2, r=1. U_1 = [1, 2]^T, V_1 = [1, 0]^T; U_2 = [0, 1]^T, V_2 = [3, 4]^T.
+            SoupLinear lin = new SoupLinear("l", 2, 2, false, 2, 0.02, ExpertRanks.uniform(1));
+            SoupTensor w = lin.soupTensors().get(0);
+            assertTrue(w.lowRank());
+            w.shared().setArray(m.create(new float[] {1, 0, 0, 1}, new Shape(2, 2)));
+            w.bank().setArray(m.create(new float[] {1, 2, 0, 1}, new Shape(2, 2, 1)));
+            w.bankV().setArray(m.create(new float[] {1, 0, 3, 4}, new Shape(2, 2, 1)));
+            NDArray alpha = m.create(new float[] {2f, -1f});
+            // E_1 = [[1, 0], [2, 0]], E_2 = [[0, 0], [3, 4]]; W = I + 2 E_1 - E_2 = [[3, 0], [1, -3]]
+            assertArrayEquals(new float[] {3, 0, 1, -3}, w.value(alpha).toFloatArray(), 1e-6f);
+            NDArray x = m.create(new float[] {1, 2}, new Shape(1, 2));
+            NDArray y = lin.forward(null, new NDList(x, alpha), false).head();
+            assertEquals(new Shape(1, 2), y.getShape());
+            assertArrayEquals(new float[] {3, -5}, y.toFloatArray(), 1e-6f);
+        }
+    }
+
+    @Test
+    void instantiateEqualsTheDenseFormulaForEveryTensor() {
+        double[] h = {0.2, 0.8};
+        try (SoupOfExperts soup = SoupOfExperts.builder()
+                        .model(ToyDomains.tinyModel())
+                        .domains(2)
+                        .experts(3)
+                        .expertRank(2)
+                        .expertInit(ExpertInit.SCALED_NOISE)
+                        .seed(11)
+                        .build();
+                Specialist s = soup.instantiate(h)) {
+            float[] alpha = toFloats(soup.alpha(h));
+            List<SoupTensor> src = soup.block().soupTensors();
+            List<SoupTensor> dst = s.block().soupTensors();
+            int lowRank = 0;
+            for (int i = 0; i < src.size(); i++) {
+                SoupTensor t = src.get(i);
+                float[] got = dst.get(i).shared().getArray().toFloatArray();
+                float[] shared = t.shared().getArray().toFloatArray();
+                double[] want;
+                if (t.lowRank()) {
+                    lowRank++;
+                    assertNull(dst.get(i).bank());
+                    want = denseFormula(shared, t.bank().getArray().toFloatArray(), t.bankV().getArray().toFloatArray(),
+                            alpha, (int) t.shape().get(0), (int) t.shape().get(1), t.rank());
+                } else {
+                    assertEquals(1, t.shape().dimension(), "only vectors stay dense: " + t.name());
+                    float[] e = t.bank().getArray().toFloatArray();
+                    want = new double[shared.length];
+                    for (int p = 0; p < shared.length; p++) {
+                        want[p] = shared[p];
+                        for (int j = 0; j < alpha.length; j++) {
+                            want[p] += alpha[j] * e[j * shared.length + p];
+                        }
+                    }
+                }
+                double maxDiff = 0;
+                double maxDelta = 0;
+                for (int p = 0; p < got.length; p++) {
+                    maxDiff = Math.max(maxDiff, Math.abs(got[p] - want[p]));
+                    maxDelta = Math.max(maxDelta, Math.abs(want[p] - shared[p]));
+                }
+                assertTrue(maxDiff < 1e-6, t.name() + " differs from the formula by " + maxDiff);
+                assertTrue(maxDelta > 1e-4, t.name() + ": the experts must contribute for the test to mean anything");
+            }
+            assertEquals(2 + 4 * 2, lowRank, "wte, wpe and four matrices per layer are low-rank");
+        }
+    }
+
+    @Test
+    void bankHoldsRankTimesRowsPlusColumnsPerExpertOfEachMatrix() {
+        // tinyModel: vocab 16, context 16, d 32, mlp 2 x 32, 2 layers, with biases.
+        int n = 3;
+        int r = 4;
+        long matrices = (16 + 32) + (16 + 32) + 2 * ((96 + 32) + (32 + 32) + (64 + 32) + (32 + 64));
+        long vectors = 2 * (32 + 32 + 96 + 32 + 32 + 32 + 64 + 32) + 32 + 32;
+        long denseMatrices = 16 * 32 + 16 * 32 + 2 * (96 * 32 + 32 * 32 + 64 * 32 + 32 * 64);
+        try (SoupOfExperts lowRank = soup(r, 0);
+                SoupOfExperts dense = soup(0, 0)) {
+            assertEquals(n * (r * matrices + vectors), lowRank.bankParameterCount());
+            assertEquals(n * (denseMatrices + vectors), dense.bankParameterCount());
+            long stored = 0;
+            for (SoupTensor t : lowRank.block().soupTensors()) {
+                stored += t.bank().getArray().size() + (t.bankV() == null ? 0 : t.bankV().getArray().size());
+            }
+            assertEquals(lowRank.bankParameterCount(), stored, "native arrays must hold what the formula says");
+            long base = lowRank.config().model().parameterCount();
+            long router = lowRank.parameterCount() - base - lowRank.bankParameterCount();
+            assertEquals(router, dense.parameterCount() - base - dense.bankParameterCount());
+        }
+    }
+
+    private static SoupOfExperts soup(int rank, long seed) {
+        return SoupOfExperts.builder().model(ToyDomains.tinyModel()).domains(2).experts(3).expertRank(rank)
+                .seed(seed).build();
+    }
+
+    @Test
+    void rulesOverrideTheDefaultAndRanksAreCappedAtFullRank() {
+        SoupConfig c = SoupConfig.builder().model(ToyDomains.tinyModel()).domains(2).experts(2)
+                .expertRank(1000)
+                .expertRank("h\\d+\\.mlp\\..*", 0)
+                .expertRank("wpe\\.weight", 2)
+                .seed(1)
+                .build();
+        try (SoupOfExperts soup = SoupOfExperts.create(c)) {
+            for (SoupTensor t : soup.block().soupTensors()) {
+                int want;
+                if (t.shape().dimension() != 2 || t.name().contains(".mlp.")) {
+                    want = 0;
+                } else if (t.name().equals("wpe.weight")) {
+                    want = 2;
+                } else {
+                    want = (int) Math.min(t.shape().get(0), t.shape().get(1));
+                }
+                assertEquals(want, t.rank(), t.name());
+            }
+        }
+    }
+
+    @Test
+    void badRanksAndRulesAreRejectedWithTheirReason() {
+        SoupConfig.Builder b = SoupConfig.builder().model(ToyDomains.tinyModel()).domains(2).seed(1);
+        assertMessage(() -> b.expertRank(-1).build(), "must be >= 0");
+        assertMessage(() -> b.expertRank(2).expertRank("h0.mpl.fc.weight", 0).build(), "matches no matrix");
+        assertMessage(() -> ExpertRanks.dense().with("h0.(", 2), "not a valid regular expression");
+        assertMessage(() -> ExpertRanks.uniform(2).with("wte.weight", -3), "must be >= 0");
+    }
+
+    private static void assertMessage(org.junit.jupiter.api.function.Executable e, String fragment) {
+        IllegalArgumentException x = assertThrows(IllegalArgumentException.class, e);
+        assertTrue(x.getMessage().contains(fragment), x.getMessage());
+    }
+
+    @Test
+    void factorGradientsAreAlphaTimesGradientTimesTheOtherFactor() {
+        // Loss <W(alpha), C> has dW = C, so dU_j = alpha_j C V_j, dV_j = alpha_j C^T U_j, dalpha_j = <U_j V_j^T, C>.
+        int rows = 3;
+        int cols = 2;
+        int n = 2;
+        int r = 2;
+        float[] u = {1, 2, 3, 4, 5, 6, -1, 0, 2, 1, 0, -2};
+        float[] v = {1, -1, 2, 0, 0.5f, 1, -1, 3};
+        float[] c = {1, 2, -1, 0.5f, 3, -2};
+        float[] alpha = {0.7f, -1.5f};
+        try (NDManager m = Djl.engine().newBaseManager()) {
+            SoupLinear lin = new SoupLinear("l", cols, rows, false, n, 0.02, ExpertRanks.uniform(r));
+            SoupTensor w = lin.soupTensors().get(0);
+            w.shared().setArray(m.zeros(new Shape(rows, cols)));
+            w.bank().setArray(m.create(u, new Shape(n, rows, r)));
+            w.bankV().setArray(m.create(v, new Shape(n, cols, r)));
+            w.bank().getArray().setRequiresGradient(true);
+            w.bankV().getArray().setRequiresGradient(true);
+            NDArray a = m.create(alpha);
+            a.setRequiresGradient(true);
+            try (GradientCollector gc = Djl.engine().newGradientCollector()) {
+                gc.backward(w.value(a).mul(m.create(c, new Shape(rows, cols))).sum());
+            }
+            float[] du = w.bank().getArray().getGradient().toFloatArray();
+            float[] dv = w.bankV().getArray().getGradient().toFloatArray();
+            float[] dAlpha = a.getGradient().toFloatArray();
+            for (int j = 0; j < n; j++) {
+                double inner = 0;
+                for (int i = 0; i < rows; i++) {
+                    for (int k = 0; k < r; k++) {
+                        double want = 0;
+                        for (int col = 0; col < cols; col++) {
+                            want += alpha[j] * c[i * cols + col] * v[(j * cols + col) * r + k];
+                            inner += u[(j * rows + i) * r + k] * v[(j * cols + col) * r + k] * c[i * cols + col];
+                        }
+                        assertEquals(want, du[(j * rows + i) * r + k], 1e-5, "dU");
+                    }
+                }
+                for (int col = 0; col < cols; col++) {
+                    for (int k = 0; k < r; k++) {
+                        double want = 0;
+                        for (int i = 0; i < rows; i++) {
+                            want += alpha[j] * c[i * cols + col] * u[(j * rows + i) * r + k];
+                        }
+                        assertEquals(want, dv[(j * cols + col) * r + k], 1e-5, "dV");
+                    }
+                }
+                assertEquals(inner, dAlpha[j], 1e-4, "dalpha");
+            }
+        }
+    }
+
+    @Test
+    void lowRankSoupTrainsSpecialistsThatWinOnTheirOwnDomain() {
+        ToyDomains data = new ToyDomains();
+        SoupConfig config = SoupConfig.builder().model(ToyDomains.tinyModel()).domains(2).experts(4).expertRank(2)
+                .seed(7).build();
+        TrainingConfig training = TrainingConfig.builder()
+                .sampler(data)
+                .metaDistribution(ToyDomains.meta())
+                .steps(300)
+                .batchSize(16)
+                .contextLength(4)
+                .learningRate(3e-3)
+                .warmup(20)
+                .logEvery(0)
+                .build();
+        TokenBatch d0 = data.domain(0, 64, 3, 100);
+        TokenBatch d1 = data.domain(1, 64, 3, 101);
+        try (SoupOfExperts soup = SoupOfExperts.train(config, training);
+                Specialist s0 = soup.instantiate(DomainWeights.oneHot(2, 0));
+                Specialist s1 = soup.instantiate(DomainWeights.oneHot(2, 1))) {
+            double s0d0 = s0.loss(d0);
+            double s0d1 = s0.loss(d1);
+            double s1d0 = s1.loss(d0);
+            double s1d1 = s1.loss(d1);
+            String table = String.format("s0: d0 %.3f d1 %.3f; s1: d0 %.3f d1 %.3f", s0d0, s0d1, s1d0, s1d1);
+            assertTrue(s0d0 + 0.1 < s1d0, "specialist 0 must beat specialist 1 on domain 0: " + table);
+            assertTrue(s1d1 + 0.1 < s0d1, "specialist 1 must beat specialist 0 on domain 1: " + table);
+            assertTrue(s0d0 < 0.5 * Math.log(ToyDomains.VOCAB), "must learn domain 0: " + table);
+            // The factors moved: U started at zero.
+            double maxU = 0;
+            for (SoupTensor t : soup.block().soupTensors()) {
+                if (t.lowRank()) {
+                    for (float x : t.bank().getArray().toFloatArray()) {
+                        maxU = Math.max(maxU, Math.abs(x));
+                    }
+                }
+            }
+            assertTrue(maxU > 1e-3, "U must have been trained, max |U| = " + maxU);
+        }
+    }
+
+    @Test
+    void lowRankSoupRoundTripsAndAnEditedRankIsRefused() throws IOException {
+        Path dir = tmp.resolve("soup");
+        SoupConfig config = SoupConfig.builder().model(ToyDomains.tinyModel()).domains(2).experts(3)
+                .expertRank(2).expertRank("h1\\..*", 0).expertInit(ExpertInit.SCALED_NOISE).seed(3).build();
+        double[] h = {0.6, 0.4};
+        try (SoupOfExperts soup = SoupOfExperts.create(config)) {
+            soup.save(dir);
+            try (SoupOfExperts back = SoupOfExperts.load(dir);
+                    Specialist a = soup.instantiate(h);
+                    Specialist b = back.instantiate(h)) {
+                assertEquals(config.expertRanks(), back.config().expertRanks());
+                List<SoupTensor> x = soup.block().soupTensors();
+                List<SoupTensor> y = back.block().soupTensors();
+                for (int i = 0; i < x.size(); i++) {
+                    assertEquals(x.get(i).rank(), y.get(i).rank());
+                    assertArrayEquals(x.get(i).bank().getArray().toByteArray(), y.get(i).bank().getArray().toByteArray());
+                    if (x.get(i).lowRank()) {
+                        assertArrayEquals(x.get(i).bankV().getArray().toByteArray(),
+                                y.get(i).bankV().getArray().toByteArray());
+                    }
+                }
+                for (int i = 0; i < a.block().soupTensors().size(); i++) {
+                    assertArrayEquals(a.block().soupTensors().get(i).shared().getArray().toFloatArray(),
+                            b.block().soupTensors().get(i).shared().getArray().toFloatArray());
+                }
+            }
+        }
+        Path manifest = dir.resolve(ArtifactDirectory.MANIFEST);
+        JsonObject m = JsonParser.parseString(Files.readString(manifest)).getAsJsonObject();
+        m.getAsJsonObject("config").add("expertRanks", ConfigJson.expertRanks(ExpertRanks.uniform(3).with("h1\\..*", 0)));
+        Files.writeString(manifest, m.toString());
+        SoupFormatException e = assertThrows(SoupFormatException.class, () -> SoupOfExperts.load(dir));
+        assertTrue(e.getMessage().contains("wte.weight.experts.u") && e.getMessage().contains("needs float32"),
+                e.getMessage());
+    }
+
+    @Test
+    void manifestsWithoutExpertRanksLoadAsDense() throws IOException {
+        Path dir = tmp.resolve("old");
+        try (SoupOfExperts soup = soup(0, 4)) {
+            soup.save(dir);
+        }
+        Path manifest = dir.resolve(ArtifactDirectory.MANIFEST);
+        JsonObject m = JsonParser.parseString(Files.readString(manifest)).getAsJsonObject();
+        m.getAsJsonObject("config").remove("expertRanks");
+        Files.writeString(manifest, m.toString());
+        try (SoupOfExperts back = SoupOfExperts.load(dir)) {
+            assertTrue(back.config().expertRanks().isDense());
+        }
+    }
+
+    private static float[] toFloats(double[] d) {
+        float[] f = new float[d.length];
+        for (int i = 0; i < d.length; i++) {
+            f[i] = (float) d[i];
+        }
+        return f;
+    }
+}
