@@ -16,6 +16,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
 import org.openjdk.jmh.annotations.Mode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.soupofexperts.core.ModelConfig;
+import org.soupofexperts.core.SoupConfig;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -50,6 +52,10 @@ final class InstantiateBench implements Callable<Integer> {
     @Option(names = "--experts", split = ",", defaultValue = "4,16,64")
     List<Integer> experts;
 
+    @Option(names = "--ranks", split = ",", defaultValue = "0",
+            description = "expert ranks (0 = dense; default ${DEFAULT-VALUE}); low-rank rows have no merge throughput")
+    List<Integer> ranks;
+
     @Option(names = "--iterations", defaultValue = "5", description = "JMH measurement iterations of 1 s")
     int iterations;
 
@@ -59,6 +65,7 @@ final class InstantiateBench implements Callable<Integer> {
         ChainedOptionsBuilder opt = new OptionsBuilder().include(InstantiateBenchmark.class.getName())
                 .param("base", bases.toArray(new String[0]))
                 .param("experts", experts.stream().map(String::valueOf).toArray(String[]::new))
+                .param("rank", ranks.stream().map(String::valueOf).toArray(String[]::new))
                 .mode(Mode.AverageTime).timeUnit(TimeUnit.MILLISECONDS)
                 .warmupIterations(3).warmupTime(TimeValue.seconds(1))
                 .measurementIterations(iterations).measurementTime(TimeValue.seconds(1))
@@ -66,62 +73,84 @@ final class InstantiateBench implements Callable<Integer> {
                 .shouldFailOnError(false);
         Collection<RunResult> results = new Runner(opt.build()).run();
 
-        // (base, n) -> benchmark -> [score ms, error ms]
+        // (base, n) -> benchmark -> [score ms, error ms]; instantiate under "instantiate/<rank>"
         Map<String, Map<String, double[]>> byConfig = new TreeMap<>();
         for (RunResult r : results) {
             String base = r.getParams().getParam("base");
             String n = r.getParams().getParam("experts");
             String bench = r.getParams().getBenchmark().replaceFirst(".*\\.", "");
+            if (bench.equals("instantiate")) {
+                bench += "/" + r.getParams().getParam("rank");
+            }
             byConfig.computeIfAbsent(base + "/" + n, x -> new TreeMap<>())
                     .put(bench, new double[] {r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError()});
         }
         StringBuilder md = new StringBuilder();
         md.append("Machine: ").append(BenchMain.machine()).append(". JMH average time, 1 fork, 3 warm-up and ")
-                .append(iterations).append(" measured iterations of 1 s; +- is JMH's 99.9% error.\n\n");
-        md.append("| base | parameters | n | bank MiB | instantiate ms | merge GB/s | sum (read) GB/s | scale GB/s | add GB/s | merge / best |\n"
-                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                .append(iterations).append(" measured iterations of 1 s; +- is JMH's 99.9% error. Merge throughput is"
+                        + " bank bytes read per second, for dense experts only (a low-rank merge is a matrix product, bound by"
+                        + " arithmetic rather than memory).\n\n");
+        md.append("| base | parameters | n | rank | bank MiB | instantiate ms | merge GB/s | sum (read) GB/s | scale GB/s | add GB/s | merge / best |\n"
+                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         JsonArray rows = new JsonArray();
         Map<String, double[][]> plot = new LinkedHashMap<>();
         for (String base : bases) {
-            long p = BenchModels.of(base).parameterCount();
-            double[] xs = new double[experts.size()];
-            double[] ys = new double[experts.size()];
-            int i = 0;
-            for (int n : experts) {
-                Map<String, double[]> b = byConfig.get(base + "/" + n);
-                if (b == null || !b.containsKey("instantiate") || !b.containsKey("scaleBankSized") || !b.containsKey("addBankSized")
-                        || !b.containsKey("sumBankSized")) {
-                    md.append(String.format("| %s | %d | %d | %.0f | not run (failed or out of memory: see the log) | | | | | |%n",
-                            base, p, n, 4.0 * n * p / (1 << 20)));
-                    continue;
+            ModelConfig model = BenchModels.of(base);
+            long p = model.parameterCount();
+            for (int rank : ranks) {
+                double[] xs = new double[experts.size()];
+                double[] ys = new double[experts.size()];
+                int i = 0;
+                for (int n : experts) {
+                    double bankBytes;
+                    try {
+                        bankBytes = 4.0 * SoupConfig.builder().model(model).domains(13).experts(n).expertRank(rank).seed(1)
+                                .build().bankParameterCount();
+                    } catch (IllegalArgumentException e) {
+                        md.append(String.format("| %s | %d | %d | %d | | not run: %s | | | | | |%n", base, p, n, rank, e.getMessage()));
+                        continue;
+                    }
+                    String rankName = rank == 0 ? "dense" : String.valueOf(rank);
+                    Map<String, double[]> b = byConfig.get(base + "/" + n);
+                    double[] inst = b == null ? null : b.get("instantiate/" + rank);
+                    if (inst == null || !b.containsKey("scaleBankSized") || !b.containsKey("addBankSized")
+                            || !b.containsKey("sumBankSized")) {
+                        md.append(String.format("| %s | %d | %d | %s | %.0f | not run (failed or out of memory: see the log) | | | | | |%n",
+                                base, p, n, rankName, bankBytes / (1 << 20)));
+                        continue;
+                    }
+                    double probe = 4.0 * Math.min((long) n * p, 1L << 28);
+                    double merge = bankBytes / (inst[0] / 1e3) / 1e9;
+                    double copy = 2 * probe / (b.get("scaleBankSized")[0] / 1e3) / 1e9;
+                    double add = 3 * probe / (b.get("addBankSized")[0] / 1e3) / 1e9;
+                    double read = probe / (b.get("sumBankSized")[0] / 1e3) / 1e9;
+                    double best = Math.max(read, Math.max(copy, add));
+                    md.append(String.format("| %s | %d | %d | %s | %.1f | %.2f +- %.2f | %s | %.1f | %.1f | %.1f | %s |%n", base, p, n,
+                            rankName, bankBytes / (1 << 20), inst[0], inst[1], rank == 0 ? String.format("%.1f", merge) : "-", read, copy,
+                            add, rank == 0 ? String.format("%.2f", merge / best) : "-"));
+                    JsonObject row = new JsonObject();
+                    row.addProperty("base", base);
+                    row.addProperty("parameters", p);
+                    row.addProperty("experts", n);
+                    row.addProperty("rank", rank);
+                    row.addProperty("bankBytes", bankBytes);
+                    row.addProperty("instantiateMillis", inst[0]);
+                    row.addProperty("instantiateErrorMillis", inst[1]);
+                    row.addProperty("scaleGBps", copy);
+                    row.addProperty("sumGBps", read);
+                    row.addProperty("addGBps", add);
+                    if (rank == 0) {
+                        row.addProperty("mergeGBps", merge);
+                        row.addProperty("fractionOfBandwidth", merge / best);
+                    }
+                    rows.add(row);
+                    xs[i] = n;
+                    ys[i] = inst[0];
+                    i++;
                 }
-                double bankBytes = 4.0 * n * p;
-                double probe = 4.0 * Math.min((long) n * p, 1L << 28);
-                double inst = b.get("instantiate")[0];
-                double merge = bankBytes / (inst / 1e3) / 1e9;
-                double copy = 2 * probe / (b.get("scaleBankSized")[0] / 1e3) / 1e9;
-                double add = 3 * probe / (b.get("addBankSized")[0] / 1e3) / 1e9;
-                double read = probe / (b.get("sumBankSized")[0] / 1e3) / 1e9;
-                double best = Math.max(read, Math.max(copy, add));
-                md.append(String.format("| %s | %d | %d | %.0f | %.2f +- %.2f | %.1f | %.1f | %.1f | %.1f | %.2f |%n", base, p, n,
-                        bankBytes / (1 << 20), inst, b.get("instantiate")[1], merge, read, copy, add, merge / best));
-                JsonObject row = new JsonObject();
-                row.addProperty("base", base);
-                row.addProperty("parameters", p);
-                row.addProperty("experts", n);
-                row.addProperty("instantiateMillis", inst);
-                row.addProperty("instantiateErrorMillis", b.get("instantiate")[1]);
-                row.addProperty("mergeGBps", merge);
-                row.addProperty("scaleGBps", copy);
-                row.addProperty("sumGBps", read);
-                row.addProperty("addGBps", add);
-                row.addProperty("fractionOfBandwidth", merge / best);
-                rows.add(row);
-                xs[i] = n;
-                ys[i] = inst;
-                i++;
+                plot.put(base + (rank == 0 ? "" : " rank " + rank), new double[][] {java.util.Arrays.copyOf(xs, i),
+                        java.util.Arrays.copyOf(ys, i)});
             }
-            plot.put(base, new double[][] {java.util.Arrays.copyOf(xs, i), java.util.Arrays.copyOf(ys, i)});
         }
         JsonObject json = new JsonObject();
         json.addProperty("machine", BenchMain.machine());

@@ -36,13 +36,18 @@ public class InstantiateBenchmark {
         @Param({"4", "16", "64"})
         public int experts;
 
+        /** Expert rank of every matrix (0: dense); the bandwidth probes do not depend on it. */
+        @Param({"0"})
+        public int rank;
+
         SoupOfExperts soup;
         double[] h;
 
         @Setup(Level.Trial)
         public void setUp() {
             int k = 13;
-            soup = SoupOfExperts.create(SoupConfig.builder().model(BenchModels.of(base)).domains(k).experts(experts).seed(1).build());
+            soup = SoupOfExperts.create(SoupConfig.builder().model(BenchModels.of(base)).domains(k).experts(experts)
+                    .expertRank(rank).seed(1).build());
             h = new double[k];
             for (int i = 0; i < k; i++) {
                 h[i] = (i + 1.0) / (k * (k + 1) / 2.0);

@@ -62,6 +62,10 @@ final class TrainBench implements Callable<Integer> {
     @Option(names = "--experts", split = ",", defaultValue = "0,4,16,64", description = "0 = the plain base model")
     List<Integer> experts;
 
+    @Option(names = "--ranks", split = ",", defaultValue = "0",
+            description = "expert ranks of the soups (0 = dense experts; default ${DEFAULT-VALUE})")
+    List<Integer> ranks;
+
     @Option(names = "--batch", defaultValue = "16")
     int batch;
 
@@ -105,53 +109,72 @@ final class TrainBench implements Callable<Integer> {
                         + " (median of the repeats' mean step time, range in brackets).%n%n", BenchMain.machine(),
                 Files.exists(corpus) ? corpus : "synthetic", batch, context, warmup, repeats, steps));
         md.append(String.format("Peak of one 2048 x 2048 x 2048 float32 matrix product: %s GFLOP/s.%n%n", peak.format("%.1f")));
-        md.append("| base | parameters | n | step ms | tokens/s | soup/plain | plain model GFLOP/s (6 N tok/s) | of peak | peak RSS GiB | JVM heap GiB |\n"
-                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        md.append("| base | parameters | n | rank | bank MiB | step ms | tokens/s | soup/plain | plain model GFLOP/s (6 N tok/s) | of peak | peak RSS GiB | JVM heap GiB |\n"
+                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         Map<String, double[][]> plot = new LinkedHashMap<>();
         for (String base : bases) {
             ModelConfig model = BenchModels.of(base).toBuilder().contextLength(context).build();
             double plainMs = Double.NaN;
-            List<Double> xs = new ArrayList<>();
-            List<Double> ys = new ArrayList<>();
+            // One line per expert rank; the plain model (n=0, plotted at 1) starts every line.
+            Map<Integer, List<double[]>> lines = new LinkedHashMap<>();
+            double[] plainPoint = null;
             for (int n : experts) {
-                Memory.resetPeak();
-                Stats ms;
-                try {
-                    ms = measure(model, n, k, sampler, pi);
-                } catch (OutOfMemoryError | RuntimeException e) {
-                    LOG.warn("{} n={} skipped: {}", base, n, e.toString());
-                    md.append(String.format("| %s | %d | %d | skipped: %s | | | | | | |%n", base, model.parameterCount(), n, e));
-                    continue;
+                for (int rank : n == 0 ? List.of(0) : ranks) {
+                    Memory.resetPeak();
+                    Stats ms;
+                    try {
+                        ms = measure(model, n, rank, k, sampler, pi);
+                    } catch (OutOfMemoryError | RuntimeException e) {
+                        LOG.warn("{} n={} rank={} skipped: {}", base, n, rank, e.toString());
+                        md.append(String.format("| %s | %d | %d | %d | | skipped: %s | | | | | | |%n", base, model.parameterCount(), n,
+                                rank, e));
+                        continue;
+                    }
+                    long peakRss = Memory.peakRss();
+                    if (n == 0) {
+                        plainMs = ms.median();
+                    }
+                    double bankMiB = n == 0 ? 0 : 4.0 * soupConfig(model, n, rank, k).bankParameterCount() / (1 << 20);
+                    double tokPerS = batch * context / (ms.median() / 1e3);
+                    double gflops = 6.0 * model.parameterCount() * tokPerS / 1e9;
+                    long heap = Memory.heapUsed();
+                    md.append(String.format("| %s | %d | %d | %s | %.1f | %s | %.0f | %s | %s | %s | %.2f | %.2f |%n", base,
+                            model.parameterCount(), n, n == 0 ? "-" : rank == 0 ? "dense" : String.valueOf(rank), bankMiB,
+                            ms.format("%.0f"), tokPerS,
+                            n == 0 || Double.isNaN(plainMs) ? "-" : String.format("%.2f", ms.median() / plainMs),
+                            n == 0 ? String.format("%.1f", gflops) : "-", n == 0 ? String.format("%.0f%%", 100 * gflops / peak.median()) : "-",
+                            peakRss / (double) (1L << 30), heap / (double) (1L << 30)));
+                    JsonObject row = new JsonObject();
+                    row.addProperty("base", base);
+                    row.addProperty("parameters", model.parameterCount());
+                    row.addProperty("experts", n);
+                    row.addProperty("rank", rank);
+                    row.addProperty("bankMiB", bankMiB);
+                    row.addProperty("stepMillisMedian", ms.median());
+                    row.addProperty("stepMillisMin", ms.min());
+                    row.addProperty("stepMillisMax", ms.max());
+                    row.addProperty("tokensPerSecond", tokPerS);
+                    row.addProperty("gflops", gflops);
+                    row.addProperty("peakRssBytes", peakRss);
+                    row.addProperty("heapUsedBytes", heap);
+                    rows.add(row);
+                    if (n == 0) {
+                        plainPoint = new double[] {1, ms.median()};
+                    } else {
+                        lines.computeIfAbsent(rank, r -> new ArrayList<>()).add(new double[] {n, ms.median()});
+                    }
+                    LOG.info("{} n={} rank={}: {} ms/step, peak RSS {} MiB", base, n, rank, ms.format("%.0f"), peakRss >> 20);
                 }
-                long peakRss = Memory.peakRss();
-                if (n == 0) {
-                    plainMs = ms.median();
-                }
-                double tokPerS = batch * context / (ms.median() / 1e3);
-                double gflops = 6.0 * model.parameterCount() * tokPerS / 1e9;
-                long heap = Memory.heapUsed();
-                md.append(String.format("| %s | %d | %d | %s | %.0f | %s | %s | %s | %.2f | %.2f |%n", base, model.parameterCount(), n,
-                        ms.format("%.0f"), tokPerS, n == 0 || Double.isNaN(plainMs) ? "-" : String.format("%.2f", ms.median() / plainMs),
-                        n == 0 ? String.format("%.1f", gflops) : "-", n == 0 ? String.format("%.0f%%", 100 * gflops / peak.median()) : "-",
-                        peakRss / (double) (1L << 30), heap / (double) (1L << 30)));
-                JsonObject row = new JsonObject();
-                row.addProperty("base", base);
-                row.addProperty("parameters", model.parameterCount());
-                row.addProperty("experts", n);
-                row.addProperty("stepMillisMedian", ms.median());
-                row.addProperty("stepMillisMin", ms.min());
-                row.addProperty("stepMillisMax", ms.max());
-                row.addProperty("tokensPerSecond", tokPerS);
-                row.addProperty("gflops", gflops);
-                row.addProperty("peakRssBytes", peakRss);
-                row.addProperty("heapUsedBytes", heap);
-                rows.add(row);
-                xs.add((double) Math.max(n, 1));
-                ys.add(ms.median());
-                LOG.info("{} n={}: {} ms/step, peak RSS {} MiB", base, n, ms.format("%.0f"), peakRss >> 20);
             }
-            plot.put(base + " (n=0 plotted at 1)", new double[][] {xs.stream().mapToDouble(Double::doubleValue).toArray(),
-                    ys.stream().mapToDouble(Double::doubleValue).toArray()});
+            for (Map.Entry<Integer, List<double[]>> line : lines.entrySet()) {
+                List<double[]> pts = new ArrayList<>(line.getValue());
+                if (plainPoint != null) {
+                    pts.add(0, plainPoint);
+                }
+                String name = base + (line.getKey() == 0 ? " dense" : " rank " + line.getKey())
+                        + (plainPoint != null ? " (n=0 plotted at 1)" : "");
+                plot.put(name, new double[][] {pts.stream().mapToDouble(p -> p[0]).toArray(), pts.stream().mapToDouble(p -> p[1]).toArray()});
+            }
         }
         json.add("rows", rows);
         BenchMain.write(out.resolve("train.md"), md.toString());
@@ -169,8 +192,12 @@ final class TrainBench implements Callable<Integer> {
         return 0;
     }
 
+    private static SoupConfig soupConfig(ModelConfig model, int n, int rank, int k) {
+        return SoupConfig.builder().model(model).domains(k).experts(n).expertRank(rank).seed(1).build();
+    }
+
     /** Per-repeat mean step time in ms, timed between step events (the optimizer's set-up excluded). */
-    private Stats measure(ModelConfig model, int n, int k, BatchSource sampler, MetaDistribution pi) {
+    private Stats measure(ModelConfig model, int n, int rank, int k, BatchSource sampler, MetaDistribution pi) {
         int total = warmup + repeats * steps;
         long[] at = new long[total + 1];
         TrainingConfig tc = TrainingConfig.builder().sampler(sampler).metaDistribution(n == 0 ? MetaDistributions.fixed(uniform(k)) : pi)
@@ -181,7 +208,7 @@ final class TrainBench implements Callable<Integer> {
                 s.train(tc);
             }
         } else {
-            try (SoupOfExperts soup = SoupOfExperts.create(SoupConfig.builder().model(model).domains(k).experts(n).seed(1).build())) {
+            try (SoupOfExperts soup = SoupOfExperts.create(soupConfig(model, n, rank, k))) {
                 soup.train(tc);
             }
         }

@@ -106,6 +106,10 @@ public final class Soe implements Runnable {
         @Option(names = "--experts", defaultValue = "16")
         int experts;
 
+        @Option(names = "--expert-rank", defaultValue = "0",
+                description = "rank r of every matrix's experts, each stored as two thin factors (0 = dense; default ${DEFAULT-VALUE})")
+        int expertRank;
+
         @Option(names = "--batch", defaultValue = "16")
         int batch;
 
@@ -128,7 +132,8 @@ public final class Soe implements Runnable {
             ModelConfig model = ModelConfig.builder().vocabSize(tok.vocabSize()).layers(layers).dModel(width)
                     .heads(Math.max(1, width / 32)).contextLength(context).build();
             PrintWriter o = spec.commandLine().getOut();
-            o.printf("%d domains %s; base model %,d parameters; %d experts%n", k, store.domains(), model.parameterCount(), experts);
+            o.printf("%d domains %s; base model %,d parameters; %d %s experts%n", k, store.domains(), model.parameterCount(), experts,
+                    expertRank == 0 ? "dense" : "rank-" + expertRank);
             int every = Math.max(1, steps / 20);
             TrainingConfig tc = TrainingConfig.builder().sampler(sampler).metaDistribution(MetaDistributions.recommended(sampler.sizes()))
                     .steps(steps).batchSize(batch).contextLength(context).learningRate(lr).logEvery(0).seed(seed)
@@ -141,7 +146,7 @@ public final class Soe implements Runnable {
                         }
                     }).build();
             try (SoupOfExperts soup = SoupOfExperts.train(
-                    SoupConfig.builder().model(model).domains(k).experts(experts).seed(seed).build(), tc)) {
+                    SoupConfig.builder().model(model).domains(k).experts(experts).expertRank(expertRank).seed(seed).build(), tc)) {
                 o.println();
                 // Domain centroids from training documents, so `soe histogram` can map text to h.
                 List<String> docs = new ArrayList<>();

@@ -7,6 +7,7 @@ import com.google.gson.JsonObject;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.data.synth.SyntheticCorpus;
 
 import java.io.PrintWriter;
@@ -32,8 +33,24 @@ class SoeTest {
     }
 
     @Test
-    void trainHistogramInstantiateEvalAndGenerateWorkTogether() throws Exception {
-        SyntheticCorpus synth = new SyntheticCorpus(2, 200, 7);
+    void trainWithAnExpertRankSavesALowRankSoupAndRefusesANegativeRank() throws Exception {
+        Path corpus = corpus(new SyntheticCorpus(2, 200, 7));
+        Result train = soe("train", "--corpus", corpus.toString(), "--out", dir.resolve("lr").toString(), "--steps", "5",
+                "--layers", "1", "--width", "32", "--context", "32", "--experts", "2", "--expert-rank", "4");
+        assertEquals(0, train.code(), train.err());
+        assertTrue(train.out().contains("2 rank-4 experts"), train.out());
+        try (SoupOfExperts soup = SoupOfExperts.load(dir.resolve("lr/soup"))) {
+            assertEquals(4, soup.config().expertRanks().defaultRank());
+            assertTrue(soup.bankParameterCount() < soup.config().experts() * soup.config().model().parameterCount() / 2,
+                    "rank-4 banks are far smaller than dense ones: " + soup.bankParameterCount());
+        }
+        Result negative = soe("train", "--corpus", corpus.toString(), "--out", dir.resolve("neg").toString(), "--steps", "5",
+                "--expert-rank", "-1");
+        assertEquals(1, negative.code(), negative.err());
+        assertTrue(negative.err().contains("must be >= 0"), negative.err());
+    }
+
+    private Path corpus(SyntheticCorpus synth) throws java.io.IOException {
         List<String> lines = new ArrayList<>();
         for (int d = 0; d < 2; d++) {
             for (String text : synth.documents(d, 0, 30, 80)) {
@@ -45,12 +62,19 @@ class SoeTest {
                 lines.add(o.toString());
             }
         }
-        Path corpus = Files.write(dir.resolve("train.jsonl"), lines);
+        return Files.write(dir.resolve("train.jsonl"), lines);
+    }
+
+    @Test
+    void trainHistogramInstantiateEvalAndGenerateWorkTogether() throws Exception {
+        SyntheticCorpus synth = new SyntheticCorpus(2, 200, 7);
+        Path corpus = corpus(synth);
         Path doc = Files.writeString(dir.resolve("doc.txt"), String.join("\n", synth.documents(1, 500, 3, 80)));
 
         Result train = soe("train", "--corpus", corpus.toString(), "--out", dir.resolve("run").toString(), "--steps", "20",
                 "--layers", "1", "--width", "32", "--context", "32", "--experts", "2");
         assertEquals(0, train.code(), train.err());
+        assertTrue(train.out().contains("2 dense experts"), train.out());
         assertTrue(train.out().contains("20/20"), "a progress bar reaches the last step: " + train.out());
         String soup = dir.resolve("run/soup").toString();
 

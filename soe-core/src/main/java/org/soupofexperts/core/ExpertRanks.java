@@ -17,8 +17,9 @@ import java.util.regex.PatternSyntaxException;
  *
  * <p>A default rank applies to every matrix; rules override it for the tensors whose name
  * matches a regular expression (the whole name, as in {@code h0.mlp.fc.weight} or
- * {@code wte.weight}); the first matching rule wins. A rank above {@code min(rows, cols)} is
- * capped there: a factorisation of that rank already represents every matrix.
+ * {@code wte.weight}); the first matching rule wins. A matrix whose factors would hold at least
+ * as many values as a dense expert ({@code r (rows + cols) >= rows cols}) gets dense experts:
+ * they represent every matrix, in no more memory.
  *
  * <p>Immutable and thread-safe.
  */
@@ -88,7 +89,10 @@ public final class ExpertRanks {
         return defaultRank == 0 && rules.stream().allMatch(r -> r.rank() == 0);
     }
 
-    /** The rank of the experts of a tensor: 0 (dense) for anything but a matrix. */
+    /**
+     * The rank of the experts of a tensor: 0 (dense) for anything but a matrix, and for a matrix
+     * whose rank-r factors would be no smaller than a dense expert.
+     */
     public int rankOf(String name, Shape shape) {
         if (shape.dimension() != 2) {
             return 0;
@@ -100,7 +104,9 @@ public final class ExpertRanks {
                 break;
             }
         }
-        return (int) Math.min(r, Math.min(shape.get(0), shape.get(1)));
+        long rows = shape.get(0);
+        long cols = shape.get(1);
+        return (long) r * (rows + cols) >= rows * cols ? 0 : r;
     }
 
     private static void checkRank(int rank, String what) {

@@ -17,6 +17,7 @@ public final class SoupConfig {
     private final int domains;
     private final int experts;
     private final ExpertRanks ranks;
+    private final long bankParameterCount;
     private final RouterConfig router;
     private final ExpertInit expertInit;
     private final long seed;
@@ -39,7 +40,7 @@ public final class SoupConfig {
         this.domains = b.domains;
         this.experts = b.experts;
         this.ranks = Objects.requireNonNull(b.ranks, "expert ranks");
-        checkBanks(b.model, b.experts, b.ranks);
+        this.bankParameterCount = checkBanks(b.model, b.experts, b.ranks);
         this.router = Objects.requireNonNull(b.router, "router config");
         this.expertInit = Objects.requireNonNull(b.expertInit, "expert init");
         this.seed = b.seed;
@@ -50,7 +51,7 @@ public final class SoupConfig {
      * without a word), and every bank must fit this version's limit: a bank is one native array
      * built from one Java array and saved through one byte array.
      */
-    private static void checkBanks(ModelConfig model, int experts, ExpertRanks ranks) {
+    private static long checkBanks(ModelConfig model, int experts, ExpertRanks ranks) {
         List<SoupTensor> tensors = new GptModel(model, experts, ranks).soupTensors();
         for (ExpertRanks.Rule rule : ranks.rules()) {
             boolean named = tensors.stream().anyMatch(t -> t.shape().dimension() == 2 && rule.matches(t.name()));
@@ -68,6 +69,7 @@ public final class SoupConfig {
                         + " (2 GiB of float32); use fewer experts, low-rank experts or a smaller vocabulary/width");
             }
         }
+        return tensors.stream().mapToLong(SoupTensor::bankValues).sum();
     }
 
     public static Builder builder() {
@@ -89,6 +91,14 @@ public final class SoupConfig {
     /** Which matrices have low-rank experts (dense by default). */
     public ExpertRanks expertRanks() {
         return ranks;
+    }
+
+    /**
+     * Values the expert banks will hold: n times each tensor's size for dense experts, n r (rows
+     * + cols) for a rank-r matrix. Known before the soup is created (no memory is allocated).
+     */
+    public long bankParameterCount() {
+        return bankParameterCount;
     }
 
     public RouterConfig router() {

@@ -82,8 +82,9 @@ public final class SoupOfExperts implements AutoCloseable {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             var rng = SeedStreams.stream(config.seed(), SeedStreams.INIT);
-            Initializer.initialize(soup.model.soupTensors(), soup.manager, rng, config.expertInit());
-            Initializer.initialize(soup.router.soupTensors(), soup.manager, rng, config.expertInit());
+            var expertRng = SeedStreams.stream(config.seed(), SeedStreams.INIT_EXPERTS);
+            Initializer.initialize(soup.model.soupTensors(), soup.manager, rng, expertRng, config.expertInit());
+            Initializer.initialize(soup.router.soupTensors(), soup.manager, rng, expertRng, config.expertInit());
         } catch (RuntimeException | OutOfMemoryError e) {
             soup.close();
             throw e;
@@ -315,11 +316,7 @@ public final class SoupOfExperts implements AutoCloseable {
      * cols) for a low-rank matrix. What n experts cost on top of the base model.
      */
     public long bankParameterCount() {
-        long n = 0;
-        for (SoupTensor t : model.soupTensors()) {
-            n += t.bankValues();
-        }
-        return n;
+        return config.bankParameterCount();
     }
 
     /**
@@ -363,7 +360,7 @@ public final class SoupOfExperts implements AutoCloseable {
                             .expertInit(ExpertInit.valueOf(c.get("expertInit").getAsString()))
                             .seed(c.get("seed").getAsLong())
                             .build();
-        } catch (RuntimeException e) {
+        } catch (SoupFormatException | RuntimeException e) {
             throw new SoupFormatException(dir + " has an invalid soup config in its manifest: " + e.getMessage(), e);
         }
         JsonArray history =

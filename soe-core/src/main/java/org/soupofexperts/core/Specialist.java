@@ -64,8 +64,9 @@ public final class Specialist implements AutoCloseable {
         GptModel model = new GptModel(config, 0);
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            Initializer.initialize(
-                    model.soupTensors(), manager, SeedStreams.stream(seed, SeedStreams.INIT), ExpertInit.ZEROS);
+            // A plain model has no expert banks: the expert stream is never drawn from.
+            Initializer.initialize(model.soupTensors(), manager, SeedStreams.stream(seed, SeedStreams.INIT),
+                    SeedStreams.stream(seed, SeedStreams.INIT_EXPERTS), ExpertInit.ZEROS);
         } catch (RuntimeException e) {
             manager.close();
             throw e;

@@ -56,17 +56,18 @@ class LowRankExpertsTest {
     @Test
     void linearWeightIsSharedPlusAlphaWeightedFactorProducts() {
         try (NDManager m = Djl.engine().newBaseManager()) {
-            // in=2, out=2, n=2, r=1. U_1 = [1, 2]^T, V_1 = [1, 0]^T; U_2 = [0, 1]^T, V_2 = [3, 4]^T.
-            SoupLinear lin = new SoupLinear("l", 2, 2, false, 2, 0.02, ExpertRanks.uniform(1));
+            // in=3, out=2, n=2, r=1 (5 values per expert against 6 dense). U_1 = [1, 2]^T, V_1 = [1, 0, 0]^T;
+            // U_2 = [0, 1]^T, V_2 = [3, 4, 0]^T.
+            SoupLinear lin = new SoupLinear("l", 3, 2, false, 2, 0.02, ExpertRanks.uniform(1));
             SoupTensor w = lin.soupTensors().get(0);
             assertTrue(w.lowRank());
-            w.shared().setArray(m.create(new float[] {1, 0, 0, 1}, new Shape(2, 2)));
+            w.shared().setArray(m.create(new float[] {1, 0, 0, 0, 1, 0}, new Shape(2, 3)));
             w.bank().setArray(m.create(new float[] {1, 2, 0, 1}, new Shape(2, 2, 1)));
-            w.bankV().setArray(m.create(new float[] {1, 0, 3, 4}, new Shape(2, 2, 1)));
+            w.bankV().setArray(m.create(new float[] {1, 0, 0, 3, 4, 0}, new Shape(2, 3, 1)));
             NDArray alpha = m.create(new float[] {2f, -1f});
-            // E_1 = [[1, 0], [2, 0]], E_2 = [[0, 0], [3, 4]]; W = I + 2 E_1 - E_2 = [[3, 0], [1, -3]]
-            assertArrayEquals(new float[] {3, 0, 1, -3}, w.value(alpha).toFloatArray(), 1e-6f);
-            NDArray x = m.create(new float[] {1, 2}, new Shape(1, 2));
+            // E_1 = [[1, 0, 0], [2, 0, 0]], E_2 = [[0, 0, 0], [3, 4, 0]]; W = S + 2 E_1 - E_2 = [[3, 0, 0], [1, -3, 0]]
+            assertArrayEquals(new float[] {3, 0, 0, 1, -3, 0}, w.value(alpha).toFloatArray(), 1e-6f);
+            NDArray x = m.create(new float[] {1, 2, 5}, new Shape(1, 3));
             NDArray y = lin.forward(null, new NDList(x, alpha), false).head();
             assertEquals(new Shape(1, 2), y.getShape());
             assertArrayEquals(new float[] {3, -5}, y.toFloatArray(), 1e-6f);
@@ -136,13 +137,16 @@ class LowRankExpertsTest {
             assertEquals(n * (r * matrices + vectors), lowRank.bankParameterCount());
             assertEquals(n * (denseMatrices + vectors), dense.bankParameterCount());
             long stored = 0;
+            long all = 0;
             for (SoupTensor t : lowRank.block().soupTensors()) {
                 stored += t.bank().getArray().size() + (t.bankV() == null ? 0 : t.bankV().getArray().size());
+                all += t.shared().getArray().size();
+            }
+            for (SoupTensor t : lowRank.router().soupTensors()) {
+                all += t.shared().getArray().size();
             }
             assertEquals(lowRank.bankParameterCount(), stored, "native arrays must hold what the formula says");
-            long base = lowRank.config().model().parameterCount();
-            long router = lowRank.parameterCount() - base - lowRank.bankParameterCount();
-            assertEquals(router, dense.parameterCount() - base - dense.bankParameterCount());
+            assertEquals(lowRank.parameterCount(), all + stored, "stored parameters: S, banks and router");
         }
     }
 
@@ -152,24 +156,45 @@ class LowRankExpertsTest {
     }
 
     @Test
-    void rulesOverrideTheDefaultAndRanksAreCappedAtFullRank() {
+    void rulesOverrideTheDefaultAndMatricesWhoseFactorsWouldNotBeSmallerStayDense() {
         SoupConfig c = SoupConfig.builder().model(ToyDomains.tinyModel()).domains(2).experts(2)
-                .expertRank(1000)
+                .expertRank(4)
                 .expertRank("h\\d+\\.mlp\\..*", 0)
                 .expertRank("wpe\\.weight", 2)
                 .seed(1)
                 .build();
         try (SoupOfExperts soup = SoupOfExperts.create(c)) {
             for (SoupTensor t : soup.block().soupTensors()) {
-                int want;
-                if (t.shape().dimension() != 2 || t.name().contains(".mlp.")) {
-                    want = 0;
-                } else if (t.name().equals("wpe.weight")) {
-                    want = 2;
-                } else {
-                    want = (int) Math.min(t.shape().get(0), t.shape().get(1));
-                }
+                int want = t.shape().dimension() != 2 || t.name().contains(".mlp.") ? 0 : t.name().equals("wpe.weight") ? 2 : 4;
                 assertEquals(want, t.rank(), t.name());
+            }
+        }
+        // 32 x 32: rank 15 stores 15 x 64 = 960 < 1024 values per expert; rank 16 stores 1024, so dense.
+        Shape square = new Shape(32, 32);
+        assertEquals(15, ExpertRanks.uniform(15).rankOf("m", square));
+        assertEquals(0, ExpertRanks.uniform(16).rankOf("m", square));
+        assertEquals(0, ExpertRanks.uniform(1000).rankOf("m", new Shape(16, 96)));
+        assertEquals(0, ExpertRanks.uniform(4).rankOf("m", new Shape(32)), "vectors are dense");
+        try (SoupOfExperts huge = soup(1000, 0);
+                SoupOfExperts dense = soup(0, 0)) {
+            assertEquals(dense.bankParameterCount(), huge.bankParameterCount(), "a rank past the break-even point is dense");
+        }
+    }
+
+    @Test
+    void theSharedPartsAndRouterStartTheSameWhateverTheExperts() {
+        for (ExpertInit init : ExpertInit.values()) {
+            SoupConfig.Builder b = SoupConfig.builder().model(ToyDomains.tinyModel()).domains(2).experts(3).expertInit(init).seed(9);
+            try (SoupOfExperts dense = SoupOfExperts.create(b.expertRank(0).build());
+                    SoupOfExperts lowRank = SoupOfExperts.create(b.expertRank(2).build())) {
+                for (int i = 0; i < dense.block().soupTensors().size(); i++) {
+                    assertArrayEquals(dense.block().soupTensors().get(i).shared().getArray().toFloatArray(),
+                            lowRank.block().soupTensors().get(i).shared().getArray().toFloatArray(), init + " S");
+                }
+                for (int i = 0; i < dense.router().soupTensors().size(); i++) {
+                    assertArrayEquals(dense.router().soupTensors().get(i).shared().getArray().toFloatArray(),
+                            lowRank.router().soupTensors().get(i).shared().getArray().toFloatArray(), init + " router");
+                }
             }
         }
     }
@@ -191,13 +216,19 @@ class LowRankExpertsTest {
     @Test
     void factorGradientsAreAlphaTimesGradientTimesTheOtherFactor() {
         // Loss <W(alpha), C> has dW = C, so dU_j = alpha_j C V_j, dV_j = alpha_j C^T U_j, dalpha_j = <U_j V_j^T, C>.
-        int rows = 3;
-        int cols = 2;
+        int rows = 5;
+        int cols = 4;
         int n = 2;
-        int r = 2;
-        float[] u = {1, 2, 3, 4, 5, 6, -1, 0, 2, 1, 0, -2};
-        float[] v = {1, -1, 2, 0, 0.5f, 1, -1, 3};
-        float[] c = {1, 2, -1, 0.5f, 3, -2};
+        int r = 2; // 18 values per expert against 20 dense
+        float[] u = new float[n * rows * r];
+        float[] v = new float[n * cols * r];
+        float[] c = new float[rows * cols];
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(5);
+        for (float[] a : new float[][] {u, v, c}) {
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (float) (rng.nextDouble() * 4 - 2);
+            }
+        }
         float[] alpha = {0.7f, -1.5f};
         try (NDManager m = Djl.engine().newBaseManager()) {
             SoupLinear lin = new SoupLinear("l", cols, rows, false, n, 0.02, ExpertRanks.uniform(r));

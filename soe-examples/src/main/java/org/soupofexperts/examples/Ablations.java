@@ -14,8 +14,6 @@ import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.train.ParamGroup;
 import org.soupofexperts.core.train.TrainingConfig;
-import org.soupofexperts.core.train.TrainingReport;
-import org.soupofexperts.data.eval.Evaluation;
 import org.soupofexperts.data.sample.MetaDistributions;
 import org.soupofexperts.examples.experiment.Budget;
 import org.soupofexperts.examples.experiment.Charts;
@@ -272,17 +270,7 @@ public final class Ablations implements Callable<Integer> {
     }
 
     private JsonObject genericRun(ModelConfig model, ExperimentData data, Budget budget) {
-        try (Specialist g = Specialist.create(model, seed)) {
-            TrainingReport r = g.train(budget.config(data.sampler, MetaDistributions.fixed(data.natural), steps).build());
-            Evaluation.Table t = Evaluation.table(g::loss, data.store, context, evalWindows);
-            JsonObject o = new JsonObject();
-            o.addProperty("seconds", r.seconds());
-            o.addProperty("lr", budget.lr());
-            o.addProperty("naturalBitsPerByte", t.natural().bitsPerByte());
-            o.addProperty("specializedBitsPerByte",
-                    t.perDomain().stream().mapToDouble(Evaluation.Loss::bitsPerByte).average().orElse(Double.NaN));
-            return o;
-        }
+        return SoupMeasures.genericModel(model, data, budget, steps, evalWindows);
     }
 
     /** Training time of the last variant, warm-start pretraining included. */

@@ -13,6 +13,8 @@ public final class SeedStreams {
 
     /** Stream for parameter initialisation. */
     public static final String INIT = "init";
+    /** Stream for the expert banks' initial values (apart from the shared parameters' stream). */
+    public static final String INIT_EXPERTS = "init.experts";
     /** Stream for sampling domain weights h from the meta-distribution. */
     public static final String H = "h";
     /** Stream for drawing training batches. */

@@ -99,11 +99,6 @@ public final class GptModel extends ModelBlock {
         return ranks;
     }
 
-    /** Whether any tensor has low-rank experts. */
-    public boolean hasLowRankExperts() {
-        return soupTensors().stream().anyMatch(SoupTensor::lowRank);
-    }
-
     /** Every souped tensor of the model, in a fixed order (the order of save files too). */
     public List<SoupTensor> soupTensors() {
         List<SoupTensor> out = new ArrayList<>(tokenEmbedding.soupTensors());

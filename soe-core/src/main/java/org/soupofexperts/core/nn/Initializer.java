@@ -20,12 +20,14 @@ public final class Initializer {
     private Initializer() {}
 
     /**
-     * Sets every tensor's shared part (and bank, when present) in order, drawing from rng.
-     * Arrays are created in {@code manager}, require gradients, and are detached from any open
-     * {@link NDScope}.
+     * Sets every tensor's shared part (and bank, when present) in order: shared parts draw from
+     * {@code rng}, expert banks from {@code expertRng}, so that the shared parameters (and what is
+     * drawn after them, such as the router) are the same whatever the experts are: dense or
+     * low-rank, of any rank, zero or noise. Arrays are created in {@code manager}, require
+     * gradients, and are detached from any open {@link NDScope}.
      */
-    public static void initialize(
-            List<SoupTensor> tensors, NDManager manager, SplittableRandom rng, ExpertInit expertInit) {
+    public static void initialize(List<SoupTensor> tensors, NDManager manager, SplittableRandom rng,
+            SplittableRandom expertRng, ExpertInit expertInit) {
         for (SoupTensor t : tensors) {
             float[] s = new float[Math.toIntExact(t.numel())];
             switch (t.init().kind()) {
@@ -44,12 +46,12 @@ public final class Initializer {
             t.shared().setArray(trainable(manager.create(s, t.shape())));
             if (t.bank() != null) {
                 if (t.lowRank()) {
-                    initLowRank(t, manager, rng, expertInit);
+                    initLowRank(t, manager, expertRng, expertInit);
                 } else {
                     Shape bankShape = t.bankShape();
                     NDArray bank = expertInit == ExpertInit.ZEROS
                             ? manager.zeros(bankShape)
-                            : manager.create(gaussian(rng, bankShape.size(), expertStd(t)), bankShape);
+                            : manager.create(gaussian(expertRng, bankShape.size(), expertStd(t)), bankShape);
                     t.bank().setArray(trainable(bank));
                 }
             }

@@ -56,19 +56,30 @@ public record SoupTensor(
         if (bank == null || alpha == null) {
             return s;
         }
+        return expertSum(alpha).add(s);
+    }
+
+    /**
+     * {@code sum_j alpha_j E_j} alone, without S (see {@link #value}); the tensor must have
+     * experts. The result belongs to alpha's manager.
+     */
+    public NDArray expertSum(NDArray alpha) {
+        if (bank == null) {
+            throw new IllegalStateException("tensor " + name + " has no experts");
+        }
         if (alpha.size() != experts) {
             throw new IllegalArgumentException(
                     "alpha has " + alpha.size() + " entries but " + name + " has " + experts
                             + " experts");
         }
         if (rank == 0) {
-            return alpha.reshape(1, experts).matMul(bank.getArray()).reshape(shape).add(s);
+            return alpha.reshape(1, experts).matMul(bank.getArray()).reshape(shape);
         }
         long rows = shape.get(0);
         long cols = shape.get(1);
         NDArray u = bank.getArray().mul(alpha.reshape(experts, 1, 1)).transpose(1, 0, 2).reshape(rows, (long) experts * rank);
         NDArray v = bankV.getArray().transpose(1, 0, 2).reshape(cols, (long) experts * rank);
-        return u.matMul(v.transpose()).add(s);
+        return u.matMul(v.transpose());
     }
 
     /** Whether the experts are low-rank factor pairs. */

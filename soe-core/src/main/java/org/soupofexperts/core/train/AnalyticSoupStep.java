@@ -23,7 +23,13 @@ import java.util.List;
  * alpha_j G element by element inside its one-pass update. No n x P gradient is ever built: the
  * autograd path writes alpha^T G for every bank, accumulates it into the bank's gradient, reads it
  * for the norm and again in the update, and keeps it in memory. The global norm is exact:
- * |dE|^2 = |alpha|^2 |G|^2. Not thread-safe; owned by one training run.
+ * |dE|^2 = |alpha|^2 |G|^2.
+ *
+ * <p>Low-rank experts E_j = U_j V_j^T take autograd through their thin factors only: the router's
+ * backward pass also differentiates {@code <sum_j alpha_j U_j V_j^T, G>} with G held constant,
+ * which gives dU_j = alpha_j G V_j, dV_j = alpha_j G^T U_j and their share of dalpha, with no
+ * bank-sized array (a factor's gradient is the factor's size). So one soup can mix dense and
+ * low-rank banks. Not thread-safe; owned by one training run.
  */
 final class AnalyticSoupStep {
 
@@ -36,9 +42,10 @@ final class AnalyticSoupStep {
     private final List<AdamW.Slot> slots;
     private final Engine engine;
     private final List<SoupTensor> tensors;
-    /** Slot index of each tensor's shared part and bank, in the order Trainer builds slots. */
+    /** Slot index of each tensor's shared part, bank (dense E or U) and V (low-rank only, else -1). */
     private final int[] sharedSlot;
     private final int[] bankSlot;
+    private final int[] vSlot;
     private final int routerFrom;
 
     AnalyticSoupStep(GptModel model, Router router, NDManager manager, List<AdamW.Slot> slots, Engine engine) {
@@ -50,16 +57,19 @@ final class AnalyticSoupStep {
         this.tensors = model.soupTensors();
         sharedSlot = new int[tensors.size()];
         bankSlot = new int[tensors.size()];
+        vSlot = new int[tensors.size()];
         int at = 0;
         for (int i = 0; i < tensors.size(); i++) {
             SoupTensor t = tensors.get(i);
             if (slots.get(at).weight() != t.shared().getArray() || t.bank() == null
-                    || slots.get(at + 1).weight() != t.bank().getArray()) {
+                    || slots.get(at + 1).weight() != t.bank().getArray()
+                    || (t.lowRank() && slots.get(at + 2).weight() != t.bankV().getArray())) {
                 throw new IllegalStateException("optimizer slots are not in model order at tensor " + t.name());
             }
             sharedSlot[i] = at;
             bankSlot[i] = at + 1;
-            at += 2;
+            vSlot[i] = t.lowRank() ? at + 2 : -1;
+            at += t.lowRank() ? 3 : 2;
         }
         routerFrom = at;
     }
@@ -96,35 +106,53 @@ final class AnalyticSoupStep {
             float[][] bankAlpha = new float[slots.size()][];
             NDArray dAlpha = null;
             NDArray sharedSq = null;
+            NDArray denseSq = null;
             try (Djl.NoGrad ng = Djl.noGrad()) {
                 for (int i = 0; i < theta.length; i++) {
                     NDArray g = theta[i].getGradient();
                     grads[sharedSlot[i]] = g;
-                    grads[bankSlot[i]] = g;
-                    bankAlpha[bankSlot[i]] = alpha;
-                    NDArray flat = g.reshape(-1, 1);
-                    NDArray d = tensors.get(i).bank().getArray().matMul(flat).reshape(n);
-                    dAlpha = dAlpha == null ? d : dAlpha.add(d);
                     NDArray sq = g.norm().square();
                     sharedSq = sharedSq == null ? sq : sharedSq.add(sq);
+                    if (vSlot[i] >= 0) {
+                        continue; // the factors get their gradients from the router's pass below
+                    }
+                    grads[bankSlot[i]] = g;
+                    bankAlpha[bankSlot[i]] = alpha;
+                    NDArray d = tensors.get(i).bank().getArray().matMul(g.reshape(-1, 1)).reshape(n);
+                    dAlpha = dAlpha == null ? d : dAlpha.add(d);
+                    denseSq = denseSq == null ? sq : denseSq.add(sq);
                 }
             }
             try (GradientCollector gc = engine.newGradientCollector()) {
-                gc.backward(router.alpha(hArray).mul(dAlpha).sum());
+                NDArray a = router.alpha(hArray);
+                NDArray objective = dAlpha == null ? null : a.mul(dAlpha).sum();
+                for (int i = 0; i < theta.length; i++) {
+                    if (vSlot[i] >= 0) {
+                        NDArray term = tensors.get(i).expertSum(a).mul(grads[sharedSlot[i]]).sum();
+                        objective = objective == null ? term : objective.add(term);
+                    }
+                }
+                gc.backward(objective);
             }
-            double routerSq = 0;
-            for (int i = routerFrom; i < slots.size(); i++) {
-                NDArray g = slots.get(i).weight().getGradient();
-                routerSq += g.norm().square().getFloat();
+            double ownSq = 0;
+            for (int i = 0; i < slots.size(); i++) {
+                if (grads[i] == null) {
+                    ownSq += slots.get(i).weight().getGradient().norm().square().getFloat();
+                }
             }
             double alphaSq = 0;
             for (float a : alpha) {
                 alphaSq += (double) a * a;
             }
-            double gSq = sharedSq.getFloat();
-            double norm = Math.sqrt(gSq * (1 + alphaSq) + routerSq);
+            double norm = Math.sqrt(sharedSq.getFloat() + alphaSq * (denseSq == null ? 0 : denseSq.getFloat()) + ownSq);
             if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
-                Trainer.zeroGradients(slots.subList(routerFrom, slots.size()));
+                List<AdamW.Slot> own = new java.util.ArrayList<>();
+                for (int i = 0; i < slots.size(); i++) {
+                    if (grads[i] == null) {
+                        own.add(slots.get(i));
+                    }
+                }
+                Trainer.zeroGradients(own);
                 throw Trainer.diverged(step, loss, norm);
             }
             double scale = clip > 0 && norm > clip ? clip / norm : 1.0;

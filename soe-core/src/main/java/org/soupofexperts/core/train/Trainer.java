@@ -99,9 +99,8 @@ public final class Trainer {
                 points.add(new TrainingReport.ValidationPoint(0, 0, v));
                 best.offer(v, 0, es.minDelta());
             }
-            // Soups on the CPU take the step with the banks' gradients in closed form (see AnalyticSoupStep).
+            // Soups on the CPU take the step with dense banks' gradients in closed form (see AnalyticSoupStep).
             AnalyticSoupStep analytic = router != null && AnalyticSoupStep.enabled && opt.allFused()
-                    && !model.hasLowRankExperts()
                     ? new AnalyticSoupStep(model, router, manager, slots, engine) : null;
             start = System.nanoTime();
             try {

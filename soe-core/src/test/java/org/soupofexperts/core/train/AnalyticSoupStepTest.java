@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 import org.soupofexperts.core.ExpertInit;
+import org.soupofexperts.core.ExpertRanks;
 import org.soupofexperts.core.ModelConfig;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.nn.SoupTensor;
@@ -55,17 +56,24 @@ class AnalyticSoupStepTest {
     };
 
     private static List<float[]> trainAndRead(boolean closedForm, double clip) {
+        return trainAndRead(closedForm, clip, ExpertRanks.dense());
+    }
+
+    private static List<float[]> trainAndRead(boolean closedForm, double clip, ExpertRanks ranks) {
         boolean before = AnalyticSoupStep.enabled;
         AnalyticSoupStep.enabled = closedForm;
         try (SoupOfExperts soup = SoupOfExperts.builder()
                 .model(ModelConfig.builder().vocabSize(VOCAB).layers(2).dModel(16).heads(2).mlpRatio(2).contextLength(8).build())
-                .domains(2).experts(3).expertInit(ExpertInit.SCALED_NOISE).seed(11).build()) {
+                .domains(2).experts(3).expertRanks(ranks).expertInit(ExpertInit.SCALED_NOISE).seed(11).build()) {
             soup.train(TrainingConfig.builder().sampler(TOY).metaDistribution(PI).steps(6).batchSize(4).contextLength(6)
                     .learningRate(1e-2).warmup(0).gradClip(clip).logEvery(0).seed(3).build());
             List<float[]> values = new ArrayList<>();
             for (SoupTensor t : soup.block().soupTensors()) {
                 values.add(t.shared().getArray().toFloatArray());
                 values.add(t.bank().getArray().toFloatArray());
+                if (t.lowRank()) {
+                    values.add(t.bankV().getArray().toFloatArray());
+                }
             }
             values.add(toFloats(soup.alpha(new double[] {0.3, 0.7})));
             values.add(new float[] {(float) soup.lastReport().clippedFraction()});
@@ -89,6 +97,24 @@ class AnalyticSoupStepTest {
             List<float[]> autograd = trainAndRead(false, clip);
             List<float[]> closed = trainAndRead(true, clip);
             assertEquals(autograd.size(), closed.size());
+            for (int i = 0; i < autograd.size(); i++) {
+                assertArrayEquals(autograd.get(i), closed.get(i), 2e-5f, "array " + i + " (clip " + clip + ")");
+            }
+            if (clip > 0) {
+                assertTrue(closed.get(closed.size() - 1)[0] > 0.5f, "the small clip must have been hit, so the norms agree too");
+            }
+        }
+    }
+
+    @Test
+    void aSoupMixingDenseAndLowRankBanksTrainsAsByAutograd() {
+        // Layer 0's matrices low-rank, layer 1's and the embeddings' dense; vectors always dense.
+        ExpertRanks mixed = ExpertRanks.dense().with("h0\\..*", 2);
+        for (double clip : new double[] {0.0, 0.05}) {
+            List<float[]> autograd = trainAndRead(false, clip, mixed);
+            List<float[]> closed = trainAndRead(true, clip, mixed);
+            assertEquals(autograd.size(), closed.size());
+            assertTrue(closed.size() > trainAndRead(true, clip).size(), "the soup must have V factors");
             for (int i = 0; i < autograd.size(); i++) {
                 assertArrayEquals(autograd.get(i), closed.get(i), 2e-5f, "array " + i + " (clip " + clip + ")");
             }

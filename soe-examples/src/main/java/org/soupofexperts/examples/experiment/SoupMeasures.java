@@ -4,8 +4,10 @@ import com.google.gson.Gson;
 import com.google.gson.JsonObject;
 
 import org.soupofexperts.core.DomainWeights;
+import org.soupofexperts.core.ModelConfig;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
+import org.soupofexperts.core.train.TrainingReport;
 import org.soupofexperts.core.train.MetaDistribution;
 import org.soupofexperts.data.eval.Evaluation;
 import org.soupofexperts.data.sample.MetaDistributions;
@@ -61,6 +63,26 @@ public final class SoupMeasures {
             o.add("oneHotBitsPerByte", GSON.toJsonTree(hot));
         }
         return o;
+    }
+
+    /**
+     * The baseline of a soup ablation: a plain model of the same base and budget trained on the
+     * fixed natural mixture, with its training time, its loss at the natural mixture, its loss per
+     * domain and their mean (its "specialized" loss: one model for every domain).
+     */
+    public static JsonObject genericModel(ModelConfig model, ExperimentData data, Budget budget, int steps, int windows) {
+        try (Specialist g = Specialist.create(model, budget.seed())) {
+            TrainingReport r = g.train(budget.config(data.sampler, MetaDistributions.fixed(data.natural), steps).build());
+            Evaluation.Table t = Evaluation.table(g::loss, data.store, budget.context(), windows);
+            double[] perDomain = t.perDomain().stream().mapToDouble(Evaluation.Loss::bitsPerByte).toArray();
+            JsonObject o = new JsonObject();
+            o.addProperty("seconds", r.seconds());
+            o.addProperty("lr", budget.lr());
+            o.addProperty("naturalBitsPerByte", t.natural().bitsPerByte());
+            o.addProperty("specializedBitsPerByte", java.util.Arrays.stream(perDomain).average().orElse(Double.NaN));
+            o.add("perDomainBitsPerByte", GSON.toJsonTree(perDomain));
+            return o;
+        }
     }
 
     public static double[] doubles(JsonObject o, String key) {

@@ -1,0 +1,227 @@
+package org.soupofexperts.examples;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.soupofexperts.core.ModelConfig;
+import org.soupofexperts.core.SoupConfig;
+import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.core.train.TrainingReport;
+import org.soupofexperts.examples.experiment.Budget;
+import org.soupofexperts.examples.experiment.Charts;
+import org.soupofexperts.examples.experiment.Commands;
+import org.soupofexperts.examples.experiment.ExperimentData;
+import org.soupofexperts.examples.experiment.Parts;
+import org.soupofexperts.examples.experiment.SoupMeasures;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+/**
+ * Dense against low-rank experts at the same n: soups that differ only in the rank r of their
+ * experts (E_j = U_j V_j^T for every matrix; vectors stay dense), trained with the same budget,
+ * seed and library defaults, next to a generic model of the same size and budget. Reports each
+ * soup's bank size, its specialized loss (h from each domain's histogram), its loss at the natural
+ * mixture, and how much h matters (loss at the natural mixture minus loss at the domain's own h).
+ * Finished soups are kept under {@code out/parts}, so an interrupted run resumes.
+ */
+@Command(name = "low-rank-experiment", mixinStandardHelpOptions = true,
+        description = "Bank size and specialist quality of dense vs low-rank experts.")
+public final class LowRankExperiment implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LowRankExperiment.class);
+
+    @Option(names = "--corpus", description = "Pile-style train JSONL (.gz/.zst); default: the built-in synthetic corpus")
+    Path corpus;
+
+    @Option(names = "--out", defaultValue = "target/low-rank", description = "output folder (default ${DEFAULT-VALUE})")
+    Path out;
+
+    @Option(names = "--steps", defaultValue = "2000")
+    int steps;
+
+    @Option(names = "--batch", defaultValue = "16")
+    int batch;
+
+    @Option(names = "--context", defaultValue = "128")
+    int context;
+
+    @Option(names = "--layers", defaultValue = "4")
+    int layers;
+
+    @Option(names = "--width", defaultValue = "128")
+    int width;
+
+    @Option(names = "--experts", defaultValue = "16", description = "n, the same for every soup (default ${DEFAULT-VALUE})")
+    int experts;
+
+    @Option(names = "--ranks", split = ",", defaultValue = "0,4,16,64", description = "expert ranks to compare; 0 = dense (default ${DEFAULT-VALUE})")
+    List<Integer> ranks;
+
+    @Option(names = "--lr", defaultValue = "3e-3")
+    double lr;
+
+    @Option(names = "--eval-windows", defaultValue = "64", description = "validation windows per domain")
+    int evalWindows;
+
+    @Option(names = "--seed", defaultValue = "1")
+    long seed;
+
+    public static void main(String[] args) {
+        Commands.exit(new LowRankExperiment(), args);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Files.createDirectories(out);
+        ExperimentData data = ExperimentData.prepare(corpus, out, 0, 0);
+        ModelConfig model = ModelConfig.builder().vocabSize(data.tokenizer.vocabSize()).layers(layers).dModel(width)
+                .heads(Math.max(1, width / 32)).contextLength(context).build();
+        Budget budget = new Budget(batch, context, lr, seed);
+        Parts parts = new Parts(out, String.join(" ", "--corpus=" + (corpus == null ? "synthetic" : corpus), "--steps=" + steps,
+                "--batch=" + batch, "--context=" + context, "--layers=" + layers, "--width=" + width, "--experts=" + experts,
+                "--lr=" + lr, "--eval-windows=" + evalWindows, "--seed=" + seed));
+
+        JsonObject generic = parts.get("generic").orElse(null);
+        if (generic == null) {
+            generic = SoupMeasures.genericModel(model, data, budget, steps, evalWindows);
+            parts.put("generic", generic);
+        }
+        Map<Integer, JsonObject> soups = new LinkedHashMap<>();
+        Map<String, float[]> curves = new LinkedHashMap<>();
+        for (int r : ranks) {
+            String key = "soup-rank" + r;
+            Optional<JsonObject> done = parts.get(key);
+            JsonObject p = done.isPresent() ? done.get() : soup(model, data, budget, r);
+            parts.put(key, p);
+            soups.put(r, p);
+            curves.put(name(r), SoupMeasures.floats(p, "losses"));
+        }
+        report(model, data, generic, soups, curves);
+        return 0;
+    }
+
+    private JsonObject soup(ModelConfig model, ExperimentData data, Budget budget, int rank) {
+        SoupConfig config = SoupConfig.builder().model(model).domains(data.k).experts(experts).expertRank(rank).seed(seed).build();
+        LOG.info("soup with {} experts: {} bank values", name(rank), config.bankParameterCount());
+        try (SoupOfExperts soup = SoupOfExperts.train(config,
+                budget.config(data.sampler, SoupMeasures.meta(data, data.k, 3.0, 0.25), steps).build())) {
+            TrainingReport r = soup.lastReport();
+            JsonObject p = SoupMeasures.measure(soup, data, context, evalWindows, false);
+            SoupMeasures.specialisation(soup, data, context, evalWindows, p);
+            p.addProperty("rank", rank);
+            p.addProperty("seconds", r.seconds());
+            p.addProperty("bankParameters", soup.bankParameterCount());
+            p.addProperty("storedParameters", soup.parameterCount());
+            p.add("losses", com.google.gson.JsonParser.parseString(Parts.json(r.losses())));
+            return p;
+        }
+    }
+
+    private static String name(int rank) {
+        return rank == 0 ? "dense" : "rank " + rank;
+    }
+
+    private void report(ModelConfig model, ExperimentData data, JsonObject generic, Map<Integer, JsonObject> soups,
+            Map<String, float[]> curves) throws Exception {
+        JsonObject dense = soups.get(0);
+        StringBuilder md = new StringBuilder();
+        md.append(String.format("Base model: %s (%d parameters); n = %d experts; %d steps of %d x %d tokens at lr %s; seed %d;"
+                + " library defaults (softmax router, expert lr 1/sqrt(n); a quarter of the steps at the natural mixture, the rest"
+                + " Dirichlet(3) over all domains). Losses in bits per"
+                + " byte on the held-out split, %d windows per domain. \"h matters\" is the mean over domains of the loss at the"
+                + " natural mixture minus the loss at the domain's own h.%n%n", model, model.parameterCount(), experts, steps, batch,
+                context, lr, seed, evalWindows));
+        md.append(String.format("Generic model (same budget): specialized %.3f, generic %.3f, %.0f s.%n%n",
+                generic.get("specializedBitsPerByte").getAsDouble(), generic.get("naturalBitsPerByte").getAsDouble(),
+                generic.get("seconds").getAsDouble()));
+        md.append("| experts | bank parameters | bank MiB | of dense bank | specialized | generic | h matters | vs generic model | train s | instantiate ms |\n"
+                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        JsonArray rows = new JsonArray();
+        double[] bankMiB = new double[soups.size()];
+        double[] specialized = new double[soups.size()];
+        int i = 0;
+        for (Map.Entry<Integer, JsonObject> e : soups.entrySet()) {
+            JsonObject p = e.getValue();
+            long bank = p.get("bankParameters").getAsLong();
+            double spec = p.get("specializedBitsPerByte").getAsDouble();
+            double[] own = SoupMeasures.doubles(p, "histogramBitsPerByte");
+            double[] atNatural = SoupMeasures.doubles(p, "naturalPerDomainBitsPerByte");
+            double hMatters = 0;
+            for (int d = 0; d < own.length; d++) {
+                hMatters += (atNatural[d] - own[d]) / own.length;
+            }
+            md.append(String.format("| %s | %d | %.2f | %s | %.3f | %.3f | %.4f | %+.3f | %.0f | %.1f |%n", name(e.getKey()), bank,
+                    4.0 * bank / (1 << 20), dense == null ? "-" : String.format("%.3f", bank / dense.get("bankParameters").getAsDouble()),
+                    spec, p.get("naturalBitsPerByte").getAsDouble(), hMatters,
+                    spec - generic.get("specializedBitsPerByte").getAsDouble(), p.get("seconds").getAsDouble(),
+                    p.get("instantiateMillis").getAsDouble()));
+            JsonObject row = p.deepCopy();
+            row.remove("losses");
+            row.addProperty("hMattersBitsPerByte", hMatters);
+            rows.add(row);
+            bankMiB[i] = 4.0 * bank / (1 << 20);
+            specialized[i] = spec;
+            i++;
+        }
+        md.append("\nPer domain (specialized loss at the domain's histogram h):\n\n| domain | generic model |");
+        for (int r : soups.keySet()) {
+            md.append(' ').append(name(r)).append(" |");
+        }
+        md.append("\n|---|---:|").append("---:|".repeat(soups.size())).append('\n');
+        double[] genericPerDomain = genericPerDomain(generic, data.k);
+        for (int d = 0; d < data.k; d++) {
+            md.append("| ").append(data.domains().get(d)).append(" | ")
+                    .append(Double.isNaN(genericPerDomain[d]) ? "-" : String.format("%.3f", genericPerDomain[d])).append(" |");
+            for (JsonObject p : soups.values()) {
+                md.append(String.format(" %.3f |", SoupMeasures.doubles(p, "histogramBitsPerByte")[d]));
+            }
+            md.append('\n');
+        }
+        JsonObject json = new JsonObject();
+        json.add("generic", generic);
+        json.add("soups", rows);
+        Parts.write(out.resolve("low-rank.md"), md.toString());
+        Parts.write(out.resolve("low-rank.json"), Parts.json(json));
+        // One line through the soups in order of bank size, each point labelled in the table.
+        Integer[] order = new Integer[bankMiB.length];
+        for (int j = 0; j < order.length; j++) {
+            order[j] = j;
+        }
+        java.util.Arrays.sort(order, java.util.Comparator.comparingDouble(j -> bankMiB[j]));
+        double[] xs = new double[order.length];
+        double[] ys = new double[order.length];
+        for (int j = 0; j < order.length; j++) {
+            xs[j] = bankMiB[order[j]];
+            ys[j] = specialized[order[j]];
+        }
+        Map<String, double[][]> plot = new LinkedHashMap<>();
+        plot.put("soups, ranks " + soups.keySet() + " (0 = dense)", new double[][] {xs, ys});
+        plot.put("generic model", new double[][] {{0, xs[xs.length - 1]},
+                {generic.get("specializedBitsPerByte").getAsDouble(), generic.get("specializedBitsPerByte").getAsDouble()}});
+        Charts.lines(out.resolve("low-rank.png"), "Specialized loss vs expert bank size (n = " + experts + ")",
+                "expert bank (MiB)", "specialized loss (bits/byte)", plot, true);
+        Charts.trainingCurves(out.resolve("low-rank-training.png"), curves, 100);
+        LOG.info("low-rank experiment:\n{}", md);
+    }
+
+    /** The generic model's per-domain loss, when the part has it (older parts do not). */
+    private static double[] genericPerDomain(JsonObject generic, int k) {
+        if (generic.has("perDomainBitsPerByte")) {
+            return SoupMeasures.doubles(generic, "perDomainBitsPerByte");
+        }
+        double[] nan = new double[k];
+        java.util.Arrays.fill(nan, Double.NaN);
+        return nan;
+    }
+}
