@@ -12,9 +12,6 @@ import ai.djl.ndarray.types.Shape;
 import org.junit.jupiter.api.Test;
 import org.soupofexperts.core.internal.Djl;
 import org.soupofexperts.core.nn.SoupTensor;
-import org.soupofexperts.core.train.TokenBatch;
-import org.soupofexperts.core.train.TrainingConfig;
-import org.soupofexperts.core.train.TrainingReport;
 
 import java.util.List;
 import java.util.SplittableRandom;
@@ -147,38 +144,15 @@ class SoupOfExpertsTest {
         ToyDomains data = new ToyDomains();
         SoupConfig config =
                 SoupConfig.builder().model(ToyDomains.tinyModel()).domains(2).experts(4).seed(7).build();
-        TrainingConfig training =
-                TrainingConfig.builder()
-                        .sampler(data)
-                        .metaDistribution(ToyDomains.meta())
-                        .steps(300)
-                        .batchSize(16)
-                        .contextLength(4)
-                        .learningRate(3e-3)
-                        .warmup(20)
-                        .logEvery(0)
-                        .build();
-        // Two predictions per sequence: the first needs the domain, the second is in context.
-        TokenBatch d0 = data.domain(0, 64, 3, 100);
-        TokenBatch d1 = data.domain(1, 64, 3, 101);
         double untrained;
         try (SoupOfExperts fresh = SoupOfExperts.create(config)) {
-            untrained = fresh.loss(d0, new double[] {1, 0});
+            untrained = fresh.loss(data.domain(0, 64, 3, 100), new double[] {1, 0});
         }
-        try (SoupOfExperts soup = SoupOfExperts.train(config, training);
-                Specialist s0 = soup.instantiate(DomainWeights.oneHot(2, 0));
-                Specialist s1 = soup.instantiate(DomainWeights.oneHot(2, 1))) {
-            TrainingReport r = soup.lastReport();
-            assertEquals(300, r.steps());
-            double s0d0 = s0.loss(d0);
-            double s0d1 = s0.loss(d1);
-            double s1d0 = s1.loss(d0);
-            double s1d1 = s1.loss(d1);
-            String table = String.format(
-                    "untrained %.3f; s0: d0 %.3f d1 %.3f; s1: d0 %.3f d1 %.3f", untrained, s0d0, s0d1, s1d0, s1d1);
-            assertTrue(s0d0 + 0.1 < s1d0, "specialist 0 must beat specialist 1 on domain 0: " + table);
-            assertTrue(s1d1 + 0.1 < s0d1, "specialist 1 must beat specialist 0 on domain 1: " + table);
-            assertTrue(s0d0 < 0.5 * untrained && s1d1 < 0.5 * untrained, "must beat untrained: " + table);
+        try (SoupOfExperts soup = SoupOfExperts.train(config, data.training())) {
+            assertEquals(300, soup.lastReport().steps());
+            double[] l = data.assertSpecialistsWinOnTheirOwnDomain(soup);
+            assertTrue(l[0] < 0.5 * untrained && l[3] < 0.5 * untrained,
+                    "must beat untrained (" + untrained + "): " + java.util.Arrays.toString(l));
         }
     }
 

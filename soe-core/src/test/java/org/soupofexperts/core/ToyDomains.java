@@ -3,6 +3,7 @@ package org.soupofexperts.core;
 import org.soupofexperts.core.train.BatchSource;
 import org.soupofexperts.core.train.MetaDistribution;
 import org.soupofexperts.core.train.TokenBatch;
+import org.soupofexperts.core.train.TrainingConfig;
 
 import java.util.SplittableRandom;
 
@@ -70,6 +71,30 @@ final class ToyDomains implements BatchSource {
                 return draw.apply(rng);
             }
         };
+    }
+
+    /** 300 steps that teach a small soup both domains (the specialisation tests' training). */
+    TrainingConfig training() {
+        return TrainingConfig.builder().sampler(this).metaDistribution(meta()).steps(300).batchSize(16).contextLength(4)
+                .learningRate(3e-3).warmup(20).logEvery(0).build();
+    }
+
+    /**
+     * Losses {s0 on d0, s0 on d1, s1 on d0, s1 on d1} of the soup's one-hot specialists on
+     * three-token sequences (two predictions: the first needs the domain, the second is in
+     * context), after asserting that each specialist beats the other on its own domain.
+     */
+    double[] assertSpecialistsWinOnTheirOwnDomain(SoupOfExperts soup) {
+        TokenBatch d0 = domain(0, 64, 3, 100);
+        TokenBatch d1 = domain(1, 64, 3, 101);
+        try (Specialist s0 = soup.instantiate(DomainWeights.oneHot(2, 0));
+                Specialist s1 = soup.instantiate(DomainWeights.oneHot(2, 1))) {
+            double[] l = {s0.loss(d0), s0.loss(d1), s1.loss(d0), s1.loss(d1)};
+            String table = String.format("s0: d0 %.3f d1 %.3f; s1: d0 %.3f d1 %.3f", l[0], l[1], l[2], l[3]);
+            org.junit.jupiter.api.Assertions.assertTrue(l[0] + 0.1 < l[2], "specialist 0 must beat specialist 1 on domain 0: " + table);
+            org.junit.jupiter.api.Assertions.assertTrue(l[3] + 0.1 < l[1], "specialist 1 must beat specialist 0 on domain 1: " + table);
+            return l;
+        }
     }
 
     static ModelConfig tinyModel() {

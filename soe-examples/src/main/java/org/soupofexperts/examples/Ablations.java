@@ -18,6 +18,7 @@ import org.soupofexperts.data.sample.MetaDistributions;
 import org.soupofexperts.examples.experiment.Budget;
 import org.soupofexperts.examples.experiment.Charts;
 import org.soupofexperts.examples.experiment.Commands;
+import org.soupofexperts.examples.experiment.ExperimentCommand;
 import org.soupofexperts.examples.experiment.ExperimentData;
 import org.soupofexperts.examples.experiment.Parts;
 import org.soupofexperts.examples.experiment.SoupMeasures;
@@ -44,30 +45,15 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "ablations", mixinStandardHelpOptions = true,
         description = "Ablations over the number of experts and the meta-distribution.")
-public final class Ablations implements Callable<Integer> {
+public final class Ablations extends ExperimentCommand implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(Ablations.class);
-
-    @Option(names = "--corpus", description = "Pile-style train JSONL (.gz/.zst); default: the built-in synthetic corpus")
-    Path corpus;
 
     @Option(names = "--out", defaultValue = "target/ablations", description = "output folder (default ${DEFAULT-VALUE})")
     Path out;
 
     @Option(names = "--steps", defaultValue = "1000")
     int steps;
-
-    @Option(names = "--batch", defaultValue = "16")
-    int batch;
-
-    @Option(names = "--context", defaultValue = "128")
-    int context;
-
-    @Option(names = "--layers", defaultValue = "2")
-    int layers;
-
-    @Option(names = "--width", defaultValue = "128")
-    int width;
 
     @Option(names = "--lr", defaultValue = "1e-3")
     double lr;
@@ -83,9 +69,6 @@ public final class Ablations implements Callable<Integer> {
 
     @Option(names = "--eval-windows", defaultValue = "32")
     int evalWindows;
-
-    @Option(names = "--seed", defaultValue = "1")
-    long seed;
 
     /**
      * One soup of the ablation: the meta-distribution, and the optimisation knobs the issue
@@ -136,10 +119,9 @@ public final class Ablations implements Callable<Integer> {
     public Integer call() throws Exception {
         Files.createDirectories(out);
         ExperimentData data = ExperimentData.prepare(corpus, out, 0, 0);
-        ModelConfig model = ModelConfig.builder().vocabSize(data.tokenizer.vocabSize()).layers(layers).dModel(width)
-                .heads(Math.max(1, width / 32)).contextLength(context).build();
+        ModelConfig model = model(data.tokenizer.vocabSize());
         Budget budget = new Budget(batch, context, lr, seed);
-        Parts parts = new Parts(out, String.join(" ", "--corpus=" + (corpus == null ? "synthetic" : corpus), "--steps=" + steps,
+        Parts parts = new Parts(out, String.join(" ", "--corpus=" + corpusName(), "--steps=" + steps,
                 "--batch=" + batch, "--context=" + context, "--layers=" + layers, "--width=" + width, "--lr=" + lr,
                 "--eval-windows=" + evalWindows, "--seed=" + seed));
         int k = data.k;

@@ -6,12 +6,16 @@ import com.google.gson.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.soupofexperts.core.ModelConfig;
+import org.soupofexperts.core.RouterConfig;
 import org.soupofexperts.core.SoupConfig;
 import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.core.train.ParamGroup;
+import org.soupofexperts.core.train.TrainingConfig;
 import org.soupofexperts.core.train.TrainingReport;
 import org.soupofexperts.examples.experiment.Budget;
 import org.soupofexperts.examples.experiment.Charts;
 import org.soupofexperts.examples.experiment.Commands;
+import org.soupofexperts.examples.experiment.ExperimentCommand;
 import org.soupofexperts.examples.experiment.ExperimentData;
 import org.soupofexperts.examples.experiment.Parts;
 import org.soupofexperts.examples.experiment.SoupMeasures;
@@ -37,30 +41,15 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "low-rank-experiment", mixinStandardHelpOptions = true,
         description = "Bank size and specialist quality of dense vs low-rank experts.")
-public final class LowRankExperiment implements Callable<Integer> {
+public final class LowRankExperiment extends ExperimentCommand implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(LowRankExperiment.class);
-
-    @Option(names = "--corpus", description = "Pile-style train JSONL (.gz/.zst); default: the built-in synthetic corpus")
-    Path corpus;
 
     @Option(names = "--out", defaultValue = "target/low-rank", description = "output folder (default ${DEFAULT-VALUE})")
     Path out;
 
     @Option(names = "--steps", defaultValue = "2000")
     int steps;
-
-    @Option(names = "--batch", defaultValue = "16")
-    int batch;
-
-    @Option(names = "--context", defaultValue = "128")
-    int context;
-
-    @Option(names = "--layers", defaultValue = "4")
-    int layers;
-
-    @Option(names = "--width", defaultValue = "128")
-    int width;
 
     @Option(names = "--experts", defaultValue = "16", description = "n, the same for every soup (default ${DEFAULT-VALUE})")
     int experts;
@@ -71,11 +60,23 @@ public final class LowRankExperiment implements Callable<Integer> {
     @Option(names = "--lr", defaultValue = "3e-3")
     double lr;
 
+    @Option(names = "--support", defaultValue = "0", description = "domains per h of the meta-distribution (0 = all; default ${DEFAULT-VALUE})")
+    int support;
+
+    @Option(names = "--beta", defaultValue = "3.0", description = "Dirichlet concentration (default ${DEFAULT-VALUE})")
+    double beta;
+
+    @Option(names = "--natural-share", defaultValue = "0.25", description = "share of steps at the natural mixture (default ${DEFAULT-VALUE})")
+    double naturalShare;
+
+    @Option(names = "--router-output", defaultValue = "SOFTMAX", description = "SOFTMAX or RAW alpha (default ${DEFAULT-VALUE})")
+    RouterConfig.Output routerOutput;
+
+    @Option(names = "--expert-lr-scale", description = "learning-rate scale of the experts (default: the library's 1/sqrt(n))")
+    Double expertLrScale;
+
     @Option(names = "--eval-windows", defaultValue = "64", description = "validation windows per domain")
     int evalWindows;
-
-    @Option(names = "--seed", defaultValue = "1")
-    long seed;
 
     public static void main(String[] args) {
         Commands.exit(new LowRankExperiment(), args);
@@ -85,12 +86,13 @@ public final class LowRankExperiment implements Callable<Integer> {
     public Integer call() throws Exception {
         Files.createDirectories(out);
         ExperimentData data = ExperimentData.prepare(corpus, out, 0, 0);
-        ModelConfig model = ModelConfig.builder().vocabSize(data.tokenizer.vocabSize()).layers(layers).dModel(width)
-                .heads(Math.max(1, width / 32)).contextLength(context).build();
+        ModelConfig model = model(data.tokenizer.vocabSize());
         Budget budget = new Budget(batch, context, lr, seed);
-        Parts parts = new Parts(out, String.join(" ", "--corpus=" + (corpus == null ? "synthetic" : corpus), "--steps=" + steps,
+        Parts parts = new Parts(out, String.join(" ", "--corpus=" + corpusName(), "--steps=" + steps,
                 "--batch=" + batch, "--context=" + context, "--layers=" + layers, "--width=" + width, "--experts=" + experts,
-                "--lr=" + lr, "--eval-windows=" + evalWindows, "--seed=" + seed));
+                "--lr=" + lr, "--eval-windows=" + evalWindows, "--seed=" + seed)
+                + (isDefaultMeta() ? "" : " --support=" + support + " --beta=" + beta + " --natural-share=" + naturalShare
+                        + " --router-output=" + routerOutput + " --expert-lr-scale=" + expertLrScale));
 
         JsonObject generic = parts.get("generic").orElse(null);
         if (generic == null) {
@@ -111,11 +113,22 @@ public final class LowRankExperiment implements Callable<Integer> {
         return 0;
     }
 
+    /** Whether the soups train with the library's defaults (the settings string then stays as it was). */
+    private boolean isDefaultMeta() {
+        return support == 0 && beta == 3.0 && naturalShare == 0.25 && routerOutput == RouterConfig.Output.SOFTMAX
+                && expertLrScale == null;
+    }
+
     private JsonObject soup(ModelConfig model, ExperimentData data, Budget budget, int rank) {
-        SoupConfig config = SoupConfig.builder().model(model).domains(data.k).experts(experts).expertRank(rank).seed(seed).build();
+        SoupConfig config = SoupConfig.builder().model(model).domains(data.k).experts(experts).expertRank(rank).seed(seed)
+                .router(RouterConfig.of(RouterConfig.defaults().hidden(), RouterConfig.defaults().depth(), routerOutput)).build();
         LOG.info("soup with {} experts: {} bank values", name(rank), config.bankParameterCount());
-        try (SoupOfExperts soup = SoupOfExperts.train(config,
-                budget.config(data.sampler, SoupMeasures.meta(data, data.k, 3.0, 0.25), steps).build())) {
+        TrainingConfig.Builder tc = budget.config(data.sampler,
+                SoupMeasures.meta(data, support == 0 ? data.k : support, beta, naturalShare), steps);
+        if (expertLrScale != null) {
+            tc.learningRateScale(ParamGroup.EXPERTS, expertLrScale);
+        }
+        try (SoupOfExperts soup = SoupOfExperts.train(config, tc.build())) {
             TrainingReport r = soup.lastReport();
             JsonObject p = SoupMeasures.measure(soup, data, context, evalWindows, false);
             SoupMeasures.specialisation(soup, data, context, evalWindows, p);
@@ -136,12 +149,16 @@ public final class LowRankExperiment implements Callable<Integer> {
             Map<String, float[]> curves) throws Exception {
         JsonObject dense = soups.get(0);
         StringBuilder md = new StringBuilder();
+        String soupSettings = isDefaultMeta()
+                ? "library defaults (softmax router, expert lr 1/sqrt(n); a quarter of the steps at the natural mixture, the rest"
+                        + " Dirichlet(3) over all domains)"
+                : String.format("router output %s, expert lr scale %s; a share %s of the steps at the natural mixture, the rest"
+                        + " Dirichlet(%s) over %s domains", routerOutput, expertLrScale == null ? "1/sqrt(n)" : expertLrScale,
+                        naturalShare, beta, support == 0 ? "all" : support);
         md.append(String.format("Base model: %s (%d parameters); n = %d experts; %d steps of %d x %d tokens at lr %s; seed %d;"
-                + " library defaults (softmax router, expert lr 1/sqrt(n); a quarter of the steps at the natural mixture, the rest"
-                + " Dirichlet(3) over all domains). Losses in bits per"
-                + " byte on the held-out split, %d windows per domain. \"h matters\" is the mean over domains of the loss at the"
-                + " natural mixture minus the loss at the domain's own h.%n%n", model, model.parameterCount(), experts, steps, batch,
-                context, lr, seed, evalWindows));
+                + " %s. Losses in bits per byte on the held-out split, %d windows per domain. \"h matters\" is the mean over domains"
+                + " of the loss at the natural mixture minus the loss at the domain's own h.%n%n", model, model.parameterCount(), experts,
+                steps, batch, context, lr, seed, soupSettings, evalWindows));
         md.append(String.format("Generic model (same budget): specialized %.3f, generic %.3f, %.0f s.%n%n",
                 generic.get("specializedBitsPerByte").getAsDouble(), generic.get("naturalBitsPerByte").getAsDouble(),
                 generic.get("seconds").getAsDouble()));

@@ -20,6 +20,7 @@ import org.soupofexperts.data.sample.MetaDistributions;
 import org.soupofexperts.examples.experiment.Budget;
 import org.soupofexperts.examples.experiment.Charts;
 import org.soupofexperts.examples.experiment.Commands;
+import org.soupofexperts.examples.experiment.ExperimentCommand;
 import org.soupofexperts.examples.experiment.ExperimentData;
 import org.soupofexperts.examples.experiment.Parts;
 import org.soupofexperts.examples.experiment.SoupMeasures;
@@ -48,31 +49,16 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "paper-experiment", mixinStandardHelpOptions = true,
         description = "Soup-of-Experts vs baselines at one budget, on a Pile-style corpus or the built-in synthetic one.")
-public final class PaperExperiment implements Callable<Integer> {
+public final class PaperExperiment extends ExperimentCommand implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(PaperExperiment.class);
     private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
-
-    @Option(names = "--corpus", description = "Pile-style train JSONL (.gz/.zst); default: the built-in synthetic corpus")
-    Path corpus;
 
     @Option(names = "--out", defaultValue = "target/experiment", description = "output folder (default ${DEFAULT-VALUE})")
     Path out;
 
     @Option(names = "--steps", defaultValue = "600", description = "training steps of the generic model, of each CRISP model and of the soup")
     int steps;
-
-    @Option(names = "--batch", defaultValue = "16")
-    int batch;
-
-    @Option(names = "--context", defaultValue = "128")
-    int context;
-
-    @Option(names = "--layers", defaultValue = "2")
-    int layers;
-
-    @Option(names = "--width", defaultValue = "128")
-    int width;
 
     @Option(names = "--experts", defaultValue = "16")
     int experts;
@@ -108,9 +94,6 @@ public final class PaperExperiment implements Callable<Integer> {
     @Option(names = "--eval-windows", defaultValue = "64", description = "validation windows per domain")
     int evalWindows;
 
-    @Option(names = "--seed", defaultValue = "1")
-    long seed;
-
     private Parts parts;
     private ExperimentData data;
     private ModelConfig model;
@@ -124,8 +107,7 @@ public final class PaperExperiment implements Callable<Integer> {
     public Integer call() throws Exception {
         Files.createDirectories(out);
         data = ExperimentData.prepare(corpus, out, fineTuneDocs, 10);
-        model = ModelConfig.builder().vocabSize(data.tokenizer.vocabSize()).layers(layers).dModel(width)
-                .heads(Math.max(1, width / 32)).contextLength(context).build();
+        model = model(data.tokenizer.vocabSize());
         budget = new Budget(batch, context, lr, seed);
         parts = new Parts(out, settings());
         int k = data.k;
@@ -431,7 +413,7 @@ public final class PaperExperiment implements Callable<Integer> {
 
     /** What every kept part depends on (--crisp-domains and --finetune-domains only add parts). */
     private String settings() {
-        return String.join(" ", "--corpus=" + (corpus == null ? "synthetic" : corpus), "--steps=" + steps, "--batch=" + batch,
+        return String.join(" ", "--corpus=" + corpusName(), "--steps=" + steps, "--batch=" + batch,
                 "--context=" + context, "--layers=" + layers, "--width=" + width, "--experts=" + experts, "--lr=" + lr,
                 "--support=" + support, "--beta=" + beta, "--natural-share=" + naturalShare, "--finetune-docs=" + fineTuneDocs, "--finetune-steps=" + fineTuneSteps,
                 "--finetune-lr=" + fineTuneLr, "--eval-windows=" + evalWindows, "--seed=" + seed,

@@ -14,8 +14,9 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * Base of the soup blocks: declares each tensor once as shared part plus expert bank, and
- * computes its value for given expert coefficients alpha as {@code S + alpha @ E}.
+ * Base of the soup blocks: declares each tensor once as shared part plus expert bank (dense, or
+ * two factor banks for low-rank experts), and computes its value for given expert coefficients
+ * alpha as {@code S + sum_j alpha_j E_j} (see {@link SoupTensor#value}).
  *
  * <p>A block built with {@code experts == 0} is a plain block of base size: that is what a
  * specialist is made of, so the specialist runs exactly the code of the soup.

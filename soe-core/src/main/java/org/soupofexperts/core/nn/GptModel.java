@@ -22,7 +22,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The GPT-style causal decoder, written once: with n experts it is the soup's model (every
- * tensor {@code S + alpha @ E}); with 0 experts it is a specialist of base size. Pre-LayerNorm,
+ * tensor {@code S + sum_j alpha_j E_j}, the experts of a matrix dense or low-rank); with 0
+ * experts it is a specialist of base size. Pre-LayerNorm,
  * learned positions, GELU MLP, output head tied to the token embedding.
  *
  * <p>Forward: {@code NDList(tokens[B,T] int)} or {@code NDList(tokens, alpha[n])} to
