@@ -134,12 +134,15 @@ final class AnalyticSoupStep {
                 }
                 gc.backward(objective);
             }
-            double ownSq = 0;
+            // Router and low-rank factors: their own gradients, summed on the engine, one read.
+            NDArray ownSqArray = null;
             for (int i = 0; i < slots.size(); i++) {
                 if (grads[i] == null) {
-                    ownSq += slots.get(i).weight().getGradient().norm().square().getFloat();
+                    NDArray sq = slots.get(i).weight().getGradient().norm().square();
+                    ownSqArray = ownSqArray == null ? sq : ownSqArray.add(sq);
                 }
             }
+            double ownSq = ownSqArray == null ? 0 : ownSqArray.getFloat();
             double alphaSq = 0;
             for (float a : alpha) {
                 alphaSq += (double) a * a;
