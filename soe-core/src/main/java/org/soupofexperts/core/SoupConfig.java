@@ -53,12 +53,19 @@ public final class SoupConfig {
      */
     private static long checkBanks(ModelConfig model, int experts, ExpertRanks ranks) {
         List<SoupTensor> tensors = new GptModel(model, experts, ranks).soupTensors();
-        for (ExpertRanks.Rule rule : ranks.rules()) {
-            boolean named = tensors.stream().anyMatch(t -> t.shape().dimension() == 2 && rule.matches(t.name()));
-            if (!named) {
+        List<ExpertRanks.Rule> rules = ranks.rules();
+        for (int i = 0; i < rules.size(); i++) {
+            ExpertRanks.Rule rule = rules.get(i);
+            List<ExpertRanks.Rule> earlier = rules.subList(0, i);
+            List<SoupTensor> named = tensors.stream().filter(t -> t.shape().dimension() == 2 && rule.matches(t.name())).toList();
+            if (named.isEmpty()) {
                 throw new IllegalArgumentException("expert rank rule '" + rule.pattern() + "' matches no matrix of the model;"
                         + " matrices are named like wte.weight, wpe.weight, h0.attn.qkv.weight, h0.attn.proj.weight,"
                         + " h0.mlp.fc.weight, h0.mlp.proj.weight");
+            }
+            if (named.stream().allMatch(t -> earlier.stream().anyMatch(e -> e.matches(t.name())))) {
+                throw new IllegalArgumentException("expert rank rule '" + rule.pattern() + "' never applies: every matrix it"
+                        + " matches is matched by an earlier rule (the first matching rule wins)");
             }
         }
         for (SoupTensor t : tensors) {

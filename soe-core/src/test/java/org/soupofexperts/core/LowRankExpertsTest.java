@@ -202,6 +202,8 @@ class LowRankExpertsTest {
         SoupConfig.Builder b = SoupConfig.builder().model(ToyDomains.tinyModel()).domains(2).seed(1);
         assertMessage(() -> b.expertRank(-1).build(), "must be >= 0");
         assertMessage(() -> b.expertRank(2).expertRank("h0.mpl.fc.weight", 0).build(), "matches no matrix");
+        assertMessage(() -> SoupConfig.builder().model(ToyDomains.tinyModel()).domains(2).seed(1).expertRank("h\\d\\..*", 4)
+                .expertRank("h0\\.mlp\\..*", 0).build(), "never applies");
         assertMessage(() -> ExpertRanks.dense().with("h0.(", 2), "not a valid regular expression");
         assertMessage(() -> ExpertRanks.uniform(2).with("wte.weight", -3), "must be >= 0");
     }
