@@ -46,7 +46,8 @@ final class AnalyticSoupStep {
     private final int[] sharedSlot;
     private final int[] bankSlot;
     private final int[] vSlot;
-    private final int routerFrom;
+    /** Slots that keep their own autograd gradient: low-rank factors and the router. */
+    private final List<AdamW.Slot> ownGradient = new java.util.ArrayList<>();
 
     AnalyticSoupStep(GptModel model, Router router, NDManager manager, List<AdamW.Slot> slots, Engine engine) {
         this.model = model;
@@ -69,9 +70,13 @@ final class AnalyticSoupStep {
             sharedSlot[i] = at;
             bankSlot[i] = at + 1;
             vSlot[i] = t.lowRank() ? at + 2 : -1;
+            if (t.lowRank()) {
+                ownGradient.add(slots.get(at + 1));
+                ownGradient.add(slots.get(at + 2));
+            }
             at += t.lowRank() ? 3 : 2;
         }
-        routerFrom = at;
+        ownGradient.addAll(slots.subList(at, slots.size()));
     }
 
     /** Runs one step and the update; returns {loss, gradient norm, 1 if clipped}. */
@@ -136,11 +141,9 @@ final class AnalyticSoupStep {
             }
             // Router and low-rank factors: their own gradients, summed on the engine, one read.
             NDArray ownSqArray = null;
-            for (int i = 0; i < slots.size(); i++) {
-                if (grads[i] == null) {
-                    NDArray sq = slots.get(i).weight().getGradient().norm().square();
-                    ownSqArray = ownSqArray == null ? sq : ownSqArray.add(sq);
-                }
+            for (AdamW.Slot slot : ownGradient) {
+                NDArray sq = slot.weight().getGradient().norm().square();
+                ownSqArray = ownSqArray == null ? sq : ownSqArray.add(sq);
             }
             double ownSq = ownSqArray == null ? 0 : ownSqArray.getFloat();
             double alphaSq = 0;
@@ -149,13 +152,7 @@ final class AnalyticSoupStep {
             }
             double norm = Math.sqrt(sharedSq.getFloat() + alphaSq * (denseSq == null ? 0 : denseSq.getFloat()) + ownSq);
             if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
-                List<AdamW.Slot> own = new java.util.ArrayList<>();
-                for (int i = 0; i < slots.size(); i++) {
-                    if (grads[i] == null) {
-                        own.add(slots.get(i));
-                    }
-                }
-                Trainer.zeroGradients(own);
+                Trainer.zeroGradients(ownGradient);
                 throw Trainer.diverged(step, loss, norm);
             }
             double scale = clip > 0 && norm > clip ? clip / norm : 1.0;
