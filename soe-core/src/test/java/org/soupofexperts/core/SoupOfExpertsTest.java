@@ -115,6 +115,43 @@ class SoupOfExpertsTest {
     }
 
     @Test
+    void aBatchOfWeightGroupsGivesEachGroupTheLogitsOfItsOwnInstantiation() {
+        try (SoupOfExperts soup = noisySoup(15, 3);
+                NDManager m = Djl.engine().newBaseManager()) {
+            int t = 6;
+            int b = 4; // two groups of two sequences
+            int[] tokens = new int[b * t];
+            SplittableRandom r = new SplittableRandom(15);
+            for (int i = 0; i < tokens.length; i++) {
+                tokens[i] = r.nextInt(ToyDomains.VOCAB);
+            }
+            double[][] hs = {{0.7, 0.2, 0.1}, {0.0, 0.1, 0.9}};
+            float[] alphas = new float[2 * 3];
+            for (int g = 0; g < 2; g++) {
+                double[] a = soup.alpha(hs[g]);
+                for (int j = 0; j < 3; j++) {
+                    alphas[g * 3 + j] = (float) a[j];
+                }
+            }
+            try (Djl.NoGrad ng = Djl.noGrad()) {
+                NDArray grouped = soup.block().logits(m.create(tokens, new Shape(b, t)), m.create(alphas, new Shape(2, 3)));
+                assertEquals(new Shape(b, t, ToyDomains.VOCAB), grouped.getShape());
+                float[] all = grouped.toFloatArray();
+                int per = 2 * t * ToyDomains.VOCAB;
+                for (int g = 0; g < 2; g++) {
+                    int[] rows = java.util.Arrays.copyOfRange(tokens, g * 2 * t, (g + 1) * 2 * t);
+                    float[] own = soup.logits(m.create(rows, new Shape(2, t)), hs[g]).toFloatArray();
+                    assertArrayEquals(own, java.util.Arrays.copyOfRange(all, g * per, (g + 1) * per), 1e-5f, "group " + g);
+                }
+                float[] other = soup.logits(m.create(java.util.Arrays.copyOfRange(tokens, 0, 2 * t), new Shape(2, t)), hs[1])
+                        .toFloatArray();
+                assertTrue(maxAbsDiff(other, java.util.Arrays.copyOfRange(all, 0, per)) > 1e-4,
+                        "the two groups' weights must differ for the test to mean anything");
+            }
+        }
+    }
+
+    @Test
     void laterTokensNeverChangeEarlierOutputs() {
         try (SoupOfExperts soup = noisySoup(14, 2);
                 NDManager m = Djl.engine().newBaseManager()) {

@@ -69,7 +69,9 @@ public final class GptModel extends ModelBlock {
 
     /**
      * A plain model (no experts) whose parameters are the given arrays, in {@link #soupTensors()}
-     * order: how a soup's instantiated weights run through the specialist's own code.
+     * order: how a soup's instantiated weights run through the specialist's own code. Arrays of
+     * shape (m, shape...) make a model of m weight groups: the batch is split into m equal groups
+     * on its first axis and group g runs through weights g (every array must have the same m).
      */
     public static GptModel withWeights(ModelConfig config, List<NDArray> values) {
         GptModel m = new GptModel(config, 0);
@@ -77,11 +79,14 @@ public final class GptModel extends ModelBlock {
         if (ts.size() != values.size()) {
             throw new IllegalArgumentException("the model has " + ts.size() + " tensors, got " + values.size() + " arrays");
         }
+        long groups = -1;
         for (int i = 0; i < ts.size(); i++) {
-            if (!ts.get(i).shape().equals(values.get(i).getShape())) {
-                throw new IllegalArgumentException("tensor " + ts.get(i).name() + " has shape " + ts.get(i).shape()
-                        + ", got an array of shape " + values.get(i).getShape());
+            long g = ts.get(i).groupsOf(values.get(i));
+            if (groups >= 0 && g != groups) {
+                throw new IllegalArgumentException("tensor " + ts.get(i).name() + " has " + g
+                        + " weight groups where the tensors before it have " + groups);
             }
+            groups = g;
             ts.get(i).shared().setArray(values.get(i));
         }
         return m;
@@ -126,14 +131,30 @@ public final class GptModel extends ModelBlock {
                     "sequence length " + t + " must be in [1, " + config.contextLength() + "]");
         }
         NDArray wte = tokenEmbedding.table(alpha);
-        NDArray positions = positionEmbedding.table(alpha).get(new NDIndex("0:" + t));
-        NDArray x = SoupEmbedding.lookup(tokens, wte).add(positions);
+        long m = tokenEmbedding.soupTensors().get(0).groupsOf(wte);
+        if (m > 0 && s.get(0) % m != 0) {
+            throw new IllegalArgumentException(
+                    "a batch of " + s.get(0) + " sequences cannot be split into " + m + " equal groups");
+        }
+        NDArray x = SoupEmbedding.lookup(tokens, wte);
+        if (m == 0) {
+            x = x.add(positionEmbedding.table(alpha).get(new NDIndex("0:" + t)));
+        } else {
+            NDArray positions = positionEmbedding.table(alpha).get(new NDIndex(":, 0:" + t));
+            Shape xs = x.getShape();
+            x = x.reshape(m, -1, t, config.dModel()).add(positions.expandDims(1)).reshape(xs);
+        }
         NDArray mask = causalMask(t, x);
         for (Layer layer : layers) {
             x = layer.apply(x, alpha, mask);
         }
         x = finalNorm.apply(x, alpha);
-        return x.matMul(wte.transpose());
+        if (m == 0) {
+            return x.matMul(wte.transpose());
+        }
+        // The tied head per group: (m, b T, d) @ (m, d, vocab).
+        return x.reshape(m, -1, config.dModel()).matMul(wte.transpose(0, 2, 1))
+                .reshape(s.get(0), t, config.vocabSize());
     }
 
     /**

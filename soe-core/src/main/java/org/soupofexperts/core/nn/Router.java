@@ -45,18 +45,24 @@ public final class Router extends ModelBlock {
         layers.add(addChildBlock("out", new SoupLinear("router.out", in, experts, true, 0, 1.0 / Math.sqrt(in))));
     }
 
-    /** alpha for one h: h is a float vector of length k. */
+    /**
+     * alpha for one h (a float vector of length k, giving alpha of length n) or for m of them at
+     * once (h of shape (m, k), giving alpha of shape (m, n), row g for h_g).
+     */
     public NDArray alpha(NDArray h) {
-        if (h.size() != domains) {
+        boolean batched = h.getShape().dimension() == 2;
+        if (batched ? h.getShape().get(1) != domains : h.size() != domains) {
             throw new IllegalArgumentException(
-                    "router expects h of length " + domains + ", got " + h.size());
+                    "router expects h of length " + domains + " (or shape (m, " + domains + ")), got shape "
+                            + h.getShape());
         }
-        NDArray x = h.reshape(1, domains);
+        NDArray x = batched ? h : h.reshape(1, domains);
         for (int i = 0; i < layers.size() - 1; i++) {
             x = Activation.gelu(layers.get(i).apply(x, null));
         }
-        NDArray out = layers.get(layers.size() - 1).apply(x, null).reshape(experts);
-        return config.output() == RouterConfig.Output.SOFTMAX ? out.softmax(0) : out;
+        NDArray out = layers.get(layers.size() - 1).apply(x, null);
+        out = batched ? out : out.reshape(experts);
+        return config.output() == RouterConfig.Output.SOFTMAX ? out.softmax(-1) : out;
     }
 
     /** The router's tensors (all plain, no bank). */

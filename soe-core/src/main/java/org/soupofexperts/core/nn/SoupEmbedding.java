@@ -34,9 +34,29 @@ public final class SoupEmbedding extends AbstractSoupBlock {
         return value(table, alpha);
     }
 
-    /** Looks ids up in an already merged table, so that one merge serves lookup and head. */
+    /**
+     * Looks ids up in an already merged table, so that one merge serves lookup and head. A
+     * per-group table of shape (m, rows, dim) splits the leading axis of ids into m equal groups;
+     * group g looks up in table g.
+     */
     public static NDArray lookup(NDArray ids, NDArray mergedTable) {
-        return ids.getNDArrayInternal().embedding(ids, mergedTable, SparseFormat.DENSE).head();
+        Shape ts = mergedTable.getShape();
+        if (ts.dimension() == 2) {
+            return ids.getNDArrayInternal().embedding(ids, mergedTable, SparseFormat.DENSE).head();
+        }
+        long m = ts.get(0);
+        long rows = ts.get(1);
+        Shape is = ids.getShape();
+        if (is.dimension() < 1 || is.get(0) % m != 0) {
+            throw new IllegalArgumentException(
+                    "ids of shape " + is + " cannot be split into " + m + " equal groups on their first axis");
+        }
+        // Group g's ids index rows [g rows, (g+1) rows) of the tables stacked into one.
+        NDArray offsets = ids.getManager().arange(0, (int) (m * rows), (int) rows).toType(ids.getDataType(), false);
+        Shape grouped = new Shape(m, -1);
+        NDArray shifted = ids.reshape(grouped).add(offsets.reshape(m, 1)).reshape(is);
+        NDArray flat = mergedTable.reshape(m * rows, ts.get(2));
+        return shifted.getNDArrayInternal().embedding(shifted, flat, SparseFormat.DENSE).head();
     }
 
     @Override

@@ -6,7 +6,11 @@ import ai.djl.nn.norm.LayerNorm;
 
 import org.soupofexperts.core.ExpertRanks;
 
-/** Layer normalisation over the last axis with souped gain and (optional) bias. */
+/**
+ * Layer normalisation over the last axis with souped gain and (optional) bias. With per-group
+ * weights (alpha of shape (m, n)), the leading axis of x is split into m equal groups and group g
+ * uses gain_g and bias_g.
+ */
 public final class SoupLayerNorm extends AbstractSoupBlock {
 
     private static final float EPS = 1e-5f;
@@ -28,8 +32,21 @@ public final class SoupLayerNorm extends AbstractSoupBlock {
     @Override
     public NDArray apply(NDArray x, NDArray alpha) {
         NDArray g = value(gain, alpha);
-        NDArray b = bias == null ? x.getManager().zeros(new Shape(dim), x.getDataType()) : value(bias, alpha);
-        return LayerNorm.layerNorm(x, new Shape(dim), g, b, EPS).head();
+        NDArray b = bias == null ? null : value(bias, alpha);
+        long m = gain.groupsOf(g);
+        if (m == 0) {
+            NDArray beta = b == null ? x.getManager().zeros(new Shape(dim), x.getDataType()) : b;
+            return LayerNorm.layerNorm(x, new Shape(dim), g, beta, EPS).head();
+        }
+        NDArray ones = x.getManager().ones(new Shape(dim), x.getDataType());
+        NDArray zeros = x.getManager().zeros(new Shape(dim), x.getDataType());
+        NDArray normed = LayerNorm.layerNorm(x, new Shape(dim), ones, zeros, EPS).head();
+        Shape xs = x.getShape();
+        NDArray y = normed.reshape(m, -1, dim).mul(g.reshape(m, 1, dim));
+        if (b != null) {
+            y = y.add(b.reshape(m, 1, dim));
+        }
+        return y.reshape(xs);
     }
 
     @Override

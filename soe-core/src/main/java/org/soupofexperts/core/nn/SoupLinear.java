@@ -6,7 +6,10 @@ import ai.djl.nn.core.Linear;
 
 import org.soupofexperts.core.ExpertRanks;
 
-/** {@code y = x W^T + b} with W (out x in) and b (out) souped. */
+/**
+ * {@code y = x W^T + b} with W (out x in) and b (out) souped. With per-group weights (alpha of
+ * shape (m, n)), the leading axis of x is split into m equal groups and group g uses W_g, b_g.
+ */
 public final class SoupLinear extends AbstractSoupBlock {
 
     private final int in;
@@ -42,7 +45,17 @@ public final class SoupLinear extends AbstractSoupBlock {
     public NDArray apply(NDArray x, NDArray alpha) {
         NDArray w = value(weight, alpha);
         NDArray b = bias == null ? null : value(bias, alpha);
-        return Linear.linear(x, w, b).head();
+        long m = weight.groupsOf(w);
+        if (m == 0) {
+            return Linear.linear(x, w, b).head();
+        }
+        // One batched product: group g's rows of x times W_g^T.
+        Shape xs = x.getShape();
+        NDArray y = x.reshape(m, -1, in).matMul(w.transpose(0, 2, 1));
+        if (b != null) {
+            y = y.add(b.reshape(m, 1, out));
+        }
+        return y.reshape(xs.slice(0, xs.dimension() - 1).add(out));
     }
 
     @Override

@@ -49,7 +49,11 @@ public record SoupTensor(
      * the bank's gradient {@code alpha^T G} contiguously (no transposed copy of the bank). A
      * low-rank bank takes one product of the concatenated factors, {@code [alpha_1 U_1 ..
      * alpha_n U_n] @ [V_1 .. V_n]^T} of inner size n r, so no dense expert is ever built. With no
-     * bank, or alpha null, it is S itself. The result belongs to alpha's manager.
+     * bank, or alpha null, it is S itself.
+     *
+     * <p>alpha of shape (m, n) gives m values at once, of shape {@code (m, shape...)}: row g is
+     * the value at alpha row g (the per-group weights of a training step). The result belongs to
+     * alpha's manager.
      */
     public NDArray value(NDArray alpha) {
         NDArray s = shared.getArray();
@@ -61,25 +65,50 @@ public record SoupTensor(
 
     /**
      * {@code sum_j alpha_j E_j} alone, without S (see {@link #value}); the tensor must have
-     * experts. The result belongs to alpha's manager.
+     * experts. alpha of shape (n) gives the tensor's shape, (m, n) gives (m, shape...). The result
+     * belongs to alpha's manager.
      */
     public NDArray expertSum(NDArray alpha) {
         if (bank == null) {
             throw new IllegalStateException("tensor " + name + " has no experts");
         }
-        if (alpha.size() != experts) {
+        Shape as = alpha.getShape();
+        boolean grouped = as.dimension() == 2;
+        if ((grouped ? as.get(1) : alpha.size()) != experts || as.dimension() > 2) {
             throw new IllegalArgumentException(
-                    "alpha has " + alpha.size() + " entries but " + name + " has " + experts
-                            + " experts");
+                    "alpha has " + (grouped ? "shape " + as : alpha.size() + " entries") + " but " + name + " has "
+                            + experts + " experts (alpha must be (n) or (m, n))");
         }
+        long m = grouped ? as.get(0) : 1;
+        Shape out = grouped ? new Shape(m).addAll(shape) : shape;
         if (rank == 0) {
-            return alpha.reshape(1, experts).matMul(bank.getArray()).reshape(shape);
+            return alpha.reshape(m, experts).matMul(bank.getArray()).reshape(out);
         }
         long rows = shape.get(0);
         long cols = shape.get(1);
-        NDArray u = bank.getArray().mul(alpha.reshape(experts, 1, 1)).transpose(1, 0, 2).reshape(rows, (long) experts * rank);
-        NDArray v = bankV.getArray().transpose(1, 0, 2).reshape(cols, (long) experts * rank);
+        long nr = (long) experts * rank;
+        NDArray v = bankV.getArray().transpose(1, 0, 2).reshape(cols, nr);
+        if (!grouped) {
+            NDArray u = bank.getArray().mul(alpha.reshape(experts, 1, 1)).transpose(1, 0, 2).reshape(rows, nr);
+            return u.matMul(v.transpose());
+        }
+        // (m, n, rows, r) -> (m, rows, n r), then one batched product with the shared V^T.
+        NDArray u = bank.getArray().expandDims(0).mul(alpha.reshape(m, experts, 1, 1))
+                .transpose(0, 2, 1, 3).reshape(m, rows, nr);
         return u.matMul(v.transpose());
+    }
+
+    /** The number of groups m of a value of this tensor: 0 for a plain value, m for (m, shape...). */
+    public long groupsOf(NDArray value) {
+        Shape s = value.getShape();
+        if (s.equals(shape)) {
+            return 0;
+        }
+        if (s.dimension() == shape.dimension() + 1 && s.slice(1).equals(shape)) {
+            return s.get(0);
+        }
+        throw new IllegalArgumentException(
+                "tensor " + name + " has shape " + shape + " (or (m, " + shape + ")), got an array of shape " + s);
     }
 
     /** Whether the experts are low-rank factor pairs. */

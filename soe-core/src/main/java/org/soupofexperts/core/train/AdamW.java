@@ -23,8 +23,21 @@ import java.util.List;
  */
 public final class AdamW implements AutoCloseable {
 
-    /** One trained tensor with its hyperparameters. */
-    public record Slot(NDArray weight, double lrScale, double weightDecay) {}
+    /**
+     * One trained tensor with its hyperparameters.
+     *
+     * @param sharedMomentOf index of an earlier slot whose second moment this slot's update divides
+     *     by instead of its own (the slot then has none), or -1 for its own: how an expert bank of
+     *     shape (n, P) shares the second moment of its shared tensor (P values); see
+     *     {@link TrainingConfig.ExpertUpdate#SHARED_SECOND_MOMENT}
+     */
+    public record Slot(NDArray weight, double lrScale, double weightDecay, int sharedMomentOf) {
+
+        /** A slot with its own moments. */
+        public Slot(NDArray weight, double lrScale, double weightDecay) {
+            this(weight, lrScale, weightDecay, -1);
+        }
+    }
 
     private final List<Slot> slots;
     private final List<NDArray[]> state = new ArrayList<>();
@@ -48,15 +61,28 @@ public final class AdamW implements AutoCloseable {
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.epsilon = epsilon;
-        for (Slot s : this.slots) {
+        for (int i = 0; i < this.slots.size(); i++) {
+            Slot s = this.slots.get(i);
             NDArray m = s.weight().zerosLike();
-            NDArray v = s.weight().zerosLike();
-            NDScope.unregister(m, v);
+            NDScope.unregister(m);
+            int from = s.sharedMomentOf();
+            if (from >= i || from < -1) {
+                throw new IllegalArgumentException("slot " + i + " can share the second moment of an earlier slot only, got " + from);
+            }
+            NDArray v = from >= 0 ? state.get(from)[1] : s.weight().zerosLike();
+            if (from < 0) {
+                NDScope.unregister(v);
+            }
             state.add(new NDArray[] {m, v});
         }
         boolean fused = tryFused && !this.slots.isEmpty() && FusedAdamKernel.supports(this.slots.get(0).weight());
         for (int i = 0; i < this.slots.size(); i++) {
-            views.add(fused ? views(this.slots.get(i).weight(), state.get(i)[0], state.get(i)[1]) : null);
+            java.nio.FloatBuffer[] view = fused ? views(this.slots.get(i).weight(), state.get(i)[0], state.get(i)[1]) : null;
+            if (view == null && this.slots.get(i).sharedMomentOf() >= 0) {
+                throw new IllegalArgumentException("a shared second moment needs the fused CPU float32 update (slot " + i
+                        + " has no direct view of its memory); use ExpertUpdate.ADAM on this device");
+            }
+            views.add(view);
         }
         gradChecked = new boolean[this.slots.size()];
     }
@@ -105,13 +131,19 @@ public final class AdamW implements AutoCloseable {
         return views.stream().allMatch(java.util.Objects::nonNull);
     }
 
+    void step(double lr, double gradScale, NDArray[] grads, float[][] bankAlpha) {
+        step(lr, gradScale, grads, bankAlpha, 1, false);
+    }
+
     /**
      * One update with gradients given per slot ({@code grads[i]}, null: the weight's own) and, for
-     * a bank slot of shape (n, P), {@code bankAlpha[i]}: the gradient of expert j is then
-     * {@code bankAlpha[i][j] * grads[i]} (see {@link AnalyticSoupStep}). Given gradients are not
-     * zeroed; the weights' own are.
+     * a bank slot of shape (n, P), {@code bankAlpha[i]} (m x n, row-major): {@code grads[i]} then
+     * holds the m groups' gradients G_g (m x P) and expert j's gradient is {@code sum_g
+     * bankAlpha[i][g n + j] G_g} (see {@link AnalyticSoupStep}). With {@code skipIdle}, experts
+     * whose alpha is 0 in every group are not touched. Given gradients are not zeroed; the
+     * weights' own are.
      */
-    void step(double lr, double gradScale, NDArray[] grads, float[][] bankAlpha) {
+    void step(double lr, double gradScale, NDArray[] grads, float[][] bankAlpha, int groups, boolean skipIdle) {
         if (closed) {
             throw new IllegalStateException("this optimizer is closed; its state has been freed");
         }
@@ -129,14 +161,21 @@ public final class AdamW implements AutoCloseable {
                     throw new IllegalStateException("slot " + i + " cannot take a given gradient: no direct view of its memory");
                 }
                 if (bankAlpha != null && bankAlpha[i] != null) {
-                    FusedAdamKernel.updateBank(view[0], g, bankAlpha[i], view[1], view[2], rate, (float) (rate * correction),
-                            (float) s.weightDecay(), (float) gradScale, (float) beta1, (float) beta2, (float) epsilon);
+                    FusedAdamKernel.updateBank(view[0], g, bankAlpha[i], groups, view[1], view[2], s.sharedMomentOf() >= 0,
+                            skipIdle, rate, (float) (rate * correction), (float) s.weightDecay(), (float) gradScale,
+                            (float) beta1, (float) beta2, (float) epsilon);
+                } else if (s.sharedMomentOf() >= 0) {
+                    throw new IllegalStateException("slot " + i + " shares a second moment: it needs a bank gradient");
                 } else {
                     // Not zeroed: the bank slot of the same tensor reads this gradient next.
                     FusedAdamKernel.update(view[0], g, view[1], view[2], rate, (float) (rate * correction),
                             (float) s.weightDecay(), (float) gradScale, (float) beta1, (float) beta2, (float) epsilon, false);
                 }
                 continue;
+            }
+            if (s.sharedMomentOf() >= 0) {
+                throw new IllegalStateException("slot " + i + " shares a second moment: it is updated by the closed-form"
+                        + " soup step only");
             }
             try (NDArray grad = w.getGradient()) {
                 java.nio.FloatBuffer[] view = views.get(i);
@@ -174,9 +213,11 @@ public final class AdamW implements AutoCloseable {
 
     @Override
     public void close() {
-        for (NDArray[] mv : state) {
-            mv[0].close();
-            mv[1].close();
+        for (int i = 0; i < state.size(); i++) {
+            state.get(i)[0].close();
+            if (slots.get(i).sharedMomentOf() < 0) {
+                state.get(i)[1].close();
+            }
         }
         state.clear();
         views.clear();

@@ -79,13 +79,24 @@ final class AnalyticSoupStep {
         ownGradient.addAll(slots.subList(at, slots.size()));
     }
 
-    /** Runs one step and the update; returns {loss, gradient norm, 1 if clipped}. */
-    double[] run(AdamW opt, TokenBatch tb, double[] h, double lr, double clip, int step) {
+    /**
+     * Runs one step and the update. {@code hs} holds the m groups' domain weights; the batch's
+     * sequences are in group order (group g is rows [g B/m, (g+1) B/m)).
+     *
+     * <p>With m groups, theta_g = S + sum_j alpha_gj E_j for each, and G_g = dLoss/dtheta_g of
+     * the loss averaged over all sequences: dS = sum_g G_g, dE_j = sum_g alpha_gj G_g (formed by
+     * the optimizer tile by tile from the m arrays G_g), dalpha_g = E G_g. The global norm stays
+     * exact: |dE|^2 = sum_j |sum_g alpha_gj G_g|^2 = sum(M o (A A^T)) with M_gg' = &lt;G_g, G_g'&gt;.
+     * m = 1 is the step of one h exactly.
+     */
+    Trainer.StepResult run(AdamW opt, TokenBatch tb, double[][] hs, double lr, double clip, int step, boolean skipIdle) {
         int n = model.experts();
+        int m = hs.length;
+        boolean grouped = m > 1;
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDArray tokens = manager.create(tb.tokens(), new Shape(tb.batchSize(), tb.length()));
-            NDArray hArray = manager.create(Djl.floats(h));
+            NDArray hArray = Trainer.domainWeights(manager, hs);
             NDArray[] theta = new NDArray[tensors.size()];
             float[] alpha;
             try (Djl.NoGrad ng = Djl.noGrad()) {
@@ -111,21 +122,26 @@ final class AnalyticSoupStep {
             float[][] bankAlpha = new float[slots.size()][];
             NDArray dAlpha = null;
             NDArray sharedSq = null;
-            NDArray denseSq = null;
+            // <G_g, G_g'> summed over the dense-bank tensors (1 x 1 with one group).
+            NDArray gram = null;
             try (Djl.NoGrad ng = Djl.noGrad()) {
                 for (int i = 0; i < theta.length; i++) {
                     NDArray g = theta[i].getGradient();
-                    grads[sharedSlot[i]] = g;
-                    NDArray sq = g.norm().square();
+                    NDArray perGroup = grouped ? g.reshape(m, -1) : null;
+                    NDArray ds = grouped ? perGroup.sum(new int[] {0}) : g;
+                    grads[sharedSlot[i]] = ds;
+                    NDArray sq = ds.norm().square();
                     sharedSq = sharedSq == null ? sq : sharedSq.add(sq);
                     if (vSlot[i] >= 0) {
                         continue; // the factors get their gradients from the router's pass below
                     }
                     grads[bankSlot[i]] = g;
                     bankAlpha[bankSlot[i]] = alpha;
-                    NDArray d = tensors.get(i).bank().getArray().matMul(g.reshape(-1, 1)).reshape(n);
+                    NDArray bank = tensors.get(i).bank().getArray();
+                    NDArray d = grouped ? perGroup.matMul(bank.transpose()) : bank.matMul(g.reshape(-1, 1)).reshape(n);
                     dAlpha = dAlpha == null ? d : dAlpha.add(d);
-                    denseSq = denseSq == null ? sq : denseSq.add(sq);
+                    NDArray mg = grouped ? perGroup.matMul(perGroup.transpose()) : sq;
+                    gram = gram == null ? mg : gram.add(mg);
                 }
             }
             try (GradientCollector gc = engine.newGradientCollector()) {
@@ -133,7 +149,7 @@ final class AnalyticSoupStep {
                 NDArray objective = dAlpha == null ? null : a.mul(dAlpha).sum();
                 for (int i = 0; i < theta.length; i++) {
                     if (vSlot[i] >= 0) {
-                        NDArray term = tensors.get(i).expertSum(a).mul(grads[sharedSlot[i]]).sum();
+                        NDArray term = tensors.get(i).expertSum(a).mul(theta[i].getGradient()).sum();
                         objective = objective == null ? term : objective.add(term);
                     }
                 }
@@ -146,18 +162,33 @@ final class AnalyticSoupStep {
                 ownSqArray = ownSqArray == null ? sq : ownSqArray.add(sq);
             }
             double ownSq = ownSqArray == null ? 0 : ownSqArray.getFloat();
-            double alphaSq = 0;
-            for (float a : alpha) {
-                alphaSq += (double) a * a;
-            }
-            double norm = Math.sqrt(sharedSq.getFloat() + alphaSq * (denseSq == null ? 0 : denseSq.getFloat()) + ownSq);
+            double norm = Math.sqrt(sharedSq.getFloat() + denseBankSq(gram, alpha, m, n) + ownSq);
             if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
                 Trainer.zeroGradients(ownGradient);
                 throw Trainer.diverged(step, loss, norm);
             }
             double scale = clip > 0 && norm > clip ? clip / norm : 1.0;
-            opt.step(lr, scale, grads, bankAlpha);
-            return new double[] {loss, norm, scale < 1.0 ? 1 : 0};
+            opt.step(lr, scale, grads, bankAlpha, m, skipIdle);
+            return new Trainer.StepResult(loss, norm, scale < 1.0);
         }
+    }
+
+    /** |dE|^2 over the dense banks: sum_{g,g'} M_gg' sum_j alpha_gj alpha_g'j (|alpha|^2 |G|^2 for one group). */
+    private static double denseBankSq(NDArray gram, float[] alpha, int m, int n) {
+        if (gram == null) {
+            return 0;
+        }
+        float[] gm = gram.toFloatArray();
+        double total = 0;
+        for (int g = 0; g < m; g++) {
+            for (int q = 0; q < m; q++) {
+                double dot = 0;
+                for (int j = 0; j < n; j++) {
+                    dot += (double) alpha[g * n + j] * alpha[q * n + j];
+                }
+                total += gm[g * m + q] * dot;
+            }
+        }
+        return total;
     }
 }

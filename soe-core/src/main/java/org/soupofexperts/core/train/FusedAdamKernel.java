@@ -83,7 +83,7 @@ final class FusedAdamKernel {
             for (int off = c * CHUNK; off < to; off += TILE) {
                 int len = Math.min(TILE, to - off);
                 g.get(off, t.g, 0, len);
-                t.apply(w, m, v, off, len, gradScale, step);
+                t.apply(w, m, v, off, off, true, len, gradScale, step);
                 if (zeroGrad) {
                     g.put(off, t.zeros, 0, len);
                 }
@@ -97,12 +97,79 @@ final class FusedAdamKernel {
      */
     static void updateBank(FloatBuffer w, FloatBuffer g, float[] alpha, FloatBuffer m, FloatBuffer v, float rate,
             float rateCorr, float wd, float gradScale, float b1, float b2, float eps) {
-        int p = g.capacity();
-        int n = alpha.length;
-        if ((long) n * p != w.capacity()) {
-            throw new IllegalArgumentException("bank of " + w.capacity() + " values is not " + n + " x " + p);
+        updateBank(w, g, alpha, 1, m, v, false, false, rate, rateCorr, wd, gradScale, b1, b2, eps);
+    }
+
+    /**
+     * The update of an expert bank of shape (n, P) from m groups' gradients G (m x P, row g for
+     * group g): expert j's gradient is {@code sum_g alpha[g n + j] G_g}, formed tile by tile and
+     * never stored. With {@code sharedV} the second moment is v of the shared parameters (P
+     * values, already updated this step), read and not written. With {@code skipIdle} an expert
+     * whose alpha is 0 in every group is not touched (no moment decay, no weight decay).
+     */
+    static void updateBank(FloatBuffer w, FloatBuffer g, float[] alpha, int groups, FloatBuffer m, FloatBuffer v,
+            boolean sharedV, boolean skipIdle, float rate, float rateCorr, float wd, float gradScale, float b1, float b2,
+            float eps) {
+        int p = g.capacity() / groups;
+        int n = alpha.length / groups;
+        if ((long) groups * p != g.capacity() || (long) n * groups != alpha.length || (long) n * p != w.capacity()
+                || (sharedV ? v.capacity() != p : v.capacity() != w.capacity())) {
+            throw new IllegalArgumentException("bank of " + w.capacity() + " values is not " + n + " x " + p
+                    + " for " + groups + " gradient groups of " + g.capacity() + " values");
+        }
+        boolean[] idle = new boolean[n];
+        for (int j = 0; j < n && skipIdle; j++) {
+            idle[j] = true;
+            for (int q = 0; q < groups; q++) {
+                idle[j] &= alpha[q * n + j] == 0f;
+            }
         }
         Step step = new Step(rate, rateCorr, wd, b1, b2, eps);
+        if (groups == 1) {
+            updateBankOneGroup(w, g, alpha, m, v, sharedV, idle, gradScale, step);
+            return;
+        }
+        // Position-major: each G tile is read once for all n experts (m tiles stay in cache).
+        int span = Math.max(TILE, CHUNK / Math.max(1, n) / TILE * TILE);
+        int chunks = (p + span - 1) / span;
+        IntStream range = IntStream.range(0, chunks);
+        (chunks > 1 ? range.parallel() : range).forEach(c -> {
+            Tiles t = new Tiles();
+            float[][] gt = new float[groups][TILE];
+            int to = Math.min(p, c * span + span);
+            for (int i = c * span; i < to; i += TILE) {
+                int len = Math.min(TILE, to - i);
+                for (int q = 0; q < groups; q++) {
+                    g.get(q * p + i, gt[q], 0, len);
+                }
+                for (int j = 0; j < n; j++) {
+                    if (idle[j]) {
+                        continue;
+                    }
+                    float[] sum = t.g;
+                    float a0 = alpha[j];
+                    float[] g0 = gt[0];
+                    for (int k = 0; k < len; k++) {
+                        sum[k] = a0 * g0[k];
+                    }
+                    for (int q = 1; q < groups; q++) {
+                        float a = alpha[q * n + j];
+                        float[] gq = gt[q];
+                        for (int k = 0; k < len; k++) {
+                            sum[k] += a * gq[k];
+                        }
+                    }
+                    int off = j * p + i;
+                    t.apply(w, m, v, off, sharedV ? i : off, !sharedV, len, gradScale, step);
+                }
+            }
+        });
+    }
+
+    /** One group: expert j's gradient is alpha_j G, so alpha_j folds into the gradient's scale. */
+    private static void updateBankOneGroup(FloatBuffer w, FloatBuffer g, float[] alpha, FloatBuffer m, FloatBuffer v,
+            boolean sharedV, boolean[] idle, float gradScale, Step step) {
+        int p = g.capacity();
         int total = w.capacity();
         int chunks = (total + CHUNK - 1) / CHUNK;
         IntStream range = IntStream.range(0, chunks);
@@ -114,8 +181,10 @@ final class FusedAdamKernel {
                 int i = off - j * p;
                 // A tile never crosses into the next expert's row, so one alpha_j scales it.
                 int len = Math.min(TILE, Math.min(to - off, p - i));
-                g.get(i, t.g, 0, len);
-                t.apply(w, m, v, off, len, alpha[j] * gradScale, step);
+                if (!idle[j]) {
+                    g.get(i, t.g, 0, len);
+                    t.apply(w, m, v, off, sharedV ? i : off, !sharedV, len, alpha[j] * gradScale, step);
+                }
                 off += len;
             }
         });
@@ -140,11 +209,15 @@ final class FusedAdamKernel {
         final float[] v = new float[TILE];
         final float[] zeros = new float[TILE];
 
-        /** Updates [off, off + len) of w, m, v with the gradient tile g times gradScale. */
-        void apply(FloatBuffer wb, FloatBuffer mb, FloatBuffer vb, int off, int len, float gradScale, Step s) {
+        /**
+         * Updates [off, off + len) of w and m with the gradient tile g times gradScale, the second
+         * moment read at [vOff, vOff + len) of v and written back only when {@code writeV}.
+         */
+        void apply(FloatBuffer wb, FloatBuffer mb, FloatBuffer vb, int off, int vOff, boolean writeV, int len,
+                float gradScale, Step s) {
             wb.get(off, w, 0, len);
             mb.get(off, m, 0, len);
-            vb.get(off, v, 0, len);
+            vb.get(vOff, v, 0, len);
             float b1 = s.b1();
             float b2 = s.b2();
             float c1 = s.c1();
@@ -152,17 +225,25 @@ final class FusedAdamKernel {
             float decay = s.decay();
             float rc = s.rateCorr();
             float eps = s.eps();
-            for (int k = 0; k < len; k++) {
-                float gi = g[k] * gradScale;
-                float mi = b1 * m[k] + c1 * gi;
-                float vi = b2 * v[k] + c2 * gi * gi;
-                m[k] = mi;
-                v[k] = vi;
-                w[k] = w[k] * decay - rc * mi / ((float) Math.sqrt(vi) + eps);
+            if (writeV) {
+                for (int k = 0; k < len; k++) {
+                    float gi = g[k] * gradScale;
+                    float mi = b1 * m[k] + c1 * gi;
+                    float vi = b2 * v[k] + c2 * gi * gi;
+                    m[k] = mi;
+                    v[k] = vi;
+                    w[k] = w[k] * decay - rc * mi / ((float) Math.sqrt(vi) + eps);
+                }
+                vb.put(vOff, v, 0, len);
+            } else {
+                for (int k = 0; k < len; k++) {
+                    float mi = b1 * m[k] + c1 * (g[k] * gradScale);
+                    m[k] = mi;
+                    w[k] = w[k] * decay - rc * mi / ((float) Math.sqrt(v[k]) + eps);
+                }
             }
             wb.put(off, w, 0, len);
             mb.put(off, m, 0, len);
-            vb.put(off, v, 0, len);
         }
     }
 }

@@ -10,7 +10,8 @@ package org.soupofexperts.core.train;
  * @param gradNorm global gradient norm before clipping
  * @param clipped whether clipping scaled the gradient down
  * @param tokensPerSecond throughput since the start of the run
- * @param h the domain weights sampled for this step
+ * @param h the domain weights sampled for this step (of its first group)
+ * @param hPerGroup the domain weights of each of the step's m groups (m = 1: {@code {h}})
  */
 public record StepEvent(
         int step,
@@ -20,4 +21,5 @@ public record StepEvent(
         double gradNorm,
         boolean clipped,
         double tokensPerSecond,
-        double[] h) {}
+        double[] h,
+        double[][] hPerGroup) {}

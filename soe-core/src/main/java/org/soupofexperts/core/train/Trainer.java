@@ -74,6 +74,13 @@ public final class Trainer {
         if (es != null) {
             checkEarlyStopping(es, router, model);
         }
+        SpecializationProbe probe = cfg.specializationProbe();
+        if (probe != null) {
+            if (router == null) {
+                throw new IllegalArgumentException("a specialization probe measures soups: a plain model has no h to use");
+            }
+            probe.check(model);
+        }
         List<AdamW.Slot> slots = slots(model, router, cfg);
         SplittableRandom hRng = SeedStreams.stream(seed, SeedStreams.H);
         SplittableRandom dataRng = SeedStreams.stream(seed, SeedStreams.DATA);
@@ -86,6 +93,8 @@ public final class Trainer {
         long tokensPerStep = (long) batch * ctx;
         LOG.info("training {} steps: {}", steps, cfg);
         List<TrainingReport.ValidationPoint> points = new ArrayList<>();
+        List<SpecializationPoint> specialization = new ArrayList<>();
+        int m = cfg.hPerStep();
         int stepsRun = steps;
         int bestStep = -1;
         double bestLoss = Double.NaN;
@@ -102,27 +111,36 @@ public final class Trainer {
             // Soups on the CPU take the step with dense banks' gradients in closed form (see AnalyticSoupStep).
             AnalyticSoupStep analytic = router != null && AnalyticSoupStep.enabled && opt.allFused()
                     ? new AnalyticSoupStep(model, router, manager, slots, engine) : null;
+            if (analytic == null && router != null && cfg.skipIdleExperts()) {
+                throw new IllegalArgumentException("skipIdleExperts needs the closed-form soup step (CPU, float32)");
+            }
+            if (probe != null) {
+                specialization.add(probe.measure(0, model, router, manager));
+            }
             start = System.nanoTime();
             try {
                 for (int step = 1; step <= steps; step++) {
-                    double[] h = DomainWeights.validate(cfg.metaDistribution().sample(hRng), k);
-                    TokenBatch tb = cfg.source().sample(h, batch, ctx + 1, dataRng);
+                    double[][] hs = new double[m][];
+                    for (int g = 0; g < m; g++) {
+                        hs[g] = DomainWeights.validate(cfg.metaDistribution().sample(hRng), k);
+                    }
+                    TokenBatch tb = sample(cfg.source(), hs, batch, ctx + 1, dataRng);
                     checkBatch(tb, batch, ctx + 1, vocab);
                     double lr = cfg.learningRateAt(step);
-                    double[] result = analytic != null
-                            ? analytic.run(opt, tb, h, lr, cfg.gradClip(), step)
-                            : autogradStep(model, router, manager, engine, slots, opt, tb, h, lr, cfg.gradClip(), step);
-                    double loss = result[0];
-                    double norm = result[1];
-                    if (result[2] != 0) {
+                    StepResult result = analytic != null
+                            ? analytic.run(opt, tb, hs, lr, cfg.gradClip(), step, cfg.skipIdleExperts())
+                            : autogradStep(model, router, manager, engine, slots, opt, tb, hs, lr, cfg.gradClip(), step);
+                    double loss = result.loss();
+                    double norm = result.gradNorm();
+                    if (result.clipped()) {
                         clipped++;
                     }
                     losses[step - 1] = (float) loss;
                     double seconds = (System.nanoTime() - start - validationNanos) / 1e9;
                     StepEvent ev =
                             new StepEvent(
-                                    step, steps, loss, lr, norm, cfg.gradClip() > 0 && norm > cfg.gradClip(),
-                                    step * tokensPerStep / seconds, h);
+                                    step, steps, loss, lr, norm, result.clipped(),
+                                    step * tokensPerStep / seconds, hs[0], hs);
                     for (TrainingListener l : cfg.listeners()) {
                         l.onStep(ev);
                     }
@@ -131,6 +149,13 @@ public final class Trainer {
                                 String.format(
                                         "step %d/%d loss %.4f lr %.2e grad-norm %.3f %.0f tok/s",
                                         step, steps, loss, lr, norm, ev.tokensPerSecond()));
+                    }
+                    if (probe != null && (step % probe.every() == 0 || step == steps)) {
+                        long p0 = System.nanoTime();
+                        SpecializationPoint sp = probe.measure(step, model, router, manager);
+                        validationNanos += System.nanoTime() - p0;
+                        specialization.add(sp);
+                        LOG.info("specialization at {}", sp);
                     }
                     if (es != null && (step % es.every() == 0 || step == steps)) {
                         long v0 = System.nanoTime();
@@ -161,19 +186,58 @@ public final class Trainer {
         }
         double seconds = (System.nanoTime() - start - validationNanos) / 1e9;
         TrainingReport report = new TrainingReport(stepsRun, stepsRun * tokensPerStep, seconds,
-                java.util.Arrays.copyOf(losses, stepsRun), (double) clipped / stepsRun, seed, points, bestStep, bestLoss);
+                java.util.Arrays.copyOf(losses, stepsRun), (double) clipped / stepsRun, seed, points, bestStep, bestLoss,
+                specialization);
         LOG.info("training done: {}", report);
         return report;
     }
 
-    /** One step by autograd through the whole soup: returns {loss, gradient norm, 1 if clipped}. */
-    private static double[] autogradStep(GptModel model, Router router, NDManager manager, Engine engine,
-            List<AdamW.Slot> slots, AdamW opt, TokenBatch tb, double[] h, double lr, double clip, int step) {
+    /** What one training step did. */
+    record StepResult(double loss, double gradNorm, boolean clipped) {}
+
+    /** The m groups' h as one array: shape (k) for one group (the one-h step), (m, k) otherwise. */
+    static NDArray domainWeights(NDManager manager, double[][] hs) {
+        if (hs.length == 1) {
+            return manager.create(Djl.floats(hs[0]));
+        }
+        int k = hs[0].length;
+        float[] flat = new float[hs.length * k];
+        for (int g = 0; g < hs.length; g++) {
+            System.arraycopy(Djl.floats(hs[g]), 0, flat, g * k, k);
+        }
+        return manager.create(flat, new Shape(hs.length, k));
+    }
+
+    /** batch/m sequences from each group's mixture, in group order (one call for one group). */
+    static TokenBatch sample(BatchSource source, double[][] hs, int batch, int length, SplittableRandom rng) {
+        if (hs.length == 1) {
+            return source.sample(hs[0], batch, length, rng);
+        }
+        int per = batch / hs.length;
+        int[] tokens = new int[batch * length];
+        int[] domains = new int[batch];
+        boolean labelled = true;
+        for (int g = 0; g < hs.length; g++) {
+            TokenBatch part = source.sample(hs[g], per, length, rng);
+            checkBatch(part, per, length, Integer.MAX_VALUE);
+            System.arraycopy(part.tokens(), 0, tokens, g * per * length, per * length);
+            if (part.domains() != null) {
+                System.arraycopy(part.domains(), 0, domains, g * per, per);
+            } else {
+                labelled = false;
+            }
+        }
+        return new TokenBatch(batch, length, tokens, labelled ? domains : null);
+    }
+
+    /** One step by autograd through the whole soup. */
+    private static StepResult autogradStep(GptModel model, Router router, NDManager manager, Engine engine,
+            List<AdamW.Slot> slots, AdamW opt, TokenBatch tb, double[][] hs, double lr, double clip, int step) {
         try (NDScope scope = new NDScope();
                 GradientCollector gc = engine.newGradientCollector()) {
             scope.suppressNotUsedWarning();
             NDArray tokens = manager.create(tb.tokens(), new Shape(tb.batchSize(), tb.length()));
-            NDArray alpha = router == null ? null : router.alpha(manager.create(Djl.floats(h)));
+            NDArray alpha = router == null ? null : router.alpha(domainWeights(manager, hs));
             NDArray lossArray = model.loss(tokens, alpha);
             gc.backward(lossArray);
             double loss = lossArray.getFloat();
@@ -184,7 +248,7 @@ public final class Trainer {
             }
             double scale = clip > 0 && norm > clip ? clip / norm : 1.0;
             opt.step(lr, scale);
-            return new double[] {loss, norm, scale < 1.0 ? 1 : 0};
+            return new StepResult(loss, norm, scale < 1.0);
         }
     }
 
@@ -296,10 +360,14 @@ public final class Trainer {
 
     private static List<AdamW.Slot> slots(GptModel model, Router router, TrainingConfig cfg) {
         List<AdamW.Slot> slots = new ArrayList<>();
+        boolean shareV = cfg.expertUpdate() == TrainingConfig.ExpertUpdate.SHARED_SECOND_MOMENT;
         for (SoupTensor t : model.soupTensors()) {
+            int sharedIndex = slots.size();
             slots.add(slot(t.shared().getArray(), ParamGroup.SHARED, t.decayed(), cfg, model.experts()));
             if (t.bank() != null) {
-                slots.add(slot(t.bank().getArray(), ParamGroup.EXPERTS, t.decayed(), cfg, model.experts()));
+                AdamW.Slot bank = slot(t.bank().getArray(), ParamGroup.EXPERTS, t.decayed(), cfg, model.experts());
+                slots.add(shareV && !t.lowRank()
+                        ? new AdamW.Slot(bank.weight(), bank.lrScale(), bank.weightDecay(), sharedIndex) : bank);
             }
             if (t.bankV() != null) {
                 slots.add(slot(t.bankV().getArray(), ParamGroup.EXPERTS, t.decayed(), cfg, model.experts()));

@@ -8,10 +8,11 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * How to train a soup (the paper's Algorithm 2): per step one h from the meta-distribution, one
- * batch from the h-mixture, AdamW with linear warm-up then cosine decay, global-norm gradient
- * clipping. Learning rate and weight decay can be set per {@link ParamGroup}. Immutable and
- * thread-safe (listeners are called from the training thread).
+ * How to train a soup (the paper's Algorithm 2, with m domain weights per step): per step m
+ * independent h from the meta-distribution, batchSize/m sequences from each h-mixture, each group
+ * through its own instantiated weights; AdamW with linear warm-up then cosine decay, global-norm
+ * gradient clipping. Learning rate and weight decay can be set per {@link ParamGroup}. Immutable
+ * and thread-safe (listeners are called from the training thread).
  */
 public final class TrainingConfig {
 
@@ -33,6 +34,10 @@ public final class TrainingConfig {
     private final int logEvery;
     private final Long seed;
     private final EarlyStopping earlyStopping;
+    private final int hPerStep;
+    private final ExpertUpdate expertUpdate;
+    private final boolean skipIdleExperts;
+    private final SpecializationProbe probe;
 
     private TrainingConfig(Builder b) {
         source = Objects.requireNonNull(b.source, "TrainingConfig needs a batch source (sampler)");
@@ -86,6 +91,40 @@ public final class TrainingConfig {
             throw new IllegalArgumentException("validation sequences of " + earlyStopping.length()
                     + " tokens are longer than the training context + 1 = " + (contextLength + 1));
         }
+        int m = b.hPerStep == PER_SEQUENCE ? batchSize : b.hPerStep;
+        if (m < 1 || m > batchSize || batchSize % m != 0) {
+            throw new IllegalArgumentException("hPerStep must divide the batch size " + batchSize
+                    + " (1 = one h per step, " + batchSize + " = one per sequence), got " + b.hPerStep);
+        }
+        hPerStep = m;
+        expertUpdate = Objects.requireNonNull(b.expertUpdate, "expertUpdate");
+        skipIdleExperts = b.skipIdleExperts;
+        probe = b.probe;
+        if (probe != null && probe.numDomains() != source.numDomains()) {
+            throw new IllegalArgumentException("the specialization probe has " + probe.numDomains()
+                    + " domains but the batch source has " + source.numDomains());
+        }
+    }
+
+    /** {@link Builder#hPerStep} value meaning one h per sequence (m = batch size). */
+    public static final int PER_SEQUENCE = 0;
+
+    /**
+     * How the experts' AdamW step is formed. Adam is invariant to a gradient's scale, so with
+     * {@link #ADAM} an expert moves by about the learning rate whatever its alpha; the shared
+     * second moment makes an expert's step follow its alpha.
+     */
+    public enum ExpertUpdate {
+        /** Each expert keeps its own first and second moments (plain AdamW). */
+        ADAM,
+        /**
+         * Each expert keeps its own first moment, but divides by the square root of the shared
+         * parameters' second moment (of dS = sum_g G_g, the instantiated weights' gradient): an
+         * expert whose alpha is small takes a small step, and the bank needs no second-moment
+         * array (n x P fewer floats). Dense banks only (low-rank factors keep their own moments);
+         * needs the closed-form step (CPU, float32).
+         */
+        SHARED_SECOND_MOMENT
     }
 
     private static int positive(String name, int v) {
@@ -217,9 +256,34 @@ public final class TrainingConfig {
         return floor + 0.5 * (learningRate - floor) * (1 + Math.cos(Math.PI * progress));
     }
 
+    /** Independent domain weights h drawn per step (m); the batch is split into m equal groups. */
+    public int hPerStep() {
+        return hPerStep;
+    }
+
+    /** How the experts' optimizer step is formed. */
+    public ExpertUpdate expertUpdate() {
+        return expertUpdate;
+    }
+
+    /**
+     * Whether an expert whose alpha is exactly 0 in every group of a step is left untouched that
+     * step (no moment decay, no weight decay): with one-hot or sparse h and a router that can
+     * output exact zeros, an unseen domain's expert then keeps its state.
+     */
+    public boolean skipIdleExperts() {
+        return skipIdleExperts;
+    }
+
+    /** The specialization diagnostics measured during training, or null for none. */
+    public SpecializationProbe specializationProbe() {
+        return probe;
+    }
+
     @Override
     public String toString() {
-        return "TrainingConfig{steps=" + steps + ", batch=" + batchSize + ", context="
+        return "TrainingConfig{steps=" + steps + ", batch=" + batchSize + ", hPerStep=" + hPerStep
+                + ", expertUpdate=" + expertUpdate + (skipIdleExperts ? ", skipIdleExperts" : "") + ", context="
                 + (contextLength == 0 ? "model" : contextLength) + ", lr=" + learningRate
                 + ", minLrRatio=" + minLearningRateRatio + ", warmup=" + warmupSteps + ", betas=("
                 + beta1 + "," + beta2 + "), eps=" + epsilon + ", clip=" + gradClip + ", lrScale="
@@ -248,8 +312,47 @@ public final class TrainingConfig {
         private int logEvery = 50;
         private Long seed;
         private EarlyStopping earlyStopping;
+        private int hPerStep = PER_SEQUENCE;
+        private ExpertUpdate expertUpdate = ExpertUpdate.ADAM;
+        private boolean skipIdleExperts;
+        private SpecializationProbe probe;
 
         private Builder() {}
+
+        /**
+         * Independent domain weights per step, m (default: one per sequence). Each of the m
+         * groups of batchSize/m sequences is drawn from its own h-mixture and runs through its own
+         * W(h) = S + sum_j alpha_j(h) E_j; the loss is their mean. m = 1 is the paper's Algorithm 2
+         * (one h per step). The estimate of the gradient is unbiased for every m; a larger m has
+         * less variance, and at small batches this decides whether a soup specializes (see
+         * docs/results.md). Must divide the batch size; {@link #PER_SEQUENCE} (0) means m = batch
+         * size.
+         */
+        public Builder hPerStep(int m) {
+            if (m < 0) {
+                throw new IllegalArgumentException("hPerStep must be >= 1, or 0 for one per sequence, got " + m);
+            }
+            this.hPerStep = m;
+            return this;
+        }
+
+        /** How the experts' AdamW step is formed (default {@link ExpertUpdate#ADAM}). */
+        public Builder expertUpdate(ExpertUpdate u) {
+            this.expertUpdate = Objects.requireNonNull(u, "expertUpdate");
+            return this;
+        }
+
+        /** Leave experts with alpha exactly 0 in every group of a step untouched (default false). */
+        public Builder skipIdleExperts(boolean v) {
+            this.skipIdleExperts = v;
+            return this;
+        }
+
+        /** Measure specialization (h matters, alpha spread, expert cosine) during training. */
+        public Builder specializationProbe(SpecializationProbe p) {
+            this.probe = p;
+            return this;
+        }
 
         /** Where batches come from (required). */
         public Builder sampler(BatchSource s) {

@@ -15,6 +15,7 @@ import java.util.List;
  * @param bestStep step of the best validation loss, the one whose parameters are restored (0 =
  *     before training; -1 without early stopping)
  * @param bestValidationLoss the validation loss at {@code bestStep} (NaN without early stopping)
+ * @param specialization measurements of the {@link SpecializationProbe} (empty without one)
  */
 public record TrainingReport(
         int steps,
@@ -25,7 +26,8 @@ public record TrainingReport(
         long seed,
         List<ValidationPoint> validation,
         int bestStep,
-        double bestValidationLoss) {
+        double bestValidationLoss,
+        List<SpecializationPoint> specialization) {
 
     /**
      * One evaluation of the held-out loss.
@@ -38,11 +40,17 @@ public record TrainingReport(
 
     public TrainingReport {
         validation = List.copyOf(validation);
+        specialization = List.copyOf(specialization);
     }
 
-    /** A report without validation points. */
+    /** A report without validation points or specialization measurements. */
     public TrainingReport(int steps, long tokens, double seconds, float[] losses, double clippedFraction, long seed) {
-        this(steps, tokens, seconds, losses, clippedFraction, seed, List.of(), -1, Double.NaN);
+        this(steps, tokens, seconds, losses, clippedFraction, seed, List.of(), -1, Double.NaN, List.of());
+    }
+
+    /** The last specialization measurement, or null when the run had no probe. */
+    public SpecializationPoint lastSpecialization() {
+        return specialization.isEmpty() ? null : specialization.get(specialization.size() - 1);
     }
 
     public double tokensPerSecond() {
@@ -62,10 +70,10 @@ public record TrainingReport(
     @Override
     public String toString() {
         return String.format(
-                "TrainingReport{steps=%d, tokens=%d, seconds=%.1f, tokens/s=%.0f, final loss=%.4f,"
-                        + " clipped=%.2f%s}",
+                "TrainingReport{steps=%d, tokens=%d, seconds=%.1f, tokens/s=%.0f, final loss=%.4f, clipped=%.2f%s%s}",
                 steps, tokens, seconds, tokensPerSecond(), losses.length == 0 ? Double.NaN : finalLoss(0.1),
                 clippedFraction,
-                validation.isEmpty() ? "" : String.format(", best validation %.4f at step %d", bestValidationLoss(), bestStep));
+                validation.isEmpty() ? "" : String.format(", best validation %.4f at step %d", bestValidationLoss(), bestStep),
+                specialization.isEmpty() ? "" : ", specialization at " + lastSpecialization());
     }
 }

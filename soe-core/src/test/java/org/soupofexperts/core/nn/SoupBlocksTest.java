@@ -62,6 +62,35 @@ class SoupBlocksTest {
     }
 
     @Test
+    void perGroupAlphaGivesEachGroupOfRowsItsOwnWeights() {
+        // The weights of linearWeightIsSharedPlusAlphaWeightedExperts, at two alphas at once.
+        SoupLinear lin = new SoupLinear("l", 2, 1, true, 2, 0.02);
+        set(lin.soupTensors().get(0), new float[] {1, 2}, new float[] {10, 0, 0, 100});
+        set(lin.soupTensors().get(1), new float[] {0.5f}, new float[] {1, 2});
+        NDArray x = manager.create(new float[] {3, 4, 1, 1}, new Shape(2, 2));
+        NDArray alpha = manager.create(new float[] {0.5f, -0.25f, 0f, 1f}, new Shape(2, 2));
+        // Group 0: W = [6, -23], b = 0.5. Group 1: W = [1, 102], b = 0.5 + 2 = 2.5.
+        NDArray y = lin.forward(null, new NDList(x, alpha), false).head();
+        assertEquals(new Shape(2, 1), y.getShape());
+        assertArrayEquals(new float[] {18 - 92 + 0.5f, 1 + 102 + 2.5f}, y.toFloatArray(), 1e-4f);
+
+        // Embedding: group g looks up in its own merged table.
+        SoupEmbedding emb = new SoupEmbedding("e", 3, 2, 1, 0.02);
+        set(emb.soupTensors().get(0), new float[] {0, 1, 2, 3, 4, 5}, new float[] {1, 1, 1, 1, 1, 1});
+        NDArray ids = manager.create(new int[] {2, 0}, new Shape(2, 1));
+        NDArray out = emb.forward(null, new NDList(ids, manager.create(new float[] {2f, -1f}, new Shape(2, 1))), false).head();
+        assertArrayEquals(new float[] {6, 7, -1, 0}, out.toFloatArray(), 1e-6f);
+
+        // Layer norm: x = [1, 3] normalises to [-1, 1]; group 0 gain [2, 4] bias 5, group 1 gain [1, 1] bias 0.
+        SoupLayerNorm ln = new SoupLayerNorm("n", 2, true, 1);
+        set(ln.soupTensors().get(0), new float[] {1, 1}, new float[] {1, 3});
+        set(ln.soupTensors().get(1), new float[] {0, 0}, new float[] {5, 5});
+        NDArray xs = manager.create(new float[] {1, 3, 1, 3}, new Shape(2, 2));
+        NDArray normed = ln.forward(null, new NDList(xs, manager.create(new float[] {1f, 0f}, new Shape(2, 1))), false).head();
+        assertArrayEquals(new float[] {3, 9, -1, 1}, normed.toFloatArray(), 1e-3f);
+    }
+
+    @Test
     void embeddingLooksUpMergedRows() {
         SoupEmbedding emb = new SoupEmbedding("e", 3, 2, 1, 0.02);
         set(emb.soupTensors().get(0), new float[] {0, 1, 2, 3, 4, 5}, new float[] {1, 1, 1, 1, 1, 1});

@@ -56,17 +56,22 @@ class AnalyticSoupStepTest {
     };
 
     private static List<float[]> trainAndRead(boolean closedForm, double clip) {
-        return trainAndRead(closedForm, clip, ExpertRanks.dense());
+        return trainAndRead(closedForm, clip, ExpertRanks.dense(), 1);
     }
 
-    private static List<float[]> trainAndRead(boolean closedForm, double clip, ExpertRanks ranks) {
+    private static List<float[]> trainAndRead(boolean closedForm, double clip, ExpertRanks ranks, int hPerStep) {
+        return trainAndRead(closedForm, clip, ranks, hPerStep, PI);
+    }
+
+    private static List<float[]> trainAndRead(boolean closedForm, double clip, ExpertRanks ranks, int hPerStep,
+            MetaDistribution pi) {
         boolean before = AnalyticSoupStep.enabled;
         AnalyticSoupStep.enabled = closedForm;
         try (SoupOfExperts soup = SoupOfExperts.builder()
                 .model(ModelConfig.builder().vocabSize(VOCAB).layers(2).dModel(16).heads(2).mlpRatio(2).contextLength(8).build())
                 .domains(2).experts(3).expertRanks(ranks).expertInit(ExpertInit.SCALED_NOISE).seed(11).build()) {
-            soup.train(TrainingConfig.builder().sampler(TOY).metaDistribution(PI).steps(6).batchSize(4).contextLength(6)
-                    .learningRate(1e-2).warmup(0).gradClip(clip).logEvery(0).seed(3).build());
+            soup.train(TrainingConfig.builder().sampler(TOY).metaDistribution(pi).steps(6).batchSize(4).contextLength(6)
+                    .hPerStep(hPerStep).learningRate(1e-2).warmup(0).gradClip(clip).logEvery(0).seed(3).build());
             List<float[]> values = new ArrayList<>();
             for (SoupTensor t : soup.block().soupTensors()) {
                 values.add(t.shared().getArray().toFloatArray());
@@ -92,35 +97,66 @@ class AnalyticSoupStepTest {
     }
 
     @Test
-    void theClosedFormStepGivesTheSameParametersAsAutogradThroughTheBanks() {
-        for (double clip : new double[] {0.0, 0.05}) {
-            List<float[]> autograd = trainAndRead(false, clip);
-            List<float[]> closed = trainAndRead(true, clip);
-            assertEquals(autograd.size(), closed.size());
-            for (int i = 0; i < autograd.size(); i++) {
-                assertArrayEquals(autograd.get(i), closed.get(i), 2e-5f, "array " + i + " (clip " + clip + ")");
-            }
-            if (clip > 0) {
-                assertTrue(closed.get(closed.size() - 1)[0] > 0.5f, "the small clip must have been hit, so the norms agree too");
+    void theClosedFormStepGivesTheSameParametersAsAutogradThroughTheBanksForEveryGroupCount() {
+        for (int m : new int[] {1, 2, 4}) {
+            for (double clip : new double[] {0.0, 0.05}) {
+                List<float[]> autograd = trainAndRead(false, clip, ExpertRanks.dense(), m);
+                List<float[]> closed = trainAndRead(true, clip, ExpertRanks.dense(), m);
+                assertSame(autograd, closed, "m=" + m + ", clip " + clip);
+                if (clip > 0) {
+                    assertTrue(closed.get(closed.size() - 1)[0] > 0.5f, "the small clip must have been hit, so the norms agree too");
+                }
             }
         }
     }
 
     @Test
-    void aSoupMixingDenseAndLowRankBanksTrainsAsByAutograd() {
+    void aSoupMixingDenseAndLowRankBanksTrainsAsByAutogradForEveryGroupCount() {
         // Layer 0's matrices low-rank, layer 1's and the embeddings' dense; vectors always dense.
         ExpertRanks mixed = ExpertRanks.dense().with("h0\\..*", 2);
-        for (double clip : new double[] {0.0, 0.05}) {
-            List<float[]> autograd = trainAndRead(false, clip, mixed);
-            List<float[]> closed = trainAndRead(true, clip, mixed);
-            assertEquals(autograd.size(), closed.size());
-            assertTrue(closed.size() > trainAndRead(true, clip).size(), "the soup must have V factors");
-            for (int i = 0; i < autograd.size(); i++) {
-                assertArrayEquals(autograd.get(i), closed.get(i), 2e-5f, "array " + i + " (clip " + clip + ")");
+        for (int m : new int[] {1, 4}) {
+            for (double clip : new double[] {0.0, 0.05}) {
+                List<float[]> autograd = trainAndRead(false, clip, mixed, m);
+                List<float[]> closed = trainAndRead(true, clip, mixed, m);
+                assertTrue(closed.size() > trainAndRead(true, clip).size(), "the soup must have V factors");
+                assertSame(autograd, closed, "m=" + m + ", clip " + clip);
+                if (clip > 0) {
+                    assertTrue(closed.get(closed.size() - 1)[0] > 0.5f, "the small clip must have been hit, so the norms agree too");
+                }
             }
-            if (clip > 0) {
-                assertTrue(closed.get(closed.size() - 1)[0] > 0.5f, "the small clip must have been hit, so the norms agree too");
+        }
+    }
+
+    @Test
+    void groupsThatAllDrawTheSameHTrainLikeOneHPerStep() {
+        // With a fixed h every group's weights are the same theta, and the toy source draws the
+        // same sequences whether asked once for 4 or 4 times for 1: only the arithmetic differs.
+        MetaDistribution fixed = new MetaDistribution() {
+            @Override
+            public int numDomains() {
+                return 2;
             }
+
+            @Override
+            public double[] sample(SplittableRandom rng) {
+                return new double[] {0.4, 0.6};
+            }
+        };
+        List<float[]> one = trainAndRead(true, 0.05, ExpertRanks.dense(), 1, fixed);
+        List<float[]> four = trainAndRead(true, 0.05, ExpertRanks.dense(), 4, fixed);
+        assertSame(one, four, "m=4 vs m=1 at one fixed h");
+        List<float[]> random = trainAndRead(true, 0.05, ExpertRanks.dense(), 4);
+        boolean differs = false;
+        for (int i = 0; i < one.size() - 2; i++) {
+            differs |= !java.util.Arrays.equals(one.get(i), random.get(i));
+        }
+        assertTrue(differs, "a different h stream must change the parameters (the comparison above is not vacuous)");
+    }
+
+    private static void assertSame(List<float[]> expected, List<float[]> actual, String what) {
+        assertEquals(expected.size(), actual.size());
+        for (int i = 0; i < expected.size(); i++) {
+            assertArrayEquals(expected.get(i), actual.get(i), 2e-5f, "array " + i + " (" + what + ")");
         }
     }
 
@@ -154,5 +190,117 @@ class AnalyticSoupStepTest {
         assertArrayEquals(w[1], w[0], 1e-6f);
         assertArrayEquals(m[1], m[0], 1e-6f);
         assertArrayEquals(v[1], v[0], 1e-6f);
+    }
+
+    /** Expert j's gradient is sum_g alpha_gj G_g: the grouped kernel must match the materialised sum. */
+    @Test
+    void aGroupedBankUpdateEqualsTheUpdateFromTheMaterialisedGradient() {
+        int n = 3;
+        int groups = 4;
+        int p = 50_001; // not a multiple of the tile
+        SplittableRandom r = new SplittableRandom(9);
+        float[] alpha = new float[groups * n];
+        for (int i = 0; i < alpha.length; i++) {
+            alpha[i] = (float) r.nextGaussian();
+        }
+        float[] g = gaussians(r, groups * p);
+        float[] full = new float[n * p];
+        for (int j = 0; j < n; j++) {
+            for (int i = 0; i < p; i++) {
+                double sum = 0;
+                for (int q = 0; q < groups; q++) {
+                    sum += (double) alpha[q * n + j] * g[q * p + i];
+                }
+                full[j * p + i] = (float) sum;
+            }
+        }
+        float[] w0 = gaussians(r, n * p);
+        float[] w1 = w0.clone();
+        float[] m0 = new float[n * p];
+        float[] m1 = new float[n * p];
+        float[] v0 = new float[n * p];
+        float[] v1 = new float[n * p];
+        FusedAdamKernel.updateBank(wrap(w0), wrap(g), alpha, groups, wrap(m0), wrap(v0), false, false, 0.01f, 0.02f, 0.1f,
+                0.8f, 0.9f, 0.95f, 1e-8f);
+        FusedAdamKernel.update(wrap(w1), wrap(full), wrap(m1), wrap(v1), 0.01f, 0.02f, 0.1f, 0.8f, 0.9f, 0.95f, 1e-8f);
+        assertArrayEquals(w1, w0, 1e-5f);
+        assertArrayEquals(m1, m0, 1e-5f);
+        assertArrayEquals(v1, v0, 1e-5f);
+    }
+
+    /**
+     * The shared second moment: expert j moves by rateCorr * m_j / (sqrt(v_S) + eps), v_S read and
+     * never written, so an expert with a small alpha takes a small step. Checked by hand.
+     */
+    @Test
+    void aSharedSecondMomentScalesEachExpertsStepByItsAlpha() {
+        int n = 2;
+        int p = 5;
+        float[] alpha = {0.01f, 1f};
+        float[] g = {1f, -2f, 0.5f, 3f, -1f};
+        float[] vShared = {0.25f, 4f, 1f, 9f, 1f};
+        float[] w = new float[n * p];
+        float[] m = new float[n * p];
+        float rate = 0.1f;
+        float rateCorr = 0.5f;
+        float wd = 0.2f;
+        float b1 = 0.9f;
+        float[] v = vShared.clone();
+        FusedAdamKernel.updateBank(wrap(w.clone()), wrap(g), alpha, 1, wrap(m), wrap(v), true, false, rate, rateCorr, wd,
+                1f, b1, 0.95f, 0f);
+        assertArrayEquals(vShared, v, 0f, "the shared second moment is read, never written");
+        float[] w1 = new float[n * p];
+        float[] m1 = new float[n * p];
+        java.util.Arrays.fill(w1, 1f);
+        FusedAdamKernel.updateBank(wrap(w1), wrap(g), alpha, 1, wrap(m1), wrap(v), true, false, rate, rateCorr, wd,
+                1f, b1, 0.95f, 0f);
+        for (int j = 0; j < n; j++) {
+            for (int i = 0; i < p; i++) {
+                double mom = (1 - b1) * alpha[j] * g[i];
+                double expected = 1.0 * (1 - rate * wd) - rateCorr * mom / Math.sqrt(vShared[i]);
+                assertEquals(mom, m1[j * p + i], 1e-7, "m of expert " + j + " at " + i);
+                assertEquals(expected, w1[j * p + i], 1e-6, "w of expert " + j + " at " + i);
+            }
+        }
+        // The step of expert 0 (alpha 0.01) is a hundredth of expert 1's.
+        double step0 = 1 - rate * wd - w1[0];
+        double step1 = 1 - rate * wd - w1[p];
+        assertEquals(0.01, step0 / step1, 1e-4);
+    }
+
+    @Test
+    void anExpertWhoseAlphaIsZeroInEveryGroupIsLeftUntouched() {
+        int n = 3;
+        int groups = 2;
+        int p = 7;
+        SplittableRandom r = new SplittableRandom(5);
+        float[] alpha = {0.5f, 0f, 0f, -1f, 0f, 0.25f}; // expert 1 idle in both groups; 2 only in group 0
+        float[] g = gaussians(r, groups * p);
+        float[] w = gaussians(r, n * p);
+        float[] m = gaussians(r, n * p);
+        float[] v = new float[n * p];
+        java.util.Arrays.fill(v, 0.5f);
+        float[] w0 = w.clone();
+        float[] m0 = m.clone();
+        FusedAdamKernel.updateBank(wrap(w), wrap(g), alpha, groups, wrap(m), wrap(v), false, true, 0.01f, 0.02f, 0.1f, 1f,
+                0.9f, 0.95f, 1e-8f);
+        for (int i = 0; i < p; i++) {
+            assertEquals(w0[p + i], w[p + i], 0f, "idle expert's weight");
+            assertEquals(m0[p + i], m[p + i], 0f, "idle expert's first moment");
+            assertEquals(0.5f, v[p + i], 0f, "idle expert's second moment");
+            assertTrue(w[i] != w0[i] && w[2 * p + i] != w0[2 * p + i], "the other experts move");
+        }
+    }
+
+    private static float[] gaussians(SplittableRandom r, int count) {
+        float[] f = new float[count];
+        for (int i = 0; i < count; i++) {
+            f[i] = (float) r.nextGaussian();
+        }
+        return f;
+    }
+
+    private static java.nio.FloatBuffer wrap(float[] a) {
+        return java.nio.FloatBuffer.wrap(a);
     }
 }
