@@ -66,6 +66,10 @@ final class TrainBench implements Callable<Integer> {
             description = "expert ranks of the soups (0 = dense experts; default ${DEFAULT-VALUE})")
     List<Integer> ranks;
 
+    @Option(names = "--h-per-step", split = ",", defaultValue = "1",
+            description = "domain weights per step m of the soups (the batch is split into m groups; default ${DEFAULT-VALUE})")
+    List<Integer> hPerStep;
+
     @Option(names = "--batch", defaultValue = "16")
     int batch;
 
@@ -109,8 +113,8 @@ final class TrainBench implements Callable<Integer> {
                         + " (median of the repeats' mean step time, range in brackets).%n%n", BenchMain.machine(),
                 Files.exists(corpus) ? corpus : "synthetic", batch, context, warmup, repeats, steps));
         md.append(String.format("Peak of one 2048 x 2048 x 2048 float32 matrix product: %s GFLOP/s.%n%n", peak.format("%.1f")));
-        md.append("| base | parameters | n | rank | bank MiB | step ms | tokens/s | soup/plain | plain model GFLOP/s (6 N tok/s) | of peak | peak RSS GiB | JVM heap GiB |\n"
-                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        md.append("| base | parameters | n | rank | h per step | bank MiB | step ms | tokens/s | soup/plain | plain model GFLOP/s (6 N tok/s) | of peak | peak RSS GiB | JVM heap GiB |\n"
+                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         Map<String, double[][]> plot = new LinkedHashMap<>();
         for (String base : bases) {
             ModelConfig model = BenchModels.of(base).toBuilder().contextLength(context).build();
@@ -119,15 +123,17 @@ final class TrainBench implements Callable<Integer> {
             Map<Integer, List<double[]>> lines = new LinkedHashMap<>();
             double[] plainPoint = null;
             for (int n : experts) {
-                for (int rank : n == 0 ? List.of(0) : ranks) {
+                for (int[] rm : variants(n)) {
+                    int rank = rm[0];
+                    int m = rm[1];
                     Memory.resetPeak();
                     Stats ms;
                     try {
-                        ms = measure(model, n, rank, k, sampler, pi);
+                        ms = measure(model, n, rank, m, k, sampler, pi);
                     } catch (OutOfMemoryError | RuntimeException e) {
-                        LOG.warn("{} n={} rank={} skipped: {}", base, n, rank, e.toString());
-                        md.append(String.format("| %s | %d | %d | %d | | skipped: %s | | | | | | |%n", base, model.parameterCount(), n,
-                                rank, e));
+                        LOG.warn("{} n={} rank={} m={} skipped: {}", base, n, rank, m, e.toString());
+                        md.append(String.format("| %s | %d | %d | %d | %d | | skipped: %s | | | | | | |%n", base, model.parameterCount(),
+                                n, rank, m, e));
                         continue;
                     }
                     long peakRss = Memory.peakRss();
@@ -138,8 +144,8 @@ final class TrainBench implements Callable<Integer> {
                     double tokPerS = batch * context / (ms.median() / 1e3);
                     double gflops = 6.0 * model.parameterCount() * tokPerS / 1e9;
                     long heap = Memory.heapUsed();
-                    md.append(String.format("| %s | %d | %d | %s | %.1f | %s | %.0f | %s | %s | %s | %.2f | %.2f |%n", base,
-                            model.parameterCount(), n, n == 0 ? "-" : rank == 0 ? "dense" : String.valueOf(rank), bankMiB,
+                    md.append(String.format("| %s | %d | %d | %s | %d | %.1f | %s | %.0f | %s | %s | %s | %.2f | %.2f |%n", base,
+                            model.parameterCount(), n, n == 0 ? "-" : rank == 0 ? "dense" : String.valueOf(rank), m, bankMiB,
                             ms.format("%.0f"), tokPerS,
                             n == 0 || Double.isNaN(plainMs) ? "-" : String.format("%.2f", ms.median() / plainMs),
                             n == 0 ? String.format("%.1f", gflops) : "-", n == 0 ? String.format("%.0f%%", 100 * gflops / peak.median()) : "-",
@@ -149,6 +155,7 @@ final class TrainBench implements Callable<Integer> {
                     row.addProperty("parameters", model.parameterCount());
                     row.addProperty("experts", n);
                     row.addProperty("rank", rank);
+                    row.addProperty("hPerStep", m);
                     row.addProperty("bankMiB", bankMiB);
                     row.addProperty("stepMillisMedian", ms.median());
                     row.addProperty("stepMillisMin", ms.min());
@@ -161,7 +168,7 @@ final class TrainBench implements Callable<Integer> {
                     if (n == 0) {
                         plainPoint = new double[] {1, ms.median()};
                     } else {
-                        lines.computeIfAbsent(rank, r -> new ArrayList<>()).add(new double[] {n, ms.median()});
+                        lines.computeIfAbsent(rank * 1000 + m, r -> new ArrayList<>()).add(new double[] {n, ms.median()});
                     }
                     LOG.info("{} n={} rank={}: {} ms/step, peak RSS {} MiB", base, n, rank, ms.format("%.0f"), peakRss >> 20);
                 }
@@ -171,7 +178,8 @@ final class TrainBench implements Callable<Integer> {
                 if (plainPoint != null) {
                     pts.add(0, plainPoint);
                 }
-                String name = base + (line.getKey() == 0 ? " dense" : " rank " + line.getKey())
+                int rank = line.getKey() / 1000;
+                String name = base + (rank == 0 ? " dense" : " rank " + rank) + ", m=" + line.getKey() % 1000
                         + (plainPoint != null ? " (n=0 plotted at 1)" : "");
                 plot.put(name, new double[][] {pts.stream().mapToDouble(p -> p[0]).toArray(), pts.stream().mapToDouble(p -> p[1]).toArray()});
             }
@@ -196,12 +204,23 @@ final class TrainBench implements Callable<Integer> {
         return SoupConfig.builder().model(model).domains(k).experts(n).expertRank(rank).seed(1).build();
     }
 
+    /** (rank, m) pairs measured for n experts: the plain model once, with one h per step. */
+    private List<int[]> variants(int n) {
+        List<int[]> v = new ArrayList<>();
+        for (int rank : n == 0 ? List.of(0) : ranks) {
+            for (int m : n == 0 ? List.of(1) : hPerStep) {
+                v.add(new int[] {rank, m});
+            }
+        }
+        return v;
+    }
+
     /** Per-repeat mean step time in ms, timed between step events (the optimizer's set-up excluded). */
-    private Stats measure(ModelConfig model, int n, int rank, int k, BatchSource sampler, MetaDistribution pi) {
+    private Stats measure(ModelConfig model, int n, int rank, int m, int k, BatchSource sampler, MetaDistribution pi) {
         int total = warmup + repeats * steps;
         long[] at = new long[total + 1];
         TrainingConfig tc = TrainingConfig.builder().sampler(sampler).metaDistribution(n == 0 ? MetaDistributions.fixed(uniform(k)) : pi)
-                .steps(total).batchSize(batch).contextLength(context).logEvery(0).seed(1)
+                .steps(total).batchSize(batch).contextLength(context).hPerStep(m).logEvery(0).seed(1)
                 .listener(e -> at[e.step()] = System.nanoTime()).build();
         if (n == 0) {
             try (Specialist s = Specialist.create(model, 1)) {

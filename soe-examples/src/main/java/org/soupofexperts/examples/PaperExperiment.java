@@ -9,10 +9,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.soupofexperts.core.DomainWeights;
 import org.soupofexperts.core.ModelConfig;
+import org.soupofexperts.core.RouterConfig;
 import org.soupofexperts.core.SoupConfig;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.train.EarlyStopping;
+import org.soupofexperts.core.train.ParamGroup;
+import org.soupofexperts.core.train.SpecializationPoint;
+import org.soupofexperts.core.train.TrainingConfig;
 import org.soupofexperts.core.train.TrainingReport;
 import org.soupofexperts.data.eval.Evaluation;
 import org.soupofexperts.data.sample.InMemoryDomainSampler;
@@ -94,6 +98,29 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
     @Option(names = "--eval-windows", defaultValue = "64", description = "validation windows per domain")
     int evalWindows;
 
+    @Option(names = "--h-per-step", defaultValue = "0",
+            description = "domain weights per soup step m; 0 = one per sequence (default ${DEFAULT-VALUE})")
+    int hPerStep;
+
+    @Option(names = "--router", description = "router output RAW or SOFTMAX (default: the library's)")
+    RouterConfig.Output router;
+
+    @Option(names = "--expert-lr", description = "the experts' learning-rate scale (default: the library's)")
+    Double expertLr;
+
+    @Option(names = "--expert-update", defaultValue = "ADAM", description = "ADAM or SHARED_SECOND_MOMENT (default ${DEFAULT-VALUE})")
+    TrainingConfig.ExpertUpdate expertUpdate;
+
+    @Option(names = "--generic-lrs", split = ",", description = "more learning rates for the generic model; the better one is the"
+            + " baseline (default: --lr only)")
+    List<Double> genericLrs = new ArrayList<>();
+
+    @Option(names = "--equal-time", description = "also train the generic model (at its better lr) for as long as the soup trained")
+    boolean equalTime;
+
+    @Option(names = "--probe-every", defaultValue = "0", description = "measure h matters every N soup steps (0: never)")
+    int probeEvery;
+
     private Parts parts;
     private ExperimentData data;
     private ModelConfig model;
@@ -123,29 +150,87 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
             crisp.add(crisp(d));
         }
         JsonObject soup = soup();
-        List<JsonObject> fineTuning = fineTuning();
-        report(generic, experts, crisp, soup, fineTuning);
+        JsonObject equal = equalTime ? genericRun("generic-equal-time", genericName(generic),
+                equalTimeSteps(generic, soup)) : null;
+        List<JsonObject> fineTuning = fineTuning(genericName(generic));
+        report(generic, equal, experts, crisp, soup, fineTuning);
         return 0;
     }
 
+    /** The generic model at each learning rate; the one with the lower mean per-domain loss is the baseline. */
     private JsonObject generic() throws IOException {
-        Optional<JsonObject> done = kept("generic", true);
+        JsonObject best = genericRun("generic", lr, steps);
+        best.addProperty("lr", lr);
+        best.addProperty("part", "generic");
+        JsonArray all = new JsonArray();
+        all.add(summary(best));
+        for (double glr : genericLrs) {
+            if (glr == lr) {
+                continue;
+            }
+            JsonObject g = genericRun("generic-lr" + glr, glr, steps);
+            g.addProperty("lr", glr);
+            g.addProperty("part", "generic-lr" + glr);
+            all.add(summary(g));
+            if (mean(g) < mean(best)) {
+                best = g;
+            }
+        }
+        best.add("allLearningRates", all);
+        return best;
+    }
+
+    private static JsonObject summary(JsonObject g) {
+        JsonObject o = new JsonObject();
+        o.addProperty("lr", g.get("lr").getAsDouble());
+        o.addProperty("specializedBitsPerByte", mean(g));
+        o.addProperty("naturalBitsPerByte", g.get("naturalBitsPerByte").getAsDouble());
+        o.addProperty("steps", g.has("steps") ? g.get("steps").getAsInt() : 0);
+        o.addProperty("seconds", g.get("seconds").getAsDouble());
+        return o;
+    }
+
+    private static double mean(JsonObject generic) {
+        return java.util.Arrays.stream(SoupMeasures.doubles(generic, "perDomainBitsPerByte")).average().orElse(Double.NaN);
+    }
+
+    private static String genericName(JsonObject generic) {
+        return generic.get("part").getAsString();
+    }
+
+    /** Steps of the generic model that fit in the soup's training time, at the generic model's measured step time. */
+    private int equalTimeSteps(JsonObject generic, JsonObject soup) {
+        double perStep = generic.get("seconds").getAsDouble() / steps;
+        return Math.max(1, (int) Math.round(soup.get("seconds").getAsDouble() / perStep));
+    }
+
+    /** A generic model (plain, natural mixture) at learning rate {@code rate} for {@code n} steps, kept as part {@code name}. */
+    private JsonObject genericRun(String name, double rate, int n) throws IOException {
+        Optional<JsonObject> done = kept(name, true);
         if (done.isPresent()) {
             return done.get();
         }
         try (Specialist g = Specialist.create(model, seed)) {
-            TrainingReport r = g.train(budget.config(data.sampler, MetaDistributions.fixed(data.natural), steps).build());
+            TrainingReport r = g.train(new Budget(batch, context, rate, seed)
+                    .config(data.sampler, MetaDistributions.fixed(data.natural), n).build());
             Evaluation.Table t = Evaluation.table(g::loss, data.store, context, evalWindows);
             JsonObject p = new JsonObject();
+            p.addProperty("lr", rate);
+            p.addProperty("steps", n);
             p.addProperty("seconds", r.seconds());
             p.addProperty("tokens", r.tokens());
             p.add("perDomainBitsPerByte", GSON.toJsonTree(t.perDomain().stream().mapToDouble(Evaluation.Loss::bitsPerByte).toArray()));
             p.addProperty("naturalBitsPerByte", t.natural().bitsPerByte());
             p.add("losses", GSON.toJsonTree(r.losses()));
-            g.save(parts.model("generic"));
-            parts.put("generic", p);
+            g.save(parts.model(name));
+            parts.put(name, p);
             return p;
         }
+    }
+
+    /** A generic model for as long as the soup trained, at the better learning rate (kept as part {@code name}). */
+    private JsonObject genericRun(String name, String bestPart, int n) throws IOException {
+        return genericRun(name, parts.get(bestPart).orElseThrow().get("lr").getAsDouble(), n);
     }
 
     /** One model per domain, the budget's steps split evenly between the domains. */
@@ -190,16 +275,36 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
                 return p;
             }
         }
-        SoupConfig config = SoupConfig.builder().model(model).domains(data.k).experts(experts).seed(seed).build();
-        try (SoupOfExperts soup = SoupOfExperts.train(config,
-                budget.config(data.sampler, SoupMeasures.meta(data, support == 0 ? data.k : support, beta, naturalShare), steps).build())) {
+        SoupConfig.Builder sb = SoupConfig.builder().model(model).domains(data.k).experts(experts).seed(seed);
+        if (router != null) {
+            sb.router(RouterConfig.of(RouterConfig.defaults().hidden(), RouterConfig.defaults().depth(), router));
+        }
+        TrainingConfig.Builder tc = budget.config(data.sampler, SoupMeasures.meta(data, support == 0 ? data.k : support, beta, naturalShare),
+                steps).hPerStep(hPerStep).expertUpdate(expertUpdate);
+        if (expertLr != null) {
+            tc.learningRateScale(ParamGroup.EXPERTS, expertLr);
+        }
+        if (probeEvery > 0) {
+            tc.specializationProbe(data.probe(context, 8, probeEvery));
+        }
+        try (SoupOfExperts soup = SoupOfExperts.train(sb.build(), tc.build())) {
             TrainingReport r = soup.lastReport();
+            JsonArray curve = new JsonArray();
+            for (SpecializationPoint sp : r.specialization()) {
+                JsonObject o = new JsonObject();
+                o.addProperty("step", sp.step());
+                o.addProperty("hMattersNats", sp.hMatters());
+                o.addProperty("alphaSpread", sp.alphaSpread());
+                o.addProperty("expertCosine", sp.expertCosine());
+                curve.add(o);
+            }
             JsonObject p = SoupMeasures.measure(soup, data, context, evalWindows, true);
             SoupMeasures.specialisation(soup, data, context, evalWindows, p);
             p.addProperty("seconds", r.seconds());
             p.addProperty("tokens", r.tokens());
             p.addProperty("storedParameters", soup.parameterCount());
             p.add("losses", GSON.toJsonTree(r.losses()));
+            p.add("specializationCurve", curve);
             soup.save(parts.model("soup"));
             parts.put("soup", p);
             return p;
@@ -211,7 +316,7 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
      * fine-tuned on the same small specialist set with the same batches, early-stopped on held-out
      * documents of that domain; the final loss is on the domain's evaluation split.
      */
-    private List<JsonObject> fineTuning() throws IOException {
+    private List<JsonObject> fineTuning(String genericPart) throws IOException {
         List<JsonObject> all = new ArrayList<>();
         SoupOfExperts soup = null;
         try {
@@ -226,7 +331,7 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
                     soup = SoupOfExperts.load(parts.model("soup"));
                 }
                 JsonObject p = new JsonObject();
-                try (Specialist g = Specialist.load(parts.model("generic"))) {
+                try (Specialist g = Specialist.load(parts.model(genericPart))) {
                     p.add("generic", fineTune(g, d));
                 }
                 try (Specialist s = soup.instantiate(data.hist[d])) {
@@ -275,14 +380,21 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
         return Optional.empty();
     }
 
-    private void report(JsonObject generic, List<JsonObject> experts, List<JsonObject> crisp, JsonObject soup,
+    private void report(JsonObject generic, JsonObject equal, List<JsonObject> experts, List<JsonObject> crisp, JsonObject soup,
             List<JsonObject> fineTuning) throws IOException {
         int k = data.k;
         List<String> domains = data.domains();
-        String[] columns = {"generic", "domain expert", "CRISP (first " + crisp.size() + " domains)", "soup (histogram h)",
-            "soup (one-hot h)"};
+        String[] columns = {"generic (lr " + generic.get("lr").getAsDouble() + ")", "domain expert",
+            "CRISP (first " + crisp.size() + " domains)", "soup (histogram h)", "soup (one-hot h)", "soup (natural h)",
+            "generic, soup's wall time"};
         double[][] table = new double[columns.length][k];
         table[0] = SoupMeasures.doubles(generic, "perDomainBitsPerByte");
+        table[5] = SoupMeasures.doubles(soup, "naturalPerDomainBitsPerByte");
+        if (equal != null) {
+            table[6] = SoupMeasures.doubles(equal, "perDomainBitsPerByte");
+        } else {
+            java.util.Arrays.fill(table[6], Double.NaN);
+        }
         for (int d = 0; d < k; d++) {
             table[1][d] = experts.get(d).get("bitsPerByte").getAsDouble();
             table[2][d] = d < crisp.size() ? crisp.get(d).get("bitsPerByte").getAsDouble() : Double.NaN;
@@ -290,7 +402,7 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
         table[3] = SoupMeasures.doubles(soup, "histogramBitsPerByte");
         table[4] = SoupMeasures.doubles(soup, "oneHotBitsPerByte");
 
-        StringBuilder md = new StringBuilder("| domain | " + String.join(" | ", columns) + " |\n|---|---:|---:|---:|---:|---:|\n");
+        StringBuilder md = new StringBuilder("| domain | " + String.join(" | ", columns) + " |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
         int wins = 0;
         for (int d = 0; d < k; d++) {
             md.append("| ").append(domains.get(d));
@@ -330,6 +442,27 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
                 natAvg, averages[3], natAvg - averages[3], soup.get("alphaL1FromNatural").getAsDouble()));
         md.append(String.format("Generic loss (natural mixture): generic model %.3f, soup at natural h %.3f bits/byte (%+.1f%%).%n%n",
                 genericNatural, soupNatural, 100 * (soupNatural / genericNatural - 1)));
+        if (generic.has("allLearningRates")) {
+            md.append("Generic model at each learning rate (the better one, by mean per-domain loss, is the baseline above):\n\n"
+                    + "| lr | mean per-domain | natural | train s |\n|---:|---:|---:|---:|\n");
+            for (com.google.gson.JsonElement e : generic.getAsJsonArray("allLearningRates")) {
+                JsonObject o = e.getAsJsonObject();
+                md.append(String.format("| %s | %.3f | %.3f | %.0f |%n", o.get("lr").getAsDouble(),
+                        o.get("specializedBitsPerByte").getAsDouble(), o.get("naturalBitsPerByte").getAsDouble(),
+                        o.get("seconds").getAsDouble()));
+            }
+            md.append('\n');
+        }
+        int equalWins = 0;
+        if (equal != null) {
+            for (int d = 0; d < k; d++) {
+                equalWins += table[3][d] < table[6][d] ? 1 : 0;
+            }
+            md.append(String.format("At equal wall time: the generic model trained %d steps (%.0f s, the soup's %d steps took %.0f s)"
+                            + " and averages %.3f bits/byte (natural %.3f); the soup's specialists win on %d of %d domains.%n%n",
+                    equal.get("steps").getAsInt(), equal.get("seconds").getAsDouble(), steps, soup.get("seconds").getAsDouble(),
+                    averages[6], equal.get("naturalBitsPerByte").getAsDouble(), equalWins, k));
+        }
         double expertSeconds = experts.stream().mapToDouble(e -> e.get("seconds").getAsDouble()).sum();
         double crispSeconds = crisp.stream().mapToDouble(e -> e.get("seconds").getAsDouble()).average().orElse(Double.NaN);
         md.append(String.format("Training time (2 cores): generic %.0f s, all %d domain experts %.0f s, CRISP %.0f s per specialist,"
@@ -368,6 +501,10 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
         json.add("domains", GSON.toJsonTree(domains));
         json.add("h", GSON.toJsonTree(data.hist));
         json.add("generic", generic);
+        if (equal != null) {
+            json.add("genericEqualTime", equal);
+            json.addProperty("soupWinsAtEqualTime", equalWins);
+        }
         JsonObject byDomain = new JsonObject();
         for (int d = 0; d < k; d++) {
             byDomain.add(domains.get(d), experts.get(d));
@@ -417,8 +554,10 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
                 "--context=" + context, "--layers=" + layers, "--width=" + width, "--experts=" + experts, "--lr=" + lr,
                 "--support=" + support, "--beta=" + beta, "--natural-share=" + naturalShare, "--finetune-docs=" + fineTuneDocs, "--finetune-steps=" + fineTuneSteps,
                 "--finetune-lr=" + fineTuneLr, "--eval-windows=" + evalWindows, "--seed=" + seed,
+                "--h-per-step=" + hPerStep, "--router=" + (router == null ? "default" : router),
+                "--expert-lr=" + (expertLr == null ? "default" : expertLr), "--expert-update=" + expertUpdate,
                 // What the library decides by default changes between versions: parts of another version are not reused.
-                "(library " + org.soupofexperts.core.Version.get() + ", router " + org.soupofexperts.core.RouterConfig.defaults()
-                        + ", expert lr scale 1/sqrt(n))");
+                "(library " + org.soupofexperts.core.Version.get() + ", router " + RouterConfig.defaults()
+                        + ", expert lr scale " + TrainingConfig.defaultExpertLearningRateScale(experts) + ")");
     }
 }

@@ -212,7 +212,12 @@ public final class TrainingConfig {
         if (set != null) {
             return set;
         }
-        return g == ParamGroup.EXPERTS ? 1.0 / Math.sqrt(Math.max(1, experts)) : 1.0;
+        return g == ParamGroup.EXPERTS ? defaultExpertLearningRateScale(experts) : 1.0;
+    }
+
+    /** The experts' learning-rate scale in a soup of n experts when none is set. */
+    public static double defaultExpertLearningRateScale(int experts) {
+        return 1.0 / Math.sqrt(Math.max(1, experts));
     }
 
     /** Decoupled weight decay of a group's matrices (default 0.1; biases and norms never decay). */

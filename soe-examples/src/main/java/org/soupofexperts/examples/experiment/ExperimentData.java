@@ -120,6 +120,25 @@ public final class ExperimentData {
         return out;
     }
 
+    /**
+     * A specialization probe for training: {@code windows} validation windows of each domain (the
+     * first ones, the windows losses are measured on too), the domains' histogram h as their own
+     * h, the natural mixture as reference.
+     */
+    public org.soupofexperts.core.train.SpecializationProbe probe(int context, int windows, int every) {
+        List<TokenBatch> heldOut = new ArrayList<>();
+        for (int d = 0; d < k; d++) {
+            long available = (store.validTokens(d) - 1) / context;
+            List<int[]> rows = new ArrayList<>();
+            for (long w = 0; w < Math.min(windows, available); w++) {
+                rows.add(store.readValid(d, w * context, context + 1));
+            }
+            heldOut.add(TokenBatch.of(rows.toArray(new int[0][])));
+        }
+        return org.soupofexperts.core.train.SpecializationProbe.builder().heldOut(heldOut).domainWeights(hist)
+                .reference(natural).every(every).build();
+    }
+
     /** Documents [from, to) of the fine-tuning and early-stopping sets, for the report. */
     public int[] parts(int d) {
         return parts[d].clone();
