@@ -116,6 +116,10 @@ public final class Soe implements Runnable {
         @Option(names = "--lr", defaultValue = "3e-3")
         double lr;
 
+        @Option(names = "--h-per-step", defaultValue = "0",
+                description = "domain weights drawn per step, m (0 = one per sequence, the default; 1 = the paper's one per step)")
+        int hPerStep;
+
         @Option(names = "--seed", defaultValue = "1")
         long seed;
 
@@ -136,7 +140,7 @@ public final class Soe implements Runnable {
                     expertRank == 0 ? "dense" : "rank-" + expertRank);
             int every = Math.max(1, steps / 20);
             TrainingConfig tc = TrainingConfig.builder().sampler(sampler).metaDistribution(MetaDistributions.recommended(sampler.sizes()))
-                    .steps(steps).batchSize(batch).contextLength(context).learningRate(lr).logEvery(0).seed(seed)
+                    .steps(steps).batchSize(batch).hPerStep(hPerStep).contextLength(context).learningRate(lr).logEvery(0).seed(seed)
                     .listener(e -> {
                         if (e.step() % every == 0 || e.step() == e.totalSteps()) {
                             int done = 30 * e.step() / e.totalSteps();

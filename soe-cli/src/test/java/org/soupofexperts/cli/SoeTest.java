@@ -48,6 +48,10 @@ class SoeTest {
                 "--expert-rank", "-1");
         assertEquals(1, negative.code(), negative.err());
         assertTrue(negative.err().contains("must be >= 0"), negative.err());
+        Result groups = soe("train", "--corpus", corpus.toString(), "--out", dir.resolve("m").toString(), "--steps", "5",
+                "--batch", "16", "--h-per-step", "3");
+        assertEquals(1, groups.code(), groups.err());
+        assertTrue(groups.err().contains("hPerStep must divide the batch size 16"), groups.err());
     }
 
     private Path corpus(SyntheticCorpus synth) throws java.io.IOException {

@@ -53,6 +53,20 @@ class SpecializationProbeTest {
     }
 
     @Test
+    void aSoupWhoseExpertsShareTheSecondMomentOfSStillSpecializes() {
+        ToyDomains data = new ToyDomains();
+        SoupConfig config = SoupConfig.builder().model(ToyDomains.tinyModel()).domains(2).experts(4).seed(7).build();
+        TrainingConfig base = data.training();
+        TrainingConfig cfg = TrainingConfig.builder().sampler(data).metaDistribution(base.metaDistribution())
+                .steps(base.steps()).batchSize(base.batchSize()).contextLength(base.contextLength())
+                .learningRate(base.learningRate()).warmup(base.warmupSteps()).logEvery(0)
+                .expertUpdate(TrainingConfig.ExpertUpdate.SHARED_SECOND_MOMENT).skipIdleExperts(true).build();
+        try (SoupOfExperts soup = SoupOfExperts.train(config, cfg)) {
+            data.assertSpecialistsWinOnTheirOwnDomain(soup);
+        }
+    }
+
+    @Test
     void aProbeIsRefusedForAPlainModelAndForAnotherDomainCount() {
         ToyDomains data = new ToyDomains();
         TrainingConfig base = data.training();

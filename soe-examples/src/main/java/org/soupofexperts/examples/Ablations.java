@@ -271,8 +271,10 @@ public final class Ablations extends ExperimentCommand implements Callable<Integ
                     soup.warmStart(base);
                 }
             }
+            // One h per step, as in the committed runs: these ablations predate per-group h (see SpecializationAblations).
             TrainingConfig.Builder tc = budget.config(data.sampler, SoupMeasures.meta(data, v.support, v.beta, v.naturalShare),
-                    steps - warmSteps).learningRate(budget.lr() * v.lrScale).learningRateScale(ParamGroup.EXPERTS, v.expertLrScale);
+                    steps - warmSteps).hPerStep(1).learningRate(budget.lr() * v.lrScale)
+                    .learningRateScale(ParamGroup.EXPERTS, v.expertLrScale);
             if (v.expertDecay >= 0) {
                 tc.weightDecay(ParamGroup.EXPERTS, v.expertDecay);
             }

@@ -123,11 +123,11 @@ public final class LowRankExperiment extends ExperimentCommand implements Callab
         SoupConfig config = SoupConfig.builder().model(model).domains(data.k).experts(experts).expertRank(rank).seed(seed)
                 .router(RouterConfig.of(RouterConfig.defaults().hidden(), RouterConfig.defaults().depth(), routerOutput)).build();
         LOG.info("soup with {} experts: {} bank values", name(rank), config.bankParameterCount());
+        // One h per step, as in the committed runs (docs/results.md), which predate per-group h.
         TrainingConfig.Builder tc = budget.config(data.sampler,
-                SoupMeasures.meta(data, support == 0 ? data.k : support, beta, naturalShare), steps);
-        if (expertLrScale != null) {
-            tc.learningRateScale(ParamGroup.EXPERTS, expertLrScale);
-        }
+                SoupMeasures.meta(data, support == 0 ? data.k : support, beta, naturalShare), steps).hPerStep(1);
+        // Without the option: 1/sqrt(n), the library's default when the committed runs were made.
+        tc.learningRateScale(ParamGroup.EXPERTS, expertLrScale != null ? expertLrScale : 1 / Math.sqrt(experts));
         try (SoupOfExperts soup = SoupOfExperts.train(config, tc.build())) {
             TrainingReport r = soup.lastReport();
             JsonObject p = SoupMeasures.measure(soup, data, context, evalWindows, false);

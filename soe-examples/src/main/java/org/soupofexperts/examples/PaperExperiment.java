@@ -530,6 +530,16 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
         curves.put("generic", SoupMeasures.floats(generic, "losses"));
         curves.put("soup (loss at the sampled h)", SoupMeasures.floats(soup, "losses"));
         Charts.trainingCurves(out.resolve("training-curves.png"), curves, 25);
+        JsonArray spec = soup.has("specializationCurve") ? soup.getAsJsonArray("specializationCurve") : new JsonArray();
+        if (spec.size() > 1) {
+            double[][] xy = new double[2][spec.size()];
+            for (int i = 0; i < spec.size(); i++) {
+                xy[0][i] = spec.get(i).getAsJsonObject().get("step").getAsDouble();
+                xy[1][i] = spec.get(i).getAsJsonObject().get("hMattersNats").getAsDouble();
+            }
+            Charts.lines(out.resolve("h-matters.png"), "How much h matters during training (held-out windows)", "step",
+                    "loss at natural h minus at own h (nats/token)", Map.of("soup", xy), false);
+        }
         if (!ftCurves.isEmpty()) {
             Charts.lines(out.resolve("fine-tuning.png"), "Fine-tuning: held-out loss of the specialist set",
                     "fine-tuning tokens", "nats per token", ftCurves, true);

@@ -146,24 +146,41 @@ final class FusedAdamKernel {
                     if (idle[j]) {
                         continue;
                     }
-                    float[] sum = t.g;
-                    float a0 = alpha[j];
-                    float[] g0 = gt[0];
-                    for (int k = 0; k < len; k++) {
-                        sum[k] = a0 * g0[k];
-                    }
-                    for (int q = 1; q < groups; q++) {
-                        float a = alpha[q * n + j];
-                        float[] gq = gt[q];
-                        for (int k = 0; k < len; k++) {
-                            sum[k] += a * gq[k];
-                        }
-                    }
+                    combine(t.g, gt, alpha, j, n, groups, len);
                     int off = j * p + i;
                     t.apply(w, m, v, off, sharedV ? i : off, !sharedV, len, gradScale, step);
                 }
             }
         });
+    }
+
+    /**
+     * sum[k] = sum_q alpha[q n + j] gt[q][k] for k below len. Four groups per pass over the tile, so
+     * the running sum is loaded and stored a quarter as often (the loop is memory-bound in L1).
+     */
+    private static void combine(float[] sum, float[][] gt, float[] alpha, int j, int n, int groups, int len) {
+        java.util.Arrays.fill(sum, 0, len, 0f);
+        int q = 0;
+        for (; q + 4 <= groups; q += 4) {
+            float a0 = alpha[q * n + j];
+            float a1 = alpha[(q + 1) * n + j];
+            float a2 = alpha[(q + 2) * n + j];
+            float a3 = alpha[(q + 3) * n + j];
+            float[] g0 = gt[q];
+            float[] g1 = gt[q + 1];
+            float[] g2 = gt[q + 2];
+            float[] g3 = gt[q + 3];
+            for (int k = 0; k < len; k++) {
+                sum[k] += a0 * g0[k] + a1 * g1[k] + a2 * g2[k] + a3 * g3[k];
+            }
+        }
+        for (; q < groups; q++) {
+            float a = alpha[q * n + j];
+            float[] gq = gt[q];
+            for (int k = 0; k < len; k++) {
+                sum[k] += a * gq[k];
+            }
+        }
     }
 
     /** One group: expert j's gradient is alpha_j G, so alpha_j folds into the gradient's scale. */

@@ -89,6 +89,23 @@ class AdamWTest {
         }
     }
 
+    @Test
+    void aSharedSecondMomentIsRefusedWithoutTheFusedKernelAndMustComeFromAnEarlierSlot() {
+        try (NDManager m = Djl.engine().newBaseManager()) {
+            NDArray s = m.create(new float[] {1, 2});
+            NDArray bank = m.create(new float[] {0, 0, 0, 0}, new ai.djl.ndarray.types.Shape(2, 2));
+            List<AdamW.Slot> slots = List.of(new AdamW.Slot(s, 1, 0), new AdamW.Slot(bank, 1, 0, 0));
+            IllegalArgumentException libtorch = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> new AdamW(slots, 0.9, 0.95, 1e-8, false).close());
+            assertTrue(libtorch.getMessage().contains("shared second moment needs the fused"), libtorch.getMessage());
+            IllegalArgumentException later = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> new AdamW(List.of(new AdamW.Slot(bank, 1, 0, 1), new AdamW.Slot(s, 1, 0)), 0.9, 0.95, 1e-8).close());
+            assertTrue(later.getMessage().contains("earlier slot"), later.getMessage());
+            // Fused: accepted, and closing frees the shared moment once (no double close).
+            new AdamW(slots, 0.9, 0.95, 1e-8).close();
+        }
+    }
+
     private static float[] random(int n, long seed) {
         java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
         float[] x = new float[n];
