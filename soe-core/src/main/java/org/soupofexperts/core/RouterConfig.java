@@ -19,8 +19,9 @@ public final class RouterConfig {
     private final int hidden;
     private final int depth;
     private final Output output;
+    private final double outputInitScale;
 
-    private RouterConfig(int hidden, int depth, Output output) {
+    private RouterConfig(int hidden, int depth, Output output, double outputInitScale) {
         if (hidden < 1) {
             throw new IllegalArgumentException("router hidden width must be >= 1, got " + hidden);
         }
@@ -30,6 +31,10 @@ public final class RouterConfig {
         this.hidden = hidden;
         this.depth = depth;
         this.output = Objects.requireNonNull(output, "router output");
+        if (!(outputInitScale >= 0) || Double.isInfinite(outputInitScale)) {
+            throw new IllegalArgumentException("router output init scale must be finite and >= 0, got " + outputInitScale);
+        }
+        this.outputInitScale = outputInitScale;
     }
 
     /**
@@ -37,12 +42,22 @@ public final class RouterConfig {
      * docs/results.md softmax beat raw alpha on both specialized and generic loss).
      */
     public static RouterConfig defaults() {
-        return new RouterConfig(64, 1, Output.SOFTMAX);
+        return new RouterConfig(64, 1, Output.SOFTMAX, 1.0);
     }
 
     /** A router with {@code depth} hidden layers of {@code hidden} units. */
     public static RouterConfig of(int hidden, int depth, Output output) {
-        return new RouterConfig(hidden, depth, output);
+        return new RouterConfig(hidden, depth, output, 1.0);
+    }
+
+    /**
+     * The same router with its output layer's initial weights scaled by {@code scale} (default 1:
+     * std 1/sqrt(fan-in)). A small scale starts alpha near the output bias (zero for raw alpha,
+     * uniform 1/n for softmax), so every h starts with nearly the same alpha; 0 makes the initial
+     * alpha independent of h.
+     */
+    public RouterConfig withOutputInitScale(double scale) {
+        return new RouterConfig(hidden, depth, output, scale);
     }
 
     public int hidden() {
@@ -57,21 +72,28 @@ public final class RouterConfig {
         return output;
     }
 
+    /** Multiplier of the output layer's initial weight std (default 1). */
+    public double outputInitScale() {
+        return outputInitScale;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof RouterConfig
                 && ((RouterConfig) o).hidden == hidden
                 && ((RouterConfig) o).depth == depth
-                && ((RouterConfig) o).output == output;
+                && ((RouterConfig) o).output == output
+                && ((RouterConfig) o).outputInitScale == outputInitScale;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(hidden, depth, output);
+        return Objects.hash(hidden, depth, output, outputInitScale);
     }
 
     @Override
     public String toString() {
-        return "RouterConfig{hidden=" + hidden + ", depth=" + depth + ", output=" + output + "}";
+        return "RouterConfig{hidden=" + hidden + ", depth=" + depth + ", output=" + output
+                + (outputInitScale == 1.0 ? "" : ", outputInitScale=" + outputInitScale) + "}";
     }
 }

@@ -152,6 +152,40 @@ class SoupOfExpertsTest {
     }
 
     @Test
+    void theRoutersOutputInitScaleSetsHowMuchAlphaStartsToDependOnHAndSurvivesSaveAndLoad(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path dir) throws Exception {
+        double[] h0 = {1, 0, 0};
+        double[] h1 = {0, 0.5, 0.5};
+        for (RouterConfig.Output out : RouterConfig.Output.values()) {
+            RouterConfig flat = RouterConfig.of(64, 1, out).withOutputInitScale(0);
+            try (SoupOfExperts soup = SoupOfExperts.builder().model(ToyDomains.tinyModel()).domains(3).experts(4)
+                    .router(flat).seed(3).build()) {
+                double[] a = soup.alpha(h0);
+                assertArrayEquals(a, soup.alpha(h1), 0.0, out + ": zero output weights make alpha the bias alone");
+                assertEquals(out == RouterConfig.Output.SOFTMAX ? 0.25 : 0.0, a[0], 1e-7);
+                soup.save(dir.resolve(out.name()));
+                try (SoupOfExperts back = SoupOfExperts.load(dir.resolve(out.name()))) {
+                    assertEquals(flat, back.config().router());
+                }
+            }
+            try (SoupOfExperts soup = SoupOfExperts.builder().model(ToyDomains.tinyModel()).domains(3).experts(4)
+                    .router(RouterConfig.of(64, 1, out)).seed(3).build()) {
+                assertTrue(maxAbsDiff(toFloats(soup.alpha(h0)), toFloats(soup.alpha(h1))) > 1e-3, out + " at the default scale");
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> RouterConfig.defaults().withOutputInitScale(-1));
+    }
+
+    private static float[] toFloats(double[] d) {
+        float[] f = new float[d.length];
+        for (int i = 0; i < d.length; i++) {
+            f[i] = (float) d[i];
+        }
+        return f;
+    }
+
+    @Test
     void laterTokensNeverChangeEarlierOutputs() {
         try (SoupOfExperts soup = noisySoup(14, 2);
                 NDManager m = Djl.engine().newBaseManager()) {

@@ -82,15 +82,20 @@ public final class ConfigJson {
         o.addProperty("hidden", c.hidden());
         o.addProperty("depth", c.depth());
         o.addProperty("output", c.output().name());
+        if (c.outputInitScale() != 1.0) {
+            o.addProperty("outputInitScale", c.outputInitScale());
+        }
         return o;
     }
 
     public static RouterConfig router(JsonObject o) throws SoupFormatException {
         try {
-            return RouterConfig.of(
+            RouterConfig c = RouterConfig.of(
                     o.get("hidden").getAsInt(),
                     o.get("depth").getAsInt(),
                     RouterConfig.Output.valueOf(o.get("output").getAsString()));
+            // Absent in manifests written before the option existed: the default scale.
+            return o.has("outputInitScale") ? c.withOutputInitScale(o.get("outputInitScale").getAsDouble()) : c;
         } catch (RuntimeException e) {
             throw new SoupFormatException("manifest has an invalid router config: " + o, e);
         }

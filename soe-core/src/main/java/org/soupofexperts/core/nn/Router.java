@@ -42,7 +42,8 @@ public final class Router extends ModelBlock {
             layers.add(addChildBlock("fc" + i, new SoupLinear("router.fc" + i, in, config.hidden(), true, 0, 1.0 / Math.sqrt(in))));
             in = config.hidden();
         }
-        layers.add(addChildBlock("out", new SoupLinear("router.out", in, experts, true, 0, 1.0 / Math.sqrt(in))));
+        layers.add(addChildBlock("out", new SoupLinear("router.out", in, experts, true, 0,
+                config.outputInitScale() / Math.sqrt(in))));
     }
 
     /**
