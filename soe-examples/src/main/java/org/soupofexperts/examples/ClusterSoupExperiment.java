@@ -175,9 +175,9 @@ public final class ClusterSoupExperiment extends ExperimentCommand implements Ca
             double genericSeconds, TrainingReport report, double embedSeconds, double purity, Embedder emb)
             throws java.io.IOException {
         StringBuilder md = new StringBuilder();
-        md.append(String.format("Embedder %s (%.0f s for the corpus); %d k-means clusters, purity against the 13 labels %.3f."
-                        + " Soup: n = %d, %d steps, %s; generic: the same budget on the natural mixture.%n%n", emb.id(), embedSeconds,
-                clusters, purity, experts, steps, "the library's defaults"));
+        md.append(String.format("Embedder %s (%.0f s for the corpus); %d k-means clusters, purity against the %d labels %.3f."
+                        + " Soup: n = %d, %d steps, the library's defaults; generic: the same budget on the natural mixture.%n%n",
+                emb.id(), embedSeconds, clusters, domains.size(), purity, experts, steps));
         md.append("| domain | clusters in h (effective) | top cluster share | generic | soup (histogram h) | soup (natural h) | h matters |\n"
                 + "|---|---:|---:|---:|---:|---:|---:|\n");
         int wins = 0;

@@ -88,17 +88,18 @@ public final class SpecializationAblations extends ExperimentCommand implements 
         RouterConfig.Output softmax = RouterConfig.Output.SOFTMAX;
         TrainingConfig.ExpertUpdate adam = TrainingConfig.ExpertUpdate.ADAM;
         double invSqrt = 1 / Math.sqrt(n);
-        // Most telling first: an interrupted run has the rows that matter most.
+        // Most telling first: an interrupted run has the rows that matter most. The softmax router won
+        // over raw alpha (first rows), so the later rows vary one setting of the softmax soup.
         return List.of(
-                new Variant("one h per sequence (m=16)", 0, raw, "onehot", 0.25, 1, adam),
-                new Variant("one h per step (m=1)", 1, raw, "onehot", 0.25, 1, adam),
+                new Variant("one h per sequence (m=16), raw alpha", 0, raw, "onehot", 0.25, 1, adam),
+                new Variant("one h per step (m=1), raw alpha", 1, raw, "onehot", 0.25, 1, adam),
                 new Variant("m=16, softmax router", 0, softmax, "onehot", 0.25, 1, adam),
-                new Variant("m=16, expert lr x1/sqrt(n)", 0, raw, "onehot", 0.25, invSqrt, adam),
-                new Variant("m=16, natural share 0.5", 0, raw, "onehot", 0.5, 1, adam),
-                new Variant("m=16, experts share S's second moment", 0, raw, "onehot", 0.25, 1,
+                new Variant("m=16, raw alpha, expert lr x1/sqrt(n)", 0, raw, "onehot", 0.25, invSqrt, adam),
+                new Variant("m=16, softmax, natural share 0.5", 0, softmax, "onehot", 0.5, 1, adam),
+                new Variant("m=16, softmax, experts share S's second moment", 0, softmax, "onehot", 0.25, 1,
                         TrainingConfig.ExpertUpdate.SHARED_SECOND_MOMENT),
-                new Variant("m=4", 4, raw, "onehot", 0.25, 1, adam),
-                new Variant("m=16, Dirichlet(3) over all domains", 0, raw, "dirichlet3", 0.25, 1, adam),
+                new Variant("m=4, softmax", 4, softmax, "onehot", 0.25, 1, adam),
+                new Variant("m=16, softmax, Dirichlet(3) over all domains", 0, softmax, "dirichlet3", 0.25, 1, adam),
                 new Variant("m=1, softmax, Dirichlet(3), expert lr x1/sqrt(n) (the previous defaults)", 1, softmax, "dirichlet3",
                         0.25, invSqrt, adam));
     }

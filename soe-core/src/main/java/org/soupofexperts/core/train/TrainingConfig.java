@@ -200,12 +200,13 @@ public final class TrainingConfig {
     }
 
     /**
-     * Learning-rate multiplier of a group in a soup of n experts: as set, or by default 1 for the
-     * shared parameters and the router and 1/sqrt(n) for the experts. Every expert takes a step
-     * of about the learning rate, and the instantiated weights move by their alpha-weighted sum, so
-     * without the scale the soup's weights move faster the more experts it has; the ablations in
-     * docs/results.md measured n = 64 losing to n = 4 at one rate, and 1/sqrt(n) recovering most of
-     * it.
+     * Learning-rate multiplier of a group in a soup of n experts: as set, or by default 1 for every
+     * group. With the default softmax router the alphas sum to 1, so however many experts there are
+     * the instantiated weights move by a convex combination of the experts' steps; with one h per
+     * sequence, experts at the shared rate won the ablations of docs/results.md (the older default,
+     * 1/sqrt(n), came from runs with one h per step and raw alpha, where the merged weights moved
+     * with the sum of |alpha|; set it with {@code learningRateScale(EXPERTS, ...)} for raw alpha and
+     * many experts).
      */
     public double learningRateScale(ParamGroup g, int experts) {
         Double set = lrScale.get(g);
@@ -215,9 +216,9 @@ public final class TrainingConfig {
         return g == ParamGroup.EXPERTS ? defaultExpertLearningRateScale(experts) : 1.0;
     }
 
-    /** The experts' learning-rate scale in a soup of n experts when none is set. */
+    /** The experts' learning-rate scale in a soup of n experts when none is set: 1. */
     public static double defaultExpertLearningRateScale(int experts) {
-        return 1.0 / Math.sqrt(Math.max(1, experts));
+        return 1.0;
     }
 
     /** Decoupled weight decay of a group's matrices (default 0.1; biases and norms never decay). */

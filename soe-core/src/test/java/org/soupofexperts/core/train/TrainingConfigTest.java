@@ -65,10 +65,10 @@ class TrainingConfigTest {
     }
 
     @Test
-    void expertsLearnAtOneOverRootNByDefaultAndAnExplicitScaleWins() {
+    void expertsLearnAtTheSharedRateByDefaultAndAnExplicitScaleWins() {
         TrainingConfig c = TrainingConfig.builder().sampler(NONE).metaDistribution(ONE).build();
-        assertEquals(0.25, c.learningRateScale(ParamGroup.EXPERTS, 16), 1e-12);
-        assertEquals(0.125, c.learningRateScale(ParamGroup.EXPERTS, 64), 1e-12);
+        assertEquals(1.0, c.learningRateScale(ParamGroup.EXPERTS, 16), 0.0);
+        assertEquals(1.0, c.learningRateScale(ParamGroup.EXPERTS, 64), 0.0);
         assertEquals(1.0, c.learningRateScale(ParamGroup.SHARED, 16), 0.0);
         assertEquals(1.0, c.learningRateScale(ParamGroup.ROUTER, 16), 0.0);
         TrainingConfig set = TrainingConfig.builder().sampler(NONE).metaDistribution(ONE)

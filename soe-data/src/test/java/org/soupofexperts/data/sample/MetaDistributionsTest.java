@@ -103,6 +103,24 @@ class MetaDistributionsTest {
             first += mix.sample(rng)[0] == 1 ? 1 : 0;
         }
         assertEquals(0.8, first / 5000.0, 0.03);
+
+        // One-hot with a natural share: natural h (1/4, 3/4) with p = 0.3, else each domain alone.
+        MetaDistribution hot = MetaDistributions.oneHotWithNatural(new long[] {1, 3}, 0.3);
+        int natural = 0;
+        int[] alone = new int[2];
+        for (int i = 0; i < 5000; i++) {
+            double[] h = hot.sample(rng);
+            assertOnSimplex(h);
+            if (h[0] == 0.25) {
+                natural++;
+            } else {
+                alone[h[0] == 1 ? 0 : 1]++;
+                assertTrue(h[0] == 1 || h[1] == 1, "otherwise one-hot: " + java.util.Arrays.toString(h));
+            }
+        }
+        assertEquals(0.3, natural / 5000.0, 0.03);
+        assertEquals(0.35, alone[0] / 5000.0, 0.03);
+        assertEquals(0.35, alone[1] / 5000.0, 0.03);
     }
 
     @Test
