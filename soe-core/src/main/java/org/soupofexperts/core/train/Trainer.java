@@ -111,8 +111,10 @@ public final class Trainer {
             // Soups on the CPU take the step with dense banks' gradients in closed form (see AnalyticSoupStep).
             AnalyticSoupStep analytic = router != null && AnalyticSoupStep.enabled && opt.allFused()
                     ? new AnalyticSoupStep(model, router, manager, slots, engine) : null;
-            if (analytic == null && router != null && cfg.skipIdleExperts()) {
-                throw new IllegalArgumentException("skipIdleExperts needs the closed-form soup step (CPU, float32)");
+            if (analytic == null && router != null && (cfg.skipIdleExperts()
+                    || cfg.expertUpdate() == TrainingConfig.ExpertUpdate.SHARED_SECOND_MOMENT)) {
+                throw new IllegalArgumentException("skipIdleExperts and ExpertUpdate.SHARED_SECOND_MOMENT need the"
+                        + " closed-form soup step (CPU, float32); use ExpertUpdate.ADAM without skipIdleExperts here");
             }
             if (probe != null) {
                 specialization.add(probe.measure(0, model, router, manager));

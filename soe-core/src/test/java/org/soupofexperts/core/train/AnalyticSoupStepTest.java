@@ -128,6 +128,26 @@ class AnalyticSoupStepTest {
     }
 
     @Test
+    void optionsOfTheClosedFormStepAreRefusedBeforeTrainingWhenTheStepIsAutograd() {
+        boolean before = AnalyticSoupStep.enabled;
+        AnalyticSoupStep.enabled = false;
+        try (SoupOfExperts soup = SoupOfExperts.builder()
+                .model(ModelConfig.builder().vocabSize(VOCAB).layers(1).dModel(8).heads(2).contextLength(8).build())
+                .domains(2).experts(2).seed(1).build()) {
+            for (TrainingConfig.Builder b : List.of(
+                    TrainingConfig.builder().expertUpdate(TrainingConfig.ExpertUpdate.SHARED_SECOND_MOMENT),
+                    TrainingConfig.builder().skipIdleExperts(true))) {
+                IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                        () -> soup.train(b.sampler(TOY).metaDistribution(PI).steps(2).batchSize(2).contextLength(4).logEvery(0)
+                                .build()));
+                assertTrue(e.getMessage().contains("need the closed-form soup step"), e.getMessage());
+            }
+        } finally {
+            AnalyticSoupStep.enabled = before;
+        }
+    }
+
+    @Test
     void groupsThatAllDrawTheSameHTrainLikeOneHPerStep() {
         // With a fixed h every group's weights are the same theta, and the toy source draws the
         // same sequences whether asked once for 4 or 4 times for 1: only the arithmetic differs.
