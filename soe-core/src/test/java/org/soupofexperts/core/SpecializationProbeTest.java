@@ -25,11 +25,7 @@ class SpecializationProbeTest {
     void aSoupThatLearnsTwoDomainsShowsThatHMattersAndAnUntrainedOneShowsZero() {
         ToyDomains data = new ToyDomains();
         SoupConfig config = SoupConfig.builder().model(ToyDomains.tinyModel()).domains(2).experts(4).seed(7).build();
-        TrainingConfig base = data.training();
-        TrainingConfig cfg = TrainingConfig.builder().sampler(data).metaDistribution(base.metaDistribution())
-                .steps(base.steps()).batchSize(base.batchSize()).contextLength(base.contextLength())
-                .learningRate(base.learningRate()).warmup(base.warmupSteps()).logEvery(0)
-                .specializationProbe(probe(data, 100)).build();
+        TrainingConfig cfg = data.trainingBuilder().specializationProbe(probe(data, 100)).build();
         try (SoupOfExperts soup = SoupOfExperts.train(config, cfg)) {
             TrainingReport r = soup.lastReport();
             List<SpecializationPoint> points = r.specialization();
@@ -56,11 +52,8 @@ class SpecializationProbeTest {
     void aSoupWhoseExpertsShareTheSecondMomentOfSStillSpecializes() {
         ToyDomains data = new ToyDomains();
         SoupConfig config = SoupConfig.builder().model(ToyDomains.tinyModel()).domains(2).experts(4).seed(7).build();
-        TrainingConfig base = data.training();
-        TrainingConfig cfg = TrainingConfig.builder().sampler(data).metaDistribution(base.metaDistribution())
-                .steps(base.steps()).batchSize(base.batchSize()).contextLength(base.contextLength())
-                .learningRate(base.learningRate()).warmup(base.warmupSteps()).logEvery(0)
-                .expertUpdate(TrainingConfig.ExpertUpdate.SHARED_SECOND_MOMENT).skipIdleExperts(true).build();
+        TrainingConfig cfg = data.trainingBuilder().expertUpdate(TrainingConfig.ExpertUpdate.SHARED_SECOND_MOMENT)
+                .skipIdleExperts(true).build();
         try (SoupOfExperts soup = SoupOfExperts.train(config, cfg)) {
             data.assertSpecialistsWinOnTheirOwnDomain(soup);
         }

@@ -75,8 +75,13 @@ final class ToyDomains implements BatchSource {
 
     /** 300 steps that teach a small soup both domains (the specialisation tests' training). */
     TrainingConfig training() {
+        return trainingBuilder().build();
+    }
+
+    /** The same training, to add settings to. */
+    TrainingConfig.Builder trainingBuilder() {
         return TrainingConfig.builder().sampler(this).metaDistribution(meta()).steps(300).batchSize(16).contextLength(4)
-                .learningRate(3e-3).warmup(20).logEvery(0).build();
+                .learningRate(3e-3).warmup(20).logEvery(0);
     }
 
     /**
