@@ -24,7 +24,9 @@ import java.util.concurrent.ExecutionException;
  * }</pre>
  *
  * <p>Thread-safe: any number of threads may acquire at once; a missing specialist is built once
- * (other threads asking for the same key wait for it), outside the cache's lock.
+ * (other threads asking for the same key wait for it), outside the cache's lock. A lease is taken
+ * in the same critical section that finds the specialist (the builder's own lease before anyone
+ * else can see it), so no eviction can free a specialist between its lookup and its lease.
  */
 public final class SpecialistCache implements AutoCloseable {
 
@@ -89,54 +91,85 @@ public final class SpecialistCache implements AutoCloseable {
         }
     }
 
-    /** The specialist for h (built on a miss); the lease must be closed after use. */
+    /**
+     * The specialist for h (built on a miss); the lease must be closed after use. A lease is only
+     * ever taken inside the same critical section that finds a live entry, so an eviction can
+     * never free a specialist between the lookup and the lease.
+     */
     public Lease acquire(double[] h) {
         double[] hh = DomainWeights.validate(h, soup.config().domains());
         Key key = new Key(hh, quantum);
-        CompletableFuture<Entry> future;
-        boolean build = false;
-        synchronized (this) {
-            if (closed) {
-                throw new IllegalStateException("the cache is closed");
-            }
-            future = entries.get(key);
-            if (future == null) {
-                future = new CompletableFuture<>();
-                entries.put(key, future);
-                build = true;
-                misses++;
-            } else {
-                hits++;
-            }
-        }
-        if (build) {
-            try {
-                Specialist s = soup.instantiate(hh);
-                future.complete(new Entry(s, 4L * s.parameterCount()));
-            } catch (RuntimeException | Error e) {
-                synchronized (this) {
-                    entries.remove(key, future);
+        boolean counted = false;
+        while (true) {
+            CompletableFuture<Entry> future;
+            boolean mine = false;
+            synchronized (this) {
+                if (closed) {
+                    throw new IllegalStateException("the cache is closed");
                 }
-                future.completeExceptionally(e);
-                throw e;
+                future = entries.get(key);
+                if (future == null) {
+                    future = new CompletableFuture<>();
+                    entries.put(key, future);
+                    misses++;
+                    mine = true;
+                } else {
+                    if (!counted) {
+                        hits++;
+                        counted = true;
+                    }
+                    if (future.isDone() && !future.isCompletedExceptionally()) {
+                        return lease(future.join());
+                    }
+                }
+            }
+            if (mine) {
+                return build(key, hh, future);
+            }
+            // Another thread is building it: wait outside the lock, then look again (it may
+            // have been evicted meanwhile, and is then built anew).
+            try {
+                future.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while another thread built this specialist", e);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("building the specialist for h=" + Arrays.toString(hh) + " failed",
+                        e.getCause());
             }
         }
+    }
+
+    /** Builds the specialist for a key this thread has claimed, and leases it before anyone can evict it. */
+    private Lease build(Key key, double[] hh, CompletableFuture<Entry> future) {
         Entry entry;
         try {
-            entry = future.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while another thread built this specialist", e);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("building the specialist for h=" + Arrays.toString(hh) + " failed", e.getCause());
+            Specialist s = soup.instantiate(hh);
+            entry = new Entry(s, 4L * s.parameterCount());
+        } catch (RuntimeException | Error e) {
+            synchronized (this) {
+                entries.remove(key, future);
+            }
+            future.completeExceptionally(e);
+            throw e;
         }
         synchronized (this) {
-            entry.leases++;
-            if (build) {
+            entry.leases = 1;
+            future.complete(entry);
+            if (closed || entries.get(key) != future) {
+                // The cache closed while this was built: the caller still gets it, and frees it on return.
+                entry.evicted = true;
+            } else {
                 bytes += entry.bytes;
                 evictBeyondBound(key);
             }
+            return new Lease(entry);
         }
+    }
+
+    /** Takes a lease on a live entry; the caller holds the lock. */
+    private Lease lease(Entry entry) {
+        entry.leases++;
         return new Lease(entry);
     }
 

@@ -73,6 +73,60 @@ class SpecialistCacheTest {
         }
     }
 
+    /**
+     * 16 threads share four h under a budget of one specialist, so nearly every miss evicts what
+     * another thread has just looked up. A lease must still hold a live specialist: with the
+     * lookup and the lease in two critical sections, 5-12% of calls failed with "NDManager has
+     * been closed already".
+     */
+    @Test
+    void sixteenThreadsUnderATinyBudgetNeverGetAClosedSpecialist() throws Exception {
+        TokenBatch batch = new ToyDomains().domain(0, 1, 4, 3);
+        double[][] hs = {{1, 0}, {0, 1}, {0.5, 0.5}, {0.25, 0.75}};
+        try (SoupOfExperts soup = soup(); SpecialistCache cache = new SpecialistCache(soup, specialistBytes(), 1e-3)) {
+            double[] expected = new double[hs.length];
+            for (int i = 0; i < hs.length; i++) {
+                try (Specialist s = soup.instantiate(hs[i])) {
+                    expected[i] = s.loss(batch);
+                }
+            }
+            int empty = ResourceTest.liveArrays();
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+            java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicReference<Throwable> first = new java.util.concurrent.atomic.AtomicReference<>();
+            try {
+                java.util.List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+                for (int t = 0; t < 16; t++) {
+                    int thread = t;
+                    done.add(pool.submit(() -> {
+                        for (int r = 0; r < 100; r++) {
+                            int i = (thread * 7 + r) % hs.length;
+                            try (SpecialistCache.Lease lease = cache.acquire(hs[i])) {
+                                if (lease.specialist().loss(batch) != expected[i]) {
+                                    throw new AssertionError("wrong specialist for h" + i);
+                                }
+                            } catch (RuntimeException | AssertionError e) {
+                                failures.incrementAndGet();
+                                first.compareAndSet(null, e);
+                            }
+                        }
+                    }));
+                }
+                for (java.util.concurrent.Future<?> f : done) {
+                    f.get();
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertEquals(0, failures.get(), () -> "of 1,600 acquire -> loss calls, " + failures.get() + " failed; first: "
+                    + first.get());
+            assertTrue(cache.bytes() <= specialistBytes(), "the byte bound must hold after the storm: " + cache.bytes());
+            assertEquals(cache.size() * specialistBytes(), cache.bytes(), "bytes must count exactly the cached specialists");
+            cache.close();
+            assertEquals(empty, ResourceTest.liveArrays(), "every evicted specialist must be freed once returned");
+        }
+    }
+
     @Test
     void badSettingsAreRejected() {
         try (SoupOfExperts soup = soup()) {
