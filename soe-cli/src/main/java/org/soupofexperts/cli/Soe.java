@@ -7,6 +7,8 @@ import org.soupofexperts.core.SoupConfig;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.io.SoupFormatException;
+import org.soupofexperts.core.train.CheckpointPolicy;
+import org.soupofexperts.core.train.Checkpoints;
 import org.soupofexperts.core.train.TokenBatch;
 import org.soupofexperts.core.train.TrainingConfig;
 import org.soupofexperts.data.cluster.Centroids;
@@ -30,6 +32,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -123,10 +126,37 @@ public final class Soe implements Runnable {
         @Option(names = "--seed", defaultValue = "1")
         long seed;
 
+        @Option(names = "--checkpoint-every", defaultValue = "0",
+                description = "write a checkpoint into <out>/checkpoints every N steps (0: by time only)")
+        int checkpointEvery;
+
+        @Option(names = "--checkpoint-minutes", defaultValue = "10",
+                description = "write a checkpoint every M minutes of training (0: by steps only; default ${DEFAULT-VALUE})")
+        double checkpointMinutes;
+
+        @Option(names = "--resume", description = "continue from the newest checkpoint in <out>/checkpoints (same options)")
+        boolean resume;
+
+        @Option(names = "--force", description = "replace a soup already saved in <out>/soup")
+        boolean force;
+
         @Override
         public Integer call() throws IOException {
             if (!Files.isRegularFile(corpus)) {
                 throw new IllegalArgumentException("--corpus " + corpus + " is not a file");
+            }
+            Path soupDir = out.resolve("soup");
+            if (Files.exists(soupDir.resolve("manifest.json")) && !force) {
+                throw new IllegalArgumentException(soupDir + " already holds a soup; pass --force to replace it");
+            }
+            if (checkpointEvery < 0 || !(checkpointMinutes >= 0) || Double.isInfinite(checkpointMinutes)) {
+                throw new IllegalArgumentException("--checkpoint-every and --checkpoint-minutes must be >= 0");
+            }
+            Path checkpoints = out.resolve("checkpoints");
+            Path resumeFrom = null;
+            if (resume) {
+                resumeFrom = Checkpoints.latest(checkpoints).orElseThrow(() -> new IllegalArgumentException(
+                        "--resume: " + checkpoints + " holds no checkpoint to continue from"));
             }
             ByteTokenizer tok = new ByteTokenizer();
             TokenStore store = TokenStore.openOrBuild(out.resolve("token-store"), JsonlCorpus.builder().file(corpus).build(), tok,
@@ -141,6 +171,11 @@ public final class Soe implements Runnable {
             int every = Math.max(1, steps / 20);
             TrainingConfig tc = TrainingConfig.builder().sampler(sampler).metaDistribution(MetaDistributions.recommended(sampler.sizes()))
                     .steps(steps).batchSize(batch).hPerStep(hPerStep).contextLength(context).learningRate(lr).logEvery(0).seed(seed)
+                    .checkpoints(checkpointEvery == 0 && checkpointMinutes == 0 ? null : CheckpointPolicy.builder()
+                            .directory(checkpoints).everySteps(checkpointEvery)
+                            .interval(checkpointMinutes == 0 ? null : Duration.ofMillis((long) (checkpointMinutes * 60_000)))
+                            .build())
+                    .resumeFrom(resumeFrom)
                     .listener(e -> {
                         if (e.step() % every == 0 || e.step() == e.totalSteps()) {
                             int done = 30 * e.step() / e.totalSteps();
@@ -164,8 +199,10 @@ public final class Soe implements Runnable {
                 HashedNgramEmbedder emb = HashedNgramEmbedder.defaults().fitIdf(docs);
                 NearestCentroidAssigner.attachTo(soup, Centroids.ofLabels(emb.embed(docs),
                         labels.stream().mapToInt(Integer::intValue).toArray(), k, emb.id()), emb);
-                soup.save(out.resolve("soup"));
-                o.printf("saved %s (%,d stored parameters)%n", out.resolve("soup"), soup.parameterCount());
+                soup.save(soupDir);
+                o.printf("saved %s (%,d stored parameters)%n", soupDir, soup.parameterCount());
+                // The run is safe in the soup now; its checkpoints (three times the soup's size each) go.
+                Checkpoints.deleteAll(checkpoints);
             }
             return 0;
         }

@@ -1,6 +1,8 @@
 package org.soupofexperts.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
@@ -52,6 +54,52 @@ class SoeTest {
                 "--batch", "16", "--h-per-step", "3");
         assertEquals(1, groups.code(), groups.err());
         assertTrue(groups.err().contains("hPerStep must divide the batch size 16"), groups.err());
+    }
+
+    /**
+     * A run whose save fails keeps its checkpoints; --resume continues from the newest and ends
+     * with the parameters of a run that never stopped. A finished run deletes its checkpoints,
+     * and an existing soup is never overwritten without --force.
+     */
+    @Test
+    void resumeContinuesFromTheNewestCheckpointToTheUninterruptedSoup() throws Exception {
+        Path corpus = corpus(new SyntheticCorpus(2, 200, 7));
+        String[] common = {"train", "--corpus", corpus.toString(), "--steps", "10", "--layers", "1", "--width", "32", "--context", "32",
+            "--experts", "2", "--batch", "4", "--checkpoint-every", "4"};
+        Result straight = soe(concat(common, "--out", dir.resolve("a").toString()));
+        assertEquals(0, straight.code(), straight.err());
+        assertFalse(Files.exists(dir.resolve("a/checkpoints")), "a finished run's checkpoints must be gone");
+
+        Result again = soe(concat(common, "--out", dir.resolve("a").toString()));
+        assertEquals(1, again.code());
+        assertTrue(again.err().contains("already holds a soup") && again.err().contains("--force"), again.err());
+
+        Result nothing = soe(concat(common, "--out", dir.resolve("b").toString(), "--resume"));
+        assertEquals(1, nothing.code());
+        assertTrue(nothing.err().contains("holds no checkpoint"), nothing.err());
+
+        Files.createDirectories(dir.resolve("b"));
+        Files.writeString(dir.resolve("b/soup"), "a file where the soup should go: the save fails");
+        Result failed = soe(concat(common, "--out", dir.resolve("b").toString()));
+        assertEquals(2, failed.code(), "a failed save is an I/O failure: " + failed.err());
+        assertTrue(Files.isDirectory(dir.resolve("b/checkpoints/step-00000008")), "the newest checkpoint must survive");
+        Files.delete(dir.resolve("b/soup"));
+        Result resumed = soe(concat(common, "--out", dir.resolve("b").toString(), "--resume"));
+        assertEquals(0, resumed.code(), resumed.err());
+        assertArrayEquals(parameters(dir.resolve("a/soup")), parameters(dir.resolve("b/soup")),
+                "resumed at step 8 of 10, the soup must equal the uninterrupted one");
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
+    private static byte[] parameters(Path artefact) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> s = Files.list(artefact)) {
+            return Files.readAllBytes(s.filter(f -> f.getFileName().toString().startsWith("params-")).findFirst().orElseThrow());
+        }
     }
 
     private Path corpus(SyntheticCorpus synth) throws java.io.IOException {

@@ -126,6 +126,29 @@ public final class AdamW implements AutoCloseable {
         step(lr, gradScale, null, null);
     }
 
+    /**
+     * The optimizer's state arrays for a checkpoint, in slot order: each slot's first moment, then
+     * its second moment unless it shares an earlier slot's. Live arrays: setting them restores.
+     */
+    List<NDArray> stateArrays() {
+        List<NDArray> out = new ArrayList<>();
+        for (int i = 0; i < state.size(); i++) {
+            out.add(state.get(i)[0]);
+            if (slots.get(i).sharedMomentOf() < 0) {
+                out.add(state.get(i)[1]);
+            }
+        }
+        return out;
+    }
+
+    /** Sets the step count (bias correction) of a resumed run. */
+    void restoreStepCount(int steps) {
+        if (steps < 0) {
+            throw new IllegalArgumentException("step count must be >= 0, got " + steps);
+        }
+        t = steps;
+    }
+
     /** Whether every slot is updated by the fused kernel (the closed-form soup step needs it). */
     boolean allFused() {
         return views.stream().allMatch(java.util.Objects::nonNull);

@@ -16,6 +16,7 @@ import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.Router;
 import org.soupofexperts.core.nn.SoupTensor;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -96,14 +97,25 @@ public final class Trainer {
         List<SpecializationPoint> specialization = new ArrayList<>();
         int m = cfg.hPerStep();
         int stepsRun = steps;
+        CheckpointPolicy checkpoints = cfg.checkpoints();
         int bestStep = -1;
         double bestLoss = Double.NaN;
         long start;
-        // Time spent measuring the validation loss is left out of seconds and tokens/s.
+        // Time spent measuring the validation loss or writing checkpoints is left out of seconds and tokens/s.
         long validationNanos = 0;
+        int firstStep = 1;
+        double priorSeconds = 0;
         try (AdamW opt = new AdamW(slots, cfg.beta1(), cfg.beta2(), cfg.epsilon());
                 Best best = es == null ? null : new Best(manager, slots, es.restoreBest())) {
-            if (es != null) {
+            if (cfg.resumeFrom() != null) {
+                Resumed r = resume(cfg, seed, slots, opt, best, hRng, dataRng, ctx);
+                firstStep = r.step() + 1;
+                priorSeconds = r.seconds();
+                clipped = r.clipped();
+                System.arraycopy(r.losses(), 0, losses, 0, r.step());
+                points.addAll(r.validation());
+                specialization.addAll(r.specialization());
+            } else if (es != null) {
                 double v = validationLoss(model, manager, es);
                 points.add(new TrainingReport.ValidationPoint(0, 0, v));
                 best.offer(v, 0, es.minDelta());
@@ -116,12 +128,13 @@ public final class Trainer {
                 throw new IllegalArgumentException("skipIdleExperts and ExpertUpdate.SHARED_SECOND_MOMENT need the"
                         + " closed-form soup step (CPU, float32); use ExpertUpdate.ADAM without skipIdleExperts here");
             }
-            if (probe != null) {
+            if (probe != null && firstStep == 1) {
                 specialization.add(probe.measure(0, model, router, manager));
             }
             start = System.nanoTime();
             try {
-                for (int step = 1; step <= steps; step++) {
+                long lastCheckpoint = System.nanoTime();
+                for (int step = firstStep; step <= steps; step++) {
                     double[][] hs = new double[m][];
                     for (int g = 0; g < m; g++) {
                         hs[g] = DomainWeights.validate(cfg.metaDistribution().sample(hRng), k);
@@ -138,7 +151,7 @@ public final class Trainer {
                         clipped++;
                     }
                     losses[step - 1] = (float) loss;
-                    double seconds = (System.nanoTime() - start - validationNanos) / 1e9;
+                    double seconds = priorSeconds + (System.nanoTime() - start - validationNanos) / 1e9;
                     StepEvent ev =
                             new StepEvent(
                                     step, steps, loss, lr, norm, result.clipped(),
@@ -172,6 +185,16 @@ public final class Trainer {
                             break;
                         }
                     }
+                    if (checkpoints != null && step < steps
+                            && checkpoints.due(step, java.time.Duration.ofNanos(System.nanoTime() - lastCheckpoint))) {
+                        long c0 = System.nanoTime();
+                        double secondsSoFar = priorSeconds + (c0 - start - validationNanos) / 1e9;
+                        Path written = checkpoint(checkpoints, step, cfg, seed, slots, opt, best, losses, clipped,
+                                secondsSoFar, points, specialization);
+                        lastCheckpoint = System.nanoTime();
+                        validationNanos += lastCheckpoint - c0;
+                        LOG.info("checkpoint {} written in {} ms", written, (lastCheckpoint - c0) / 1_000_000);
+                    }
                 }
             } catch (IllegalStateException diverged) {
                 if (es != null) {
@@ -186,12 +209,101 @@ public final class Trainer {
                 bestLoss = best.loss;
             }
         }
-        double seconds = (System.nanoTime() - start - validationNanos) / 1e9;
+        double seconds = priorSeconds + (System.nanoTime() - start - validationNanos) / 1e9;
         TrainingReport report = new TrainingReport(stepsRun, stepsRun * tokensPerStep, seconds,
                 java.util.Arrays.copyOf(losses, stepsRun), (double) clipped / stepsRun, seed, points, bestStep, bestLoss,
                 specialization);
         LOG.info("training done: {}", report);
         return report;
+    }
+
+    /** The state a resumed run starts from (its arrays are already back in place). */
+    private record Resumed(int step, double seconds, int clipped, float[] losses,
+            List<TrainingReport.ValidationPoint> validation, List<SpecializationPoint> specialization) {}
+
+    /**
+     * Every array of the training state, in checkpoint order: the trained weights, the optimizer's
+     * moments, then the best evaluation's copy of the weights when early stopping keeps one.
+     */
+    private static List<NDArray> stateArrays(List<AdamW.Slot> slots, AdamW opt, Best best) {
+        List<NDArray> all = new ArrayList<>();
+        for (AdamW.Slot s : slots) {
+            all.add(s.weight());
+        }
+        all.addAll(opt.stateArrays());
+        if (best != null) {
+            all.addAll(best.snapshot);
+        }
+        return all;
+    }
+
+    private static Path checkpoint(CheckpointPolicy policy, int step, TrainingConfig cfg, long seed,
+            List<AdamW.Slot> slots, AdamW opt, Best best, float[] losses, int clipped, double seconds,
+            List<TrainingReport.ValidationPoint> points, List<SpecializationPoint> specialization) {
+        com.google.gson.JsonObject st = new com.google.gson.JsonObject();
+        st.addProperty("totalSteps", cfg.steps());
+        st.addProperty("optimizerStep", opt.stepCount());
+        st.addProperty("seed", seed);
+        st.addProperty("training", cfg.toString());
+        st.addProperty("clipped", clipped);
+        st.add("seconds", CheckpointJson.number(seconds));
+        st.add("validation", CheckpointJson.validation(points));
+        st.add("specialization", CheckpointJson.specialization(specialization));
+        if (best != null) {
+            st.add("best", CheckpointJson.best(best.loss, best.step, best.sinceImprovement, !best.snapshot.isEmpty()));
+        }
+        try (Djl.NoGrad ng = Djl.noGrad()) {
+            return Checkpoints.write(policy, step, st, stateArrays(slots, opt, best), losses);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot write the checkpoint of step " + step + " into "
+                    + policy.directory() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Loads a checkpoint into the live run and moves the seed streams to where the run stopped, by
+     * drawing (and discarding) every h and batch of the steps already done: the streams are
+     * {@link SplittableRandom}s, whose position is the sequence of draws, and replaying the draws
+     * works with any {@link BatchSource} and {@link MetaDistribution}.
+     */
+    private static Resumed resume(TrainingConfig cfg, long seed, List<AdamW.Slot> slots, AdamW opt, Best best,
+            SplittableRandom hRng, SplittableRandom dataRng, int ctx) {
+        Path from = cfg.resumeFrom();
+        Checkpoints.Read read;
+        try {
+            read = Checkpoints.read(from, state -> {
+                CheckpointJson.requireSame(from, state, cfg, seed);
+                if (best != null) {
+                    best.restoreFrom(CheckpointJson.bestOf(from, state));
+                } else if (state.has("best")) {
+                    throw new org.soupofexperts.core.io.SoupFormatException(from
+                            + " was written by a run with early stopping; this run has none");
+                }
+                return stateArrays(slots, opt, best);
+            }, cfg.steps());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot resume from " + from + ": " + e.getMessage(), e);
+        }
+        com.google.gson.JsonObject st = read.state();
+        int step = read.step();
+        opt.restoreStepCount(CheckpointJson.integer(st, "optimizerStep", from));
+        int k = cfg.source().numDomains();
+        int m = cfg.hPerStep();
+        for (int s = 1; s <= step; s++) {
+            double[][] hs = new double[m][];
+            for (int g = 0; g < m; g++) {
+                hs[g] = DomainWeights.validate(cfg.metaDistribution().sample(hRng), k);
+            }
+            sample(cfg.source(), hs, cfg.batchSize(), ctx + 1, dataRng);
+        }
+        LOG.info("resumed from {} at step {} of {}", from, step, cfg.steps());
+        try {
+            return new Resumed(step, CheckpointJson.real(st, "seconds"), CheckpointJson.integer(st, "clipped", from),
+                    read.losses(), CheckpointJson.validationOf(st), CheckpointJson.specializationOf(st));
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("cannot resume from " + from + ": the trainer state in its manifest is"
+                    + " malformed (" + e + ")", e);
+        }
     }
 
     /** What one training step did. */
@@ -337,6 +449,31 @@ public final class Trainer {
             } else {
                 sinceImprovement++;
             }
+        }
+
+        /**
+         * Sets the counters of a checkpoint and, if it kept a copy of the best weights, allocates
+         * that copy (filled from the checkpoint next).
+         */
+        void restoreFrom(CheckpointJson.BestState b) {
+            loss = b.loss();
+            step = b.step();
+            sinceImprovement = b.sinceImprovement();
+            snapshot.forEach(NDArray::close);
+            List<NDArray> c = new ArrayList<>();
+            if (b.snapshot()) {
+                if (!keep) {
+                    throw new IllegalArgumentException("the checkpoint keeps the best weights but this run's early"
+                            + " stopping does not restore them: resume needs the same config");
+                }
+                for (AdamW.Slot s : slots) {
+                    NDArray d = s.weight().zerosLike();
+                    NDScope.unregister(d);
+                    d.attach(copies);
+                    c.add(d);
+                }
+            }
+            snapshot = c;
         }
 
         /** Puts the best parameters back in place (the arrays the caller holds stay the same). */

@@ -38,6 +38,8 @@ public final class TrainingConfig {
     private final ExpertUpdate expertUpdate;
     private final boolean skipIdleExperts;
     private final SpecializationProbe probe;
+    private final CheckpointPolicy checkpoints;
+    private final java.nio.file.Path resumeFrom;
 
     private TrainingConfig(Builder b) {
         source = Objects.requireNonNull(b.source, "TrainingConfig needs a batch source (sampler)");
@@ -100,6 +102,8 @@ public final class TrainingConfig {
         expertUpdate = Objects.requireNonNull(b.expertUpdate, "expertUpdate");
         skipIdleExperts = b.skipIdleExperts;
         probe = b.probe;
+        checkpoints = b.checkpoints;
+        resumeFrom = b.resumeFrom;
         if (probe != null && probe.numDomains() != source.numDomains()) {
             throw new IllegalArgumentException("the specialization probe has " + probe.numDomains()
                     + " domains but the batch source has " + source.numDomains());
@@ -282,6 +286,16 @@ public final class TrainingConfig {
     }
 
     /** The specialization diagnostics measured during training, or null for none. */
+    /** When and where checkpoints are written, or null for none. */
+    public CheckpointPolicy checkpoints() {
+        return checkpoints;
+    }
+
+    /** The checkpoint this run continues from, or null to start at step 1. */
+    public java.nio.file.Path resumeFrom() {
+        return resumeFrom;
+    }
+
     public SpecializationProbe specializationProbe() {
         return probe;
     }
@@ -322,6 +336,8 @@ public final class TrainingConfig {
         private ExpertUpdate expertUpdate = ExpertUpdate.ADAM;
         private boolean skipIdleExperts;
         private SpecializationProbe probe;
+        private CheckpointPolicy checkpoints;
+        private java.nio.file.Path resumeFrom;
 
         private Builder() {}
 
@@ -355,6 +371,27 @@ public final class TrainingConfig {
         }
 
         /** Measure specialization (h matters, alpha spread, expert cosine) during training. */
+        /**
+         * Writes checkpoints of the whole training state as the policy says (null: none). Not part
+         * of what a run computes: a run with checkpoints trains exactly as one without.
+         */
+        public Builder checkpoints(CheckpointPolicy policy) {
+            this.checkpoints = policy;
+            return this;
+        }
+
+        /**
+         * Continues the run from a checkpoint written by a run of the same config on the same
+         * model (see {@link Checkpoints#latest}): parameters, AdamW moments, step, schedule, the
+         * seed streams' positions and the report so far are restored, so the run reaches the
+         * same parameters, bit for bit at the same thread count, as if it had never stopped.
+         * Null: start at step 1.
+         */
+        public Builder resumeFrom(java.nio.file.Path checkpoint) {
+            this.resumeFrom = checkpoint;
+            return this;
+        }
+
         public Builder specializationProbe(SpecializationProbe p) {
             this.probe = p;
             return this;

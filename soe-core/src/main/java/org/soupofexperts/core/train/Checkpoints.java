@@ -1,0 +1,375 @@
+package org.soupofexperts.core.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.soupofexperts.core.Version;
+import org.soupofexperts.core.internal.Djl;
+import org.soupofexperts.core.io.ArtifactDirectory;
+import org.soupofexperts.core.io.SoupFormatException;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Training checkpoints on disk. Each is a folder {@code step-NNNNNNNN} (an {@link
+ * ArtifactDirectory} of kind {@value #KIND}) holding the arrays of the whole training state as
+ * raw float32 in the machine's byte order, then the losses so far, with a manifest that lists
+ * every array's shape and the trainer's scalar state.
+ *
+ * <p>Writing is atomic twice over: the folder is written under a hidden temporary name and renamed
+ * into place, and the artefact inside has its own checksummed manifest. A run killed mid-write
+ * leaves a hidden {@code .step-*.tmp-*} folder, removed by the next checkpoint of that folder.
+ * Older checkpoints beyond the policy's {@code keepLast} are deleted only after a new one is
+ * complete, and only the files their manifest names.
+ *
+ * <p>Reading trusts nothing in the file: the checksum is verified first, every shape must equal the
+ * live model's (nothing is allocated from a size read from the file), the file's length must be
+ * exactly what those shapes imply, and every value must be finite.
+ *
+ * <p>Stateless and thread-safe; concurrent checkpoints into one folder are not supported.
+ */
+public final class Checkpoints {
+
+    /** The artefact kind in a checkpoint's manifest. */
+    public static final String KIND = "checkpoint";
+
+    private static final Logger LOG = LoggerFactory.getLogger(Checkpoints.class);
+    private static final Pattern NAME = Pattern.compile("step-(\\d{8,10})");
+    private static final Pattern TEMP = Pattern.compile("\\.step-\\d{8,10}\\.tmp-[0-9a-f-]{36}");
+    private static final Pattern TEMP_FILE = Pattern.compile("manifest\\.json|params-[0-9a-f]{16}\\.bin|\\.(params|manifest)-[0-9a-f-]{36}\\.tmp");
+    private static final int BLOCK = 1 << 20;
+
+    private Checkpoints() {}
+
+    /** The checkpoints in {@code dir}, oldest first (folders named {@code step-N} with a manifest). */
+    public static List<Path> list(Path dir) throws IOException {
+        List<Path> found = new ArrayList<>();
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return found;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                if (NAME.matcher(p.getFileName().toString()).matches() && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)
+                        && Files.isRegularFile(p.resolve(ArtifactDirectory.MANIFEST), LinkOption.NOFOLLOW_LINKS)) {
+                    found.add(p);
+                }
+            }
+        }
+        found.sort(Comparator.comparingLong(Checkpoints::stepOf));
+        return found;
+    }
+
+    /** The newest checkpoint in {@code dir}, if any (what {@code soe train --resume} continues from). */
+    public static Optional<Path> latest(Path dir) throws IOException {
+        List<Path> all = list(dir);
+        return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
+    }
+
+    /**
+     * Deletes every checkpoint in {@code dir} (their own files only) and the folder if that
+     * leaves it empty; for when the run's result is safely saved. No-op if there is none.
+     */
+    public static void deleteAll(Path dir) throws IOException {
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        removeTemporaries(dir);
+        for (Path p : list(dir)) {
+            deleteArtefact(p);
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            if (!ds.iterator().hasNext()) {
+                Files.delete(dir);
+            }
+        }
+    }
+
+    /** The step a checkpoint folder's name gives. */
+    static long stepOf(Path checkpoint) {
+        Matcher m = NAME.matcher(checkpoint.getFileName().toString());
+        return m.matches() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    /**
+     * Writes the checkpoint of {@code step} into the policy's folder and prunes older ones.
+     *
+     * @param state the trainer's scalar state (recorded in the manifest)
+     * @param arrays the state's arrays, in an order the reader will give again
+     * @param losses the first {@code step} training losses
+     * @return the checkpoint's folder
+     */
+    static Path write(CheckpointPolicy policy, int step, JsonObject state, List<NDArray> arrays, float[] losses)
+            throws IOException {
+        Path dir = policy.directory();
+        Files.createDirectories(dir);
+        removeTemporaries(dir);
+        String name = String.format("step-%08d", step);
+        Path tmp = dir.resolve("." + name + ".tmp-" + UUID.randomUUID());
+        JsonObject m = new JsonObject();
+        m.addProperty("step", step);
+        m.addProperty("byteOrder", ByteOrder.nativeOrder().toString());
+        JsonArray shapes = new JsonArray();
+        for (NDArray a : arrays) {
+            if (a.getDataType() != DataType.FLOAT32) {
+                throw new IllegalStateException("checkpoints hold float32 arrays, got " + a.getDataType());
+            }
+            JsonArray s = new JsonArray();
+            for (long d : a.getShape().getShape()) {
+                s.add(d);
+            }
+            shapes.add(s);
+        }
+        m.add("arrays", shapes);
+        m.addProperty("losses", step);
+        m.add("state", state);
+        m.addProperty("libraryVersion", Version.get());
+        m.addProperty("createdAt", java.time.Instant.now().toString());
+        try {
+            ArtifactDirectory.save(tmp, KIND, m, out -> writeArrays(out, arrays, losses, step));
+            Path target = dir.resolve(name);
+            Path old = null;
+            if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                // A checkpoint of this step from an abandoned run: swap, then delete the old one.
+                old = dir.resolve("." + name + ".tmp-" + UUID.randomUUID());
+                Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+            }
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            if (old != null) {
+                deleteArtefact(old);
+            }
+            prune(dir, policy.keepLast());
+            return target;
+        } finally {
+            if (Files.exists(tmp, LinkOption.NOFOLLOW_LINKS)) {
+                deleteArtefact(tmp);
+            }
+        }
+    }
+
+    private static void writeArrays(DataOutputStream out, List<NDArray> arrays, float[] losses, int count)
+            throws IOException {
+        byte[] block = new byte[BLOCK];
+        for (NDArray a : arrays) {
+            ByteBuffer b = a.toByteBuffer().order(ByteOrder.nativeOrder());
+            while (b.hasRemaining()) {
+                int len = Math.min(block.length, b.remaining());
+                b.get(block, 0, len);
+                out.write(block, 0, len);
+            }
+        }
+        ByteBuffer lb = ByteBuffer.allocate(4 * count).order(ByteOrder.nativeOrder());
+        lb.asFloatBuffer().put(losses, 0, count);
+        out.write(lb.array());
+    }
+
+    /**
+     * Reads checkpoint {@code dir}: verifies it, asks {@code targetsFor} for the live arrays its
+     * trainer state needs (in the order they were written), fills them, and returns the state and
+     * the losses.
+     *
+     * @param maxStep the largest step the resuming run can continue from (its total steps)
+     */
+    static Read read(Path dir, Targets targetsFor, int maxStep) throws IOException {
+        ArtifactDirectory.Loaded a = ArtifactDirectory.open(dir, KIND);
+        JsonObject m = a.manifest();
+        JsonElement state = m.get("state");
+        if (state == null || !state.isJsonObject()) {
+            throw new SoupFormatException(dir + " lacks the trainer state in its manifest");
+        }
+        List<NDArray> targets = targetsFor.of(state.getAsJsonObject());
+        int step = intField(m, "step", dir);
+        if (step < 1 || step > maxStep) {
+            throw new SoupFormatException(dir + " is a checkpoint of step " + step + ", but this run has " + maxStep
+                    + " steps: resume needs the same training config");
+        }
+        if (!ByteOrder.nativeOrder().toString().equals(stringField(m, "byteOrder", dir))) {
+            throw new SoupFormatException(dir + " was written on a machine of byte order " + m.get("byteOrder")
+                    + "; this one is " + ByteOrder.nativeOrder());
+        }
+        if (intField(m, "losses", dir) != step) {
+            throw new SoupFormatException(dir + " must hold " + step + " losses, its manifest says " + m.get("losses"));
+        }
+        JsonElement shapesElement = m.get("arrays");
+        if (shapesElement == null || !shapesElement.isJsonArray() || shapesElement.getAsJsonArray().size() != targets.size()) {
+            throw new SoupFormatException(dir + " holds " + (shapesElement != null && shapesElement.isJsonArray()
+                    ? shapesElement.getAsJsonArray().size() : "no list of") + " arrays, but this run's training state has "
+                    + targets.size() + ": it was written for another soup, model or optimizer setting");
+        }
+        JsonArray shapes = shapesElement.getAsJsonArray();
+        long expectedBytes = 4L * step;
+        for (int i = 0; i < targets.size(); i++) {
+            Shape live = targets.get(i).getShape();
+            if (!sameShape(shapes.get(i), live)) {
+                throw new SoupFormatException(dir + ": array " + i + " has shape " + shapes.get(i) + " but this run's is "
+                        + live + ": the checkpoint was written for another soup or model");
+            }
+            expectedBytes = Math.addExact(expectedBytes, Math.multiplyExact(4L, live.size()));
+        }
+        long actual = Files.size(a.parameters());
+        if (actual != expectedBytes) {
+            throw new SoupFormatException(dir + ": " + a.parameters().getFileName() + " has " + actual
+                    + " bytes, but the shapes it lists need " + expectedBytes);
+        }
+        float[] losses = new float[step];
+        try (InputStream in = Files.newInputStream(a.parameters());
+                DataInputStream din = new DataInputStream(new java.io.BufferedInputStream(in, BLOCK));
+                Djl.NoGrad ng = Djl.noGrad()) {
+            byte[] block = new byte[BLOCK];
+            for (int i = 0; i < targets.size(); i++) {
+                NDArray t = targets.get(i);
+                // Sized by the live array, never by a number read from the file.
+                ByteBuffer buf = ByteBuffer.allocateDirect(Math.toIntExact(4L * t.size())).order(ByteOrder.nativeOrder());
+                while (buf.hasRemaining()) {
+                    int len = Math.min(block.length, buf.remaining());
+                    din.readFully(block, 0, len);
+                    buf.put(block, 0, len);
+                }
+                buf.flip();
+                checkFinite(buf.asFloatBuffer(), dir, "array " + i);
+                copyInto(t, buf);
+            }
+            ByteBuffer lb = ByteBuffer.allocate(4 * step).order(ByteOrder.nativeOrder());
+            din.readFully(lb.array());
+            lb.asFloatBuffer().get(losses);
+        } catch (EOFException e) {
+            throw new SoupFormatException(dir + " ends before its last array", e);
+        }
+        return new Read(step, state.getAsJsonObject(), losses);
+    }
+
+    /** The live arrays a checkpoint with this trainer state fills, in the order they were written. */
+    @FunctionalInterface
+    interface Targets {
+        List<NDArray> of(JsonObject state) throws SoupFormatException;
+    }
+
+    /**
+     * Copies values into the array's own memory. Not {@code NDArray.set}: on PyTorch that points
+     * the tensor at the given buffer, and every view of its old memory (the fused optimizer's)
+     * would then read and write freed memory.
+     */
+    private static void copyInto(NDArray t, ByteBuffer values) {
+        FloatBuffer own = FusedAdamKernel.supports(t) ? FusedAdamKernel.buffer(t) : null;
+        if (own != null && own.capacity() == t.size()) {
+            own.put(0, values.asFloatBuffer(), 0, Math.toIntExact(t.size()));
+            return;
+        }
+        // Other devices: in place on the engine; the live array is a fresh, finite initialisation.
+        try (NDArray tmp = t.getManager().create(values.asFloatBuffer(), t.getShape())) {
+            t.muli(0).addi(tmp);
+        }
+    }
+
+    /** What {@link #read} found besides the arrays it filled. */
+    record Read(int step, JsonObject state, float[] losses) {}
+
+    private static void checkFinite(FloatBuffer f, Path dir, String what) throws SoupFormatException {
+        for (int i = 0; i < f.limit(); i++) {
+            if (!Float.isFinite(f.get(i))) {
+                throw new SoupFormatException(dir + ": " + what + " holds a non-finite value (" + f.get(i) + ") at index " + i
+                        + "; a diverged run cannot be resumed");
+            }
+        }
+    }
+
+    private static boolean sameShape(JsonElement e, Shape live) {
+        if (!e.isJsonArray() || e.getAsJsonArray().size() != live.dimension()) {
+            return false;
+        }
+        for (int d = 0; d < live.dimension(); d++) {
+            JsonElement x = e.getAsJsonArray().get(d);
+            if (!x.isJsonPrimitive() || !x.getAsJsonPrimitive().isNumber()
+                    || !x.getAsString().equals(Long.toString(live.get(d)))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static int intField(JsonObject o, String key, Path where) throws SoupFormatException {
+        JsonElement e = o.get(key);
+        if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
+            throw new SoupFormatException(where + ": the checkpoint's manifest lacks the integer '" + key + "'");
+        }
+        try {
+            return Integer.parseInt(e.getAsString());
+        } catch (NumberFormatException x) {
+            throw new SoupFormatException(where + ": '" + key + "' is not an int: " + e.getAsString(), x);
+        }
+    }
+
+    private static String stringField(JsonObject o, String key, Path where) throws SoupFormatException {
+        JsonElement e = o.get(key);
+        if (e == null || !e.isJsonPrimitive()) {
+            throw new SoupFormatException(where + ": the checkpoint's manifest lacks '" + key + "'");
+        }
+        return e.getAsString();
+    }
+
+    /** Keeps the newest {@code keep} checkpoints. */
+    private static void prune(Path dir, int keep) throws IOException {
+        List<Path> all = list(dir);
+        for (int i = 0; i < all.size() - keep; i++) {
+            deleteArtefact(all.get(i));
+            LOG.debug("old checkpoint {} deleted", all.get(i));
+        }
+    }
+
+    /** Hidden folders of killed checkpoint writes. */
+    private static void removeTemporaries(Path dir) throws IOException {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                if (TEMP.matcher(p.getFileName().toString()).matches() && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    LOG.info("removing {}, left by an interrupted checkpoint", p);
+                    deleteArtefact(p);
+                }
+            }
+        }
+    }
+
+    /**
+     * Deletes a checkpoint folder's own files (manifest, parameter files and their temporaries),
+     * then the folder if that left it empty. Anything else a user put there stays.
+     */
+    private static void deleteArtefact(Path folder) throws IOException {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(folder)) {
+            for (Path p : ds) {
+                if (TEMP_FILE.matcher(p.getFileName().toString()).matches()
+                        && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.delete(p);
+                }
+            }
+        }
+        try {
+            Files.delete(folder);
+        } catch (java.nio.file.DirectoryNotEmptyException e) {
+            LOG.warn("{} holds files that are not a checkpoint's; it was left in place", folder);
+        }
+    }
+}

@@ -1,0 +1,215 @@
+package org.soupofexperts.core;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.soupofexperts.core.io.ArtifactDirectory;
+import org.soupofexperts.core.train.CheckpointPolicy;
+import org.soupofexperts.core.train.Checkpoints;
+import org.soupofexperts.core.train.EarlyStopping;
+import org.soupofexperts.core.train.TokenBatch;
+import org.soupofexperts.core.train.TrainingConfig;
+import org.soupofexperts.core.train.TrainingReport;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** Checkpoints: a killed run resumes to the uninterrupted run's parameters bit for bit; bad checkpoints are refused. */
+class CheckpointTest {
+
+    private static final SoupConfig SOUP = SoupConfig.builder().model(ToyDomains.tinyModel()).domains(2).experts(2)
+            .expertInit(ExpertInit.SCALED_NOISE).seed(3).build();
+
+    private static TrainingConfig.Builder soupTraining(int steps) {
+        return new ToyDomains().trainingBuilder().steps(steps).batchSize(8).warmup(5);
+    }
+
+    /** Stops a run, as a kill would, once it has passed {@code step}. */
+    private static TrainingConfig.Builder crashAfter(TrainingConfig.Builder b, int step) {
+        return b.listener(ev -> {
+            if (ev.step() > step) {
+                throw new IllegalStateException("simulated crash at step " + ev.step());
+            }
+        });
+    }
+
+    private static byte[] parameters(Path artefact) throws IOException {
+        try (Stream<Path> s = Files.list(artefact)) {
+            Path p = s.filter(f -> f.getFileName().toString().startsWith("params-")).findFirst().orElseThrow();
+            return Files.readAllBytes(p);
+        }
+    }
+
+    @Test
+    void aSoupRunKilledAfterACheckpointResumesToTheUninterruptedParametersBitForBit(@TempDir Path tmp) throws IOException {
+        TrainingReport full;
+        try (SoupOfExperts a = SoupOfExperts.create(SOUP)) {
+            full = a.train(soupTraining(40).build());
+            a.save(tmp.resolve("uninterrupted"));
+        }
+        Path ckpt = tmp.resolve("checkpoints");
+        try (SoupOfExperts b = SoupOfExperts.create(SOUP)) {
+            TrainingConfig killed = crashAfter(soupTraining(40).checkpoints(CheckpointPolicy.everySteps(15, ckpt)), 27).build();
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> b.train(killed));
+            assertTrue(e.getMessage().contains("simulated crash"), e.getMessage());
+        }
+        Path latest = Checkpoints.latest(ckpt).orElseThrow();
+        assertEquals("step-00000015", latest.getFileName().toString());
+        TrainingReport resumed;
+        try (SoupOfExperts c = SoupOfExperts.create(SOUP)) {
+            resumed = c.train(soupTraining(40).resumeFrom(latest).build());
+            c.save(tmp.resolve("resumed"));
+        }
+        assertArrayEquals(parameters(tmp.resolve("uninterrupted")), parameters(tmp.resolve("resumed")),
+                "15 steps + kill + resume must give the 40-step run's parameters exactly");
+        assertArrayEquals(full.losses(), resumed.losses(), "the resumed report must hold every step's loss");
+        assertEquals(40, resumed.steps());
+    }
+
+    @Test
+    void aFineTuningWithEarlyStoppingResumesWithItsValidationCurveAndBestWeights(@TempDir Path tmp) throws IOException {
+        List<TokenBatch> heldOut = List.of(new ToyDomains().domain(1, 8, 5, 50));
+        EarlyStopping es = EarlyStopping.builder().validation(heldOut).every(10).patience(100).build();
+        TrainingConfig.Builder b = TrainingConfig.builder().sampler(new ToyDomains()).metaDistribution(ToyDomains.only(1))
+                .steps(50).batchSize(8).contextLength(4).learningRate(3e-3).warmup(0).logEvery(0).seed(4).earlyStopping(es);
+        TrainingReport full;
+        try (Specialist s = Specialist.create(ToyDomains.tinyModel(), 2)) {
+            full = s.train(b.build());
+            s.save(tmp.resolve("uninterrupted"));
+        }
+        Path ckpt = tmp.resolve("checkpoints");
+        try (Specialist s = Specialist.create(ToyDomains.tinyModel(), 2)) {
+            TrainingConfig killed = crashAfter(TrainingConfig.builder().sampler(new ToyDomains())
+                    .metaDistribution(ToyDomains.only(1)).steps(50).batchSize(8).contextLength(4).learningRate(3e-3)
+                    .warmup(0).logEvery(0).seed(4).earlyStopping(es)
+                    .checkpoints(CheckpointPolicy.everySteps(25, ckpt)), 33).build();
+            assertThrows(IllegalStateException.class, () -> s.train(killed));
+        }
+        TrainingReport resumed;
+        try (Specialist s = Specialist.create(ToyDomains.tinyModel(), 2)) {
+            resumed = s.train(b.resumeFrom(Checkpoints.latest(ckpt).orElseThrow()).build());
+            s.save(tmp.resolve("resumed"));
+        }
+        assertArrayEquals(parameters(tmp.resolve("uninterrupted")), parameters(tmp.resolve("resumed")));
+        assertEquals(full.validation(), resumed.validation(), "the validation curve must continue, not restart");
+        assertEquals(full.bestStep(), resumed.bestStep());
+    }
+
+    @Test
+    void onlyTheLastKCheckpointsAreKeptAndLeftoversOfKilledWritesAreRemoved(@TempDir Path tmp) throws IOException {
+        Path ckpt = tmp.resolve("checkpoints");
+        Path leftover = ckpt.resolve(".step-00000005.tmp-0b7f4a52-1f3e-4b8e-9a7c-2d5e8f1a3b6c");
+        Files.createDirectories(leftover);
+        Files.write(leftover.resolve(".params-0b7f4a52-1f3e-4b8e-9a7c-2d5e8f1a3b6c.tmp"), new byte[1000]);
+        Path mine = ckpt.resolve("notes.txt");
+        Files.writeString(mine, "the user's own file");
+        try (SoupOfExperts s = SoupOfExperts.create(SOUP)) {
+            s.train(soupTraining(25).checkpoints(CheckpointPolicy.builder().directory(ckpt).everySteps(5).keepLast(2).build())
+                    .build());
+        }
+        List<String> names = Checkpoints.list(ckpt).stream().map(p -> p.getFileName().toString()).toList();
+        assertEquals(List.of("step-00000015", "step-00000020"), names, "keep the newest two; none at the last step");
+        assertFalse(Files.exists(leftover), "a killed write's folder must be cleaned by the next checkpoint");
+        assertTrue(Files.exists(mine), "files that are not checkpoints must stay");
+    }
+
+    @Test
+    void aCheckpointOfAnotherConfigOrSeedIsRefusedNamingTheDifference(@TempDir Path tmp) throws IOException {
+        Path ckpt = tmp.resolve("checkpoints");
+        try (SoupOfExperts s = SoupOfExperts.create(SOUP)) {
+            s.train(soupTraining(12).checkpoints(CheckpointPolicy.everySteps(10, ckpt)).build());
+        }
+        Path step10 = Checkpoints.latest(ckpt).orElseThrow();
+        try (SoupOfExperts s = SoupOfExperts.create(SOUP)) {
+            UncheckedIOException e = assertThrows(UncheckedIOException.class,
+                    () -> s.train(soupTraining(12).learningRate(1e-3).resumeFrom(step10).build()));
+            assertTrue(e.getMessage().contains("another training config") && e.getMessage().contains("lr=0.001"),
+                    e.getMessage());
+            e = assertThrows(UncheckedIOException.class, () -> s.train(soupTraining(12).seed(99).resumeFrom(step10).build()));
+            assertTrue(e.getMessage().contains("another training config"), e.getMessage());
+        }
+        SoupConfig wider = SoupConfig.builder().model(ToyDomains.tinyModel()).domains(2).experts(3)
+                .expertInit(ExpertInit.SCALED_NOISE).seed(3).build();
+        try (SoupOfExperts s = SoupOfExperts.create(wider)) {
+            UncheckedIOException e = assertThrows(UncheckedIOException.class,
+                    () -> s.train(soupTraining(12).resumeFrom(step10).build()));
+            assertTrue(e.getMessage().contains("another soup"), e.getMessage());
+        }
+    }
+
+    @Test
+    void damagedOrForgedCheckpointsAreRefusedBeforeAnyValueIsUsed(@TempDir Path tmp) throws IOException {
+        Path ckpt = tmp.resolve("checkpoints");
+        try (SoupOfExperts s = SoupOfExperts.create(SOUP)) {
+            s.train(soupTraining(12).checkpoints(CheckpointPolicy.everySteps(10, ckpt)).build());
+        }
+        Path step10 = Checkpoints.latest(ckpt).orElseThrow();
+        Path params;
+        try (Stream<Path> files = Files.list(step10)) {
+            params = files.filter(f -> f.getFileName().toString().startsWith("params-")).findFirst().orElseThrow();
+        }
+        byte[] good = Files.readAllBytes(params);
+
+        // A flipped byte: the checksum catches it.
+        byte[] flipped = good.clone();
+        flipped[flipped.length / 2] ^= 0x40;
+        Files.write(params, flipped);
+        assertRefused(step10, "SHA-256");
+
+        // NaN planted by someone who also fixed the checksum: the finiteness check catches it.
+        byte[] nan = good.clone();
+        ByteBuffer.wrap(nan).order(ByteOrder.nativeOrder()).putFloat(8, Float.NaN);
+        Files.write(params, nan);
+        rewriteManifest(step10, m -> m.getAsJsonObject("parameterFile").addProperty("sha256", sha(params)));
+        assertRefused(step10, "non-finite");
+
+        // A forged shape list (a larger first array): refused before reading, nothing allocated from it.
+        Files.write(params, good);
+        rewriteManifest(step10, m -> {
+            m.getAsJsonObject("parameterFile").addProperty("sha256", sha(params));
+            JsonArray first = m.getAsJsonArray("arrays").get(0).getAsJsonArray();
+            first.set(0, new com.google.gson.JsonPrimitive(1L << 40));
+        });
+        assertRefused(step10, "shape");
+    }
+
+    private static void assertRefused(Path checkpoint, String what) {
+        try (SoupOfExperts s = SoupOfExperts.create(SOUP)) {
+            UncheckedIOException e = assertThrows(UncheckedIOException.class,
+                    () -> s.train(soupTraining(12).resumeFrom(checkpoint).build()));
+            assertTrue(e.getMessage().contains(what) && e.getMessage().contains(checkpoint.toString()),
+                    "expected a message naming the checkpoint and '" + what + "': " + e.getMessage());
+        }
+    }
+
+    private static String sha(Path file) {
+        try {
+            return ArtifactDirectory.digest(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void rewriteManifest(Path dir, java.util.function.Consumer<JsonObject> edit) throws IOException {
+        Path manifest = dir.resolve(ArtifactDirectory.MANIFEST);
+        JsonObject m = JsonParser.parseString(Files.readString(manifest)).getAsJsonObject();
+        edit.accept(m);
+        Files.writeString(manifest, m.toString(), StandardCharsets.UTF_8);
+    }
+}
