@@ -60,6 +60,7 @@ public final class Soe implements Runnable {
         return new CommandLine(new Soe()).setOut(out).setErr(err)
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
                     boolean userError = e instanceof IllegalArgumentException || e instanceof SoupFormatException
+                            || e instanceof org.soupofexperts.core.io.ArtifactConflictException
                             || e instanceof java.nio.file.NoSuchFileException;
                     cmd.getErr().println("soe " + cmd.getCommandName() + ": " + (e instanceof java.nio.file.NoSuchFileException
                             ? "no such file: " + e.getMessage() : e.getMessage()));

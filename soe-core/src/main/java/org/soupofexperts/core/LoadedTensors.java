@@ -39,5 +39,28 @@ final class LoadedTensors {
             throw new SoupFormatException(dir + ": tensor " + name + " is " + a.getDataType() + " " + a.getShape()
                     + " but the manifest's config needs float32 " + expected);
         }
+        boolean finite;
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            // NaN and +-Inf: x - x is 0 for every finite x and NaN otherwise.
+            finite = a.sub(a).eq(0).all().getBoolean();
+        }
+        if (!finite) {
+            throw new SoupFormatException(dir + ": tensor " + name + " holds NaN or infinite values (a diverged or"
+                    + " damaged model); refusing to load it");
+        }
+    }
+
+    /**
+     * The parameter file must hold at least 4 bytes for each of the {@code parameters} float32
+     * values the manifest's config declares, checked before any model is built from that config.
+     */
+    static void checkFileHolds(Path dir, Path file, long parameters) throws java.io.IOException {
+        long bytes = java.nio.file.Files.size(file);
+        if (parameters < 0 || parameters > bytes / 4) {
+            throw new SoupFormatException(dir + ": the manifest's config declares " + parameters + " parameters ("
+                    + (parameters < 0 ? "overflow" : 4 * parameters + " bytes") + ") but " + file.getFileName() + " has only "
+                    + bytes + " bytes: the manifest was edited or belongs to another model");
+        }
     }
 }

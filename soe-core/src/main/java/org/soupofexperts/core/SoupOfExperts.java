@@ -343,26 +343,36 @@ public final class SoupOfExperts implements AutoCloseable {
         }
     }
 
+    private static final java.util.Set<String> CONFIG_KEYS =
+            java.util.Set.of("model", "domains", "experts", "expertRanks", "router", "expertInit", "seed");
+    private static final int MAX_DOMAINS = 1 << 20;
+    private static final int MAX_EXPERTS = 1 << 16;
+
     /** Loads a soup saved by {@link #save}; throws {@link SoupFormatException} if damaged. */
     public static SoupOfExperts load(Path dir) throws IOException {
         ArtifactDirectory.Loaded a = ArtifactDirectory.open(dir, KIND);
         JsonObject m = a.manifest();
         SoupConfig config;
         try {
-            JsonObject c = m.getAsJsonObject("config");
+            String where = dir + " (soup config)";
+            JsonObject c = org.soupofexperts.core.io.StrictJson.object(m, "config", dir.toString());
+            org.soupofexperts.core.io.StrictJson.onlyKeys(c, CONFIG_KEYS, where);
             config =
                     SoupConfig.builder()
-                            .model(ConfigJson.model(c.getAsJsonObject("model")))
-                            .domains(c.get("domains").getAsInt())
-                            .experts(c.get("experts").getAsInt())
+                            .model(ConfigJson.model(org.soupofexperts.core.io.StrictJson.object(c, "model", where)))
+                            .domains(org.soupofexperts.core.io.StrictJson.integer(c, "domains", 1, MAX_DOMAINS, where))
+                            .experts(org.soupofexperts.core.io.StrictJson.integer(c, "experts", 0, MAX_EXPERTS, where))
                             .expertRanks(ConfigJson.expertRanks(c.has("expertRanks") ? c.getAsJsonObject("expertRanks") : null))
-                            .router(ConfigJson.router(c.getAsJsonObject("router")))
-                            .expertInit(ExpertInit.valueOf(c.get("expertInit").getAsString()))
-                            .seed(c.get("seed").getAsLong())
+                            .router(ConfigJson.router(org.soupofexperts.core.io.StrictJson.object(c, "router", where)))
+                            .expertInit(ExpertInit.valueOf(org.soupofexperts.core.io.StrictJson.string(c, "expertInit", where)))
+                            .seed(org.soupofexperts.core.io.StrictJson.longValue(c, "seed", Long.MIN_VALUE, Long.MAX_VALUE, where))
                             .build();
         } catch (SoupFormatException | RuntimeException e) {
             throw new SoupFormatException(dir + " has an invalid soup config in its manifest: " + e.getMessage(), e);
         }
+        // Sizes from the manifest build nothing until the parameter file is known to hold them
+        // (a forged layers = 200000000 would otherwise allocate, or hang, before any check).
+        LoadedTensors.checkFileHolds(dir, a.parameters(), config.model().parameterCount() + config.bankParameterCount());
         JsonArray history =
                 m.has("training") && m.get("training").isJsonArray() ? m.getAsJsonArray("training") : new JsonArray();
         SoupOfExperts soup = new SoupOfExperts(config, history);

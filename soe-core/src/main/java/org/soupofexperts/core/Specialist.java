@@ -224,7 +224,8 @@ public final class Specialist implements AutoCloseable {
     /** Loads a specialist saved by {@link #save}; throws {@link SoupFormatException} if damaged. */
     public static Specialist load(Path dir) throws IOException {
         ArtifactDirectory.Loaded a = ArtifactDirectory.open(dir, KIND);
-        ModelConfig config = ConfigJson.model(a.manifest().getAsJsonObject("model"));
+        ModelConfig config = ConfigJson.model(org.soupofexperts.core.io.StrictJson.object(a.manifest(), "model", dir.toString()));
+        LoadedTensors.checkFileHolds(dir, a.parameters(), config.parameterCount());
         NDManager manager = Djl.engine().newBaseManager();
         GptModel model = new GptModel(config, 0);
         try (InputStream in = new BufferedInputStream(Files.newInputStream(a.parameters()), 1 << 20)) {

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,7 +23,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -207,9 +205,6 @@ class CheckpointTest {
     }
 
     private static void rewriteManifest(Path dir, java.util.function.Consumer<JsonObject> edit) throws IOException {
-        Path manifest = dir.resolve(ArtifactDirectory.MANIFEST);
-        JsonObject m = JsonParser.parseString(Files.readString(manifest)).getAsJsonObject();
-        edit.accept(m);
-        Files.writeString(manifest, m.toString(), StandardCharsets.UTF_8);
+        SaveLoadTest.forge(dir.resolve(ArtifactDirectory.MANIFEST), edit);
     }
 }

@@ -69,6 +69,14 @@ class SafetensorsTest {
         assertRefused(withHeader(bytes, header.replace("F32", "F16")), "only F32");
         assertRefused(java.util.Arrays.copyOf(bytes, bytes.length - 4), "data_offsets");
         assertRefused(new byte[] {1, 2, 3}, "shorter than the 8-byte header length");
+        // 2^62 x 4 elements: the count overflows to 0, which once matched 0 data bytes.
+        String huge = "{\"w\":{\"dtype\":\"F32\",\"shape\":[4611686018427387904,4],\"data_offsets\":[0,0]}}";
+        byte[] h = huge.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer forged = ByteBuffer.allocate(8 + h.length).order(ByteOrder.LITTLE_ENDIAN);
+        forged.putLong(h.length).put(h);
+        assertRefused(forged.array(), "overflows");
+        SoupFormatException e = assertThrows(SoupFormatException.class, () -> Safetensors.read(Path.of("/dev/zero")));
+        assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
     }
 
     /** The same file with another header of the same length (padded with spaces). */

@@ -198,4 +198,135 @@ class SaveLoadTest {
             }
         }
     }
+
+    @Test
+    void aSaveNeverReplacesAnotherKindOrForeignFilesAndCleansWhatKilledSavesLeft() throws IOException {
+        ModelConfig model = ToyDomains.tinyModel();
+        try (SoupOfExperts soup = SoupOfExperts.builder().model(model).domains(2).experts(2).seed(1).build();
+                Specialist specialist = soup.instantiate(new double[] {0.5, 0.5})) {
+            Path soupDir = tmp.resolve("soup");
+            soup.save(soupDir);
+            org.soupofexperts.core.io.ArtifactConflictException e = assertThrows(
+                    org.soupofexperts.core.io.ArtifactConflictException.class, () -> specialist.save(soupDir));
+            assertTrue(e.getMessage().contains("holds a saved soup"), e.getMessage());
+            SoupOfExperts.load(soupDir).close();
+
+            Path users = Files.createDirectories(tmp.resolve("users"));
+            Files.writeString(users.resolve("notes.txt"), "mine");
+            Files.write(users.resolve("params-0123456789abcdef.bin"), new byte[] {1, 2, 3});
+            e = assertThrows(org.soupofexperts.core.io.ArtifactConflictException.class, () -> specialist.save(users));
+            assertTrue(e.getMessage().contains("not empty"), e.getMessage());
+            assertEquals("mine", Files.readString(users.resolve("notes.txt")));
+            assertTrue(Files.exists(users.resolve("params-0123456789abcdef.bin")));
+
+            // Leftovers of a killed save go; a parameter file the manifest does not name stays.
+            Path killed = soupDir.resolve(".params-0b7f4a52-1f3e-4b8e-9a7c-2d5e8f1a3b6c.tmp");
+            Files.write(killed, new byte[4096]);
+            Path foreign = soupDir.resolve("params-aaaaaaaaaaaaaaaa.bin");
+            Files.write(foreign, new byte[] {7});
+            soup.train(new ToyDomains().trainingBuilder().steps(2).warmup(0).build());
+            soup.save(soupDir);
+            assertTrue(Files.notExists(killed), "a killed save's temporary must be removed by the next save");
+            assertTrue(Files.exists(foreign), "only the parameter file the old manifest named may be deleted");
+            try (Stream<Path> files = Files.list(soupDir)) {
+                assertEquals(3, files.count(), "manifest, the new parameter file and the foreign one");
+            }
+            SoupOfExperts.load(soupDir).close();
+        }
+    }
+
+    /**
+     * Manifest edits: without the checksum fixed they are caught as edits; with it fixed (an
+     * attacker) every size is bounded and checked against the parameter file before a model is
+     * built, and integers must be exact. Each refusal is immediate (a forged layers = 200000000
+     * used to hang in building the model).
+     */
+    @Test
+    void forgedManifestsAreRefusedBeforeAnyModelIsBuilt() throws IOException {
+        Path dir = tmp.resolve("soup");
+        try (SoupOfExperts soup = trainedSoup()) {
+            soup.save(dir);
+        }
+        Path manifest = dir.resolve(ArtifactDirectory.MANIFEST);
+        String original = Files.readString(manifest);
+
+        Files.writeString(manifest, original.replace("\"SOFTMAX\"", "\"RAW\""));
+        assertMessage(dir, "was edited or damaged");
+
+        forge(manifest, original, m -> model(m).addProperty("layers", 200_000_000));
+        assertMessage(dir, "'layers' = 200000000 is outside [1, 4096]");
+        forge(manifest, original, m -> model(m).addProperty("layers", 4294967297L));
+        assertMessage(dir, "'layers' = 4294967297 is outside");
+        forge(manifest, original, m -> model(m).add("dModel", new com.google.gson.JsonArray()));
+        assertMessage(dir, "'dModel' is missing or not a single value");
+        forge(manifest, original, m -> m.getAsJsonObject("config").getAsJsonObject("router").addProperty("depth", 100_000_000));
+        assertMessage(dir, "'depth' = 100000000 is outside");
+        forge(manifest, original, m -> {
+            model(m).addProperty("layers", 64);
+            model(m).remove("parameterCount");
+        });
+        assertMessage(dir, "parameters");
+        forge(manifest, original, m -> m.getAsJsonObject("config").addProperty("routerr", 1));
+        assertMessage(dir, "unknown field 'routerr'");
+        forge(manifest, original, m -> { });
+        SoupOfExperts.load(dir).close();
+    }
+
+    @Test
+    void aParameterFileThatIsAPipeOrALinkIsRefusedWithoutBlocking() throws Exception {
+        Path dir = tmp.resolve("soup");
+        try (SoupOfExperts soup = trainedSoup()) {
+            soup.save(dir);
+        }
+        Path params;
+        try (Stream<Path> files = Files.list(dir)) {
+            params = files.filter(p -> p.getFileName().toString().startsWith("params-")).findFirst().orElseThrow();
+        }
+        Files.delete(params);
+        Files.createSymbolicLink(params, Path.of("/dev/zero"));
+        assertMessage(dir, "not a regular file");
+        Files.delete(params);
+        Process mkfifo = new ProcessBuilder("mkfifo", params.toString()).start();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mkfifo.waitFor() == 0, "mkfifo is not available");
+        assertMessage(dir, "not a regular file");
+    }
+
+    @Test
+    void weightsHoldingNaNAreRefusedOnLoad() throws IOException {
+        Path dir = tmp.resolve("spec");
+        try (SoupOfExperts soup = trainedSoup();
+                Specialist s = soup.instantiate(new double[] {1, 0})) {
+            s.block().soupTensors().get(2).shared().getArray().muli(Float.NaN);
+            s.save(dir);
+        }
+        SoupFormatException e = assertThrows(SoupFormatException.class, () -> Specialist.load(dir));
+        assertTrue(e.getMessage().contains("NaN or infinite"), e.getMessage());
+    }
+
+    private static JsonObject model(JsonObject m) {
+        return m.getAsJsonObject("config").getAsJsonObject("model");
+    }
+
+    /** Edits a manifest in place, fixing its checksum as an attacker would. */
+    static void forge(Path manifest, java.util.function.Consumer<JsonObject> edit) throws IOException {
+        forge(manifest, Files.readString(manifest), edit);
+    }
+
+    /** Rewrites the manifest from {@code original} with {@code edit}, fixing its checksum as an attacker would. */
+    static void forge(Path manifest, String original, java.util.function.Consumer<JsonObject> edit) throws IOException {
+        JsonObject m = com.google.gson.JsonParser.parseString(original).getAsJsonObject();
+        edit.accept(m);
+        m.remove(ArtifactDirectory.MANIFEST_SHA256);
+        String pretty = new com.google.gson.GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(m);
+        m.addProperty(ArtifactDirectory.MANIFEST_SHA256, java.util.HexFormat.of().formatHex(sha256(pretty)));
+        Files.writeString(manifest, new com.google.gson.GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(m));
+    }
+
+    private static byte[] sha256(String s) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }

@@ -33,7 +33,9 @@ import java.util.UUID;
  * with its size and SHA-256.
  *
  * <p>Why this layout: a save writes the new parameter file under a new name, then replaces the
- * manifest with an atomic rename, and only then deletes the old parameter file. A crash at any
+ * manifest with an atomic rename, and only then deletes the old parameter file (the one the old
+ * manifest named, nothing else). A save never replaces an artefact of another kind and never
+ * writes into a folder holding other files; temporaries of a killed save are removed by the next. A crash at any
  * point leaves either the old complete artefact or the new one, never a mix. Loading checks size
  * and checksum before decoding, so truncation and corruption are reported, not half-loaded.
  *
@@ -45,6 +47,19 @@ public final class ArtifactDirectory {
     public static final String MANIFEST = "manifest.json";
     /** Format tag written into every manifest. */
     public static final String FORMAT = "soupofexperts/1";
+
+    /** Manifest field holding the SHA-256 of the manifest without that field (pretty JSON, UTF-8). */
+    public static final String MANIFEST_SHA256 = "manifestSha256";
+
+    /** SHA-256 of the manifest as this library writes it, leaving out {@link #MANIFEST_SHA256}. */
+    private static String manifestDigest(JsonObject m) {
+        JsonObject copy = m.deepCopy();
+        copy.remove(MANIFEST_SHA256);
+        return HexFormat.of().formatHex(sha256().digest(GSON.toJson(copy).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** Manifests hold configs, provenance and attachments (centroids): a few MiB at most. */
+    public static final long MAX_MANIFEST_BYTES = 64L << 20;
 
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
 
@@ -66,6 +81,8 @@ public final class ArtifactDirectory {
     public static void save(Path dir, String kind, JsonObject manifest, ParameterWriter writer)
             throws IOException {
         Files.createDirectories(dir);
+        String previous = checkReplaceable(dir, kind);
+        removeTemporaries(dir);
         String token = UUID.randomUUID().toString();
         Path tmpParams = dir.resolve(".params-" + token + ".tmp");
         Path tmpManifest = dir.resolve(".manifest-" + token + ".tmp");
@@ -92,11 +109,15 @@ public final class ArtifactDirectory {
             p.addProperty("bytes", bytes);
             p.addProperty("sha256", digest);
             m.add("parameterFile", p);
+            m.remove(MANIFEST_SHA256);
+            m.addProperty(MANIFEST_SHA256, manifestDigest(m));
             Files.writeString(tmpManifest, GSON.toJson(m), StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW);
             force(tmpManifest);
             move(tmpManifest, dir.resolve(MANIFEST));
             forceDirectory(dir);
-            removeStale(dir, paramsName);
+            if (previous != null && !previous.equals(paramsName)) {
+                Files.deleteIfExists(dir.resolve(previous));
+            }
         } finally {
             Files.deleteIfExists(tmpParams);
             Files.deleteIfExists(tmpManifest);
@@ -112,9 +133,13 @@ public final class ArtifactDirectory {
             throw new SoupFormatException(dir + " is not a directory (expected a saved " + kind + ")");
         }
         Path manifestPath = dir.resolve(MANIFEST);
-        if (!Files.isRegularFile(manifestPath)) {
-            throw new SoupFormatException(
-                    dir + " is not a saved " + kind + ": it has no " + MANIFEST);
+        if (!Files.isRegularFile(manifestPath, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new SoupFormatException(dir + " is not a saved " + kind + ": it has no " + MANIFEST
+                    + (Files.exists(manifestPath) ? " that is a regular file (links and special files are refused)" : ""));
+        }
+        if (Files.size(manifestPath) > MAX_MANIFEST_BYTES) {
+            throw new SoupFormatException(manifestPath + " has " + Files.size(manifestPath) + " bytes, over the limit of "
+                    + MAX_MANIFEST_BYTES + " for a manifest");
         }
         JsonObject m;
         try {
@@ -125,6 +150,17 @@ public final class ArtifactDirectory {
             m = e.getAsJsonObject();
         } catch (JsonParseException | java.nio.charset.MalformedInputException e) {
             throw new SoupFormatException(manifestPath + " is not valid JSON (truncated or foreign?)", e);
+        }
+        if (m.has(MANIFEST_SHA256)) {
+            String declared = m.get(MANIFEST_SHA256).isJsonPrimitive() ? m.get(MANIFEST_SHA256).getAsString() : "";
+            if (!declared.equals(manifestDigest(m))) {
+                throw new SoupFormatException(manifestPath + " was edited or damaged: its content does not match its "
+                        + MANIFEST_SHA256 + " (a manifest is written by this library only)");
+            }
+        } else {
+            org.slf4j.LoggerFactory.getLogger(ArtifactDirectory.class).warn(
+                    "{} has no {} (saved by a version before 0.1.0-SNAPSHOT of 2026-11-29): its edits cannot be detected",
+                    manifestPath, MANIFEST_SHA256);
         }
         String format = string(m, "format", manifestPath);
         if (!FORMAT.equals(format)) {
@@ -150,6 +186,12 @@ public final class ArtifactDirectory {
             expected = Long.parseLong(string(p, "bytes", manifestPath));
         } catch (NumberFormatException e) {
             throw new SoupFormatException(manifestPath + " has a non-numeric parameter file size", e);
+        }
+        if (Files.exists(params, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                && !Files.isRegularFile(params, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            // A FIFO or a link to /dev/zero would block or never end.
+            throw new SoupFormatException(dir + ": parameter file " + name + " is a link or a special file, not a regular"
+                    + " file; refused");
         }
         long actual;
         try {
@@ -223,11 +265,59 @@ public final class ArtifactDirectory {
         }
     }
 
-    private static void removeStale(Path dir, String keep) throws IOException {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "params-*.bin")) {
+    private static final java.util.regex.Pattern TEMPORARY =
+            java.util.regex.Pattern.compile("\\.(params|manifest)-[0-9a-f-]{36}\\.tmp");
+    private static final java.util.regex.Pattern PARAMS = java.util.regex.Pattern.compile("params-[0-9a-f]{16}\\.bin");
+
+    /**
+     * What a save may replace: nothing (an empty or new folder), or an artefact of the same kind.
+     * A folder holding another kind, or files that are not an artefact's, is refused, so that a
+     * mistyped output path never destroys a soup or a user's files. Returns the parameter file
+     * the current manifest names (deleted once the new save is complete), or null.
+     */
+    private static String checkReplaceable(Path dir, String kind) throws IOException {
+        if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new ArtifactConflictException(dir + " is not a folder (or is a link to one): cannot save a " + kind + " there");
+        }
+        Path manifestPath = dir.resolve(MANIFEST);
+        if (Files.exists(manifestPath, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            String existing;
+            String params = null;
+            try {
+                JsonObject m = JsonParser.parseString(Files.readString(manifestPath, StandardCharsets.UTF_8)).getAsJsonObject();
+                existing = m.get("kind").getAsString();
+                JsonElement p = m.get("parameterFile");
+                if (p != null && p.isJsonObject() && p.getAsJsonObject().has("file")) {
+                    params = p.getAsJsonObject().get("file").getAsString();
+                }
+            } catch (RuntimeException | java.nio.charset.MalformedInputException e) {
+                throw new ArtifactConflictException(dir + " holds a " + MANIFEST + " this library cannot read; refusing to replace it"
+                        + " with a " + kind + " (choose another folder or delete it)", e);
+            }
+            if (!kind.equals(existing)) {
+                throw new ArtifactConflictException(dir + " holds a saved " + existing + "; refusing to replace it with a " + kind
+                        + " (choose another folder)");
+            }
+            return params != null && PARAMS.matcher(params).matches() ? params : null;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
-                if (!p.getFileName().toString().equals(keep)) {
-                    Files.deleteIfExists(p);
+                if (!TEMPORARY.matcher(p.getFileName().toString()).matches()) {
+                    throw new ArtifactConflictException(dir + " is not empty and holds no saved " + kind + " (found "
+                            + p.getFileName() + "); choose an empty or new folder");
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Temporary files of saves that were killed before they finished. */
+    private static void removeTemporaries(Path dir) throws IOException {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                if (TEMPORARY.matcher(p.getFileName().toString()).matches()
+                        && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    Files.delete(p);
                 }
             }
         }

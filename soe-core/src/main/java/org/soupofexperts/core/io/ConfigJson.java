@@ -29,19 +29,45 @@ public final class ConfigJson {
         return o;
     }
 
+    /**
+     * Upper bounds on every size a manifest may declare: far above any model this library can
+     * train, low enough that no product of them overflows a long. The loaders also check that
+     * the parameter file is large enough for the declared sizes before building anything.
+     */
+    public static final int MAX_VOCAB = 1 << 24;
+    public static final int MAX_LAYERS = 4096;
+    public static final int MAX_WIDTH = 1 << 16;
+    public static final int MAX_MLP_RATIO = 64;
+    public static final int MAX_CONTEXT = 1 << 20;
+    public static final int MAX_ROUTER_DEPTH = 64;
+
+    private static final java.util.Set<String> MODEL_KEYS =
+            java.util.Set.of("vocabSize", "layers", "dModel", "heads", "mlpRatio", "contextLength", "bias", "parameterCount");
+
     public static ModelConfig model(JsonObject o) throws SoupFormatException {
+        String where = "model config";
+        if (o == null) {
+            throw new SoupFormatException("manifest has no model config");
+        }
+        StrictJson.onlyKeys(o, MODEL_KEYS, where);
         try {
-            return ModelConfig.builder()
-                    .vocabSize(o.get("vocabSize").getAsInt())
-                    .layers(o.get("layers").getAsInt())
-                    .dModel(o.get("dModel").getAsInt())
-                    .heads(o.get("heads").getAsInt())
-                    .mlpRatio(o.get("mlpRatio").getAsInt())
-                    .contextLength(o.get("contextLength").getAsInt())
-                    .bias(o.get("bias").getAsBoolean())
+            ModelConfig c = ModelConfig.builder()
+                    .vocabSize(StrictJson.integer(o, "vocabSize", 1, MAX_VOCAB, where))
+                    .layers(StrictJson.integer(o, "layers", 1, MAX_LAYERS, where))
+                    .dModel(StrictJson.integer(o, "dModel", 1, MAX_WIDTH, where))
+                    .heads(StrictJson.integer(o, "heads", 1, MAX_WIDTH, where))
+                    .mlpRatio(StrictJson.integer(o, "mlpRatio", 1, MAX_MLP_RATIO, where))
+                    .contextLength(StrictJson.integer(o, "contextLength", 1, MAX_CONTEXT, where))
+                    .bias(StrictJson.bool(o, "bias", where))
                     .build();
-        } catch (RuntimeException e) {
-            throw new SoupFormatException("manifest has an invalid model config: " + o, e);
+            if (o.has("parameterCount")
+                    && StrictJson.longValue(o, "parameterCount", 0, Long.MAX_VALUE, where) != c.parameterCount()) {
+                throw new SoupFormatException(where + ": 'parameterCount' " + o.get("parameterCount")
+                        + " does not match the sizes, which give " + c.parameterCount());
+            }
+            return c;
+        } catch (IllegalArgumentException e) {
+            throw new SoupFormatException("manifest has an invalid model config: " + e.getMessage(), e);
         }
     }
 
@@ -88,16 +114,23 @@ public final class ConfigJson {
         return o;
     }
 
+    private static final java.util.Set<String> ROUTER_KEYS = java.util.Set.of("hidden", "depth", "output", "outputInitScale");
+
     public static RouterConfig router(JsonObject o) throws SoupFormatException {
+        String where = "router config";
+        if (o == null) {
+            throw new SoupFormatException("manifest has no router config");
+        }
+        StrictJson.onlyKeys(o, ROUTER_KEYS, where);
         try {
             RouterConfig c = RouterConfig.of(
-                    o.get("hidden").getAsInt(),
-                    o.get("depth").getAsInt(),
-                    RouterConfig.Output.valueOf(o.get("output").getAsString()));
+                    StrictJson.integer(o, "hidden", 1, MAX_WIDTH, where),
+                    StrictJson.integer(o, "depth", 1, MAX_ROUTER_DEPTH, where),
+                    RouterConfig.Output.valueOf(StrictJson.string(o, "output", where)));
             // Absent in manifests written before the option existed: the default scale.
-            return o.has("outputInitScale") ? c.withOutputInitScale(o.get("outputInitScale").getAsDouble()) : c;
-        } catch (RuntimeException e) {
-            throw new SoupFormatException("manifest has an invalid router config: " + o, e);
+            return o.has("outputInitScale") ? c.withOutputInitScale(StrictJson.real(o, "outputInitScale", 0, 1e6, where)) : c;
+        } catch (IllegalArgumentException e) {
+            throw new SoupFormatException("manifest has an invalid router config: " + e.getMessage(), e);
         }
     }
 }

@@ -117,6 +117,11 @@ public final class Safetensors {
 
     /** Reads every tensor and the metadata of a safetensors file, after validating its header. */
     public static Contents read(Path file) throws IOException {
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            // A FIFO would block and /dev/zero never end.
+            throw new SoupFormatException(file + " is not a regular file" + (java.nio.file.Files.exists(file)
+                    ? " (a directory, device or pipe); refused" : ": it does not exist"));
+        }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < 8) {
@@ -170,7 +175,16 @@ public final class Safetensors {
                         if (shape[i] < 0) {
                             throw new SoupFormatException(file + ": tensor '" + name + "' has a negative dimension");
                         }
-                        count *= shape[i];
+                        try {
+                            count = Math.multiplyExact(count, shape[i]);
+                        } catch (ArithmeticException overflow) {
+                            throw new SoupFormatException(file + ": tensor '" + name + "' has shape "
+                                    + java.util.Arrays.toString(shape) + " whose element count overflows", overflow);
+                        }
+                    }
+                    if (count > Integer.MAX_VALUE / 4) {
+                        throw new SoupFormatException(file + ": tensor '" + name + "' has " + count
+                                + " elements, over this reader's limit of " + Integer.MAX_VALUE / 4);
                     }
                     JsonArray r = t.getAsJsonArray("data_offsets");
                     long begin = r.get(0).getAsLong();

@@ -87,6 +87,22 @@ public abstract class AbstractSoupBlock extends ModelBlock {
         return Collections.unmodifiableList(tensors);
     }
 
+    @Override
+    protected Shape declaredShape(Parameter p) throws ai.djl.MalformedModelException {
+        for (SoupTensor t : tensors) {
+            if (t.shared() == p) {
+                return t.shape();
+            }
+            if (t.bank() == p) {
+                return t.bankShape();
+            }
+            if (t.bankV() == p) {
+                return t.bankVShape();
+            }
+        }
+        return super.declaredShape(p);
+    }
+
     /** Applies the block to x at coefficients alpha (null for a plain block). */
     public abstract NDArray apply(NDArray x, NDArray alpha);
 

@@ -141,6 +141,55 @@ class SoupBlocksTest {
         }
     }
 
+    /**
+     * The parameter reader trusts no field of the stream: a forged dtype (which LibTorch answered
+     * by aborting the JVM) and a forged data length (which DJL's decoder allocated) are refused
+     * with the parameter's name, before any allocation.
+     */
+    @Test
+    void forgedDtypesAndLengthsInAParameterStreamAreRefusedByName() throws Exception {
+        SoupLinear lin = new SoupLinear("l", 2, 3, true, 2, 0.02);
+        set(lin.soupTensors().get(0), new float[] {1, 2, 3, 4, 5, 6}, new float[] {
+            1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
+        set(lin.soupTensors().get(1), new float[] {7, 8, 9}, new float[] {1, 2, 3, 4, 5, 6});
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        lin.saveParameters(new DataOutputStream(out));
+        byte[] good = out.toByteArray();
+
+        byte[] dtype = replaceFirst(good, "FLOAT32".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                "UNKNOWN".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        ai.djl.MalformedModelException e = assertThrows(ai.djl.MalformedModelException.class, () -> load(dtype));
+        assertTrue(e.getMessage().contains("parameter l.weight: dtype UNKNOWN"), e.getMessage());
+
+        // The 24 data bytes of l.weight (2 x 3 float32) follow the byte-order mark '<' and their length.
+        byte[] length = replaceFirst(good, new byte[] {'<', 0, 0, 0, 24}, new byte[] {'<', 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff});
+        e = assertThrows(ai.djl.MalformedModelException.class, () -> load(length));
+        assertTrue(e.getMessage().contains("2147483647 data bytes where"), e.getMessage());
+
+        byte[] truncated = java.util.Arrays.copyOf(good, good.length - 5);
+        assertThrows(java.io.EOFException.class, () -> load(truncated));
+    }
+
+    private void load(byte[] stream) throws Exception {
+        new SoupLinear("l", 2, 3, true, 2, 0.02).loadParameters(manager,
+                new DataInputStream(new ByteArrayInputStream(stream)));
+    }
+
+    private static byte[] replaceFirst(byte[] data, byte[] find, byte[] with) {
+        outer:
+        for (int i = 0; i + find.length <= data.length; i++) {
+            for (int j = 0; j < find.length; j++) {
+                if (data[i + j] != find[j]) {
+                    continue outer;
+                }
+            }
+            byte[] copy = data.clone();
+            System.arraycopy(with, 0, copy, i, with.length);
+            return copy;
+        }
+        throw new AssertionError("pattern not found in the parameter stream");
+    }
+
     @Test
     void badSizesAreRejectedWithTheirNames() {
         assertTrue(

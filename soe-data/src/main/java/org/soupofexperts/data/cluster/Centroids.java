@@ -180,6 +180,11 @@ public final class Centroids {
     }
 
     public static Centroids load(Path file) throws IOException {
+        if (!Files.isRegularFile(file) || Files.size(file) > org.soupofexperts.core.io.ArtifactDirectory.MAX_MANIFEST_BYTES) {
+            throw new SoupFormatException(file + " is not a centroids file: " + (Files.isRegularFile(file)
+                    ? "over " + org.soupofexperts.core.io.ArtifactDirectory.MAX_MANIFEST_BYTES + " bytes"
+                    : "not a regular file"));
+        }
         try {
             return fromJson(JsonParser.parseString(Files.readString(file)).getAsJsonObject());
         } catch (RuntimeException e) {

@@ -112,8 +112,13 @@ public final class NearestCentroidAssigner implements DomainAssigner {
             throw new IllegalArgumentException("this soup carries no '" + ATTACHMENT + "' attachment");
         }
         JsonObject o = e.getAsJsonObject();
-        return new NearestCentroidAssigner(HashedNgramEmbedder.fromJson(o.getAsJsonObject("embedder")),
-                Centroids.fromJson(o.getAsJsonObject("centroids")), smoothing);
+        Centroids centroids = Centroids.fromJson(o.getAsJsonObject("centroids"));
+        if (centroids.k() != soup.config().domains()) {
+            // An h of the wrong length would reach instantiate(h) or, worse, a caller's own code.
+            throw new IllegalArgumentException("the soup's '" + ATTACHMENT + "' attachment holds " + centroids.k()
+                    + " centroids but the soup has k=" + soup.config().domains() + " domains");
+        }
+        return new NearestCentroidAssigner(HashedNgramEmbedder.fromJson(o.getAsJsonObject("embedder")), centroids, smoothing);
     }
 
     @Override

@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 import org.soupofexperts.core.Version;
 import org.soupofexperts.core.io.ArtifactDirectory;
 import org.soupofexperts.core.io.SoupFormatException;
+import org.soupofexperts.core.io.StrictJson;
 import org.soupofexperts.data.corpus.Corpus;
 import org.soupofexperts.data.corpus.Document;
 import org.soupofexperts.data.sample.WindowSampler;
@@ -27,6 +28,7 @@ import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -167,8 +169,13 @@ public final class TokenStore {
 
     private static JsonObject readManifest(Path dir) throws IOException {
         Path m = dir.resolve(MANIFEST);
-        if (!Files.isRegularFile(m)) {
-            throw new SoupFormatException(dir + " is not a token store: it has no " + MANIFEST);
+        if (!Files.isRegularFile(m, LinkOption.NOFOLLOW_LINKS)) {
+            throw new SoupFormatException(dir + " is not a token store: it has no " + MANIFEST
+                    + (Files.exists(m) ? " that is a regular file (links and special files are refused)" : ""));
+        }
+        if (Files.size(m) > ArtifactDirectory.MAX_MANIFEST_BYTES) {
+            throw new SoupFormatException(m + " has " + Files.size(m) + " bytes, over the limit of "
+                    + ArtifactDirectory.MAX_MANIFEST_BYTES + " for a manifest");
         }
         try {
             JsonObject o = JsonParser.parseString(Files.readString(m)).getAsJsonObject();
@@ -525,11 +532,29 @@ public final class TokenStore {
             this.ranges = ranges;
         }
 
+        /**
+         * The file a manifest field names, which must be a plain name inside the store's folder:
+         * no separators, no "..", not hidden, not absolute (a forged manifest must not make
+         * training read a file from elsewhere).
+         */
+        static Path inside(Path dir, JsonObject o, String key) throws SoupFormatException {
+            String name = StrictJson.string(o, key, "token store " + dir);
+            Path p = dir.resolve(name).normalize();
+            if (name.isEmpty() || name.contains("/") || name.contains("\\") || name.startsWith(".")
+                    || !dir.normalize().equals(p.getParent())) {
+                throw new SoupFormatException("token store " + dir + ": its manifest names '" + name + "' as " + key
+                        + ", which is not a file inside the store; refused");
+            }
+            return p;
+        }
+
         static TokenFile open(Path dir, JsonObject o, int bytes, boolean verify) throws IOException {
-            Path f = dir.resolve(o.get("file").getAsString());
-            long tokens = o.get("tokens").getAsLong();
-            if (!Files.isRegularFile(f)) {
-                throw new SoupFormatException("token store " + dir + " is incomplete: " + f.getFileName() + " is missing");
+            Path f = inside(dir, o, "file");
+            long tokens = StrictJson.longValue(o, "tokens", 0, Long.MAX_VALUE / 8, "token store " + dir);
+            if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+                throw new SoupFormatException("token store " + dir + " is incomplete: " + f.getFileName()
+                        + (Files.exists(f, LinkOption.NOFOLLOW_LINKS) ? " is a link or special file, not a regular file"
+                                : " is missing"));
             }
             long size = Files.size(f);
             if (size != tokens * bytes) {
@@ -548,9 +573,9 @@ public final class TokenStore {
                     chunks[i].order(ByteOrder.LITTLE_ENDIAN);
                 }
             }
-            long documents = o.get("documents").getAsLong();
-            Path idx = dir.resolve(o.get("index").getAsString());
-            if (!Files.isRegularFile(idx) || Files.size(idx) != documents * 16) {
+            long documents = StrictJson.longValue(o, "documents", 0, Integer.MAX_VALUE / 2, "token store " + dir);
+            Path idx = inside(dir, o, "index");
+            if (!Files.isRegularFile(idx, LinkOption.NOFOLLOW_LINKS) || Files.size(idx) != documents * 16) {
                 throw new SoupFormatException("document index " + idx + " is missing or truncated");
             }
             if (verify && !ArtifactDirectory.digest(idx).equals(o.get("indexSha256").getAsString())) {
@@ -561,6 +586,12 @@ public final class TokenStore {
                     new java.io.BufferedInputStream(Files.newInputStream(idx), 1 << 16))) {
                 for (int i = 0; i < ranges.length; i++) {
                     ranges[i] = in.readLong();
+                }
+            }
+            for (int i = 0; i < ranges.length; i += 2) {
+                if (ranges[i] < 0 || ranges[i] > ranges[i + 1] || ranges[i + 1] > tokens) {
+                    throw new SoupFormatException("document index " + idx + " is corrupt: document " + i / 2 + " spans ["
+                            + ranges[i] + ", " + ranges[i + 1] + ") outside the " + tokens + " tokens of its file");
                 }
             }
             return new TokenFile(tokens, documents, o.get("bytes").getAsLong(), bytes, chunks, ranges);

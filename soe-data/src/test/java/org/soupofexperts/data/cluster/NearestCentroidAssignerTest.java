@@ -92,4 +92,23 @@ class NearestCentroidAssignerTest {
             assertThrows(IllegalArgumentException.class, () -> soup.specialize(List.of(), assigner));
         }
     }
+
+    @Test
+    void centroidsOfAnotherKAttachedToASoupAreRefusedOnRead() {
+        List<String> docs = corpus.documents(0, 0, 20, 120);
+        HashedNgramEmbedder emb = HashedNgramEmbedder.defaults().fitIdf(docs);
+        int[] labels = new int[docs.size()];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = i % 3;
+        }
+        Centroids three = Centroids.ofLabels(emb.embed(docs), labels, 3, emb.id());
+        try (SoupOfExperts soup = SoupOfExperts.builder()
+                .model(ModelConfig.builder().vocabSize(256).layers(1).dModel(16).heads(2).contextLength(8).build())
+                .domains(K).experts(2).seed(3).build()) {
+            NearestCentroidAssigner.attachTo(soup, three, emb);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> NearestCentroidAssigner.fromSoup(soup, 0));
+            assertTrue(e.getMessage().contains("3 centroids but the soup has k=4"), e.getMessage());
+        }
+    }
 }

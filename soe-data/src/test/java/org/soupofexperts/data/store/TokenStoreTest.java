@@ -85,6 +85,27 @@ class TokenStoreTest {
         assertTrue(assertThrows(SoupFormatException.class, () -> TokenStore.open(tmp)).getMessage().contains("not a token store"));
     }
 
+    /**
+     * A forged manifest naming a file outside the store (with matching size and checksum, so
+     * only the path gives it away) must not make training read that file.
+     */
+    @Test
+    void aManifestNamingAFileOutsideTheStoreIsRefused() throws IOException {
+        Path dir = tmp.resolve("store");
+        TokenStore.openOrBuild(dir, JsonlCorpus.builder().file(corpus(20)).build(), new ByteTokenizer(),
+                TokenStore.Options.defaults());
+        Path outside = Files.copy(dir.resolve("train-0.tok"), tmp.resolve("outside.tok"));
+        Path manifest = dir.resolve("manifest.json");
+        String original = Files.readString(manifest);
+        for (String forged : new String[] {"../outside.tok", outside.toString(), ".hidden.tok", ""}) {
+            Files.writeString(manifest, original.replace("\"train-0.tok\"", "\"" + forged + "\""));
+            SoupFormatException e = assertThrows(SoupFormatException.class, () -> TokenStore.open(dir), forged);
+            assertTrue(e.getMessage().contains("not a file inside the store"), e.getMessage());
+        }
+        Files.writeString(manifest, original);
+        TokenStore.open(dir);
+    }
+
     @Test
     void aFolderThatIsNotATokenStoreIsNeverReplaced() throws IOException {
         Path precious = Files.createDirectories(tmp.resolve("my-data"));

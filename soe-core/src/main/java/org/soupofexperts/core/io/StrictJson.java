@@ -1,0 +1,94 @@
+package org.soupofexperts.core.io;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
+
+import java.math.BigDecimal;
+import java.util.Set;
+
+/**
+ * Strict reads of manifest fields: a number must be an exact integer of the asked range (Gson's
+ * own {@code getAsInt} reads 4294967297 as 1 and 4.7 as 4), a boolean a JSON boolean, a string a
+ * JSON string, and an object may hold only the keys its schema names. Every refusal names the
+ * field and the value. Stateless and thread-safe.
+ */
+public final class StrictJson {
+
+    private StrictJson() {}
+
+    /** The integer at {@code key}, within [min, max]. */
+    public static int integer(JsonObject o, String key, int min, int max, String where) throws SoupFormatException {
+        return Math.toIntExact(longValue(o, key, min, max, where));
+    }
+
+    /** The long integer at {@code key}, within [min, max]. */
+    public static long longValue(JsonObject o, String key, long min, long max, String where) throws SoupFormatException {
+        JsonPrimitive p = primitive(o, key, where);
+        if (!p.isNumber()) {
+            throw new SoupFormatException(where + ": '" + key + "' must be an integer, got " + p);
+        }
+        long v;
+        try {
+            v = new BigDecimal(p.getAsString()).longValueExact();
+        } catch (ArithmeticException | NumberFormatException e) {
+            throw new SoupFormatException(where + ": '" + key + "' must be an integer, got " + p, e);
+        }
+        if (v < min || v > max) {
+            throw new SoupFormatException(where + ": '" + key + "' = " + v + " is outside [" + min + ", " + max + "]");
+        }
+        return v;
+    }
+
+    /** The finite number at {@code key}, within [min, max]. */
+    public static double real(JsonObject o, String key, double min, double max, String where) throws SoupFormatException {
+        JsonPrimitive p = primitive(o, key, where);
+        double v = p.isNumber() ? p.getAsDouble() : Double.NaN;
+        if (!(v >= min && v <= max)) {
+            throw new SoupFormatException(where + ": '" + key + "' must be a number in [" + min + ", " + max + "], got " + p);
+        }
+        return v;
+    }
+
+    public static boolean bool(JsonObject o, String key, String where) throws SoupFormatException {
+        JsonPrimitive p = primitive(o, key, where);
+        if (!p.isBoolean()) {
+            throw new SoupFormatException(where + ": '" + key + "' must be true or false, got " + p);
+        }
+        return p.getAsBoolean();
+    }
+
+    public static String string(JsonObject o, String key, String where) throws SoupFormatException {
+        JsonPrimitive p = primitive(o, key, where);
+        if (!p.isString()) {
+            throw new SoupFormatException(where + ": '" + key + "' must be a string, got " + p);
+        }
+        return p.getAsString();
+    }
+
+    /** The object at {@code key}. */
+    public static JsonObject object(JsonObject o, String key, String where) throws SoupFormatException {
+        JsonElement e = o == null ? null : o.get(key);
+        if (e == null || !e.isJsonObject()) {
+            throw new SoupFormatException(where + ": '" + key + "' must be a JSON object");
+        }
+        return e.getAsJsonObject();
+    }
+
+    /** Refuses keys the schema does not name (a typo or a forged field must not pass silently). */
+    public static void onlyKeys(JsonObject o, Set<String> allowed, String where) throws SoupFormatException {
+        for (String k : o.keySet()) {
+            if (!allowed.contains(k)) {
+                throw new SoupFormatException(where + ": unknown field '" + k + "' (expected only " + allowed + ")");
+            }
+        }
+    }
+
+    private static JsonPrimitive primitive(JsonObject o, String key, String where) throws SoupFormatException {
+        JsonElement e = o == null ? null : o.get(key);
+        if (e == null || !e.isJsonPrimitive()) {
+            throw new SoupFormatException(where + ": '" + key + "' is missing or not a single value" + (e == null ? "" : ": " + e));
+        }
+        return e.getAsJsonPrimitive();
+    }
+}
