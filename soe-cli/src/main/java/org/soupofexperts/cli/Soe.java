@@ -44,7 +44,8 @@ import java.util.concurrent.Callable;
  * text. Exit codes: 0 done, 1 bad input (the message says what to fix), 2 failure.
  */
 @Command(name = "soe", mixinStandardHelpOptions = true, versionProvider = Soe.VersionProvider.class,
-        description = "Soup-of-Experts: train one soup, then make a specialist language model for any domain mix in milliseconds.",
+        description = "Soup-of-Experts: train one soup, then make a specialist language model for any domain mix in milliseconds."
+                + " Errors are one line; add --verbose anywhere for the stack trace.",
         subcommands = {Soe.Train.class, Soe.Histogram.class, Soe.Instantiate.class, Soe.Eval.class, Soe.Generate.class})
 public final class Soe implements Runnable {
 
@@ -57,16 +58,40 @@ public final class Soe implements Runnable {
 
     /** Runs the tool with the given streams; returns the exit code. */
     static int run(String[] args, PrintWriter out, PrintWriter err) {
-        return new CommandLine(new Soe()).setOut(out).setErr(err)
-                .setExecutionExceptionHandler((e, cmd, parsed) -> {
-                    boolean userError = e instanceof IllegalArgumentException || e instanceof SoupFormatException
-                            || e instanceof org.soupofexperts.core.io.ArtifactConflictException
-                            || e instanceof java.nio.file.NoSuchFileException;
-                    cmd.getErr().println("soe " + cmd.getCommandName() + ": " + (e instanceof java.nio.file.NoSuchFileException
-                            ? "no such file: " + e.getMessage() : e.getMessage()));
-                    return userError ? 1 : 2;
-                })
-                .execute(args);
+        boolean verbose = Arrays.asList(args).contains("--verbose");
+        String[] rest = Arrays.stream(args).filter(a -> !a.equals("--verbose")).toArray(String[]::new);
+        CommandLine cl = new CommandLine(new Soe()).setOut(out).setErr(err)
+                .setExecutionExceptionHandler((e, cmd, parsed) -> fail(e, cmd.getCommandName(), cmd.getErr(), verbose));
+        try {
+            return cl.execute(rest);
+        } catch (Error e) {
+            // OutOfMemoryError, StackOverflowError: still one line, and the exit code of a failure.
+            return fail(e, "soe", err, verbose);
+        }
+    }
+
+    /**
+     * One line naming the problem (the exception's type when it has no message); the stack
+     * trace only with --verbose. Exit 1 for bad input, 2 for failures.
+     */
+    private static int fail(Throwable e, String command, PrintWriter err, boolean verbose) {
+        boolean userError = e instanceof IllegalArgumentException || e instanceof SoupFormatException
+                || e instanceof org.soupofexperts.core.io.ArtifactConflictException
+                || e instanceof java.nio.file.NoSuchFileException;
+        String message = e instanceof java.nio.file.NoSuchFileException ? "no such file: " + e.getMessage()
+                : e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getSimpleName() : e.getMessage();
+        if (e instanceof OutOfMemoryError) {
+            message = "out of memory (" + message + "); give the JVM more heap with -Xmx or use a smaller model";
+        } else if (e instanceof StackOverflowError) {
+            message = "stack overflow; the input is nested too deeply";
+        }
+        err.println((command.equals("soe") ? "soe" : "soe " + command) + ": " + message.replace('\n', ' ')
+                + (verbose ? "" : " (--verbose for details)"));
+        if (verbose) {
+            e.printStackTrace(err);
+        }
+        err.flush();
+        return userError ? 1 : 2;
     }
 
     @Override
@@ -216,7 +241,15 @@ public final class Soe implements Runnable {
         }
         List<String> docs = new ArrayList<>();
         for (Path f : files) {
-            docs.add(Files.readString(f, StandardCharsets.UTF_8));
+            if (!Files.isRegularFile(f)) {
+                // A FIFO would block and /dev/zero never end.
+                throw new IllegalArgumentException(f + " is not a regular file (a folder, device or pipe)");
+            }
+            try {
+                docs.add(Files.readString(f, StandardCharsets.UTF_8));
+            } catch (java.nio.charset.CharacterCodingException e) {
+                throw new IllegalArgumentException(f + " is not UTF-8 text", e);
+            }
         }
         return docs;
     }
@@ -235,8 +268,9 @@ public final class Soe implements Runnable {
 
         @Override
         public Integer call() throws IOException {
+            List<String> texts = documents(docs); // the cheap checks first
             try (SoupOfExperts soup = SoupOfExperts.load(soupDir)) {
-                double[] h = NearestCentroidAssigner.fromSoup(soup, 0).domainWeights(documents(docs));
+                double[] h = NearestCentroidAssigner.fromSoup(soup, 0).domainWeights(texts);
                 spec.commandLine().getOut().println(format(h));
             }
             return 0;
@@ -308,10 +342,11 @@ public final class Soe implements Runnable {
         @Override
         public Integer call() throws IOException {
             ByteTokenizer tok = new ByteTokenizer();
+            List<String> texts = documents(files); // the cheap checks first
             try (Specialist s = Specialist.load(modelDir)) {
                 int ctx = s.config().contextLength();
                 List<int[]> windows = new ArrayList<>();
-                for (String d : documents(files)) {
+                for (String d : texts) {
                     int[] t = tok.encode(d);
                     for (int at = 0; at + ctx + 1 <= t.length; at += ctx) {
                         windows.add(Arrays.copyOfRange(t, at, at + ctx + 1));

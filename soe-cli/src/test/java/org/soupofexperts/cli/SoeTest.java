@@ -173,4 +173,22 @@ class SoeTest {
         assertEquals(0, help.code());
         assertTrue(help.out().contains("histogram") && help.out().contains("generate"), help.out());
     }
+
+    @Test
+    void everyFailureIsOneLineAndVerboseAddsTheStackTrace() throws Exception {
+        Path pipe = dir.resolve("pipe");
+        org.junit.jupiter.api.Assumptions.assumeTrue(new ProcessBuilder("mkfifo", pipe.toString()).start().waitFor() == 0);
+        Result fifo = soe("histogram", "--soup", dir.resolve("nosoup").toString(), pipe.toString());
+        assertEquals(1, fifo.code());
+        Result devZero = soe("eval", "--model", dir.resolve("nomodel").toString(), "/dev/zero");
+        assertEquals(1, devZero.code(), devZero.err());
+        for (Result r : List.of(fifo, devZero)) {
+            assertTrue(r.err().contains("is not a regular file"), r.err());
+            assertEquals(1, r.err().strip().lines().count(), "one line, no stack trace: " + r.err());
+            assertFalse(r.err().contains("\tat "), r.err());
+        }
+        Result verbose = soe("eval", "--verbose", "--model", dir.resolve("nomodel").toString(), dir.toString());
+        assertEquals(1, verbose.code());
+        assertTrue(verbose.err().contains("\tat "), "--verbose prints the stack trace: " + verbose.err());
+    }
 }
