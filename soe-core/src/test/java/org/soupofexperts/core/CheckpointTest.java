@@ -26,7 +26,6 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 
 /** Checkpoints: a killed run resumes to the uninterrupted run's parameters bit for bit; bad checkpoints are refused. */
 class CheckpointTest {
@@ -48,10 +47,7 @@ class CheckpointTest {
     }
 
     private static byte[] parameters(Path artefact) throws IOException {
-        try (Stream<Path> s = Files.list(artefact)) {
-            Path p = s.filter(f -> f.getFileName().toString().startsWith("params-")).findFirst().orElseThrow();
-            return Files.readAllBytes(p);
-        }
+        return Files.readAllBytes(SaveLoadTest.parameterFile(artefact));
     }
 
     @Test
@@ -158,10 +154,7 @@ class CheckpointTest {
             s.train(soupTraining(12).checkpoints(CheckpointPolicy.everySteps(10, ckpt)).build());
         }
         Path step10 = Checkpoints.latest(ckpt).orElseThrow();
-        Path params;
-        try (Stream<Path> files = Files.list(step10)) {
-            params = files.filter(f -> f.getFileName().toString().startsWith("params-")).findFirst().orElseThrow();
-        }
+        Path params = SaveLoadTest.parameterFile(step10);
         byte[] good = Files.readAllBytes(params);
 
         // A flipped byte: the checksum catches it.

@@ -134,10 +134,7 @@ class SaveLoadTest {
         try (SoupOfExperts soup = trainedSoup()) {
             soup.save(dir);
         }
-        Path params;
-        try (Stream<Path> files = Files.list(dir)) {
-            params = files.filter(p -> p.getFileName().toString().startsWith("params-")).findFirst().orElseThrow();
-        }
+        Path params = parameterFile(dir);
         byte[] original = Files.readAllBytes(params);
 
         // Corrupt: same size, one byte flipped.
@@ -278,10 +275,7 @@ class SaveLoadTest {
         try (SoupOfExperts soup = trainedSoup()) {
             soup.save(dir);
         }
-        Path params;
-        try (Stream<Path> files = Files.list(dir)) {
-            params = files.filter(p -> p.getFileName().toString().startsWith("params-")).findFirst().orElseThrow();
-        }
+        Path params = parameterFile(dir);
         Files.delete(params);
         Files.createSymbolicLink(params, Path.of("/dev/zero"));
         assertMessage(dir, "not a regular file");
@@ -327,6 +321,13 @@ class SaveLoadTest {
             return java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** The one parameter file of a saved artefact. */
+    static Path parameterFile(Path artefact) throws IOException {
+        try (Stream<Path> files = Files.list(artefact)) {
+            return files.filter(p -> p.getFileName().toString().startsWith("params-")).findFirst().orElseThrow();
         }
     }
 }

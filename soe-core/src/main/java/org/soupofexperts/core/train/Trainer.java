@@ -434,17 +434,9 @@ public final class Trainer {
                 step = atStep;
                 sinceImprovement = 0;
                 if (keep) {
-                    snapshot.forEach(NDArray::close);
-                    List<NDArray> c = new ArrayList<>();
                     try (Djl.NoGrad ng = Djl.noGrad()) {
-                        for (AdamW.Slot s : slots) {
-                            NDArray d = s.weight().duplicate();
-                            NDScope.unregister(d);
-                            d.attach(copies);
-                            c.add(d);
-                        }
+                        replaceSnapshot(NDArray::duplicate);
                     }
-                    snapshot = c;
                 }
             } else {
                 sinceImprovement++;
@@ -459,19 +451,27 @@ public final class Trainer {
             loss = b.loss();
             step = b.step();
             sinceImprovement = b.sinceImprovement();
+            if (b.snapshot() && !keep) {
+                throw new IllegalArgumentException("the checkpoint keeps the best weights but this run's early"
+                        + " stopping does not restore them: resume needs the same config");
+            }
+            if (b.snapshot()) {
+                replaceSnapshot(NDArray::zerosLike);
+            } else {
+                snapshot.forEach(NDArray::close);
+                snapshot = List.of();
+            }
+        }
+
+        /** Frees the copy of the best weights and makes a new one, one array per slot, in its own manager. */
+        private void replaceSnapshot(java.util.function.UnaryOperator<NDArray> copy) {
             snapshot.forEach(NDArray::close);
             List<NDArray> c = new ArrayList<>();
-            if (b.snapshot()) {
-                if (!keep) {
-                    throw new IllegalArgumentException("the checkpoint keeps the best weights but this run's early"
-                            + " stopping does not restore them: resume needs the same config");
-                }
-                for (AdamW.Slot s : slots) {
-                    NDArray d = s.weight().zerosLike();
-                    NDScope.unregister(d);
-                    d.attach(copies);
-                    c.add(d);
-                }
+            for (AdamW.Slot s : slots) {
+                NDArray d = copy.apply(s.weight());
+                NDScope.unregister(d);
+                d.attach(copies);
+                c.add(d);
             }
             snapshot = c;
         }
