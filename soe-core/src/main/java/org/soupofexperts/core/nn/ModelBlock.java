@@ -129,7 +129,8 @@ public abstract class ModelBlock extends AbstractBlock {
             data.put(block, 0, n);
         }
         data.rewind();
-        return manager.create(data.asFloatBuffer(), declared);
+        // The byte buffer itself (a float view would be copied once more).
+        return manager.create(data, declared, DataType.FLOAT32);
     }
 
     private static void expect(String name, String what, int actual, int wanted) throws MalformedModelException {
