@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import com.google.gson.JsonObject;
 
@@ -88,6 +89,57 @@ class SoeTest {
         assertEquals(0, resumed.code(), resumed.err());
         assertArrayEquals(parameters(dir.resolve("a/soup")), parameters(dir.resolve("b/soup")),
                 "resumed at step 8 of 10, the soup must equal the uninterrupted one");
+    }
+
+    /**
+     * kill -9 of a training process at seeded random moments: every time, the checkpoints on
+     * disk must be complete artefacts (checksums verified), and `--resume` must carry the run to
+     * a soup that loads. Runs in child JVMs, the only way to kill for real.
+     */
+    @Test
+    @org.junit.jupiter.api.Tag("fault")
+    void aTrainingProcessKilledAtRandomMomentsResumesFromItsLastGoodCheckpoint() throws Exception {
+        long seed = 7;
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
+        Path corpus = corpus(new SyntheticCorpus(2, 200, 7));
+        Path out = dir.resolve("killed");
+        String[] args = {"train", "--corpus", corpus.toString(), "--out", out.toString(), "--steps", "1500", "--layers", "1",
+            "--width", "32", "--context", "32", "--experts", "2", "--batch", "4", "--checkpoint-every", "20"};
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        int kills = 0;
+        for (int attempt = 0; attempt < 3 && !Files.exists(out.resolve("soup/manifest.json")); attempt++) {
+            boolean resume = !org.soupofexperts.core.train.Checkpoints.list(out.resolve("checkpoints")).isEmpty();
+            List<String> cmd = new ArrayList<>(List.of(javaBin, "-Xmx1g", "-Dai.djl.offline=true", "-cp",
+                    System.getProperty("java.class.path"), Soe.class.getName()));
+            cmd.addAll(List.of(args));
+            if (resume) {
+                cmd.add("--resume");
+            }
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("child-" + attempt + ".log").toFile())
+                    .start();
+            long delay = 2500 + rng.nextInt(4000);
+            if (!p.waitFor(delay, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly().waitFor(); // SIGKILL
+                kills++;
+            } else if (p.exitValue() != 0) {
+                fail("the child run failed by itself: " + Files.readString(dir.resolve("child-" + attempt + ".log")));
+            }
+            for (Path c : org.soupofexperts.core.train.Checkpoints.list(out.resolve("checkpoints"))) {
+                // Complete artefacts only: size and SHA-256 of each checkpoint's data verified.
+                org.soupofexperts.core.io.ArtifactDirectory.open(c, org.soupofexperts.core.train.Checkpoints.KIND);
+            }
+        }
+        boolean resume = !org.soupofexperts.core.train.Checkpoints.list(out.resolve("checkpoints")).isEmpty();
+        assertTrue(kills > 0, "no child was killed: the delays (seed " + seed + ") outlast the run");
+        if (!Files.exists(out.resolve("soup/manifest.json"))) {
+            assertTrue(resume, "killed " + kills + " times, the run left no checkpoint to resume from");
+            Result last = soe(resume ? concat(args, "--resume") : args);
+            assertEquals(0, last.code(), "after " + kills + " kills (seed " + seed + "): " + last.err());
+        }
+        try (SoupOfExperts soup = SoupOfExperts.load(out.resolve("soup"))) {
+            assertEquals(2, soup.config().experts());
+        }
+        assertFalse(Files.exists(out.resolve("checkpoints")), "a finished run's checkpoints must be gone");
     }
 
     private static String[] concat(String[] a, String... b) {
