@@ -426,7 +426,7 @@ public final class SoupOfExperts implements AutoCloseable {
     }
 
     private NDArray alphaArray(NDManager m, double[] h) {
-        return router.alpha(m.create(Djl.floats(h)));
+        return router.alpha(Djl.engineOwned(m.create(Djl.floats(h))));
     }
 
     private JsonObject describe() {

@@ -62,6 +62,19 @@ public final class Djl {
         JniUtils.zeroGrad((PtNDArray) weight);
     }
 
+    /**
+     * A copy of {@code a} in memory that LibTorch allocated, and {@code a} closed. Arrays made
+     * from Java buffers live in memory whose alignment changes from one launch to the next, and
+     * LibTorch's CPU kernels (MKL's matrix products) round differently on differently aligned
+     * data: one of four launches of the same 200-step run ended with other parameters until the
+     * weights and inputs made from Java were copied like this.
+     */
+    public static NDArray engineOwned(NDArray a) {
+        NDArray c = a.duplicate();
+        a.close();
+        return c;
+    }
+
     /** Doubles to floats, for creating float32 arrays from Java-side vectors such as h. */
     public static float[] floats(double[] v) {
         float[] f = new float[v.length];

@@ -89,7 +89,8 @@ public final class Initializer {
         return e;
     }
 
-    private static NDArray trainable(NDArray a) {
+    private static NDArray trainable(NDArray fromJava) {
+        NDArray a = org.soupofexperts.core.internal.Djl.engineOwned(fromJava);
         NDScope.unregister(a);
         a.setRequiresGradient(true);
         return a;

@@ -129,8 +129,8 @@ public abstract class ModelBlock extends AbstractBlock {
             data.put(block, 0, n);
         }
         data.rewind();
-        // The byte buffer itself (a float view would be copied once more).
-        return manager.create(data, declared, DataType.FLOAT32);
+        // The byte buffer itself (a float view would be copied once more), then into engine memory.
+        return org.soupofexperts.core.internal.Djl.engineOwned(manager.create(data, declared, DataType.FLOAT32));
     }
 
     private static void expect(String name, String what, int actual, int wanted) throws MalformedModelException {

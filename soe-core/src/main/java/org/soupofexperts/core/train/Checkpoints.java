@@ -270,20 +270,21 @@ public final class Checkpoints {
     }
 
     /**
-     * Copies values into the array's own memory. Not {@code NDArray.set}: on PyTorch that points
-     * the tensor at the given buffer, and every view of its old memory (the fused optimizer's)
-     * would then read and write freed memory.
+     * Copies values into the array's own memory. Not {@code NDArray.set} where the fused
+     * optimizer has a view of that memory: on PyTorch it points the tensor at the given buffer,
+     * and the view would then read and write freed memory.
      */
-    private static void copyInto(NDArray t, ByteBuffer values) {
+    static void copyInto(NDArray t, ByteBuffer values) {
+        values.order(ByteOrder.nativeOrder());
         FloatBuffer own = FusedAdamKernel.supports(t) ? FusedAdamKernel.buffer(t) : null;
         if (own != null && own.capacity() == t.size()) {
             own.put(0, values.asFloatBuffer(), 0, Math.toIntExact(t.size()));
             return;
         }
-        // Other devices: in place on the engine; the live array is a fresh, finite initialisation.
-        try (NDArray tmp = t.getManager().create(values.asFloatBuffer(), t.getShape())) {
-            t.muli(0).addi(tmp);
-        }
+        // No direct view of the memory (another device, or a copy): then nothing else views it
+        // either, and the engine's own copy is right (it also overwrites NaN, which w*0 + x keeps).
+        t.set(values.isDirect() ? values : ByteBuffer.allocateDirect(values.remaining()).order(ByteOrder.nativeOrder())
+                .put(values.duplicate()).flip());
     }
 
     /** What {@link #read} found besides the arrays it filled. */

@@ -312,14 +312,14 @@ public final class Trainer {
     /** The m groups' h as one array: shape (k) for one group (the one-h step), (m, k) otherwise. */
     static NDArray domainWeights(NDManager manager, double[][] hs) {
         if (hs.length == 1) {
-            return manager.create(Djl.floats(hs[0]));
+            return Djl.engineOwned(manager.create(Djl.floats(hs[0])));
         }
         int k = hs[0].length;
         float[] flat = new float[hs.length * k];
         for (int g = 0; g < hs.length; g++) {
             System.arraycopy(Djl.floats(hs[g]), 0, flat, g * k, k);
         }
-        return manager.create(flat, new Shape(hs.length, k));
+        return Djl.engineOwned(manager.create(flat, new Shape(hs.length, k)));
     }
 
     /** batch/m sequences from each group's mixture, in group order (one call for one group). */
@@ -485,8 +485,9 @@ public final class Trainer {
                     NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
                 for (int i = 0; i < slots.size(); i++) {
-                    // A copy, not w*0 + best: after divergence w holds NaN, and NaN*0 is NaN.
-                    slots.get(i).weight().set(snapshot.get(i).toByteBuffer());
+                    // A copy into w's own memory, not w*0 + best (after divergence w holds NaN,
+                    // and NaN*0 is NaN), nor set() (which would repoint w at a Java buffer).
+                    Checkpoints.copyInto(slots.get(i).weight(), snapshot.get(i).toByteBuffer());
                 }
             }
         }
