@@ -125,11 +125,7 @@ class CheckpointTest {
 
     @Test
     void aCheckpointOfAnotherConfigOrSeedIsRefusedNamingTheDifference(@TempDir Path tmp) throws IOException {
-        Path ckpt = tmp.resolve("checkpoints");
-        try (SoupOfExperts s = SoupOfExperts.create(SOUP)) {
-            s.train(soupTraining(12).checkpoints(CheckpointPolicy.everySteps(10, ckpt)).build());
-        }
-        Path step10 = Checkpoints.latest(ckpt).orElseThrow();
+        Path step10 = checkpointOfStep10(tmp);
         try (SoupOfExperts s = SoupOfExperts.create(SOUP)) {
             UncheckedIOException e = assertThrows(UncheckedIOException.class,
                     () -> s.train(soupTraining(12).learningRate(1e-3).resumeFrom(step10).build()));
@@ -149,11 +145,7 @@ class CheckpointTest {
 
     @Test
     void damagedOrForgedCheckpointsAreRefusedBeforeAnyValueIsUsed(@TempDir Path tmp) throws IOException {
-        Path ckpt = tmp.resolve("checkpoints");
-        try (SoupOfExperts s = SoupOfExperts.create(SOUP)) {
-            s.train(soupTraining(12).checkpoints(CheckpointPolicy.everySteps(10, ckpt)).build());
-        }
-        Path step10 = Checkpoints.latest(ckpt).orElseThrow();
+        Path step10 = checkpointOfStep10(tmp);
         Path params = SaveLoadTest.parameterFile(step10);
         byte[] good = Files.readAllBytes(params);
 
@@ -178,6 +170,15 @@ class CheckpointTest {
             first.set(0, new com.google.gson.JsonPrimitive(1L << 40));
         });
         assertRefused(step10, "shape");
+    }
+
+    /** A 12-step run's one checkpoint (after step 10). */
+    private static Path checkpointOfStep10(Path tmp) throws IOException {
+        Path ckpt = tmp.resolve("checkpoints");
+        try (SoupOfExperts s = SoupOfExperts.create(SOUP)) {
+            s.train(soupTraining(12).checkpoints(CheckpointPolicy.everySteps(10, ckpt)).build());
+        }
+        return Checkpoints.latest(ckpt).orElseThrow();
     }
 
     private static void assertRefused(Path checkpoint, String what) {

@@ -311,6 +311,29 @@ public final class ArtifactDirectory {
         return null;
     }
 
+    /**
+     * Deletes an artefact's own files (the manifest, parameter files and temporaries of saves),
+     * then the folder if that left it empty. Anything else stays, so a folder a user also put
+     * files in is never emptied; returns whether the folder is gone.
+     */
+    public static boolean delete(Path dir) throws IOException {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                if ((name.equals(MANIFEST) || PARAMS.matcher(name).matches() || TEMPORARY.matcher(name).matches())
+                        && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    Files.delete(p);
+                }
+            }
+        }
+        try {
+            Files.delete(dir);
+            return true;
+        } catch (java.nio.file.DirectoryNotEmptyException e) {
+            return false;
+        }
+    }
+
     /** Temporary files of saves that were killed before they finished. */
     private static void removeTemporaries(Path dir) throws IOException {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {

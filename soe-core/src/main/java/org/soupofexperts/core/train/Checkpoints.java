@@ -62,7 +62,6 @@ public final class Checkpoints {
     private static final Logger LOG = LoggerFactory.getLogger(Checkpoints.class);
     private static final Pattern NAME = Pattern.compile("step-(\\d{8,10})");
     private static final Pattern TEMP = Pattern.compile("\\.step-\\d{8,10}\\.tmp-[0-9a-f-]{36}");
-    private static final Pattern TEMP_FILE = Pattern.compile("manifest\\.json|params-[0-9a-f]{16}\\.bin|\\.(params|manifest)-[0-9a-f-]{36}\\.tmp");
     private static final int BLOCK = 1 << 20;
 
     private Checkpoints() {}
@@ -354,22 +353,9 @@ public final class Checkpoints {
         }
     }
 
-    /**
-     * Deletes a checkpoint folder's own files (manifest, parameter files and their temporaries),
-     * then the folder if that left it empty. Anything else a user put there stays.
-     */
+    /** Deletes a checkpoint's own files and, if nothing else is in it, its folder. */
     private static void deleteArtefact(Path folder) throws IOException {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(folder)) {
-            for (Path p : ds) {
-                if (TEMP_FILE.matcher(p.getFileName().toString()).matches()
-                        && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-                    Files.delete(p);
-                }
-            }
-        }
-        try {
-            Files.delete(folder);
-        } catch (java.nio.file.DirectoryNotEmptyException e) {
+        if (!ArtifactDirectory.delete(folder)) {
             LOG.warn("{} holds files that are not a checkpoint's; it was left in place", folder);
         }
     }

@@ -125,10 +125,7 @@ class SoupBlocksTest {
 
     @Test
     void blocksRoundTripThroughSaveAndLoad() throws Exception {
-        SoupLinear lin = new SoupLinear("l", 2, 3, true, 2, 0.02);
-        set(lin.soupTensors().get(0), new float[] {1, 2, 3, 4, 5, 6}, new float[] {
-            1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
-        set(lin.soupTensors().get(1), new float[] {7, 8, 9}, new float[] {1, 2, 3, 4, 5, 6});
+        SoupLinear lin = handSetLinear();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         lin.saveParameters(new DataOutputStream(bytes));
         SoupLinear copy = new SoupLinear("l", 2, 3, true, 2, 0.02);
@@ -148,10 +145,7 @@ class SoupBlocksTest {
      */
     @Test
     void forgedDtypesAndLengthsInAParameterStreamAreRefusedByName() throws Exception {
-        SoupLinear lin = new SoupLinear("l", 2, 3, true, 2, 0.02);
-        set(lin.soupTensors().get(0), new float[] {1, 2, 3, 4, 5, 6}, new float[] {
-            1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
-        set(lin.soupTensors().get(1), new float[] {7, 8, 9}, new float[] {1, 2, 3, 4, 5, 6});
+        SoupLinear lin = handSetLinear();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         lin.saveParameters(new DataOutputStream(out));
         byte[] good = out.toByteArray();
@@ -168,6 +162,15 @@ class SoupBlocksTest {
 
         byte[] truncated = java.util.Arrays.copyOf(good, good.length - 5);
         assertThrows(java.io.EOFException.class, () -> load(truncated));
+    }
+
+    /** A 2 -> 3 linear block with two experts and hand-set values, to save. */
+    private SoupLinear handSetLinear() {
+        SoupLinear lin = new SoupLinear("l", 2, 3, true, 2, 0.02);
+        set(lin.soupTensors().get(0), new float[] {1, 2, 3, 4, 5, 6}, new float[] {
+            1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
+        set(lin.soupTensors().get(1), new float[] {7, 8, 9}, new float[] {1, 2, 3, 4, 5, 6});
+        return lin;
     }
 
     private void load(byte[] stream) throws Exception {
