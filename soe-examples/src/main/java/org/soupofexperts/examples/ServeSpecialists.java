@@ -2,11 +2,7 @@ package org.soupofexperts.examples;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
-import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,7 +10,6 @@ import org.soupofexperts.core.ModelConfig;
 import org.soupofexperts.core.SoupConfig;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.SpecialistCache;
-import org.soupofexperts.core.train.TokenBatch;
 import org.soupofexperts.core.train.TrainingConfig;
 import org.soupofexperts.data.cluster.Centroids;
 import org.soupofexperts.data.cluster.NearestCentroidAssigner;
@@ -25,22 +20,20 @@ import org.soupofexperts.data.synth.SyntheticCorpus;
 import org.soupofexperts.data.tokenize.ByteTokenizer;
 import org.soupofexperts.examples.experiment.Commands;
 import org.soupofexperts.examples.experiment.Parts;
+import org.soupofexperts.serve.ServerLimits;
+import org.soupofexperts.serve.SpecialistServer;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -52,11 +45,13 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Specialists inside a running service: an HTTP endpoint (the JDK's own server) that takes a few
- * documents of a specialist domain, matches them to the domain centroids (Algorithm 3), takes the
- * specialist for that h from a {@link SpecialistCache} (instantiating it on a miss) and returns
- * its loss on those documents; then a load run from several client threads on loopback, with
- * latency percentiles and errors. The soup is trained at start on the built-in synthetic corpus.
+ * Specialists inside a running service: the library's {@link SpecialistServer} (POST /loss takes
+ * a few documents of a specialist domain, matches them to the domain centroids (Algorithm 3),
+ * takes the specialist for that h from a {@link SpecialistCache} and returns its loss on them),
+ * then a load run from several client threads on loopback with latency percentiles and errors;
+ * with {@code --hostile}, the same load run again while hostile clients attack the server, and
+ * the process's resident memory sampled throughout. The soup is trained at start on the
+ * built-in synthetic corpus.
  */
 @Command(name = "serve-specialists", mixinStandardHelpOptions = true,
         description = "HTTP endpoint that scores documents with a specialist made for them, and a load run against it.")
@@ -67,22 +62,35 @@ public final class ServeSpecialists implements Callable<Integer> {
     private static final int CONTEXT = 64;
     private static final Gson GSON = new Gson();
 
-    @Option(names = "--steps", defaultValue = "600", description = "training steps of the soup at start")
+    @Option(names = "--steps", defaultValue = "600", description = "training steps of the soup at start (default: ${DEFAULT-VALUE})")
     int steps;
 
-    @Option(names = "--requests", defaultValue = "1000")
+    @Option(names = "--requests", defaultValue = "1000", description = "legitimate requests per load run (default: ${DEFAULT-VALUE})")
     int requests;
 
-    @Option(names = "--clients", defaultValue = "8", description = "client threads of the load run")
+    @Option(names = "--clients", defaultValue = "8", description = "client threads of the load run (default: ${DEFAULT-VALUE})")
     int clients;
 
-    @Option(names = "--server-threads", defaultValue = "4")
+    @Option(names = "--server-threads", defaultValue = "2", description = "server workers (default: ${DEFAULT-VALUE})")
     int serverThreads;
 
-    @Option(names = "--cache-mib", defaultValue = "64", description = "bound of the specialist cache")
+    @Option(names = "--queue", defaultValue = "16", description = "requests that may wait for a worker (default: ${DEFAULT-VALUE})")
+    int queue;
+
+    @Option(names = "--cache-mib", defaultValue = "64", description = "bound of the specialist cache (default: ${DEFAULT-VALUE})")
     int cacheMib;
 
-    @Option(names = "--out", defaultValue = "target/serve")
+    @Option(names = "--hostile", description = "run the load a second time under attack: held connections, slowloris,"
+            + " oversized bodies, deep JSON, random bytes")
+    boolean hostile;
+
+    @Option(names = "--idle-connections", defaultValue = "200", description = "connections the attack holds open (default: ${DEFAULT-VALUE})")
+    int idleConnections;
+
+    @Option(names = "--slowloris", defaultValue = "50", description = "slowloris clients of the attack (default: ${DEFAULT-VALUE})")
+    int slowloris;
+
+    @Option(names = "--out", defaultValue = "target/serve", description = "where serve.md and serve.json go (default: ${DEFAULT-VALUE})")
     Path out;
 
     public static void main(String[] args) {
@@ -111,86 +119,41 @@ public final class ServeSpecialists implements Callable<Integer> {
         SoupConfig config = SoupConfig.builder().model(ModelConfig.builder().vocabSize(tok.vocabSize()).layers(2).dModel(64)
                 .heads(4).contextLength(CONTEXT).build()).domains(K).experts(4).seed(42).build();
         InMemoryDomainSampler sampler = new InMemoryDomainSampler(corpus.domainNames(), train);
+        ServerLimits limits = ServerLimits.defaults().withWorkers(serverThreads).withQueue(queue, Duration.ofSeconds(10));
         try (SoupOfExperts soup = SoupOfExperts.train(config, TrainingConfig.builder().sampler(sampler)
                         .metaDistribution(MetaDistributions.recommended(sampler.sizes())).steps(steps).batchSize(16)
                         .learningRate(2e-3).logEvery(Math.max(1, steps / 5)).build());
-                SpecialistCache cache = new SpecialistCache(soup, (long) cacheMib << 20, 0.05)) {
-            ExecutorService serverPool = Executors.newFixedThreadPool(serverThreads);
-            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
-            server.setExecutor(serverPool);
-            server.createContext("/loss", ex -> handle(ex, assigner, cache, tok));
-            server.start();
-            int port = server.getAddress().getPort();
-            LOG.info("serving on http://127.0.0.1:{}/loss", port);
-            try {
-                JsonObject report = load(port, corpus);
-                report.addProperty("cacheHits", cache.hits());
-                report.addProperty("cacheMisses", cache.misses());
-                report.addProperty("cacheEvictions", cache.evictions());
-                write(report);
-            } finally {
-                server.stop(0);
-                serverPool.shutdownNow();
+                SpecialistCache cache = new SpecialistCache(soup, (long) cacheMib << 20, 0.05);
+                SpecialistServer server = SpecialistServer.builder().soup(soup).assigner(assigner).tokenizer(tok)
+                        .cache(cache).port(0).limits(limits).build().start();
+                RssSampler rss = new RssSampler()) {
+            JsonObject report = new JsonObject();
+            report.add("quiet", load(server.uri(), corpus));
+            report.getAsJsonObject("quiet").addProperty("rssMiBAfter", RssSampler.read());
+            if (hostile) {
+                try (HostileClients attack = new HostileClients(server.uri().getHost(), server.port())
+                        .start(idleConnections, slowloris, 7)) {
+                    report.add("underAttack", load(server.uri(), corpus));
+                    report.getAsJsonObject("underAttack").addProperty("rssMiBAfter", RssSampler.read());
+                    report.add("attackOutcomes", GSON.toJsonTree(attack.outcomes()));
+                }
             }
+            report.addProperty("serverThreads", serverThreads);
+            report.addProperty("queue", queue);
+            report.addProperty("rejectedWith503", server.rejected());
+            report.addProperty("cacheHits", cache.hits());
+            report.addProperty("cacheMisses", cache.misses());
+            report.addProperty("cacheEvictions", cache.evictions());
+            report.add("rssMiB", rss.summary());
+            write(report);
         }
         return 0;
     }
 
-    /** POST {"documents": [...]} -> {"h": [...], "bitsPerByte": x}; 400 for a bad request. */
-    private static void handle(HttpExchange ex, NearestCentroidAssigner assigner, SpecialistCache cache, ByteTokenizer tok)
-            throws IOException {
-        try (ex) {
-            if (!"POST".equals(ex.getRequestMethod())) {
-                reply(ex, 405, "{\"error\":\"POST a JSON object {\\\"documents\\\": [text, ...]}\"}");
-                return;
-            }
-            List<String> documents = new ArrayList<>();
-            try (InputStream in = ex.getRequestBody()) {
-                JsonArray arr = JsonParser.parseString(new String(in.readAllBytes(), StandardCharsets.UTF_8)).getAsJsonObject()
-                        .getAsJsonArray("documents");
-                arr.forEach(e -> documents.add(e.getAsString()));
-            } catch (RuntimeException e) {
-                reply(ex, 400, "{\"error\":\"expected {\\\"documents\\\": [text, ...]}\"}");
-                return;
-            }
-            List<int[]> windows = new ArrayList<>();
-            for (String d : documents) {
-                int[] t = tok.encode(d);
-                for (int at = 0; at + CONTEXT + 1 <= t.length; at += CONTEXT) {
-                    windows.add(Arrays.copyOfRange(t, at, at + CONTEXT + 1));
-                }
-            }
-            if (windows.isEmpty()) {
-                reply(ex, 400, "{\"error\":\"documents must hold at least " + (CONTEXT + 1) + " bytes in all\"}");
-                return;
-            }
-            double[] h = assigner.domainWeights(documents);
-            double nats;
-            try (SpecialistCache.Lease lease = cache.acquire(h)) {
-                nats = lease.specialist().loss(TokenBatch.of(windows.toArray(new int[0][])));
-            }
-            JsonObject o = new JsonObject();
-            o.add("h", GSON.toJsonTree(h));
-            o.addProperty("bitsPerByte", nats / Math.log(2));
-            reply(ex, 200, o.toString());
-        } catch (RuntimeException e) {
-            LOG.warn("request failed", e);
-        }
-    }
-
-    private static void reply(HttpExchange ex, int status, String body) throws IOException {
-        byte[] b = body.getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", "application/json");
-        ex.sendResponseHeaders(status, b.length);
-        try (OutputStream os = ex.getResponseBody()) {
-            os.write(b);
-        }
-    }
-
     /** Several client threads, each sending its share of the requests; latencies in ms. */
-    private JsonObject load(int port, SyntheticCorpus corpus) throws Exception {
+    private JsonObject load(URI base, SyntheticCorpus corpus) throws Exception {
         HttpClient client = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(2)).build();
-        URI uri = URI.create("http://127.0.0.1:" + port + "/loss");
+        URI uri = base.resolve("loss");
         double[] latencies = new double[requests];
         AtomicInteger next = new AtomicInteger();
         AtomicInteger errors = new AtomicInteger();
@@ -235,7 +198,6 @@ public final class ServeSpecialists implements Callable<Integer> {
         JsonObject o = new JsonObject();
         o.addProperty("requests", requests);
         o.addProperty("clients", clients);
-        o.addProperty("serverThreads", serverThreads);
         o.addProperty("errors", errors.get());
         o.addProperty("seconds", seconds);
         o.addProperty("requestsPerSecond", requests / seconds);
@@ -247,15 +209,32 @@ public final class ServeSpecialists implements Callable<Integer> {
     }
 
     private void write(JsonObject r) throws IOException {
-        String md = String.format("Load run: %d requests from %d client threads on loopback, %d server threads, %.1f s"
-                        + " (%.0f requests/s); errors: %d.%n%n| p50 ms | p90 ms | p99 ms | max ms |%n|---:|---:|---:|---:|%n"
-                        + "| %.1f | %.1f | %.1f | %.1f |%n%nSpecialist cache: %d hits, %d misses (instantiations), %d evictions.%n",
-                r.get("requests").getAsInt(), r.get("clients").getAsInt(), r.get("serverThreads").getAsInt(),
-                r.get("seconds").getAsDouble(), r.get("requestsPerSecond").getAsDouble(), r.get("errors").getAsInt(),
-                r.get("p50Millis").getAsDouble(), r.get("p90Millis").getAsDouble(), r.get("p99Millis").getAsDouble(),
-                r.get("maxMillis").getAsDouble(), r.get("cacheHits").getAsLong(), r.get("cacheMisses").getAsLong(),
-                r.get("cacheEvictions").getAsLong());
-        Parts.write(out.resolve("serve.md"), md);
+        StringBuilder md = new StringBuilder(String.format("Load runs: %d legitimate requests each from %d client threads on"
+                + " loopback; %d server workers, queue %d.%n%n| run | errors | requests/s | p50 ms | p90 ms | p99 ms | max ms | RSS after, MiB |%n"
+                + "|---|---:|---:|---:|---:|---:|---:|---:|%n", requests, clients, serverThreads, queue));
+        for (String run : new String[] {"quiet", "underAttack"}) {
+            if (r.has(run)) {
+                JsonObject o = r.getAsJsonObject(run);
+                md.append(String.format("| %s | %d | %.0f | %.1f | %.1f | %.1f | %.1f | %d |%n", run, o.get("errors").getAsInt(),
+                        o.get("requestsPerSecond").getAsDouble(), o.get("p50Millis").getAsDouble(),
+                        o.get("p90Millis").getAsDouble(), o.get("p99Millis").getAsDouble(), o.get("maxMillis").getAsDouble(),
+                        o.get("rssMiBAfter").getAsLong()));
+            }
+        }
+        if (r.has("attackOutcomes")) {
+            md.append(String.format("%nWhat the attackers got (status code, or closed without an answer):%n%n"));
+            r.getAsJsonObject("attackOutcomes").entrySet().forEach(e -> md.append("- ").append(e.getKey()).append(": ")
+                    .append(e.getValue()).append(String.format("%n")));
+        }
+        JsonObject rss = r.getAsJsonObject("rssMiB");
+        md.append(String.format("%nResident memory of the process (server and clients): %s.%n", rss.has("start")
+                ? String.format("%d MiB after training, at most %d MiB, %d MiB at the end", rss.get("start").getAsLong(),
+                        rss.get("max").getAsLong(), rss.get("end").getAsLong())
+                : "not measured (no /proc/self/status)"));
+        md.append(String.format("Requests refused with 503: %d. Specialist cache: %d hits, %d misses (instantiations),"
+                        + " %d evictions.%n", r.get("rejectedWith503").getAsLong(), r.get("cacheHits").getAsLong(),
+                r.get("cacheMisses").getAsLong(), r.get("cacheEvictions").getAsLong()));
+        Parts.write(out.resolve("serve.md"), md.toString());
         Parts.write(out.resolve("serve.json"), new GsonBuilder().setPrettyPrinting().create().toJson(r));
         LOG.info("load run:\n{}", md);
     }

@@ -6,7 +6,9 @@ import org.soupofexperts.core.train.TokenBatch;
 import org.soupofexperts.data.store.TokenStore;
 import org.soupofexperts.data.tokenize.Tokenizer;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
 
@@ -84,6 +86,77 @@ public final class Evaluation {
             tokens += l.tokens();
         }
         return new Table(store.domains(), per, new Loss(nats / total, bits / total, tokens));
+    }
+
+    /**
+     * Loss of {@code model} on raw documents, read as a token store reads a corpus: the documents
+     * joined by a blank line ("\n\n") into one stream, cut into windows of {@code context + 1}
+     * tokens that overlap by one (the last one shorter), so every token after the first is
+     * predicted once, with the context it would have in training. Windows are scored in batches
+     * of at most 16 as the stream is read, so memory stays bounded whatever the documents' size.
+     * Bits per byte use the text's UTF-8 bytes per token, as {@link #onValidation} does.
+     *
+     * @throws IllegalArgumentException when the documents hold fewer than two tokens in all
+     */
+    public static Loss onDocuments(ToDoubleFunction<TokenBatch> model, Tokenizer tokenizer, List<String> documents,
+            int context) {
+        if (context < 1) {
+            throw new IllegalArgumentException("context must be >= 1, got " + context);
+        }
+        if (documents == null || documents.isEmpty()) {
+            throw new IllegalArgumentException("evaluation needs at least one document");
+        }
+        int[] separator = tokenizer.encode("\n\n");
+        List<int[]> batch = new ArrayList<>();
+        int[] window = new int[context + 1];
+        int filled = 0;
+        double nats = 0;
+        long predicted = 0;
+        long bytes = 0;
+        long tokens = 0;
+        for (int d = 0; d < documents.size(); d++) {
+            String doc = documents.get(d);
+            if (doc == null) {
+                throw new IllegalArgumentException("document " + d + " is null");
+            }
+            bytes += doc.getBytes(StandardCharsets.UTF_8).length + (d > 0 ? 2 : 0);
+            int[][] parts = d > 0 ? new int[][] {separator, tokenizer.encode(doc)} : new int[][] {tokenizer.encode(doc)};
+            for (int[] part : parts) {
+                tokens += part.length;
+                for (int id : part) {
+                    window[filled++] = id;
+                    if (filled == window.length) {
+                        batch.add(window.clone());
+                        window[0] = id;
+                        filled = 1;
+                        if (batch.size() == BATCH) {
+                            nats += score(model, batch);
+                            predicted += (long) batch.size() * context;
+                            batch.clear();
+                        }
+                    }
+                }
+            }
+        }
+        if (!batch.isEmpty()) {
+            nats += score(model, batch);
+            predicted += (long) batch.size() * context;
+        }
+        if (filled >= 2) {
+            nats += score(model, List.of(Arrays.copyOf(window, filled)));
+            predicted += filled - 1;
+        }
+        if (predicted == 0) {
+            throw new IllegalArgumentException("the documents hold fewer than two tokens in all: nothing to predict");
+        }
+        double perToken = nats / predicted;
+        return new Loss(perToken, perToken / Math.log(2) / ((double) bytes / tokens), predicted);
+    }
+
+    /** Total nats of one batch of equal-length windows. */
+    private static double score(ToDoubleFunction<TokenBatch> model, List<int[]> rows) {
+        TokenBatch b = TokenBatch.of(rows.toArray(new int[0][]));
+        return model.applyAsDouble(b) * b.batchSize() * (b.length() - 1);
     }
 
     /**

@@ -2,6 +2,7 @@ package org.soupofexperts.data.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.BeforeAll;
@@ -13,6 +14,7 @@ import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.internal.Djl;
 import org.soupofexperts.core.nn.SoupTensor;
+import org.soupofexperts.core.train.TokenBatch;
 import org.soupofexperts.data.corpus.JsonlCorpus;
 import org.soupofexperts.data.store.TokenStore;
 import org.soupofexperts.data.tokenize.ByteTokenizer;
@@ -21,6 +23,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.ToDoubleFunction;
 
 class EvaluationTest {
 
@@ -104,5 +108,55 @@ class EvaluationTest {
             }
             assertTrue(sp.loss().natsPerToken() > 0);
         }
+    }
+
+    /**
+     * A fake model whose loss of a batch is the mean of its target tokens: the text-level
+     * evaluation must read the documents as one stream joined by blank lines (as a token store
+     * does), predict every token after the first exactly once, in batches of at most 16 rows, and
+     * weight each batch by the tokens it predicts.
+     */
+    @Test
+    void documentsArePredictedOnceEachInBoundedBatches() {
+        int context = 8;
+        List<String> docs = new ArrayList<>();
+        SplittableRandom rng = new SplittableRandom(7);
+        for (int d = 0; d < 40; d++) {
+            StringBuilder sb = new StringBuilder();
+            int len = 1 + rng.nextInt(60);
+            for (int i = 0; i < len; i++) {
+                sb.append((char) ('a' + rng.nextInt(26)));
+            }
+            docs.add(sb.toString());
+        }
+        String stream = String.join("\n\n", docs);
+        long expectedTokens = stream.length() - 1;
+        double expectedSum = 0;
+        for (int i = 1; i < stream.length(); i++) {
+            expectedSum += stream.charAt(i);
+        }
+        List<Integer> batchSizes = new ArrayList<>();
+        ToDoubleFunction<TokenBatch> meanTarget = b -> {
+            batchSizes.add(b.batchSize());
+            double sum = 0;
+            for (int r = 0; r < b.batchSize(); r++) {
+                for (int t = 1; t < b.length(); t++) {
+                    sum += b.tokens()[r * b.length() + t];
+                }
+            }
+            return sum / (b.batchSize() * (b.length() - 1));
+        };
+        Evaluation.Loss l = Evaluation.onDocuments(meanTarget, new ByteTokenizer(), docs, context);
+        assertEquals(expectedTokens, l.tokens());
+        assertEquals(expectedSum / expectedTokens, l.natsPerToken(), 1e-9);
+        assertEquals(l.natsPerToken() / Math.log(2), l.bitsPerByte(), 1e-9, "ASCII: one byte per token");
+        assertTrue(batchSizes.stream().allMatch(n -> n >= 1 && n <= 16), "batch sizes " + batchSizes);
+    }
+
+    @Test
+    void documentsWithNothingToPredictAreRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Evaluation.onDocuments(b -> 0, new ByteTokenizer(), List.of("a"), 8));
+        assertTrue(e.getMessage().contains("fewer than two tokens"), e.getMessage());
     }
 }

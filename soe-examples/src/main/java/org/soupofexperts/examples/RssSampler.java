@@ -1,0 +1,70 @@
+package org.soupofexperts.examples;
+
+import com.google.gson.JsonObject;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Samples this process's resident memory (VmRSS of /proc/self/status, Linux only) every 250 ms
+ * on a daemon thread until closed: first, largest and last value in MiB. Thread-safe.
+ */
+final class RssSampler implements AutoCloseable {
+
+    private static final Path STATUS = Path.of("/proc/self/status");
+
+    private final long start = read();
+    private final AtomicLong max = new AtomicLong(start);
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    RssSampler() {
+        thread = new Thread(() -> {
+            while (running) {
+                long v = read();
+                max.accumulateAndGet(v, Math::max);
+                try {
+                    Thread.sleep(250);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "rss-sampler");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** VmRSS in MiB, or -1 where there is no /proc. */
+    static long read() {
+        try {
+            for (String line : Files.readAllLines(STATUS)) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // not Linux: no figure
+        }
+        return -1;
+    }
+
+    /** {"start", "max", "end"} in MiB; empty where not measurable. */
+    JsonObject summary() {
+        JsonObject o = new JsonObject();
+        long end = read();
+        if (start >= 0 && end >= 0) {
+            o.addProperty("start", start);
+            o.addProperty("max", Math.max(max.get(), end));
+            o.addProperty("end", end);
+        }
+        return o;
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        thread.interrupt();
+    }
+}

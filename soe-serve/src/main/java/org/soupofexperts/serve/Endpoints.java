@@ -1,0 +1,246 @@
+package org.soupofexperts.serve;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.soupofexperts.core.DomainAssigner;
+import org.soupofexperts.core.SpecialistCache;
+import org.soupofexperts.data.eval.Evaluation;
+import org.soupofexperts.data.tokenize.Tokenizer;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * Routes, authenticates and answers requests. Jetty's threads never score: they check the
+ * request, read its body without blocking (bounded), and hand it to a fixed pool of workers
+ * behind a bounded queue. Thread-safe.
+ */
+final class Endpoints extends Handler.Abstract.NonBlocking {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Endpoints.class);
+
+    private final DomainAssigner assigner;
+    private final Tokenizer tokenizer;
+    private final SpecialistCache cache;
+    private final int context;
+    private final ServerLimits limits;
+    private final byte[] authorization;
+    private final ThreadPoolExecutor workers;
+    private final AtomicLong rejected = new AtomicLong();
+
+    Endpoints(DomainAssigner assigner, Tokenizer tokenizer, SpecialistCache cache, int context, ServerLimits limits,
+            String token) {
+        this.assigner = assigner;
+        this.tokenizer = tokenizer;
+        this.cache = cache;
+        this.context = context;
+        this.limits = limits;
+        this.authorization = token == null ? null : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+        BlockingQueue<Runnable> queue = limits.queue() == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(limits.queue());
+        AtomicInteger n = new AtomicInteger();
+        this.workers = new ThreadPoolExecutor(limits.workers(), limits.workers(), 0, TimeUnit.MILLISECONDS, queue, r -> {
+            Thread t = new Thread(r, "soe-serve-worker-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        }, new ThreadPoolExecutor.AbortPolicy());
+    }
+
+    long rejected() {
+        return rejected.get();
+    }
+
+    void close() {
+        workers.shutdownNow();
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        try {
+            String path = Request.getPathInContext(request);
+            switch (path) {
+                case "/health" -> {
+                    allow(request, response, "GET");
+                    JsonObject o = new JsonObject();
+                    o.addProperty("status", "ok");
+                    write(response, callback, 200, o);
+                }
+                case "/loss", "/domain-weights" -> {
+                    allow(request, response, "POST");
+                    authenticate(request, response);
+                    long declared = request.getLength();
+                    if (declared > limits.maxBodyBytes()) {
+                        throw tooLarge();
+                    }
+                    long received = System.nanoTime();
+                    readBody(request, new ByteArrayOutputStream(), body -> dispatch(path.equals("/loss"), body, received,
+                            response, callback), failure -> {
+                                if (failure instanceof HttpError e) {
+                                    error(response, callback, e);
+                                } else {
+                                    LOG.debug("request body from {} not read: {}", Request.getRemoteAddr(request), failure.toString());
+                                    callback.failed(failure);
+                                }
+                            });
+                }
+                default -> throw new HttpError(404, "no endpoint " + shorten(path)
+                        + ": POST /loss or /domain-weights with {\"documents\": [text, ...]}, GET /health");
+            }
+        } catch (HttpError e) {
+            error(response, callback, e);
+        }
+        return true;
+    }
+
+    private void allow(Request request, Response response, String method) {
+        if (!method.equals(request.getMethod())) {
+            response.getHeaders().put(HttpHeader.ALLOW, method);
+            throw new HttpError(405, Request.getPathInContext(request) + " takes " + method + ", not "
+                    + shorten(request.getMethod()));
+        }
+    }
+
+    private void authenticate(Request request, Response response) {
+        if (authorization == null) {
+            return;
+        }
+        String given = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+        // Constant-time comparison: the time to refuse says nothing about how much was right.
+        if (given == null || !MessageDigest.isEqual(authorization, given.getBytes(StandardCharsets.UTF_8))) {
+            response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
+            throw new HttpError(401, given == null ? "missing header 'Authorization: Bearer <token>'" : "wrong token");
+        }
+    }
+
+    private HttpError tooLarge() {
+        return new HttpError(413, "the body is larger than " + limits.maxBodyBytes() + " bytes");
+    }
+
+    /**
+     * Reads the body as it arrives, never blocking a thread: whatever has come is copied, then the
+     * read resumes when more is demanded. Stops with 413 as soon as the body passes the limit.
+     */
+    private void readBody(Request request, ByteArrayOutputStream body, Consumer<byte[]> done, Consumer<Throwable> failed) {
+        while (true) {
+            Content.Chunk chunk = request.read();
+            if (chunk == null) {
+                request.demand(() -> readBody(request, body, done, failed));
+                return;
+            }
+            if (Content.Chunk.isFailure(chunk)) {
+                failed.accept(chunk.getFailure());
+                return;
+            }
+            ByteBuffer bytes = chunk.getByteBuffer();
+            if ((long) body.size() + bytes.remaining() > limits.maxBodyBytes()) {
+                chunk.release();
+                failed.accept(tooLarge());
+                return;
+            }
+            byte[] copy = new byte[bytes.remaining()];
+            bytes.get(copy);
+            body.write(copy, 0, copy.length);
+            boolean last = chunk.isLast();
+            chunk.release();
+            if (last) {
+                done.accept(body.toByteArray());
+                return;
+            }
+        }
+    }
+
+    private void dispatch(boolean loss, byte[] body, long received, Response response, Callback callback) {
+        try {
+            workers.execute(() -> {
+                if (System.nanoTime() - received > limits.queueTimeout().toNanos()) {
+                    error(response, callback, overloaded("waited longer than " + limits.queueTimeout().toMillis()
+                            + " ms for a worker"));
+                    return;
+                }
+                try {
+                    write(response, callback, 200, score(loss, body));
+                } catch (HttpError e) {
+                    error(response, callback, e);
+                } catch (IllegalArgumentException e) {
+                    error(response, callback, HttpError.badRequest(e.getMessage()));
+                } catch (RuntimeException | OutOfMemoryError e) {
+                    LOG.error("request failed", e);
+                    error(response, callback, new HttpError(500, "the server failed to score the request: "
+                            + e.getClass().getSimpleName()));
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            error(response, callback, overloaded("all " + limits.workers() + " workers are busy and "
+                    + limits.queue() + " requests wait"));
+        }
+    }
+
+    private HttpError overloaded(String why) {
+        rejected.incrementAndGet();
+        return new HttpError(503, "overloaded: " + why + "; retry later");
+    }
+
+    private JsonObject score(boolean loss, byte[] body) {
+        List<String> documents = DocumentsRequest.parse(body, limits.maxDocuments());
+        double[] h = assigner.domainWeights(documents);
+        JsonObject o = new JsonObject();
+        JsonArray ha = new JsonArray();
+        for (double v : h) {
+            ha.add(v);
+        }
+        o.add("h", ha);
+        if (loss) {
+            Evaluation.Loss l;
+            try (SpecialistCache.Lease lease = cache.acquire(h)) {
+                l = Evaluation.onDocuments(lease.specialist()::loss, tokenizer, documents, context);
+            }
+            if (!Double.isFinite(l.natsPerToken())) {
+                throw new IllegalStateException("the specialist's loss is not finite");
+            }
+            o.addProperty("bitsPerByte", l.bitsPerByte());
+            o.addProperty("natsPerToken", l.natsPerToken());
+            o.addProperty("tokens", l.tokens());
+        }
+        return o;
+    }
+
+    private static void error(Response response, Callback callback, HttpError e) {
+        JsonObject o = new JsonObject();
+        o.addProperty("status", e.status());
+        o.addProperty("error", e.getMessage());
+        if (e.status() == 503) {
+            response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+        }
+        write(response, callback, e.status(), o);
+    }
+
+    private static void write(Response response, Callback callback, int status, JsonObject body) {
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json; charset=utf-8");
+        Content.Sink.write(response, true, body.toString(), callback);
+    }
+
+    private static String shorten(String s) {
+        return s.length() <= 80 ? s : s.substring(0, 80) + "...";
+    }
+}

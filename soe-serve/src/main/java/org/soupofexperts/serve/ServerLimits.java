@@ -1,0 +1,95 @@
+package org.soupofexperts.serve;
+
+import java.time.Duration;
+
+/**
+ * What one {@link SpecialistServer} lets a client use. Every request body is read fully into
+ * memory (at most {@code maxBodyBytes}) before it takes a place in the bounded queue, so a slow
+ * client holds a connection, never a worker. Immutable; thread-safe.
+ *
+ * @param maxBodyBytes largest request body; larger ones get 413 (before reading, when the client
+ *     declares its length)
+ * @param maxDocuments most documents in one request (400 beyond)
+ * @param workers threads that score requests: each scores one request at a time
+ * @param queue requests that may wait for a worker; more get 503 with {@code Retry-After}
+ * @param queueTimeout longest wait for a worker; a request that waited longer gets 503
+ * @param idleTimeout a connection that sends or accepts nothing for this long is closed (this
+ *     also ends clients that stop half-way through their headers or body)
+ * @param minRequestBytesPerSecond a body that arrives slower than this is abandoned
+ * @param maxConnections open connections at most; beyond it the server stops accepting until
+ *     some close
+ * @param maxHeaderBytes largest request line plus headers (431 beyond)
+ */
+public record ServerLimits(int maxBodyBytes, int maxDocuments, int workers, int queue, Duration queueTimeout,
+        Duration idleTimeout, long minRequestBytesPerSecond, int maxConnections, int maxHeaderBytes) {
+
+    public ServerLimits {
+        positive("maxBodyBytes", maxBodyBytes);
+        positive("maxDocuments", maxDocuments);
+        positive("workers", workers);
+        if (queue < 0) {
+            throw new IllegalArgumentException("queue must be >= 0, got " + queue);
+        }
+        positive("queueTimeout (ms)", queueTimeout == null ? 0 : queueTimeout.toMillis());
+        positive("idleTimeout (ms)", idleTimeout == null ? 0 : idleTimeout.toMillis());
+        positive("minRequestBytesPerSecond", minRequestBytesPerSecond);
+        positive("maxConnections", maxConnections);
+        if (maxHeaderBytes < 1024) {
+            throw new IllegalArgumentException("maxHeaderBytes must be >= 1024, got " + maxHeaderBytes);
+        }
+    }
+
+    /**
+     * 1 MiB bodies, 1,000 documents, 2 workers, 16 waiting for at most 10 s, 30 s idle timeout,
+     * bodies at 1 KiB/s or faster, 512 connections, 8 KiB of headers.
+     */
+    public static ServerLimits defaults() {
+        return new ServerLimits(1 << 20, 1000, 2, 16, Duration.ofSeconds(10), Duration.ofSeconds(30), 1024, 512, 8192);
+    }
+
+    public ServerLimits withMaxBodyBytes(int v) {
+        return new ServerLimits(v, maxDocuments, workers, queue, queueTimeout, idleTimeout, minRequestBytesPerSecond,
+                maxConnections, maxHeaderBytes);
+    }
+
+    public ServerLimits withMaxDocuments(int v) {
+        return new ServerLimits(maxBodyBytes, v, workers, queue, queueTimeout, idleTimeout, minRequestBytesPerSecond,
+                maxConnections, maxHeaderBytes);
+    }
+
+    public ServerLimits withWorkers(int v) {
+        return new ServerLimits(maxBodyBytes, maxDocuments, v, queue, queueTimeout, idleTimeout, minRequestBytesPerSecond,
+                maxConnections, maxHeaderBytes);
+    }
+
+    public ServerLimits withQueue(int v, Duration timeout) {
+        return new ServerLimits(maxBodyBytes, maxDocuments, workers, v, timeout, idleTimeout, minRequestBytesPerSecond,
+                maxConnections, maxHeaderBytes);
+    }
+
+    public ServerLimits withIdleTimeout(Duration v) {
+        return new ServerLimits(maxBodyBytes, maxDocuments, workers, queue, queueTimeout, v, minRequestBytesPerSecond,
+                maxConnections, maxHeaderBytes);
+    }
+
+    public ServerLimits withMinRequestBytesPerSecond(long v) {
+        return new ServerLimits(maxBodyBytes, maxDocuments, workers, queue, queueTimeout, idleTimeout, v,
+                maxConnections, maxHeaderBytes);
+    }
+
+    public ServerLimits withMaxConnections(int v) {
+        return new ServerLimits(maxBodyBytes, maxDocuments, workers, queue, queueTimeout, idleTimeout,
+                minRequestBytesPerSecond, v, maxHeaderBytes);
+    }
+
+    public ServerLimits withMaxHeaderBytes(int v) {
+        return new ServerLimits(maxBodyBytes, maxDocuments, workers, queue, queueTimeout, idleTimeout,
+                minRequestBytesPerSecond, maxConnections, v);
+    }
+
+    private static void positive(String name, long v) {
+        if (v < 1) {
+            throw new IllegalArgumentException(name + " must be >= 1, got " + v);
+        }
+    }
+}

@@ -1,0 +1,328 @@
+package org.soupofexperts.serve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.soupofexperts.core.DomainAssigner;
+import org.soupofexperts.core.ModelConfig;
+import org.soupofexperts.core.SoupConfig;
+import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.core.Specialist;
+import org.soupofexperts.data.eval.Evaluation;
+import org.soupofexperts.data.tokenize.ByteTokenizer;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+class SpecialistServerTest {
+
+    private static final int K = 3;
+    private static SoupOfExperts soup;
+    private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+    @BeforeAll
+    static void makeSoup() {
+        soup = SoupOfExperts.create(SoupConfig.builder().model(ModelConfig.builder().vocabSize(256).layers(1).dModel(16)
+                .heads(2).contextLength(16).build()).domains(K).experts(2).seed(3).build());
+    }
+
+    @AfterAll
+    static void closeSoup() {
+        soup.close();
+    }
+
+    /** h on the cache's grid (one-hot by the number of documents), so a direct instantiation is the same specialist. */
+    private static final DomainAssigner BY_COUNT = new DomainAssigner() {
+        @Override
+        public int numDomains() {
+            return K;
+        }
+
+        @Override
+        public double[] domainWeights(List<String> documents) {
+            double[] h = new double[K];
+            h[documents.size() % K] = 1;
+            return h;
+        }
+    };
+
+    private static SpecialistServer.Builder server(DomainAssigner a) {
+        return SpecialistServer.builder().soup(soup).assigner(a).tokenizer(new ByteTokenizer()).port(0);
+    }
+
+    private static HttpResponse<String> post(SpecialistServer s, String path, String body, String... headers)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(s.uri().resolve(path)).timeout(Duration.ofSeconds(60))
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (headers.length > 0) {
+            b.headers(headers);
+        }
+        return CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static JsonObject json(HttpResponse<String> r) {
+        return JsonParser.parseString(r.body()).getAsJsonObject();
+    }
+
+    private static final String GOOD = "{\"documents\": [\"the first document is long enough to predict\", \"and a second\"]}";
+
+    @Test
+    void lossIsTheSpecialistsLossAtTheDocumentsH() throws Exception {
+        try (SpecialistServer s = server(BY_COUNT).build().start()) {
+            HttpResponse<String> r = post(s, "loss", GOOD);
+            assertEquals(200, r.statusCode(), r.body());
+            JsonObject o = json(r);
+            double[] h = {0, 0, 1};
+            for (int i = 0; i < K; i++) {
+                assertEquals(h[i], o.getAsJsonArray("h").get(i).getAsDouble());
+            }
+            List<String> docs = List.of("the first document is long enough to predict", "and a second");
+            Evaluation.Loss expected;
+            try (Specialist sp = soup.instantiate(h)) {
+                expected = Evaluation.onDocuments(sp::loss, new ByteTokenizer(), docs, 16);
+            }
+            assertEquals(expected.bitsPerByte(), o.get("bitsPerByte").getAsDouble(), 1e-6);
+            assertEquals(expected.tokens(), o.get("tokens").getAsLong());
+
+            HttpResponse<String> w = post(s, "domain-weights", GOOD);
+            assertEquals(200, w.statusCode());
+            assertEquals(1.0, json(w).getAsJsonArray("h").get(2).getAsDouble());
+            assertTrue(!json(w).has("bitsPerByte"));
+        }
+    }
+
+    @Test
+    void badBodiesGet400WithAMessageAndTheServerKeepsServing() throws Exception {
+        String deep = "{\"documents\": " + "[".repeat(200_000);
+        List<String> bad = List.of("", "not json", "[]", "{\"documents\": 5}", "{\"documents\": [1]}",
+                "{\"documents\": [[\"a\"]]}", deep, "[".repeat(200_000), "{\"x\": 1}", "{\"documents\": []}",
+                "{\"documents\": [\"a\"]}", "{\"documents\": [\"abc\"], \"documents\": [\"abc\"]}", GOOD + " trailing");
+        try (SpecialistServer s = server(BY_COUNT).build().start()) {
+            for (String body : bad) {
+                HttpResponse<String> r = post(s, "loss", body);
+                String what = body.substring(0, Math.min(40, body.length()));
+                assertEquals(400, r.statusCode(), what + " -> " + r.body());
+                assertEquals(400, json(r).get("status").getAsInt());
+                assertTrue(json(r).get("error").getAsString().length() > 5, what);
+            }
+            HttpResponse<String> notUtf8 = CLIENT.send(HttpRequest.newBuilder(s.uri().resolve("loss"))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {'{', (byte) 0xC3, (byte) 0x28, '}'})).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(400, notUtf8.statusCode());
+            assertTrue(notUtf8.body().contains("UTF-8"), notUtf8.body());
+            assertEquals(200, post(s, "loss", GOOD).statusCode());
+        }
+    }
+
+    @Test
+    void bodiesOverTheLimitGet413WhetherDeclaredOrChunked() throws Exception {
+        try (SpecialistServer s = server(BY_COUNT).limits(ServerLimits.defaults().withMaxBodyBytes(4096)).build().start()) {
+            String big = "{\"documents\": [\"" + "x".repeat(10_000) + "\"]}";
+            HttpResponse<String> declared = post(s, "loss", big);
+            assertEquals(413, declared.statusCode(), declared.body());
+            // A stream of unknown length goes out chunked: the server must stop at the limit.
+            HttpResponse<String> chunked = CLIENT.send(HttpRequest.newBuilder(s.uri().resolve("loss"))
+                    .POST(HttpRequest.BodyPublishers.ofInputStream(
+                            () -> new ByteArrayInputStream(big.getBytes(StandardCharsets.UTF_8)))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(413, chunked.statusCode(), chunked.body());
+            assertEquals(200, post(s, "loss", GOOD).statusCode());
+        }
+    }
+
+    @Test
+    void tooManyDocumentsGet400() throws Exception {
+        try (SpecialistServer s = server(BY_COUNT).limits(ServerLimits.defaults().withMaxDocuments(2)).build().start()) {
+            HttpResponse<String> r = post(s, "loss", "{\"documents\": [\"abcdef\", \"abcdef\", \"abcdef\"]}");
+            assertEquals(400, r.statusCode());
+            assertTrue(r.body().contains("more than 2 documents"), r.body());
+        }
+    }
+
+    @Test
+    void aTokenIsRequiredWhenSetAndHealthNeedsNone() throws Exception {
+        String token = "0123456789abcdef-secret";
+        try (SpecialistServer s = server(BY_COUNT).token(token).build().start()) {
+            HttpResponse<String> none = post(s, "loss", GOOD);
+            assertEquals(401, none.statusCode());
+            assertEquals("Bearer", none.headers().firstValue("WWW-Authenticate").orElse(""));
+            assertEquals(401, post(s, "loss", GOOD, "Authorization", "Bearer " + token + "x").statusCode());
+            assertEquals(200, post(s, "loss", GOOD, "Authorization", "Bearer " + token).statusCode());
+            HttpResponse<String> health = CLIENT.send(HttpRequest.newBuilder(s.uri().resolve("health")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, health.statusCode());
+        }
+    }
+
+    @Test
+    void bindingBeyondLoopbackWithoutATokenIsRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> server(BY_COUNT).host("0.0.0.0").build());
+        assertTrue(e.getMessage().contains("token"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> server(BY_COUNT).token("short"));
+    }
+
+    @Test
+    void anAssignerOfAnotherDomainCountIsRefused() {
+        DomainAssigner two = new DomainAssigner() {
+            @Override
+            public int numDomains() {
+                return 2;
+            }
+
+            @Override
+            public double[] domainWeights(List<String> documents) {
+                return new double[] {1, 0};
+            }
+        };
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> server(two).build());
+        assertTrue(e.getMessage().contains("2 domains"), e.getMessage());
+    }
+
+    @Test
+    void wrongMethodGets405AndUnknownPathGets404() throws Exception {
+        try (SpecialistServer s = server(BY_COUNT).build().start()) {
+            HttpResponse<String> get = CLIENT.send(HttpRequest.newBuilder(s.uri().resolve("loss")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(405, get.statusCode());
+            assertEquals("POST", get.headers().firstValue("Allow").orElse(""));
+            assertEquals(404, post(s, "nothing-here", GOOD).statusCode());
+        }
+    }
+
+    /** One worker, no queue: while it is busy, the next request gets 503 with Retry-After at once. */
+    @Test
+    void aFullQueueGets503AndTheBusyRequestStillCompletes() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        DomainAssigner blocking = new DomainAssigner() {
+            @Override
+            public int numDomains() {
+                return K;
+            }
+
+            @Override
+            public double[] domainWeights(List<String> documents) {
+                entered.countDown();
+                try {
+                    release.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return BY_COUNT.domainWeights(documents);
+            }
+        };
+        ServerLimits oneWorker = ServerLimits.defaults().withWorkers(1).withQueue(0, Duration.ofSeconds(10));
+        try (SpecialistServer s = server(blocking).limits(oneWorker).build().start()) {
+            CompletableFuture<HttpResponse<String>> first = CLIENT.sendAsync(HttpRequest.newBuilder(s.uri().resolve("loss"))
+                    .POST(HttpRequest.BodyPublishers.ofString(GOOD)).build(), HttpResponse.BodyHandlers.ofString());
+            assertTrue(entered.await(60, TimeUnit.SECONDS));
+            HttpResponse<String> second = post(s, "loss", GOOD);
+            assertEquals(503, second.statusCode(), second.body());
+            assertEquals("1", second.headers().firstValue("Retry-After").orElse(""));
+            assertEquals(1, s.rejected());
+            release.countDown();
+            assertEquals(200, first.get(60, TimeUnit.SECONDS).statusCode());
+        }
+    }
+
+    @Test
+    void aFailureGets500WithAStatusAndTheServerKeepsServing() throws Exception {
+        DomainAssigner failing = new DomainAssigner() {
+            @Override
+            public int numDomains() {
+                return K;
+            }
+
+            @Override
+            public double[] domainWeights(List<String> documents) {
+                if (documents.get(0).startsWith("fail")) {
+                    throw new IllegalStateException("boom");
+                }
+                return BY_COUNT.domainWeights(documents);
+            }
+        };
+        try (SpecialistServer s = server(failing).build().start()) {
+            HttpResponse<String> r = post(s, "loss", "{\"documents\": [\"fail now please, the text is long\"]}");
+            assertEquals(500, r.statusCode());
+            assertEquals(500, json(r).get("status").getAsInt());
+            assertEquals(200, post(s, "loss", GOOD).statusCode());
+        }
+    }
+
+    /**
+     * Clients that stop half-way through their headers or their body hold connections, not
+     * workers: a legitimate request is answered while they hang, and the idle timeout then
+     * closes them.
+     */
+    @Test
+    void slowClientsNeitherStarveOthersNorStayForever() throws Exception {
+        ServerLimits quick = ServerLimits.defaults().withIdleTimeout(Duration.ofSeconds(2));
+        try (SpecialistServer s = server(BY_COUNT).limits(quick).build().start()) {
+            List<Socket> slow = new ArrayList<>();
+            try {
+                for (int i = 0; i < 24; i++) {
+                    Socket c = new Socket(s.uri().getHost(), s.port());
+                    OutputStream out = c.getOutputStream();
+                    out.write(i % 2 == 0 ? "POST /loss HTTP/1.1\r\nHost: x\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII)
+                            : "POST /loss HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"documents\": [\"ab"
+                                    .getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    slow.add(c);
+                }
+                assertEquals(200, post(s, "loss", GOOD).statusCode(), "a legitimate request among 24 stalled ones");
+                for (Socket c : slow) {
+                    c.setSoTimeout(30_000);
+                    InputStream in = c.getInputStream();
+                    // The server answers (408/400) or just closes; either way the read ends, never hangs.
+                    byte[] buf = new byte[4096];
+                    while (in.read(buf) >= 0) {
+                        // drain until the server closes the connection
+                    }
+                }
+            } finally {
+                for (Socket c : slow) {
+                    c.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void aPortInUseIsAClearIOException() throws Exception {
+        try (SpecialistServer s = server(BY_COUNT).build().start()) {
+            IOException e = assertThrows(IOException.class, () -> server(BY_COUNT).port(s.port()).build().start());
+            assertTrue(e.getMessage() != null && !e.getMessage().isEmpty());
+        }
+    }
+
+    @Test
+    void theServerDoesNotServeAfterClose() throws Exception {
+        SpecialistServer s = server(BY_COUNT).build().start();
+        URI u = s.uri().resolve("health");
+        s.close();
+        assertThrows(IOException.class, () -> CLIENT.send(HttpRequest.newBuilder(u).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString()));
+    }
+}
