@@ -143,6 +143,55 @@ class SoeTest {
     }
 
     /**
+     * `soe instantiate --out` over an existing specialist, killed with SIGKILL at seeded moments
+     * (during the JVM's start, the soup's load, the instantiation or the save): after every kill
+     * the folder must load as a complete specialist, the old one or the new one, and the next
+     * save must leave no temporary files behind.
+     */
+    @Test
+    @org.junit.jupiter.api.Tag("fault")
+    void anInstantiationKilledAtRandomMomentsLeavesTheOldOrTheNewSpecialist() throws Exception {
+        long seed = 11;
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
+        Path corpus = corpus(new SyntheticCorpus(2, 200, 7));
+        Result train = soe("train", "--corpus", corpus.toString(), "--out", dir.resolve("run").toString(), "--steps", "5",
+                "--layers", "2", "--width", "64", "--context", "32", "--experts", "4");
+        assertEquals(0, train.code(), train.err());
+        String soup = dir.resolve("run/soup").toString();
+        Path spec = dir.resolve("spec");
+        assertEquals(0, soe("instantiate", "--soup", soup, "--h", "1,0", "--out", spec.toString()).code());
+        List<double[]> saved = new ArrayList<>(List.of(new double[] {1, 0}));
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        int kills = 0;
+        for (int attempt = 0; attempt < 8; attempt++) {
+            double a = (attempt + 1) / 10.0;
+            saved.add(new double[] {a, 1 - a});
+            List<String> cmd = List.of(javaBin, "-Xmx1g", "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"),
+                    Soe.class.getName(), "instantiate", "--soup", soup, "--h", a + "," + (1 - a), "--out", spec.toString());
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("inst-" + attempt + ".log")
+                    .toFile()).start();
+            long delay = 300 + rng.nextInt(3700);
+            if (!p.waitFor(delay, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly().waitFor(); // SIGKILL
+                kills++;
+            } else if (p.exitValue() != 0) {
+                fail("the child failed by itself: " + Files.readString(dir.resolve("inst-" + attempt + ".log")));
+            }
+            try (org.soupofexperts.core.Specialist back = org.soupofexperts.core.Specialist.load(spec)) {
+                double[] h = back.domainWeights();
+                assertTrue(saved.stream().anyMatch(x -> java.util.Arrays.equals(x, h)), "after attempt " + attempt + " (seed "
+                        + seed + ") the folder holds a specialist for h = " + java.util.Arrays.toString(h) + ", never saved");
+            }
+        }
+        assertTrue(kills > 0, "no child was killed: the delays (seed " + seed + ") outlast the run");
+        assertEquals(0, soe("instantiate", "--soup", soup, "--h", "0.5,0.5", "--out", spec.toString()).code());
+        try (java.util.stream.Stream<Path> files = Files.list(spec)) {
+            List<String> names = files.map(f -> f.getFileName().toString()).sorted().toList();
+            assertEquals(2, names.size(), "after a completed save only the manifest and one parameter file remain: " + names);
+        }
+    }
+
+    /**
      * The same training in separate JVM launches ends with the same parameters, byte for byte.
      * Before the weights and inputs made from Java buffers were moved into engine-allocated
      * memory (whose alignment does not change between launches), one launch in four of a

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 
 import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 
 import org.soupofexperts.core.internal.Djl;
@@ -224,7 +225,12 @@ public final class Specialist implements AutoCloseable {
     /** Loads a specialist saved by {@link #save}; throws {@link SoupFormatException} if damaged. */
     public static Specialist load(Path dir) throws IOException {
         ArtifactDirectory.Loaded a = ArtifactDirectory.open(dir, KIND);
-        ModelConfig config = ConfigJson.model(org.soupofexperts.core.io.StrictJson.object(a.manifest(), "model", dir.toString()));
+        ModelConfig config;
+        try {
+            config = ConfigJson.model(org.soupofexperts.core.io.StrictJson.object(a.manifest(), "model", dir.toString()));
+        } catch (SoupFormatException | RuntimeException e) {
+            throw new SoupFormatException(dir + " has an invalid model config in its manifest: " + e.getMessage(), e);
+        }
         LoadedTensors.checkFileHolds(dir, a.parameters(), config.parameterCount());
         NDManager manager = Djl.engine().newBaseManager();
         GptModel model = new GptModel(config, 0);
@@ -240,7 +246,12 @@ public final class Specialist implements AutoCloseable {
             manager.close();
             throw e;
         }
-        return new Specialist(manager, model, a.manifest().getAsJsonObject("provenance"));
+        JsonElement provenance = a.manifest().get("provenance");
+        if (provenance != null && !provenance.isJsonObject()) {
+            manager.close();
+            throw new SoupFormatException(dir + ": 'provenance' in its manifest must be an object, got " + provenance);
+        }
+        return new Specialist(manager, model, provenance == null ? null : provenance.getAsJsonObject());
     }
 
     /** Frees the native memory of the parameters. */

@@ -4,8 +4,6 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 
 import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
@@ -141,16 +139,7 @@ public final class ArtifactDirectory {
             throw new SoupFormatException(manifestPath + " has " + Files.size(manifestPath) + " bytes, over the limit of "
                     + MAX_MANIFEST_BYTES + " for a manifest");
         }
-        JsonObject m;
-        try {
-            JsonElement e = JsonParser.parseString(Files.readString(manifestPath, StandardCharsets.UTF_8));
-            if (!e.isJsonObject()) {
-                throw new SoupFormatException(manifestPath + " is not a JSON object");
-            }
-            m = e.getAsJsonObject();
-        } catch (JsonParseException | java.nio.charset.MalformedInputException e) {
-            throw new SoupFormatException(manifestPath + " is not valid JSON (truncated or foreign?)", e);
-        }
+        JsonObject m = StrictJson.readObject(manifestPath);
         if (m.has(MANIFEST_SHA256)) {
             String declared = m.get(MANIFEST_SHA256).isJsonPrimitive() ? m.get(MANIFEST_SHA256).getAsString() : "";
             if (!declared.equals(manifestDigest(m))) {
@@ -284,13 +273,13 @@ public final class ArtifactDirectory {
             String existing;
             String params = null;
             try {
-                JsonObject m = JsonParser.parseString(Files.readString(manifestPath, StandardCharsets.UTF_8)).getAsJsonObject();
+                JsonObject m = StrictJson.readObject(manifestPath);
                 existing = m.get("kind").getAsString();
                 JsonElement p = m.get("parameterFile");
                 if (p != null && p.isJsonObject() && p.getAsJsonObject().has("file")) {
                     params = p.getAsJsonObject().get("file").getAsString();
                 }
-            } catch (RuntimeException | java.nio.charset.MalformedInputException e) {
+            } catch (RuntimeException | SoupFormatException e) {
                 throw new ArtifactConflictException(dir + " holds a " + MANIFEST + " this library cannot read; refusing to replace it"
                         + " with a " + kind + " (choose another folder or delete it)", e);
             }

@@ -3,7 +3,6 @@ package org.soupofexperts.core.io;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -137,11 +136,7 @@ public final class Safetensors {
             readFully(ch, headerBuf, 8);
             JsonObject header;
             try {
-                JsonElement parsed = JsonParser.parseString(new String(headerBuf.array(), StandardCharsets.UTF_8));
-                if (!parsed.isJsonObject()) {
-                    throw new SoupFormatException(file + ": the header is not a JSON object");
-                }
-                header = parsed.getAsJsonObject();
+                header = StrictJson.parseObject(new String(headerBuf.array(), StandardCharsets.UTF_8), file + ": the header");
             } catch (RuntimeException e) {
                 throw new SoupFormatException(file + ": the header is not valid JSON: " + e.getMessage(), e);
             }

@@ -1,8 +1,20 @@
 package org.soupofexperts.core.io;
 
+import com.google.gson.Gson;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
+import com.google.gson.Strictness;
+import com.google.gson.TypeAdapter;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.charset.MalformedInputException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import java.math.BigDecimal;
 import java.util.Set;
@@ -15,7 +27,65 @@ import java.util.Set;
  */
 public final class StrictJson {
 
+    /** Deepest nesting of objects and arrays a manifest may have; ours use 4. */
+    public static final int MAX_DEPTH = 64;
+
     private StrictJson() {}
+
+    /**
+     * Parses {@code text} as one strict JSON object. Nesting deeper than {@link #MAX_DEPTH} is
+     * refused by a linear scan before parsing: Gson parses deep input, but its copy, print and
+     * compare methods recurse, so a hostile 5,000-level array would end in a StackOverflowError
+     * far from the file that caused it.
+     */
+    public static JsonObject parseObject(String text, String where) throws SoupFormatException {
+        int depth = 0;
+        boolean inString = false;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (inString) {
+                if (c == '\\') {
+                    i++;
+                } else if (c == '"') {
+                    inString = false;
+                }
+            } else if (c == '"') {
+                inString = true;
+            } else if (c == '{' || c == '[') {
+                if (++depth > MAX_DEPTH) {
+                    throw new SoupFormatException(where + " nests deeper than " + MAX_DEPTH + " levels");
+                }
+            } else if (c == '}' || c == ']') {
+                depth--;
+            }
+        }
+        try (JsonReader in = new JsonReader(new StringReader(text))) {
+            in.setStrictness(Strictness.STRICT);
+            JsonElement e = ELEMENT.read(in);
+            if (in.peek() != JsonToken.END_DOCUMENT) {
+                throw new SoupFormatException(where + " has content after its JSON object");
+            }
+            if (!e.isJsonObject()) {
+                throw new SoupFormatException(where + " is not a JSON object");
+            }
+            return e.getAsJsonObject();
+        } catch (IOException | RuntimeException e) {
+            throw new SoupFormatException(where + " is not valid JSON: " + e.getMessage(), e);
+        }
+    }
+
+    /** {@link #parseObject(String, String)} of a UTF-8 file, the file named in every refusal. */
+    public static JsonObject readObject(Path file) throws IOException {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (MalformedInputException e) {
+            throw new SoupFormatException(file + " is not UTF-8 text (damaged or foreign?)", e);
+        }
+        return parseObject(text, file.toString());
+    }
+
+    private static final TypeAdapter<JsonElement> ELEMENT = new Gson().getAdapter(JsonElement.class);
 
     /** The integer at {@code key}, within [min, max]. */
     public static int integer(JsonObject o, String key, int min, int max, String where) throws SoupFormatException {

@@ -286,7 +286,15 @@ public final class Trainer {
         }
         com.google.gson.JsonObject st = read.state();
         int step = read.step();
-        opt.restoreStepCount(CheckpointJson.integer(st, "optimizerStep", from));
+        Resumed resumed;
+        try {
+            opt.restoreStepCount(CheckpointJson.integer(st, "optimizerStep", from));
+            resumed = new Resumed(step, CheckpointJson.real(st, "seconds"), CheckpointJson.integer(st, "clipped", from),
+                    read.losses(), CheckpointJson.validationOf(st), CheckpointJson.specializationOf(st));
+        } catch (RuntimeException e) {
+            throw new java.io.UncheckedIOException(new org.soupofexperts.core.io.SoupFormatException("cannot resume from "
+                    + from + ": the trainer state in its manifest is malformed (" + e.getMessage() + ")", e));
+        }
         int k = cfg.source().numDomains();
         int m = cfg.hPerStep();
         for (int s = 1; s <= step; s++) {
@@ -297,13 +305,7 @@ public final class Trainer {
             sample(cfg.source(), hs, cfg.batchSize(), ctx + 1, dataRng);
         }
         LOG.info("resumed from {} at step {} of {}", from, step, cfg.steps());
-        try {
-            return new Resumed(step, CheckpointJson.real(st, "seconds"), CheckpointJson.integer(st, "clipped", from),
-                    read.losses(), CheckpointJson.validationOf(st), CheckpointJson.specializationOf(st));
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("cannot resume from " + from + ": the trainer state in its manifest is"
-                    + " malformed (" + e + ")", e);
-        }
+        return resumed;
     }
 
     /** What one training step did. */

@@ -8,10 +8,10 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 
 import org.soupofexperts.core.internal.Djl;
 import org.soupofexperts.core.io.SoupFormatException;
+import org.soupofexperts.core.io.StrictJson;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -26,6 +26,8 @@ import java.util.UUID;
  */
 public final class Centroids {
 
+    private static final java.util.Set<String> KEYS = java.util.Set.of("format", "embedder", "centroids");
+
     private final float[][] c;
     private final String embedderId;
 
@@ -34,10 +36,21 @@ public final class Centroids {
             throw new IllegalArgumentException("need at least one centroid");
         }
         int d = centroids[0].length;
+        if (d == 0) {
+            throw new IllegalArgumentException("centroids need at least one dimension");
+        }
         for (float[] row : centroids) {
             if (row.length != d) {
                 throw new IllegalArgumentException("centroids have different dimensions: " + d + " and " + row.length);
             }
+            for (float v : row) {
+                if (!Float.isFinite(v)) {
+                    throw new IllegalArgumentException("a centroid holds the non-finite value " + v);
+                }
+            }
+        }
+        if (embedderId == null) {
+            throw new IllegalArgumentException("centroids need the id of the embedder they were made with");
         }
         this.c = new float[centroids.length][];
         for (int i = 0; i < c.length; i++) {
@@ -186,7 +199,7 @@ public final class Centroids {
                     : "not a regular file"));
         }
         try {
-            return fromJson(JsonParser.parseString(Files.readString(file)).getAsJsonObject());
+            return fromJson(StrictJson.readObject(file));
         } catch (RuntimeException e) {
             throw new SoupFormatException(file + " is not a valid centroids file", e);
         }
@@ -194,8 +207,17 @@ public final class Centroids {
 
     /** Reads the form written by {@link #toJson}. */
     public static Centroids fromJson(JsonObject o) {
-        if (!o.has("format") || !"soupofexperts-centroids/1".equals(o.get("format").getAsString())) {
+        if (!o.has("format") || !o.get("format").isJsonPrimitive()
+                || !"soupofexperts-centroids/1".equals(o.get("format").getAsString())) {
             throw new IllegalArgumentException("not a centroids JSON object (format soupofexperts-centroids/1)");
+        }
+        for (String key : o.keySet()) {
+            if (!KEYS.contains(key)) {
+                throw new IllegalArgumentException("unknown field '" + key + "' in centroids (expected only " + KEYS + ")");
+            }
+        }
+        if (!o.has("embedder") || !o.get("embedder").isJsonPrimitive() || !o.getAsJsonPrimitive("embedder").isString()) {
+            throw new IllegalArgumentException("centroids need 'embedder', a string");
         }
         JsonArray rows = o.getAsJsonArray("centroids");
         float[][] c = new float[rows.size()][];
@@ -203,6 +225,9 @@ public final class Centroids {
             JsonArray r = rows.get(i).getAsJsonArray();
             c[i] = new float[r.size()];
             for (int j = 0; j < c[i].length; j++) {
+                if (!r.get(j).isJsonPrimitive() || !r.get(j).getAsJsonPrimitive().isNumber()) {
+                    throw new IllegalArgumentException("centroid " + i + " holds " + r.get(j) + ", not a number");
+                }
                 c[i][j] = r.get(j).getAsFloat();
             }
         }

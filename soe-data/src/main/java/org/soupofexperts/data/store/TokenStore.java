@@ -5,7 +5,6 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -115,12 +114,27 @@ public final class TokenStore {
     private TokenStore(Path dir, JsonObject manifest, boolean verify) throws IOException {
         this.dir = dir;
         this.manifest = manifest;
-        int bytes = manifest.get("bytesPerToken").getAsInt();
-        for (var e : manifest.getAsJsonArray("domains")) {
-            JsonObject d = e.getAsJsonObject();
-            domains.add(d.get("name").getAsString());
-            train.add(TokenFile.open(dir, d.getAsJsonObject("train"), bytes, verify));
-            valid.add(TokenFile.open(dir, d.getAsJsonObject("valid"), bytes, verify));
+        String where = "token store " + dir;
+        try {
+            // Every field a later call reads is checked here, so a forged manifest fails at open.
+            StrictJson.string(manifest, "tokenizer", where);
+            StrictJson.integer(manifest, "vocabSize", 1, Integer.MAX_VALUE, where);
+            StrictJson.string(manifest, "fingerprint", where);
+            int bytes = StrictJson.integer(manifest, "bytesPerToken", 2, 4, where);
+            if (bytes == 3) {
+                throw new SoupFormatException(where + ": bytesPerToken must be 2 or 4, got 3");
+            }
+            for (var e : manifest.getAsJsonArray("domains")) {
+                JsonObject d = e.getAsJsonObject();
+                domains.add(StrictJson.string(d, "name", where));
+                train.add(TokenFile.open(dir, StrictJson.object(d, "train", where), bytes, verify));
+                valid.add(TokenFile.open(dir, StrictJson.object(d, "valid", where), bytes, verify));
+            }
+            if (domains.isEmpty()) {
+                throw new SoupFormatException(where + ": its manifest lists no domains");
+            }
+        } catch (RuntimeException e) {
+            throw new SoupFormatException(where + ": its manifest is malformed (" + e.getMessage() + ")", e);
         }
     }
 
@@ -178,7 +192,7 @@ public final class TokenStore {
                     + ArtifactDirectory.MAX_MANIFEST_BYTES + " for a manifest");
         }
         try {
-            JsonObject o = JsonParser.parseString(Files.readString(m)).getAsJsonObject();
+            JsonObject o = StrictJson.readObject(m);
             if (!FORMAT.equals(o.get("format").getAsString())) {
                 throw new SoupFormatException(m + " has format " + o.get("format") + ", expected " + FORMAT);
             }
@@ -561,7 +575,7 @@ public final class TokenStore {
                 throw new SoupFormatException("token file " + f + " has " + size + " bytes; the manifest says "
                         + tokens + " tokens of " + bytes + " bytes (truncated or damaged)");
             }
-            if (verify && !ArtifactDirectory.digest(f).equals(o.get("sha256").getAsString())) {
+            if (verify && !ArtifactDirectory.digest(f).equals(StrictJson.string(o, "sha256", "token store " + dir))) {
                 throw new SoupFormatException("token file " + f + " is corrupt: its SHA-256 does not match the manifest");
             }
             int n = (int) ((size + CHUNK - 1) / CHUNK);
@@ -578,7 +592,7 @@ public final class TokenStore {
             if (!Files.isRegularFile(idx, LinkOption.NOFOLLOW_LINKS) || Files.size(idx) != documents * 16) {
                 throw new SoupFormatException("document index " + idx + " is missing or truncated");
             }
-            if (verify && !ArtifactDirectory.digest(idx).equals(o.get("indexSha256").getAsString())) {
+            if (verify && !ArtifactDirectory.digest(idx).equals(StrictJson.string(o, "indexSha256", "token store " + dir))) {
                 throw new SoupFormatException("document index " + idx + " is corrupt: its SHA-256 does not match the manifest");
             }
             long[] ranges = new long[Math.toIntExact(documents * 2)];
@@ -594,7 +608,8 @@ public final class TokenStore {
                             + ranges[i] + ", " + ranges[i + 1] + ") outside the " + tokens + " tokens of its file");
                 }
             }
-            return new TokenFile(tokens, documents, o.get("bytes").getAsLong(), bytes, chunks, ranges);
+            long textBytes = StrictJson.longValue(o, "bytes", 0, Long.MAX_VALUE, "token store " + dir);
+            return new TokenFile(tokens, documents, textBytes, bytes, chunks, ranges);
         }
 
         void copy(long start, int[] dst, int off, int len) {
