@@ -192,6 +192,46 @@ class SoeTest {
     }
 
     /**
+     * `soe train` killed with SIGKILL at seeded moments while it builds its token store from a
+     * corpus of 4,000 documents: after every kill, a token store on disk must open complete (sizes
+     * and checksums verified), and a final run must build or reuse it and finish.
+     */
+    @Test
+    @org.junit.jupiter.api.Tag("fault")
+    void aTokenStoreBuildKilledAtRandomMomentsLeavesNoHalfStore() throws Exception {
+        long seed = 13;
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
+        Path corpus = corpus(new SyntheticCorpus(2, 200, 7), 2000);
+        Path out = dir.resolve("store-kill");
+        String[] args = {"train", "--corpus", corpus.toString(), "--out", out.toString(), "--steps", "2", "--layers", "1",
+            "--width", "32", "--context", "32", "--experts", "2", "--batch", "4", "--checkpoint-minutes", "0"};
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        int kills = 0;
+        for (int attempt = 0; attempt < 5; attempt++) {
+            List<String> cmd = new ArrayList<>(List.of(javaBin, "-Xmx1g", "-Dai.djl.offline=true", "-cp",
+                    System.getProperty("java.class.path"), Soe.class.getName()));
+            cmd.addAll(List.of(args));
+            cmd.add("--force");
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("build-" + attempt + ".log")
+                    .toFile()).start();
+            if (!p.waitFor(500 + rng.nextInt(2500), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly().waitFor(); // SIGKILL
+                kills++;
+            } else if (p.exitValue() != 0) {
+                fail("the child failed by itself: " + Files.readString(dir.resolve("build-" + attempt + ".log")));
+            }
+            if (Files.exists(out.resolve("token-store"))) {
+                org.soupofexperts.data.store.TokenStore.open(out.resolve("token-store"));
+            }
+        }
+        assertTrue(kills > 0, "no child was killed: the delays (seed " + seed + ") outlast the run");
+        Result last = soe(concat(args, "--force"));
+        assertEquals(0, last.code(), "after " + kills + " kills (seed " + seed + "): " + last.err());
+        org.soupofexperts.data.store.TokenStore store = org.soupofexperts.data.store.TokenStore.open(out.resolve("token-store"));
+        assertEquals(4000, store.trainDocuments(0) + store.validDocuments(0) + store.trainDocuments(1) + store.validDocuments(1));
+    }
+
+    /**
      * The same training in separate JVM launches ends with the same parameters, byte for byte.
      * Before the weights and inputs made from Java buffers were moved into engine-allocated
      * memory (whose alignment does not change between launches), one launch in four of a
@@ -232,9 +272,13 @@ class SoeTest {
     }
 
     private Path corpus(SyntheticCorpus synth) throws java.io.IOException {
+        return corpus(synth, 30);
+    }
+
+    private Path corpus(SyntheticCorpus synth, int documentsPerDomain) throws java.io.IOException {
         List<String> lines = new ArrayList<>();
         for (int d = 0; d < 2; d++) {
-            for (String text : synth.documents(d, 0, 30, 80)) {
+            for (String text : synth.documents(d, 0, documentsPerDomain, 80)) {
                 JsonObject o = new JsonObject();
                 o.addProperty("text", text);
                 JsonObject meta = new JsonObject();

@@ -34,6 +34,7 @@ import java.nio.file.StandardOpenOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
@@ -42,6 +43,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -110,6 +112,9 @@ public final class TokenStore {
             return new Options(fraction, seed, domainOf, labelling, domainOrder);
         }
     }
+
+    /** How long a leftover of a killed build must have been untouched before a build removes it. */
+    static final Duration STALE = Duration.ofMinutes(10);
 
     private TokenStore(Path dir, JsonObject manifest, boolean verify) throws IOException {
         this.dir = dir;
@@ -207,6 +212,7 @@ public final class TokenStore {
         long t0 = System.nanoTime();
         Path parent = dir.toAbsolutePath().getParent();
         Files.createDirectories(parent);
+        removeStaleLeftovers(parent, dir.getFileName().toString());
         Path tmp = parent.resolve(dir.getFileName() + ".tmp-" + UUID.randomUUID());
         Files.createDirectory(tmp);
         int bytes = tok.vocabSize() <= 65536 ? 2 : 4;
@@ -314,6 +320,35 @@ public final class TokenStore {
         Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
         if (old != null) {
             deleteRecursively(old);
+        }
+    }
+
+    /**
+     * Removes what killed builds of this store left beside it: {@code <name>.tmp-<uuid>} (a build
+     * in progress) and {@code <name>.old-<uuid>} (a replaced store not yet deleted). Only folders
+     * in which nothing changed for {@link #STALE}, so that a build running in another process
+     * keeps its own.
+     */
+    static void removeStaleLeftovers(Path parent, String name) throws IOException {
+        Pattern leftover = Pattern.compile(Pattern.quote(name) + "\\.(tmp|old)-[0-9a-f-]{36}");
+        long cutoff = System.currentTimeMillis() - STALE.toMillis();
+        try (Stream<Path> s = Files.list(parent)) {
+            for (Path p : s.filter(p -> leftover.matcher(p.getFileName().toString()).matches()).toList()) {
+                long newest;
+                try (Stream<Path> inside = Files.walk(p)) {
+                    newest = inside.mapToLong(q -> {
+                        try {
+                            return Files.getLastModifiedTime(q, LinkOption.NOFOLLOW_LINKS).toMillis();
+                        } catch (IOException e) {
+                            return Long.MAX_VALUE;
+                        }
+                    }).max().orElse(Long.MAX_VALUE);
+                }
+                if (newest < cutoff) {
+                    LOG.info("removing {}, left by a build that was killed", p);
+                    deleteRecursively(p);
+                }
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package org.soupofexperts.data.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,6 +16,7 @@ import org.soupofexperts.data.tokenize.ByteTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.SplittableRandom;
 
 class TokenStoreTest {
@@ -50,6 +52,32 @@ class TokenStoreTest {
         for (int t : b.tokens()) {
             assertTrue(t >= 0 && t < 256);
         }
+    }
+
+    /**
+     * Folders left by killed builds ({@code <name>.tmp-<uuid>}, {@code <name>.old-<uuid>}) are
+     * removed by the next build once untouched for ten minutes; a fresh one (a build running
+     * elsewhere) and other folders are kept.
+     */
+    @Test
+    void aBuildRemovesStaleLeftoversOfKilledBuildsAndKeepsFreshOnes() throws IOException {
+        Path src = corpus(20);
+        Path dir = tmp.resolve("store");
+        Path stale = Files.createDirectories(tmp.resolve("store.tmp-0b7f4a52-1f3e-4b8e-9a7c-2d5e8f1a3b6c"));
+        Path staleOld = Files.createDirectories(tmp.resolve("store.old-1b7f4a52-1f3e-4b8e-9a7c-2d5e8f1a3b6c"));
+        Path fresh = Files.createDirectories(tmp.resolve("store.tmp-2b7f4a52-1f3e-4b8e-9a7c-2d5e8f1a3b6c"));
+        Path foreign = Files.createDirectories(tmp.resolve("other.tmp-3b7f4a52-1f3e-4b8e-9a7c-2d5e8f1a3b6c"));
+        Path leftoverFile = Files.writeString(stale.resolve("tokens.bin"), "partial");
+        java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.fromMillis(
+                System.currentTimeMillis() - java.time.Duration.ofMinutes(11).toMillis());
+        for (Path p : List.of(leftoverFile, stale, staleOld, foreign)) {
+            Files.setLastModifiedTime(p, old);
+        }
+        TokenStore.openOrBuild(dir, JsonlCorpus.builder().file(src).build(), new ByteTokenizer(), TokenStore.Options.defaults());
+        assertFalse(Files.exists(stale), "a stale .tmp- folder of this store must go");
+        assertFalse(Files.exists(staleOld), "a stale .old- folder of this store must go");
+        assertTrue(Files.exists(fresh), "a folder touched within ten minutes may belong to a running build");
+        assertTrue(Files.exists(foreign), "another store's folders are not this build's business");
     }
 
     @Test
