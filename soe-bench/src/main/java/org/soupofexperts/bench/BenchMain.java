@@ -20,6 +20,9 @@ import java.nio.file.StandardCopyOption;
 public final class BenchMain implements Runnable {
 
     public static void main(String[] args) {
+        if (System.getProperty("ai.djl.offline") == null && System.getenv("DJL_OFFLINE") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
         System.exit(new CommandLine(new BenchMain())
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
                     cmd.getErr().println("error: " + e);

@@ -32,6 +32,7 @@ public final class QuickStart {
     private QuickStart() {}
 
     public static void main(String[] args) throws Exception {
+        org.soupofexperts.examples.experiment.Commands.offline();
         int steps = args.length > 0 ? Integer.parseInt(args[0]) : 4000;
         SyntheticCorpus corpus = new SyntheticCorpus(K, 400, 2025);
         ByteTokenizer tok = new ByteTokenizer();

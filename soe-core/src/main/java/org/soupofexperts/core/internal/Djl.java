@@ -11,9 +11,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One place that starts the engine the way this library needs it.
  *
- * <p>DJL's offline mode is switched on unless the user chose otherwise, because the LibTorch
- * natives come from Maven ({@code pytorch-native-cpu} or a CUDA build) and nothing must be
- * downloaded at run time. Thread-safe.
+ * <p>The library sets no JVM-wide property: whether DJL may download LibTorch
+ * ({@code ai.djl.offline}) is the application's choice, and the natives come from the
+ * application's dependencies ({@code pytorch-native-cpu} or a CUDA build). Thread-safe.
  */
 public final class Djl {
 
@@ -29,11 +29,15 @@ public final class Djl {
             synchronized (Djl.class) {
                 e = engine;
                 if (e == null) {
-                    if (System.getProperty("ai.djl.offline") == null
-                            && System.getenv("DJL_OFFLINE") == null) {
-                        System.setProperty("ai.djl.offline", "true");
+                    try {
+                        e = Engine.getEngine("PyTorch");
+                    } catch (RuntimeException | UnsatisfiedLinkError failure) {
+                        throw new IllegalStateException("LibTorch did not start (" + failure.getMessage() + "). Add its"
+                                + " natives to the application: ai.djl.pytorch:pytorch-native-cpu:2.7.1 with classifier"
+                                + " linux-x86_64 (or osx-aarch64, win-x86_64, or a CUDA build such as pytorch-native-cu124),"
+                                + " and ai.djl.pytorch:pytorch-jni:2.7.1-0.35.1; set -Dai.djl.offline=true so DJL never"
+                                + " downloads them (docs/adopting.md)", failure);
                     }
-                    e = Engine.getEngine("PyTorch");
                     LOG.info(
                             "engine {} {} on {} (offline={})",
                             e.getEngineName(),

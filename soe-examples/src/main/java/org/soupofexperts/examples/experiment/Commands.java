@@ -13,7 +13,18 @@ public final class Commands {
     private Commands() {}
 
     /** Runs {@code command} on {@code args} and exits with its code (2 on a failure). */
+    /**
+     * These programs choose DJL's offline mode (LibTorch comes from the Maven dependencies, never
+     * from a download) unless the user said otherwise; the library itself sets no property.
+     */
+    public static void offline() {
+        if (System.getProperty("ai.djl.offline") == null && System.getenv("DJL_OFFLINE") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
+    }
+
     public static void exit(Object command, String[] args) {
+        offline();
         System.exit(new CommandLine(command)
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
                     LOG.error("failed", e);
