@@ -46,8 +46,9 @@ import java.util.concurrent.Callable;
 @Command(name = "soe", mixinStandardHelpOptions = true, versionProvider = Soe.VersionProvider.class,
         description = "Soup-of-Experts: train one soup, then make a specialist language model for any domain mix in milliseconds."
                 + " Errors are one line; add --verbose anywhere for the stack trace.",
-        subcommands = {Soe.Train.class, Soe.Histogram.class, Soe.Instantiate.class, Soe.Eval.class, Soe.Generate.class})
-public final class Soe implements Runnable {
+        subcommands = {Soe.Train.class, Soe.Histogram.class, Soe.Instantiate.class, Soe.Eval.class, Soe.Generate.class,
+            Serve.class})
+public final class Soe implements Callable<Integer> {
 
     @Spec
     CommandLine.Model.CommandSpec spec;
@@ -98,9 +99,11 @@ public final class Soe implements Runnable {
         return userError ? 1 : 2;
     }
 
+    /** No command: the usage, on stderr, and exit code 2 (a script that forgot the command fails). */
     @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return 2;
     }
 
     /** The library version, for --version. */
@@ -167,6 +170,9 @@ public final class Soe implements Runnable {
         @Option(names = "--resume", description = "continue from the newest checkpoint in <out>/checkpoints (same options)")
         boolean resume;
 
+        @Option(names = "--quiet", description = "no progress on stderr")
+        boolean quiet;
+
         @Option(names = "--force", description = "replace a soup already saved in <out>/soup")
         boolean force;
 
@@ -198,7 +204,7 @@ public final class Soe implements Runnable {
             PrintWriter o = spec.commandLine().getOut();
             o.printf("%d domains %s; base model %,d parameters; %d %s experts%n", k, store.domains(), model.parameterCount(), experts,
                     expertRank == 0 ? "dense" : "rank-" + expertRank);
-            int every = Math.max(1, steps / 20);
+            Progress progress = new Progress(spec.commandLine().getErr(), quiet);
             TrainingConfig tc = TrainingConfig.builder().sampler(sampler).metaDistribution(MetaDistributions.recommended(sampler.sizes()))
                     .steps(steps).batchSize(batch).hPerStep(hPerStep).contextLength(context).learningRate(lr).logEvery(0).seed(seed)
                     .checkpoints(checkpointEvery == 0 && checkpointMinutes == 0 ? null : CheckpointPolicy.builder()
@@ -206,17 +212,10 @@ public final class Soe implements Runnable {
                             .interval(checkpointMinutes == 0 ? null : Duration.ofMillis((long) (checkpointMinutes * 60_000)))
                             .build())
                     .resumeFrom(resumeFrom)
-                    .listener(e -> {
-                        if (e.step() % every == 0 || e.step() == e.totalSteps()) {
-                            int done = 30 * e.step() / e.totalSteps();
-                            o.printf("\r[%s%s] %d/%d loss %.3f %.0f tok/s", "#".repeat(done), " ".repeat(30 - done), e.step(),
-                                    e.totalSteps(), e.loss(), e.tokensPerSecond());
-                            o.flush();
-                        }
-                    }).build();
+                    .listener(progress::step).build();
             try (SoupOfExperts soup = SoupOfExperts.train(
                     SoupConfig.builder().model(model).domains(k).experts(experts).expertRank(expertRank).seed(seed).build(), tc)) {
-                o.println();
+                progress.done();
                 // Domain centroids from training documents, so `soe histogram` can map text to h.
                 List<String> docs = new ArrayList<>();
                 List<Integer> labels = new ArrayList<>();
@@ -345,27 +344,11 @@ public final class Soe implements Runnable {
 
         @Override
         public Integer call() throws IOException {
-            ByteTokenizer tok = new ByteTokenizer();
             List<String> texts = documents(files); // the cheap checks first
             try (Specialist s = Specialist.load(modelDir)) {
-                int ctx = s.config().contextLength();
-                List<int[]> windows = new ArrayList<>();
-                for (String d : texts) {
-                    int[] t = tok.encode(d);
-                    for (int at = 0; at + ctx + 1 <= t.length; at += ctx) {
-                        windows.add(Arrays.copyOfRange(t, at, at + ctx + 1));
-                    }
-                }
-                if (windows.isEmpty()) {
-                    throw new IllegalArgumentException("the files hold fewer than " + (ctx + 1) + " bytes each; give longer text");
-                }
-                double nats = 0;
-                for (int i = 0; i < windows.size(); i += 16) {
-                    List<int[]> b = windows.subList(i, Math.min(windows.size(), i + 16));
-                    nats += s.loss(TokenBatch.of(b.toArray(new int[0][]))) * b.size();
-                }
-                spec.commandLine().getOut().printf("%.4f bits/byte over %d windows of %d bytes%n",
-                        nats / windows.size() / Math.log(2), windows.size(), ctx);
+                Evaluation.Loss l = Evaluation.onDocuments(s::loss, new ByteTokenizer(), texts, s.config().contextLength());
+                spec.commandLine().getOut().printf("%.4f bits/byte (%.4f nats/token) over %,d predicted tokens%n",
+                        l.bitsPerByte(), l.natsPerToken(), l.tokens());
             }
             return 0;
         }

@@ -231,6 +231,73 @@ class SoeTest {
         assertEquals(4000, store.trainDocuments(0) + store.validDocuments(0) + store.trainDocuments(1) + store.validDocuments(1));
     }
 
+    /** `soe` with no command prints its usage on stderr and exits 2, so a script that forgot it fails. */
+    @Test
+    void noCommandPrintsUsageAndExits2() {
+        Result r = soe();
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("Usage: soe") && r.err().contains("serve"), r.err());
+    }
+
+    /**
+     * `soe serve` on a trained soup answers /health and /loss over loopback (the loss equal to the
+     * specialist's at the documents' h, as the library computes it), refuses a bad body with 400,
+     * and stops cleanly when its thread is interrupted; a public address without a token is refused.
+     */
+    @Test
+    void serveAnswersOverLoopbackAndStopsWhenInterrupted() throws Exception {
+        SyntheticCorpus synth = new SyntheticCorpus(2, 200, 7);
+        Result train = soe("train", "--corpus", corpus(synth).toString(), "--out", dir.resolve("srv").toString(), "--steps", "5",
+                "--layers", "1", "--width", "32", "--context", "32", "--experts", "2", "--quiet");
+        assertEquals(0, train.code(), train.err());
+        assertEquals("", train.err(), "--quiet: no progress");
+        String soup = dir.resolve("srv/soup").toString();
+
+        Result open = soe("serve", "--soup", soup, "--host", "0.0.0.0", "--port", "0", "--token-env", "SOE_TEST_NO_SUCH_VAR");
+        assertEquals(1, open.code());
+        assertTrue(open.err().contains("token"), open.err());
+
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int[] code = {-1};
+        Thread t = new Thread(() -> code[0] = Soe.run(new String[] {"serve", "--soup", soup, "--port", "0"},
+                new PrintWriter(out, true), new PrintWriter(err, true)));
+        t.start();
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (!out.toString().contains("serving") && System.nanoTime() < deadline && t.isAlive()) {
+            Thread.sleep(50);
+        }
+        String line = out.toString().trim();
+        assertTrue(line.contains("serving"), "no start line: " + line + " / " + err);
+        java.net.URI base = java.net.URI.create(line.substring(line.indexOf("http://")).split(" ")[0]);
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+        String text = String.join("\n", synth.documents(1, 500, 3, 80));
+        JsonObject body = new JsonObject();
+        com.google.gson.JsonArray docs = new com.google.gson.JsonArray();
+        docs.add(text);
+        body.add("documents", docs);
+        java.net.http.HttpResponse<String> r = client.send(java.net.http.HttpRequest.newBuilder(base.resolve("loss"))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body.toString())).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        JsonObject answer = com.google.gson.JsonParser.parseString(r.body()).getAsJsonObject();
+        try (SoupOfExperts s = SoupOfExperts.load(Path.of(soup))) {
+            double[] h = org.soupofexperts.data.cluster.NearestCentroidAssigner.fromSoup(s, 0).domainWeights(List.of(text));
+            for (int i = 0; i < h.length; i++) {
+                assertEquals(h[i], answer.getAsJsonArray("h").get(i).getAsDouble(), 1e-12, "h is the soup's histogram");
+            }
+        }
+        assertTrue(Double.isFinite(answer.get("bitsPerByte").getAsDouble()), r.body());
+        java.net.http.HttpResponse<String> bad = client.send(java.net.http.HttpRequest.newBuilder(base.resolve("loss"))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("[[[")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(400, bad.statusCode());
+        t.interrupt();
+        t.join(60_000);
+        assertFalse(t.isAlive(), "serve did not stop when interrupted");
+        assertEquals(0, code[0], err.toString());
+    }
+
     /**
      * The same training in separate JVM launches ends with the same parameters, byte for byte.
      * Before the weights and inputs made from Java buffers were moved into engine-allocated
@@ -300,7 +367,9 @@ class SoeTest {
                 "--layers", "1", "--width", "32", "--context", "32", "--experts", "2");
         assertEquals(0, train.code(), train.err());
         assertTrue(train.out().contains("2 dense experts"), train.out());
-        assertTrue(train.out().contains("20/20"), "a progress bar reaches the last step: " + train.out());
+        assertTrue(train.err().contains("step 20/20"), "progress reaches the last step, on stderr: " + train.err());
+        assertFalse(train.out().contains("step ") || train.err().contains("\r"),
+                "stdout holds results only, and a pipe gets no carriage returns");
         String soup = dir.resolve("run/soup").toString();
 
         Result hist = soe("histogram", "--soup", soup, doc.toString());
@@ -317,7 +386,12 @@ class SoeTest {
 
         Result eval = soe("eval", "--model", spec.toString(), doc.toString());
         assertEquals(0, eval.code(), eval.err());
-        assertTrue(eval.out().contains("bits/byte"), eval.out());
+        try (org.soupofexperts.core.Specialist s = org.soupofexperts.core.Specialist.load(spec)) {
+            double expected = org.soupofexperts.data.eval.Evaluation.onDocuments(s::loss,
+                    new org.soupofexperts.data.tokenize.ByteTokenizer(), List.of(Files.readString(doc)), 32).bitsPerByte();
+            assertEquals(String.format(java.util.Locale.ROOT, "%.4f", expected), eval.out().split(" ")[0],
+                    "eval prints the library's bits per byte: " + eval.out());
+        }
 
         Result g1 = soe("generate", "--model", spec.toString(), "--prompt", "the ", "--tokens", "12", "--seed", "3");
         Result g2 = soe("generate", "--model", spec.toString(), "--prompt", "the ", "--tokens", "12", "--seed", "3");

@@ -1,0 +1,45 @@
+package org.soupofexperts.cli;
+
+import org.soupofexperts.core.train.StepEvent;
+
+import java.io.PrintWriter;
+
+/**
+ * Training progress on stderr, so stdout stays for results: a bar redrawn in place on a
+ * terminal, one plain line per tenth of the run otherwise (a log file or a pipe gets no carriage
+ * returns), nothing with {@code --quiet}. Used by one training run at a time; not thread-safe.
+ */
+final class Progress {
+
+    private final PrintWriter err;
+    private final boolean quiet;
+    private final boolean terminal = System.console() != null;
+
+    Progress(PrintWriter err, boolean quiet) {
+        this.err = err;
+        this.quiet = quiet;
+    }
+
+    void step(StepEvent e) {
+        int total = e.totalSteps();
+        if (quiet) {
+            return;
+        }
+        if (terminal && (e.step() % Math.max(1, total / 100) == 0 || e.step() == total)) {
+            int done = 30 * e.step() / total;
+            err.printf("\r[%s%s] %d/%d loss %.3f %.0f tok/s", "#".repeat(done), " ".repeat(30 - done), e.step(), total,
+                    e.loss(), e.tokensPerSecond());
+            err.flush();
+        } else if (!terminal && (e.step() % Math.max(1, total / 10) == 0 || e.step() == total)) {
+            err.printf("step %d/%d loss %.3f %.0f tok/s%n", e.step(), total, e.loss(), e.tokensPerSecond());
+            err.flush();
+        }
+    }
+
+    void done() {
+        if (!quiet && terminal) {
+            err.println();
+            err.flush();
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package org.soupofexperts.cli;
+
+import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.data.cluster.NearestCentroidAssigner;
+import org.soupofexperts.data.tokenize.ByteTokenizer;
+import org.soupofexperts.serve.ServerLimits;
+import org.soupofexperts.serve.SpecialistServer;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code soe serve}: the library's {@link SpecialistServer} over a saved soup, until the process
+ * is stopped (Ctrl-C, SIGTERM) or, in-process, the thread is interrupted. The token is read from
+ * an environment variable, never from the command line, where other users could see it.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true, showDefaultValues = true,
+        description = "Serve a soup's specialists over HTTP: POST /loss and /domain-weights with {\"documents\": [...]},"
+                + " GET /health (docs/serving.md). Loopback unless --host says otherwise, which needs a token.")
+final class Serve implements Callable<Integer> {
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--soup", required = true, description = "a soup saved by 'soe train'")
+    Path soupDir;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to bind")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8080", description = "port (0: any free one, printed at start)")
+    int port;
+
+    @Option(names = "--token-env", defaultValue = "SOE_TOKEN",
+            description = "environment variable holding the bearer token clients must send (none if unset)")
+    String tokenEnv;
+
+    @Option(names = "--workers", defaultValue = "2", description = "requests scored at once")
+    int workers;
+
+    @Option(names = "--queue", defaultValue = "16", description = "requests that may wait for a worker; more get 503")
+    int queue;
+
+    @Option(names = "--max-body-bytes", defaultValue = "1048576", description = "largest request body; larger get 413")
+    int maxBodyBytes;
+
+    @Option(names = "--cache-mib", defaultValue = "256", description = "memory for cached specialists")
+    long cacheMib;
+
+    @Override
+    public Integer call() throws Exception {
+        ServerLimits limits = ServerLimits.defaults().withWorkers(workers).withQueue(queue, Duration.ofSeconds(10))
+                .withMaxBodyBytes(maxBodyBytes);
+        String token = System.getenv(tokenEnv);
+        try (SoupOfExperts soup = SoupOfExperts.load(soupDir);
+                SpecialistServer server = SpecialistServer.builder().soup(soup).assigner(NearestCentroidAssigner.fromSoup(soup, 0))
+                        .tokenizer(new ByteTokenizer()).host(host).port(port).token(token == null || token.isEmpty() ? null : token)
+                        .cacheBytes(cacheMib << 20).limits(limits).build().start()) {
+            CountDownLatch stopped = new CountDownLatch(1);
+            Thread hook = new Thread(() -> {
+                server.close();
+                stopped.countDown();
+            }, "soe-serve-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            spec.commandLine().getOut().printf("serving %s on %s%s%n", soupDir, server.uri(),
+                    token == null ? "" : " (token from $" + tokenEnv + ")");
+            spec.commandLine().getOut().flush();
+            try {
+                stopped.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook is running: it closes the server
+                }
+            }
+        }
+        return 0;
+    }
+}
