@@ -47,7 +47,7 @@ import java.util.concurrent.Callable;
         description = "Soup-of-Experts: train one soup, then make a specialist language model for any domain mix in milliseconds."
                 + " Errors are one line; add --verbose anywhere for the stack trace.",
         subcommands = {Soe.Train.class, Soe.Histogram.class, Soe.Instantiate.class, Soe.Eval.class, Soe.Generate.class,
-            Serve.class})
+            Serve.class, Info.class})
 public final class Soe implements Callable<Integer> {
 
     @Spec
@@ -80,7 +80,7 @@ public final class Soe implements Callable<Integer> {
      * trace only with --verbose. Exit 1 for bad input, 2 for failures.
      */
     private static int fail(Throwable e, String command, PrintWriter err, boolean verbose) {
-        boolean userError = e instanceof IllegalArgumentException || e instanceof SoupFormatException
+        boolean userError = e instanceof IllegalArgumentException || e instanceof java.nio.file.NotDirectoryException || e instanceof SoupFormatException
                 || e instanceof org.soupofexperts.core.io.ArtifactConflictException
                 || e instanceof java.nio.file.NoSuchFileException;
         String message = e instanceof java.nio.file.NoSuchFileException ? "no such file: " + e.getMessage()
@@ -309,10 +309,16 @@ public final class Soe implements Callable<Integer> {
         @Option(names = "--safetensors", description = "also write the weights here in the safetensors format")
         Path safetensors;
 
+        @Option(names = "--force", description = "replace a specialist already saved in --out")
+        boolean force;
+
         @Override
         public Integer call() throws IOException {
             if ((h == null) == (docs == null)) {
                 throw new IllegalArgumentException("give either --h or --docs");
+            }
+            if (Files.exists(out.resolve("manifest.json")) && !force) {
+                throw new IllegalArgumentException(out + " already holds a saved artefact; pass --force to replace it");
             }
             try (SoupOfExperts soup = SoupOfExperts.load(soupDir)) {
                 double[] weights = h != null ? DomainWeights.validate(h, soup.config().domains())

@@ -167,7 +167,7 @@ class SoeTest {
             double a = (attempt + 1) / 10.0;
             saved.add(new double[] {a, 1 - a});
             List<String> cmd = List.of(javaBin, "-Xmx1g", "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"),
-                    Soe.class.getName(), "instantiate", "--soup", soup, "--h", a + "," + (1 - a), "--out", spec.toString());
+                    Soe.class.getName(), "instantiate", "--soup", soup, "--h", a + "," + (1 - a), "--out", spec.toString(), "--force");
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("inst-" + attempt + ".log")
                     .toFile()).start();
             long delay = 300 + rng.nextInt(3700);
@@ -184,7 +184,10 @@ class SoeTest {
             }
         }
         assertTrue(kills > 0, "no child was killed: the delays (seed " + seed + ") outlast the run");
-        assertEquals(0, soe("instantiate", "--soup", soup, "--h", "0.5,0.5", "--out", spec.toString()).code());
+        Result again = soe("instantiate", "--soup", soup, "--h", "0.5,0.5", "--out", spec.toString());
+        assertEquals(1, again.code(), "an existing specialist is replaced only with --force");
+        assertTrue(again.err().contains("--force"), again.err());
+        assertEquals(0, soe("instantiate", "--soup", soup, "--h", "0.5,0.5", "--out", spec.toString(), "--force").code());
         try (java.util.stream.Stream<Path> files = Files.list(spec)) {
             List<String> names = files.map(f -> f.getFileName().toString()).sorted().toList();
             assertEquals(2, names.size(), "after a completed save only the manifest and one parameter file remain: " + names);
@@ -392,6 +395,18 @@ class SoeTest {
             assertEquals(String.format(java.util.Locale.ROOT, "%.4f", expected), eval.out().split(" ")[0],
                     "eval prints the library's bits per byte: " + eval.out());
         }
+
+        Result info = soe("info", soup);
+        assertEquals(0, info.code(), info.err());
+        assertTrue(info.out().contains("kind:") && info.out().contains("soup") && info.out().contains("\"layers\":1"), info.out());
+        Result infoJson = soe("info", "--json", spec.toString());
+        assertEquals(0, infoJson.code(), infoJson.err());
+        JsonObject facts = com.google.gson.JsonParser.parseString(infoJson.out()).getAsJsonObject();
+        assertEquals("specialist", facts.get("kind").getAsString());
+        assertEquals(2, facts.getAsJsonArray("h").size(), infoJson.out());
+        Result notOne = soe("info", dir.toString());
+        assertEquals(1, notOne.code());
+        assertTrue(notOne.err().contains("not a saved artefact"), notOne.err());
 
         Result g1 = soe("generate", "--model", spec.toString(), "--prompt", "the ", "--tokens", "12", "--seed", "3");
         Result g2 = soe("generate", "--model", spec.toString(), "--prompt", "the ", "--tokens", "12", "--seed", "3");
