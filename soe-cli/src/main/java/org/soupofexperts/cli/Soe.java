@@ -11,10 +11,8 @@ import org.soupofexperts.core.train.CheckpointPolicy;
 import org.soupofexperts.core.train.Checkpoints;
 import org.soupofexperts.core.train.TokenBatch;
 import org.soupofexperts.core.train.TrainingConfig;
-import org.soupofexperts.data.cluster.Centroids;
 import org.soupofexperts.data.cluster.NearestCentroidAssigner;
 import org.soupofexperts.data.corpus.JsonlCorpus;
-import org.soupofexperts.data.embed.HashedNgramEmbedder;
 import org.soupofexperts.data.eval.Evaluation;
 import org.soupofexperts.data.sample.MetaDistributions;
 import org.soupofexperts.data.sample.WindowSampler;
@@ -217,17 +215,11 @@ public final class Soe implements Callable<Integer> {
                     SoupConfig.builder().model(model).domains(k).experts(experts).expertRank(expertRank).seed(seed).build(), tc)) {
                 progress.done();
                 // Domain centroids from training documents, so `soe histogram` can map text to h.
-                List<String> docs = new ArrayList<>();
-                List<Integer> labels = new ArrayList<>();
+                List<List<String>> perDomain = new ArrayList<>();
                 for (int d = 0; d < k; d++) {
-                    for (String s : Evaluation.trainingDocuments(store, tok, d, 200)) {
-                        docs.add(s);
-                        labels.add(d);
-                    }
+                    perDomain.add(Evaluation.trainingDocuments(store, tok, d, 200));
                 }
-                HashedNgramEmbedder emb = HashedNgramEmbedder.defaults().fitIdf(docs);
-                NearestCentroidAssigner.attachTo(soup, Centroids.ofLabels(emb.embed(docs),
-                        labels.stream().mapToInt(Integer::intValue).toArray(), k, emb.id()), emb);
+                NearestCentroidAssigner.ofLabelledDocuments(perDomain, 0).attachTo(soup);
                 soup.save(soupDir);
                 o.printf("saved %s (%,d stored parameters)%n", soupDir, soup.parameterCount());
                 // The run is safe in the soup now; its checkpoints (three times the soup's size each) go.

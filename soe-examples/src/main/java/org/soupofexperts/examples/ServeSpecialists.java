@@ -11,9 +11,7 @@ import org.soupofexperts.core.SoupConfig;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.SpecialistCache;
 import org.soupofexperts.core.train.TrainingConfig;
-import org.soupofexperts.data.cluster.Centroids;
 import org.soupofexperts.data.cluster.NearestCentroidAssigner;
-import org.soupofexperts.data.embed.HashedNgramEmbedder;
 import org.soupofexperts.data.sample.InMemoryDomainSampler;
 import org.soupofexperts.data.sample.MetaDistributions;
 import org.soupofexperts.data.synth.SyntheticCorpus;
@@ -103,19 +101,13 @@ public final class ServeSpecialists implements Callable<Integer> {
         SyntheticCorpus corpus = new SyntheticCorpus(K, 400, 2025);
         ByteTokenizer tok = new ByteTokenizer();
         int[][] train = new int[K][];
-        List<String> docs = new ArrayList<>();
-        List<Integer> labels = new ArrayList<>();
+        List<List<String>> docs = new ArrayList<>();
         for (int d = 0; d < K; d++) {
             List<String> dd = corpus.documents(d, 0, 200, 150);
-            docs.addAll(dd);
-            for (int i = 0; i < dd.size(); i++) {
-                labels.add(d);
-            }
+            docs.add(dd);
             train[d] = tok.encode(String.join("\n", dd));
         }
-        HashedNgramEmbedder emb = HashedNgramEmbedder.defaults().fitIdf(docs);
-        Centroids centroids = Centroids.ofLabels(emb.embed(docs), labels.stream().mapToInt(Integer::intValue).toArray(), K, emb.id());
-        NearestCentroidAssigner assigner = new NearestCentroidAssigner(emb, centroids, 0.0);
+        NearestCentroidAssigner assigner = NearestCentroidAssigner.ofLabelledDocuments(docs, 0.0);
         SoupConfig config = SoupConfig.builder().model(ModelConfig.builder().vocabSize(tok.vocabSize()).layers(2).dModel(64)
                 .heads(4).contextLength(CONTEXT).build()).domains(K).experts(4).seed(42).build();
         InMemoryDomainSampler sampler = new InMemoryDomainSampler(corpus.domainNames(), train);

@@ -12,12 +12,15 @@ import com.google.gson.JsonObject;
 import org.soupofexperts.core.internal.Djl;
 import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.core.io.StrictJson;
+import org.soupofexperts.data.embed.Embedder;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -86,6 +89,26 @@ public final class Centroids {
             }
         }
         return new Centroids(sums, embedderId);
+    }
+
+    /**
+     * Centroids of labelled documents: domain d's centroid is the mean embedding of
+     * {@code documentsPerDomain.get(d)}, each domain needing at least one document.
+     */
+    public static Centroids ofDomains(Embedder embedder, List<List<String>> documentsPerDomain) {
+        List<String> docs = new ArrayList<>();
+        List<Integer> labels = new ArrayList<>();
+        for (int d = 0; d < documentsPerDomain.size(); d++) {
+            if (documentsPerDomain.get(d).isEmpty()) {
+                throw new IllegalArgumentException("domain " + d + " has no documents to make its centroid from");
+            }
+            for (String s : documentsPerDomain.get(d)) {
+                docs.add(s);
+                labels.add(d);
+            }
+        }
+        return ofLabels(embedder.embed(docs), labels.stream().mapToInt(Integer::intValue).toArray(),
+                documentsPerDomain.size(), embedder.id());
     }
 
     public int k() {

@@ -97,6 +97,38 @@ public final class NearestCentroidAssigner implements DomainAssigner {
         return h;
     }
 
+    /**
+     * The assigner for labelled domains in one call: a hashed character n-gram embedder whose IDF
+     * weights are fitted on all the documents, and one centroid per domain (the mean embedding of
+     * its documents; {@link Centroids#ofDomains}). Domain d is {@code documentsPerDomain.get(d)}.
+     */
+    public static NearestCentroidAssigner ofLabelledDocuments(List<List<String>> documentsPerDomain, double smoothing) {
+        List<String> all = new java.util.ArrayList<>();
+        documentsPerDomain.forEach(all::addAll);
+        HashedNgramEmbedder embedder = HashedNgramEmbedder.defaults().fitIdf(all);
+        return new NearestCentroidAssigner(embedder, Centroids.ofDomains(embedder, documentsPerDomain), smoothing);
+    }
+
+    public Centroids centroids() {
+        return centroids;
+    }
+
+    public Embedder embedder() {
+        return embedder;
+    }
+
+    /**
+     * Saves this assigner into a soup's manifest ({@link #fromSoup} reads it back); only a hashed
+     * n-gram embedder can be saved this way, since it is the only one described by its numbers.
+     */
+    public void attachTo(SoupOfExperts soup) {
+        if (!(embedder instanceof HashedNgramEmbedder h)) {
+            throw new IllegalStateException("only an assigner with a HashedNgramEmbedder can be attached to a soup, not "
+                    + embedder.id());
+        }
+        attachTo(soup, centroids, h);
+    }
+
     /** Saves centroids and embedder into a soup's manifest, so a loaded soup can match text. */
     public static void attachTo(SoupOfExperts soup, Centroids centroids, HashedNgramEmbedder embedder) {
         JsonObject o = new JsonObject();

@@ -26,6 +26,16 @@ class NearestCentroidAssignerTest {
     @BeforeAll
     static void fit() {
         corpus = new SyntheticCorpus(K, 300, 17);
+        List<List<String>> perDomain = new ArrayList<>();
+        for (int d = 0; d < K; d++) {
+            perDomain.add(corpus.documents(d, 0, 100, 120));
+        }
+        assigner = NearestCentroidAssigner.ofLabelledDocuments(perDomain, 0);
+    }
+
+    /** One call gives what the hand-written steps give: IDF on all documents, one mean per domain. */
+    @Test
+    void ofLabelledDocumentsEqualsTheStepsByHand() {
         List<String> docs = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
         for (int d = 0; d < K; d++) {
@@ -35,8 +45,14 @@ class NearestCentroidAssignerTest {
             }
         }
         HashedNgramEmbedder emb = HashedNgramEmbedder.defaults().fitIdf(docs);
-        Centroids c = Centroids.ofLabels(emb.embed(docs), labels.stream().mapToInt(i -> i).toArray(), K, emb.id());
-        assigner = new NearestCentroidAssigner(emb, c, 0);
+        Centroids byHand = Centroids.ofLabels(emb.embed(docs), labels.stream().mapToInt(i -> i).toArray(), K, emb.id());
+        assertEquals(emb.id(), assigner.embedder().id());
+        for (int d = 0; d < K; d++) {
+            assertArrayEquals(byHand.get(d), assigner.centroids().get(d), 1e-6f, "centroid " + d);
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> NearestCentroidAssigner.ofLabelledDocuments(List.of(List.of("some text"), List.of()), 0));
+        assertTrue(e.getMessage().contains("domain 1 has no documents"), e.getMessage());
     }
 
     @Test

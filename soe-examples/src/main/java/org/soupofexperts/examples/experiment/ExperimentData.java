@@ -3,11 +3,9 @@ package org.soupofexperts.examples.experiment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.soupofexperts.core.train.TokenBatch;
-import org.soupofexperts.data.cluster.Centroids;
 import org.soupofexperts.data.cluster.NearestCentroidAssigner;
 import org.soupofexperts.data.corpus.Corpus;
 import org.soupofexperts.data.corpus.JsonlCorpus;
-import org.soupofexperts.data.embed.HashedNgramEmbedder;
 import org.soupofexperts.data.sample.MetaDistributions;
 import org.soupofexperts.data.sample.WindowSampler;
 import org.soupofexperts.data.store.TokenStore;
@@ -70,17 +68,11 @@ public final class ExperimentData {
             }
             parts[d] = new int[] {0, c, h, f, v};
         }
-        List<String> docs = new ArrayList<>();
-        List<Integer> labels = new ArrayList<>();
+        List<List<String>> perDomain = new ArrayList<>();
         for (int d = 0; d < k; d++) {
-            for (String s : documents(store, tok, d, parts[d][0], parts[d][1])) {
-                docs.add(s);
-                labels.add(d);
-            }
+            perDomain.add(documents(store, tok, d, parts[d][0], parts[d][1]));
         }
-        HashedNgramEmbedder emb = HashedNgramEmbedder.defaults().fitIdf(docs);
-        Centroids centroids = Centroids.ofLabels(emb.embed(docs), labels.stream().mapToInt(Integer::intValue).toArray(), k, emb.id());
-        NearestCentroidAssigner assigner = new NearestCentroidAssigner(emb, centroids, 0.0);
+        NearestCentroidAssigner assigner = NearestCentroidAssigner.ofLabelledDocuments(perDomain, 0.0);
         double[][] hist = new double[k][];
         for (int d = 0; d < k; d++) {
             hist[d] = assigner.domainWeights(documents(store, tok, d, parts[d][1], parts[d][2]));
