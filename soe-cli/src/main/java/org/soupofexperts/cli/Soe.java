@@ -112,7 +112,7 @@ public final class Soe implements Callable<Integer> {
         }
     }
 
-    @Command(name = "train", mixinStandardHelpOptions = true,
+    @Command(name = "train", mixinStandardHelpOptions = true, showDefaultValues = true,
             description = "Train a soup on a Pile-style JSONL corpus (text field 'text', domain 'meta.pile_set_name'); "
                     + "the defaults fit a laptop: about a minute per 1,000 steps on 2 cores.")
     static final class Train implements Callable<Integer> {
@@ -125,36 +125,36 @@ public final class Soe implements Callable<Integer> {
         @Option(names = "--out", required = true, description = "folder for the soup (and its token store)")
         Path out;
 
-        @Option(names = "--steps", defaultValue = "1000")
+        @Option(names = "--steps", defaultValue = "1000", description = "training steps")
         int steps;
 
-        @Option(names = "--layers", defaultValue = "2")
+        @Option(names = "--layers", defaultValue = "2", description = "transformer layers of the base model")
         int layers;
 
-        @Option(names = "--width", defaultValue = "128")
+        @Option(names = "--width", defaultValue = "128", description = "model width (d_model); heads = width / 32")
         int width;
 
-        @Option(names = "--context", defaultValue = "128")
+        @Option(names = "--context", defaultValue = "128", description = "context length in tokens (bytes)")
         int context;
 
-        @Option(names = "--experts", defaultValue = "16")
+        @Option(names = "--experts", defaultValue = "16", description = "expert banks n (0: a plain model)")
         int experts;
 
         @Option(names = "--expert-rank", defaultValue = "0",
-                description = "rank r of every matrix's experts, each stored as two thin factors (0 = dense; default ${DEFAULT-VALUE})")
+                description = "rank r of every matrix's experts, each stored as two thin factors (0 = dense)")
         int expertRank;
 
-        @Option(names = "--batch", defaultValue = "16")
+        @Option(names = "--batch", defaultValue = "16", description = "sequences per step")
         int batch;
 
-        @Option(names = "--lr", defaultValue = "3e-3")
+        @Option(names = "--lr", defaultValue = "3e-3", description = "peak learning rate (warm-up, then cosine decay)")
         double lr;
 
         @Option(names = "--h-per-step", defaultValue = "0",
                 description = "domain weights drawn per step, m (0 = one per sequence, the default; 1 = the paper's one per step)")
         int hPerStep;
 
-        @Option(names = "--seed", defaultValue = "1")
+        @Option(names = "--seed", defaultValue = "1", description = "seed of initialisation, h sampling and data streams")
         long seed;
 
         @Option(names = "--checkpoint-every", defaultValue = "0",
@@ -162,7 +162,7 @@ public final class Soe implements Callable<Integer> {
         int checkpointEvery;
 
         @Option(names = "--checkpoint-minutes", defaultValue = "10",
-                description = "write a checkpoint every M minutes of training (0: by steps only; default ${DEFAULT-VALUE})")
+                description = "write a checkpoint every M minutes of training (0: by steps only)")
         double checkpointMinutes;
 
         @Option(names = "--resume", description = "continue from the newest checkpoint in <out>/checkpoints (same options)")
@@ -286,7 +286,7 @@ public final class Soe implements Callable<Integer> {
         @Spec
         CommandLine.Model.CommandSpec spec;
 
-        @Option(names = "--soup", required = true)
+        @Option(names = "--soup", required = true, description = "a soup saved by 'soe train'")
         Path soupDir;
 
         @Option(names = "--h", split = ",", description = "domain weights, comma-separated (one per domain)")
@@ -352,30 +352,30 @@ public final class Soe implements Callable<Integer> {
         }
     }
 
-    @Command(name = "generate", mixinStandardHelpOptions = true, description = "Continue a prompt with a specialist.")
+    @Command(name = "generate", mixinStandardHelpOptions = true, showDefaultValues = true, description = "Continue a prompt with a specialist.")
     static final class Generate implements Callable<Integer> {
         @Spec
         CommandLine.Model.CommandSpec spec;
 
-        @Option(names = "--model", required = true)
+        @Option(names = "--model", required = true, description = "a specialist saved by 'soe instantiate'")
         Path modelDir;
 
-        @Option(names = "--prompt", required = true)
+        @Option(names = "--prompt", required = true, description = "text to continue")
         String prompt;
 
-        @Option(names = "--tokens", defaultValue = "200")
+        @Option(names = "--tokens", defaultValue = "200", description = "tokens (bytes) to generate")
         int tokens;
 
         @Option(names = "--temperature", defaultValue = "0.8", description = "0 for greedy")
         double temperature;
 
-        @Option(names = "--top-k", defaultValue = "0")
+        @Option(names = "--top-k", defaultValue = "0", description = "sample from the k most likely tokens only (0: no limit)")
         int topK;
 
-        @Option(names = "--top-p", defaultValue = "0.95")
+        @Option(names = "--top-p", defaultValue = "0.95", description = "sample from the smallest set of tokens holding this probability")
         double topP;
 
-        @Option(names = "--seed", defaultValue = "1")
+        @Option(names = "--seed", defaultValue = "1", description = "seed of the sampling: the same seed gives the same text")
         long seed;
 
         @Override
