@@ -68,6 +68,9 @@ final class Info implements Callable<Integer> {
         if (config != null) {
             copy(config, facts, "domains", "experts", "expertRanks", "router", "expertInit", "seed");
         }
+        if (m.has("labels")) {
+            facts.add("labels", m.get("labels"));
+        }
         if (m.has("provenance") && m.get("provenance").isJsonObject()) {
             copy(m.getAsJsonObject("provenance"), facts, "h", "alpha");
         }

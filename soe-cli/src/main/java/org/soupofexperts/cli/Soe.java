@@ -2,6 +2,7 @@ package org.soupofexperts.cli;
 
 import org.soupofexperts.core.DomainWeights;
 import org.soupofexperts.core.Generation;
+import org.soupofexperts.core.Labels;
 import org.soupofexperts.core.ModelConfig;
 import org.soupofexperts.core.SoupConfig;
 import org.soupofexperts.core.SoupOfExperts;
@@ -220,6 +221,7 @@ public final class Soe implements Callable<Integer> {
                     perDomain.add(Evaluation.trainingDocuments(store, tok, d, 200));
                 }
                 NearestCentroidAssigner.ofLabelledDocuments(perDomain, 0).attachTo(soup);
+                soup.label(Labels.ofDomains(store.domains()).withTokenizer(tok.id(), tok.vocabSize()));
                 soup.save(soupDir);
                 o.printf("saved %s (%,d stored parameters)%n", soupDir, soup.parameterCount());
                 // The run is safe in the soup now; its checkpoints (three times the soup's size each) go.
@@ -266,18 +268,38 @@ public final class Soe implements Callable<Integer> {
             List<String> texts = documents(docs); // the cheap checks first
             try (SoupOfExperts soup = SoupOfExperts.load(soupDir)) {
                 double[] h = NearestCentroidAssigner.fromSoup(soup, 0).domainWeights(texts);
-                spec.commandLine().getOut().println(format(h));
+                spec.commandLine().getOut().println(soup.labels().format(h));
             }
             return 0;
         }
     }
 
-    static String format(double[] h) {
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < h.length; i++) {
-            b.append(i == 0 ? "" : ",").append(String.format(java.util.Locale.ROOT, "%.4f", h[i]));
+    /** h from --h: numbers in domain order, or name=weight pairs (the soup must know its domains' names). */
+    static double[] weights(List<String> given, SoupOfExperts soup) {
+        if (given.stream().allMatch(s -> s.contains("="))) {
+            java.util.Map<String, Double> byName = new java.util.LinkedHashMap<>();
+            for (String s : given) {
+                String[] kv = s.split("=", 2);
+                try {
+                    if (byName.put(kv[0].trim(), Double.parseDouble(kv[1].trim())) != null) {
+                        throw new IllegalArgumentException("--h names domain '" + kv[0].trim() + "' twice");
+                    }
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("--h: '" + s + "' is not name=weight");
+                }
+            }
+            return soup.labels().weights(byName);
         }
-        return b.toString();
+        double[] h = new double[given.size()];
+        for (int i = 0; i < h.length; i++) {
+            try {
+                h[i] = Double.parseDouble(given.get(i).trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--h: '" + given.get(i) + "' is not a number; give numbers, or name=weight"
+                        + " for every entry");
+            }
+        }
+        return DomainWeights.validate(h, soup.config().domains());
     }
 
     @Command(name = "instantiate", mixinStandardHelpOptions = true,
@@ -289,8 +311,9 @@ public final class Soe implements Callable<Integer> {
         @Option(names = "--soup", required = true, description = "a soup saved by 'soe train'")
         Path soupDir;
 
-        @Option(names = "--h", split = ",", description = "domain weights, comma-separated (one per domain)")
-        double[] h;
+        @Option(names = "--h", split = ",", description = "domain weights: one number per domain (0.7,0.3,0), or by name"
+                + " (python=0.7,c=0.3; unnamed domains get 0)")
+        List<String> h;
 
         @Option(names = "--docs", split = ",", description = "or: document files whose histogram is h")
         List<Path> docs;
@@ -313,7 +336,7 @@ public final class Soe implements Callable<Integer> {
                 throw new IllegalArgumentException(out + " already holds a saved artefact; pass --force to replace it");
             }
             try (SoupOfExperts soup = SoupOfExperts.load(soupDir)) {
-                double[] weights = h != null ? DomainWeights.validate(h, soup.config().domains())
+                double[] weights = h != null ? weights(h, soup)
                         : NearestCentroidAssigner.fromSoup(soup, 0).domainWeights(documents(docs));
                 long t0 = System.nanoTime();
                 try (Specialist s = soup.instantiate(weights)) {
@@ -322,7 +345,8 @@ public final class Soe implements Callable<Integer> {
                     if (safetensors != null) {
                         s.exportSafetensors(safetensors);
                     }
-                    spec.commandLine().getOut().printf("h=%s; instantiated in %.1f ms; saved %s%n", format(weights), ms, out);
+                    spec.commandLine().getOut().printf("h=%s; instantiated in %.1f ms; saved %s%n", soup.labels().format(weights),
+                            ms, out);
                 }
             }
             return 0;
@@ -344,6 +368,12 @@ public final class Soe implements Callable<Integer> {
         public Integer call() throws IOException {
             List<String> texts = documents(files); // the cheap checks first
             try (Specialist s = Specialist.load(modelDir)) {
+                ByteTokenizer bytes = new ByteTokenizer();
+                String trainedWith = s.labels().tokenizer();
+                if (trainedWith != null && !trainedWith.equals(bytes.id())) {
+                    throw new IllegalArgumentException(modelDir + " was trained with tokenizer " + trainedWith
+                            + "; this tool scores text as bytes (" + bytes.id() + "), which would give a meaningless number");
+                }
                 Evaluation.Loss l = Evaluation.onDocuments(s::loss, new ByteTokenizer(), texts, s.config().contextLength());
                 spec.commandLine().getOut().printf("%.4f bits/byte (%.4f nats/token) over %,d predicted tokens%n",
                         l.bitsPerByte(), l.natsPerToken(), l.tokens());

@@ -379,7 +379,8 @@ class SoeTest {
         assertEquals(0, hist.code(), hist.err());
         String[] h = hist.out().trim().split(",");
         assertEquals(2, h.length, hist.out());
-        assertTrue(Double.parseDouble(h[1]) > 0.5, "a dom1 document must land mostly in dom1: " + hist.out());
+        assertTrue(h[0].startsWith("dom0=") && h[1].startsWith("dom1="), "h is printed with the domains' names: " + hist.out());
+        assertTrue(Double.parseDouble(h[1].substring(5)) > 0.5, "a dom1 document must land mostly in dom1: " + hist.out());
 
         Path spec = dir.resolve("spec");
         Result inst = soe("instantiate", "--soup", soup, "--docs", doc.toString(), "--out", spec.toString(), "--safetensors",
@@ -412,6 +413,24 @@ class SoeTest {
         Result g2 = soe("generate", "--model", spec.toString(), "--prompt", "the ", "--tokens", "12", "--seed", "3");
         assertEquals(0, g1.code(), g1.err());
         assertEquals(g1.out(), g2.out(), "the same seed generates the same text");
+
+        Result byName = soe("instantiate", "--soup", soup, "--h", "dom1=1", "--out", dir.resolve("by-name").toString());
+        assertEquals(0, byName.code(), byName.err());
+        assertTrue(byName.out().contains("h=dom0=0.0000,dom1=1.0000"), byName.out());
+        Result unknown = soe("instantiate", "--soup", soup, "--h", "rust=1", "--out", dir.resolve("x").toString());
+        assertEquals(1, unknown.code());
+        assertTrue(unknown.err().contains("unknown domain 'rust'"), unknown.err());
+
+        // A specialist of a soup trained with another tokenizer: eval refuses to score it as bytes.
+        try (SoupOfExperts s = SoupOfExperts.load(Path.of(soup))) {
+            s.label(s.labels().withTokenizer("hf:some-bpe", 200));
+            try (org.soupofexperts.core.Specialist other = s.instantiate(new double[] {1, 0})) {
+                other.save(dir.resolve("other-tokenizer"));
+            }
+        }
+        Result wrongTok = soe("eval", "--model", dir.resolve("other-tokenizer").toString(), doc.toString());
+        assertEquals(1, wrongTok.code());
+        assertTrue(wrongTok.err().contains("trained with tokenizer hf:some-bpe"), wrongTok.err());
 
         Result neither = soe("instantiate", "--soup", soup, "--out", dir.resolve("x").toString());
         assertEquals(1, neither.code());

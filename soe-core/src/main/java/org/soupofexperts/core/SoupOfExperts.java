@@ -66,6 +66,7 @@ public final class SoupOfExperts implements AutoCloseable {
     private final JsonArray history;
     private final JsonObject attachments = new JsonObject();
     private volatile TrainingReport lastReport;
+    private volatile Labels labels = Labels.NONE;
     private volatile boolean closed;
 
     private SoupOfExperts(SoupConfig config, JsonArray history) {
@@ -195,6 +196,26 @@ public final class SoupOfExperts implements AutoCloseable {
         }
     }
 
+    /**
+     * Records what this soup's numbers mean: its domains' names (one per domain, in h's order)
+     * and the tokenizer it was trained with. Saved with the soup and passed to every specialist.
+     */
+    public void label(Labels l) {
+        if (!l.domains().isEmpty() && l.domains().size() != config.domains()) {
+            throw new IllegalArgumentException(l.domains().size() + " domain names for a soup of k = " + config.domains());
+        }
+        if (l.tokenizerVocabSize() > config.model().vocabSize()) {
+            throw new IllegalArgumentException("tokenizer " + l.tokenizer() + " has " + l.tokenizerVocabSize()
+                    + " tokens, more than the model's vocabulary of " + config.model().vocabSize());
+        }
+        this.labels = l;
+    }
+
+    /** Domain names and tokenizer, or {@link Labels#NONE} when not recorded. */
+    public Labels labels() {
+        return labels;
+    }
+
     /** The report of the last {@link #train} call, or null. */
     public TrainingReport lastReport() {
         return lastReport;
@@ -254,7 +275,7 @@ public final class SoupOfExperts implements AutoCloseable {
             }
             prov.add("alpha", array(a));
             prov.add("soup", describe());
-            return new Specialist(target, plain, prov);
+            return new Specialist(target, plain, prov, labels);
         });
     }
 
@@ -375,7 +396,9 @@ public final class SoupOfExperts implements AutoCloseable {
         LoadedTensors.checkFileHolds(dir, a.parameters(), config.model().parameterCount() + config.bankParameterCount());
         JsonArray history =
                 m.has("training") && m.get("training").isJsonArray() ? m.getAsJsonArray("training") : new JsonArray();
+        Labels labels = Labels.fromManifest(m, config.domains(), dir.toString());
         SoupOfExperts soup = new SoupOfExperts(config, history);
+        soup.labels = labels;
         if (m.has("attachments") && m.get("attachments").isJsonObject()) {
             for (var e : m.getAsJsonObject("attachments").entrySet()) {
                 soup.attachments.add(e.getKey(), e.getValue());
@@ -442,6 +465,9 @@ public final class SoupOfExperts implements AutoCloseable {
         c.addProperty("seed", config.seed());
         m.add("config", c);
         m.add("training", history.deepCopy());
+        if (!labels.equals(Labels.NONE)) {
+            m.add("labels", labels.toJson());
+        }
         synchronized (attachments) {
             m.add("attachments", attachments.deepCopy());
         }

@@ -44,11 +44,18 @@ public final class Specialist implements AutoCloseable {
     private final NDManager manager;
     private final GptModel model;
     private final JsonObject provenance;
+    private final Labels labels;
 
-    Specialist(NDManager manager, GptModel model, JsonObject provenance) {
+    Specialist(NDManager manager, GptModel model, JsonObject provenance, Labels labels) {
         this.manager = manager;
         this.model = model;
         this.provenance = provenance;
+        this.labels = labels;
+    }
+
+    /** The domain names and tokenizer of the soup it came from, or {@link Labels#NONE}. */
+    public Labels labels() {
+        return labels;
     }
 
     public ModelConfig config() {
@@ -76,7 +83,7 @@ public final class Specialist implements AutoCloseable {
         prov.addProperty("createdFrom", "random initialisation");
         prov.addProperty("seed", seed);
         prov.addProperty("libraryVersion", Version.get());
-        return new Specialist(manager, model, prov);
+        return new Specialist(manager, model, prov, Labels.NONE);
     }
 
     /**
@@ -203,6 +210,9 @@ public final class Specialist implements AutoCloseable {
         m.addProperty("createdAt", java.time.Instant.now().toString());
         m.add("model", ConfigJson.model(model.config()));
         m.add("provenance", provenance);
+        if (!labels.equals(Labels.NONE)) {
+            m.add("labels", labels.toJson());
+        }
         ArtifactDirectory.save(dir, KIND, m, model::saveParameters);
     }
 
@@ -246,12 +256,19 @@ public final class Specialist implements AutoCloseable {
             manager.close();
             throw e;
         }
+        Labels labels;
+        try {
+            labels = Labels.fromManifest(a.manifest(), 0, dir.toString());
+        } catch (SoupFormatException e) {
+            manager.close();
+            throw e;
+        }
         JsonElement provenance = a.manifest().get("provenance");
         if (provenance != null && !provenance.isJsonObject()) {
             manager.close();
             throw new SoupFormatException(dir + ": 'provenance' in its manifest must be an object, got " + provenance);
         }
-        return new Specialist(manager, model, provenance == null ? null : provenance.getAsJsonObject());
+        return new Specialist(manager, model, provenance == null ? null : provenance.getAsJsonObject(), labels);
     }
 
     /** Frees the native memory of the parameters. */
