@@ -46,11 +46,13 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
     private final int context;
     private final ServerLimits limits;
     private final byte[] authorization;
+    private final List<String> domainNames;
     private final ThreadPoolExecutor workers;
     private final AtomicLong rejected = new AtomicLong();
 
     Endpoints(DomainAssigner assigner, Tokenizer tokenizer, SpecialistCache cache, int context, ServerLimits limits,
-            String token) {
+            String token, List<String> domainNames) {
+        this.domainNames = List.copyOf(domainNames);
         this.assigner = assigner;
         this.tokenizer = tokenizer;
         this.cache = cache;
@@ -209,6 +211,11 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
             ha.add(v);
         }
         o.add("h", ha);
+        if (!domainNames.isEmpty()) {
+            JsonArray names = new JsonArray();
+            domainNames.forEach(names::add);
+            o.add("domains", names);
+        }
         if (loss) {
             Evaluation.Loss l;
             try (SpecialistCache.Lease lease = cache.acquire(h)) {

@@ -24,7 +24,8 @@ import java.util.Objects;
  * <ul>
  *   <li>{@code POST /loss} with {@code {"documents": [text, ...]}}: the documents' domain weights h
  *       (the assigner's histogram), the specialist for h from a {@link SpecialistCache}, and its
- *       loss on the documents: {@code {"h": [...], "bitsPerByte": x, "natsPerToken": y, "tokens": n}};
+ *       loss on the documents: {@code {"h": [...], "bitsPerByte": x, "natsPerToken": y, "tokens": n}}, with
+ *       {@code "domains": [names]} when the soup knows them ({@link org.soupofexperts.core.Labels});
  *   <li>{@code POST /domain-weights} with the same body: only {@code {"h": [...]}};
  *   <li>{@code GET /health}: {@code {"status": "ok"}}, without a token.
  * </ul>
@@ -51,7 +52,7 @@ public final class SpecialistServer implements AutoCloseable {
         this.ownedCache = b.cache == null ? cache : null;
         ServerLimits limits = b.limits;
         int context = b.soup.config().model().contextLength();
-        this.endpoints = new Endpoints(b.assigner, b.tokenizer, cache, context, limits, b.token);
+        this.endpoints = new Endpoints(b.assigner, b.tokenizer, cache, context, limits, b.token, b.soup.labels().domains());
         // Jetty's own threads only parse and write: scoring runs on the endpoints' workers.
         QueuedThreadPool io = new QueuedThreadPool(16, 4);
         io.setName("soe-serve-io");
@@ -216,6 +217,11 @@ public final class SpecialistServer implements AutoCloseable {
             if (assigner.numDomains() != k) {
                 throw new IllegalArgumentException("the assigner gives h over " + assigner.numDomains()
                         + " domains, the soup was trained on " + k);
+            }
+            String trainedWith = soup.labels().tokenizer();
+            if (trainedWith != null && !trainedWith.equals(tokenizer.id())) {
+                throw new IllegalArgumentException("the soup was trained with tokenizer " + trainedWith + ", not "
+                        + tokenizer.id());
             }
             int vocab = soup.config().model().vocabSize();
             if (tokenizer.vocabSize() > vocab) {

@@ -200,6 +200,24 @@ class SpecialistServerTest {
         assertTrue(e.getMessage().contains("2 domains"), e.getMessage());
     }
 
+    /** Domain names the soup records come back beside h; a tokenizer other than the soup's is refused. */
+    @Test
+    void recordedDomainNamesComeBackAndAnotherTokenizerIsRefused() throws Exception {
+        try (SoupOfExperts named = SoupOfExperts.create(soup.config())) {
+            named.label(org.soupofexperts.core.Labels.ofDomains(List.of("a", "b", "c"))
+                    .withTokenizer(new ByteTokenizer().id(), 256));
+            try (SpecialistServer s = SpecialistServer.builder().soup(named).assigner(BY_COUNT).tokenizer(new ByteTokenizer())
+                    .port(0).build().start()) {
+                JsonObject o = json(post(s, "domain-weights", GOOD));
+                assertEquals("c", o.getAsJsonArray("domains").get(2).getAsString(), o.toString());
+            }
+            named.label(org.soupofexperts.core.Labels.NONE.withTokenizer("hf:other", 200));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SpecialistServer.builder()
+                    .soup(named).assigner(BY_COUNT).tokenizer(new ByteTokenizer()).port(0).build());
+            assertTrue(e.getMessage().contains("hf:other"), e.getMessage());
+        }
+    }
+
     @Test
     void wrongMethodGets405AndUnknownPathGets404() throws Exception {
         try (SpecialistServer s = server(BY_COUNT).build().start()) {
