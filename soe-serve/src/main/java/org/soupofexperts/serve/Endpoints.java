@@ -94,8 +94,7 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
                     if (declared > limits.maxBodyBytes()) {
                         throw tooLarge();
                     }
-                    long received = System.nanoTime();
-                    readBody(request, new ByteArrayOutputStream(), body -> dispatch(path.equals("/loss"), body, received,
+                    readBody(request, new ByteArrayOutputStream(), body -> dispatch(path.equals("/loss"), body,
                             response, callback), failure -> {
                                 if (failure instanceof HttpError e) {
                                     error(response, callback, e);
@@ -171,10 +170,11 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
         }
     }
 
-    private void dispatch(boolean loss, byte[] body, long received, Response response, Callback callback) {
+    private void dispatch(boolean loss, byte[] body, Response response, Callback callback) {
+        long queued = System.nanoTime();
         try {
             workers.execute(() -> {
-                if (System.nanoTime() - received > limits.queueTimeout().toNanos()) {
+                if (System.nanoTime() - queued > limits.queueTimeout().toNanos()) {
                     error(response, callback, overloaded("waited longer than " + limits.queueTimeout().toMillis()
                             + " ms for a worker"));
                     return;
