@@ -221,10 +221,17 @@ class SaveLoadTest {
             Files.write(killed, new byte[4096]);
             Path foreign = soupDir.resolve("params-aaaaaaaaaaaaaaaa.bin");
             Files.write(foreign, new byte[] {7});
+            // A save killed after its parameter file was in place, before its manifest: the
+            // file's name is the start of its own SHA-256, which proves the library wrote it.
+            byte[] content = "parameters of a killed save".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            Path scratch = Files.write(tmp.resolve("scratch.bin"), content);
+            Path orphan = soupDir.resolve("params-" + ArtifactDirectory.digest(scratch).substring(0, 16) + ".bin");
+            Files.move(scratch, orphan);
             soup.train(new ToyDomains().trainingBuilder().steps(2).warmup(0).build());
             soup.save(soupDir);
             assertTrue(Files.notExists(killed), "a killed save's temporary must be removed by the next save");
-            assertTrue(Files.exists(foreign), "only the parameter file the old manifest named may be deleted");
+            assertTrue(Files.notExists(orphan), "a killed save's parameter file, proven by its checksum, must be removed");
+            assertTrue(Files.exists(foreign), "a parameter file whose content does not prove it the library's stays");
             try (Stream<Path> files = Files.list(soupDir)) {
                 assertEquals(3, files.count(), "manifest, the new parameter file and the foreign one");
             }

@@ -116,6 +116,7 @@ public final class ArtifactDirectory {
             if (previous != null && !previous.equals(paramsName)) {
                 Files.deleteIfExists(dir.resolve(previous));
             }
+            removeOrphanedParameters(dir, paramsName);
         } finally {
             Files.deleteIfExists(tmpParams);
             Files.deleteIfExists(tmpManifest);
@@ -320,6 +321,29 @@ public final class ArtifactDirectory {
             return true;
         } catch (java.nio.file.DirectoryNotEmptyException e) {
             return false;
+        }
+    }
+
+    /**
+     * Parameter files of saves killed after their parameters were in place but before their
+     * manifest was: {@code params-<h>.bin} that the manifest does not name, whose content's
+     * SHA-256 begins with h. The content proves the library wrote the file, so a user's own file
+     * is never taken for one.
+     */
+    private static void removeOrphanedParameters(Path dir, String current) throws IOException {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                if (name.equals(current) || !PARAMS.matcher(name).matches()
+                        || !Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                if (digest(p).startsWith(name.substring("params-".length(), "params-".length() + 16))) {
+                    org.slf4j.LoggerFactory.getLogger(ArtifactDirectory.class).info(
+                            "removing {}, left by a save that was killed before its manifest was written", p);
+                    Files.delete(p);
+                }
+            }
         }
     }
 
