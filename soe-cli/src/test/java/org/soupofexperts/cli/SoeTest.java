@@ -105,18 +105,10 @@ class SoeTest {
         Path out = dir.resolve("killed");
         String[] args = {"train", "--corpus", corpus.toString(), "--out", out.toString(), "--steps", "1500", "--layers", "1",
             "--width", "32", "--context", "32", "--experts", "2", "--batch", "4", "--checkpoint-every", "20"};
-        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         int kills = 0;
         for (int attempt = 0; attempt < 3 && !Files.exists(out.resolve("soup/manifest.json")); attempt++) {
             boolean resume = !org.soupofexperts.core.train.Checkpoints.list(out.resolve("checkpoints")).isEmpty();
-            List<String> cmd = new ArrayList<>(List.of(javaBin, "-Xmx1g", "-Dai.djl.offline=true", "-cp",
-                    System.getProperty("java.class.path"), Soe.class.getName()));
-            cmd.addAll(List.of(args));
-            if (resume) {
-                cmd.add("--resume");
-            }
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("child-" + attempt + ".log").toFile())
-                    .start();
+            Process p = childSoe(dir.resolve("child-" + attempt + ".log"), resume ? concat(args, "--resume") : args);
             long delay = 2500 + rng.nextInt(4000);
             if (!p.waitFor(delay, java.util.concurrent.TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly().waitFor(); // SIGKILL
@@ -161,15 +153,12 @@ class SoeTest {
         Path spec = dir.resolve("spec");
         assertEquals(0, soe("instantiate", "--soup", soup, "--h", "1,0", "--out", spec.toString()).code());
         List<double[]> saved = new ArrayList<>(List.of(new double[] {1, 0}));
-        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         int kills = 0;
         for (int attempt = 0; attempt < 8; attempt++) {
             double a = (attempt + 1) / 10.0;
             saved.add(new double[] {a, 1 - a});
-            List<String> cmd = List.of(javaBin, "-Xmx1g", "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"),
-                    Soe.class.getName(), "instantiate", "--soup", soup, "--h", a + "," + (1 - a), "--out", spec.toString(), "--force");
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("inst-" + attempt + ".log")
-                    .toFile()).start();
+            Process p = childSoe(dir.resolve("inst-" + attempt + ".log"), "instantiate", "--soup", soup, "--h",
+                    a + "," + (1 - a), "--out", spec.toString(), "--force");
             long delay = 300 + rng.nextInt(3700);
             if (!p.waitFor(delay, java.util.concurrent.TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly().waitFor(); // SIGKILL
@@ -208,15 +197,9 @@ class SoeTest {
         Path out = dir.resolve("store-kill");
         String[] args = {"train", "--corpus", corpus.toString(), "--out", out.toString(), "--steps", "2", "--layers", "1",
             "--width", "32", "--context", "32", "--experts", "2", "--batch", "4", "--checkpoint-minutes", "0"};
-        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         int kills = 0;
         for (int attempt = 0; attempt < 5; attempt++) {
-            List<String> cmd = new ArrayList<>(List.of(javaBin, "-Xmx1g", "-Dai.djl.offline=true", "-cp",
-                    System.getProperty("java.class.path"), Soe.class.getName()));
-            cmd.addAll(List.of(args));
-            cmd.add("--force");
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("build-" + attempt + ".log")
-                    .toFile()).start();
+            Process p = childSoe(dir.resolve("build-" + attempt + ".log"), concat(args, "--force"));
             if (!p.waitFor(500 + rng.nextInt(2500), java.util.concurrent.TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly().waitFor(); // SIGKILL
                 kills++;
@@ -314,17 +297,13 @@ class SoeTest {
     @org.junit.jupiter.api.Tag("known-failure")
     void separateLaunchesOfTheSameRunEndWithTheSameParameters() throws Exception {
         Path corpus = corpus(new SyntheticCorpus(2, 200, 7));
-        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<byte[]> results = new ArrayList<>();
         List<Double> losses = new ArrayList<>();
         for (int launch = 0; launch < 3; launch++) {
             Path out = dir.resolve("launch-" + launch);
-            List<String> cmd = new ArrayList<>(List.of(javaBin, "-Xmx1g", "-Dai.djl.offline=true", "-cp",
-                    System.getProperty("java.class.path"), Soe.class.getName(), "train", "--corpus", corpus.toString(),
+            Process p = childSoe(dir.resolve("launch-" + launch + ".log"), "train", "--corpus", corpus.toString(),
                     "--out", out.toString(), "--steps", "150", "--layers", "2", "--width", "64", "--context", "32",
-                    "--experts", "4", "--batch", "8", "--checkpoint-minutes", "0"));
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("launch-" + launch + ".log")
-                    .toFile()).start();
+                    "--experts", "4", "--batch", "8", "--checkpoint-minutes", "0");
             assertTrue(p.waitFor(300, java.util.concurrent.TimeUnit.SECONDS), "launch " + launch + " did not finish");
             assertEquals(0, p.exitValue(), Files.readString(dir.resolve("launch-" + launch + ".log")));
             results.add(parameters(out.resolve("soup")));
@@ -349,6 +328,14 @@ class SoeTest {
             System.err.printf("note: %d of %d later launches matched the first bit for bit; the others differ in the last"
                     + " bits (docs/reliability.md, replay across launches)%n", exact, results.size() - 1);
         }
+    }
+
+    /** `soe args` in a child JVM (the only way to kill it for real), its output into {@code log}. */
+    private static Process childSoe(Path log, String... args) throws java.io.IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g", "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"), Soe.class.getName()));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
     private static String[] concat(String[] a, String... b) {
