@@ -108,14 +108,8 @@ class SoeTest {
         int kills = 0;
         for (int attempt = 0; attempt < 3 && !Files.exists(out.resolve("soup/manifest.json")); attempt++) {
             boolean resume = !org.soupofexperts.core.train.Checkpoints.list(out.resolve("checkpoints")).isEmpty();
-            Process p = childSoe(dir.resolve("child-" + attempt + ".log"), resume ? concat(args, "--resume") : args);
-            long delay = 2500 + rng.nextInt(4000);
-            if (!p.waitFor(delay, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly().waitFor(); // SIGKILL
-                kills++;
-            } else if (p.exitValue() != 0) {
-                fail("the child run failed by itself: " + Files.readString(dir.resolve("child-" + attempt + ".log")));
-            }
+            Path log = dir.resolve("child-" + attempt + ".log");
+            kills += killedAfter(childSoe(log, resume ? concat(args, "--resume") : args), 2500 + rng.nextInt(4000), log) ? 1 : 0;
             for (Path c : org.soupofexperts.core.train.Checkpoints.list(out.resolve("checkpoints"))) {
                 // Complete artefacts only: size and SHA-256 of each checkpoint's data verified.
                 org.soupofexperts.core.io.ArtifactDirectory.open(c, org.soupofexperts.core.train.Checkpoints.KIND);
@@ -157,15 +151,9 @@ class SoeTest {
         for (int attempt = 0; attempt < 8; attempt++) {
             double a = (attempt + 1) / 10.0;
             saved.add(new double[] {a, 1 - a});
-            Process p = childSoe(dir.resolve("inst-" + attempt + ".log"), "instantiate", "--soup", soup, "--h",
-                    a + "," + (1 - a), "--out", spec.toString(), "--force");
-            long delay = 300 + rng.nextInt(3700);
-            if (!p.waitFor(delay, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly().waitFor(); // SIGKILL
-                kills++;
-            } else if (p.exitValue() != 0) {
-                fail("the child failed by itself: " + Files.readString(dir.resolve("inst-" + attempt + ".log")));
-            }
+            Path log = dir.resolve("inst-" + attempt + ".log");
+            Process p = childSoe(log, "instantiate", "--soup", soup, "--h", a + "," + (1 - a), "--out", spec.toString(), "--force");
+            kills += killedAfter(p, 300 + rng.nextInt(3700), log) ? 1 : 0;
             try (org.soupofexperts.core.Specialist back = org.soupofexperts.core.Specialist.load(spec)) {
                 double[] h = back.domainWeights();
                 assertTrue(saved.stream().anyMatch(x -> java.util.Arrays.equals(x, h)), "after attempt " + attempt + " (seed "
@@ -199,13 +187,8 @@ class SoeTest {
             "--width", "32", "--context", "32", "--experts", "2", "--batch", "4", "--checkpoint-minutes", "0"};
         int kills = 0;
         for (int attempt = 0; attempt < 5; attempt++) {
-            Process p = childSoe(dir.resolve("build-" + attempt + ".log"), concat(args, "--force"));
-            if (!p.waitFor(500 + rng.nextInt(2500), java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly().waitFor(); // SIGKILL
-                kills++;
-            } else if (p.exitValue() != 0) {
-                fail("the child failed by itself: " + Files.readString(dir.resolve("build-" + attempt + ".log")));
-            }
+            Path log = dir.resolve("build-" + attempt + ".log");
+            kills += killedAfter(childSoe(log, concat(args, "--force")), 500 + rng.nextInt(2500), log) ? 1 : 0;
             if (Files.exists(out.resolve("token-store"))) {
                 org.soupofexperts.data.store.TokenStore.open(out.resolve("token-store"));
             }
@@ -336,6 +319,21 @@ class SoeTest {
                 "-Xmx1g", "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"), Soe.class.getName()));
         cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    /**
+     * Kills {@code p} with SIGKILL unless it ends within {@code millis}; true if it was killed. A
+     * child that ends by itself must have succeeded (its log is the failure message otherwise).
+     */
+    private static boolean killedAfter(Process p, long millis, Path log) throws Exception {
+        if (!p.waitFor(millis, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            p.destroyForcibly().waitFor();
+            return true;
+        }
+        if (p.exitValue() != 0) {
+            fail("the child failed by itself: " + Files.readString(log));
+        }
+        return false;
     }
 
     private static String[] concat(String[] a, String... b) {
