@@ -45,8 +45,8 @@ import java.util.concurrent.Callable;
 @Command(name = "soe", mixinStandardHelpOptions = true, versionProvider = Soe.VersionProvider.class,
         description = "Soup-of-Experts: train one soup, then make a specialist language model for any domain mix in milliseconds."
                 + " Errors are one line; add --verbose anywhere for the stack trace.",
-        subcommands = {Soe.Train.class, Soe.Histogram.class, Soe.Instantiate.class, Soe.Eval.class, Soe.Generate.class,
-            Serve.class, Info.class})
+        subcommands = {Soe.Train.class, Baseline.class, Soe.Histogram.class, Soe.Instantiate.class, Soe.Eval.class,
+            Soe.Generate.class, Finetune.class, Compare.class, Serve.class, Info.class})
 public final class Soe implements Callable<Integer> {
 
     @Spec
@@ -120,23 +120,8 @@ public final class Soe implements Callable<Integer> {
         @Spec
         CommandLine.Model.CommandSpec spec;
 
-        @Option(names = "--corpus", required = true, description = "train JSONL (.gz/.zst)")
-        Path corpus;
-
-        @Option(names = "--out", required = true, description = "folder for the soup (and its token store)")
-        Path out;
-
-        @Option(names = "--steps", defaultValue = "1000", description = "training steps")
-        int steps;
-
-        @Option(names = "--layers", defaultValue = "2", description = "transformer layers of the base model")
-        int layers;
-
-        @Option(names = "--width", defaultValue = "128", description = "model width (d_model); heads = width / 32")
-        int width;
-
-        @Option(names = "--context", defaultValue = "128", description = "context length in tokens (bytes)")
-        int context;
+        @CommandLine.Mixin
+        BudgetOptions budget;
 
         @Option(names = "--experts", defaultValue = "16", description = "expert banks n (0: a plain model)")
         int experts;
@@ -145,18 +130,9 @@ public final class Soe implements Callable<Integer> {
                 description = "rank r of every matrix's experts, each stored as two thin factors (0 = dense)")
         int expertRank;
 
-        @Option(names = "--batch", defaultValue = "16", description = "sequences per step")
-        int batch;
-
-        @Option(names = "--lr", defaultValue = "3e-3", description = "peak learning rate (warm-up, then cosine decay)")
-        double lr;
-
         @Option(names = "--h-per-step", defaultValue = "0",
                 description = "domain weights drawn per step, m (0 = one per sequence, the default; 1 = the paper's one per step)")
         int hPerStep;
-
-        @Option(names = "--seed", defaultValue = "1", description = "seed of initialisation, h sampling and data streams")
-        long seed;
 
         @Option(names = "--checkpoint-every", defaultValue = "0",
                 description = "write a checkpoint into <out>/checkpoints every N steps (0: by time only)")
@@ -169,21 +145,11 @@ public final class Soe implements Callable<Integer> {
         @Option(names = "--resume", description = "continue from the newest checkpoint in <out>/checkpoints (same options)")
         boolean resume;
 
-        @Option(names = "--quiet", description = "no progress on stderr")
-        boolean quiet;
-
-        @Option(names = "--force", description = "replace a soup already saved in <out>/soup")
-        boolean force;
-
         @Override
         public Integer call() throws IOException {
-            if (!Files.isRegularFile(corpus)) {
-                throw new IllegalArgumentException("--corpus " + corpus + " is not a file");
-            }
+            Path out = budget.out;
             Path soupDir = out.resolve("soup");
-            if (Files.exists(soupDir.resolve("manifest.json")) && !force) {
-                throw new IllegalArgumentException(soupDir + " already holds a soup; pass --force to replace it");
-            }
+            budget.requireWritable(soupDir, "soup");
             if (checkpointEvery < 0 || !(checkpointMinutes >= 0) || Double.isInfinite(checkpointMinutes)) {
                 throw new IllegalArgumentException("--checkpoint-every and --checkpoint-minutes must be >= 0");
             }
@@ -194,18 +160,17 @@ public final class Soe implements Callable<Integer> {
                         "--resume: " + checkpoints + " holds no checkpoint to continue from"));
             }
             ByteTokenizer tok = new ByteTokenizer();
-            TokenStore store = TokenStore.openOrBuild(out.resolve("token-store"), JsonlCorpus.builder().file(corpus).build(), tok,
-                    TokenStore.Options.defaults());
+            TokenStore store = budget.store();
             WindowSampler sampler = store.trainSampler();
             int k = store.domains().size();
-            ModelConfig model = ModelConfig.builder().vocabSize(tok.vocabSize()).layers(layers).dModel(width)
-                    .heads(Math.max(1, width / 32)).contextLength(context).build();
+            ModelConfig model = budget.model(tok.vocabSize());
             PrintWriter o = spec.commandLine().getOut();
             o.printf("%d domains %s; base model %,d parameters; %d %s experts%n", k, store.domains(), model.parameterCount(), experts,
                     expertRank == 0 ? "dense" : "rank-" + expertRank);
-            Progress progress = new Progress(spec.commandLine().getErr(), quiet);
+            Progress progress = new Progress(spec.commandLine().getErr(), budget.quiet);
             TrainingConfig tc = TrainingConfig.builder().sampler(sampler).metaDistribution(MetaDistributions.recommended(sampler.sizes()))
-                    .steps(steps).batchSize(batch).hPerStep(hPerStep).contextLength(context).learningRate(lr).logEvery(0).seed(seed)
+                    .steps(budget.steps).batchSize(budget.batch).hPerStep(hPerStep).contextLength(budget.context)
+                    .learningRate(budget.lr).logEvery(0).seed(budget.seed)
                     .checkpoints(checkpointEvery == 0 && checkpointMinutes == 0 ? null : CheckpointPolicy.builder()
                             .directory(checkpoints).everySteps(checkpointEvery)
                             .interval(checkpointMinutes == 0 ? null : Duration.ofMillis((long) (checkpointMinutes * 60_000)))
@@ -213,7 +178,7 @@ public final class Soe implements Callable<Integer> {
                     .resumeFrom(resumeFrom)
                     .listener(progress::step).build();
             try (SoupOfExperts soup = SoupOfExperts.train(
-                    SoupConfig.builder().model(model).domains(k).experts(experts).expertRank(expertRank).seed(seed).build(), tc)) {
+                    SoupConfig.builder().model(model).domains(k).experts(experts).expertRank(expertRank).seed(budget.seed).build(), tc)) {
                 progress.done();
                 // Domain centroids from training documents, so `soe histogram` can map text to h.
                 List<List<String>> perDomain = new ArrayList<>();

@@ -44,7 +44,7 @@ public final class Specialist implements AutoCloseable {
     private final NDManager manager;
     private final GptModel model;
     private final JsonObject provenance;
-    private final Labels labels;
+    private volatile Labels labels;
 
     Specialist(NDManager manager, GptModel model, JsonObject provenance, Labels labels) {
         this.manager = manager;
@@ -56,6 +56,19 @@ public final class Specialist implements AutoCloseable {
     /** The domain names and tokenizer of the soup it came from, or {@link Labels#NONE}. */
     public Labels labels() {
         return labels;
+    }
+
+    /**
+     * Records the tokenizer (and domain names) of a model that did not come from a soup, such as
+     * a generic baseline trained directly, so that tools refuse text cut by another tokenizer.
+     * Saved with the model.
+     */
+    public void label(Labels l) {
+        if (l.tokenizerVocabSize() > model.config().vocabSize()) {
+            throw new IllegalArgumentException("tokenizer " + l.tokenizer() + " has " + l.tokenizerVocabSize()
+                    + " tokens, more than the model's vocabulary of " + model.config().vocabSize());
+        }
+        this.labels = l;
     }
 
     public ModelConfig config() {

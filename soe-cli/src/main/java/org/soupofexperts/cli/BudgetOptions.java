@@ -1,0 +1,75 @@
+package org.soupofexperts.cli;
+
+import org.soupofexperts.core.ModelConfig;
+import org.soupofexperts.data.corpus.JsonlCorpus;
+import org.soupofexperts.data.store.TokenStore;
+import org.soupofexperts.data.tokenize.ByteTokenizer;
+
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The options that fix a training budget and a base model, shared by {@code train} and
+ * {@code baseline} so that a soup and its generic baseline are built the same way from the same
+ * words on the command line. Not thread-safe (picocli fills it once per invocation).
+ */
+final class BudgetOptions {
+
+    @Option(names = "--corpus", required = true, description = "train JSONL (.gz/.zst), Pile-style")
+    Path corpus;
+
+    @Option(names = "--out", required = true, description = "output folder (its token store is shared by train and baseline)")
+    Path out;
+
+    @Option(names = "--steps", defaultValue = "1000", description = "training steps")
+    int steps;
+
+    @Option(names = "--layers", defaultValue = "2", description = "transformer layers of the base model")
+    int layers;
+
+    @Option(names = "--width", defaultValue = "128", description = "model width (d_model); heads = width / 32")
+    int width;
+
+    @Option(names = "--context", defaultValue = "128", description = "context length in tokens (bytes)")
+    int context;
+
+    @Option(names = "--batch", defaultValue = "16", description = "sequences per step")
+    int batch;
+
+    @Option(names = "--lr", defaultValue = "3e-3", description = "peak learning rate (warm-up, then cosine decay)")
+    double lr;
+
+    @Option(names = "--seed", defaultValue = "1", description = "seed of initialisation, h sampling and data streams")
+    long seed;
+
+    @Option(names = "--quiet", description = "no progress on stderr")
+    boolean quiet;
+
+    @Option(names = "--force", description = "replace a model already saved where this command saves")
+    boolean force;
+
+    /** The corpus's token store in {@code <out>/token-store}, built on first use (bytes as tokens). */
+    TokenStore store() throws IOException {
+        if (!Files.isRegularFile(corpus)) {
+            throw new IllegalArgumentException("--corpus " + corpus + " is not a file");
+        }
+        return TokenStore.openOrBuild(out.resolve("token-store"), JsonlCorpus.builder().file(corpus).build(), new ByteTokenizer(),
+                TokenStore.Options.defaults());
+    }
+
+    /** The base model these options describe, for a vocabulary of {@code vocab} tokens. */
+    ModelConfig model(int vocab) {
+        return ModelConfig.builder().vocabSize(vocab).layers(layers).dModel(width).heads(Math.max(1, width / 32))
+                .contextLength(context).build();
+    }
+
+    /** Refuses to replace a saved artefact (a {@code what}) in {@code dir} unless --force was given. */
+    void requireWritable(Path dir, String what) {
+        if (Files.exists(dir.resolve("manifest.json")) && !force) {
+            throw new IllegalArgumentException(dir + " already holds a " + what + "; pass --force to replace it");
+        }
+    }
+}

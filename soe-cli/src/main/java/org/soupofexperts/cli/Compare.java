@@ -1,0 +1,188 @@
+package org.soupofexperts.cli;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.core.Specialist;
+import org.soupofexperts.data.cluster.NearestCentroidAssigner;
+import org.soupofexperts.data.eval.Evaluation;
+import org.soupofexperts.data.store.TokenStore;
+import org.soupofexperts.data.tokenize.ByteTokenizer;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code soe compare}: is the soup worth shipping? On every domain's validation split of the
+ * folder that {@code soe train} and {@code soe baseline} wrote, the baseline's loss against the
+ * soup's specialist (h = the histogram of the domain's training documents, as a user with
+ * documents of that domain would get it) and the soup at the natural mixture; "h matters" is
+ * the difference of the last two. A table on stdout, or JSON with --json, and a chart with --png.
+ */
+@Command(name = "compare", mixinStandardHelpOptions = true, showDefaultValues = true,
+        description = "Soup specialists against the generic baseline on every domain's validation split (the folder of"
+                + " 'soe train' and 'soe baseline'), in bits per byte.")
+final class Compare implements Callable<Integer> {
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--out", required = true, description = "the --out folder of 'soe train' and 'soe baseline'")
+    Path out;
+
+    @Option(names = "--windows", defaultValue = "64", description = "validation windows per domain (more: slower, steadier)")
+    int windows;
+
+    @Option(names = "--documents", defaultValue = "100", description = "training documents per domain whose histogram is h")
+    int documents;
+
+    @Option(names = "--json", description = "print the comparison as JSON")
+    boolean json;
+
+    @Option(names = "--png", description = "also draw the per-domain losses into this PNG file")
+    Path png;
+
+    @Override
+    public Integer call() throws IOException {
+        if (windows < 1 || documents < 1) {
+            throw new IllegalArgumentException("--windows and --documents must be >= 1");
+        }
+        Path soupDir = out.resolve("soup");
+        Path baselineDir = out.resolve("baseline");
+        Path storeDir = out.resolve("token-store");
+        for (Path p : List.of(soupDir, baselineDir, storeDir)) {
+            if (!Files.isDirectory(p)) {
+                throw new NoSuchFileException(p + " (run 'soe train' and 'soe baseline' with --out " + out + " first)");
+            }
+        }
+        ByteTokenizer tok = new ByteTokenizer();
+        TokenStore store = TokenStore.open(storeDir);
+        int k = store.domains().size();
+        List<Row> rows = new ArrayList<>();
+        try (SoupOfExperts soup = SoupOfExperts.load(soupDir);
+                Specialist baseline = Specialist.load(baselineDir)) {
+            if (soup.config().domains() != k) {
+                throw new IllegalArgumentException(soupDir + " has " + soup.config().domains() + " domains, " + storeDir + " has " + k);
+            }
+            for (Path p : List.of(soupDir, baselineDir)) {
+                String t = p == soupDir ? soup.labels().tokenizer() : baseline.labels().tokenizer();
+                if (t != null && !t.equals(tok.id())) {
+                    throw new IllegalArgumentException(p + " was trained with tokenizer " + t + "; this tool reads bytes");
+                }
+            }
+            int context = Math.min(soup.config().model().contextLength(), baseline.config().contextLength());
+            NearestCentroidAssigner assigner = NearestCentroidAssigner.fromSoup(soup, 0);
+            double[] natural = new double[k];
+            double total = 0;
+            for (int d = 0; d < k; d++) {
+                natural[d] = store.trainTokens(d);
+                total += natural[d];
+            }
+            for (int d = 0; d < k; d++) {
+                natural[d] /= total;
+            }
+            try (Specialist generic = soup.instantiate(natural)) {
+                for (int d = 0; d < k; d++) {
+                    Evaluation.Specialized sp = Evaluation.specialized(soup, store, tok, assigner, d, documents, context, windows);
+                    rows.add(new Row(store.domains().get(d), Evaluation.onValidation(baseline::loss, store, d, context, windows)
+                            .bitsPerByte(), sp.loss().bitsPerByte(), Evaluation.onValidation(generic::loss, store, d, context,
+                            windows).bitsPerByte(), sp.h()));
+                }
+            }
+        }
+        print(rows);
+        if (png != null) {
+            draw(rows);
+        }
+        return 0;
+    }
+
+    private void print(List<Row> rows) {
+        PrintWriter o = spec.commandLine().getOut();
+        double b = 0;
+        double s = 0;
+        double n = 0;
+        int wins = 0;
+        for (Row r : rows) {
+            b += r.baseline / rows.size();
+            s += r.specialist / rows.size();
+            n += r.natural / rows.size();
+            wins += r.specialist < r.baseline ? 1 : 0;
+        }
+        if (json) {
+            JsonObject all = new JsonObject();
+            JsonArray per = new JsonArray();
+            for (Row r : rows) {
+                JsonObject j = new JsonObject();
+                j.addProperty("domain", r.domain);
+                j.addProperty("baselineBitsPerByte", r.baseline);
+                j.addProperty("specialistBitsPerByte", r.specialist);
+                j.addProperty("soupNaturalBitsPerByte", r.natural);
+                j.addProperty("hMatters", r.natural - r.specialist);
+                JsonArray h = new JsonArray();
+                for (double v : r.h) {
+                    h.add(v);
+                }
+                j.add("h", h);
+                per.add(j);
+            }
+            all.add("domains", per);
+            all.addProperty("baselineBitsPerByte", b);
+            all.addProperty("specialistBitsPerByte", s);
+            all.addProperty("soupNaturalBitsPerByte", n);
+            all.addProperty("hMatters", n - s);
+            all.addProperty("specialistWins", wins);
+            o.println(new GsonBuilder().setPrettyPrinting().create().toJson(all));
+            return;
+        }
+        o.printf("%-24s %10s %10s %10s %10s%n", "domain", "baseline", "specialist", "soup@nat", "h matters");
+        for (Row r : rows) {
+            o.printf("%-24s %10.4f %10.4f %10.4f %10.4f%n", r.domain, r.baseline, r.specialist, r.natural, r.natural - r.specialist);
+        }
+        o.printf("%-24s %10.4f %10.4f %10.4f %10.4f%n", "mean", b, s, n, n - s);
+        o.printf("bits per byte on each domain's validation split; the specialist beats the baseline on %d of %d domains"
+                + " (%+.1f%% on average)%n", wins, rows.size(), 100 * (s - b) / b);
+    }
+
+    private void draw(List<Row> rows) throws IOException {
+        List<String> names = new ArrayList<>();
+        List<Double> base = new ArrayList<>();
+        List<Double> spec = new ArrayList<>();
+        List<Double> nat = new ArrayList<>();
+        for (Row r : rows) {
+            names.add(r.domain);
+            base.add(r.baseline);
+            spec.add(r.specialist);
+            nat.add(r.natural);
+        }
+        CategoryChart chart = new CategoryChartBuilder().width(1200).height(560).title("Soup specialists vs the generic baseline")
+                .yAxisTitle("bits per byte (validation)").build();
+        chart.addSeries("baseline", names, base);
+        chart.addSeries("specialist (histogram h)", names, spec);
+        chart.addSeries("soup at the natural h", names, nat);
+        chart.getStyler().setXAxisLabelRotation(45);
+        Path target = png.toAbsolutePath();
+        Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp.png");
+        // XChart appends ".png" to the name it is given; the rename makes the PNG appear whole or not at all.
+        BitmapEncoder.saveBitmap(chart, tmp.toString().substring(0, tmp.toString().length() - 4), BitmapEncoder.BitmapFormat.PNG);
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private record Row(String domain, double baseline, double specialist, double natural, double[] h) {}
+}

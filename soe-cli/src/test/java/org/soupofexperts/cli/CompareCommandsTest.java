@@ -1,0 +1,155 @@
+package org.soupofexperts.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.soupofexperts.core.Specialist;
+import org.soupofexperts.data.eval.Evaluation;
+import org.soupofexperts.data.store.TokenStore;
+import org.soupofexperts.data.synth.SyntheticCorpus;
+import org.soupofexperts.data.tokenize.ByteTokenizer;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** {@code soe baseline}, {@code soe compare} and {@code soe finetune} end to end on a tiny corpus. */
+class CompareCommandsTest {
+
+    @TempDir
+    Path dir;
+
+    private record Result(int code, String out, String err) {}
+
+    private static Result soe(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Soe.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    private Path corpus(SyntheticCorpus synth) throws java.io.IOException {
+        List<String> lines = new ArrayList<>();
+        for (int d = 0; d < 2; d++) {
+            for (String text : synth.documents(d, 0, 150, 80)) {
+                JsonObject o = new JsonObject();
+                o.addProperty("text", text);
+                JsonObject meta = new JsonObject();
+                meta.addProperty("pile_set_name", "dom" + d);
+                o.add("meta", meta);
+                lines.add(o.toString());
+            }
+        }
+        return Files.write(dir.resolve("train.jsonl"), lines);
+    }
+
+    @Test
+    void baselineAndCompareReportTheLibrarysLossesPerDomain() throws Exception {
+        Path corpus = corpus(new SyntheticCorpus(2, 200, 7));
+        String out = dir.resolve("run").toString();
+        String[] budget = {"--corpus", corpus.toString(), "--out", out, "--steps", "30", "--layers", "1", "--width", "32",
+            "--context", "32", "--batch", "8", "--quiet"};
+        Result none = soe("compare", "--out", out);
+        assertEquals(1, none.code());
+        assertTrue(none.err().contains("soe baseline"), "names the command that makes what is missing: " + none.err());
+
+        Result train = soe(concat(new String[] {"train", "--experts", "2"}, budget));
+        assertEquals(0, train.code(), train.err());
+        Result base = soe(concat(new String[] {"baseline"}, budget));
+        assertEquals(0, base.code(), base.err());
+        assertTrue(base.out().contains("saved") && base.out().contains("baseline"), base.out());
+        Result again = soe(concat(new String[] {"baseline"}, budget));
+        assertEquals(1, again.code());
+        assertTrue(again.err().contains("already holds a baseline") && again.err().contains("--force"), again.err());
+
+        Path png = dir.resolve("compare.png");
+        Result table = soe("compare", "--out", out, "--windows", "4", "--documents", "10", "--png", png.toString());
+        assertEquals(0, table.code(), table.err());
+        assertTrue(table.out().contains("dom0") && table.out().contains("dom1") && table.out().contains("of 2 domains"),
+                table.out());
+        byte[] head = java.util.Arrays.copyOf(Files.readAllBytes(png), 4);
+        assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, head, "--png writes a PNG");
+
+        Result json = soe("compare", "--out", out, "--windows", "4", "--documents", "10", "--json");
+        assertEquals(0, json.code(), json.err());
+        JsonObject all = JsonParser.parseString(json.out()).getAsJsonObject();
+        JsonArray domains = all.getAsJsonArray("domains");
+        assertEquals(2, domains.size());
+        try (Specialist baseline = Specialist.load(Path.of(out, "baseline"))) {
+            TokenStore store = TokenStore.open(Path.of(out, "token-store"));
+            double mean = 0;
+            for (int d = 0; d < 2; d++) {
+                JsonObject row = domains.get(d).getAsJsonObject();
+                assertEquals("dom" + d, row.get("domain").getAsString());
+                double expected = Evaluation.onValidation(baseline::loss, store, d, 32, 4).bitsPerByte();
+                assertEquals(expected, row.get("baselineBitsPerByte").getAsDouble(), 1e-9,
+                        "the baseline column is the library's validation loss");
+                assertEquals(row.get("soupNaturalBitsPerByte").getAsDouble() - row.get("specialistBitsPerByte").getAsDouble(),
+                        row.get("hMatters").getAsDouble(), 1e-12);
+                assertTrue(row.getAsJsonArray("h").get(d).getAsDouble() > 0.5,
+                        "a domain's own documents give an h that favours it: " + row);
+                mean += expected / 2;
+            }
+            assertEquals(mean, all.get("baselineBitsPerByte").getAsDouble(), 1e-9);
+            assertEquals("bytes-utf8", baseline.labels().tokenizer(),
+                    "the baseline records its tokenizer: " + baseline.labels());
+        }
+    }
+
+    @Test
+    void finetuneLowersTheHeldOutLossAndRefusesItsOwnFolder() throws Exception {
+        SyntheticCorpus synth = new SyntheticCorpus(2, 200, 7);
+        Path corpus = corpus(synth);
+        String out = dir.resolve("run").toString();
+        Result base = soe("baseline", "--corpus", corpus.toString(), "--out", out, "--steps", "20", "--layers", "1", "--width",
+                "32", "--context", "32", "--batch", "8", "--quiet");
+        assertEquals(0, base.code(), base.err());
+        List<String> files = new ArrayList<>();
+        int i = 0;
+        for (String text : synth.documents(1, 300, 20, 200)) {
+            files.add(Files.writeString(dir.resolve("doc" + i++ + ".txt"), text).toString());
+        }
+        String model = Path.of(out, "baseline").toString();
+        Path tuned = dir.resolve("tuned");
+        Result ft = soe("finetune", "--model", model, "--train", String.join(",", files), "--out", tuned.toString(), "--steps",
+                "60", "--lr", "3e-3", "--quiet");
+        assertEquals(0, ft.code(), ft.err());
+        String[] nums = ft.out().replaceAll("^held-out ([0-9.]+) -> ([0-9.]+) bits/byte.*\\s*$", "$1 $2").split(" ");
+        assertEquals(2, nums.length, ft.out());
+        double before = Double.parseDouble(nums[0]);
+        double after = Double.parseDouble(nums[1]);
+        assertTrue(after < before, "fine-tuning on the domain lowers its held-out loss: " + ft.out());
+        try (Specialist s = Specialist.load(tuned)) {
+            // The last tenth (2 of 20 documents) was held out and scored.
+            List<String> held = synth.documents(1, 318, 2, 200);
+            double measured = Evaluation.onDocuments(s::loss, new ByteTokenizer(), held, 32).bitsPerByte();
+            assertEquals(String.format(java.util.Locale.ROOT, "%.4f", measured), nums[1], ft.out());
+        }
+        Result self = soe("finetune", "--model", model, "--train", files.get(0), "--validation", files.get(1), "--out", model,
+                "--force");
+        assertEquals(1, self.code());
+        assertTrue(self.err().contains("the model's own folder"), self.err());
+        Result oneDoc = soe("finetune", "--model", model, "--train", files.get(0), "--out", dir.resolve("x").toString());
+        assertEquals(1, oneDoc.code());
+        assertTrue(oneDoc.err().contains("give validation documents"), oneDoc.err());
+        Result exists = soe("finetune", "--model", model, "--train", String.join(",", files), "--out", tuned.toString());
+        assertEquals(1, exists.code());
+        assertTrue(exists.err().contains("--force"), exists.err());
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+}
