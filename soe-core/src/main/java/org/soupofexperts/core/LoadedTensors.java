@@ -43,7 +43,8 @@ final class LoadedTensors {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             // NaN and +-Inf: x - x is 0 for every finite x and NaN otherwise.
-            finite = a.sub(a).eq(0).all().getBoolean();
+            NDArray zero = a.sub(a);
+            finite = zero.eq(org.soupofexperts.core.internal.Djl.scalar(zero, 0)).all().getBoolean();
         }
         if (!finite) {
             throw new SoupFormatException(dir + ": tensor " + name + " holds NaN or infinite values (a diverged or"

@@ -162,7 +162,8 @@ public final class SoupOfExperts implements AutoCloseable {
                     NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
                 for (int i = 0; i < mine.size(); i++) {
-                    mine.get(i).shared().getArray().muli(0).addi(theirs.get(i).shared().getArray());
+                    NDArray own = mine.get(i).shared().getArray();
+                    own.subi(own).addi(theirs.get(i).shared().getArray());
                 }
             }
             JsonObject rec = new JsonObject();

@@ -79,6 +79,21 @@ public final class Djl {
         return c;
     }
 
+    /**
+     * A scalar constant for arithmetic with {@code like}: a 0-d array of like's type, on its
+     * device, in memory that LibTorch allocated, owned by like's manager. Use it instead of DJL's
+     * {@code mul(Number)}, {@code add(Number)} and the like: those wrap the number in an array
+     * over a Java buffer and close it right after the call, but an autograd graph keeps that
+     * array for the backward pass (the product's gradient is the gradient times the scalar).
+     * Once the garbage collector frees the buffer, the backward pass reads whatever the memory
+     * holds by then: one training launch in about ten got other gradients, with the same loss,
+     * than the others (docs/reliability.md, "Replay across launches").
+     */
+    public static NDArray scalar(NDArray like, double value) {
+        NDArray s = engineOwned(like.getManager().create((float) value));
+        return like.getDataType() == ai.djl.ndarray.types.DataType.FLOAT32 ? s : s.toType(like.getDataType(), false);
+    }
+
     /** Doubles to floats, for creating float32 arrays from Java-side vectors such as h. */
     public static float[] floats(double[] v) {
         float[] f = new float[v.length];

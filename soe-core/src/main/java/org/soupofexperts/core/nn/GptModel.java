@@ -13,6 +13,7 @@ import ai.djl.util.PairList;
 
 import org.soupofexperts.core.ExpertRanks;
 import org.soupofexperts.core.ModelConfig;
+import org.soupofexperts.core.internal.Djl;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -197,7 +198,7 @@ public final class GptModel extends ModelBlock {
                         m[i * t + j] = Float.NEGATIVE_INFINITY;
                     }
                 }
-                cached = maskManager.create(m, new Shape(t, t)).toType(like.getDataType(), false);
+                cached = Djl.engineOwned(maskManager.create(m, new Shape(t, t))).toType(like.getDataType(), false);
                 NDScope.unregister(cached);
                 masks.put(key, cached);
             }
@@ -285,7 +286,8 @@ public final class GptModel extends ModelBlock {
             NDArray q = qkvParts.get(0).reshape(b, t, heads, hd).transpose(0, 2, 1, 3);
             NDArray k = qkvParts.get(1).reshape(b, t, heads, hd).transpose(0, 2, 3, 1);
             NDArray v = qkvParts.get(2).reshape(b, t, heads, hd).transpose(0, 2, 1, 3);
-            NDArray att = q.matMul(k).mul(1.0 / Math.sqrt(hd)).add(mask).softmax(-1);
+            NDArray scores = q.matMul(k);
+            NDArray att = scores.mul(Djl.scalar(scores, 1.0 / Math.sqrt(hd))).add(mask).softmax(-1);
             NDArray y = att.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, d);
             return attnProj.apply(y, alpha);
         }

@@ -60,7 +60,9 @@ public record SoupTensor(
         if (bank == null || alpha == null) {
             return s;
         }
-        return expertSum(alpha).add(s);
+        // In place: the product is fresh and no backward pass needs it (a product's gradient
+        // reads its inputs), so this saves one array of m x P values per tensor and step.
+        return expertSum(alpha).addi(s);
     }
 
     /**

@@ -86,7 +86,8 @@ public final class KMeans {
         long[] idx;
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            NDArray scores = xs.matMul(cs.transpose()).mul(-2).add(cs.square().sum(new int[] {1}));
+            NDArray dots = xs.matMul(cs.transpose());
+            NDArray scores = dots.mul(Djl.scalar(dots, -2)).add(cs.square().sum(new int[] {1}));
             idx = scores.argMin(1).toLongArray();
         }
         int[] out = new int[idx.length];
@@ -109,7 +110,8 @@ public final class KMeans {
                 scope.suppressNotUsedWarning();
                 NDArray c = xs.get(chosen[j - 1]);
                 // |x - c|^2 = |x|^2 - 2 x.c + |c|^2, with no n x d temporary
-                dist = sqNorms.sub(xs.matMul(c.reshape(-1, 1)).reshape(-1).mul(2)).add(c.square().sum()).toFloatArray();
+                NDArray dots = xs.matMul(c.reshape(-1, 1)).reshape(-1);
+                dist = sqNorms.sub(dots.mul(Djl.scalar(dots, 2))).add(c.square().sum()).toFloatArray();
             }
             if (minD == null) {
                 minD = dist;
