@@ -46,7 +46,7 @@ import java.util.concurrent.Callable;
         description = "Soup-of-Experts: train one soup, then make a specialist language model for any domain mix in milliseconds."
                 + " Errors are one line; add --verbose anywhere for the stack trace.",
         subcommands = {Soe.Train.class, Baseline.class, Soe.Histogram.class, Soe.Instantiate.class, Soe.Eval.class,
-            Soe.Generate.class, Finetune.class, Compare.class, Serve.class, Info.class})
+            Soe.Generate.class, Finetune.class, Compare.class, Export.class, Serve.class, Info.class})
 public final class Soe implements Callable<Integer> {
 
     @Spec

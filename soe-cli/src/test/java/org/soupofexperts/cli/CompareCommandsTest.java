@@ -147,6 +147,48 @@ class CompareCommandsTest {
         assertTrue(exists.err().contains("--force"), exists.err());
     }
 
+    @Test
+    void exportWritesAFolderThatDjlLoadsAndNeverReplacesOne() throws Exception {
+        Path corpus = corpus(new SyntheticCorpus(2, 200, 7));
+        String out = dir.resolve("run").toString();
+        Result base = soe("baseline", "--corpus", corpus.toString(), "--out", out, "--steps", "5", "--layers", "1", "--width",
+                "32", "--context", "32", "--batch", "4", "--quiet");
+        assertEquals(0, base.code(), base.err());
+        String model = Path.of(out, "baseline").toString();
+        Path folder = dir.resolve("for-djl");
+        Result djl = soe("export", "--model", model, "--out", folder.toString());
+        assertEquals(0, djl.code(), djl.err());
+        assertTrue(Files.isRegularFile(folder.resolve("for-djl-0000.params")), "DJL's parameter file, named after the folder");
+        int[] tokens = {104, 101, 108, 108, 111};
+        float[] expected;
+        try (Specialist s = Specialist.load(Path.of(model));
+                ai.djl.ndarray.NDManager m = org.soupofexperts.core.internal.Djl.engine().newBaseManager()) {
+            expected = s.logits(m.create(tokens, new ai.djl.ndarray.types.Shape(1, tokens.length)))
+                    .get(new ai.djl.ndarray.index.NDIndex("0, -1")).toFloatArray();
+        }
+        ai.djl.repository.zoo.Criteria<int[], float[]> criteria = ai.djl.repository.zoo.Criteria.builder()
+                .setTypes(int[].class, float[].class).optModelPath(folder)
+                .optTranslatorFactory(new org.soupofexperts.core.djl.NextTokenTranslatorFactory()).build();
+        try (ai.djl.repository.zoo.ZooModel<int[], float[]> zoo = criteria.loadModel();
+                ai.djl.inference.Predictor<int[], float[]> p = zoo.newPredictor()) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(expected, p.predict(tokens), 1e-6f);
+        }
+        Result again = soe("export", "--model", model, "--out", folder.toString(), "--force");
+        assertEquals(1, again.code());
+        assertTrue(again.err().contains("choose a new folder"), again.err());
+
+        Path st = dir.resolve("model.safetensors");
+        assertEquals(0, soe("export", "--model", model, "--format", "safetensors", "--out", st.toString()).code());
+        assertTrue(org.soupofexperts.core.io.Safetensors.read(st).tensors().size() > 0);
+        Result exists = soe("export", "--model", model, "--format", "safetensors", "--out", st.toString());
+        assertEquals(1, exists.code());
+        assertTrue(exists.err().contains("--force"), exists.err());
+        assertEquals(0, soe("export", "--model", model, "--format", "safetensors", "--out", st.toString(), "--force").code());
+        Result badFormat = soe("export", "--model", model, "--format", "onnx", "--out", dir.resolve("x").toString());
+        assertEquals(2, badFormat.code(), "picocli's usage error: " + badFormat.err());
+        assertTrue(badFormat.err().contains("onnx"), badFormat.err());
+    }
+
     private static String[] concat(String[] a, String... b) {
         String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, all, a.length, b.length);

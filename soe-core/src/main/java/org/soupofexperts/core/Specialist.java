@@ -230,6 +230,25 @@ public final class Specialist implements AutoCloseable {
     }
 
     /**
+     * Writes this specialist as a DJL model folder (atomically, into a new folder): DJL's {@code
+     * Criteria} then loads it with no block or translator of the caller's, and DJL Serving can
+     * host it: {@code Criteria.builder().setTypes(int[].class, float[].class).optModelPath(dir)
+     * .build().loadModel()} gives next-token logits for token ids. See
+     * {@link org.soupofexperts.core.djl.DjlModelFolder}.
+     * {@link #save} remains the library's own format (checksummed manifest, labels for the tools).
+     */
+    public void exportForDjl(Path dir) throws IOException {
+        JsonObject d = new JsonObject();
+        d.addProperty("libraryVersion", Version.get());
+        d.add("model", ConfigJson.model(model.config()));
+        d.add("provenance", provenance);
+        if (!labels.equals(Labels.NONE)) {
+            d.add("labels", labels.toJson());
+        }
+        org.soupofexperts.core.djl.DjlModelFolder.write(dir, model, d);
+    }
+
+    /**
      * Writes the parameters as a safetensors file (readable by Python's {@code safetensors}),
      * tensors named as in {@link GptModel#soupTensors()}, with the provenance as metadata.
      * Atomic. DJL's own format is {@link #save}.

@@ -1,0 +1,107 @@
+package org.soupofexperts.core.djl;
+
+import ai.djl.ndarray.types.Shape;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+
+import org.soupofexperts.core.ModelConfig;
+import org.soupofexperts.core.io.ConfigJson;
+import org.soupofexperts.core.io.SoupFormatException;
+import org.soupofexperts.core.io.StrictJson;
+import org.soupofexperts.core.nn.GptModel;
+
+import java.io.BufferedOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * A specialist as a DJL model folder, which DJL's {@code Criteria} (and so DJL Serving) loads
+ * with no code of the caller's: {@code <name>-0000.params} in DJL's format (the header of DJL's
+ * {@code Model.save}, then the block's parameters), {@code serving.properties} naming this library's {@link
+ * SpecialistBlockFactory} and {@link NextTokenTranslatorFactory}, and {@value #CONFIG} with the
+ * model config, provenance and labels. {@code <name>} is the folder's name, the model name DJL
+ * assumes for a folder; a renamed folder needs {@code Criteria.optModelName(<name>)}. Stateless;
+ * thread-safe.
+ */
+public final class DjlModelFolder {
+
+    /** The file with the model config, read by the block and translator factories. */
+    public static final String CONFIG = "soup-model.json";
+
+    private DjlModelFolder() {}
+
+    /**
+     * Writes {@code block} (a specialist's model, with its parameters) into the new folder
+     * {@code dir}, atomically: a folder of the same parent is written and renamed, so {@code dir}
+     * holds the whole export or does not exist.
+     *
+     * @param description the model config ({@code "model"}) and anything else to keep beside it
+     * @throws FileAlreadyExistsException if {@code dir} exists
+     */
+    public static void write(Path dir, GptModel block, JsonObject description) throws IOException {
+        Path target = dir.toAbsolutePath().normalize();
+        if (Files.exists(target)) {
+            throw new FileAlreadyExistsException(target.toString(), null, "choose a new folder for the DJL model");
+        }
+        Path parent = target.getParent();
+        Files.createDirectories(parent);
+        String name = target.getFileName().toString();
+        Path tmp = parent.resolve("." + name + ".tmp-" + UUID.randomUUID());
+        try {
+            Files.createDirectory(tmp);
+            writeParameters(tmp.resolve(name + "-0000.params"), name, block);
+            Files.writeString(tmp.resolve(CONFIG), new GsonBuilder().setPrettyPrinting().create().toJson(description),
+                    StandardCharsets.UTF_8);
+            Files.writeString(tmp.resolve("serving.properties"), "engine=PyTorch\n"
+                    + "blockFactory=" + SpecialistBlockFactory.class.getName() + "\n"
+                    + "translatorFactory=" + NextTokenTranslatorFactory.class.getName() + "\n", StandardCharsets.UTF_8);
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            if (Files.exists(tmp)) {
+                try (Stream<Path> files = Files.walk(tmp)) {
+                    for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                        Files.deleteIfExists(p);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * DJL's parameter file as {@code BaseModel.save} writes it (magic, format version 1, model
+     * name, data type, the input's name and shape, no properties), then the block's parameters.
+     * DJL's own save refuses a block it did not initialise itself, which a specialist's is not.
+     */
+    private static void writeParameters(Path file, String name, GptModel block) throws IOException {
+        try (DataOutputStream os = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 1 << 20))) {
+            os.writeBytes("DJL@");
+            os.writeInt(1);
+            os.writeUTF(name);
+            os.writeUTF("FLOAT32");
+            os.writeInt(1);
+            os.writeUTF("tokens");
+            os.write(new Shape(1, block.config().contextLength()).getEncoded());
+            os.writeInt(0);
+            block.saveParameters(os);
+        }
+    }
+
+    /** The model config recorded in a folder written by {@link #write}. */
+    public static ModelConfig config(Path dir) throws IOException {
+        Path file = dir.resolve(CONFIG);
+        if (!Files.isRegularFile(file)) {
+            throw new SoupFormatException(dir + " has no " + CONFIG + ": not a specialist exported for DJL");
+        }
+        JsonObject o = StrictJson.readObject(file);
+        return ConfigJson.model(StrictJson.object(o, "model", file.toString()));
+    }
+}
