@@ -228,12 +228,22 @@ public final class Soe implements Callable<Integer> {
         @Parameters(arity = "1..*", paramLabel = "DOC", description = "document files (UTF-8 text)")
         List<Path> docs;
 
+        @Option(names = "--json", description = "print {\"domains\": [...], \"h\": [...]} for scripts")
+        boolean json;
+
         @Override
         public Integer call() throws IOException {
             List<String> texts = documents(docs); // the cheap checks first
             try (SoupOfExperts soup = SoupOfExperts.load(soupDir)) {
                 double[] h = NearestCentroidAssigner.fromSoup(soup, 0).domainWeights(texts);
-                spec.commandLine().getOut().println(soup.labels().format(h));
+                if (json) {
+                    com.google.gson.JsonObject o = new com.google.gson.JsonObject();
+                    o.add("domains", com.google.gson.JsonParser.parseString(new com.google.gson.Gson().toJson(soup.labels().domains())));
+                    o.add("h", com.google.gson.JsonParser.parseString(new com.google.gson.Gson().toJson(h)));
+                    spec.commandLine().getOut().println(o);
+                } else {
+                    spec.commandLine().getOut().println(soup.labels().format(h));
+                }
             }
             return 0;
         }
@@ -292,6 +302,9 @@ public final class Soe implements Callable<Integer> {
         @Option(names = "--force", description = "replace a specialist already saved in --out")
         boolean force;
 
+        @Option(names = "--json", description = "print {\"h\": [...], \"milliseconds\": ..., \"saved\": ...} for scripts")
+        boolean json;
+
         @Override
         public Integer call() throws IOException {
             if ((h == null) == (docs == null)) {
@@ -310,15 +323,26 @@ public final class Soe implements Callable<Integer> {
                     if (safetensors != null) {
                         s.exportSafetensors(safetensors);
                     }
-                    spec.commandLine().getOut().printf("h=%s; instantiated in %.1f ms; saved %s%n", soup.labels().format(weights),
-                            ms, out);
+                    if (json) {
+                        com.google.gson.JsonObject o = new com.google.gson.JsonObject();
+                        o.add("domains", com.google.gson.JsonParser.parseString(new com.google.gson.Gson().toJson(soup.labels().domains())));
+                        o.add("h", com.google.gson.JsonParser.parseString(new com.google.gson.Gson().toJson(weights)));
+                        o.addProperty("milliseconds", ms);
+                        o.addProperty("saved", out.toString());
+                        spec.commandLine().getOut().println(o);
+                    } else {
+                        spec.commandLine().getOut().printf("h=%s; instantiated in %.1f ms; saved %s%n", soup.labels().format(weights),
+                                ms, out);
+                    }
                 }
             }
             return 0;
         }
     }
 
-    @Command(name = "eval", mixinStandardHelpOptions = true, description = "Bits per byte of a specialist on text files.")
+    @Command(name = "eval", mixinStandardHelpOptions = true, showDefaultValues = true,
+            description = "Bits per byte of a specialist on text files, or on the documents of JSONL files"
+                    + " (.jsonl, .jsonl.gz, .jsonl.zst: each line's --text-field).")
     static final class Eval implements Callable<Integer> {
         @Spec
         CommandLine.Model.CommandSpec spec;
@@ -326,12 +350,35 @@ public final class Soe implements Callable<Integer> {
         @Option(names = "--model", required = true, description = "a specialist saved by 'soe instantiate'")
         Path modelDir;
 
+        @Option(names = "--text-field", defaultValue = "text", description = "the text field of JSONL lines")
+        String textField;
+
+        @Option(names = "--max-documents", defaultValue = "100000",
+                description = "read at most this many documents from JSONL files (memory holds them all)")
+        int maxDocuments;
+
+        @Option(names = "--json", description = "print {\"bitsPerByte\": ..., \"natsPerToken\": ..., \"tokens\": ...}")
+        boolean json;
+
         @Parameters(arity = "1..*", paramLabel = "FILE")
         List<Path> files;
 
         @Override
         public Integer call() throws IOException {
-            List<String> texts = documents(files); // the cheap checks first
+            if (maxDocuments < 1) {
+                throw new IllegalArgumentException("--max-documents must be >= 1");
+            }
+            List<String> texts = new ArrayList<>(); // the cheap checks first
+            for (Path f : files) {
+                if (isJsonl(f)) {
+                    texts.addAll(jsonlDocuments(f, textField, maxDocuments - texts.size()));
+                } else {
+                    texts.addAll(documents(List.of(f)));
+                }
+            }
+            if (texts.isEmpty()) {
+                throw new IllegalArgumentException("no documents in " + files);
+            }
             try (Specialist s = Specialist.load(modelDir)) {
                 ByteTokenizer bytes = new ByteTokenizer();
                 String trainedWith = s.labels().tokenizer();
@@ -340,11 +387,54 @@ public final class Soe implements Callable<Integer> {
                             + "; this tool scores text as bytes (" + bytes.id() + "), which would give a meaningless number");
                 }
                 Evaluation.Loss l = Evaluation.onDocuments(s::loss, new ByteTokenizer(), texts, s.config().contextLength());
-                spec.commandLine().getOut().printf("%.4f bits/byte (%.4f nats/token) over %,d predicted tokens%n",
-                        l.bitsPerByte(), l.natsPerToken(), l.tokens());
+                if (json) {
+                    com.google.gson.JsonObject o = new com.google.gson.JsonObject();
+                    o.addProperty("bitsPerByte", l.bitsPerByte());
+                    o.addProperty("natsPerToken", l.natsPerToken());
+                    o.addProperty("tokens", l.tokens());
+                    o.addProperty("documents", texts.size());
+                    spec.commandLine().getOut().println(o);
+                } else {
+                    spec.commandLine().getOut().printf("%.4f bits/byte (%.4f nats/token) over %,d predicted tokens%n",
+                            l.bitsPerByte(), l.natsPerToken(), l.tokens());
+                }
             }
             return 0;
         }
+    }
+
+    static boolean isJsonl(Path f) {
+        String n = f.getFileName().toString();
+        return n.endsWith(".jsonl") || n.endsWith(".jsonl.gz") || n.endsWith(".jsonl.zst");
+    }
+
+    /** Up to {@code max} documents' {@code field} from a JSONL file (plain, .gz or .zst). */
+    static List<String> jsonlDocuments(Path f, String field, int max) throws IOException {
+        if (!Files.isRegularFile(f)) {
+            throw new IllegalArgumentException(f + " is not a regular file (a folder, device or pipe)");
+        }
+        List<String> out = new ArrayList<>();
+        if (max <= 0) {
+            return out;
+        }
+        class Enough extends RuntimeException {
+            private static final long serialVersionUID = 1L;
+
+            Enough() {
+                super(null, null, false, false);
+            }
+        }
+        try {
+            JsonlCorpus.builder().file(f).textField(field).unlabelled().build().forEach(d -> {
+                out.add(d.text());
+                if (out.size() >= max) {
+                    throw new Enough();
+                }
+            });
+        } catch (Enough e) {
+            // --max-documents reached
+        }
+        return out;
     }
 
     @Command(name = "generate", mixinStandardHelpOptions = true, showDefaultValues = true, description = "Continue a prompt with a specialist.")

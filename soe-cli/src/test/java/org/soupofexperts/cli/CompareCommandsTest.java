@@ -189,6 +189,43 @@ class CompareCommandsTest {
         assertTrue(badFormat.err().contains("onnx"), badFormat.err());
     }
 
+    @Test
+    void evalReadsJsonlDocumentsAndTheScriptedCommandsPrintJson() throws Exception {
+        SyntheticCorpus synth = new SyntheticCorpus(2, 200, 7);
+        Path corpus = corpus(synth);
+        String out = dir.resolve("run").toString();
+        assertEquals(0, soe("train", "--corpus", corpus.toString(), "--out", out, "--steps", "5", "--layers", "1", "--width", "32",
+                "--context", "32", "--experts", "2", "--batch", "4", "--quiet").code());
+        String soup = Path.of(out, "soup").toString();
+        Path doc = Files.writeString(dir.resolve("doc.txt"), String.join("\n", synth.documents(1, 500, 3, 80)));
+
+        Result hist = soe("histogram", "--soup", soup, "--json", doc.toString());
+        assertEquals(0, hist.code(), hist.err());
+        JsonObject h = JsonParser.parseString(hist.out()).getAsJsonObject();
+        assertEquals("dom1", h.getAsJsonArray("domains").get(1).getAsString());
+        assertEquals(1.0, h.getAsJsonArray("h").get(0).getAsDouble() + h.getAsJsonArray("h").get(1).getAsDouble(), 1e-9);
+
+        Path spec = dir.resolve("spec");
+        Result inst = soe("instantiate", "--soup", soup, "--h", "dom0=1", "--out", spec.toString(), "--json");
+        assertEquals(0, inst.code(), inst.err());
+        JsonObject i = JsonParser.parseString(inst.out()).getAsJsonObject();
+        assertEquals(1.0, i.getAsJsonArray("h").get(0).getAsDouble());
+        assertEquals(spec.toString(), i.get("saved").getAsString());
+
+        // A JSONL file is read as documents (its "text" fields), not as raw JSON text.
+        Result eval = soe("eval", "--model", spec.toString(), "--json", "--max-documents", "20", corpus.toString());
+        assertEquals(0, eval.code(), eval.err());
+        JsonObject e = JsonParser.parseString(eval.out()).getAsJsonObject();
+        assertEquals(20, e.get("documents").getAsInt());
+        try (Specialist s = Specialist.load(spec)) {
+            double expected = Evaluation.onDocuments(s::loss, new ByteTokenizer(), synth.documents(0, 0, 20, 80), 32).bitsPerByte();
+            assertEquals(expected, e.get("bitsPerByte").getAsDouble(), 1e-12, "the first 20 documents' text, scored by the library");
+        }
+        Result field = soe("eval", "--model", spec.toString(), "--text-field", "body", corpus.toString());
+        assertEquals(1, field.code(), "a JSONL file without the field is bad input: " + field.err());
+        assertTrue(field.err().contains("body"), field.err());
+    }
+
     private static String[] concat(String[] a, String... b) {
         String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, all, a.length, b.length);
