@@ -69,17 +69,28 @@ public final class SoupOfExperts implements AutoCloseable {
     private volatile Labels labels = Labels.NONE;
     private volatile boolean closed;
 
-    private SoupOfExperts(SoupConfig config, JsonArray history) {
+    private SoupOfExperts(SoupConfig config, JsonArray history, ai.djl.Device device) {
         this.config = config;
         this.history = history;
-        this.manager = Djl.engine().newBaseManager();
+        this.manager = Djl.newManager(device);
         this.model = new GptModel(config.model(), config.experts(), config.expertRanks());
         this.router = new Router(config.domains(), config.experts(), config.router());
     }
 
-    /** Builds a freshly initialised soup (seeded: same config, same parameters). */
+    /** Builds a freshly initialised soup (seeded: same config, same parameters) on the engine's default device. */
     public static SoupOfExperts create(SoupConfig config) {
-        SoupOfExperts soup = new SoupOfExperts(config, new JsonArray());
+        return create(config, null);
+    }
+
+    /**
+     * Builds a freshly initialised soup on {@code device} (null: the engine's default). Its
+     * specialists live on the same device. The closed-form training step and its fused AdamW
+     * update run on the CPU; on another device training takes autograd through the banks.
+     *
+     * @throws IllegalArgumentException if the engine has no such device
+     */
+    public static SoupOfExperts create(SoupConfig config, ai.djl.Device device) {
+        SoupOfExperts soup = new SoupOfExperts(config, new JsonArray(), device);
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             var rng = SeedStreams.stream(config.seed(), SeedStreams.INIT);
@@ -217,6 +228,11 @@ public final class SoupOfExperts implements AutoCloseable {
         return labels;
     }
 
+    /** The device its parameters (and its specialists') live on. */
+    public ai.djl.Device device() {
+        return manager.getDevice();
+    }
+
     /** The report of the last {@link #train} call, or null. */
     public TrainingReport lastReport() {
         return lastReport;
@@ -248,7 +264,7 @@ public final class SoupOfExperts implements AutoCloseable {
     public Specialist instantiate(double[] h) {
         double[] hh = DomainWeights.validate(h, config.domains());
         return read(() -> {
-            NDManager target = Djl.engine().newBaseManager();
+            NDManager target = Djl.newManager(manager.getDevice());
             GptModel plain = new GptModel(config.model(), 0);
             List<SoupTensor> src = model.soupTensors();
             List<SoupTensor> dst = plain.soupTensors();
@@ -372,6 +388,16 @@ public final class SoupOfExperts implements AutoCloseable {
 
     /** Loads a soup saved by {@link #save}; throws {@link SoupFormatException} if damaged. */
     public static SoupOfExperts load(Path dir) throws IOException {
+        return load(dir, null);
+    }
+
+    /**
+     * Loads a soup saved by {@link #save} onto {@code device} (null: the engine's default); its
+     * specialists live there too.
+     *
+     * @throws IllegalArgumentException if the engine has no such device
+     */
+    public static SoupOfExperts load(Path dir, ai.djl.Device device) throws IOException {
         ArtifactDirectory.Loaded a = ArtifactDirectory.open(dir, KIND);
         JsonObject m = a.manifest();
         SoupConfig config;
@@ -398,7 +424,7 @@ public final class SoupOfExperts implements AutoCloseable {
         JsonArray history =
                 m.has("training") && m.get("training").isJsonArray() ? m.getAsJsonArray("training") : new JsonArray();
         Labels labels = Labels.fromManifest(m, config.domains(), dir.toString());
-        SoupOfExperts soup = new SoupOfExperts(config, history);
+        SoupOfExperts soup = new SoupOfExperts(config, history, device);
         soup.labels = labels;
         if (m.has("attachments") && m.get("attachments").isJsonObject()) {
             for (var e : m.getAsJsonObject("attachments").entrySet()) {
@@ -503,6 +529,7 @@ public final class SoupOfExperts implements AutoCloseable {
     /** Fluent builder of a soup; mirrors {@link SoupConfig.Builder}. Not thread-safe. */
     public static final class Builder {
         private final SoupConfig.Builder b = SoupConfig.builder();
+        private ai.djl.Device device;
 
         private Builder() {}
 
@@ -553,6 +580,12 @@ public final class SoupOfExperts implements AutoCloseable {
             return this;
         }
 
+        /** The device of the soup and its specialists (default: the engine's default device). */
+        public Builder device(ai.djl.Device d) {
+            this.device = d;
+            return this;
+        }
+
         /** The config this builder describes. */
         public SoupConfig config() {
             return b.build();
@@ -560,7 +593,7 @@ public final class SoupOfExperts implements AutoCloseable {
 
         /** Creates the soup. */
         public SoupOfExperts build() {
-            return create(b.build());
+            return create(b.build(), device);
         }
     }
 }

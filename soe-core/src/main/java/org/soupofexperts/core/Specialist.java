@@ -75,13 +75,27 @@ public final class Specialist implements AutoCloseable {
         return model.config();
     }
 
+    /** The device its parameters live on (its soup's, for a specialist from {@code instantiate}). */
+    public ai.djl.Device device() {
+        return manager.getDevice();
+    }
+
     /**
      * A freshly initialised base model (seeded, GPT-2 initialisation): the starting point of the
      * baselines trained by the same code path as the soup (generic pretraining on the natural
      * mixture, one model per domain, CRISP-style pretraining on a specialist's histogram).
      */
     public static Specialist create(ModelConfig config, long seed) {
-        NDManager manager = Djl.engine().newBaseManager();
+        return create(config, seed, null);
+    }
+
+    /**
+     * As {@link #create(ModelConfig, long)}, on {@code device} (null: the engine's default).
+     *
+     * @throws IllegalArgumentException if the engine has no such device
+     */
+    public static Specialist create(ModelConfig config, long seed, ai.djl.Device device) {
+        NDManager manager = Djl.newManager(device);
         GptModel model = new GptModel(config, 0);
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
@@ -144,12 +158,12 @@ public final class Specialist implements AutoCloseable {
     }
 
     /**
-     * A DJL {@code Model} around this specialist's block, for DJL's Predictor API (with
-     * {@link NextTokenTranslator}). The model borrows the parameters: closing it leaves this
-     * specialist usable, and the specialist must outlive it.
+     * A DJL {@code Model} around this specialist's block, on the specialist's device, for DJL's
+     * Predictor API (with {@link NextTokenTranslator}). The model borrows the parameters: closing
+     * it leaves this specialist usable, and the specialist must outlive it.
      */
     public ai.djl.Model newModel() {
-        ai.djl.Model m = ai.djl.Model.newInstance("specialist", ai.djl.Device.cpu(), Djl.engine().getEngineName());
+        ai.djl.Model m = ai.djl.Model.newInstance("specialist", manager.getDevice(), Djl.engine().getEngineName());
         m.setBlock(model);
         return m;
     }
@@ -266,6 +280,15 @@ public final class Specialist implements AutoCloseable {
 
     /** Loads a specialist saved by {@link #save}; throws {@link SoupFormatException} if damaged. */
     public static Specialist load(Path dir) throws IOException {
+        return load(dir, null);
+    }
+
+    /**
+     * Loads a specialist saved by {@link #save} onto {@code device} (null: the engine's default).
+     *
+     * @throws IllegalArgumentException if the engine has no such device
+     */
+    public static Specialist load(Path dir, ai.djl.Device device) throws IOException {
         ArtifactDirectory.Loaded a = ArtifactDirectory.open(dir, KIND);
         ModelConfig config;
         try {
@@ -274,7 +297,7 @@ public final class Specialist implements AutoCloseable {
             throw new SoupFormatException(dir + " has an invalid model config in its manifest: " + e.getMessage(), e);
         }
         LoadedTensors.checkFileHolds(dir, a.parameters(), config.parameterCount());
-        NDManager manager = Djl.engine().newBaseManager();
+        NDManager manager = Djl.newManager(device);
         GptModel model = new GptModel(config, 0);
         try (InputStream in = new BufferedInputStream(Files.newInputStream(a.parameters()), 1 << 20)) {
             model.loadParameters(manager, new DataInputStream(in));

@@ -52,6 +52,22 @@ public final class Djl {
     }
 
     /**
+     * A new manager on {@code device} (null: the engine's default device, the first GPU of a CUDA
+     * build, else the CPU), after checking that the engine has that device: a GPU index beyond
+     * the engine's GPU count would otherwise fail at the first allocation, far from the cause.
+     */
+    public static ai.djl.ndarray.NDManager newManager(ai.djl.Device device) {
+        Engine e = engine();
+        ai.djl.Device d = device == null ? e.defaultDevice() : device;
+        if (d.isGpu() && d.getDeviceId() >= e.getGpuCount()) {
+            throw new IllegalArgumentException("device " + d + " is not available: the engine (" + e.getEngineName() + " "
+                    + e.getVersion() + ") sees " + e.getGpuCount() + " GPU(s); a GPU needs a CUDA build of LibTorch"
+                    + " (docs/cuda.md)");
+        }
+        return e.newBaseManager(d);
+    }
+
+    /**
      * Switches autograd recording off for the current thread until closed. LibTorch's grad mode
      * is thread-local and on by default in threads the engine did not start in, so inference
      * paths (instantiate, evaluation) must turn it off themselves or they build a graph.
