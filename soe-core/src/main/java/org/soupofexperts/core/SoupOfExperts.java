@@ -291,7 +291,7 @@ public final class SoupOfExperts implements AutoCloseable {
                 a[i] = alphaValues[i];
             }
             prov.add("alpha", array(a));
-            prov.add("soup", describe());
+            prov.add("soup", describe(false));
             return new Specialist(target, plain, prov, labels);
         });
     }
@@ -366,7 +366,7 @@ public final class SoupOfExperts implements AutoCloseable {
         r.lock();
         try {
             ensureOpen();
-            JsonObject m = describe();
+            JsonObject m = describe(true);
             m.addProperty("createdAt", java.time.Instant.now().toString());
             ArtifactDirectory.save(
                     dir,
@@ -479,7 +479,12 @@ public final class SoupOfExperts implements AutoCloseable {
         return router.alpha(Djl.engineOwned(m.create(Djl.floats(h))));
     }
 
-    private JsonObject describe() {
+    /**
+     * What the soup is: version, config, training history, labels and attachments. A specialist's
+     * provenance names each attachment by size and SHA-256 instead of copying it (the centroids of
+     * a soup of 64 clusters would weigh more than a small specialist's parameters).
+     */
+    private JsonObject describe(boolean withAttachments) {
         JsonObject m = new JsonObject();
         m.addProperty("libraryVersion", Version.get());
         JsonObject c = new JsonObject();
@@ -496,9 +501,29 @@ public final class SoupOfExperts implements AutoCloseable {
             m.add("labels", labels.toJson());
         }
         synchronized (attachments) {
-            m.add("attachments", attachments.deepCopy());
+            if (withAttachments) {
+                m.add("attachments", attachments.deepCopy());
+            } else {
+                JsonObject refs = new JsonObject();
+                for (var e : attachments.entrySet()) {
+                    byte[] bytes = e.getValue().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                    JsonObject ref = new JsonObject();
+                    ref.addProperty("bytes", bytes.length);
+                    ref.addProperty("sha256", sha256(bytes));
+                    refs.add(e.getKey(), ref);
+                }
+                m.add("attachments", refs);
+            }
         }
         return m;
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
     }
 
     private static JsonArray array(double[] v) {

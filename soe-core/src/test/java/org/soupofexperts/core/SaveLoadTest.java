@@ -2,6 +2,7 @@ package org.soupofexperts.core;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -78,6 +79,35 @@ class SaveLoadTest {
                 assertEquals(s.parameterCount(), back.parameterCount());
             }
         }
+    }
+
+    @Test
+    void aSpecialistNamesTheSoupsAttachmentsByDigestInsteadOfCopyingThem() throws IOException {
+        com.google.gson.JsonArray big = new com.google.gson.JsonArray();
+        for (int i = 0; i < 5000; i++) {
+            big.add(i * 0.001);
+        }
+        try (SoupOfExperts soup = trainedSoup()) {
+            soup.attach("centroids", big);
+            soup.save(tmp.resolve("soup"));
+            String soupManifest = Files.readString(tmp.resolve("soup").resolve(ArtifactDirectory.MANIFEST));
+            assertTrue(soupManifest.contains("4.999"), "the soup keeps the attachment itself");
+            try (Specialist s = soup.instantiate(new double[] {0.5, 0.5})) {
+                s.save(tmp.resolve("spec"));
+            }
+        }
+        String manifest = Files.readString(tmp.resolve("spec").resolve(ArtifactDirectory.MANIFEST));
+        assertFalse(manifest.contains("4.999"), "the specialist does not copy the soup's attachment");
+        byte[] bytes = big.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String digest;
+        try {
+            digest = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+        assertTrue(manifest.contains(digest) && manifest.contains("\"bytes\": " + bytes.length),
+                "it names the attachment by size and SHA-256: " + manifest.substring(0, Math.min(2000, manifest.length())));
+        assertTrue(manifest.length() < bytes.length, "the specialist's manifest is smaller than the attachment alone");
     }
 
     @Test
