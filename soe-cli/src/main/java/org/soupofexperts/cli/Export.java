@@ -14,15 +14,18 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code soe export}: a saved specialist (or baseline) in another format: a DJL model folder that
- * DJL's {@code Criteria} and DJL Serving load, or one safetensors file for Python tools.
+ * DJL's {@code Criteria} and DJL Serving load, a Hugging Face GPT-2 folder, or one safetensors
+ * file for Python tools.
  */
 @Command(name = "export", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = "Write a saved specialist as a DJL model folder (for DJL's Criteria and DJL Serving) or as safetensors.")
+        description = "Write a saved specialist as a DJL model folder (for DJL's Criteria and DJL Serving), a Hugging Face"
+                + " GPT-2 folder, or one safetensors file.")
 final class Export implements Callable<Integer> {
 
     /** The formats {@code export} writes. */
     enum Format {
         djl,
+        hf,
         safetensors
     }
 
@@ -32,8 +35,12 @@ final class Export implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "a model saved by 'soe instantiate', 'baseline' or 'finetune'")
     Path modelDir;
 
-    @Option(names = "--format", defaultValue = "djl", description = "djl (a model folder) or safetensors (one file)")
+    @Option(names = "--format", defaultValue = "djl",
+            description = "djl (a DJL model folder), hf (a Hugging Face GPT-2 folder) or safetensors (one file)")
     Format format;
+
+    @Option(names = "--dtype", defaultValue = "F32", description = "F32, F16 or BF16 (hf and safetensors)")
+    org.soupofexperts.core.io.Safetensors.Dtype dtype;
 
     @Option(names = "--out", required = true, description = "the new folder (djl) or file (safetensors)")
     Path out;
@@ -43,9 +50,12 @@ final class Export implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (Files.exists(out) && (format == Format.djl || !force)) {
-            throw new IllegalArgumentException(out + " already exists; " + (format == Format.djl
-                    ? "choose a new folder" : "pass --force to replace it"));
+        boolean folder = format != Format.safetensors;
+        if (Files.exists(out) && (folder || !force)) {
+            throw new IllegalArgumentException(out + " already exists; " + (folder ? "choose a new folder" : "pass --force to replace it"));
+        }
+        if (format == Format.djl && dtype != org.soupofexperts.core.io.Safetensors.Dtype.F32) {
+            throw new IllegalArgumentException("--dtype applies to hf and safetensors; a DJL folder is float32");
         }
         try (Specialist s = Specialist.load(modelDir)) {
             if (format == Format.djl) {
@@ -53,9 +63,13 @@ final class Export implements Callable<Integer> {
                 spec.commandLine().getOut().printf("wrote %s: load it with Criteria.builder().setTypes(int[].class,"
                         + " float[].class).optModelPath(...) and optTranslatorFactory(new NextTokenTranslatorFactory()),"
                         + " or serve it with DJL Serving%n", out);
+            } else if (format == Format.hf) {
+                s.exportHuggingFace(out, dtype);
+                spec.commandLine().getOut().printf("wrote %s: config.json, model.safetensors (%s) and README.md; load it with"
+                        + " transformers' GPT2LMHeadModel.from_pretrained%n", out, dtype);
             } else {
-                s.exportSafetensors(out);
-                spec.commandLine().getOut().printf("wrote %s (%,d parameters, float32)%n", out, s.parameterCount());
+                s.exportSafetensors(out, dtype);
+                spec.commandLine().getOut().printf("wrote %s (%,d parameters, %s)%n", out, s.parameterCount(), dtype);
             }
         }
         return 0;

@@ -184,6 +184,15 @@ class CompareCommandsTest {
         assertEquals(1, exists.code());
         assertTrue(exists.err().contains("--force"), exists.err());
         assertEquals(0, soe("export", "--model", model, "--format", "safetensors", "--out", st.toString(), "--force").code());
+        Path hf = dir.resolve("hf");
+        Result hfOut = soe("export", "--model", model, "--format", "hf", "--dtype", "BF16", "--out", hf.toString());
+        assertEquals(0, hfOut.code(), hfOut.err());
+        assertTrue(Files.readString(hf.resolve("config.json")).contains("\"torch_dtype\": \"bfloat16\""));
+        assertTrue(org.soupofexperts.core.io.Safetensors.read(hf.resolve("model.safetensors")).tensors()
+                .containsKey("transformer.h.0.attn.c_attn.weight"));
+        Result djlDtype = soe("export", "--model", model, "--dtype", "F16", "--out", dir.resolve("y").toString());
+        assertEquals(1, djlDtype.code());
+        assertTrue(djlDtype.err().contains("a DJL folder is float32"), djlDtype.err());
         Result badFormat = soe("export", "--model", model, "--format", "onnx", "--out", dir.resolve("x").toString());
         assertEquals(2, badFormat.code(), "picocli's usage error: " + badFormat.err());
         assertTrue(badFormat.err().contains("onnx"), badFormat.err());

@@ -263,19 +263,63 @@ public final class Specialist implements AutoCloseable {
     }
 
     /**
-     * Writes the parameters as a safetensors file (readable by Python's {@code safetensors}),
-     * tensors named as in {@link GptModel#soupTensors()}, with the provenance as metadata.
-     * Atomic. DJL's own format is {@link #save}.
+     * Writes this specialist as a Hugging Face GPT-2 folder (atomically, into a new folder):
+     * {@code config.json}, {@code model.safetensors} with GPT-2's names, stored as {@code dtype},
+     * and a model card naming h, alpha, the domains and the provenance. See
+     * {@link org.soupofexperts.core.io.HuggingFaceFolder} for the mapping.
      */
-    public void exportSafetensors(Path file) throws IOException {
+    public void exportHuggingFace(Path dir, org.soupofexperts.core.io.Safetensors.Dtype dtype) throws IOException {
+        org.soupofexperts.core.io.HuggingFaceFolder.write(dir, model.config(), tensorsByName(), dtype, modelCard(dtype));
+    }
+
+    /** The parameters as float arrays, by tensor name, in model order. */
+    private java.util.Map<String, org.soupofexperts.core.io.Safetensors.Tensor> tensorsByName() {
         java.util.Map<String, org.soupofexperts.core.io.Safetensors.Tensor> tensors = new java.util.LinkedHashMap<>();
         for (SoupTensor t : model.soupTensors()) {
             tensors.put(t.name(), new org.soupofexperts.core.io.Safetensors.Tensor(t.shape().getShape(),
                     t.shared().getArray().toFloatArray()));
         }
-        org.soupofexperts.core.io.Safetensors.write(file, tensors, java.util.Map.of(
+        return tensors;
+    }
+
+    private String modelCard(org.soupofexperts.core.io.Safetensors.Dtype dtype) {
+        StringBuilder b = new StringBuilder();
+        b.append("# A specialist of a Soup-of-Experts\n\n");
+        b.append("A GPT-2-style language model (").append(model.config().layers()).append(" layers, width ")
+                .append(model.config().dModel()).append(", context ").append(model.config().contextLength())
+                .append(", vocabulary ").append(model.config().vocabSize()).append(", ").append(parameterCount())
+                .append(" parameters, ").append(dtype).append(") instantiated from a soup by the soup library")
+                .append(" (Ablin et al., ICML 2025, arXiv 2502.01804).\n\n");
+        double[] h = domainWeights();
+        if (h.length > 0) {
+            b.append("Domain weights h: ").append(labels.format(h)).append("\n\n");
+            b.append("Expert coefficients alpha: ").append(java.util.Arrays.toString(alpha())).append("\n\n");
+        }
+        if (labels.tokenizer() != null) {
+            b.append("Tokenizer: ").append(labels.tokenizer()).append(" (").append(labels.tokenizerVocabSize())
+                    .append(" tokens)").append(labels.tokenizer().startsWith("bytes") ? "; token ids are the text's UTF-8 bytes" : "")
+                    .append(". No tokenizer file is included.\n\n");
+        }
+        b.append("Load with `GPT2LMHeadModel.from_pretrained(folder)` (architecture as GPT-2, exact GELU).\n\n");
+        b.append("## Provenance\n\n```json\n")
+                .append(new com.google.gson.GsonBuilder().setPrettyPrinting().create().toJson(provenance)).append("\n```\n");
+        return b.toString();
+    }
+
+    /**
+     * Writes the parameters as a safetensors file (readable by Python's {@code safetensors}),
+     * tensors named as in {@link GptModel#soupTensors()}, with the provenance as metadata.
+     * Atomic. DJL's own format is {@link #save}.
+     */
+    public void exportSafetensors(Path file) throws IOException {
+        exportSafetensors(file, org.soupofexperts.core.io.Safetensors.Dtype.F32);
+    }
+
+    /** As {@link #exportSafetensors(Path)}, the values stored as {@code dtype} (F32, F16 or BF16). */
+    public void exportSafetensors(Path file, org.soupofexperts.core.io.Safetensors.Dtype dtype) throws IOException {
+        org.soupofexperts.core.io.Safetensors.write(file, tensorsByName(), java.util.Map.of(
                 "format", "soupofexperts-specialist", "model", ConfigJson.model(model.config()).toString(),
-                "provenance", provenance.toString(), "libraryVersion", Version.get()));
+                "provenance", provenance.toString(), "libraryVersion", Version.get()), dtype);
     }
 
     /** Loads a specialist saved by {@link #save}; throws {@link SoupFormatException} if damaged. */

@@ -66,7 +66,8 @@ class SafetensorsTest {
         String header = new String(bytes, 8, (int) ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong(),
                 StandardCharsets.UTF_8);
         assertRefused(withHeader(bytes, header.replace("[2,2]", "[2,3]")), "needs 24 bytes");
-        assertRefused(withHeader(bytes, header.replace("F32", "F16")), "only F32");
+        assertRefused(withHeader(bytes, header.replace("F32", "F64")), "only F32, F16 and BF16");
+        assertRefused(withHeader(bytes, header.replace("F32", "F16")), "needs 8 bytes as F16");
         assertRefused(java.util.Arrays.copyOf(bytes, bytes.length - 4), "data_offsets");
         assertRefused(new byte[] {1, 2, 3}, "shorter than the 8-byte header length");
         // 2^62 x 4 elements: the count overflows to 0, which once matched 0 data bytes.

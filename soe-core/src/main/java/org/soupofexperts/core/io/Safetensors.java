@@ -23,7 +23,8 @@ import java.util.Map;
 /**
  * The safetensors format (as read by Python's {@code safetensors} and Hugging Face tools): an
  * 8-byte little-endian header length, a JSON header naming each tensor's dtype, shape and byte
- * range, then the raw little-endian data. Float32 tensors only. Writing is atomic (a temporary
+ * range, then the raw little-endian data. Tensors are float32 in memory and F32, F16 or BF16 in
+ * the file (rounded to nearest, ties to even). Writing is atomic (a temporary
  * file, then a rename); reading validates the whole header against the file before any data is
  * used. Stateless and thread-safe.
  */
@@ -51,8 +52,114 @@ public final class Safetensors {
         }
     }
 
-    /** Writes the tensors (in map order) and string metadata into {@code file}, atomically. */
+    /** How values are stored in the file. */
+    public enum Dtype {
+        F32(4),
+        F16(2),
+        BF16(2);
+
+        private final int bytes;
+
+        Dtype(int bytes) {
+            this.bytes = bytes;
+        }
+
+        /** Bytes per value. */
+        public int bytes() {
+            return bytes;
+        }
+
+        void put(ByteBuffer b, float v) {
+            switch (this) {
+                case F32 -> b.putFloat(v);
+                case F16 -> b.putShort(toHalf(v));
+                default -> b.putShort(toBfloat16(v));
+            }
+        }
+
+        float get(ByteBuffer b) {
+            return switch (this) {
+                case F32 -> b.getFloat();
+                case F16 -> fromHalf(b.getShort());
+                default -> fromBfloat16(b.getShort());
+            };
+        }
+    }
+
+    /** IEEE half precision, rounded to nearest with ties to even; overflow gives infinity. */
+    public static short toHalf(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        int sign = (bits >>> 16) & 0x8000;
+        int exp = (bits >>> 23) & 0xff;
+        int mant = bits & 0x7fffff;
+        if (exp == 0xff) {
+            return (short) (sign | 0x7c00 | (mant != 0 ? 0x200 | (mant >>> 13) : 0));
+        }
+        int e = exp - 127 + 15;
+        if (e >= 0x1f) {
+            return (short) (sign | 0x7c00);
+        }
+        if (e <= 0) {
+            if (e < -10) {
+                return (short) sign;
+            }
+            // A half subnormal: the 24-bit significand shifted to units of 2^-24.
+            int m = mant | 0x800000;
+            int shift = 14 - e;
+            int half = m >>> shift;
+            int rem = m & ((1 << shift) - 1);
+            int halfway = 1 << (shift - 1);
+            if (rem > halfway || (rem == halfway && (half & 1) == 1)) {
+                half++;
+            }
+            return (short) (sign | half);
+        }
+        int half = (e << 10) | (mant >>> 13);
+        int rem = mant & 0x1fff;
+        if (rem > 0x1000 || (rem == 0x1000 && (half & 1) == 1)) {
+            half++; // a carry into the exponent is the right result, up to infinity
+        }
+        return (short) (sign | half);
+    }
+
+    /** The float value of an IEEE half. */
+    public static float fromHalf(short h) {
+        int sign = (h & 0x8000) << 16;
+        int e = (h >>> 10) & 0x1f;
+        int m = h & 0x3ff;
+        if (e == 0) {
+            float v = m * 0x1p-24f;
+            return sign != 0 ? -v : v;
+        }
+        if (e == 0x1f) {
+            return Float.intBitsToFloat(sign | 0x7f800000 | (m << 13));
+        }
+        return Float.intBitsToFloat(sign | ((e - 15 + 127) << 23) | (m << 13));
+    }
+
+    /** bfloat16 (the upper half of a float32), rounded to nearest with ties to even. */
+    public static short toBfloat16(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        if ((bits & 0x7fffffff) > 0x7f800000) {
+            return (short) ((bits >>> 16) | 0x40); // NaN stays NaN
+        }
+        bits += 0x7fff + ((bits >>> 16) & 1);
+        return (short) (bits >>> 16);
+    }
+
+    /** The float value of a bfloat16. */
+    public static float fromBfloat16(short b) {
+        return Float.intBitsToFloat((b & 0xffff) << 16);
+    }
+
+    /** Writes the tensors (in map order) and string metadata into {@code file} as F32, atomically. */
     public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
+        write(file, tensors, metadata, Dtype.F32);
+    }
+
+    /** Writes the tensors (in map order) and string metadata into {@code file}, stored as {@code dtype}, atomically. */
+    public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata, Dtype dtype)
+            throws IOException {
         JsonObject header = new JsonObject();
         if (!metadata.isEmpty()) {
             JsonObject meta = new JsonObject();
@@ -65,7 +172,7 @@ public final class Safetensors {
                 throw new IllegalArgumentException("'__metadata__' is reserved and cannot name a tensor");
             }
             JsonObject t = new JsonObject();
-            t.addProperty("dtype", "F32");
+            t.addProperty("dtype", dtype.name());
             JsonArray shape = new JsonArray();
             for (long d : e.getValue().shape()) {
                 shape.add(d);
@@ -73,7 +180,7 @@ public final class Safetensors {
             t.add("shape", shape);
             JsonArray range = new JsonArray();
             range.add(offset);
-            offset += 4L * e.getValue().values().length;
+            offset += (long) dtype.bytes() * e.getValue().values().length;
             range.add(offset);
             t.add("data_offsets", range);
             header.add(e.getKey(), t);
@@ -100,7 +207,7 @@ public final class Safetensors {
                             out.write(chunk.array(), 0, chunk.position());
                             chunk.clear();
                         }
-                        chunk.putFloat(v);
+                        dtype.put(chunk, v);
                     }
                 }
                 out.write(chunk.array(), 0, chunk.position());
@@ -144,6 +251,7 @@ public final class Safetensors {
             long dataLength = size - dataStart;
             Map<String, long[]> ranges = new LinkedHashMap<>();
             Map<String, long[]> shapes = new LinkedHashMap<>();
+            Map<String, Dtype> types = new LinkedHashMap<>();
             List<long[]> spans = new ArrayList<>();
             Map<String, String> metadata = new LinkedHashMap<>();
             for (Map.Entry<String, JsonElement> e : header.entrySet()) {
@@ -159,8 +267,12 @@ public final class Safetensors {
                 try {
                     JsonObject t = e.getValue().getAsJsonObject();
                     String dtype = t.get("dtype").getAsString();
-                    if (!dtype.equals("F32")) {
-                        throw new SoupFormatException(file + ": tensor '" + name + "' has dtype " + dtype + "; only F32 is read");
+                    Dtype type;
+                    try {
+                        type = Dtype.valueOf(dtype);
+                    } catch (IllegalArgumentException unknown) {
+                        throw new SoupFormatException(file + ": tensor '" + name + "' has dtype " + dtype
+                                + "; only F32, F16 and BF16 are read");
                     }
                     JsonArray shapeArr = t.getAsJsonArray("shape");
                     long[] shape = new long[shapeArr.size()];
@@ -188,10 +300,11 @@ public final class Safetensors {
                         throw new SoupFormatException(file + ": tensor '" + name + "' has data_offsets [" + begin + ", " + end
                                 + "] outside the " + dataLength + " data bytes");
                     }
-                    if (end - begin != 4 * count) {
+                    if (end - begin != type.bytes() * count) {
                         throw new SoupFormatException(file + ": tensor '" + name + "' of shape " + java.util.Arrays.toString(shape)
-                                + " needs " + 4 * count + " bytes, its data_offsets give " + (end - begin));
+                                + " needs " + type.bytes() * count + " bytes as " + type + ", its data_offsets give " + (end - begin));
                     }
+                    types.put(name, type);
                     ranges.put(name, new long[] {begin, end});
                     shapes.put(name, shape);
                     spans.add(new long[] {begin, end});
@@ -217,8 +330,16 @@ public final class Safetensors {
                 long[] r = e.getValue();
                 ByteBuffer data = ByteBuffer.allocate(Math.toIntExact(r[1] - r[0])).order(ByteOrder.LITTLE_ENDIAN);
                 readFully(ch, data, dataStart + r[0]);
-                float[] values = new float[data.capacity() / 4];
-                data.flip().asFloatBuffer().get(values);
+                Dtype type = types.get(e.getKey());
+                float[] values = new float[data.capacity() / type.bytes()];
+                data.flip();
+                if (type == Dtype.F32) {
+                    data.asFloatBuffer().get(values);
+                } else {
+                    for (int i = 0; i < values.length; i++) {
+                        values[i] = type.get(data);
+                    }
+                }
                 out.put(e.getKey(), new Tensor(shapes.get(e.getKey()), values));
             }
             return new Contents(out, metadata);
