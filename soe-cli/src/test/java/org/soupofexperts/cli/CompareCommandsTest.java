@@ -1,5 +1,7 @@
 package org.soupofexperts.cli;
 
+import static org.soupofexperts.cli.Cli.concat;
+import static org.soupofexperts.cli.Cli.soe;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +11,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
 import org.junit.jupiter.api.Test;
+import org.soupofexperts.cli.Cli.Result;
 import org.junit.jupiter.api.io.TempDir;
 import org.soupofexperts.core.Specialist;
 import org.soupofexperts.data.eval.Evaluation;
@@ -29,28 +32,9 @@ class CompareCommandsTest {
     @TempDir
     Path dir;
 
-    private record Result(int code, String out, String err) {}
-
-    private static Result soe(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Soe.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Result(code, out.toString(), err.toString());
-    }
 
     private Path corpus(SyntheticCorpus synth) throws java.io.IOException {
-        List<String> lines = new ArrayList<>();
-        for (int d = 0; d < 2; d++) {
-            for (String text : synth.documents(d, 0, 150, 80)) {
-                JsonObject o = new JsonObject();
-                o.addProperty("text", text);
-                JsonObject meta = new JsonObject();
-                meta.addProperty("pile_set_name", "dom" + d);
-                o.add("meta", meta);
-                lines.add(o.toString());
-            }
-        }
-        return Files.write(dir.resolve("train.jsonl"), lines);
+        return Cli.corpus(dir, synth, 150);
     }
 
     @Test
@@ -235,9 +219,4 @@ class CompareCommandsTest {
         assertTrue(field.err().contains("body"), field.err());
     }
 
-    private static String[] concat(String[] a, String... b) {
-        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, all, a.length, b.length);
-        return all;
-    }
 }

@@ -1,5 +1,7 @@
 package org.soupofexperts.cli;
 
+import static org.soupofexperts.cli.Cli.concat;
+import static org.soupofexperts.cli.Cli.soe;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.google.gson.JsonObject;
 
 import org.junit.jupiter.api.Test;
+import org.soupofexperts.cli.Cli.Result;
 import org.junit.jupiter.api.io.TempDir;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.data.synth.SyntheticCorpus;
@@ -26,14 +29,6 @@ class SoeTest {
     @TempDir
     Path dir;
 
-    private record Result(int code, String out, String err) {}
-
-    private static Result soe(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Soe.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Result(code, out.toString(), err.toString());
-    }
 
     @Test
     void trainWithAnExpertRankSavesALowRankSoupAndRefusesANegativeRank() throws Exception {
@@ -327,11 +322,6 @@ class SoeTest {
         return false;
     }
 
-    private static String[] concat(String[] a, String... b) {
-        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, all, a.length, b.length);
-        return all;
-    }
 
     private static byte[] parameters(Path artefact) throws java.io.IOException {
         try (java.util.stream.Stream<Path> s = Files.list(artefact)) {
@@ -340,22 +330,11 @@ class SoeTest {
     }
 
     private Path corpus(SyntheticCorpus synth) throws java.io.IOException {
-        return corpus(synth, 30);
+        return Cli.corpus(dir, synth, 30);
     }
 
     private Path corpus(SyntheticCorpus synth, int documentsPerDomain) throws java.io.IOException {
-        List<String> lines = new ArrayList<>();
-        for (int d = 0; d < 2; d++) {
-            for (String text : synth.documents(d, 0, documentsPerDomain, 80)) {
-                JsonObject o = new JsonObject();
-                o.addProperty("text", text);
-                JsonObject meta = new JsonObject();
-                meta.addProperty("pile_set_name", "dom" + d);
-                o.add("meta", meta);
-                lines.add(o.toString());
-            }
-        }
-        return Files.write(dir.resolve("train.jsonl"), lines);
+        return Cli.corpus(dir, synth, documentsPerDomain);
     }
 
     @Test

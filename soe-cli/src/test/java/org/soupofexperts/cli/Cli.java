@@ -1,0 +1,52 @@
+package org.soupofexperts.cli;
+
+import com.google.gson.JsonObject;
+
+import org.soupofexperts.data.synth.SyntheticCorpus;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Test fixtures of the tool: run a command in-process, write a small labelled corpus. */
+final class Cli {
+
+    private Cli() {}
+
+    /** What a command did: its exit code and what it printed. */
+    record Result(int code, String out, String err) {}
+
+    /** Runs {@code soe args} in this JVM. */
+    static Result soe(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Soe.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    /** {@code dir/train.jsonl}: the synthetic corpus's first documents of 80 words, domains "dom0" and "dom1". */
+    static Path corpus(Path dir, SyntheticCorpus synth, int documentsPerDomain) throws IOException {
+        List<String> lines = new ArrayList<>();
+        for (int d = 0; d < 2; d++) {
+            for (String text : synth.documents(d, 0, documentsPerDomain, 80)) {
+                JsonObject o = new JsonObject();
+                o.addProperty("text", text);
+                JsonObject meta = new JsonObject();
+                meta.addProperty("pile_set_name", "dom" + d);
+                o.add("meta", meta);
+                lines.add(o.toString());
+            }
+        }
+        return Files.write(dir.resolve("train.jsonl"), lines);
+    }
+
+    static String[] concat(String[] a, String... b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+}
