@@ -70,6 +70,13 @@ final class TrainBench implements Callable<Integer> {
             description = "domain weights per step m of the soups (the batch is split into m groups; default ${DEFAULT-VALUE})")
     List<Integer> hPerStep;
 
+    @Option(names = "--step-algorithm", defaultValue = "AUTO",
+            description = "AUTO, CLOSED_FORM or AUTOGRAD: how the soups' steps compute the banks' gradients")
+    org.soupofexperts.core.train.TrainingConfig.StepAlgorithm stepAlgorithm;
+
+    @Option(names = "--unfused-update", description = "LibTorch's Adam kernel instead of the fused one-pass update")
+    boolean unfused;
+
     @Option(names = "--batch", defaultValue = "16")
     int batch;
 
@@ -221,6 +228,7 @@ final class TrainBench implements Callable<Integer> {
         long[] at = new long[total + 1];
         TrainingConfig tc = TrainingConfig.builder().sampler(sampler).metaDistribution(n == 0 ? MetaDistributions.fixed(uniform(k)) : pi)
                 .steps(total).batchSize(batch).contextLength(context).hPerStep(m).logEvery(0).seed(1)
+                .stepAlgorithm(stepAlgorithm).fusedUpdate(!unfused)
                 .listener(e -> at[e.step()] = System.nanoTime()).build();
         if (n == 0) {
             try (Specialist s = Specialist.create(model, 1)) {

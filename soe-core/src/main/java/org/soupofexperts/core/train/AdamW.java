@@ -52,10 +52,10 @@ public final class AdamW implements AutoCloseable {
     private int t;
 
     public AdamW(List<Slot> slots, double beta1, double beta2, double epsilon) {
-        this(slots, beta1, beta2, epsilon, FUSED);
+        this(slots, beta1, beta2, epsilon, true);
     }
 
-    /** With {@code tryFused} false, always LibTorch's kernel (to compare the two). */
+    /** With {@code tryFused} false, always LibTorch's kernel ({@link TrainingConfig#fusedUpdate}). */
     AdamW(List<Slot> slots, double beta1, double beta2, double epsilon, boolean tryFused) {
         this.slots = List.copyOf(slots);
         this.beta1 = beta1;
@@ -101,9 +101,6 @@ public final class AdamW implements AutoCloseable {
         }
         return v;
     }
-
-    /** Set {@code -Dsoup.fusedAdam=false} to use LibTorch's Adam kernel instead of the fused one. */
-    private static final boolean FUSED = Boolean.parseBoolean(System.getProperty("soup.fusedAdam", "true"));
 
     /** Whether slot i is updated by the fused one-pass kernel. */
     boolean fused(int i) {

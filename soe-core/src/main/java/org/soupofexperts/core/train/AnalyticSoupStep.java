@@ -33,9 +33,6 @@ import java.util.List;
  */
 final class AnalyticSoupStep {
 
-    /** Set {@code -Dsoup.analyticBankGradient=false} to train soups by autograd through the banks. */
-    static volatile boolean enabled = Boolean.parseBoolean(System.getProperty("soup.analyticBankGradient", "true"));
-
     private final GptModel model;
     private final Router router;
     private final NDManager manager;

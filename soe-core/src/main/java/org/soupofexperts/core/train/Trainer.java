@@ -105,7 +105,7 @@ public final class Trainer {
         long validationNanos = 0;
         int firstStep = 1;
         double priorSeconds = 0;
-        try (AdamW opt = new AdamW(slots, cfg.beta1(), cfg.beta2(), cfg.epsilon());
+        try (AdamW opt = new AdamW(slots, cfg.beta1(), cfg.beta2(), cfg.epsilon(), cfg.fusedUpdate());
                 Best best = es == null ? null : new Best(manager, slots, es.restoreBest())) {
             if (cfg.resumeFrom() != null) {
                 Resumed r = resume(cfg, seed, slots, opt, best, hRng, dataRng, ctx);
@@ -120,9 +120,18 @@ public final class Trainer {
                 points.add(new TrainingReport.ValidationPoint(0, 0, v));
                 best.offer(v, 0, es.minDelta());
             }
-            // Soups on the CPU take the step with dense banks' gradients in closed form (see AnalyticSoupStep).
-            AnalyticSoupStep analytic = router != null && AnalyticSoupStep.enabled && opt.allFused()
+            // The closed-form step needs every slot in the fused kernel: CPU, float32 (see AnalyticSoupStep).
+            TrainingConfig.StepAlgorithm algorithm = cfg.stepAlgorithm();
+            if (router != null && algorithm == TrainingConfig.StepAlgorithm.CLOSED_FORM && !opt.allFused()) {
+                throw new IllegalArgumentException("StepAlgorithm.CLOSED_FORM needs every parameter in the fused AdamW"
+                        + " update (CPU, float32); this soup's parameters are on " + manager.getDevice()
+                        + ": use StepAlgorithm.AUTO or AUTOGRAD");
+            }
+            AnalyticSoupStep analytic = router != null && algorithm != TrainingConfig.StepAlgorithm.AUTOGRAD && opt.allFused()
                     ? new AnalyticSoupStep(model, router, manager, slots, engine) : null;
+            if (router != null) {
+                LOG.info("soup step: {}", analytic != null ? "closed form (fused AdamW)" : "autograd through the banks");
+            }
             if (analytic == null && router != null && (cfg.skipIdleExperts()
                     || cfg.expertUpdate() == TrainingConfig.ExpertUpdate.SHARED_SECOND_MOMENT)) {
                 throw new IllegalArgumentException("skipIdleExperts and ExpertUpdate.SHARED_SECOND_MOMENT need the"

@@ -37,6 +37,8 @@ public final class TrainingConfig {
     private final int hPerStep;
     private final ExpertUpdate expertUpdate;
     private final boolean skipIdleExperts;
+    private final StepAlgorithm stepAlgorithm;
+    private final boolean fusedUpdate;
     private final SpecializationProbe probe;
     private final CheckpointPolicy checkpoints;
     private final java.nio.file.Path resumeFrom;
@@ -101,6 +103,12 @@ public final class TrainingConfig {
         hPerStep = m;
         expertUpdate = Objects.requireNonNull(b.expertUpdate, "expertUpdate");
         skipIdleExperts = b.skipIdleExperts;
+        stepAlgorithm = b.stepAlgorithm;
+        fusedUpdate = b.fusedUpdate;
+        if (stepAlgorithm == StepAlgorithm.CLOSED_FORM && !fusedUpdate) {
+            throw new IllegalArgumentException("StepAlgorithm.CLOSED_FORM forms the experts' update inside the fused AdamW"
+                    + " kernel; it needs fusedUpdate(true)");
+        }
         probe = b.probe;
         checkpoints = b.checkpoints;
         resumeFrom = b.resumeFrom;
@@ -112,6 +120,23 @@ public final class TrainingConfig {
 
     /** {@link Builder#hPerStep} value meaning one h per sequence (m = batch size). */
     public static final int PER_SEQUENCE = 0;
+
+    /** How a soup's training step computes the expert banks' gradients. */
+    public enum StepAlgorithm {
+        /**
+         * The closed-form step where it can run (every parameter updated by the fused AdamW kernel:
+         * CPU, float32), autograd through the banks elsewhere; the log says which.
+         */
+        AUTO,
+        /**
+         * The banks' gradients in closed form: no n x P gradient is built, and the experts'
+         * update is formed inside the optimizer's pass (see the step's documentation). Refused
+         * where it cannot run.
+         */
+        CLOSED_FORM,
+        /** Autograd through the expert banks: any device, one n x P gradient per bank. */
+        AUTOGRAD
+    }
 
     /**
      * How the experts' AdamW step is formed. Adam is invariant to a gradient's scale, so with
@@ -285,7 +310,19 @@ public final class TrainingConfig {
         return skipIdleExperts;
     }
 
-    /** The specialization diagnostics measured during training, or null for none. */
+    /** How a soup's step computes the banks' gradients (default {@link StepAlgorithm#AUTO}). */
+    public StepAlgorithm stepAlgorithm() {
+        return stepAlgorithm;
+    }
+
+    /**
+     * Whether AdamW updates each parameter in one Java pass over its memory where it can (CPU,
+     * float32; default true), rather than by LibTorch's Adam kernel.
+     */
+    public boolean fusedUpdate() {
+        return fusedUpdate;
+    }
+
     /** When and where checkpoints are written, or null for none. */
     public CheckpointPolicy checkpoints() {
         return checkpoints;
@@ -296,6 +333,7 @@ public final class TrainingConfig {
         return resumeFrom;
     }
 
+    /** The specialization diagnostics measured during training, or null for none. */
     public SpecializationProbe specializationProbe() {
         return probe;
     }
@@ -303,7 +341,9 @@ public final class TrainingConfig {
     @Override
     public String toString() {
         return "TrainingConfig{steps=" + steps + ", batch=" + batchSize + ", hPerStep=" + hPerStep
-                + ", expertUpdate=" + expertUpdate + (skipIdleExperts ? ", skipIdleExperts" : "") + ", context="
+                + ", expertUpdate=" + expertUpdate + (skipIdleExperts ? ", skipIdleExperts" : "")
+                + (stepAlgorithm == StepAlgorithm.AUTO ? "" : ", step=" + stepAlgorithm) + (fusedUpdate ? "" : ", unfusedUpdate")
+                + ", context="
                 + (contextLength == 0 ? "model" : contextLength) + ", lr=" + learningRate
                 + ", minLrRatio=" + minLearningRateRatio + ", warmup=" + warmupSteps + ", betas=("
                 + beta1 + "," + beta2 + "), eps=" + epsilon + ", clip=" + gradClip + ", lrScale="
@@ -335,6 +375,8 @@ public final class TrainingConfig {
         private int hPerStep = PER_SEQUENCE;
         private ExpertUpdate expertUpdate = ExpertUpdate.ADAM;
         private boolean skipIdleExperts;
+        private StepAlgorithm stepAlgorithm = StepAlgorithm.AUTO;
+        private boolean fusedUpdate = true;
         private SpecializationProbe probe;
         private CheckpointPolicy checkpoints;
         private java.nio.file.Path resumeFrom;
@@ -370,7 +412,18 @@ public final class TrainingConfig {
             return this;
         }
 
-        /** Measure specialization (h matters, alpha spread, expert cosine) during training. */
+        /** How a soup's step computes the banks' gradients (default {@link StepAlgorithm#AUTO}). */
+        public Builder stepAlgorithm(StepAlgorithm a) {
+            this.stepAlgorithm = Objects.requireNonNull(a, "stepAlgorithm");
+            return this;
+        }
+
+        /** false: LibTorch's Adam kernel for every parameter, instead of the fused one-pass update (default true). */
+        public Builder fusedUpdate(boolean v) {
+            this.fusedUpdate = v;
+            return this;
+        }
+
         /**
          * Writes checkpoints of the whole training state as the policy says (null: none). Not part
          * of what a run computes: a run with checkpoints trains exactly as one without.
@@ -392,6 +445,7 @@ public final class TrainingConfig {
             return this;
         }
 
+        /** Measure specialization (h matters, alpha spread, expert cosine) during training. */
         public Builder specializationProbe(SpecializationProbe p) {
             this.probe = p;
             return this;

@@ -65,13 +65,13 @@ class AnalyticSoupStepTest {
 
     private static List<float[]> trainAndRead(boolean closedForm, double clip, ExpertRanks ranks, int hPerStep,
             MetaDistribution pi) {
-        boolean before = AnalyticSoupStep.enabled;
-        AnalyticSoupStep.enabled = closedForm;
         try (SoupOfExperts soup = SoupOfExperts.builder()
                 .model(ModelConfig.builder().vocabSize(VOCAB).layers(2).dModel(16).heads(2).mlpRatio(2).contextLength(8).build())
                 .domains(2).experts(3).expertRanks(ranks).expertInit(ExpertInit.SCALED_NOISE).seed(11).build()) {
             soup.train(TrainingConfig.builder().sampler(TOY).metaDistribution(pi).steps(6).batchSize(4).contextLength(6)
-                    .hPerStep(hPerStep).learningRate(1e-2).warmup(0).gradClip(clip).logEvery(0).seed(3).build());
+                    .hPerStep(hPerStep).learningRate(1e-2).warmup(0).gradClip(clip).logEvery(0).seed(3)
+                    .stepAlgorithm(closedForm ? TrainingConfig.StepAlgorithm.CLOSED_FORM : TrainingConfig.StepAlgorithm.AUTOGRAD)
+                    .build());
             List<float[]> values = new ArrayList<>();
             for (SoupTensor t : soup.block().soupTensors()) {
                 values.add(t.shared().getArray().toFloatArray());
@@ -83,8 +83,6 @@ class AnalyticSoupStepTest {
             values.add(toFloats(soup.alpha(new double[] {0.3, 0.7})));
             values.add(new float[] {(float) soup.lastReport().clippedFraction()});
             return values;
-        } finally {
-            AnalyticSoupStep.enabled = before;
         }
     }
 
@@ -129,21 +127,22 @@ class AnalyticSoupStepTest {
 
     @Test
     void optionsOfTheClosedFormStepAreRefusedBeforeTrainingWhenTheStepIsAutograd() {
-        boolean before = AnalyticSoupStep.enabled;
-        AnalyticSoupStep.enabled = false;
         try (SoupOfExperts soup = SoupOfExperts.builder()
                 .model(ModelConfig.builder().vocabSize(VOCAB).layers(1).dModel(8).heads(2).contextLength(8).build())
                 .domains(2).experts(2).seed(1).build()) {
             for (TrainingConfig.Builder b : List.of(
-                    TrainingConfig.builder().expertUpdate(TrainingConfig.ExpertUpdate.SHARED_SECOND_MOMENT),
-                    TrainingConfig.builder().skipIdleExperts(true))) {
+                    TrainingConfig.builder().expertUpdate(TrainingConfig.ExpertUpdate.SHARED_SECOND_MOMENT)
+                            .stepAlgorithm(TrainingConfig.StepAlgorithm.AUTOGRAD),
+                    TrainingConfig.builder().skipIdleExperts(true).stepAlgorithm(TrainingConfig.StepAlgorithm.AUTOGRAD))) {
                 IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                         () -> soup.train(b.sampler(TOY).metaDistribution(PI).steps(2).batchSize(2).contextLength(4).logEvery(0)
                                 .build()));
                 assertTrue(e.getMessage().contains("need the closed-form soup step"), e.getMessage());
             }
-        } finally {
-            AnalyticSoupStep.enabled = before;
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> TrainingConfig.builder().sampler(TOY).metaDistribution(PI).steps(2).batchSize(2)
+                            .stepAlgorithm(TrainingConfig.StepAlgorithm.CLOSED_FORM).fusedUpdate(false).build());
+            assertTrue(e.getMessage().contains("needs fusedUpdate(true)"), e.getMessage());
         }
     }
 
