@@ -21,13 +21,23 @@ import java.util.Set;
  * @param domains the domains' names in h's order, or an empty list when unknown
  * @param tokenizer the tokenizer's identifier (as {@code Tokenizer.id()} gives it), or null
  * @param tokenizerVocabSize its vocabulary size, or 0 when the tokenizer is unknown
+ * @param tokenizerDefinition the tokenizer's own file, such as a Hugging Face {@code
+ *     tokenizer.json}, as text, or null when the identifier says all (the byte tokenizer); saved in
+ *     the manifest beside the parameters, so an artefact carries what it needs to read text
  */
-public record Labels(List<String> domains, String tokenizer, int tokenizerVocabSize) {
+public record Labels(List<String> domains, String tokenizer, int tokenizerVocabSize, String tokenizerDefinition) {
 
     /** Nothing known. */
     public static final Labels NONE = new Labels(List.of(), null, 0);
 
     private static final int MAX_NAME = 256;
+    /** Larger tokenizer definitions are refused (a GPT-2 tokenizer.json has 1.4 MB). */
+    private static final int MAX_DEFINITION = 32 << 20;
+
+    /** Labels without a tokenizer definition. */
+    public Labels(List<String> domains, String tokenizer, int tokenizerVocabSize) {
+        this(domains, tokenizer, tokenizerVocabSize, null);
+    }
 
     public Labels {
         domains = List.copyOf(domains);
@@ -43,6 +53,23 @@ public record Labels(List<String> domains, String tokenizer, int tokenizerVocabS
         if ((tokenizer == null) != (tokenizerVocabSize == 0) || tokenizerVocabSize < 0) {
             throw new IllegalArgumentException("give a tokenizer with its vocabulary size (> 0), or neither");
         }
+        if (tokenizerDefinition != null && (tokenizer == null || tokenizerDefinition.length() > MAX_DEFINITION)) {
+            throw new IllegalArgumentException(tokenizer == null ? "a tokenizer definition needs the tokenizer's identifier"
+                    : "the tokenizer definition has " + tokenizerDefinition.length() + " characters, over the limit of "
+                            + MAX_DEFINITION);
+        }
+    }
+
+    /** These labels with the given tokenizer and its own file's text (for example a tokenizer.json). */
+    public Labels withTokenizer(String id, int vocabSize, String definition) {
+        return new Labels(domains, id, vocabSize, definition);
+    }
+
+    /** Names, tokenizer and the definition's size, not its text. */
+    @Override
+    public String toString() {
+        return "Labels[domains=" + domains + ", tokenizer=" + tokenizer + ", tokenizerVocabSize=" + tokenizerVocabSize
+                + (tokenizerDefinition == null ? "" : ", tokenizerDefinition=" + tokenizerDefinition.length() + " chars") + "]";
     }
 
     /** Domain names only. */
@@ -50,9 +77,9 @@ public record Labels(List<String> domains, String tokenizer, int tokenizerVocabS
         return new Labels(names, null, 0);
     }
 
-    /** These labels with the given tokenizer. */
+    /** These labels with the given tokenizer (no definition). */
     public Labels withTokenizer(String id, int vocabSize) {
-        return new Labels(domains, id, vocabSize);
+        return new Labels(domains, id, vocabSize, null);
     }
 
     /**
@@ -97,6 +124,9 @@ public record Labels(List<String> domains, String tokenizer, int tokenizerVocabS
         if (tokenizer != null) {
             o.addProperty("tokenizer", tokenizer);
             o.addProperty("tokenizerVocabSize", tokenizerVocabSize);
+            if (tokenizerDefinition != null) {
+                o.addProperty("tokenizerDefinition", tokenizerDefinition);
+            }
         }
         return o;
     }
@@ -108,7 +138,7 @@ public record Labels(List<String> domains, String tokenizer, int tokenizerVocabS
             return NONE;
         }
         JsonObject o = StrictJson.object(manifest, "labels", where);
-        StrictJson.onlyKeys(o, Set.of("domains", "tokenizer", "tokenizerVocabSize"), where + " (labels)");
+        StrictJson.onlyKeys(o, Set.of("domains", "tokenizer", "tokenizerVocabSize", "tokenizerDefinition"), where + " (labels)");
         List<String> names = new ArrayList<>();
         if (!o.has("domains") || !o.get("domains").isJsonArray()) {
             throw new SoupFormatException(where + ": 'labels.domains' must be an array of names");
@@ -125,7 +155,8 @@ public record Labels(List<String> domains, String tokenizer, int tokenizerVocabS
         try {
             return o.has("tokenizer")
                     ? new Labels(names, StrictJson.string(o, "tokenizer", where),
-                            StrictJson.integer(o, "tokenizerVocabSize", 1, 1 << 24, where))
+                            StrictJson.integer(o, "tokenizerVocabSize", 1, 1 << 24, where),
+                            o.has("tokenizerDefinition") ? StrictJson.string(o, "tokenizerDefinition", where) : null)
                     : ofDomains(names);
         } catch (IllegalArgumentException bad) {
             throw new SoupFormatException(where + ": invalid labels: " + bad.getMessage(), bad);

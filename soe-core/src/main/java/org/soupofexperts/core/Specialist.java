@@ -269,7 +269,9 @@ public final class Specialist implements AutoCloseable {
      * {@link org.soupofexperts.core.io.HuggingFaceFolder} for the mapping.
      */
     public void exportHuggingFace(Path dir, org.soupofexperts.core.io.Safetensors.Dtype dtype) throws IOException {
-        org.soupofexperts.core.io.HuggingFaceFolder.write(dir, model.config(), tensorsByName(), dtype, modelCard(dtype));
+        String tokenizerJson = labels.tokenizer() != null && labels.tokenizer().startsWith("hf:") ? labels.tokenizerDefinition() : null;
+        org.soupofexperts.core.io.HuggingFaceFolder.write(dir, model.config(), tensorsByName(), dtype, modelCard(dtype),
+                tokenizerJson);
     }
 
     /** The parameters as float arrays, by tensor name, in model order. */
@@ -298,7 +300,8 @@ public final class Specialist implements AutoCloseable {
         if (labels.tokenizer() != null) {
             b.append("Tokenizer: ").append(labels.tokenizer()).append(" (").append(labels.tokenizerVocabSize())
                     .append(" tokens)").append(labels.tokenizer().startsWith("bytes") ? "; token ids are the text's UTF-8 bytes" : "")
-                    .append(". No tokenizer file is included.\n\n");
+                    .append(labels.tokenizerDefinition() != null && labels.tokenizer().startsWith("hf:")
+                            ? ". Its tokenizer.json is included.\n\n" : ". No tokenizer file is included.\n\n");
         }
         b.append("Load with `GPT2LMHeadModel.from_pretrained(folder)` (architecture as GPT-2, exact GELU).\n\n");
         b.append("## Provenance\n\n```json\n")

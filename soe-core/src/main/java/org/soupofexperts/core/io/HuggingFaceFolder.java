@@ -25,7 +25,8 @@ import java.util.stream.Stream;
  * exact GELU ({@code activation_function: "gelu"}); GPT-2 stores its linear layers as
  * {@code Conv1D}, weight shape (in, out), so each of ours (out, in) is written transposed, and a
  * model without biases gets zero biases. Token ids are whatever the model was trained on (for
- * the byte tokenizer, a text's UTF-8 bytes); no tokenizer file is written. Stateless.
+ * the byte tokenizer, a text's UTF-8 bytes); a model trained with a Hugging Face tokenizer gets
+ * its {@code tokenizer.json}. Stateless.
  */
 public final class HuggingFaceFolder {
 
@@ -36,10 +37,11 @@ public final class HuggingFaceFolder {
      *
      * @param tensors the model's tensors by this library's names ({@code GptModel.soupTensors()})
      * @param card the model card's Markdown
+     * @param tokenizerJson the model's Hugging Face tokenizer.json, or null when it has none
      * @throws FileAlreadyExistsException if {@code dir} exists
      */
     public static void write(Path dir, ModelConfig config, Map<String, Safetensors.Tensor> tensors, Safetensors.Dtype dtype,
-            String card) throws IOException {
+            String card, String tokenizerJson) throws IOException {
         Path target = dir.toAbsolutePath().normalize();
         if (Files.exists(target)) {
             throw new FileAlreadyExistsException(target.toString(), null, "choose a new folder for the export");
@@ -52,6 +54,9 @@ public final class HuggingFaceFolder {
             Files.writeString(tmp.resolve("config.json"), new GsonBuilder().setPrettyPrinting().create()
                     .toJson(config(config, dtype)), StandardCharsets.UTF_8);
             Files.writeString(tmp.resolve("README.md"), card, StandardCharsets.UTF_8);
+            if (tokenizerJson != null) {
+                Files.writeString(tmp.resolve("tokenizer.json"), tokenizerJson, StandardCharsets.UTF_8);
+            }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             if (Files.exists(tmp)) {

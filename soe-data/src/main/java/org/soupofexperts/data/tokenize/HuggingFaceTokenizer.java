@@ -22,10 +22,54 @@ public final class HuggingFaceTokenizer implements Tokenizer, AutoCloseable {
     private final int vocabSize;
     private final String id;
 
-    private HuggingFaceTokenizer(ai.djl.huggingface.tokenizers.HuggingFaceTokenizer t, int vocabSize, String id) {
+    private final String definition;
+
+    private HuggingFaceTokenizer(ai.djl.huggingface.tokenizers.HuggingFaceTokenizer t, int vocabSize, String id,
+            String definition) {
         this.tokenizer = t;
         this.vocabSize = vocabSize;
         this.id = id;
+        this.definition = definition;
+    }
+
+    /** The tokenizer.json this tokenizer was loaded from, as text. */
+    public String definition() {
+        return definition;
+    }
+
+    /**
+     * Labels naming these domains and this tokenizer, with its tokenizer.json: a soup labelled so
+     * saves the file in its manifest, passes it to its specialists, and {@link #fromLabels} reads
+     * it back.
+     */
+    public org.soupofexperts.core.Labels labels(java.util.List<String> domains) {
+        return org.soupofexperts.core.Labels.ofDomains(domains).withTokenizer(id, vocabSize, definition);
+    }
+
+    /**
+     * The tokenizer an artefact was trained with, from its labels' definition (see {@link
+     * #labels}); close it when done.
+     *
+     * @throws IllegalArgumentException when the labels carry no Hugging Face tokenizer definition
+     */
+    public static HuggingFaceTokenizer fromLabels(org.soupofexperts.core.Labels labels) throws IOException {
+        if (labels.tokenizerDefinition() == null || labels.tokenizer() == null || !labels.tokenizer().startsWith("hf:")) {
+            throw new IllegalArgumentException("these labels carry no Hugging Face tokenizer definition (tokenizer "
+                    + labels.tokenizer() + ")");
+        }
+        Path tmp = Files.createTempFile("tokenizer", ".json");
+        try {
+            Files.writeString(tmp, labels.tokenizerDefinition(), java.nio.charset.StandardCharsets.UTF_8);
+            HuggingFaceTokenizer t = load(tmp);
+            if (!t.id().equals(labels.tokenizer())) {
+                t.close();
+                throw new IllegalArgumentException("the stored tokenizer definition is " + t.id() + ", the labels name "
+                        + labels.tokenizer() + ": the artefact was damaged or edited");
+            }
+            return t;
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
     }
 
     /** Loads {@code tokenizer.json} (a file, or a directory holding one). */
@@ -66,7 +110,8 @@ public final class HuggingFaceTokenizer implements Tokenizer, AutoCloseable {
                 .optTruncation(false)
                 .optPadding(false)
                 .build();
-        return new HuggingFaceTokenizer(t, vocab, "hf:" + sha256(bytes).substring(0, 16));
+        return new HuggingFaceTokenizer(t, vocab, "hf:" + sha256(bytes).substring(0, 16),
+                new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
     }
 
     @Override

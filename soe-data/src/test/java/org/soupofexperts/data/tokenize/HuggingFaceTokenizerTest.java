@@ -7,9 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.soupofexperts.core.Labels;
+import org.soupofexperts.core.ModelConfig;
+import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.core.Specialist;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 class HuggingFaceTokenizerTest {
 
@@ -33,4 +38,47 @@ class HuggingFaceTokenizerTest {
         }
         assertThrows(IllegalArgumentException.class, () -> HuggingFaceTokenizer.load(tmp.resolve("nope")));
     }
+
+    /**
+     * A soup labelled with a Hugging Face tokenizer keeps its tokenizer.json through save and
+     * load, passes it to its specialists, and writes it into a Hugging Face export.
+     */
+    @Test
+    void aSoupCarriesItsTokenizerJsonToItsSpecialistsAndTheirExports() throws Exception {
+        Path f = tmp.resolve("tokenizer.json");
+        Files.writeString(f, WORDS);
+        try (HuggingFaceTokenizer t = HuggingFaceTokenizer.load(f)) {
+            ModelConfig cfg = ModelConfig.builder().vocabSize(8).layers(1).dModel(8).heads(1).contextLength(8).build();
+            try (SoupOfExperts soup = SoupOfExperts.builder().model(cfg).domains(2).experts(2).seed(1).build()) {
+                soup.label(t.labels(List.of("soups", "pasta")));
+                soup.save(tmp.resolve("soup"));
+            }
+            try (SoupOfExperts soup = SoupOfExperts.load(tmp.resolve("soup"));
+                    Specialist s = soup.instantiate(new double[] {1, 0})) {
+                assertEquals(WORDS, soup.labels().tokenizerDefinition());
+                s.save(tmp.resolve("spec"));
+            }
+            try (Specialist s = Specialist.load(tmp.resolve("spec"));
+                    HuggingFaceTokenizer back = HuggingFaceTokenizer.fromLabels(s.labels())) {
+                assertEquals(t.id(), back.id());
+                assertArrayEquals(t.encode("soup of experts pasta"), back.encode("soup of experts pasta"));
+                s.exportHuggingFace(tmp.resolve("hf"), org.soupofexperts.core.io.Safetensors.Dtype.F32);
+                assertEquals(WORDS, Files.readString(tmp.resolve("hf/tokenizer.json")));
+                assertTrue(s.labels().toString().contains("chars") && !s.labels().toString().contains("WordLevel"),
+                        "labels print the definition's size, not its text: " + s.labels());
+            }
+            Labels forged = Labels.ofDomains(List.of()).withTokenizer("hf:0000000000000000", 4, WORDS);
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> HuggingFaceTokenizer.fromLabels(forged))
+                    .getMessage().contains("damaged or edited"));
+            assertThrows(IllegalArgumentException.class, () -> HuggingFaceTokenizer.fromLabels(Labels.NONE));
+        }
+    }
+
+    private static final String WORDS = """
+            {"version": "1.0", "truncation": null, "padding": null, "added_tokens": [],
+             "normalizer": null, "pre_tokenizer": {"type": "Whitespace"}, "post_processor": null,
+             "decoder": null,
+             "model": {"type": "WordLevel", "vocab": {"[UNK]": 0, "soup": 1, "of": 2, "experts": 3},
+                       "unk_token": "[UNK]"}}
+            """;
 }
