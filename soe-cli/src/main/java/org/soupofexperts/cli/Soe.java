@@ -115,7 +115,7 @@ public final class Soe implements Callable<Integer> {
 
     @Command(name = "train", mixinStandardHelpOptions = true, showDefaultValues = true,
             description = "Train a soup on a Pile-style JSONL corpus (text field 'text', domain 'meta.pile_set_name'); "
-                    + "the defaults fit a laptop: about a minute per 1,000 steps on 2 cores.")
+                    + "the defaults fit a laptop: about three minutes per 1,000 steps on 2 cores.")
     static final class Train implements Callable<Integer> {
         @Spec
         CommandLine.Model.CommandSpec spec;
