@@ -129,6 +129,17 @@ class CompareCommandsTest {
         Result exists = soe("finetune", "--model", model, "--train", String.join(",", files), "--out", tuned.toString());
         assertEquals(1, exists.code());
         assertTrue(exists.err().contains("--force"), exists.err());
+        Result missing = soe("finetune", "--model", dir.resolve("nothing").toString(), "--train", files.get(0), "--validation",
+                files.get(1), "--out", dir.resolve("y").toString());
+        assertEquals(1, missing.code(), "a wrong model path is bad input: " + missing.err());
+        try (Specialist s = Specialist.load(Path.of(model))) {
+            s.label(s.labels().withTokenizer("hf:other", 100));
+            s.save(dir.resolve("other-tokenizer"));
+        }
+        Result wrongTok = soe("finetune", "--model", dir.resolve("other-tokenizer").toString(), "--train", String.join(",", files),
+                "--out", dir.resolve("z").toString());
+        assertEquals(1, wrongTok.code());
+        assertTrue(wrongTok.err().contains("trained with tokenizer hf:other"), wrongTok.err());
     }
 
     @Test
