@@ -69,7 +69,14 @@ final class Info implements Callable<Integer> {
             copy(config, facts, "domains", "experts", "expertRanks", "router", "expertInit", "seed");
         }
         if (m.has("labels")) {
-            facts.add("labels", m.get("labels"));
+            JsonElement labels = m.get("labels").deepCopy();
+            if (labels.isJsonObject() && labels.getAsJsonObject().has("tokenizerDefinition")) {
+                // A tokenizer.json runs to megabytes: its size says it is there.
+                JsonElement def = labels.getAsJsonObject().remove("tokenizerDefinition");
+                labels.getAsJsonObject().addProperty("tokenizerDefinitionChars",
+                        def.isJsonPrimitive() ? def.getAsString().length() : -1);
+            }
+            facts.add("labels", labels);
         }
         if (m.has("provenance") && m.get("provenance").isJsonObject()) {
             copy(m.getAsJsonObject("provenance"), facts, "h", "alpha");

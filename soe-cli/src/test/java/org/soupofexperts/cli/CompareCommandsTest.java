@@ -225,6 +225,18 @@ class CompareCommandsTest {
             double expected = Evaluation.onDocuments(s::loss, new ByteTokenizer(), synth.documents(0, 0, 20, 80), 32).bitsPerByte();
             assertEquals(expected, e.get("bitsPerByte").getAsDouble(), 1e-12, "the first 20 documents' text, scored by the library");
         }
+        // info names a stored tokenizer definition by its size instead of printing it.
+        String definition = "{\"model\": {\"type\": \"WordLevel\"}}".repeat(100);
+        try (org.soupofexperts.core.SoupOfExperts s = org.soupofexperts.core.SoupOfExperts.load(Path.of(soup))) {
+            s.label(s.labels().withTokenizer("hf:0123456789abcdef", 200, definition));
+            s.save(dir.resolve("hf-soup"));
+        }
+        Result info = soe("info", "--json", dir.resolve("hf-soup").toString());
+        assertEquals(0, info.code(), info.err());
+        JsonObject labels = JsonParser.parseString(info.out()).getAsJsonObject().getAsJsonObject("labels");
+        assertEquals(definition.length(), labels.get("tokenizerDefinitionChars").getAsInt());
+        assertTrue(!labels.has("tokenizerDefinition") && !info.out().contains("WordLevel"), info.out());
+
         Result field = soe("eval", "--model", spec.toString(), "--text-field", "body", corpus.toString());
         assertEquals(1, field.code(), "a JSONL file without the field is bad input: " + field.err());
         assertTrue(field.err().contains("body"), field.err());
