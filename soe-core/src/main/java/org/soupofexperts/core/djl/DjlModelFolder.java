@@ -7,6 +7,7 @@ import com.google.gson.JsonObject;
 
 import org.soupofexperts.core.ModelConfig;
 import org.soupofexperts.core.io.ConfigJson;
+import org.soupofexperts.core.io.NewFolder;
 import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.core.io.StrictJson;
 import org.soupofexperts.core.nn.GptModel;
@@ -18,10 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
-import java.util.UUID;
-import java.util.stream.Stream;
 
 /**
  * A specialist as a DJL model folder, which DJL's {@code Criteria} (and so DJL Serving) loads
@@ -48,32 +45,15 @@ public final class DjlModelFolder {
      * @throws FileAlreadyExistsException if {@code dir} exists
      */
     public static void write(Path dir, GptModel block, JsonObject description) throws IOException {
-        Path target = dir.toAbsolutePath().normalize();
-        if (Files.exists(target)) {
-            throw new FileAlreadyExistsException(target.toString(), null, "choose a new folder for the DJL model");
-        }
-        Path parent = target.getParent();
-        Files.createDirectories(parent);
-        String name = target.getFileName().toString();
-        Path tmp = parent.resolve("." + name + ".tmp-" + UUID.randomUUID());
-        try {
-            Files.createDirectory(tmp);
+        String name = dir.toAbsolutePath().normalize().getFileName().toString();
+        NewFolder.write(dir, "DJL model", tmp -> {
             writeParameters(tmp.resolve(name + "-0000.params"), name, block);
             Files.writeString(tmp.resolve(CONFIG), new GsonBuilder().setPrettyPrinting().create().toJson(description),
                     StandardCharsets.UTF_8);
             Files.writeString(tmp.resolve("serving.properties"), "engine=PyTorch\n"
                     + "blockFactory=" + SpecialistBlockFactory.class.getName() + "\n"
                     + "translatorFactory=" + NextTokenTranslatorFactory.class.getName() + "\n", StandardCharsets.UTF_8);
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            if (Files.exists(tmp)) {
-                try (Stream<Path> files = Files.walk(tmp)) {
-                    for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                        Files.deleteIfExists(p);
-                    }
-                }
-            }
-        }
+        });
     }
 
     /**

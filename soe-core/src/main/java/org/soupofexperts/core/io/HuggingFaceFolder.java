@@ -11,12 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.UUID;
-import java.util.stream.Stream;
 
 /**
  * A model in the layout of a Hugging Face GPT-2 checkpoint: {@code config.json} (GPT-2's keys),
@@ -42,14 +38,7 @@ public final class HuggingFaceFolder {
      */
     public static void write(Path dir, ModelConfig config, Map<String, Safetensors.Tensor> tensors, Safetensors.Dtype dtype,
             String card, String tokenizerJson) throws IOException {
-        Path target = dir.toAbsolutePath().normalize();
-        if (Files.exists(target)) {
-            throw new FileAlreadyExistsException(target.toString(), null, "choose a new folder for the export");
-        }
-        Files.createDirectories(target.getParent());
-        Path tmp = target.getParent().resolve("." + target.getFileName() + ".tmp-" + UUID.randomUUID());
-        try {
-            Files.createDirectory(tmp);
+        NewFolder.write(dir, "export", tmp -> {
             Safetensors.write(tmp.resolve("model.safetensors"), gpt2Tensors(config, tensors), Map.of("format", "pt"), dtype);
             Files.writeString(tmp.resolve("config.json"), new GsonBuilder().setPrettyPrinting().create()
                     .toJson(config(config, dtype)), StandardCharsets.UTF_8);
@@ -57,16 +46,7 @@ public final class HuggingFaceFolder {
             if (tokenizerJson != null) {
                 Files.writeString(tmp.resolve("tokenizer.json"), tokenizerJson, StandardCharsets.UTF_8);
             }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            if (Files.exists(tmp)) {
-                try (Stream<Path> files = Files.walk(tmp)) {
-                    for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                        Files.deleteIfExists(p);
-                    }
-                }
-            }
-        }
+        });
     }
 
     /** GPT-2's config keys for this model. */
