@@ -101,10 +101,13 @@ class SoeTest {
         String[] args = {"train", "--corpus", corpus.toString(), "--out", out.toString(), "--steps", "1500", "--layers", "1",
             "--width", "32", "--context", "32", "--experts", "2", "--batch", "4", "--checkpoint-every", "20"};
         int kills = 0;
+        boolean lastRunEndedByItself = false;
         for (int attempt = 0; attempt < 3 && !Files.exists(out.resolve("soup/manifest.json")); attempt++) {
             boolean resume = !org.soupofexperts.core.train.Checkpoints.list(out.resolve("checkpoints")).isEmpty();
             Path log = dir.resolve("child-" + attempt + ".log");
-            kills += killedAfter(childSoe(log, resume ? concat(args, "--resume") : args), 2500 + rng.nextInt(4000), log) ? 1 : 0;
+            boolean killed = killedAfter(childSoe(log, resume ? concat(args, "--resume") : args), 2500 + rng.nextInt(4000), log);
+            kills += killed ? 1 : 0;
+            lastRunEndedByItself = !killed;
             for (Path c : org.soupofexperts.core.train.Checkpoints.list(out.resolve("checkpoints"))) {
                 // Complete artefacts only: size and SHA-256 of each checkpoint's data verified.
                 org.soupofexperts.core.io.ArtifactDirectory.open(c, org.soupofexperts.core.train.Checkpoints.KIND);
@@ -116,11 +119,16 @@ class SoeTest {
             assertTrue(resume, "killed " + kills + " times, the run left no checkpoint to resume from");
             Result last = soe(resume ? concat(args, "--resume") : args);
             assertEquals(0, last.code(), "after " + kills + " kills (seed " + seed + "): " + last.err());
+            lastRunEndedByItself = true;
         }
         try (SoupOfExperts soup = SoupOfExperts.load(out.resolve("soup"))) {
             assertEquals(2, soup.config().experts());
         }
-        assertFalse(Files.exists(out.resolve("checkpoints")), "a finished run's checkpoints must be gone");
+        // A kill after the soup's save and before the checkpoints' removal leaves them (harmless:
+        // the soup is complete); a run that ended by itself must have removed them.
+        if (lastRunEndedByItself) {
+            assertFalse(Files.exists(out.resolve("checkpoints")), "a finished run's checkpoints must be gone");
+        }
     }
 
     /**
@@ -283,7 +291,7 @@ class SoeTest {
             assertEquals(0, p.exitValue(), Files.readString(dir.resolve("launch-" + launch + ".log")));
             results.add(parameters(out.resolve("soup")));
             try (SoupOfExperts soup = SoupOfExperts.load(out.resolve("soup"))) {
-                losses.add(soup.loss(org.soupofexperts.core.train.TokenBatch.of(new int[][] {
+                losses.add(soup.loss(org.soupofexperts.core.batch.TokenBatch.of(new int[][] {
                     new org.soupofexperts.data.tokenize.ByteTokenizer().encode("one text for every launch")}),
                         new double[] {0.5, 0.5}));
             }

@@ -1,5 +1,8 @@
 package org.soupofexperts.core;
 
+import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.core.config.RouterConfig;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -266,6 +269,20 @@ class SaveLoadTest {
                 assertEquals(3, files.count(), "manifest, the new parameter file and the foreign one");
             }
             SoupOfExperts.load(soupDir).close();
+
+            // A first save killed before its manifest: the folder holds only what that save left
+            // (a proven parameter file and a temporary), so the next save may take it.
+            Path firstSave = Files.createDirectories(tmp.resolve("first-save-killed"));
+            Path left = Files.write(tmp.resolve("left.bin"), content);
+            Path leftParams = firstSave.resolve("params-" + ArtifactDirectory.digest(left).substring(0, 16) + ".bin");
+            Files.move(left, leftParams);
+            Files.write(firstSave.resolve(".manifest-0b7f4a52-1f3e-4b8e-9a7c-2d5e8f1a3b6c.tmp"), new byte[16]);
+            soup.save(firstSave);
+            assertTrue(Files.notExists(leftParams), "the killed first save's parameter file must be removed");
+            try (Stream<Path> files = Files.list(firstSave)) {
+                assertEquals(2, files.count(), "manifest and the new parameter file only");
+            }
+            SoupOfExperts.load(firstSave).close();
         }
     }
 

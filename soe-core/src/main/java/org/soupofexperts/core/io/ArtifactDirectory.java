@@ -292,13 +292,23 @@ public final class ArtifactDirectory {
         }
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
-                if (!TEMPORARY.matcher(p.getFileName().toString()).matches()) {
+                // Temporaries and orphaned parameter files are what a first save killed before its
+                // manifest leaves: provably ours, and removed by this save.
+                if (!TEMPORARY.matcher(p.getFileName().toString()).matches() && !isOrphanedParameters(p)) {
                     throw new ArtifactConflictException(dir + " is not empty and holds no saved " + kind + " (found "
                             + p.getFileName() + "); choose an empty or new folder");
                 }
             }
         }
         return null;
+    }
+
+    /** A {@code params-<h>.bin} regular file whose content's SHA-256 begins with h. */
+    private static boolean isOrphanedParameters(Path p) throws IOException {
+        String name = p.getFileName().toString();
+        return PARAMS.matcher(name).matches()
+                && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                && digest(p).startsWith(name.substring("params-".length(), "params-".length() + 16));
     }
 
     /**
@@ -333,12 +343,7 @@ public final class ArtifactDirectory {
     private static void removeOrphanedParameters(Path dir, String current) throws IOException {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
-                String name = p.getFileName().toString();
-                if (name.equals(current) || !PARAMS.matcher(name).matches()
-                        || !Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                    continue;
-                }
-                if (digest(p).startsWith(name.substring("params-".length(), "params-".length() + 16))) {
+                if (!p.getFileName().toString().equals(current) && isOrphanedParameters(p)) {
                     org.slf4j.LoggerFactory.getLogger(ArtifactDirectory.class).info(
                             "removing {}, left by a save that was killed before its manifest was written", p);
                     Files.delete(p);
