@@ -1,6 +1,6 @@
 package org.soupofexperts.bench;
 
-import org.soupofexperts.core.ModelConfig;
+import org.soupofexperts.core.config.ModelConfig;
 
 import java.util.List;
 

@@ -16,8 +16,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
 import org.openjdk.jmh.annotations.Mode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.soupofexperts.core.ModelConfig;
-import org.soupofexperts.core.SoupConfig;
+import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.core.config.SoupConfig;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -1,7 +1,7 @@
 package org.soupofexperts.cli;
 
 import org.soupofexperts.core.Labels;
-import org.soupofexperts.core.ModelConfig;
+import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.train.TrainingConfig;
 import org.soupofexperts.core.train.TrainingReport;

@@ -1,6 +1,6 @@
 package org.soupofexperts.cli;
 
-import org.soupofexperts.core.ModelConfig;
+import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.data.corpus.JsonlCorpus;
 import org.soupofexperts.data.store.TokenStore;
 import org.soupofexperts.data.tokenize.ByteTokenizer;

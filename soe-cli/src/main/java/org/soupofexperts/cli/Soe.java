@@ -1,16 +1,16 @@
 package org.soupofexperts.cli;
 
-import org.soupofexperts.core.DomainWeights;
+import org.soupofexperts.core.config.DomainWeights;
 import org.soupofexperts.core.Generation;
 import org.soupofexperts.core.Labels;
-import org.soupofexperts.core.ModelConfig;
-import org.soupofexperts.core.SoupConfig;
+import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.core.train.CheckpointPolicy;
 import org.soupofexperts.core.train.Checkpoints;
-import org.soupofexperts.core.train.TokenBatch;
+import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.train.TrainingConfig;
 import org.soupofexperts.data.cluster.NearestCentroidAssigner;
 import org.soupofexperts.data.corpus.JsonlCorpus;
@@ -109,7 +109,7 @@ public final class Soe implements Callable<Integer> {
     static final class VersionProvider implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"soe " + org.soupofexperts.core.Version.get()};
+            return new String[] {"soe " + org.soupofexperts.core.io.Version.get()};
         }
     }
 

@@ -7,7 +7,7 @@ import ai.djl.ndarray.types.Shape;
 
 import org.soupofexperts.core.internal.Djl;
 import org.soupofexperts.core.nn.GptModel;
-import org.soupofexperts.core.train.TokenBatch;
+import org.soupofexperts.core.batch.TokenBatch;
 
 import java.util.function.Function;
 

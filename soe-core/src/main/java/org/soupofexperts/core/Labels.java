@@ -1,5 +1,7 @@
 package org.soupofexperts.core;
 
+import org.soupofexperts.core.config.DomainWeights;
+
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;

@@ -1,5 +1,13 @@
 package org.soupofexperts.core;
 
+import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.core.config.SoupConfig;
+import org.soupofexperts.core.config.RouterConfig;
+import org.soupofexperts.core.config.ExpertRanks;
+import org.soupofexperts.core.config.ExpertInit;
+import org.soupofexperts.core.config.DomainWeights;
+import org.soupofexperts.core.io.Version;
+
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -12,7 +20,7 @@ import com.google.gson.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.soupofexperts.core.internal.Djl;
-import org.soupofexperts.core.internal.SeedStreams;
+import org.soupofexperts.core.config.Seeds;
 import org.soupofexperts.core.io.ArtifactDirectory;
 import org.soupofexperts.core.io.ConfigJson;
 import org.soupofexperts.core.io.SoupFormatException;
@@ -20,7 +28,7 @@ import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.Initializer;
 import org.soupofexperts.core.nn.Router;
 import org.soupofexperts.core.nn.SoupTensor;
-import org.soupofexperts.core.train.TokenBatch;
+import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.train.Trainer;
 import org.soupofexperts.core.train.TrainingConfig;
 import org.soupofexperts.core.train.TrainingReport;
@@ -93,8 +101,8 @@ public final class SoupOfExperts implements AutoCloseable {
         SoupOfExperts soup = new SoupOfExperts(config, new JsonArray(), device);
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            var rng = SeedStreams.stream(config.seed(), SeedStreams.INIT);
-            var expertRng = SeedStreams.stream(config.seed(), SeedStreams.INIT_EXPERTS);
+            var rng = Seeds.stream(config.seed(), Seeds.INIT);
+            var expertRng = Seeds.stream(config.seed(), Seeds.INIT_EXPERTS);
             Initializer.initialize(soup.model.soupTensors(), soup.manager, rng, expertRng, config.expertInit());
             Initializer.initialize(soup.router.soupTensors(), soup.manager, rng, expertRng, config.expertInit());
         } catch (RuntimeException | OutOfMemoryError e) {

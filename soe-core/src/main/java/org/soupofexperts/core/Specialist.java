@@ -1,5 +1,10 @@
 package org.soupofexperts.core;
 
+import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.core.config.ExpertInit;
+import org.soupofexperts.core.io.Version;
+import org.soupofexperts.core.djl.NextTokenTranslator;
+
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -10,14 +15,14 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 
 import org.soupofexperts.core.internal.Djl;
-import org.soupofexperts.core.internal.SeedStreams;
+import org.soupofexperts.core.config.Seeds;
 import org.soupofexperts.core.io.ArtifactDirectory;
 import org.soupofexperts.core.io.ConfigJson;
 import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.Initializer;
 import org.soupofexperts.core.nn.SoupTensor;
-import org.soupofexperts.core.train.TokenBatch;
+import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.train.Trainer;
 import org.soupofexperts.core.train.TrainingConfig;
 import org.soupofexperts.core.train.TrainingReport;
@@ -100,8 +105,8 @@ public final class Specialist implements AutoCloseable {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             // A plain model has no expert banks: the expert stream is never drawn from.
-            Initializer.initialize(model.soupTensors(), manager, SeedStreams.stream(seed, SeedStreams.INIT),
-                    SeedStreams.stream(seed, SeedStreams.INIT_EXPERTS), ExpertInit.ZEROS);
+            Initializer.initialize(model.soupTensors(), manager, Seeds.stream(seed, Seeds.INIT),
+                    Seeds.stream(seed, Seeds.INIT_EXPERTS), ExpertInit.ZEROS);
         } catch (RuntimeException e) {
             manager.close();
             throw e;

@@ -1,5 +1,7 @@
 package org.soupofexperts.core;
 
+import org.soupofexperts.core.config.DomainWeights;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,5 +1,9 @@
 package org.soupofexperts.core;
 
+import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.core.config.SoupConfig;
+import org.soupofexperts.core.config.DomainWeights;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,7 +12,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
-import org.soupofexperts.core.train.TokenBatch;
+import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.train.TrainingConfig;
 
 /** Every bad input is refused with a message that names the problem. */

@@ -1,5 +1,8 @@
 package org.soupofexperts.core;
 
+import org.soupofexperts.core.config.SoupConfig;
+import org.soupofexperts.core.config.ExpertInit;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -15,7 +18,7 @@ import org.soupofexperts.core.io.ArtifactDirectory;
 import org.soupofexperts.core.train.CheckpointPolicy;
 import org.soupofexperts.core.train.Checkpoints;
 import org.soupofexperts.core.train.EarlyStopping;
-import org.soupofexperts.core.train.TokenBatch;
+import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.train.TrainingConfig;
 import org.soupofexperts.core.train.TrainingReport;
 

@@ -1,9 +1,11 @@
 package org.soupofexperts.core;
 
+import org.soupofexperts.core.config.ExpertInit;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
-import org.soupofexperts.core.train.TokenBatch;
+import org.soupofexperts.core.batch.TokenBatch;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,5 +1,8 @@
 package org.soupofexperts.core;
 
+import org.soupofexperts.core.config.SoupConfig;
+import org.soupofexperts.core.config.ExpertInit;
+
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 

@@ -1,5 +1,7 @@
 package org.soupofexperts.core;
 
+import org.soupofexperts.core.config.ExpertInit;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,7 +13,7 @@ import ai.djl.training.GradientCollector;
 import org.junit.jupiter.api.Test;
 import org.soupofexperts.core.internal.Djl;
 import org.soupofexperts.core.nn.SoupTensor;
-import org.soupofexperts.core.train.TokenBatch;
+import org.soupofexperts.core.batch.TokenBatch;
 
 import java.nio.FloatBuffer;
 import java.util.ArrayList;

@@ -1,5 +1,9 @@
 package org.soupofexperts.core;
 
+import org.soupofexperts.core.config.SoupConfig;
+import org.soupofexperts.core.config.ExpertRanks;
+import org.soupofexperts.core.config.ExpertInit;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

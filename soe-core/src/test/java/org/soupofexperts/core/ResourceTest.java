@@ -1,5 +1,7 @@
 package org.soupofexperts.core;
 
+import org.soupofexperts.core.config.SoupConfig;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

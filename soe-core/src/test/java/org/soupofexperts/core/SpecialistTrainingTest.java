@@ -1,11 +1,13 @@
 package org.soupofexperts.core;
 
+import org.soupofexperts.core.config.ModelConfig;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
-import org.soupofexperts.core.train.TokenBatch;
+import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.train.TrainingConfig;
 
 

@@ -1,8 +1,11 @@
 package org.soupofexperts.core;
 
-import org.soupofexperts.core.train.BatchSource;
-import org.soupofexperts.core.train.MetaDistribution;
-import org.soupofexperts.core.train.TokenBatch;
+import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.core.config.DomainWeights;
+
+import org.soupofexperts.core.batch.BatchSource;
+import org.soupofexperts.core.batch.MetaDistribution;
+import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.train.TrainingConfig;
 
 import java.util.SplittableRandom;

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.soupofexperts.core.FaultReport;
 import org.soupofexperts.core.JsonMutator;
 import org.soupofexperts.core.io.SoupFormatException;
-import org.soupofexperts.core.train.TokenBatch;
+import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.data.cluster.Centroids;
 import org.soupofexperts.data.corpus.JsonlCorpus;
 import org.soupofexperts.data.sample.WindowSampler;

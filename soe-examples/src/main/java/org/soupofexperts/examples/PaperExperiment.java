@@ -7,10 +7,10 @@ import com.google.gson.JsonObject;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.soupofexperts.core.DomainWeights;
-import org.soupofexperts.core.ModelConfig;
-import org.soupofexperts.core.RouterConfig;
-import org.soupofexperts.core.SoupConfig;
+import org.soupofexperts.core.config.DomainWeights;
+import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.core.config.RouterConfig;
+import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.train.EarlyStopping;
@@ -567,7 +567,7 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
                 "--h-per-step=" + hPerStep, "--router=" + (router == null ? "default" : router),
                 "--expert-lr=" + (expertLr == null ? "default" : expertLr), "--expert-update=" + expertUpdate,
                 // What the library decides by default changes between versions: parts of another version are not reused.
-                "(library " + org.soupofexperts.core.Version.get() + ", router " + RouterConfig.defaults()
+                "(library " + org.soupofexperts.core.io.Version.get() + ", router " + RouterConfig.defaults()
                         + ", expert lr scale " + TrainingConfig.defaultExpertLearningRateScale(experts) + ")");
     }
 }

@@ -1,11 +1,11 @@
 package org.soupofexperts.examples;
 
-import org.soupofexperts.core.DomainWeights;
-import org.soupofexperts.core.ModelConfig;
-import org.soupofexperts.core.SoupConfig;
+import org.soupofexperts.core.config.DomainWeights;
+import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
-import org.soupofexperts.core.train.TokenBatch;
+import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.train.TrainingConfig;
 import org.soupofexperts.data.cluster.Centroids;
 import org.soupofexperts.data.cluster.NearestCentroidAssigner;

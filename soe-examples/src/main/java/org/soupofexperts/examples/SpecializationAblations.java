@@ -6,11 +6,11 @@ import com.google.gson.JsonObject;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.soupofexperts.core.ModelConfig;
-import org.soupofexperts.core.RouterConfig;
-import org.soupofexperts.core.SoupConfig;
+import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.core.config.RouterConfig;
+import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.SoupOfExperts;
-import org.soupofexperts.core.train.MetaDistribution;
+import org.soupofexperts.core.batch.MetaDistribution;
 import org.soupofexperts.core.train.ParamGroup;
 import org.soupofexperts.core.train.TrainingConfig;
 import org.soupofexperts.data.sample.MetaDistributions;
@@ -111,7 +111,7 @@ public final class SpecializationAblations extends ExperimentCommand implements 
         ModelConfig model = model(data.tokenizer.vocabSize());
         Parts parts = new Parts(out, String.join(" ", "--corpus=" + corpusName(), "--steps=" + steps, "--batch=" + batch,
                 "--context=" + context, "--layers=" + layers, "--width=" + width, "--lr=" + lr, "--experts=" + experts,
-                "--eval-windows=" + evalWindows, "--seed=" + seed, "(library " + org.soupofexperts.core.Version.get() + ")"));
+                "--eval-windows=" + evalWindows, "--seed=" + seed, "(library " + org.soupofexperts.core.io.Version.get() + ")"));
         LOG.info("{} domains, base model {} ({} parameters)", data.k, model, model.parameterCount());
 
         Map<Double, JsonObject> generics = new LinkedHashMap<>();

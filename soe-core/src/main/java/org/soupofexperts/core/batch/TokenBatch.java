@@ -1,4 +1,4 @@
-package org.soupofexperts.core.train;
+package org.soupofexperts.core.batch;
 
 import java.util.Arrays;
 

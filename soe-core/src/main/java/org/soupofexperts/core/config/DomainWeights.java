@@ -1,4 +1,4 @@
-package org.soupofexperts.core;
+package org.soupofexperts.core.config;
 
 /**
  * Validation of domain weights h: a point on the probability simplex over k domains.

@@ -1,4 +1,4 @@
-package org.soupofexperts.core;
+package org.soupofexperts.core.config;
 
 /**
  * How the expert banks start. The paper does not say; both choices are offered.

@@ -1,4 +1,4 @@
-package org.soupofexperts.core;
+package org.soupofexperts.core.config;
 
 import java.util.Objects;
 
@@ -97,14 +97,7 @@ public final class ModelConfig {
 
     /** Number of parameters of one base model (the specialist's size). */
     public long parameterCount() {
-        long d = dModel;
-        long h = (long) mlpRatio * dModel;
-        long b = bias ? 1 : 0;
-        long norm = d + b * d;
-        long attn = d * 3 * d + b * 3 * d + d * d + b * d;
-        long mlp = d * h + b * h + h * d + b * d;
-        long perLayer = 2 * norm + attn + mlp;
-        return (long) vocabSize * d + (long) contextLength * d + layers * perLayer + norm;
+        return TensorLayout.of(this).parameterCount();
     }
 
     @Override

@@ -1,4 +1,4 @@
-package org.soupofexperts.core.internal;
+package org.soupofexperts.core.config;
 
 import java.nio.charset.StandardCharsets;
 import java.util.SplittableRandom;
@@ -8,8 +8,12 @@ import java.util.SplittableRandom;
  * part of the program consumes (say, the data sampler) never shifts another (say, the weight
  * initialisation). DJL's own samplers and {@code Engine.setRandomSeed} use global generators;
  * this library never does.
+ *
+ * <p>Public so that a user's own training loop or sampler can draw from the same named streams as
+ * the library (for example {@code Seeds.stream(seed, Seeds.DATA)}). Stateless and thread-safe; each
+ * returned generator is not thread-safe.
  */
-public final class SeedStreams {
+public final class Seeds {
 
     /** Stream for parameter initialisation. */
     public static final String INIT = "init";
@@ -20,7 +24,7 @@ public final class SeedStreams {
     /** Stream for drawing training batches. */
     public static final String DATA = "data";
 
-    private SeedStreams() {}
+    private Seeds() {}
 
     /** Returns a generator for the named stream of {@code seed}. */
     public static SplittableRandom stream(long seed, String name) {

@@ -1,7 +1,5 @@
-package org.soupofexperts.core;
+package org.soupofexperts.core.config;
 
-import org.soupofexperts.core.nn.GptModel;
-import org.soupofexperts.core.nn.SoupTensor;
 
 import java.util.List;
 import java.util.Objects;
@@ -52,12 +50,14 @@ public final class SoupConfig {
      * built from one Java array and saved through one byte array.
      */
     private static long checkBanks(ModelConfig model, int experts, ExpertRanks ranks) {
-        List<SoupTensor> tensors = new GptModel(model, experts, ranks).soupTensors();
+        TensorLayout layout = TensorLayout.of(model);
         List<ExpertRanks.Rule> rules = ranks.rules();
         for (int i = 0; i < rules.size(); i++) {
             ExpertRanks.Rule rule = rules.get(i);
             List<ExpertRanks.Rule> earlier = rules.subList(0, i);
-            List<SoupTensor> named = tensors.stream().filter(t -> t.shape().dimension() == 2 && rule.matches(t.name())).toList();
+            List<TensorSpec> named = layout.specs().stream()
+                    .filter(t -> t.isMatrix() && rule.matches(t.name()))
+                    .toList();
             if (named.isEmpty()) {
                 throw new IllegalArgumentException("expert rank rule '" + rule.pattern() + "' matches no matrix of the model;"
                         + " matrices are named like wte.weight, wpe.weight, h0.attn.qkv.weight, h0.attn.proj.weight,"
@@ -68,15 +68,17 @@ public final class SoupConfig {
                         + " matches is matched by an earlier rule (the first matching rule wins)");
             }
         }
-        for (SoupTensor t : tensors) {
-            long largest = t.lowRank() ? Math.max(t.bankShape().size(), t.bankVShape().size()) : t.bankValues();
+        for (TensorSpec t : layout.specs()) {
+            int rank = TensorLayout.rankOf(t, experts, ranks);
+            long largest = rank == 0 ? t.bankValues(experts, 0)
+                    : (long) experts * rank * Math.max(t.shape().get(0), t.shape().get(1));
             if (largest > Integer.MAX_VALUE / 4) {
                 throw new IllegalArgumentException("the expert bank of " + t.name() + " would hold " + largest
                         + " values (n=" + experts + "), over this version's limit of " + Integer.MAX_VALUE / 4
                         + " (2 GiB of float32); use fewer experts, low-rank experts or a smaller vocabulary/width");
             }
         }
-        return tensors.stream().mapToLong(SoupTensor::bankValues).sum();
+        return layout.bankValues(experts, ranks);
     }
 
     public static Builder builder() {

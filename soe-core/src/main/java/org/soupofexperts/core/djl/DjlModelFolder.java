@@ -5,7 +5,7 @@ import ai.djl.ndarray.types.Shape;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 
-import org.soupofexperts.core.ModelConfig;
+import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.io.ConfigJson;
 import org.soupofexperts.core.io.NewFolder;
 import org.soupofexperts.core.io.SoupFormatException;

@@ -1,4 +1,4 @@
-package org.soupofexperts.core;
+package org.soupofexperts.core.djl;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -7,8 +7,10 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.NoBatchifyTranslator;
 import ai.djl.translate.TranslatorContext;
 
+import org.soupofexperts.core.config.ModelConfig;
+
 /**
- * A DJL {@code Translator} for a specialist's model (see {@link Specialist#newModel}): the input
+ * A DJL {@code Translator} for a specialist's model (see {@code Specialist.newModel()}): the input
  * is a token sequence of 1 to context-length ids, the output the logits of the next token (one
  * float per vocabulary entry). Stateless and thread-safe.
  *

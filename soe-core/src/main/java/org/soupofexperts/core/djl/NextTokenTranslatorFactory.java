@@ -6,7 +6,7 @@ import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorFactory;
 import ai.djl.util.Pair;
 
-import org.soupofexperts.core.NextTokenTranslator;
+import org.soupofexperts.core.djl.NextTokenTranslator;
 
 import java.io.IOException;
 import java.lang.reflect.Type;

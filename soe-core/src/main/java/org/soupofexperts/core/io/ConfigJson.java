@@ -4,9 +4,9 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 
-import org.soupofexperts.core.ExpertRanks;
-import org.soupofexperts.core.ModelConfig;
-import org.soupofexperts.core.RouterConfig;
+import org.soupofexperts.core.config.ExpertRanks;
+import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.core.config.RouterConfig;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -4,7 +4,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 
-import org.soupofexperts.core.ModelConfig;
+import org.soupofexperts.core.config.ModelConfig;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package org.soupofexperts.core;
+package org.soupofexperts.core.io;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -7,7 +7,9 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
-import org.soupofexperts.core.ExpertRanks;
+import org.soupofexperts.core.config.ExpertRanks;
+import org.soupofexperts.core.config.TensorLayout;
+import org.soupofexperts.core.config.TensorSpec;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -47,14 +49,15 @@ public abstract class AbstractSoupBlock extends ModelBlock {
      * Declares a souped tensor: its shared parameter and, when n &gt; 0, its expert bank (dense,
      * or the two factors U and V when the ranks give this matrix a rank).
      */
-    protected final SoupTensor soupTensor(
-            String name, Shape shape, SoupTensor.Init init, boolean decayed) {
+    protected final SoupTensor soupTensor(TensorSpec spec) {
+        String name = spec.name();
+        Shape shape = spec.shape();
         Parameter shared =
                 addParameter(
                         Parameter.builder().setName(name).setType(Parameter.Type.OTHER).build());
         Parameter bank = null;
         Parameter bankV = null;
-        int rank = experts > 0 ? ranks.rankOf(name, shape) : 0;
+        int rank = TensorLayout.rankOf(spec, experts, ranks);
         if (experts > 0) {
             bank = addParameter(Parameter.builder()
                     .setName(name + (rank == 0 ? ".experts" : ".experts.u"))
@@ -67,7 +70,7 @@ public abstract class AbstractSoupBlock extends ModelBlock {
                     .setType(Parameter.Type.OTHER)
                     .build());
         }
-        SoupTensor t = new SoupTensor(name, shape, experts, rank, shared, bank, bankV, init, decayed);
+        SoupTensor t = new SoupTensor(name, shape, experts, rank, shared, bank, bankV, spec.init(), spec.decayed());
         tensors.add(t);
         return t;
     }

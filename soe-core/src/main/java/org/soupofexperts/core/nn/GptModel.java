@@ -11,8 +11,9 @@ import ai.djl.nn.Activation;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
-import org.soupofexperts.core.ExpertRanks;
-import org.soupofexperts.core.ModelConfig;
+import org.soupofexperts.core.config.ExpertRanks;
+import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.core.config.TensorLayout;
 import org.soupofexperts.core.internal.Djl;
 
 import java.util.ArrayList;
@@ -55,17 +56,21 @@ public final class GptModel extends ModelBlock {
         this.config = config;
         this.experts = experts;
         this.ranks = ranks;
-        int d = config.dModel();
-        double std = 0.02;
-        // GPT-2: residual projections start smaller so the residual stream keeps its scale.
-        double residualStd = std / Math.sqrt(2.0 * config.layers());
-        tokenEmbedding = addChildBlock("wte", new SoupEmbedding("wte", config.vocabSize(), d, experts, std, ranks));
-        positionEmbedding =
-                addChildBlock("wpe", new SoupEmbedding("wpe", config.contextLength(), d, experts, std, ranks));
+        TensorLayout layout = TensorLayout.of(config);
+        tokenEmbedding = addChildBlock("wte", new SoupEmbedding(layout.spec("wte.weight"), experts, ranks));
+        positionEmbedding = addChildBlock("wpe", new SoupEmbedding(layout.spec("wpe.weight"), experts, ranks));
         for (int i = 0; i < config.layers(); i++) {
-            layers.add(addChildBlock("h" + i, new Layer("h" + i, config, experts, ranks, std, residualStd)));
+            layers.add(addChildBlock("h" + i, new Layer("h" + i, layout, experts, ranks)));
         }
-        finalNorm = addChildBlock("ln_f", new SoupLayerNorm("ln_f", d, config.bias(), experts));
+        finalNorm = addChildBlock("ln_f", norm(layout, "ln_f", experts));
+    }
+
+    private static SoupLayerNorm norm(TensorLayout layout, String name, int experts) {
+        return new SoupLayerNorm(layout.spec(name + ".gain"), layout.find(name + ".bias").orElse(null), experts);
+    }
+
+    private static SoupLinear linear(TensorLayout layout, String name, int experts, ExpertRanks ranks) {
+        return new SoupLinear(layout.spec(name + ".weight"), layout.find(name + ".bias").orElse(null), experts, ranks);
     }
 
     /**
@@ -242,23 +247,15 @@ public final class GptModel extends ModelBlock {
         private final SoupLinear fc;
         private final SoupLinear fcProj;
 
-        Layer(String name, ModelConfig c, int experts, ExpertRanks ranks, double std, double residualStd) {
+        Layer(String name, TensorLayout layout, int experts, ExpertRanks ranks) {
             super(VERSION);
-            int d = c.dModel();
-            int hidden = c.mlpRatio() * d;
-            heads = c.heads();
-            ln1 = addChildBlock("ln_1", new SoupLayerNorm(name + ".ln_1", d, c.bias(), experts));
-            qkv = addChildBlock("qkv", new SoupLinear(name + ".attn.qkv", d, 3 * d, c.bias(), experts, std, ranks));
-            attnProj =
-                    addChildBlock(
-                            "attn_proj",
-                            new SoupLinear(name + ".attn.proj", d, d, c.bias(), experts, residualStd, ranks));
-            ln2 = addChildBlock("ln_2", new SoupLayerNorm(name + ".ln_2", d, c.bias(), experts));
-            fc = addChildBlock("fc", new SoupLinear(name + ".mlp.fc", d, hidden, c.bias(), experts, std, ranks));
-            fcProj =
-                    addChildBlock(
-                            "fc_proj",
-                            new SoupLinear(name + ".mlp.proj", hidden, d, c.bias(), experts, residualStd, ranks));
+            heads = layout.config().heads();
+            ln1 = addChildBlock("ln_1", norm(layout, name + ".ln_1", experts));
+            qkv = addChildBlock("qkv", linear(layout, name + ".attn.qkv", experts, ranks));
+            attnProj = addChildBlock("attn_proj", linear(layout, name + ".attn.proj", experts, ranks));
+            ln2 = addChildBlock("ln_2", norm(layout, name + ".ln_2", experts));
+            fc = addChildBlock("fc", linear(layout, name + ".mlp.fc", experts, ranks));
+            fcProj = addChildBlock("fc_proj", linear(layout, name + ".mlp.proj", experts, ranks));
         }
 
         List<SoupTensor> soupTensors() {

@@ -5,8 +5,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 
-import org.soupofexperts.core.ExpertInit;
-import org.soupofexperts.core.internal.SeedStreams;
+import org.soupofexperts.core.config.ExpertInit;
+import org.soupofexperts.core.config.TensorSpec;
+import org.soupofexperts.core.config.Seeds;
 
 import java.util.List;
 import java.util.SplittableRandom;
@@ -33,7 +34,7 @@ public final class Initializer {
             switch (t.init().kind()) {
                 case NORMAL:
                     for (int i = 0; i < s.length; i++) {
-                        s[i] = (float) (SeedStreams.gaussian(rng) * t.init().std());
+                        s[i] = (float) (Seeds.gaussian(rng) * t.init().std());
                     }
                     break;
                 case ONES:
@@ -60,7 +61,7 @@ public final class Initializer {
 
     /** Scaled noise of one expert: the base init's std over sqrt(n), so the sum keeps its scale. */
     private static double expertStd(SoupTensor t) {
-        return (t.init().kind() == SoupTensor.Init.Kind.NORMAL ? t.init().std() : 0.02) / Math.sqrt(t.experts());
+        return (t.init().kind() == TensorSpec.Init.Kind.NORMAL ? t.init().std() : 0.02) / Math.sqrt(t.experts());
     }
 
     /**
@@ -84,7 +85,7 @@ public final class Initializer {
     private static float[] gaussian(SplittableRandom rng, long size, double std) {
         float[] e = new float[Math.toIntExact(size)];
         for (int i = 0; i < e.length; i++) {
-            e[i] = (float) (SeedStreams.gaussian(rng) * std);
+            e[i] = (float) (Seeds.gaussian(rng) * std);
         }
         return e;
     }

@@ -7,7 +7,7 @@ import ai.djl.nn.Activation;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
-import org.soupofexperts.core.RouterConfig;
+import org.soupofexperts.core.config.RouterConfig;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -4,7 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 
-import org.soupofexperts.core.ExpertRanks;
+import org.soupofexperts.core.config.ExpertRanks;
+import org.soupofexperts.core.config.TensorSpec;
 
 /** A lookup table (rows x dim), souped. Forward maps integer ids of any shape to vectors. */
 public final class SoupEmbedding extends AbstractSoupBlock {
@@ -19,14 +20,26 @@ public final class SoupEmbedding extends AbstractSoupBlock {
 
     /** As above, with low-rank experts when {@code ranks} gives the table a rank. */
     public SoupEmbedding(String name, int rows, int dim, int experts, double std, ExpertRanks ranks) {
+        this(spec(name, rows, dim, std), experts, ranks);
+    }
+
+    /** An embedding declared by its table's spec (rows x dim). */
+    public SoupEmbedding(TensorSpec table, int experts, ExpertRanks ranks) {
         super(experts, ranks);
+        if (!table.isMatrix()) {
+            throw new IllegalArgumentException("embedding table " + table.name() + " must be a matrix, got " + table.shape());
+        }
+        this.rows = Math.toIntExact(table.shape().get(0));
+        this.dim = Math.toIntExact(table.shape().get(1));
+        this.table = soupTensor(table);
+    }
+
+    private static TensorSpec spec(String name, int rows, int dim, double std) {
         if (rows < 1 || dim < 1) {
             throw new IllegalArgumentException(
                     "embedding " + name + " needs positive sizes, got rows=" + rows + " dim=" + dim);
         }
-        this.rows = rows;
-        this.dim = dim;
-        this.table = soupTensor(name + ".weight", new Shape(rows, dim), SoupTensor.Init.normal(std), true);
+        return TensorSpec.matrix(name + ".weight", rows, dim, std);
     }
 
     /** The table's value at alpha (also the tied output head of the model). */

@@ -4,7 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.norm.LayerNorm;
 
-import org.soupofexperts.core.ExpertRanks;
+import org.soupofexperts.core.config.ExpertRanks;
+import org.soupofexperts.core.config.TensorSpec;
 
 /**
  * Layer normalisation over the last axis with souped gain and (optional) bias. With per-group
@@ -20,13 +21,26 @@ public final class SoupLayerNorm extends AbstractSoupBlock {
     private final SoupTensor bias;
 
     public SoupLayerNorm(String name, int dim, boolean bias, int experts) {
+        this(gainSpec(name, dim), bias ? TensorSpec.vector(name + ".bias", dim, TensorSpec.Init.zeros()) : null, experts);
+    }
+
+    /** A layer norm declared by its tensors' specs: gain (dim) and bias (dim) or null. */
+    public SoupLayerNorm(TensorSpec gain, TensorSpec bias, int experts) {
         super(experts, ExpertRanks.dense());
+        if (gain.shape().dimension() != 1 || (bias != null && !bias.shape().equals(gain.shape()))) {
+            throw new IllegalArgumentException("layer norm needs a vector gain and a bias of its size, got "
+                    + gain.name() + " " + gain.shape() + (bias == null ? "" : ", " + bias.name() + " " + bias.shape()));
+        }
+        this.dim = Math.toIntExact(gain.shape().get(0));
+        this.gain = soupTensor(gain);
+        this.bias = bias == null ? null : soupTensor(bias);
+    }
+
+    private static TensorSpec gainSpec(String name, int dim) {
         if (dim < 1) {
             throw new IllegalArgumentException("layer norm " + name + " needs dim >= 1, got " + dim);
         }
-        this.dim = dim;
-        this.gain = soupTensor(name + ".gain", new Shape(dim), SoupTensor.Init.ones(), false);
-        this.bias = bias ? soupTensor(name + ".bias", new Shape(dim), SoupTensor.Init.zeros(), false) : null;
+        return TensorSpec.vector(name + ".gain", dim, TensorSpec.Init.ones());
     }
 
     @Override

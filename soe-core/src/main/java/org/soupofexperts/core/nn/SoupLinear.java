@@ -4,7 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 
-import org.soupofexperts.core.ExpertRanks;
+import org.soupofexperts.core.config.ExpertRanks;
+import org.soupofexperts.core.config.TensorSpec;
 
 /**
  * {@code y = x W^T + b} with W (out x in) and b (out) souped. With per-group weights (alpha of
@@ -30,15 +31,32 @@ public final class SoupLinear extends AbstractSoupBlock {
 
     /** As above, with the weight's experts low-rank when {@code ranks} gives it a rank. */
     public SoupLinear(String name, int in, int out, boolean bias, int experts, double std, ExpertRanks ranks) {
+        this(spec(name, in, out, std), bias ? TensorSpec.vector(name + ".bias", out, TensorSpec.Init.zeros()) : null,
+                experts, ranks);
+    }
+
+    /**
+     * A linear layer declared by its tensors' specs (as {@link
+     * org.soupofexperts.core.config.TensorLayout} gives them): weight (out x in), bias (out) or null.
+     */
+    public SoupLinear(TensorSpec weight, TensorSpec bias, int experts, ExpertRanks ranks) {
         super(experts, ranks);
+        if (!weight.isMatrix() || (bias != null && !bias.shape().equals(new Shape(weight.shape().get(0))))) {
+            throw new IllegalArgumentException("linear layer needs a matrix weight and a bias of its rows, got "
+                    + weight.name() + " " + weight.shape() + (bias == null ? "" : ", " + bias.name() + " " + bias.shape()));
+        }
+        this.out = Math.toIntExact(weight.shape().get(0));
+        this.in = Math.toIntExact(weight.shape().get(1));
+        this.weight = soupTensor(weight);
+        this.bias = bias == null ? null : soupTensor(bias);
+    }
+
+    private static TensorSpec spec(String name, int in, int out, double std) {
         if (in < 1 || out < 1) {
             throw new IllegalArgumentException(
                     "linear layer " + name + " needs positive sizes, got in=" + in + " out=" + out);
         }
-        this.in = in;
-        this.out = out;
-        this.weight = soupTensor(name + ".weight", new Shape(out, in), SoupTensor.Init.normal(std), true);
-        this.bias = bias ? soupTensor(name + ".bias", new Shape(out), SoupTensor.Init.zeros(), false) : null;
+        return TensorSpec.matrix(name + ".weight", out, in, std);
     }
 
     @Override

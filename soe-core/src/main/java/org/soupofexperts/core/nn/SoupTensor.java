@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 
+import org.soupofexperts.core.config.TensorSpec;
+
 /**
  * One tensor of the base model as a soup holds it: the shared part S (shape {@code shape}) and,
  * when the owning block has n &gt; 0 experts, its expert bank. A dense bank E has shape
@@ -30,7 +32,7 @@ public record SoupTensor(
         Parameter shared,
         Parameter bank,
         Parameter bankV,
-        Init init,
+        TensorSpec.Init init,
         boolean decayed) {
 
     public SoupTensor {
@@ -136,33 +138,11 @@ public record SoupTensor(
         if (bank == null) {
             return 0;
         }
-        return rank == 0 ? experts * numel() : (long) experts * rank * (shape.get(0) + shape.get(1));
+        return new TensorSpec(name, shape, init, decayed).bankValues(experts, rank);
     }
 
     /** Number of elements of the base tensor. */
     public long numel() {
         return shape.size();
-    }
-
-    /** How the shared part of a tensor is initialised. */
-    public record Init(Kind kind, double std) {
-        /** Initialisation kinds. */
-        public enum Kind {
-            NORMAL,
-            ZEROS,
-            ONES
-        }
-
-        public static Init normal(double std) {
-            return new Init(Kind.NORMAL, std);
-        }
-
-        public static Init zeros() {
-            return new Init(Kind.ZEROS, 0);
-        }
-
-        public static Init ones() {
-            return new Init(Kind.ONES, 0);
-        }
     }
 }

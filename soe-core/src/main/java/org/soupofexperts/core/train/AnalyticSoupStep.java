@@ -1,5 +1,7 @@
 package org.soupofexperts.core.train;
 
+import org.soupofexperts.core.batch.TokenBatch;
+
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

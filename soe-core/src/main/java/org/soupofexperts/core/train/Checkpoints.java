@@ -10,7 +10,7 @@ import com.google.gson.JsonObject;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.soupofexperts.core.Version;
+import org.soupofexperts.core.io.Version;
 import org.soupofexperts.core.internal.Djl;
 import org.soupofexperts.core.io.ArtifactDirectory;
 import org.soupofexperts.core.io.SoupFormatException;

@@ -1,5 +1,7 @@
 package org.soupofexperts.core.train;
 
+import org.soupofexperts.core.batch.TokenBatch;
+
 import java.util.List;
 import java.util.Objects;
 

@@ -1,11 +1,13 @@
 package org.soupofexperts.core.train;
 
+import org.soupofexperts.core.batch.TokenBatch;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 
-import org.soupofexperts.core.DomainWeights;
+import org.soupofexperts.core.config.DomainWeights;
 import org.soupofexperts.core.internal.Djl;
 import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.Router;

@@ -1,5 +1,9 @@
 package org.soupofexperts.core.train;
 
+import org.soupofexperts.core.batch.TokenBatch;
+import org.soupofexperts.core.batch.BatchSource;
+import org.soupofexperts.core.batch.MetaDistribution;
+
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -9,9 +13,9 @@ import ai.djl.training.GradientCollector;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.soupofexperts.core.DomainWeights;
+import org.soupofexperts.core.config.DomainWeights;
 import org.soupofexperts.core.internal.Djl;
-import org.soupofexperts.core.internal.SeedStreams;
+import org.soupofexperts.core.config.Seeds;
 import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.Router;
 import org.soupofexperts.core.nn.SoupTensor;
@@ -83,8 +87,8 @@ public final class Trainer {
             probe.check(model);
         }
         List<AdamW.Slot> slots = slots(model, router, cfg);
-        SplittableRandom hRng = SeedStreams.stream(seed, SeedStreams.H);
-        SplittableRandom dataRng = SeedStreams.stream(seed, SeedStreams.DATA);
+        SplittableRandom hRng = Seeds.stream(seed, Seeds.H);
+        SplittableRandom dataRng = Seeds.stream(seed, Seeds.DATA);
         Engine engine = Djl.engine();
         int steps = cfg.steps();
         int batch = cfg.batchSize();

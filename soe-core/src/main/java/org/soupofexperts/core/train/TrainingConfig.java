@@ -1,5 +1,8 @@
 package org.soupofexperts.core.train;
 
+import org.soupofexperts.core.batch.BatchSource;
+import org.soupofexperts.core.batch.MetaDistribution;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;

@@ -15,8 +15,8 @@ import ai.djl.repository.zoo.ZooModel;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.soupofexperts.core.ExpertInit;
-import org.soupofexperts.core.ModelConfig;
+import org.soupofexperts.core.config.ExpertInit;
+import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.internal.Djl;

@@ -12,8 +12,8 @@ import com.google.gson.JsonObject;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.soupofexperts.core.ExpertInit;
-import org.soupofexperts.core.ModelConfig;
+import org.soupofexperts.core.config.ExpertInit;
+import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.internal.Djl;

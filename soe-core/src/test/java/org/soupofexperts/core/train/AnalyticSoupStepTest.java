@@ -1,13 +1,17 @@
 package org.soupofexperts.core.train;
 
+import org.soupofexperts.core.batch.TokenBatch;
+import org.soupofexperts.core.batch.BatchSource;
+import org.soupofexperts.core.batch.MetaDistribution;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
-import org.soupofexperts.core.ExpertInit;
-import org.soupofexperts.core.ExpertRanks;
-import org.soupofexperts.core.ModelConfig;
+import org.soupofexperts.core.config.ExpertInit;
+import org.soupofexperts.core.config.ExpertRanks;
+import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.nn.SoupTensor;
 

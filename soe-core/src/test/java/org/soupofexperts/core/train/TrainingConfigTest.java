@@ -1,5 +1,9 @@
 package org.soupofexperts.core.train;
 
+import org.soupofexperts.core.batch.TokenBatch;
+import org.soupofexperts.core.batch.BatchSource;
+import org.soupofexperts.core.batch.MetaDistribution;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -2,7 +2,7 @@ package org.soupofexperts.data.eval;
 
 import org.soupofexperts.core.DomainAssigner;
 import org.soupofexperts.core.SoupOfExperts;
-import org.soupofexperts.core.train.TokenBatch;
+import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.data.store.TokenStore;
 import org.soupofexperts.data.tokenize.Tokenizer;
 

@@ -2,7 +2,7 @@ package org.soupofexperts.data.finetune;
 
 import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.train.EarlyStopping;
-import org.soupofexperts.core.train.TokenBatch;
+import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.train.TrainingConfig;
 import org.soupofexperts.core.train.TrainingReport;
 import org.soupofexperts.data.sample.InMemoryDomainSampler;

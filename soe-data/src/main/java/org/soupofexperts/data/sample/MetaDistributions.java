@@ -1,7 +1,8 @@
 package org.soupofexperts.data.sample;
 
-import org.soupofexperts.core.DomainWeights;
-import org.soupofexperts.core.train.MetaDistribution;
+import org.soupofexperts.core.config.Seeds;
+import org.soupofexperts.core.config.DomainWeights;
+import org.soupofexperts.core.batch.MetaDistribution;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -175,7 +176,7 @@ public final class MetaDistributions {
     }
 
     private static double gaussian(SplittableRandom rng) {
-        return org.soupofexperts.core.internal.SeedStreams.gaussian(rng);
+        return Seeds.gaussian(rng);
     }
 
     private static void requireK(int k) {

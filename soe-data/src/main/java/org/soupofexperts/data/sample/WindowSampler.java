@@ -1,8 +1,8 @@
 package org.soupofexperts.data.sample;
 
-import org.soupofexperts.core.DomainWeights;
-import org.soupofexperts.core.train.BatchSource;
-import org.soupofexperts.core.train.TokenBatch;
+import org.soupofexperts.core.config.DomainWeights;
+import org.soupofexperts.core.batch.BatchSource;
+import org.soupofexperts.core.batch.TokenBatch;
 
 import java.util.List;
 import java.util.SplittableRandom;

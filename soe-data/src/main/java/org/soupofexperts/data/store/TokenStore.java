@@ -8,7 +8,7 @@ import com.google.gson.JsonParseException;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.soupofexperts.core.Version;
+import org.soupofexperts.core.io.Version;
 import org.soupofexperts.core.io.ArtifactDirectory;
 import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.core.io.StrictJson;

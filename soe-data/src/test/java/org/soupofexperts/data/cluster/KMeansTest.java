@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.soupofexperts.core.internal.SeedStreams;
+import org.soupofexperts.core.config.Seeds;
 
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -28,7 +28,7 @@ class KMeansTest {
         float[][] centers = new float[k][d];
         for (float[] c : centers) {
             for (int j = 0; j < d; j++) {
-                c[j] = (float) (SeedStreams.gaussian(rng) * 3);
+                c[j] = (float) (Seeds.gaussian(rng) * 3);
             }
         }
         float[][] x = new float[n][d];
@@ -36,7 +36,7 @@ class KMeansTest {
         for (int i = 0; i < n; i++) {
             truth[i] = i % k;
             for (int j = 0; j < d; j++) {
-                x[i][j] = centers[truth[i]][j] + (float) (SeedStreams.gaussian(rng) * 0.5);
+                x[i][j] = centers[truth[i]][j] + (float) (Seeds.gaussian(rng) * 0.5);
             }
         }
         Centroids c = KMeans.fit(x, k, SEED, 50, "test");

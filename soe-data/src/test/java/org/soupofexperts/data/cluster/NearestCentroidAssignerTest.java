@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.soupofexperts.core.ModelConfig;
+import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
 import org.soupofexperts.data.embed.HashedNgramEmbedder;

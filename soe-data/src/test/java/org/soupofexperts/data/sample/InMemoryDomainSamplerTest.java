@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
-import org.soupofexperts.core.train.TokenBatch;
+import org.soupofexperts.core.batch.TokenBatch;
 
 import java.util.List;
 import java.util.SplittableRandom;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
-import org.soupofexperts.core.train.MetaDistribution;
+import org.soupofexperts.core.batch.MetaDistribution;
 
 import java.util.SplittableRandom;
 

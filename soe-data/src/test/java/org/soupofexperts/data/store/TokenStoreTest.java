@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.soupofexperts.core.io.SoupFormatException;
-import org.soupofexperts.core.train.TokenBatch;
+import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.data.corpus.JsonlCorpus;
 import org.soupofexperts.data.tokenize.ByteTokenizer;
 

@@ -1,7 +1,7 @@
 package org.soupofexperts.examples.experiment;
 
-import org.soupofexperts.core.train.BatchSource;
-import org.soupofexperts.core.train.MetaDistribution;
+import org.soupofexperts.core.batch.BatchSource;
+import org.soupofexperts.core.batch.MetaDistribution;
 import org.soupofexperts.core.train.TrainingConfig;
 
 /**

@@ -1,6 +1,6 @@
 package org.soupofexperts.examples.experiment;
 
-import org.soupofexperts.core.ModelConfig;
+import org.soupofexperts.core.config.ModelConfig;
 
 import picocli.CommandLine.Option;
 

@@ -2,7 +2,7 @@ package org.soupofexperts.examples.experiment;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.soupofexperts.core.train.TokenBatch;
+import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.data.cluster.NearestCentroidAssigner;
 import org.soupofexperts.data.corpus.Corpus;
 import org.soupofexperts.data.corpus.JsonlCorpus;

@@ -3,12 +3,12 @@ package org.soupofexperts.examples.experiment;
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
 
-import org.soupofexperts.core.DomainWeights;
-import org.soupofexperts.core.ModelConfig;
+import org.soupofexperts.core.config.DomainWeights;
+import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.train.TrainingReport;
-import org.soupofexperts.core.train.MetaDistribution;
+import org.soupofexperts.core.batch.MetaDistribution;
 import org.soupofexperts.data.eval.Evaluation;
 import org.soupofexperts.data.sample.MetaDistributions;
 

@@ -1,0 +1,101 @@
+package org.soupofexperts.core;
+
+import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.CompositeArchRule;
+
+/**
+ * The layering of the library, as ArchUnit rules shared by the modules' tests (this is the core
+ * test-jar). Each rule takes the base package it applies to, so that {@code LayeringRulesTest} can
+ * show it failing on a synthetic class set with the fault it forbids.
+ *
+ * <p>soe-core, bottom to top: {@code config} and {@code batch} (what a soup is, and batches: leaves
+ * that import nothing of ours above them) and {@code internal}; {@code nn} (the blocks) and {@code
+ * io} (file formats); {@code train} (the training loop) and {@code djl} (DJL model folders); the
+ * facade (the root package) on top.
+ */
+public final class LayeringRules {
+
+    private LayeringRules() {}
+
+    /** The main (non-test) classes of a package and its subpackages. */
+    public static JavaClasses mainClasses(String packageName) {
+        return new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages(packageName);
+    }
+
+    /** No two packages of the classes checked depend on each other, directly or through others. */
+    public static ArchRule noPackageCycles() {
+        // Every package its own slice, the base package included (a pattern of base.(**) would
+        // leave the base package out, and with it the facade of soe-core).
+        return slices().matching("org.soupofexperts.(**)").should().beFreeOfCycles().allowEmptyShould(true)
+                .because("a package cycle makes the packages one unit that cannot be read or changed apart");
+    }
+
+    /**
+     * The leaf packages: {@code base.config} imports nothing of ours outside itself, {@code
+     * base.batch} nothing but itself and config.
+     */
+    public static ArchRule leavesImportNothingAbove(String base) {
+        ArchRule config = noClasses().that().resideInAPackage(base + ".config..")
+                .should().dependOnClassesThat(resideInAPackage("org.soupofexperts..")
+                        .and(not(resideInAPackage(base + ".config.."))));
+        ArchRule batch = noClasses().that().resideInAPackage(base + ".batch..")
+                .should().dependOnClassesThat(resideInAPackage("org.soupofexperts..")
+                        .and(not(resideInAPackage(base + ".config..")))
+                        .and(not(resideInAPackage(base + ".batch..")))).allowEmptyShould(true);
+        return CompositeArchRule.of(config).and(batch)
+                .because("what a soup is and what a batch is must be readable without the rest");
+    }
+
+    /** The layers of soe-core under {@code base} (see the class comment). */
+    public static ArchRule coreLayers(String base) {
+        return layeredArchitecture().consideringOnlyDependenciesInLayers().withOptionalLayers(true)
+                .layer("facade").definedBy(base)
+                .layer("training").definedBy(base + ".train..", base + ".djl..")
+                .layer("model").definedBy(base + ".nn..", base + ".io..")
+                .layer("foundation").definedBy(base + ".config..", base + ".batch..", base + ".internal..")
+                .whereLayer("facade").mayNotBeAccessedByAnyLayer()
+                .whereLayer("training").mayOnlyBeAccessedByLayers("facade")
+                .whereLayer("model").mayOnlyBeAccessedByLayers("facade", "training");
+    }
+
+    /** soe-core never imports soe-data (data builds on core, not the reverse). */
+    public static ArchRule coreIgnoresData() {
+        return noClasses().that().resideInAPackage("org.soupofexperts.core..")
+                .should().dependOnClassesThat().resideInAPackage("org.soupofexperts.data..");
+    }
+
+    /**
+     * Code outside the modules that own them does not use the internal packages: soe-core's
+     * {@code internal} is for soe-core and soe-data (the only qualified user), soe-data's for
+     * soe-data.
+     */
+    public static ArchRule internalsStayInside() {
+        return noClasses().that(not(resideInAPackage("org.soupofexperts.core.."))
+                        .and(not(resideInAPackage("org.soupofexperts.data.."))))
+                .should().dependOnClassesThat().resideInAPackage("org.soupofexperts.core.internal..")
+                .orShould().dependOnClassesThat().resideInAPackage("org.soupofexperts.data.internal..")
+                .allowEmptyShould(true)
+                .because("internal packages may change in any release; only the modules that own them use them");
+    }
+
+    /**
+     * What every module's own test checks on its main classes: no package cycles, and no use of
+     * another module's internal packages.
+     */
+    public static void checkModule(String base) {
+        JavaClasses classes = mainClasses(base);
+        noPackageCycles().check(classes);
+        internalsStayInside().check(classes);
+    }
+}

@@ -1,0 +1,4 @@
+package org.soupofexperts.core.archfixture.layers.nn;
+
+/** A "block" class, above the config layer. */
+public class Block {}
