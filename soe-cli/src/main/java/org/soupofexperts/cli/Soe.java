@@ -177,8 +177,8 @@ public final class Soe implements Callable<Integer> {
                             .build())
                     .resumeFrom(resumeFrom)
                     .listener(progress::step).build();
-            try (SoupOfExperts soup = SoupOfExperts.train(
-                    SoupConfig.builder().model(model).domains(k).experts(experts).expertRank(expertRank).seed(budget.seed).build(), tc)) {
+            try (SoupOfExperts soup = SoupOfExperts.create(SoupConfig.builder().model(model).domains(k).experts(experts).expertRank(expertRank).seed(budget.seed).build())) {
+                soup.train(tc);
                 progress.done();
                 // Domain centroids from training documents, so `soe histogram` can map text to h.
                 List<List<String>> perDomain = new ArrayList<>();

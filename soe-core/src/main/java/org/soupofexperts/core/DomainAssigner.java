@@ -13,4 +13,18 @@ public interface DomainAssigner {
 
     /** Domain weights on the simplex for the given documents (at least one). */
     double[] domainWeights(List<String> documents);
+
+    /**
+     * h for the documents, for a soup of k domains: refuses an assigner of another k and an empty
+     * document set with a message that says which.
+     */
+    default double[] domainWeightsFor(List<String> documents, int k) {
+        if (numDomains() != k) {
+            throw new IllegalArgumentException("the assigner has " + numDomains() + " domains but the soup has k=" + k);
+        }
+        if (documents == null || documents.isEmpty()) {
+            throw new IllegalArgumentException("the specialist set is empty: give at least one document");
+        }
+        return domainWeights(documents);
+    }
 }

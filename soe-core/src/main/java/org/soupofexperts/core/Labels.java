@@ -1,5 +1,7 @@
 package org.soupofexperts.core;
 
+import org.soupofexperts.core.config.SoupConfig;
+
 import org.soupofexperts.core.config.DomainWeights;
 
 import com.google.gson.JsonArray;
@@ -163,5 +165,17 @@ public record Labels(List<String> domains, String tokenizer, int tokenizerVocabS
         } catch (IllegalArgumentException bad) {
             throw new SoupFormatException(where + ": invalid labels: " + bad.getMessage(), bad);
         }
+    }
+
+    /** These labels, if they fit a soup of that config (one name per domain, a vocabulary it covers). */
+    Labels checkedFor(SoupConfig config) {
+        if (!domains.isEmpty() && domains.size() != config.domains()) {
+            throw new IllegalArgumentException(domains.size() + " domain names for a soup of k = " + config.domains());
+        }
+        if (tokenizerVocabSize > config.model().vocabSize()) {
+            throw new IllegalArgumentException("tokenizer " + tokenizer + " has " + tokenizerVocabSize
+                    + " tokens, more than the model's vocabulary of " + config.model().vocabSize());
+        }
+        return this;
     }
 }

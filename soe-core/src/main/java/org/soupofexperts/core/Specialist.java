@@ -18,6 +18,7 @@ import org.soupofexperts.core.internal.Djl;
 import org.soupofexperts.core.config.Seeds;
 import org.soupofexperts.core.io.ArtifactDirectory;
 import org.soupofexperts.core.io.ConfigJson;
+import org.soupofexperts.core.io.Safetensors;
 import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.Initializer;
@@ -56,6 +57,24 @@ public final class Specialist implements AutoCloseable {
         this.model = model;
         this.provenance = provenance;
         this.labels = labels;
+    }
+
+    /** A specialist merged from a soup at h: its provenance names h, alpha and the soup. */
+    static Specialist instantiated(
+            NDManager manager, GptModel model, double[] h, double[] alpha, JsonObject soup, Labels labels) {
+        JsonObject prov = new JsonObject();
+        prov.add("h", array(h));
+        prov.add("alpha", array(alpha));
+        prov.add("soup", soup);
+        return new Specialist(manager, model, prov, labels);
+    }
+
+    private static JsonArray array(double[] v) {
+        JsonArray a = new JsonArray();
+        for (double x : v) {
+            a.add(x);
+        }
+        return a;
     }
 
     /** The domain names and tokenizer of the soup it came from, or {@link Labels#NONE}. */
@@ -131,20 +150,9 @@ public final class Specialist implements AutoCloseable {
         long seed = training.seed() != null ? training.seed() : 0L;
         TrainingReport r =
                 Trainer.run(model, null, manager, training, seed);
-        JsonArray runs = provenance.has("training") ? provenance.getAsJsonArray("training") : new JsonArray();
-        JsonObject rec = new JsonObject();
-        rec.addProperty("steps", r.steps());
-        rec.addProperty("tokens", r.tokens());
-        rec.addProperty("finalLoss", r.finalLoss(0.1));
-        rec.addProperty("seed", seed);
-        rec.addProperty("config", training.toString());
-        if (!r.validation().isEmpty()) {
-            rec.addProperty("bestStep", r.bestStep());
-            rec.addProperty("restoredBest", training.earlyStopping().restoreBest());
-            rec.addProperty("bestValidationLoss", r.bestValidationLoss());
-        }
-        runs.add(rec);
-        provenance.add("training", runs);
+        RunHistory runs = RunHistory.from(provenance, "training");
+        runs.addTraining(r, training, seed);
+        provenance.add("training", runs.toJson());
         return r;
     }
 
@@ -237,14 +245,8 @@ public final class Specialist implements AutoCloseable {
 
     /** Saves atomically into {@code dir} (see {@link ArtifactDirectory}). */
     public void save(Path dir) throws IOException {
-        JsonObject m = new JsonObject();
-        m.addProperty("libraryVersion", Version.get());
+        JsonObject m = describe();
         m.addProperty("createdAt", java.time.Instant.now().toString());
-        m.add("model", ConfigJson.model(model.config()));
-        m.add("provenance", provenance);
-        if (!labels.equals(Labels.NONE)) {
-            m.add("labels", labels.toJson());
-        }
         ArtifactDirectory.save(dir, KIND, m, model::saveParameters);
     }
 
@@ -257,14 +259,7 @@ public final class Specialist implements AutoCloseable {
      * {@link #save} remains the library's own format (checksummed manifest, labels for the tools).
      */
     public void exportForDjl(Path dir) throws IOException {
-        JsonObject d = new JsonObject();
-        d.addProperty("libraryVersion", Version.get());
-        d.add("model", ConfigJson.model(model.config()));
-        d.add("provenance", provenance);
-        if (!labels.equals(Labels.NONE)) {
-            d.add("labels", labels.toJson());
-        }
-        org.soupofexperts.core.djl.DjlModelFolder.write(dir, model, d);
+        SpecialistExports.djl(dir, model, describe());
     }
 
     /**
@@ -273,45 +268,8 @@ public final class Specialist implements AutoCloseable {
      * and a model card naming h, alpha, the domains and the provenance. See
      * {@link org.soupofexperts.core.io.HuggingFaceFolder} for the mapping.
      */
-    public void exportHuggingFace(Path dir, org.soupofexperts.core.io.Safetensors.Dtype dtype) throws IOException {
-        String tokenizerJson = labels.tokenizer() != null && labels.tokenizer().startsWith("hf:") ? labels.tokenizerDefinition() : null;
-        org.soupofexperts.core.io.HuggingFaceFolder.write(dir, model.config(), tensorsByName(), dtype, modelCard(dtype),
-                tokenizerJson);
-    }
-
-    /** The parameters as float arrays, by tensor name, in model order. */
-    private java.util.Map<String, org.soupofexperts.core.io.Safetensors.Tensor> tensorsByName() {
-        java.util.Map<String, org.soupofexperts.core.io.Safetensors.Tensor> tensors = new java.util.LinkedHashMap<>();
-        for (SoupTensor t : model.soupTensors()) {
-            tensors.put(t.name(), new org.soupofexperts.core.io.Safetensors.Tensor(t.shape().getShape(),
-                    t.shared().getArray().toFloatArray()));
-        }
-        return tensors;
-    }
-
-    private String modelCard(org.soupofexperts.core.io.Safetensors.Dtype dtype) {
-        StringBuilder b = new StringBuilder();
-        b.append("# A specialist of a Soup-of-Experts\n\n");
-        b.append("A GPT-2-style language model (").append(model.config().layers()).append(" layers, width ")
-                .append(model.config().dModel()).append(", context ").append(model.config().contextLength())
-                .append(", vocabulary ").append(model.config().vocabSize()).append(", ").append(parameterCount())
-                .append(" parameters, ").append(dtype).append(") instantiated from a soup by the soup library")
-                .append(" (Ablin et al., ICML 2025, arXiv 2502.01804).\n\n");
-        double[] h = domainWeights();
-        if (h.length > 0) {
-            b.append("Domain weights h: ").append(labels.format(h)).append("\n\n");
-            b.append("Expert coefficients alpha: ").append(java.util.Arrays.toString(alpha())).append("\n\n");
-        }
-        if (labels.tokenizer() != null) {
-            b.append("Tokenizer: ").append(labels.tokenizer()).append(" (").append(labels.tokenizerVocabSize())
-                    .append(" tokens)").append(labels.tokenizer().startsWith("bytes") ? "; token ids are the text's UTF-8 bytes" : "")
-                    .append(labels.tokenizerDefinition() != null && labels.tokenizer().startsWith("hf:")
-                            ? ". Its tokenizer.json is included.\n\n" : ". No tokenizer file is included.\n\n");
-        }
-        b.append("Load with `GPT2LMHeadModel.from_pretrained(folder)` (architecture as GPT-2, exact GELU).\n\n");
-        b.append("## Provenance\n\n```json\n")
-                .append(new com.google.gson.GsonBuilder().setPrettyPrinting().create().toJson(provenance)).append("\n```\n");
-        return b.toString();
+    public void exportHuggingFace(Path dir, Safetensors.Dtype dtype) throws IOException {
+        SpecialistExports.huggingFace(dir, model, provenance, labels, dtype);
     }
 
     /**
@@ -320,14 +278,24 @@ public final class Specialist implements AutoCloseable {
      * Atomic. DJL's own format is {@link #save}.
      */
     public void exportSafetensors(Path file) throws IOException {
-        exportSafetensors(file, org.soupofexperts.core.io.Safetensors.Dtype.F32);
+        exportSafetensors(file, Safetensors.Dtype.F32);
     }
 
     /** As {@link #exportSafetensors(Path)}, the values stored as {@code dtype} (F32, F16 or BF16). */
-    public void exportSafetensors(Path file, org.soupofexperts.core.io.Safetensors.Dtype dtype) throws IOException {
-        org.soupofexperts.core.io.Safetensors.write(file, tensorsByName(), java.util.Map.of(
-                "format", "soupofexperts-specialist", "model", ConfigJson.model(model.config()).toString(),
-                "provenance", provenance.toString(), "libraryVersion", Version.get()), dtype);
+    public void exportSafetensors(Path file, Safetensors.Dtype dtype) throws IOException {
+        SpecialistExports.safetensors(file, model, provenance, dtype);
+    }
+
+    /** What the model is and how it was made: version, model config, provenance, labels. */
+    private JsonObject describe() {
+        JsonObject d = new JsonObject();
+        d.addProperty("libraryVersion", Version.get());
+        d.add("model", ConfigJson.model(model.config()));
+        d.add("provenance", provenance);
+        if (!labels.equals(Labels.NONE)) {
+            d.add("labels", labels.toJson());
+        }
+        return d;
     }
 
     /** Loads a specialist saved by {@link #save}; throws {@link SoupFormatException} if damaged. */

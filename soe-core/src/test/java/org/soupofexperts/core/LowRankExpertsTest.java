@@ -281,7 +281,8 @@ class LowRankExpertsTest {
         ToyDomains data = new ToyDomains();
         SoupConfig config = SoupConfig.builder().model(ToyDomains.tinyModel()).domains(2).experts(4).expertRank(2)
                 .seed(7).build();
-        try (SoupOfExperts soup = SoupOfExperts.train(config, data.training())) {
+        try (SoupOfExperts soup = SoupOfExperts.create(config)) {
+            soup.train(data.training());
             double[] l = data.assertSpecialistsWinOnTheirOwnDomain(soup);
             assertTrue(l[0] < 0.5 * Math.log(ToyDomains.VOCAB), "must learn domain 0: " + java.util.Arrays.toString(l));
             // The factors moved: U started at zero.

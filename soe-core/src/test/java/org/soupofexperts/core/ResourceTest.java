@@ -71,10 +71,12 @@ class ResourceTest {
                 SoupConfig.builder().model(ToyDomains.tinyModel()).domains(2).experts(2).seed(9).build();
         TrainingReport a;
         TrainingReport b;
-        try (SoupOfExperts soup = SoupOfExperts.train(config, steps(10, 4))) {
+        try (SoupOfExperts soup = SoupOfExperts.create(config)) {
+            soup.train(steps(10, 4));
             a = soup.lastReport();
         }
-        try (SoupOfExperts soup = SoupOfExperts.train(config, steps(10, 4))) {
+        try (SoupOfExperts soup = SoupOfExperts.create(config)) {
+            soup.train(steps(10, 4));
             b = soup.lastReport();
         }
         assertArrayEquals(a.losses(), b.losses(), "seeded runs must replay exactly");

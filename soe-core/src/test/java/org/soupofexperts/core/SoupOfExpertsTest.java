@@ -223,7 +223,8 @@ class SoupOfExpertsTest {
         try (SoupOfExperts fresh = SoupOfExperts.create(config)) {
             untrained = fresh.loss(data.domain(0, 64, 3, 100), new double[] {1, 0});
         }
-        try (SoupOfExperts soup = SoupOfExperts.train(config, data.training())) {
+        try (SoupOfExperts soup = SoupOfExperts.create(config)) {
+            soup.train(data.training());
             assertEquals(300, soup.lastReport().steps());
             double[] l = data.assertSpecialistsWinOnTheirOwnDomain(soup);
             assertTrue(l[0] < 0.5 * untrained && l[3] < 0.5 * untrained,

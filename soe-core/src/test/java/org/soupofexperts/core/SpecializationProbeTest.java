@@ -28,7 +28,8 @@ class SpecializationProbeTest {
         ToyDomains data = new ToyDomains();
         SoupConfig config = SoupConfig.builder().model(ToyDomains.tinyModel()).domains(2).experts(4).seed(7).build();
         TrainingConfig cfg = data.trainingBuilder().specializationProbe(probe(data, 100)).build();
-        try (SoupOfExperts soup = SoupOfExperts.train(config, cfg)) {
+        try (SoupOfExperts soup = SoupOfExperts.create(config)) {
+            soup.train(cfg);
             TrainingReport r = soup.lastReport();
             List<SpecializationPoint> points = r.specialization();
             assertEquals(List.of(0, 100, 200, 300), points.stream().map(SpecializationPoint::step).toList());
@@ -56,7 +57,8 @@ class SpecializationProbeTest {
         SoupConfig config = SoupConfig.builder().model(ToyDomains.tinyModel()).domains(2).experts(4).seed(7).build();
         TrainingConfig cfg = data.trainingBuilder().expertUpdate(TrainingConfig.ExpertUpdate.SHARED_SECOND_MOMENT)
                 .skipIdleExperts(true).build();
-        try (SoupOfExperts soup = SoupOfExperts.train(config, cfg)) {
+        try (SoupOfExperts soup = SoupOfExperts.create(config)) {
+            soup.train(cfg);
             data.assertSpecialistsWinOnTheirOwnDomain(soup);
         }
     }

@@ -174,8 +174,9 @@ public final class ClusterSoupExperiment extends ExperimentCommand implements Ca
         double[] atNatural = new double[labels];
         TrainingReport report;
         SoupConfig config = SoupConfig.builder().model(model).domains(clusters).experts(experts).seed(seed).build();
-        try (SoupOfExperts soup = SoupOfExperts.train(config, budget.config(sampler,
-                MetaDistributions.recommended(sampler.sizes()), steps).build())) {
+        try (SoupOfExperts soup = SoupOfExperts.create(config)) {
+            soup.train(budget.config(sampler,
+                MetaDistributions.recommended(sampler.sizes()), steps).build());
             report = soup.lastReport();
             try (Specialist n = soup.instantiate(natural)) {
                 for (int d = 0; d < labels; d++) {

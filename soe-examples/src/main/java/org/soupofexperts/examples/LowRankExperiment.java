@@ -128,7 +128,8 @@ public final class LowRankExperiment extends ExperimentCommand implements Callab
                 SoupMeasures.meta(data, support == 0 ? data.k : support, beta, naturalShare), steps).hPerStep(1);
         // Without the option: 1/sqrt(n), the library's default when the committed runs were made.
         tc.learningRateScale(ParamGroup.EXPERTS, expertLrScale != null ? expertLrScale : 1 / Math.sqrt(experts));
-        try (SoupOfExperts soup = SoupOfExperts.train(config, tc.build())) {
+        try (SoupOfExperts soup = SoupOfExperts.create(config)) {
+            soup.train(tc.build());
             TrainingReport r = soup.lastReport();
             JsonObject p = SoupMeasures.measure(soup, data, context, evalWindows, false);
             SoupMeasures.specialisation(soup, data, context, evalWindows, p);

@@ -287,7 +287,8 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
         if (probeEvery > 0) {
             tc.specializationProbe(data.probe(context, 8, probeEvery));
         }
-        try (SoupOfExperts soup = SoupOfExperts.train(sb.build(), tc.build())) {
+        try (SoupOfExperts soup = SoupOfExperts.create(sb.build())) {
+            soup.train(tc.build());
             TrainingReport r = soup.lastReport();
             JsonArray curve = new JsonArray();
             for (SpecializationPoint sp : r.specialization()) {

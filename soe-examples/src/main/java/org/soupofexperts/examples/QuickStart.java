@@ -76,7 +76,8 @@ public final class QuickStart {
                         .build();
 
         long t0 = System.nanoTime();
-        try (SoupOfExperts soup = SoupOfExperts.train(config, training)) {
+        try (SoupOfExperts soup = SoupOfExperts.create(config)) {
+            soup.train(training);
             double trainSeconds = (System.nanoTime() - t0) / 1e9;
             System.out.printf("%nTrained a soup of %,d parameters (%d experts) in %.0f s; a specialist has %,d.%n",
                     soup.parameterCount(), config.experts(), trainSeconds, config.model().parameterCount());

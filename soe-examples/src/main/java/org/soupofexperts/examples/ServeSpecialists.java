@@ -112,7 +112,7 @@ public final class ServeSpecialists implements Callable<Integer> {
                 .heads(4).contextLength(CONTEXT).build()).domains(K).experts(4).seed(42).build();
         InMemoryDomainSampler sampler = new InMemoryDomainSampler(corpus.domainNames(), train);
         ServerLimits limits = ServerLimits.defaults().withWorkers(serverThreads).withQueue(queue, Duration.ofSeconds(10));
-        try (SoupOfExperts soup = SoupOfExperts.train(config, TrainingConfig.builder().sampler(sampler)
+        try (SoupOfExperts soup = trained(config, TrainingConfig.builder().sampler(sampler)
                         .metaDistribution(MetaDistributions.recommended(sampler.sizes())).steps(steps).batchSize(16)
                         .learningRate(2e-3).logEvery(Math.max(1, steps / 5)).build());
                 SpecialistCache cache = new SpecialistCache(soup, (long) cacheMib << 20, 0.05);
@@ -229,5 +229,16 @@ public final class ServeSpecialists implements Callable<Integer> {
         Parts.write(out.resolve("serve.md"), md.toString());
         Parts.write(out.resolve("serve.json"), new GsonBuilder().setPrettyPrinting().create().toJson(r));
         LOG.info("load run:\n{}", md);
+    }
+
+    private static SoupOfExperts trained(SoupConfig config, TrainingConfig training) {
+        SoupOfExperts soup = SoupOfExperts.create(config);
+        try {
+            soup.train(training);
+            return soup;
+        } catch (RuntimeException e) {
+            soup.close();
+            throw e;
+        }
     }
 }

@@ -153,7 +153,8 @@ public final class SpecializationAblations extends ExperimentCommand implements 
         TrainingConfig tc = new Budget(batch, context, lr, seed).config(data.sampler, pi, steps)
                 .hPerStep(v.m() == 0 ? TrainingConfig.PER_SEQUENCE : v.m())
                 .learningRateScale(ParamGroup.EXPERTS, v.expertLr()).expertUpdate(v.update()).build();
-        try (SoupOfExperts soup = SoupOfExperts.train(config, tc)) {
+        try (SoupOfExperts soup = SoupOfExperts.create(config)) {
+            soup.train(tc);
             JsonObject p = SoupMeasures.measure(soup, data, context, evalWindows, true);
             SoupMeasures.specialisation(soup, data, context, evalWindows, p);
             p.addProperty("seconds", soup.lastReport().seconds());

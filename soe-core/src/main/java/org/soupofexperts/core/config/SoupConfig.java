@@ -20,7 +20,7 @@ public final class SoupConfig {
     private final ExpertInit expertInit;
     private final long seed;
 
-    private SoupConfig(Builder b) {
+    private SoupConfig(Settings<?> b) {
         this.model = Objects.requireNonNull(b.model, "soup needs a model config");
         if (b.domains == null) {
             throw new IllegalArgumentException("soup needs the number of domains: call domains(k)");
@@ -129,7 +129,26 @@ public final class SoupConfig {
     }
 
     /** Builder for {@link SoupConfig}. Not thread-safe. */
-    public static final class Builder {
+    public static final class Builder extends Settings<Builder> {
+        private Builder() {}
+
+        @Override
+        protected Builder self() {
+            return this;
+        }
+
+        public SoupConfig build() {
+            return toConfig();
+        }
+    }
+
+    /**
+     * The settings of a soup, shared by {@link Builder} and the soup's own builder (which adds a
+     * device and builds the soup itself). Not thread-safe.
+     *
+     * @param <B> the concrete builder, returned by every setter
+     */
+    public abstract static class Settings<B extends Settings<B>> {
         private ModelConfig model = ModelConfig.builder().build();
         private Integer domains;
         private int experts = 16;
@@ -138,64 +157,71 @@ public final class SoupConfig {
         private ExpertInit expertInit = ExpertInit.ZEROS;
         private Long seed;
 
-        private Builder() {}
+        protected Settings() {}
 
-        public Builder model(ModelConfig m) {
+        /** This builder, typed as its concrete class. */
+        protected abstract B self();
+
+        /** The config these settings describe; throws naming the first missing or wrong one. */
+        public final SoupConfig toConfig() {
+            return new SoupConfig(this);
+        }
+
+        /** The base model (default: {@code ModelConfig.builder().build()}). */
+        public final B model(ModelConfig m) {
             this.model = m;
-            return this;
+            return self();
         }
 
         /** Number of data domains k (required). */
-        public Builder domains(int k) {
+        public final B domains(int k) {
             this.domains = k;
-            return this;
+            return self();
         }
 
         /** Number of experts n (default 16). */
-        public Builder experts(int n) {
+        public final B experts(int n) {
             this.experts = n;
-            return this;
+            return self();
         }
 
         /**
          * Rank r of every matrix's experts, each expert stored as U_j V_j^T (default 0: dense).
          * Keeps the rules added by {@link #expertRank(String, int)}.
          */
-        public Builder expertRank(int r) {
+        public final B expertRank(int r) {
             this.ranks = ExpertRanks.of(r, ranks.rules());
-            return this;
+            return self();
         }
 
         /** Rank r (0: dense) for the matrices whose whole name matches {@code namePattern}. */
-        public Builder expertRank(String namePattern, int r) {
+        public final B expertRank(String namePattern, int r) {
             this.ranks = ranks.with(namePattern, r);
-            return this;
+            return self();
         }
 
         /** Replaces the default rank and every rule. */
-        public Builder expertRanks(ExpertRanks r) {
+        public final B expertRanks(ExpertRanks r) {
             this.ranks = r;
-            return this;
+            return self();
         }
 
-        public Builder router(RouterConfig r) {
+        /** The router MLP (default {@link RouterConfig#defaults()}). */
+        public final B router(RouterConfig r) {
             this.router = r;
-            return this;
+            return self();
         }
 
-        public Builder expertInit(ExpertInit e) {
+        /** How the expert banks start (default {@link ExpertInit#ZEROS}). */
+        public final B expertInit(ExpertInit e) {
             this.expertInit = e;
-            return this;
+            return self();
         }
 
         /** Master seed (required). */
-        public Builder seed(long s) {
+        public final B seed(long s) {
             this.seed = s;
-            return this;
-        }
-
-        public SoupConfig build() {
-            return new SoupConfig(this);
+            return self();
         }
     }
 }

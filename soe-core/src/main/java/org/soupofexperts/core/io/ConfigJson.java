@@ -4,12 +4,15 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 
+import org.soupofexperts.core.config.ExpertInit;
 import org.soupofexperts.core.config.ExpertRanks;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.config.RouterConfig;
+import org.soupofexperts.core.config.SoupConfig;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /** JSON form of the configs stored in manifests. Stateless and thread-safe. */
 public final class ConfigJson {
@@ -131,6 +134,45 @@ public final class ConfigJson {
             return o.has("outputInitScale") ? c.withOutputInitScale(StrictJson.real(o, "outputInitScale", 0, 1e6, where)) : c;
         } catch (IllegalArgumentException e) {
             throw new SoupFormatException("manifest has an invalid router config: " + e.getMessage(), e);
+        }
+    }
+
+    private static final Set<String> SOUP_KEYS =
+            Set.of("model", "domains", "experts", "expertRanks", "router", "expertInit", "seed");
+    public static final int MAX_DOMAINS = 1 << 20;
+    public static final int MAX_EXPERTS = 1 << 16;
+
+    /** A soup's config as its manifest stores it. */
+    public static JsonObject soup(SoupConfig config) {
+        JsonObject c = new JsonObject();
+        c.add("model", model(config.model()));
+        c.addProperty("domains", config.domains());
+        c.addProperty("experts", config.experts());
+        c.add("expertRanks", expertRanks(config.expertRanks()));
+        c.add("router", router(config.router()));
+        c.addProperty("expertInit", config.expertInit().name());
+        c.addProperty("seed", config.seed());
+        return c;
+    }
+
+    /**
+     * Reads a soup's config strictly: no unknown keys, every size bounded, integers exact. Sizes
+     * are only read here: nothing is built from them.
+     */
+    public static SoupConfig soup(JsonObject c, String where) throws SoupFormatException {
+        StrictJson.onlyKeys(c, SOUP_KEYS, where);
+        try {
+            return SoupConfig.builder()
+                    .model(model(StrictJson.object(c, "model", where)))
+                    .domains(StrictJson.integer(c, "domains", 1, MAX_DOMAINS, where))
+                    .experts(StrictJson.integer(c, "experts", 0, MAX_EXPERTS, where))
+                    .expertRanks(expertRanks(c.has("expertRanks") ? c.getAsJsonObject("expertRanks") : null))
+                    .router(router(StrictJson.object(c, "router", where)))
+                    .expertInit(ExpertInit.valueOf(StrictJson.string(c, "expertInit", where)))
+                    .seed(StrictJson.longValue(c, "seed", Long.MIN_VALUE, Long.MAX_VALUE, where))
+                    .build();
+        } catch (RuntimeException e) {
+            throw new SoupFormatException(where + ": " + e.getMessage(), e);
         }
     }
 }

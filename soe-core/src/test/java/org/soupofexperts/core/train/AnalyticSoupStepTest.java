@@ -77,7 +77,7 @@ class AnalyticSoupStepTest {
                     .stepAlgorithm(closedForm ? TrainingConfig.StepAlgorithm.CLOSED_FORM : TrainingConfig.StepAlgorithm.AUTOGRAD)
                     .build());
             List<float[]> values = new ArrayList<>();
-            for (SoupTensor t : soup.block().soupTensors()) {
+            for (SoupTensor t : org.soupofexperts.core.SoupInternals.block(soup).soupTensors()) {
                 values.add(t.shared().getArray().toFloatArray());
                 values.add(t.bank().getArray().toFloatArray());
                 if (t.lowRank()) {

@@ -1,0 +1,70 @@
+package org.soupofexperts.core;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/** JSON values a soup carries in its manifest under string keys (see {@link SoupOfExperts#attach}). Thread-safe. */
+final class Attachments {
+
+    private final JsonObject values = new JsonObject();
+
+    /** The attachments saved in a manifest, or none. */
+    static Attachments fromManifest(JsonObject manifest) {
+        Attachments a = new Attachments();
+        if (manifest.has("attachments") && manifest.get("attachments").isJsonObject()) {
+            for (var e : manifest.getAsJsonObject("attachments").entrySet()) {
+                a.values.add(e.getKey(), e.getValue());
+            }
+        }
+        return a;
+    }
+
+    synchronized void put(String key, JsonElement value) {
+        if (key == null || key.isBlank()) {
+            throw new IllegalArgumentException("attachment key must not be blank");
+        }
+        if (value == null) {
+            throw new IllegalArgumentException("attachment " + key + " has no value");
+        }
+        values.add(key, value.deepCopy());
+    }
+
+    synchronized JsonElement get(String key) {
+        JsonElement e = values.get(key);
+        return e == null ? null : e.deepCopy();
+    }
+
+    /** Every value, copied (what a soup's manifest saves). */
+    synchronized JsonObject copy() {
+        return values.deepCopy();
+    }
+
+    /**
+     * Every value named by its size and SHA-256 instead of copied (what a specialist's provenance
+     * keeps: the centroids of a soup of 64 clusters would outweigh a small specialist's parameters).
+     */
+    synchronized JsonObject references() {
+        JsonObject refs = new JsonObject();
+        for (var e : values.entrySet()) {
+            byte[] bytes = e.getValue().toString().getBytes(StandardCharsets.UTF_8);
+            JsonObject ref = new JsonObject();
+            ref.addProperty("bytes", bytes.length);
+            ref.addProperty("sha256", sha256(bytes));
+            refs.add(e.getKey(), ref);
+        }
+        return refs;
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+}

@@ -1,0 +1,229 @@
+package org.soupofexperts.core;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+
+import org.soupofexperts.core.config.Seeds;
+import org.soupofexperts.core.config.SoupConfig;
+import org.soupofexperts.core.internal.Djl;
+import org.soupofexperts.core.io.SoupFormatException;
+import org.soupofexperts.core.nn.GptModel;
+import org.soupofexperts.core.nn.Initializer;
+import org.soupofexperts.core.nn.Router;
+import org.soupofexperts.core.nn.SoupTensor;
+
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
+
+/**
+ * A soup's native parameters: S and the expert banks (in the model block), the router, the
+ * manager that owns them, and the lock that guards them: readers ({@link #shared}) run together,
+ * a writer ({@link #exclusive}, {@link #close}) runs alone. The fields are read only inside a
+ * guarded section; the methods without a guard are called from one.
+ */
+final class SoupParameters implements AutoCloseable {
+
+    final SoupConfig config;
+    final NDManager manager;
+    final GptModel model;
+    final Router router;
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private volatile boolean closed;
+
+    /** Declares the parameters (no values yet) on {@code device} (null: the engine's default). */
+    SoupParameters(SoupConfig config, Device device) {
+        this.config = config;
+        this.manager = Djl.newManager(device);
+        this.model = new GptModel(config.model(), config.experts(), config.expertRanks());
+        this.router = new Router(config.domains(), config.experts(), config.router());
+    }
+
+    /** Seeded initial values: the same config gives the same parameters. */
+    void initialize() {
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            var rng = Seeds.stream(config.seed(), Seeds.INIT);
+            var expertRng = Seeds.stream(config.seed(), Seeds.INIT_EXPERTS);
+            Initializer.initialize(model.soupTensors(), manager, rng, expertRng, config.expertInit());
+            Initializer.initialize(router.soupTensors(), manager, rng, expertRng, config.expertInit());
+        }
+    }
+
+    /** Reads the values saved by {@link #write}, checks every shape and value, enables gradients. */
+    void read(Path dir, Path parameterFile) throws IOException {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(parameterFile), 1 << 20)) {
+            DataInputStream din = new DataInputStream(in);
+            model.loadParameters(manager, din);
+            router.loadParameters(manager, din);
+        } catch (MalformedModelException | IOException | RuntimeException e) {
+            throw new SoupFormatException("cannot read the parameters of " + dir + ": " + e.getMessage(), e);
+        }
+        List<SoupTensor> all = tensors();
+        LoadedTensors.check(dir, all);
+        for (SoupTensor t : all) {
+            t.shared().getArray().setRequiresGradient(true);
+            if (t.bank() != null) {
+                t.bank().getArray().setRequiresGradient(true);
+            }
+            if (t.bankV() != null) {
+                t.bankV().getArray().setRequiresGradient(true);
+            }
+        }
+    }
+
+    void write(DataOutputStream out) throws IOException {
+        model.saveParameters(out);
+        router.saveParameters(out);
+    }
+
+    /** The model's tensors, then the router's. */
+    List<SoupTensor> tensors() {
+        List<SoupTensor> all = new ArrayList<>(model.soupTensors());
+        all.addAll(router.soupTensors());
+        return all;
+    }
+
+    /** All stored values: S, the banks and the router. */
+    long count() {
+        long n = config.bankParameterCount();
+        for (SoupTensor t : tensors()) {
+            n += t.numel();
+        }
+        return n;
+    }
+
+    /** alpha = router(h) as Java values. */
+    double[] alphaValues(double[] h) {
+        try (Djl.NoGrad ng = Djl.noGrad();
+                NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            return toDoubles(alpha(manager, h).toFloatArray());
+        }
+    }
+
+    /** alpha = router(h), in {@code m}'s scope. */
+    NDArray alpha(NDManager m, double[] h) {
+        return router.alpha(Djl.engineOwned(m.create(Djl.floats(h))));
+    }
+
+    /**
+     * The plain model of base size at h: every tensor {@code S + sum_j alpha_j E_j}, without
+     * autograd, into a new manager on the soup's device.
+     */
+    Merged merge(double[] h) {
+        NDManager target = Djl.newManager(manager.getDevice());
+        GptModel plain = new GptModel(config.model(), 0);
+        List<SoupTensor> src = model.soupTensors();
+        List<SoupTensor> dst = plain.soupTensors();
+        try (Djl.NoGrad ng = Djl.noGrad();
+                NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray alpha = alpha(manager, h);
+            for (int i = 0; i < src.size(); i++) {
+                NDArray merged = src.get(i).value(alpha);
+                NDScope.unregister(merged);
+                merged.attach(target);
+                dst.get(i).shared().setArray(merged);
+            }
+            return new Merged(target, plain, toDoubles(alpha.toFloatArray()));
+        } catch (RuntimeException e) {
+            target.close();
+            throw e;
+        }
+    }
+
+    /** A merged model, the manager that owns its parameters, and the alpha it was merged at. */
+    record Merged(NDManager manager, GptModel model, double[] alpha) {}
+
+    /** Sets S to the parameters of a plain model of the same config (experts and router unchanged). */
+    void setShared(GptModel base) {
+        List<SoupTensor> mine = model.soupTensors();
+        List<SoupTensor> theirs = base.soupTensors();
+        try (Djl.NoGrad ng = Djl.noGrad();
+                NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            for (int i = 0; i < mine.size(); i++) {
+                NDArray own = mine.get(i).shared().getArray();
+                own.subi(own).addi(theirs.get(i).shared().getArray());
+            }
+        }
+    }
+
+    static double[] toDoubles(float[] a) {
+        double[] out = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = a[i];
+        }
+        return out;
+    }
+
+    /** Runs {@code body} while no writer runs (readers run together). */
+    <T> T shared(Supplier<T> body) {
+        return locked(lock.readLock(), body);
+    }
+
+    /** Runs {@code body} alone. */
+    <T> T exclusive(Supplier<T> body) {
+        return locked(lock.writeLock(), body);
+    }
+
+    /** An I/O action on the parameters, under the read lock. */
+    interface IoAction {
+        void run() throws IOException;
+    }
+
+    /** Runs an I/O action while no writer runs. */
+    void sharedIo(IoAction action) throws IOException {
+        lock.readLock().lock();
+        try {
+            ensureOpen();
+            action.run();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    private <T> T locked(Lock l, Supplier<T> body) {
+        l.lock();
+        try {
+            ensureOpen();
+            return body.get();
+        } finally {
+            l.unlock();
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("this soup has been closed");
+        }
+    }
+
+    /** Frees the native memory once no reader runs; later calls of any guarded section fail. */
+    @Override
+    public void close() {
+        lock.writeLock().lock();
+        try {
+            if (!closed) {
+                closed = true;
+                model.closeCaches();
+                manager.close();
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+}
