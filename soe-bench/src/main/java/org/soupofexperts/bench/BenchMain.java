@@ -1,20 +1,21 @@
 package org.soupofexperts.bench;
 
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
 /**
  * Entry point of the benchmarks: {@code instantiate} (JMH), {@code train} (whole training runs),
  * {@code soak} (memory over many steps and instantiations). Each writes a markdown table, JSON and
  * PNG plots into its output folder; docs/performance.md has the commands and the figures.
  */
-@Command(name = "soe-bench", mixinStandardHelpOptions = true,
+@Command(
+        name = "soe-bench",
+        mixinStandardHelpOptions = true,
         subcommands = {InstantiateBench.class, TrainBench.class, SoakBench.class},
         description = "Benchmarks of soup instantiation and training on this machine.")
 public final class BenchMain implements Runnable {
@@ -58,10 +59,15 @@ public final class BenchMain implements Runnable {
         } catch (IOException e) {
             // not Linux: keep the placeholder
         }
-        return String.format("%s, %d cores visible to the JVM, %d GiB RAM (JVM max heap %d GiB), Java %s", cpu,
+        return String.format(
+                "%s, %d cores visible to the JVM, %d GiB RAM (JVM max heap %d GiB), Java %s",
+                cpu,
                 Runtime.getRuntime().availableProcessors(),
-                ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
-                        .getTotalMemorySize() >> 30,
-                Runtime.getRuntime().maxMemory() >> 30, System.getProperty("java.version"));
+                ((com.sun.management.OperatingSystemMXBean)
+                                        java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                                .getTotalMemorySize()
+                        >> 30,
+                Runtime.getRuntime().maxMemory() >> 30,
+                System.getProperty("java.version"));
     }
 }

@@ -1,8 +1,7 @@
 package org.soupofexperts.bench;
 
-import org.soupofexperts.core.config.ModelConfig;
-
 import java.util.List;
+import org.soupofexperts.core.config.ModelConfig;
 
 /**
  * The base models the benchmarks use, by name: byte-level GPTs of 0.84M (the experiments' base: 4
@@ -27,7 +26,12 @@ public final class BenchModels {
     }
 
     private static ModelConfig config(int layers, int width) {
-        return ModelConfig.builder().vocabSize(256).layers(layers).dModel(width).heads(width / 64 > 0 ? width / 64 : 1)
-                .contextLength(256).build();
+        return ModelConfig.builder()
+                .vocabSize(256)
+                .layers(layers)
+                .dModel(width)
+                .heads(width / 64 > 0 ? width / 64 : 1)
+                .contextLength(256)
+                .build();
     }
 }

@@ -3,7 +3,6 @@ package org.soupofexperts.bench;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
@@ -12,10 +11,10 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.infra.Blackhole;
-import org.soupofexperts.core.config.ModelConfig;
-import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
+import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.core.config.SoupConfig;
 
 /**
  * Time of {@code soup.instantiate(h)} (alpha from the router, one merge per tensor, a new
@@ -46,8 +45,13 @@ public class InstantiateBenchmark {
         @Setup(Level.Trial)
         public void setUp() {
             int k = 13;
-            soup = SoupOfExperts.create(SoupConfig.builder().model(BenchModels.of(base)).domains(k).experts(experts)
-                    .expertRank(rank).seed(1).build());
+            soup = SoupOfExperts.create(SoupConfig.builder()
+                    .model(BenchModels.of(base))
+                    .domains(k)
+                    .experts(experts)
+                    .expertRank(rank)
+                    .seed(1)
+                    .build());
             h = new double[k];
             for (int i = 0; i < k; i++) {
                 h[i] = (i + 1.0) / (k * (k + 1) / 2.0);

@@ -3,7 +3,6 @@ package org.soupofexperts.bench;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
@@ -49,21 +48,26 @@ public class MergeVariantsBenchmark {
 
     @Benchmark
     public void rowTimesBank(Blackhole bh) {
-        try (NDArray m = alphaRow.matMul(bank); NDArray out = m.reshape(values).add(shared)) {
+        try (NDArray m = alphaRow.matMul(bank);
+                NDArray out = m.reshape(values).add(shared)) {
             bh.consume(out);
         }
     }
 
     @Benchmark
     public void transposedBankTimesColumn(Blackhole bh) {
-        try (NDArray t = bank.transpose(); NDArray m = t.matMul(alphaColumn); NDArray out = m.reshape(values).add(shared)) {
+        try (NDArray t = bank.transpose();
+                NDArray m = t.matMul(alphaColumn);
+                NDArray out = m.reshape(values).add(shared)) {
             bh.consume(out);
         }
     }
 
     @Benchmark
     public void broadcastThenSum(Blackhole bh) {
-        try (NDArray w = bank.mul(alphaColumn); NDArray s = w.sum(new int[] {0}); NDArray out = s.add(shared)) {
+        try (NDArray w = bank.mul(alphaColumn);
+                NDArray s = w.sum(new int[] {0});
+                NDArray out = s.add(shared)) {
             bh.consume(out);
         }
     }

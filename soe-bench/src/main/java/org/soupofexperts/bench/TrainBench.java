@@ -3,33 +3,9 @@ package org.soupofexperts.bench;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-
-import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
-import org.knowm.xchart.style.Styler;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.soupofexperts.core.config.ModelConfig;
-import org.soupofexperts.core.config.SoupConfig;
-import org.soupofexperts.core.SoupOfExperts;
-import org.soupofexperts.core.Specialist;
-import org.soupofexperts.core.batch.BatchSource;
-import org.soupofexperts.core.batch.MetaDistribution;
-import org.soupofexperts.core.train.TrainingConfig;
-import org.soupofexperts.data.corpus.JsonlCorpus;
-import org.soupofexperts.data.sample.MetaDistributions;
-import org.soupofexperts.data.store.TokenStore;
-import org.soupofexperts.data.synth.SyntheticCorpus;
-import org.soupofexperts.data.tokenize.ByteTokenizer;
-
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,6 +13,26 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.Styler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.core.Specialist;
+import org.soupofexperts.core.batch.BatchSource;
+import org.soupofexperts.core.batch.MetaDistribution;
+import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.core.config.SoupConfig;
+import org.soupofexperts.core.train.TrainingConfig;
+import org.soupofexperts.data.corpus.JsonlCorpus;
+import org.soupofexperts.data.sample.MetaDistributions;
+import org.soupofexperts.data.store.TokenStore;
+import org.soupofexperts.data.synth.SyntheticCorpus;
+import org.soupofexperts.data.tokenize.ByteTokenizer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * Training throughput: wall time per step and tokens per second of the plain base model (n = 0)
@@ -49,8 +45,11 @@ final class TrainBench implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(TrainBench.class);
 
-    @Option(names = "--corpus", defaultValue = "../shared/corpus/train.jsonl.gz",
-            description = "Pile-style JSONL; the built-in synthetic corpus if the file is missing (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--corpus",
+            defaultValue = "../shared/corpus/train.jsonl.gz",
+            description =
+                    "Pile-style JSONL; the built-in synthetic corpus if the file is missing (default ${DEFAULT-VALUE})")
     Path corpus;
 
     @Option(names = "--out", defaultValue = "target/bench")
@@ -62,15 +61,24 @@ final class TrainBench implements Callable<Integer> {
     @Option(names = "--experts", split = ",", defaultValue = "0,4,16,64", description = "0 = the plain base model")
     List<Integer> experts;
 
-    @Option(names = "--ranks", split = ",", defaultValue = "0",
+    @Option(
+            names = "--ranks",
+            split = ",",
+            defaultValue = "0",
             description = "expert ranks of the soups (0 = dense experts; default ${DEFAULT-VALUE})")
     List<Integer> ranks;
 
-    @Option(names = "--h-per-step", split = ",", defaultValue = "1",
-            description = "domain weights per step m of the soups (the batch is split into m groups; default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--h-per-step",
+            split = ",",
+            defaultValue = "1",
+            description =
+                    "domain weights per step m of the soups (the batch is split into m groups; default ${DEFAULT-VALUE})")
     List<Integer> hPerStep;
 
-    @Option(names = "--step-algorithm", defaultValue = "AUTO",
+    @Option(
+            names = "--step-algorithm",
+            defaultValue = "AUTO",
             description = "AUTO, CLOSED_FORM or AUTOGRAD: how the soups' steps compute the banks' gradients")
     org.soupofexperts.core.train.TrainingConfig.StepAlgorithm stepAlgorithm;
 
@@ -100,11 +108,15 @@ final class TrainBench implements Callable<Integer> {
         Files.createDirectories(out);
         ByteTokenizer tok = new ByteTokenizer();
         if (!Files.exists(corpus)) {
-            LOG.warn("{} not found (relative paths start in the soe-bench folder): timing on a synthetic corpus", corpus);
+            LOG.warn(
+                    "{} not found (relative paths start in the soe-bench folder): timing on a synthetic corpus",
+                    corpus);
         }
-        var source = Files.exists(corpus) ? JsonlCorpus.builder().file(corpus).build()
+        var source = Files.exists(corpus)
+                ? JsonlCorpus.builder().file(corpus).build()
                 : new SyntheticCorpus(13, 400, 7).asCorpus(200, 2000);
-        TokenStore store = TokenStore.openOrBuild(out.resolve("token-store"), source, tok, TokenStore.Options.defaults());
+        TokenStore store =
+                TokenStore.openOrBuild(out.resolve("token-store"), source, tok, TokenStore.Options.defaults());
         BatchSource sampler = store.trainSampler();
         int k = store.domains().size();
         MetaDistribution pi = MetaDistributions.sparse(k, Math.min(4, k), 1.0);
@@ -116,15 +128,25 @@ final class TrainBench implements Callable<Integer> {
         json.addProperty("peakGflops", peak.median());
         JsonArray rows = new JsonArray();
         StringBuilder md = new StringBuilder();
-        md.append(String.format("Machine: %s. Corpus: %s. Batch %d x %d tokens; %d warm-up steps, then %d repeats of %d steps"
-                        + " (median of the repeats' mean step time, range in brackets).%n%n", BenchMain.machine(),
-                Files.exists(corpus) ? corpus : "synthetic", batch, context, warmup, repeats, steps));
-        md.append(String.format("Peak of one 2048 x 2048 x 2048 float32 matrix product: %s GFLOP/s.%n%n", peak.format("%.1f")));
-        md.append("| base | parameters | n | rank | h per step | bank MiB | step ms | tokens/s | soup/plain | plain model GFLOP/s (6 N tok/s) | of peak | peak RSS GiB | JVM heap GiB |\n"
-                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        md.append(String.format(
+                "Machine: %s. Corpus: %s. Batch %d x %d tokens; %d warm-up steps, then %d repeats of %d steps"
+                        + " (median of the repeats' mean step time, range in brackets).%n%n",
+                BenchMain.machine(),
+                Files.exists(corpus) ? corpus : "synthetic",
+                batch,
+                context,
+                warmup,
+                repeats,
+                steps));
+        md.append(String.format(
+                "Peak of one 2048 x 2048 x 2048 float32 matrix product: %s GFLOP/s.%n%n", peak.format("%.1f")));
+        md.append(
+                "| base | parameters | n | rank | h per step | bank MiB | step ms | tokens/s | soup/plain | plain model GFLOP/s (6 N tok/s) | of peak | peak RSS GiB | JVM heap GiB |\n"
+                        + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         Map<String, double[][]> plot = new LinkedHashMap<>();
         for (String base : bases) {
-            ModelConfig model = BenchModels.of(base).toBuilder().contextLength(context).build();
+            ModelConfig model =
+                    BenchModels.of(base).toBuilder().contextLength(context).build();
             double plainMs = Double.NaN;
             // One line per expert rank; the plain model (n=0, plotted at 1) starts every line.
             Map<Integer, List<double[]>> lines = new LinkedHashMap<>();
@@ -139,24 +161,35 @@ final class TrainBench implements Callable<Integer> {
                         ms = measure(model, n, rank, m, k, sampler, pi);
                     } catch (OutOfMemoryError | RuntimeException e) {
                         LOG.warn("{} n={} rank={} m={} skipped: {}", base, n, rank, m, e.toString());
-                        md.append(String.format("| %s | %d | %d | %d | %d | | skipped: %s | | | | | | |%n", base, model.parameterCount(),
-                                n, rank, m, e));
+                        md.append(String.format(
+                                "| %s | %d | %d | %d | %d | | skipped: %s | | | | | | |%n",
+                                base, model.parameterCount(), n, rank, m, e));
                         continue;
                     }
                     long peakRss = Memory.peakRss();
                     if (n == 0) {
                         plainMs = ms.median();
                     }
-                    double bankMiB = n == 0 ? 0 : 4.0 * soupConfig(model, n, rank, k).bankParameterCount() / (1 << 20);
+                    double bankMiB =
+                            n == 0 ? 0 : 4.0 * soupConfig(model, n, rank, k).bankParameterCount() / (1 << 20);
                     double tokPerS = batch * context / (ms.median() / 1e3);
                     double gflops = 6.0 * model.parameterCount() * tokPerS / 1e9;
                     long heap = Memory.heapUsed();
-                    md.append(String.format("| %s | %d | %d | %s | %d | %.1f | %s | %.0f | %s | %s | %s | %.2f | %.2f |%n", base,
-                            model.parameterCount(), n, n == 0 ? "-" : rank == 0 ? "dense" : String.valueOf(rank), m, bankMiB,
-                            ms.format("%.0f"), tokPerS,
+                    md.append(String.format(
+                            "| %s | %d | %d | %s | %d | %.1f | %s | %.0f | %s | %s | %s | %.2f | %.2f |%n",
+                            base,
+                            model.parameterCount(),
+                            n,
+                            n == 0 ? "-" : rank == 0 ? "dense" : String.valueOf(rank),
+                            m,
+                            bankMiB,
+                            ms.format("%.0f"),
+                            tokPerS,
                             n == 0 || Double.isNaN(plainMs) ? "-" : String.format("%.2f", ms.median() / plainMs),
-                            n == 0 ? String.format("%.1f", gflops) : "-", n == 0 ? String.format("%.0f%%", 100 * gflops / peak.median()) : "-",
-                            peakRss / (double) (1L << 30), heap / (double) (1L << 30)));
+                            n == 0 ? String.format("%.1f", gflops) : "-",
+                            n == 0 ? String.format("%.0f%%", 100 * gflops / peak.median()) : "-",
+                            peakRss / (double) (1L << 30),
+                            heap / (double) (1L << 30)));
                     JsonObject row = new JsonObject();
                     row.addProperty("base", base);
                     row.addProperty("parameters", model.parameterCount());
@@ -175,9 +208,16 @@ final class TrainBench implements Callable<Integer> {
                     if (n == 0) {
                         plainPoint = new double[] {1, ms.median()};
                     } else {
-                        lines.computeIfAbsent(rank * 1000 + m, r -> new ArrayList<>()).add(new double[] {n, ms.median()});
+                        lines.computeIfAbsent(rank * 1000 + m, r -> new ArrayList<>())
+                                .add(new double[] {n, ms.median()});
                     }
-                    LOG.info("{} n={} rank={}: {} ms/step, peak RSS {} MiB", base, n, rank, ms.format("%.0f"), peakRss >> 20);
+                    LOG.info(
+                            "{} n={} rank={}: {} ms/step, peak RSS {} MiB",
+                            base,
+                            n,
+                            rank,
+                            ms.format("%.0f"),
+                            peakRss >> 20);
                 }
             }
             for (Map.Entry<Integer, List<double[]>> line : lines.entrySet()) {
@@ -188,15 +228,28 @@ final class TrainBench implements Callable<Integer> {
                 int rank = line.getKey() / 1000;
                 String name = base + (rank == 0 ? " dense" : " rank " + rank) + ", m=" + line.getKey() % 1000
                         + (plainPoint != null ? " (n=0 plotted at 1)" : "");
-                plot.put(name, new double[][] {pts.stream().mapToDouble(p -> p[0]).toArray(), pts.stream().mapToDouble(p -> p[1]).toArray()});
+                plot.put(name, new double[][] {
+                    pts.stream().mapToDouble(p -> p[0]).toArray(),
+                    pts.stream().mapToDouble(p -> p[1]).toArray()
+                });
             }
         }
         json.add("rows", rows);
         BenchMain.write(out.resolve("train.md"), md.toString());
-        BenchMain.write(out.resolve("train.json"), new GsonBuilder().setPrettyPrinting().create().toJson(json));
-        XYChart chart = new XYChartBuilder().width(800).height(500).title("Training step time vs number of experts")
-                .xAxisTitle("experts n").yAxisTitle("ms per step").build();
-        chart.getStyler().setXAxisLogarithmic(true).setYAxisLogarithmic(true).setLegendPosition(Styler.LegendPosition.InsideNW);
+        BenchMain.write(
+                out.resolve("train.json"),
+                new GsonBuilder().setPrettyPrinting().create().toJson(json));
+        XYChart chart = new XYChartBuilder()
+                .width(800)
+                .height(500)
+                .title("Training step time vs number of experts")
+                .xAxisTitle("experts n")
+                .yAxisTitle("ms per step")
+                .build();
+        chart.getStyler()
+                .setXAxisLogarithmic(true)
+                .setYAxisLogarithmic(true)
+                .setLegendPosition(Styler.LegendPosition.InsideNW);
         plot.forEach((name, xy) -> {
             if (xy[0].length > 0) {
                 chart.addSeries(name, xy[0], xy[1]);
@@ -208,7 +261,13 @@ final class TrainBench implements Callable<Integer> {
     }
 
     private static SoupConfig soupConfig(ModelConfig model, int n, int rank, int k) {
-        return SoupConfig.builder().model(model).domains(k).experts(n).expertRank(rank).seed(1).build();
+        return SoupConfig.builder()
+                .model(model)
+                .domains(k)
+                .experts(n)
+                .expertRank(rank)
+                .seed(1)
+                .build();
     }
 
     /** (rank, m) pairs measured for n experts: the plain model once, with one h per step. */
@@ -226,10 +285,19 @@ final class TrainBench implements Callable<Integer> {
     private Stats measure(ModelConfig model, int n, int rank, int m, int k, BatchSource sampler, MetaDistribution pi) {
         int total = warmup + repeats * steps;
         long[] at = new long[total + 1];
-        TrainingConfig tc = TrainingConfig.builder().sampler(sampler).metaDistribution(n == 0 ? MetaDistributions.fixed(uniform(k)) : pi)
-                .steps(total).batchSize(batch).contextLength(context).hPerStep(m).logEvery(0).seed(1)
-                .stepAlgorithm(stepAlgorithm).fusedUpdate(!unfused)
-                .listener(e -> at[e.step()] = System.nanoTime()).build();
+        TrainingConfig tc = TrainingConfig.builder()
+                .sampler(sampler)
+                .metaDistribution(n == 0 ? MetaDistributions.fixed(uniform(k)) : pi)
+                .steps(total)
+                .batchSize(batch)
+                .contextLength(context)
+                .hPerStep(m)
+                .logEvery(0)
+                .seed(1)
+                .stepAlgorithm(stepAlgorithm)
+                .fusedUpdate(!unfused)
+                .listener(e -> at[e.step()] = System.nanoTime())
+                .build();
         if (n == 0) {
             try (Specialist s = Specialist.create(model, 1)) {
                 s.train(tc);

@@ -1,23 +1,21 @@
 package org.soupofexperts.cli;
 
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
 import org.soupofexperts.core.Labels;
-import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.Specialist;
+import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.train.TrainingConfig;
 import org.soupofexperts.core.train.TrainingReport;
 import org.soupofexperts.data.sample.MetaDistributions;
 import org.soupofexperts.data.sample.WindowSampler;
 import org.soupofexperts.data.store.TokenStore;
 import org.soupofexperts.data.tokenize.ByteTokenizer;
-
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Spec;
-
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.util.concurrent.Callable;
 
 /**
  * {@code soe baseline}: the generic model a soup's specialists must beat, trained on the natural
@@ -25,7 +23,10 @@ import java.util.concurrent.Callable;
  * {@code soe train} takes (the same options), saved as a model in {@code <out>/baseline} that
  * {@code eval}, {@code generate}, {@code finetune} and {@code compare} read.
  */
-@Command(name = "baseline", mixinStandardHelpOptions = true, showDefaultValues = true,
+@Command(
+        name = "baseline",
+        mixinStandardHelpOptions = true,
+        showDefaultValues = true,
         description = "Train the generic model at the same budget as 'soe train' (same options, natural mixture of the"
                 + " domains), saved in <out>/baseline; compare a soup's specialists with it by 'soe compare'.")
 final class Baseline implements Callable<Integer> {
@@ -44,19 +45,29 @@ final class Baseline implements Callable<Integer> {
         WindowSampler sampler = store.trainSampler();
         ModelConfig model = budget.model(tok.vocabSize());
         PrintWriter o = spec.commandLine().getOut();
-        o.printf("%d domains %s; generic model %,d parameters at lr %s%n", store.domains().size(), store.domains(),
-                model.parameterCount(), budget.lr);
+        o.printf(
+                "%d domains %s; generic model %,d parameters at lr %s%n",
+                store.domains().size(), store.domains(), model.parameterCount(), budget.lr);
         Progress progress = new Progress(spec.commandLine().getErr(), budget.quiet);
-        TrainingConfig tc = TrainingConfig.builder().sampler(sampler).metaDistribution(MetaDistributions.natural(sampler.sizes()))
-                .steps(budget.steps).batchSize(budget.batch).contextLength(budget.context).learningRate(budget.lr).logEvery(0)
-                .seed(budget.seed).listener(progress::step).build();
+        TrainingConfig tc = TrainingConfig.builder()
+                .sampler(sampler)
+                .metaDistribution(MetaDistributions.natural(sampler.sizes()))
+                .steps(budget.steps)
+                .batchSize(budget.batch)
+                .contextLength(budget.context)
+                .learningRate(budget.lr)
+                .logEvery(0)
+                .seed(budget.seed)
+                .listener(progress::step)
+                .build();
         try (Specialist generic = Specialist.create(model, budget.seed)) {
             TrainingReport r = generic.train(tc);
             progress.done();
             generic.label(Labels.ofDomains(store.domains()).withTokenizer(tok.id(), tok.vocabSize()));
             generic.save(dir);
-            o.printf("saved %s (%,d parameters; final training loss %.4f nats/token, %.0f s)%n", dir, generic.parameterCount(),
-                    r.finalLoss(0.1), r.seconds());
+            o.printf(
+                    "saved %s (%,d parameters; final training loss %.4f nats/token, %.0f s)%n",
+                    dir, generic.parameterCount(), r.finalLoss(0.1), r.seconds());
         }
         return 0;
     }

@@ -1,15 +1,13 @@
 package org.soupofexperts.cli;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.data.corpus.JsonlCorpus;
 import org.soupofexperts.data.store.TokenStore;
 import org.soupofexperts.data.tokenize.ByteTokenizer;
-
 import picocli.CommandLine.Option;
-
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * The options that fix a training budget and a base model, shared by {@code train} and
@@ -21,7 +19,10 @@ final class BudgetOptions {
     @Option(names = "--corpus", required = true, description = "train JSONL (.gz/.zst), Pile-style")
     Path corpus;
 
-    @Option(names = "--out", required = true, description = "output folder (its token store is shared by train and baseline)")
+    @Option(
+            names = "--out",
+            required = true,
+            description = "output folder (its token store is shared by train and baseline)")
     Path out;
 
     @Option(names = "--steps", defaultValue = "1000", description = "training steps")
@@ -56,14 +57,22 @@ final class BudgetOptions {
         if (!Files.isRegularFile(corpus)) {
             throw new IllegalArgumentException("--corpus " + corpus + " is not a file");
         }
-        return TokenStore.openOrBuild(out.resolve("token-store"), JsonlCorpus.builder().file(corpus).build(), new ByteTokenizer(),
+        return TokenStore.openOrBuild(
+                out.resolve("token-store"),
+                JsonlCorpus.builder().file(corpus).build(),
+                new ByteTokenizer(),
                 TokenStore.Options.defaults());
     }
 
     /** The base model these options describe, for a vocabulary of {@code vocab} tokens. */
     ModelConfig model(int vocab) {
-        return ModelConfig.builder().vocabSize(vocab).layers(layers).dModel(width).heads(Math.max(1, width / 32))
-                .contextLength(context).build();
+        return ModelConfig.builder()
+                .vocabSize(vocab)
+                .layers(layers)
+                .dModel(width)
+                .heads(Math.max(1, width / 32))
+                .contextLength(context)
+                .build();
     }
 
     /** Refuses to replace a saved artefact (a {@code what}) in {@code dir} unless --force was given. */

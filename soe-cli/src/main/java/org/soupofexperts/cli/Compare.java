@@ -3,22 +3,6 @@ package org.soupofexperts.cli;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-
-import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.CategoryChart;
-import org.knowm.xchart.CategoryChartBuilder;
-import org.soupofexperts.core.SoupOfExperts;
-import org.soupofexperts.core.Specialist;
-import org.soupofexperts.data.cluster.NearestCentroidAssigner;
-import org.soupofexperts.data.eval.Evaluation;
-import org.soupofexperts.data.store.TokenStore;
-import org.soupofexperts.data.tokenize.ByteTokenizer;
-
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -28,6 +12,19 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.core.Specialist;
+import org.soupofexperts.data.cluster.NearestCentroidAssigner;
+import org.soupofexperts.data.eval.Evaluation;
+import org.soupofexperts.data.store.TokenStore;
+import org.soupofexperts.data.tokenize.ByteTokenizer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code soe compare}: is the soup worth shipping? On every domain's validation split of the
@@ -36,7 +33,10 @@ import java.util.concurrent.Callable;
  * documents of that domain would get it) and the soup at the natural mixture; "h matters" is
  * the difference of the last two. A table on stdout, or JSON with --json, and a chart with --png.
  */
-@Command(name = "compare", mixinStandardHelpOptions = true, showDefaultValues = true,
+@Command(
+        name = "compare",
+        mixinStandardHelpOptions = true,
+        showDefaultValues = true,
         description = "Soup specialists against the generic baseline on every domain's validation split (the folder of"
                 + " 'soe train' and 'soe baseline'), in bits per byte.")
 final class Compare implements Callable<Integer> {
@@ -46,10 +46,16 @@ final class Compare implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "the --out folder of 'soe train' and 'soe baseline'")
     Path out;
 
-    @Option(names = "--windows", defaultValue = "64", description = "validation windows per domain (more: slower, steadier)")
+    @Option(
+            names = "--windows",
+            defaultValue = "64",
+            description = "validation windows per domain (more: slower, steadier)")
     int windows;
 
-    @Option(names = "--documents", defaultValue = "100", description = "training documents per domain whose histogram is h")
+    @Option(
+            names = "--documents",
+            defaultValue = "100",
+            description = "training documents per domain whose histogram is h")
     int documents;
 
     @Option(names = "--json", description = "print the comparison as JSON")
@@ -78,15 +84,20 @@ final class Compare implements Callable<Integer> {
         try (SoupOfExperts soup = SoupOfExperts.load(soupDir);
                 Specialist baseline = Specialist.load(baselineDir)) {
             if (soup.config().domains() != k) {
-                throw new IllegalArgumentException(soupDir + " has " + soup.config().domains() + " domains, " + storeDir + " has " + k);
+                throw new IllegalArgumentException(
+                        soupDir + " has " + soup.config().domains() + " domains, " + storeDir + " has " + k);
             }
             for (Path p : List.of(soupDir, baselineDir)) {
-                String t = p == soupDir ? soup.labels().tokenizer() : baseline.labels().tokenizer();
+                String t = p == soupDir
+                        ? soup.labels().tokenizer()
+                        : baseline.labels().tokenizer();
                 if (t != null && !t.equals(tok.id())) {
-                    throw new IllegalArgumentException(p + " was trained with tokenizer " + t + "; this tool reads bytes");
+                    throw new IllegalArgumentException(
+                            p + " was trained with tokenizer " + t + "; this tool reads bytes");
                 }
             }
-            int context = Math.min(soup.config().model().contextLength(), baseline.config().contextLength());
+            int context = Math.min(
+                    soup.config().model().contextLength(), baseline.config().contextLength());
             NearestCentroidAssigner assigner = NearestCentroidAssigner.fromSoup(soup, 0);
             double[] natural = new double[k];
             double total = 0;
@@ -99,10 +110,16 @@ final class Compare implements Callable<Integer> {
             }
             try (Specialist generic = soup.instantiate(natural)) {
                 for (int d = 0; d < k; d++) {
-                    Evaluation.Specialized sp = Evaluation.specialized(soup, store, tok, assigner, d, documents, context, windows);
-                    rows.add(new Row(store.domains().get(d), Evaluation.onValidation(baseline::loss, store, d, context, windows)
-                            .bitsPerByte(), sp.loss().bitsPerByte(), Evaluation.onValidation(generic::loss, store, d, context,
-                            windows).bitsPerByte(), sp.h()));
+                    Evaluation.Specialized sp =
+                            Evaluation.specialized(soup, store, tok, assigner, d, documents, context, windows);
+                    rows.add(new Row(
+                            store.domains().get(d),
+                            Evaluation.onValidation(baseline::loss, store, d, context, windows)
+                                    .bitsPerByte(),
+                            sp.loss().bitsPerByte(),
+                            Evaluation.onValidation(generic::loss, store, d, context, windows)
+                                    .bitsPerByte(),
+                            sp.h()));
                 }
             }
         }
@@ -153,11 +170,15 @@ final class Compare implements Callable<Integer> {
         }
         o.printf("%-24s %10s %10s %10s %10s%n", "domain", "baseline", "specialist", "soup@nat", "h matters");
         for (Row r : rows) {
-            o.printf("%-24s %10.4f %10.4f %10.4f %10.4f%n", r.domain, r.baseline, r.specialist, r.natural, r.natural - r.specialist);
+            o.printf(
+                    "%-24s %10.4f %10.4f %10.4f %10.4f%n",
+                    r.domain, r.baseline, r.specialist, r.natural, r.natural - r.specialist);
         }
         o.printf("%-24s %10.4f %10.4f %10.4f %10.4f%n", "mean", b, s, n, n - s);
-        o.printf("bits per byte on each domain's validation split; the specialist beats the baseline on %d of %d domains"
-                + " (%+.1f%% on average)%n", wins, rows.size(), 100 * (s - b) / b);
+        o.printf(
+                "bits per byte on each domain's validation split; the specialist beats the baseline on %d of %d domains"
+                        + " (%+.1f%% on average)%n",
+                wins, rows.size(), 100 * (s - b) / b);
     }
 
     private void draw(List<Row> rows) throws IOException {
@@ -171,8 +192,12 @@ final class Compare implements Callable<Integer> {
             spec.add(r.specialist);
             nat.add(r.natural);
         }
-        CategoryChart chart = new CategoryChartBuilder().width(1200).height(560).title("Soup specialists vs the generic baseline")
-                .yAxisTitle("bits per byte (validation)").build();
+        CategoryChart chart = new CategoryChartBuilder()
+                .width(1200)
+                .height(560)
+                .title("Soup specialists vs the generic baseline")
+                .yAxisTitle("bits per byte (validation)")
+                .build();
         chart.addSeries("baseline", names, base);
         chart.addSeries("specialist (histogram h)", names, spec);
         chart.addSeries("soup at the natural h", names, nat);
@@ -180,7 +205,8 @@ final class Compare implements Callable<Integer> {
         Path target = png.toAbsolutePath();
         Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp.png");
         // XChart appends ".png" to the name it is given; the rename makes the PNG appear whole or not at all.
-        BitmapEncoder.saveBitmap(chart, tmp.toString().substring(0, tmp.toString().length() - 4), BitmapEncoder.BitmapFormat.PNG);
+        BitmapEncoder.saveBitmap(
+                chart, tmp.toString().substring(0, tmp.toString().length() - 4), BitmapEncoder.BitmapFormat.PNG);
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 

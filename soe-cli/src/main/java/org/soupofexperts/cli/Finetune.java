@@ -1,29 +1,30 @@
 package org.soupofexperts.cli;
 
-import org.soupofexperts.core.Specialist;
-import org.soupofexperts.core.train.TrainingReport;
-import org.soupofexperts.data.eval.Evaluation;
-import org.soupofexperts.data.finetune.FineTuning;
-import org.soupofexperts.data.tokenize.ByteTokenizer;
-
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.soupofexperts.core.Specialist;
+import org.soupofexperts.core.train.TrainingReport;
+import org.soupofexperts.data.eval.Evaluation;
+import org.soupofexperts.data.finetune.FineTuning;
+import org.soupofexperts.data.tokenize.ByteTokenizer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code soe finetune}: continue training a saved model (a specialist or a baseline) on a few
  * documents of a domain, with early stopping on held-out documents, and save the result. Prints
  * the held-out bits per byte before and after.
  */
-@Command(name = "finetune", mixinStandardHelpOptions = true, showDefaultValues = true,
+@Command(
+        name = "finetune",
+        mixinStandardHelpOptions = true,
+        showDefaultValues = true,
         description = "Fine-tune a specialist or baseline on document files, with early stopping on held-out documents"
                 + " (--validation, or the last tenth of --train), and save it.")
 final class Finetune implements Callable<Integer> {
@@ -33,10 +34,17 @@ final class Finetune implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "a model saved by 'soe instantiate' or 'soe baseline'")
     Path modelDir;
 
-    @Option(names = "--train", required = true, split = ",", description = "document files to fine-tune on (UTF-8 text)")
+    @Option(
+            names = "--train",
+            required = true,
+            split = ",",
+            description = "document files to fine-tune on (UTF-8 text)")
     List<Path> train;
 
-    @Option(names = "--validation", split = ",", description = "held-out document files (default: the last tenth of --train)")
+    @Option(
+            names = "--validation",
+            split = ",",
+            description = "held-out document files (default: the last tenth of --train)")
     List<Path> validation;
 
     @Option(names = "--out", required = true, description = "folder for the fine-tuned model")
@@ -74,17 +82,28 @@ final class Finetune implements Callable<Integer> {
             throw new IllegalArgumentException("--out is the model's own folder; save the fine-tuned model elsewhere");
         }
         ByteTokenizer tok = new ByteTokenizer();
-        FineTuning ft = FineTuning.builder().tokenizer(tok).documents(docs).validation(held).steps(steps).batch(batch)
-                .learningRate(lr).patience(patience).seed(seed).build();
+        FineTuning ft = FineTuning.builder()
+                .tokenizer(tok)
+                .documents(docs)
+                .validation(held)
+                .steps(steps)
+                .batch(batch)
+                .learningRate(lr)
+                .patience(patience)
+                .seed(seed)
+                .build();
         PrintWriter o = spec.commandLine().getOut();
         try (Specialist s = Specialist.load(modelDir)) {
             int context = s.config().contextLength();
-            double before = Evaluation.onDocuments(s::loss, tok, ft.validation(), context).bitsPerByte();
+            double before = Evaluation.onDocuments(s::loss, tok, ft.validation(), context)
+                    .bitsPerByte();
             TrainingReport r = ft.run(s);
-            double after = Evaluation.onDocuments(s::loss, tok, ft.validation(), context).bitsPerByte();
+            double after = Evaluation.onDocuments(s::loss, tok, ft.validation(), context)
+                    .bitsPerByte();
             s.save(out);
-            o.printf("held-out %.4f -> %.4f bits/byte; %d steps, best at step %d%s; saved %s%n", before, after, r.steps(),
-                    r.bestStep(), r.steps() < steps ? " (stopped early)" : "", out);
+            o.printf(
+                    "held-out %.4f -> %.4f bits/byte; %d steps, best at step %d%s; saved %s%n",
+                    before, after, r.steps(), r.bestStep(), r.steps() < steps ? " (stopped early)" : "", out);
         }
         return 0;
     }

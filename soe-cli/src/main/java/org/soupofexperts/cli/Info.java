@@ -4,28 +4,27 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.Callable;
 import org.soupofexperts.core.io.ArtifactDirectory;
 import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.core.io.StrictJson;
-
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Set;
-import java.util.concurrent.Callable;
-
 /**
  * {@code soe info}: what a saved artefact is (soup, specialist or checkpoint), read from its
  * manifest after the same checks a load makes (checksums, sizes), without starting LibTorch.
  */
-@Command(name = "info", mixinStandardHelpOptions = true,
+@Command(
+        name = "info",
+        mixinStandardHelpOptions = true,
         description = "What a saved soup, specialist or checkpoint is: kind, sizes, model, domains and experts, h,"
                 + " training runs, attachments. Checks its checksums; starts no engine.")
 final class Info implements Callable<Integer> {
@@ -45,7 +44,8 @@ final class Info implements Callable<Integer> {
     public Integer call() throws Exception {
         Path manifestPath = dir.resolve(ArtifactDirectory.MANIFEST);
         if (!Files.isRegularFile(manifestPath)) {
-            throw new IllegalArgumentException(dir + " is not a saved artefact: it has no " + ArtifactDirectory.MANIFEST);
+            throw new IllegalArgumentException(
+                    dir + " is not a saved artefact: it has no " + ArtifactDirectory.MANIFEST);
         }
         JsonObject peek = StrictJson.readObject(manifestPath);
         String kind = StrictJson.string(peek, "kind", manifestPath.toString());
@@ -60,7 +60,8 @@ final class Info implements Callable<Integer> {
         copy(m, facts, "format", "libraryVersion", "createdAt");
         facts.addProperty("parameterBytes", Files.size(a.parameters()));
         JsonObject config = m.has("config") && m.get("config").isJsonObject() ? m.getAsJsonObject("config") : null;
-        JsonObject model = config != null && config.has("model") ? config.getAsJsonObject("model")
+        JsonObject model = config != null && config.has("model")
+                ? config.getAsJsonObject("model")
                 : m.has("model") && m.get("model").isJsonObject() ? m.getAsJsonObject("model") : null;
         if (model != null) {
             facts.add("model", model);
@@ -73,8 +74,10 @@ final class Info implements Callable<Integer> {
             if (labels.isJsonObject() && labels.getAsJsonObject().has("tokenizerDefinition")) {
                 // A tokenizer.json runs to megabytes: its size says it is there.
                 JsonElement def = labels.getAsJsonObject().remove("tokenizerDefinition");
-                labels.getAsJsonObject().addProperty("tokenizerDefinitionChars",
-                        def.isJsonPrimitive() ? def.getAsString().length() : -1);
+                labels.getAsJsonObject()
+                        .addProperty(
+                                "tokenizerDefinitionChars",
+                                def.isJsonPrimitive() ? def.getAsString().length() : -1);
             }
             facts.add("labels", labels);
         }
@@ -102,7 +105,10 @@ final class Info implements Callable<Integer> {
             out.println(new GsonBuilder().disableHtmlEscaping().create().toJson(facts));
         } else {
             for (var e : facts.entrySet()) {
-                out.printf("%-15s %s%n", e.getKey() + ":", e.getValue().isJsonPrimitive() ? e.getValue().getAsString() : e.getValue());
+                out.printf(
+                        "%-15s %s%n",
+                        e.getKey() + ":",
+                        e.getValue().isJsonPrimitive() ? e.getValue().getAsString() : e.getValue());
             }
         }
         return 0;

@@ -1,8 +1,7 @@
 package org.soupofexperts.cli;
 
-import org.soupofexperts.core.train.StepEvent;
-
 import java.io.PrintWriter;
+import org.soupofexperts.core.train.StepEvent;
 
 /**
  * Training progress on stderr, so stdout stays for results: a bar redrawn in place on a
@@ -27,8 +26,9 @@ final class Progress {
         }
         if (terminal && (e.step() % Math.max(1, total / 100) == 0 || e.step() == total)) {
             int done = 30 * e.step() / total;
-            err.printf("\r[%s%s] %d/%d loss %.3f %.0f tok/s", "#".repeat(done), " ".repeat(30 - done), e.step(), total,
-                    e.loss(), e.tokensPerSecond());
+            err.printf(
+                    "\r[%s%s] %d/%d loss %.3f %.0f tok/s",
+                    "#".repeat(done), " ".repeat(30 - done), e.step(), total, e.loss(), e.tokensPerSecond());
             err.flush();
         } else if (!terminal && (e.step() % Math.max(1, total / 10) == 0 || e.step() == total)) {
             err.printf("step %d/%d loss %.3f %.0f tok/s%n", e.step(), total, e.loss(), e.tokensPerSecond());

@@ -1,29 +1,31 @@
 package org.soupofexperts.cli;
 
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.data.cluster.NearestCentroidAssigner;
 import org.soupofexperts.data.tokenize.ByteTokenizer;
 import org.soupofexperts.serve.ServerLimits;
 import org.soupofexperts.serve.SpecialistServer;
-
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code soe serve}: the library's {@link SpecialistServer} over a saved soup, until the process
  * is stopped (Ctrl-C, SIGTERM) or, in-process, the thread is interrupted. The token is read from
  * an environment variable, never from the command line, where other users could see it.
  */
-@Command(name = "serve", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = "Serve a soup's specialists over HTTP: POST /loss and /domain-weights with {\"documents\": [...]},"
-                + " GET /health (docs/serving.md). Loopback unless --host says otherwise, which needs a token.")
+@Command(
+        name = "serve",
+        mixinStandardHelpOptions = true,
+        showDefaultValues = true,
+        description =
+                "Serve a soup's specialists over HTTP: POST /loss and /domain-weights with {\"documents\": [...]},"
+                        + " GET /health (docs/serving.md). Loopback unless --host says otherwise, which needs a token.")
 final class Serve implements Callable<Integer> {
 
     @Spec
@@ -38,7 +40,9 @@ final class Serve implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8080", description = "port (0: any free one, printed at start)")
     int port;
 
-    @Option(names = "--token-env", defaultValue = "SOE_TOKEN",
+    @Option(
+            names = "--token-env",
+            defaultValue = "SOE_TOKEN",
             description = "environment variable holding the bearer token clients must send (none if unset)")
     String tokenEnv;
 
@@ -56,21 +60,36 @@ final class Serve implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ServerLimits limits = ServerLimits.defaults().withWorkers(workers).withQueue(queue, Duration.ofSeconds(10))
+        ServerLimits limits = ServerLimits.defaults()
+                .withWorkers(workers)
+                .withQueue(queue, Duration.ofSeconds(10))
                 .withMaxBodyBytes(maxBodyBytes);
         String token = System.getenv(tokenEnv);
         try (SoupOfExperts soup = SoupOfExperts.load(soupDir);
-                SpecialistServer server = SpecialistServer.builder().soup(soup).assigner(NearestCentroidAssigner.fromSoup(soup, 0))
-                        .tokenizer(new ByteTokenizer()).host(host).port(port).token(token == null || token.isEmpty() ? null : token)
-                        .cacheBytes(cacheMib << 20).limits(limits).build().start()) {
+                SpecialistServer server = SpecialistServer.builder()
+                        .soup(soup)
+                        .assigner(NearestCentroidAssigner.fromSoup(soup, 0))
+                        .tokenizer(new ByteTokenizer())
+                        .host(host)
+                        .port(port)
+                        .token(token == null || token.isEmpty() ? null : token)
+                        .cacheBytes(cacheMib << 20)
+                        .limits(limits)
+                        .build()
+                        .start()) {
             CountDownLatch stopped = new CountDownLatch(1);
-            Thread hook = new Thread(() -> {
-                server.close();
-                stopped.countDown();
-            }, "soe-serve-shutdown");
+            Thread hook = new Thread(
+                    () -> {
+                        server.close();
+                        stopped.countDown();
+                    },
+                    "soe-serve-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
-            spec.commandLine().getOut().printf("serving %s on %s%s%n", soupDir, server.uri(),
-                    token == null ? "" : " (token from $" + tokenEnv + ")");
+            spec.commandLine()
+                    .getOut()
+                    .printf(
+                            "serving %s on %s%s%n",
+                            soupDir, server.uri(), token == null ? "" : " (token from $" + tokenEnv + ")");
             spec.commandLine().getOut().flush();
             try {
                 stopped.await();

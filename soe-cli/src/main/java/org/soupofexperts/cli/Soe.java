@@ -1,31 +1,5 @@
 package org.soupofexperts.cli;
 
-import org.soupofexperts.core.config.DomainWeights;
-import org.soupofexperts.core.Generation;
-import org.soupofexperts.core.Labels;
-import org.soupofexperts.core.config.ModelConfig;
-import org.soupofexperts.core.config.SoupConfig;
-import org.soupofexperts.core.SoupOfExperts;
-import org.soupofexperts.core.Specialist;
-import org.soupofexperts.core.io.SoupFormatException;
-import org.soupofexperts.core.train.CheckpointPolicy;
-import org.soupofexperts.core.train.Checkpoints;
-import org.soupofexperts.core.batch.TokenBatch;
-import org.soupofexperts.core.train.TrainingConfig;
-import org.soupofexperts.data.cluster.NearestCentroidAssigner;
-import org.soupofexperts.data.corpus.JsonlCorpus;
-import org.soupofexperts.data.eval.Evaluation;
-import org.soupofexperts.data.sample.MetaDistributions;
-import org.soupofexperts.data.sample.WindowSampler;
-import org.soupofexperts.data.store.TokenStore;
-import org.soupofexperts.data.tokenize.ByteTokenizer;
-
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -36,17 +10,55 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.soupofexperts.core.Generation;
+import org.soupofexperts.core.Labels;
+import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.core.Specialist;
+import org.soupofexperts.core.config.DomainWeights;
+import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.core.config.SoupConfig;
+import org.soupofexperts.core.io.SoupFormatException;
+import org.soupofexperts.core.train.CheckpointPolicy;
+import org.soupofexperts.core.train.Checkpoints;
+import org.soupofexperts.core.train.TrainingConfig;
+import org.soupofexperts.data.cluster.NearestCentroidAssigner;
+import org.soupofexperts.data.corpus.JsonlCorpus;
+import org.soupofexperts.data.eval.Evaluation;
+import org.soupofexperts.data.sample.MetaDistributions;
+import org.soupofexperts.data.sample.WindowSampler;
+import org.soupofexperts.data.store.TokenStore;
+import org.soupofexperts.data.tokenize.ByteTokenizer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * The {@code soe} command-line tool: train a soup on a Pile-style JSONL corpus, turn specialist
  * documents into domain weights h, instantiate a specialist, evaluate a model on text, generate
  * text. Exit codes: 0 done, 1 bad input (the message says what to fix), 2 failure.
  */
-@Command(name = "soe", mixinStandardHelpOptions = true, versionProvider = Soe.VersionProvider.class,
-        description = "Soup-of-Experts: train one soup, then make a specialist language model for any domain mix in milliseconds."
-                + " Errors are one line; add --verbose anywhere for the stack trace.",
-        subcommands = {Soe.Train.class, Baseline.class, Soe.Histogram.class, Soe.Instantiate.class, Soe.Eval.class,
-            Soe.Generate.class, Finetune.class, Compare.class, Export.class, Serve.class, Info.class})
+@Command(
+        name = "soe",
+        mixinStandardHelpOptions = true,
+        versionProvider = Soe.VersionProvider.class,
+        description =
+                "Soup-of-Experts: train one soup, then make a specialist language model for any domain mix in milliseconds."
+                        + " Errors are one line; add --verbose anywhere for the stack trace.",
+        subcommands = {
+            Soe.Train.class,
+            Baseline.class,
+            Soe.Histogram.class,
+            Soe.Instantiate.class,
+            Soe.Eval.class,
+            Soe.Generate.class,
+            Finetune.class,
+            Compare.class,
+            Export.class,
+            Serve.class,
+            Info.class
+        })
 public final class Soe implements Callable<Integer> {
 
     @Spec
@@ -64,7 +76,9 @@ public final class Soe implements Callable<Integer> {
     static int run(String[] args, PrintWriter out, PrintWriter err) {
         boolean verbose = Arrays.asList(args).contains("--verbose");
         String[] rest = Arrays.stream(args).filter(a -> !a.equals("--verbose")).toArray(String[]::new);
-        CommandLine cl = new CommandLine(new Soe()).setOut(out).setErr(err)
+        CommandLine cl = new CommandLine(new Soe())
+                .setOut(out)
+                .setErr(err)
                 .setExecutionExceptionHandler((e, cmd, parsed) -> fail(e, cmd.getCommandName(), cmd.getErr(), verbose));
         try {
             return cl.execute(rest);
@@ -79,11 +93,16 @@ public final class Soe implements Callable<Integer> {
      * trace only with --verbose. Exit 1 for bad input, 2 for failures.
      */
     private static int fail(Throwable e, String command, PrintWriter err, boolean verbose) {
-        boolean userError = e instanceof IllegalArgumentException || e instanceof java.nio.file.NotDirectoryException || e instanceof SoupFormatException
+        boolean userError = e instanceof IllegalArgumentException
+                || e instanceof java.nio.file.NotDirectoryException
+                || e instanceof SoupFormatException
                 || e instanceof org.soupofexperts.core.io.ArtifactConflictException
                 || e instanceof java.nio.file.NoSuchFileException;
-        String message = e instanceof java.nio.file.NoSuchFileException ? "no such file: " + e.getMessage()
-                : e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getSimpleName() : e.getMessage();
+        String message = e instanceof java.nio.file.NoSuchFileException
+                ? "no such file: " + e.getMessage()
+                : e.getMessage() == null || e.getMessage().isBlank()
+                        ? e.getClass().getSimpleName()
+                        : e.getMessage();
         if (e instanceof OutOfMemoryError) {
             message = "out of memory (" + message + "); give the JVM more heap with -Xmx or use a smaller model";
         } else if (e instanceof StackOverflowError) {
@@ -113,7 +132,10 @@ public final class Soe implements Callable<Integer> {
         }
     }
 
-    @Command(name = "train", mixinStandardHelpOptions = true, showDefaultValues = true,
+    @Command(
+            name = "train",
+            mixinStandardHelpOptions = true,
+            showDefaultValues = true,
             description = "Train a soup on a Pile-style JSONL corpus (text field 'text', domain 'meta.pile_set_name'); "
                     + "the defaults fit a laptop: about three minutes per 1,000 steps on 2 cores.")
     static final class Train implements Callable<Integer> {
@@ -126,23 +148,34 @@ public final class Soe implements Callable<Integer> {
         @Option(names = "--experts", defaultValue = "16", description = "expert banks n (0: a plain model)")
         int experts;
 
-        @Option(names = "--expert-rank", defaultValue = "0",
+        @Option(
+                names = "--expert-rank",
+                defaultValue = "0",
                 description = "rank r of every matrix's experts, each stored as two thin factors (0 = dense)")
         int expertRank;
 
-        @Option(names = "--h-per-step", defaultValue = "0",
-                description = "domain weights drawn per step, m (0 = one per sequence, the default; 1 = the paper's one per step)")
+        @Option(
+                names = "--h-per-step",
+                defaultValue = "0",
+                description =
+                        "domain weights drawn per step, m (0 = one per sequence, the default; 1 = the paper's one per step)")
         int hPerStep;
 
-        @Option(names = "--checkpoint-every", defaultValue = "0",
+        @Option(
+                names = "--checkpoint-every",
+                defaultValue = "0",
                 description = "write a checkpoint into <out>/checkpoints every N steps (0: by time only)")
         int checkpointEvery;
 
-        @Option(names = "--checkpoint-minutes", defaultValue = "10",
+        @Option(
+                names = "--checkpoint-minutes",
+                defaultValue = "10",
                 description = "write a checkpoint every M minutes of training (0: by steps only)")
         double checkpointMinutes;
 
-        @Option(names = "--resume", description = "continue from the newest checkpoint in <out>/checkpoints (same options)")
+        @Option(
+                names = "--resume",
+                description = "continue from the newest checkpoint in <out>/checkpoints (same options)")
         boolean resume;
 
         @Override
@@ -156,8 +189,9 @@ public final class Soe implements Callable<Integer> {
             Path checkpoints = out.resolve("checkpoints");
             Path resumeFrom = null;
             if (resume) {
-                resumeFrom = Checkpoints.latest(checkpoints).orElseThrow(() -> new IllegalArgumentException(
-                        "--resume: " + checkpoints + " holds no checkpoint to continue from"));
+                resumeFrom = Checkpoints.latest(checkpoints)
+                        .orElseThrow(() -> new IllegalArgumentException(
+                                "--resume: " + checkpoints + " holds no checkpoint to continue from"));
             }
             ByteTokenizer tok = new ByteTokenizer();
             TokenStore store = budget.store();
@@ -165,19 +199,45 @@ public final class Soe implements Callable<Integer> {
             int k = store.domains().size();
             ModelConfig model = budget.model(tok.vocabSize());
             PrintWriter o = spec.commandLine().getOut();
-            o.printf("%d domains %s; base model %,d parameters; %d %s experts%n", k, store.domains(), model.parameterCount(), experts,
+            o.printf(
+                    "%d domains %s; base model %,d parameters; %d %s experts%n",
+                    k,
+                    store.domains(),
+                    model.parameterCount(),
+                    experts,
                     expertRank == 0 ? "dense" : "rank-" + expertRank);
             Progress progress = new Progress(spec.commandLine().getErr(), budget.quiet);
-            TrainingConfig tc = TrainingConfig.builder().sampler(sampler).metaDistribution(MetaDistributions.recommended(sampler.sizes()))
-                    .steps(budget.steps).batchSize(budget.batch).hPerStep(hPerStep).contextLength(budget.context)
-                    .learningRate(budget.lr).logEvery(0).seed(budget.seed)
-                    .checkpoints(checkpointEvery == 0 && checkpointMinutes == 0 ? null : CheckpointPolicy.builder()
-                            .directory(checkpoints).everySteps(checkpointEvery)
-                            .interval(checkpointMinutes == 0 ? null : Duration.ofMillis((long) (checkpointMinutes * 60_000)))
-                            .build())
+            TrainingConfig tc = TrainingConfig.builder()
+                    .sampler(sampler)
+                    .metaDistribution(MetaDistributions.recommended(sampler.sizes()))
+                    .steps(budget.steps)
+                    .batchSize(budget.batch)
+                    .hPerStep(hPerStep)
+                    .contextLength(budget.context)
+                    .learningRate(budget.lr)
+                    .logEvery(0)
+                    .seed(budget.seed)
+                    .checkpoints(
+                            checkpointEvery == 0 && checkpointMinutes == 0
+                                    ? null
+                                    : CheckpointPolicy.builder()
+                                            .directory(checkpoints)
+                                            .everySteps(checkpointEvery)
+                                            .interval(
+                                                    checkpointMinutes == 0
+                                                            ? null
+                                                            : Duration.ofMillis((long) (checkpointMinutes * 60_000)))
+                                            .build())
                     .resumeFrom(resumeFrom)
-                    .listener(progress::step).build();
-            try (SoupOfExperts soup = SoupOfExperts.create(SoupConfig.builder().model(model).domains(k).experts(experts).expertRank(expertRank).seed(budget.seed).build())) {
+                    .listener(progress::step)
+                    .build();
+            try (SoupOfExperts soup = SoupOfExperts.create(SoupConfig.builder()
+                    .model(model)
+                    .domains(k)
+                    .experts(experts)
+                    .expertRank(expertRank)
+                    .seed(budget.seed)
+                    .build())) {
                 soup.train(tc);
                 progress.done();
                 // Domain centroids from training documents, so `soe histogram` can map text to h.
@@ -216,7 +276,9 @@ public final class Soe implements Callable<Integer> {
         return docs;
     }
 
-    @Command(name = "histogram", mixinStandardHelpOptions = true,
+    @Command(
+            name = "histogram",
+            mixinStandardHelpOptions = true,
             description = "Domain weights h of a specialist set: each document goes to its nearest domain centroid.")
     static final class Histogram implements Callable<Integer> {
         @Spec
@@ -238,7 +300,10 @@ public final class Soe implements Callable<Integer> {
                 double[] h = NearestCentroidAssigner.fromSoup(soup, 0).domainWeights(texts);
                 if (json) {
                     com.google.gson.JsonObject o = new com.google.gson.JsonObject();
-                    o.add("domains", com.google.gson.JsonParser.parseString(new com.google.gson.Gson().toJson(soup.labels().domains())));
+                    o.add(
+                            "domains",
+                            com.google.gson.JsonParser.parseString(new com.google.gson.Gson()
+                                    .toJson(soup.labels().domains())));
                     o.add("h", com.google.gson.JsonParser.parseString(new com.google.gson.Gson().toJson(h)));
                     spec.commandLine().getOut().println(o);
                 } else {
@@ -270,15 +335,18 @@ public final class Soe implements Callable<Integer> {
             try {
                 h[i] = Double.parseDouble(given.get(i).trim());
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--h: '" + given.get(i) + "' is not a number; give numbers, or name=weight"
-                        + " for every entry");
+                throw new IllegalArgumentException("--h: '" + given.get(i)
+                        + "' is not a number; give numbers, or name=weight" + " for every entry");
             }
         }
         return DomainWeights.validate(h, soup.config().domains());
     }
 
-    @Command(name = "instantiate", mixinStandardHelpOptions = true,
-            description = "Make the specialist for h (given, or from documents) and save it; optionally also as safetensors.")
+    @Command(
+            name = "instantiate",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Make the specialist for h (given, or from documents) and save it; optionally also as safetensors.")
     static final class Instantiate implements Callable<Integer> {
         @Spec
         CommandLine.Model.CommandSpec spec;
@@ -286,8 +354,11 @@ public final class Soe implements Callable<Integer> {
         @Option(names = "--soup", required = true, description = "a soup saved by 'soe train'")
         Path soupDir;
 
-        @Option(names = "--h", split = ",", description = "domain weights: one number per domain (0.7,0.3,0), or by name"
-                + " (python=0.7,c=0.3; unnamed domains get 0)")
+        @Option(
+                names = "--h",
+                split = ",",
+                description = "domain weights: one number per domain (0.7,0.3,0), or by name"
+                        + " (python=0.7,c=0.3; unnamed domains get 0)")
         List<String> h;
 
         @Option(names = "--docs", split = ",", description = "or: document files whose histogram is h")
@@ -302,7 +373,9 @@ public final class Soe implements Callable<Integer> {
         @Option(names = "--force", description = "replace a specialist already saved in --out")
         boolean force;
 
-        @Option(names = "--json", description = "print {\"h\": [...], \"milliseconds\": ..., \"saved\": ...} for scripts")
+        @Option(
+                names = "--json",
+                description = "print {\"h\": [...], \"milliseconds\": ..., \"saved\": ...} for scripts")
         boolean json;
 
         @Override
@@ -314,7 +387,8 @@ public final class Soe implements Callable<Integer> {
                 throw new IllegalArgumentException(out + " already holds a saved artefact; pass --force to replace it");
             }
             try (SoupOfExperts soup = SoupOfExperts.load(soupDir)) {
-                double[] weights = h != null ? weights(h, soup)
+                double[] weights = h != null
+                        ? weights(h, soup)
                         : NearestCentroidAssigner.fromSoup(soup, 0).domainWeights(documents(docs));
                 long t0 = System.nanoTime();
                 try (Specialist s = soup.instantiate(weights)) {
@@ -325,14 +399,20 @@ public final class Soe implements Callable<Integer> {
                     }
                     if (json) {
                         com.google.gson.JsonObject o = new com.google.gson.JsonObject();
-                        o.add("domains", com.google.gson.JsonParser.parseString(new com.google.gson.Gson().toJson(soup.labels().domains())));
+                        o.add(
+                                "domains",
+                                com.google.gson.JsonParser.parseString(new com.google.gson.Gson()
+                                        .toJson(soup.labels().domains())));
                         o.add("h", com.google.gson.JsonParser.parseString(new com.google.gson.Gson().toJson(weights)));
                         o.addProperty("milliseconds", ms);
                         o.addProperty("saved", out.toString());
                         spec.commandLine().getOut().println(o);
                     } else {
-                        spec.commandLine().getOut().printf("h=%s; instantiated in %.1f ms; saved %s%n", soup.labels().format(weights),
-                                ms, out);
+                        spec.commandLine()
+                                .getOut()
+                                .printf(
+                                        "h=%s; instantiated in %.1f ms; saved %s%n",
+                                        soup.labels().format(weights), ms, out);
                     }
                 }
             }
@@ -340,7 +420,10 @@ public final class Soe implements Callable<Integer> {
         }
     }
 
-    @Command(name = "eval", mixinStandardHelpOptions = true, showDefaultValues = true,
+    @Command(
+            name = "eval",
+            mixinStandardHelpOptions = true,
+            showDefaultValues = true,
             description = "Bits per byte of a specialist on text files, or on the documents of JSONL files"
                     + " (.jsonl, .jsonl.gz, .jsonl.zst: each line's --text-field).")
     static final class Eval implements Callable<Integer> {
@@ -353,7 +436,9 @@ public final class Soe implements Callable<Integer> {
         @Option(names = "--text-field", defaultValue = "text", description = "the text field of JSONL lines")
         String textField;
 
-        @Option(names = "--max-documents", defaultValue = "100000",
+        @Option(
+                names = "--max-documents",
+                defaultValue = "100000",
                 description = "read at most this many documents from JSONL files (memory holds them all)")
         int maxDocuments;
 
@@ -384,9 +469,11 @@ public final class Soe implements Callable<Integer> {
                 String trainedWith = s.labels().tokenizer();
                 if (trainedWith != null && !trainedWith.equals(bytes.id())) {
                     throw new IllegalArgumentException(modelDir + " was trained with tokenizer " + trainedWith
-                            + "; this tool scores text as bytes (" + bytes.id() + "), which would give a meaningless number");
+                            + "; this tool scores text as bytes (" + bytes.id()
+                            + "), which would give a meaningless number");
                 }
-                Evaluation.Loss l = Evaluation.onDocuments(s::loss, new ByteTokenizer(), texts, s.config().contextLength());
+                Evaluation.Loss l = Evaluation.onDocuments(
+                        s::loss, new ByteTokenizer(), texts, s.config().contextLength());
                 if (json) {
                     com.google.gson.JsonObject o = new com.google.gson.JsonObject();
                     o.addProperty("bitsPerByte", l.bitsPerByte());
@@ -395,8 +482,11 @@ public final class Soe implements Callable<Integer> {
                     o.addProperty("documents", texts.size());
                     spec.commandLine().getOut().println(o);
                 } else {
-                    spec.commandLine().getOut().printf("%.4f bits/byte (%.4f nats/token) over %,d predicted tokens%n",
-                            l.bitsPerByte(), l.natsPerToken(), l.tokens());
+                    spec.commandLine()
+                            .getOut()
+                            .printf(
+                                    "%.4f bits/byte (%.4f nats/token) over %,d predicted tokens%n",
+                                    l.bitsPerByte(), l.natsPerToken(), l.tokens());
                 }
             }
             return 0;
@@ -437,7 +527,11 @@ public final class Soe implements Callable<Integer> {
         return out;
     }
 
-    @Command(name = "generate", mixinStandardHelpOptions = true, showDefaultValues = true, description = "Continue a prompt with a specialist.")
+    @Command(
+            name = "generate",
+            mixinStandardHelpOptions = true,
+            showDefaultValues = true,
+            description = "Continue a prompt with a specialist.")
     static final class Generate implements Callable<Integer> {
         @Spec
         CommandLine.Model.CommandSpec spec;
@@ -454,20 +548,31 @@ public final class Soe implements Callable<Integer> {
         @Option(names = "--temperature", defaultValue = "0.8", description = "0 for greedy")
         double temperature;
 
-        @Option(names = "--top-k", defaultValue = "0", description = "sample from the k most likely tokens only (0: no limit)")
+        @Option(
+                names = "--top-k",
+                defaultValue = "0",
+                description = "sample from the k most likely tokens only (0: no limit)")
         int topK;
 
-        @Option(names = "--top-p", defaultValue = "0.95", description = "sample from the smallest set of tokens holding this probability")
+        @Option(
+                names = "--top-p",
+                defaultValue = "0.95",
+                description = "sample from the smallest set of tokens holding this probability")
         double topP;
 
-        @Option(names = "--seed", defaultValue = "1", description = "seed of the sampling: the same seed gives the same text")
+        @Option(
+                names = "--seed",
+                defaultValue = "1",
+                description = "seed of the sampling: the same seed gives the same text")
         long seed;
 
         @Override
         public Integer call() throws IOException {
             ByteTokenizer tok = new ByteTokenizer();
             try (Specialist s = Specialist.load(modelDir)) {
-                Generation g = temperature == 0 ? Generation.greedy(tokens) : Generation.sampling(tokens, temperature, topK, topP, seed);
+                Generation g = temperature == 0
+                        ? Generation.greedy(tokens)
+                        : Generation.sampling(tokens, temperature, topK, topP, seed);
                 int[] next = s.generate(tok.encode(prompt), g);
                 spec.commandLine().getOut().println(prompt + tok.decode(next));
             }

@@ -1,9 +1,6 @@
 package org.soupofexperts.cli;
 
 import com.google.gson.JsonObject;
-
-import org.soupofexperts.data.synth.SyntheticCorpus;
-
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -11,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.soupofexperts.data.synth.SyntheticCorpus;
 
 /** Test fixtures of the tool: run a command in-process, write a small labelled corpus. */
 final class Cli {

@@ -1,37 +1,32 @@
 package org.soupofexperts.cli;
 
-import static org.soupofexperts.cli.Cli.concat;
-import static org.soupofexperts.cli.Cli.soe;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.soupofexperts.cli.Cli.concat;
+import static org.soupofexperts.cli.Cli.soe;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.soupofexperts.cli.Cli.Result;
 import org.junit.jupiter.api.io.TempDir;
+import org.soupofexperts.cli.Cli.Result;
 import org.soupofexperts.core.Specialist;
 import org.soupofexperts.data.eval.Evaluation;
 import org.soupofexperts.data.store.TokenStore;
 import org.soupofexperts.data.synth.SyntheticCorpus;
 import org.soupofexperts.data.tokenize.ByteTokenizer;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-
 /** {@code soe baseline}, {@code soe compare} and {@code soe finetune} end to end on a tiny corpus. */
 class CompareCommandsTest {
 
     @TempDir
     Path dir;
-
 
     private Path corpus(SyntheticCorpus synth) throws java.io.IOException {
         return Cli.corpus(dir, synth, 150);
@@ -41,8 +36,23 @@ class CompareCommandsTest {
     void baselineAndCompareReportTheLibrarysLossesPerDomain() throws Exception {
         Path corpus = corpus(new SyntheticCorpus(2, 200, 7));
         String out = dir.resolve("run").toString();
-        String[] budget = {"--corpus", corpus.toString(), "--out", out, "--steps", "30", "--layers", "1", "--width", "32",
-            "--context", "32", "--batch", "8", "--quiet"};
+        String[] budget = {
+            "--corpus",
+            corpus.toString(),
+            "--out",
+            out,
+            "--steps",
+            "30",
+            "--layers",
+            "1",
+            "--width",
+            "32",
+            "--context",
+            "32",
+            "--batch",
+            "8",
+            "--quiet"
+        };
         Result none = soe("compare", "--out", out);
         assertEquals(1, none.code());
         assertTrue(none.err().contains("soe baseline"), "names the command that makes what is missing: " + none.err());
@@ -54,12 +64,16 @@ class CompareCommandsTest {
         assertTrue(base.out().contains("saved") && base.out().contains("baseline"), base.out());
         Result again = soe(concat(new String[] {"baseline"}, budget));
         assertEquals(1, again.code());
-        assertTrue(again.err().contains("already holds a baseline") && again.err().contains("--force"), again.err());
+        assertTrue(
+                again.err().contains("already holds a baseline") && again.err().contains("--force"), again.err());
 
         Path png = dir.resolve("compare.png");
         Result table = soe("compare", "--out", out, "--windows", "4", "--documents", "10", "--png", png.toString());
         assertEquals(0, table.code(), table.err());
-        assertTrue(table.out().contains("dom0") && table.out().contains("dom1") && table.out().contains("of 2 domains"),
+        assertTrue(
+                table.out().contains("dom0")
+                        && table.out().contains("dom1")
+                        && table.out().contains("of 2 domains"),
                 table.out());
         byte[] head = java.util.Arrays.copyOf(Files.readAllBytes(png), 4);
         assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, head, "--png writes a PNG");
@@ -75,17 +89,27 @@ class CompareCommandsTest {
             for (int d = 0; d < 2; d++) {
                 JsonObject row = domains.get(d).getAsJsonObject();
                 assertEquals("dom" + d, row.get("domain").getAsString());
-                double expected = Evaluation.onValidation(baseline::loss, store, d, 32, 4).bitsPerByte();
-                assertEquals(expected, row.get("baselineBitsPerByte").getAsDouble(), 1e-9,
+                double expected =
+                        Evaluation.onValidation(baseline::loss, store, d, 32, 4).bitsPerByte();
+                assertEquals(
+                        expected,
+                        row.get("baselineBitsPerByte").getAsDouble(),
+                        1e-9,
                         "the baseline column is the library's validation loss");
-                assertEquals(row.get("soupNaturalBitsPerByte").getAsDouble() - row.get("specialistBitsPerByte").getAsDouble(),
-                        row.get("hMatters").getAsDouble(), 1e-12);
-                assertTrue(row.getAsJsonArray("h").get(d).getAsDouble() > 0.5,
+                assertEquals(
+                        row.get("soupNaturalBitsPerByte").getAsDouble()
+                                - row.get("specialistBitsPerByte").getAsDouble(),
+                        row.get("hMatters").getAsDouble(),
+                        1e-12);
+                assertTrue(
+                        row.getAsJsonArray("h").get(d).getAsDouble() > 0.5,
                         "a domain's own documents give an h that favours it: " + row);
                 mean += expected / 2;
             }
             assertEquals(mean, all.get("baselineBitsPerByte").getAsDouble(), 1e-9);
-            assertEquals("bytes-utf8", baseline.labels().tokenizer(),
+            assertEquals(
+                    "bytes-utf8",
+                    baseline.labels().tokenizer(),
                     "the baseline records its tokenizer: " + baseline.labels());
         }
     }
@@ -95,8 +119,23 @@ class CompareCommandsTest {
         SyntheticCorpus synth = new SyntheticCorpus(2, 200, 7);
         Path corpus = corpus(synth);
         String out = dir.resolve("run").toString();
-        Result base = soe("baseline", "--corpus", corpus.toString(), "--out", out, "--steps", "20", "--layers", "1", "--width",
-                "32", "--context", "32", "--batch", "8", "--quiet");
+        Result base = soe(
+                "baseline",
+                "--corpus",
+                corpus.toString(),
+                "--out",
+                out,
+                "--steps",
+                "20",
+                "--layers",
+                "1",
+                "--width",
+                "32",
+                "--context",
+                "32",
+                "--batch",
+                "8",
+                "--quiet");
         assertEquals(0, base.code(), base.err());
         List<String> files = new ArrayList<>();
         int i = 0;
@@ -105,10 +144,23 @@ class CompareCommandsTest {
         }
         String model = Path.of(out, "baseline").toString();
         Path tuned = dir.resolve("tuned");
-        Result ft = soe("finetune", "--model", model, "--train", String.join(",", files), "--out", tuned.toString(), "--steps",
-                "60", "--lr", "3e-3", "--quiet");
+        Result ft = soe(
+                "finetune",
+                "--model",
+                model,
+                "--train",
+                String.join(",", files),
+                "--out",
+                tuned.toString(),
+                "--steps",
+                "60",
+                "--lr",
+                "3e-3",
+                "--quiet");
         assertEquals(0, ft.code(), ft.err());
-        String[] nums = ft.out().replaceAll("^held-out ([0-9.]+) -> ([0-9.]+) bits/byte.*\\s*$", "$1 $2").split(" ");
+        String[] nums = ft.out()
+                .replaceAll("^held-out ([0-9.]+) -> ([0-9.]+) bits/byte.*\\s*$", "$1 $2")
+                .split(" ");
         assertEquals(2, nums.length, ft.out());
         double before = Double.parseDouble(nums[0]);
         double after = Double.parseDouble(nums[1]);
@@ -116,28 +168,60 @@ class CompareCommandsTest {
         try (Specialist s = Specialist.load(tuned)) {
             // The last tenth (2 of 20 documents) was held out and scored.
             List<String> held = synth.documents(1, 318, 2, 200);
-            double measured = Evaluation.onDocuments(s::loss, new ByteTokenizer(), held, 32).bitsPerByte();
+            double measured = Evaluation.onDocuments(s::loss, new ByteTokenizer(), held, 32)
+                    .bitsPerByte();
             assertEquals(String.format(java.util.Locale.ROOT, "%.4f", measured), nums[1], ft.out());
         }
-        Result self = soe("finetune", "--model", model, "--train", files.get(0), "--validation", files.get(1), "--out", model,
+        Result self = soe(
+                "finetune",
+                "--model",
+                model,
+                "--train",
+                files.get(0),
+                "--validation",
+                files.get(1),
+                "--out",
+                model,
                 "--force");
         assertEquals(1, self.code());
         assertTrue(self.err().contains("the model's own folder"), self.err());
-        Result oneDoc = soe("finetune", "--model", model, "--train", files.get(0), "--out", dir.resolve("x").toString());
+        Result oneDoc = soe(
+                "finetune",
+                "--model",
+                model,
+                "--train",
+                files.get(0),
+                "--out",
+                dir.resolve("x").toString());
         assertEquals(1, oneDoc.code());
         assertTrue(oneDoc.err().contains("give validation documents"), oneDoc.err());
-        Result exists = soe("finetune", "--model", model, "--train", String.join(",", files), "--out", tuned.toString());
+        Result exists =
+                soe("finetune", "--model", model, "--train", String.join(",", files), "--out", tuned.toString());
         assertEquals(1, exists.code());
         assertTrue(exists.err().contains("--force"), exists.err());
-        Result missing = soe("finetune", "--model", dir.resolve("nothing").toString(), "--train", files.get(0), "--validation",
-                files.get(1), "--out", dir.resolve("y").toString());
+        Result missing = soe(
+                "finetune",
+                "--model",
+                dir.resolve("nothing").toString(),
+                "--train",
+                files.get(0),
+                "--validation",
+                files.get(1),
+                "--out",
+                dir.resolve("y").toString());
         assertEquals(1, missing.code(), "a wrong model path is bad input: " + missing.err());
         try (Specialist s = Specialist.load(Path.of(model))) {
             s.label(s.labels().withTokenizer("hf:other", 100));
             s.save(dir.resolve("other-tokenizer"));
         }
-        Result wrongTok = soe("finetune", "--model", dir.resolve("other-tokenizer").toString(), "--train", String.join(",", files),
-                "--out", dir.resolve("z").toString());
+        Result wrongTok = soe(
+                "finetune",
+                "--model",
+                dir.resolve("other-tokenizer").toString(),
+                "--train",
+                String.join(",", files),
+                "--out",
+                dir.resolve("z").toString());
         assertEquals(1, wrongTok.code());
         assertTrue(wrongTok.err().contains("trained with tokenizer hf:other"), wrongTok.err());
     }
@@ -146,24 +230,45 @@ class CompareCommandsTest {
     void exportWritesAFolderThatDjlLoadsAndNeverReplacesOne() throws Exception {
         Path corpus = corpus(new SyntheticCorpus(2, 200, 7));
         String out = dir.resolve("run").toString();
-        Result base = soe("baseline", "--corpus", corpus.toString(), "--out", out, "--steps", "5", "--layers", "1", "--width",
-                "32", "--context", "32", "--batch", "4", "--quiet");
+        Result base = soe(
+                "baseline",
+                "--corpus",
+                corpus.toString(),
+                "--out",
+                out,
+                "--steps",
+                "5",
+                "--layers",
+                "1",
+                "--width",
+                "32",
+                "--context",
+                "32",
+                "--batch",
+                "4",
+                "--quiet");
         assertEquals(0, base.code(), base.err());
         String model = Path.of(out, "baseline").toString();
         Path folder = dir.resolve("for-djl");
         Result djl = soe("export", "--model", model, "--out", folder.toString());
         assertEquals(0, djl.code(), djl.err());
-        assertTrue(Files.isRegularFile(folder.resolve("for-djl-0000.params")), "DJL's parameter file, named after the folder");
+        assertTrue(
+                Files.isRegularFile(folder.resolve("for-djl-0000.params")),
+                "DJL's parameter file, named after the folder");
         int[] tokens = {104, 101, 108, 108, 111};
         float[] expected;
         try (Specialist s = Specialist.load(Path.of(model));
-                ai.djl.ndarray.NDManager m = org.soupofexperts.core.internal.Djl.engine().newBaseManager()) {
+                ai.djl.ndarray.NDManager m =
+                        org.soupofexperts.core.internal.Djl.engine().newBaseManager()) {
             expected = s.logits(m.create(tokens, new ai.djl.ndarray.types.Shape(1, tokens.length)))
-                    .get(new ai.djl.ndarray.index.NDIndex("0, -1")).toFloatArray();
+                    .get(new ai.djl.ndarray.index.NDIndex("0, -1"))
+                    .toFloatArray();
         }
         ai.djl.repository.zoo.Criteria<int[], float[]> criteria = ai.djl.repository.zoo.Criteria.builder()
-                .setTypes(int[].class, float[].class).optModelPath(folder)
-                .optTranslatorFactory(new org.soupofexperts.core.djl.NextTokenTranslatorFactory()).build();
+                .setTypes(int[].class, float[].class)
+                .optModelPath(folder)
+                .optTranslatorFactory(new org.soupofexperts.core.djl.NextTokenTranslatorFactory())
+                .build();
         try (ai.djl.repository.zoo.ZooModel<int[], float[]> zoo = criteria.loadModel();
                 ai.djl.inference.Predictor<int[], float[]> p = zoo.newPredictor()) {
             org.junit.jupiter.api.Assertions.assertArrayEquals(expected, p.predict(tokens), 1e-6f);
@@ -173,22 +278,43 @@ class CompareCommandsTest {
         assertTrue(again.err().contains("choose a new folder"), again.err());
 
         Path st = dir.resolve("model.safetensors");
-        assertEquals(0, soe("export", "--model", model, "--format", "safetensors", "--out", st.toString()).code());
+        assertEquals(
+                0,
+                soe("export", "--model", model, "--format", "safetensors", "--out", st.toString())
+                        .code());
         assertTrue(org.soupofexperts.core.io.Safetensors.read(st).tensors().size() > 0);
         Result exists = soe("export", "--model", model, "--format", "safetensors", "--out", st.toString());
         assertEquals(1, exists.code());
         assertTrue(exists.err().contains("--force"), exists.err());
-        assertEquals(0, soe("export", "--model", model, "--format", "safetensors", "--out", st.toString(), "--force").code());
+        assertEquals(
+                0,
+                soe("export", "--model", model, "--format", "safetensors", "--out", st.toString(), "--force")
+                        .code());
         Path hf = dir.resolve("hf");
         Result hfOut = soe("export", "--model", model, "--format", "hf", "--dtype", "BF16", "--out", hf.toString());
         assertEquals(0, hfOut.code(), hfOut.err());
         assertTrue(Files.readString(hf.resolve("config.json")).contains("\"torch_dtype\": \"bfloat16\""));
-        assertTrue(org.soupofexperts.core.io.Safetensors.read(hf.resolve("model.safetensors")).tensors()
+        assertTrue(org.soupofexperts.core.io.Safetensors.read(hf.resolve("model.safetensors"))
+                .tensors()
                 .containsKey("transformer.h.0.attn.c_attn.weight"));
-        Result djlDtype = soe("export", "--model", model, "--dtype", "F16", "--out", dir.resolve("y").toString());
+        Result djlDtype = soe(
+                "export",
+                "--model",
+                model,
+                "--dtype",
+                "F16",
+                "--out",
+                dir.resolve("y").toString());
         assertEquals(1, djlDtype.code());
         assertTrue(djlDtype.err().contains("a DJL folder is float32"), djlDtype.err());
-        Result badFormat = soe("export", "--model", model, "--format", "onnx", "--out", dir.resolve("x").toString());
+        Result badFormat = soe(
+                "export",
+                "--model",
+                model,
+                "--format",
+                "onnx",
+                "--out",
+                dir.resolve("x").toString());
         assertEquals(2, badFormat.code(), "picocli's usage error: " + badFormat.err());
         assertTrue(badFormat.err().contains("onnx"), badFormat.err());
     }
@@ -198,8 +324,28 @@ class CompareCommandsTest {
         SyntheticCorpus synth = new SyntheticCorpus(2, 200, 7);
         Path corpus = corpus(synth);
         String out = dir.resolve("run").toString();
-        assertEquals(0, soe("train", "--corpus", corpus.toString(), "--out", out, "--steps", "5", "--layers", "1", "--width", "32",
-                "--context", "32", "--experts", "2", "--batch", "4", "--quiet").code());
+        assertEquals(
+                0,
+                soe(
+                                "train",
+                                "--corpus",
+                                corpus.toString(),
+                                "--out",
+                                out,
+                                "--steps",
+                                "5",
+                                "--layers",
+                                "1",
+                                "--width",
+                                "32",
+                                "--context",
+                                "32",
+                                "--experts",
+                                "2",
+                                "--batch",
+                                "4",
+                                "--quiet")
+                        .code());
         String soup = Path.of(out, "soup").toString();
         Path doc = Files.writeString(dir.resolve("doc.txt"), String.join("\n", synth.documents(1, 500, 3, 80)));
 
@@ -207,7 +353,11 @@ class CompareCommandsTest {
         assertEquals(0, hist.code(), hist.err());
         JsonObject h = JsonParser.parseString(hist.out()).getAsJsonObject();
         assertEquals("dom1", h.getAsJsonArray("domains").get(1).getAsString());
-        assertEquals(1.0, h.getAsJsonArray("h").get(0).getAsDouble() + h.getAsJsonArray("h").get(1).getAsDouble(), 1e-9);
+        assertEquals(
+                1.0,
+                h.getAsJsonArray("h").get(0).getAsDouble()
+                        + h.getAsJsonArray("h").get(1).getAsDouble(),
+                1e-9);
 
         Path spec = dir.resolve("spec");
         Result inst = soe("instantiate", "--soup", soup, "--h", "dom0=1", "--out", spec.toString(), "--json");
@@ -222,8 +372,13 @@ class CompareCommandsTest {
         JsonObject e = JsonParser.parseString(eval.out()).getAsJsonObject();
         assertEquals(20, e.get("documents").getAsInt());
         try (Specialist s = Specialist.load(spec)) {
-            double expected = Evaluation.onDocuments(s::loss, new ByteTokenizer(), synth.documents(0, 0, 20, 80), 32).bitsPerByte();
-            assertEquals(expected, e.get("bitsPerByte").getAsDouble(), 1e-12, "the first 20 documents' text, scored by the library");
+            double expected = Evaluation.onDocuments(s::loss, new ByteTokenizer(), synth.documents(0, 0, 20, 80), 32)
+                    .bitsPerByte();
+            assertEquals(
+                    expected,
+                    e.get("bitsPerByte").getAsDouble(),
+                    1e-12,
+                    "the first 20 documents' text, scored by the library");
         }
         // info names a stored tokenizer definition by its size instead of printing it.
         String definition = "{\"model\": {\"type\": \"WordLevel\"}}".repeat(100);
@@ -241,5 +396,4 @@ class CompareCommandsTest {
         assertEquals(1, field.code(), "a JSONL file without the field is bad input: " + field.err());
         assertTrue(field.err().contains("body"), field.err());
     }
-
 }

@@ -1,27 +1,25 @@
 package org.soupofexperts.cli;
 
-import static org.soupofexperts.cli.Cli.concat;
-import static org.soupofexperts.cli.Cli.soe;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.soupofexperts.cli.Cli.concat;
+import static org.soupofexperts.cli.Cli.soe;
 
 import com.google.gson.JsonObject;
-
-import org.junit.jupiter.api.Test;
-import org.soupofexperts.cli.Cli.Result;
-import org.junit.jupiter.api.io.TempDir;
-import org.soupofexperts.core.SoupOfExperts;
-import org.soupofexperts.data.synth.SyntheticCorpus;
-
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.soupofexperts.cli.Cli.Result;
+import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.data.synth.SyntheticCorpus;
 
 /** The soe tool end to end on a tiny corpus: every command, its output, its exit codes and errors. */
 class SoeTest {
@@ -29,25 +27,60 @@ class SoeTest {
     @TempDir
     Path dir;
 
-
     @Test
     void trainWithAnExpertRankSavesALowRankSoupAndRefusesANegativeRank() throws Exception {
         Path corpus = corpus(new SyntheticCorpus(2, 200, 7));
-        Result train = soe("train", "--corpus", corpus.toString(), "--out", dir.resolve("lr").toString(), "--steps", "5",
-                "--layers", "1", "--width", "32", "--context", "32", "--experts", "2", "--expert-rank", "4");
+        Result train = soe(
+                "train",
+                "--corpus",
+                corpus.toString(),
+                "--out",
+                dir.resolve("lr").toString(),
+                "--steps",
+                "5",
+                "--layers",
+                "1",
+                "--width",
+                "32",
+                "--context",
+                "32",
+                "--experts",
+                "2",
+                "--expert-rank",
+                "4");
         assertEquals(0, train.code(), train.err());
         assertTrue(train.out().contains("2 rank-4 experts"), train.out());
         try (SoupOfExperts soup = SoupOfExperts.load(dir.resolve("lr/soup"))) {
             assertEquals(4, soup.config().expertRanks().defaultRank());
-            assertTrue(soup.bankParameterCount() < soup.config().experts() * soup.config().model().parameterCount() / 2,
+            assertTrue(
+                    soup.bankParameterCount()
+                            < soup.config().experts() * soup.config().model().parameterCount() / 2,
                     "rank-4 banks are far smaller than dense ones: " + soup.bankParameterCount());
         }
-        Result negative = soe("train", "--corpus", corpus.toString(), "--out", dir.resolve("neg").toString(), "--steps", "5",
-                "--expert-rank", "-1");
+        Result negative = soe(
+                "train",
+                "--corpus",
+                corpus.toString(),
+                "--out",
+                dir.resolve("neg").toString(),
+                "--steps",
+                "5",
+                "--expert-rank",
+                "-1");
         assertEquals(1, negative.code(), negative.err());
         assertTrue(negative.err().contains("must be >= 0"), negative.err());
-        Result groups = soe("train", "--corpus", corpus.toString(), "--out", dir.resolve("m").toString(), "--steps", "5",
-                "--batch", "16", "--h-per-step", "3");
+        Result groups = soe(
+                "train",
+                "--corpus",
+                corpus.toString(),
+                "--out",
+                dir.resolve("m").toString(),
+                "--steps",
+                "5",
+                "--batch",
+                "16",
+                "--h-per-step",
+                "3");
         assertEquals(1, groups.code(), groups.err());
         assertTrue(groups.err().contains("hPerStep must divide the batch size 16"), groups.err());
     }
@@ -60,8 +93,25 @@ class SoeTest {
     @Test
     void resumeContinuesFromTheNewestCheckpointToTheUninterruptedSoup() throws Exception {
         Path corpus = corpus(new SyntheticCorpus(2, 200, 7));
-        String[] common = {"train", "--corpus", corpus.toString(), "--steps", "10", "--layers", "1", "--width", "32", "--context", "32",
-            "--experts", "2", "--batch", "4", "--checkpoint-every", "4"};
+        String[] common = {
+            "train",
+            "--corpus",
+            corpus.toString(),
+            "--steps",
+            "10",
+            "--layers",
+            "1",
+            "--width",
+            "32",
+            "--context",
+            "32",
+            "--experts",
+            "2",
+            "--batch",
+            "4",
+            "--checkpoint-every",
+            "4"
+        };
         Result straight = soe(concat(common, "--out", dir.resolve("a").toString()));
         assertEquals(0, straight.code(), straight.err());
         assertFalse(Files.exists(dir.resolve("a/checkpoints")), "a finished run's checkpoints must be gone");
@@ -82,7 +132,9 @@ class SoeTest {
         Files.delete(dir.resolve("b/soup"));
         Result resumed = soe(concat(common, "--out", dir.resolve("b").toString(), "--resume"));
         assertEquals(0, resumed.code(), resumed.err());
-        assertArrayEquals(parameters(dir.resolve("a/soup")), parameters(dir.resolve("b/soup")),
+        assertArrayEquals(
+                parameters(dir.resolve("a/soup")),
+                parameters(dir.resolve("b/soup")),
                 "resumed at step 8 of 10, the soup must equal the uninterrupted one");
     }
 
@@ -98,14 +150,35 @@ class SoeTest {
         java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
         Path corpus = corpus(new SyntheticCorpus(2, 200, 7));
         Path out = dir.resolve("killed");
-        String[] args = {"train", "--corpus", corpus.toString(), "--out", out.toString(), "--steps", "1500", "--layers", "1",
-            "--width", "32", "--context", "32", "--experts", "2", "--batch", "4", "--checkpoint-every", "20"};
+        String[] args = {
+            "train",
+            "--corpus",
+            corpus.toString(),
+            "--out",
+            out.toString(),
+            "--steps",
+            "1500",
+            "--layers",
+            "1",
+            "--width",
+            "32",
+            "--context",
+            "32",
+            "--experts",
+            "2",
+            "--batch",
+            "4",
+            "--checkpoint-every",
+            "20"
+        };
         int kills = 0;
         boolean lastRunEndedByItself = false;
         for (int attempt = 0; attempt < 3 && !Files.exists(out.resolve("soup/manifest.json")); attempt++) {
-            boolean resume = !org.soupofexperts.core.train.Checkpoints.list(out.resolve("checkpoints")).isEmpty();
+            boolean resume = !org.soupofexperts.core.train.Checkpoints.list(out.resolve("checkpoints"))
+                    .isEmpty();
             Path log = dir.resolve("child-" + attempt + ".log");
-            boolean killed = killedAfter(childSoe(log, resume ? concat(args, "--resume") : args), 2500 + rng.nextInt(4000), log);
+            boolean killed =
+                    killedAfter(childSoe(log, resume ? concat(args, "--resume") : args), 2500 + rng.nextInt(4000), log);
             kills += killed ? 1 : 0;
             lastRunEndedByItself = !killed;
             for (Path c : org.soupofexperts.core.train.Checkpoints.list(out.resolve("checkpoints"))) {
@@ -113,7 +186,8 @@ class SoeTest {
                 org.soupofexperts.core.io.ArtifactDirectory.open(c, org.soupofexperts.core.train.Checkpoints.KIND);
             }
         }
-        boolean resume = !org.soupofexperts.core.train.Checkpoints.list(out.resolve("checkpoints")).isEmpty();
+        boolean resume = !org.soupofexperts.core.train.Checkpoints.list(out.resolve("checkpoints"))
+                .isEmpty();
         assertTrue(kills > 0, "no child was killed: the delays (seed " + seed + ") outlast the run");
         if (!Files.exists(out.resolve("soup/manifest.json"))) {
             assertTrue(resume, "killed " + kills + " times, the run left no checkpoint to resume from");
@@ -143,34 +217,61 @@ class SoeTest {
         long seed = 11;
         java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
         Path corpus = corpus(new SyntheticCorpus(2, 200, 7));
-        Result train = soe("train", "--corpus", corpus.toString(), "--out", dir.resolve("run").toString(), "--steps", "5",
-                "--layers", "2", "--width", "64", "--context", "32", "--experts", "4");
+        Result train = soe(
+                "train",
+                "--corpus",
+                corpus.toString(),
+                "--out",
+                dir.resolve("run").toString(),
+                "--steps",
+                "5",
+                "--layers",
+                "2",
+                "--width",
+                "64",
+                "--context",
+                "32",
+                "--experts",
+                "4");
         assertEquals(0, train.code(), train.err());
         String soup = dir.resolve("run/soup").toString();
         Path spec = dir.resolve("spec");
-        assertEquals(0, soe("instantiate", "--soup", soup, "--h", "1,0", "--out", spec.toString()).code());
+        assertEquals(
+                0,
+                soe("instantiate", "--soup", soup, "--h", "1,0", "--out", spec.toString())
+                        .code());
         List<double[]> saved = new ArrayList<>(List.of(new double[] {1, 0}));
         int kills = 0;
         for (int attempt = 0; attempt < 8; attempt++) {
             double a = (attempt + 1) / 10.0;
             saved.add(new double[] {a, 1 - a});
             Path log = dir.resolve("inst-" + attempt + ".log");
-            Process p = childSoe(log, "instantiate", "--soup", soup, "--h", a + "," + (1 - a), "--out", spec.toString(), "--force");
+            Process p = childSoe(
+                    log, "instantiate", "--soup", soup, "--h", a + "," + (1 - a), "--out", spec.toString(), "--force");
             kills += killedAfter(p, 300 + rng.nextInt(3700), log) ? 1 : 0;
             try (org.soupofexperts.core.Specialist back = org.soupofexperts.core.Specialist.load(spec)) {
                 double[] h = back.domainWeights();
-                assertTrue(saved.stream().anyMatch(x -> java.util.Arrays.equals(x, h)), "after attempt " + attempt + " (seed "
-                        + seed + ") the folder holds a specialist for h = " + java.util.Arrays.toString(h) + ", never saved");
+                assertTrue(
+                        saved.stream().anyMatch(x -> java.util.Arrays.equals(x, h)),
+                        "after attempt " + attempt + " (seed " + seed + ") the folder holds a specialist for h = "
+                                + java.util.Arrays.toString(h) + ", never saved");
             }
         }
         assertTrue(kills > 0, "no child was killed: the delays (seed " + seed + ") outlast the run");
         Result again = soe("instantiate", "--soup", soup, "--h", "0.5,0.5", "--out", spec.toString());
         assertEquals(1, again.code(), "an existing specialist is replaced only with --force");
         assertTrue(again.err().contains("--force"), again.err());
-        assertEquals(0, soe("instantiate", "--soup", soup, "--h", "0.5,0.5", "--out", spec.toString(), "--force").code());
+        assertEquals(
+                0,
+                soe("instantiate", "--soup", soup, "--h", "0.5,0.5", "--out", spec.toString(), "--force")
+                        .code());
         try (java.util.stream.Stream<Path> files = Files.list(spec)) {
-            List<String> names = files.map(f -> f.getFileName().toString()).sorted().toList();
-            assertEquals(2, names.size(), "after a completed save only the manifest and one parameter file remain: " + names);
+            List<String> names =
+                    files.map(f -> f.getFileName().toString()).sorted().toList();
+            assertEquals(
+                    2,
+                    names.size(),
+                    "after a completed save only the manifest and one parameter file remain: " + names);
         }
     }
 
@@ -186,8 +287,27 @@ class SoeTest {
         java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
         Path corpus = corpus(new SyntheticCorpus(2, 200, 7), 2000);
         Path out = dir.resolve("store-kill");
-        String[] args = {"train", "--corpus", corpus.toString(), "--out", out.toString(), "--steps", "2", "--layers", "1",
-            "--width", "32", "--context", "32", "--experts", "2", "--batch", "4", "--checkpoint-minutes", "0"};
+        String[] args = {
+            "train",
+            "--corpus",
+            corpus.toString(),
+            "--out",
+            out.toString(),
+            "--steps",
+            "2",
+            "--layers",
+            "1",
+            "--width",
+            "32",
+            "--context",
+            "32",
+            "--experts",
+            "2",
+            "--batch",
+            "4",
+            "--checkpoint-minutes",
+            "0"
+        };
         int kills = 0;
         for (int attempt = 0; attempt < 5; attempt++) {
             Path log = dir.resolve("build-" + attempt + ".log");
@@ -199,8 +319,11 @@ class SoeTest {
         assertTrue(kills > 0, "no child was killed: the delays (seed " + seed + ") outlast the run");
         Result last = soe(concat(args, "--force"));
         assertEquals(0, last.code(), "after " + kills + " kills (seed " + seed + "): " + last.err());
-        org.soupofexperts.data.store.TokenStore store = org.soupofexperts.data.store.TokenStore.open(out.resolve("token-store"));
-        assertEquals(4000, store.trainDocuments(0) + store.validDocuments(0) + store.trainDocuments(1) + store.validDocuments(1));
+        org.soupofexperts.data.store.TokenStore store =
+                org.soupofexperts.data.store.TokenStore.open(out.resolve("token-store"));
+        assertEquals(
+                4000,
+                store.trainDocuments(0) + store.validDocuments(0) + store.trainDocuments(1) + store.validDocuments(1));
     }
 
     /** `soe` with no command prints its usage on stderr and exits 2, so a script that forgot it fails. */
@@ -219,21 +342,39 @@ class SoeTest {
     @Test
     void serveAnswersOverLoopbackAndStopsWhenInterrupted() throws Exception {
         SyntheticCorpus synth = new SyntheticCorpus(2, 200, 7);
-        Result train = soe("train", "--corpus", corpus(synth).toString(), "--out", dir.resolve("srv").toString(), "--steps", "5",
-                "--layers", "1", "--width", "32", "--context", "32", "--experts", "2", "--quiet");
+        Result train = soe(
+                "train",
+                "--corpus",
+                corpus(synth).toString(),
+                "--out",
+                dir.resolve("srv").toString(),
+                "--steps",
+                "5",
+                "--layers",
+                "1",
+                "--width",
+                "32",
+                "--context",
+                "32",
+                "--experts",
+                "2",
+                "--quiet");
         assertEquals(0, train.code(), train.err());
         assertEquals("", train.err(), "--quiet: no progress");
         String soup = dir.resolve("srv/soup").toString();
 
-        Result open = soe("serve", "--soup", soup, "--host", "0.0.0.0", "--port", "0", "--token-env", "SOE_TEST_NO_SUCH_VAR");
+        Result open =
+                soe("serve", "--soup", soup, "--host", "0.0.0.0", "--port", "0", "--token-env", "SOE_TEST_NO_SUCH_VAR");
         assertEquals(1, open.code());
         assertTrue(open.err().contains("token"), open.err());
 
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int[] code = {-1};
-        Thread t = new Thread(() -> code[0] = Soe.run(new String[] {"serve", "--soup", soup, "--port", "0"},
-                new PrintWriter(out, true), new PrintWriter(err, true)));
+        Thread t = new Thread(() -> code[0] = Soe.run(
+                new String[] {"serve", "--soup", soup, "--port", "0"},
+                new PrintWriter(out, true),
+                new PrintWriter(err, true)));
         t.start();
         long deadline = System.nanoTime() + 120_000_000_000L;
         while (!out.toString().contains("serving") && System.nanoTime() < deadline && t.isAlive()) {
@@ -241,27 +382,33 @@ class SoeTest {
         }
         String line = out.toString().trim();
         assertTrue(line.contains("serving"), "no start line: " + line + " / " + err);
-        java.net.URI base = java.net.URI.create(line.substring(line.indexOf("http://")).split(" ")[0]);
+        java.net.URI base =
+                java.net.URI.create(line.substring(line.indexOf("http://")).split(" ")[0]);
         java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
         String text = String.join("\n", synth.documents(1, 500, 3, 80));
         JsonObject body = new JsonObject();
         com.google.gson.JsonArray docs = new com.google.gson.JsonArray();
         docs.add(text);
         body.add("documents", docs);
-        java.net.http.HttpResponse<String> r = client.send(java.net.http.HttpRequest.newBuilder(base.resolve("loss"))
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body.toString())).build(),
+        java.net.http.HttpResponse<String> r = client.send(
+                java.net.http.HttpRequest.newBuilder(base.resolve("loss"))
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body.toString()))
+                        .build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), r.body());
         JsonObject answer = com.google.gson.JsonParser.parseString(r.body()).getAsJsonObject();
         try (SoupOfExperts s = SoupOfExperts.load(Path.of(soup))) {
-            double[] h = org.soupofexperts.data.cluster.NearestCentroidAssigner.fromSoup(s, 0).domainWeights(List.of(text));
+            double[] h = org.soupofexperts.data.cluster.NearestCentroidAssigner.fromSoup(s, 0)
+                    .domainWeights(List.of(text));
             for (int i = 0; i < h.length; i++) {
                 assertEquals(h[i], answer.getAsJsonArray("h").get(i).getAsDouble(), 1e-12, "h is the soup's histogram");
             }
         }
         assertTrue(Double.isFinite(answer.get("bitsPerByte").getAsDouble()), r.body());
-        java.net.http.HttpResponse<String> bad = client.send(java.net.http.HttpRequest.newBuilder(base.resolve("loss"))
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("[[[")).build(),
+        java.net.http.HttpResponse<String> bad = client.send(
+                java.net.http.HttpRequest.newBuilder(base.resolve("loss"))
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("[[["))
+                        .build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());
         assertEquals(400, bad.statusCode());
         t.interrupt();
@@ -284,15 +431,35 @@ class SoeTest {
         List<Double> losses = new ArrayList<>();
         for (int launch = 0; launch < 3; launch++) {
             Path out = dir.resolve("launch-" + launch);
-            Process p = childSoe(dir.resolve("launch-" + launch + ".log"), "train", "--corpus", corpus.toString(),
-                    "--out", out.toString(), "--steps", "150", "--layers", "2", "--width", "64", "--context", "32",
-                    "--experts", "4", "--batch", "8", "--checkpoint-minutes", "0");
+            Process p = childSoe(
+                    dir.resolve("launch-" + launch + ".log"),
+                    "train",
+                    "--corpus",
+                    corpus.toString(),
+                    "--out",
+                    out.toString(),
+                    "--steps",
+                    "150",
+                    "--layers",
+                    "2",
+                    "--width",
+                    "64",
+                    "--context",
+                    "32",
+                    "--experts",
+                    "4",
+                    "--batch",
+                    "8",
+                    "--checkpoint-minutes",
+                    "0");
             assertTrue(p.waitFor(300, java.util.concurrent.TimeUnit.SECONDS), "launch " + launch + " did not finish");
             assertEquals(0, p.exitValue(), Files.readString(dir.resolve("launch-" + launch + ".log")));
             results.add(parameters(out.resolve("soup")));
             try (SoupOfExperts soup = SoupOfExperts.load(out.resolve("soup"))) {
-                losses.add(soup.loss(org.soupofexperts.core.batch.TokenBatch.of(new int[][] {
-                    new org.soupofexperts.data.tokenize.ByteTokenizer().encode("one text for every launch")}),
+                losses.add(soup.loss(
+                        org.soupofexperts.core.batch.TokenBatch.of(new int[][] {
+                            new org.soupofexperts.data.tokenize.ByteTokenizer().encode("one text for every launch")
+                        }),
                         new double[] {0.5, 0.5}));
             }
         }
@@ -302,17 +469,26 @@ class SoeTest {
             if (!java.util.Arrays.equals(results.get(0), results.get(launch))) {
                 fail("launch " + launch + " did not replay the run bit for bit: loss " + losses.get(launch) + " vs "
                         + losses.get(0) + "\n--- launch 0:\n" + Files.readString(dir.resolve("launch-0.log"))
-                        + "\n--- launch " + launch + ":\n" + Files.readString(dir.resolve("launch-" + launch + ".log")));
+                        + "\n--- launch " + launch + ":\n"
+                        + Files.readString(dir.resolve("launch-" + launch + ".log")));
             }
         }
     }
 
     /** `soe args` in a child JVM (the only way to kill it for real), its output into {@code log}. */
     private static Process childSoe(Path log, String... args) throws java.io.IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"), Soe.class.getName()));
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g",
+                "-Dai.djl.offline=true",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Soe.class.getName()));
         cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
     }
 
     /**
@@ -330,10 +506,11 @@ class SoeTest {
         return false;
     }
 
-
     private static byte[] parameters(Path artefact) throws java.io.IOException {
         try (java.util.stream.Stream<Path> s = Files.list(artefact)) {
-            return Files.readAllBytes(s.filter(f -> f.getFileName().toString().startsWith("params-")).findFirst().orElseThrow());
+            return Files.readAllBytes(s.filter(f -> f.getFileName().toString().startsWith("params-"))
+                    .findFirst()
+                    .orElseThrow());
         }
     }
 
@@ -351,12 +528,27 @@ class SoeTest {
         Path corpus = corpus(synth);
         Path doc = Files.writeString(dir.resolve("doc.txt"), String.join("\n", synth.documents(1, 500, 3, 80)));
 
-        Result train = soe("train", "--corpus", corpus.toString(), "--out", dir.resolve("run").toString(), "--steps", "20",
-                "--layers", "1", "--width", "32", "--context", "32", "--experts", "2");
+        Result train = soe(
+                "train",
+                "--corpus",
+                corpus.toString(),
+                "--out",
+                dir.resolve("run").toString(),
+                "--steps",
+                "20",
+                "--layers",
+                "1",
+                "--width",
+                "32",
+                "--context",
+                "32",
+                "--experts",
+                "2");
         assertEquals(0, train.code(), train.err());
         assertTrue(train.out().contains("2 dense experts"), train.out());
         assertTrue(train.err().contains("step 20/20"), "progress reaches the last step, on stderr: " + train.err());
-        assertFalse(train.out().contains("step ") || train.err().contains("\r"),
+        assertFalse(
+                train.out().contains("step ") || train.err().contains("\r"),
                 "stdout holds results only, and a pipe gets no carriage returns");
         String soup = dir.resolve("run/soup").toString();
 
@@ -364,11 +556,22 @@ class SoeTest {
         assertEquals(0, hist.code(), hist.err());
         String[] h = hist.out().trim().split(",");
         assertEquals(2, h.length, hist.out());
-        assertTrue(h[0].startsWith("dom0=") && h[1].startsWith("dom1="), "h is printed with the domains' names: " + hist.out());
-        assertTrue(Double.parseDouble(h[1].substring(5)) > 0.5, "a dom1 document must land mostly in dom1: " + hist.out());
+        assertTrue(
+                h[0].startsWith("dom0=") && h[1].startsWith("dom1="),
+                "h is printed with the domains' names: " + hist.out());
+        assertTrue(
+                Double.parseDouble(h[1].substring(5)) > 0.5, "a dom1 document must land mostly in dom1: " + hist.out());
 
         Path spec = dir.resolve("spec");
-        Result inst = soe("instantiate", "--soup", soup, "--docs", doc.toString(), "--out", spec.toString(), "--safetensors",
+        Result inst = soe(
+                "instantiate",
+                "--soup",
+                soup,
+                "--docs",
+                doc.toString(),
+                "--out",
+                spec.toString(),
+                "--safetensors",
                 dir.resolve("spec.safetensors").toString());
         assertEquals(0, inst.code(), inst.err());
         assertTrue(Files.exists(dir.resolve("spec.safetensors")));
@@ -376,18 +579,29 @@ class SoeTest {
         Result eval = soe("eval", "--model", spec.toString(), doc.toString());
         assertEquals(0, eval.code(), eval.err());
         try (org.soupofexperts.core.Specialist s = org.soupofexperts.core.Specialist.load(spec)) {
-            double expected = org.soupofexperts.data.eval.Evaluation.onDocuments(s::loss,
-                    new org.soupofexperts.data.tokenize.ByteTokenizer(), List.of(Files.readString(doc)), 32).bitsPerByte();
-            assertEquals(String.format(java.util.Locale.ROOT, "%.4f", expected), eval.out().split(" ")[0],
+            double expected = org.soupofexperts.data.eval.Evaluation.onDocuments(
+                            s::loss,
+                            new org.soupofexperts.data.tokenize.ByteTokenizer(),
+                            List.of(Files.readString(doc)),
+                            32)
+                    .bitsPerByte();
+            assertEquals(
+                    String.format(java.util.Locale.ROOT, "%.4f", expected),
+                    eval.out().split(" ")[0],
                     "eval prints the library's bits per byte: " + eval.out());
         }
 
         Result info = soe("info", soup);
         assertEquals(0, info.code(), info.err());
-        assertTrue(info.out().contains("kind:") && info.out().contains("soup") && info.out().contains("\"layers\":1"), info.out());
+        assertTrue(
+                info.out().contains("kind:")
+                        && info.out().contains("soup")
+                        && info.out().contains("\"layers\":1"),
+                info.out());
         Result infoJson = soe("info", "--json", spec.toString());
         assertEquals(0, infoJson.code(), infoJson.err());
-        JsonObject facts = com.google.gson.JsonParser.parseString(infoJson.out()).getAsJsonObject();
+        JsonObject facts =
+                com.google.gson.JsonParser.parseString(infoJson.out()).getAsJsonObject();
         assertEquals("specialist", facts.get("kind").getAsString());
         assertEquals(2, facts.getAsJsonArray("h").size(), infoJson.out());
         Result notOne = soe("info", dir.toString());
@@ -399,10 +613,24 @@ class SoeTest {
         assertEquals(0, g1.code(), g1.err());
         assertEquals(g1.out(), g2.out(), "the same seed generates the same text");
 
-        Result byName = soe("instantiate", "--soup", soup, "--h", "dom1=1", "--out", dir.resolve("by-name").toString());
+        Result byName = soe(
+                "instantiate",
+                "--soup",
+                soup,
+                "--h",
+                "dom1=1",
+                "--out",
+                dir.resolve("by-name").toString());
         assertEquals(0, byName.code(), byName.err());
         assertTrue(byName.out().contains("h=dom0=0.0000,dom1=1.0000"), byName.out());
-        Result unknown = soe("instantiate", "--soup", soup, "--h", "rust=1", "--out", dir.resolve("x").toString());
+        Result unknown = soe(
+                "instantiate",
+                "--soup",
+                soup,
+                "--h",
+                "rust=1",
+                "--out",
+                dir.resolve("x").toString());
         assertEquals(1, unknown.code());
         assertTrue(unknown.err().contains("unknown domain 'rust'"), unknown.err());
 
@@ -417,10 +645,18 @@ class SoeTest {
         assertEquals(1, wrongTok.code());
         assertTrue(wrongTok.err().contains("trained with tokenizer hf:some-bpe"), wrongTok.err());
 
-        Result neither = soe("instantiate", "--soup", soup, "--out", dir.resolve("x").toString());
+        Result neither =
+                soe("instantiate", "--soup", soup, "--out", dir.resolve("x").toString());
         assertEquals(1, neither.code());
         assertTrue(neither.err().contains("give either --h or --docs"), neither.err());
-        Result wrongK = soe("instantiate", "--soup", soup, "--h", "1", "--out", dir.resolve("x").toString());
+        Result wrongK = soe(
+                "instantiate",
+                "--soup",
+                soup,
+                "--h",
+                "1",
+                "--out",
+                dir.resolve("x").toString());
         assertEquals(1, wrongK.code());
         assertTrue(wrongK.err().contains("soe instantiate:"), wrongK.err());
     }
@@ -430,7 +666,11 @@ class SoeTest {
         Result missing = soe("train", "--corpus", dir.resolve("nope.jsonl").toString(), "--out", dir.toString());
         assertEquals(1, missing.code());
         assertTrue(missing.err().contains("is not a file"), missing.err());
-        Result noSoup = soe("histogram", "--soup", dir.resolve("nosoup").toString(), dir.resolve("a.txt").toString());
+        Result noSoup = soe(
+                "histogram",
+                "--soup",
+                dir.resolve("nosoup").toString(),
+                dir.resolve("a.txt").toString());
         assertEquals(1, noSoup.code(), noSoup.err());
         Result usage = soe("train");
         assertEquals(2, usage.code(), "picocli's code for a usage error");
@@ -443,7 +683,8 @@ class SoeTest {
     @Test
     void everyFailureIsOneLineAndVerboseAddsTheStackTrace() throws Exception {
         Path pipe = dir.resolve("pipe");
-        org.junit.jupiter.api.Assumptions.assumeTrue(new ProcessBuilder("mkfifo", pipe.toString()).start().waitFor() == 0);
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                new ProcessBuilder("mkfifo", pipe.toString()).start().waitFor() == 0);
         Result fifo = soe("histogram", "--soup", dir.resolve("nosoup").toString(), pipe.toString());
         assertEquals(1, fifo.code());
         Result devZero = soe("eval", "--model", dir.resolve("nomodel").toString(), "/dev/zero");
@@ -453,7 +694,8 @@ class SoeTest {
             assertEquals(1, r.err().strip().lines().count(), "one line, no stack trace: " + r.err());
             assertFalse(r.err().contains("\tat "), r.err());
         }
-        Result verbose = soe("eval", "--verbose", "--model", dir.resolve("nomodel").toString(), dir.toString());
+        Result verbose =
+                soe("eval", "--verbose", "--model", dir.resolve("nomodel").toString(), dir.toString());
         assertEquals(1, verbose.code());
         assertTrue(verbose.err().contains("\tat "), "--verbose prints the stack trace: " + verbose.err());
     }

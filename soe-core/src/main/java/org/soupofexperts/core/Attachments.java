@@ -2,7 +2,6 @@ package org.soupofexperts.core;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

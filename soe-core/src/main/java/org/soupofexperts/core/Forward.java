@@ -4,12 +4,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
-
+import java.util.function.Function;
+import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.internal.Djl;
 import org.soupofexperts.core.nn.GptModel;
-import org.soupofexperts.core.batch.TokenBatch;
-
-import java.util.function.Function;
 
 /**
  * Inference shared by soups and specialists: every call runs without autograd and inside an
@@ -34,8 +32,7 @@ final class Forward {
     }
 
     /** Mean next-token loss (nats/token) over a batch of sequences of at most context+1 tokens. */
-    static double loss(
-            GptModel model, NDManager manager, TokenBatch batch, Function<NDManager, NDArray> alphaFn) {
+    static double loss(GptModel model, NDManager manager, TokenBatch batch, Function<NDManager, NDArray> alphaFn) {
         int max = model.config().contextLength() + 1;
         if (batch.length() < 2 || batch.length() > max) {
             throw new IllegalArgumentException(
@@ -44,8 +41,7 @@ final class Forward {
         int vocab = model.config().vocabSize();
         for (int t : batch.tokens()) {
             if (t < 0 || t >= vocab) {
-                throw new IllegalArgumentException(
-                        "token id " + t + " is outside the vocabulary [0, " + vocab + ")");
+                throw new IllegalArgumentException("token id " + t + " is outside the vocabulary [0, " + vocab + ")");
             }
         }
         try (Djl.NoGrad ng = Djl.noGrad();

@@ -1,21 +1,17 @@
 package org.soupofexperts.core;
 
-import org.soupofexperts.core.config.SoupConfig;
-
-import org.soupofexperts.core.config.DomainWeights;
-
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-
-import org.soupofexperts.core.io.SoupFormatException;
-import org.soupofexperts.core.io.StrictJson;
-
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.soupofexperts.core.config.DomainWeights;
+import org.soupofexperts.core.config.SoupConfig;
+import org.soupofexperts.core.io.SoupFormatException;
+import org.soupofexperts.core.io.StrictJson;
 
 /**
  * What a soup's numbers mean, saved with it and with every specialist made from it: the name
@@ -48,7 +44,8 @@ public record Labels(List<String> domains, String tokenizer, int tokenizerVocabS
         Set<String> seen = new HashSet<>();
         for (String d : domains) {
             if (d.isBlank() || d.length() > MAX_NAME) {
-                throw new IllegalArgumentException("a domain name must be 1 to " + MAX_NAME + " characters, got '" + d + "'");
+                throw new IllegalArgumentException(
+                        "a domain name must be 1 to " + MAX_NAME + " characters, got '" + d + "'");
             }
             if (!seen.add(d)) {
                 throw new IllegalArgumentException("domain name '" + d + "' appears twice");
@@ -58,9 +55,11 @@ public record Labels(List<String> domains, String tokenizer, int tokenizerVocabS
             throw new IllegalArgumentException("give a tokenizer with its vocabulary size (> 0), or neither");
         }
         if (tokenizerDefinition != null && (tokenizer == null || tokenizerDefinition.length() > MAX_DEFINITION)) {
-            throw new IllegalArgumentException(tokenizer == null ? "a tokenizer definition needs the tokenizer's identifier"
-                    : "the tokenizer definition has " + tokenizerDefinition.length() + " characters, over the limit of "
-                            + MAX_DEFINITION);
+            throw new IllegalArgumentException(
+                    tokenizer == null
+                            ? "a tokenizer definition needs the tokenizer's identifier"
+                            : "the tokenizer definition has " + tokenizerDefinition.length()
+                                    + " characters, over the limit of " + MAX_DEFINITION);
         }
     }
 
@@ -73,7 +72,10 @@ public record Labels(List<String> domains, String tokenizer, int tokenizerVocabS
     @Override
     public String toString() {
         return "Labels[domains=" + domains + ", tokenizer=" + tokenizer + ", tokenizerVocabSize=" + tokenizerVocabSize
-                + (tokenizerDefinition == null ? "" : ", tokenizerDefinition=" + tokenizerDefinition.length() + " chars") + "]";
+                + (tokenizerDefinition == null
+                        ? ""
+                        : ", tokenizerDefinition=" + tokenizerDefinition.length() + " chars")
+                + "]";
     }
 
     /** Domain names only. */
@@ -142,7 +144,8 @@ public record Labels(List<String> domains, String tokenizer, int tokenizerVocabS
             return NONE;
         }
         JsonObject o = StrictJson.object(manifest, "labels", where);
-        StrictJson.onlyKeys(o, Set.of("domains", "tokenizer", "tokenizerVocabSize", "tokenizerDefinition"), where + " (labels)");
+        StrictJson.onlyKeys(
+                o, Set.of("domains", "tokenizer", "tokenizerVocabSize", "tokenizerDefinition"), where + " (labels)");
         List<String> names = new ArrayList<>();
         if (!o.has("domains") || !o.get("domains").isJsonArray()) {
             throw new SoupFormatException(where + ": 'labels.domains' must be an array of names");
@@ -158,7 +161,9 @@ public record Labels(List<String> domains, String tokenizer, int tokenizerVocabS
         }
         try {
             return o.has("tokenizer")
-                    ? new Labels(names, StrictJson.string(o, "tokenizer", where),
+                    ? new Labels(
+                            names,
+                            StrictJson.string(o, "tokenizer", where),
                             StrictJson.integer(o, "tokenizerVocabSize", 1, 1 << 24, where),
                             o.has("tokenizerDefinition") ? StrictJson.string(o, "tokenizerDefinition", where) : null)
                     : ofDomains(names);
@@ -174,7 +179,8 @@ public record Labels(List<String> domains, String tokenizer, int tokenizerVocabS
         }
         if (tokenizerVocabSize > config.model().vocabSize()) {
             throw new IllegalArgumentException("tokenizer " + tokenizer + " has " + tokenizerVocabSize
-                    + " tokens, more than the model's vocabulary of " + config.model().vocabSize());
+                    + " tokens, more than the model's vocabulary of "
+                    + config.model().vocabSize());
         }
         return this;
     }

@@ -4,12 +4,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-
-import org.soupofexperts.core.io.SoupFormatException;
-import org.soupofexperts.core.nn.SoupTensor;
-
 import java.nio.file.Path;
 import java.util.List;
+import org.soupofexperts.core.io.SoupFormatException;
+import org.soupofexperts.core.nn.SoupTensor;
 
 /** Checks of freshly loaded parameters against the config that the manifest declares. */
 final class LoadedTensors {
@@ -44,7 +42,9 @@ final class LoadedTensors {
             scope.suppressNotUsedWarning();
             // NaN and +-Inf: x - x is 0 for every finite x and NaN otherwise.
             NDArray zero = a.sub(a);
-            finite = zero.eq(org.soupofexperts.core.internal.Djl.scalar(zero, 0)).all().getBoolean();
+            finite = zero.eq(org.soupofexperts.core.internal.Djl.scalar(zero, 0))
+                    .all()
+                    .getBoolean();
         }
         if (!finite) {
             throw new SoupFormatException(dir + ": tensor " + name + " holds NaN or infinite values (a diverged or"
@@ -60,7 +60,8 @@ final class LoadedTensors {
         long bytes = java.nio.file.Files.size(file);
         if (parameters < 0 || parameters > bytes / 4) {
             throw new SoupFormatException(dir + ": the manifest's config declares " + parameters + " parameters ("
-                    + (parameters < 0 ? "overflow" : 4 * parameters + " bytes") + ") but " + file.getFileName() + " has only "
+                    + (parameters < 0 ? "overflow" : 4 * parameters + " bytes") + ") but " + file.getFileName()
+                    + " has only "
                     + bytes + " bytes: the manifest was edited or belongs to another model");
         }
     }

@@ -2,7 +2,6 @@ package org.soupofexperts.core;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-
 import org.soupofexperts.core.io.Version;
 import org.soupofexperts.core.train.TrainingConfig;
 import org.soupofexperts.core.train.TrainingReport;

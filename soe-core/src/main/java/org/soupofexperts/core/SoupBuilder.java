@@ -1,7 +1,6 @@
 package org.soupofexperts.core;
 
 import ai.djl.Device;
-
 import org.soupofexperts.core.config.SoupConfig;
 
 /**

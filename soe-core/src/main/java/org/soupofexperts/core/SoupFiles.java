@@ -1,19 +1,16 @@
 package org.soupofexperts.core;
 
 import ai.djl.Device;
-
 import com.google.gson.JsonObject;
-
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
 import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.io.ArtifactDirectory;
 import org.soupofexperts.core.io.ConfigJson;
 import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.core.io.StrictJson;
 import org.soupofexperts.core.io.Version;
-
-import java.io.IOException;
-import java.nio.file.Path;
-import java.time.Instant;
 
 /**
  * A soup's saved form: a manifest (version, config, run history, labels, attachments) next to one
@@ -62,7 +59,8 @@ final class SoupFiles {
         } catch (SoupFormatException | RuntimeException e) {
             throw new SoupFormatException(dir + " has an invalid soup config in its manifest: " + e.getMessage(), e);
         }
-        LoadedTensors.checkFileHolds(dir, a.parameters(), config.model().parameterCount() + config.bankParameterCount());
+        LoadedTensors.checkFileHolds(
+                dir, a.parameters(), config.model().parameterCount() + config.bankParameterCount());
         Labels labels = Labels.fromManifest(m, config.domains(), dir.toString());
         SoupParameters p = new SoupParameters(config, device);
         try {

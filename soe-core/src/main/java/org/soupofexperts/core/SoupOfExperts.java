@@ -2,10 +2,12 @@ package org.soupofexperts.core;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.soupofexperts.core.batch.TokenBatch;
@@ -16,11 +18,6 @@ import org.soupofexperts.core.nn.Router;
 import org.soupofexperts.core.train.Trainer;
 import org.soupofexperts.core.train.TrainingConfig;
 import org.soupofexperts.core.train.TrainingReport;
-
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.function.Supplier;
 
 /**
  * A Soup-of-Experts (Ablin et al., ICML 2025): shared parameters S, n expert banks E_j of the
@@ -78,8 +75,12 @@ public final class SoupOfExperts implements AutoCloseable {
             throw e;
         }
         SoupOfExperts soup = new SoupOfExperts(p, new RunHistory(), new Attachments());
-        LOG.info("soup created: {} ({} stored parameters, {} of them in expert banks, {} per specialist)",
-                config, soup.parameterCount(), soup.bankParameterCount(), config.model().parameterCount());
+        LOG.info(
+                "soup created: {} ({} stored parameters, {} of them in expert banks, {} per specialist)",
+                config,
+                soup.parameterCount(),
+                soup.bankParameterCount(),
+                config.model().parameterCount());
         return soup;
     }
 
@@ -119,7 +120,9 @@ public final class SoupOfExperts implements AutoCloseable {
             history.addWarmStart(base.provenance());
             return null;
         });
-        LOG.info("shared parameters set from a base model ({})", base.provenance().get("createdFrom"));
+        LOG.info(
+                "shared parameters set from a base model ({})",
+                base.provenance().get("createdFrom"));
     }
 
     /**

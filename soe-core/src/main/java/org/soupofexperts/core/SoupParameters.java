@@ -5,16 +5,6 @@ import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-
-import org.soupofexperts.core.config.Seeds;
-import org.soupofexperts.core.config.SoupConfig;
-import org.soupofexperts.core.internal.Djl;
-import org.soupofexperts.core.io.SoupFormatException;
-import org.soupofexperts.core.nn.GptModel;
-import org.soupofexperts.core.nn.Initializer;
-import org.soupofexperts.core.nn.Router;
-import org.soupofexperts.core.nn.SoupTensor;
-
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -27,6 +17,14 @@ import java.util.List;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
+import org.soupofexperts.core.config.Seeds;
+import org.soupofexperts.core.config.SoupConfig;
+import org.soupofexperts.core.internal.Djl;
+import org.soupofexperts.core.io.SoupFormatException;
+import org.soupofexperts.core.nn.GptModel;
+import org.soupofexperts.core.nn.Initializer;
+import org.soupofexperts.core.nn.Router;
+import org.soupofexperts.core.nn.SoupTensor;
 
 /**
  * A soup's native parameters: S and the expert banks (in the model block), the router, the

@@ -1,39 +1,35 @@
 package org.soupofexperts.core;
 
-import org.soupofexperts.core.config.ModelConfig;
-import org.soupofexperts.core.config.ExpertInit;
-import org.soupofexperts.core.io.Version;
-import org.soupofexperts.core.djl.NextTokenTranslator;
-
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-
-import org.soupofexperts.core.internal.Djl;
-import org.soupofexperts.core.config.Seeds;
-import org.soupofexperts.core.io.ArtifactDirectory;
-import org.soupofexperts.core.io.ConfigJson;
-import org.soupofexperts.core.io.Safetensors;
-import org.soupofexperts.core.io.SoupFormatException;
-import org.soupofexperts.core.nn.GptModel;
-import org.soupofexperts.core.nn.Initializer;
-import org.soupofexperts.core.nn.SoupTensor;
-import org.soupofexperts.core.batch.TokenBatch;
-import org.soupofexperts.core.train.Trainer;
-import org.soupofexperts.core.train.TrainingConfig;
-import org.soupofexperts.core.train.TrainingReport;
-
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.soupofexperts.core.batch.TokenBatch;
+import org.soupofexperts.core.config.ExpertInit;
+import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.core.config.Seeds;
+import org.soupofexperts.core.djl.NextTokenTranslator;
+import org.soupofexperts.core.internal.Djl;
+import org.soupofexperts.core.io.ArtifactDirectory;
+import org.soupofexperts.core.io.ConfigJson;
+import org.soupofexperts.core.io.Safetensors;
+import org.soupofexperts.core.io.SoupFormatException;
+import org.soupofexperts.core.io.Version;
+import org.soupofexperts.core.nn.GptModel;
+import org.soupofexperts.core.nn.Initializer;
+import org.soupofexperts.core.nn.SoupTensor;
+import org.soupofexperts.core.train.Trainer;
+import org.soupofexperts.core.train.TrainingConfig;
+import org.soupofexperts.core.train.TrainingReport;
 
 /**
  * A plain model of base size, made by {@link SoupOfExperts#instantiate}: the same GPT code as the
@@ -90,7 +86,8 @@ public final class Specialist implements AutoCloseable {
     public void label(Labels l) {
         if (l.tokenizerVocabSize() > model.config().vocabSize()) {
             throw new IllegalArgumentException("tokenizer " + l.tokenizer() + " has " + l.tokenizerVocabSize()
-                    + " tokens, more than the model's vocabulary of " + model.config().vocabSize());
+                    + " tokens, more than the model's vocabulary of "
+                    + model.config().vocabSize());
         }
         this.labels = l;
     }
@@ -124,8 +121,12 @@ public final class Specialist implements AutoCloseable {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             // A plain model has no expert banks: the expert stream is never drawn from.
-            Initializer.initialize(model.soupTensors(), manager, Seeds.stream(seed, Seeds.INIT),
-                    Seeds.stream(seed, Seeds.INIT_EXPERTS), ExpertInit.ZEROS);
+            Initializer.initialize(
+                    model.soupTensors(),
+                    manager,
+                    Seeds.stream(seed, Seeds.INIT),
+                    Seeds.stream(seed, Seeds.INIT_EXPERTS),
+                    ExpertInit.ZEROS);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -142,14 +143,12 @@ public final class Specialist implements AutoCloseable {
      * meta-distribution, by the soup's training loop; the run is recorded in the provenance.
      * Not to be called while other threads use this specialist. The seed defaults to 0.
      */
-    public synchronized TrainingReport train(
-            TrainingConfig training) {
+    public synchronized TrainingReport train(TrainingConfig training) {
         for (SoupTensor t : model.soupTensors()) {
             t.shared().getArray().setRequiresGradient(true);
         }
         long seed = training.seed() != null ? training.seed() : 0L;
-        TrainingReport r =
-                Trainer.run(model, null, manager, training, seed);
+        TrainingReport r = Trainer.run(model, null, manager, training, seed);
         RunHistory runs = RunHistory.from(provenance, "training");
         runs.addTraining(r, training, seed);
         provenance.add("training", runs.toJson());
@@ -176,7 +175,8 @@ public final class Specialist implements AutoCloseable {
      * it leaves this specialist usable, and the specialist must outlive it.
      */
     public ai.djl.Model newModel() {
-        ai.djl.Model m = ai.djl.Model.newInstance("specialist", manager.getDevice(), Djl.engine().getEngineName());
+        ai.djl.Model m = ai.djl.Model.newInstance(
+                "specialist", manager.getDevice(), Djl.engine().getEngineName());
         m.setBlock(model);
         return m;
     }
@@ -223,7 +223,8 @@ public final class Specialist implements AutoCloseable {
         int vocab = model.config().vocabSize();
         for (int t : prompt) {
             if (t < 0 || t >= vocab) {
-                throw new IllegalArgumentException("prompt token id " + t + " is outside the vocabulary [0, " + vocab + ")");
+                throw new IllegalArgumentException(
+                        "prompt token id " + t + " is outside the vocabulary [0, " + vocab + ")");
             }
         }
         int ctx = model.config().contextLength();
@@ -233,7 +234,8 @@ public final class Specialist implements AutoCloseable {
             int from = Math.max(0, i - ctx);
             float[] last;
             try (NDManager tmp = manager.newSubManager()) {
-                NDArray tokens = tmp.create(java.util.Arrays.copyOfRange(text, from, i), new ai.djl.ndarray.types.Shape(1, i - from));
+                NDArray tokens = tmp.create(
+                        java.util.Arrays.copyOfRange(text, from, i), new ai.djl.ndarray.types.Shape(1, i - from));
                 try (NDArray logits = logits(tokens)) {
                     last = logits.get(new ai.djl.ndarray.index.NDIndex("0, -1")).toFloatArray();
                 }
@@ -312,7 +314,8 @@ public final class Specialist implements AutoCloseable {
         ArtifactDirectory.Loaded a = ArtifactDirectory.open(dir, KIND);
         ModelConfig config;
         try {
-            config = ConfigJson.model(org.soupofexperts.core.io.StrictJson.object(a.manifest(), "model", dir.toString()));
+            config = ConfigJson.model(
+                    org.soupofexperts.core.io.StrictJson.object(a.manifest(), "model", dir.toString()));
         } catch (SoupFormatException | RuntimeException e) {
             throw new SoupFormatException(dir + " has an invalid model config in its manifest: " + e.getMessage(), e);
         }

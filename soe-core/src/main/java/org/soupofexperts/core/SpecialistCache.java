@@ -1,16 +1,14 @@
 package org.soupofexperts.core;
 
-import org.soupofexperts.core.config.DomainWeights;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.soupofexperts.core.config.DomainWeights;
 
 /**
  * Specialists of one soup, kept for reuse: keyed by h rounded to a grid (so h vectors that differ
@@ -39,6 +37,7 @@ public final class SpecialistCache implements AutoCloseable {
     private final double quantum;
     /** Access-ordered: the first entry is the least recently used. */
     private final LinkedHashMap<Key, CompletableFuture<Entry>> entries = new LinkedHashMap<>(16, 0.75f, true);
+
     private long bytes;
     private long hits;
     private long misses;
@@ -136,8 +135,8 @@ public final class SpecialistCache implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while another thread built this specialist", e);
             } catch (ExecutionException e) {
-                throw new IllegalStateException("building the specialist for h=" + Arrays.toString(hh) + " failed",
-                        e.getCause());
+                throw new IllegalStateException(
+                        "building the specialist for h=" + Arrays.toString(hh) + " failed", e.getCause());
             }
         }
     }
@@ -177,10 +176,13 @@ public final class SpecialistCache implements AutoCloseable {
 
     /** Drops least recently used entries until the bound holds, never the one just added. */
     private void evictBeyondBound(Key keep) {
-        Iterator<Map.Entry<Key, CompletableFuture<Entry>>> it = entries.entrySet().iterator();
+        Iterator<Map.Entry<Key, CompletableFuture<Entry>>> it =
+                entries.entrySet().iterator();
         while (bytes > maxBytes && it.hasNext()) {
             Map.Entry<Key, CompletableFuture<Entry>> e = it.next();
-            if (e.getKey().equals(keep) || !e.getValue().isDone() || e.getValue().isCompletedExceptionally()) {
+            if (e.getKey().equals(keep)
+                    || !e.getValue().isDone()
+                    || e.getValue().isCompletedExceptionally()) {
                 continue;
             }
             Entry victim = e.getValue().join();

@@ -2,7 +2,11 @@ package org.soupofexperts.core;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
-
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.soupofexperts.core.djl.DjlModelFolder;
 import org.soupofexperts.core.io.ConfigJson;
 import org.soupofexperts.core.io.HuggingFaceFolder;
@@ -10,12 +14,6 @@ import org.soupofexperts.core.io.Safetensors;
 import org.soupofexperts.core.io.Version;
 import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.SoupTensor;
-
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /** A specialist written in other libraries' formats: DJL model folders, Hugging Face GPT-2, safetensors. Stateless. */
 final class SpecialistExports {
@@ -29,22 +27,40 @@ final class SpecialistExports {
     static void huggingFace(Path dir, GptModel model, JsonObject provenance, Labels labels, Safetensors.Dtype dtype)
             throws IOException {
         boolean hf = labels.tokenizer() != null && labels.tokenizer().startsWith("hf:");
-        HuggingFaceFolder.write(dir, model.config(), tensorsByName(model), dtype,
-                modelCard(model, provenance, labels, dtype), hf ? labels.tokenizerDefinition() : null);
+        HuggingFaceFolder.write(
+                dir,
+                model.config(),
+                tensorsByName(model),
+                dtype,
+                modelCard(model, provenance, labels, dtype),
+                hf ? labels.tokenizerDefinition() : null);
     }
 
     static void safetensors(Path file, GptModel model, JsonObject provenance, Safetensors.Dtype dtype)
             throws IOException {
-        Safetensors.write(file, tensorsByName(model), Map.of(
-                "format", "soupofexperts-specialist", "model", ConfigJson.model(model.config()).toString(),
-                "provenance", provenance.toString(), "libraryVersion", Version.get()), dtype);
+        Safetensors.write(
+                file,
+                tensorsByName(model),
+                Map.of(
+                        "format",
+                        "soupofexperts-specialist",
+                        "model",
+                        ConfigJson.model(model.config()).toString(),
+                        "provenance",
+                        provenance.toString(),
+                        "libraryVersion",
+                        Version.get()),
+                dtype);
     }
 
     /** The parameters as float arrays, by tensor name, in model order. */
     private static Map<String, Safetensors.Tensor> tensorsByName(GptModel model) {
         Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
         for (SoupTensor t : model.soupTensors()) {
-            tensors.put(t.name(), new Safetensors.Tensor(t.shape().getShape(), t.shared().getArray().toFloatArray()));
+            tensors.put(
+                    t.name(),
+                    new Safetensors.Tensor(
+                            t.shape().getShape(), t.shared().getArray().toFloatArray()));
         }
         return tensors;
     }
@@ -52,27 +68,45 @@ final class SpecialistExports {
     private static String modelCard(GptModel model, JsonObject provenance, Labels labels, Safetensors.Dtype dtype) {
         StringBuilder b = new StringBuilder();
         b.append("# A specialist of a Soup-of-Experts\n\n");
-        b.append("A GPT-2-style language model (").append(model.config().layers()).append(" layers, width ")
-                .append(model.config().dModel()).append(", context ").append(model.config().contextLength())
-                .append(", vocabulary ").append(model.config().vocabSize()).append(", ")
-                .append(model.config().parameterCount()).append(" parameters, ").append(dtype)
+        b.append("A GPT-2-style language model (")
+                .append(model.config().layers())
+                .append(" layers, width ")
+                .append(model.config().dModel())
+                .append(", context ")
+                .append(model.config().contextLength())
+                .append(", vocabulary ")
+                .append(model.config().vocabSize())
+                .append(", ")
+                .append(model.config().parameterCount())
+                .append(" parameters, ")
+                .append(dtype)
                 .append(") instantiated from a soup by the soup library")
                 .append(" (Ablin et al., ICML 2025, arXiv 2502.01804).\n\n");
         if (provenance.has("h")) {
             double[] h = doubles(provenance, "h");
             b.append("Domain weights h: ").append(labels.format(h)).append("\n\n");
-            b.append("Expert coefficients alpha: ").append(Arrays.toString(doubles(provenance, "alpha"))).append("\n\n");
+            b.append("Expert coefficients alpha: ")
+                    .append(Arrays.toString(doubles(provenance, "alpha")))
+                    .append("\n\n");
         }
         if (labels.tokenizer() != null) {
-            boolean included = labels.tokenizerDefinition() != null && labels.tokenizer().startsWith("hf:");
-            b.append("Tokenizer: ").append(labels.tokenizer()).append(" (").append(labels.tokenizerVocabSize())
+            boolean included =
+                    labels.tokenizerDefinition() != null && labels.tokenizer().startsWith("hf:");
+            b.append("Tokenizer: ")
+                    .append(labels.tokenizer())
+                    .append(" (")
+                    .append(labels.tokenizerVocabSize())
                     .append(" tokens)")
                     .append(labels.tokenizer().startsWith("bytes") ? "; token ids are the text's UTF-8 bytes" : "")
-                    .append(included ? ". Its tokenizer.json is included.\n\n" : ". No tokenizer file is included.\n\n");
+                    .append(
+                            included
+                                    ? ". Its tokenizer.json is included.\n\n"
+                                    : ". No tokenizer file is included.\n\n");
         }
         b.append("Load with `GPT2LMHeadModel.from_pretrained(folder)` (architecture as GPT-2, exact GELU).\n\n");
         b.append("## Provenance\n\n```json\n")
-                .append(new GsonBuilder().setPrettyPrinting().create().toJson(provenance)).append("\n```\n");
+                .append(new GsonBuilder().setPrettyPrinting().create().toJson(provenance))
+                .append("\n```\n");
         return b.toString();
     }
 

@@ -6,8 +6,3 @@
  * domain weights and labels, the specialist cache, and text generation.
  */
 package org.soupofexperts.core;
-
-import org.soupofexperts.core.config.ModelConfig;
-import org.soupofexperts.core.config.SoupConfig;
-import org.soupofexperts.core.config.RouterConfig;
-import org.soupofexperts.core.config.ExpertRanks;

@@ -1,9 +1,5 @@
 package org.soupofexperts.core;
 
-import org.soupofexperts.core.config.ModelConfig;
-import org.soupofexperts.core.config.SoupConfig;
-import org.soupofexperts.core.config.DomainWeights;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,6 +9,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.soupofexperts.core.batch.TokenBatch;
+import org.soupofexperts.core.config.DomainWeights;
+import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.train.TrainingConfig;
 
 /** Every bad input is refused with a message that names the problem. */
@@ -22,7 +21,12 @@ class BadInputTest {
 
     @BeforeAll
     static void build() {
-        soup = SoupOfExperts.builder().model(ToyDomains.tinyModel()).domains(2).experts(2).seed(1).build();
+        soup = SoupOfExperts.builder()
+                .model(ToyDomains.tinyModel())
+                .domains(2)
+                .experts(2)
+                .seed(1)
+                .build();
     }
 
     @AfterAll
@@ -59,62 +63,108 @@ class BadInputTest {
 
     @Test
     void domainWeightsWithinToleranceAreRenormalised() {
-        assertArrayEquals(
-                new double[] {0.5, 0.5}, DomainWeights.validate(new double[] {0.50004, 0.50004}, 2), 1e-12);
+        assertArrayEquals(new double[] {0.5, 0.5}, DomainWeights.validate(new double[] {0.50004, 0.50004}, 2), 1e-12);
     }
 
     @Test
     void fewerThanOneExpertIsRejected() {
-        assertRejected("number of experts n must be >= 1, got 0",
-                () -> SoupOfExperts.builder().model(ToyDomains.tinyModel()).domains(2).experts(0).seed(1).build());
+        assertRejected(
+                "number of experts n must be >= 1, got 0",
+                () -> SoupOfExperts.builder()
+                        .model(ToyDomains.tinyModel())
+                        .domains(2)
+                        .experts(0)
+                        .seed(1)
+                        .build());
     }
 
     @Test
     void expertBanksTooLargeForOneArrayAreRejectedUpFront() {
-        assertRejected("over this version's limit",
-                () -> SoupConfig.builder().model(ModelConfig.builder().vocabSize(50257).dModel(768).heads(12).build())
-                        .domains(2).experts(16).seed(1).build());
+        assertRejected(
+                "over this version's limit",
+                () -> SoupConfig.builder()
+                        .model(ModelConfig.builder()
+                                .vocabSize(50257)
+                                .dModel(768)
+                                .heads(12)
+                                .build())
+                        .domains(2)
+                        .experts(16)
+                        .seed(1)
+                        .build());
     }
 
     @Test
     void missingDomainsOrSeedAreRejected() {
-        assertRejected("domains(k)", () -> SoupOfExperts.builder().experts(2).seed(1).config());
+        assertRejected(
+                "domains(k)", () -> SoupOfExperts.builder().experts(2).seed(1).config());
         assertRejected("needs a seed", () -> SoupOfExperts.builder().domains(2).config());
     }
 
     @Test
     void headsThatDoNotDivideTheWidthAreRejected() {
-        assertRejected("dModel (30) must be divisible by heads (4)",
+        assertRejected(
+                "dModel (30) must be divisible by heads (4)",
                 () -> ModelConfig.builder().dModel(30).heads(4).build());
-        assertRejected("layers must be >= 1, got 0", () -> ModelConfig.builder().layers(0).build());
+        assertRejected(
+                "layers must be >= 1, got 0",
+                () -> ModelConfig.builder().layers(0).build());
     }
 
     @Test
     void sequencesLongerThanTheContextOrWithForeignTokensAreRejected() {
         int[][] tooLong = new int[1][ToyDomains.tinyModel().contextLength() + 2];
-        assertRejected("sequences must have 2 to 17 tokens", () -> soup.loss(TokenBatch.of(tooLong), new double[] {1, 0}));
-        assertRejected("token id 99 is outside the vocabulary",
+        assertRejected(
+                "sequences must have 2 to 17 tokens", () -> soup.loss(TokenBatch.of(tooLong), new double[] {1, 0}));
+        assertRejected(
+                "token id 99 is outside the vocabulary",
                 () -> soup.loss(TokenBatch.of(new int[][] {{1, 99}}), new double[] {1, 0}));
         assertRejected("sequence 1 has length 1, expected 2", () -> TokenBatch.of(new int[][] {{1, 2}, {3}}));
     }
 
     @Test
     void inconsistentTrainingConfigsAreRejected() {
-        assertRejected("steps must be >= 1",
-                () -> TrainingConfig.builder().sampler(new ToyDomains()).metaDistribution(ToyDomains.meta()).steps(0).build());
-        assertRejected("learningRate must be finite and > 0",
-                () -> TrainingConfig.builder().sampler(new ToyDomains()).metaDistribution(ToyDomains.meta())
-                        .learningRate(-1).build());
-        assertRejected("warmupSteps must be in [0, steps=10]",
-                () -> TrainingConfig.builder().sampler(new ToyDomains()).metaDistribution(ToyDomains.meta())
-                        .steps(10).warmup(11).build());
-        TrainingConfig longContext = TrainingConfig.builder().sampler(new ToyDomains())
-                .metaDistribution(ToyDomains.meta()).steps(1).contextLength(64).build();
+        assertRejected(
+                "steps must be >= 1",
+                () -> TrainingConfig.builder()
+                        .sampler(new ToyDomains())
+                        .metaDistribution(ToyDomains.meta())
+                        .steps(0)
+                        .build());
+        assertRejected(
+                "learningRate must be finite and > 0",
+                () -> TrainingConfig.builder()
+                        .sampler(new ToyDomains())
+                        .metaDistribution(ToyDomains.meta())
+                        .learningRate(-1)
+                        .build());
+        assertRejected(
+                "warmupSteps must be in [0, steps=10]",
+                () -> TrainingConfig.builder()
+                        .sampler(new ToyDomains())
+                        .metaDistribution(ToyDomains.meta())
+                        .steps(10)
+                        .warmup(11)
+                        .build());
+        TrainingConfig longContext = TrainingConfig.builder()
+                .sampler(new ToyDomains())
+                .metaDistribution(ToyDomains.meta())
+                .steps(1)
+                .contextLength(64)
+                .build();
         assertRejected("exceeds the model's context length 16", () -> soup.train(longContext));
-        SoupOfExperts three = SoupOfExperts.builder().model(ToyDomains.tinyModel()).domains(3).experts(2).seed(1).build();
+        SoupOfExperts three = SoupOfExperts.builder()
+                .model(ToyDomains.tinyModel())
+                .domains(3)
+                .experts(2)
+                .seed(1)
+                .build();
         try (three) {
-            TrainingConfig two = TrainingConfig.builder().sampler(new ToyDomains())
-                    .metaDistribution(ToyDomains.meta()).steps(1).build();
+            TrainingConfig two = TrainingConfig.builder()
+                    .sampler(new ToyDomains())
+                    .metaDistribution(ToyDomains.meta())
+                    .steps(1)
+                    .build();
             assertRejected("the batch source has 2 domains but the soup has k=3", () -> three.train(two));
         }
     }

@@ -1,8 +1,5 @@
 package org.soupofexperts.core;
 
-import org.soupofexperts.core.config.SoupConfig;
-import org.soupofexperts.core.config.ExpertInit;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -11,17 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.soupofexperts.core.io.ArtifactDirectory;
-import org.soupofexperts.core.train.CheckpointPolicy;
-import org.soupofexperts.core.train.Checkpoints;
-import org.soupofexperts.core.train.EarlyStopping;
-import org.soupofexperts.core.batch.TokenBatch;
-import org.soupofexperts.core.train.TrainingConfig;
-import org.soupofexperts.core.train.TrainingReport;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -29,12 +15,28 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.soupofexperts.core.batch.TokenBatch;
+import org.soupofexperts.core.config.ExpertInit;
+import org.soupofexperts.core.config.SoupConfig;
+import org.soupofexperts.core.io.ArtifactDirectory;
+import org.soupofexperts.core.train.CheckpointPolicy;
+import org.soupofexperts.core.train.Checkpoints;
+import org.soupofexperts.core.train.EarlyStopping;
+import org.soupofexperts.core.train.TrainingConfig;
+import org.soupofexperts.core.train.TrainingReport;
 
 /** Checkpoints: a killed run resumes to the uninterrupted run's parameters bit for bit; bad checkpoints are refused. */
 class CheckpointTest {
 
-    private static final SoupConfig SOUP = SoupConfig.builder().model(ToyDomains.tinyModel()).domains(2).experts(2)
-            .expertInit(ExpertInit.SCALED_NOISE).seed(3).build();
+    private static final SoupConfig SOUP = SoupConfig.builder()
+            .model(ToyDomains.tinyModel())
+            .domains(2)
+            .experts(2)
+            .expertInit(ExpertInit.SCALED_NOISE)
+            .seed(3)
+            .build();
 
     private static TrainingConfig.Builder soupTraining(int steps) {
         return new ToyDomains().trainingBuilder().steps(steps).batchSize(8).warmup(5);
@@ -54,7 +56,8 @@ class CheckpointTest {
     }
 
     @Test
-    void aSoupRunKilledAfterACheckpointResumesToTheUninterruptedParametersBitForBit(@TempDir Path tmp) throws IOException {
+    void aSoupRunKilledAfterACheckpointResumesToTheUninterruptedParametersBitForBit(@TempDir Path tmp)
+            throws IOException {
         TrainingReport full;
         try (SoupOfExperts a = SoupOfExperts.create(SOUP)) {
             full = a.train(soupTraining(40).build());
@@ -62,7 +65,8 @@ class CheckpointTest {
         }
         Path ckpt = tmp.resolve("checkpoints");
         try (SoupOfExperts b = SoupOfExperts.create(SOUP)) {
-            TrainingConfig killed = crashAfter(soupTraining(40).checkpoints(CheckpointPolicy.everySteps(15, ckpt)), 27).build();
+            TrainingConfig killed = crashAfter(soupTraining(40).checkpoints(CheckpointPolicy.everySteps(15, ckpt)), 27)
+                    .build();
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> b.train(killed));
             assertTrue(e.getMessage().contains("simulated crash"), e.getMessage());
         }
@@ -73,7 +77,9 @@ class CheckpointTest {
             resumed = c.train(soupTraining(40).resumeFrom(latest).build());
             c.save(tmp.resolve("resumed"));
         }
-        assertArrayEquals(parameters(tmp.resolve("uninterrupted")), parameters(tmp.resolve("resumed")),
+        assertArrayEquals(
+                parameters(tmp.resolve("uninterrupted")),
+                parameters(tmp.resolve("resumed")),
                 "15 steps + kill + resume must give the 40-step run's parameters exactly");
         assertArrayEquals(full.losses(), resumed.losses(), "the resumed report must hold every step's loss");
         assertEquals(40, resumed.steps());
@@ -82,9 +88,22 @@ class CheckpointTest {
     @Test
     void aFineTuningWithEarlyStoppingResumesWithItsValidationCurveAndBestWeights(@TempDir Path tmp) throws IOException {
         List<TokenBatch> heldOut = List.of(new ToyDomains().domain(1, 8, 5, 50));
-        EarlyStopping es = EarlyStopping.builder().validation(heldOut).every(10).patience(100).build();
-        TrainingConfig.Builder b = TrainingConfig.builder().sampler(new ToyDomains()).metaDistribution(ToyDomains.only(1))
-                .steps(50).batchSize(8).contextLength(4).learningRate(3e-3).warmup(0).logEvery(0).seed(4).earlyStopping(es);
+        EarlyStopping es = EarlyStopping.builder()
+                .validation(heldOut)
+                .every(10)
+                .patience(100)
+                .build();
+        TrainingConfig.Builder b = TrainingConfig.builder()
+                .sampler(new ToyDomains())
+                .metaDistribution(ToyDomains.only(1))
+                .steps(50)
+                .batchSize(8)
+                .contextLength(4)
+                .learningRate(3e-3)
+                .warmup(0)
+                .logEvery(0)
+                .seed(4)
+                .earlyStopping(es);
         TrainingReport full;
         try (Specialist s = Specialist.create(ToyDomains.tinyModel(), 2)) {
             full = s.train(b.build());
@@ -92,15 +111,27 @@ class CheckpointTest {
         }
         Path ckpt = tmp.resolve("checkpoints");
         try (Specialist s = Specialist.create(ToyDomains.tinyModel(), 2)) {
-            TrainingConfig killed = crashAfter(TrainingConfig.builder().sampler(new ToyDomains())
-                    .metaDistribution(ToyDomains.only(1)).steps(50).batchSize(8).contextLength(4).learningRate(3e-3)
-                    .warmup(0).logEvery(0).seed(4).earlyStopping(es)
-                    .checkpoints(CheckpointPolicy.everySteps(25, ckpt)), 33).build();
+            TrainingConfig killed = crashAfter(
+                            TrainingConfig.builder()
+                                    .sampler(new ToyDomains())
+                                    .metaDistribution(ToyDomains.only(1))
+                                    .steps(50)
+                                    .batchSize(8)
+                                    .contextLength(4)
+                                    .learningRate(3e-3)
+                                    .warmup(0)
+                                    .logEvery(0)
+                                    .seed(4)
+                                    .earlyStopping(es)
+                                    .checkpoints(CheckpointPolicy.everySteps(25, ckpt)),
+                            33)
+                    .build();
             assertThrows(IllegalStateException.class, () -> s.train(killed));
         }
         TrainingReport resumed;
         try (Specialist s = Specialist.create(ToyDomains.tinyModel(), 2)) {
-            resumed = s.train(b.resumeFrom(Checkpoints.latest(ckpt).orElseThrow()).build());
+            resumed =
+                    s.train(b.resumeFrom(Checkpoints.latest(ckpt).orElseThrow()).build());
             s.save(tmp.resolve("resumed"));
         }
         assertArrayEquals(parameters(tmp.resolve("uninterrupted")), parameters(tmp.resolve("resumed")));
@@ -117,10 +148,17 @@ class CheckpointTest {
         Path mine = ckpt.resolve("notes.txt");
         Files.writeString(mine, "the user's own file");
         try (SoupOfExperts s = SoupOfExperts.create(SOUP)) {
-            s.train(soupTraining(25).checkpoints(CheckpointPolicy.builder().directory(ckpt).everySteps(5).keepLast(2).build())
+            s.train(soupTraining(25)
+                    .checkpoints(CheckpointPolicy.builder()
+                            .directory(ckpt)
+                            .everySteps(5)
+                            .keepLast(2)
+                            .build())
                     .build());
         }
-        List<String> names = Checkpoints.list(ckpt).stream().map(p -> p.getFileName().toString()).toList();
+        List<String> names = Checkpoints.list(ckpt).stream()
+                .map(p -> p.getFileName().toString())
+                .toList();
         assertEquals(List.of("step-00000015", "step-00000020"), names, "keep the newest two; none at the last step");
         assertFalse(Files.exists(leftover), "a killed write's folder must be cleaned by the next checkpoint");
         assertTrue(Files.exists(mine), "files that are not checkpoints must stay");
@@ -130,17 +168,31 @@ class CheckpointTest {
     void aCheckpointOfAnotherConfigOrSeedIsRefusedNamingTheDifference(@TempDir Path tmp) throws IOException {
         Path step10 = checkpointOfStep10(tmp);
         try (SoupOfExperts s = SoupOfExperts.create(SOUP)) {
-            UncheckedIOException e = assertThrows(UncheckedIOException.class,
-                    () -> s.train(soupTraining(12).learningRate(1e-3).resumeFrom(step10).build()));
-            assertTrue(e.getMessage().contains("another training config") && e.getMessage().contains("lr=0.001"),
+            UncheckedIOException e = assertThrows(
+                    UncheckedIOException.class,
+                    () -> s.train(soupTraining(12)
+                            .learningRate(1e-3)
+                            .resumeFrom(step10)
+                            .build()));
+            assertTrue(
+                    e.getMessage().contains("another training config")
+                            && e.getMessage().contains("lr=0.001"),
                     e.getMessage());
-            e = assertThrows(UncheckedIOException.class, () -> s.train(soupTraining(12).seed(99).resumeFrom(step10).build()));
+            e = assertThrows(
+                    UncheckedIOException.class,
+                    () -> s.train(soupTraining(12).seed(99).resumeFrom(step10).build()));
             assertTrue(e.getMessage().contains("another training config"), e.getMessage());
         }
-        SoupConfig wider = SoupConfig.builder().model(ToyDomains.tinyModel()).domains(2).experts(3)
-                .expertInit(ExpertInit.SCALED_NOISE).seed(3).build();
+        SoupConfig wider = SoupConfig.builder()
+                .model(ToyDomains.tinyModel())
+                .domains(2)
+                .experts(3)
+                .expertInit(ExpertInit.SCALED_NOISE)
+                .seed(3)
+                .build();
         try (SoupOfExperts s = SoupOfExperts.create(wider)) {
-            UncheckedIOException e = assertThrows(UncheckedIOException.class,
+            UncheckedIOException e = assertThrows(
+                    UncheckedIOException.class,
                     () -> s.train(soupTraining(12).resumeFrom(step10).build()));
             assertTrue(e.getMessage().contains("another soup"), e.getMessage());
         }
@@ -179,16 +231,20 @@ class CheckpointTest {
     private static Path checkpointOfStep10(Path tmp) throws IOException {
         Path ckpt = tmp.resolve("checkpoints");
         try (SoupOfExperts s = SoupOfExperts.create(SOUP)) {
-            s.train(soupTraining(12).checkpoints(CheckpointPolicy.everySteps(10, ckpt)).build());
+            s.train(soupTraining(12)
+                    .checkpoints(CheckpointPolicy.everySteps(10, ckpt))
+                    .build());
         }
         return Checkpoints.latest(ckpt).orElseThrow();
     }
 
     private static void assertRefused(Path checkpoint, String what) {
         try (SoupOfExperts s = SoupOfExperts.create(SOUP)) {
-            UncheckedIOException e = assertThrows(UncheckedIOException.class,
+            UncheckedIOException e = assertThrows(
+                    UncheckedIOException.class,
                     () -> s.train(soupTraining(12).resumeFrom(checkpoint).build()));
-            assertTrue(e.getMessage().contains(what) && e.getMessage().contains(checkpoint.toString()),
+            assertTrue(
+                    e.getMessage().contains(what) && e.getMessage().contains(checkpoint.toString()),
                     "expected a message naming the checkpoint and '" + what + "': " + e.getMessage());
         }
     }

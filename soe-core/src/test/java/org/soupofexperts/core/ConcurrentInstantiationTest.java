@@ -1,17 +1,15 @@
 package org.soupofexperts.core;
 
-import org.soupofexperts.core.config.ExpertInit;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
-
-import org.junit.jupiter.api.Test;
-import org.soupofexperts.core.batch.TokenBatch;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.soupofexperts.core.batch.TokenBatch;
+import org.soupofexperts.core.config.ExpertInit;
 
 /** instantiate(h) from many threads on one soup: the same specialists as one thread makes, nothing leaked. */
 class ConcurrentInstantiationTest {
@@ -19,8 +17,13 @@ class ConcurrentInstantiationTest {
     @Test
     void eightThreadsTimes200InstantiationsGiveTheSequentialResultsAndHoldNoExtraArrays() throws Exception {
         long seed = 21;
-        try (SoupOfExperts soup = SoupOfExperts.builder().model(ToyDomains.tinyModel()).domains(2).experts(3)
-                .expertInit(ExpertInit.SCALED_NOISE).seed(seed).build()) {
+        try (SoupOfExperts soup = SoupOfExperts.builder()
+                .model(ToyDomains.tinyModel())
+                .domains(2)
+                .experts(3)
+                .expertInit(ExpertInit.SCALED_NOISE)
+                .seed(seed)
+                .build()) {
             TokenBatch batch = new ToyDomains().domain(0, 2, 6, 5);
             double[][] hs = new double[8][];
             double[] expected = new double[8];
@@ -43,7 +46,12 @@ class ConcurrentInstantiationTest {
                             try (Specialist s = soup.instantiate(hs[i])) {
                                 double loss = s.loss(batch);
                                 if (loss != expected[i]) {
-                                    wrong.append(" h").append(i).append(": ").append(loss).append(" vs ").append(expected[i]);
+                                    wrong.append(" h")
+                                            .append(i)
+                                            .append(": ")
+                                            .append(loss)
+                                            .append(" vs ")
+                                            .append(expected[i]);
                                 }
                             }
                         }
@@ -51,12 +59,14 @@ class ConcurrentInstantiationTest {
                     }));
                 }
                 for (Future<String> f : results) {
-                    assertEquals("", f.get(), "concurrent specialists must equal the sequential ones (seed " + seed + ")");
+                    assertEquals(
+                            "", f.get(), "concurrent specialists must equal the sequential ones (seed " + seed + ")");
                 }
             } finally {
                 pool.shutdownNow();
             }
-            assertEquals(before, ResourceTest.liveArrays(), "1,600 concurrent instantiations must not leave arrays behind");
+            assertEquals(
+                    before, ResourceTest.liveArrays(), "1,600 concurrent instantiations must not leave arrays behind");
         }
     }
 }

@@ -6,12 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import ai.djl.Model;
-
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.soupofexperts.core.internal.Djl;
-
-import java.nio.file.Path;
 
 /**
  * The device is chosen on the builder and on load, and specialists and their DJL models follow
@@ -26,8 +24,13 @@ class DeviceTest {
     @Test
     void specialistsAndTheirDjlModelsLiveOnTheSoupsDevice() throws Exception {
         Device cpu = Device.cpu();
-        try (SoupOfExperts soup = SoupOfExperts.builder().model(ToyDomains.tinyModel()).domains(2).experts(2).seed(1).device(cpu)
-                .build();
+        try (SoupOfExperts soup = SoupOfExperts.builder()
+                        .model(ToyDomains.tinyModel())
+                        .domains(2)
+                        .experts(2)
+                        .seed(1)
+                        .device(cpu)
+                        .build();
                 Specialist s = soup.instantiate(new double[] {0.5, 0.5});
                 Model m = s.newModel()) {
             assertEquals(cpu, soup.device());
@@ -49,10 +52,23 @@ class DeviceTest {
     void aDeviceTheEngineDoesNotHaveIsRefusedByName() throws Exception {
         // Whatever the machine: one GPU beyond the engine's count never exists.
         Device missing = Device.gpu(Djl.engine().getGpuCount());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> SoupOfExperts.builder().model(ToyDomains.tinyModel()).domains(2).experts(2).seed(1).device(missing).build());
-        assertTrue(e.getMessage().contains(missing.toString()) && e.getMessage().contains("CUDA build"), e.getMessage());
-        try (SoupOfExperts soup = SoupOfExperts.builder().model(ToyDomains.tinyModel()).domains(2).experts(2).seed(1).build()) {
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> SoupOfExperts.builder()
+                        .model(ToyDomains.tinyModel())
+                        .domains(2)
+                        .experts(2)
+                        .seed(1)
+                        .device(missing)
+                        .build());
+        assertTrue(
+                e.getMessage().contains(missing.toString()) && e.getMessage().contains("CUDA build"), e.getMessage());
+        try (SoupOfExperts soup = SoupOfExperts.builder()
+                .model(ToyDomains.tinyModel())
+                .domains(2)
+                .experts(2)
+                .seed(1)
+                .build()) {
             soup.save(dir.resolve("soup"));
         }
         assertThrows(IllegalArgumentException.class, () -> SoupOfExperts.load(dir.resolve("soup"), missing));

@@ -4,25 +4,33 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
-
+import java.nio.FloatBuffer;
 import org.junit.jupiter.api.Test;
 import org.soupofexperts.core.internal.Djl;
 import org.soupofexperts.core.train.TrainingConfig;
 import org.soupofexperts.core.train.TrainingReport;
 
-import java.nio.FloatBuffer;
-
 class DivergenceTest {
 
     private static TrainingConfig steps(int n) {
-        return TrainingConfig.builder().sampler(new ToyDomains()).metaDistribution(ToyDomains.meta())
-                .steps(n).batchSize(4).contextLength(8).logEvery(0).build();
+        return TrainingConfig.builder()
+                .sampler(new ToyDomains())
+                .metaDistribution(ToyDomains.meta())
+                .steps(n)
+                .batchSize(4)
+                .contextLength(8)
+                .logEvery(0)
+                .build();
     }
 
     @Test
     void aDivergedRunIsReportedAndLeavesNoGradientBehindForTheNextRun() {
-        try (SoupOfExperts soup =
-                SoupOfExperts.builder().model(ToyDomains.tinyModel()).domains(2).experts(2).seed(4).build()) {
+        try (SoupOfExperts soup = SoupOfExperts.builder()
+                .model(ToyDomains.tinyModel())
+                .domains(2)
+                .experts(2)
+                .seed(4)
+                .build()) {
             NDArray wte = soup.block().soupTensors().get(0).shared().getArray();
             float[] good = wte.toFloatArray();
             float[] bad = good.clone();

@@ -1,20 +1,7 @@
 package org.soupofexperts.core;
 
-import org.soupofexperts.core.config.SoupConfig;
-import org.soupofexperts.core.config.ExpertInit;
-
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.soupofexperts.core.io.ArtifactDirectory;
-import org.soupofexperts.core.io.SoupFormatException;
-
-import org.soupofexperts.core.train.CheckpointPolicy;
-import org.soupofexperts.core.train.Checkpoints;
-import org.soupofexperts.core.train.TrainingConfig;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,6 +10,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.soupofexperts.core.config.ExpertInit;
+import org.soupofexperts.core.config.SoupConfig;
+import org.soupofexperts.core.io.ArtifactDirectory;
+import org.soupofexperts.core.io.SoupFormatException;
+import org.soupofexperts.core.train.CheckpointPolicy;
+import org.soupofexperts.core.train.Checkpoints;
+import org.soupofexperts.core.train.TrainingConfig;
 
 /**
  * Seeded damage to saved artefacts: truncations and byte flips of the parameter file, both as
@@ -37,13 +34,19 @@ class FaultInjectionTest {
     private static final long SEED = Long.getLong("fault.seed", 20261130L);
     private static final int MUTATIONS = Integer.getInteger("fault.mutations", 150);
 
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
     @Test
     void damagedAndForgedParameterFilesAreRefusedCleanlyOrLoadFiniteWeights() throws IOException {
         Path dir = tmp.resolve("spec");
-        try (SoupOfExperts soup = SoupOfExperts.builder().model(ToyDomains.tinyModel()).domains(2).experts(2)
-                .expertInit(ExpertInit.SCALED_NOISE).seed(1).build();
+        try (SoupOfExperts soup = SoupOfExperts.builder()
+                        .model(ToyDomains.tinyModel())
+                        .domains(2)
+                        .experts(2)
+                        .expertInit(ExpertInit.SCALED_NOISE)
+                        .seed(1)
+                        .build();
                 Specialist s = soup.instantiate(new double[] {0.5, 0.5})) {
             s.save(dir);
         }
@@ -92,14 +95,21 @@ class FaultInjectionTest {
                 assertTrue(forged, "an unforged damaged file must never load: " + mutation);
             } catch (SoupFormatException e) {
                 refused++;
-                assertTrue(e.getMessage().contains(dir.toString()), "the message must name the folder: " + e.getMessage()
-                        + "; " + mutation);
+                assertTrue(
+                        e.getMessage().contains(dir.toString()),
+                        "the message must name the folder: " + e.getMessage() + "; " + mutation);
             } catch (RuntimeException | Error e) {
                 fail("a " + e.getClass().getSimpleName() + " instead of a clean refusal for " + mutation + ": " + e, e);
             }
         }
-        FaultReport.check(FaultInjectionTest.class, "parameter-file", MUTATIONS, refused, loaded,
-                "forged ones loaded finite weights", SEED);
+        FaultReport.check(
+                FaultInjectionTest.class,
+                "parameter-file",
+                MUTATIONS,
+                refused,
+                loaded,
+                "forged ones loaded finite weights",
+                SEED);
     }
 
     /**
@@ -112,8 +122,13 @@ class FaultInjectionTest {
     void hostileManifestEditsAreRefusedCleanlyOrLoadAWorkingArtefact() throws IOException {
         Path soupDir = tmp.resolve("soup");
         Path specDir = tmp.resolve("specialist");
-        try (SoupOfExperts soup = SoupOfExperts.builder().model(ToyDomains.tinyModel()).domains(2).experts(2)
-                .expertInit(ExpertInit.SCALED_NOISE).seed(1).build();
+        try (SoupOfExperts soup = SoupOfExperts.builder()
+                        .model(ToyDomains.tinyModel())
+                        .domains(2)
+                        .experts(2)
+                        .expertInit(ExpertInit.SCALED_NOISE)
+                        .seed(1)
+                        .build();
                 Specialist s = soup.instantiate(new double[] {0.5, 0.5})) {
             soup.save(soupDir);
             s.save(specDir);
@@ -129,7 +144,8 @@ class FaultInjectionTest {
                 String bad = mutator.mutate(good);
                 // Without its checksum field a manifest loads as one written before checksums (with
                 // a warning): the checksum guards against accidents, and anyone who edits can forge it.
-                boolean forged = rng.nextBoolean() && forge(manifest, bad) || !bad.contains(ArtifactDirectory.MANIFEST_SHA256);
+                boolean forged =
+                        rng.nextBoolean() && forge(manifest, bad) || !bad.contains(ArtifactDirectory.MANIFEST_SHA256);
                 if (!forged) {
                     Files.writeString(manifest, bad);
                 }
@@ -137,7 +153,8 @@ class FaultInjectionTest {
                         + " (seed " + SEED + ", mutation " + i + ")";
                 try {
                     if (dir == soupDir) {
-                        try (SoupOfExperts back = SoupOfExperts.load(dir); Specialist sp = back.instantiate(new double[] {1, 0})) {
+                        try (SoupOfExperts back = SoupOfExperts.load(dir);
+                                Specialist sp = back.instantiate(new double[] {1, 0})) {
                             assertTrue(Double.isFinite(sp.loss(new int[][] {{1, 2, 3, 4, 5}})), mutation);
                         }
                     } else {
@@ -146,19 +163,30 @@ class FaultInjectionTest {
                         }
                     }
                     loaded++;
-                    assertTrue(forged || bad.equals(good), "an edited manifest with its old checksum loaded: " + mutation);
+                    assertTrue(
+                            forged || bad.equals(good), "an edited manifest with its old checksum loaded: " + mutation);
                 } catch (SoupFormatException e) {
                     refused++;
-                    assertTrue(e.getMessage().contains(dir.toString()), "the message must name the folder: "
-                            + e.getMessage() + "; " + mutation);
+                    assertTrue(
+                            e.getMessage().contains(dir.toString()),
+                            "the message must name the folder: " + e.getMessage() + "; " + mutation);
                 } catch (RuntimeException | Error e) {
-                    fail("a " + e.getClass().getSimpleName() + " instead of a clean refusal for " + mutation + ": " + e, e);
+                    fail(
+                            "a " + e.getClass().getSimpleName() + " instead of a clean refusal for " + mutation + ": "
+                                    + e,
+                            e);
                 }
             }
             Files.writeString(manifest, good);
         }
-        FaultReport.check(FaultInjectionTest.class, "manifest", 2 * (MUTATIONS / 2), refused, loaded,
-                "forged ones loaded working artefacts", SEED);
+        FaultReport.check(
+                FaultInjectionTest.class,
+                "manifest",
+                2 * (MUTATIONS / 2),
+                refused,
+                loaded,
+                "forged ones loaded working artefacts",
+                SEED);
     }
 
     /**
@@ -169,10 +197,17 @@ class FaultInjectionTest {
     @Test
     void damagedAndForgedCheckpointsAreRefusedCleanlyOrResume() throws IOException {
         Path ckpt = tmp.resolve("checkpoints");
-        SoupConfig config = SoupConfig.builder().model(ToyDomains.tinyModel()).domains(2).experts(2)
-                .expertInit(ExpertInit.SCALED_NOISE).seed(3).build();
+        SoupConfig config = SoupConfig.builder()
+                .model(ToyDomains.tinyModel())
+                .domains(2)
+                .experts(2)
+                .expertInit(ExpertInit.SCALED_NOISE)
+                .seed(3)
+                .build();
         try (SoupOfExperts s = SoupOfExperts.create(config)) {
-            s.train(training(12).checkpoints(CheckpointPolicy.everySteps(10, ckpt)).build());
+            s.train(training(12)
+                    .checkpoints(CheckpointPolicy.everySteps(10, ckpt))
+                    .build());
         }
         Path step10 = Checkpoints.latest(ckpt).orElseThrow();
         Path manifest = step10.resolve(ArtifactDirectory.MANIFEST);
@@ -215,7 +250,9 @@ class FaultInjectionTest {
                 resumed++;
             } catch (UncheckedIOException e) {
                 refused++;
-                assertTrue(e.getCause() instanceof SoupFormatException && e.getMessage().contains(step10.toString()),
+                assertTrue(
+                        e.getCause() instanceof SoupFormatException
+                                && e.getMessage().contains(step10.toString()),
                         "expected a format error naming the checkpoint: " + e.getMessage() + "; " + mutation);
             } catch (IllegalStateException e) {
                 // Forged finite values can be absurd (a moment of 1e38): the run stops and says why.
@@ -225,7 +262,8 @@ class FaultInjectionTest {
                 fail("a " + e.getClass().getSimpleName() + " instead of a clean refusal for " + mutation + ": " + e, e);
             }
         }
-        FaultReport.check(FaultInjectionTest.class, "checkpoint", n, refused, resumed, "resumed or stopped as diverged", SEED);
+        FaultReport.check(
+                FaultInjectionTest.class, "checkpoint", n, refused, resumed, "resumed or stopped as diverged", SEED);
     }
 
     private static TrainingConfig.Builder training(int steps) {
@@ -235,7 +273,7 @@ class FaultInjectionTest {
     /** Writes {@code text} with its checksum fixed as an attacker would; false when it is not JSON to forge. */
     private static boolean forge(Path manifest, String text) throws IOException {
         try {
-            SaveLoadTest.forge(manifest, text, m -> { });
+            SaveLoadTest.forge(manifest, text, m -> {});
             return true;
         } catch (RuntimeException | StackOverflowError e) {
             // Not JSON, or nested too deeply for Gson to print back: written unforged.

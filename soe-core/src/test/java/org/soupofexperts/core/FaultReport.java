@@ -16,9 +16,19 @@ public final class FaultReport {
      * @param what the artefact, as in "token-store"
      * @param accepted how the mutations that were not refused ended, as in "opened and sampled"
      */
-    public static void check(Class<?> test, String what, int tried, int refused, int others, String accepted, long seed) {
-        LoggerFactory.getLogger(test).info("{} fault injection: {} mutations, {} refused cleanly, {} {} (seed {})",
-                what, tried, refused, others, accepted, seed);
-        assertTrue(refused > tried / 2, what + ": " + refused + " refused, " + others + " " + accepted + " (seed " + seed + ")");
+    public static void check(
+            Class<?> test, String what, int tried, int refused, int others, String accepted, long seed) {
+        LoggerFactory.getLogger(test)
+                .info(
+                        "{} fault injection: {} mutations, {} refused cleanly, {} {} (seed {})",
+                        what,
+                        tried,
+                        refused,
+                        others,
+                        accepted,
+                        seed);
+        assertTrue(
+                refused > tried / 2,
+                what + ": " + refused + " refused, " + others + " " + accepted + " (seed " + seed + ")");
     }
 }

@@ -5,18 +5,25 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.soupofexperts.core.train.TrainingConfig;
-
-import java.util.SplittableRandom;
 
 /** Text generation: greedy, temperature, top-k, top-p, and seeded reproducibility. */
 class GenerationTest {
 
     private static Specialist counter() {
         Specialist s = Specialist.create(ToyDomains.tinyModel(), 5);
-        s.train(TrainingConfig.builder().sampler(new ToyDomains()).metaDistribution(ToyDomains.only(0)).steps(200)
-                .batchSize(16).contextLength(8).learningRate(3e-3).logEvery(0).seed(0).build());
+        s.train(TrainingConfig.builder()
+                .sampler(new ToyDomains())
+                .metaDistribution(ToyDomains.only(0))
+                .steps(200)
+                .batchSize(16)
+                .contextLength(8)
+                .learningRate(3e-3)
+                .logEvery(0)
+                .seed(0)
+                .build());
         return s;
     }
 
@@ -24,10 +31,13 @@ class GenerationTest {
     void greedyGenerationContinuesWhatTheModelLearned() {
         try (Specialist s = counter()) {
             // Domain 0 counts up by one (mod 16); the context window slides past the model's 16 tokens.
-            assertArrayEquals(new int[] {6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9},
+            assertArrayEquals(
+                    new int[] {6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9},
                     s.generate(new int[] {3, 4, 5}, Generation.greedy(20)));
-            assertArrayEquals(s.generate(new int[] {3, 4, 5}, Generation.greedy(5)),
-                    s.generate(new int[] {3, 4, 5}, Generation.sampling(5, 1.0, 1, 1.0, 99)), "top-k 1 is greedy");
+            assertArrayEquals(
+                    s.generate(new int[] {3, 4, 5}, Generation.greedy(5)),
+                    s.generate(new int[] {3, 4, 5}, Generation.sampling(5, 1.0, 1, 1.0, 99)),
+                    "top-k 1 is greedy");
         }
     }
 
@@ -67,18 +77,26 @@ class GenerationTest {
 
     @Test
     void badSettingsAndPromptsAreRejectedByName() {
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Generation.greedy(0)).getMessage().contains("maxNewTokens"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Generation.sampling(5, 0, 0, 1, 1)).getMessage()
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Generation.greedy(0))
+                .getMessage()
+                .contains("maxNewTokens"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Generation.sampling(5, 0, 0, 1, 1))
+                .getMessage()
                 .contains("greedy"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Generation.sampling(5, 1, -1, 1, 1)).getMessage()
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Generation.sampling(5, 1, -1, 1, 1))
+                .getMessage()
                 .contains("topK"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Generation.sampling(5, 1, 0, 0, 1)).getMessage()
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Generation.sampling(5, 1, 0, 0, 1))
+                .getMessage()
                 .contains("topP"));
         try (Specialist s = Specialist.create(ToyDomains.tinyModel(), 1)) {
             assertTrue(assertThrows(IllegalArgumentException.class, () -> s.generate(new int[0], Generation.greedy(1)))
-                    .getMessage().contains("prompt"));
-            assertTrue(assertThrows(IllegalArgumentException.class, () -> s.generate(new int[] {99}, Generation.greedy(1)))
-                    .getMessage().contains("outside the vocabulary"));
+                    .getMessage()
+                    .contains("prompt"));
+            assertTrue(assertThrows(
+                            IllegalArgumentException.class, () -> s.generate(new int[] {99}, Generation.greedy(1)))
+                    .getMessage()
+                    .contains("outside the vocabulary"));
         }
     }
 }

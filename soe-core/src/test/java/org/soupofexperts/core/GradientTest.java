@@ -1,7 +1,5 @@
 package org.soupofexperts.core;
 
-import org.soupofexperts.core.config.ExpertInit;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,16 +7,15 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-
-import org.junit.jupiter.api.Test;
-import org.soupofexperts.core.internal.Djl;
-import org.soupofexperts.core.nn.SoupTensor;
-import org.soupofexperts.core.batch.TokenBatch;
-
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.soupofexperts.core.batch.TokenBatch;
+import org.soupofexperts.core.config.ExpertInit;
+import org.soupofexperts.core.internal.Djl;
+import org.soupofexperts.core.nn.SoupTensor;
 
 /** The method notes' identities: dS = G, dE_j = alpha_j G, and the router gets d alpha_j = <E_j, G>. */
 class GradientTest {
@@ -27,14 +24,13 @@ class GradientTest {
     private static final double[] H = {0.5, 0.2, 0.3};
 
     private static SoupOfExperts soup() {
-        SoupOfExperts soup =
-                SoupOfExperts.builder()
-                        .model(ToyDomains.tinyModel())
-                        .domains(3)
-                        .experts(3)
-                        .expertInit(ExpertInit.SCALED_NOISE)
-                        .seed(SEED)
-                        .build();
+        SoupOfExperts soup = SoupOfExperts.builder()
+                .model(ToyDomains.tinyModel())
+                .domains(3)
+                .experts(3)
+                .expertInit(ExpertInit.SCALED_NOISE)
+                .seed(SEED)
+                .build();
         // Larger experts make the router's share of the gradient large enough to measure.
         try (Djl.NoGrad ng = Djl.noGrad()) {
             for (SoupTensor t : soup.block().soupTensors()) {
@@ -115,9 +111,11 @@ class GradientTest {
                 lossWith(soup, w, values, best, 0, batch);
                 double fd = (plus - minus) / (2 * eps);
                 assertEquals(
-                        grad[best], fd, 0.05 * Math.abs(grad[best]) + 2e-5,
-                        t.name() + "[" + best + "]: autograd " + grad[best] + " vs finite difference " + fd
-                                + " (seed " + SEED + ")");
+                        grad[best],
+                        fd,
+                        0.05 * Math.abs(grad[best]) + 2e-5,
+                        t.name() + "[" + best + "]: autograd " + grad[best] + " vs finite difference " + fd + " (seed "
+                                + SEED + ")");
             }
         }
     }

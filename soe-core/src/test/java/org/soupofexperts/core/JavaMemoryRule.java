@@ -3,7 +3,6 @@ package org.soupofexperts.core;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 import ai.djl.ndarray.NDArray;
-
 import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
@@ -26,20 +25,26 @@ public final class JavaMemoryRule {
 
     /** The rule, for the classes of {@code packageName} (main code only). */
     public static void check(String packageName) {
-        JavaClasses classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        JavaClasses classes = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
                 .importPackages(packageName);
         rule().check(classes);
     }
 
     static ArchRule rule() {
-        return noClasses().should().callMethodWhere(new DescribedPredicate<JavaMethodCall>(
-                "an NDArray method that wraps a Java number in an array over Java memory (use Djl.scalar)") {
-            @Override
-            public boolean test(JavaMethodCall call) {
-                return call.getTargetOwner().isAssignableTo(NDArray.class)
-                        && call.getTarget().getRawParameterTypes().stream().anyMatch(JavaMemoryRule::isBoxedNumber);
-            }
-        }).because("an autograd graph keeps such an array past its Java buffer's life (docs/reliability.md)");
+        return noClasses()
+                .should()
+                .callMethodWhere(
+                        new DescribedPredicate<JavaMethodCall>(
+                                "an NDArray method that wraps a Java number in an array over Java memory (use Djl.scalar)") {
+                            @Override
+                            public boolean test(JavaMethodCall call) {
+                                return call.getTargetOwner().isAssignableTo(NDArray.class)
+                                        && call.getTarget().getRawParameterTypes().stream()
+                                                .anyMatch(JavaMemoryRule::isBoxedNumber);
+                            }
+                        })
+                .because("an autograd graph keeps such an array past its Java buffer's life (docs/reliability.md)");
     }
 
     private static boolean isBoxedNumber(JavaClass t) {

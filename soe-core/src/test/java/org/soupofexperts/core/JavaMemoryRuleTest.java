@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
-
 import com.tngtech.archunit.core.importer.ClassFileImporter;
-
 import org.junit.jupiter.api.Test;
 
 class JavaMemoryRuleTest {
@@ -25,7 +23,8 @@ class JavaMemoryRuleTest {
 
     @Test
     void theRuleCatchesAScalarOverload() {
-        AssertionError e = assertThrows(AssertionError.class,
+        AssertionError e = assertThrows(
+                AssertionError.class,
                 () -> JavaMemoryRule.rule().check(new ClassFileImporter().importClasses(ScalesByANumber.class)));
         assertTrue(e.getMessage().contains("mul(java.lang.Number)"), e.getMessage());
     }

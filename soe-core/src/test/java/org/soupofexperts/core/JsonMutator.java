@@ -7,7 +7,6 @@ import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -22,11 +21,25 @@ public final class JsonMutator {
 
     private static final String DEEP = "\"__deep__\"";
     private static final JsonElement[] HOSTILE = {
-        new JsonPrimitive(0), new JsonPrimitive(-1), new JsonPrimitive(1), new JsonPrimitive(Integer.MAX_VALUE),
-        new JsonPrimitive(2147483648L), new JsonPrimitive(4294967297L), new JsonPrimitive(Long.MAX_VALUE),
-        new JsonPrimitive(1e308), new JsonPrimitive(-1e308), new JsonPrimitive(0.5), new JsonPrimitive(""),
-        new JsonPrimitive("x"), new JsonPrimitive("../../../../etc/passwd"), new JsonPrimitive("/dev/zero"),
-        JsonNull.INSTANCE, new JsonPrimitive(true), new JsonArray(), new JsonObject(), new JsonPrimitive("__deep__"),
+        new JsonPrimitive(0),
+        new JsonPrimitive(-1),
+        new JsonPrimitive(1),
+        new JsonPrimitive(Integer.MAX_VALUE),
+        new JsonPrimitive(2147483648L),
+        new JsonPrimitive(4294967297L),
+        new JsonPrimitive(Long.MAX_VALUE),
+        new JsonPrimitive(1e308),
+        new JsonPrimitive(-1e308),
+        new JsonPrimitive(0.5),
+        new JsonPrimitive(""),
+        new JsonPrimitive("x"),
+        new JsonPrimitive("../../../../etc/passwd"),
+        new JsonPrimitive("/dev/zero"),
+        JsonNull.INSTANCE,
+        new JsonPrimitive(true),
+        new JsonArray(),
+        new JsonObject(),
+        new JsonPrimitive("__deep__"),
     };
 
     private final SplittableRandom rng;
@@ -64,7 +77,11 @@ public final class JsonMutator {
             s.set(v.deepCopy());
             last = s.path + " = " + v;
         }
-        String text = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(root);
+        String text = new GsonBuilder()
+                .setPrettyPrinting()
+                .disableHtmlEscaping()
+                .create()
+                .toJson(root);
         return text.replace(DEEP, "[".repeat(5000) + "]".repeat(5000));
     }
 

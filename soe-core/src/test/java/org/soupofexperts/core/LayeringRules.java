@@ -37,7 +37,10 @@ public final class LayeringRules {
     public static ArchRule noPackageCycles() {
         // Every package its own slice, the base package included (a pattern of base.(**) would
         // leave the base package out, and with it the facade of soe-core).
-        return slices().matching("org.soupofexperts.(**)").should().beFreeOfCycles().allowEmptyShould(true)
+        return slices().matching("org.soupofexperts.(**)")
+                .should()
+                .beFreeOfCycles()
+                .allowEmptyShould(true)
                 .because("a package cycle makes the packages one unit that cannot be read or changed apart");
     }
 
@@ -46,33 +49,54 @@ public final class LayeringRules {
      * base.batch} nothing but itself and config.
      */
     public static ArchRule leavesImportNothingAbove(String base) {
-        ArchRule config = noClasses().that().resideInAPackage(base + ".config..")
-                .should().dependOnClassesThat(resideInAPackage("org.soupofexperts..")
-                        .and(not(resideInAPackage(base + ".config.."))));
-        ArchRule batch = noClasses().that().resideInAPackage(base + ".batch..")
-                .should().dependOnClassesThat(resideInAPackage("org.soupofexperts..")
+        ArchRule config = noClasses()
+                .that()
+                .resideInAPackage(base + ".config..")
+                .should()
+                .dependOnClassesThat(
+                        resideInAPackage("org.soupofexperts..").and(not(resideInAPackage(base + ".config.."))));
+        ArchRule batch = noClasses()
+                .that()
+                .resideInAPackage(base + ".batch..")
+                .should()
+                .dependOnClassesThat(resideInAPackage("org.soupofexperts..")
                         .and(not(resideInAPackage(base + ".config..")))
-                        .and(not(resideInAPackage(base + ".batch..")))).allowEmptyShould(true);
-        return CompositeArchRule.of(config).and(batch)
+                        .and(not(resideInAPackage(base + ".batch.."))))
+                .allowEmptyShould(true);
+        return CompositeArchRule.of(config)
+                .and(batch)
                 .because("what a soup is and what a batch is must be readable without the rest");
     }
 
     /** The layers of soe-core under {@code base} (see the class comment). */
     public static ArchRule coreLayers(String base) {
-        return layeredArchitecture().consideringOnlyDependenciesInLayers().withOptionalLayers(true)
-                .layer("facade").definedBy(base)
-                .layer("training").definedBy(base + ".train..", base + ".djl..")
-                .layer("model").definedBy(base + ".nn..", base + ".io..")
-                .layer("foundation").definedBy(base + ".config..", base + ".batch..", base + ".internal..")
-                .whereLayer("facade").mayNotBeAccessedByAnyLayer()
-                .whereLayer("training").mayOnlyBeAccessedByLayers("facade")
-                .whereLayer("model").mayOnlyBeAccessedByLayers("facade", "training");
+        return layeredArchitecture()
+                .consideringOnlyDependenciesInLayers()
+                .withOptionalLayers(true)
+                .layer("facade")
+                .definedBy(base)
+                .layer("training")
+                .definedBy(base + ".train..", base + ".djl..")
+                .layer("model")
+                .definedBy(base + ".nn..", base + ".io..")
+                .layer("foundation")
+                .definedBy(base + ".config..", base + ".batch..", base + ".internal..")
+                .whereLayer("facade")
+                .mayNotBeAccessedByAnyLayer()
+                .whereLayer("training")
+                .mayOnlyBeAccessedByLayers("facade")
+                .whereLayer("model")
+                .mayOnlyBeAccessedByLayers("facade", "training");
     }
 
     /** soe-core never imports soe-data (data builds on core, not the reverse). */
     public static ArchRule coreIgnoresData() {
-        return noClasses().that().resideInAPackage("org.soupofexperts.core..")
-                .should().dependOnClassesThat().resideInAPackage("org.soupofexperts.data..");
+        return noClasses()
+                .that()
+                .resideInAPackage("org.soupofexperts.core..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("org.soupofexperts.data..");
     }
 
     /**
@@ -81,10 +105,15 @@ public final class LayeringRules {
      * soe-data.
      */
     public static ArchRule internalsStayInside() {
-        return noClasses().that(not(resideInAPackage("org.soupofexperts.core.."))
+        return noClasses()
+                .that(not(resideInAPackage("org.soupofexperts.core.."))
                         .and(not(resideInAPackage("org.soupofexperts.data.."))))
-                .should().dependOnClassesThat().resideInAPackage("org.soupofexperts.core.internal..")
-                .orShould().dependOnClassesThat().resideInAPackage("org.soupofexperts.data.internal..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("org.soupofexperts.core.internal..")
+                .orShould()
+                .dependOnClassesThat()
+                .resideInAPackage("org.soupofexperts.data.internal..")
                 .allowEmptyShould(true)
                 .because("internal packages may change in any release; only the modules that own them use them");
     }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
-
 import org.junit.jupiter.api.Test;
 
 /** soe-core's packages keep their layers; the rules reject the faults they are written for. */
@@ -47,7 +46,8 @@ class LayeringRulesTest {
         JavaClasses fixture = new ClassFileImporter().importPackages(FIXTURE + ".layers");
         AssertionError e = assertThrows(
                 AssertionError.class,
-                () -> LayeringRules.leavesImportNothingAbove(FIXTURE + ".layers").check(fixture));
+                () -> LayeringRules.leavesImportNothingAbove(FIXTURE + ".layers")
+                        .check(fixture));
         assertTrue(e.getMessage().contains("LeafConfig"), e.getMessage());
     }
 
@@ -55,7 +55,8 @@ class LayeringRulesTest {
     void layerRuleRejectsAnUpwardDependency() {
         JavaClasses fixture = new ClassFileImporter().importPackages(FIXTURE + ".layers");
         AssertionError e = assertThrows(
-                AssertionError.class, () -> LayeringRules.coreLayers(FIXTURE + ".layers").check(fixture));
+                AssertionError.class,
+                () -> LayeringRules.coreLayers(FIXTURE + ".layers").check(fixture));
         assertTrue(e.getMessage().contains("LeafConfig"), e.getMessage());
     }
 }

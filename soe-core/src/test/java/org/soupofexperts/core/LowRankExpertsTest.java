@@ -1,9 +1,5 @@
 package org.soupofexperts.core;
 
-import org.soupofexperts.core.config.SoupConfig;
-import org.soupofexperts.core.config.ExpertRanks;
-import org.soupofexperts.core.config.ExpertInit;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -15,12 +11,17 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.soupofexperts.core.config.ExpertInit;
+import org.soupofexperts.core.config.ExpertRanks;
+import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.internal.Djl;
 import org.soupofexperts.core.io.ArtifactDirectory;
 import org.soupofexperts.core.io.ConfigJson;
@@ -28,15 +29,11 @@ import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.core.nn.SoupLinear;
 import org.soupofexperts.core.nn.SoupTensor;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-
 /** Low-rank experts E_j = U_j V_j^T: the merge, the gradients, the memory, training and saving. */
 class LowRankExpertsTest {
 
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
     /** S + sum_j alpha_j U_j V_j^T, by loops in double precision, for U (n, rows, r) and V (n, cols, r). */
     private static double[] denseFormula(float[] s, float[] u, float[] v, float[] alpha, int rows, int cols, int r) {
@@ -100,8 +97,14 @@ class LowRankExpertsTest {
                 if (t.lowRank()) {
                     lowRank++;
                     assertNull(dst.get(i).bank());
-                    want = denseFormula(shared, t.bank().getArray().toFloatArray(), t.bankV().getArray().toFloatArray(),
-                            alpha, (int) t.shape().get(0), (int) t.shape().get(1), t.rank());
+                    want = denseFormula(
+                            shared,
+                            t.bank().getArray().toFloatArray(),
+                            t.bankV().getArray().toFloatArray(),
+                            alpha,
+                            (int) t.shape().get(0),
+                            (int) t.shape().get(1),
+                            t.rank());
                 } else {
                     assertEquals(1, t.shape().dimension(), "only vectors stay dense: " + t.name());
                     float[] e = t.bank().getArray().toFloatArray();
@@ -141,7 +144,8 @@ class LowRankExpertsTest {
             long stored = 0;
             long all = 0;
             for (SoupTensor t : lowRank.block().soupTensors()) {
-                stored += t.bank().getArray().size() + (t.bankV() == null ? 0 : t.bankV().getArray().size());
+                stored += t.bank().getArray().size()
+                        + (t.bankV() == null ? 0 : t.bankV().getArray().size());
                 all += t.shared().getArray().size();
             }
             for (SoupTensor t : lowRank.router().soupTensors()) {
@@ -153,13 +157,21 @@ class LowRankExpertsTest {
     }
 
     private static SoupOfExperts soup(int rank, long seed) {
-        return SoupOfExperts.builder().model(ToyDomains.tinyModel()).domains(2).experts(3).expertRank(rank)
-                .seed(seed).build();
+        return SoupOfExperts.builder()
+                .model(ToyDomains.tinyModel())
+                .domains(2)
+                .experts(3)
+                .expertRank(rank)
+                .seed(seed)
+                .build();
     }
 
     @Test
     void rulesOverrideTheDefaultAndMatricesWhoseFactorsWouldNotBeSmallerStayDense() {
-        SoupConfig c = SoupConfig.builder().model(ToyDomains.tinyModel()).domains(2).experts(2)
+        SoupConfig c = SoupConfig.builder()
+                .model(ToyDomains.tinyModel())
+                .domains(2)
+                .experts(2)
                 .expertRank(4)
                 .expertRank("h\\d+\\.mlp\\..*", 0)
                 .expertRank("wpe\\.weight", 2)
@@ -167,7 +179,9 @@ class LowRankExpertsTest {
                 .build();
         try (SoupOfExperts soup = SoupOfExperts.create(c)) {
             for (SoupTensor t : soup.block().soupTensors()) {
-                int want = t.shape().dimension() != 2 || t.name().contains(".mlp.") ? 0 : t.name().equals("wpe.weight") ? 2 : 4;
+                int want = t.shape().dimension() != 2 || t.name().contains(".mlp.")
+                        ? 0
+                        : t.name().equals("wpe.weight") ? 2 : 4;
                 assertEquals(want, t.rank(), t.name());
             }
         }
@@ -179,23 +193,53 @@ class LowRankExpertsTest {
         assertEquals(0, ExpertRanks.uniform(4).rankOf("m", new Shape(32)), "vectors are dense");
         try (SoupOfExperts huge = soup(1000, 0);
                 SoupOfExperts dense = soup(0, 0)) {
-            assertEquals(dense.bankParameterCount(), huge.bankParameterCount(), "a rank past the break-even point is dense");
+            assertEquals(
+                    dense.bankParameterCount(), huge.bankParameterCount(), "a rank past the break-even point is dense");
         }
     }
 
     @Test
     void theSharedPartsAndRouterStartTheSameWhateverTheExperts() {
         for (ExpertInit init : ExpertInit.values()) {
-            SoupConfig.Builder b = SoupConfig.builder().model(ToyDomains.tinyModel()).domains(2).experts(3).expertInit(init).seed(9);
+            SoupConfig.Builder b = SoupConfig.builder()
+                    .model(ToyDomains.tinyModel())
+                    .domains(2)
+                    .experts(3)
+                    .expertInit(init)
+                    .seed(9);
             try (SoupOfExperts dense = SoupOfExperts.create(b.expertRank(0).build());
                     SoupOfExperts lowRank = SoupOfExperts.create(b.expertRank(2).build())) {
                 for (int i = 0; i < dense.block().soupTensors().size(); i++) {
-                    assertArrayEquals(dense.block().soupTensors().get(i).shared().getArray().toFloatArray(),
-                            lowRank.block().soupTensors().get(i).shared().getArray().toFloatArray(), init + " S");
+                    assertArrayEquals(
+                            dense.block()
+                                    .soupTensors()
+                                    .get(i)
+                                    .shared()
+                                    .getArray()
+                                    .toFloatArray(),
+                            lowRank.block()
+                                    .soupTensors()
+                                    .get(i)
+                                    .shared()
+                                    .getArray()
+                                    .toFloatArray(),
+                            init + " S");
                 }
                 for (int i = 0; i < dense.router().soupTensors().size(); i++) {
-                    assertArrayEquals(dense.router().soupTensors().get(i).shared().getArray().toFloatArray(),
-                            lowRank.router().soupTensors().get(i).shared().getArray().toFloatArray(), init + " router");
+                    assertArrayEquals(
+                            dense.router()
+                                    .soupTensors()
+                                    .get(i)
+                                    .shared()
+                                    .getArray()
+                                    .toFloatArray(),
+                            lowRank.router()
+                                    .soupTensors()
+                                    .get(i)
+                                    .shared()
+                                    .getArray()
+                                    .toFloatArray(),
+                            init + " router");
                 }
             }
         }
@@ -203,11 +247,19 @@ class LowRankExpertsTest {
 
     @Test
     void badRanksAndRulesAreRejectedWithTheirReason() {
-        SoupConfig.Builder b = SoupConfig.builder().model(ToyDomains.tinyModel()).domains(2).seed(1);
+        SoupConfig.Builder b =
+                SoupConfig.builder().model(ToyDomains.tinyModel()).domains(2).seed(1);
         assertMessage(() -> b.expertRank(-1).build(), "must be >= 0");
         assertMessage(() -> b.expertRank(2).expertRank("h0.mpl.fc.weight", 0).build(), "matches no matrix");
-        assertMessage(() -> SoupConfig.builder().model(ToyDomains.tinyModel()).domains(2).seed(1).expertRank("h\\d\\..*", 4)
-                .expertRank("h0\\.mlp\\..*", 0).build(), "never applies");
+        assertMessage(
+                () -> SoupConfig.builder()
+                        .model(ToyDomains.tinyModel())
+                        .domains(2)
+                        .seed(1)
+                        .expertRank("h\\d\\..*", 4)
+                        .expertRank("h0\\.mlp\\..*", 0)
+                        .build(),
+                "never applies");
         assertMessage(() -> ExpertRanks.dense().with("h0.(", 2), "not a valid regular expression");
         assertMessage(() -> ExpertRanks.uniform(2).with("wte.weight", -3), "must be >= 0");
     }
@@ -279,8 +331,13 @@ class LowRankExpertsTest {
     @Test
     void lowRankSoupTrainsSpecialistsThatWinOnTheirOwnDomain() {
         ToyDomains data = new ToyDomains();
-        SoupConfig config = SoupConfig.builder().model(ToyDomains.tinyModel()).domains(2).experts(4).expertRank(2)
-                .seed(7).build();
+        SoupConfig config = SoupConfig.builder()
+                .model(ToyDomains.tinyModel())
+                .domains(2)
+                .experts(4)
+                .expertRank(2)
+                .seed(7)
+                .build();
         try (SoupOfExperts soup = SoupOfExperts.create(config)) {
             soup.train(data.training());
             double[] l = data.assertSpecialistsWinOnTheirOwnDomain(soup);
@@ -301,8 +358,15 @@ class LowRankExpertsTest {
     @Test
     void lowRankSoupRoundTripsAndAnEditedRankIsRefused() throws IOException {
         Path dir = tmp.resolve("soup");
-        SoupConfig config = SoupConfig.builder().model(ToyDomains.tinyModel()).domains(2).experts(3)
-                .expertRank(2).expertRank("h1\\..*", 0).expertInit(ExpertInit.SCALED_NOISE).seed(3).build();
+        SoupConfig config = SoupConfig.builder()
+                .model(ToyDomains.tinyModel())
+                .domains(2)
+                .experts(3)
+                .expertRank(2)
+                .expertRank("h1\\..*", 0)
+                .expertInit(ExpertInit.SCALED_NOISE)
+                .seed(3)
+                .build();
         double[] h = {0.6, 0.4};
         try (SoupOfExperts soup = SoupOfExperts.create(config)) {
             soup.save(dir);
@@ -314,21 +378,28 @@ class LowRankExpertsTest {
                 List<SoupTensor> y = back.block().soupTensors();
                 for (int i = 0; i < x.size(); i++) {
                     assertEquals(x.get(i).rank(), y.get(i).rank());
-                    assertArrayEquals(x.get(i).bank().getArray().toByteArray(), y.get(i).bank().getArray().toByteArray());
+                    assertArrayEquals(
+                            x.get(i).bank().getArray().toByteArray(),
+                            y.get(i).bank().getArray().toByteArray());
                     if (x.get(i).lowRank()) {
-                        assertArrayEquals(x.get(i).bankV().getArray().toByteArray(),
+                        assertArrayEquals(
+                                x.get(i).bankV().getArray().toByteArray(),
                                 y.get(i).bankV().getArray().toByteArray());
                     }
                 }
                 for (int i = 0; i < a.block().soupTensors().size(); i++) {
-                    assertArrayEquals(a.block().soupTensors().get(i).shared().getArray().toFloatArray(),
+                    assertArrayEquals(
+                            a.block().soupTensors().get(i).shared().getArray().toFloatArray(),
                             b.block().soupTensors().get(i).shared().getArray().toFloatArray());
                 }
             }
         }
         Path manifest = dir.resolve(ArtifactDirectory.MANIFEST);
         JsonObject m = JsonParser.parseString(Files.readString(manifest)).getAsJsonObject();
-        m.getAsJsonObject("config").add("expertRanks", ConfigJson.expertRanks(ExpertRanks.uniform(3).with("h1\\..*", 0)));
+        m.getAsJsonObject("config")
+                .add(
+                        "expertRanks",
+                        ConfigJson.expertRanks(ExpertRanks.uniform(3).with("h1\\..*", 0)));
         Files.writeString(manifest, m.toString());
         SoupFormatException e = assertThrows(SoupFormatException.class, () -> SoupOfExperts.load(dir));
         assertTrue(e.getMessage().contains("edited or damaged"), e.getMessage());
@@ -336,7 +407,9 @@ class LowRankExpertsTest {
         m.remove(ArtifactDirectory.MANIFEST_SHA256);
         Files.writeString(manifest, m.toString());
         e = assertThrows(SoupFormatException.class, () -> SoupOfExperts.load(dir));
-        assertTrue(e.getMessage().contains("wte.weight.experts.u") && e.getMessage().contains("where the config declares"),
+        assertTrue(
+                e.getMessage().contains("wte.weight.experts.u")
+                        && e.getMessage().contains("where the config declares"),
                 e.getMessage());
     }
 

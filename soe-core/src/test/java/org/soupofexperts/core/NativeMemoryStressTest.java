@@ -1,15 +1,13 @@
 package org.soupofexperts.core;
 
-import org.soupofexperts.core.config.ExpertInit;
-
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.soupofexperts.core.config.ExpertInit;
 import org.soupofexperts.core.train.TrainingConfig;
-
-import java.nio.file.Path;
 
 /**
  * A stress test for the one way this library is known to corrupt LibTorch's heap: a tensor whose
@@ -25,17 +23,27 @@ import java.nio.file.Path;
 @Tag("fault")
 class NativeMemoryStressTest {
 
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
     @Test
     void soupsTrainSaveLoadAndInstantiateWithTheCollectorRunningEveryStep() throws Exception {
         int[] perStep = {1, TrainingConfig.PER_SEQUENCE, 4};
         for (int round = 0; round < perStep.length; round++) {
             Path dir = tmp.resolve("soup-" + round);
-            try (SoupOfExperts soup = SoupOfExperts.builder().model(ToyDomains.tinyModel()).domains(2).experts(2 + 2 * round)
-                    .expertInit(ExpertInit.SCALED_NOISE).seed(round).build()) {
-                soup.train(new ToyDomains().trainingBuilder().steps(40).hPerStep(perStep[round])
-                        .listener(e -> System.gc()).build());
+            try (SoupOfExperts soup = SoupOfExperts.builder()
+                    .model(ToyDomains.tinyModel())
+                    .domains(2)
+                    .experts(2 + 2 * round)
+                    .expertInit(ExpertInit.SCALED_NOISE)
+                    .seed(round)
+                    .build()) {
+                soup.train(new ToyDomains()
+                        .trainingBuilder()
+                        .steps(40)
+                        .hPerStep(perStep[round])
+                        .listener(e -> System.gc())
+                        .build());
                 soup.save(dir);
             }
             System.gc();
@@ -48,7 +56,12 @@ class NativeMemoryStressTest {
                         assertTrue(Double.isFinite(loss), "round " + round + ", specialist " + i + ": loss " + loss);
                     }
                 }
-                back.train(new ToyDomains().trainingBuilder().steps(10).warmup(2).listener(e -> System.gc()).build());
+                back.train(new ToyDomains()
+                        .trainingBuilder()
+                        .steps(10)
+                        .warmup(2)
+                        .listener(e -> System.gc())
+                        .build());
             }
         }
     }

@@ -1,14 +1,12 @@
 package org.soupofexperts.core;
 
-import org.soupofexperts.core.config.SoupConfig;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
-
 import org.junit.jupiter.api.Test;
+import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.internal.Djl;
 import org.soupofexperts.core.train.TrainingConfig;
 import org.soupofexperts.core.train.TrainingReport;
@@ -43,8 +41,13 @@ class ResourceTest {
 
     /** With dense experts (rank 0) or low-rank ones, whose step mixes closed form and autograd. */
     private static void holdsNoExtraArrays(int rank) {
-        try (SoupOfExperts soup = SoupOfExperts.builder().model(ToyDomains.tinyModel()).domains(2).experts(2)
-                .expertRank(rank).seed(3).build()) {
+        try (SoupOfExperts soup = SoupOfExperts.builder()
+                .model(ToyDomains.tinyModel())
+                .domains(2)
+                .experts(2)
+                .expertRank(rank)
+                .seed(3)
+                .build()) {
             soup.train(steps(3, 1));
             try (Specialist s = soup.instantiate(new double[] {0.5, 0.5})) {
                 s.loss(new ToyDomains().domain(0, 2, 5, 1));
@@ -67,8 +70,12 @@ class ResourceTest {
 
     @Test
     void sameSeedsReplayTheSameTrainingRun() {
-        SoupConfig config =
-                SoupConfig.builder().model(ToyDomains.tinyModel()).domains(2).experts(2).seed(9).build();
+        SoupConfig config = SoupConfig.builder()
+                .model(ToyDomains.tinyModel())
+                .domains(2)
+                .experts(2)
+                .seed(9)
+                .build();
         TrainingReport a;
         TrainingReport b;
         try (SoupOfExperts soup = SoupOfExperts.create(config)) {

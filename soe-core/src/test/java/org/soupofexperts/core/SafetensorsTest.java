@@ -1,17 +1,9 @@
 package org.soupofexperts.core;
 
-import org.soupofexperts.core.config.ExpertInit;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.soupofexperts.core.io.Safetensors;
-import org.soupofexperts.core.io.SoupFormatException;
-import org.soupofexperts.core.nn.SoupTensor;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -19,6 +11,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.soupofexperts.core.config.ExpertInit;
+import org.soupofexperts.core.io.Safetensors;
+import org.soupofexperts.core.io.SoupFormatException;
+import org.soupofexperts.core.nn.SoupTensor;
 
 /** A specialist exported as safetensors reads back exactly; damaged headers are refused by name. */
 class SafetensorsTest {
@@ -29,8 +27,13 @@ class SafetensorsTest {
     @Test
     void anExportedSpecialistReadsBackTensorForTensorWithItsMetadata() throws Exception {
         Path file = dir.resolve("specialist.safetensors");
-        try (SoupOfExperts soup = SoupOfExperts.builder().model(ToyDomains.tinyModel()).domains(2).experts(2)
-                .expertInit(ExpertInit.SCALED_NOISE).seed(4).build();
+        try (SoupOfExperts soup = SoupOfExperts.builder()
+                        .model(ToyDomains.tinyModel())
+                        .domains(2)
+                        .experts(2)
+                        .expertInit(ExpertInit.SCALED_NOISE)
+                        .seed(4)
+                        .build();
                 Specialist s = soup.instantiate(new double[] {0.25, 0.75})) {
             s.exportSafetensors(file);
             Safetensors.Contents c = Safetensors.read(file);
@@ -45,7 +48,8 @@ class SafetensorsTest {
             assertTrue(c.metadata().get("provenance").contains("0.75"), "provenance with h must be in the metadata");
         }
         byte[] bytes = Files.readAllBytes(file);
-        long headerLength = ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        long headerLength =
+                ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
         assertEquals(0, headerLength % 8, "the header is padded to 8 bytes as the format asks");
         assertTrue(new String(bytes, 8, (int) headerLength, StandardCharsets.UTF_8).startsWith("{"));
     }
@@ -53,7 +57,9 @@ class SafetensorsTest {
     @Test
     void damagedFilesAreRefusedWithTheReason() throws Exception {
         Path good = dir.resolve("good.safetensors");
-        Safetensors.write(good, java.util.Map.of("w", new Safetensors.Tensor(new long[] {2, 2}, new float[] {1, 2, 3, 4})),
+        Safetensors.write(
+                good,
+                java.util.Map.of("w", new Safetensors.Tensor(new long[] {2, 2}, new float[] {1, 2, 3, 4})),
                 java.util.Map.of());
         byte[] bytes = Files.readAllBytes(good);
 
@@ -65,7 +71,12 @@ class SafetensorsTest {
         badJson[8] = 'x';
         assertRefused(badJson, "not valid JSON");
 
-        String header = new String(bytes, 8, (int) ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong(),
+        String header = new String(
+                bytes,
+                8,
+                (int) ByteBuffer.wrap(bytes, 0, 8)
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .getLong(),
                 StandardCharsets.UTF_8);
         assertRefused(withHeader(bytes, header.replace("[2,2]", "[2,3]")), "needs 24 bytes");
         assertRefused(withHeader(bytes, header.replace("F32", "F64")), "only F32, F16 and BF16");

@@ -1,8 +1,5 @@
 package org.soupofexperts.core;
 
-import org.soupofexperts.core.config.ModelConfig;
-import org.soupofexperts.core.config.RouterConfig;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,43 +7,42 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.soupofexperts.core.io.ArtifactDirectory;
-import org.soupofexperts.core.io.SoupFormatException;
-import org.soupofexperts.core.nn.SoupTensor;
-import org.soupofexperts.core.train.TrainingConfig;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.core.config.RouterConfig;
+import org.soupofexperts.core.io.ArtifactDirectory;
+import org.soupofexperts.core.io.SoupFormatException;
+import org.soupofexperts.core.nn.SoupTensor;
+import org.soupofexperts.core.train.TrainingConfig;
 
 class SaveLoadTest {
 
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
     private static SoupOfExperts trainedSoup() {
-        SoupOfExperts soup =
-                SoupOfExperts.builder()
-                        .model(ToyDomains.tinyModel())
-                        .domains(2)
-                        .experts(3)
-                        .router(RouterConfig.of(16, 2, RouterConfig.Output.SOFTMAX))
-                        .seed(5)
-                        .build();
-        soup.train(
-                TrainingConfig.builder()
-                        .sampler(new ToyDomains())
-                        .metaDistribution(ToyDomains.meta())
-                        .steps(5)
-                        .batchSize(4)
-                        .warmup(1)
-                        .logEvery(0)
-                        .build());
+        SoupOfExperts soup = SoupOfExperts.builder()
+                .model(ToyDomains.tinyModel())
+                .domains(2)
+                .experts(3)
+                .router(RouterConfig.of(16, 2, RouterConfig.Output.SOFTMAX))
+                .seed(5)
+                .build();
+        soup.train(TrainingConfig.builder()
+                .sampler(new ToyDomains())
+                .metaDistribution(ToyDomains.meta())
+                .steps(5)
+                .batchSize(4)
+                .warmup(1)
+                .logEvery(0)
+                .build());
         return soup;
     }
 
@@ -104,12 +100,16 @@ class SaveLoadTest {
         byte[] bytes = big.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
         String digest;
         try {
-            digest = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+            digest = java.util.HexFormat.of()
+                    .formatHex(
+                            java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new AssertionError(e);
         }
-        assertTrue(manifest.contains(digest) && manifest.contains("\"bytes\": " + bytes.length),
-                "it names the attachment by size and SHA-256: " + manifest.substring(0, Math.min(2000, manifest.length())));
+        assertTrue(
+                manifest.contains(digest) && manifest.contains("\"bytes\": " + bytes.length),
+                "it names the attachment by size and SHA-256: "
+                        + manifest.substring(0, Math.min(2000, manifest.length())));
         assertTrue(manifest.length() < bytes.length, "the specialist's manifest is smaller than the attachment alone");
     }
 
@@ -118,18 +118,18 @@ class SaveLoadTest {
         Path dir = tmp.resolve("soup");
         try (SoupOfExperts soup = trainedSoup()) {
             soup.save(dir);
-            soup.train(
-                    TrainingConfig.builder()
-                            .sampler(new ToyDomains())
-                            .metaDistribution(ToyDomains.meta())
-                            .steps(2)
-                            .batchSize(4)
-                            .warmup(0)
-                            .logEvery(0)
-                            .build());
+            soup.train(TrainingConfig.builder()
+                    .sampler(new ToyDomains())
+                    .metaDistribution(ToyDomains.meta())
+                    .steps(2)
+                    .batchSize(4)
+                    .warmup(0)
+                    .logEvery(0)
+                    .build());
             soup.save(dir);
             try (Stream<Path> files = Files.list(dir)) {
-                List<String> names = files.map(p -> p.getFileName().toString()).sorted().toList();
+                List<String> names =
+                        files.map(p -> p.getFileName().toString()).sorted().toList();
                 assertEquals(2, names.size(), names.toString());
                 assertTrue(names.contains("manifest.json"));
             }
@@ -144,13 +144,12 @@ class SaveLoadTest {
         Path dir = tmp.resolve("soup");
         try (SoupOfExperts soup = trainedSoup()) {
             soup.save(dir);
-            IOException boom =
-                    assertThrows(
-                            IOException.class,
-                            () -> ArtifactDirectory.save(dir, "soup", new JsonObject(), out -> {
-                                out.write(new byte[1000]);
-                                throw new IOException("disk full");
-                            }));
+            IOException boom = assertThrows(
+                    IOException.class,
+                    () -> ArtifactDirectory.save(dir, "soup", new JsonObject(), out -> {
+                        out.write(new byte[1000]);
+                        throw new IOException("disk full");
+                    }));
             assertEquals("disk full", boom.getMessage());
             try (Stream<Path> files = Files.list(dir)) {
                 assertEquals(2, files.count(), "no temporary file may remain");
@@ -219,11 +218,13 @@ class SaveLoadTest {
         for (int i = 0; i < a.size(); i++) {
             assertEquals(a.get(i).name(), b.get(i).name());
             assertArrayEquals(
-                    a.get(i).shared().getArray().toByteArray(), b.get(i).shared().getArray().toByteArray(),
+                    a.get(i).shared().getArray().toByteArray(),
+                    b.get(i).shared().getArray().toByteArray(),
                     a.get(i).name());
             if (a.get(i).bank() != null) {
                 assertArrayEquals(
-                        a.get(i).bank().getArray().toByteArray(), b.get(i).bank().getArray().toByteArray(),
+                        a.get(i).bank().getArray().toByteArray(),
+                        b.get(i).bank().getArray().toByteArray(),
                         a.get(i).name() + ".experts");
             }
         }
@@ -232,7 +233,12 @@ class SaveLoadTest {
     @Test
     void aSaveNeverReplacesAnotherKindOrForeignFilesAndCleansWhatKilledSavesLeft() throws IOException {
         ModelConfig model = ToyDomains.tinyModel();
-        try (SoupOfExperts soup = SoupOfExperts.builder().model(model).domains(2).experts(2).seed(1).build();
+        try (SoupOfExperts soup = SoupOfExperts.builder()
+                        .model(model)
+                        .domains(2)
+                        .experts(2)
+                        .seed(1)
+                        .build();
                 Specialist specialist = soup.instantiate(new double[] {0.5, 0.5})) {
             Path soupDir = tmp.resolve("soup");
             soup.save(soupDir);
@@ -258,12 +264,14 @@ class SaveLoadTest {
             // file's name is the start of its own SHA-256, which proves the library wrote it.
             byte[] content = "parameters of a killed save".getBytes(java.nio.charset.StandardCharsets.UTF_8);
             Path scratch = Files.write(tmp.resolve("scratch.bin"), content);
-            Path orphan = soupDir.resolve("params-" + ArtifactDirectory.digest(scratch).substring(0, 16) + ".bin");
+            Path orphan = soupDir.resolve(
+                    "params-" + ArtifactDirectory.digest(scratch).substring(0, 16) + ".bin");
             Files.move(scratch, orphan);
             soup.train(new ToyDomains().trainingBuilder().steps(2).warmup(0).build());
             soup.save(soupDir);
             assertTrue(Files.notExists(killed), "a killed save's temporary must be removed by the next save");
-            assertTrue(Files.notExists(orphan), "a killed save's parameter file, proven by its checksum, must be removed");
+            assertTrue(
+                    Files.notExists(orphan), "a killed save's parameter file, proven by its checksum, must be removed");
             assertTrue(Files.exists(foreign), "a parameter file whose content does not prove it the library's stays");
             try (Stream<Path> files = Files.list(soupDir)) {
                 assertEquals(3, files.count(), "manifest, the new parameter file and the foreign one");
@@ -274,7 +282,8 @@ class SaveLoadTest {
             // (a proven parameter file and a temporary), so the next save may take it.
             Path firstSave = Files.createDirectories(tmp.resolve("first-save-killed"));
             Path left = Files.write(tmp.resolve("left.bin"), content);
-            Path leftParams = firstSave.resolve("params-" + ArtifactDirectory.digest(left).substring(0, 16) + ".bin");
+            Path leftParams =
+                    firstSave.resolve("params-" + ArtifactDirectory.digest(left).substring(0, 16) + ".bin");
             Files.move(left, leftParams);
             Files.write(firstSave.resolve(".manifest-0b7f4a52-1f3e-4b8e-9a7c-2d5e8f1a3b6c.tmp"), new byte[16]);
             soup.save(firstSave);
@@ -310,7 +319,10 @@ class SaveLoadTest {
         assertMessage(dir, "'layers' = 4294967297 is outside");
         forge(manifest, original, m -> model(m).add("dModel", new com.google.gson.JsonArray()));
         assertMessage(dir, "'dModel' is missing or not a single value");
-        forge(manifest, original, m -> m.getAsJsonObject("config").getAsJsonObject("router").addProperty("depth", 100_000_000));
+        forge(
+                manifest,
+                original,
+                m -> m.getAsJsonObject("config").getAsJsonObject("router").addProperty("depth", 100_000_000));
         assertMessage(dir, "'depth' = 100000000 is outside");
         forge(manifest, original, m -> {
             model(m).addProperty("layers", 64);
@@ -319,7 +331,7 @@ class SaveLoadTest {
         assertMessage(dir, "parameters");
         forge(manifest, original, m -> m.getAsJsonObject("config").addProperty("routerr", 1));
         assertMessage(dir, "unknown field 'routerr'");
-        forge(manifest, original, m -> { });
+        forge(manifest, original, m -> {});
         SoupOfExperts.load(dir).close();
     }
 
@@ -365,14 +377,26 @@ class SaveLoadTest {
         JsonObject m = com.google.gson.JsonParser.parseString(original).getAsJsonObject();
         edit.accept(m);
         m.remove(ArtifactDirectory.MANIFEST_SHA256);
-        String pretty = new com.google.gson.GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(m);
-        m.addProperty(ArtifactDirectory.MANIFEST_SHA256, java.util.HexFormat.of().formatHex(sha256(pretty)));
-        Files.writeString(manifest, new com.google.gson.GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(m));
+        String pretty = new com.google.gson.GsonBuilder()
+                .setPrettyPrinting()
+                .disableHtmlEscaping()
+                .create()
+                .toJson(m);
+        m.addProperty(
+                ArtifactDirectory.MANIFEST_SHA256, java.util.HexFormat.of().formatHex(sha256(pretty)));
+        Files.writeString(
+                manifest,
+                new com.google.gson.GsonBuilder()
+                        .setPrettyPrinting()
+                        .disableHtmlEscaping()
+                        .create()
+                        .toJson(m));
     }
 
     private static byte[] sha256(String s) {
         try {
-            return java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -381,7 +405,9 @@ class SaveLoadTest {
     /** The one parameter file of a saved artefact. */
     static Path parameterFile(Path artefact) throws IOException {
         try (Stream<Path> files = Files.list(artefact)) {
-            return files.filter(p -> p.getFileName().toString().startsWith("params-")).findFirst().orElseThrow();
+            return files.filter(p -> p.getFileName().toString().startsWith("params-"))
+                    .findFirst()
+                    .orElseThrow();
         }
     }
 }

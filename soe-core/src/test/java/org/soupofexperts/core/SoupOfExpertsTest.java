@@ -1,9 +1,5 @@
 package org.soupofexperts.core;
 
-import org.soupofexperts.core.config.SoupConfig;
-import org.soupofexperts.core.config.RouterConfig;
-import org.soupofexperts.core.config.ExpertInit;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -12,13 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-
-import org.junit.jupiter.api.Test;
-import org.soupofexperts.core.internal.Djl;
-import org.soupofexperts.core.nn.SoupTensor;
-
 import java.util.List;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.soupofexperts.core.config.ExpertInit;
+import org.soupofexperts.core.config.RouterConfig;
+import org.soupofexperts.core.config.SoupConfig;
+import org.soupofexperts.core.internal.Djl;
+import org.soupofexperts.core.nn.SoupTensor;
 
 class SoupOfExpertsTest {
 
@@ -47,7 +44,8 @@ class SoupOfExpertsTest {
                     float[] shared = src.get(i).shared().getArray().toFloatArray();
                     float[] bank = src.get(i).bank().getArray().toFloatArray();
                     float[] got = dst.get(i).shared().getArray().toFloatArray();
-                    assertEquals(src.get(i).shape(), dst.get(i).shared().getArray().getShape());
+                    assertEquals(
+                            src.get(i).shape(), dst.get(i).shared().getArray().getShape());
                     double maxDiff = 0;
                     for (int p = 0; p < shared.length; p++) {
                         double expected = shared[p];
@@ -100,7 +98,9 @@ class SoupOfExpertsTest {
     void soupStoresSharedExpertsAndRouter() {
         try (SoupOfExperts soup = noisySoup(13, 4)) {
             long base = ToyDomains.tinyModel().parameterCount();
-            long router = soup.router().soupTensors().stream().mapToLong(t -> t.numel()).sum();
+            long router = soup.router().soupTensors().stream()
+                    .mapToLong(t -> t.numel())
+                    .sum();
             assertEquals(base * 5 + router, soup.parameterCount());
         }
     }
@@ -138,32 +138,42 @@ class SoupOfExpertsTest {
                 }
             }
             try (Djl.NoGrad ng = Djl.noGrad()) {
-                NDArray grouped = soup.block().logits(m.create(tokens, new Shape(b, t)), m.create(alphas, new Shape(2, 3)));
+                NDArray grouped =
+                        soup.block().logits(m.create(tokens, new Shape(b, t)), m.create(alphas, new Shape(2, 3)));
                 assertEquals(new Shape(b, t, ToyDomains.VOCAB), grouped.getShape());
                 float[] all = grouped.toFloatArray();
                 int per = 2 * t * ToyDomains.VOCAB;
                 for (int g = 0; g < 2; g++) {
                     int[] rows = java.util.Arrays.copyOfRange(tokens, g * 2 * t, (g + 1) * 2 * t);
-                    float[] own = soup.logits(m.create(rows, new Shape(2, t)), hs[g]).toFloatArray();
-                    assertArrayEquals(own, java.util.Arrays.copyOfRange(all, g * per, (g + 1) * per), 1e-5f, "group " + g);
+                    float[] own =
+                            soup.logits(m.create(rows, new Shape(2, t)), hs[g]).toFloatArray();
+                    assertArrayEquals(
+                            own, java.util.Arrays.copyOfRange(all, g * per, (g + 1) * per), 1e-5f, "group " + g);
                 }
-                float[] other = soup.logits(m.create(java.util.Arrays.copyOfRange(tokens, 0, 2 * t), new Shape(2, t)), hs[1])
+                float[] other = soup.logits(
+                                m.create(java.util.Arrays.copyOfRange(tokens, 0, 2 * t), new Shape(2, t)), hs[1])
                         .toFloatArray();
-                assertTrue(maxAbsDiff(other, java.util.Arrays.copyOfRange(all, 0, per)) > 1e-4,
+                assertTrue(
+                        maxAbsDiff(other, java.util.Arrays.copyOfRange(all, 0, per)) > 1e-4,
                         "the two groups' weights must differ for the test to mean anything");
             }
         }
     }
 
     @Test
-    void theRoutersOutputInitScaleSetsHowMuchAlphaStartsToDependOnHAndSurvivesSaveAndLoad(@org.junit.jupiter.api.io.TempDir
-            java.nio.file.Path dir) throws Exception {
+    void theRoutersOutputInitScaleSetsHowMuchAlphaStartsToDependOnHAndSurvivesSaveAndLoad(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         double[] h0 = {1, 0, 0};
         double[] h1 = {0, 0.5, 0.5};
         for (RouterConfig.Output out : RouterConfig.Output.values()) {
             RouterConfig flat = RouterConfig.of(64, 1, out).withOutputInitScale(0);
-            try (SoupOfExperts soup = SoupOfExperts.builder().model(ToyDomains.tinyModel()).domains(3).experts(4)
-                    .router(flat).seed(3).build()) {
+            try (SoupOfExperts soup = SoupOfExperts.builder()
+                    .model(ToyDomains.tinyModel())
+                    .domains(3)
+                    .experts(4)
+                    .router(flat)
+                    .seed(3)
+                    .build()) {
                 double[] a = soup.alpha(h0);
                 assertArrayEquals(a, soup.alpha(h1), 0.0, out + ": zero output weights make alpha the bias alone");
                 assertEquals(out == RouterConfig.Output.SOFTMAX ? 0.25 : 0.0, a[0], 1e-7);
@@ -172,13 +182,20 @@ class SoupOfExpertsTest {
                     assertEquals(flat, back.config().router());
                 }
             }
-            try (SoupOfExperts soup = SoupOfExperts.builder().model(ToyDomains.tinyModel()).domains(3).experts(4)
-                    .router(RouterConfig.of(64, 1, out)).seed(3).build()) {
-                assertTrue(maxAbsDiff(toFloats(soup.alpha(h0)), toFloats(soup.alpha(h1))) > 1e-3, out + " at the default scale");
+            try (SoupOfExperts soup = SoupOfExperts.builder()
+                    .model(ToyDomains.tinyModel())
+                    .domains(3)
+                    .experts(4)
+                    .router(RouterConfig.of(64, 1, out))
+                    .seed(3)
+                    .build()) {
+                assertTrue(
+                        maxAbsDiff(toFloats(soup.alpha(h0)), toFloats(soup.alpha(h1))) > 1e-3,
+                        out + " at the default scale");
             }
         }
-        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> RouterConfig.defaults().withOutputInitScale(-1));
+        org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> RouterConfig.defaults().withOutputInitScale(-1));
     }
 
     private static float[] toFloats(double[] d) {
@@ -207,9 +224,11 @@ class SoupOfExpertsTest {
             for (int i = 0; i < 7 * v; i++) {
                 assertEquals(la[i], lb[i], 1e-6, "position " + (i / v) + " saw a later token");
             }
-            assertTrue(maxAbsDiff(
-                    java.util.Arrays.copyOfRange(la, 7 * v, t * v),
-                    java.util.Arrays.copyOfRange(lb, 7 * v, t * v)) > 1e-4,
+            assertTrue(
+                    maxAbsDiff(
+                                    java.util.Arrays.copyOfRange(la, 7 * v, t * v),
+                                    java.util.Arrays.copyOfRange(lb, 7 * v, t * v))
+                            > 1e-4,
                     "changed positions must change their outputs");
         }
     }
@@ -217,8 +236,12 @@ class SoupOfExpertsTest {
     @Test
     void trainedSoupGivesSpecialistsThatWinOnTheirOwnDomain() {
         ToyDomains data = new ToyDomains();
-        SoupConfig config =
-                SoupConfig.builder().model(ToyDomains.tinyModel()).domains(2).experts(4).seed(7).build();
+        SoupConfig config = SoupConfig.builder()
+                .model(ToyDomains.tinyModel())
+                .domains(2)
+                .experts(4)
+                .seed(7)
+                .build();
         double untrained;
         try (SoupOfExperts fresh = SoupOfExperts.create(config)) {
             untrained = fresh.loss(data.domain(0, 64, 3, 100), new double[] {1, 0});
@@ -227,7 +250,8 @@ class SoupOfExpertsTest {
             soup.train(data.training());
             assertEquals(300, soup.lastReport().steps());
             double[] l = data.assertSpecialistsWinOnTheirOwnDomain(soup);
-            assertTrue(l[0] < 0.5 * untrained && l[3] < 0.5 * untrained,
+            assertTrue(
+                    l[0] < 0.5 * untrained && l[3] < 0.5 * untrained,
                     "must beat untrained (" + untrained + "): " + java.util.Arrays.toString(l));
         }
     }

@@ -1,7 +1,5 @@
 package org.soupofexperts.core;
 
-import org.soupofexperts.core.config.ExpertInit;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -10,13 +8,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 import org.soupofexperts.core.batch.TokenBatch;
+import org.soupofexperts.core.config.ExpertInit;
 
 /** The specialist cache: keys on rounded h, evicts by bytes in LRU order, frees what it evicts. */
 class SpecialistCacheTest {
 
     private static SoupOfExperts soup() {
-        return SoupOfExperts.builder().model(ToyDomains.tinyModel()).domains(2).experts(2)
-                .expertInit(ExpertInit.SCALED_NOISE).seed(5).build();
+        return SoupOfExperts.builder()
+                .model(ToyDomains.tinyModel())
+                .domains(2)
+                .experts(2)
+                .expertInit(ExpertInit.SCALED_NOISE)
+                .seed(5)
+                .build();
     }
 
     private static long specialistBytes() {
@@ -25,7 +29,8 @@ class SpecialistCacheTest {
 
     @Test
     void hVectorsThatDifferByNoiseShareOneSpecialistAndOthersDoNot() {
-        try (SoupOfExperts soup = soup(); SpecialistCache cache = new SpecialistCache(soup, 1L << 30, 1e-3)) {
+        try (SoupOfExperts soup = soup();
+                SpecialistCache cache = new SpecialistCache(soup, 1L << 30, 1e-3)) {
             try (SpecialistCache.Lease a = cache.acquire(new double[] {0.3, 0.7});
                     SpecialistCache.Lease b = cache.acquire(new double[] {0.3000002, 0.6999998});
                     SpecialistCache.Lease c = cache.acquire(new double[] {0.5, 0.5})) {
@@ -40,7 +45,8 @@ class SpecialistCacheTest {
 
     @Test
     void theLeastRecentlyUsedSpecialistIsEvictedAndItsNativeMemoryFreed() {
-        try (SoupOfExperts soup = soup(); SpecialistCache cache = new SpecialistCache(soup, 2 * specialistBytes(), 1e-3)) {
+        try (SoupOfExperts soup = soup();
+                SpecialistCache cache = new SpecialistCache(soup, 2 * specialistBytes(), 1e-3)) {
             cache.acquire(new double[] {1, 0}).close();
             cache.acquire(new double[] {0, 1}).close();
             cache.acquire(new double[] {1, 0}).close(); // now {0, 1} is the least recently used
@@ -60,7 +66,8 @@ class SpecialistCacheTest {
     @Test
     void aSpecialistOnLoanSurvivesEvictionUntilItIsReturned() {
         TokenBatch batch = new ToyDomains().domain(0, 2, 5, 3);
-        try (SoupOfExperts soup = soup(); SpecialistCache cache = new SpecialistCache(soup, specialistBytes(), 1e-3)) {
+        try (SoupOfExperts soup = soup();
+                SpecialistCache cache = new SpecialistCache(soup, specialistBytes(), 1e-3)) {
             int empty = ResourceTest.liveArrays();
             SpecialistCache.Lease kept = cache.acquire(new double[] {1, 0});
             double before = kept.specialist().loss(batch);
@@ -85,7 +92,8 @@ class SpecialistCacheTest {
     void sixteenThreadsUnderATinyBudgetNeverGetAClosedSpecialist() throws Exception {
         TokenBatch batch = new ToyDomains().domain(0, 1, 4, 3);
         double[][] hs = {{1, 0}, {0, 1}, {0.5, 0.5}, {0.25, 0.75}};
-        try (SoupOfExperts soup = soup(); SpecialistCache cache = new SpecialistCache(soup, specialistBytes(), 1e-3)) {
+        try (SoupOfExperts soup = soup();
+                SpecialistCache cache = new SpecialistCache(soup, specialistBytes(), 1e-3)) {
             double[] expected = new double[hs.length];
             for (int i = 0; i < hs.length; i++) {
                 try (Specialist s = soup.instantiate(hs[i])) {
@@ -95,7 +103,8 @@ class SpecialistCacheTest {
             int empty = ResourceTest.liveArrays();
             java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
             java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
-            java.util.concurrent.atomic.AtomicReference<Throwable> first = new java.util.concurrent.atomic.AtomicReference<>();
+            java.util.concurrent.atomic.AtomicReference<Throwable> first =
+                    new java.util.concurrent.atomic.AtomicReference<>();
             try {
                 java.util.List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
                 for (int t = 0; t < 16; t++) {
@@ -120,10 +129,14 @@ class SpecialistCacheTest {
             } finally {
                 pool.shutdownNow();
             }
-            assertEquals(0, failures.get(), () -> "of 1,600 acquire -> loss calls, " + failures.get() + " failed; first: "
-                    + first.get());
-            assertTrue(cache.bytes() <= specialistBytes(), "the byte bound must hold after the storm: " + cache.bytes());
-            assertEquals(cache.size() * specialistBytes(), cache.bytes(), "bytes must count exactly the cached specialists");
+            assertEquals(
+                    0,
+                    failures.get(),
+                    () -> "of 1,600 acquire -> loss calls, " + failures.get() + " failed; first: " + first.get());
+            assertTrue(
+                    cache.bytes() <= specialistBytes(), "the byte bound must hold after the storm: " + cache.bytes());
+            assertEquals(
+                    cache.size() * specialistBytes(), cache.bytes(), "bytes must count exactly the cached specialists");
             cache.close();
             assertEquals(empty, ResourceTest.liveArrays(), "every evicted specialist must be freed once returned");
         }
@@ -133,7 +146,8 @@ class SpecialistCacheTest {
     void badSettingsAreRejected() {
         try (SoupOfExperts soup = soup()) {
             assertThrows(IllegalArgumentException.class, () -> new SpecialistCache(soup, 0, 1e-3));
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new SpecialistCache(soup, 10, 1.0));
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> new SpecialistCache(soup, 10, 1.0));
             assertTrue(e.getMessage().contains("quantum"), e.getMessage());
         }
     }

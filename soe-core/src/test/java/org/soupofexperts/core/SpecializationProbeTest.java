@@ -1,38 +1,48 @@
 package org.soupofexperts.core;
 
-import org.soupofexperts.core.config.SoupConfig;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.soupofexperts.core.batch.TokenBatch;
+import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.train.SpecializationPoint;
 import org.soupofexperts.core.train.SpecializationProbe;
-import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.train.TrainingConfig;
 import org.soupofexperts.core.train.TrainingReport;
-
-import java.util.List;
 
 /** The diagnostics that tell a user whether a soup specializes. */
 class SpecializationProbeTest {
 
     private static SpecializationProbe probe(ToyDomains data, int every) {
         List<TokenBatch> heldOut = List.of(data.domain(0, 64, 3, 200), data.domain(1, 64, 3, 201));
-        return SpecializationProbe.builder().heldOut(heldOut).reference(new double[] {0.5, 0.5}).every(every).build();
+        return SpecializationProbe.builder()
+                .heldOut(heldOut)
+                .reference(new double[] {0.5, 0.5})
+                .every(every)
+                .build();
     }
 
     @Test
     void aSoupThatLearnsTwoDomainsShowsThatHMattersAndAnUntrainedOneShowsZero() {
         ToyDomains data = new ToyDomains();
-        SoupConfig config = SoupConfig.builder().model(ToyDomains.tinyModel()).domains(2).experts(4).seed(7).build();
-        TrainingConfig cfg = data.trainingBuilder().specializationProbe(probe(data, 100)).build();
+        SoupConfig config = SoupConfig.builder()
+                .model(ToyDomains.tinyModel())
+                .domains(2)
+                .experts(4)
+                .seed(7)
+                .build();
+        TrainingConfig cfg =
+                data.trainingBuilder().specializationProbe(probe(data, 100)).build();
         try (SoupOfExperts soup = SoupOfExperts.create(config)) {
             soup.train(cfg);
             TrainingReport r = soup.lastReport();
             List<SpecializationPoint> points = r.specialization();
-            assertEquals(List.of(0, 100, 200, 300), points.stream().map(SpecializationPoint::step).toList());
+            assertEquals(
+                    List.of(0, 100, 200, 300),
+                    points.stream().map(SpecializationPoint::step).toList());
             SpecializationPoint start = points.get(0);
             // Experts start at zero: every h gives the same weights, so h cannot matter yet.
             assertEquals(0.0, start.hMatters(), 0.0);
@@ -54,9 +64,16 @@ class SpecializationProbeTest {
     @Test
     void aSoupWhoseExpertsShareTheSecondMomentOfSStillSpecializes() {
         ToyDomains data = new ToyDomains();
-        SoupConfig config = SoupConfig.builder().model(ToyDomains.tinyModel()).domains(2).experts(4).seed(7).build();
-        TrainingConfig cfg = data.trainingBuilder().expertUpdate(TrainingConfig.ExpertUpdate.SHARED_SECOND_MOMENT)
-                .skipIdleExperts(true).build();
+        SoupConfig config = SoupConfig.builder()
+                .model(ToyDomains.tinyModel())
+                .domains(2)
+                .experts(4)
+                .seed(7)
+                .build();
+        TrainingConfig cfg = data.trainingBuilder()
+                .expertUpdate(TrainingConfig.ExpertUpdate.SHARED_SECOND_MOMENT)
+                .skipIdleExperts(true)
+                .build();
         try (SoupOfExperts soup = SoupOfExperts.create(config)) {
             soup.train(cfg);
             data.assertSpecialistsWinOnTheirOwnDomain(soup);
@@ -69,19 +86,34 @@ class SpecializationProbeTest {
         TrainingConfig base = data.training();
         IllegalArgumentException plain = assertThrows(IllegalArgumentException.class, () -> {
             try (Specialist s = Specialist.create(ToyDomains.tinyModel(), 1)) {
-                s.train(TrainingConfig.builder().sampler(data).metaDistribution(base.metaDistribution()).steps(2)
-                        .batchSize(4).contextLength(4).specializationProbe(probe(data, 1)).build());
+                s.train(TrainingConfig.builder()
+                        .sampler(data)
+                        .metaDistribution(base.metaDistribution())
+                        .steps(2)
+                        .batchSize(4)
+                        .contextLength(4)
+                        .specializationProbe(probe(data, 1))
+                        .build());
             }
         });
         assertTrue(plain.getMessage().contains("plain model"), plain.getMessage());
-        IllegalArgumentException three = assertThrows(IllegalArgumentException.class, () -> SpecializationProbe.builder()
-                .heldOut(List.of(data.domain(0, 2, 3, 1), data.domain(1, 2, 3, 2), data.domain(1, 2, 3, 3)))
-                .reference(new double[] {0.5, 0.5}).build());
+        IllegalArgumentException three = assertThrows(
+                IllegalArgumentException.class,
+                () -> SpecializationProbe.builder()
+                        .heldOut(List.of(data.domain(0, 2, 3, 1), data.domain(1, 2, 3, 2), data.domain(1, 2, 3, 3)))
+                        .reference(new double[] {0.5, 0.5})
+                        .build());
         assertTrue(three.getMessage().contains("length"), three.getMessage());
-        IllegalArgumentException mismatch = assertThrows(IllegalArgumentException.class, () -> TrainingConfig.builder()
-                .sampler(data).metaDistribution(base.metaDistribution()).specializationProbe(SpecializationProbe.builder()
-                        .heldOut(List.of(data.domain(0, 2, 3, 1))).reference(new double[] {1.0}).build())
-                .build());
+        IllegalArgumentException mismatch = assertThrows(
+                IllegalArgumentException.class,
+                () -> TrainingConfig.builder()
+                        .sampler(data)
+                        .metaDistribution(base.metaDistribution())
+                        .specializationProbe(SpecializationProbe.builder()
+                                .heldOut(List.of(data.domain(0, 2, 3, 1)))
+                                .reference(new double[] {1.0})
+                                .build())
+                        .build());
         assertTrue(mismatch.getMessage().contains("probe has 1 domains"), mismatch.getMessage());
     }
 
@@ -89,11 +121,25 @@ class SpecializationProbeTest {
     void hPerStepMustDivideTheBatch() {
         ToyDomains data = new ToyDomains();
         TrainingConfig base = data.training();
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainingConfig.builder()
-                .sampler(data).metaDistribution(base.metaDistribution()).batchSize(16).hPerStep(3).build());
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> TrainingConfig.builder()
+                        .sampler(data)
+                        .metaDistribution(base.metaDistribution())
+                        .batchSize(16)
+                        .hPerStep(3)
+                        .build());
         assertTrue(e.getMessage().contains("must divide the batch size 16"), e.getMessage());
-        assertEquals(16, TrainingConfig.builder().sampler(data).metaDistribution(base.metaDistribution()).batchSize(16)
-                .build().hPerStep(), "one h per sequence by default");
-        assertThrows(IllegalArgumentException.class, () -> TrainingConfig.builder().hPerStep(-1));
+        assertEquals(
+                16,
+                TrainingConfig.builder()
+                        .sampler(data)
+                        .metaDistribution(base.metaDistribution())
+                        .batchSize(16)
+                        .build()
+                        .hPerStep(),
+                "one h per sequence by default");
+        assertThrows(
+                IllegalArgumentException.class, () -> TrainingConfig.builder().hPerStep(-1));
     }
 }

@@ -1,12 +1,7 @@
 package org.soupofexperts.core;
 
-import org.soupofexperts.core.config.ExpertInit;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +10,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.soupofexperts.core.config.ExpertInit;
 
 /**
  * The library changes no JVM-wide setting of its host: in a fresh JVM (without the build's
@@ -24,13 +22,19 @@ import java.util.concurrent.TimeUnit;
  */
 class SystemPropertiesTest {
 
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
     @Test
     void usingTheLibrarySetsNoSystemProperty() throws Exception {
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(javaBin, "-Xmx1g", "-cp", System.getProperty("java.class.path"),
-                Probe.class.getName(), tmp.resolve("soup").toString()));
+        List<String> cmd = new ArrayList<>(List.of(
+                javaBin,
+                "-Xmx1g",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Probe.class.getName(),
+                tmp.resolve("soup").toString()));
         Path log = tmp.resolve("probe.log");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().remove("DJL_OFFLINE");
@@ -48,12 +52,18 @@ class SystemPropertiesTest {
             // engine is started by DJL directly before the snapshot, and the library is measured alone.
             ai.djl.engine.Engine.getEngine("PyTorch");
             Map<String, String> before = snapshot();
-            try (SoupOfExperts soup = SoupOfExperts.builder().model(ToyDomains.tinyModel()).domains(2).experts(2)
-                    .expertInit(ExpertInit.SCALED_NOISE).seed(1).build()) {
+            try (SoupOfExperts soup = SoupOfExperts.builder()
+                    .model(ToyDomains.tinyModel())
+                    .domains(2)
+                    .experts(2)
+                    .expertInit(ExpertInit.SCALED_NOISE)
+                    .seed(1)
+                    .build()) {
                 soup.train(new ToyDomains().trainingBuilder().steps(3).warmup(1).build());
                 soup.save(Path.of(args[0]));
             }
-            try (SoupOfExperts back = SoupOfExperts.load(Path.of(args[0])); Specialist s = back.instantiate(new double[] {1, 0})) {
+            try (SoupOfExperts back = SoupOfExperts.load(Path.of(args[0]));
+                    Specialist s = back.instantiate(new double[] {1, 0})) {
                 s.loss(new int[][] {{1, 2, 3}});
             }
             Map<String, String> after = snapshot();

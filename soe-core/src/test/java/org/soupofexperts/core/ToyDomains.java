@@ -1,14 +1,12 @@
 package org.soupofexperts.core;
 
-import org.soupofexperts.core.config.ModelConfig;
-import org.soupofexperts.core.config.DomainWeights;
-
+import java.util.SplittableRandom;
 import org.soupofexperts.core.batch.BatchSource;
 import org.soupofexperts.core.batch.MetaDistribution;
 import org.soupofexperts.core.batch.TokenBatch;
+import org.soupofexperts.core.config.DomainWeights;
+import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.train.TrainingConfig;
-
-import java.util.SplittableRandom;
 
 /**
  * Two toy domains over one vocabulary of 16 tokens: domain 0 counts up by 1, domain 1 by 3
@@ -83,8 +81,15 @@ final class ToyDomains implements BatchSource {
 
     /** The same training, to add settings to. */
     TrainingConfig.Builder trainingBuilder() {
-        return TrainingConfig.builder().sampler(this).metaDistribution(meta()).steps(300).batchSize(16).contextLength(4)
-                .learningRate(3e-3).warmup(20).logEvery(0);
+        return TrainingConfig.builder()
+                .sampler(this)
+                .metaDistribution(meta())
+                .steps(300)
+                .batchSize(16)
+                .contextLength(4)
+                .learningRate(3e-3)
+                .warmup(20)
+                .logEvery(0);
     }
 
     /**
@@ -99,8 +104,10 @@ final class ToyDomains implements BatchSource {
                 Specialist s1 = soup.instantiate(DomainWeights.oneHot(2, 1))) {
             double[] l = {s0.loss(d0), s0.loss(d1), s1.loss(d0), s1.loss(d1)};
             String table = String.format("s0: d0 %.3f d1 %.3f; s1: d0 %.3f d1 %.3f", l[0], l[1], l[2], l[3]);
-            org.junit.jupiter.api.Assertions.assertTrue(l[0] + 0.1 < l[2], "specialist 0 must beat specialist 1 on domain 0: " + table);
-            org.junit.jupiter.api.Assertions.assertTrue(l[3] + 0.1 < l[1], "specialist 1 must beat specialist 0 on domain 1: " + table);
+            org.junit.jupiter.api.Assertions.assertTrue(
+                    l[0] + 0.1 < l[2], "specialist 0 must beat specialist 1 on domain 0: " + table);
+            org.junit.jupiter.api.Assertions.assertTrue(
+                    l[3] + 0.1 < l[1], "specialist 1 must beat specialist 0 on domain 1: " + table);
             return l;
         }
     }

@@ -4,19 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.soupofexperts.core.FaultReport;
-import org.soupofexperts.core.JsonMutator;
-import org.soupofexperts.core.io.SoupFormatException;
-import org.soupofexperts.core.batch.TokenBatch;
-import org.soupofexperts.data.cluster.Centroids;
-import org.soupofexperts.data.corpus.JsonlCorpus;
-import org.soupofexperts.data.sample.WindowSampler;
-import org.soupofexperts.data.store.TokenStore;
-import org.soupofexperts.data.tokenize.ByteTokenizer;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -24,6 +11,18 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.soupofexperts.core.FaultReport;
+import org.soupofexperts.core.JsonMutator;
+import org.soupofexperts.core.batch.TokenBatch;
+import org.soupofexperts.core.io.SoupFormatException;
+import org.soupofexperts.data.cluster.Centroids;
+import org.soupofexperts.data.corpus.JsonlCorpus;
+import org.soupofexperts.data.sample.WindowSampler;
+import org.soupofexperts.data.store.TokenStore;
+import org.soupofexperts.data.tokenize.ByteTokenizer;
 
 /**
  * Seeded damage to the data module's artefacts: token stores (hostile manifest edits, and
@@ -38,19 +37,25 @@ class DataFaultInjectionTest {
     private static final long SEED = Long.getLong("fault.seed", 20261130L);
     private static final int MUTATIONS = Integer.getInteger("fault.mutations", 150);
 
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
     @Test
     void damagedAndForgedTokenStoresAreRefusedCleanlyOrStayWithinBounds() throws IOException {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < 120; i++) {
-            sb.append("{\"text\": \"document ").append(i).append(" of domain a, with some words\", \"meta\": {\"pile_set_name\": \"a\"}}\n");
+            sb.append("{\"text\": \"document ")
+                    .append(i)
+                    .append(" of domain a, with some words\", \"meta\": {\"pile_set_name\": \"a\"}}\n");
             sb.append("{\"text\": \"another ").append(i).append(" from b\", \"meta\": {\"pile_set_name\": \"b\"}}\n");
         }
         Path src = tmp.resolve("c.jsonl");
         Files.writeString(src, sb.toString());
         Path dir = tmp.resolve("store");
-        TokenStore.openOrBuild(dir, JsonlCorpus.builder().file(src).build(), new ByteTokenizer(),
+        TokenStore.openOrBuild(
+                dir,
+                JsonlCorpus.builder().file(src).build(),
+                new ByteTokenizer(),
                 TokenStore.Options.defaults().withValidation(0.2, 1));
         List<Path> files;
         try (Stream<Path> s = Files.list(dir)) {
@@ -94,8 +99,9 @@ class DataFaultInjectionTest {
                 store = TokenStore.open(dir);
             } catch (SoupFormatException e) {
                 refused++;
-                assertTrue(e.getMessage().contains(dir.toString()), "the message must name the store: " + e.getMessage()
-                        + "; " + mutation);
+                assertTrue(
+                        e.getMessage().contains(dir.toString()),
+                        "the message must name the store: " + e.getMessage() + "; " + mutation);
                 continue;
             } catch (IOException | RuntimeException | Error e) {
                 fail("a " + e.getClass().getSimpleName() + " instead of a clean refusal for " + mutation + ": " + e, e);
@@ -116,7 +122,8 @@ class DataFaultInjectionTest {
                 fail("an opened store failed with " + e.getClass().getSimpleName() + " for " + mutation + ": " + e, e);
             }
         }
-        FaultReport.check(DataFaultInjectionTest.class, "token-store", MUTATIONS, refused, opened, "opened and sampled", SEED);
+        FaultReport.check(
+                DataFaultInjectionTest.class, "token-store", MUTATIONS, refused, opened, "opened and sampled", SEED);
     }
 
     @Test
@@ -148,8 +155,9 @@ class DataFaultInjectionTest {
                 }
             } catch (SoupFormatException e) {
                 refused++;
-                assertTrue(e.getMessage().contains(file.toString()), "the message must name the file: " + e.getMessage()
-                        + "; " + mutation);
+                assertTrue(
+                        e.getMessage().contains(file.toString()),
+                        "the message must name the file: " + e.getMessage() + "; " + mutation);
             } catch (IOException | RuntimeException | Error e) {
                 fail("a " + e.getClass().getSimpleName() + " instead of a clean refusal for " + mutation + ": " + e, e);
             }

@@ -3,15 +3,22 @@ package org.soupofexperts.examples;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.config.ExpertInit;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.config.RouterConfig;
 import org.soupofexperts.core.config.SoupConfig;
-import org.soupofexperts.core.SoupOfExperts;
-import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.train.ParamGroup;
 import org.soupofexperts.core.train.TrainingConfig;
 import org.soupofexperts.data.sample.MetaDistributions;
@@ -22,19 +29,8 @@ import org.soupofexperts.examples.experiment.ExperimentCommand;
 import org.soupofexperts.examples.experiment.ExperimentData;
 import org.soupofexperts.examples.experiment.Parts;
 import org.soupofexperts.examples.experiment.SoupMeasures;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.Callable;
 
 /**
  * The paper's two ablations at a small budget: the number of experts n, and the
@@ -43,13 +39,18 @@ import java.util.concurrent.Callable;
  * base size, and reported as specialized loss (average over domains at the histogram h) and
  * generic loss (at the natural mixture). Finished runs are kept under {@code out/parts}.
  */
-@Command(name = "ablations", mixinStandardHelpOptions = true,
+@Command(
+        name = "ablations",
+        mixinStandardHelpOptions = true,
         description = "Ablations over the number of experts and the meta-distribution.")
 public final class Ablations extends ExperimentCommand implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(Ablations.class);
 
-    @Option(names = "--out", defaultValue = "target/ablations", description = "output folder (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--out",
+            defaultValue = "target/ablations",
+            description = "output folder (default ${DEFAULT-VALUE})")
     Path out;
 
     @Option(names = "--steps", defaultValue = "1000")
@@ -74,16 +75,46 @@ public final class Ablations extends ExperimentCommand implements Callable<Integ
      * One soup of the ablation: the meta-distribution, and the optimisation knobs the issue
      * lists (expert initialisation, router output, expert learning rate and decay, warm start).
      */
-    record Variant(String name, int experts, int support, double beta, double naturalShare, ExpertInit init,
-            RouterConfig.Output output, double expertLrScale, double expertDecay, double warmStartShare, double lrScale) {
+    record Variant(
+            String name,
+            int experts,
+            int support,
+            double beta,
+            double naturalShare,
+            ExpertInit init,
+            RouterConfig.Output output,
+            double expertLrScale,
+            double expertDecay,
+            double warmStartShare,
+            double lrScale) {
 
         Variant(String name, int experts, int support, double beta, double naturalShare) {
             this(name, experts, support, beta, naturalShare, ExpertInit.ZEROS, RouterConfig.Output.RAW, 1.0, -1, 0);
         }
 
-        Variant(String name, int experts, int support, double beta, double naturalShare, ExpertInit init,
-                RouterConfig.Output output, double expertLrScale, double expertDecay, double warmStartShare) {
-            this(name, experts, support, beta, naturalShare, init, output, expertLrScale, expertDecay, warmStartShare, 1.0);
+        Variant(
+                String name,
+                int experts,
+                int support,
+                double beta,
+                double naturalShare,
+                ExpertInit init,
+                RouterConfig.Output output,
+                double expertLrScale,
+                double expertDecay,
+                double warmStartShare) {
+            this(
+                    name,
+                    experts,
+                    support,
+                    beta,
+                    naturalShare,
+                    init,
+                    output,
+                    expertLrScale,
+                    expertDecay,
+                    warmStartShare,
+                    1.0);
         }
 
         /** Names the finished part; the defaults keep the short form. */
@@ -121,9 +152,19 @@ public final class Ablations extends ExperimentCommand implements Callable<Integ
         ExperimentData data = ExperimentData.prepare(corpus, out, 0, 0);
         ModelConfig model = model(data.tokenizer.vocabSize());
         Budget budget = new Budget(batch, context, lr, seed);
-        Parts parts = new Parts(out, String.join(" ", "--corpus=" + corpusName(), "--steps=" + steps,
-                "--batch=" + batch, "--context=" + context, "--layers=" + layers, "--width=" + width, "--lr=" + lr,
-                "--eval-windows=" + evalWindows, "--seed=" + seed));
+        Parts parts = new Parts(
+                out,
+                String.join(
+                        " ",
+                        "--corpus=" + corpusName(),
+                        "--steps=" + steps,
+                        "--batch=" + batch,
+                        "--context=" + context,
+                        "--layers=" + layers,
+                        "--width=" + width,
+                        "--lr=" + lr,
+                        "--eval-windows=" + evalWindows,
+                        "--seed=" + seed));
         int k = data.k;
 
         JsonObject generic = parts.get("generic").orElse(null);
@@ -159,24 +200,116 @@ public final class Ablations extends ExperimentCommand implements Callable<Integ
                 new Variant("s=4, no natural steps", b, 4, 1.0, 0.0));
         List<Variant> knobs = List.of(
                 new Variant("defaults (s=4, zero-init experts, raw alpha)", b, 4, 1.0, 0.25),
-                new Variant("experts initialised with noise", b, 4, 1.0, 0.25, ExpertInit.SCALED_NOISE, RouterConfig.Output.RAW, 1, -1, 0),
-                new Variant("softmax router output", b, 4, 1.0, 0.25, ExpertInit.ZEROS, RouterConfig.Output.SOFTMAX, 1, -1, 0),
+                new Variant(
+                        "experts initialised with noise",
+                        b,
+                        4,
+                        1.0,
+                        0.25,
+                        ExpertInit.SCALED_NOISE,
+                        RouterConfig.Output.RAW,
+                        1,
+                        -1,
+                        0),
+                new Variant(
+                        "softmax router output",
+                        b,
+                        4,
+                        1.0,
+                        0.25,
+                        ExpertInit.ZEROS,
+                        RouterConfig.Output.SOFTMAX,
+                        1,
+                        -1,
+                        0),
                 new Variant("expert lr x3", b, 4, 1.0, 0.25, ExpertInit.ZEROS, RouterConfig.Output.RAW, 3, -1, 0),
                 new Variant("expert lr x0.3", b, 4, 1.0, 0.25, ExpertInit.ZEROS, RouterConfig.Output.RAW, 0.3, -1, 0),
-                new Variant("expert lr x1/sqrt(n)", b, 4, 1.0, 0.25, ExpertInit.ZEROS, RouterConfig.Output.RAW, 1 / Math.sqrt(b), -1, 0),
-                new Variant("n=64, expert lr x1/sqrt(n)", 64, 4, 1.0, 0.25, ExpertInit.ZEROS, RouterConfig.Output.RAW, 1 / 8.0, -1, 0),
-                new Variant("no weight decay on experts", b, 4, 1.0, 0.25, ExpertInit.ZEROS, RouterConfig.Output.RAW, 1, 0, 0),
-                new Variant("warm start: S from a generic model trained 20% of the steps", b, 4, 1.0, 0.25,
-                        ExpertInit.ZEROS, RouterConfig.Output.RAW, 1, -1, 0.2),
-                new Variant("lr x3 (all groups)", b, 4, 1.0, 0.25, ExpertInit.ZEROS, RouterConfig.Output.RAW, 1, -1, 0, 3),
-                new Variant("lr x3, expert lr x1/sqrt(n)", b, 4, 1.0, 0.25, ExpertInit.ZEROS, RouterConfig.Output.RAW,
-                        1 / Math.sqrt(b), -1, 0, 3),
-                new Variant("lr x3, expert lr x1/sqrt(n), s=all, beta=3", b, k, 3.0, 0.25, ExpertInit.ZEROS,
-                        RouterConfig.Output.RAW, 1 / Math.sqrt(b), -1, 0, 3),
-                new Variant("lr x3, expert lr x1/sqrt(n), s=all, beta=3, softmax", b, k, 3.0, 0.25, ExpertInit.ZEROS,
-                        RouterConfig.Output.SOFTMAX, 1 / Math.sqrt(b), -1, 0, 3),
-                new Variant("n=4, lr x3, expert lr x1/sqrt(n), s=all, beta=3", 4, k, 3.0, 0.25, ExpertInit.ZEROS,
-                        RouterConfig.Output.RAW, 0.5, -1, 0, 3));
+                new Variant(
+                        "expert lr x1/sqrt(n)",
+                        b,
+                        4,
+                        1.0,
+                        0.25,
+                        ExpertInit.ZEROS,
+                        RouterConfig.Output.RAW,
+                        1 / Math.sqrt(b),
+                        -1,
+                        0),
+                new Variant(
+                        "n=64, expert lr x1/sqrt(n)",
+                        64,
+                        4,
+                        1.0,
+                        0.25,
+                        ExpertInit.ZEROS,
+                        RouterConfig.Output.RAW,
+                        1 / 8.0,
+                        -1,
+                        0),
+                new Variant(
+                        "no weight decay on experts",
+                        b,
+                        4,
+                        1.0,
+                        0.25,
+                        ExpertInit.ZEROS,
+                        RouterConfig.Output.RAW,
+                        1,
+                        0,
+                        0),
+                new Variant(
+                        "warm start: S from a generic model trained 20% of the steps",
+                        b, 4, 1.0, 0.25, ExpertInit.ZEROS, RouterConfig.Output.RAW, 1, -1, 0.2),
+                new Variant(
+                        "lr x3 (all groups)", b, 4, 1.0, 0.25, ExpertInit.ZEROS, RouterConfig.Output.RAW, 1, -1, 0, 3),
+                new Variant(
+                        "lr x3, expert lr x1/sqrt(n)",
+                        b,
+                        4,
+                        1.0,
+                        0.25,
+                        ExpertInit.ZEROS,
+                        RouterConfig.Output.RAW,
+                        1 / Math.sqrt(b),
+                        -1,
+                        0,
+                        3),
+                new Variant(
+                        "lr x3, expert lr x1/sqrt(n), s=all, beta=3",
+                        b,
+                        k,
+                        3.0,
+                        0.25,
+                        ExpertInit.ZEROS,
+                        RouterConfig.Output.RAW,
+                        1 / Math.sqrt(b),
+                        -1,
+                        0,
+                        3),
+                new Variant(
+                        "lr x3, expert lr x1/sqrt(n), s=all, beta=3, softmax",
+                        b,
+                        k,
+                        3.0,
+                        0.25,
+                        ExpertInit.ZEROS,
+                        RouterConfig.Output.SOFTMAX,
+                        1 / Math.sqrt(b),
+                        -1,
+                        0,
+                        3),
+                new Variant(
+                        "n=4, lr x3, expert lr x1/sqrt(n), s=all, beta=3",
+                        4,
+                        k,
+                        3.0,
+                        0.25,
+                        ExpertInit.ZEROS,
+                        RouterConfig.Output.RAW,
+                        0.5,
+                        -1,
+                        0,
+                        3));
         Map<String, JsonObject> results = new LinkedHashMap<>();
         List<Variant> all = new ArrayList<>(nAblation);
         all.addAll(metaAblation);
@@ -204,14 +337,20 @@ public final class Ablations extends ExperimentCommand implements Callable<Integ
         }
 
         StringBuilder md = new StringBuilder();
-        md.append(String.format("Base model: %s (%d parameters); %d steps of %d x %d tokens; seed %d.%n%n", model,
-                model.parameterCount(), steps, batch, context, seed));
-        md.append(String.format("Generic model (same budget): specialized %.3f, generic %.3f bits/byte, %.0f s.%n%n",
-                generic.get("specializedBitsPerByte").getAsDouble(), generic.get("naturalBitsPerByte").getAsDouble(),
+        md.append(String.format(
+                "Base model: %s (%d parameters); %d steps of %d x %d tokens; seed %d.%n%n",
+                model, model.parameterCount(), steps, batch, context, seed));
+        md.append(String.format(
+                "Generic model (same budget): specialized %.3f, generic %.3f bits/byte, %.0f s.%n%n",
+                generic.get("specializedBitsPerByte").getAsDouble(),
+                generic.get("naturalBitsPerByte").getAsDouble(),
                 generic.get("seconds").getAsDouble()));
         for (Map.Entry<Double, JsonObject> c : controls.entrySet()) {
-            md.append(String.format("Control, generic model at lr x%s: specialized %.3f, generic %.3f bits/byte.%n%n", c.getKey(),
-                    c.getValue().get("specializedBitsPerByte").getAsDouble(), c.getValue().get("naturalBitsPerByte").getAsDouble()));
+            md.append(String.format(
+                    "Control, generic model at lr x%s: specialized %.3f, generic %.3f bits/byte.%n%n",
+                    c.getKey(),
+                    c.getValue().get("specializedBitsPerByte").getAsDouble(),
+                    c.getValue().get("naturalBitsPerByte").getAsDouble()));
         }
         JsonObject json = new JsonObject();
         json.add("generic", generic);
@@ -220,35 +359,71 @@ public final class Ablations extends ExperimentCommand implements Callable<Integ
         table(md, json, plot, "Number of experts (s=4, beta=1, natural share 0.25)", nAblation, results, generic);
         table(md, json, plot, "Meta-distribution (n=" + b + ")", metaAblation, results, generic);
         if (withKnobs) {
-            table(md, json, plot, "Optimisation and architecture (n=" + b + ", s=4, beta=1, natural share 0.25, lr " + lr + " unless the row says otherwise)", knobs, results, generic);
+            table(
+                    md,
+                    json,
+                    plot,
+                    "Optimisation and architecture (n=" + b + ", s=4, beta=1, natural share 0.25, lr " + lr
+                            + " unless the row says otherwise)",
+                    knobs,
+                    results,
+                    generic);
         }
         Parts.write(out.resolve("ablations.md"), md.toString());
-        Parts.write(out.resolve("ablations.json"), new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues()
-                .create().toJson(json));
-        Charts.lines(out.resolve("ablations.png"), "Ablations: specialized vs generic loss", "generic loss (bits/byte)",
-                "specialized loss (bits/byte)", plot, true);
+        Parts.write(
+                out.resolve("ablations.json"),
+                new GsonBuilder()
+                        .setPrettyPrinting()
+                        .serializeSpecialFloatingPointValues()
+                        .create()
+                        .toJson(json));
+        Charts.lines(
+                out.resolve("ablations.png"),
+                "Ablations: specialized vs generic loss",
+                "generic loss (bits/byte)",
+                "specialized loss (bits/byte)",
+                plot,
+                true);
         LOG.info("ablations:\n{}", md);
         return 0;
     }
 
-    private static void table(StringBuilder md, JsonObject json, Map<String, double[][]> plot, String title, List<Variant> variants,
-            Map<String, JsonObject> results, JsonObject generic) {
-        md.append("### ").append(title).append("\n\n| variant | specialized | generic | stored parameters | train s |\n"
-                + "|---|---:|---:|---:|---:|\n");
+    private static void table(
+            StringBuilder md,
+            JsonObject json,
+            Map<String, double[][]> plot,
+            String title,
+            List<Variant> variants,
+            Map<String, JsonObject> results,
+            JsonObject generic) {
+        md.append("### ")
+                .append(title)
+                .append("\n\n| variant | specialized | generic | stored parameters | train s |\n"
+                        + "|---|---:|---:|---:|---:|\n");
         JsonArray arr = new JsonArray();
         for (Variant v : variants) {
             JsonObject p = results.get(v.key());
-            md.append(String.format("| %s | %.3f | %.3f | %d | %.0f |%n", v.name, p.get("specializedBitsPerByte").getAsDouble(),
-                    p.get("naturalBitsPerByte").getAsDouble(), p.get("storedParameters").getAsLong(), p.get("seconds").getAsDouble()));
+            md.append(String.format(
+                    "| %s | %.3f | %.3f | %d | %.0f |%n",
+                    v.name,
+                    p.get("specializedBitsPerByte").getAsDouble(),
+                    p.get("naturalBitsPerByte").getAsDouble(),
+                    p.get("storedParameters").getAsLong(),
+                    p.get("seconds").getAsDouble()));
             JsonObject row = p.deepCopy();
             row.addProperty("variant", v.name);
             arr.add(row);
-            plot.put(v.name, new double[][] {{p.get("naturalBitsPerByte").getAsDouble()}, {p.get("specializedBitsPerByte").getAsDouble()}});
+            plot.put(v.name, new double[][] {
+                {p.get("naturalBitsPerByte").getAsDouble()},
+                {p.get("specializedBitsPerByte").getAsDouble()}
+            });
         }
         md.append('\n');
         json.add(title, arr);
-        plot.putIfAbsent("generic model", new double[][] {{generic.get("naturalBitsPerByte").getAsDouble()},
-                {generic.get("specializedBitsPerByte").getAsDouble()}});
+        plot.putIfAbsent("generic model", new double[][] {
+            {generic.get("naturalBitsPerByte").getAsDouble()},
+            {generic.get("specializedBitsPerByte").getAsDouble()}
+        });
     }
 
     private JsonObject genericRun(ModelConfig model, ExperimentData data, Budget budget) {
@@ -259,21 +434,36 @@ public final class Ablations extends ExperimentCommand implements Callable<Integ
     private double trainSeconds;
 
     private SoupOfExperts train(Variant v, ModelConfig model, ExperimentData data, Budget budget) {
-        SoupConfig config = SoupConfig.builder().model(model).domains(data.k).experts(v.experts).seed(seed).expertInit(v.init)
-                .router(RouterConfig.of(RouterConfig.defaults().hidden(), RouterConfig.defaults().depth(), v.output)).build();
+        SoupConfig config = SoupConfig.builder()
+                .model(model)
+                .domains(data.k)
+                .experts(v.experts)
+                .seed(seed)
+                .expertInit(v.init)
+                .router(RouterConfig.of(
+                        RouterConfig.defaults().hidden(),
+                        RouterConfig.defaults().depth(),
+                        v.output))
+                .build();
         int warmSteps = (int) Math.round(v.warmStartShare * steps);
         SoupOfExperts soup = SoupOfExperts.create(config);
         try {
             trainSeconds = 0;
             if (warmSteps > 0) {
                 try (Specialist base = Specialist.create(model, seed)) {
-                    trainSeconds += base.train(budget.config(data.sampler, MetaDistributions.fixed(data.natural), warmSteps).build()).seconds();
+                    trainSeconds += base.train(
+                                    budget.config(data.sampler, MetaDistributions.fixed(data.natural), warmSteps)
+                                            .build())
+                            .seconds();
                     soup.warmStart(base);
                 }
             }
-            // One h per step, as in the committed runs: these ablations predate per-group h (see SpecializationAblations).
-            TrainingConfig.Builder tc = budget.config(data.sampler, SoupMeasures.meta(data, v.support, v.beta, v.naturalShare),
-                    steps - warmSteps).hPerStep(1).learningRate(budget.lr() * v.lrScale)
+            // One h per step, as in the committed runs: these ablations predate per-group h (see
+            // SpecializationAblations).
+            TrainingConfig.Builder tc = budget.config(
+                            data.sampler, SoupMeasures.meta(data, v.support, v.beta, v.naturalShare), steps - warmSteps)
+                    .hPerStep(1)
+                    .learningRate(budget.lr() * v.lrScale)
                     .learningRateScale(ParamGroup.EXPERTS, v.expertLrScale);
             if (v.expertDecay >= 0) {
                 tc.weightDecay(ParamGroup.EXPERTS, v.expertDecay);

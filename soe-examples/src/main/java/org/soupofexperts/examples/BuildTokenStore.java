@@ -1,11 +1,10 @@
 package org.soupofexperts.examples;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.soupofexperts.data.corpus.JsonlCorpus;
 import org.soupofexperts.data.store.TokenStore;
 import org.soupofexperts.data.tokenize.ByteTokenizer;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * Tokenizes a Pile-style JSONL corpus into a byte-level token store and prints per-domain counts
@@ -25,15 +24,16 @@ public final class BuildTokenStore {
             System.exit(2);
         }
         long t0 = System.nanoTime();
-        TokenStore s = TokenStore.openOrBuild(store, JsonlCorpus.builder().file(corpus).build(), new ByteTokenizer(),
-                TokenStore.Options.defaults());
+        TokenStore s = TokenStore.openOrBuild(
+                store, JsonlCorpus.builder().file(corpus).build(), new ByteTokenizer(), TokenStore.Options.defaults());
         double seconds = (System.nanoTime() - t0) / 1e9;
         System.out.printf("%-12s %12s %8s %12s %8s%n", "domain", "train tok", "docs", "valid tok", "docs");
         long tt = 0;
         long vt = 0;
         for (int d = 0; d < s.domains().size(); d++) {
-            System.out.printf("%-12s %,12d %8d %,12d %8d%n", s.domains().get(d), s.trainTokens(d), s.trainDocuments(d),
-                    s.validTokens(d), s.validDocuments(d));
+            System.out.printf(
+                    "%-12s %,12d %8d %,12d %8d%n",
+                    s.domains().get(d), s.trainTokens(d), s.trainDocuments(d), s.validTokens(d), s.validDocuments(d));
             tt += s.trainTokens(d);
             vt += s.validTokens(d);
         }

@@ -1,5 +1,11 @@
 package org.soupofexperts.examples;
 
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.soupofexperts.data.cluster.Centroids;
 import org.soupofexperts.data.cluster.KMeans;
 import org.soupofexperts.data.cluster.NearestCentroidAssigner;
@@ -8,13 +14,6 @@ import org.soupofexperts.data.corpus.JsonlCorpus;
 import org.soupofexperts.data.embed.Embedder;
 import org.soupofexperts.data.embed.HashedNgramEmbedder;
 import org.soupofexperts.data.embed.MiniLmEmbedder;
-
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * Treats a labelled Pile-style corpus as unlabelled: embeds every training document, k-means
@@ -39,18 +38,27 @@ public final class ClusterCorpus {
             labels.add(d.domain());
         });
         Map<String, Integer> ids = new LinkedHashMap<>();
-        int[] y = labels.stream().mapToInt(l -> ids.computeIfAbsent(l, x -> ids.size())).toArray();
+        int[] y = labels.stream()
+                .mapToInt(l -> ids.computeIfAbsent(l, x -> ids.size()))
+                .toArray();
         int k = ids.size();
         List<Document> held = new ArrayList<>();
         JsonlCorpus.builder().file(valid).build().forEach(held::add);
         System.out.printf("%d training documents, %d labels, %d held-out documents%n", docs.size(), k, held.size());
-        System.out.println("| embedder | embed s | k-means s (k=" + k + ") | purity k=" + k + " | purity k=64 | held-out accuracy |");
+        System.out.println("| embedder | embed s | k-means s (k=" + k + ") | purity k=" + k
+                + " | purity k=64 | held-out accuracy |");
         System.out.println("|---|---:|---:|---:|---:|---:|");
         report("hashed n-gram TF-IDF", HashedNgramEmbedder.defaults().fitIdf(docs), docs, y, k, held, ids);
         report("MiniLM-L6-v2, first " + maxChars + " chars", new MiniLmEmbedder(maxChars), docs, y, k, held, ids);
     }
 
-    private static void report(String name, Embedder emb, List<String> docs, int[] y, int k, List<Document> held,
+    private static void report(
+            String name,
+            Embedder emb,
+            List<String> docs,
+            int[] y,
+            int k,
+            List<Document> held,
             Map<String, Integer> ids) {
         long t0 = System.nanoTime();
         float[][] x = emb.embed(docs);
@@ -66,8 +74,9 @@ public final class ClusterCorpus {
         for (int i = 0; i < a.length; i++) {
             correct += ids.getOrDefault(held.get(i).domain(), -1) == a[i] ? 1 : 0;
         }
-        System.out.printf("| %s | %.1f | %.1f | %.3f | %.3f | %d/%d (%.3f) |%n", name, embedSeconds, kmeansSeconds, purityK, purity64,
-                correct, a.length, (double) correct / a.length);
+        System.out.printf(
+                "| %s | %.1f | %.1f | %.3f | %.3f | %d/%d (%.3f) |%n",
+                name, embedSeconds, kmeansSeconds, purityK, purity64, correct, a.length, (double) correct / a.length);
     }
 
     /** Fraction of documents whose cluster's majority label is their label. */

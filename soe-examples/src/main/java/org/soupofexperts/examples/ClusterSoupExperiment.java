@@ -2,13 +2,20 @@ package org.soupofexperts.examples;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
-
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.soupofexperts.core.config.ModelConfig;
-import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
+import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.train.TrainingReport;
 import org.soupofexperts.data.cluster.Centroids;
 import org.soupofexperts.data.cluster.ClusterDomains;
@@ -28,18 +35,8 @@ import org.soupofexperts.examples.experiment.Commands;
 import org.soupofexperts.examples.experiment.ExperimentCommand;
 import org.soupofexperts.examples.experiment.ExperimentData;
 import org.soupofexperts.examples.experiment.Parts;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.Callable;
-import java.util.function.Consumer;
 
 /**
  * The paper's own setting: the training domains are k-means clusters of the corpus with its labels
@@ -49,13 +46,18 @@ import java.util.function.Consumer;
  * (it is built from the labelled store's training documents only). The generic model trains on the
  * same documents at the same budget.
  */
-@Command(name = "cluster-soup-experiment", mixinStandardHelpOptions = true,
+@Command(
+        name = "cluster-soup-experiment",
+        mixinStandardHelpOptions = true,
         description = "A soup over k-means clusters, specialists for the labelled domains by histogram.")
 public final class ClusterSoupExperiment extends ExperimentCommand implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClusterSoupExperiment.class);
 
-    @Option(names = "--out", defaultValue = "target/cluster-soup", description = "output folder (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--out",
+            defaultValue = "target/cluster-soup",
+            description = "output folder (default ${DEFAULT-VALUE})")
     Path out;
 
     @Option(names = "--steps", defaultValue = "1500")
@@ -70,17 +72,25 @@ public final class ClusterSoupExperiment extends ExperimentCommand implements Ca
     @Option(names = "--lr", defaultValue = "3e-3")
     double lr;
 
-    @Option(names = "--generic-lr", split = ",",
+    @Option(
+            names = "--generic-lr",
+            split = ",",
             description = "learning rates of the generic model (the better one is the baseline; default: --lr)")
     List<Double> genericLrs;
 
     @Option(names = "--embedder", defaultValue = "minilm", description = "minilm or hashed (default ${DEFAULT-VALUE})")
     String embedder;
 
-    @Option(names = "--max-chars", defaultValue = "512", description = "characters of each document MiniLM embeds (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--max-chars",
+            defaultValue = "512",
+            description = "characters of each document MiniLM embeds (default ${DEFAULT-VALUE})")
     int maxChars;
 
-    @Option(names = "--specialist-docs", defaultValue = "100", description = "documents of a labelled domain whose histogram is its h")
+    @Option(
+            names = "--specialist-docs",
+            defaultValue = "100",
+            description = "documents of a labelled domain whose histogram is its h")
     int specialistDocs;
 
     @Option(names = "--eval-windows", defaultValue = "32")
@@ -105,14 +115,19 @@ public final class ClusterSoupExperiment extends ExperimentCommand implements Ca
         }
         int[] label = labelList.stream().mapToInt(Integer::intValue).toArray();
         long t0 = System.nanoTime();
-        Embedder emb = embedder.equals("hashed") ? HashedNgramEmbedder.defaults().fitIdf(docs) : new MiniLmEmbedder(maxChars);
+        Embedder emb =
+                embedder.equals("hashed") ? HashedNgramEmbedder.defaults().fitIdf(docs) : new MiniLmEmbedder(maxChars);
         float[][] x = emb.embed(docs);
         double embedSeconds = (System.nanoTime() - t0) / 1e9;
         Centroids centroids = KMeans.fit(x, clusters, seed, 100, emb.id());
         int[] cluster = centroids.nearest(x);
         double purity = ClusterCorpus.purity(cluster, label, labels);
-        LOG.info("{} documents embedded in {} s; {} clusters, purity against the labels {}", docs.size(), embedSeconds,
-                clusters, purity);
+        LOG.info(
+                "{} documents embedded in {} s; {} clusters, purity against the labels {}",
+                docs.size(),
+                embedSeconds,
+                clusters,
+                purity);
 
         Map<String, Integer> clusterOf = new HashMap<>();
         for (int i = 0; i < docs.size(); i++) {
@@ -131,9 +146,14 @@ public final class ClusterSoupExperiment extends ExperimentCommand implements Ca
                 return "training documents: " + docs.size() + ", content hash " + docs.hashCode();
             }
         };
-        TokenStore.Options options = new TokenStore.Options(0.0, seed, doc -> "cluster-" + clusterOf.get(doc.text()),
-                "clusters(" + emb.id() + ", " + centroids.fingerprint() + ")", ClusterDomains.domainNames(clusters));
-        TokenStore store = TokenStore.openOrBuild(out.resolve("cluster-store"), unlabelled, labelled.tokenizer, options);
+        TokenStore.Options options = new TokenStore.Options(
+                0.0,
+                seed,
+                doc -> "cluster-" + clusterOf.get(doc.text()),
+                "clusters(" + emb.id() + ", " + centroids.fingerprint() + ")",
+                ClusterDomains.domainNames(clusters));
+        TokenStore store =
+                TokenStore.openOrBuild(out.resolve("cluster-store"), unlabelled, labelled.tokenizer, options);
         WindowSampler sampler = store.trainSampler();
         double[] natural = MetaDistributions.natural(sampler.sizes()).sample(null);
         ModelConfig model = model(labelled.tokenizer.vocabSize());
@@ -142,7 +162,8 @@ public final class ClusterSoupExperiment extends ExperimentCommand implements Ca
         NearestCentroidAssigner assigner = new NearestCentroidAssigner(emb, centroids, 0.0);
         double[][] hist = new double[labels][];
         for (int d = 0; d < labels; d++) {
-            hist[d] = assigner.domainWeights(Evaluation.trainingDocuments(labelled.store, labelled.tokenizer, d, specialistDocs));
+            hist[d] = assigner.domainWeights(
+                    Evaluation.trainingDocuments(labelled.store, labelled.tokenizer, d, specialistDocs));
         }
 
         // The generic model at each learning rate; the better one is the baseline (a soup must not
@@ -155,16 +176,20 @@ public final class ClusterSoupExperiment extends ExperimentCommand implements Ca
             double[] at = new double[labels];
             double secs;
             try (Specialist g = Specialist.create(model, seed)) {
-                secs = g.train(new Budget(batch, context, glr, seed).config(sampler, MetaDistributions.fixed(natural), steps).build())
+                secs = g.train(new Budget(batch, context, glr, seed)
+                                .config(sampler, MetaDistributions.fixed(natural), steps)
+                                .build())
                         .seconds();
                 for (int d = 0; d < labels; d++) {
-                    at[d] = Evaluation.onValidation(g::loss, labelled.store, d, context, evalWindows).bitsPerByte();
+                    at[d] = Evaluation.onValidation(g::loss, labelled.store, d, context, evalWindows)
+                            .bitsPerByte();
                 }
             }
             double mean = java.util.Arrays.stream(at).average().orElse(Double.NaN);
             genericMeans.put(glr, mean);
             LOG.info("generic model at lr {}: {} bits/byte", glr, mean);
-            if (generic == null || mean < java.util.Arrays.stream(generic).average().orElse(Double.NaN)) {
+            if (generic == null
+                    || mean < java.util.Arrays.stream(generic).average().orElse(Double.NaN)) {
                 generic = at;
                 genericSeconds = secs;
                 genericLr = glr;
@@ -173,39 +198,67 @@ public final class ClusterSoupExperiment extends ExperimentCommand implements Ca
         double[] specialized = new double[labels];
         double[] atNatural = new double[labels];
         TrainingReport report;
-        SoupConfig config = SoupConfig.builder().model(model).domains(clusters).experts(experts).seed(seed).build();
+        SoupConfig config = SoupConfig.builder()
+                .model(model)
+                .domains(clusters)
+                .experts(experts)
+                .seed(seed)
+                .build();
         try (SoupOfExperts soup = SoupOfExperts.create(config)) {
-            soup.train(budget.config(sampler,
-                MetaDistributions.recommended(sampler.sizes()), steps).build());
+            soup.train(budget.config(sampler, MetaDistributions.recommended(sampler.sizes()), steps)
+                    .build());
             report = soup.lastReport();
             try (Specialist n = soup.instantiate(natural)) {
                 for (int d = 0; d < labels; d++) {
-                    atNatural[d] = Evaluation.onValidation(n::loss, labelled.store, d, context, evalWindows).bitsPerByte();
+                    atNatural[d] = Evaluation.onValidation(n::loss, labelled.store, d, context, evalWindows)
+                            .bitsPerByte();
                 }
             }
             for (int d = 0; d < labels; d++) {
                 try (Specialist s = soup.instantiate(hist[d])) {
-                    specialized[d] = Evaluation.onValidation(s::loss, labelled.store, d, context, evalWindows).bitsPerByte();
+                    specialized[d] = Evaluation.onValidation(s::loss, labelled.store, d, context, evalWindows)
+                            .bitsPerByte();
                 }
             }
         }
-        write(labelled.domains(), hist, generic, specialized, atNatural, genericSeconds, report, embedSeconds, purity, emb);
+        write(
+                labelled.domains(),
+                hist,
+                generic,
+                specialized,
+                atNatural,
+                genericSeconds,
+                report,
+                embedSeconds,
+                purity,
+                emb);
         return 0;
     }
 
     private double genericLr;
     private java.util.Map<Double, Double> genericMeans;
 
-    private void write(List<String> domains, double[][] hist, double[] generic, double[] specialized, double[] atNatural,
-            double genericSeconds, TrainingReport report, double embedSeconds, double purity, Embedder emb)
+    private void write(
+            List<String> domains,
+            double[][] hist,
+            double[] generic,
+            double[] specialized,
+            double[] atNatural,
+            double genericSeconds,
+            TrainingReport report,
+            double embedSeconds,
+            double purity,
+            Embedder emb)
             throws java.io.IOException {
         StringBuilder md = new StringBuilder();
-        md.append(String.format("Embedder %s (%.0f s for the corpus); %d k-means clusters, purity against the %d labels %.3f."
+        md.append(String.format(
+                "Embedder %s (%.0f s for the corpus); %d k-means clusters, purity against the %d labels %.3f."
                         + " Soup: n = %d, %d steps, the library's defaults; generic: the same budget on the natural mixture,"
-                + " at its better learning rate %s (mean bits/byte by learning rate: %s).%n%n",
+                        + " at its better learning rate %s (mean bits/byte by learning rate: %s).%n%n",
                 emb.id(), embedSeconds, clusters, domains.size(), purity, experts, steps, genericLr, genericMeans));
-        md.append("| domain | clusters in h (effective) | top cluster share | generic | soup (histogram h) | soup (natural h) | h matters |\n"
-                + "|---|---:|---:|---:|---:|---:|---:|\n");
+        md.append(
+                "| domain | clusters in h (effective) | top cluster share | generic | soup (histogram h) | soup (natural h) | h matters |\n"
+                        + "|---|---:|---:|---:|---:|---:|---:|\n");
         int wins = 0;
         double g = 0;
         double s = 0;
@@ -217,18 +270,30 @@ public final class ClusterSoupExperiment extends ExperimentCommand implements Ca
                 sq += v * v;
                 top = Math.max(top, v);
             }
-            md.append(String.format("| %s | %.1f | %.2f | %.3f | %.3f | %.3f | %.3f |%n", domains.get(d), 1 / sq, top, generic[d],
-                    specialized[d], atNatural[d], atNatural[d] - specialized[d]));
+            md.append(String.format(
+                    "| %s | %.1f | %.2f | %.3f | %.3f | %.3f | %.3f |%n",
+                    domains.get(d),
+                    1 / sq,
+                    top,
+                    generic[d],
+                    specialized[d],
+                    atNatural[d],
+                    atNatural[d] - specialized[d]));
             wins += specialized[d] < generic[d] ? 1 : 0;
             g += generic[d] / domains.size();
             s += specialized[d] / domains.size();
             n += atNatural[d] / domains.size();
         }
         md.append(String.format("| **average** | | | **%.3f** | **%.3f** | **%.3f** | **%.3f** |%n%n", g, s, n, n - s));
-        md.append(String.format("The soup's specialists beat the generic model on %d of %d labelled domains (%+.1f%%). Training: generic %.0f s,"
-                + " soup %.0f s.%n", wins, domains.size(), 100 * (s / g - 1), genericSeconds, report.seconds()));
+        md.append(String.format(
+                "The soup's specialists beat the generic model on %d of %d labelled domains (%+.1f%%). Training: generic %.0f s,"
+                        + " soup %.0f s.%n",
+                wins, domains.size(), 100 * (s / g - 1), genericSeconds, report.seconds()));
         JsonObject json = new JsonObject();
-        var gson = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
+        var gson = new GsonBuilder()
+                .setPrettyPrinting()
+                .serializeSpecialFloatingPointValues()
+                .create();
         json.addProperty("embedder", emb.id());
         json.addProperty("clusters", clusters);
         json.addProperty("purity", purity);

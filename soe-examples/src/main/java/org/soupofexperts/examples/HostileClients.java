@@ -56,11 +56,13 @@ final class HostileClients implements AutoCloseable {
         spawn("oversized-chunked", () -> repeat("oversized body, chunked", () -> request(body(big, true))));
         spawn("deep-json", () -> repeat("deep JSON (500,000 levels)", () -> request(body(deep, false))));
         SplittableRandom rng = new SplittableRandom(seed);
-        spawn("garbage", () -> repeat("random bytes", () -> {
-            byte[] junk = new byte[1 + rng.nextInt(4096)];
-            rng.nextBytes(junk);
-            return request(junk);
-        }));
+        spawn(
+                "garbage",
+                () -> repeat("random bytes", () -> {
+                    byte[] junk = new byte[1 + rng.nextInt(4096)];
+                    rng.nextBytes(junk);
+                    return request(junk);
+                }));
         return this;
     }
 
@@ -146,7 +148,8 @@ final class HostileClients implements AutoCloseable {
 
     private static byte[] body(byte[] content, boolean chunked) {
         String head = "POST /loss HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                + (chunked ? "Transfer-Encoding: chunked\r\n\r\n" + Integer.toHexString(content.length) + "\r\n"
+                + (chunked
+                        ? "Transfer-Encoding: chunked\r\n\r\n" + Integer.toHexString(content.length) + "\r\n"
                         : "Content-Length: " + content.length + "\r\n\r\n");
         byte[] h = head.getBytes(StandardCharsets.US_ASCII);
         byte[] tail = chunked ? "\r\n0\r\n\r\n".getBytes(StandardCharsets.US_ASCII) : new byte[0];
@@ -181,7 +184,8 @@ final class HostileClients implements AutoCloseable {
     }
 
     private void count(String kind, String outcome) {
-        outcomes.computeIfAbsent(kind, k -> new ConcurrentHashMap<>()).computeIfAbsent(outcome, k -> new AtomicLong())
+        outcomes.computeIfAbsent(kind, k -> new ConcurrentHashMap<>())
+                .computeIfAbsent(outcome, k -> new AtomicLong())
                 .incrementAndGet();
     }
 }

@@ -2,13 +2,19 @@ package org.soupofexperts.examples;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.config.RouterConfig;
 import org.soupofexperts.core.config.SoupConfig;
-import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.train.ParamGroup;
 import org.soupofexperts.core.train.TrainingConfig;
 import org.soupofexperts.core.train.TrainingReport;
@@ -19,17 +25,8 @@ import org.soupofexperts.examples.experiment.ExperimentCommand;
 import org.soupofexperts.examples.experiment.ExperimentData;
 import org.soupofexperts.examples.experiment.Parts;
 import org.soupofexperts.examples.experiment.SoupMeasures;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.Callable;
 
 /**
  * Dense against low-rank experts at the same n: soups that differ only in the rank r of their
@@ -39,7 +36,9 @@ import java.util.concurrent.Callable;
  * mixture, and how much h matters (loss at the natural mixture minus loss at the domain's own h).
  * Finished soups are kept under {@code out/parts}, so an interrupted run resumes.
  */
-@Command(name = "low-rank-experiment", mixinStandardHelpOptions = true,
+@Command(
+        name = "low-rank-experiment",
+        mixinStandardHelpOptions = true,
         description = "Bank size and specialist quality of dense vs low-rank experts.")
 public final class LowRankExperiment extends ExperimentCommand implements Callable<Integer> {
 
@@ -51,28 +50,46 @@ public final class LowRankExperiment extends ExperimentCommand implements Callab
     @Option(names = "--steps", defaultValue = "2000")
     int steps;
 
-    @Option(names = "--experts", defaultValue = "16", description = "n, the same for every soup (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--experts",
+            defaultValue = "16",
+            description = "n, the same for every soup (default ${DEFAULT-VALUE})")
     int experts;
 
-    @Option(names = "--ranks", split = ",", defaultValue = "0,4,16,64", description = "expert ranks to compare; 0 = dense (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--ranks",
+            split = ",",
+            defaultValue = "0,4,16,64",
+            description = "expert ranks to compare; 0 = dense (default ${DEFAULT-VALUE})")
     List<Integer> ranks;
 
     @Option(names = "--lr", defaultValue = "3e-3")
     double lr;
 
-    @Option(names = "--support", defaultValue = "0", description = "domains per h of the meta-distribution (0 = all; default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--support",
+            defaultValue = "0",
+            description = "domains per h of the meta-distribution (0 = all; default ${DEFAULT-VALUE})")
     int support;
 
     @Option(names = "--beta", defaultValue = "3.0", description = "Dirichlet concentration (default ${DEFAULT-VALUE})")
     double beta;
 
-    @Option(names = "--natural-share", defaultValue = "0.25", description = "share of steps at the natural mixture (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--natural-share",
+            defaultValue = "0.25",
+            description = "share of steps at the natural mixture (default ${DEFAULT-VALUE})")
     double naturalShare;
 
-    @Option(names = "--router-output", defaultValue = "SOFTMAX", description = "SOFTMAX or RAW alpha (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--router-output",
+            defaultValue = "SOFTMAX",
+            description = "SOFTMAX or RAW alpha (default ${DEFAULT-VALUE})")
     RouterConfig.Output routerOutput;
 
-    @Option(names = "--expert-lr-scale", description = "learning-rate scale of the experts (default: the library's 1/sqrt(n))")
+    @Option(
+            names = "--expert-lr-scale",
+            description = "learning-rate scale of the experts (default: the library's 1/sqrt(n))")
     Double expertLrScale;
 
     @Option(names = "--eval-windows", defaultValue = "64", description = "validation windows per domain")
@@ -88,11 +105,24 @@ public final class LowRankExperiment extends ExperimentCommand implements Callab
         ExperimentData data = ExperimentData.prepare(corpus, out, 0, 0);
         ModelConfig model = model(data.tokenizer.vocabSize());
         Budget budget = new Budget(batch, context, lr, seed);
-        Parts parts = new Parts(out, String.join(" ", "--corpus=" + corpusName(), "--steps=" + steps,
-                "--batch=" + batch, "--context=" + context, "--layers=" + layers, "--width=" + width, "--experts=" + experts,
-                "--lr=" + lr, "--eval-windows=" + evalWindows, "--seed=" + seed)
-                + (isDefaultMeta() ? "" : " --support=" + support + " --beta=" + beta + " --natural-share=" + naturalShare
-                        + " --router-output=" + routerOutput + " --expert-lr-scale=" + expertLrScale));
+        Parts parts = new Parts(
+                out,
+                String.join(
+                                " ",
+                                "--corpus=" + corpusName(),
+                                "--steps=" + steps,
+                                "--batch=" + batch,
+                                "--context=" + context,
+                                "--layers=" + layers,
+                                "--width=" + width,
+                                "--experts=" + experts,
+                                "--lr=" + lr,
+                                "--eval-windows=" + evalWindows,
+                                "--seed=" + seed)
+                        + (isDefaultMeta()
+                                ? ""
+                                : " --support=" + support + " --beta=" + beta + " --natural-share=" + naturalShare
+                                        + " --router-output=" + routerOutput + " --expert-lr-scale=" + expertLrScale));
 
         JsonObject generic = parts.get("generic").orElse(null);
         if (generic == null) {
@@ -115,17 +145,32 @@ public final class LowRankExperiment extends ExperimentCommand implements Callab
 
     /** Whether the soups train with the library's defaults (the settings string then stays as it was). */
     private boolean isDefaultMeta() {
-        return support == 0 && beta == 3.0 && naturalShare == 0.25 && routerOutput == RouterConfig.Output.SOFTMAX
+        return support == 0
+                && beta == 3.0
+                && naturalShare == 0.25
+                && routerOutput == RouterConfig.Output.SOFTMAX
                 && expertLrScale == null;
     }
 
     private JsonObject soup(ModelConfig model, ExperimentData data, Budget budget, int rank) {
-        SoupConfig config = SoupConfig.builder().model(model).domains(data.k).experts(experts).expertRank(rank).seed(seed)
-                .router(RouterConfig.of(RouterConfig.defaults().hidden(), RouterConfig.defaults().depth(), routerOutput)).build();
+        SoupConfig config = SoupConfig.builder()
+                .model(model)
+                .domains(data.k)
+                .experts(experts)
+                .expertRank(rank)
+                .seed(seed)
+                .router(RouterConfig.of(
+                        RouterConfig.defaults().hidden(),
+                        RouterConfig.defaults().depth(),
+                        routerOutput))
+                .build();
         LOG.info("soup with {} experts: {} bank values", name(rank), config.bankParameterCount());
         // One h per step, as in the committed runs (docs/results.md), which predate per-group h.
-        TrainingConfig.Builder tc = budget.config(data.sampler,
-                SoupMeasures.meta(data, support == 0 ? data.k : support, beta, naturalShare), steps).hPerStep(1);
+        TrainingConfig.Builder tc = budget.config(
+                        data.sampler,
+                        SoupMeasures.meta(data, support == 0 ? data.k : support, beta, naturalShare),
+                        steps)
+                .hPerStep(1);
         // Without the option: 1/sqrt(n), the library's default when the committed runs were made.
         tc.learningRateScale(ParamGroup.EXPERTS, expertLrScale != null ? expertLrScale : 1 / Math.sqrt(experts));
         try (SoupOfExperts soup = SoupOfExperts.create(config)) {
@@ -146,25 +191,39 @@ public final class LowRankExperiment extends ExperimentCommand implements Callab
         return rank == 0 ? "dense" : "rank " + rank;
     }
 
-    private void report(ModelConfig model, ExperimentData data, JsonObject generic, Map<Integer, JsonObject> soups,
-            Map<String, float[]> curves) throws Exception {
+    private void report(
+            ModelConfig model,
+            ExperimentData data,
+            JsonObject generic,
+            Map<Integer, JsonObject> soups,
+            Map<String, float[]> curves)
+            throws Exception {
         JsonObject dense = soups.get(0);
         StringBuilder md = new StringBuilder();
         String soupSettings = isDefaultMeta()
                 ? "library defaults (softmax router, expert lr 1/sqrt(n); a quarter of the steps at the natural mixture, the rest"
                         + " Dirichlet(3) over all domains)"
-                : String.format("router output %s, expert lr scale %s; a share %s of the steps at the natural mixture, the rest"
-                        + " Dirichlet(%s) over %s domains", routerOutput, expertLrScale == null ? "1/sqrt(n)" : expertLrScale,
-                        naturalShare, beta, support == 0 ? "all" : support);
-        md.append(String.format("Base model: %s (%d parameters); n = %d experts; %d steps of %d x %d tokens at lr %s; seed %d;"
-                + " %s. Losses in bits per byte on the held-out split, %d windows per domain. \"h matters\" is the mean over domains"
-                + " of the loss at the natural mixture minus the loss at the domain's own h.%n%n", model, model.parameterCount(), experts,
-                steps, batch, context, lr, seed, soupSettings, evalWindows));
-        md.append(String.format("Generic model (same budget): specialized %.3f, generic %.3f, %.0f s.%n%n",
-                generic.get("specializedBitsPerByte").getAsDouble(), generic.get("naturalBitsPerByte").getAsDouble(),
+                : String.format(
+                        "router output %s, expert lr scale %s; a share %s of the steps at the natural mixture, the rest"
+                                + " Dirichlet(%s) over %s domains",
+                        routerOutput,
+                        expertLrScale == null ? "1/sqrt(n)" : expertLrScale,
+                        naturalShare,
+                        beta,
+                        support == 0 ? "all" : support);
+        md.append(String.format(
+                "Base model: %s (%d parameters); n = %d experts; %d steps of %d x %d tokens at lr %s; seed %d;"
+                        + " %s. Losses in bits per byte on the held-out split, %d windows per domain. \"h matters\" is the mean over domains"
+                        + " of the loss at the natural mixture minus the loss at the domain's own h.%n%n",
+                model, model.parameterCount(), experts, steps, batch, context, lr, seed, soupSettings, evalWindows));
+        md.append(String.format(
+                "Generic model (same budget): specialized %.3f, generic %.3f, %.0f s.%n%n",
+                generic.get("specializedBitsPerByte").getAsDouble(),
+                generic.get("naturalBitsPerByte").getAsDouble(),
                 generic.get("seconds").getAsDouble()));
-        md.append("| experts | bank parameters | bank MiB | of dense bank | specialized | generic | h matters | vs generic model | train s | instantiate ms |\n"
-                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        md.append(
+                "| experts | bank parameters | bank MiB | of dense bank | specialized | generic | h matters | vs generic model | train s | instantiate ms |\n"
+                        + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         JsonArray rows = new JsonArray();
         double[] bankMiB = new double[soups.size()];
         double[] specialized = new double[soups.size()];
@@ -179,10 +238,20 @@ public final class LowRankExperiment extends ExperimentCommand implements Callab
             for (int d = 0; d < own.length; d++) {
                 hMatters += (atNatural[d] - own[d]) / own.length;
             }
-            md.append(String.format("| %s | %d | %.2f | %s | %.3f | %.3f | %.4f | %+.3f | %.0f | %.1f |%n", name(e.getKey()), bank,
-                    4.0 * bank / (1 << 20), dense == null ? "-" : String.format("%.3f", bank / dense.get("bankParameters").getAsDouble()),
-                    spec, p.get("naturalBitsPerByte").getAsDouble(), hMatters,
-                    spec - generic.get("specializedBitsPerByte").getAsDouble(), p.get("seconds").getAsDouble(),
+            md.append(String.format(
+                    "| %s | %d | %.2f | %s | %.3f | %.3f | %.4f | %+.3f | %.0f | %.1f |%n",
+                    name(e.getKey()),
+                    bank,
+                    4.0 * bank / (1 << 20),
+                    dense == null
+                            ? "-"
+                            : String.format(
+                                    "%.3f", bank / dense.get("bankParameters").getAsDouble()),
+                    spec,
+                    p.get("naturalBitsPerByte").getAsDouble(),
+                    hMatters,
+                    spec - generic.get("specializedBitsPerByte").getAsDouble(),
+                    p.get("seconds").getAsDouble(),
                     p.get("instantiateMillis").getAsDouble()));
             JsonObject row = p.deepCopy();
             row.remove("losses");
@@ -199,8 +268,11 @@ public final class LowRankExperiment extends ExperimentCommand implements Callab
         md.append("\n|---|---:|").append("---:|".repeat(soups.size())).append('\n');
         double[] genericPerDomain = genericPerDomain(generic, data.k);
         for (int d = 0; d < data.k; d++) {
-            md.append("| ").append(data.domains().get(d)).append(" | ")
-                    .append(Double.isNaN(genericPerDomain[d]) ? "-" : String.format("%.3f", genericPerDomain[d])).append(" |");
+            md.append("| ")
+                    .append(data.domains().get(d))
+                    .append(" | ")
+                    .append(Double.isNaN(genericPerDomain[d]) ? "-" : String.format("%.3f", genericPerDomain[d]))
+                    .append(" |");
             for (JsonObject p : soups.values()) {
                 md.append(String.format(" %.3f |", SoupMeasures.doubles(p, "histogramBitsPerByte")[d]));
             }
@@ -225,10 +297,20 @@ public final class LowRankExperiment extends ExperimentCommand implements Callab
         }
         Map<String, double[][]> plot = new LinkedHashMap<>();
         plot.put("soups, ranks " + soups.keySet() + " (0 = dense)", new double[][] {xs, ys});
-        plot.put("generic model", new double[][] {{0, xs[xs.length - 1]},
-                {generic.get("specializedBitsPerByte").getAsDouble(), generic.get("specializedBitsPerByte").getAsDouble()}});
-        Charts.lines(out.resolve("low-rank.png"), "Specialized loss vs expert bank size (n = " + experts + ")",
-                "expert bank (MiB)", "specialized loss (bits/byte)", plot, true);
+        plot.put("generic model", new double[][] {
+            {0, xs[xs.length - 1]},
+            {
+                generic.get("specializedBitsPerByte").getAsDouble(),
+                generic.get("specializedBitsPerByte").getAsDouble()
+            }
+        });
+        Charts.lines(
+                out.resolve("low-rank.png"),
+                "Specialized loss vs expert bank size (n = " + experts + ")",
+                "expert bank (MiB)",
+                "specialized loss (bits/byte)",
+                plot,
+                true);
         Charts.trainingCurves(out.resolve("low-rank-training.png"), curves, 100);
         LOG.info("low-rank experiment:\n{}", md);
     }

@@ -4,15 +4,23 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.config.DomainWeights;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.config.RouterConfig;
 import org.soupofexperts.core.config.SoupConfig;
-import org.soupofexperts.core.SoupOfExperts;
-import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.train.EarlyStopping;
 import org.soupofexperts.core.train.ParamGroup;
 import org.soupofexperts.core.train.SpecializationPoint;
@@ -28,19 +36,8 @@ import org.soupofexperts.examples.experiment.ExperimentCommand;
 import org.soupofexperts.examples.experiment.ExperimentData;
 import org.soupofexperts.examples.experiment.Parts;
 import org.soupofexperts.examples.experiment.SoupMeasures;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.Callable;
 
 /**
  * The paper's comparison at one training budget (its Figures 4 and 5): generic pretraining,
@@ -51,23 +48,36 @@ import java.util.concurrent.Callable;
  * under {@code out/parts}, so an interrupted run picks up where it stopped. Writes results.md,
  * results.json and PNG plots.
  */
-@Command(name = "paper-experiment", mixinStandardHelpOptions = true,
-        description = "Soup-of-Experts vs baselines at one budget, on a Pile-style corpus or the built-in synthetic one.")
+@Command(
+        name = "paper-experiment",
+        mixinStandardHelpOptions = true,
+        description =
+                "Soup-of-Experts vs baselines at one budget, on a Pile-style corpus or the built-in synthetic one.")
 public final class PaperExperiment extends ExperimentCommand implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(PaperExperiment.class);
-    private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
+    private static final Gson GSON =
+            new GsonBuilder().serializeSpecialFloatingPointValues().create();
 
-    @Option(names = "--out", defaultValue = "target/experiment", description = "output folder (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--out",
+            defaultValue = "target/experiment",
+            description = "output folder (default ${DEFAULT-VALUE})")
     Path out;
 
-    @Option(names = "--steps", defaultValue = "600", description = "training steps of the generic model, of each CRISP model and of the soup")
+    @Option(
+            names = "--steps",
+            defaultValue = "600",
+            description = "training steps of the generic model, of each CRISP model and of the soup")
     int steps;
 
     @Option(names = "--experts", defaultValue = "16")
     int experts;
 
-    @Option(names = "--lr", defaultValue = "3e-3", description = "peak learning rate of every model (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--lr",
+            defaultValue = "3e-3",
+            description = "peak learning rate of every model (default ${DEFAULT-VALUE})")
     double lr;
 
     @Option(names = "--support", defaultValue = "0", description = "domains per h of the meta-distribution (0 = all)")
@@ -76,20 +86,31 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
     @Option(names = "--beta", defaultValue = "3.0", description = "Dirichlet concentration of the meta-distribution")
     double beta;
 
-    @Option(names = "--natural-share", defaultValue = "0.25",
+    @Option(
+            names = "--natural-share",
+            defaultValue = "0.25",
             description = "share of steps whose h is the natural mixture (the rest: sparse)")
     double naturalShare;
 
-    @Option(names = "--crisp-domains", defaultValue = "2", description = "CRISP runs (one model each) for the first N domains")
+    @Option(
+            names = "--crisp-domains",
+            defaultValue = "2",
+            description = "CRISP runs (one model each) for the first N domains")
     int crispDomains;
 
-    @Option(names = "--finetune-domains", defaultValue = "3", description = "fine-tuning comparisons for the first N domains")
+    @Option(
+            names = "--finetune-domains",
+            defaultValue = "3",
+            description = "fine-tuning comparisons for the first N domains")
     int fineTuneDomains;
 
     @Option(names = "--finetune-docs", defaultValue = "20", description = "documents in each fine-tuning set")
     int fineTuneDocs;
 
-    @Option(names = "--finetune-steps", defaultValue = "400", description = "most fine-tuning steps (early stopping may end sooner)")
+    @Option(
+            names = "--finetune-steps",
+            defaultValue = "400",
+            description = "most fine-tuning steps (early stopping may end sooner)")
     int fineTuneSteps;
 
     @Option(names = "--finetune-lr", defaultValue = "3e-4")
@@ -98,7 +119,9 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
     @Option(names = "--eval-windows", defaultValue = "64", description = "validation windows per domain")
     int evalWindows;
 
-    @Option(names = "--h-per-step", defaultValue = "0",
+    @Option(
+            names = "--h-per-step",
+            defaultValue = "0",
             description = "domain weights per soup step m; 0 = one per sequence (default ${DEFAULT-VALUE})")
     int hPerStep;
 
@@ -108,17 +131,28 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
     @Option(names = "--expert-lr", description = "the experts' learning-rate scale (default: the library's)")
     Double expertLr;
 
-    @Option(names = "--expert-update", defaultValue = "ADAM", description = "ADAM or SHARED_SECOND_MOMENT (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--expert-update",
+            defaultValue = "ADAM",
+            description = "ADAM or SHARED_SECOND_MOMENT (default ${DEFAULT-VALUE})")
     TrainingConfig.ExpertUpdate expertUpdate;
 
-    @Option(names = "--generic-lrs", split = ",", description = "more learning rates for the generic model; the better one is the"
-            + " baseline (default: --lr only)")
+    @Option(
+            names = "--generic-lrs",
+            split = ",",
+            description = "more learning rates for the generic model; the better one is the"
+                    + " baseline (default: --lr only)")
     List<Double> genericLrs = new ArrayList<>();
 
-    @Option(names = "--equal-time", description = "also train the generic model (at its better lr) for as long as the soup trained")
+    @Option(
+            names = "--equal-time",
+            description = "also train the generic model (at its better lr) for as long as the soup trained")
     boolean equalTime;
 
-    @Option(names = "--probe-every", defaultValue = "0", description = "measure h matters every N soup steps (0: never)")
+    @Option(
+            names = "--probe-every",
+            defaultValue = "0",
+            description = "measure h matters every N soup steps (0: never)")
     int probeEvery;
 
     private Parts parts;
@@ -150,8 +184,9 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
             crisp.add(crisp(d));
         }
         JsonObject soup = soup();
-        JsonObject equal = equalTime ? genericRun("generic-equal-time", genericName(generic),
-                equalTimeSteps(generic, soup)) : null;
+        JsonObject equal = equalTime
+                ? genericRun("generic-equal-time", genericName(generic), equalTimeSteps(generic, soup))
+                : null;
         List<JsonObject> fineTuning = fineTuning(genericName(generic));
         report(generic, equal, experts, crisp, soup, fineTuning);
         return 0;
@@ -191,7 +226,9 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
     }
 
     private static double mean(JsonObject generic) {
-        return java.util.Arrays.stream(SoupMeasures.doubles(generic, "perDomainBitsPerByte")).average().orElse(Double.NaN);
+        return java.util.Arrays.stream(SoupMeasures.doubles(generic, "perDomainBitsPerByte"))
+                .average()
+                .orElse(Double.NaN);
     }
 
     private static String genericName(JsonObject generic) {
@@ -212,14 +249,19 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
         }
         try (Specialist g = Specialist.create(model, seed)) {
             TrainingReport r = g.train(new Budget(batch, context, rate, seed)
-                    .config(data.sampler, MetaDistributions.fixed(data.natural), n).build());
+                    .config(data.sampler, MetaDistributions.fixed(data.natural), n)
+                    .build());
             Evaluation.Table t = Evaluation.table(g::loss, data.store, context, evalWindows);
             JsonObject p = new JsonObject();
             p.addProperty("lr", rate);
             p.addProperty("steps", n);
             p.addProperty("seconds", r.seconds());
             p.addProperty("tokens", r.tokens());
-            p.add("perDomainBitsPerByte", GSON.toJsonTree(t.perDomain().stream().mapToDouble(Evaluation.Loss::bitsPerByte).toArray()));
+            p.add(
+                    "perDomainBitsPerByte",
+                    GSON.toJsonTree(t.perDomain().stream()
+                            .mapToDouble(Evaluation.Loss::bitsPerByte)
+                            .toArray()));
             p.addProperty("naturalBitsPerByte", t.natural().bitsPerByte());
             p.add("losses", GSON.toJsonTree(r.losses()));
             g.save(parts.model(name));
@@ -235,8 +277,12 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
 
     /** One model per domain, the budget's steps split evenly between the domains. */
     private JsonObject domainExpert(int d) throws IOException {
-        return plainModel("expert-" + data.domains().get(d), seed + 1 + d, DomainWeights.oneHot(data.k, d),
-                Math.max(1, steps / data.k), d);
+        return plainModel(
+                "expert-" + data.domains().get(d),
+                seed + 1 + d,
+                DomainWeights.oneHot(data.k, d),
+                Math.max(1, steps / data.k),
+                d);
     }
 
     /** A full-budget model for one specialist, pretrained on the mixture given by its histogram. */
@@ -251,11 +297,15 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
             return done.get();
         }
         try (Specialist m = Specialist.create(model, modelSeed)) {
-            TrainingReport r = m.train(budget.config(data.sampler, MetaDistributions.fixed(h), modelSteps).build());
+            TrainingReport r = m.train(budget.config(data.sampler, MetaDistributions.fixed(h), modelSteps)
+                    .build());
             JsonObject p = new JsonObject();
             p.addProperty("seconds", r.seconds());
             p.addProperty("tokens", r.tokens());
-            p.addProperty("bitsPerByte", Evaluation.onValidation(m::loss, data.store, d, context, evalWindows).bitsPerByte());
+            p.addProperty(
+                    "bitsPerByte",
+                    Evaluation.onValidation(m::loss, data.store, d, context, evalWindows)
+                            .bitsPerByte());
             parts.put(name, p);
             return p;
         }
@@ -275,12 +325,21 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
                 return p;
             }
         }
-        SoupConfig.Builder sb = SoupConfig.builder().model(model).domains(data.k).experts(experts).seed(seed);
+        SoupConfig.Builder sb = SoupConfig.builder()
+                .model(model)
+                .domains(data.k)
+                .experts(experts)
+                .seed(seed);
         if (router != null) {
-            sb.router(RouterConfig.of(RouterConfig.defaults().hidden(), RouterConfig.defaults().depth(), router));
+            sb.router(RouterConfig.of(
+                    RouterConfig.defaults().hidden(), RouterConfig.defaults().depth(), router));
         }
-        TrainingConfig.Builder tc = budget.config(data.sampler, SoupMeasures.meta(data, support == 0 ? data.k : support, beta, naturalShare),
-                steps).hPerStep(hPerStep).expertUpdate(expertUpdate);
+        TrainingConfig.Builder tc = budget.config(
+                        data.sampler,
+                        SoupMeasures.meta(data, support == 0 ? data.k : support, beta, naturalShare),
+                        steps)
+                .hPerStep(hPerStep)
+                .expertUpdate(expertUpdate);
         if (expertLr != null) {
             tc.learningRateScale(ParamGroup.EXPERTS, expertLr);
         }
@@ -352,13 +411,22 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
 
     private JsonObject fineTune(Specialist s, int d) {
         JsonObject o = new JsonObject();
-        o.addProperty("beforeBitsPerByte", Evaluation.onValidation(s::loss, data.store, d, context, evalWindows).bitsPerByte());
-        InMemoryDomainSampler set = new InMemoryDomainSampler(List.of(data.domains().get(d)), new int[][] {data.fineTuneTokens(d)});
-        EarlyStopping es = EarlyStopping.builder().validation(data.fineTuneValidation(d, context, 64, batch))
-                .every(Math.max(1, fineTuneSteps / 16)).patience(3).build();
+        o.addProperty(
+                "beforeBitsPerByte",
+                Evaluation.onValidation(s::loss, data.store, d, context, evalWindows)
+                        .bitsPerByte());
+        InMemoryDomainSampler set =
+                new InMemoryDomainSampler(List.of(data.domains().get(d)), new int[][] {data.fineTuneTokens(d)});
+        EarlyStopping es = EarlyStopping.builder()
+                .validation(data.fineTuneValidation(d, context, 64, batch))
+                .every(Math.max(1, fineTuneSteps / 16))
+                .patience(3)
+                .build();
         TrainingReport r = s.train(new Budget(batch, context, fineTuneLr, seed + 200 + d)
                 .config(set, MetaDistributions.fixed(new double[] {1.0}), fineTuneSteps)
-                .warmup(fineTuneSteps / 20).earlyStopping(es).build());
+                .warmup(fineTuneSteps / 20)
+                .earlyStopping(es)
+                .build());
         JsonArray curve = new JsonArray();
         for (TrainingReport.ValidationPoint v : r.validation()) {
             curve.add(GSON.toJsonTree(new double[] {v.tokens(), v.loss()}));
@@ -367,7 +435,10 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
         o.addProperty("steps", r.steps());
         o.addProperty("bestStep", r.bestStep());
         o.addProperty("bestTokens", (long) r.bestStep() * batch * context);
-        o.addProperty("afterBitsPerByte", Evaluation.onValidation(s::loss, data.store, d, context, evalWindows).bitsPerByte());
+        o.addProperty(
+                "afterBitsPerByte",
+                Evaluation.onValidation(s::loss, data.store, d, context, evalWindows)
+                        .bitsPerByte());
         return o;
     }
 
@@ -381,13 +452,25 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
         return Optional.empty();
     }
 
-    private void report(JsonObject generic, JsonObject equal, List<JsonObject> experts, List<JsonObject> crisp, JsonObject soup,
-            List<JsonObject> fineTuning) throws IOException {
+    private void report(
+            JsonObject generic,
+            JsonObject equal,
+            List<JsonObject> experts,
+            List<JsonObject> crisp,
+            JsonObject soup,
+            List<JsonObject> fineTuning)
+            throws IOException {
         int k = data.k;
         List<String> domains = data.domains();
-        String[] columns = {"generic (lr " + generic.get("lr").getAsDouble() + ")", "domain expert",
-            "CRISP (first " + crisp.size() + " domains)", "soup (histogram h)", "soup (one-hot h)", "soup (natural h)",
-            "generic, soup's wall time"};
+        String[] columns = {
+            "generic (lr " + generic.get("lr").getAsDouble() + ")",
+            "domain expert",
+            "CRISP (first " + crisp.size() + " domains)",
+            "soup (histogram h)",
+            "soup (one-hot h)",
+            "soup (natural h)",
+            "generic, soup's wall time"
+        };
         double[][] table = new double[columns.length][k];
         table[0] = SoupMeasures.doubles(generic, "perDomainBitsPerByte");
         table[5] = SoupMeasures.doubles(soup, "naturalPerDomainBitsPerByte");
@@ -403,7 +486,8 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
         table[3] = SoupMeasures.doubles(soup, "histogramBitsPerByte");
         table[4] = SoupMeasures.doubles(soup, "oneHotBitsPerByte");
 
-        StringBuilder md = new StringBuilder("| domain | " + String.join(" | ", columns) + " |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        StringBuilder md = new StringBuilder(
+                "| domain | " + String.join(" | ", columns) + " |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
         int wins = 0;
         for (int d = 0; d < k; d++) {
             md.append("| ").append(domains.get(d));
@@ -416,7 +500,10 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
         md.append("| **average**");
         double[] averages = new double[columns.length];
         for (int c = 0; c < columns.length; c++) {
-            averages[c] = java.util.Arrays.stream(table[c]).filter(v -> !Double.isNaN(v)).average().orElse(Double.NaN);
+            averages[c] = java.util.Arrays.stream(table[c])
+                    .filter(v -> !Double.isNaN(v))
+                    .average()
+                    .orElse(Double.NaN);
             md.append(" | ").append(Double.isNaN(averages[c]) ? "-" : String.format("**%.3f**", averages[c]));
         }
         md.append(" |\n\n");
@@ -429,27 +516,39 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
                 c += table[2][d] / crisp.size();
                 so += table[3][d] / crisp.size();
             }
-            md.append(String.format("On the %d domains with a CRISP model: generic %.3f, CRISP %.3f, soup %.3f bits/byte.%n%n",
+            md.append(String.format(
+                    "On the %d domains with a CRISP model: generic %.3f, CRISP %.3f, soup %.3f bits/byte.%n%n",
                     crisp.size(), g, c, so));
         }
         double genericNatural = generic.get("naturalBitsPerByte").getAsDouble();
         double soupNatural = soup.get("naturalBitsPerByte").getAsDouble();
-        md.append(String.format("Specialized loss: the soup (histogram h) averages %.3f bits/byte against the generic model's %.3f (%+.1f%%),"
-                + " and beats it on %d of %d domains.%n%n", averages[3], averages[0], 100 * (averages[3] / averages[0] - 1), wins, k));
+        md.append(String.format(
+                "Specialized loss: the soup (histogram h) averages %.3f bits/byte against the generic model's %.3f (%+.1f%%),"
+                        + " and beats it on %d of %d domains.%n%n",
+                averages[3], averages[0], 100 * (averages[3] / averages[0] - 1), wins, k));
         double[] atNatural = SoupMeasures.doubles(soup, "naturalPerDomainBitsPerByte");
         double natAvg = java.util.Arrays.stream(atNatural).average().orElse(Double.NaN);
-        md.append(String.format("How much h matters: on each domain, the soup at the natural mixture averages %.3f against %.3f at the"
+        md.append(String.format(
+                "How much h matters: on each domain, the soup at the natural mixture averages %.3f against %.3f at the"
                         + " domain's histogram h (gain %.3f bits/byte); mean L1 distance between alpha(h_domain) and alpha(natural): %.3f.%n%n",
-                natAvg, averages[3], natAvg - averages[3], soup.get("alphaL1FromNatural").getAsDouble()));
-        md.append(String.format("Generic loss (natural mixture): generic model %.3f, soup at natural h %.3f bits/byte (%+.1f%%).%n%n",
+                natAvg,
+                averages[3],
+                natAvg - averages[3],
+                soup.get("alphaL1FromNatural").getAsDouble()));
+        md.append(String.format(
+                "Generic loss (natural mixture): generic model %.3f, soup at natural h %.3f bits/byte (%+.1f%%).%n%n",
                 genericNatural, soupNatural, 100 * (soupNatural / genericNatural - 1)));
         if (generic.has("allLearningRates")) {
-            md.append("Generic model at each learning rate (the better one, by mean per-domain loss, is the baseline above):\n\n"
-                    + "| lr | mean per-domain | natural | train s |\n|---:|---:|---:|---:|\n");
+            md.append(
+                    "Generic model at each learning rate (the better one, by mean per-domain loss, is the baseline above):\n\n"
+                            + "| lr | mean per-domain | natural | train s |\n|---:|---:|---:|---:|\n");
             for (com.google.gson.JsonElement e : generic.getAsJsonArray("allLearningRates")) {
                 JsonObject o = e.getAsJsonObject();
-                md.append(String.format("| %s | %.3f | %.3f | %.0f |%n", o.get("lr").getAsDouble(),
-                        o.get("specializedBitsPerByte").getAsDouble(), o.get("naturalBitsPerByte").getAsDouble(),
+                md.append(String.format(
+                        "| %s | %.3f | %.3f | %.0f |%n",
+                        o.get("lr").getAsDouble(),
+                        o.get("specializedBitsPerByte").getAsDouble(),
+                        o.get("naturalBitsPerByte").getAsDouble(),
                         o.get("seconds").getAsDouble()));
             }
             md.append('\n');
@@ -459,35 +558,62 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
             for (int d = 0; d < k; d++) {
                 equalWins += table[3][d] < table[6][d] ? 1 : 0;
             }
-            md.append(String.format("At equal wall time: the generic model trained %d steps (%.0f s, the soup's %d steps took %.0f s)"
+            md.append(String.format(
+                    "At equal wall time: the generic model trained %d steps (%.0f s, the soup's %d steps took %.0f s)"
                             + " and averages %.3f bits/byte (natural %.3f); the soup's specialists win on %d of %d domains.%n%n",
-                    equal.get("steps").getAsInt(), equal.get("seconds").getAsDouble(), steps, soup.get("seconds").getAsDouble(),
-                    averages[6], equal.get("naturalBitsPerByte").getAsDouble(), equalWins, k));
+                    equal.get("steps").getAsInt(),
+                    equal.get("seconds").getAsDouble(),
+                    steps,
+                    soup.get("seconds").getAsDouble(),
+                    averages[6],
+                    equal.get("naturalBitsPerByte").getAsDouble(),
+                    equalWins,
+                    k));
         }
-        double expertSeconds = experts.stream().mapToDouble(e -> e.get("seconds").getAsDouble()).sum();
-        double crispSeconds = crisp.stream().mapToDouble(e -> e.get("seconds").getAsDouble()).average().orElse(Double.NaN);
-        md.append(String.format("Training time (2 cores): generic %.0f s, all %d domain experts %.0f s, CRISP %.0f s per specialist,"
+        double expertSeconds = experts.stream()
+                .mapToDouble(e -> e.get("seconds").getAsDouble())
+                .sum();
+        double crispSeconds = crisp.stream()
+                .mapToDouble(e -> e.get("seconds").getAsDouble())
+                .average()
+                .orElse(Double.NaN);
+        md.append(String.format(
+                "Training time (2 cores): generic %.0f s, all %d domain experts %.0f s, CRISP %.0f s per specialist,"
                         + " soup %.0f s (%.2fx the generic run). Instantiating one specialist: %.1f ms (%s).%n%n",
-                generic.get("seconds").getAsDouble(), k, expertSeconds, crispSeconds, soup.get("seconds").getAsDouble(),
+                generic.get("seconds").getAsDouble(),
+                k,
+                expertSeconds,
+                crispSeconds,
+                soup.get("seconds").getAsDouble(),
                 soup.get("seconds").getAsDouble() / generic.get("seconds").getAsDouble(),
                 soup.get("instantiateMillis").getAsDouble(),
-                soup.has("instantiateCalls") ? "median of " + soup.get("instantiateCalls").getAsInt() + " calls" : "one first call"));
-        md.append(String.format("Parameters: base model %d; soup stores %d (shared + %d experts + router).%n%n",
+                soup.has("instantiateCalls")
+                        ? "median of " + soup.get("instantiateCalls").getAsInt() + " calls"
+                        : "one first call"));
+        md.append(String.format(
+                "Parameters: base model %d; soup stores %d (shared + %d experts + router).%n%n",
                 model.parameterCount(), soup.get("storedParameters").getAsLong(), this.experts));
 
         Map<String, double[][]> ftCurves = new LinkedHashMap<>();
         if (!fineTuning.isEmpty()) {
-            md.append("Fine-tuning (bits/byte on the evaluation split; early stopping on held-out documents of the specialist set):\n\n"
-                    + "| domain | fine-tuning tokens | generic before | generic after | soup before | soup after | best step (generic / soup) |\n"
-                    + "|---|---:|---:|---:|---:|---:|---:|\n");
+            md.append(
+                    "Fine-tuning (bits/byte on the evaluation split; early stopping on held-out documents of the specialist set):\n\n"
+                            + "| domain | fine-tuning tokens | generic before | generic after | soup before | soup after | best step (generic / soup) |\n"
+                            + "|---|---:|---:|---:|---:|---:|---:|\n");
             for (int d = 0; d < fineTuning.size(); d++) {
                 JsonObject f = fineTuning.get(d);
                 JsonObject g = f.getAsJsonObject("generic");
                 JsonObject s = f.getAsJsonObject("soup");
-                md.append(String.format("| %s | %d | %.3f | %.3f | %.3f | %.3f | %d / %d |%n", domains.get(d),
-                        f.get("fineTuneTokens").getAsLong(), g.get("beforeBitsPerByte").getAsDouble(),
-                        g.get("afterBitsPerByte").getAsDouble(), s.get("beforeBitsPerByte").getAsDouble(),
-                        s.get("afterBitsPerByte").getAsDouble(), g.get("bestStep").getAsInt(), s.get("bestStep").getAsInt()));
+                md.append(String.format(
+                        "| %s | %d | %.3f | %.3f | %.3f | %.3f | %d / %d |%n",
+                        domains.get(d),
+                        f.get("fineTuneTokens").getAsLong(),
+                        g.get("beforeBitsPerByte").getAsDouble(),
+                        g.get("afterBitsPerByte").getAsDouble(),
+                        s.get("beforeBitsPerByte").getAsDouble(),
+                        s.get("afterBitsPerByte").getAsDouble(),
+                        g.get("bestStep").getAsInt(),
+                        s.get("bestStep").getAsInt()));
                 ftCurves.put(domains.get(d) + ": generic", curve(g));
                 ftCurves.put(domains.get(d) + ": soup", curve(s));
             }
@@ -495,8 +621,10 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
         }
 
         JsonObject json = new JsonObject();
-        json.addProperty("command", "PaperExperiment " + settings() + " --crisp-domains=" + crispDomains
-                + " --finetune-domains=" + fineTuneDomains);
+        json.addProperty(
+                "command",
+                "PaperExperiment " + settings() + " --crisp-domains=" + crispDomains + " --finetune-domains="
+                        + fineTuneDomains);
         json.addProperty("model", model.toString());
         json.addProperty("baseParameters", model.parameterCount());
         json.add("domains", GSON.toJsonTree(domains));
@@ -521,7 +649,13 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
         json.addProperty("soupWins", wins);
 
         Parts.write(out.resolve("results.md"), md.toString());
-        Parts.write(out.resolve("results.json"), new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(json));
+        Parts.write(
+                out.resolve("results.json"),
+                new GsonBuilder()
+                        .setPrettyPrinting()
+                        .serializeSpecialFloatingPointValues()
+                        .create()
+                        .toJson(json));
         Map<String, double[]> bars = new LinkedHashMap<>();
         bars.put(columns[0], table[0]);
         bars.put(columns[1], table[1]);
@@ -538,12 +672,22 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
                 xy[0][i] = spec.get(i).getAsJsonObject().get("step").getAsDouble();
                 xy[1][i] = spec.get(i).getAsJsonObject().get("hMattersNats").getAsDouble();
             }
-            Charts.lines(out.resolve("h-matters.png"), "How much h matters during training (held-out windows)", "step",
-                    "loss at natural h minus at own h (nats/token)", Map.of("soup", xy), false);
+            Charts.lines(
+                    out.resolve("h-matters.png"),
+                    "How much h matters during training (held-out windows)",
+                    "step",
+                    "loss at natural h minus at own h (nats/token)",
+                    Map.of("soup", xy),
+                    false);
         }
         if (!ftCurves.isEmpty()) {
-            Charts.lines(out.resolve("fine-tuning.png"), "Fine-tuning: held-out loss of the specialist set",
-                    "fine-tuning tokens", "nats per token", ftCurves, true);
+            Charts.lines(
+                    out.resolve("fine-tuning.png"),
+                    "Fine-tuning: held-out loss of the specialist set",
+                    "fine-tuning tokens",
+                    "nats per token",
+                    ftCurves,
+                    true);
         }
         LOG.info("results:\n{}", md);
         LOG.info("wrote {}", out.toAbsolutePath());
@@ -561,13 +705,30 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
 
     /** What every kept part depends on (--crisp-domains and --finetune-domains only add parts). */
     private String settings() {
-        return String.join(" ", "--corpus=" + corpusName(), "--steps=" + steps, "--batch=" + batch,
-                "--context=" + context, "--layers=" + layers, "--width=" + width, "--experts=" + experts, "--lr=" + lr,
-                "--support=" + support, "--beta=" + beta, "--natural-share=" + naturalShare, "--finetune-docs=" + fineTuneDocs, "--finetune-steps=" + fineTuneSteps,
-                "--finetune-lr=" + fineTuneLr, "--eval-windows=" + evalWindows, "--seed=" + seed,
-                "--h-per-step=" + hPerStep, "--router=" + (router == null ? "default" : router),
-                "--expert-lr=" + (expertLr == null ? "default" : expertLr), "--expert-update=" + expertUpdate,
-                // What the library decides by default changes between versions: parts of another version are not reused.
+        return String.join(
+                " ",
+                "--corpus=" + corpusName(),
+                "--steps=" + steps,
+                "--batch=" + batch,
+                "--context=" + context,
+                "--layers=" + layers,
+                "--width=" + width,
+                "--experts=" + experts,
+                "--lr=" + lr,
+                "--support=" + support,
+                "--beta=" + beta,
+                "--natural-share=" + naturalShare,
+                "--finetune-docs=" + fineTuneDocs,
+                "--finetune-steps=" + fineTuneSteps,
+                "--finetune-lr=" + fineTuneLr,
+                "--eval-windows=" + evalWindows,
+                "--seed=" + seed,
+                "--h-per-step=" + hPerStep,
+                "--router=" + (router == null ? "default" : router),
+                "--expert-lr=" + (expertLr == null ? "default" : expertLr),
+                "--expert-update=" + expertUpdate,
+                // What the library decides by default changes between versions: parts of another version are not
+                // reused.
                 "(library " + org.soupofexperts.core.io.Version.get() + ", router " + RouterConfig.defaults()
                         + ", expert lr scale " + TrainingConfig.defaultExpertLearningRateScale(experts) + ")");
     }

@@ -1,11 +1,14 @@
 package org.soupofexperts.examples;
 
-import org.soupofexperts.core.config.DomainWeights;
-import org.soupofexperts.core.config.ModelConfig;
-import org.soupofexperts.core.config.SoupConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.batch.TokenBatch;
+import org.soupofexperts.core.config.DomainWeights;
+import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.train.TrainingConfig;
 import org.soupofexperts.data.cluster.Centroids;
 import org.soupofexperts.data.cluster.NearestCentroidAssigner;
@@ -14,10 +17,6 @@ import org.soupofexperts.data.sample.InMemoryDomainSampler;
 import org.soupofexperts.data.sample.MetaDistributions;
 import org.soupofexperts.data.synth.SyntheticCorpus;
 import org.soupofexperts.data.tokenize.ByteTokenizer;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.SplittableRandom;
 
 /**
  * The README's main job: trains a small soup on the built-in synthetic corpus (4 domains) for
@@ -52,35 +51,37 @@ public final class QuickStart {
         }
         InMemoryDomainSampler sampler = new InMemoryDomainSampler(corpus.domainNames(), train);
 
-        SoupConfig config =
-                SoupConfig.builder()
-                        .model(ModelConfig.builder()
-                                .vocabSize(tok.vocabSize())
-                                .layers(2)
-                                .dModel(64)
-                                .heads(4)
-                                .contextLength(CONTEXT)
-                                .build())
-                        .domains(K)
-                        .experts(4)
-                        .seed(42)
-                        .build();
-        TrainingConfig training =
-                TrainingConfig.builder()
-                        .sampler(sampler)
-                        .metaDistribution(MetaDistributions.sparse(K, 2, 1.0))
-                        .steps(steps)
-                        .batchSize(16)
-                        .learningRate(2e-3)
-                        .logEvery(100)
-                        .build();
+        SoupConfig config = SoupConfig.builder()
+                .model(ModelConfig.builder()
+                        .vocabSize(tok.vocabSize())
+                        .layers(2)
+                        .dModel(64)
+                        .heads(4)
+                        .contextLength(CONTEXT)
+                        .build())
+                .domains(K)
+                .experts(4)
+                .seed(42)
+                .build();
+        TrainingConfig training = TrainingConfig.builder()
+                .sampler(sampler)
+                .metaDistribution(MetaDistributions.sparse(K, 2, 1.0))
+                .steps(steps)
+                .batchSize(16)
+                .learningRate(2e-3)
+                .logEvery(100)
+                .build();
 
         long t0 = System.nanoTime();
         try (SoupOfExperts soup = SoupOfExperts.create(config)) {
             soup.train(training);
             double trainSeconds = (System.nanoTime() - t0) / 1e9;
-            System.out.printf("%nTrained a soup of %,d parameters (%d experts) in %.0f s; a specialist has %,d.%n",
-                    soup.parameterCount(), config.experts(), trainSeconds, config.model().parameterCount());
+            System.out.printf(
+                    "%nTrained a soup of %,d parameters (%d experts) in %.0f s; a specialist has %,d.%n",
+                    soup.parameterCount(),
+                    config.experts(),
+                    trainSeconds,
+                    config.model().parameterCount());
             double[] generic = DomainWeights.uniform(K);
             System.out.printf("%nValidation loss, bits per byte (lower is better):%n");
             System.out.printf("%-26s", "model \\ domain");
@@ -102,7 +103,10 @@ public final class QuickStart {
             // and 30% synth-3, matched to the domain centroids; their histogram is h.
             HashedNgramEmbedder emb = HashedNgramEmbedder.defaults().fitIdf(trainDocs);
             Centroids centroids = Centroids.ofLabels(
-                    emb.embed(trainDocs), trainLabels.stream().mapToInt(Integer::intValue).toArray(), K, emb.id());
+                    emb.embed(trainDocs),
+                    trainLabels.stream().mapToInt(Integer::intValue).toArray(),
+                    K,
+                    emb.id());
             List<String> specialistDocs = new ArrayList<>(corpus.documents(2, 2_000_000, 21, 150));
             specialistDocs.addAll(corpus.documents(3, 2_000_000, 9, 150));
             try (Specialist s = soup.specialize(specialistDocs, new NearestCentroidAssigner(emb, centroids, 0))) {

@@ -1,7 +1,6 @@
 package org.soupofexperts.examples;
 
 import com.google.gson.JsonObject;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,17 +20,19 @@ final class RssSampler implements AutoCloseable {
     private volatile boolean running = true;
 
     RssSampler() {
-        thread = new Thread(() -> {
-            while (running) {
-                long v = read();
-                max.accumulateAndGet(v, Math::max);
-                try {
-                    Thread.sleep(250);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "rss-sampler");
+        thread = new Thread(
+                () -> {
+                    while (running) {
+                        long v = read();
+                        max.accumulateAndGet(v, Math::max);
+                        try {
+                            Thread.sleep(250);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                },
+                "rss-sampler");
         thread.setDaemon(true);
         thread.start();
     }

@@ -3,27 +3,6 @@ package org.soupofexperts.examples;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.soupofexperts.core.config.ModelConfig;
-import org.soupofexperts.core.config.SoupConfig;
-import org.soupofexperts.core.SoupOfExperts;
-import org.soupofexperts.core.SpecialistCache;
-import org.soupofexperts.core.train.TrainingConfig;
-import org.soupofexperts.data.cluster.NearestCentroidAssigner;
-import org.soupofexperts.data.sample.InMemoryDomainSampler;
-import org.soupofexperts.data.sample.MetaDistributions;
-import org.soupofexperts.data.synth.SyntheticCorpus;
-import org.soupofexperts.data.tokenize.ByteTokenizer;
-import org.soupofexperts.examples.experiment.Commands;
-import org.soupofexperts.examples.experiment.Parts;
-import org.soupofexperts.serve.ServerLimits;
-import org.soupofexperts.serve.SpecialistServer;
-
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -41,6 +20,24 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.core.SpecialistCache;
+import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.core.config.SoupConfig;
+import org.soupofexperts.core.train.TrainingConfig;
+import org.soupofexperts.data.cluster.NearestCentroidAssigner;
+import org.soupofexperts.data.sample.InMemoryDomainSampler;
+import org.soupofexperts.data.sample.MetaDistributions;
+import org.soupofexperts.data.synth.SyntheticCorpus;
+import org.soupofexperts.data.tokenize.ByteTokenizer;
+import org.soupofexperts.examples.experiment.Commands;
+import org.soupofexperts.examples.experiment.Parts;
+import org.soupofexperts.serve.ServerLimits;
+import org.soupofexperts.serve.SpecialistServer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * Specialists inside a running service: the library's {@link SpecialistServer} (POST /loss takes
@@ -51,7 +48,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the process's resident memory sampled throughout. The soup is trained at start on the
  * built-in synthetic corpus.
  */
-@Command(name = "serve-specialists", mixinStandardHelpOptions = true,
+@Command(
+        name = "serve-specialists",
+        mixinStandardHelpOptions = true,
         description = "HTTP endpoint that scores documents with a specialist made for them, and a load run against it.")
 public final class ServeSpecialists implements Callable<Integer> {
 
@@ -60,35 +59,61 @@ public final class ServeSpecialists implements Callable<Integer> {
     private static final int CONTEXT = 64;
     private static final Gson GSON = new Gson();
 
-    @Option(names = "--steps", defaultValue = "600", description = "training steps of the soup at start (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--steps",
+            defaultValue = "600",
+            description = "training steps of the soup at start (default: ${DEFAULT-VALUE})")
     int steps;
 
-    @Option(names = "--requests", defaultValue = "1000", description = "legitimate requests per load run (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--requests",
+            defaultValue = "1000",
+            description = "legitimate requests per load run (default: ${DEFAULT-VALUE})")
     int requests;
 
-    @Option(names = "--clients", defaultValue = "8", description = "client threads of the load run (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--clients",
+            defaultValue = "8",
+            description = "client threads of the load run (default: ${DEFAULT-VALUE})")
     int clients;
 
     @Option(names = "--server-threads", defaultValue = "2", description = "server workers (default: ${DEFAULT-VALUE})")
     int serverThreads;
 
-    @Option(names = "--queue", defaultValue = "16", description = "requests that may wait for a worker (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--queue",
+            defaultValue = "16",
+            description = "requests that may wait for a worker (default: ${DEFAULT-VALUE})")
     int queue;
 
-    @Option(names = "--cache-mib", defaultValue = "64", description = "bound of the specialist cache (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--cache-mib",
+            defaultValue = "64",
+            description = "bound of the specialist cache (default: ${DEFAULT-VALUE})")
     int cacheMib;
 
-    @Option(names = "--hostile", description = "run the load a second time under attack: held connections, slowloris,"
-            + " oversized bodies, deep JSON, random bytes")
+    @Option(
+            names = "--hostile",
+            description = "run the load a second time under attack: held connections, slowloris,"
+                    + " oversized bodies, deep JSON, random bytes")
     boolean hostile;
 
-    @Option(names = "--idle-connections", defaultValue = "200", description = "connections the attack holds open (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--idle-connections",
+            defaultValue = "200",
+            description = "connections the attack holds open (default: ${DEFAULT-VALUE})")
     int idleConnections;
 
-    @Option(names = "--slowloris", defaultValue = "50", description = "slowloris clients of the attack (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--slowloris",
+            defaultValue = "50",
+            description = "slowloris clients of the attack (default: ${DEFAULT-VALUE})")
     int slowloris;
 
-    @Option(names = "--out", defaultValue = "target/serve", description = "where serve.md and serve.json go (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--out",
+            defaultValue = "target/serve",
+            description = "where serve.md and serve.json go (default: ${DEFAULT-VALUE})")
     Path out;
 
     public static void main(String[] args) {
@@ -108,16 +133,41 @@ public final class ServeSpecialists implements Callable<Integer> {
             train[d] = tok.encode(String.join("\n", dd));
         }
         NearestCentroidAssigner assigner = NearestCentroidAssigner.ofLabelledDocuments(docs, 0.0);
-        SoupConfig config = SoupConfig.builder().model(ModelConfig.builder().vocabSize(tok.vocabSize()).layers(2).dModel(64)
-                .heads(4).contextLength(CONTEXT).build()).domains(K).experts(4).seed(42).build();
+        SoupConfig config = SoupConfig.builder()
+                .model(ModelConfig.builder()
+                        .vocabSize(tok.vocabSize())
+                        .layers(2)
+                        .dModel(64)
+                        .heads(4)
+                        .contextLength(CONTEXT)
+                        .build())
+                .domains(K)
+                .experts(4)
+                .seed(42)
+                .build();
         InMemoryDomainSampler sampler = new InMemoryDomainSampler(corpus.domainNames(), train);
-        ServerLimits limits = ServerLimits.defaults().withWorkers(serverThreads).withQueue(queue, Duration.ofSeconds(10));
-        try (SoupOfExperts soup = trained(config, TrainingConfig.builder().sampler(sampler)
-                        .metaDistribution(MetaDistributions.recommended(sampler.sizes())).steps(steps).batchSize(16)
-                        .learningRate(2e-3).logEvery(Math.max(1, steps / 5)).build());
+        ServerLimits limits =
+                ServerLimits.defaults().withWorkers(serverThreads).withQueue(queue, Duration.ofSeconds(10));
+        try (SoupOfExperts soup = trained(
+                        config,
+                        TrainingConfig.builder()
+                                .sampler(sampler)
+                                .metaDistribution(MetaDistributions.recommended(sampler.sizes()))
+                                .steps(steps)
+                                .batchSize(16)
+                                .learningRate(2e-3)
+                                .logEvery(Math.max(1, steps / 5))
+                                .build());
                 SpecialistCache cache = new SpecialistCache(soup, (long) cacheMib << 20, 0.05);
-                SpecialistServer server = SpecialistServer.builder().soup(soup).assigner(assigner).tokenizer(tok)
-                        .cache(cache).port(0).limits(limits).build().start();
+                SpecialistServer server = SpecialistServer.builder()
+                        .soup(soup)
+                        .assigner(assigner)
+                        .tokenizer(tok)
+                        .cache(cache)
+                        .port(0)
+                        .limits(limits)
+                        .build()
+                        .start();
                 RssSampler rss = new RssSampler()) {
             JsonObject report = new JsonObject();
             report.add("quiet", load(server.uri(), corpus));
@@ -144,7 +194,9 @@ public final class ServeSpecialists implements Callable<Integer> {
 
     /** Several client threads, each sending its share of the requests; latencies in ms. */
     private JsonObject load(URI base, SyntheticCorpus corpus) throws Exception {
-        HttpClient client = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(2)).build();
+        HttpClient client = HttpClient.newBuilder()
+                .executor(Executors.newFixedThreadPool(2))
+                .build();
         URI uri = base.resolve("loss");
         double[] latencies = new double[requests];
         AtomicInteger next = new AtomicInteger();
@@ -161,14 +213,18 @@ public final class ServeSpecialists implements Callable<Integer> {
                     // A specialist set: 5 unseen documents, mostly from one domain, some from another.
                     int main = rng.nextInt(K);
                     int mixed = rng.nextInt(K);
-                    List<String> docs = new ArrayList<>(corpus.documents(main, 5_000_000L + 10L * i, 3 + rng.nextInt(3), 60));
+                    List<String> docs =
+                            new ArrayList<>(corpus.documents(main, 5_000_000L + 10L * i, 3 + rng.nextInt(3), 60));
                     docs.addAll(corpus.documents(mixed, 6_000_000L + 10L * i, 1, 60));
                     JsonObject body = new JsonObject();
                     body.add("documents", GSON.toJsonTree(docs));
                     long s = System.nanoTime();
                     try {
-                        HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri)
-                                .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofString());
+                        HttpResponse<String> r = client.send(
+                                HttpRequest.newBuilder(uri)
+                                        .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString());
                         if (r.statusCode() != 200 || !r.body().contains("bitsPerByte")) {
                             errors.incrementAndGet();
                         }
@@ -194,40 +250,66 @@ public final class ServeSpecialists implements Callable<Integer> {
         o.addProperty("seconds", seconds);
         o.addProperty("requestsPerSecond", requests / seconds);
         for (double q : new double[] {0.5, 0.9, 0.99}) {
-            o.addProperty("p" + Math.round(q * 100) + "Millis", sorted[(int) Math.min(sorted.length - 1, Math.floor(q * sorted.length))]);
+            o.addProperty(
+                    "p" + Math.round(q * 100) + "Millis",
+                    sorted[(int) Math.min(sorted.length - 1, Math.floor(q * sorted.length))]);
         }
         o.addProperty("maxMillis", sorted[sorted.length - 1]);
         return o;
     }
 
     private void write(JsonObject r) throws IOException {
-        StringBuilder md = new StringBuilder(String.format("Load runs: %d legitimate requests each from %d client threads on"
-                + " loopback; %d server workers, queue %d.%n%n| run | errors | requests/s | p50 ms | p90 ms | p99 ms | max ms | RSS after, MiB |%n"
-                + "|---|---:|---:|---:|---:|---:|---:|---:|%n", requests, clients, serverThreads, queue));
+        StringBuilder md = new StringBuilder(String.format(
+                "Load runs: %d legitimate requests each from %d client threads on"
+                        + " loopback; %d server workers, queue %d.%n%n| run | errors | requests/s | p50 ms | p90 ms | p99 ms | max ms | RSS after, MiB |%n"
+                        + "|---|---:|---:|---:|---:|---:|---:|---:|%n",
+                requests, clients, serverThreads, queue));
         for (String run : new String[] {"quiet", "underAttack"}) {
             if (r.has(run)) {
                 JsonObject o = r.getAsJsonObject(run);
-                md.append(String.format("| %s | %d | %.0f | %.1f | %.1f | %.1f | %.1f | %d |%n", run, o.get("errors").getAsInt(),
-                        o.get("requestsPerSecond").getAsDouble(), o.get("p50Millis").getAsDouble(),
-                        o.get("p90Millis").getAsDouble(), o.get("p99Millis").getAsDouble(), o.get("maxMillis").getAsDouble(),
+                md.append(String.format(
+                        "| %s | %d | %.0f | %.1f | %.1f | %.1f | %.1f | %d |%n",
+                        run,
+                        o.get("errors").getAsInt(),
+                        o.get("requestsPerSecond").getAsDouble(),
+                        o.get("p50Millis").getAsDouble(),
+                        o.get("p90Millis").getAsDouble(),
+                        o.get("p99Millis").getAsDouble(),
+                        o.get("maxMillis").getAsDouble(),
                         o.get("rssMiBAfter").getAsLong()));
             }
         }
         if (r.has("attackOutcomes")) {
             md.append(String.format("%nWhat the attackers got (status code, or closed without an answer):%n%n"));
-            r.getAsJsonObject("attackOutcomes").entrySet().forEach(e -> md.append("- ").append(e.getKey()).append(": ")
-                    .append(e.getValue()).append(String.format("%n")));
+            r.getAsJsonObject("attackOutcomes")
+                    .entrySet()
+                    .forEach(e -> md.append("- ")
+                            .append(e.getKey())
+                            .append(": ")
+                            .append(e.getValue())
+                            .append(String.format("%n")));
         }
         JsonObject rss = r.getAsJsonObject("rssMiB");
-        md.append(String.format("%nResident memory of the process (server and clients): %s.%n", rss.has("start")
-                ? String.format("%d MiB after training, at most %d MiB, %d MiB at the end", rss.get("start").getAsLong(),
-                        rss.get("max").getAsLong(), rss.get("end").getAsLong())
-                : "not measured (no /proc/self/status)"));
-        md.append(String.format("Requests refused with 503: %d. Specialist cache: %d hits, %d misses (instantiations),"
-                        + " %d evictions.%n", r.get("rejectedWith503").getAsLong(), r.get("cacheHits").getAsLong(),
-                r.get("cacheMisses").getAsLong(), r.get("cacheEvictions").getAsLong()));
+        md.append(String.format(
+                "%nResident memory of the process (server and clients): %s.%n",
+                rss.has("start")
+                        ? String.format(
+                                "%d MiB after training, at most %d MiB, %d MiB at the end",
+                                rss.get("start").getAsLong(),
+                                rss.get("max").getAsLong(),
+                                rss.get("end").getAsLong())
+                        : "not measured (no /proc/self/status)"));
+        md.append(String.format(
+                "Requests refused with 503: %d. Specialist cache: %d hits, %d misses (instantiations),"
+                        + " %d evictions.%n",
+                r.get("rejectedWith503").getAsLong(),
+                r.get("cacheHits").getAsLong(),
+                r.get("cacheMisses").getAsLong(),
+                r.get("cacheEvictions").getAsLong()));
         Parts.write(out.resolve("serve.md"), md.toString());
-        Parts.write(out.resolve("serve.json"), new GsonBuilder().setPrettyPrinting().create().toJson(r));
+        Parts.write(
+                out.resolve("serve.json"),
+                new GsonBuilder().setPrettyPrinting().create().toJson(r));
         LOG.info("load run:\n{}", md);
     }
 

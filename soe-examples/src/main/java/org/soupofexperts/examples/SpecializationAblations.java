@@ -3,14 +3,19 @@ package org.soupofexperts.examples;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.core.batch.MetaDistribution;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.config.RouterConfig;
 import org.soupofexperts.core.config.SoupConfig;
-import org.soupofexperts.core.SoupOfExperts;
-import org.soupofexperts.core.batch.MetaDistribution;
 import org.soupofexperts.core.train.ParamGroup;
 import org.soupofexperts.core.train.TrainingConfig;
 import org.soupofexperts.data.sample.MetaDistributions;
@@ -21,17 +26,8 @@ import org.soupofexperts.examples.experiment.ExperimentCommand;
 import org.soupofexperts.examples.experiment.ExperimentData;
 import org.soupofexperts.examples.experiment.Parts;
 import org.soupofexperts.examples.experiment.SoupMeasures;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.Callable;
 
 /**
  * What makes a soup specialize: domain weights per step (m), router output, share of natural-mixture
@@ -43,35 +39,63 @@ import java.util.concurrent.Callable;
  * h). Finished runs are kept under {@code out/parts}; the defaults of the library were chosen from
  * this table (docs/results.md).
  */
-@Command(name = "specialization-ablations", mixinStandardHelpOptions = true,
-        description = "Per-group domain weights, router, natural share, expert lr and update rule, against two generic controls.")
+@Command(
+        name = "specialization-ablations",
+        mixinStandardHelpOptions = true,
+        description =
+                "Per-group domain weights, router, natural share, expert lr and update rule, against two generic controls.")
 public final class SpecializationAblations extends ExperimentCommand implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(SpecializationAblations.class);
 
-    @Option(names = "--out", defaultValue = "target/specialization-ablations", description = "output folder (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--out",
+            defaultValue = "target/specialization-ablations",
+            description = "output folder (default ${DEFAULT-VALUE})")
     Path out;
 
-    @Option(names = "--steps", defaultValue = "1500", description = "training steps of every model (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--steps",
+            defaultValue = "1500",
+            description = "training steps of every model (default ${DEFAULT-VALUE})")
     int steps;
 
-    @Option(names = "--lr", defaultValue = "3e-3", description = "peak learning rate of the soups (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--lr",
+            defaultValue = "3e-3",
+            description = "peak learning rate of the soups (default ${DEFAULT-VALUE})")
     double lr;
 
-    @Option(names = "--generic-lrs", split = ",", defaultValue = "3e-3,5e-3", description = "learning rates of the generic controls")
+    @Option(
+            names = "--generic-lrs",
+            split = ",",
+            defaultValue = "3e-3,5e-3",
+            description = "learning rates of the generic controls")
     List<Double> genericLrs;
 
-    @Option(names = "--experts", defaultValue = "16", description = "experts n of every soup (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--experts",
+            defaultValue = "16",
+            description = "experts n of every soup (default ${DEFAULT-VALUE})")
     int experts;
 
-    @Option(names = "--eval-windows", defaultValue = "32", description = "validation windows per domain (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--eval-windows",
+            defaultValue = "32",
+            description = "validation windows per domain (default ${DEFAULT-VALUE})")
     int evalWindows;
 
     @Option(names = "--only", split = ",", description = "run only the variants with these keys (default: all)")
     List<String> only;
 
     /** One soup of the ablation. {@code m = 0}: one h per sequence. */
-    record Variant(String name, int m, RouterConfig.Output output, String meta, double naturalShare, double expertLr,
+    record Variant(
+            String name,
+            int m,
+            RouterConfig.Output output,
+            String meta,
+            double naturalShare,
+            double expertLr,
             TrainingConfig.ExpertUpdate update) {
 
         String key() {
@@ -96,12 +120,24 @@ public final class SpecializationAblations extends ExperimentCommand implements 
                 new Variant("m=16, softmax router", 0, softmax, "onehot", 0.25, 1, adam),
                 new Variant("m=16, raw alpha, expert lr x1/sqrt(n)", 0, raw, "onehot", 0.25, invSqrt, adam),
                 new Variant("m=16, softmax, natural share 0.5", 0, softmax, "onehot", 0.5, 1, adam),
-                new Variant("m=16, softmax, experts share S's second moment", 0, softmax, "onehot", 0.25, 1,
+                new Variant(
+                        "m=16, softmax, experts share S's second moment",
+                        0,
+                        softmax,
+                        "onehot",
+                        0.25,
+                        1,
                         TrainingConfig.ExpertUpdate.SHARED_SECOND_MOMENT),
                 new Variant("m=4, softmax", 4, softmax, "onehot", 0.25, 1, adam),
                 new Variant("m=16, softmax, Dirichlet(3) over all domains", 0, softmax, "dirichlet3", 0.25, 1, adam),
-                new Variant("m=1, softmax, Dirichlet(3), expert lr x1/sqrt(n) (the previous defaults)", 1, softmax, "dirichlet3",
-                        0.25, invSqrt, adam));
+                new Variant(
+                        "m=1, softmax, Dirichlet(3), expert lr x1/sqrt(n) (the previous defaults)",
+                        1,
+                        softmax,
+                        "dirichlet3",
+                        0.25,
+                        invSqrt,
+                        adam));
     }
 
     @Override
@@ -109,9 +145,21 @@ public final class SpecializationAblations extends ExperimentCommand implements 
         Files.createDirectories(out);
         ExperimentData data = ExperimentData.prepare(corpus, out, 0, 0);
         ModelConfig model = model(data.tokenizer.vocabSize());
-        Parts parts = new Parts(out, String.join(" ", "--corpus=" + corpusName(), "--steps=" + steps, "--batch=" + batch,
-                "--context=" + context, "--layers=" + layers, "--width=" + width, "--lr=" + lr, "--experts=" + experts,
-                "--eval-windows=" + evalWindows, "--seed=" + seed, "(library " + org.soupofexperts.core.io.Version.get() + ")"));
+        Parts parts = new Parts(
+                out,
+                String.join(
+                        " ",
+                        "--corpus=" + corpusName(),
+                        "--steps=" + steps,
+                        "--batch=" + batch,
+                        "--context=" + context,
+                        "--layers=" + layers,
+                        "--width=" + width,
+                        "--lr=" + lr,
+                        "--experts=" + experts,
+                        "--eval-windows=" + evalWindows,
+                        "--seed=" + seed,
+                        "(library " + org.soupofexperts.core.io.Version.get() + ")"));
         LOG.info("{} domains, base model {} ({} parameters)", data.k, model, model.parameterCount());
 
         Map<Double, JsonObject> generics = new LinkedHashMap<>();
@@ -125,7 +173,9 @@ public final class SpecializationAblations extends ExperimentCommand implements 
             generics.put(glr, g);
         }
         JsonObject bestGeneric = generics.values().stream()
-                .min((a, b) -> Double.compare(a.get("specializedBitsPerByte").getAsDouble(), b.get("specializedBitsPerByte").getAsDouble()))
+                .min((a, b) -> Double.compare(
+                        a.get("specializedBitsPerByte").getAsDouble(),
+                        b.get("specializedBitsPerByte").getAsDouble()))
                 .orElseThrow();
 
         Map<Variant, JsonObject> results = new LinkedHashMap<>();
@@ -146,13 +196,26 @@ public final class SpecializationAblations extends ExperimentCommand implements 
     }
 
     private JsonObject run(Variant v, ModelConfig model, ExperimentData data) {
-        SoupConfig config = SoupConfig.builder().model(model).domains(data.k).experts(experts).seed(seed)
-                .router(RouterConfig.of(RouterConfig.defaults().hidden(), RouterConfig.defaults().depth(), v.output())).build();
-        MetaDistribution sparse = v.meta().equals("onehot") ? MetaDistributions.oneHot(data.k) : MetaDistributions.dirichlet(data.k, 3.0);
-        MetaDistribution pi = MetaDistributions.mixture(MetaDistributions.fixed(data.natural), sparse, v.naturalShare());
-        TrainingConfig tc = new Budget(batch, context, lr, seed).config(data.sampler, pi, steps)
+        SoupConfig config = SoupConfig.builder()
+                .model(model)
+                .domains(data.k)
+                .experts(experts)
+                .seed(seed)
+                .router(RouterConfig.of(
+                        RouterConfig.defaults().hidden(),
+                        RouterConfig.defaults().depth(),
+                        v.output()))
+                .build();
+        MetaDistribution sparse =
+                v.meta().equals("onehot") ? MetaDistributions.oneHot(data.k) : MetaDistributions.dirichlet(data.k, 3.0);
+        MetaDistribution pi =
+                MetaDistributions.mixture(MetaDistributions.fixed(data.natural), sparse, v.naturalShare());
+        TrainingConfig tc = new Budget(batch, context, lr, seed)
+                .config(data.sampler, pi, steps)
                 .hPerStep(v.m() == 0 ? TrainingConfig.PER_SEQUENCE : v.m())
-                .learningRateScale(ParamGroup.EXPERTS, v.expertLr()).expertUpdate(v.update()).build();
+                .learningRateScale(ParamGroup.EXPERTS, v.expertLr())
+                .expertUpdate(v.update())
+                .build();
         try (SoupOfExperts soup = SoupOfExperts.create(config)) {
             soup.train(tc);
             JsonObject p = SoupMeasures.measure(soup, data, context, evalWindows, true);
@@ -163,21 +226,32 @@ public final class SpecializationAblations extends ExperimentCommand implements 
         }
     }
 
-    private void report(ModelConfig model, ExperimentData data, Map<Double, JsonObject> generics, JsonObject bestGeneric,
-            Map<Variant, JsonObject> results) throws java.io.IOException {
+    private void report(
+            ModelConfig model,
+            ExperimentData data,
+            Map<Double, JsonObject> generics,
+            JsonObject bestGeneric,
+            Map<Variant, JsonObject> results)
+            throws java.io.IOException {
         double[] bestPerDomain = SoupMeasures.doubles(bestGeneric, "perDomainBitsPerByte");
         double bestNatural = bestGeneric.get("naturalBitsPerByte").getAsDouble();
         StringBuilder md = new StringBuilder();
-        md.append(String.format("Base model: %s (%d parameters); %d steps of %d x %d tokens; n = %d; soups at lr %s; seed %d."
-                + " Losses in bits/byte on the validation split, %d windows per domain.%n%n", model, model.parameterCount(), steps,
-                batch, context, experts, lr, seed, evalWindows));
-        md.append("| model | specialized (histogram h) | one-hot h | generic (natural h) | h matters | domains won vs best generic | generic vs best generic | train s |\n"
-                + "|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        md.append(String.format(
+                "Base model: %s (%d parameters); %d steps of %d x %d tokens; n = %d; soups at lr %s; seed %d."
+                        + " Losses in bits/byte on the validation split, %d windows per domain.%n%n",
+                model, model.parameterCount(), steps, batch, context, experts, lr, seed, evalWindows));
+        md.append(
+                "| model | specialized (histogram h) | one-hot h | generic (natural h) | h matters | domains won vs best generic | generic vs best generic | train s |\n"
+                        + "|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Map.Entry<Double, JsonObject> g : generics.entrySet()) {
             JsonObject o = g.getValue();
-            md.append(String.format("| generic, lr %s | %.3f | - | %.3f | 0 | - | %+.1f%% | %.0f |%n", g.getKey(),
-                    o.get("specializedBitsPerByte").getAsDouble(), o.get("naturalBitsPerByte").getAsDouble(),
-                    100 * (o.get("naturalBitsPerByte").getAsDouble() / bestNatural - 1), o.get("seconds").getAsDouble()));
+            md.append(String.format(
+                    "| generic, lr %s | %.3f | - | %.3f | 0 | - | %+.1f%% | %.0f |%n",
+                    g.getKey(),
+                    o.get("specializedBitsPerByte").getAsDouble(),
+                    o.get("naturalBitsPerByte").getAsDouble(),
+                    100 * (o.get("naturalBitsPerByte").getAsDouble() / bestNatural - 1),
+                    o.get("seconds").getAsDouble()));
         }
         JsonArray rows = new JsonArray();
         Map<String, double[][]> plot = new LinkedHashMap<>();
@@ -195,9 +269,17 @@ public final class SpecializationAblations extends ExperimentCommand implements 
             }
             double specialized = p.get("specializedBitsPerByte").getAsDouble();
             double natural = p.get("naturalBitsPerByte").getAsDouble();
-            md.append(String.format("| %s | %.3f | %.3f | %.3f | %.3f | %d/%d | %+.1f%% | %.0f |%n", v.name(), specialized,
-                    java.util.Arrays.stream(hot).average().orElse(Double.NaN), natural, matters, wins, data.k,
-                    100 * (natural / bestNatural - 1), p.get("seconds").getAsDouble()));
+            md.append(String.format(
+                    "| %s | %.3f | %.3f | %.3f | %.3f | %d/%d | %+.1f%% | %.0f |%n",
+                    v.name(),
+                    specialized,
+                    java.util.Arrays.stream(hot).average().orElse(Double.NaN),
+                    natural,
+                    matters,
+                    wins,
+                    data.k,
+                    100 * (natural / bestNatural - 1),
+                    p.get("seconds").getAsDouble()));
             JsonObject row = p.deepCopy();
             row.addProperty("variant", v.name());
             row.addProperty("key", v.key());
@@ -207,18 +289,30 @@ public final class SpecializationAblations extends ExperimentCommand implements 
             plot.put(v.name(), new double[][] {{natural}, {specialized}});
         }
         for (Map.Entry<Double, JsonObject> g : generics.entrySet()) {
-            plot.put("generic, lr " + g.getKey(), new double[][] {{g.getValue().get("naturalBitsPerByte").getAsDouble()},
-                {g.getValue().get("specializedBitsPerByte").getAsDouble()}});
+            plot.put("generic, lr " + g.getKey(), new double[][] {
+                {g.getValue().get("naturalBitsPerByte").getAsDouble()},
+                {g.getValue().get("specializedBitsPerByte").getAsDouble()}
+            });
         }
         JsonObject json = new JsonObject();
         json.add("generic", new GsonBuilder().create().toJsonTree(generics));
         json.add("domains", new GsonBuilder().create().toJsonTree(data.domains()));
         json.add("soups", rows);
         Parts.write(out.resolve("ablations.md"), md.toString());
-        Parts.write(out.resolve("ablations.json"), new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues()
-                .create().toJson(json));
-        Charts.lines(out.resolve("ablations.png"), "Specialization ablations: specialized vs generic loss", "generic loss (bits/byte)",
-                "specialized loss (bits/byte)", plot, true);
+        Parts.write(
+                out.resolve("ablations.json"),
+                new GsonBuilder()
+                        .setPrettyPrinting()
+                        .serializeSpecialFloatingPointValues()
+                        .create()
+                        .toJson(json));
+        Charts.lines(
+                out.resolve("ablations.png"),
+                "Specialization ablations: specialized vs generic loss",
+                "generic loss (bits/byte)",
+                "specialized loss (bits/byte)",
+                plot,
+                true);
         LOG.info("specialization ablations:\n{}", md);
     }
 }

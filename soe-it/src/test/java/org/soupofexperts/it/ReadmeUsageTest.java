@@ -3,11 +3,10 @@ package org.soupofexperts.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
 
 /**
  * The README's Usage block is the consumer project's Usage.java, character for character: the
@@ -26,9 +25,12 @@ class ReadmeUsageTest {
         int end = readme.indexOf(END);
         assertTrue(start >= 0 && end > start, "README.md must hold the Usage block between " + START + " and " + END);
         String block = readme.substring(start + START.length(), end).strip();
-        assertTrue(block.startsWith("```java\n") && block.endsWith("\n```"), "the Usage block must be one java code block");
+        assertTrue(
+                block.startsWith("```java\n") && block.endsWith("\n```"),
+                "the Usage block must be one java code block");
         String code = block.substring("```java\n".length(), block.length() - "```".length());
-        String usage = Files.readString(Path.of("src", "it", "consumer", "src", "main", "java", "com", "example", "Usage.java"));
+        String usage = Files.readString(
+                Path.of("src", "it", "consumer", "src", "main", "java", "com", "example", "Usage.java"));
         assertEquals(usage, code, "README.md's Usage block and Usage.java differ: copy Usage.java into the README");
     }
 }

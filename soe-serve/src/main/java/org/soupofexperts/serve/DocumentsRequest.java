@@ -4,7 +4,6 @@ import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import com.google.gson.stream.MalformedJsonException;
-
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.StringReader;
@@ -33,8 +32,12 @@ final class DocumentsRequest {
     static List<String> parse(byte[] body, int maxDocuments) {
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body)).toString();
+            text = StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(body))
+                    .toString();
         } catch (CharacterCodingException e) {
             throw HttpError.badRequest("the body is not valid UTF-8");
         }
@@ -46,7 +49,8 @@ final class DocumentsRequest {
             while (in.hasNext()) {
                 String name = in.nextName();
                 if (!name.equals("documents")) {
-                    throw HttpError.badRequest("unknown field '" + shorten(name) + "': the body is {\"documents\": [text, ...]}");
+                    throw HttpError.badRequest(
+                            "unknown field '" + shorten(name) + "': the body is {\"documents\": [text, ...]}");
                 }
                 if (documents != null) {
                     throw HttpError.badRequest("field 'documents' appears twice");
@@ -60,7 +64,8 @@ final class DocumentsRequest {
         } catch (MalformedJsonException | IllegalStateException | EOFException e) {
             throw HttpError.badRequest("the body is not valid JSON: " + shorten(String.valueOf(e.getMessage())));
         } catch (IOException e) {
-            throw HttpError.badRequest("the body could not be read as JSON: " + shorten(String.valueOf(e.getMessage())));
+            throw HttpError.badRequest(
+                    "the body could not be read as JSON: " + shorten(String.valueOf(e.getMessage())));
         }
         if (documents == null) {
             throw HttpError.badRequest("missing field 'documents': the body is {\"documents\": [text, ...]}");

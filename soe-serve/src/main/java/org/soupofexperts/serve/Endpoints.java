@@ -2,20 +2,6 @@ package org.soupofexperts.serve;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-
-import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.io.Content;
-import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.util.Callback;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.soupofexperts.core.DomainAssigner;
-import org.soupofexperts.core.SpecialistCache;
-import org.soupofexperts.data.eval.Evaluation;
-import org.soupofexperts.data.tokenize.Tokenizer;
-
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -30,6 +16,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.soupofexperts.core.DomainAssigner;
+import org.soupofexperts.core.SpecialistCache;
+import org.soupofexperts.data.eval.Evaluation;
+import org.soupofexperts.data.tokenize.Tokenizer;
 
 /**
  * Routes, authenticates and answers requests. Jetty's threads never score: they check the
@@ -50,8 +48,14 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
     private final ThreadPoolExecutor workers;
     private final AtomicLong rejected = new AtomicLong();
 
-    Endpoints(DomainAssigner assigner, Tokenizer tokenizer, SpecialistCache cache, int context, ServerLimits limits,
-            String token, List<String> domainNames) {
+    Endpoints(
+            DomainAssigner assigner,
+            Tokenizer tokenizer,
+            SpecialistCache cache,
+            int context,
+            ServerLimits limits,
+            String token,
+            List<String> domainNames) {
         this.domainNames = List.copyOf(domainNames);
         this.assigner = assigner;
         this.tokenizer = tokenizer;
@@ -59,13 +63,21 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
         this.context = context;
         this.limits = limits;
         this.authorization = token == null ? null : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
-        BlockingQueue<Runnable> queue = limits.queue() == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(limits.queue());
+        BlockingQueue<Runnable> queue =
+                limits.queue() == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(limits.queue());
         AtomicInteger n = new AtomicInteger();
-        this.workers = new ThreadPoolExecutor(limits.workers(), limits.workers(), 0, TimeUnit.MILLISECONDS, queue, r -> {
-            Thread t = new Thread(r, "soe-serve-worker-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        }, new ThreadPoolExecutor.AbortPolicy());
+        this.workers = new ThreadPoolExecutor(
+                limits.workers(),
+                limits.workers(),
+                0,
+                TimeUnit.MILLISECONDS,
+                queue,
+                r -> {
+                    Thread t = new Thread(r, "soe-serve-worker-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                },
+                new ThreadPoolExecutor.AbortPolicy());
     }
 
     long rejected() {
@@ -94,18 +106,27 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
                     if (declared > limits.maxBodyBytes()) {
                         throw tooLarge();
                     }
-                    readBody(request, new ByteArrayOutputStream(), body -> dispatch(path.equals("/loss"), body,
-                            response, callback), failure -> {
+                    readBody(
+                            request,
+                            new ByteArrayOutputStream(),
+                            body -> dispatch(path.equals("/loss"), body, response, callback),
+                            failure -> {
                                 if (failure instanceof HttpError e) {
                                     error(response, callback, e);
                                 } else {
-                                    LOG.debug("request body from {} not read: {}", Request.getRemoteAddr(request), failure.toString());
+                                    LOG.debug(
+                                            "request body from {} not read: {}",
+                                            Request.getRemoteAddr(request),
+                                            failure.toString());
                                     callback.failed(failure);
                                 }
                             });
                 }
-                default -> throw new HttpError(404, "no endpoint " + shorten(path)
-                        + ": POST /loss or /domain-weights with {\"documents\": [text, ...]}, GET /health");
+                default ->
+                    throw new HttpError(
+                            404,
+                            "no endpoint " + shorten(path)
+                                    + ": POST /loss or /domain-weights with {\"documents\": [text, ...]}, GET /health");
             }
         } catch (HttpError e) {
             error(response, callback, e);
@@ -116,8 +137,9 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
     private void allow(Request request, Response response, String method) {
         if (!method.equals(request.getMethod())) {
             response.getHeaders().put(HttpHeader.ALLOW, method);
-            throw new HttpError(405, Request.getPathInContext(request) + " takes " + method + ", not "
-                    + shorten(request.getMethod()));
+            throw new HttpError(
+                    405,
+                    Request.getPathInContext(request) + " takes " + method + ", not " + shorten(request.getMethod()));
         }
     }
 
@@ -141,7 +163,8 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
      * Reads the body as it arrives, never blocking a thread: whatever has come is copied, then the
      * read resumes when more is demanded. Stops with 413 as soon as the body passes the limit.
      */
-    private void readBody(Request request, ByteArrayOutputStream body, Consumer<byte[]> done, Consumer<Throwable> failed) {
+    private void readBody(
+            Request request, ByteArrayOutputStream body, Consumer<byte[]> done, Consumer<Throwable> failed) {
         while (true) {
             Content.Chunk chunk = request.read();
             if (chunk == null) {
@@ -175,8 +198,11 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
         try {
             workers.execute(() -> {
                 if (System.nanoTime() - queued > limits.queueTimeout().toNanos()) {
-                    error(response, callback, overloaded("waited longer than " + limits.queueTimeout().toMillis()
-                            + " ms for a worker"));
+                    error(
+                            response,
+                            callback,
+                            overloaded("waited longer than "
+                                    + limits.queueTimeout().toMillis() + " ms for a worker"));
                     return;
                 }
                 try {
@@ -187,13 +213,21 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
                     error(response, callback, HttpError.badRequest(e.getMessage()));
                 } catch (RuntimeException | OutOfMemoryError e) {
                     LOG.error("request failed", e);
-                    error(response, callback, new HttpError(500, "the server failed to score the request: "
-                            + e.getClass().getSimpleName()));
+                    error(
+                            response,
+                            callback,
+                            new HttpError(
+                                    500,
+                                    "the server failed to score the request: "
+                                            + e.getClass().getSimpleName()));
                 }
             });
         } catch (RejectedExecutionException e) {
-            error(response, callback, overloaded("all " + limits.workers() + " workers are busy and "
-                    + limits.queue() + " requests wait"));
+            error(
+                    response,
+                    callback,
+                    overloaded(
+                            "all " + limits.workers() + " workers are busy and " + limits.queue() + " requests wait"));
         }
     }
 

@@ -20,8 +20,16 @@ import java.time.Duration;
  *     some close
  * @param maxHeaderBytes largest request line plus headers (431 beyond)
  */
-public record ServerLimits(int maxBodyBytes, int maxDocuments, int workers, int queue, Duration queueTimeout,
-        Duration idleTimeout, long minRequestBytesPerSecond, int maxConnections, int maxHeaderBytes) {
+public record ServerLimits(
+        int maxBodyBytes,
+        int maxDocuments,
+        int workers,
+        int queue,
+        Duration queueTimeout,
+        Duration idleTimeout,
+        long minRequestBytesPerSecond,
+        int maxConnections,
+        int maxHeaderBytes) {
 
     public ServerLimits {
         positive("maxBodyBytes", maxBodyBytes);
@@ -48,43 +56,107 @@ public record ServerLimits(int maxBodyBytes, int maxDocuments, int workers, int 
     }
 
     public ServerLimits withMaxBodyBytes(int v) {
-        return new ServerLimits(v, maxDocuments, workers, queue, queueTimeout, idleTimeout, minRequestBytesPerSecond,
-                maxConnections, maxHeaderBytes);
+        return new ServerLimits(
+                v,
+                maxDocuments,
+                workers,
+                queue,
+                queueTimeout,
+                idleTimeout,
+                minRequestBytesPerSecond,
+                maxConnections,
+                maxHeaderBytes);
     }
 
     public ServerLimits withMaxDocuments(int v) {
-        return new ServerLimits(maxBodyBytes, v, workers, queue, queueTimeout, idleTimeout, minRequestBytesPerSecond,
-                maxConnections, maxHeaderBytes);
+        return new ServerLimits(
+                maxBodyBytes,
+                v,
+                workers,
+                queue,
+                queueTimeout,
+                idleTimeout,
+                minRequestBytesPerSecond,
+                maxConnections,
+                maxHeaderBytes);
     }
 
     public ServerLimits withWorkers(int v) {
-        return new ServerLimits(maxBodyBytes, maxDocuments, v, queue, queueTimeout, idleTimeout, minRequestBytesPerSecond,
-                maxConnections, maxHeaderBytes);
+        return new ServerLimits(
+                maxBodyBytes,
+                maxDocuments,
+                v,
+                queue,
+                queueTimeout,
+                idleTimeout,
+                minRequestBytesPerSecond,
+                maxConnections,
+                maxHeaderBytes);
     }
 
     public ServerLimits withQueue(int v, Duration timeout) {
-        return new ServerLimits(maxBodyBytes, maxDocuments, workers, v, timeout, idleTimeout, minRequestBytesPerSecond,
-                maxConnections, maxHeaderBytes);
+        return new ServerLimits(
+                maxBodyBytes,
+                maxDocuments,
+                workers,
+                v,
+                timeout,
+                idleTimeout,
+                minRequestBytesPerSecond,
+                maxConnections,
+                maxHeaderBytes);
     }
 
     public ServerLimits withIdleTimeout(Duration v) {
-        return new ServerLimits(maxBodyBytes, maxDocuments, workers, queue, queueTimeout, v, minRequestBytesPerSecond,
-                maxConnections, maxHeaderBytes);
+        return new ServerLimits(
+                maxBodyBytes,
+                maxDocuments,
+                workers,
+                queue,
+                queueTimeout,
+                v,
+                minRequestBytesPerSecond,
+                maxConnections,
+                maxHeaderBytes);
     }
 
     public ServerLimits withMinRequestBytesPerSecond(long v) {
-        return new ServerLimits(maxBodyBytes, maxDocuments, workers, queue, queueTimeout, idleTimeout, v,
-                maxConnections, maxHeaderBytes);
+        return new ServerLimits(
+                maxBodyBytes,
+                maxDocuments,
+                workers,
+                queue,
+                queueTimeout,
+                idleTimeout,
+                v,
+                maxConnections,
+                maxHeaderBytes);
     }
 
     public ServerLimits withMaxConnections(int v) {
-        return new ServerLimits(maxBodyBytes, maxDocuments, workers, queue, queueTimeout, idleTimeout,
-                minRequestBytesPerSecond, v, maxHeaderBytes);
+        return new ServerLimits(
+                maxBodyBytes,
+                maxDocuments,
+                workers,
+                queue,
+                queueTimeout,
+                idleTimeout,
+                minRequestBytesPerSecond,
+                v,
+                maxHeaderBytes);
     }
 
     public ServerLimits withMaxHeaderBytes(int v) {
-        return new ServerLimits(maxBodyBytes, maxDocuments, workers, queue, queueTimeout, idleTimeout,
-                minRequestBytesPerSecond, maxConnections, v);
+        return new ServerLimits(
+                maxBodyBytes,
+                maxDocuments,
+                workers,
+                queue,
+                queueTimeout,
+                idleTimeout,
+                minRequestBytesPerSecond,
+                maxConnections,
+                v);
     }
 
     private static void positive(String name, long v) {

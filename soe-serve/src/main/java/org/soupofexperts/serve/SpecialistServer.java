@@ -1,5 +1,10 @@
 package org.soupofexperts.serve;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.util.Objects;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
@@ -12,12 +17,6 @@ import org.soupofexperts.core.DomainAssigner;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.SpecialistCache;
 import org.soupofexperts.data.tokenize.Tokenizer;
-
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.URI;
-import java.net.UnknownHostException;
-import java.util.Objects;
 
 /**
  * An HTTP endpoint that serves a soup's specialists (Jetty underneath):
@@ -52,7 +51,14 @@ public final class SpecialistServer implements AutoCloseable {
         this.ownedCache = b.cache == null ? cache : null;
         ServerLimits limits = b.limits;
         int context = b.soup.config().model().contextLength();
-        this.endpoints = new Endpoints(b.assigner, b.tokenizer, cache, context, limits, b.token, b.soup.labels().domains());
+        this.endpoints = new Endpoints(
+                b.assigner,
+                b.tokenizer,
+                cache,
+                context,
+                limits,
+                b.token,
+                b.soup.labels().domains());
         // Jetty's own threads only parse and write: scoring runs on the endpoints' workers.
         QueuedThreadPool io = new QueuedThreadPool(16, 4);
         io.setName("soe-serve-io");
@@ -220,13 +226,14 @@ public final class SpecialistServer implements AutoCloseable {
             }
             String trainedWith = soup.labels().tokenizer();
             if (trainedWith != null && !trainedWith.equals(tokenizer.id())) {
-                throw new IllegalArgumentException("the soup was trained with tokenizer " + trainedWith + ", not "
-                        + tokenizer.id());
+                throw new IllegalArgumentException(
+                        "the soup was trained with tokenizer " + trainedWith + ", not " + tokenizer.id());
             }
             int vocab = soup.config().model().vocabSize();
             if (tokenizer.vocabSize() > vocab) {
-                throw new IllegalArgumentException("the tokenizer's vocabulary (" + tokenizer.vocabSize()
-                        + ") is larger than the soup's (" + vocab + "): is it the tokenizer the soup was trained with?");
+                throw new IllegalArgumentException(
+                        "the tokenizer's vocabulary (" + tokenizer.vocabSize() + ") is larger than the soup's (" + vocab
+                                + "): is it the tokenizer the soup was trained with?");
             }
             if (!host.isLoopbackAddress() && token == null) {
                 throw new IllegalArgumentException("binding " + host.getHostAddress()

@@ -6,18 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.soupofexperts.core.DomainAssigner;
-import org.soupofexperts.core.config.ModelConfig;
-import org.soupofexperts.core.config.SoupConfig;
-import org.soupofexperts.core.SoupOfExperts;
-import org.soupofexperts.core.Specialist;
-import org.soupofexperts.data.eval.Evaluation;
-import org.soupofexperts.data.tokenize.ByteTokenizer;
-
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,17 +22,38 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.soupofexperts.core.DomainAssigner;
+import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.core.Specialist;
+import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.core.config.SoupConfig;
+import org.soupofexperts.data.eval.Evaluation;
+import org.soupofexperts.data.tokenize.ByteTokenizer;
 
 class SpecialistServerTest {
 
     private static final int K = 3;
     private static SoupOfExperts soup;
-    private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private static final HttpClient CLIENT =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     @BeforeAll
     static void makeSoup() {
-        soup = SoupOfExperts.create(SoupConfig.builder().model(ModelConfig.builder().vocabSize(256).layers(1).dModel(16)
-                .heads(2).contextLength(16).build()).domains(K).experts(2).seed(3).build());
+        soup = SoupOfExperts.create(SoupConfig.builder()
+                .model(ModelConfig.builder()
+                        .vocabSize(256)
+                        .layers(1)
+                        .dModel(16)
+                        .heads(2)
+                        .contextLength(16)
+                        .build())
+                .domains(K)
+                .experts(2)
+                .seed(3)
+                .build());
     }
 
     @AfterAll
@@ -68,12 +77,17 @@ class SpecialistServerTest {
     };
 
     private static SpecialistServer.Builder server(DomainAssigner a) {
-        return SpecialistServer.builder().soup(soup).assigner(a).tokenizer(new ByteTokenizer()).port(0);
+        return SpecialistServer.builder()
+                .soup(soup)
+                .assigner(a)
+                .tokenizer(new ByteTokenizer())
+                .port(0);
     }
 
     private static HttpResponse<String> post(SpecialistServer s, String path, String body, String... headers)
             throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(s.uri().resolve(path)).timeout(Duration.ofSeconds(60))
+        HttpRequest.Builder b = HttpRequest.newBuilder(s.uri().resolve(path))
+                .timeout(Duration.ofSeconds(60))
                 .POST(HttpRequest.BodyPublishers.ofString(body));
         if (headers.length > 0) {
             b.headers(headers);
@@ -85,7 +99,8 @@ class SpecialistServerTest {
         return JsonParser.parseString(r.body()).getAsJsonObject();
     }
 
-    private static final String GOOD = "{\"documents\": [\"the first document is long enough to predict\", \"and a second\"]}";
+    private static final String GOOD =
+            "{\"documents\": [\"the first document is long enough to predict\", \"and a second\"]}";
 
     @Test
     void lossIsTheSpecialistsLossAtTheDocumentsH() throws Exception {
@@ -115,9 +130,20 @@ class SpecialistServerTest {
     @Test
     void badBodiesGet400WithAMessageAndTheServerKeepsServing() throws Exception {
         String deep = "{\"documents\": " + "[".repeat(200_000);
-        List<String> bad = List.of("", "not json", "[]", "{\"documents\": 5}", "{\"documents\": [1]}",
-                "{\"documents\": [[\"a\"]]}", deep, "[".repeat(200_000), "{\"x\": 1}", "{\"documents\": []}",
-                "{\"documents\": [\"a\"]}", "{\"documents\": [\"abc\"], \"documents\": [\"abc\"]}", GOOD + " trailing");
+        List<String> bad = List.of(
+                "",
+                "not json",
+                "[]",
+                "{\"documents\": 5}",
+                "{\"documents\": [1]}",
+                "{\"documents\": [[\"a\"]]}",
+                deep,
+                "[".repeat(200_000),
+                "{\"x\": 1}",
+                "{\"documents\": []}",
+                "{\"documents\": [\"a\"]}",
+                "{\"documents\": [\"abc\"], \"documents\": [\"abc\"]}",
+                GOOD + " trailing");
         try (SpecialistServer s = server(BY_COUNT).build().start()) {
             for (String body : bad) {
                 HttpResponse<String> r = post(s, "loss", body);
@@ -126,8 +152,11 @@ class SpecialistServerTest {
                 assertEquals(400, json(r).get("status").getAsInt());
                 assertTrue(json(r).get("error").getAsString().length() > 5, what);
             }
-            HttpResponse<String> notUtf8 = CLIENT.send(HttpRequest.newBuilder(s.uri().resolve("loss"))
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {'{', (byte) 0xC3, (byte) 0x28, '}'})).build(),
+            HttpResponse<String> notUtf8 = CLIENT.send(
+                    HttpRequest.newBuilder(s.uri().resolve("loss"))
+                            .POST(HttpRequest.BodyPublishers.ofByteArray(
+                                    new byte[] {'{', (byte) 0xC3, (byte) 0x28, '}'}))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(400, notUtf8.statusCode());
             assertTrue(notUtf8.body().contains("UTF-8"), notUtf8.body());
@@ -137,14 +166,19 @@ class SpecialistServerTest {
 
     @Test
     void bodiesOverTheLimitGet413WhetherDeclaredOrChunked() throws Exception {
-        try (SpecialistServer s = server(BY_COUNT).limits(ServerLimits.defaults().withMaxBodyBytes(4096)).build().start()) {
+        try (SpecialistServer s = server(BY_COUNT)
+                .limits(ServerLimits.defaults().withMaxBodyBytes(4096))
+                .build()
+                .start()) {
             String big = "{\"documents\": [\"" + "x".repeat(10_000) + "\"]}";
             HttpResponse<String> declared = post(s, "loss", big);
             assertEquals(413, declared.statusCode(), declared.body());
             // A stream of unknown length goes out chunked: the server must stop at the limit.
-            HttpResponse<String> chunked = CLIENT.send(HttpRequest.newBuilder(s.uri().resolve("loss"))
-                    .POST(HttpRequest.BodyPublishers.ofInputStream(
-                            () -> new ByteArrayInputStream(big.getBytes(StandardCharsets.UTF_8)))).build(),
+            HttpResponse<String> chunked = CLIENT.send(
+                    HttpRequest.newBuilder(s.uri().resolve("loss"))
+                            .POST(HttpRequest.BodyPublishers.ofInputStream(
+                                    () -> new ByteArrayInputStream(big.getBytes(StandardCharsets.UTF_8))))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(413, chunked.statusCode(), chunked.body());
             assertEquals(200, post(s, "loss", GOOD).statusCode());
@@ -153,7 +187,10 @@ class SpecialistServerTest {
 
     @Test
     void tooManyDocumentsGet400() throws Exception {
-        try (SpecialistServer s = server(BY_COUNT).limits(ServerLimits.defaults().withMaxDocuments(2)).build().start()) {
+        try (SpecialistServer s = server(BY_COUNT)
+                .limits(ServerLimits.defaults().withMaxDocuments(2))
+                .build()
+                .start()) {
             HttpResponse<String> r = post(s, "loss", "{\"documents\": [\"abcdef\", \"abcdef\", \"abcdef\"]}");
             assertEquals(400, r.statusCode());
             assertTrue(r.body().contains("more than 2 documents"), r.body());
@@ -167,17 +204,23 @@ class SpecialistServerTest {
             HttpResponse<String> none = post(s, "loss", GOOD);
             assertEquals(401, none.statusCode());
             assertEquals("Bearer", none.headers().firstValue("WWW-Authenticate").orElse(""));
-            assertEquals(401, post(s, "loss", GOOD, "Authorization", "Bearer " + token + "x").statusCode());
-            assertEquals(200, post(s, "loss", GOOD, "Authorization", "Bearer " + token).statusCode());
-            HttpResponse<String> health = CLIENT.send(HttpRequest.newBuilder(s.uri().resolve("health")).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(
+                    401,
+                    post(s, "loss", GOOD, "Authorization", "Bearer " + token + "x")
+                            .statusCode());
+            assertEquals(
+                    200,
+                    post(s, "loss", GOOD, "Authorization", "Bearer " + token).statusCode());
+            HttpResponse<String> health = CLIENT.send(
+                    HttpRequest.newBuilder(s.uri().resolve("health")).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, health.statusCode());
         }
     }
 
     @Test
     void bindingBeyondLoopbackWithoutATokenIsRefused() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> server(BY_COUNT).host("0.0.0.0").build());
         assertTrue(e.getMessage().contains("token"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> server(BY_COUNT).token("short"));
@@ -196,7 +239,8 @@ class SpecialistServerTest {
                 return new double[] {1, 0};
             }
         };
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> server(two).build());
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> server(two).build());
         assertTrue(e.getMessage().contains("2 domains"), e.getMessage());
     }
 
@@ -206,14 +250,25 @@ class SpecialistServerTest {
         try (SoupOfExperts named = SoupOfExperts.create(soup.config())) {
             named.label(org.soupofexperts.core.Labels.ofDomains(List.of("a", "b", "c"))
                     .withTokenizer(new ByteTokenizer().id(), 256));
-            try (SpecialistServer s = SpecialistServer.builder().soup(named).assigner(BY_COUNT).tokenizer(new ByteTokenizer())
-                    .port(0).build().start()) {
+            try (SpecialistServer s = SpecialistServer.builder()
+                    .soup(named)
+                    .assigner(BY_COUNT)
+                    .tokenizer(new ByteTokenizer())
+                    .port(0)
+                    .build()
+                    .start()) {
                 JsonObject o = json(post(s, "domain-weights", GOOD));
                 assertEquals("c", o.getAsJsonArray("domains").get(2).getAsString(), o.toString());
             }
             named.label(org.soupofexperts.core.Labels.NONE.withTokenizer("hf:other", 200));
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SpecialistServer.builder()
-                    .soup(named).assigner(BY_COUNT).tokenizer(new ByteTokenizer()).port(0).build());
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class,
+                    () -> SpecialistServer.builder()
+                            .soup(named)
+                            .assigner(BY_COUNT)
+                            .tokenizer(new ByteTokenizer())
+                            .port(0)
+                            .build());
             assertTrue(e.getMessage().contains("hf:other"), e.getMessage());
         }
     }
@@ -221,8 +276,8 @@ class SpecialistServerTest {
     @Test
     void wrongMethodGets405AndUnknownPathGets404() throws Exception {
         try (SpecialistServer s = server(BY_COUNT).build().start()) {
-            HttpResponse<String> get = CLIENT.send(HttpRequest.newBuilder(s.uri().resolve("loss")).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> get = CLIENT.send(
+                    HttpRequest.newBuilder(s.uri().resolve("loss")).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(405, get.statusCode());
             assertEquals("POST", get.headers().firstValue("Allow").orElse(""));
             assertEquals(404, post(s, "nothing-here", GOOD).statusCode());
@@ -253,8 +308,11 @@ class SpecialistServerTest {
         };
         ServerLimits oneWorker = ServerLimits.defaults().withWorkers(1).withQueue(0, Duration.ofSeconds(10));
         try (SpecialistServer s = server(blocking).limits(oneWorker).build().start()) {
-            CompletableFuture<HttpResponse<String>> first = CLIENT.sendAsync(HttpRequest.newBuilder(s.uri().resolve("loss"))
-                    .POST(HttpRequest.BodyPublishers.ofString(GOOD)).build(), HttpResponse.BodyHandlers.ofString());
+            CompletableFuture<HttpResponse<String>> first = CLIENT.sendAsync(
+                    HttpRequest.newBuilder(s.uri().resolve("loss"))
+                            .POST(HttpRequest.BodyPublishers.ofString(GOOD))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertTrue(entered.await(60, TimeUnit.SECONDS));
             HttpResponse<String> second = post(s, "loss", GOOD);
             assertEquals(503, second.statusCode(), second.body());
@@ -303,9 +361,11 @@ class SpecialistServerTest {
                 for (int i = 0; i < 24; i++) {
                     Socket c = new Socket(s.uri().getHost(), s.port());
                     OutputStream out = c.getOutputStream();
-                    out.write(i % 2 == 0 ? "POST /loss HTTP/1.1\r\nHost: x\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII)
-                            : "POST /loss HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"documents\": [\"ab"
-                                    .getBytes(StandardCharsets.US_ASCII));
+                    out.write(
+                            i % 2 == 0
+                                    ? "POST /loss HTTP/1.1\r\nHost: x\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII)
+                                    : "POST /loss HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"documents\": [\"ab"
+                                            .getBytes(StandardCharsets.US_ASCII));
                     out.flush();
                     slow.add(c);
                 }
@@ -330,7 +390,9 @@ class SpecialistServerTest {
     @Test
     void aPortInUseIsAClearIOException() throws Exception {
         try (SpecialistServer s = server(BY_COUNT).build().start()) {
-            IOException e = assertThrows(IOException.class, () -> server(BY_COUNT).port(s.port()).build().start());
+            IOException e = assertThrows(
+                    IOException.class,
+                    () -> server(BY_COUNT).port(s.port()).build().start());
             assertTrue(e.getMessage() != null && !e.getMessage().isEmpty());
         }
     }
@@ -340,7 +402,12 @@ class SpecialistServerTest {
         SpecialistServer s = server(BY_COUNT).build().start();
         URI u = s.uri().resolve("health");
         s.close();
-        assertThrows(IOException.class, () -> CLIENT.send(HttpRequest.newBuilder(u).timeout(Duration.ofSeconds(10)).build(),
-                HttpResponse.BodyHandlers.ofString()));
+        assertThrows(
+                IOException.class,
+                () -> CLIENT.send(
+                        HttpRequest.newBuilder(u)
+                                .timeout(Duration.ofSeconds(10))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString()));
     }
 }

@@ -20,9 +20,8 @@ public record TokenBatch(int batchSize, int length, int[] tokens, int[] domains)
                     "batch needs batchSize >= 1 and length >= 1, got " + batchSize + " x " + length);
         }
         if (tokens == null || tokens.length != (long) batchSize * length) {
-            throw new IllegalArgumentException(
-                    "batch of " + batchSize + " x " + length + " needs " + ((long) batchSize * length)
-                            + " tokens, got " + (tokens == null ? "null" : tokens.length));
+            throw new IllegalArgumentException("batch of " + batchSize + " x " + length + " needs "
+                    + ((long) batchSize * length) + " tokens, got " + (tokens == null ? "null" : tokens.length));
         }
         if (domains != null && domains.length != batchSize) {
             throw new IllegalArgumentException(

@@ -22,8 +22,7 @@ public final class DomainWeights {
         }
         if (h.length != k) {
             throw new IllegalArgumentException(
-                    "domain weights h have length " + h.length + " but the soup has k=" + k
-                            + " domains");
+                    "domain weights h have length " + h.length + " but the soup has k=" + k + " domains");
         }
         double sum = 0;
         for (int i = 0; i < h.length; i++) {
@@ -34,15 +33,13 @@ public final class DomainWeights {
             }
             if (v < 0) {
                 throw new IllegalArgumentException(
-                        "domain weights h[" + i + "] is negative (" + v
-                                + "); weights must be >= 0");
+                        "domain weights h[" + i + "] is negative (" + v + "); weights must be >= 0");
             }
             sum += v;
         }
         if (Math.abs(sum - 1.0) > SUM_TOLERANCE) {
-            throw new IllegalArgumentException(
-                    "domain weights h sum to " + sum + ", not 1 (tolerance " + SUM_TOLERANCE
-                            + "); normalise them first");
+            throw new IllegalArgumentException("domain weights h sum to " + sum + ", not 1 (tolerance " + SUM_TOLERANCE
+                    + "); normalise them first");
         }
         double[] out = new double[k];
         for (int i = 0; i < k; i++) {

@@ -1,7 +1,6 @@
 package org.soupofexperts.core.config;
 
 import ai.djl.ndarray.types.Shape;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -33,8 +32,9 @@ public final class ExpertRanks {
             try {
                 Pattern.compile(pattern);
             } catch (PatternSyntaxException e) {
-                throw new IllegalArgumentException("expert rank rule '" + pattern + "' is not a valid regular expression: "
-                        + e.getDescription(), e);
+                throw new IllegalArgumentException(
+                        "expert rank rule '" + pattern + "' is not a valid regular expression: " + e.getDescription(),
+                        e);
             }
         }
 
@@ -111,7 +111,8 @@ public final class ExpertRanks {
 
     private static void checkRank(int rank, String what) {
         if (rank < 0) {
-            throw new IllegalArgumentException("expert rank (" + what + ") must be >= 0 (0: dense experts), got " + rank);
+            throw new IllegalArgumentException(
+                    "expert rank (" + what + ") must be >= 0 (0: dense experts), got " + rank);
         }
     }
 

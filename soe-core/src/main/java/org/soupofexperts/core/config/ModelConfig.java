@@ -34,8 +34,7 @@ public final class ModelConfig {
         requirePositive("mlpRatio", mlpRatio);
         requirePositive("contextLength", contextLength);
         if (dModel % heads != 0) {
-            throw new IllegalArgumentException(
-                    "dModel (" + dModel + ") must be divisible by heads (" + heads + ")");
+            throw new IllegalArgumentException("dModel (" + dModel + ") must be divisible by heads (" + heads + ")");
         }
     }
 

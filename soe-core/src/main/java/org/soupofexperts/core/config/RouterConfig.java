@@ -32,7 +32,8 @@ public final class RouterConfig {
         this.depth = depth;
         this.output = Objects.requireNonNull(output, "router output");
         if (!(outputInitScale >= 0) || Double.isInfinite(outputInitScale)) {
-            throw new IllegalArgumentException("router output init scale must be finite and >= 0, got " + outputInitScale);
+            throw new IllegalArgumentException(
+                    "router output init scale must be finite and >= 0, got " + outputInitScale);
         }
         this.outputInitScale = outputInitScale;
     }

@@ -1,6 +1,5 @@
 package org.soupofexperts.core.config;
 
-
 import java.util.List;
 import java.util.Objects;
 
@@ -59,19 +58,24 @@ public final class SoupConfig {
                     .filter(t -> t.isMatrix() && rule.matches(t.name()))
                     .toList();
             if (named.isEmpty()) {
-                throw new IllegalArgumentException("expert rank rule '" + rule.pattern() + "' matches no matrix of the model;"
-                        + " matrices are named like wte.weight, wpe.weight, h0.attn.qkv.weight, h0.attn.proj.weight,"
-                        + " h0.mlp.fc.weight, h0.mlp.proj.weight");
+                throw new IllegalArgumentException(
+                        "expert rank rule '" + rule.pattern() + "' matches no matrix of the model;"
+                                + " matrices are named like wte.weight, wpe.weight, h0.attn.qkv.weight, h0.attn.proj.weight,"
+                                + " h0.mlp.fc.weight, h0.mlp.proj.weight");
             }
             if (named.stream().allMatch(t -> earlier.stream().anyMatch(e -> e.matches(t.name())))) {
-                throw new IllegalArgumentException("expert rank rule '" + rule.pattern() + "' never applies: every matrix it"
-                        + " matches is matched by an earlier rule (the first matching rule wins)");
+                throw new IllegalArgumentException(
+                        "expert rank rule '" + rule.pattern() + "' never applies: every matrix it"
+                                + " matches is matched by an earlier rule (the first matching rule wins)");
             }
         }
         for (TensorSpec t : layout.specs()) {
             int rank = TensorLayout.rankOf(t, experts, ranks);
-            long largest = rank == 0 ? t.bankValues(experts, 0)
-                    : (long) experts * rank * Math.max(t.shape().get(0), t.shape().get(1));
+            long largest = rank == 0
+                    ? t.bankValues(experts, 0)
+                    : (long) experts
+                            * rank
+                            * Math.max(t.shape().get(0), t.shape().get(1));
             if (largest > Integer.MAX_VALUE / 4) {
                 throw new IllegalArgumentException("the expert bank of " + t.name() + " would hold " + largest
                         + " values (n=" + experts + "), over this version's limit of " + Integer.MAX_VALUE / 4
@@ -124,8 +128,9 @@ public final class SoupConfig {
 
     @Override
     public String toString() {
-        return "SoupConfig{" + model + ", k=" + domains + ", n=" + experts + (ranks.isDense() ? "" : ", experts " + ranks) + ", " + router
-                + ", expertInit=" + expertInit + ", seed=" + seed + "}";
+        return "SoupConfig{" + model + ", k=" + domains + ", n=" + experts
+                + (ranks.isDense() ? "" : ", experts " + ranks) + ", " + router + ", expertInit=" + expertInit
+                + ", seed=" + seed + "}";
     }
 
     /** Builder for {@link SoupConfig}. Not thread-safe. */

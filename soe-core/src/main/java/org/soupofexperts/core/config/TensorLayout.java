@@ -82,9 +82,10 @@ public final class TensorLayout {
 
     /** The tensor of that name; throws naming the model's tensors when there is none. */
     public TensorSpec spec(String name) {
-        return find(name).orElseThrow(() -> new IllegalArgumentException(
-                "the model has no tensor " + name + "; its tensors are named like wte.weight, wpe.weight,"
-                        + " h0.attn.qkv.weight, h0.mlp.fc.bias, ln_f.gain"));
+        return find(name)
+                .orElseThrow(() -> new IllegalArgumentException(
+                        "the model has no tensor " + name + "; its tensors are named like wte.weight, wpe.weight,"
+                                + " h0.attn.qkv.weight, h0.mlp.fc.bias, ln_f.gain"));
     }
 
     /** Parameters of the base model (of a specialist). */

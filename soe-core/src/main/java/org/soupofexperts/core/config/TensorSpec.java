@@ -1,7 +1,6 @@
 package org.soupofexperts.core.config;
 
 import ai.djl.ndarray.types.Shape;
-
 import java.util.Objects;
 
 /**

@@ -1,17 +1,8 @@
 package org.soupofexperts.core.djl;
 
 import ai.djl.ndarray.types.Shape;
-
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
-
-import org.soupofexperts.core.config.ModelConfig;
-import org.soupofexperts.core.io.ConfigJson;
-import org.soupofexperts.core.io.NewFolder;
-import org.soupofexperts.core.io.SoupFormatException;
-import org.soupofexperts.core.io.StrictJson;
-import org.soupofexperts.core.nn.GptModel;
-
 import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -19,6 +10,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.core.io.ConfigJson;
+import org.soupofexperts.core.io.NewFolder;
+import org.soupofexperts.core.io.SoupFormatException;
+import org.soupofexperts.core.io.StrictJson;
+import org.soupofexperts.core.nn.GptModel;
 
 /**
  * A specialist as a DJL model folder, which DJL's {@code Criteria} (and so DJL Serving) loads
@@ -48,11 +45,16 @@ public final class DjlModelFolder {
         String name = dir.toAbsolutePath().normalize().getFileName().toString();
         NewFolder.write(dir, "DJL model", tmp -> {
             writeParameters(tmp.resolve(name + "-0000.params"), name, block);
-            Files.writeString(tmp.resolve(CONFIG), new GsonBuilder().setPrettyPrinting().create().toJson(description),
+            Files.writeString(
+                    tmp.resolve(CONFIG),
+                    new GsonBuilder().setPrettyPrinting().create().toJson(description),
                     StandardCharsets.UTF_8);
-            Files.writeString(tmp.resolve("serving.properties"), "engine=PyTorch\n"
-                    + "blockFactory=" + SpecialistBlockFactory.class.getName() + "\n"
-                    + "translatorFactory=" + NextTokenTranslatorFactory.class.getName() + "\n", StandardCharsets.UTF_8);
+            Files.writeString(
+                    tmp.resolve("serving.properties"),
+                    "engine=PyTorch\n"
+                            + "blockFactory=" + SpecialistBlockFactory.class.getName() + "\n"
+                            + "translatorFactory=" + NextTokenTranslatorFactory.class.getName() + "\n",
+                    StandardCharsets.UTF_8);
         });
     }
 
@@ -62,7 +64,8 @@ public final class DjlModelFolder {
      * DJL's own save refuses a block it did not initialise itself, which a specialist's is not.
      */
     private static void writeParameters(Path file, String name, GptModel block) throws IOException {
-        try (DataOutputStream os = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 1 << 20))) {
+        try (DataOutputStream os =
+                new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 1 << 20))) {
             os.writeBytes("DJL@");
             os.writeInt(1);
             os.writeUTF(name);

@@ -6,7 +6,6 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.NoBatchifyTranslator;
 import ai.djl.translate.TranslatorContext;
-
 import org.soupofexperts.core.config.ModelConfig;
 
 /**
@@ -37,7 +36,8 @@ public final class NextTokenTranslator implements NoBatchifyTranslator<int[], fl
         }
         for (int t : tokens) {
             if (t < 0 || t >= config.vocabSize()) {
-                throw new IllegalArgumentException("token id " + t + " is outside the vocabulary [0, " + config.vocabSize() + ")");
+                throw new IllegalArgumentException(
+                        "token id " + t + " is outside the vocabulary [0, " + config.vocabSize() + ")");
             }
         }
         return new NDList(ctx.getNDManager().create(tokens, new Shape(1, tokens.length)));

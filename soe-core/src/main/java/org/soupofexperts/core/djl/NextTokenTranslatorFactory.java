@@ -5,9 +5,6 @@ import ai.djl.translate.TranslateException;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorFactory;
 import ai.djl.util.Pair;
-
-import org.soupofexperts.core.djl.NextTokenTranslator;
-
 import java.io.IOException;
 import java.lang.reflect.Type;
 import java.util.Map;

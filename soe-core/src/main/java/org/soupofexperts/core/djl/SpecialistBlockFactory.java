@@ -3,12 +3,10 @@ package org.soupofexperts.core.djl;
 import ai.djl.Model;
 import ai.djl.nn.Block;
 import ai.djl.nn.BlockFactory;
-
-import org.soupofexperts.core.nn.GptModel;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
+import org.soupofexperts.core.nn.GptModel;
 
 /**
  * DJL's {@link BlockFactory} for a specialist exported by {@link DjlModelFolder}: the model block

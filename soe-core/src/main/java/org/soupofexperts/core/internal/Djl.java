@@ -4,7 +4,6 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,11 +31,13 @@ public final class Djl {
                     try {
                         e = Engine.getEngine("PyTorch");
                     } catch (RuntimeException | UnsatisfiedLinkError failure) {
-                        throw new IllegalStateException("LibTorch did not start (" + failure.getMessage() + "). Add its"
-                                + " natives to the application: ai.djl.pytorch:pytorch-native-cpu:2.7.1 with classifier"
-                                + " linux-x86_64 (or osx-aarch64, win-x86_64, or a CUDA build such as pytorch-native-cu124),"
-                                + " and ai.djl.pytorch:pytorch-jni:2.7.1-0.35.1; set -Dai.djl.offline=true so DJL never"
-                                + " downloads them (docs/adopting.md)", failure);
+                        throw new IllegalStateException(
+                                "LibTorch did not start (" + failure.getMessage() + "). Add its"
+                                        + " natives to the application: ai.djl.pytorch:pytorch-native-cpu:2.7.1 with classifier"
+                                        + " linux-x86_64 (or osx-aarch64, win-x86_64, or a CUDA build such as pytorch-native-cu124),"
+                                        + " and ai.djl.pytorch:pytorch-jni:2.7.1-0.35.1; set -Dai.djl.offline=true so DJL never"
+                                        + " downloads them (docs/adopting.md)",
+                                failure);
                     }
                     LOG.info(
                             "engine {} {} on {} (offline={})",
@@ -60,7 +61,8 @@ public final class Djl {
         Engine e = engine();
         ai.djl.Device d = device == null ? e.defaultDevice() : device;
         if (d.isGpu() && d.getDeviceId() >= e.getGpuCount()) {
-            throw new IllegalArgumentException("device " + d + " is not available: the engine (" + e.getEngineName() + " "
+            throw new IllegalArgumentException("device " + d + " is not available: the engine (" + e.getEngineName()
+                    + " "
                     + e.getVersion() + ") sees " + e.getGpuCount() + " GPU(s); a GPU needs a CUDA build of LibTorch"
                     + " (docs/cuda.md)");
         }

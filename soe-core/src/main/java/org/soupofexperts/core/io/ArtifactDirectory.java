@@ -4,7 +4,6 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-
 import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -59,7 +58,8 @@ public final class ArtifactDirectory {
     /** Manifests hold configs, provenance and attachments (centroids): a few MiB at most. */
     public static final long MAX_MANIFEST_BYTES = 64L << 20;
 
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+    private static final Gson GSON =
+            new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
 
     private ArtifactDirectory() {}
 
@@ -76,8 +76,7 @@ public final class ArtifactDirectory {
      * Saves atomically: the parameters, then {@code manifest} (to which this adds format, kind,
      * parameter file name, size and checksum), then removes files of the previous save.
      */
-    public static void save(Path dir, String kind, JsonObject manifest, ParameterWriter writer)
-            throws IOException {
+    public static void save(Path dir, String kind, JsonObject manifest, ParameterWriter writer) throws IOException {
         Files.createDirectories(dir);
         String previous = checkReplaceable(dir, kind);
         removeTemporaries(dir);
@@ -134,23 +133,29 @@ public final class ArtifactDirectory {
         Path manifestPath = dir.resolve(MANIFEST);
         if (!Files.isRegularFile(manifestPath, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             throw new SoupFormatException(dir + " is not a saved " + kind + ": it has no " + MANIFEST
-                    + (Files.exists(manifestPath) ? " that is a regular file (links and special files are refused)" : ""));
+                    + (Files.exists(manifestPath)
+                            ? " that is a regular file (links and special files are refused)"
+                            : ""));
         }
         if (Files.size(manifestPath) > MAX_MANIFEST_BYTES) {
-            throw new SoupFormatException(manifestPath + " has " + Files.size(manifestPath) + " bytes, over the limit of "
-                    + MAX_MANIFEST_BYTES + " for a manifest");
+            throw new SoupFormatException(manifestPath + " has " + Files.size(manifestPath)
+                    + " bytes, over the limit of " + MAX_MANIFEST_BYTES + " for a manifest");
         }
         JsonObject m = StrictJson.readObject(manifestPath);
         if (m.has(MANIFEST_SHA256)) {
-            String declared = m.get(MANIFEST_SHA256).isJsonPrimitive() ? m.get(MANIFEST_SHA256).getAsString() : "";
+            String declared = m.get(MANIFEST_SHA256).isJsonPrimitive()
+                    ? m.get(MANIFEST_SHA256).getAsString()
+                    : "";
             if (!declared.equals(manifestDigest(m))) {
                 throw new SoupFormatException(manifestPath + " was edited or damaged: its content does not match its "
                         + MANIFEST_SHA256 + " (a manifest is written by this library only)");
             }
         } else {
-            org.slf4j.LoggerFactory.getLogger(ArtifactDirectory.class).warn(
-                    "{} has no {} (saved by a version before 0.1.0-SNAPSHOT of 2026-11-29): its edits cannot be detected",
-                    manifestPath, MANIFEST_SHA256);
+            org.slf4j.LoggerFactory.getLogger(ArtifactDirectory.class)
+                    .warn(
+                            "{} has no {} (saved by a version before 0.1.0-SNAPSHOT of 2026-11-29): its edits cannot be detected",
+                            manifestPath,
+                            MANIFEST_SHA256);
         }
         String format = string(m, "format", manifestPath);
         if (!FORMAT.equals(format)) {
@@ -159,8 +164,7 @@ public final class ArtifactDirectory {
         }
         String actualKind = string(m, "kind", manifestPath);
         if (!kind.equals(actualKind)) {
-            throw new SoupFormatException(
-                    dir + " holds a saved " + actualKind + ", not a " + kind);
+            throw new SoupFormatException(dir + " holds a saved " + actualKind + ", not a " + kind);
         }
         if (!m.has("parameterFile") || !m.get("parameterFile").isJsonObject()) {
             throw new SoupFormatException(manifestPath + " does not name its parameter file");
@@ -180,25 +184,22 @@ public final class ArtifactDirectory {
         if (Files.exists(params, java.nio.file.LinkOption.NOFOLLOW_LINKS)
                 && !Files.isRegularFile(params, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             // A FIFO or a link to /dev/zero would block or never end.
-            throw new SoupFormatException(dir + ": parameter file " + name + " is a link or a special file, not a regular"
-                    + " file; refused");
+            throw new SoupFormatException(dir + ": parameter file " + name
+                    + " is a link or a special file, not a regular" + " file; refused");
         }
         long actual;
         try {
             actual = Files.size(params);
         } catch (NoSuchFileException e) {
-            throw new SoupFormatException(
-                    dir + " is incomplete: parameter file " + name + " is missing", e);
+            throw new SoupFormatException(dir + " is incomplete: parameter file " + name + " is missing", e);
         }
         if (actual != expected) {
-            throw new SoupFormatException(
-                    dir + " is truncated or damaged: " + name + " has " + actual + " bytes, the manifest says "
-                            + expected);
+            throw new SoupFormatException(dir + " is truncated or damaged: " + name + " has " + actual
+                    + " bytes, the manifest says " + expected);
         }
         String digest = digest(params);
         if (!digest.equals(string(p, "sha256", manifestPath))) {
-            throw new SoupFormatException(
-                    dir + " is corrupt: the SHA-256 of " + name + " does not match the manifest");
+            throw new SoupFormatException(dir + " is corrupt: the SHA-256 of " + name + " does not match the manifest");
         }
         return new Loaded(m, params);
     }
@@ -236,8 +237,10 @@ public final class ArtifactDirectory {
         try {
             Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
-            throw new IOException("the file system of " + to + " cannot rename atomically; saving there could"
-                    + " leave a half-written artefact, so it is refused", e);
+            throw new IOException(
+                    "the file system of " + to + " cannot rename atomically; saving there could"
+                            + " leave a half-written artefact, so it is refused",
+                    e);
         }
     }
 
@@ -267,7 +270,8 @@ public final class ArtifactDirectory {
      */
     private static String checkReplaceable(Path dir, String kind) throws IOException {
         if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            throw new ArtifactConflictException(dir + " is not a folder (or is a link to one): cannot save a " + kind + " there");
+            throw new ArtifactConflictException(
+                    dir + " is not a folder (or is a link to one): cannot save a " + kind + " there");
         }
         Path manifestPath = dir.resolve(MANIFEST);
         if (Files.exists(manifestPath, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
@@ -281,12 +285,14 @@ public final class ArtifactDirectory {
                     params = p.getAsJsonObject().get("file").getAsString();
                 }
             } catch (RuntimeException | SoupFormatException e) {
-                throw new ArtifactConflictException(dir + " holds a " + MANIFEST + " this library cannot read; refusing to replace it"
-                        + " with a " + kind + " (choose another folder or delete it)", e);
+                throw new ArtifactConflictException(
+                        dir + " holds a " + MANIFEST + " this library cannot read; refusing to replace it" + " with a "
+                                + kind + " (choose another folder or delete it)",
+                        e);
             }
             if (!kind.equals(existing)) {
-                throw new ArtifactConflictException(dir + " holds a saved " + existing + "; refusing to replace it with a " + kind
-                        + " (choose another folder)");
+                throw new ArtifactConflictException(dir + " holds a saved " + existing
+                        + "; refusing to replace it with a " + kind + " (choose another folder)");
             }
             return params != null && PARAMS.matcher(params).matches() ? params : null;
         }
@@ -320,7 +326,9 @@ public final class ArtifactDirectory {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
-                if ((name.equals(MANIFEST) || PARAMS.matcher(name).matches() || TEMPORARY.matcher(name).matches())
+                if ((name.equals(MANIFEST)
+                                || PARAMS.matcher(name).matches()
+                                || TEMPORARY.matcher(name).matches())
                         && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                     Files.delete(p);
                 }
@@ -344,8 +352,8 @@ public final class ArtifactDirectory {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
                 if (!p.getFileName().toString().equals(current) && isOrphanedParameters(p)) {
-                    org.slf4j.LoggerFactory.getLogger(ArtifactDirectory.class).info(
-                            "removing {}, left by a save that was killed before its manifest was written", p);
+                    org.slf4j.LoggerFactory.getLogger(ArtifactDirectory.class)
+                            .info("removing {}, left by a save that was killed before its manifest was written", p);
                     Files.delete(p);
                 }
             }

@@ -3,16 +3,14 @@ package org.soupofexperts.core.io;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import org.soupofexperts.core.config.ExpertInit;
 import org.soupofexperts.core.config.ExpertRanks;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.config.RouterConfig;
 import org.soupofexperts.core.config.SoupConfig;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Set;
 
 /** JSON form of the configs stored in manifests. Stateless and thread-safe. */
 public final class ConfigJson {
@@ -38,14 +36,15 @@ public final class ConfigJson {
      * the parameter file is large enough for the declared sizes before building anything.
      */
     public static final int MAX_VOCAB = 1 << 24;
+
     public static final int MAX_LAYERS = 4096;
     public static final int MAX_WIDTH = 1 << 16;
     public static final int MAX_MLP_RATIO = 64;
     public static final int MAX_CONTEXT = 1 << 20;
     public static final int MAX_ROUTER_DEPTH = 64;
 
-    private static final java.util.Set<String> MODEL_KEYS =
-            java.util.Set.of("vocabSize", "layers", "dModel", "heads", "mlpRatio", "contextLength", "bias", "parameterCount");
+    private static final java.util.Set<String> MODEL_KEYS = java.util.Set.of(
+            "vocabSize", "layers", "dModel", "heads", "mlpRatio", "contextLength", "bias", "parameterCount");
 
     public static ModelConfig model(JsonObject o) throws SoupFormatException {
         String where = "model config";
@@ -98,7 +97,8 @@ public final class ConfigJson {
             List<ExpertRanks.Rule> rules = new ArrayList<>();
             for (JsonElement e : o.getAsJsonArray("rules")) {
                 JsonObject j = e.getAsJsonObject();
-                rules.add(new ExpertRanks.Rule(j.get("pattern").getAsString(), j.get("rank").getAsInt()));
+                rules.add(new ExpertRanks.Rule(
+                        j.get("pattern").getAsString(), j.get("rank").getAsInt()));
             }
             return ExpertRanks.of(o.get("default").getAsInt(), rules);
         } catch (RuntimeException e) {
@@ -117,7 +117,8 @@ public final class ConfigJson {
         return o;
     }
 
-    private static final java.util.Set<String> ROUTER_KEYS = java.util.Set.of("hidden", "depth", "output", "outputInitScale");
+    private static final java.util.Set<String> ROUTER_KEYS =
+            java.util.Set.of("hidden", "depth", "output", "outputInitScale");
 
     public static RouterConfig router(JsonObject o) throws SoupFormatException {
         String where = "router config";
@@ -131,7 +132,9 @@ public final class ConfigJson {
                     StrictJson.integer(o, "depth", 1, MAX_ROUTER_DEPTH, where),
                     RouterConfig.Output.valueOf(StrictJson.string(o, "output", where)));
             // Absent in manifests written before the option existed: the default scale.
-            return o.has("outputInitScale") ? c.withOutputInitScale(StrictJson.real(o, "outputInitScale", 0, 1e6, where)) : c;
+            return o.has("outputInitScale")
+                    ? c.withOutputInitScale(StrictJson.real(o, "outputInitScale", 0, 1e6, where))
+                    : c;
         } catch (IllegalArgumentException e) {
             throw new SoupFormatException("manifest has an invalid router config: " + e.getMessage(), e);
         }

@@ -3,9 +3,6 @@ package org.soupofexperts.core.io;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-
-import org.soupofexperts.core.config.ModelConfig;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -13,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.soupofexperts.core.config.ModelConfig;
 
 /**
  * A model in the layout of a Hugging Face GPT-2 checkpoint: {@code config.json} (GPT-2's keys),
@@ -36,12 +34,21 @@ public final class HuggingFaceFolder {
      * @param tokenizerJson the model's Hugging Face tokenizer.json, or null when it has none
      * @throws FileAlreadyExistsException if {@code dir} exists
      */
-    public static void write(Path dir, ModelConfig config, Map<String, Safetensors.Tensor> tensors, Safetensors.Dtype dtype,
-            String card, String tokenizerJson) throws IOException {
+    public static void write(
+            Path dir,
+            ModelConfig config,
+            Map<String, Safetensors.Tensor> tensors,
+            Safetensors.Dtype dtype,
+            String card,
+            String tokenizerJson)
+            throws IOException {
         NewFolder.write(dir, "export", tmp -> {
-            Safetensors.write(tmp.resolve("model.safetensors"), gpt2Tensors(config, tensors), Map.of("format", "pt"), dtype);
-            Files.writeString(tmp.resolve("config.json"), new GsonBuilder().setPrettyPrinting().create()
-                    .toJson(config(config, dtype)), StandardCharsets.UTF_8);
+            Safetensors.write(
+                    tmp.resolve("model.safetensors"), gpt2Tensors(config, tensors), Map.of("format", "pt"), dtype);
+            Files.writeString(
+                    tmp.resolve("config.json"),
+                    new GsonBuilder().setPrettyPrinting().create().toJson(config(config, dtype)),
+                    StandardCharsets.UTF_8);
             Files.writeString(tmp.resolve("README.md"), card, StandardCharsets.UTF_8);
             if (tokenizerJson != null) {
                 Files.writeString(tmp.resolve("tokenizer.json"), tokenizerJson, StandardCharsets.UTF_8);
@@ -70,11 +77,13 @@ public final class HuggingFaceFolder {
         o.addProperty("attn_pdrop", 0.0);
         o.addProperty("scale_attn_weights", true);
         o.addProperty("tie_word_embeddings", true);
-        o.addProperty("torch_dtype", switch (dtype) {
-            case F32 -> "float32";
-            case F16 -> "float16";
-            case BF16 -> "bfloat16";
-        });
+        o.addProperty(
+                "torch_dtype",
+                switch (dtype) {
+                    case F32 -> "float32";
+                    case F16 -> "float16";
+                    case BF16 -> "bfloat16";
+                });
         return o;
     }
 
@@ -98,14 +107,15 @@ public final class HuggingFaceFolder {
         return out;
     }
 
-    private static void norm(Map<String, Safetensors.Tensor> out, Map<String, Safetensors.Tensor> ours, String from, String to,
-            int d) {
+    private static void norm(
+            Map<String, Safetensors.Tensor> out, Map<String, Safetensors.Tensor> ours, String from, String to, int d) {
         out.put(to + ".weight", need(ours, from + ".gain"));
         Safetensors.Tensor b = ours.get(from + ".bias");
         out.put(to + ".bias", b != null ? b : new Safetensors.Tensor(new long[] {d}, new float[d]));
     }
 
-    private static void linear(Map<String, Safetensors.Tensor> out, Map<String, Safetensors.Tensor> ours, String from, String to) {
+    private static void linear(
+            Map<String, Safetensors.Tensor> out, Map<String, Safetensors.Tensor> ours, String from, String to) {
         Safetensors.Tensor w = need(ours, from + ".weight");
         int rows = (int) w.shape()[0];
         int cols = (int) w.shape()[1];
@@ -123,7 +133,8 @@ public final class HuggingFaceFolder {
     private static Safetensors.Tensor need(Map<String, Safetensors.Tensor> ours, String name) {
         Safetensors.Tensor t = ours.get(name);
         if (t == null) {
-            throw new IllegalArgumentException("the model has no tensor '" + name + "': not a GPT model of this library");
+            throw new IllegalArgumentException(
+                    "the model has no tensor '" + name + "': not a GPT model of this library");
         }
         return t;
     }

@@ -3,7 +3,6 @@ package org.soupofexperts.core.io;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -41,13 +40,14 @@ public final class Safetensors {
             long n = 1;
             for (long d : shape) {
                 if (d < 0) {
-                    throw new IllegalArgumentException("negative dimension in shape " + java.util.Arrays.toString(shape));
+                    throw new IllegalArgumentException(
+                            "negative dimension in shape " + java.util.Arrays.toString(shape));
                 }
                 n *= d;
             }
             if (n != values.length) {
-                throw new IllegalArgumentException("shape " + java.util.Arrays.toString(shape) + " holds " + n + " values, got "
-                        + values.length);
+                throw new IllegalArgumentException(
+                        "shape " + java.util.Arrays.toString(shape) + " holds " + n + " values, got " + values.length);
             }
         }
     }
@@ -194,7 +194,8 @@ public final class Safetensors {
         Path tmp = parent.resolve(file.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
         try {
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
-                ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
+                ByteBuffer len =
+                        ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
                 out.write(len.array());
                 out.write(json);
                 for (int i = json.length; i < padded; i++) {
@@ -225,25 +226,30 @@ public final class Safetensors {
     public static Contents read(Path file) throws IOException {
         if (!java.nio.file.Files.isRegularFile(file)) {
             // A FIFO would block and /dev/zero never end.
-            throw new SoupFormatException(file + " is not a regular file" + (java.nio.file.Files.exists(file)
-                    ? " (a directory, device or pipe); refused" : ": it does not exist"));
+            throw new SoupFormatException(file + " is not a regular file"
+                    + (java.nio.file.Files.exists(file)
+                            ? " (a directory, device or pipe); refused"
+                            : ": it does not exist"));
         }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < 8) {
-                throw new SoupFormatException(file + " is not a safetensors file: " + size + " bytes, shorter than the 8-byte header length");
+                throw new SoupFormatException(
+                        file + " is not a safetensors file: " + size + " bytes, shorter than the 8-byte header length");
             }
             ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
             readFully(ch, lenBuf, 0);
             long headerLength = lenBuf.flip().getLong();
             if (headerLength < 2 || headerLength > MAX_HEADER || headerLength > size - 8) {
-                throw new SoupFormatException(file + ": header length " + headerLength + " is impossible for a file of " + size + " bytes");
+                throw new SoupFormatException(
+                        file + ": header length " + headerLength + " is impossible for a file of " + size + " bytes");
             }
             ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLength);
             readFully(ch, headerBuf, 8);
             JsonObject header;
             try {
-                header = StrictJson.parseObject(new String(headerBuf.array(), StandardCharsets.UTF_8), file + ": the header");
+                header = StrictJson.parseObject(
+                        new String(headerBuf.array(), StandardCharsets.UTF_8), file + ": the header");
             } catch (RuntimeException e) {
                 throw new SoupFormatException(file + ": the header is not valid JSON: " + e.getMessage(), e);
             }
@@ -257,9 +263,14 @@ public final class Safetensors {
             for (Map.Entry<String, JsonElement> e : header.entrySet()) {
                 if (e.getKey().equals("__metadata__")) {
                     try {
-                        e.getValue().getAsJsonObject().entrySet().forEach(m -> metadata.put(m.getKey(), m.getValue().getAsString()));
+                        e.getValue()
+                                .getAsJsonObject()
+                                .entrySet()
+                                .forEach(m ->
+                                        metadata.put(m.getKey(), m.getValue().getAsString()));
                     } catch (RuntimeException x) {
-                        throw new SoupFormatException(file + ": __metadata__ must map names to strings: " + x.getMessage(), x);
+                        throw new SoupFormatException(
+                                file + ": __metadata__ must map names to strings: " + x.getMessage(), x);
                     }
                     continue;
                 }
@@ -285,8 +296,10 @@ public final class Safetensors {
                         try {
                             count = Math.multiplyExact(count, shape[i]);
                         } catch (ArithmeticException overflow) {
-                            throw new SoupFormatException(file + ": tensor '" + name + "' has shape "
-                                    + java.util.Arrays.toString(shape) + " whose element count overflows", overflow);
+                            throw new SoupFormatException(
+                                    file + ": tensor '" + name + "' has shape " + java.util.Arrays.toString(shape)
+                                            + " whose element count overflows",
+                                    overflow);
                         }
                     }
                     if (count > Integer.MAX_VALUE / 4) {
@@ -297,12 +310,13 @@ public final class Safetensors {
                     long begin = r.get(0).getAsLong();
                     long end = r.get(1).getAsLong();
                     if (begin < 0 || end < begin || end > dataLength) {
-                        throw new SoupFormatException(file + ": tensor '" + name + "' has data_offsets [" + begin + ", " + end
-                                + "] outside the " + dataLength + " data bytes");
+                        throw new SoupFormatException(file + ": tensor '" + name + "' has data_offsets [" + begin + ", "
+                                + end + "] outside the " + dataLength + " data bytes");
                     }
                     if (end - begin != type.bytes() * count) {
-                        throw new SoupFormatException(file + ": tensor '" + name + "' of shape " + java.util.Arrays.toString(shape)
-                                + " needs " + type.bytes() * count + " bytes as " + type + ", its data_offsets give " + (end - begin));
+                        throw new SoupFormatException(file + ": tensor '" + name + "' of shape "
+                                + java.util.Arrays.toString(shape) + " needs " + type.bytes() * count + " bytes as "
+                                + type + ", its data_offsets give " + (end - begin));
                     }
                     types.put(name, type);
                     ranges.put(name, new long[] {begin, end});
@@ -311,7 +325,8 @@ public final class Safetensors {
                 } catch (SoupFormatException x) {
                     throw x;
                 } catch (RuntimeException x) {
-                    throw new SoupFormatException(file + ": tensor '" + name + "' has a malformed entry: " + x.getMessage(), x);
+                    throw new SoupFormatException(
+                            file + ": tensor '" + name + "' has a malformed entry: " + x.getMessage(), x);
                 }
             }
             spans.sort((a, b) -> Long.compare(a[0], b[0]));
@@ -323,12 +338,14 @@ public final class Safetensors {
                 covered = s[1];
             }
             if (covered != dataLength) {
-                throw new SoupFormatException(file + ": the header describes " + covered + " data bytes, the file holds " + dataLength);
+                throw new SoupFormatException(
+                        file + ": the header describes " + covered + " data bytes, the file holds " + dataLength);
             }
             Map<String, Tensor> out = new LinkedHashMap<>();
             for (Map.Entry<String, long[]> e : ranges.entrySet()) {
                 long[] r = e.getValue();
-                ByteBuffer data = ByteBuffer.allocate(Math.toIntExact(r[1] - r[0])).order(ByteOrder.LITTLE_ENDIAN);
+                ByteBuffer data =
+                        ByteBuffer.allocate(Math.toIntExact(r[1] - r[0])).order(ByteOrder.LITTLE_ENDIAN);
                 readFully(ch, data, dataStart + r[0]);
                 Dtype type = types.get(e.getKey());
                 float[] values = new float[data.capacity() / type.bytes()];

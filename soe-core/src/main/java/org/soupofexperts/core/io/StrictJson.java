@@ -8,15 +8,13 @@ import com.google.gson.Strictness;
 import com.google.gson.TypeAdapter;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
-
 import java.io.IOException;
 import java.io.StringReader;
+import java.math.BigDecimal;
 import java.nio.charset.MalformedInputException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import java.math.BigDecimal;
 import java.util.Set;
 
 /**
@@ -93,7 +91,8 @@ public final class StrictJson {
     }
 
     /** The long integer at {@code key}, within [min, max]. */
-    public static long longValue(JsonObject o, String key, long min, long max, String where) throws SoupFormatException {
+    public static long longValue(JsonObject o, String key, long min, long max, String where)
+            throws SoupFormatException {
         JsonPrimitive p = primitive(o, key, where);
         if (!p.isNumber()) {
             throw new SoupFormatException(where + ": '" + key + "' must be an integer, got " + p);
@@ -111,11 +110,13 @@ public final class StrictJson {
     }
 
     /** The finite number at {@code key}, within [min, max]. */
-    public static double real(JsonObject o, String key, double min, double max, String where) throws SoupFormatException {
+    public static double real(JsonObject o, String key, double min, double max, String where)
+            throws SoupFormatException {
         JsonPrimitive p = primitive(o, key, where);
         double v = p.isNumber() ? p.getAsDouble() : Double.NaN;
         if (!(v >= min && v <= max)) {
-            throw new SoupFormatException(where + ": '" + key + "' must be a number in [" + min + ", " + max + "], got " + p);
+            throw new SoupFormatException(
+                    where + ": '" + key + "' must be a number in [" + min + ", " + max + "], got " + p);
         }
         return v;
     }
@@ -157,7 +158,8 @@ public final class StrictJson {
     private static JsonPrimitive primitive(JsonObject o, String key, String where) throws SoupFormatException {
         JsonElement e = o == null ? null : o.get(key);
         if (e == null || !e.isJsonPrimitive()) {
-            throw new SoupFormatException(where + ": '" + key + "' is missing or not a single value" + (e == null ? "" : ": " + e));
+            throw new SoupFormatException(
+                    where + ": '" + key + "' is missing or not a single value" + (e == null ? "" : ": " + e));
         }
         return e.getAsJsonPrimitive();
     }

@@ -6,14 +6,12 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-
-import org.soupofexperts.core.config.ExpertRanks;
-import org.soupofexperts.core.config.TensorLayout;
-import org.soupofexperts.core.config.TensorSpec;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import org.soupofexperts.core.config.ExpertRanks;
+import org.soupofexperts.core.config.TensorLayout;
+import org.soupofexperts.core.config.TensorSpec;
 
 /**
  * Base of the soup blocks: declares each tensor once as shared part plus expert bank (dense, or
@@ -52,9 +50,8 @@ public abstract class AbstractSoupBlock extends ModelBlock {
     protected final SoupTensor soupTensor(TensorSpec spec) {
         String name = spec.name();
         Shape shape = spec.shape();
-        Parameter shared =
-                addParameter(
-                        Parameter.builder().setName(name).setType(Parameter.Type.OTHER).build());
+        Parameter shared = addParameter(
+                Parameter.builder().setName(name).setType(Parameter.Type.OTHER).build());
         Parameter bank = null;
         Parameter bankV = null;
         int rank = TensorLayout.rankOf(spec, experts, ranks);
@@ -111,10 +108,7 @@ public abstract class AbstractSoupBlock extends ModelBlock {
 
     @Override
     protected NDList forwardInternal(
-            ParameterStore parameterStore,
-            NDList inputs,
-            boolean training,
-            PairList<String, Object> params) {
+            ParameterStore parameterStore, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray alpha = inputs.size() > 1 ? inputs.get(1) : null;
         return new NDList(apply(inputs.head(), alpha));
     }

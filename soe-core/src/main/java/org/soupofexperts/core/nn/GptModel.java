@@ -10,17 +10,15 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-
-import org.soupofexperts.core.config.ExpertRanks;
-import org.soupofexperts.core.config.ModelConfig;
-import org.soupofexperts.core.config.TensorLayout;
-import org.soupofexperts.core.internal.Djl;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.soupofexperts.core.config.ExpertRanks;
+import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.core.config.TensorLayout;
+import org.soupofexperts.core.internal.Djl;
 
 /**
  * The GPT-style causal decoder, written once: with n experts it is the soup's model (every
@@ -66,11 +64,13 @@ public final class GptModel extends ModelBlock {
     }
 
     private static SoupLayerNorm norm(TensorLayout layout, String name, int experts) {
-        return new SoupLayerNorm(layout.spec(name + ".gain"), layout.find(name + ".bias").orElse(null), experts);
+        return new SoupLayerNorm(
+                layout.spec(name + ".gain"), layout.find(name + ".bias").orElse(null), experts);
     }
 
     private static SoupLinear linear(TensorLayout layout, String name, int experts, ExpertRanks ranks) {
-        return new SoupLinear(layout.spec(name + ".weight"), layout.find(name + ".bias").orElse(null), experts, ranks);
+        return new SoupLinear(
+                layout.spec(name + ".weight"), layout.find(name + ".bias").orElse(null), experts, ranks);
     }
 
     /**
@@ -83,7 +83,8 @@ public final class GptModel extends ModelBlock {
         GptModel m = new GptModel(config, 0);
         List<SoupTensor> ts = m.soupTensors();
         if (ts.size() != values.size()) {
-            throw new IllegalArgumentException("the model has " + ts.size() + " tensors, got " + values.size() + " arrays");
+            throw new IllegalArgumentException(
+                    "the model has " + ts.size() + " tensors, got " + values.size() + " arrays");
         }
         long groups = -1;
         for (int i = 0; i < ts.size(); i++) {
@@ -148,7 +149,9 @@ public final class GptModel extends ModelBlock {
         } else {
             NDArray positions = positionEmbedding.table(alpha).get(new NDIndex(":, 0:" + t));
             Shape xs = x.getShape();
-            x = x.reshape(m, -1, t, config.dModel()).add(positions.expandDims(1)).reshape(xs);
+            x = x.reshape(m, -1, t, config.dModel())
+                    .add(positions.expandDims(1))
+                    .reshape(xs);
         }
         NDArray mask = causalMask(t, x);
         for (Layer layer : layers) {
@@ -159,7 +162,8 @@ public final class GptModel extends ModelBlock {
             return x.matMul(wte.transpose());
         }
         // The tied head per group: (m, b T, d) @ (m, d, vocab).
-        return x.reshape(m, -1, config.dModel()).matMul(wte.transpose(0, 2, 1))
+        return x.reshape(m, -1, config.dModel())
+                .matMul(wte.transpose(0, 2, 1))
                 .reshape(s.get(0), t, config.vocabSize());
     }
 
@@ -224,10 +228,7 @@ public final class GptModel extends ModelBlock {
 
     @Override
     protected NDList forwardInternal(
-            ParameterStore parameterStore,
-            NDList inputs,
-            boolean training,
-            PairList<String, Object> params) {
+            ParameterStore parameterStore, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray alpha = inputs.size() > 1 ? inputs.get(1) : null;
         return new NDList(logits(inputs.head(), alpha));
     }
@@ -284,7 +285,9 @@ public final class GptModel extends ModelBlock {
             NDArray k = qkvParts.get(1).reshape(b, t, heads, hd).transpose(0, 2, 3, 1);
             NDArray v = qkvParts.get(2).reshape(b, t, heads, hd).transpose(0, 2, 1, 3);
             NDArray scores = q.matMul(k);
-            NDArray att = scores.mul(Djl.scalar(scores, 1.0 / Math.sqrt(hd))).add(mask).softmax(-1);
+            NDArray att = scores.mul(Djl.scalar(scores, 1.0 / Math.sqrt(hd)))
+                    .add(mask)
+                    .softmax(-1);
             NDArray y = att.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, d);
             return attnProj.apply(y, alpha);
         }
@@ -292,8 +295,7 @@ public final class GptModel extends ModelBlock {
         @Override
         protected NDList forwardInternal(
                 ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> p) {
-            throw new UnsupportedOperationException(
-                    "a GPT layer runs inside GptModel, which supplies its causal mask");
+            throw new UnsupportedOperationException("a GPT layer runs inside GptModel, which supplies its causal mask");
         }
 
         @Override

@@ -4,13 +4,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
-
-import org.soupofexperts.core.config.ExpertInit;
-import org.soupofexperts.core.config.TensorSpec;
-import org.soupofexperts.core.config.Seeds;
-
 import java.util.List;
 import java.util.SplittableRandom;
+import org.soupofexperts.core.config.ExpertInit;
+import org.soupofexperts.core.config.Seeds;
+import org.soupofexperts.core.config.TensorSpec;
 
 /**
  * Seeded parameter initialisation from the library's own random stream (DJL's initializers
@@ -27,8 +25,12 @@ public final class Initializer {
      * low-rank, of any rank, zero or noise. Arrays are created in {@code manager}, require
      * gradients, and are detached from any open {@link NDScope}.
      */
-    public static void initialize(List<SoupTensor> tensors, NDManager manager, SplittableRandom rng,
-            SplittableRandom expertRng, ExpertInit expertInit) {
+    public static void initialize(
+            List<SoupTensor> tensors,
+            NDManager manager,
+            SplittableRandom rng,
+            SplittableRandom expertRng,
+            ExpertInit expertInit) {
         for (SoupTensor t : tensors) {
             float[] s = new float[Math.toIntExact(t.numel())];
             switch (t.init().kind()) {

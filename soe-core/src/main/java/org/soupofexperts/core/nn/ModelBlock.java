@@ -8,7 +8,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
-
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -42,9 +41,8 @@ public abstract class ModelBlock extends AbstractBlock {
     @Override
     protected void loadMetadata(byte loadVersion, DataInputStream is) throws MalformedModelException {
         if (loadVersion != version) {
-            throw new MalformedModelException(
-                    getClass().getSimpleName() + " parameters have version " + loadVersion
-                            + ", this library reads " + version);
+            throw new MalformedModelException(getClass().getSimpleName() + " parameters have version " + loadVersion
+                    + ", this library reads " + version);
         }
     }
 

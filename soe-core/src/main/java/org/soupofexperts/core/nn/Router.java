@@ -6,11 +6,9 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-
-import org.soupofexperts.core.config.RouterConfig;
-
 import java.util.ArrayList;
 import java.util.List;
+import org.soupofexperts.core.config.RouterConfig;
 
 /**
  * The router MLP: domain weights h (length k) to expert coefficients alpha (length n). Its
@@ -39,11 +37,12 @@ public final class Router extends ModelBlock {
         this.config = config;
         int in = domains;
         for (int i = 0; i < config.depth(); i++) {
-            layers.add(addChildBlock("fc" + i, new SoupLinear("router.fc" + i, in, config.hidden(), true, 0, 1.0 / Math.sqrt(in))));
+            layers.add(addChildBlock(
+                    "fc" + i, new SoupLinear("router.fc" + i, in, config.hidden(), true, 0, 1.0 / Math.sqrt(in))));
             in = config.hidden();
         }
-        layers.add(addChildBlock("out", new SoupLinear("router.out", in, experts, true, 0,
-                config.outputInitScale() / Math.sqrt(in))));
+        layers.add(addChildBlock(
+                "out", new SoupLinear("router.out", in, experts, true, 0, config.outputInitScale() / Math.sqrt(in))));
     }
 
     /**
@@ -53,9 +52,8 @@ public final class Router extends ModelBlock {
     public NDArray alpha(NDArray h) {
         boolean batched = h.getShape().dimension() == 2;
         if (batched ? h.getShape().get(1) != domains : h.size() != domains) {
-            throw new IllegalArgumentException(
-                    "router expects h of length " + domains + " (or shape (m, " + domains + ")), got shape "
-                            + h.getShape());
+            throw new IllegalArgumentException("router expects h of length " + domains + " (or shape (m, " + domains
+                    + ")), got shape " + h.getShape());
         }
         NDArray x = batched ? h : h.reshape(1, domains);
         for (int i = 0; i < layers.size() - 1; i++) {
@@ -84,8 +82,7 @@ public final class Router extends ModelBlock {
     }
 
     @Override
-    protected NDList forwardInternal(
-            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> p) {
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> p) {
         return new NDList(alpha(inputs.head()));
     }
 

@@ -3,7 +3,6 @@ package org.soupofexperts.core.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
-
 import org.soupofexperts.core.config.ExpertRanks;
 import org.soupofexperts.core.config.TensorSpec;
 
@@ -27,7 +26,8 @@ public final class SoupEmbedding extends AbstractSoupBlock {
     public SoupEmbedding(TensorSpec table, int experts, ExpertRanks ranks) {
         super(experts, ranks);
         if (!table.isMatrix()) {
-            throw new IllegalArgumentException("embedding table " + table.name() + " must be a matrix, got " + table.shape());
+            throw new IllegalArgumentException(
+                    "embedding table " + table.name() + " must be a matrix, got " + table.shape());
         }
         this.rows = Math.toIntExact(table.shape().get(0));
         this.dim = Math.toIntExact(table.shape().get(1));
@@ -55,7 +55,9 @@ public final class SoupEmbedding extends AbstractSoupBlock {
     public static NDArray lookup(NDArray ids, NDArray mergedTable) {
         Shape ts = mergedTable.getShape();
         if (ts.dimension() == 2) {
-            return ids.getNDArrayInternal().embedding(ids, mergedTable, SparseFormat.DENSE).head();
+            return ids.getNDArrayInternal()
+                    .embedding(ids, mergedTable, SparseFormat.DENSE)
+                    .head();
         }
         long m = ts.get(0);
         long rows = ts.get(1);
@@ -65,11 +67,14 @@ public final class SoupEmbedding extends AbstractSoupBlock {
                     "ids of shape " + is + " cannot be split into " + m + " equal groups on their first axis");
         }
         // Group g's ids index rows [g rows, (g+1) rows) of the tables stacked into one.
-        NDArray offsets = ids.getManager().arange(0, (int) (m * rows), (int) rows).toType(ids.getDataType(), false);
+        NDArray offsets =
+                ids.getManager().arange(0, (int) (m * rows), (int) rows).toType(ids.getDataType(), false);
         Shape grouped = new Shape(m, -1);
         NDArray shifted = ids.reshape(grouped).add(offsets.reshape(m, 1)).reshape(is);
         NDArray flat = mergedTable.reshape(m * rows, ts.get(2));
-        return shifted.getNDArrayInternal().embedding(shifted, flat, SparseFormat.DENSE).head();
+        return shifted.getNDArrayInternal()
+                .embedding(shifted, flat, SparseFormat.DENSE)
+                .head();
     }
 
     @Override

@@ -3,7 +3,6 @@ package org.soupofexperts.core.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.norm.LayerNorm;
-
 import org.soupofexperts.core.config.ExpertRanks;
 import org.soupofexperts.core.config.TensorSpec;
 
@@ -21,7 +20,10 @@ public final class SoupLayerNorm extends AbstractSoupBlock {
     private final SoupTensor bias;
 
     public SoupLayerNorm(String name, int dim, boolean bias, int experts) {
-        this(gainSpec(name, dim), bias ? TensorSpec.vector(name + ".bias", dim, TensorSpec.Init.zeros()) : null, experts);
+        this(
+                gainSpec(name, dim),
+                bias ? TensorSpec.vector(name + ".bias", dim, TensorSpec.Init.zeros()) : null,
+                experts);
     }
 
     /** A layer norm declared by its tensors' specs: gain (dim) and bias (dim) or null. */
@@ -54,7 +56,8 @@ public final class SoupLayerNorm extends AbstractSoupBlock {
         }
         NDArray ones = x.getManager().ones(new Shape(dim), x.getDataType());
         NDArray zeros = x.getManager().zeros(new Shape(dim), x.getDataType());
-        NDArray normed = LayerNorm.layerNorm(x, new Shape(dim), ones, zeros, EPS).head();
+        NDArray normed =
+                LayerNorm.layerNorm(x, new Shape(dim), ones, zeros, EPS).head();
         Shape xs = x.getShape();
         NDArray y = normed.reshape(m, -1, dim).mul(g.reshape(m, 1, dim));
         if (b != null) {

@@ -3,7 +3,6 @@ package org.soupofexperts.core.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
-
 import org.soupofexperts.core.config.ExpertRanks;
 import org.soupofexperts.core.config.TensorSpec;
 
@@ -31,8 +30,11 @@ public final class SoupLinear extends AbstractSoupBlock {
 
     /** As above, with the weight's experts low-rank when {@code ranks} gives it a rank. */
     public SoupLinear(String name, int in, int out, boolean bias, int experts, double std, ExpertRanks ranks) {
-        this(spec(name, in, out, std), bias ? TensorSpec.vector(name + ".bias", out, TensorSpec.Init.zeros()) : null,
-                experts, ranks);
+        this(
+                spec(name, in, out, std),
+                bias ? TensorSpec.vector(name + ".bias", out, TensorSpec.Init.zeros()) : null,
+                experts,
+                ranks);
     }
 
     /**
@@ -41,9 +43,12 @@ public final class SoupLinear extends AbstractSoupBlock {
      */
     public SoupLinear(TensorSpec weight, TensorSpec bias, int experts, ExpertRanks ranks) {
         super(experts, ranks);
-        if (!weight.isMatrix() || (bias != null && !bias.shape().equals(new Shape(weight.shape().get(0))))) {
-            throw new IllegalArgumentException("linear layer needs a matrix weight and a bias of its rows, got "
-                    + weight.name() + " " + weight.shape() + (bias == null ? "" : ", " + bias.name() + " " + bias.shape()));
+        if (!weight.isMatrix()
+                || (bias != null
+                        && !bias.shape().equals(new Shape(weight.shape().get(0))))) {
+            throw new IllegalArgumentException(
+                    "linear layer needs a matrix weight and a bias of its rows, got " + weight.name() + " "
+                            + weight.shape() + (bias == null ? "" : ", " + bias.name() + " " + bias.shape()));
         }
         this.out = Math.toIntExact(weight.shape().get(0));
         this.in = Math.toIntExact(weight.shape().get(1));
@@ -80,8 +85,7 @@ public final class SoupLinear extends AbstractSoupBlock {
     public Shape[] getOutputShapes(Shape[] inputs) {
         Shape s = inputs[0];
         if (s.get(s.dimension() - 1) != in) {
-            throw new IllegalArgumentException(
-                    "linear layer expects last dimension " + in + ", got shape " + s);
+            throw new IllegalArgumentException("linear layer expects last dimension " + in + ", got shape " + s);
         }
         return new Shape[] {s.slice(0, s.dimension() - 1).add(out)};
     }

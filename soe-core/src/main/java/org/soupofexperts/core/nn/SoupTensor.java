@@ -3,7 +3,6 @@ package org.soupofexperts.core.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-
 import org.soupofexperts.core.config.TensorSpec;
 
 /**
@@ -79,9 +78,8 @@ public record SoupTensor(
         Shape as = alpha.getShape();
         boolean grouped = as.dimension() == 2;
         if ((grouped ? as.get(1) : alpha.size()) != experts || as.dimension() > 2) {
-            throw new IllegalArgumentException(
-                    "alpha has " + (grouped ? "shape " + as : alpha.size() + " entries") + " but " + name + " has "
-                            + experts + " experts (alpha must be (n) or (m, n))");
+            throw new IllegalArgumentException("alpha has " + (grouped ? "shape " + as : alpha.size() + " entries")
+                    + " but " + name + " has " + experts + " experts (alpha must be (n) or (m, n))");
         }
         long m = grouped ? as.get(0) : 1;
         Shape out = grouped ? new Shape(m).addAll(shape) : shape;
@@ -93,12 +91,18 @@ public record SoupTensor(
         long nr = (long) experts * rank;
         NDArray v = bankV.getArray().transpose(1, 0, 2).reshape(cols, nr);
         if (!grouped) {
-            NDArray u = bank.getArray().mul(alpha.reshape(experts, 1, 1)).transpose(1, 0, 2).reshape(rows, nr);
+            NDArray u = bank.getArray()
+                    .mul(alpha.reshape(experts, 1, 1))
+                    .transpose(1, 0, 2)
+                    .reshape(rows, nr);
             return u.matMul(v.transpose());
         }
         // (m, n, rows, r) -> (m, rows, n r), then one batched product with the shared V^T.
-        NDArray u = bank.getArray().expandDims(0).mul(alpha.reshape(m, experts, 1, 1))
-                .transpose(0, 2, 1, 3).reshape(m, rows, nr);
+        NDArray u = bank.getArray()
+                .expandDims(0)
+                .mul(alpha.reshape(m, experts, 1, 1))
+                .transpose(0, 2, 1, 3)
+                .reshape(m, rows, nr);
         return u.matMul(v.transpose());
     }
 

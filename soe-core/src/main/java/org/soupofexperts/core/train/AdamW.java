@@ -3,7 +3,6 @@ package org.soupofexperts.core.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -45,6 +44,7 @@ public final class AdamW implements AutoCloseable {
     private final List<java.nio.FloatBuffer[]> views = new ArrayList<>();
     /** Per slot: whether the gradient's direct buffer was checked to be its memory (first step). */
     private final boolean[] gradChecked;
+
     private boolean closed;
     private final double beta1;
     private final double beta2;
@@ -67,7 +67,8 @@ public final class AdamW implements AutoCloseable {
             NDScope.unregister(m);
             int from = s.sharedMomentOf();
             if (from >= i || from < -1) {
-                throw new IllegalArgumentException("slot " + i + " can share the second moment of an earlier slot only, got " + from);
+                throw new IllegalArgumentException(
+                        "slot " + i + " can share the second moment of an earlier slot only, got " + from);
             }
             NDArray v = from >= 0 ? state.get(from)[1] : s.weight().zerosLike();
             if (from < 0) {
@@ -75,12 +76,15 @@ public final class AdamW implements AutoCloseable {
             }
             state.add(new NDArray[] {m, v});
         }
-        boolean fused = tryFused && !this.slots.isEmpty() && FusedAdamKernel.supports(this.slots.get(0).weight());
+        boolean fused = tryFused
+                && !this.slots.isEmpty()
+                && FusedAdamKernel.supports(this.slots.get(0).weight());
         for (int i = 0; i < this.slots.size(); i++) {
-            java.nio.FloatBuffer[] view = fused ? views(this.slots.get(i).weight(), state.get(i)[0], state.get(i)[1]) : null;
+            java.nio.FloatBuffer[] view =
+                    fused ? views(this.slots.get(i).weight(), state.get(i)[0], state.get(i)[1]) : null;
             if (view == null && this.slots.get(i).sharedMomentOf() >= 0) {
-                throw new IllegalArgumentException("a shared second moment needs the fused CPU float32 update (slot " + i
-                        + " has no direct view of its memory); use ExpertUpdate.ADAM on this device");
+                throw new IllegalArgumentException("a shared second moment needs the fused CPU float32 update (slot "
+                        + i + " has no direct view of its memory); use ExpertUpdate.ADAM on this device");
             }
             views.add(view);
         }
@@ -178,24 +182,49 @@ public final class AdamW implements AutoCloseable {
                 java.nio.FloatBuffer[] view = views.get(i);
                 java.nio.FloatBuffer g = view == null ? null : FusedAdamKernel.buffer(grads[i]);
                 if (g == null) {
-                    throw new IllegalStateException("slot " + i + " cannot take a given gradient: no direct view of its memory");
+                    throw new IllegalStateException(
+                            "slot " + i + " cannot take a given gradient: no direct view of its memory");
                 }
                 if (bankAlpha != null && bankAlpha[i] != null) {
-                    FusedAdamKernel.updateBank(view[0], g, bankAlpha[i], groups, view[1], view[2], s.sharedMomentOf() >= 0,
-                            skipIdle, rate, (float) (rate * correction), (float) s.weightDecay(), (float) gradScale,
-                            (float) beta1, (float) beta2, (float) epsilon);
+                    FusedAdamKernel.updateBank(
+                            view[0],
+                            g,
+                            bankAlpha[i],
+                            groups,
+                            view[1],
+                            view[2],
+                            s.sharedMomentOf() >= 0,
+                            skipIdle,
+                            rate,
+                            (float) (rate * correction),
+                            (float) s.weightDecay(),
+                            (float) gradScale,
+                            (float) beta1,
+                            (float) beta2,
+                            (float) epsilon);
                 } else if (s.sharedMomentOf() >= 0) {
                     throw new IllegalStateException("slot " + i + " shares a second moment: it needs a bank gradient");
                 } else {
                     // Not zeroed: the bank slot of the same tensor reads this gradient next.
-                    FusedAdamKernel.update(view[0], g, view[1], view[2], rate, (float) (rate * correction),
-                            (float) s.weightDecay(), (float) gradScale, (float) beta1, (float) beta2, (float) epsilon, false);
+                    FusedAdamKernel.update(
+                            view[0],
+                            g,
+                            view[1],
+                            view[2],
+                            rate,
+                            (float) (rate * correction),
+                            (float) s.weightDecay(),
+                            (float) gradScale,
+                            (float) beta1,
+                            (float) beta2,
+                            (float) epsilon,
+                            false);
                 }
                 continue;
             }
             if (s.sharedMomentOf() >= 0) {
-                throw new IllegalStateException("slot " + i + " shares a second moment: it is updated by the closed-form"
-                        + " soup step only");
+                throw new IllegalStateException(
+                        "slot " + i + " shares a second moment: it is updated by the closed-form" + " soup step only");
             }
             try (NDArray grad = w.getGradient()) {
                 java.nio.FloatBuffer[] view = views.get(i);
@@ -209,8 +238,18 @@ public final class AdamW implements AutoCloseable {
                 }
                 java.nio.FloatBuffer g = view == null ? null : FusedAdamKernel.buffer(grad);
                 if (g != null && g.capacity() == view[0].capacity()) {
-                    FusedAdamKernel.update(view[0], g, view[1], view[2], rate, (float) (rate * correction),
-                            (float) s.weightDecay(), (float) gradScale, (float) beta1, (float) beta2, (float) epsilon);
+                    FusedAdamKernel.update(
+                            view[0],
+                            g,
+                            view[1],
+                            view[2],
+                            rate,
+                            (float) (rate * correction),
+                            (float) s.weightDecay(),
+                            (float) gradScale,
+                            (float) beta1,
+                            (float) beta2,
+                            (float) epsilon);
                     continue;
                 }
                 w.getNDArrayInternal()

@@ -1,20 +1,17 @@
 package org.soupofexperts.core.train;
 
-import org.soupofexperts.core.batch.TokenBatch;
-
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-
+import java.util.List;
+import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.internal.Djl;
 import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.Router;
 import org.soupofexperts.core.nn.SoupTensor;
-
-import java.util.List;
 
 /**
  * A soup's training step with the expert banks' gradients in closed form. With theta = S +
@@ -43,6 +40,7 @@ final class AnalyticSoupStep {
     private final List<SoupTensor> tensors;
     /** Slot index of each tensor's shared part, bank (dense E or U) and V (low-rank only, else -1). */
     private final int[] sharedSlot;
+
     private final int[] bankSlot;
     private final int[] vSlot;
     /** Slots that keep their own autograd gradient: low-rank factors and the router. */
@@ -61,7 +59,8 @@ final class AnalyticSoupStep {
         int at = 0;
         for (int i = 0; i < tensors.size(); i++) {
             SoupTensor t = tensors.get(i);
-            if (slots.get(at).weight() != t.shared().getArray() || t.bank() == null
+            if (slots.get(at).weight() != t.shared().getArray()
+                    || t.bank() == null
                     || slots.get(at + 1).weight() != t.bank().getArray()
                     || (t.lowRank() && slots.get(at + 2).weight() != t.bankV().getArray())) {
                 throw new IllegalStateException("optimizer slots are not in model order at tensor " + t.name());
@@ -88,7 +87,8 @@ final class AnalyticSoupStep {
      * exact: |dE|^2 = sum_j |sum_g alpha_gj G_g|^2 = sum(M o (A A^T)) with M_gg' = &lt;G_g, G_g'&gt;.
      * m = 1 is the step of one h exactly.
      */
-    Trainer.StepResult run(AdamW opt, TokenBatch tb, double[][] hs, double lr, double clip, int step, boolean skipIdle) {
+    Trainer.StepResult run(
+            AdamW opt, TokenBatch tb, double[][] hs, double lr, double clip, int step, boolean skipIdle) {
         int n = model.experts();
         int m = hs.length;
         boolean grouped = m > 1;
@@ -137,7 +137,9 @@ final class AnalyticSoupStep {
                     grads[bankSlot[i]] = g;
                     bankAlpha[bankSlot[i]] = alpha;
                     NDArray bank = tensors.get(i).bank().getArray();
-                    NDArray d = grouped ? perGroup.matMul(bank.transpose()) : bank.matMul(g.reshape(-1, 1)).reshape(n);
+                    NDArray d = grouped
+                            ? perGroup.matMul(bank.transpose())
+                            : bank.matMul(g.reshape(-1, 1)).reshape(n);
                     dAlpha = dAlpha == null ? d : dAlpha.add(d);
                     NDArray mg = grouped ? perGroup.matMul(perGroup.transpose()) : sq;
                     gram = gram == null ? mg : gram.add(mg);
@@ -148,7 +150,10 @@ final class AnalyticSoupStep {
                 NDArray objective = dAlpha == null ? null : a.mul(dAlpha).sum();
                 for (int i = 0; i < theta.length; i++) {
                     if (vSlot[i] >= 0) {
-                        NDArray term = tensors.get(i).expertSum(a).mul(theta[i].getGradient()).sum();
+                        NDArray term = tensors.get(i)
+                                .expertSum(a)
+                                .mul(theta[i].getGradient())
+                                .sum();
                         objective = objective == null ? term : objective.add(term);
                     }
                 }

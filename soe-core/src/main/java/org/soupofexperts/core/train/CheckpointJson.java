@@ -5,12 +5,10 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
-
-import org.soupofexperts.core.io.SoupFormatException;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.soupofexperts.core.io.SoupFormatException;
 
 /**
  * The trainer's scalar state in a checkpoint's manifest, written and read strictly. Non-finite
@@ -70,7 +68,8 @@ final class CheckpointJson {
         List<TrainingReport.ValidationPoint> out = new ArrayList<>();
         for (JsonElement e : state.getAsJsonArray("validation")) {
             JsonArray row = e.getAsJsonArray();
-            out.add(new TrainingReport.ValidationPoint(row.get(0).getAsInt(), row.get(1).getAsLong(), numberOf(row.get(2))));
+            out.add(new TrainingReport.ValidationPoint(
+                    row.get(0).getAsInt(), row.get(1).getAsLong(), numberOf(row.get(2))));
         }
         return out;
     }
@@ -95,9 +94,14 @@ final class CheckpointJson {
         List<SpecializationPoint> out = new ArrayList<>();
         for (JsonElement e : state.getAsJsonArray("specialization")) {
             JsonObject o = e.getAsJsonObject();
-            out.add(new SpecializationPoint(o.get("step").getAsInt(), numberOf(o.get("hMatters")),
-                    numbersOf(o.get("hMattersPerDomain")), numbersOf(o.get("ownLoss")), numbersOf(o.get("referenceLoss")),
-                    numberOf(o.get("alphaSpread")), numberOf(o.get("expertCosine"))));
+            out.add(new SpecializationPoint(
+                    o.get("step").getAsInt(),
+                    numberOf(o.get("hMatters")),
+                    numbersOf(o.get("hMattersPerDomain")),
+                    numbersOf(o.get("ownLoss")),
+                    numbersOf(o.get("referenceLoss")),
+                    numberOf(o.get("alphaSpread")),
+                    numberOf(o.get("expertCosine"))));
         }
         return out;
     }
@@ -118,8 +122,11 @@ final class CheckpointJson {
         }
         JsonObject o = e.getAsJsonObject();
         double loss = numberOf(o.get("loss"));
-        return new BestState(Double.isNaN(loss) ? Double.POSITIVE_INFINITY : loss, integer(o, "step", from),
-                integer(o, "sinceImprovement", from), o.has("snapshot") && o.get("snapshot").getAsBoolean());
+        return new BestState(
+                Double.isNaN(loss) ? Double.POSITIVE_INFINITY : loss,
+                integer(o, "step", from),
+                integer(o, "sinceImprovement", from),
+                o.has("snapshot") && o.get("snapshot").getAsBoolean());
     }
 
     static int integer(JsonObject o, String key, Path from) {
@@ -141,15 +148,17 @@ final class CheckpointJson {
      */
     static void requireSame(Path from, JsonObject state, TrainingConfig cfg, long seed) throws SoupFormatException {
         JsonElement training = state.get("training");
-        if (training == null || !training.isJsonPrimitive() || !training.getAsString().equals(cfg.toString())) {
+        if (training == null
+                || !training.isJsonPrimitive()
+                || !training.getAsString().equals(cfg.toString())) {
             throw new SoupFormatException("cannot resume from " + from + ": it was written by a run of another training"
                     + " config.\n  checkpoint: " + (training == null ? "(none)" : training.getAsString())
                     + "\n  this run:   " + cfg);
         }
         JsonElement s = state.get("seed");
         if (s == null || !s.isJsonPrimitive() || !s.getAsString().equals(Long.toString(seed))) {
-            throw new SoupFormatException("cannot resume from " + from + ": it was written with seed " + s
-                    + ", this run has seed " + seed);
+            throw new SoupFormatException(
+                    "cannot resume from " + from + ": it was written with seed " + s + ", this run has seed " + seed);
         }
     }
 }

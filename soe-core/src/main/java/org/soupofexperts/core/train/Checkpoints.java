@@ -3,18 +3,9 @@ package org.soupofexperts.core.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.soupofexperts.core.io.Version;
-import org.soupofexperts.core.internal.Djl;
-import org.soupofexperts.core.io.ArtifactDirectory;
-import org.soupofexperts.core.io.SoupFormatException;
-
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
@@ -35,6 +26,12 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.soupofexperts.core.internal.Djl;
+import org.soupofexperts.core.io.ArtifactDirectory;
+import org.soupofexperts.core.io.SoupFormatException;
+import org.soupofexperts.core.io.Version;
 
 /**
  * Training checkpoints on disk. Each is a folder {@code step-NNNNNNNN} (an {@link
@@ -74,7 +71,8 @@ public final class Checkpoints {
         }
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
-                if (NAME.matcher(p.getFileName().toString()).matches() && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)
+                if (NAME.matcher(p.getFileName().toString()).matches()
+                        && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)
                         && Files.isRegularFile(p.resolve(ArtifactDirectory.MANIFEST), LinkOption.NOFOLLOW_LINKS)) {
                     found.add(p);
                 }
@@ -215,9 +213,14 @@ public final class Checkpoints {
             throw new SoupFormatException(dir + " must hold " + step + " losses, its manifest says " + m.get("losses"));
         }
         JsonElement shapesElement = m.get("arrays");
-        if (shapesElement == null || !shapesElement.isJsonArray() || shapesElement.getAsJsonArray().size() != targets.size()) {
-            throw new SoupFormatException(dir + " holds " + (shapesElement != null && shapesElement.isJsonArray()
-                    ? shapesElement.getAsJsonArray().size() : "no list of") + " arrays, but this run's training state has "
+        if (shapesElement == null
+                || !shapesElement.isJsonArray()
+                || shapesElement.getAsJsonArray().size() != targets.size()) {
+            throw new SoupFormatException(dir + " holds "
+                    + (shapesElement != null && shapesElement.isJsonArray()
+                            ? shapesElement.getAsJsonArray().size()
+                            : "no list of")
+                    + " arrays, but this run's training state has "
                     + targets.size() + ": it was written for another soup, model or optimizer setting");
         }
         JsonArray shapes = shapesElement.getAsJsonArray();
@@ -225,8 +228,8 @@ public final class Checkpoints {
         for (int i = 0; i < targets.size(); i++) {
             Shape live = targets.get(i).getShape();
             if (!sameShape(shapes.get(i), live)) {
-                throw new SoupFormatException(dir + ": array " + i + " has shape " + shapes.get(i) + " but this run's is "
-                        + live + ": the checkpoint was written for another soup or model");
+                throw new SoupFormatException(dir + ": array " + i + " has shape " + shapes.get(i)
+                        + " but this run's is " + live + ": the checkpoint was written for another soup or model");
             }
             expectedBytes = Math.addExact(expectedBytes, Math.multiplyExact(4L, live.size()));
         }
@@ -243,7 +246,8 @@ public final class Checkpoints {
             for (int i = 0; i < targets.size(); i++) {
                 NDArray t = targets.get(i);
                 // Sized by the live array, never by a number read from the file.
-                ByteBuffer buf = ByteBuffer.allocateDirect(Math.toIntExact(4L * t.size())).order(ByteOrder.nativeOrder());
+                ByteBuffer buf = ByteBuffer.allocateDirect(Math.toIntExact(4L * t.size()))
+                        .order(ByteOrder.nativeOrder());
                 while (buf.hasRemaining()) {
                     int len = Math.min(block.length, buf.remaining());
                     din.readFully(block, 0, len);
@@ -282,8 +286,13 @@ public final class Checkpoints {
         }
         // No direct view of the memory (another device, or a copy): then nothing else views it
         // either, and the engine's own copy is right (it also overwrites NaN, which w*0 + x keeps).
-        t.set(values.isDirect() ? values : ByteBuffer.allocateDirect(values.remaining()).order(ByteOrder.nativeOrder())
-                .put(values.duplicate()).flip());
+        t.set(
+                values.isDirect()
+                        ? values
+                        : ByteBuffer.allocateDirect(values.remaining())
+                                .order(ByteOrder.nativeOrder())
+                                .put(values.duplicate())
+                                .flip());
     }
 
     /** What {@link #read} found besides the arrays it filled. */
@@ -292,8 +301,8 @@ public final class Checkpoints {
     private static void checkFinite(FloatBuffer f, Path dir, String what) throws SoupFormatException {
         for (int i = 0; i < f.limit(); i++) {
             if (!Float.isFinite(f.get(i))) {
-                throw new SoupFormatException(dir + ": " + what + " holds a non-finite value (" + f.get(i) + ") at index " + i
-                        + "; a diverged run cannot be resumed");
+                throw new SoupFormatException(dir + ": " + what + " holds a non-finite value (" + f.get(i)
+                        + ") at index " + i + "; a diverged run cannot be resumed");
             }
         }
     }
@@ -304,7 +313,8 @@ public final class Checkpoints {
         }
         for (int d = 0; d < live.dimension(); d++) {
             JsonElement x = e.getAsJsonArray().get(d);
-            if (!x.isJsonPrimitive() || !x.getAsJsonPrimitive().isNumber()
+            if (!x.isJsonPrimitive()
+                    || !x.getAsJsonPrimitive().isNumber()
                     || !x.getAsString().equals(Long.toString(live.get(d)))) {
                 return false;
             }
@@ -345,7 +355,8 @@ public final class Checkpoints {
     private static void removeTemporaries(Path dir) throws IOException {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
-                if (TEMP.matcher(p.getFileName().toString()).matches() && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                if (TEMP.matcher(p.getFileName().toString()).matches()
+                        && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                     LOG.info("removing {}, left by an interrupted checkpoint", p);
                     deleteArtefact(p);
                 }

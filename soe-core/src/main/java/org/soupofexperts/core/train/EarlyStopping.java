@@ -1,9 +1,8 @@
 package org.soupofexperts.core.train;
 
-import org.soupofexperts.core.batch.TokenBatch;
-
 import java.util.List;
 import java.util.Objects;
+import org.soupofexperts.core.batch.TokenBatch;
 
 /**
  * Early stopping for fine-tuning a plain model: every {@code every} steps (and once before the

@@ -3,7 +3,6 @@ package org.soupofexperts.core.train;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
-
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.stream.IntStream;
@@ -65,14 +64,35 @@ final class FusedAdamKernel {
      * w -= rate*wd*w; m = b1 m + (1-b1) g'; v = b2 v + (1-b2) g'^2; w -= rateCorr m/(sqrt v + eps);
      * g = 0; with g' = gradScale * g.
      */
-    static void update(FloatBuffer w, FloatBuffer g, FloatBuffer m, FloatBuffer v, float rate, float rateCorr, float wd,
-            float gradScale, float b1, float b2, float eps) {
+    static void update(
+            FloatBuffer w,
+            FloatBuffer g,
+            FloatBuffer m,
+            FloatBuffer v,
+            float rate,
+            float rateCorr,
+            float wd,
+            float gradScale,
+            float b1,
+            float b2,
+            float eps) {
         update(w, g, m, v, rate, rateCorr, wd, gradScale, b1, b2, eps, true);
     }
 
     /** The update; {@code zeroGrad} false leaves g as it is (a gradient that other slots still read). */
-    static void update(FloatBuffer w, FloatBuffer g, FloatBuffer m, FloatBuffer v, float rate, float rateCorr, float wd,
-            float gradScale, float b1, float b2, float eps, boolean zeroGrad) {
+    static void update(
+            FloatBuffer w,
+            FloatBuffer g,
+            FloatBuffer m,
+            FloatBuffer v,
+            float rate,
+            float rateCorr,
+            float wd,
+            float gradScale,
+            float b1,
+            float b2,
+            float eps,
+            boolean zeroGrad) {
         int n = w.capacity();
         Step step = new Step(rate, rateCorr, wd, b1, b2, eps);
         int chunks = (n + CHUNK - 1) / CHUNK;
@@ -95,8 +115,19 @@ final class FusedAdamKernel {
      * The same update for an expert bank of shape (n, P) whose gradient is alpha_j * G for expert
      * j: G (P values) is read instead of an n x P gradient, which is never built.
      */
-    static void updateBank(FloatBuffer w, FloatBuffer g, float[] alpha, FloatBuffer m, FloatBuffer v, float rate,
-            float rateCorr, float wd, float gradScale, float b1, float b2, float eps) {
+    static void updateBank(
+            FloatBuffer w,
+            FloatBuffer g,
+            float[] alpha,
+            FloatBuffer m,
+            FloatBuffer v,
+            float rate,
+            float rateCorr,
+            float wd,
+            float gradScale,
+            float b1,
+            float b2,
+            float eps) {
         updateBank(w, g, alpha, 1, m, v, false, false, rate, rateCorr, wd, gradScale, b1, b2, eps);
     }
 
@@ -107,15 +138,30 @@ final class FusedAdamKernel {
      * values, already updated this step), read and not written. With {@code skipIdle} an expert
      * whose alpha is 0 in every group is not touched (no moment decay, no weight decay).
      */
-    static void updateBank(FloatBuffer w, FloatBuffer g, float[] alpha, int groups, FloatBuffer m, FloatBuffer v,
-            boolean sharedV, boolean skipIdle, float rate, float rateCorr, float wd, float gradScale, float b1, float b2,
+    static void updateBank(
+            FloatBuffer w,
+            FloatBuffer g,
+            float[] alpha,
+            int groups,
+            FloatBuffer m,
+            FloatBuffer v,
+            boolean sharedV,
+            boolean skipIdle,
+            float rate,
+            float rateCorr,
+            float wd,
+            float gradScale,
+            float b1,
+            float b2,
             float eps) {
         int p = g.capacity() / groups;
         int n = alpha.length / groups;
-        if ((long) groups * p != g.capacity() || (long) n * groups != alpha.length || (long) n * p != w.capacity()
+        if ((long) groups * p != g.capacity()
+                || (long) n * groups != alpha.length
+                || (long) n * p != w.capacity()
                 || (sharedV ? v.capacity() != p : v.capacity() != w.capacity())) {
-            throw new IllegalArgumentException("bank of " + w.capacity() + " values is not " + n + " x " + p
-                    + " for " + groups + " gradient groups of " + g.capacity() + " values");
+            throw new IllegalArgumentException("bank of " + w.capacity() + " values is not " + n + " x " + p + " for "
+                    + groups + " gradient groups of " + g.capacity() + " values");
         }
         boolean[] idle = new boolean[n];
         for (int j = 0; j < n && skipIdle; j++) {
@@ -184,8 +230,16 @@ final class FusedAdamKernel {
     }
 
     /** One group: expert j's gradient is alpha_j G, so alpha_j folds into the gradient's scale. */
-    private static void updateBankOneGroup(FloatBuffer w, FloatBuffer g, float[] alpha, FloatBuffer m, FloatBuffer v,
-            boolean sharedV, boolean[] idle, float gradScale, Step step) {
+    private static void updateBankOneGroup(
+            FloatBuffer w,
+            FloatBuffer g,
+            float[] alpha,
+            FloatBuffer m,
+            FloatBuffer v,
+            boolean sharedV,
+            boolean[] idle,
+            float gradScale,
+            Step step) {
         int p = g.capacity();
         int total = w.capacity();
         int chunks = (total + CHUNK - 1) / CHUNK;
@@ -193,7 +247,7 @@ final class FusedAdamKernel {
         (chunks > 1 ? range.parallel() : range).forEach(c -> {
             Tiles t = new Tiles();
             int to = Math.min(total, c * CHUNK + CHUNK);
-            for (int off = c * CHUNK; off < to;) {
+            for (int off = c * CHUNK; off < to; ) {
                 int j = off / p;
                 int i = off - j * p;
                 // A tile never crosses into the next expert's row, so one alpha_j scales it.
@@ -230,8 +284,16 @@ final class FusedAdamKernel {
          * Updates [off, off + len) of w and m with the gradient tile g times gradScale, the second
          * moment read at [vOff, vOff + len) of v and written back only when {@code writeV}.
          */
-        void apply(FloatBuffer wb, FloatBuffer mb, FloatBuffer vb, int off, int vOff, boolean writeV, int len,
-                float gradScale, Step s) {
+        void apply(
+                FloatBuffer wb,
+                FloatBuffer mb,
+                FloatBuffer vb,
+                int off,
+                int vOff,
+                boolean writeV,
+                int len,
+                float gradScale,
+                Step s) {
             wb.get(off, w, 0, len);
             mb.get(off, m, 0, len);
             vb.get(vOff, v, 0, len);

@@ -24,7 +24,8 @@ public record SpecializationPoint(
 
     @Override
     public String toString() {
-        return String.format("step %d: h matters %.4f nats/token, alpha spread %.4f, expert cosine %.3f", step, hMatters,
-                alphaSpread, expertCosine);
+        return String.format(
+                "step %d: h matters %.4f nats/token, alpha spread %.4f, expert cosine %.3f",
+                step, hMatters, alphaSpread, expertCosine);
     }
 }

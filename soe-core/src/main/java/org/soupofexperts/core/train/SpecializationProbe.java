@@ -1,21 +1,18 @@
 package org.soupofexperts.core.train;
 
-import org.soupofexperts.core.batch.TokenBatch;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
-
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.config.DomainWeights;
 import org.soupofexperts.core.internal.Djl;
 import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.Router;
 import org.soupofexperts.core.nn.SoupTensor;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Objects;
 
 /**
  * Whether a soup specializes, measured while it trains. A soup that does not use h is a plain
@@ -54,16 +51,19 @@ public final class SpecializationProbe {
             }
         } else {
             if (b.domainWeights.length != k) {
-                throw new IllegalArgumentException("the probe has " + k + " held-out batches but "
-                        + b.domainWeights.length + " domain weights");
+                throw new IllegalArgumentException(
+                        "the probe has " + k + " held-out batches but " + b.domainWeights.length + " domain weights");
             }
             domainWeights = new double[k][];
             for (int d = 0; d < k; d++) {
                 domainWeights[d] = DomainWeights.validate(b.domainWeights[d], k).clone();
             }
         }
-        reference = DomainWeights.validate(Objects.requireNonNull(b.reference,
-                "a specialization probe needs a reference h (the natural mixture)"), k).clone();
+        reference = DomainWeights.validate(
+                        Objects.requireNonNull(
+                                b.reference, "a specialization probe needs a reference h (the natural mixture)"),
+                        k)
+                .clone();
         if (b.every < 1) {
             throw new IllegalArgumentException("the probe's interval must be >= 1 step, got " + b.every);
         }
@@ -105,7 +105,8 @@ public final class SpecializationProbe {
         double[] own = new double[k];
         double[] ref = new double[k];
         double spread = 0;
-        try (Djl.NoGrad ng = Djl.noGrad(); NDScope scope = new NDScope()) {
+        try (Djl.NoGrad ng = Djl.noGrad();
+                NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDArray refAlpha = router.alpha(manager.create(Djl.floats(reference)));
             float[] a0 = refAlpha.toFloatArray();
@@ -146,8 +147,15 @@ public final class SpecializationProbe {
                 // <U_i V_i^T, U_j V_j^T> = sum((U_i^T U_j) o (V_i^T V_j)).
                 long r = t.rank();
                 NDArray uf = u.transpose(1, 0, 2).reshape(t.shape().get(0), n * r);
-                NDArray vf = t.bankV().getArray().transpose(1, 0, 2).reshape(t.shape().get(1), n * r);
-                g = uf.transpose().matMul(uf).mul(vf.transpose().matMul(vf)).reshape(n, r, n, r).sum(new int[] {1, 3});
+                NDArray vf = t.bankV()
+                        .getArray()
+                        .transpose(1, 0, 2)
+                        .reshape(t.shape().get(1), n * r);
+                g = uf.transpose()
+                        .matMul(uf)
+                        .mul(vf.transpose().matMul(vf))
+                        .reshape(n, r, n, r)
+                        .sum(new int[] {1, 3});
             }
             gram = gram == null ? g : gram.add(g);
         }

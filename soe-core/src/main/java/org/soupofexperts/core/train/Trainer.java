@@ -1,29 +1,26 @@
 package org.soupofexperts.core.train;
 
-import org.soupofexperts.core.batch.TokenBatch;
-import org.soupofexperts.core.batch.BatchSource;
-import org.soupofexperts.core.batch.MetaDistribution;
-
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.soupofexperts.core.config.DomainWeights;
-import org.soupofexperts.core.internal.Djl;
-import org.soupofexperts.core.config.Seeds;
-import org.soupofexperts.core.nn.GptModel;
-import org.soupofexperts.core.nn.Router;
-import org.soupofexperts.core.nn.SoupTensor;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.soupofexperts.core.batch.BatchSource;
+import org.soupofexperts.core.batch.MetaDistribution;
+import org.soupofexperts.core.batch.TokenBatch;
+import org.soupofexperts.core.config.DomainWeights;
+import org.soupofexperts.core.config.Seeds;
+import org.soupofexperts.core.internal.Djl;
+import org.soupofexperts.core.nn.GptModel;
+import org.soupofexperts.core.nn.Router;
+import org.soupofexperts.core.nn.SoupTensor;
 
 /**
  * The training loop of the paper's Algorithm 2 over a soup's model and router. Most users call
@@ -47,8 +44,7 @@ public final class Trainer {
      * @param manager where per-step inputs are created (every temporary is freed each step)
      * @param seed the run's seed: h is drawn from stream "h", batches from stream "data"
      */
-    public static TrainingReport run(
-            GptModel model, Router router, NDManager manager, TrainingConfig cfg, long seed) {
+    public static TrainingReport run(GptModel model, Router router, NDManager manager, TrainingConfig cfg, long seed) {
         RUN.lock();
         try {
             return runExclusive(model, router, manager, cfg, seed);
@@ -65,14 +61,12 @@ public final class Trainer {
         int k = router == null ? cfg.source().numDomains() : router.domains();
         if (cfg.source().numDomains() != k) {
             throw new IllegalArgumentException(
-                    "the batch source has " + cfg.source().numDomains() + " domains but the soup has k="
-                            + k);
+                    "the batch source has " + cfg.source().numDomains() + " domains but the soup has k=" + k);
         }
         int ctx = cfg.contextLength() == 0 ? model.config().contextLength() : cfg.contextLength();
         if (ctx > model.config().contextLength()) {
-            throw new IllegalArgumentException(
-                    "training contextLength " + ctx + " exceeds the model's context length "
-                            + model.config().contextLength());
+            throw new IllegalArgumentException("training contextLength " + ctx + " exceeds the model's context length "
+                    + model.config().contextLength());
         }
         cfg.source().checkLength(ctx + 1);
         EarlyStopping es = cfg.earlyStopping();
@@ -82,7 +76,8 @@ public final class Trainer {
         SpecializationProbe probe = cfg.specializationProbe();
         if (probe != null) {
             if (router == null) {
-                throw new IllegalArgumentException("a specialization probe measures soups: a plain model has no h to use");
+                throw new IllegalArgumentException(
+                        "a specialization probe measures soups: a plain model has no h to use");
             }
             probe.check(model);
         }
@@ -131,13 +126,18 @@ public final class Trainer {
                         + " update (CPU, float32); this soup's parameters are on " + manager.getDevice()
                         + ": use StepAlgorithm.AUTO or AUTOGRAD");
             }
-            AnalyticSoupStep analytic = router != null && algorithm != TrainingConfig.StepAlgorithm.AUTOGRAD && opt.allFused()
-                    ? new AnalyticSoupStep(model, router, manager, slots, engine) : null;
+            AnalyticSoupStep analytic =
+                    router != null && algorithm != TrainingConfig.StepAlgorithm.AUTOGRAD && opt.allFused()
+                            ? new AnalyticSoupStep(model, router, manager, slots, engine)
+                            : null;
             if (router != null) {
-                LOG.info("soup step: {}", analytic != null ? "closed form (fused AdamW)" : "autograd through the banks");
+                LOG.info(
+                        "soup step: {}", analytic != null ? "closed form (fused AdamW)" : "autograd through the banks");
             }
-            if (analytic == null && router != null && (cfg.skipIdleExperts()
-                    || cfg.expertUpdate() == TrainingConfig.ExpertUpdate.SHARED_SECOND_MOMENT)) {
+            if (analytic == null
+                    && router != null
+                    && (cfg.skipIdleExperts()
+                            || cfg.expertUpdate() == TrainingConfig.ExpertUpdate.SHARED_SECOND_MOMENT)) {
                 throw new IllegalArgumentException("skipIdleExperts and ExpertUpdate.SHARED_SECOND_MOMENT need the"
                         + " closed-form soup step (CPU, float32); use ExpertUpdate.ADAM without skipIdleExperts here");
             }
@@ -157,7 +157,8 @@ public final class Trainer {
                     double lr = cfg.learningRateAt(step);
                     StepResult result = analytic != null
                             ? analytic.run(opt, tb, hs, lr, cfg.gradClip(), step, cfg.skipIdleExperts())
-                            : autogradStep(model, router, manager, engine, slots, opt, tb, hs, lr, cfg.gradClip(), step);
+                            : autogradStep(
+                                    model, router, manager, engine, slots, opt, tb, hs, lr, cfg.gradClip(), step);
                     double loss = result.loss();
                     double norm = result.gradNorm();
                     if (result.clipped()) {
@@ -165,18 +166,15 @@ public final class Trainer {
                     }
                     losses[step - 1] = (float) loss;
                     double seconds = priorSeconds + (System.nanoTime() - start - validationNanos) / 1e9;
-                    StepEvent ev =
-                            new StepEvent(
-                                    step, steps, loss, lr, norm, result.clipped(),
-                                    step * tokensPerStep / seconds, hs[0], hs);
+                    StepEvent ev = new StepEvent(
+                            step, steps, loss, lr, norm, result.clipped(), step * tokensPerStep / seconds, hs[0], hs);
                     for (TrainingListener l : cfg.listeners()) {
                         l.onStep(ev);
                     }
                     if (cfg.logEvery() > 0 && (step % cfg.logEvery() == 0 || step == steps)) {
-                        LOG.info(
-                                String.format(
-                                        "step %d/%d loss %.4f lr %.2e grad-norm %.3f %.0f tok/s",
-                                        step, steps, loss, lr, norm, ev.tokensPerSecond()));
+                        LOG.info(String.format(
+                                "step %d/%d loss %.4f lr %.2e grad-norm %.3f %.0f tok/s",
+                                step, steps, loss, lr, norm, ev.tokensPerSecond()));
                     }
                     if (probe != null && (step % probe.every() == 0 || step == steps)) {
                         long p0 = System.nanoTime();
@@ -192,18 +190,31 @@ public final class Trainer {
                         points.add(new TrainingReport.ValidationPoint(step, step * tokensPerStep, v));
                         best.offer(v, step, es.minDelta());
                         if (best.sinceImprovement >= es.patience() && step < steps) {
-                            LOG.info(String.format("early stop at step %d: validation %.4f, best %.4f at step %d",
+                            LOG.info(String.format(
+                                    "early stop at step %d: validation %.4f, best %.4f at step %d",
                                     step, v, best.loss, best.step));
                             stepsRun = step;
                             break;
                         }
                     }
-                    if (checkpoints != null && step < steps
+                    if (checkpoints != null
+                            && step < steps
                             && checkpoints.due(step, java.time.Duration.ofNanos(System.nanoTime() - lastCheckpoint))) {
                         long c0 = System.nanoTime();
                         double secondsSoFar = priorSeconds + (c0 - start - validationNanos) / 1e9;
-                        Path written = checkpoint(checkpoints, step, cfg, seed, slots, opt, best, losses, clipped,
-                                secondsSoFar, points, specialization);
+                        Path written = checkpoint(
+                                checkpoints,
+                                step,
+                                cfg,
+                                seed,
+                                slots,
+                                opt,
+                                best,
+                                losses,
+                                clipped,
+                                secondsSoFar,
+                                points,
+                                specialization);
                         lastCheckpoint = System.nanoTime();
                         validationNanos += lastCheckpoint - c0;
                         LOG.info("checkpoint {} written in {} ms", written, (lastCheckpoint - c0) / 1_000_000);
@@ -223,16 +234,29 @@ public final class Trainer {
             }
         }
         double seconds = priorSeconds + (System.nanoTime() - start - validationNanos) / 1e9;
-        TrainingReport report = new TrainingReport(stepsRun, stepsRun * tokensPerStep, seconds,
-                java.util.Arrays.copyOf(losses, stepsRun), (double) clipped / stepsRun, seed, points, bestStep, bestLoss,
+        TrainingReport report = new TrainingReport(
+                stepsRun,
+                stepsRun * tokensPerStep,
+                seconds,
+                java.util.Arrays.copyOf(losses, stepsRun),
+                (double) clipped / stepsRun,
+                seed,
+                points,
+                bestStep,
+                bestLoss,
                 specialization);
         LOG.info("training done: {}", report);
         return report;
     }
 
     /** The state a resumed run starts from (its arrays are already back in place). */
-    private record Resumed(int step, double seconds, int clipped, float[] losses,
-            List<TrainingReport.ValidationPoint> validation, List<SpecializationPoint> specialization) {}
+    private record Resumed(
+            int step,
+            double seconds,
+            int clipped,
+            float[] losses,
+            List<TrainingReport.ValidationPoint> validation,
+            List<SpecializationPoint> specialization) {}
 
     /**
      * Every array of the training state, in checkpoint order: the trained weights, the optimizer's
@@ -250,9 +274,19 @@ public final class Trainer {
         return all;
     }
 
-    private static Path checkpoint(CheckpointPolicy policy, int step, TrainingConfig cfg, long seed,
-            List<AdamW.Slot> slots, AdamW opt, Best best, float[] losses, int clipped, double seconds,
-            List<TrainingReport.ValidationPoint> points, List<SpecializationPoint> specialization) {
+    private static Path checkpoint(
+            CheckpointPolicy policy,
+            int step,
+            TrainingConfig cfg,
+            long seed,
+            List<AdamW.Slot> slots,
+            AdamW opt,
+            Best best,
+            float[] losses,
+            int clipped,
+            double seconds,
+            List<TrainingReport.ValidationPoint> points,
+            List<SpecializationPoint> specialization) {
         com.google.gson.JsonObject st = new com.google.gson.JsonObject();
         st.addProperty("totalSteps", cfg.steps());
         st.addProperty("optimizerStep", opt.stepCount());
@@ -268,8 +302,10 @@ public final class Trainer {
         try (Djl.NoGrad ng = Djl.noGrad()) {
             return Checkpoints.write(policy, step, st, stateArrays(slots, opt, best), losses);
         } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot write the checkpoint of step " + step + " into "
-                    + policy.directory() + ": " + e.getMessage(), e);
+            throw new java.io.UncheckedIOException(
+                    "cannot write the checkpoint of step " + step + " into " + policy.directory() + ": "
+                            + e.getMessage(),
+                    e);
         }
     }
 
@@ -279,21 +315,31 @@ public final class Trainer {
      * {@link SplittableRandom}s, whose position is the sequence of draws, and replaying the draws
      * works with any {@link BatchSource} and {@link MetaDistribution}.
      */
-    private static Resumed resume(TrainingConfig cfg, long seed, List<AdamW.Slot> slots, AdamW opt, Best best,
-            SplittableRandom hRng, SplittableRandom dataRng, int ctx) {
+    private static Resumed resume(
+            TrainingConfig cfg,
+            long seed,
+            List<AdamW.Slot> slots,
+            AdamW opt,
+            Best best,
+            SplittableRandom hRng,
+            SplittableRandom dataRng,
+            int ctx) {
         Path from = cfg.resumeFrom();
         Checkpoints.Read read;
         try {
-            read = Checkpoints.read(from, state -> {
-                CheckpointJson.requireSame(from, state, cfg, seed);
-                if (best != null) {
-                    best.restoreFrom(CheckpointJson.bestOf(from, state));
-                } else if (state.has("best")) {
-                    throw new org.soupofexperts.core.io.SoupFormatException(from
-                            + " was written by a run with early stopping; this run has none");
-                }
-                return stateArrays(slots, opt, best);
-            }, cfg.steps());
+            read = Checkpoints.read(
+                    from,
+                    state -> {
+                        CheckpointJson.requireSame(from, state, cfg, seed);
+                        if (best != null) {
+                            best.restoreFrom(CheckpointJson.bestOf(from, state));
+                        } else if (state.has("best")) {
+                            throw new org.soupofexperts.core.io.SoupFormatException(
+                                    from + " was written by a run with early stopping; this run has none");
+                        }
+                        return stateArrays(slots, opt, best);
+                    },
+                    cfg.steps());
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot resume from " + from + ": " + e.getMessage(), e);
         }
@@ -302,11 +348,18 @@ public final class Trainer {
         Resumed resumed;
         try {
             opt.restoreStepCount(CheckpointJson.integer(st, "optimizerStep", from));
-            resumed = new Resumed(step, CheckpointJson.real(st, "seconds"), CheckpointJson.integer(st, "clipped", from),
-                    read.losses(), CheckpointJson.validationOf(st), CheckpointJson.specializationOf(st));
+            resumed = new Resumed(
+                    step,
+                    CheckpointJson.real(st, "seconds"),
+                    CheckpointJson.integer(st, "clipped", from),
+                    read.losses(),
+                    CheckpointJson.validationOf(st),
+                    CheckpointJson.specializationOf(st));
         } catch (RuntimeException e) {
-            throw new java.io.UncheckedIOException(new org.soupofexperts.core.io.SoupFormatException("cannot resume from "
-                    + from + ": the trainer state in its manifest is malformed (" + e.getMessage() + ")", e));
+            throw new java.io.UncheckedIOException(new org.soupofexperts.core.io.SoupFormatException(
+                    "cannot resume from " + from + ": the trainer state in its manifest is malformed (" + e.getMessage()
+                            + ")",
+                    e));
         }
         int k = cfg.source().numDomains();
         int m = cfg.hPerStep();
@@ -360,8 +413,18 @@ public final class Trainer {
     }
 
     /** One step by autograd through the whole soup. */
-    private static StepResult autogradStep(GptModel model, Router router, NDManager manager, Engine engine,
-            List<AdamW.Slot> slots, AdamW opt, TokenBatch tb, double[][] hs, double lr, double clip, int step) {
+    private static StepResult autogradStep(
+            GptModel model,
+            Router router,
+            NDManager manager,
+            Engine engine,
+            List<AdamW.Slot> slots,
+            AdamW opt,
+            TokenBatch tb,
+            double[][] hs,
+            double lr,
+            double clip,
+            int step) {
         try (NDScope scope = new NDScope();
                 GradientCollector gc = engine.newGradientCollector()) {
             scope.suppressNotUsedWarning();
@@ -386,8 +449,8 @@ public final class Trainer {
      * clears them, and without a step they would poison the next run on this soup.
      */
     static IllegalStateException diverged(int step, double loss, double norm) {
-        return new IllegalStateException("training diverged at step " + step + ": loss=" + loss + ", gradient norm=" + norm
-                + "; lower the learning rate or enable gradClip");
+        return new IllegalStateException("training diverged at step " + step + ": loss=" + loss + ", gradient norm="
+                + norm + "; lower the learning rate or enable gradClip");
     }
 
     private static void checkEarlyStopping(EarlyStopping es, Router router, GptModel model) {
@@ -521,8 +584,10 @@ public final class Trainer {
             slots.add(slot(t.shared().getArray(), ParamGroup.SHARED, t.decayed(), cfg, model.experts()));
             if (t.bank() != null) {
                 AdamW.Slot bank = slot(t.bank().getArray(), ParamGroup.EXPERTS, t.decayed(), cfg, model.experts());
-                slots.add(shareV && !t.lowRank()
-                        ? new AdamW.Slot(bank.weight(), bank.lrScale(), bank.weightDecay(), sharedIndex) : bank);
+                slots.add(
+                        shareV && !t.lowRank()
+                                ? new AdamW.Slot(bank.weight(), bank.lrScale(), bank.weightDecay(), sharedIndex)
+                                : bank);
             }
             if (t.bankV() != null) {
                 slots.add(slot(t.bankV().getArray(), ParamGroup.EXPERTS, t.decayed(), cfg, model.experts()));
@@ -558,10 +623,9 @@ public final class Trainer {
 
     private static void checkBatch(TokenBatch tb, int batch, int length, int vocab) {
         if (tb == null || tb.batchSize() != batch || tb.length() != length) {
-            throw new IllegalStateException(
-                    "batch source returned "
-                            + (tb == null ? "null" : tb.batchSize() + " x " + tb.length())
-                            + ", expected " + batch + " x " + length);
+            throw new IllegalStateException("batch source returned "
+                    + (tb == null ? "null" : tb.batchSize() + " x " + tb.length())
+                    + ", expected " + batch + " x " + length);
         }
         for (int t : tb.tokens()) {
             if (t < 0 || t >= vocab) {

@@ -1,14 +1,13 @@
 package org.soupofexperts.core.train;
 
-import org.soupofexperts.core.batch.BatchSource;
-import org.soupofexperts.core.batch.MetaDistribution;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.soupofexperts.core.batch.BatchSource;
+import org.soupofexperts.core.batch.MetaDistribution;
 
 /**
  * How to train a soup (the paper's Algorithm 2, with m domain weights per step): per step m
@@ -48,12 +47,10 @@ public final class TrainingConfig {
 
     private TrainingConfig(Builder b) {
         source = Objects.requireNonNull(b.source, "TrainingConfig needs a batch source (sampler)");
-        metaDistribution =
-                Objects.requireNonNull(b.metaDistribution, "TrainingConfig needs a meta-distribution");
+        metaDistribution = Objects.requireNonNull(b.metaDistribution, "TrainingConfig needs a meta-distribution");
         if (source.numDomains() != metaDistribution.numDomains()) {
-            throw new IllegalArgumentException(
-                    "batch source has " + source.numDomains() + " domains but the meta-distribution has "
-                            + metaDistribution.numDomains());
+            throw new IllegalArgumentException("batch source has " + source.numDomains()
+                    + " domains but the meta-distribution has " + metaDistribution.numDomains());
         }
         steps = positive("steps", b.steps);
         batchSize = positive("batchSize", b.batchSize);
@@ -66,26 +63,22 @@ public final class TrainingConfig {
         }
         learningRate = finitePositive("learningRate", b.learningRate);
         if (!(b.minLearningRateRatio >= 0 && b.minLearningRateRatio <= 1)) {
-            throw new IllegalArgumentException(
-                    "minLearningRateRatio must be in [0, 1], got " + b.minLearningRateRatio);
+            throw new IllegalArgumentException("minLearningRateRatio must be in [0, 1], got " + b.minLearningRateRatio);
         }
         minLearningRateRatio = b.minLearningRateRatio;
         int warm = b.warmupSteps != null ? b.warmupSteps : Math.min(100, b.steps / 10);
         if (warm < 0 || warm > b.steps) {
-            throw new IllegalArgumentException(
-                    "warmupSteps must be in [0, steps=" + b.steps + "], got " + warm);
+            throw new IllegalArgumentException("warmupSteps must be in [0, steps=" + b.steps + "], got " + warm);
         }
         warmupSteps = warm;
         if (!(b.beta1 >= 0 && b.beta1 < 1) || !(b.beta2 >= 0 && b.beta2 < 1)) {
-            throw new IllegalArgumentException(
-                    "Adam betas must be in [0, 1), got " + b.beta1 + ", " + b.beta2);
+            throw new IllegalArgumentException("Adam betas must be in [0, 1), got " + b.beta1 + ", " + b.beta2);
         }
         beta1 = b.beta1;
         beta2 = b.beta2;
         epsilon = finitePositive("epsilon", b.epsilon);
         if (!(b.gradClip >= 0) || Double.isInfinite(b.gradClip)) {
-            throw new IllegalArgumentException(
-                    "gradClip must be >= 0 (0 turns clipping off), got " + b.gradClip);
+            throw new IllegalArgumentException("gradClip must be >= 0 (0 turns clipping off), got " + b.gradClip);
         }
         gradClip = b.gradClip;
         lrScale = Collections.unmodifiableMap(new EnumMap<>(b.lrScale));
@@ -109,8 +102,9 @@ public final class TrainingConfig {
         stepAlgorithm = b.stepAlgorithm;
         fusedUpdate = b.fusedUpdate;
         if (stepAlgorithm == StepAlgorithm.CLOSED_FORM && !fusedUpdate) {
-            throw new IllegalArgumentException("StepAlgorithm.CLOSED_FORM forms the experts' update inside the fused AdamW"
-                    + " kernel; it needs fusedUpdate(true)");
+            throw new IllegalArgumentException(
+                    "StepAlgorithm.CLOSED_FORM forms the experts' update inside the fused AdamW"
+                            + " kernel; it needs fusedUpdate(true)");
         }
         probe = b.probe;
         checkpoints = b.checkpoints;
@@ -345,7 +339,8 @@ public final class TrainingConfig {
     public String toString() {
         return "TrainingConfig{steps=" + steps + ", batch=" + batchSize + ", hPerStep=" + hPerStep
                 + ", expertUpdate=" + expertUpdate + (skipIdleExperts ? ", skipIdleExperts" : "")
-                + (stepAlgorithm == StepAlgorithm.AUTO ? "" : ", step=" + stepAlgorithm) + (fusedUpdate ? "" : ", unfusedUpdate")
+                + (stepAlgorithm == StepAlgorithm.AUTO ? "" : ", step=" + stepAlgorithm)
+                + (fusedUpdate ? "" : ", unfusedUpdate")
                 + ", context="
                 + (contextLength == 0 ? "model" : contextLength) + ", lr=" + learningRate
                 + ", minLrRatio=" + minLearningRateRatio + ", warmup=" + warmupSteps + ", betas=("
@@ -536,8 +531,7 @@ public final class TrainingConfig {
         /** Multiplies the learning rate of one group. */
         public Builder learningRateScale(ParamGroup g, double v) {
             if (!(v >= 0) || Double.isInfinite(v)) {
-                throw new IllegalArgumentException(
-                        "learning-rate scale of " + g + " must be >= 0, got " + v);
+                throw new IllegalArgumentException("learning-rate scale of " + g + " must be >= 0, got " + v);
             }
             lrScale.put(g, v);
             return this;

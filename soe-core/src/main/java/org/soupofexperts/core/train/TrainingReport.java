@@ -71,9 +71,15 @@ public record TrainingReport(
     public String toString() {
         return String.format(
                 "TrainingReport{steps=%d, tokens=%d, seconds=%.1f, tokens/s=%.0f, final loss=%.4f, clipped=%.2f%s%s}",
-                steps, tokens, seconds, tokensPerSecond(), losses.length == 0 ? Double.NaN : finalLoss(0.1),
+                steps,
+                tokens,
+                seconds,
+                tokensPerSecond(),
+                losses.length == 0 ? Double.NaN : finalLoss(0.1),
                 clippedFraction,
-                validation.isEmpty() ? "" : String.format(", best validation %.4f at step %d", bestValidationLoss(), bestStep),
+                validation.isEmpty()
+                        ? ""
+                        : String.format(", best validation %.4f at step %d", bestValidationLoss(), bestStep),
                 specialization.isEmpty() ? "" : ", specialization at " + lastSpecialization());
     }
 }

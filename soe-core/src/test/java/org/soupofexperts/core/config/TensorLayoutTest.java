@@ -5,17 +5,22 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.SoupTensor;
-
-import java.util.List;
 
 /** The layout is the model's one list of tensors: names, shapes, init and counts agree with it. */
 class TensorLayoutTest {
 
     private static ModelConfig gpt2Small() {
-        return ModelConfig.builder().vocabSize(50257).layers(12).dModel(768).heads(12).contextLength(1024).build();
+        return ModelConfig.builder()
+                .vocabSize(50257)
+                .layers(12)
+                .dModel(768)
+                .heads(12)
+                .contextLength(1024)
+                .build();
     }
 
     @Test
@@ -27,7 +32,13 @@ class TensorLayoutTest {
 
     @Test
     void builtModelDeclaresExactlyTheLayoutsTensorsInItsOrder() {
-        ModelConfig c = ModelConfig.builder().vocabSize(64).layers(2).dModel(16).heads(2).contextLength(8).build();
+        ModelConfig c = ModelConfig.builder()
+                .vocabSize(64)
+                .layers(2)
+                .dModel(16)
+                .heads(2)
+                .contextLength(8)
+                .build();
         ExpertRanks ranks = ExpertRanks.uniform(2);
         List<TensorSpec> specs = TensorLayout.of(c).specs();
         List<SoupTensor> built = new GptModel(c, 3, ranks).soupTensors();
@@ -47,7 +58,8 @@ class TensorLayoutTest {
 
     @Test
     void residualProjectionsStartSmaller() {
-        TensorLayout l = TensorLayout.of(ModelConfig.builder().layers(8).dModel(32).heads(2).build());
+        TensorLayout l = TensorLayout.of(
+                ModelConfig.builder().layers(8).dModel(32).heads(2).build());
         assertEquals(0.02, l.spec("h0.attn.qkv.weight").init().std(), 0);
         assertEquals(0.02 / Math.sqrt(16), l.spec("h3.mlp.proj.weight").init().std(), 1e-15);
         assertEquals(TensorSpec.Init.ones(), l.spec("ln_f.gain").init());
@@ -58,8 +70,14 @@ class TensorLayoutTest {
     @Test
     void lowRankBankValuesAreRTimesRowsPlusCols() {
         // vocab 32, d 8, context 4, 1 layer, no bias; rank 3 where it is smaller than dense.
-        ModelConfig c = ModelConfig.builder().vocabSize(32).layers(1).dModel(8).heads(1).contextLength(4)
-                .bias(false).build();
+        ModelConfig c = ModelConfig.builder()
+                .vocabSize(32)
+                .layers(1)
+                .dModel(8)
+                .heads(1)
+                .contextLength(4)
+                .bias(false)
+                .build();
         TensorLayout l = TensorLayout.of(c);
         int n = 3;
         ExpertRanks ranks = ExpertRanks.uniform(3);
@@ -79,8 +97,10 @@ class TensorLayoutTest {
 
     @Test
     void unknownTensorNameIsRefusedWithTheNamingScheme() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> TensorLayout.of(ModelConfig.builder().build()).spec("h0.mlp.c_fc.weight"));
-        assertTrue(e.getMessage().contains("h0.mlp.c_fc.weight") && e.getMessage().contains("h0.attn.qkv.weight"));
+        assertTrue(
+                e.getMessage().contains("h0.mlp.c_fc.weight") && e.getMessage().contains("h0.attn.qkv.weight"));
     }
 }

@@ -12,19 +12,17 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.soupofexperts.core.config.ExpertInit;
-import org.soupofexperts.core.config.ModelConfig;
-import org.soupofexperts.core.SoupOfExperts;
-import org.soupofexperts.core.Specialist;
-import org.soupofexperts.core.internal.Djl;
-
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.core.Specialist;
+import org.soupofexperts.core.config.ExpertInit;
+import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.core.internal.Djl;
 
 /** A specialist exported for DJL loads through {@code Criteria} alone and gives its own logits. */
 class DjlModelFolderTest {
@@ -32,29 +30,49 @@ class DjlModelFolderTest {
     @TempDir
     Path dir;
 
-    private static final ModelConfig TINY =
-            ModelConfig.builder().vocabSize(40).layers(2).dModel(16).heads(2).contextLength(12).build();
+    private static final ModelConfig TINY = ModelConfig.builder()
+            .vocabSize(40)
+            .layers(2)
+            .dModel(16)
+            .heads(2)
+            .contextLength(12)
+            .build();
 
     @Test
     void criteriaLoadsAnExportedSpecialistWithNoCodeOfTheCallersAndGivesTheSameLogits() throws Exception {
         int[] tokens = {3, 1, 4, 1, 5, 9, 2, 6};
         Path folder = dir.resolve("legal");
         float[] expected;
-        try (SoupOfExperts soup = SoupOfExperts.builder().model(TINY).domains(2).experts(2).expertInit(ExpertInit.SCALED_NOISE)
-                .seed(2).build();
+        try (SoupOfExperts soup = SoupOfExperts.builder()
+                        .model(TINY)
+                        .domains(2)
+                        .experts(2)
+                        .expertInit(ExpertInit.SCALED_NOISE)
+                        .seed(2)
+                        .build();
                 Specialist s = soup.instantiate(new double[] {0.3, 0.7});
                 NDManager m = Djl.engine().newBaseManager()) {
-            expected = s.logits(m.create(tokens, new Shape(1, tokens.length))).get(new NDIndex("0, -1")).toFloatArray();
+            expected = s.logits(m.create(tokens, new Shape(1, tokens.length)))
+                    .get(new NDIndex("0, -1"))
+                    .toFloatArray();
             s.exportForDjl(folder);
-            assertThrows(FileAlreadyExistsException.class, () -> s.exportForDjl(folder), "an export never replaces a folder");
+            assertThrows(
+                    FileAlreadyExistsException.class,
+                    () -> s.exportForDjl(folder),
+                    "an export never replaces a folder");
         }
-        assertTrue(Files.isRegularFile(folder.resolve("legal-0000.params")) && Files.isRegularFile(folder.resolve("serving.properties")));
+        assertTrue(Files.isRegularFile(folder.resolve("legal-0000.params"))
+                && Files.isRegularFile(folder.resolve("serving.properties")));
         try (Stream<Path> left = Files.list(dir)) {
             assertEquals(1, left.count(), "no temporary folder is left beside the export");
         }
         // As a Java application loads it: the block comes from the folder's serving.properties.
-        Criteria<int[], float[]> criteria = Criteria.builder().setTypes(int[].class, float[].class).optModelPath(folder)
-                .optEngine("PyTorch").optTranslatorFactory(new NextTokenTranslatorFactory()).build();
+        Criteria<int[], float[]> criteria = Criteria.builder()
+                .setTypes(int[].class, float[].class)
+                .optModelPath(folder)
+                .optEngine("PyTorch")
+                .optTranslatorFactory(new NextTokenTranslatorFactory())
+                .build();
         assertSameLogits(expected, predict(criteria, tokens));
         // As DJL Serving loads it: the folder's serving.properties become the model's arguments.
         java.util.Properties props = new java.util.Properties();
@@ -63,8 +81,11 @@ class DjlModelFolderTest {
         }
         java.util.Map<String, Object> args = new java.util.HashMap<>();
         props.forEach((k, v) -> args.put((String) k, v));
-        Criteria<int[], float[]> serving = Criteria.builder().setTypes(int[].class, float[].class).optModelPath(folder)
-                .optArguments(args).build();
+        Criteria<int[], float[]> serving = Criteria.builder()
+                .setTypes(int[].class, float[].class)
+                .optModelPath(folder)
+                .optArguments(args)
+                .build();
         assertSameLogits(expected, predict(serving, tokens));
     }
 
@@ -83,7 +104,8 @@ class DjlModelFolderTest {
     @Test
     void aFolderThatIsNotAnExportIsRefusedByName() throws Exception {
         Path empty = Files.createDirectories(dir.resolve("empty"));
-        Exception e = assertThrows(Exception.class, () -> new SpecialistBlockFactory().newBlock(null, empty, java.util.Map.of()));
+        Exception e = assertThrows(
+                Exception.class, () -> new SpecialistBlockFactory().newBlock(null, empty, java.util.Map.of()));
         assertTrue(e.getMessage().contains("not a specialist exported for DJL"), e.getMessage());
         assertFalse(Files.exists(empty.resolve(DjlModelFolder.CONFIG)));
     }

@@ -7,22 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-
 import com.google.gson.JsonObject;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.soupofexperts.core.config.ExpertInit;
-import org.soupofexperts.core.config.ModelConfig;
-import org.soupofexperts.core.SoupOfExperts;
-import org.soupofexperts.core.Specialist;
-import org.soupofexperts.core.internal.Djl;
-
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.core.Specialist;
+import org.soupofexperts.core.config.ExpertInit;
+import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.core.internal.Djl;
 
 /**
  * The Hugging Face export read back by an independent GPT-2 forward pass written from GPT-2's
@@ -34,19 +31,31 @@ class HuggingFaceFolderTest {
     @TempDir
     Path dir;
 
-    private static final ModelConfig TINY =
-            ModelConfig.builder().vocabSize(50).layers(2).dModel(16).heads(2).contextLength(10).build();
+    private static final ModelConfig TINY = ModelConfig.builder()
+            .vocabSize(50)
+            .layers(2)
+            .dModel(16)
+            .heads(2)
+            .contextLength(10)
+            .build();
 
     @Test
     void aGpt2ForwardPassOverTheExportGivesTheSpecialistsLogits() throws Exception {
         int[] tokens = {7, 3, 41, 0, 12, 9};
         Path folder = dir.resolve("hf");
         float[] expected;
-        try (SoupOfExperts soup = SoupOfExperts.builder().model(TINY).domains(2).experts(2).expertInit(ExpertInit.SCALED_NOISE)
-                .seed(4).build();
+        try (SoupOfExperts soup = SoupOfExperts.builder()
+                        .model(TINY)
+                        .domains(2)
+                        .experts(2)
+                        .expertInit(ExpertInit.SCALED_NOISE)
+                        .seed(4)
+                        .build();
                 Specialist s = soup.instantiate(new double[] {0.2, 0.8});
                 NDManager m = Djl.engine().newBaseManager()) {
-            expected = s.logits(m.create(tokens, new Shape(1, tokens.length))).get(new NDIndex("0, -1")).toFloatArray();
+            expected = s.logits(m.create(tokens, new Shape(1, tokens.length)))
+                    .get(new NDIndex("0, -1"))
+                    .toFloatArray();
             s.exportHuggingFace(folder, Safetensors.Dtype.F32);
             assertThrows(FileAlreadyExistsException.class, () -> s.exportHuggingFace(folder, Safetensors.Dtype.F32));
             s.exportHuggingFace(dir.resolve("hf16"), Safetensors.Dtype.F16);
@@ -55,7 +64,8 @@ class HuggingFaceFolderTest {
         JsonObject cfg = StrictJson.readObject(folder.resolve("config.json"));
         assertEquals("gpt2", cfg.get("model_type").getAsString());
         assertEquals("gelu", cfg.get("activation_function").getAsString());
-        Map<String, Safetensors.Tensor> w = Safetensors.read(folder.resolve("model.safetensors")).tensors();
+        Map<String, Safetensors.Tensor> w =
+                Safetensors.read(folder.resolve("model.safetensors")).tensors();
         assertEquals(2 + 2 * 12 + 2, w.size(), "GPT-2's tensors, lm_head tied to wte: " + w.keySet());
         float[] got = gpt2Logits(w, cfg, tokens);
         for (int i = 0; i < expected.length; i++) {
@@ -64,8 +74,10 @@ class HuggingFaceFolderTest {
         assertTrue(Files.readString(folder.resolve("README.md")).contains("Domain weights h"));
 
         // Half precisions: the same tensors to within their rounding.
-        Map<String, Safetensors.Tensor> f16 = Safetensors.read(dir.resolve("hf16/model.safetensors")).tensors();
-        Map<String, Safetensors.Tensor> bf16 = Safetensors.read(dir.resolve("hfbf16/model.safetensors")).tensors();
+        Map<String, Safetensors.Tensor> f16 =
+                Safetensors.read(dir.resolve("hf16/model.safetensors")).tensors();
+        Map<String, Safetensors.Tensor> bf16 =
+                Safetensors.read(dir.resolve("hfbf16/model.safetensors")).tensors();
         for (String name : w.keySet()) {
             float[] a = w.get(name).values();
             for (int i = 0; i < a.length; i++) {
@@ -73,7 +85,8 @@ class HuggingFaceFolderTest {
                 assertEquals(a[i], bf16.get(name).values()[i], Math.abs(a[i]) * 0x1p-8, name);
             }
         }
-        assertTrue(Files.size(dir.resolve("hf16/model.safetensors")) < Files.size(folder.resolve("model.safetensors")) * 0.6);
+        assertTrue(Files.size(dir.resolve("hf16/model.safetensors"))
+                < Files.size(folder.resolve("model.safetensors")) * 0.6);
     }
 
     @Test
@@ -98,13 +111,18 @@ class HuggingFaceFolderTest {
             float h = Safetensors.fromHalf((short) code);
             float up = Safetensors.fromHalf((short) (code + 1));
             float down = code == 0 ? 0f : Safetensors.fromHalf((short) (code - 1));
-            assertTrue(Math.abs(h - a) <= Math.abs(up - a) && Math.abs(h - a) <= Math.abs(down - a),
+            assertTrue(
+                    Math.abs(h - a) <= Math.abs(up - a) && Math.abs(h - a) <= Math.abs(down - a),
                     "the nearest half of " + a + " is not " + h);
             assertEquals(-h, Safetensors.fromHalf(Safetensors.toHalf(-a)), "the sign is kept");
         }
         assertEquals(Float.POSITIVE_INFINITY, Safetensors.fromHalf(Safetensors.toHalf(70000f)));
-        assertEquals(1.0f, Safetensors.fromHalf(Safetensors.toHalf(1.0f + 0x1p-11f)), "a tie goes to the even neighbour");
-        assertEquals(1.0f, Safetensors.fromBfloat16(Safetensors.toBfloat16(1.0f + 0x1p-8f)), "a tie goes to the even neighbour");
+        assertEquals(
+                1.0f, Safetensors.fromHalf(Safetensors.toHalf(1.0f + 0x1p-11f)), "a tie goes to the even neighbour");
+        assertEquals(
+                1.0f,
+                Safetensors.fromBfloat16(Safetensors.toBfloat16(1.0f + 0x1p-8f)),
+                "a tie goes to the even neighbour");
     }
 
     /** GPT-2's forward pass in plain Java (doubles), next-token logits of the last position. */
@@ -152,7 +170,9 @@ class HuggingFaceFolderTest {
                 }
             }
             add(x, conv1d(y, w.get(p + "attn.c_proj.weight"), v(w, p + "attn.c_proj.bias")));
-            double[][] f = conv1d(norm(x, v(w, p + "ln_2.weight"), v(w, p + "ln_2.bias"), eps), w.get(p + "mlp.c_fc.weight"),
+            double[][] f = conv1d(
+                    norm(x, v(w, p + "ln_2.weight"), v(w, p + "ln_2.bias"), eps),
+                    w.get(p + "mlp.c_fc.weight"),
                     v(w, p + "mlp.c_fc.bias"));
             for (double[] row : f) {
                 for (int c = 0; c < row.length; c++) {
@@ -228,8 +248,10 @@ class HuggingFaceFolderTest {
     /** erf by Abramowitz and Stegun 7.1.26 (error below 1.5e-7). */
     private static double erf(double z) {
         double t = 1 / (1 + 0.3275911 * Math.abs(z));
-        double y = 1 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t
-                * Math.exp(-z * z);
+        double y = 1
+                - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592)
+                        * t
+                        * Math.exp(-z * z);
         return z >= 0 ? y : -y;
     }
 }

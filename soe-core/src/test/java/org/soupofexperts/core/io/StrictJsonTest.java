@@ -17,14 +17,16 @@ class StrictJsonTest {
         SoupFormatException e = assertThrows(SoupFormatException.class, () -> StrictJson.parseObject(deep, "test"));
         assertTrue(e.getMessage().contains("nests deeper than " + StrictJson.MAX_DEPTH), e.getMessage());
         String inString = "{\"a\": \"" + "[".repeat(1000) + "\\\"{{{\"}";
-        assertEquals("[".repeat(1000) + "\"{{{", StrictJson.parseObject(inString, "test").get("a").getAsString());
+        assertEquals(
+                "[".repeat(1000) + "\"{{{",
+                StrictJson.parseObject(inString, "test").get("a").getAsString());
     }
 
     @Test
     void onlyOneStrictObjectIsAccepted() {
         for (String bad : new String[] {"[1]", "{\"a\": 1} {\"b\": 2}", "{a: 1}", "{\"a\": 1,}", "{\"a\": NaN}", ""}) {
-            SoupFormatException e = assertThrows(SoupFormatException.class, () -> StrictJson.parseObject(bad, "where"),
-                    bad);
+            SoupFormatException e =
+                    assertThrows(SoupFormatException.class, () -> StrictJson.parseObject(bad, "where"), bad);
             assertTrue(e.getMessage().startsWith("where"), e.getMessage());
         }
     }

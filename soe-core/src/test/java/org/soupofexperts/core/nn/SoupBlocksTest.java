@@ -9,16 +9,14 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.soupofexperts.core.internal.Djl;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.soupofexperts.core.internal.Djl;
 
 /** Each block with weights set by hand, so the expected output is computed on paper. */
 class SoupBlocksTest {
@@ -78,7 +76,8 @@ class SoupBlocksTest {
         SoupEmbedding emb = new SoupEmbedding("e", 3, 2, 1, 0.02);
         set(emb.soupTensors().get(0), new float[] {0, 1, 2, 3, 4, 5}, new float[] {1, 1, 1, 1, 1, 1});
         NDArray ids = manager.create(new int[] {2, 0}, new Shape(2, 1));
-        NDArray out = emb.forward(null, new NDList(ids, manager.create(new float[] {2f, -1f}, new Shape(2, 1))), false).head();
+        NDArray out = emb.forward(null, new NDList(ids, manager.create(new float[] {2f, -1f}, new Shape(2, 1))), false)
+                .head();
         assertArrayEquals(new float[] {6, 7, -1, 0}, out.toFloatArray(), 1e-6f);
 
         // Layer norm: x = [1, 3] normalises to [-1, 1]; group 0 gain [2, 4] bias 5, group 1 gain [1, 1] bias 0.
@@ -86,7 +85,8 @@ class SoupBlocksTest {
         set(ln.soupTensors().get(0), new float[] {1, 1}, new float[] {1, 3});
         set(ln.soupTensors().get(1), new float[] {0, 0}, new float[] {5, 5});
         NDArray xs = manager.create(new float[] {1, 3, 1, 3}, new Shape(2, 2));
-        NDArray normed = ln.forward(null, new NDList(xs, manager.create(new float[] {1f, 0f}, new Shape(2, 1))), false).head();
+        NDArray normed = ln.forward(null, new NDList(xs, manager.create(new float[] {1f, 0f}, new Shape(2, 1))), false)
+                .head();
         assertArrayEquals(new float[] {3, 9, -1, 1}, normed.toFloatArray(), 1e-3f);
     }
 
@@ -95,7 +95,8 @@ class SoupBlocksTest {
         SoupEmbedding emb = new SoupEmbedding("e", 3, 2, 1, 0.02);
         set(emb.soupTensors().get(0), new float[] {0, 1, 2, 3, 4, 5}, new float[] {1, 1, 1, 1, 1, 1});
         NDArray ids = manager.create(new int[] {2, 0}, new Shape(1, 2));
-        NDArray out = emb.forward(null, new NDList(ids, manager.create(new float[] {2f})), false).head();
+        NDArray out = emb.forward(null, new NDList(ids, manager.create(new float[] {2f})), false)
+                .head();
         assertEquals(new Shape(1, 2, 2), out.getShape());
         assertArrayEquals(new float[] {6, 7, 2, 3}, out.toFloatArray(), 1e-6f);
     }
@@ -107,7 +108,8 @@ class SoupBlocksTest {
         set(ln.soupTensors().get(1), new float[] {0, 0}, new float[] {5, 5});
         // x = [1, 3] normalises to [-1, 1] (eps aside); gain = [2, 4], bias = [5, 5] at alpha=1
         NDArray x = manager.create(new float[] {1, 3}, new Shape(1, 2));
-        NDArray out = ln.forward(null, new NDList(x, manager.create(new float[] {1f})), false).head();
+        NDArray out = ln.forward(null, new NDList(x, manager.create(new float[] {1f})), false)
+                .head();
         assertArrayEquals(new float[] {3, 9}, out.toFloatArray(), 1e-3f);
     }
 
@@ -116,10 +118,9 @@ class SoupBlocksTest {
         SoupLinear lin = new SoupLinear("l", 2, 1, false, 3, 0.02);
         set(lin.soupTensors().get(0), new float[] {1, 2}, new float[6]);
         NDArray x = manager.create(new float[] {3, 4}, new Shape(1, 2));
-        IllegalArgumentException e =
-                assertThrows(
-                        IllegalArgumentException.class,
-                        () -> lin.forward(null, new NDList(x, manager.create(new float[] {1f, 2f})), false));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> lin.forward(null, new NDList(x, manager.create(new float[] {1f, 2f})), false));
         assertTrue(e.getMessage().contains("alpha has 2 entries"), e.getMessage());
     }
 
@@ -133,8 +134,10 @@ class SoupBlocksTest {
         for (int i = 0; i < 2; i++) {
             SoupTensor a = lin.soupTensors().get(i);
             SoupTensor b = copy.soupTensors().get(i);
-            assertArrayEquals(a.shared().getArray().toFloatArray(), b.shared().getArray().toFloatArray());
-            assertArrayEquals(a.bank().getArray().toFloatArray(), b.bank().getArray().toFloatArray());
+            assertArrayEquals(
+                    a.shared().getArray().toFloatArray(), b.shared().getArray().toFloatArray());
+            assertArrayEquals(
+                    a.bank().getArray().toFloatArray(), b.bank().getArray().toFloatArray());
         }
     }
 
@@ -150,13 +153,16 @@ class SoupBlocksTest {
         lin.saveParameters(new DataOutputStream(out));
         byte[] good = out.toByteArray();
 
-        byte[] dtype = replaceFirst(good, "FLOAT32".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        byte[] dtype = replaceFirst(
+                good,
+                "FLOAT32".getBytes(java.nio.charset.StandardCharsets.UTF_8),
                 "UNKNOWN".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         ai.djl.MalformedModelException e = assertThrows(ai.djl.MalformedModelException.class, () -> load(dtype));
         assertTrue(e.getMessage().contains("parameter l.weight: dtype UNKNOWN"), e.getMessage());
 
         // The 24 data bytes of l.weight (2 x 3 float32) follow the byte-order mark '<' and their length.
-        byte[] length = replaceFirst(good, new byte[] {'<', 0, 0, 0, 24}, new byte[] {'<', 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff});
+        byte[] length = replaceFirst(
+                good, new byte[] {'<', 0, 0, 0, 24}, new byte[] {'<', 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff});
         e = assertThrows(ai.djl.MalformedModelException.class, () -> load(length));
         assertTrue(e.getMessage().contains("2147483647 data bytes where"), e.getMessage());
 
@@ -167,15 +173,15 @@ class SoupBlocksTest {
     /** A 2 -> 3 linear block with two experts and hand-set values, to save. */
     private SoupLinear handSetLinear() {
         SoupLinear lin = new SoupLinear("l", 2, 3, true, 2, 0.02);
-        set(lin.soupTensors().get(0), new float[] {1, 2, 3, 4, 5, 6}, new float[] {
-            1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
+        set(lin.soupTensors().get(0), new float[] {1, 2, 3, 4, 5, 6}, new float[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12
+        });
         set(lin.soupTensors().get(1), new float[] {7, 8, 9}, new float[] {1, 2, 3, 4, 5, 6});
         return lin;
     }
 
     private void load(byte[] stream) throws Exception {
-        new SoupLinear("l", 2, 3, true, 2, 0.02).loadParameters(manager,
-                new DataInputStream(new ByteArrayInputStream(stream)));
+        new SoupLinear("l", 2, 3, true, 2, 0.02)
+                .loadParameters(manager, new DataInputStream(new ByteArrayInputStream(stream)));
     }
 
     private static byte[] replaceFirst(byte[] data, byte[] find, byte[] with) {
@@ -195,13 +201,11 @@ class SoupBlocksTest {
 
     @Test
     void badSizesAreRejectedWithTheirNames() {
-        assertTrue(
-                assertThrows(IllegalArgumentException.class, () -> new SoupLinear("q", 0, 2, true, 1, 0.02))
-                        .getMessage()
-                        .contains("in=0"));
-        assertTrue(
-                assertThrows(IllegalArgumentException.class, () -> new SoupLinear("q", 2, 2, true, -1, 0.02))
-                        .getMessage()
-                        .contains("experts must be >= 0"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new SoupLinear("q", 0, 2, true, 1, 0.02))
+                .getMessage()
+                .contains("in=0"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new SoupLinear("q", 2, 2, true, -1, 0.02))
+                .getMessage()
+                .contains("experts must be >= 0"));
     }
 }

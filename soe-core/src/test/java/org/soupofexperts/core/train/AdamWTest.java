@@ -7,11 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
-
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.soupofexperts.core.internal.Djl;
-
-import java.util.List;
 
 class AdamWTest {
 
@@ -70,8 +68,8 @@ class AdamWTest {
                 b.setRequiresGradient(true);
                 NDArray ga = m.create(grads[0]);
                 NDArray gb = m.create(grads[1]);
-                try (AdamW opt = new AdamW(List.of(new AdamW.Slot(a, 1.0, 0.1), new AdamW.Slot(b, 0.5, 0.0)), 0.9, 0.95, 1e-8,
-                        run == 0)) {
+                try (AdamW opt = new AdamW(
+                        List.of(new AdamW.Slot(a, 1.0, 0.1), new AdamW.Slot(b, 0.5, 0.0)), 0.9, 0.95, 1e-8, run == 0)) {
                     assertEquals(run == 0, opt.fused(0), "seed " + seed);
                     for (int t = 0; t < 3; t++) {
                         try (GradientCollector gc = Djl.engine().newGradientCollector()) {
@@ -95,11 +93,13 @@ class AdamWTest {
             NDArray s = m.create(new float[] {1, 2});
             NDArray bank = m.create(new float[] {0, 0, 0, 0}, new ai.djl.ndarray.types.Shape(2, 2));
             List<AdamW.Slot> slots = List.of(new AdamW.Slot(s, 1, 0), new AdamW.Slot(bank, 1, 0, 0));
-            IllegalArgumentException libtorch = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                    () -> new AdamW(slots, 0.9, 0.95, 1e-8, false).close());
+            IllegalArgumentException libtorch = org.junit.jupiter.api.Assertions.assertThrows(
+                    IllegalArgumentException.class, () -> new AdamW(slots, 0.9, 0.95, 1e-8, false).close());
             assertTrue(libtorch.getMessage().contains("shared second moment needs the fused"), libtorch.getMessage());
-            IllegalArgumentException later = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                    () -> new AdamW(List.of(new AdamW.Slot(bank, 1, 0, 1), new AdamW.Slot(s, 1, 0)), 0.9, 0.95, 1e-8).close());
+            IllegalArgumentException later = org.junit.jupiter.api.Assertions.assertThrows(
+                    IllegalArgumentException.class,
+                    () -> new AdamW(List.of(new AdamW.Slot(bank, 1, 0, 1), new AdamW.Slot(s, 1, 0)), 0.9, 0.95, 1e-8)
+                            .close());
             assertTrue(later.getMessage().contains("earlier slot"), later.getMessage());
             // Fused: accepted, and closing frees the shared moment once (no double close).
             new AdamW(slots, 0.9, 0.95, 1e-8).close();

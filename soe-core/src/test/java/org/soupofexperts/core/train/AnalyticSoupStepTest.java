@@ -1,23 +1,21 @@
 package org.soupofexperts.core.train;
 
-import org.soupofexperts.core.batch.TokenBatch;
-import org.soupofexperts.core.batch.BatchSource;
-import org.soupofexperts.core.batch.MetaDistribution;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.Test;
-import org.soupofexperts.core.config.ExpertInit;
-import org.soupofexperts.core.config.ExpertRanks;
-import org.soupofexperts.core.config.ModelConfig;
-import org.soupofexperts.core.SoupOfExperts;
-import org.soupofexperts.core.nn.SoupTensor;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.core.batch.BatchSource;
+import org.soupofexperts.core.batch.MetaDistribution;
+import org.soupofexperts.core.batch.TokenBatch;
+import org.soupofexperts.core.config.ExpertInit;
+import org.soupofexperts.core.config.ExpertRanks;
+import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.core.nn.SoupTensor;
 
 /** The closed-form soup step must train exactly like autograd through the banks. */
 class AnalyticSoupStepTest {
@@ -67,14 +65,39 @@ class AnalyticSoupStepTest {
         return trainAndRead(closedForm, clip, ranks, hPerStep, PI);
     }
 
-    private static List<float[]> trainAndRead(boolean closedForm, double clip, ExpertRanks ranks, int hPerStep,
-            MetaDistribution pi) {
+    private static List<float[]> trainAndRead(
+            boolean closedForm, double clip, ExpertRanks ranks, int hPerStep, MetaDistribution pi) {
         try (SoupOfExperts soup = SoupOfExperts.builder()
-                .model(ModelConfig.builder().vocabSize(VOCAB).layers(2).dModel(16).heads(2).mlpRatio(2).contextLength(8).build())
-                .domains(2).experts(3).expertRanks(ranks).expertInit(ExpertInit.SCALED_NOISE).seed(11).build()) {
-            soup.train(TrainingConfig.builder().sampler(TOY).metaDistribution(pi).steps(6).batchSize(4).contextLength(6)
-                    .hPerStep(hPerStep).learningRate(1e-2).warmup(0).gradClip(clip).logEvery(0).seed(3)
-                    .stepAlgorithm(closedForm ? TrainingConfig.StepAlgorithm.CLOSED_FORM : TrainingConfig.StepAlgorithm.AUTOGRAD)
+                .model(ModelConfig.builder()
+                        .vocabSize(VOCAB)
+                        .layers(2)
+                        .dModel(16)
+                        .heads(2)
+                        .mlpRatio(2)
+                        .contextLength(8)
+                        .build())
+                .domains(2)
+                .experts(3)
+                .expertRanks(ranks)
+                .expertInit(ExpertInit.SCALED_NOISE)
+                .seed(11)
+                .build()) {
+            soup.train(TrainingConfig.builder()
+                    .sampler(TOY)
+                    .metaDistribution(pi)
+                    .steps(6)
+                    .batchSize(4)
+                    .contextLength(6)
+                    .hPerStep(hPerStep)
+                    .learningRate(1e-2)
+                    .warmup(0)
+                    .gradClip(clip)
+                    .logEvery(0)
+                    .seed(3)
+                    .stepAlgorithm(
+                            closedForm
+                                    ? TrainingConfig.StepAlgorithm.CLOSED_FORM
+                                    : TrainingConfig.StepAlgorithm.AUTOGRAD)
                     .build());
             List<float[]> values = new ArrayList<>();
             for (SoupTensor t : org.soupofexperts.core.SoupInternals.block(soup).soupTensors()) {
@@ -106,7 +129,9 @@ class AnalyticSoupStepTest {
                 List<float[]> closed = trainAndRead(true, clip, ExpertRanks.dense(), m);
                 assertSame(autograd, closed, "m=" + m + ", clip " + clip);
                 if (clip > 0) {
-                    assertTrue(closed.get(closed.size() - 1)[0] > 0.5f, "the small clip must have been hit, so the norms agree too");
+                    assertTrue(
+                            closed.get(closed.size() - 1)[0] > 0.5f,
+                            "the small clip must have been hit, so the norms agree too");
                 }
             }
         }
@@ -123,7 +148,9 @@ class AnalyticSoupStepTest {
                 assertTrue(closed.size() > trainAndRead(true, clip).size(), "the soup must have V factors");
                 assertSame(autograd, closed, "m=" + m + ", clip " + clip);
                 if (clip > 0) {
-                    assertTrue(closed.get(closed.size() - 1)[0] > 0.5f, "the small clip must have been hit, so the norms agree too");
+                    assertTrue(
+                            closed.get(closed.size() - 1)[0] > 0.5f,
+                            "the small clip must have been hit, so the norms agree too");
                 }
             }
         }
@@ -132,20 +159,45 @@ class AnalyticSoupStepTest {
     @Test
     void optionsOfTheClosedFormStepAreRefusedBeforeTrainingWhenTheStepIsAutograd() {
         try (SoupOfExperts soup = SoupOfExperts.builder()
-                .model(ModelConfig.builder().vocabSize(VOCAB).layers(1).dModel(8).heads(2).contextLength(8).build())
-                .domains(2).experts(2).seed(1).build()) {
+                .model(ModelConfig.builder()
+                        .vocabSize(VOCAB)
+                        .layers(1)
+                        .dModel(8)
+                        .heads(2)
+                        .contextLength(8)
+                        .build())
+                .domains(2)
+                .experts(2)
+                .seed(1)
+                .build()) {
             for (TrainingConfig.Builder b : List.of(
-                    TrainingConfig.builder().expertUpdate(TrainingConfig.ExpertUpdate.SHARED_SECOND_MOMENT)
+                    TrainingConfig.builder()
+                            .expertUpdate(TrainingConfig.ExpertUpdate.SHARED_SECOND_MOMENT)
                             .stepAlgorithm(TrainingConfig.StepAlgorithm.AUTOGRAD),
-                    TrainingConfig.builder().skipIdleExperts(true).stepAlgorithm(TrainingConfig.StepAlgorithm.AUTOGRAD))) {
-                IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                        () -> soup.train(b.sampler(TOY).metaDistribution(PI).steps(2).batchSize(2).contextLength(4).logEvery(0)
+                    TrainingConfig.builder()
+                            .skipIdleExperts(true)
+                            .stepAlgorithm(TrainingConfig.StepAlgorithm.AUTOGRAD))) {
+                IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                        IllegalArgumentException.class,
+                        () -> soup.train(b.sampler(TOY)
+                                .metaDistribution(PI)
+                                .steps(2)
+                                .batchSize(2)
+                                .contextLength(4)
+                                .logEvery(0)
                                 .build()));
                 assertTrue(e.getMessage().contains("need the closed-form soup step"), e.getMessage());
             }
-            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                    () -> TrainingConfig.builder().sampler(TOY).metaDistribution(PI).steps(2).batchSize(2)
-                            .stepAlgorithm(TrainingConfig.StepAlgorithm.CLOSED_FORM).fusedUpdate(false).build());
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    IllegalArgumentException.class,
+                    () -> TrainingConfig.builder()
+                            .sampler(TOY)
+                            .metaDistribution(PI)
+                            .steps(2)
+                            .batchSize(2)
+                            .stepAlgorithm(TrainingConfig.StepAlgorithm.CLOSED_FORM)
+                            .fusedUpdate(false)
+                            .build());
             assertTrue(e.getMessage().contains("needs fusedUpdate(true)"), e.getMessage());
         }
     }
@@ -205,10 +257,31 @@ class AnalyticSoupStepTest {
         for (int i = 0; i < n * p; i++) {
             w[0][i] = w[1][i] = (float) r.nextGaussian();
         }
-        FusedAdamKernel.updateBank(java.nio.FloatBuffer.wrap(w[0]), java.nio.FloatBuffer.wrap(g.clone()), alpha,
-                java.nio.FloatBuffer.wrap(m[0]), java.nio.FloatBuffer.wrap(v[0]), 0.01f, 0.02f, 0.1f, 0.8f, 0.9f, 0.95f, 1e-8f);
-        FusedAdamKernel.update(java.nio.FloatBuffer.wrap(w[1]), java.nio.FloatBuffer.wrap(full), java.nio.FloatBuffer.wrap(m[1]),
-                java.nio.FloatBuffer.wrap(v[1]), 0.01f, 0.02f, 0.1f, 0.8f, 0.9f, 0.95f, 1e-8f);
+        FusedAdamKernel.updateBank(
+                java.nio.FloatBuffer.wrap(w[0]),
+                java.nio.FloatBuffer.wrap(g.clone()),
+                alpha,
+                java.nio.FloatBuffer.wrap(m[0]),
+                java.nio.FloatBuffer.wrap(v[0]),
+                0.01f,
+                0.02f,
+                0.1f,
+                0.8f,
+                0.9f,
+                0.95f,
+                1e-8f);
+        FusedAdamKernel.update(
+                java.nio.FloatBuffer.wrap(w[1]),
+                java.nio.FloatBuffer.wrap(full),
+                java.nio.FloatBuffer.wrap(m[1]),
+                java.nio.FloatBuffer.wrap(v[1]),
+                0.01f,
+                0.02f,
+                0.1f,
+                0.8f,
+                0.9f,
+                0.95f,
+                1e-8f);
         // Equal up to rounding: one kernel forms (alpha * scale) * g, the other (alpha * g) * scale.
         assertArrayEquals(w[1], w[0], 1e-6f);
         assertArrayEquals(m[1], m[0], 1e-6f);
@@ -243,8 +316,9 @@ class AnalyticSoupStepTest {
         float[] m1 = new float[n * p];
         float[] v0 = new float[n * p];
         float[] v1 = new float[n * p];
-        FusedAdamKernel.updateBank(wrap(w0), wrap(g), alpha, groups, wrap(m0), wrap(v0), false, false, 0.01f, 0.02f, 0.1f,
-                0.8f, 0.9f, 0.95f, 1e-8f);
+        FusedAdamKernel.updateBank(
+                wrap(w0), wrap(g), alpha, groups, wrap(m0), wrap(v0), false, false, 0.01f, 0.02f, 0.1f, 0.8f, 0.9f,
+                0.95f, 1e-8f);
         FusedAdamKernel.update(wrap(w1), wrap(full), wrap(m1), wrap(v1), 0.01f, 0.02f, 0.1f, 0.8f, 0.9f, 0.95f, 1e-8f);
         assertArrayEquals(w1, w0, 1e-5f);
         assertArrayEquals(m1, m0, 1e-5f);
@@ -269,14 +343,28 @@ class AnalyticSoupStepTest {
         float wd = 0.2f;
         float b1 = 0.9f;
         float[] v = vShared.clone();
-        FusedAdamKernel.updateBank(wrap(w.clone()), wrap(g), alpha, 1, wrap(m), wrap(v), true, false, rate, rateCorr, wd,
-                1f, b1, 0.95f, 0f);
+        FusedAdamKernel.updateBank(
+                wrap(w.clone()),
+                wrap(g),
+                alpha,
+                1,
+                wrap(m),
+                wrap(v),
+                true,
+                false,
+                rate,
+                rateCorr,
+                wd,
+                1f,
+                b1,
+                0.95f,
+                0f);
         assertArrayEquals(vShared, v, 0f, "the shared second moment is read, never written");
         float[] w1 = new float[n * p];
         float[] m1 = new float[n * p];
         java.util.Arrays.fill(w1, 1f);
-        FusedAdamKernel.updateBank(wrap(w1), wrap(g), alpha, 1, wrap(m1), wrap(v), true, false, rate, rateCorr, wd,
-                1f, b1, 0.95f, 0f);
+        FusedAdamKernel.updateBank(
+                wrap(w1), wrap(g), alpha, 1, wrap(m1), wrap(v), true, false, rate, rateCorr, wd, 1f, b1, 0.95f, 0f);
         for (int j = 0; j < n; j++) {
             for (int i = 0; i < p; i++) {
                 double mom = (1 - b1) * alpha[j] * g[i];
@@ -305,8 +393,9 @@ class AnalyticSoupStepTest {
         java.util.Arrays.fill(v, 0.5f);
         float[] w0 = w.clone();
         float[] m0 = m.clone();
-        FusedAdamKernel.updateBank(wrap(w), wrap(g), alpha, groups, wrap(m), wrap(v), false, true, 0.01f, 0.02f, 0.1f, 1f,
-                0.9f, 0.95f, 1e-8f);
+        FusedAdamKernel.updateBank(
+                wrap(w), wrap(g), alpha, groups, wrap(m), wrap(v), false, true, 0.01f, 0.02f, 0.1f, 1f, 0.9f, 0.95f,
+                1e-8f);
         for (int i = 0; i < p; i++) {
             assertEquals(w0[p + i], w[p + i], 0f, "idle expert's weight");
             assertEquals(m0[p + i], m[p + i], 0f, "idle expert's first moment");

@@ -1,48 +1,50 @@
 package org.soupofexperts.core.train;
 
-import org.soupofexperts.core.batch.TokenBatch;
-import org.soupofexperts.core.batch.BatchSource;
-import org.soupofexperts.core.batch.MetaDistribution;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.Test;
-
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.soupofexperts.core.batch.BatchSource;
+import org.soupofexperts.core.batch.MetaDistribution;
+import org.soupofexperts.core.batch.TokenBatch;
 
 class TrainingConfigTest {
 
-    private static final BatchSource NONE =
-            new BatchSource() {
-                @Override
-                public int numDomains() {
-                    return 1;
-                }
+    private static final BatchSource NONE = new BatchSource() {
+        @Override
+        public int numDomains() {
+            return 1;
+        }
 
-                @Override
-                public TokenBatch sample(double[] h, int b, int l, SplittableRandom rng) {
-                    return new TokenBatch(b, l, new int[b * l], null);
-                }
-            };
+        @Override
+        public TokenBatch sample(double[] h, int b, int l, SplittableRandom rng) {
+            return new TokenBatch(b, l, new int[b * l], null);
+        }
+    };
 
-    private static final MetaDistribution ONE =
-            new MetaDistribution() {
-                @Override
-                public int numDomains() {
-                    return 1;
-                }
+    private static final MetaDistribution ONE = new MetaDistribution() {
+        @Override
+        public int numDomains() {
+            return 1;
+        }
 
-                @Override
-                public double[] sample(SplittableRandom rng) {
-                    return new double[] {1};
-                }
-            };
+        @Override
+        public double[] sample(SplittableRandom rng) {
+            return new double[] {1};
+        }
+    };
 
     @Test
     void learningRateWarmsUpLinearlyThenDecaysByCosineToTheFloor() {
-        TrainingConfig c = TrainingConfig.builder().sampler(NONE).metaDistribution(ONE)
-                .steps(110).warmup(10).learningRate(1.0).minLearningRateRatio(0.1).build();
+        TrainingConfig c = TrainingConfig.builder()
+                .sampler(NONE)
+                .metaDistribution(ONE)
+                .steps(110)
+                .warmup(10)
+                .learningRate(1.0)
+                .minLearningRateRatio(0.1)
+                .build();
         assertEquals(0.1, c.learningRateAt(1), 1e-12);
         assertEquals(1.0, c.learningRateAt(10), 1e-12);
         assertEquals(0.55, c.learningRateAt(60), 1e-12); // half-way through the cosine
@@ -54,14 +56,33 @@ class TrainingConfigTest {
 
     @Test
     void defaultWarmupIsATenthOfShortRuns() {
-        assertEquals(5, TrainingConfig.builder().sampler(NONE).metaDistribution(ONE).steps(50).build().warmupSteps());
-        assertEquals(100, TrainingConfig.builder().sampler(NONE).metaDistribution(ONE).steps(5000).build().warmupSteps());
+        assertEquals(
+                5,
+                TrainingConfig.builder()
+                        .sampler(NONE)
+                        .metaDistribution(ONE)
+                        .steps(50)
+                        .build()
+                        .warmupSteps());
+        assertEquals(
+                100,
+                TrainingConfig.builder()
+                        .sampler(NONE)
+                        .metaDistribution(ONE)
+                        .steps(5000)
+                        .build()
+                        .warmupSteps());
     }
 
     @Test
     void groupSettingsDefaultToOneAndTheGlobalDecay() {
-        TrainingConfig c = TrainingConfig.builder().sampler(NONE).metaDistribution(ONE)
-                .learningRateScale(ParamGroup.EXPERTS, 0.5).weightDecay(0.2).weightDecay(ParamGroup.ROUTER, 0).build();
+        TrainingConfig c = TrainingConfig.builder()
+                .sampler(NONE)
+                .metaDistribution(ONE)
+                .learningRateScale(ParamGroup.EXPERTS, 0.5)
+                .weightDecay(0.2)
+                .weightDecay(ParamGroup.ROUTER, 0)
+                .build();
         assertEquals(1.0, c.learningRateScale(ParamGroup.SHARED));
         assertEquals(0.5, c.learningRateScale(ParamGroup.EXPERTS));
         assertEquals(0.2, c.weightDecay(ParamGroup.EXPERTS));
@@ -70,13 +91,17 @@ class TrainingConfigTest {
 
     @Test
     void expertsLearnAtTheSharedRateByDefaultAndAnExplicitScaleWins() {
-        TrainingConfig c = TrainingConfig.builder().sampler(NONE).metaDistribution(ONE).build();
+        TrainingConfig c =
+                TrainingConfig.builder().sampler(NONE).metaDistribution(ONE).build();
         assertEquals(1.0, c.learningRateScale(ParamGroup.EXPERTS, 16), 0.0);
         assertEquals(1.0, c.learningRateScale(ParamGroup.EXPERTS, 64), 0.0);
         assertEquals(1.0, c.learningRateScale(ParamGroup.SHARED, 16), 0.0);
         assertEquals(1.0, c.learningRateScale(ParamGroup.ROUTER, 16), 0.0);
-        TrainingConfig set = TrainingConfig.builder().sampler(NONE).metaDistribution(ONE)
-                .learningRateScale(ParamGroup.EXPERTS, 0.7).build();
+        TrainingConfig set = TrainingConfig.builder()
+                .sampler(NONE)
+                .metaDistribution(ONE)
+                .learningRateScale(ParamGroup.EXPERTS, 0.7)
+                .build();
         assertEquals(0.7, set.learningRateScale(ParamGroup.EXPERTS, 16), 0.0);
     }
 }

@@ -3,17 +3,10 @@ package org.soupofexperts.data.cluster;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-
-import org.soupofexperts.core.internal.Djl;
-import org.soupofexperts.core.io.SoupFormatException;
-import org.soupofexperts.core.io.StrictJson;
-import org.soupofexperts.data.embed.Embedder;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,6 +15,10 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import org.soupofexperts.core.internal.Djl;
+import org.soupofexperts.core.io.SoupFormatException;
+import org.soupofexperts.core.io.StrictJson;
+import org.soupofexperts.data.embed.Embedder;
 
 /**
  * k domain centroids in an embedding space, with the id of the embedder they belong to.
@@ -107,8 +104,11 @@ public final class Centroids {
                 labels.add(d);
             }
         }
-        return ofLabels(embedder.embed(docs), labels.stream().mapToInt(Integer::intValue).toArray(),
-                documentsPerDomain.size(), embedder.id());
+        return ofLabels(
+                embedder.embed(docs),
+                labels.stream().mapToInt(Integer::intValue).toArray(),
+                documentsPerDomain.size(),
+                embedder.id());
     }
 
     public int k() {
@@ -131,7 +131,8 @@ public final class Centroids {
     /** Index of the nearest centroid of one vector (plain Java: no engine round trip). */
     public int nearest(float[] v) {
         if (v.length != dimension()) {
-            throw new IllegalArgumentException("embedding has dimension " + v.length + ", the centroids " + dimension());
+            throw new IllegalArgumentException(
+                    "embedding has dimension " + v.length + ", the centroids " + dimension());
         }
         int best = 0;
         double bestD = Double.MAX_VALUE;
@@ -167,7 +168,8 @@ public final class Centroids {
             throw new IllegalArgumentException(
                     "embeddings have dimension " + x[0].length + ", the centroids " + dimension());
         }
-        try (NDManager m = Djl.engine().newBaseManager(); Djl.NoGrad ng = Djl.noGrad()) {
+        try (NDManager m = Djl.engine().newBaseManager();
+                Djl.NoGrad ng = Djl.noGrad()) {
             NDArray xs = m.create(flatten(x), new Shape(x.length, dimension()));
             NDArray cs = m.create(flatten(c), new Shape(k(), dimension()));
             return KMeans.assign(xs, cs);
@@ -216,10 +218,12 @@ public final class Centroids {
     }
 
     public static Centroids load(Path file) throws IOException {
-        if (!Files.isRegularFile(file) || Files.size(file) > org.soupofexperts.core.io.ArtifactDirectory.MAX_MANIFEST_BYTES) {
-            throw new SoupFormatException(file + " is not a centroids file: " + (Files.isRegularFile(file)
-                    ? "over " + org.soupofexperts.core.io.ArtifactDirectory.MAX_MANIFEST_BYTES + " bytes"
-                    : "not a regular file"));
+        if (!Files.isRegularFile(file)
+                || Files.size(file) > org.soupofexperts.core.io.ArtifactDirectory.MAX_MANIFEST_BYTES) {
+            throw new SoupFormatException(file + " is not a centroids file: "
+                    + (Files.isRegularFile(file)
+                            ? "over " + org.soupofexperts.core.io.ArtifactDirectory.MAX_MANIFEST_BYTES + " bytes"
+                            : "not a regular file"));
         }
         try {
             return fromJson(StrictJson.readObject(file));
@@ -230,16 +234,20 @@ public final class Centroids {
 
     /** Reads the form written by {@link #toJson}. */
     public static Centroids fromJson(JsonObject o) {
-        if (!o.has("format") || !o.get("format").isJsonPrimitive()
+        if (!o.has("format")
+                || !o.get("format").isJsonPrimitive()
                 || !"soupofexperts-centroids/1".equals(o.get("format").getAsString())) {
             throw new IllegalArgumentException("not a centroids JSON object (format soupofexperts-centroids/1)");
         }
         for (String key : o.keySet()) {
             if (!KEYS.contains(key)) {
-                throw new IllegalArgumentException("unknown field '" + key + "' in centroids (expected only " + KEYS + ")");
+                throw new IllegalArgumentException(
+                        "unknown field '" + key + "' in centroids (expected only " + KEYS + ")");
             }
         }
-        if (!o.has("embedder") || !o.get("embedder").isJsonPrimitive() || !o.getAsJsonPrimitive("embedder").isString()) {
+        if (!o.has("embedder")
+                || !o.get("embedder").isJsonPrimitive()
+                || !o.getAsJsonPrimitive("embedder").isString()) {
             throw new IllegalArgumentException("centroids need 'embedder', a string");
         }
         JsonArray rows = o.getAsJsonArray("centroids");
@@ -248,7 +256,8 @@ public final class Centroids {
             JsonArray r = rows.get(i).getAsJsonArray();
             c[i] = new float[r.size()];
             for (int j = 0; j < c[i].length; j++) {
-                if (!r.get(j).isJsonPrimitive() || !r.get(j).getAsJsonPrimitive().isNumber()) {
+                if (!r.get(j).isJsonPrimitive()
+                        || !r.get(j).getAsJsonPrimitive().isNumber()) {
                     throw new IllegalArgumentException("centroid " + i + " holds " + r.get(j) + ", not a number");
                 }
                 c[i][j] = r.get(j).getAsFloat();

@@ -1,15 +1,14 @@
 package org.soupofexperts.data.cluster;
 
-import org.soupofexperts.data.corpus.Corpus;
-import org.soupofexperts.data.corpus.Document;
-import org.soupofexperts.data.embed.Embedder;
-import org.soupofexperts.data.store.TokenStore;
-
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Function;
+import org.soupofexperts.data.corpus.Corpus;
+import org.soupofexperts.data.corpus.Document;
+import org.soupofexperts.data.embed.Embedder;
+import org.soupofexperts.data.store.TokenStore;
 
 /**
  * Domains for an unlabelled corpus, as the paper makes them: embed documents, k-means them into
@@ -24,7 +23,8 @@ public final class ClusterDomains {
      * Fits k centroids on at most {@code maxDocuments} documents of the corpus, chosen by
      * reservoir sampling (so the corpus is streamed once and never held whole).
      */
-    public static Centroids fit(Corpus corpus, Embedder embedder, int k, int maxDocuments, long seed) throws IOException {
+    public static Centroids fit(Corpus corpus, Embedder embedder, int k, int maxDocuments, long seed)
+            throws IOException {
         if (maxDocuments < k) {
             throw new IllegalArgumentException("maxDocuments (" + maxDocuments + ") must be at least k=" + k);
         }
@@ -66,7 +66,11 @@ public final class ClusterDomains {
         }
         Function<Document, String> label =
                 doc -> "cluster-" + centroids.nearest(embedder.embed(List.of(doc.text()))[0]);
-        return new TokenStore.Options(validFraction, seed, label,
-                "clusters(" + embedder.id() + ", " + centroids.fingerprint() + ")", domainNames(centroids.k()));
+        return new TokenStore.Options(
+                validFraction,
+                seed,
+                label,
+                "clusters(" + embedder.id() + ", " + centroids.fingerprint() + ")",
+                domainNames(centroids.k()));
     }
 }

@@ -5,13 +5,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-
+import java.util.Arrays;
+import java.util.SplittableRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.soupofexperts.core.internal.Djl;
-
-import java.util.Arrays;
-import java.util.SplittableRandom;
 
 /**
  * k-means with k-means++ seeding and Lloyd iterations whose distances are one matrix product on
@@ -30,13 +28,13 @@ public final class KMeans {
             throw new IllegalArgumentException("k must be >= 1, got " + k);
         }
         if (x.length < k) {
-            throw new IllegalArgumentException(
-                    "k-means needs at least k=" + k + " documents, got " + x.length);
+            throw new IllegalArgumentException("k-means needs at least k=" + k + " documents, got " + x.length);
         }
         int n = x.length;
         int d = x[0].length;
         SplittableRandom rng = new SplittableRandom(seed);
-        try (NDManager m = Djl.engine().newBaseManager(); Djl.NoGrad ng = Djl.noGrad()) {
+        try (NDManager m = Djl.engine().newBaseManager();
+                Djl.NoGrad ng = Djl.noGrad()) {
             NDArray xs = m.create(Centroids.flatten(x), new Shape(n, d));
             NDArray c = seed(xs, k, rng, m);
             int[] labels = null;
@@ -111,7 +109,9 @@ public final class KMeans {
                 NDArray c = xs.get(chosen[j - 1]);
                 // |x - c|^2 = |x|^2 - 2 x.c + |c|^2, with no n x d temporary
                 NDArray dots = xs.matMul(c.reshape(-1, 1)).reshape(-1);
-                dist = sqNorms.sub(dots.mul(Djl.scalar(dots, 2))).add(c.square().sum()).toFloatArray();
+                dist = sqNorms.sub(dots.mul(Djl.scalar(dots, 2)))
+                        .add(c.square().sum())
+                        .toFloatArray();
             }
             if (minD == null) {
                 minD = dist;

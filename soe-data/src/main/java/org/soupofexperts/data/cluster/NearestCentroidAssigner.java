@@ -1,16 +1,14 @@
 package org.soupofexperts.data.cluster;
 
 import com.google.gson.JsonObject;
-
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import org.soupofexperts.core.DomainAssigner;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.data.corpus.Corpus;
 import org.soupofexperts.data.embed.Embedder;
 import org.soupofexperts.data.embed.HashedNgramEmbedder;
-
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The paper's Algorithm 3 (from CRISP, Grangier et al. 2024): embed each specialist document,
@@ -123,8 +121,8 @@ public final class NearestCentroidAssigner implements DomainAssigner {
      */
     public void attachTo(SoupOfExperts soup) {
         if (!(embedder instanceof HashedNgramEmbedder h)) {
-            throw new IllegalStateException("only an assigner with a HashedNgramEmbedder can be attached to a soup, not "
-                    + embedder.id());
+            throw new IllegalStateException(
+                    "only an assigner with a HashedNgramEmbedder can be attached to a soup, not " + embedder.id());
         }
         attachTo(soup, centroids, h);
     }
@@ -150,7 +148,8 @@ public final class NearestCentroidAssigner implements DomainAssigner {
             throw new IllegalArgumentException("the soup's '" + ATTACHMENT + "' attachment holds " + centroids.k()
                     + " centroids but the soup has k=" + soup.config().domains() + " domains");
         }
-        return new NearestCentroidAssigner(HashedNgramEmbedder.fromJson(o.getAsJsonObject("embedder")), centroids, smoothing);
+        return new NearestCentroidAssigner(
+                HashedNgramEmbedder.fromJson(o.getAsJsonObject("embedder")), centroids, smoothing);
     }
 
     @Override

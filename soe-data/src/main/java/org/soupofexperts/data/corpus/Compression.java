@@ -1,7 +1,6 @@
 package org.soupofexperts.data.corpus;
 
 import com.github.luben.zstd.ZstdInputStream;
-
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,6 +26,7 @@ final class Compression {
     }
 
     static String fingerprint(Path file) throws IOException {
-        return file.toAbsolutePath().normalize() + ":" + Files.size(file) + ":" + Files.getLastModifiedTime(file).toMillis();
+        return file.toAbsolutePath().normalize() + ":" + Files.size(file) + ":"
+                + Files.getLastModifiedTime(file).toMillis();
     }
 }

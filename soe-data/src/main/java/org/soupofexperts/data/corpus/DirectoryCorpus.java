@@ -37,7 +37,10 @@ public final class DirectoryCorpus implements Corpus {
 
     private static List<Path> files(Path domain) throws IOException {
         try (Stream<Path> s = Files.walk(domain)) {
-            return s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
+            return s.filter(Files::isRegularFile)
+                    .filter(p -> !p.getFileName().toString().startsWith("."))
+                    .sorted()
+                    .toList();
         }
     }
 

@@ -4,10 +4,6 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -20,6 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Pile-style JSONL ({@code {"text": ..., "meta": {"pile_set_name": ...}}}), plain, .gz or .zst,
@@ -66,7 +64,8 @@ public final class JsonlCorpus implements Corpus {
     @Override
     public void forEach(Consumer<Document> sink) throws IOException {
         for (Path f : files) {
-            var decoder = StandardCharsets.UTF_8.newDecoder()
+            var decoder = StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPLACE)
                     .onUnmappableCharacter(CodingErrorAction.REPLACE);
             try (BufferedReader r = new BufferedReader(new InputStreamReader(Compression.open(f), decoder), 1 << 16)) {

@@ -7,7 +7,6 @@ import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.TranslateException;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,7 +46,8 @@ public final class DjlSentenceEmbedder implements Embedder, AutoCloseable {
             ZooModel<String, float[]> m = criteria.loadModel();
             try (Predictor<String, float[]> p = m.newPredictor()) {
                 int dim = p.predict("probe").length;
-                return new DjlSentenceEmbedder(m, dim, "djl(" + dir.toAbsolutePath().normalize() + ")");
+                return new DjlSentenceEmbedder(
+                        m, dim, "djl(" + dir.toAbsolutePath().normalize() + ")");
             }
         } catch (ModelNotFoundException | MalformedModelException | TranslateException e) {
             throw new IOException("cannot load a sentence-embedding model from " + dir + ": " + e.getMessage(), e);

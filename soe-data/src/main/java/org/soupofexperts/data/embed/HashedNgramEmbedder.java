@@ -2,7 +2,6 @@ package org.soupofexperts.data.embed;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
@@ -30,7 +29,8 @@ public final class HashedNgramEmbedder implements Embedder {
             throw new IllegalArgumentException("embedding dimension must be >= 1, got " + dimension);
         }
         if (minN < 1 || maxN < minN) {
-            throw new IllegalArgumentException("n-gram range must satisfy 1 <= minN <= maxN, got " + minN + ".." + maxN);
+            throw new IllegalArgumentException(
+                    "n-gram range must satisfy 1 <= minN <= maxN, got " + minN + ".." + maxN);
         }
         if (maxChars < 1) {
             throw new IllegalArgumentException("maxChars must be >= 1, got " + maxChars);
@@ -116,8 +116,8 @@ public final class HashedNgramEmbedder implements Embedder {
 
     @Override
     public String id() {
-        return "hashed-ngrams(dim=" + dimension + ", n=" + minN + ".." + maxN + ", maxChars=" + maxChars
-                + ", idf=" + (idf == null ? "none" : Integer.toHexString(java.util.Arrays.hashCode(idf))) + ")";
+        return "hashed-ngrams(dim=" + dimension + ", n=" + minN + ".." + maxN + ", maxChars=" + maxChars + ", idf="
+                + (idf == null ? "none" : Integer.toHexString(java.util.Arrays.hashCode(idf))) + ")";
     }
 
     /** JSON form (including the IDF weights), to save next to centroids. */
@@ -151,7 +151,11 @@ public final class HashedNgramEmbedder implements Embedder {
                 idf[i] = a.get(i).getAsFloat();
             }
         }
-        return new HashedNgramEmbedder(o.get("dimension").getAsInt(), o.get("minN").getAsInt(),
-                o.get("maxN").getAsInt(), o.get("maxChars").getAsInt(), idf);
+        return new HashedNgramEmbedder(
+                o.get("dimension").getAsInt(),
+                o.get("minN").getAsInt(),
+                o.get("maxN").getAsInt(),
+                o.get("maxChars").getAsInt(),
+                idf);
     }
 }

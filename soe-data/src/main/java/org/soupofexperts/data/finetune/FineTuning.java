@@ -1,18 +1,17 @@
 package org.soupofexperts.data.finetune;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
 import org.soupofexperts.core.Specialist;
-import org.soupofexperts.core.train.EarlyStopping;
 import org.soupofexperts.core.batch.TokenBatch;
+import org.soupofexperts.core.train.EarlyStopping;
 import org.soupofexperts.core.train.TrainingConfig;
 import org.soupofexperts.core.train.TrainingReport;
 import org.soupofexperts.data.sample.InMemoryDomainSampler;
 import org.soupofexperts.data.sample.MetaDistributions;
 import org.soupofexperts.data.tokenize.Tokenizer;
-
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Objects;
 
 /**
  * Fine-tuning a model on one set of documents in one call: the documents become one token stream
@@ -47,9 +46,11 @@ public final class FineTuning {
             throw new IllegalArgumentException("fine-tuning needs at least one training document");
         }
         if (b.steps < 1 || b.batch < 1 || !(b.learningRate > 0) || b.patience < 1 || b.every < 0) {
-            throw new IllegalArgumentException("fine-tuning needs steps >= 1, batch >= 1, learningRate > 0, patience >= 1"
-                    + " and every >= 0; got steps=" + b.steps + " batch=" + b.batch + " learningRate=" + b.learningRate
-                    + " patience=" + b.patience + " every=" + b.every);
+            throw new IllegalArgumentException(
+                    "fine-tuning needs steps >= 1, batch >= 1, learningRate > 0, patience >= 1"
+                            + " and every >= 0; got steps=" + b.steps + " batch=" + b.batch + " learningRate="
+                            + b.learningRate
+                            + " patience=" + b.patience + " every=" + b.every);
         }
         if (b.seed == null) {
             throw new IllegalArgumentException("fine-tuning needs a seed: the same seed gives the same run");
@@ -64,7 +65,8 @@ public final class FineTuning {
             this.documents = docs.subList(0, docs.size() - held);
             this.validation = docs.subList(docs.size() - held, docs.size());
         } else {
-            throw new IllegalArgumentException("with one training document, give validation documents for early stopping");
+            throw new IllegalArgumentException(
+                    "with one training document, give validation documents for early stopping");
         }
         if (validation.isEmpty()) {
             throw new IllegalArgumentException("early stopping needs at least one validation document");
@@ -103,20 +105,33 @@ public final class FineTuning {
     public TrainingReport run(Specialist model) {
         String trainedWith = model.labels().tokenizer();
         if (trainedWith != null && !trainedWith.equals(tokenizer.id())) {
-            throw new IllegalArgumentException("the model was trained with tokenizer " + trainedWith + ", not " + tokenizer.id());
+            throw new IllegalArgumentException(
+                    "the model was trained with tokenizer " + trainedWith + ", not " + tokenizer.id());
         }
         int context = model.config().contextLength();
         int[] train = stream(documents);
         if (train.length < context + 1) {
-            throw new IllegalArgumentException("the training documents hold " + train.length + " tokens, fewer than one window of "
-                    + (context + 1) + " (the model's context + 1)");
+            throw new IllegalArgumentException("the training documents hold " + train.length
+                    + " tokens, fewer than one window of " + (context + 1) + " (the model's context + 1)");
         }
-        EarlyStopping es = EarlyStopping.builder().validation(windows(stream(validation), context)).every(every)
-                .patience(patience).restoreBest(true).build();
-        TrainingConfig tc = TrainingConfig.builder().sampler(new InMemoryDomainSampler(List.of("fine-tuning"), new int[][] {train}))
-                .metaDistribution(MetaDistributions.fixed(new double[] {1.0})).steps(steps).batchSize(batch)
-                .contextLength(context).learningRate(learningRate).warmup(steps / 20).logEvery(0).seed(seed)
-                .earlyStopping(es).build();
+        EarlyStopping es = EarlyStopping.builder()
+                .validation(windows(stream(validation), context))
+                .every(every)
+                .patience(patience)
+                .restoreBest(true)
+                .build();
+        TrainingConfig tc = TrainingConfig.builder()
+                .sampler(new InMemoryDomainSampler(List.of("fine-tuning"), new int[][] {train}))
+                .metaDistribution(MetaDistributions.fixed(new double[] {1.0}))
+                .steps(steps)
+                .batchSize(batch)
+                .contextLength(context)
+                .learningRate(learningRate)
+                .warmup(steps / 20)
+                .logEvery(0)
+                .seed(seed)
+                .earlyStopping(es)
+                .build();
         return model.train(tc);
     }
 
@@ -138,7 +153,8 @@ public final class FineTuning {
             total += t.length;
         }
         if (total > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("the documents hold " + total + " tokens, more than one in-memory stream takes");
+            throw new IllegalArgumentException(
+                    "the documents hold " + total + " tokens, more than one in-memory stream takes");
         }
         int[] all = new int[(int) total];
         int at = 0;
@@ -153,8 +169,8 @@ public final class FineTuning {
     private static List<TokenBatch> windows(int[] t, int context) {
         int windows = Math.min(256, (t.length - 1) / context);
         if (windows < 1) {
-            throw new IllegalArgumentException("the validation documents hold " + t.length + " tokens, fewer than one window of "
-                    + (context + 1) + " (the model's context + 1)");
+            throw new IllegalArgumentException("the validation documents hold " + t.length
+                    + " tokens, fewer than one window of " + (context + 1) + " (the model's context + 1)");
         }
         List<TokenBatch> out = new ArrayList<>();
         List<int[]> rows = new ArrayList<>();

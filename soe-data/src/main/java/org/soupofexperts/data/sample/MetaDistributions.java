@@ -1,11 +1,10 @@
 package org.soupofexperts.data.sample;
 
-import org.soupofexperts.core.config.Seeds;
-import org.soupofexperts.core.config.DomainWeights;
-import org.soupofexperts.core.batch.MetaDistribution;
-
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import org.soupofexperts.core.batch.MetaDistribution;
+import org.soupofexperts.core.config.DomainWeights;
+import org.soupofexperts.core.config.Seeds;
 
 /**
  * The meta-distributions pi over domain weights that training draws h from. Every instance is

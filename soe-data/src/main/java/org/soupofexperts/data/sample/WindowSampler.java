@@ -1,11 +1,10 @@
 package org.soupofexperts.data.sample;
 
-import org.soupofexperts.core.config.DomainWeights;
-import org.soupofexperts.core.batch.BatchSource;
-import org.soupofexperts.core.batch.TokenBatch;
-
 import java.util.List;
 import java.util.SplittableRandom;
+import org.soupofexperts.core.batch.BatchSource;
+import org.soupofexperts.core.batch.TokenBatch;
+import org.soupofexperts.core.config.DomainWeights;
 
 /**
  * The paper's Algorithm 1 over per-domain token streams: for each sequence, domain i with

@@ -5,18 +5,6 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.soupofexperts.core.io.Version;
-import org.soupofexperts.core.io.ArtifactDirectory;
-import org.soupofexperts.core.io.SoupFormatException;
-import org.soupofexperts.core.io.StrictJson;
-import org.soupofexperts.data.corpus.Corpus;
-import org.soupofexperts.data.corpus.Document;
-import org.soupofexperts.data.sample.WindowSampler;
-import org.soupofexperts.data.tokenize.Tokenizer;
-
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -45,6 +33,16 @@ import java.util.UUID;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.soupofexperts.core.io.ArtifactDirectory;
+import org.soupofexperts.core.io.SoupFormatException;
+import org.soupofexperts.core.io.StrictJson;
+import org.soupofexperts.core.io.Version;
+import org.soupofexperts.data.corpus.Corpus;
+import org.soupofexperts.data.corpus.Document;
+import org.soupofexperts.data.sample.WindowSampler;
+import org.soupofexperts.data.tokenize.Tokenizer;
 
 /**
  * A corpus tokenized once into per-domain binary token files (little-endian uint16 when the
@@ -157,7 +155,8 @@ public final class TokenStore {
             } catch (SoupFormatException e) {
                 LOG.warn("token store manifest {} is unreadable ({}): rebuilding", m, e.getMessage());
             }
-            if (existing != null && existing.has("fingerprint")
+            if (existing != null
+                    && existing.has("fingerprint")
                     && fingerprint.equals(existing.get("fingerprint").getAsString())) {
                 LOG.info("reusing token store {}", dir);
                 return new TokenStore(dir, existing, true);
@@ -224,9 +223,8 @@ public final class TokenStore {
             corpus.forEach(doc -> {
                 String domain = opt.domainOf().apply(doc);
                 if (domain == null || domain.isBlank()) {
-                    throw new IllegalArgumentException(
-                            doc.source() + (doc.line() > 0 ? ":" + doc.line() : "")
-                                    + ": document has no domain; label the corpus or cluster it first");
+                    throw new IllegalArgumentException(doc.source() + (doc.line() > 0 ? ":" + doc.line() : "")
+                            + ": document has no domain; label the corpus or cluster it first");
                 }
                 if (order != null && !order.contains(domain)) {
                     throw new IllegalArgumentException(doc.source() + (doc.line() > 0 ? ":" + doc.line() : "")
@@ -235,13 +233,14 @@ public final class TokenStore {
                 Writer[] w = writers.computeIfAbsent(domain, k -> {
                     int i = writers.size();
                     return new Writer[] {
-                        new Writer(tmp, "train-" + i + ".tok", bytes), new Writer(tmp, "valid-" + i + ".tok", bytes)};
+                        new Writer(tmp, "train-" + i + ".tok", bytes), new Writer(tmp, "valid-" + i + ".tok", bytes)
+                    };
                 });
                 int[] ids = tok.encode(doc.text());
                 for (int id : ids) {
                     if (id < 0 || id >= tok.vocabSize()) {
-                        throw new IllegalStateException("tokenizer " + tok.id() + " produced id " + id
-                                + " outside [0, " + tok.vocabSize() + ")");
+                        throw new IllegalStateException("tokenizer " + tok.id() + " produced id " + id + " outside [0, "
+                                + tok.vocabSize() + ")");
                     }
                 }
                 Writer target = isValid(doc.text(), opt) ? w[1] : w[0];
@@ -333,16 +332,21 @@ public final class TokenStore {
         Pattern leftover = Pattern.compile(Pattern.quote(name) + "\\.(tmp|old)-[0-9a-f-]{36}");
         long cutoff = System.currentTimeMillis() - STALE.toMillis();
         try (Stream<Path> s = Files.list(parent)) {
-            for (Path p : s.filter(p -> leftover.matcher(p.getFileName().toString()).matches()).toList()) {
+            for (Path p : s.filter(
+                            p -> leftover.matcher(p.getFileName().toString()).matches())
+                    .toList()) {
                 long newest;
                 try (Stream<Path> inside = Files.walk(p)) {
                     newest = inside.mapToLong(q -> {
-                        try {
-                            return Files.getLastModifiedTime(q, LinkOption.NOFOLLOW_LINKS).toMillis();
-                        } catch (IOException e) {
-                            return Long.MAX_VALUE;
-                        }
-                    }).max().orElse(Long.MAX_VALUE);
+                                try {
+                                    return Files.getLastModifiedTime(q, LinkOption.NOFOLLOW_LINKS)
+                                            .toMillis();
+                                } catch (IOException e) {
+                                    return Long.MAX_VALUE;
+                                }
+                            })
+                            .max()
+                            .orElse(Long.MAX_VALUE);
                 }
                 if (newest < cutoff) {
                     LOG.info("removing {}, left by a build that was killed", p);
@@ -572,7 +576,8 @@ public final class TokenStore {
         final MappedByteBuffer[] chunks;
         final long[] ranges; // [start0, end0, start1, end1, ...]
 
-        private TokenFile(long tokens, long documents, long textBytes, int bytes, MappedByteBuffer[] chunks, long[] ranges) {
+        private TokenFile(
+                long tokens, long documents, long textBytes, int bytes, MappedByteBuffer[] chunks, long[] ranges) {
             this.tokens = tokens;
             this.documents = documents;
             this.textBytes = textBytes;
@@ -589,7 +594,10 @@ public final class TokenStore {
         static Path inside(Path dir, JsonObject o, String key) throws SoupFormatException {
             String name = StrictJson.string(o, key, "token store " + dir);
             Path p = dir.resolve(name).normalize();
-            if (name.isEmpty() || name.contains("/") || name.contains("\\") || name.startsWith(".")
+            if (name.isEmpty()
+                    || name.contains("/")
+                    || name.contains("\\")
+                    || name.startsWith(".")
                     || !dir.normalize().equals(p.getParent())) {
                 throw new SoupFormatException("token store " + dir + ": its manifest names '" + name + "' as " + key
                         + ", which is not a file inside the store; refused");
@@ -602,16 +610,18 @@ public final class TokenStore {
             long tokens = StrictJson.longValue(o, "tokens", 0, Long.MAX_VALUE / 8, "token store " + dir);
             if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
                 throw new SoupFormatException("token store " + dir + " is incomplete: " + f.getFileName()
-                        + (Files.exists(f, LinkOption.NOFOLLOW_LINKS) ? " is a link or special file, not a regular file"
+                        + (Files.exists(f, LinkOption.NOFOLLOW_LINKS)
+                                ? " is a link or special file, not a regular file"
                                 : " is missing"));
             }
             long size = Files.size(f);
             if (size != tokens * bytes) {
-                throw new SoupFormatException("token file " + f + " has " + size + " bytes; the manifest says "
-                        + tokens + " tokens of " + bytes + " bytes (truncated or damaged)");
+                throw new SoupFormatException("token file " + f + " has " + size + " bytes; the manifest says " + tokens
+                        + " tokens of " + bytes + " bytes (truncated or damaged)");
             }
             if (verify && !ArtifactDirectory.digest(f).equals(StrictJson.string(o, "sha256", "token store " + dir))) {
-                throw new SoupFormatException("token file " + f + " is corrupt: its SHA-256 does not match the manifest");
+                throw new SoupFormatException(
+                        "token file " + f + " is corrupt: its SHA-256 does not match the manifest");
             }
             int n = (int) ((size + CHUNK - 1) / CHUNK);
             MappedByteBuffer[] chunks = new MappedByteBuffer[n];
@@ -627,20 +637,24 @@ public final class TokenStore {
             if (!Files.isRegularFile(idx, LinkOption.NOFOLLOW_LINKS) || Files.size(idx) != documents * 16) {
                 throw new SoupFormatException("document index " + idx + " is missing or truncated");
             }
-            if (verify && !ArtifactDirectory.digest(idx).equals(StrictJson.string(o, "indexSha256", "token store " + dir))) {
-                throw new SoupFormatException("document index " + idx + " is corrupt: its SHA-256 does not match the manifest");
+            if (verify
+                    && !ArtifactDirectory.digest(idx)
+                            .equals(StrictJson.string(o, "indexSha256", "token store " + dir))) {
+                throw new SoupFormatException(
+                        "document index " + idx + " is corrupt: its SHA-256 does not match the manifest");
             }
             long[] ranges = new long[Math.toIntExact(documents * 2)];
-            try (java.io.DataInputStream in = new java.io.DataInputStream(
-                    new java.io.BufferedInputStream(Files.newInputStream(idx), 1 << 16))) {
+            try (java.io.DataInputStream in =
+                    new java.io.DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(idx), 1 << 16))) {
                 for (int i = 0; i < ranges.length; i++) {
                     ranges[i] = in.readLong();
                 }
             }
             for (int i = 0; i < ranges.length; i += 2) {
                 if (ranges[i] < 0 || ranges[i] > ranges[i + 1] || ranges[i + 1] > tokens) {
-                    throw new SoupFormatException("document index " + idx + " is corrupt: document " + i / 2 + " spans ["
-                            + ranges[i] + ", " + ranges[i + 1] + ") outside the " + tokens + " tokens of its file");
+                    throw new SoupFormatException(
+                            "document index " + idx + " is corrupt: document " + i / 2 + " spans [" + ranges[i] + ", "
+                                    + ranges[i + 1] + ") outside the " + tokens + " tokens of its file");
                 }
             }
             long textBytes = StrictJson.longValue(o, "bytes", 0, Long.MAX_VALUE, "token store " + dir);
@@ -649,7 +663,8 @@ public final class TokenStore {
 
         void copy(long start, int[] dst, int off, int len) {
             if (start < 0 || start + len > tokens) {
-                throw new IndexOutOfBoundsException("tokens [" + start + ", " + (start + len) + ") outside [0, " + tokens + ")");
+                throw new IndexOutOfBoundsException(
+                        "tokens [" + start + ", " + (start + len) + ") outside [0, " + tokens + ")");
             }
             for (int i = 0; i < len; i++) {
                 long b = (start + i) * bytes;

@@ -15,7 +15,9 @@ import java.util.SplittableRandom;
  */
 public final class SyntheticCorpus {
 
-    private static final String[] ONSETS = {"b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "ch", "st"};
+    private static final String[] ONSETS = {
+        "b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "ch", "st"
+    };
     private static final String[] VOWELS = {"a", "e", "i", "o", "u", "ai", "ou"};
 
     private final int domains;
@@ -140,7 +142,8 @@ public final class SyntheticCorpus {
             public void forEach(java.util.function.Consumer<org.soupofexperts.data.corpus.Document> sink) {
                 for (int i = 0; i < docsPerDomain; i++) {
                     for (int d = 0; d < domains; d++) {
-                        sink.accept(new org.soupofexperts.data.corpus.Document(document(d, i, words), names.get(d), "synthetic", 0));
+                        sink.accept(new org.soupofexperts.data.corpus.Document(
+                                document(d, i, words), names.get(d), "synthetic", 0));
                     }
                 }
             }

@@ -28,7 +28,8 @@ public final class ByteTokenizer implements Tokenizer {
         byte[] b = new byte[ids.length];
         for (int i = 0; i < ids.length; i++) {
             if (ids[i] < 0 || ids[i] > 255) {
-                throw new IllegalArgumentException("byte token " + ids[i] + " at position " + i + " is not in [0, 255]");
+                throw new IllegalArgumentException(
+                        "byte token " + ids[i] + " at position " + i + " is not in [0, 255]");
             }
             b[i] = (byte) ids[i];
         }

@@ -3,7 +3,6 @@ package org.soupofexperts.data.tokenize;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,8 +23,8 @@ public final class HuggingFaceTokenizer implements Tokenizer, AutoCloseable {
 
     private final String definition;
 
-    private HuggingFaceTokenizer(ai.djl.huggingface.tokenizers.HuggingFaceTokenizer t, int vocabSize, String id,
-            String definition) {
+    private HuggingFaceTokenizer(
+            ai.djl.huggingface.tokenizers.HuggingFaceTokenizer t, int vocabSize, String id, String definition) {
         this.tokenizer = t;
         this.vocabSize = vocabSize;
         this.id = id;
@@ -53,9 +52,11 @@ public final class HuggingFaceTokenizer implements Tokenizer, AutoCloseable {
      * @throws IllegalArgumentException when the labels carry no Hugging Face tokenizer definition
      */
     public static HuggingFaceTokenizer fromLabels(org.soupofexperts.core.Labels labels) throws IOException {
-        if (labels.tokenizerDefinition() == null || labels.tokenizer() == null || !labels.tokenizer().startsWith("hf:")) {
-            throw new IllegalArgumentException("these labels carry no Hugging Face tokenizer definition (tokenizer "
-                    + labels.tokenizer() + ")");
+        if (labels.tokenizerDefinition() == null
+                || labels.tokenizer() == null
+                || !labels.tokenizer().startsWith("hf:")) {
+            throw new IllegalArgumentException(
+                    "these labels carry no Hugging Face tokenizer definition (tokenizer " + labels.tokenizer() + ")");
         }
         Path tmp = Files.createTempFile("tokenizer", ".json");
         try {
@@ -81,7 +82,8 @@ public final class HuggingFaceTokenizer implements Tokenizer, AutoCloseable {
         byte[] bytes = Files.readAllBytes(file);
         JsonObject o;
         try {
-            o = JsonParser.parseString(new String(bytes, java.nio.charset.StandardCharsets.UTF_8)).getAsJsonObject();
+            o = JsonParser.parseString(new String(bytes, java.nio.charset.StandardCharsets.UTF_8))
+                    .getAsJsonObject();
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(file + " is not a valid tokenizer.json", e);
         }
@@ -110,7 +112,10 @@ public final class HuggingFaceTokenizer implements Tokenizer, AutoCloseable {
                 .optTruncation(false)
                 .optPadding(false)
                 .build();
-        return new HuggingFaceTokenizer(t, vocab, "hf:" + sha256(bytes).substring(0, 16),
+        return new HuggingFaceTokenizer(
+                t,
+                vocab,
+                "hf:" + sha256(bytes).substring(0, 16),
                 new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
     }
 

@@ -4,20 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.soupofexperts.core.config.Seeds;
-
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.soupofexperts.core.config.Seeds;
 
 class KMeansTest {
 
     private static final long SEED = 2024;
 
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
     @Test
     void recoversPlantedClustersInThousandsOfPoints() {
@@ -47,13 +47,14 @@ class KMeansTest {
             Integer prev = map.putIfAbsent(truth[i], found[i]);
             assertTrue(prev == null || prev == found[i], "planted cluster " + truth[i] + " split (seed " + SEED + ")");
         }
-        assertEquals(k, new java.util.HashSet<>(map.values()).size(), "two planted clusters merged (seed " + SEED + ")");
+        assertEquals(
+                k, new java.util.HashSet<>(map.values()).size(), "two planted clusters merged (seed " + SEED + ")");
     }
 
     @Test
     void moreClustersThanDocumentsIsRejected() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> KMeans.fit(new float[][] {{1f}, {2f}}, 3, 1, 10, "t"));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> KMeans.fit(new float[][] {{1f}, {2f}}, 3, 1, 10, "t"));
         assertTrue(e.getMessage().contains("needs at least k=3 documents, got 2"), e.getMessage());
     }
 

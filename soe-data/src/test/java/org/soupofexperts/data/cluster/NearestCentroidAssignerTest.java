@@ -5,16 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.soupofexperts.core.config.ModelConfig;
-import org.soupofexperts.core.SoupOfExperts;
-import org.soupofexperts.core.Specialist;
-import org.soupofexperts.data.embed.HashedNgramEmbedder;
-import org.soupofexperts.data.synth.SyntheticCorpus;
-
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.core.Specialist;
+import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.data.embed.HashedNgramEmbedder;
+import org.soupofexperts.data.synth.SyntheticCorpus;
 
 /** Algorithm 3 on the synthetic corpus, whose documents have known domains. */
 class NearestCentroidAssignerTest {
@@ -45,12 +44,14 @@ class NearestCentroidAssignerTest {
             }
         }
         HashedNgramEmbedder emb = HashedNgramEmbedder.defaults().fitIdf(docs);
-        Centroids byHand = Centroids.ofLabels(emb.embed(docs), labels.stream().mapToInt(i -> i).toArray(), K, emb.id());
+        Centroids byHand = Centroids.ofLabels(
+                emb.embed(docs), labels.stream().mapToInt(i -> i).toArray(), K, emb.id());
         assertEquals(emb.id(), assigner.embedder().id());
         for (int d = 0; d < K; d++) {
             assertArrayEquals(byHand.get(d), assigner.centroids().get(d), 1e-6f, "centroid " + d);
         }
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> NearestCentroidAssigner.ofLabelledDocuments(List.of(List.of("some text"), List.of()), 0));
         assertTrue(e.getMessage().contains("domain 1 has no documents"), e.getMessage());
     }
@@ -82,15 +83,17 @@ class NearestCentroidAssignerTest {
     @Test
     void smoothingSpreadsMassAndEmptySetsAreRejected() {
         HashedNgramEmbedder plain = HashedNgramEmbedder.defaults();
-        NearestCentroidAssigner smooth = new NearestCentroidAssigner(
-                plain, new Centroids(new float[K][1024], plain.id()), 1.0);
+        NearestCentroidAssigner smooth =
+                new NearestCentroidAssigner(plain, new Centroids(new float[K][1024], plain.id()), 1.0);
         double[] h = smooth.domainWeights(List.of("one document"));
         for (double v : h) {
             assertTrue(v >= 1.0 / (1 + K) - 1e-12);
         }
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> assigner.domainWeights(List.of()));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> assigner.domainWeights(List.of()));
         assertTrue(e.getMessage().contains("specialist set is empty"));
-        IllegalArgumentException mismatch = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException mismatch = assertThrows(
+                IllegalArgumentException.class,
                 () -> new NearestCentroidAssigner(plain, new Centroids(new float[K][1024], "other-embedder"), 0));
         assertTrue(mismatch.getMessage().contains("were made with embedder other-embedder"), mismatch.getMessage());
     }
@@ -98,8 +101,17 @@ class NearestCentroidAssignerTest {
     @Test
     void specializeGoesFromRawTextToTheSpecialistOfItsHistogram() {
         try (SoupOfExperts soup = SoupOfExperts.builder()
-                .model(ModelConfig.builder().vocabSize(256).layers(1).dModel(16).heads(2).contextLength(8).build())
-                .domains(K).experts(2).seed(3).build()) {
+                .model(ModelConfig.builder()
+                        .vocabSize(256)
+                        .layers(1)
+                        .dModel(16)
+                        .heads(2)
+                        .contextLength(8)
+                        .build())
+                .domains(K)
+                .experts(2)
+                .seed(3)
+                .build()) {
             List<String> docs = corpus.documents(2, 7000, 10, 120);
             try (Specialist s = soup.specialize(docs, assigner)) {
                 assertArrayEquals(assigner.domainWeights(docs), s.domainWeights(), 1e-12);
@@ -119,11 +131,20 @@ class NearestCentroidAssignerTest {
         }
         Centroids three = Centroids.ofLabels(emb.embed(docs), labels, 3, emb.id());
         try (SoupOfExperts soup = SoupOfExperts.builder()
-                .model(ModelConfig.builder().vocabSize(256).layers(1).dModel(16).heads(2).contextLength(8).build())
-                .domains(K).experts(2).seed(3).build()) {
+                .model(ModelConfig.builder()
+                        .vocabSize(256)
+                        .layers(1)
+                        .dModel(16)
+                        .heads(2)
+                        .contextLength(8)
+                        .build())
+                .domains(K)
+                .experts(2)
+                .seed(3)
+                .build()) {
             NearestCentroidAssigner.attachTo(soup, three, emb);
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> NearestCentroidAssigner.fromSoup(soup, 0));
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> NearestCentroidAssigner.fromSoup(soup, 0));
             assertTrue(e.getMessage().contains("3 centroids but the soup has k=4"), e.getMessage());
         }
     }

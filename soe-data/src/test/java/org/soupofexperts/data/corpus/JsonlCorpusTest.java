@@ -6,10 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.luben.zstd.ZstdOutputStream;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -18,14 +14,16 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class JsonlCorpusTest {
 
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
-    static final String LINES =
-            "{\"text\": \"alpha\", \"meta\": {\"pile_set_name\": \"a\"}}\n"
-                    + "{\"text\": \"beta \\u00e9\", \"meta\": {\"pile_set_name\": \"b\"}}\n";
+    static final String LINES = "{\"text\": \"alpha\", \"meta\": {\"pile_set_name\": \"a\"}}\n"
+            + "{\"text\": \"beta \\u00e9\", \"meta\": {\"pile_set_name\": \"b\"}}\n";
 
     private static List<Document> read(Corpus c) throws IOException {
         List<Document> out = new ArrayList<>();
@@ -58,16 +56,28 @@ class JsonlCorpusTest {
     void customDomainFieldAndUnlabelledCorpora() throws IOException {
         Path p = tmp.resolve("y.jsonl");
         Files.writeString(p, "{\"body\": \"x\", \"src\": {\"kind\": \"law\"}}\n");
-        Document d = read(JsonlCorpus.builder().file(p).textField("body").domainField("src.kind").build()).get(0);
+        Document d = read(JsonlCorpus.builder()
+                        .file(p)
+                        .textField("body")
+                        .domainField("src.kind")
+                        .build())
+                .get(0);
         assertEquals("law", d.domain());
-        assertNull(read(JsonlCorpus.builder().file(p).textField("body").unlabelled().build()).get(0).domain());
+        assertNull(read(JsonlCorpus.builder()
+                        .file(p)
+                        .textField("body")
+                        .unlabelled()
+                        .build())
+                .get(0)
+                .domain());
     }
 
     @Test
     void malformedLinesNameFileAndLineOrAreSkippedAndCounted() throws IOException {
         Path p = tmp.resolve("bad.jsonl");
         Files.writeString(p, LINES + "{not json\n{\"text\": \"no domain\"}\n{\"meta\": {}}\n" + LINES);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> read(JsonlCorpus.builder().file(p).build()));
         assertTrue(e.getMessage().contains("bad.jsonl:3: malformed JSON"), e.getMessage());
         JsonlCorpus skipping = JsonlCorpus.builder().file(p).skipBadLines(true).build();
@@ -76,12 +86,18 @@ class JsonlCorpusTest {
 
         Path noDomain = tmp.resolve("nd.jsonl");
         Files.writeString(noDomain, "{\"text\": \"t\", \"meta\": {\"pile_set_name\": \"\"}}\n");
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> read(JsonlCorpus.builder().file(noDomain).build()))
-                .getMessage().contains("nd.jsonl:1: missing or empty domain field 'meta.pile_set_name'"));
+        assertTrue(assertThrows(
+                        IllegalArgumentException.class,
+                        () -> read(JsonlCorpus.builder().file(noDomain).build()))
+                .getMessage()
+                .contains("nd.jsonl:1: missing or empty domain field 'meta.pile_set_name'"));
         Path noText = tmp.resolve("nt.jsonl");
         Files.writeString(noText, "{\"meta\": {\"pile_set_name\": \"a\"}}\n");
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> read(JsonlCorpus.builder().file(noText).build()))
-                .getMessage().contains("nt.jsonl:1: missing text field 'text'"));
+        assertTrue(assertThrows(
+                        IllegalArgumentException.class,
+                        () -> read(JsonlCorpus.builder().file(noText).build()))
+                .getMessage()
+                .contains("nt.jsonl:1: missing text field 'text'"));
     }
 
     @Test

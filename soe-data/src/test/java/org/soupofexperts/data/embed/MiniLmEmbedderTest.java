@@ -4,12 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.soupofexperts.data.cluster.Centroids;
 import org.soupofexperts.data.cluster.NearestCentroidAssigner;
-
-import java.util.List;
 
 /** The shipped MiniLM model, run offline: meaning, not spelling, decides what is near. */
 class MiniLmEmbedderTest {
@@ -31,30 +30,34 @@ class MiniLmEmbedderTest {
 
     @Test
     void paraphrasesAreNearerThanUnrelatedTextsThatShareMoreLetters() {
-        float[][] e = embedder.embed(List.of(
-                "The cat sat on the mat.",
-                "A kitten was resting on the rug.",
-                "The cab sat on the map."));
+        float[][] e = embedder.embed(
+                List.of("The cat sat on the mat.", "A kitten was resting on the rug.", "The cab sat on the map."));
         assertEquals(3, e.length);
         for (float[] row : e) {
             assertEquals(384, row.length);
             assertEquals(1.0, cos(row, row), 1e-4, "rows are L2-normalised");
         }
-        assertTrue(cos(e[0], e[1]) > cos(e[0], e[2]) + 0.1,
+        assertTrue(
+                cos(e[0], e[1]) > cos(e[0], e[2]) + 0.1,
                 "paraphrase " + cos(e[0], e[1]) + " vs look-alike " + cos(e[0], e[2]));
     }
 
     @Test
     void heldOutTextsFindTheirTopicsCentroid() {
-        List<String> code = List.of("def parse(path):\n    with open(path) as f:\n        return json.load(f)",
-                "for (int i = 0; i < n; i++) { sum += a[i]; }", "import os\nprint(os.listdir('.'))");
-        List<String> cooking = List.of("Whisk the eggs with sugar until pale, then fold in the flour.",
+        List<String> code = List.of(
+                "def parse(path):\n    with open(path) as f:\n        return json.load(f)",
+                "for (int i = 0; i < n; i++) { sum += a[i]; }",
+                "import os\nprint(os.listdir('.'))");
+        List<String> cooking = List.of(
+                "Whisk the eggs with sugar until pale, then fold in the flour.",
                 "Simmer the onions in butter for ten minutes before adding the stock.",
                 "Bake the bread at 220 degrees until the crust is golden.");
-        float[][] train = embedder.embed(java.util.stream.Stream.concat(code.stream(), cooking.stream()).toList());
+        float[][] train = embedder.embed(
+                java.util.stream.Stream.concat(code.stream(), cooking.stream()).toList());
         Centroids c = Centroids.ofLabels(train, new int[] {0, 0, 0, 1, 1, 1}, 2, embedder.id());
         NearestCentroidAssigner a = new NearestCentroidAssigner(embedder, c, 0);
-        int[] got = a.assign(List.of("while (x > 0) { x = x / 2; }", "Season the soup with salt and a pinch of pepper."));
+        int[] got =
+                a.assign(List.of("while (x > 0) { x = x / 2; }", "Season the soup with salt and a pinch of pepper."));
         assertEquals(0, got[0]);
         assertEquals(1, got[1]);
     }
@@ -64,7 +67,8 @@ class MiniLmEmbedderTest {
         String longText = "The quick brown fox jumps over the lazy dog. ".repeat(300);
         float[][] e = embedder.embed(List.of(longText));
         assertEquals(1.0, cos(e[0], e[0]), 1e-4);
-        IllegalArgumentException blank = assertThrows(IllegalArgumentException.class, () -> embedder.embed(List.of("ok", "  ")));
+        IllegalArgumentException blank =
+                assertThrows(IllegalArgumentException.class, () -> embedder.embed(List.of("ok", "  ")));
         assertTrue(blank.getMessage().contains("text 1 is blank"), blank.getMessage());
         assertTrue(embedder.id().contains("all-minilm-l6-v2"));
         MiniLmEmbedder opening = new MiniLmEmbedder(44);

@@ -5,50 +5,65 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.soupofexperts.core.DomainAssigner;
-import org.soupofexperts.core.config.ModelConfig;
-import org.soupofexperts.core.SoupOfExperts;
-import org.soupofexperts.core.Specialist;
-import org.soupofexperts.core.internal.Djl;
-import org.soupofexperts.core.nn.SoupTensor;
-import org.soupofexperts.core.batch.TokenBatch;
-import org.soupofexperts.data.corpus.JsonlCorpus;
-import org.soupofexperts.data.store.TokenStore;
-import org.soupofexperts.data.tokenize.ByteTokenizer;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.ToDoubleFunction;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.soupofexperts.core.DomainAssigner;
+import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.core.Specialist;
+import org.soupofexperts.core.batch.TokenBatch;
+import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.core.internal.Djl;
+import org.soupofexperts.core.nn.SoupTensor;
+import org.soupofexperts.data.corpus.JsonlCorpus;
+import org.soupofexperts.data.store.TokenStore;
+import org.soupofexperts.data.tokenize.ByteTokenizer;
 
 class EvaluationTest {
 
-    @TempDir static Path tmp;
+    @TempDir
+    static Path tmp;
+
     static TokenStore store;
 
     @BeforeAll
     static void buildStore() throws Exception {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < 200; i++) {
-            sb.append("{\"text\": \"caf\\u00e9 number ").append(i).append(" is open\", \"meta\": {\"pile_set_name\": \"a\"}}\n");
-            sb.append("{\"text\": \"plain ascii document ").append(i).append("\", \"meta\": {\"pile_set_name\": \"b\"}}\n");
+            sb.append("{\"text\": \"caf\\u00e9 number ")
+                    .append(i)
+                    .append(" is open\", \"meta\": {\"pile_set_name\": \"a\"}}\n");
+            sb.append("{\"text\": \"plain ascii document ")
+                    .append(i)
+                    .append("\", \"meta\": {\"pile_set_name\": \"b\"}}\n");
         }
         Path f = tmp.resolve("c.jsonl");
         Files.writeString(f, sb.toString());
-        store = TokenStore.openOrBuild(tmp.resolve("store"), JsonlCorpus.builder().file(f).build(), new ByteTokenizer(),
+        store = TokenStore.openOrBuild(
+                tmp.resolve("store"),
+                JsonlCorpus.builder().file(f).build(),
+                new ByteTokenizer(),
                 TokenStore.Options.defaults().withValidation(0.2, 1));
     }
 
     /** A model whose logits are all zero predicts uniformly: ln(256) nats per byte token, 8 bits per byte. */
     @Test
     void aUniformModelScoresLnVocabNatsAndEightBitsPerByte() {
-        try (Specialist s = Specialist.create(ModelConfig.builder().vocabSize(256).layers(1).dModel(8).heads(2)
-                .contextLength(16).build(), 1)) {
+        try (Specialist s = Specialist.create(
+                ModelConfig.builder()
+                        .vocabSize(256)
+                        .layers(1)
+                        .dModel(8)
+                        .heads(2)
+                        .contextLength(16)
+                        .build(),
+                1)) {
             try (Djl.NoGrad ng = Djl.noGrad()) {
                 // Zero token embeddings make the tied output head produce zero logits.
                 for (SoupTensor t : s.block().soupTensors()) {
@@ -98,8 +113,16 @@ class EvaluationTest {
             }
         };
         try (SoupOfExperts soup = SoupOfExperts.builder()
-                .model(ModelConfig.builder().layers(1).dModel(8).heads(2).contextLength(16).build())
-                .domains(2).experts(2).seed(2).build()) {
+                .model(ModelConfig.builder()
+                        .layers(1)
+                        .dModel(8)
+                        .heads(2)
+                        .contextLength(16)
+                        .build())
+                .domains(2)
+                .experts(2)
+                .seed(2)
+                .build()) {
             Evaluation.Specialized sp = Evaluation.specialized(soup, store, tok, recording, 0, 50, 16, 10);
             assertEquals(1, seen.size());
             assertEquals(50, seen.get(0).size());
@@ -155,7 +178,8 @@ class EvaluationTest {
 
     @Test
     void documentsWithNothingToPredictAreRefused() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> Evaluation.onDocuments(b -> 0, new ByteTokenizer(), List.of("a"), 8));
         assertTrue(e.getMessage().contains("fewer than two tokens"), e.getMessage());
     }

@@ -5,11 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.Test;
-import org.soupofexperts.core.batch.TokenBatch;
-
 import java.util.List;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.soupofexperts.core.batch.TokenBatch;
 
 class InMemoryDomainSamplerTest {
 
@@ -21,7 +20,8 @@ class InMemoryDomainSamplerTest {
         for (int i = 0; i < k; i++) {
             java.util.Arrays.fill(t[i], i);
         }
-        return new InMemoryDomainSampler(java.util.stream.IntStream.range(0, k).mapToObj(i -> "d" + i).toList(), t);
+        return new InMemoryDomainSampler(
+                java.util.stream.IntStream.range(0, k).mapToObj(i -> "d" + i).toList(), t);
     }
 
     @Test
@@ -47,12 +47,17 @@ class InMemoryDomainSamplerTest {
             chi2 += (counts[i] - e) * (counts[i] - e) / e;
         }
         // 2 degrees of freedom: P(chi2 > 13.8) = 0.001
-        assertTrue(chi2 < 13.8, "chi-square " + chi2 + " for counts " + java.util.Arrays.toString(counts) + " (seed " + SEED + ")");
+        assertTrue(
+                chi2 < 13.8,
+                "chi-square " + chi2 + " for counts " + java.util.Arrays.toString(counts) + " (seed " + SEED + ")");
     }
 
     @Test
     void sameSeedGivesTheSameBatches() {
-        int[][] t = {java.util.stream.IntStream.range(0, 1000).toArray(), java.util.stream.IntStream.range(0, 500).toArray()};
+        int[][] t = {
+            java.util.stream.IntStream.range(0, 1000).toArray(),
+            java.util.stream.IntStream.range(0, 500).toArray()
+        };
         InMemoryDomainSampler s = new InMemoryDomainSampler(List.of("a", "b"), t);
         TokenBatch a = s.sample(new double[] {0.5, 0.5}, 8, 16, new SplittableRandom(9));
         TokenBatch b = s.sample(new double[] {0.5, 0.5}, 8, 16, new SplittableRandom(9));
@@ -68,9 +73,10 @@ class InMemoryDomainSamplerTest {
 
     @Test
     void aDomainShorterThanOneWindowIsReportedByName() {
-        InMemoryDomainSampler s = new InMemoryDomainSampler(List.of("big", "tiny"), new int[][] {new int[100], new int[3]});
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> s.sample(new double[] {0, 1}, 1, 10, new SplittableRandom(1)));
+        InMemoryDomainSampler s =
+                new InMemoryDomainSampler(List.of("big", "tiny"), new int[][] {new int[100], new int[3]});
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> s.sample(new double[] {0, 1}, 1, 10, new SplittableRandom(1)));
         assertTrue(e.getMessage().contains("domain 'tiny' has 3 tokens, fewer than one window of 10"), e.getMessage());
         // ... but it is never read while its weight is 0
         s.sample(new double[] {1, 0}, 4, 10, new SplittableRandom(1));
@@ -82,9 +88,12 @@ class InMemoryDomainSamplerTest {
     @Test
     void badWeightsAndEmptyDomainsAreRejected() {
         InMemoryDomainSampler s = labelled(2, 10);
-        assertThrows(IllegalArgumentException.class, () -> s.sample(new double[] {1, 0, 0}, 1, 2, new SplittableRandom(1)));
-        assertThrows(IllegalArgumentException.class, () -> s.sample(new double[] {-1, 2}, 1, 2, new SplittableRandom(1)));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class, () -> s.sample(new double[] {1, 0, 0}, 1, 2, new SplittableRandom(1)));
+        assertThrows(
+                IllegalArgumentException.class, () -> s.sample(new double[] {-1, 2}, 1, 2, new SplittableRandom(1)));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> new InMemoryDomainSampler(List.of("x"), new int[][] {new int[0]}));
         assertTrue(e.getMessage().contains("'x' has no tokens"));
     }

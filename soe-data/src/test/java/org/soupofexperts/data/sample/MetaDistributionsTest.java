@@ -4,10 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.soupofexperts.core.batch.MetaDistribution;
-
-import java.util.SplittableRandom;
 
 class MetaDistributionsTest {
 
@@ -96,8 +95,8 @@ class MetaDistributionsTest {
         double[] nat = MetaDistributions.natural(new long[] {1, 3}).sample(rng);
         assertEquals(0.25, nat[0], 1e-12);
         assertEquals(0.75, nat[1], 1e-12);
-        MetaDistribution mix = MetaDistributions.mixture(MetaDistributions.fixed(new double[] {1, 0}),
-                MetaDistributions.fixed(new double[] {0, 1}), 0.8);
+        MetaDistribution mix = MetaDistributions.mixture(
+                MetaDistributions.fixed(new double[] {1, 0}), MetaDistributions.fixed(new double[] {0, 1}), 0.8);
         int first = 0;
         for (int i = 0; i < 5000; i++) {
             first += mix.sample(rng)[0] == 1 ? 1 : 0;
@@ -126,10 +125,13 @@ class MetaDistributionsTest {
     @Test
     void badParametersAreNamed() {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> MetaDistributions.sparse(4, 5, 1))
-                .getMessage().contains("support size s must be in [1, k=4], got 5"));
+                .getMessage()
+                .contains("support size s must be in [1, k=4], got 5"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> MetaDistributions.sparse(4, 2, 0))
-                .getMessage().contains("beta must be finite and > 0"));
+                .getMessage()
+                .contains("beta must be finite and > 0"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> MetaDistributions.natural(new long[] {0, 0}))
-                .getMessage().contains("all domain sizes are 0"));
+                .getMessage()
+                .contains("all domain sizes are 0"));
     }
 }

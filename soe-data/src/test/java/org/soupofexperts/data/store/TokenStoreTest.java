@@ -6,28 +6,34 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.soupofexperts.core.io.SoupFormatException;
-import org.soupofexperts.core.batch.TokenBatch;
-import org.soupofexperts.data.corpus.JsonlCorpus;
-import org.soupofexperts.data.tokenize.ByteTokenizer;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.soupofexperts.core.batch.TokenBatch;
+import org.soupofexperts.core.io.SoupFormatException;
+import org.soupofexperts.data.corpus.JsonlCorpus;
+import org.soupofexperts.data.tokenize.ByteTokenizer;
 
 class TokenStoreTest {
 
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
     private Path corpus(int docsPerDomain) throws IOException {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < docsPerDomain; i++) {
-            sb.append("{\"text\": \"law document ").append(i).append(" with some words\", \"meta\": {\"pile_set_name\": \"law\"}}\n");
-            sb.append("{\"text\": \"code ").append(i).append("; int x = ").append(i).append(";\", \"meta\": {\"pile_set_name\": \"code\"}}\n");
+            sb.append("{\"text\": \"law document ")
+                    .append(i)
+                    .append(" with some words\", \"meta\": {\"pile_set_name\": \"law\"}}\n");
+            sb.append("{\"text\": \"code ")
+                    .append(i)
+                    .append("; int x = ")
+                    .append(i)
+                    .append(";\", \"meta\": {\"pile_set_name\": \"code\"}}\n");
         }
         Path p = tmp.resolve("corpus.jsonl");
         Files.writeString(p, sb.toString());
@@ -37,8 +43,11 @@ class TokenStoreTest {
     @Test
     void textRoundTripsThroughTheStoreAndTheSplitHoldsOutWholeDocuments() throws IOException {
         Path src = corpus(200);
-        TokenStore s = TokenStore.openOrBuild(tmp.resolve("store"), JsonlCorpus.builder().file(src).build(),
-                new ByteTokenizer(), TokenStore.Options.defaults().withValidation(0.1, 3));
+        TokenStore s = TokenStore.openOrBuild(
+                tmp.resolve("store"),
+                JsonlCorpus.builder().file(src).build(),
+                new ByteTokenizer(),
+                TokenStore.Options.defaults().withValidation(0.1, 3));
         assertEquals(java.util.List.of("code", "law"), s.domains(), "domains are ordered by name");
         long docs = s.trainDocuments(1) + s.validDocuments(1);
         assertEquals(200, docs);
@@ -73,7 +82,8 @@ class TokenStoreTest {
         for (Path p : List.of(leftoverFile, stale, staleOld, foreign)) {
             Files.setLastModifiedTime(p, old);
         }
-        TokenStore.openOrBuild(dir, JsonlCorpus.builder().file(src).build(), new ByteTokenizer(), TokenStore.Options.defaults());
+        TokenStore.openOrBuild(
+                dir, JsonlCorpus.builder().file(src).build(), new ByteTokenizer(), TokenStore.Options.defaults());
         assertFalse(Files.exists(stale), "a stale .tmp- folder of this store must go");
         assertFalse(Files.exists(staleOld), "a stale .old- folder of this store must go");
         assertTrue(Files.exists(fresh), "a folder touched within ten minutes may belong to a running build");
@@ -84,13 +94,16 @@ class TokenStoreTest {
     void aStoreIsReusedWhileItsInputIsUnchangedAndRebuiltWhenItChanges() throws IOException, InterruptedException {
         Path src = corpus(20);
         Path dir = tmp.resolve("store");
-        TokenStore.openOrBuild(dir, JsonlCorpus.builder().file(src).build(), new ByteTokenizer(), TokenStore.Options.defaults());
+        TokenStore.openOrBuild(
+                dir, JsonlCorpus.builder().file(src).build(), new ByteTokenizer(), TokenStore.Options.defaults());
         String first = Files.readString(dir.resolve("manifest.json"));
-        TokenStore.openOrBuild(dir, JsonlCorpus.builder().file(src).build(), new ByteTokenizer(), TokenStore.Options.defaults());
+        TokenStore.openOrBuild(
+                dir, JsonlCorpus.builder().file(src).build(), new ByteTokenizer(), TokenStore.Options.defaults());
         assertEquals(first, Files.readString(dir.resolve("manifest.json")), "an unchanged input must reuse the store");
-        Files.writeString(src, Files.readString(src) + "{\"text\": \"new law\", \"meta\": {\"pile_set_name\": \"law\"}}\n");
-        TokenStore again = TokenStore.openOrBuild(dir, JsonlCorpus.builder().file(src).build(), new ByteTokenizer(),
-                TokenStore.Options.defaults());
+        Files.writeString(
+                src, Files.readString(src) + "{\"text\": \"new law\", \"meta\": {\"pile_set_name\": \"law\"}}\n");
+        TokenStore again = TokenStore.openOrBuild(
+                dir, JsonlCorpus.builder().file(src).build(), new ByteTokenizer(), TokenStore.Options.defaults());
         assertNotEquals(first, Files.readString(dir.resolve("manifest.json")));
         assertEquals(21, again.trainDocuments(1) + again.validDocuments(1));
         try (var files = Files.list(tmp)) {
@@ -101,16 +114,25 @@ class TokenStoreTest {
     @Test
     void aCorruptOrTruncatedTokenFileIsDetected() throws IOException {
         Path dir = tmp.resolve("store");
-        TokenStore.openOrBuild(dir, JsonlCorpus.builder().file(corpus(20)).build(), new ByteTokenizer(),
+        TokenStore.openOrBuild(
+                dir,
+                JsonlCorpus.builder().file(corpus(20)).build(),
+                new ByteTokenizer(),
                 TokenStore.Options.defaults());
         Path f = dir.resolve("train-0.tok");
         byte[] b = Files.readAllBytes(f);
         b[5] ^= 1;
         Files.write(f, b);
-        assertTrue(assertThrows(SoupFormatException.class, () -> TokenStore.open(dir)).getMessage().contains("is corrupt"));
+        assertTrue(assertThrows(SoupFormatException.class, () -> TokenStore.open(dir))
+                .getMessage()
+                .contains("is corrupt"));
         Files.write(f, java.util.Arrays.copyOf(b, b.length - 2));
-        assertTrue(assertThrows(SoupFormatException.class, () -> TokenStore.open(dir)).getMessage().contains("truncated"));
-        assertTrue(assertThrows(SoupFormatException.class, () -> TokenStore.open(tmp)).getMessage().contains("not a token store"));
+        assertTrue(assertThrows(SoupFormatException.class, () -> TokenStore.open(dir))
+                .getMessage()
+                .contains("truncated"));
+        assertTrue(assertThrows(SoupFormatException.class, () -> TokenStore.open(tmp))
+                .getMessage()
+                .contains("not a token store"));
     }
 
     /**
@@ -120,7 +142,10 @@ class TokenStoreTest {
     @Test
     void aManifestNamingAFileOutsideTheStoreIsRefused() throws IOException {
         Path dir = tmp.resolve("store");
-        TokenStore.openOrBuild(dir, JsonlCorpus.builder().file(corpus(20)).build(), new ByteTokenizer(),
+        TokenStore.openOrBuild(
+                dir,
+                JsonlCorpus.builder().file(corpus(20)).build(),
+                new ByteTokenizer(),
                 TokenStore.Options.defaults());
         Path outside = Files.copy(dir.resolve("train-0.tok"), tmp.resolve("outside.tok"));
         Path manifest = dir.resolve("manifest.json");
@@ -138,8 +163,12 @@ class TokenStoreTest {
     void aFolderThatIsNotATokenStoreIsNeverReplaced() throws IOException {
         Path precious = Files.createDirectories(tmp.resolve("my-data"));
         Files.writeString(precious.resolve("notes.txt"), "keep me");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> TokenStore.openOrBuild(precious, JsonlCorpus.builder().file(corpus(3)).build(), new ByteTokenizer(),
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> TokenStore.openOrBuild(
+                        precious,
+                        JsonlCorpus.builder().file(corpus(3)).build(),
+                        new ByteTokenizer(),
                         TokenStore.Options.defaults()));
         assertTrue(e.getMessage().contains("exists and is not a token store"), e.getMessage());
         assertEquals("keep me", Files.readString(precious.resolve("notes.txt")));
@@ -148,11 +177,18 @@ class TokenStoreTest {
     @Test
     void aDeclaredDomainOrderIsKeptAndForeignLabelsAreRejected() throws IOException {
         Path src = corpus(5);
-        TokenStore s = TokenStore.openOrBuild(tmp.resolve("o"), JsonlCorpus.builder().file(src).build(), new ByteTokenizer(),
+        TokenStore s = TokenStore.openOrBuild(
+                tmp.resolve("o"),
+                JsonlCorpus.builder().file(src).build(),
+                new ByteTokenizer(),
                 new TokenStore.Options(0, 0, d -> d.domain(), "labels", java.util.List.of("law", "code")));
         assertEquals(java.util.List.of("law", "code"), s.domains());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> TokenStore.openOrBuild(tmp.resolve("p"), JsonlCorpus.builder().file(src).build(), new ByteTokenizer(),
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> TokenStore.openOrBuild(
+                        tmp.resolve("p"),
+                        JsonlCorpus.builder().file(src).build(),
+                        new ByteTokenizer(),
                         new TokenStore.Options(0, 0, d -> d.domain(), "labels", java.util.List.of("law"))));
         assertTrue(e.getMessage().contains("domain 'code' is not in the declared domain order"), e.getMessage());
     }
@@ -160,9 +196,13 @@ class TokenStoreTest {
     @Test
     void unlabelledDocumentsNeedADomainFunction() throws IOException {
         Path src = corpus(5);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> TokenStore.openOrBuild(tmp.resolve("s"), JsonlCorpus.builder().file(src).unlabelled().build(),
-                        new ByteTokenizer(), TokenStore.Options.defaults()));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> TokenStore.openOrBuild(
+                        tmp.resolve("s"),
+                        JsonlCorpus.builder().file(src).unlabelled().build(),
+                        new ByteTokenizer(),
+                        TokenStore.Options.defaults()));
         assertTrue(e.getMessage().contains("corpus.jsonl:1: document has no domain"), e.getMessage());
         assertTrue(Files.notExists(tmp.resolve("s")), "a failed build leaves nothing under the store's name");
     }

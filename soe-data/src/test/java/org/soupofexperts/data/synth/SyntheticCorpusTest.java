@@ -4,10 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.Test;
-
 import java.util.HashMap;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 class SyntheticCorpusTest {
 
@@ -25,7 +24,10 @@ class SyntheticCorpusTest {
         SyntheticCorpus c = new SyntheticCorpus(2, 100, 5);
         Map<String, Integer> f0 = freq(String.join(" ", c.documents(0, 0, 50, 100)));
         Map<String, Integer> f1 = freq(String.join(" ", c.documents(1, 0, 50, 100)));
-        String top0 = f0.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+        String top0 = f0.entrySet().stream()
+                .max(Map.Entry.comparingByValue())
+                .orElseThrow()
+                .getKey();
         // The most frequent word of domain 0 is far less frequent in domain 1.
         assertTrue(f1.getOrDefault(top0, 0) < f0.get(top0) / 2, top0 + ": " + f0.get(top0) + " vs " + f1.get(top0));
     }

@@ -5,20 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.soupofexperts.core.Labels;
-import org.soupofexperts.core.config.ModelConfig;
-import org.soupofexperts.core.SoupOfExperts;
-import org.soupofexperts.core.Specialist;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.soupofexperts.core.Labels;
+import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.core.Specialist;
+import org.soupofexperts.core.config.ModelConfig;
 
 class HuggingFaceTokenizerTest {
 
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
     @Test
     void aWordLevelTokenizerJsonEncodesAndDecodes() throws Exception {
@@ -48,8 +48,19 @@ class HuggingFaceTokenizerTest {
         Path f = tmp.resolve("tokenizer.json");
         Files.writeString(f, WORDS);
         try (HuggingFaceTokenizer t = HuggingFaceTokenizer.load(f)) {
-            ModelConfig cfg = ModelConfig.builder().vocabSize(8).layers(1).dModel(8).heads(1).contextLength(8).build();
-            try (SoupOfExperts soup = SoupOfExperts.builder().model(cfg).domains(2).experts(2).seed(1).build()) {
+            ModelConfig cfg = ModelConfig.builder()
+                    .vocabSize(8)
+                    .layers(1)
+                    .dModel(8)
+                    .heads(1)
+                    .contextLength(8)
+                    .build();
+            try (SoupOfExperts soup = SoupOfExperts.builder()
+                    .model(cfg)
+                    .domains(2)
+                    .experts(2)
+                    .seed(1)
+                    .build()) {
                 soup.label(t.labels(List.of("soups", "pasta")));
                 soup.save(tmp.resolve("soup"));
             }
@@ -64,12 +75,15 @@ class HuggingFaceTokenizerTest {
                 assertArrayEquals(t.encode("soup of experts pasta"), back.encode("soup of experts pasta"));
                 s.exportHuggingFace(tmp.resolve("hf"), org.soupofexperts.core.io.Safetensors.Dtype.F32);
                 assertEquals(WORDS, Files.readString(tmp.resolve("hf/tokenizer.json")));
-                assertTrue(s.labels().toString().contains("chars") && !s.labels().toString().contains("WordLevel"),
+                assertTrue(
+                        s.labels().toString().contains("chars")
+                                && !s.labels().toString().contains("WordLevel"),
                         "labels print the definition's size, not its text: " + s.labels());
             }
             Labels forged = Labels.ofDomains(List.of()).withTokenizer("hf:0000000000000000", 4, WORDS);
             assertTrue(assertThrows(IllegalArgumentException.class, () -> HuggingFaceTokenizer.fromLabels(forged))
-                    .getMessage().contains("damaged or edited"));
+                    .getMessage()
+                    .contains("damaged or edited"));
             assertThrows(IllegalArgumentException.class, () -> HuggingFaceTokenizer.fromLabels(Labels.NONE));
         }
     }

@@ -11,7 +11,14 @@ import org.soupofexperts.core.train.TrainingConfig;
 public record Budget(int batch, int context, double lr, long seed) {
 
     public TrainingConfig.Builder config(BatchSource source, MetaDistribution pi, int steps) {
-        return TrainingConfig.builder().sampler(source).metaDistribution(pi).steps(steps).batchSize(batch)
-                .contextLength(context).learningRate(lr).logEvery(Math.max(1, steps / 10)).seed(seed);
+        return TrainingConfig.builder()
+                .sampler(source)
+                .metaDistribution(pi)
+                .steps(steps)
+                .batchSize(batch)
+                .contextLength(context)
+                .learningRate(lr)
+                .logEvery(Math.max(1, steps / 10))
+                .seed(seed);
     }
 }

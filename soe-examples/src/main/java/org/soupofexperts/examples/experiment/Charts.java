@@ -1,12 +1,5 @@
 package org.soupofexperts.examples.experiment;
 
-import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.CategoryChart;
-import org.knowm.xchart.CategoryChartBuilder;
-import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
-import org.knowm.xchart.style.markers.SeriesMarkers;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +8,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /** PNG plots of the experiments (XChart), written atomically. */
 public final class Charts {
@@ -22,10 +21,16 @@ public final class Charts {
     private Charts() {}
 
     /** Grouped bars: one group per category, one bar per series (a NaN value is drawn as a bar of 0). */
-    public static void bars(Path png, String title, String yTitle, List<String> categories, Map<String, double[]> series)
+    public static void bars(
+            Path png, String title, String yTitle, List<String> categories, Map<String, double[]> series)
             throws IOException {
-        CategoryChart chart = new CategoryChartBuilder().width(1400).height(600).title(title).xAxisTitle("")
-                .yAxisTitle(yTitle).build();
+        CategoryChart chart = new CategoryChartBuilder()
+                .width(1400)
+                .height(600)
+                .title(title)
+                .xAxisTitle("")
+                .yAxisTitle(yTitle)
+                .build();
         for (Map.Entry<String, double[]> e : series.entrySet()) {
             List<Double> ys = new ArrayList<>();
             for (double v : e.getValue()) {
@@ -59,9 +64,16 @@ public final class Charts {
     }
 
     /** Lines through (x, y) points, one series each; markers when the points are few. */
-    public static void lines(Path png, String title, String xTitle, String yTitle, Map<String, double[][]> series,
-            boolean markers) throws IOException {
-        XYChart chart = new XYChartBuilder().width(900).height(500).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+    public static void lines(
+            Path png, String title, String xTitle, String yTitle, Map<String, double[][]> series, boolean markers)
+            throws IOException {
+        XYChart chart = new XYChartBuilder()
+                .width(900)
+                .height(500)
+                .title(title)
+                .xAxisTitle(xTitle)
+                .yAxisTitle(yTitle)
+                .build();
         for (Map.Entry<String, double[][]> e : series.entrySet()) {
             var s = chart.addSeries(e.getKey(), e.getValue()[0], e.getValue()[1]);
             if (!markers) {

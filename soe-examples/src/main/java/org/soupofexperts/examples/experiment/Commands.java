@@ -2,7 +2,6 @@ package org.soupofexperts.examples.experiment;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
 import picocli.CommandLine;
 
 /** How the example programs run their picocli command: a failure is logged in full and summed up in one line. */

@@ -1,10 +1,8 @@
 package org.soupofexperts.examples.experiment;
 
-import org.soupofexperts.core.config.ModelConfig;
-
-import picocli.CommandLine.Option;
-
 import java.nio.file.Path;
+import org.soupofexperts.core.config.ModelConfig;
+import picocli.CommandLine.Option;
 
 /**
  * The options every experiment program shares (corpus, batch, context, base model shape, seed),
@@ -12,7 +10,9 @@ import java.nio.file.Path;
  */
 public abstract class ExperimentCommand {
 
-    @Option(names = "--corpus", description = "Pile-style train JSONL (.gz/.zst); default: the built-in synthetic corpus")
+    @Option(
+            names = "--corpus",
+            description = "Pile-style train JSONL (.gz/.zst); default: the built-in synthetic corpus")
     protected Path corpus;
 
     @Option(names = "--batch", defaultValue = "16", description = "sequences per step (default ${DEFAULT-VALUE})")
@@ -24,7 +24,10 @@ public abstract class ExperimentCommand {
     @Option(names = "--layers", defaultValue = "2", description = "layers of the base model (default ${DEFAULT-VALUE})")
     protected int layers;
 
-    @Option(names = "--width", defaultValue = "128", description = "width of the base model; heads of 32 (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--width",
+            defaultValue = "128",
+            description = "width of the base model; heads of 32 (default ${DEFAULT-VALUE})")
     protected int width;
 
     @Option(names = "--seed", defaultValue = "1")
@@ -32,8 +35,13 @@ public abstract class ExperimentCommand {
 
     /** The byte-level base model these options describe: heads of width 32, the context above. */
     protected ModelConfig model(int vocabSize) {
-        return ModelConfig.builder().vocabSize(vocabSize).layers(layers).dModel(width).heads(Math.max(1, width / 32))
-                .contextLength(context).build();
+        return ModelConfig.builder()
+                .vocabSize(vocabSize)
+                .layers(layers)
+                .dModel(width)
+                .heads(Math.max(1, width / 32))
+                .contextLength(context)
+                .build();
     }
 
     /** How the corpus is named in a run's settings. */

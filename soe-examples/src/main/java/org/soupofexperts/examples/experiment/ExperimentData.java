@@ -1,5 +1,9 @@
 package org.soupofexperts.examples.experiment;
 
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.soupofexperts.core.batch.TokenBatch;
@@ -11,11 +15,6 @@ import org.soupofexperts.data.sample.WindowSampler;
 import org.soupofexperts.data.store.TokenStore;
 import org.soupofexperts.data.synth.SyntheticCorpus;
 import org.soupofexperts.data.tokenize.ByteTokenizer;
-
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The data every experiment shares: a byte-level token store of the corpus (5% of each domain's
@@ -36,6 +35,7 @@ public final class ExperimentData {
     public final double[] natural;
     /** h of each domain's specialist set. */
     public final double[][] hist;
+
     private final int[][] parts;
 
     private ExperimentData(TokenStore store, double[][] hist, int[][] parts) {
@@ -48,12 +48,14 @@ public final class ExperimentData {
     }
 
     /** Builds (or reuses) the token store under {@code out} and computes every domain's h. */
-    public static ExperimentData prepare(Path corpus, Path out, int fineTuneDocs, int fineTuneValidDocs) throws IOException {
+    public static ExperimentData prepare(Path corpus, Path out, int fineTuneDocs, int fineTuneValidDocs)
+            throws IOException {
         ByteTokenizer tok = new ByteTokenizer();
         Corpus source = corpus == null
                 ? new SyntheticCorpus(6, 400, 2025).asCorpus(300, 200)
                 : JsonlCorpus.builder().file(corpus).build();
-        TokenStore store = TokenStore.openOrBuild(out.resolve("token-store"), source, tok, TokenStore.Options.defaults());
+        TokenStore store =
+                TokenStore.openOrBuild(out.resolve("token-store"), source, tok, TokenStore.Options.defaults());
         int k = store.domains().size();
         int[][] parts = new int[k][];
         for (int d = 0; d < k; d++) {
@@ -77,7 +79,9 @@ public final class ExperimentData {
         for (int d = 0; d < k; d++) {
             hist[d] = assigner.domainWeights(documents(store, tok, d, parts[d][1], parts[d][2]));
         }
-        LOG.info("{} domains; specialist sets of {} to {} documents", k,
+        LOG.info(
+                "{} domains; specialist sets of {} to {} documents",
+                k,
                 java.util.Arrays.stream(parts).mapToInt(p -> p[2] - p[1]).min().orElse(0),
                 java.util.Arrays.stream(parts).mapToInt(p -> p[2] - p[1]).max().orElse(0));
         return new ExperimentData(store, hist, parts);
@@ -127,8 +131,12 @@ public final class ExperimentData {
             }
             heldOut.add(TokenBatch.of(rows.toArray(new int[0][])));
         }
-        return org.soupofexperts.core.train.SpecializationProbe.builder().heldOut(heldOut).domainWeights(hist)
-                .reference(natural).every(every).build();
+        return org.soupofexperts.core.train.SpecializationProbe.builder()
+                .heldOut(heldOut)
+                .domainWeights(hist)
+                .reference(natural)
+                .every(every)
+                .build();
     }
 
     /** Documents [from, to) of the fine-tuning and early-stopping sets, for the report. */

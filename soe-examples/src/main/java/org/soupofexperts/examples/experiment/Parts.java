@@ -4,7 +4,6 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,7 +18,10 @@ import java.util.Optional;
  */
 public final class Parts {
 
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
+    private static final Gson GSON = new GsonBuilder()
+            .setPrettyPrinting()
+            .serializeSpecialFloatingPointValues()
+            .create();
 
     private final Path dir;
 
@@ -44,7 +46,8 @@ public final class Parts {
         if (!Files.exists(f)) {
             return Optional.empty();
         }
-        return Optional.of(JsonParser.parseString(Files.readString(f, StandardCharsets.UTF_8)).getAsJsonObject());
+        return Optional.of(JsonParser.parseString(Files.readString(f, StandardCharsets.UTF_8))
+                .getAsJsonObject());
     }
 
     /** Records a finished part (atomically: a crash leaves the old state or the new one). */

@@ -2,20 +2,21 @@ package org.soupofexperts.examples.experiment;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
-
-import org.soupofexperts.core.config.DomainWeights;
-import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
-import org.soupofexperts.core.train.TrainingReport;
 import org.soupofexperts.core.batch.MetaDistribution;
+import org.soupofexperts.core.config.DomainWeights;
+import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.core.train.TrainingReport;
 import org.soupofexperts.data.eval.Evaluation;
 import org.soupofexperts.data.sample.MetaDistributions;
 
 /** The measurements every soup of an experiment gets, as JSON. */
 public final class SoupMeasures {
 
-    private static final Gson GSON = new com.google.gson.GsonBuilder().serializeSpecialFloatingPointValues().create();
+    private static final Gson GSON = new com.google.gson.GsonBuilder()
+            .serializeSpecialFloatingPointValues()
+            .create();
 
     private SoupMeasures() {}
 
@@ -25,7 +26,9 @@ public final class SoupMeasures {
      */
     public static MetaDistribution meta(ExperimentData data, int support, double beta, double naturalShare) {
         MetaDistribution sparse = MetaDistributions.sparse(data.k, Math.min(support, data.k), beta);
-        return naturalShare == 0 ? sparse : MetaDistributions.mixture(MetaDistributions.fixed(data.natural), sparse, naturalShare);
+        return naturalShare == 0
+                ? sparse
+                : MetaDistributions.mixture(MetaDistributions.fixed(data.natural), sparse, naturalShare);
     }
 
     /**
@@ -33,24 +36,31 @@ public final class SoupMeasures {
      * also at one-hot h), the generic loss at the natural mixture, and the time of one
      * instantiation (median over the domains' specialists), losses in bits per byte on the held-out split.
      */
-    public static JsonObject measure(SoupOfExperts soup, ExperimentData data, int context, int windows, boolean oneHot) {
+    public static JsonObject measure(
+            SoupOfExperts soup, ExperimentData data, int context, int windows, boolean oneHot) {
         JsonObject o = new JsonObject();
         double[] hist = new double[data.k];
         double[] hot = new double[data.k];
         java.util.Arrays.fill(hot, Double.NaN);
         try (Specialist s = soup.instantiate(data.natural)) {
-            o.addProperty("naturalBitsPerByte", Evaluation.table(s::loss, data.store, context, windows).natural().bitsPerByte());
+            o.addProperty(
+                    "naturalBitsPerByte",
+                    Evaluation.table(s::loss, data.store, context, windows)
+                            .natural()
+                            .bitsPerByte());
         }
         double[] millis = new double[data.k];
         for (int d = 0; d < data.k; d++) {
             long i0 = System.nanoTime();
             try (Specialist s = soup.instantiate(data.hist[d])) {
                 millis[d] = (System.nanoTime() - i0) / 1e6;
-                hist[d] = Evaluation.onValidation(s::loss, data.store, d, context, windows).bitsPerByte();
+                hist[d] = Evaluation.onValidation(s::loss, data.store, d, context, windows)
+                        .bitsPerByte();
             }
             if (oneHot) {
                 try (Specialist s = soup.instantiate(DomainWeights.oneHot(data.k, d))) {
-                    hot[d] = Evaluation.onValidation(s::loss, data.store, d, context, windows).bitsPerByte();
+                    hot[d] = Evaluation.onValidation(s::loss, data.store, d, context, windows)
+                            .bitsPerByte();
                 }
             }
         }
@@ -58,7 +68,9 @@ public final class SoupMeasures {
         o.addProperty("instantiateMillis", millis[millis.length / 2]);
         o.addProperty("instantiateCalls", millis.length);
         o.add("histogramBitsPerByte", GSON.toJsonTree(hist));
-        o.addProperty("specializedBitsPerByte", java.util.Arrays.stream(hist).average().orElse(Double.NaN));
+        o.addProperty(
+                "specializedBitsPerByte",
+                java.util.Arrays.stream(hist).average().orElse(Double.NaN));
         if (oneHot) {
             o.add("oneHotBitsPerByte", GSON.toJsonTree(hot));
         }
@@ -70,16 +82,22 @@ public final class SoupMeasures {
      * fixed natural mixture, with its training time, its loss at the natural mixture, its loss per
      * domain and their mean (its "specialized" loss: one model for every domain).
      */
-    public static JsonObject genericModel(ModelConfig model, ExperimentData data, Budget budget, int steps, int windows) {
+    public static JsonObject genericModel(
+            ModelConfig model, ExperimentData data, Budget budget, int steps, int windows) {
         try (Specialist g = Specialist.create(model, budget.seed())) {
-            TrainingReport r = g.train(budget.config(data.sampler, MetaDistributions.fixed(data.natural), steps).build());
+            TrainingReport r = g.train(budget.config(data.sampler, MetaDistributions.fixed(data.natural), steps)
+                    .build());
             Evaluation.Table t = Evaluation.table(g::loss, data.store, budget.context(), windows);
-            double[] perDomain = t.perDomain().stream().mapToDouble(Evaluation.Loss::bitsPerByte).toArray();
+            double[] perDomain = t.perDomain().stream()
+                    .mapToDouble(Evaluation.Loss::bitsPerByte)
+                    .toArray();
             JsonObject o = new JsonObject();
             o.addProperty("seconds", r.seconds());
             o.addProperty("lr", budget.lr());
             o.addProperty("naturalBitsPerByte", t.natural().bitsPerByte());
-            o.addProperty("specializedBitsPerByte", java.util.Arrays.stream(perDomain).average().orElse(Double.NaN));
+            o.addProperty(
+                    "specializedBitsPerByte",
+                    java.util.Arrays.stream(perDomain).average().orElse(Double.NaN));
             o.add("perDomainBitsPerByte", GSON.toJsonTree(perDomain));
             return o;
         }
@@ -98,11 +116,15 @@ public final class SoupMeasures {
      * against the loss at the domain's own h), and the mean L1 distance between alpha at each
      * domain's h and alpha at the natural mixture. Added to {@code into}.
      */
-    public static void specialisation(SoupOfExperts soup, ExperimentData data, int context, int windows, JsonObject into) {
+    public static void specialisation(
+            SoupOfExperts soup, ExperimentData data, int context, int windows, JsonObject into) {
         try (Specialist s = soup.instantiate(data.natural)) {
             Evaluation.Table t = Evaluation.table(s::loss, data.store, context, windows);
-            into.add("naturalPerDomainBitsPerByte",
-                    GSON.toJsonTree(t.perDomain().stream().mapToDouble(Evaluation.Loss::bitsPerByte).toArray()));
+            into.add(
+                    "naturalPerDomainBitsPerByte",
+                    GSON.toJsonTree(t.perDomain().stream()
+                            .mapToDouble(Evaluation.Loss::bitsPerByte)
+                            .toArray()));
         }
         double[] a0 = soup.alpha(data.natural);
         double l1 = 0;

@@ -1,8 +1,11 @@
 package com.example;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import org.soupofexperts.core.SoupOfExperts;
-import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.Specialist;
+import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.train.TrainingConfig;
 import org.soupofexperts.core.train.TrainingReport;
 import org.soupofexperts.data.eval.Evaluation;
@@ -10,10 +13,6 @@ import org.soupofexperts.data.sample.InMemoryDomainSampler;
 import org.soupofexperts.data.sample.MetaDistributions;
 import org.soupofexperts.data.synth.SyntheticCorpus;
 import org.soupofexperts.data.tokenize.ByteTokenizer;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
 
 public class Usage {
     public static void main(String[] args) throws Exception {
@@ -27,15 +26,24 @@ public class Usage {
         InMemoryDomainSampler sampler = new InMemoryDomainSampler(corpus.domainNames(), tokens);
 
         try (SoupOfExperts soup = SoupOfExperts.builder()
-                .model(ModelConfig.builder().vocabSize(256).layers(2).dModel(64).heads(4).contextLength(64).build())
-                .domains(2)            // number of data domains
-                .experts(4)            // expert banks
-                .seed(42)              // mandatory: init, h-sampling and data streams derive from it
+                .model(ModelConfig.builder()
+                        .vocabSize(256)
+                        .layers(2)
+                        .dModel(64)
+                        .heads(4)
+                        .contextLength(64)
+                        .build())
+                .domains(2) // number of data domains
+                .experts(4) // expert banks
+                .seed(42) // mandatory: init, h-sampling and data streams derive from it
                 .build()) {
             TrainingReport report = soup.train(TrainingConfig.builder()
-                    .sampler(sampler)                                          // any BatchSource
+                    .sampler(sampler) // any BatchSource
                     .metaDistribution(MetaDistributions.recommended(sampler.sizes()))
-                    .steps(100).batchSize(16).learningRate(2e-3).warmup(20)
+                    .steps(100)
+                    .batchSize(16)
+                    .learningRate(2e-3)
+                    .warmup(20)
                     .build());
             System.out.println(report);
 
@@ -43,13 +51,14 @@ public class Usage {
             Path dir = Files.createTempDirectory("soup-usage");
             try (Specialist s = soup.instantiate(new double[] {0.7, 0.3})) {
                 List<String> heldOut = corpus.documents(0, 10_000, 5, 60);
-                System.out.printf("%.3f bits/byte%n",
+                System.out.printf(
+                        "%.3f bits/byte%n",
                         Evaluation.onDocuments(s::loss, tokenizer, heldOut, 64).bitsPerByte());
-                s.save(dir.resolve("specialist"));        // atomic; Specialist.load reads it back
+                s.save(dir.resolve("specialist")); // atomic; Specialist.load reads it back
             }
-            soup.save(dir.resolve("soup"));               // atomic; SoupOfExperts.load reads it back
+            soup.save(dir.resolve("soup")); // atomic; SoupOfExperts.load reads it back
             try (SoupOfExperts again = SoupOfExperts.load(dir.resolve("soup"));
-                 Specialist back = Specialist.load(dir.resolve("specialist"))) {
+                    Specialist back = Specialist.load(dir.resolve("specialist"))) {
                 System.out.println("reloaded: " + again.config() + ", " + back.parameterCount() + " parameters");
             }
         }
