@@ -1,6 +1,7 @@
 package org.soupofexperts.bench;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +21,7 @@ import picocli.CommandLine.Command;
         description = "Benchmarks of soup instantiation and training on this machine.")
 public final class BenchMain implements Runnable {
 
+    /** Runs a benchmark command; {@code --help} lists them. */
     public static void main(String[] args) {
         if (System.getProperty("ai.djl.offline") == null && System.getenv("DJL_OFFLINE") == null) {
             System.setProperty("ai.djl.offline", "true");
@@ -63,8 +65,7 @@ public final class BenchMain implements Runnable {
                 "%s, %d cores visible to the JVM, %d GiB RAM (JVM max heap %d GiB), Java %s",
                 cpu,
                 Runtime.getRuntime().availableProcessors(),
-                ((com.sun.management.OperatingSystemMXBean)
-                                        java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                                 .getTotalMemorySize()
                         >> 30,
                 Runtime.getRuntime().maxMemory() >> 30,

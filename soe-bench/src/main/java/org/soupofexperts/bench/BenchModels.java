@@ -14,6 +14,7 @@ public final class BenchModels {
 
     public static final List<String> NAMES = List.of("0.84M", "1M", "3M", "10M", "30M");
 
+    /** The base model of a benchmark size name such as {@code 0.84M}, {@code 10M}. */
     public static ModelConfig of(String name) {
         return switch (name) {
             case "0.84M" -> config(4, 128).toBuilder().heads(2).build();

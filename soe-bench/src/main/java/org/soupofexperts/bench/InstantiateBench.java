@@ -5,6 +5,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -185,7 +186,7 @@ final class InstantiateBench implements Callable<Integer> {
                 }
                 plot.put(
                         base + (rank == 0 ? "" : " rank " + rank),
-                        new double[][] {java.util.Arrays.copyOf(xs, i), java.util.Arrays.copyOf(ys, i)});
+                        new double[][] {Arrays.copyOf(xs, i), Arrays.copyOf(ys, i)});
             }
         }
         JsonObject json = new JsonObject();

@@ -20,9 +20,10 @@ import org.soupofexperts.core.config.SoupConfig;
  * Time of {@code soup.instantiate(h)} (alpha from the router, one merge per tensor, a new
  * specialist, its release), and the engine's memory bandwidth on arrays of the bank's size
  * (capped at 1 GiB, far beyond any cache): a sum (reads each value once), an in-place scale (reads
- * and writes each value) and an in-place add (reads two arrays, writes one), on preallocated arrays so that page faults of fresh
- * allocations are not counted. The parameters (base, experts) are shared by both states, so each
- * configuration's bandwidth is measured in its own fork next to its instantiation.
+ * and writes each value) and an in-place add (reads two arrays, writes one), on preallocated
+ * arrays so that page faults of fresh allocations are not counted. The parameters (base, experts)
+ * are shared by both states, so each configuration's bandwidth is measured in its own fork next to
+ * its instantiation.
  */
 public class InstantiateBenchmark {
 

@@ -4,6 +4,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
@@ -76,7 +77,7 @@ final class SoakBench implements Callable<Integer> {
             double[] h = new double[k];
             for (int i = 1; i <= instantiations; i++) {
                 // A different h each time: a point of the simplex between two domains.
-                java.util.Arrays.fill(h, 0);
+                Arrays.fill(h, 0);
                 h[i % k] = 1;
                 h[(i + 1) % k] += (i % 7) / 7.0;
                 double sum = h[0] + h[1] + h[2] + h[3];

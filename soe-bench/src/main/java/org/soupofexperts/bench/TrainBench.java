@@ -9,6 +9,7 @@ import com.google.gson.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -80,7 +81,7 @@ final class TrainBench implements Callable<Integer> {
             names = "--step-algorithm",
             defaultValue = "AUTO",
             description = "AUTO, CLOSED_FORM or AUTOGRAD: how the soups' steps compute the banks' gradients")
-    org.soupofexperts.core.train.TrainingConfig.StepAlgorithm stepAlgorithm;
+    TrainingConfig.StepAlgorithm stepAlgorithm;
 
     @Option(names = "--unfused-update", description = "LibTorch's Adam kernel instead of the fused one-pass update")
     boolean unfused;
@@ -317,7 +318,7 @@ final class TrainBench implements Callable<Integer> {
 
     private static double[] uniform(int k) {
         double[] h = new double[k];
-        java.util.Arrays.fill(h, 1.0 / k);
+        Arrays.fill(h, 1.0 / k);
         return h;
     }
 

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.soupofexperts.core.Specialist;
+import org.soupofexperts.core.io.Safetensors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -47,7 +48,7 @@ final class Export implements Callable<Integer> {
     Format format;
 
     @Option(names = "--dtype", defaultValue = "F32", description = "F32, F16 or BF16 (hf and safetensors)")
-    org.soupofexperts.core.io.Safetensors.Dtype dtype;
+    Safetensors.Dtype dtype;
 
     @Option(names = "--out", required = true, description = "the new folder (djl) or file (safetensors)")
     Path out;
@@ -62,7 +63,7 @@ final class Export implements Callable<Integer> {
             throw new IllegalArgumentException(
                     out + " already exists; " + (folder ? "choose a new folder" : "pass --force to replace it"));
         }
-        if (format == Format.djl && dtype != org.soupofexperts.core.io.Safetensors.Dtype.F32) {
+        if (format == Format.djl && dtype != Safetensors.Dtype.F32) {
             throw new IllegalArgumentException("--dtype applies to hf and safetensors; a DJL folder is float32");
         }
         try (Specialist s = Specialist.load(modelDir)) {

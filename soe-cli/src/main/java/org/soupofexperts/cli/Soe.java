@@ -1,14 +1,22 @@
 package org.soupofexperts.cli;
 
+import com.google.gson.Gson;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.soupofexperts.core.Generation;
 import org.soupofexperts.core.Labels;
@@ -17,7 +25,9 @@ import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.config.DomainWeights;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.config.SoupConfig;
+import org.soupofexperts.core.io.ArtifactConflictException;
 import org.soupofexperts.core.io.SoupFormatException;
+import org.soupofexperts.core.io.Version;
 import org.soupofexperts.core.train.CheckpointPolicy;
 import org.soupofexperts.core.train.Checkpoints;
 import org.soupofexperts.core.train.TrainingConfig;
@@ -64,6 +74,7 @@ public final class Soe implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** Runs the {@code soe} tool and exits with its code. */
     public static void main(String[] args) {
         // The tool, as an application, keeps DJL offline: LibTorch comes from its own jar.
         if (System.getProperty("ai.djl.offline") == null && System.getenv("DJL_OFFLINE") == null) {
@@ -94,11 +105,11 @@ public final class Soe implements Callable<Integer> {
      */
     private static int fail(Throwable e, String command, PrintWriter err, boolean verbose) {
         boolean userError = e instanceof IllegalArgumentException
-                || e instanceof java.nio.file.NotDirectoryException
+                || e instanceof NotDirectoryException
                 || e instanceof SoupFormatException
-                || e instanceof org.soupofexperts.core.io.ArtifactConflictException
-                || e instanceof java.nio.file.NoSuchFileException;
-        String message = e instanceof java.nio.file.NoSuchFileException
+                || e instanceof ArtifactConflictException
+                || e instanceof NoSuchFileException;
+        String message = e instanceof NoSuchFileException
                 ? "no such file: " + e.getMessage()
                 : e.getMessage() == null || e.getMessage().isBlank()
                         ? e.getClass().getSimpleName()
@@ -128,7 +139,7 @@ public final class Soe implements Callable<Integer> {
     static final class VersionProvider implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"soe " + org.soupofexperts.core.io.Version.get()};
+            return new String[] {"soe " + Version.get()};
         }
     }
 
@@ -269,7 +280,7 @@ public final class Soe implements Callable<Integer> {
             }
             try {
                 docs.add(Files.readString(f, StandardCharsets.UTF_8));
-            } catch (java.nio.charset.CharacterCodingException e) {
+            } catch (CharacterCodingException e) {
                 throw new IllegalArgumentException(f + " is not UTF-8 text", e);
             }
         }
@@ -299,12 +310,12 @@ public final class Soe implements Callable<Integer> {
             try (SoupOfExperts soup = SoupOfExperts.load(soupDir)) {
                 double[] h = NearestCentroidAssigner.fromSoup(soup, 0).domainWeights(texts);
                 if (json) {
-                    com.google.gson.JsonObject o = new com.google.gson.JsonObject();
+                    JsonObject o = new JsonObject();
                     o.add(
                             "domains",
-                            com.google.gson.JsonParser.parseString(new com.google.gson.Gson()
-                                    .toJson(soup.labels().domains())));
-                    o.add("h", com.google.gson.JsonParser.parseString(new com.google.gson.Gson().toJson(h)));
+                            JsonParser.parseString(
+                                    new Gson().toJson(soup.labels().domains())));
+                    o.add("h", JsonParser.parseString(new Gson().toJson(h)));
                     spec.commandLine().getOut().println(o);
                 } else {
                     spec.commandLine().getOut().println(soup.labels().format(h));
@@ -317,7 +328,7 @@ public final class Soe implements Callable<Integer> {
     /** h from --h: numbers in domain order, or name=weight pairs (the soup must know its domains' names). */
     static double[] weights(List<String> given, SoupOfExperts soup) {
         if (given.stream().allMatch(s -> s.contains("="))) {
-            java.util.Map<String, Double> byName = new java.util.LinkedHashMap<>();
+            Map<String, Double> byName = new LinkedHashMap<>();
             for (String s : given) {
                 String[] kv = s.split("=", 2);
                 try {
@@ -398,12 +409,12 @@ public final class Soe implements Callable<Integer> {
                         s.exportSafetensors(safetensors);
                     }
                     if (json) {
-                        com.google.gson.JsonObject o = new com.google.gson.JsonObject();
+                        JsonObject o = new JsonObject();
                         o.add(
                                 "domains",
-                                com.google.gson.JsonParser.parseString(new com.google.gson.Gson()
-                                        .toJson(soup.labels().domains())));
-                        o.add("h", com.google.gson.JsonParser.parseString(new com.google.gson.Gson().toJson(weights)));
+                                JsonParser.parseString(
+                                        new Gson().toJson(soup.labels().domains())));
+                        o.add("h", JsonParser.parseString(new Gson().toJson(weights)));
                         o.addProperty("milliseconds", ms);
                         o.addProperty("saved", out.toString());
                         spec.commandLine().getOut().println(o);
@@ -475,7 +486,7 @@ public final class Soe implements Callable<Integer> {
                 Evaluation.Loss l = Evaluation.onDocuments(
                         s::loss, new ByteTokenizer(), texts, s.config().contextLength());
                 if (json) {
-                    com.google.gson.JsonObject o = new com.google.gson.JsonObject();
+                    JsonObject o = new JsonObject();
                     o.addProperty("bitsPerByte", l.bitsPerByte());
                     o.addProperty("natsPerToken", l.natsPerToken());
                     o.addProperty("tokens", l.tokens());

@@ -1,7 +1,13 @@
 package org.soupofexperts.core;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import java.util.function.UnaryOperator;
+import org.soupofexperts.core.config.ModelConfig;
 
 /**
  * How {@link Specialist#generate} picks each next token: greedy (temperature 0), or sampled from
@@ -92,5 +98,34 @@ public record Generation(int maxNewTokens, double temperature, int topK, double 
             }
         }
         return order[nucleus - 1];
+    }
+
+    /** {@link Specialist#generate}: one full forward of the last context-length tokens per new token. */
+    int[] continueText(int[] prompt, ModelConfig config, NDManager manager, UnaryOperator<NDArray> logits) {
+        if (prompt == null || prompt.length == 0) {
+            throw new IllegalArgumentException("generation needs a prompt of at least one token");
+        }
+        int vocab = config.vocabSize();
+        for (int t : prompt) {
+            if (t < 0 || t >= vocab) {
+                throw new IllegalArgumentException(
+                        "prompt token id " + t + " is outside the vocabulary [0, " + vocab + ")");
+            }
+        }
+        int ctx = config.contextLength();
+        int[] text = Arrays.copyOf(prompt, prompt.length + maxNewTokens);
+        SplittableRandom rng = new SplittableRandom(seed);
+        for (int i = prompt.length; i < text.length; i++) {
+            int from = Math.max(0, i - ctx);
+            float[] last;
+            try (NDManager tmp = manager.newSubManager()) {
+                NDArray tokens = tmp.create(Arrays.copyOfRange(text, from, i), new Shape(1, i - from));
+                try (NDArray out = logits.apply(tokens)) {
+                    last = out.get(new NDIndex("0, -1")).toFloatArray();
+                }
+            }
+            text[i] = next(last, rng);
+        }
+        return Arrays.copyOfRange(text, prompt.length, text.length);
     }
 }

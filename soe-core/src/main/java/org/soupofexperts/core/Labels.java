@@ -6,6 +6,7 @@ import com.google.gson.JsonObject;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.soupofexperts.core.config.DomainWeights;
@@ -117,7 +118,7 @@ public record Labels(List<String> domains, String tokenizer, int tokenizerVocabS
             if (!domains.isEmpty()) {
                 b.append(domains.get(i)).append('=');
             }
-            b.append(String.format(java.util.Locale.ROOT, "%.4f", h[i]));
+            b.append(String.format(Locale.ROOT, "%.4f", h[i]));
         }
         return b.toString();
     }

@@ -1,18 +1,43 @@
 package org.soupofexperts.core;
 
+import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.soupofexperts.core.internal.Djl;
 import org.soupofexperts.core.io.SoupFormatException;
+import org.soupofexperts.core.nn.ModelBlock;
 import org.soupofexperts.core.nn.SoupTensor;
 
 /** Checks of freshly loaded parameters against the config that the manifest declares. */
 final class LoadedTensors {
 
     private LoadedTensors() {}
+
+    /**
+     * Reads the parameters of {@code blocks}, in order, from one parameter file into {@code
+     * manager}, then {@link #check}s every tensor of theirs.
+     */
+    static void read(Path dir, Path parameterFile, NDManager manager, List<? extends ModelBlock> blocks)
+            throws IOException {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(parameterFile), 1 << 20)) {
+            DataInputStream din = new DataInputStream(in);
+            for (ModelBlock b : blocks) {
+                b.loadParameters(manager, din);
+            }
+        } catch (MalformedModelException | IOException | RuntimeException e) {
+            throw new SoupFormatException("cannot read the parameters of " + dir + ": " + e.getMessage(), e);
+        }
+    }
 
     /**
      * Every tensor must have the shape and dtype the config implies (a checksum only proves the
@@ -42,9 +67,7 @@ final class LoadedTensors {
             scope.suppressNotUsedWarning();
             // NaN and +-Inf: x - x is 0 for every finite x and NaN otherwise.
             NDArray zero = a.sub(a);
-            finite = zero.eq(org.soupofexperts.core.internal.Djl.scalar(zero, 0))
-                    .all()
-                    .getBoolean();
+            finite = zero.eq(Djl.scalar(zero, 0)).all().getBoolean();
         }
         if (!finite) {
             throw new SoupFormatException(dir + ": tensor " + name + " holds NaN or infinite values (a diverged or"
@@ -56,8 +79,8 @@ final class LoadedTensors {
      * The parameter file must hold at least 4 bytes for each of the {@code parameters} float32
      * values the manifest's config declares, checked before any model is built from that config.
      */
-    static void checkFileHolds(Path dir, Path file, long parameters) throws java.io.IOException {
-        long bytes = java.nio.file.Files.size(file);
+    static void checkFileHolds(Path dir, Path file, long parameters) throws IOException {
+        long bytes = Files.size(file);
         if (parameters < 0 || parameters > bytes / 4) {
             throw new SoupFormatException(dir + ": the manifest's config declares " + parameters + " parameters ("
                     + (parameters < 0 ? "overflow" : 4 * parameters + " bytes") + ") but " + file.getFileName()

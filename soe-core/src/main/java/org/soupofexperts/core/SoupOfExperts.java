@@ -231,7 +231,8 @@ public final class SoupOfExperts implements AutoCloseable {
 
     /**
      * Saves atomically into {@code dir}: a crash leaves the previous save or this one, never a
-     * mix (see {@link org.soupofexperts.core.io.ArtifactDirectory}). Optimizer state is not saved (checkpoints keep it).
+     * mix (see {@link org.soupofexperts.core.io.ArtifactDirectory}). Optimizer state is not saved
+     * (checkpoints keep it).
      */
     public void save(Path dir) throws IOException {
         // Under the read lock: training (exclusive) cannot change the parameters while they are written.

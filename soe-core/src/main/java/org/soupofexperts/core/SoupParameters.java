@@ -1,16 +1,11 @@
 package org.soupofexperts.core;
 
 import ai.djl.Device;
-import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import java.io.BufferedInputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +15,6 @@ import java.util.function.Supplier;
 import org.soupofexperts.core.config.Seeds;
 import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.internal.Djl;
-import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.Initializer;
 import org.soupofexperts.core.nn.Router;
@@ -62,13 +56,7 @@ final class SoupParameters implements AutoCloseable {
 
     /** Reads the values saved by {@link #write}, checks every shape and value, enables gradients. */
     void read(Path dir, Path parameterFile) throws IOException {
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(parameterFile), 1 << 20)) {
-            DataInputStream din = new DataInputStream(in);
-            model.loadParameters(manager, din);
-            router.loadParameters(manager, din);
-        } catch (MalformedModelException | IOException | RuntimeException e) {
-            throw new SoupFormatException("cannot read the parameters of " + dir + ": " + e.getMessage(), e);
-        }
+        LoadedTensors.read(dir, parameterFile, manager, List.of(model, router));
         List<SoupTensor> all = tensors();
         LoadedTensors.check(dir, all);
         for (SoupTensor t : all) {

@@ -1,18 +1,17 @@
 package org.soupofexperts.core;
 
-import ai.djl.MalformedModelException;
+import ai.djl.Device;
+import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import java.io.BufferedInputStream;
-import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
 import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.config.ExpertInit;
 import org.soupofexperts.core.config.ModelConfig;
@@ -23,6 +22,7 @@ import org.soupofexperts.core.io.ArtifactDirectory;
 import org.soupofexperts.core.io.ConfigJson;
 import org.soupofexperts.core.io.Safetensors;
 import org.soupofexperts.core.io.SoupFormatException;
+import org.soupofexperts.core.io.StrictJson;
 import org.soupofexperts.core.io.Version;
 import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.Initializer;
@@ -97,7 +97,7 @@ public final class Specialist implements AutoCloseable {
     }
 
     /** The device its parameters live on (its soup's, for a specialist from {@code instantiate}). */
-    public ai.djl.Device device() {
+    public Device device() {
         return manager.getDevice();
     }
 
@@ -115,7 +115,7 @@ public final class Specialist implements AutoCloseable {
      *
      * @throws IllegalArgumentException if the engine has no such device
      */
-    public static Specialist create(ModelConfig config, long seed, ai.djl.Device device) {
+    public static Specialist create(ModelConfig config, long seed, Device device) {
         NDManager manager = Djl.newManager(device);
         GptModel model = new GptModel(config, 0);
         try (NDScope scope = new NDScope()) {
@@ -174,8 +174,8 @@ public final class Specialist implements AutoCloseable {
      * Predictor API (with {@link NextTokenTranslator}). The model borrows the parameters: closing
      * it leaves this specialist usable, and the specialist must outlive it.
      */
-    public ai.djl.Model newModel() {
-        ai.djl.Model m = ai.djl.Model.newInstance(
+    public Model newModel() {
+        Model m = Model.newInstance(
                 "specialist", manager.getDevice(), Djl.engine().getEngineName());
         m.setBlock(model);
         return m;
@@ -217,38 +217,13 @@ public final class Specialist implements AutoCloseable {
      * key/value cache). Returns only the new tokens. Reproducible for a given seed.
      */
     public int[] generate(int[] prompt, Generation g) {
-        if (prompt == null || prompt.length == 0) {
-            throw new IllegalArgumentException("generation needs a prompt of at least one token");
-        }
-        int vocab = model.config().vocabSize();
-        for (int t : prompt) {
-            if (t < 0 || t >= vocab) {
-                throw new IllegalArgumentException(
-                        "prompt token id " + t + " is outside the vocabulary [0, " + vocab + ")");
-            }
-        }
-        int ctx = model.config().contextLength();
-        int[] text = java.util.Arrays.copyOf(prompt, prompt.length + g.maxNewTokens());
-        java.util.SplittableRandom rng = new java.util.SplittableRandom(g.seed());
-        for (int i = prompt.length; i < text.length; i++) {
-            int from = Math.max(0, i - ctx);
-            float[] last;
-            try (NDManager tmp = manager.newSubManager()) {
-                NDArray tokens = tmp.create(
-                        java.util.Arrays.copyOfRange(text, from, i), new ai.djl.ndarray.types.Shape(1, i - from));
-                try (NDArray logits = logits(tokens)) {
-                    last = logits.get(new ai.djl.ndarray.index.NDIndex("0, -1")).toFloatArray();
-                }
-            }
-            text[i] = g.next(last, rng);
-        }
-        return java.util.Arrays.copyOfRange(text, prompt.length, text.length);
+        return g.continueText(prompt, model.config(), manager, this::logits);
     }
 
     /** Saves atomically into {@code dir} (see {@link ArtifactDirectory}). */
     public void save(Path dir) throws IOException {
         JsonObject m = describe();
-        m.addProperty("createdAt", java.time.Instant.now().toString());
+        m.addProperty("createdAt", Instant.now().toString());
         ArtifactDirectory.save(dir, KIND, m, model::saveParameters);
     }
 
@@ -310,43 +285,31 @@ public final class Specialist implements AutoCloseable {
      *
      * @throws IllegalArgumentException if the engine has no such device
      */
-    public static Specialist load(Path dir, ai.djl.Device device) throws IOException {
+    public static Specialist load(Path dir, Device device) throws IOException {
         ArtifactDirectory.Loaded a = ArtifactDirectory.open(dir, KIND);
         ModelConfig config;
         try {
-            config = ConfigJson.model(
-                    org.soupofexperts.core.io.StrictJson.object(a.manifest(), "model", dir.toString()));
+            config = ConfigJson.model(StrictJson.object(a.manifest(), "model", dir.toString()));
         } catch (SoupFormatException | RuntimeException e) {
             throw new SoupFormatException(dir + " has an invalid model config in its manifest: " + e.getMessage(), e);
         }
         LoadedTensors.checkFileHolds(dir, a.parameters(), config.parameterCount());
-        NDManager manager = Djl.newManager(device);
-        GptModel model = new GptModel(config, 0);
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(a.parameters()), 1 << 20)) {
-            model.loadParameters(manager, new DataInputStream(in));
-        } catch (MalformedModelException | IOException | RuntimeException e) {
-            manager.close();
-            throw new SoupFormatException("cannot read the parameters of " + dir + ": " + e.getMessage(), e);
-        }
-        try {
-            LoadedTensors.check(dir, model.soupTensors());
-        } catch (SoupFormatException e) {
-            manager.close();
-            throw e;
-        }
-        Labels labels;
-        try {
-            labels = Labels.fromManifest(a.manifest(), 0, dir.toString());
-        } catch (SoupFormatException e) {
-            manager.close();
-            throw e;
-        }
+        Labels labels = Labels.fromManifest(a.manifest(), 0, dir.toString());
         JsonElement provenance = a.manifest().get("provenance");
         if (provenance != null && !provenance.isJsonObject()) {
-            manager.close();
             throw new SoupFormatException(dir + ": 'provenance' in its manifest must be an object, got " + provenance);
         }
-        return new Specialist(manager, model, provenance == null ? null : provenance.getAsJsonObject(), labels);
+        NDManager manager = Djl.newManager(device);
+        GptModel model = new GptModel(config, 0);
+        try {
+            LoadedTensors.read(dir, a.parameters(), manager, List.of(model));
+            LoadedTensors.check(dir, model.soupTensors());
+        } catch (IOException | RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+        return new Specialist(
+                manager, model, provenance == null ? new JsonObject() : provenance.getAsJsonObject(), labels);
     }
 
     /** Frees the native memory of the parameters. */

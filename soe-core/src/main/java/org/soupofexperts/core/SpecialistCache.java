@@ -12,10 +12,10 @@ import org.soupofexperts.core.config.DomainWeights;
 
 /**
  * Specialists of one soup, kept for reuse: keyed by h rounded to a grid (so h vectors that differ
- * by noise share an entry, built at the first such h asked for), bounded by the bytes their parameters take, least recently used out
- * first. Callers borrow a specialist with {@link #acquire} and give it back by closing the
- * {@link Lease}; an evicted specialist frees its native memory when its last lease is closed, so
- * eviction never pulls a model out from under a caller.
+ * by noise share an entry, built at the first such h asked for), bounded by the bytes their
+ * parameters take, least recently used out first. Callers borrow a specialist with {@link
+ * #acquire} and give it back by closing the {@link Lease}; an evicted specialist frees its native
+ * memory when its last lease is closed, so eviction never pulls a model out from under a caller.
  *
  * <pre>{@code
  * try (SpecialistCache.Lease lease = cache.acquire(h)) {
@@ -70,6 +70,7 @@ public final class SpecialistCache implements AutoCloseable {
             this.entry = entry;
         }
 
+        /** The borrowed specialist; valid until this lease is closed. */
         public Specialist specialist() {
             if (returned) {
                 throw new IllegalStateException("this lease was closed");

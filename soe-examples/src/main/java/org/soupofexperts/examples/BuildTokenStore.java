@@ -15,6 +15,7 @@ public final class BuildTokenStore {
 
     private BuildTokenStore() {}
 
+    /** Runs the program; {@code --help} lists the options. */
     public static void main(String[] args) throws Exception {
         Path corpus = Path.of(args.length > 0 ? args[0] : "../shared/corpus/train.jsonl.gz");
         Path store = Path.of(args.length > 1 ? args[1] : "target/token-store");

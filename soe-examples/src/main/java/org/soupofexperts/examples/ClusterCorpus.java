@@ -27,6 +27,7 @@ public final class ClusterCorpus {
 
     private ClusterCorpus() {}
 
+    /** Runs the program; {@code --help} lists the options. */
     public static void main(String[] args) throws Exception {
         Path train = Path.of(args.length > 0 ? args[0] : "../shared/corpus/train.jsonl.gz");
         Path valid = Path.of(args.length > 1 ? args[1] : "../shared/corpus/valid.jsonl.gz");

@@ -2,10 +2,13 @@ package org.soupofexperts.examples;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -171,7 +174,7 @@ public final class ClusterSoupExperiment extends ExperimentCommand implements Ca
         double[] generic = null;
         double genericSeconds = 0;
         genericLr = lr;
-        genericMeans = new java.util.LinkedHashMap<>();
+        genericMeans = new LinkedHashMap<>();
         for (double glr : genericLrs == null || genericLrs.isEmpty() ? List.of(lr) : genericLrs) {
             double[] at = new double[labels];
             double secs;
@@ -185,11 +188,10 @@ public final class ClusterSoupExperiment extends ExperimentCommand implements Ca
                             .bitsPerByte();
                 }
             }
-            double mean = java.util.Arrays.stream(at).average().orElse(Double.NaN);
+            double mean = Arrays.stream(at).average().orElse(Double.NaN);
             genericMeans.put(glr, mean);
             LOG.info("generic model at lr {}: {} bits/byte", glr, mean);
-            if (generic == null
-                    || mean < java.util.Arrays.stream(generic).average().orElse(Double.NaN)) {
+            if (generic == null || mean < Arrays.stream(generic).average().orElse(Double.NaN)) {
                 generic = at;
                 genericSeconds = secs;
                 genericLr = glr;
@@ -236,7 +238,7 @@ public final class ClusterSoupExperiment extends ExperimentCommand implements Ca
     }
 
     private double genericLr;
-    private java.util.Map<Double, Double> genericMeans;
+    private Map<Double, Double> genericMeans;
 
     private void write(
             List<String> domains,
@@ -249,7 +251,7 @@ public final class ClusterSoupExperiment extends ExperimentCommand implements Ca
             double embedSeconds,
             double purity,
             Embedder emb)
-            throws java.io.IOException {
+            throws IOException {
         StringBuilder md = new StringBuilder();
         md.append(String.format(
                 "Embedder %s (%.0f s for the corpus); %d k-means clusters, purity against the %d labels %.3f."

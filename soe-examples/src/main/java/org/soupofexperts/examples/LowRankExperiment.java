@@ -2,8 +2,11 @@ package org.soupofexperts.examples;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -182,7 +185,7 @@ public final class LowRankExperiment extends ExperimentCommand implements Callab
             p.addProperty("seconds", r.seconds());
             p.addProperty("bankParameters", soup.bankParameterCount());
             p.addProperty("storedParameters", soup.parameterCount());
-            p.add("losses", com.google.gson.JsonParser.parseString(Parts.json(r.losses())));
+            p.add("losses", JsonParser.parseString(Parts.json(r.losses())));
             return p;
         }
     }
@@ -288,7 +291,7 @@ public final class LowRankExperiment extends ExperimentCommand implements Callab
         for (int j = 0; j < order.length; j++) {
             order[j] = j;
         }
-        java.util.Arrays.sort(order, java.util.Comparator.comparingDouble(j -> bankMiB[j]));
+        Arrays.sort(order, Comparator.comparingDouble(j -> bankMiB[j]));
         double[] xs = new double[order.length];
         double[] ys = new double[order.length];
         for (int j = 0; j < order.length; j++) {
@@ -321,7 +324,7 @@ public final class LowRankExperiment extends ExperimentCommand implements Callab
             return SoupMeasures.doubles(generic, "perDomainBitsPerByte");
         }
         double[] nan = new double[k];
-        java.util.Arrays.fill(nan, Double.NaN);
+        Arrays.fill(nan, Double.NaN);
         return nan;
     }
 }

@@ -3,11 +3,13 @@ package org.soupofexperts.examples;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +23,7 @@ import org.soupofexperts.core.config.DomainWeights;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.config.RouterConfig;
 import org.soupofexperts.core.config.SoupConfig;
+import org.soupofexperts.core.io.Version;
 import org.soupofexperts.core.train.EarlyStopping;
 import org.soupofexperts.core.train.ParamGroup;
 import org.soupofexperts.core.train.SpecializationPoint;
@@ -226,7 +229,7 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
     }
 
     private static double mean(JsonObject generic) {
-        return java.util.Arrays.stream(SoupMeasures.doubles(generic, "perDomainBitsPerByte"))
+        return Arrays.stream(SoupMeasures.doubles(generic, "perDomainBitsPerByte"))
                 .average()
                 .orElse(Double.NaN);
     }
@@ -241,7 +244,10 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
         return Math.max(1, (int) Math.round(soup.get("seconds").getAsDouble() / perStep));
     }
 
-    /** A generic model (plain, natural mixture) at learning rate {@code rate} for {@code n} steps, kept as part {@code name}. */
+    /**
+     * A generic model (plain, natural mixture) at learning rate {@code rate} for {@code n} steps,
+     * kept as part {@code name}.
+     */
     private JsonObject genericRun(String name, double rate, int n) throws IOException {
         Optional<JsonObject> done = kept(name, true);
         if (done.isPresent()) {
@@ -477,7 +483,7 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
         if (equal != null) {
             table[6] = SoupMeasures.doubles(equal, "perDomainBitsPerByte");
         } else {
-            java.util.Arrays.fill(table[6], Double.NaN);
+            Arrays.fill(table[6], Double.NaN);
         }
         for (int d = 0; d < k; d++) {
             table[1][d] = experts.get(d).get("bitsPerByte").getAsDouble();
@@ -500,7 +506,7 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
         md.append("| **average**");
         double[] averages = new double[columns.length];
         for (int c = 0; c < columns.length; c++) {
-            averages[c] = java.util.Arrays.stream(table[c])
+            averages[c] = Arrays.stream(table[c])
                     .filter(v -> !Double.isNaN(v))
                     .average()
                     .orElse(Double.NaN);
@@ -527,7 +533,7 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
                         + " and beats it on %d of %d domains.%n%n",
                 averages[3], averages[0], 100 * (averages[3] / averages[0] - 1), wins, k));
         double[] atNatural = SoupMeasures.doubles(soup, "naturalPerDomainBitsPerByte");
-        double natAvg = java.util.Arrays.stream(atNatural).average().orElse(Double.NaN);
+        double natAvg = Arrays.stream(atNatural).average().orElse(Double.NaN);
         md.append(String.format(
                 "How much h matters: on each domain, the soup at the natural mixture averages %.3f against %.3f at the"
                         + " domain's histogram h (gain %.3f bits/byte); mean L1 distance between alpha(h_domain) and alpha(natural): %.3f.%n%n",
@@ -542,7 +548,7 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
             md.append(
                     "Generic model at each learning rate (the better one, by mean per-domain loss, is the baseline above):\n\n"
                             + "| lr | mean per-domain | natural | train s |\n|---:|---:|---:|---:|\n");
-            for (com.google.gson.JsonElement e : generic.getAsJsonArray("allLearningRates")) {
+            for (JsonElement e : generic.getAsJsonArray("allLearningRates")) {
                 JsonObject o = e.getAsJsonObject();
                 md.append(String.format(
                         "| %s | %.3f | %.3f | %.0f |%n",
@@ -729,7 +735,7 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
                 "--expert-update=" + expertUpdate,
                 // What the library decides by default changes between versions: parts of another version are not
                 // reused.
-                "(library " + org.soupofexperts.core.io.Version.get() + ", router " + RouterConfig.defaults()
-                        + ", expert lr scale " + TrainingConfig.defaultExpertLearningRateScale(experts) + ")");
+                "(library " + Version.get() + ", router " + RouterConfig.defaults() + ", expert lr scale "
+                        + TrainingConfig.defaultExpertLearningRateScale(experts) + ")");
     }
 }

@@ -1,6 +1,7 @@
 package org.soupofexperts.examples;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.soupofexperts.core.SoupOfExperts;
@@ -17,6 +18,7 @@ import org.soupofexperts.data.sample.InMemoryDomainSampler;
 import org.soupofexperts.data.sample.MetaDistributions;
 import org.soupofexperts.data.synth.SyntheticCorpus;
 import org.soupofexperts.data.tokenize.ByteTokenizer;
+import org.soupofexperts.examples.experiment.Commands;
 
 /**
  * The README's main job: trains a small soup on the built-in synthetic corpus (4 domains) for
@@ -30,8 +32,9 @@ public final class QuickStart {
 
     private QuickStart() {}
 
+    /** Runs the quick start on built-in synthetic data (no arguments). */
     public static void main(String[] args) throws Exception {
-        org.soupofexperts.examples.experiment.Commands.offline();
+        Commands.offline();
         int steps = args.length > 0 ? Integer.parseInt(args[0]) : 4000;
         SyntheticCorpus corpus = new SyntheticCorpus(K, 400, 2025);
         ByteTokenizer tok = new ByteTokenizer();
@@ -111,7 +114,7 @@ public final class QuickStart {
             specialistDocs.addAll(corpus.documents(3, 2_000_000, 9, 150));
             try (Specialist s = soup.specialize(specialistDocs, new NearestCentroidAssigner(emb, centroids, 0))) {
                 row("from 30 docs (histogram)", s, valid);
-                System.out.printf("  its h from the histogram: %s%n", java.util.Arrays.toString(s.domainWeights()));
+                System.out.printf("  its h from the histogram: %s%n", Arrays.toString(s.domainWeights()));
             }
             System.out.println("\nEach specialist should beat the generic model on its own domain.");
         }

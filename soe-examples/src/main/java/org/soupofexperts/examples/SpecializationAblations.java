@@ -3,8 +3,10 @@ package org.soupofexperts.examples;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +18,7 @@ import org.soupofexperts.core.batch.MetaDistribution;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.config.RouterConfig;
 import org.soupofexperts.core.config.SoupConfig;
+import org.soupofexperts.core.io.Version;
 import org.soupofexperts.core.train.ParamGroup;
 import org.soupofexperts.core.train.TrainingConfig;
 import org.soupofexperts.data.sample.MetaDistributions;
@@ -159,7 +162,7 @@ public final class SpecializationAblations extends ExperimentCommand implements 
                         "--experts=" + experts,
                         "--eval-windows=" + evalWindows,
                         "--seed=" + seed,
-                        "(library " + org.soupofexperts.core.io.Version.get() + ")"));
+                        "(library " + Version.get() + ")"));
         LOG.info("{} domains, base model {} ({} parameters)", data.k, model, model.parameterCount());
 
         Map<Double, JsonObject> generics = new LinkedHashMap<>();
@@ -232,7 +235,7 @@ public final class SpecializationAblations extends ExperimentCommand implements 
             Map<Double, JsonObject> generics,
             JsonObject bestGeneric,
             Map<Variant, JsonObject> results)
-            throws java.io.IOException {
+            throws IOException {
         double[] bestPerDomain = SoupMeasures.doubles(bestGeneric, "perDomainBitsPerByte");
         double bestNatural = bestGeneric.get("naturalBitsPerByte").getAsDouble();
         StringBuilder md = new StringBuilder();
@@ -273,7 +276,7 @@ public final class SpecializationAblations extends ExperimentCommand implements 
                     "| %s | %.3f | %.3f | %.3f | %.3f | %d/%d | %+.1f%% | %.0f |%n",
                     v.name(),
                     specialized,
-                    java.util.Arrays.stream(hot).average().orElse(Double.NaN),
+                    Arrays.stream(hot).average().orElse(Double.NaN),
                     natural,
                     matters,
                     wins,

@@ -55,6 +55,7 @@ public record ServerLimits(
         return new ServerLimits(1 << 20, 1000, 2, 16, Duration.ofSeconds(10), Duration.ofSeconds(30), 1024, 512, 8192);
     }
 
+    /** These limits with at most {@code v} bytes per request body. */
     public ServerLimits withMaxBodyBytes(int v) {
         return new ServerLimits(
                 v,
@@ -68,6 +69,7 @@ public record ServerLimits(
                 maxHeaderBytes);
     }
 
+    /** These limits with at most {@code v} documents per request. */
     public ServerLimits withMaxDocuments(int v) {
         return new ServerLimits(
                 maxBodyBytes,
@@ -81,6 +83,7 @@ public record ServerLimits(
                 maxHeaderBytes);
     }
 
+    /** These limits with {@code v} worker threads. */
     public ServerLimits withWorkers(int v) {
         return new ServerLimits(
                 maxBodyBytes,
@@ -94,6 +97,7 @@ public record ServerLimits(
                 maxHeaderBytes);
     }
 
+    /** These limits with at most {@code v} queued requests, each waiting at most {@code timeout}. */
     public ServerLimits withQueue(int v, Duration timeout) {
         return new ServerLimits(
                 maxBodyBytes,
@@ -107,6 +111,7 @@ public record ServerLimits(
                 maxHeaderBytes);
     }
 
+    /** These limits with idle connections closed after {@code v}. */
     public ServerLimits withIdleTimeout(Duration v) {
         return new ServerLimits(
                 maxBodyBytes,
@@ -120,6 +125,7 @@ public record ServerLimits(
                 maxHeaderBytes);
     }
 
+    /** These limits with requests slower than {@code v} bytes per second cut off. */
     public ServerLimits withMinRequestBytesPerSecond(long v) {
         return new ServerLimits(
                 maxBodyBytes,
@@ -133,6 +139,7 @@ public record ServerLimits(
                 maxHeaderBytes);
     }
 
+    /** These limits with at most {@code v} open connections. */
     public ServerLimits withMaxConnections(int v) {
         return new ServerLimits(
                 maxBodyBytes,
@@ -146,6 +153,7 @@ public record ServerLimits(
                 maxHeaderBytes);
     }
 
+    /** These limits with at most {@code v} bytes of request headers. */
     public ServerLimits withMaxHeaderBytes(int v) {
         return new ServerLimits(
                 maxBodyBytes,

@@ -1,5 +1,7 @@
 package org.soupofexperts.core.config;
 
+import java.util.Arrays;
+
 /**
  * Validation of domain weights h: a point on the probability simplex over k domains.
  * Stateless and thread-safe.
@@ -64,7 +66,7 @@ public final class DomainWeights {
             throw new IllegalArgumentException("k must be >= 1, got " + k);
         }
         double[] h = new double[k];
-        java.util.Arrays.fill(h, 1.0 / k);
+        Arrays.fill(h, 1.0 / k);
         return h;
     }
 }

@@ -1,7 +1,10 @@
 package org.soupofexperts.core.internal;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import org.slf4j.Logger;
@@ -57,9 +60,9 @@ public final class Djl {
      * build, else the CPU), after checking that the engine has that device: a GPU index beyond
      * the engine's GPU count would otherwise fail at the first allocation, far from the cause.
      */
-    public static ai.djl.ndarray.NDManager newManager(ai.djl.Device device) {
+    public static NDManager newManager(Device device) {
         Engine e = engine();
-        ai.djl.Device d = device == null ? e.defaultDevice() : device;
+        Device d = device == null ? e.defaultDevice() : device;
         if (d.isGpu() && d.getDeviceId() >= e.getGpuCount()) {
             throw new IllegalArgumentException("device " + d + " is not available: the engine (" + e.getEngineName()
                     + " "
@@ -109,7 +112,7 @@ public final class Djl {
      */
     public static NDArray scalar(NDArray like, double value) {
         NDArray s = engineOwned(like.getManager().create((float) value));
-        return like.getDataType() == ai.djl.ndarray.types.DataType.FLOAT32 ? s : s.toType(like.getDataType(), false);
+        return like.getDataType() == DataType.FLOAT32 ? s : s.toType(like.getDataType(), false);
     }
 
     /** Doubles to floats, for creating float32 arrays from Java-side vectors such as h. */

@@ -12,8 +12,8 @@ import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -23,6 +23,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.UUID;
+import org.slf4j.LoggerFactory;
 
 /**
  * The on-disk layout of a saved soup or specialist: {@code manifest.json} plus one
@@ -78,8 +79,8 @@ public final class ArtifactDirectory {
      */
     public static void save(Path dir, String kind, JsonObject manifest, ParameterWriter writer) throws IOException {
         Files.createDirectories(dir);
-        String previous = checkReplaceable(dir, kind);
-        removeTemporaries(dir);
+        String previous = ArtifactFiles.checkReplaceable(dir, kind);
+        ArtifactFiles.removeTemporaries(dir);
         String token = UUID.randomUUID().toString();
         Path tmpParams = dir.resolve(".params-" + token + ".tmp");
         Path tmpManifest = dir.resolve(".manifest-" + token + ".tmp");
@@ -115,7 +116,7 @@ public final class ArtifactDirectory {
             if (previous != null && !previous.equals(paramsName)) {
                 Files.deleteIfExists(dir.resolve(previous));
             }
-            removeOrphanedParameters(dir, paramsName);
+            ArtifactFiles.removeOrphanedParameters(dir, paramsName);
         } finally {
             Files.deleteIfExists(tmpParams);
             Files.deleteIfExists(tmpManifest);
@@ -131,7 +132,25 @@ public final class ArtifactDirectory {
             throw new SoupFormatException(dir + " is not a directory (expected a saved " + kind + ")");
         }
         Path manifestPath = dir.resolve(MANIFEST);
-        if (!Files.isRegularFile(manifestPath, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        JsonObject m = readManifest(dir, manifestPath, kind);
+        String format = string(m, "format", manifestPath);
+        if (!FORMAT.equals(format)) {
+            throw new SoupFormatException(
+                    manifestPath + " has format '" + format + "'; this library reads '" + FORMAT + "'");
+        }
+        String actualKind = string(m, "kind", manifestPath);
+        if (!kind.equals(actualKind)) {
+            throw new SoupFormatException(dir + " holds a saved " + actualKind + ", not a " + kind);
+        }
+        if (!m.has("parameterFile") || !m.get("parameterFile").isJsonObject()) {
+            throw new SoupFormatException(manifestPath + " does not name its parameter file");
+        }
+        return new Loaded(m, verifiedParameters(dir, manifestPath, m.getAsJsonObject("parameterFile")));
+    }
+
+    /** The manifest, bounded in size and checked against its own SHA-256. */
+    private static JsonObject readManifest(Path dir, Path manifestPath, String kind) throws IOException {
+        if (!Files.isRegularFile(manifestPath, LinkOption.NOFOLLOW_LINKS)) {
             throw new SoupFormatException(dir + " is not a saved " + kind + ": it has no " + MANIFEST
                     + (Files.exists(manifestPath)
                             ? " that is a regular file (links and special files are refused)"
@@ -151,25 +170,17 @@ public final class ArtifactDirectory {
                         + MANIFEST_SHA256 + " (a manifest is written by this library only)");
             }
         } else {
-            org.slf4j.LoggerFactory.getLogger(ArtifactDirectory.class)
+            LoggerFactory.getLogger(ArtifactDirectory.class)
                     .warn(
                             "{} has no {} (saved by a version before 0.1.0-SNAPSHOT of 2026-11-29): its edits cannot be detected",
                             manifestPath,
                             MANIFEST_SHA256);
         }
-        String format = string(m, "format", manifestPath);
-        if (!FORMAT.equals(format)) {
-            throw new SoupFormatException(
-                    manifestPath + " has format '" + format + "'; this library reads '" + FORMAT + "'");
-        }
-        String actualKind = string(m, "kind", manifestPath);
-        if (!kind.equals(actualKind)) {
-            throw new SoupFormatException(dir + " holds a saved " + actualKind + ", not a " + kind);
-        }
-        if (!m.has("parameterFile") || !m.get("parameterFile").isJsonObject()) {
-            throw new SoupFormatException(manifestPath + " does not name its parameter file");
-        }
-        JsonObject p = m.getAsJsonObject("parameterFile");
+        return m;
+    }
+
+    /** The parameter file the manifest names: a regular file in the folder, of the size and SHA-256 it gives. */
+    private static Path verifiedParameters(Path dir, Path manifestPath, JsonObject p) throws IOException {
         String name = string(p, "file", manifestPath);
         if (name.contains("/") || name.contains("\\") || name.startsWith(".")) {
             throw new SoupFormatException(manifestPath + " names an invalid parameter file '" + name + "'");
@@ -181,11 +192,11 @@ public final class ArtifactDirectory {
         } catch (NumberFormatException e) {
             throw new SoupFormatException(manifestPath + " has a non-numeric parameter file size", e);
         }
-        if (Files.exists(params, java.nio.file.LinkOption.NOFOLLOW_LINKS)
-                && !Files.isRegularFile(params, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (Files.exists(params, LinkOption.NOFOLLOW_LINKS)
+                && !Files.isRegularFile(params, LinkOption.NOFOLLOW_LINKS)) {
             // A FIFO or a link to /dev/zero would block or never end.
-            throw new SoupFormatException(dir + ": parameter file " + name
-                    + " is a link or a special file, not a regular" + " file; refused");
+            throw new SoupFormatException(
+                    dir + ": parameter file " + name + " is a link or a special file, not a regular file; refused");
         }
         long actual;
         try {
@@ -197,11 +208,10 @@ public final class ArtifactDirectory {
             throw new SoupFormatException(dir + " is truncated or damaged: " + name + " has " + actual
                     + " bytes, the manifest says " + expected);
         }
-        String digest = digest(params);
-        if (!digest.equals(string(p, "sha256", manifestPath))) {
+        if (!digest(params).equals(string(p, "sha256", manifestPath))) {
             throw new SoupFormatException(dir + " is corrupt: the SHA-256 of " + name + " does not match the manifest");
         }
-        return new Loaded(m, params);
+        return params;
     }
 
     private static String string(JsonObject o, String key, Path where) throws SoupFormatException {
@@ -258,118 +268,13 @@ public final class ArtifactDirectory {
         }
     }
 
-    private static final java.util.regex.Pattern TEMPORARY =
-            java.util.regex.Pattern.compile("\\.(params|manifest)-[0-9a-f-]{36}\\.tmp");
-    private static final java.util.regex.Pattern PARAMS = java.util.regex.Pattern.compile("params-[0-9a-f]{16}\\.bin");
-
-    /**
-     * What a save may replace: nothing (an empty or new folder), or an artefact of the same kind.
-     * A folder holding another kind, or files that are not an artefact's, is refused, so that a
-     * mistyped output path never destroys a soup or a user's files. Returns the parameter file
-     * the current manifest names (deleted once the new save is complete), or null.
-     */
-    private static String checkReplaceable(Path dir, String kind) throws IOException {
-        if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            throw new ArtifactConflictException(
-                    dir + " is not a folder (or is a link to one): cannot save a " + kind + " there");
-        }
-        Path manifestPath = dir.resolve(MANIFEST);
-        if (Files.exists(manifestPath, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            String existing;
-            String params = null;
-            try {
-                JsonObject m = StrictJson.readObject(manifestPath);
-                existing = m.get("kind").getAsString();
-                JsonElement p = m.get("parameterFile");
-                if (p != null && p.isJsonObject() && p.getAsJsonObject().has("file")) {
-                    params = p.getAsJsonObject().get("file").getAsString();
-                }
-            } catch (RuntimeException | SoupFormatException e) {
-                throw new ArtifactConflictException(
-                        dir + " holds a " + MANIFEST + " this library cannot read; refusing to replace it" + " with a "
-                                + kind + " (choose another folder or delete it)",
-                        e);
-            }
-            if (!kind.equals(existing)) {
-                throw new ArtifactConflictException(dir + " holds a saved " + existing
-                        + "; refusing to replace it with a " + kind + " (choose another folder)");
-            }
-            return params != null && PARAMS.matcher(params).matches() ? params : null;
-        }
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) {
-                // Temporaries and orphaned parameter files are what a first save killed before its
-                // manifest leaves: provably ours, and removed by this save.
-                if (!TEMPORARY.matcher(p.getFileName().toString()).matches() && !isOrphanedParameters(p)) {
-                    throw new ArtifactConflictException(dir + " is not empty and holds no saved " + kind + " (found "
-                            + p.getFileName() + "); choose an empty or new folder");
-                }
-            }
-        }
-        return null;
-    }
-
-    /** A {@code params-<h>.bin} regular file whose content's SHA-256 begins with h. */
-    private static boolean isOrphanedParameters(Path p) throws IOException {
-        String name = p.getFileName().toString();
-        return PARAMS.matcher(name).matches()
-                && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
-                && digest(p).startsWith(name.substring("params-".length(), "params-".length() + 16));
-    }
-
     /**
      * Deletes an artefact's own files (the manifest, parameter files and temporaries of saves),
      * then the folder if that left it empty. Anything else stays, so a folder a user also put
      * files in is never emptied; returns whether the folder is gone.
      */
     public static boolean delete(Path dir) throws IOException {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) {
-                String name = p.getFileName().toString();
-                if ((name.equals(MANIFEST)
-                                || PARAMS.matcher(name).matches()
-                                || TEMPORARY.matcher(name).matches())
-                        && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                    Files.delete(p);
-                }
-            }
-        }
-        try {
-            Files.delete(dir);
-            return true;
-        } catch (java.nio.file.DirectoryNotEmptyException e) {
-            return false;
-        }
-    }
-
-    /**
-     * Parameter files of saves killed after their parameters were in place but before their
-     * manifest was: {@code params-<h>.bin} that the manifest does not name, whose content's
-     * SHA-256 begins with h. The content proves the library wrote the file, so a user's own file
-     * is never taken for one.
-     */
-    private static void removeOrphanedParameters(Path dir, String current) throws IOException {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) {
-                if (!p.getFileName().toString().equals(current) && isOrphanedParameters(p)) {
-                    org.slf4j.LoggerFactory.getLogger(ArtifactDirectory.class)
-                            .info("removing {}, left by a save that was killed before its manifest was written", p);
-                    Files.delete(p);
-                }
-            }
-        }
-    }
-
-    /** Temporary files of saves that were killed before they finished. */
-    private static void removeTemporaries(Path dir) throws IOException {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) {
-                if (TEMPORARY.matcher(p.getFileName().toString()).matches()
-                        && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                    Files.delete(p);
-                }
-            }
-        }
+        return ArtifactFiles.delete(dir);
     }
 
     /** Pretty JSON of any tree (for reports). */

@@ -17,6 +17,7 @@ public final class ConfigJson {
 
     private ConfigJson() {}
 
+    /** A model config as a manifest stores it. */
     public static JsonObject model(ModelConfig c) {
         JsonObject o = new JsonObject();
         o.addProperty("vocabSize", c.vocabSize());
@@ -43,9 +44,10 @@ public final class ConfigJson {
     public static final int MAX_CONTEXT = 1 << 20;
     public static final int MAX_ROUTER_DEPTH = 64;
 
-    private static final java.util.Set<String> MODEL_KEYS = java.util.Set.of(
-            "vocabSize", "layers", "dModel", "heads", "mlpRatio", "contextLength", "bias", "parameterCount");
+    private static final Set<String> MODEL_KEYS =
+            Set.of("vocabSize", "layers", "dModel", "heads", "mlpRatio", "contextLength", "bias", "parameterCount");
 
+    /** Reads a model config strictly: no unknown keys, every size bounded, integers exact. */
     public static ModelConfig model(JsonObject o) throws SoupFormatException {
         String where = "model config";
         if (o == null) {
@@ -106,6 +108,7 @@ public final class ConfigJson {
         }
     }
 
+    /** A router config as a manifest stores it. */
     public static JsonObject router(RouterConfig c) {
         JsonObject o = new JsonObject();
         o.addProperty("hidden", c.hidden());
@@ -117,9 +120,9 @@ public final class ConfigJson {
         return o;
     }
 
-    private static final java.util.Set<String> ROUTER_KEYS =
-            java.util.Set.of("hidden", "depth", "output", "outputInitScale");
+    private static final Set<String> ROUTER_KEYS = Set.of("hidden", "depth", "output", "outputInitScale");
 
+    /** Reads a router config strictly. */
     public static RouterConfig router(JsonObject o) throws SoupFormatException {
         String where = "router config";
         if (o == null) {

@@ -1,22 +1,17 @@
 package org.soupofexperts.core.io;
 
 import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
+import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -29,9 +24,6 @@ import java.util.Map;
  */
 public final class Safetensors {
 
-    /** Larger headers are refused as damage rather than read into memory. */
-    private static final long MAX_HEADER = 100L << 20;
-
     private Safetensors() {}
 
     /** A float32 tensor: its shape and values (row-major). */
@@ -40,14 +32,13 @@ public final class Safetensors {
             long n = 1;
             for (long d : shape) {
                 if (d < 0) {
-                    throw new IllegalArgumentException(
-                            "negative dimension in shape " + java.util.Arrays.toString(shape));
+                    throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
                 }
                 n *= d;
             }
             if (n != values.length) {
                 throw new IllegalArgumentException(
-                        "shape " + java.util.Arrays.toString(shape) + " holds " + n + " values, got " + values.length);
+                        "shape " + Arrays.toString(shape) + " holds " + n + " values, got " + values.length);
             }
         }
     }
@@ -224,153 +215,6 @@ public final class Safetensors {
 
     /** Reads every tensor and the metadata of a safetensors file, after validating its header. */
     public static Contents read(Path file) throws IOException {
-        if (!java.nio.file.Files.isRegularFile(file)) {
-            // A FIFO would block and /dev/zero never end.
-            throw new SoupFormatException(file + " is not a regular file"
-                    + (java.nio.file.Files.exists(file)
-                            ? " (a directory, device or pipe); refused"
-                            : ": it does not exist"));
-        }
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size < 8) {
-                throw new SoupFormatException(
-                        file + " is not a safetensors file: " + size + " bytes, shorter than the 8-byte header length");
-            }
-            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, lenBuf, 0);
-            long headerLength = lenBuf.flip().getLong();
-            if (headerLength < 2 || headerLength > MAX_HEADER || headerLength > size - 8) {
-                throw new SoupFormatException(
-                        file + ": header length " + headerLength + " is impossible for a file of " + size + " bytes");
-            }
-            ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLength);
-            readFully(ch, headerBuf, 8);
-            JsonObject header;
-            try {
-                header = StrictJson.parseObject(
-                        new String(headerBuf.array(), StandardCharsets.UTF_8), file + ": the header");
-            } catch (RuntimeException e) {
-                throw new SoupFormatException(file + ": the header is not valid JSON: " + e.getMessage(), e);
-            }
-            long dataStart = 8 + headerLength;
-            long dataLength = size - dataStart;
-            Map<String, long[]> ranges = new LinkedHashMap<>();
-            Map<String, long[]> shapes = new LinkedHashMap<>();
-            Map<String, Dtype> types = new LinkedHashMap<>();
-            List<long[]> spans = new ArrayList<>();
-            Map<String, String> metadata = new LinkedHashMap<>();
-            for (Map.Entry<String, JsonElement> e : header.entrySet()) {
-                if (e.getKey().equals("__metadata__")) {
-                    try {
-                        e.getValue()
-                                .getAsJsonObject()
-                                .entrySet()
-                                .forEach(m ->
-                                        metadata.put(m.getKey(), m.getValue().getAsString()));
-                    } catch (RuntimeException x) {
-                        throw new SoupFormatException(
-                                file + ": __metadata__ must map names to strings: " + x.getMessage(), x);
-                    }
-                    continue;
-                }
-                String name = e.getKey();
-                try {
-                    JsonObject t = e.getValue().getAsJsonObject();
-                    String dtype = t.get("dtype").getAsString();
-                    Dtype type;
-                    try {
-                        type = Dtype.valueOf(dtype);
-                    } catch (IllegalArgumentException unknown) {
-                        throw new SoupFormatException(file + ": tensor '" + name + "' has dtype " + dtype
-                                + "; only F32, F16 and BF16 are read");
-                    }
-                    JsonArray shapeArr = t.getAsJsonArray("shape");
-                    long[] shape = new long[shapeArr.size()];
-                    long count = 1;
-                    for (int i = 0; i < shape.length; i++) {
-                        shape[i] = shapeArr.get(i).getAsLong();
-                        if (shape[i] < 0) {
-                            throw new SoupFormatException(file + ": tensor '" + name + "' has a negative dimension");
-                        }
-                        try {
-                            count = Math.multiplyExact(count, shape[i]);
-                        } catch (ArithmeticException overflow) {
-                            throw new SoupFormatException(
-                                    file + ": tensor '" + name + "' has shape " + java.util.Arrays.toString(shape)
-                                            + " whose element count overflows",
-                                    overflow);
-                        }
-                    }
-                    if (count > Integer.MAX_VALUE / 4) {
-                        throw new SoupFormatException(file + ": tensor '" + name + "' has " + count
-                                + " elements, over this reader's limit of " + Integer.MAX_VALUE / 4);
-                    }
-                    JsonArray r = t.getAsJsonArray("data_offsets");
-                    long begin = r.get(0).getAsLong();
-                    long end = r.get(1).getAsLong();
-                    if (begin < 0 || end < begin || end > dataLength) {
-                        throw new SoupFormatException(file + ": tensor '" + name + "' has data_offsets [" + begin + ", "
-                                + end + "] outside the " + dataLength + " data bytes");
-                    }
-                    if (end - begin != type.bytes() * count) {
-                        throw new SoupFormatException(file + ": tensor '" + name + "' of shape "
-                                + java.util.Arrays.toString(shape) + " needs " + type.bytes() * count + " bytes as "
-                                + type + ", its data_offsets give " + (end - begin));
-                    }
-                    types.put(name, type);
-                    ranges.put(name, new long[] {begin, end});
-                    shapes.put(name, shape);
-                    spans.add(new long[] {begin, end});
-                } catch (SoupFormatException x) {
-                    throw x;
-                } catch (RuntimeException x) {
-                    throw new SoupFormatException(
-                            file + ": tensor '" + name + "' has a malformed entry: " + x.getMessage(), x);
-                }
-            }
-            spans.sort((a, b) -> Long.compare(a[0], b[0]));
-            long covered = 0;
-            for (long[] s : spans) {
-                if (s[0] != covered) {
-                    throw new SoupFormatException(file + ": tensor data overlaps or leaves a gap at byte " + covered);
-                }
-                covered = s[1];
-            }
-            if (covered != dataLength) {
-                throw new SoupFormatException(
-                        file + ": the header describes " + covered + " data bytes, the file holds " + dataLength);
-            }
-            Map<String, Tensor> out = new LinkedHashMap<>();
-            for (Map.Entry<String, long[]> e : ranges.entrySet()) {
-                long[] r = e.getValue();
-                ByteBuffer data =
-                        ByteBuffer.allocate(Math.toIntExact(r[1] - r[0])).order(ByteOrder.LITTLE_ENDIAN);
-                readFully(ch, data, dataStart + r[0]);
-                Dtype type = types.get(e.getKey());
-                float[] values = new float[data.capacity() / type.bytes()];
-                data.flip();
-                if (type == Dtype.F32) {
-                    data.asFloatBuffer().get(values);
-                } else {
-                    for (int i = 0; i < values.length; i++) {
-                        values[i] = type.get(data);
-                    }
-                }
-                out.put(e.getKey(), new Tensor(shapes.get(e.getKey()), values));
-            }
-            return new Contents(out, metadata);
-        }
-    }
-
-    private static void readFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
-        long pos = position;
-        while (buf.hasRemaining()) {
-            int n = ch.read(buf, pos);
-            if (n < 0) {
-                throw new SoupFormatException("unexpected end of file at byte " + pos);
-            }
-            pos += n;
-        }
+        return SafetensorsReader.read(file);
     }
 }

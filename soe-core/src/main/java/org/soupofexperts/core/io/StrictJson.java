@@ -121,6 +121,7 @@ public final class StrictJson {
         return v;
     }
 
+    /** The boolean under {@code key}; anything else is refused naming {@code where}. */
     public static boolean bool(JsonObject o, String key, String where) throws SoupFormatException {
         JsonPrimitive p = primitive(o, key, where);
         if (!p.isBoolean()) {
@@ -129,6 +130,7 @@ public final class StrictJson {
         return p.getAsBoolean();
     }
 
+    /** The string under {@code key}; anything else is refused naming {@code where}. */
     public static String string(JsonObject o, String key, String where) throws SoupFormatException {
         JsonPrimitive p = primitive(o, key, where);
         if (!p.isString()) {

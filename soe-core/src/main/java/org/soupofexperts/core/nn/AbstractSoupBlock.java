@@ -1,5 +1,6 @@
 package org.soupofexperts.core.nn;
 
+import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
@@ -9,6 +10,7 @@ import ai.djl.util.PairList;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Objects;
 import org.soupofexperts.core.config.ExpertRanks;
 import org.soupofexperts.core.config.TensorLayout;
 import org.soupofexperts.core.config.TensorSpec;
@@ -36,7 +38,7 @@ public abstract class AbstractSoupBlock extends ModelBlock {
 
     protected AbstractSoupBlock(int experts, ExpertRanks ranks) {
         super(VERSION);
-        this.ranks = java.util.Objects.requireNonNull(ranks, "expert ranks");
+        this.ranks = Objects.requireNonNull(ranks, "expert ranks");
         if (experts < 0) {
             throw new IllegalArgumentException("number of experts must be >= 0, got " + experts);
         }
@@ -88,7 +90,7 @@ public abstract class AbstractSoupBlock extends ModelBlock {
     }
 
     @Override
-    protected Shape declaredShape(Parameter p) throws ai.djl.MalformedModelException {
+    protected Shape declaredShape(Parameter p) throws MalformedModelException {
         for (SoupTensor t : tensors) {
             if (t.shared() == p) {
                 return t.shape();

@@ -4,11 +4,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.soupofexperts.core.config.ExpertInit;
 import org.soupofexperts.core.config.Seeds;
 import org.soupofexperts.core.config.TensorSpec;
+import org.soupofexperts.core.internal.Djl;
 
 /**
  * Seeded parameter initialisation from the library's own random stream (DJL's initializers
@@ -40,7 +42,7 @@ public final class Initializer {
                     }
                     break;
                 case ONES:
-                    java.util.Arrays.fill(s, 1f);
+                    Arrays.fill(s, 1f);
                     break;
                 case ZEROS:
                 default:
@@ -93,7 +95,7 @@ public final class Initializer {
     }
 
     private static NDArray trainable(NDArray fromJava) {
-        NDArray a = org.soupofexperts.core.internal.Djl.engineOwned(fromJava);
+        NDArray a = Djl.engineOwned(fromJava);
         NDScope.unregister(a);
         a.setRequiresGradient(true);
         return a;

@@ -13,6 +13,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import org.soupofexperts.core.internal.Djl;
 
 /**
  * Base of this library's DJL blocks. Their shapes come from their config, not from DJL's
@@ -62,6 +63,29 @@ public abstract class ModelBlock extends AbstractBlock {
         }
     }
 
+    /** Storage, dtype and shape, which must be dense float32 of the declared shape (nothing is sized by the file). */
+    private static void readTypeAndShape(DataInputStream in, String name, Shape declared)
+            throws IOException, MalformedModelException {
+        String sparse = in.readUTF();
+        if (!"DENSE".equals(sparse)) {
+            throw bad(name, "storage " + sparse + " (only DENSE is read)");
+        }
+        String dtype = in.readUTF();
+        if (!DataType.FLOAT32.name().equals(dtype)) {
+            throw bad(name, "dtype " + dtype + " (only FLOAT32 is read)");
+        }
+        int ndim = in.readInt();
+        if (ndim != declared.dimension()) {
+            throw bad(name, ndim + " dimensions where the config declares " + declared);
+        }
+        for (int d = 0; d < ndim; d++) {
+            long size = in.readLong();
+            if (size != declared.get(d)) {
+                throw bad(name, "dimension " + d + " is " + size + " where the config declares " + declared);
+            }
+        }
+    }
+
     private static NDArray readArray(NDManager manager, DataInputStream in, String name, Shape declared)
             throws IOException, MalformedModelException {
         char tag = in.readChar();
@@ -84,24 +108,7 @@ public abstract class ModelBlock extends AbstractBlock {
         } else if (named != 0) {
             throw bad(name, "a malformed array name flag " + named);
         }
-        String sparse = in.readUTF();
-        if (!"DENSE".equals(sparse)) {
-            throw bad(name, "storage " + sparse + " (only DENSE is read)");
-        }
-        String dtype = in.readUTF();
-        if (!DataType.FLOAT32.name().equals(dtype)) {
-            throw bad(name, "dtype " + dtype + " (only FLOAT32 is read)");
-        }
-        int ndim = in.readInt();
-        if (ndim != declared.dimension()) {
-            throw bad(name, ndim + " dimensions where the config declares " + declared);
-        }
-        for (int d = 0; d < ndim; d++) {
-            long size = in.readLong();
-            if (size != declared.get(d)) {
-                throw bad(name, "dimension " + d + " is " + size + " where the config declares " + declared);
-            }
-        }
+        readTypeAndShape(in, name, declared);
         int layout = in.readInt();
         if (layout < 0 || layout > MAX_LAYOUT) {
             throw bad(name, "a layout of " + layout + " characters");
@@ -128,7 +135,7 @@ public abstract class ModelBlock extends AbstractBlock {
         }
         data.rewind();
         // The byte buffer itself (a float view would be copied once more), then into engine memory.
-        return org.soupofexperts.core.internal.Djl.engineOwned(manager.create(data, declared, DataType.FLOAT32));
+        return Djl.engineOwned(manager.create(data, declared, DataType.FLOAT32));
     }
 
     private static void expect(String name, String what, int actual, int wanted) throws MalformedModelException {

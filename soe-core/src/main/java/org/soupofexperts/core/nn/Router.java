@@ -24,6 +24,7 @@ public final class Router extends ModelBlock {
     private final RouterConfig config;
     private final List<SoupLinear> layers = new ArrayList<>();
 
+    /** The router MLP from k domain weights to n expert coefficients. */
     public Router(int domains, int experts, RouterConfig config) {
         super(VERSION);
         if (domains < 1) {

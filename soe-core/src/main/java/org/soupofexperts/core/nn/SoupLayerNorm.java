@@ -19,6 +19,7 @@ public final class SoupLayerNorm extends AbstractSoupBlock {
     private final SoupTensor gain;
     private final SoupTensor bias;
 
+    /** A layer norm named {@code name} over {@code dim} features, with a bias if asked, souped over n experts. */
     public SoupLayerNorm(String name, int dim, boolean bias, int experts) {
         this(
                 gainSpec(name, dim),

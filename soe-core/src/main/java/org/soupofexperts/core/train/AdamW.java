@@ -3,8 +3,11 @@ package org.soupofexperts.core.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * AdamW with per-slot learning-rate scale and weight decay, updating weights in place: on the
@@ -41,7 +44,7 @@ public final class AdamW implements AutoCloseable {
     private final List<Slot> slots;
     private final List<NDArray[]> state = new ArrayList<>();
     /** Per slot: direct views of w, m, v for the fused kernel, or null to use LibTorch's kernel. */
-    private final List<java.nio.FloatBuffer[]> views = new ArrayList<>();
+    private final List<FloatBuffer[]> views = new ArrayList<>();
     /** Per slot: whether the gradient's direct buffer was checked to be its memory (first step). */
     private final boolean[] gradChecked;
 
@@ -80,8 +83,7 @@ public final class AdamW implements AutoCloseable {
                 && !this.slots.isEmpty()
                 && FusedAdamKernel.supports(this.slots.get(0).weight());
         for (int i = 0; i < this.slots.size(); i++) {
-            java.nio.FloatBuffer[] view =
-                    fused ? views(this.slots.get(i).weight(), state.get(i)[0], state.get(i)[1]) : null;
+            FloatBuffer[] view = fused ? views(this.slots.get(i).weight(), state.get(i)[0], state.get(i)[1]) : null;
             if (view == null && this.slots.get(i).sharedMomentOf() >= 0) {
                 throw new IllegalArgumentException("a shared second moment needs the fused CPU float32 update (slot "
                         + i + " has no direct view of its memory); use ExpertUpdate.ADAM on this device");
@@ -92,10 +94,10 @@ public final class AdamW implements AutoCloseable {
     }
 
     /** Direct views of w, m, v, or null unless each is float32 and exactly the tensor's memory. */
-    private static java.nio.FloatBuffer[] views(NDArray... arrays) {
-        java.nio.FloatBuffer[] v = new java.nio.FloatBuffer[arrays.length];
+    private static FloatBuffer[] views(NDArray... arrays) {
+        FloatBuffer[] v = new FloatBuffer[arrays.length];
         for (int i = 0; i < arrays.length; i++) {
-            if (arrays[i].getDataType() != ai.djl.ndarray.types.DataType.FLOAT32) {
+            if (arrays[i].getDataType() != DataType.FLOAT32) {
                 return null;
             }
             v[i] = FusedAdamKernel.buffer(arrays[i]);
@@ -152,7 +154,7 @@ public final class AdamW implements AutoCloseable {
 
     /** Whether every slot is updated by the fused kernel (the closed-form soup step needs it). */
     boolean allFused() {
-        return views.stream().allMatch(java.util.Objects::nonNull);
+        return views.stream().allMatch(Objects::nonNull);
     }
 
     void step(double lr, double gradScale, NDArray[] grads, float[][] bankAlpha) {
@@ -174,99 +176,119 @@ public final class AdamW implements AutoCloseable {
         t++;
         double correction = Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t));
         for (int i = 0; i < slots.size(); i++) {
-            Slot s = slots.get(i);
-            NDArray w = s.weight();
-            NDArray[] mv = state.get(i);
-            float rate = (float) (lr * s.lrScale());
+            float rate = (float) (lr * slots.get(i).lrScale());
+            Rates r = new Rates(rate, (float) (rate * correction), (float) gradScale);
             if (grads != null && grads[i] != null) {
-                java.nio.FloatBuffer[] view = views.get(i);
-                java.nio.FloatBuffer g = view == null ? null : FusedAdamKernel.buffer(grads[i]);
-                if (g == null) {
-                    throw new IllegalStateException(
-                            "slot " + i + " cannot take a given gradient: no direct view of its memory");
+                updateGiven(i, grads[i], bankAlpha == null ? null : bankAlpha[i], groups, skipIdle, r);
+            } else {
+                updateOwn(i, r);
+            }
+        }
+    }
+
+    /** A step's learning rate of a slot, the same with Adam's bias correction, and the gradient scale. */
+    private record Rates(float rate, float corrected, float gradScale) {}
+
+    /** Updates slot i from a given gradient (a bank's: the m groups' G with their alpha) by the fused kernel. */
+    private void updateGiven(int i, NDArray grad, float[] bankAlpha, int groups, boolean skipIdle, Rates r) {
+        Slot s = slots.get(i);
+        FloatBuffer[] view = views.get(i);
+        FloatBuffer g = view == null ? null : FusedAdamKernel.buffer(grad);
+        if (g == null) {
+            throw new IllegalStateException(
+                    "slot " + i + " cannot take a given gradient: no direct view of its memory");
+        }
+        float decay = (float) s.weightDecay();
+        if (bankAlpha != null) {
+            FusedAdamKernel.updateBank(
+                    view[0],
+                    g,
+                    bankAlpha,
+                    groups,
+                    view[1],
+                    view[2],
+                    s.sharedMomentOf() >= 0,
+                    skipIdle,
+                    r.rate(),
+                    r.corrected(),
+                    decay,
+                    r.gradScale(),
+                    (float) beta1,
+                    (float) beta2,
+                    (float) epsilon);
+        } else if (s.sharedMomentOf() >= 0) {
+            throw new IllegalStateException("slot " + i + " shares a second moment: it needs a bank gradient");
+        } else {
+            // Not zeroed: the bank slot of the same tensor reads this gradient next.
+            FusedAdamKernel.update(
+                    view[0],
+                    g,
+                    view[1],
+                    view[2],
+                    r.rate(),
+                    r.corrected(),
+                    decay,
+                    r.gradScale(),
+                    (float) beta1,
+                    (float) beta2,
+                    (float) epsilon,
+                    false);
+        }
+    }
+
+    /**
+     * Updates slot i from its weight's own gradient: the fused kernel where it can, LibTorch's Adam
+     * kernel elsewhere.
+     */
+    private void updateOwn(int i, Rates r) {
+        Slot s = slots.get(i);
+        NDArray w = s.weight();
+        NDArray[] mv = state.get(i);
+        if (s.sharedMomentOf() >= 0) {
+            throw new IllegalStateException(
+                    "slot " + i + " shares a second moment: it is updated by the closed-form soup step only");
+        }
+        float decay = (float) s.weightDecay();
+        try (NDArray grad = w.getGradient()) {
+            FloatBuffer[] view = views.get(i);
+            if (view != null && !gradChecked[i]) {
+                // A gradient that is not its own memory (a copy) would never be zeroed.
+                if (!FusedAdamKernel.supports(grad)) {
+                    views.set(i, null);
+                    view = null;
                 }
-                if (bankAlpha != null && bankAlpha[i] != null) {
-                    FusedAdamKernel.updateBank(
-                            view[0],
-                            g,
-                            bankAlpha[i],
-                            groups,
-                            view[1],
-                            view[2],
-                            s.sharedMomentOf() >= 0,
-                            skipIdle,
-                            rate,
-                            (float) (rate * correction),
-                            (float) s.weightDecay(),
-                            (float) gradScale,
-                            (float) beta1,
-                            (float) beta2,
-                            (float) epsilon);
-                } else if (s.sharedMomentOf() >= 0) {
-                    throw new IllegalStateException("slot " + i + " shares a second moment: it needs a bank gradient");
-                } else {
-                    // Not zeroed: the bank slot of the same tensor reads this gradient next.
-                    FusedAdamKernel.update(
-                            view[0],
-                            g,
-                            view[1],
-                            view[2],
-                            rate,
-                            (float) (rate * correction),
-                            (float) s.weightDecay(),
-                            (float) gradScale,
+                gradChecked[i] = true;
+            }
+            FloatBuffer g = view == null ? null : FusedAdamKernel.buffer(grad);
+            if (g != null && g.capacity() == view[0].capacity()) {
+                FusedAdamKernel.update(
+                        view[0],
+                        g,
+                        view[1],
+                        view[2],
+                        r.rate(),
+                        r.corrected(),
+                        decay,
+                        r.gradScale(),
+                        (float) beta1,
+                        (float) beta2,
+                        (float) epsilon);
+                return;
+            }
+            w.getNDArrayInternal()
+                    .adamUpdate(
+                            new NDList(w, grad, mv[0], mv[1]),
+                            new NDList(w),
+                            r.rate(),
+                            r.corrected(),
+                            decay,
+                            r.gradScale(),
+                            -1f,
                             (float) beta1,
                             (float) beta2,
                             (float) epsilon,
-                            false);
-                }
-                continue;
-            }
-            if (s.sharedMomentOf() >= 0) {
-                throw new IllegalStateException(
-                        "slot " + i + " shares a second moment: it is updated by the closed-form" + " soup step only");
-            }
-            try (NDArray grad = w.getGradient()) {
-                java.nio.FloatBuffer[] view = views.get(i);
-                if (view != null && !gradChecked[i]) {
-                    // A gradient that is not its own memory (a copy) would never be zeroed.
-                    if (!FusedAdamKernel.supports(grad)) {
-                        views.set(i, null);
-                        view = null;
-                    }
-                    gradChecked[i] = true;
-                }
-                java.nio.FloatBuffer g = view == null ? null : FusedAdamKernel.buffer(grad);
-                if (g != null && g.capacity() == view[0].capacity()) {
-                    FusedAdamKernel.update(
-                            view[0],
-                            g,
-                            view[1],
-                            view[2],
-                            rate,
-                            (float) (rate * correction),
-                            (float) s.weightDecay(),
-                            (float) gradScale,
-                            (float) beta1,
-                            (float) beta2,
-                            (float) epsilon);
-                    continue;
-                }
-                w.getNDArrayInternal()
-                        .adamUpdate(
-                                new NDList(w, grad, mv[0], mv[1]),
-                                new NDList(w),
-                                rate,
-                                (float) (rate * correction),
-                                (float) s.weightDecay(),
-                                (float) gradScale,
-                                -1f,
-                                (float) beta1,
-                                (float) beta2,
-                                (float) epsilon,
-                                false,
-                                true);
-            }
+                            false,
+                            true);
         }
     }
 

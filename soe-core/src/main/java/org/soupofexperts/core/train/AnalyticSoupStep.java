@@ -1,17 +1,16 @@
 package org.soupofexperts.core.train;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import java.util.ArrayList;
 import java.util.List;
 import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.internal.Djl;
 import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.Router;
-import org.soupofexperts.core.nn.SoupTensor;
 
 /**
  * A soup's training step with the expert banks' gradients in closed form. With theta = S +
@@ -30,51 +29,50 @@ import org.soupofexperts.core.nn.SoupTensor;
  * bank-sized array (a factor's gradient is the factor's size). So one soup can mix dense and
  * low-rank banks. Not thread-safe; owned by one training run.
  */
-final class AnalyticSoupStep {
+final class AnalyticSoupStep implements SoupStep {
 
     private final GptModel model;
     private final Router router;
     private final NDManager manager;
-    private final List<AdamW.Slot> slots;
-    private final Engine engine;
-    private final List<SoupTensor> tensors;
-    /** Slot index of each tensor's shared part, bank (dense E or U) and V (low-rank only, else -1). */
-    private final int[] sharedSlot;
-
-    private final int[] bankSlot;
-    private final int[] vSlot;
+    private final ParameterSlots slots;
+    private final AdamW opt;
+    private final double clip;
+    private final boolean skipIdle;
+    private final List<ParameterSlots.TensorSlots> tensors;
     /** Slots that keep their own autograd gradient: low-rank factors and the router. */
-    private final List<AdamW.Slot> ownGradient = new java.util.ArrayList<>();
+    private final List<AdamW.Slot> ownGradient = new ArrayList<>();
 
-    AnalyticSoupStep(GptModel model, Router router, NDManager manager, List<AdamW.Slot> slots, Engine engine) {
+    AnalyticSoupStep(
+            GptModel model,
+            Router router,
+            NDManager manager,
+            ParameterSlots slots,
+            AdamW opt,
+            double clip,
+            boolean skipIdle) {
         this.model = model;
         this.router = router;
         this.manager = manager;
         this.slots = slots;
-        this.engine = engine;
-        this.tensors = model.soupTensors();
-        sharedSlot = new int[tensors.size()];
-        bankSlot = new int[tensors.size()];
-        vSlot = new int[tensors.size()];
-        int at = 0;
-        for (int i = 0; i < tensors.size(); i++) {
-            SoupTensor t = tensors.get(i);
-            if (slots.get(at).weight() != t.shared().getArray()
-                    || t.bank() == null
-                    || slots.get(at + 1).weight() != t.bank().getArray()
-                    || (t.lowRank() && slots.get(at + 2).weight() != t.bankV().getArray())) {
-                throw new IllegalStateException("optimizer slots are not in model order at tensor " + t.name());
+        this.opt = opt;
+        this.clip = clip;
+        this.skipIdle = skipIdle;
+        this.tensors = slots.tensors();
+        for (ParameterSlots.TensorSlots t : tensors) {
+            if (t.bank() < 0) {
+                throw new IllegalStateException("tensor " + t.tensor().name() + " has no experts: not a soup's model");
             }
-            sharedSlot[i] = at;
-            bankSlot[i] = at + 1;
-            vSlot[i] = t.lowRank() ? at + 2 : -1;
             if (t.lowRank()) {
-                ownGradient.add(slots.get(at + 1));
-                ownGradient.add(slots.get(at + 2));
+                ownGradient.add(slots.all().get(t.bank()));
+                ownGradient.add(slots.all().get(t.bankV()));
             }
-            at += t.lowRank() ? 3 : 2;
         }
-        ownGradient.addAll(slots.subList(at, slots.size()));
+        ownGradient.addAll(slots.router());
+    }
+
+    @Override
+    public String describe() {
+        return "closed form (fused AdamW)";
     }
 
     /**
@@ -87,93 +85,119 @@ final class AnalyticSoupStep {
      * exact: |dE|^2 = sum_j |sum_g alpha_gj G_g|^2 = sum(M o (A A^T)) with M_gg' = &lt;G_g, G_g'&gt;.
      * m = 1 is the step of one h exactly.
      */
-    Trainer.StepResult run(
-            AdamW opt, TokenBatch tb, double[][] hs, double lr, double clip, int step, boolean skipIdle) {
-        int n = model.experts();
+    @Override
+    public StepResult run(TokenBatch tb, double[][] hs, double lr, int step) {
         int m = hs.length;
-        boolean grouped = m > 1;
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDArray tokens = manager.create(tb.tokens(), new Shape(tb.batchSize(), tb.length()));
-            NDArray hArray = Trainer.domainWeights(manager, hs);
-            NDArray[] theta = new NDArray[tensors.size()];
-            float[] alpha;
-            try (Djl.NoGrad ng = Djl.noGrad()) {
-                NDArray a = router.alpha(hArray);
-                alpha = a.toFloatArray();
-                for (int i = 0; i < theta.length; i++) {
-                    theta[i] = tensors.get(i).value(a);
+            NDArray hArray = GroupBatches.domainWeights(manager, hs);
+            Instantiated f = forwardBackward(tokens, hArray);
+            BankGradients b = bankGradients(f.theta(), m);
+            routerBackward(hArray, b.dAlpha(), f.theta());
+            double ownSq = ParameterSlots.squaredNorm(ownGradient);
+            double norm =
+                    Math.sqrt(b.sharedSq().getFloat() + denseBankSq(b.gram(), f.alpha(), m, model.experts()) + ownSq);
+            if (!Double.isFinite(f.loss()) || !Double.isFinite(norm)) {
+                ParameterSlots.zeroGradients(ownGradient);
+                throw StepResult.diverged(step, f.loss(), norm);
+            }
+            double scale = StepResult.clipScale(norm, clip);
+            float[][] bankAlpha = new float[slots.all().size()][];
+            for (ParameterSlots.TensorSlots t : tensors) {
+                if (!t.lowRank()) {
+                    bankAlpha[t.bank()] = f.alpha();
                 }
             }
-            for (NDArray t : theta) {
-                t.setRequiresGradient(true);
+            opt.step(lr, scale, b.grads(), bankAlpha, m, skipIdle);
+            return new StepResult(f.loss(), norm, scale < 1.0);
+        }
+    }
+
+    /** The instantiated weights theta (with their gradients G after the backward pass), alpha and the loss. */
+    private record Instantiated(NDArray[] theta, float[] alpha, double loss) {}
+
+    /** theta = S + sum_j alpha_j E_j without autograd, then the loss's backward pass through a plain model of theta. */
+    private Instantiated forwardBackward(NDArray tokens, NDArray hArray) {
+        NDArray[] theta = new NDArray[tensors.size()];
+        float[] alpha;
+        try (Djl.NoGrad ng = Djl.noGrad()) {
+            NDArray a = router.alpha(hArray);
+            alpha = a.toFloatArray();
+            for (int i = 0; i < theta.length; i++) {
+                theta[i] = tensors.get(i).tensor().value(a);
             }
-            GptModel plain = GptModel.withWeights(model.config(), List.of(theta));
-            double loss;
-            try (GradientCollector gc = engine.newGradientCollector()) {
-                NDArray lossArray = plain.loss(tokens, null);
-                gc.backward(lossArray);
-                loss = lossArray.getFloat();
-            } finally {
-                plain.closeCaches();
+        }
+        for (NDArray t : theta) {
+            t.setRequiresGradient(true);
+        }
+        GptModel plain = GptModel.withWeights(model.config(), List.of(theta));
+        try (GradientCollector gc = Djl.engine().newGradientCollector()) {
+            NDArray lossArray = plain.loss(tokens, null);
+            gc.backward(lossArray);
+            return new Instantiated(theta, alpha, lossArray.getFloat());
+        } finally {
+            plain.closeCaches();
+        }
+    }
+
+    /**
+     * The optimizer's gradients by slot (dS, and G itself for a dense bank, whose update forms
+     * alpha_j G), dalpha summed over the dense banks, |dS|^2, and the Gram matrix of the groups'
+     * G over the dense banks (1 x 1 with one group).
+     */
+    private record BankGradients(NDArray[] grads, NDArray dAlpha, NDArray sharedSq, NDArray gram) {}
+
+    private BankGradients bankGradients(NDArray[] theta, int m) {
+        boolean grouped = m > 1;
+        NDArray[] grads = new NDArray[slots.all().size()];
+        NDArray dAlpha = null;
+        NDArray sharedSq = null;
+        NDArray gram = null;
+        try (Djl.NoGrad ng = Djl.noGrad()) {
+            for (int i = 0; i < theta.length; i++) {
+                ParameterSlots.TensorSlots t = tensors.get(i);
+                NDArray g = theta[i].getGradient();
+                NDArray perGroup = grouped ? g.reshape(m, -1) : null;
+                NDArray ds = grouped ? perGroup.sum(new int[] {0}) : g;
+                grads[t.shared()] = ds;
+                NDArray sq = ds.norm().square();
+                sharedSq = sharedSq == null ? sq : sharedSq.add(sq);
+                if (t.lowRank()) {
+                    continue; // the factors get their gradients from the router's pass
+                }
+                grads[t.bank()] = g;
+                NDArray bank = t.tensor().bank().getArray();
+                NDArray d = grouped
+                        ? perGroup.matMul(bank.transpose())
+                        : bank.matMul(g.reshape(-1, 1)).reshape(model.experts());
+                dAlpha = dAlpha == null ? d : dAlpha.add(d);
+                NDArray mg = grouped ? perGroup.matMul(perGroup.transpose()) : sq;
+                gram = gram == null ? mg : gram.add(mg);
             }
-            NDArray[] grads = new NDArray[slots.size()];
-            float[][] bankAlpha = new float[slots.size()][];
-            NDArray dAlpha = null;
-            NDArray sharedSq = null;
-            // <G_g, G_g'> summed over the dense-bank tensors (1 x 1 with one group).
-            NDArray gram = null;
-            try (Djl.NoGrad ng = Djl.noGrad()) {
-                for (int i = 0; i < theta.length; i++) {
-                    NDArray g = theta[i].getGradient();
-                    NDArray perGroup = grouped ? g.reshape(m, -1) : null;
-                    NDArray ds = grouped ? perGroup.sum(new int[] {0}) : g;
-                    grads[sharedSlot[i]] = ds;
-                    NDArray sq = ds.norm().square();
-                    sharedSq = sharedSq == null ? sq : sharedSq.add(sq);
-                    if (vSlot[i] >= 0) {
-                        continue; // the factors get their gradients from the router's pass below
-                    }
-                    grads[bankSlot[i]] = g;
-                    bankAlpha[bankSlot[i]] = alpha;
-                    NDArray bank = tensors.get(i).bank().getArray();
-                    NDArray d = grouped
-                            ? perGroup.matMul(bank.transpose())
-                            : bank.matMul(g.reshape(-1, 1)).reshape(n);
-                    dAlpha = dAlpha == null ? d : dAlpha.add(d);
-                    NDArray mg = grouped ? perGroup.matMul(perGroup.transpose()) : sq;
-                    gram = gram == null ? mg : gram.add(mg);
+        }
+        return new BankGradients(grads, dAlpha, sharedSq, gram);
+    }
+
+    /**
+     * Backpropagates dalpha through the router, and for low-rank banks {@code <sum_j alpha_j U_j
+     * V_j^T, G>} with G held constant, which also gives the factors their gradients.
+     */
+    private void routerBackward(NDArray hArray, NDArray dAlpha, NDArray[] theta) {
+        try (GradientCollector gc = Djl.engine().newGradientCollector()) {
+            NDArray a = router.alpha(hArray);
+            NDArray objective = dAlpha == null ? null : a.mul(dAlpha).sum();
+            for (int i = 0; i < theta.length; i++) {
+                if (tensors.get(i).lowRank()) {
+                    NDArray term = tensors.get(i)
+                            .tensor()
+                            .expertSum(a)
+                            .mul(theta[i].getGradient())
+                            .sum();
+                    objective = objective == null ? term : objective.add(term);
                 }
             }
-            try (GradientCollector gc = engine.newGradientCollector()) {
-                NDArray a = router.alpha(hArray);
-                NDArray objective = dAlpha == null ? null : a.mul(dAlpha).sum();
-                for (int i = 0; i < theta.length; i++) {
-                    if (vSlot[i] >= 0) {
-                        NDArray term = tensors.get(i)
-                                .expertSum(a)
-                                .mul(theta[i].getGradient())
-                                .sum();
-                        objective = objective == null ? term : objective.add(term);
-                    }
-                }
-                gc.backward(objective);
-            }
-            // Router and low-rank factors: their own gradients, summed on the engine, one read.
-            NDArray ownSqArray = null;
-            for (AdamW.Slot slot : ownGradient) {
-                NDArray sq = slot.weight().getGradient().norm().square();
-                ownSqArray = ownSqArray == null ? sq : ownSqArray.add(sq);
-            }
-            double ownSq = ownSqArray == null ? 0 : ownSqArray.getFloat();
-            double norm = Math.sqrt(sharedSq.getFloat() + denseBankSq(gram, alpha, m, n) + ownSq);
-            if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
-                Trainer.zeroGradients(ownGradient);
-                throw Trainer.diverged(step, loss, norm);
-            }
-            double scale = clip > 0 && norm > clip ? clip / norm : 1.0;
-            opt.step(lr, scale, grads, bankAlpha, m, skipIdle);
-            return new Trainer.StepResult(loss, norm, scale < 1.0);
+            gc.backward(objective);
         }
     }
 

@@ -2,15 +2,11 @@ package org.soupofexperts.core.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -19,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -28,7 +25,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.soupofexperts.core.internal.Djl;
 import org.soupofexperts.core.io.ArtifactDirectory;
 import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.core.io.Version;
@@ -146,7 +142,7 @@ public final class Checkpoints {
         m.addProperty("losses", step);
         m.add("state", state);
         m.addProperty("libraryVersion", Version.get());
-        m.addProperty("createdAt", java.time.Instant.now().toString());
+        m.addProperty("createdAt", Instant.now().toString());
         try {
             ArtifactDirectory.save(tmp, KIND, m, out -> writeArrays(out, arrays, losses, step));
             Path target = dir.resolve(name);
@@ -188,82 +184,12 @@ public final class Checkpoints {
     /**
      * Reads checkpoint {@code dir}: verifies it, asks {@code targetsFor} for the live arrays its
      * trainer state needs (in the order they were written), fills them, and returns the state and
-     * the losses.
+     * the losses (see {@link CheckpointReader}).
      *
      * @param maxStep the largest step the resuming run can continue from (its total steps)
      */
     static Read read(Path dir, Targets targetsFor, int maxStep) throws IOException {
-        ArtifactDirectory.Loaded a = ArtifactDirectory.open(dir, KIND);
-        JsonObject m = a.manifest();
-        JsonElement state = m.get("state");
-        if (state == null || !state.isJsonObject()) {
-            throw new SoupFormatException(dir + " lacks the trainer state in its manifest");
-        }
-        List<NDArray> targets = targetsFor.of(state.getAsJsonObject());
-        int step = intField(m, "step", dir);
-        if (step < 1 || step > maxStep) {
-            throw new SoupFormatException(dir + " is a checkpoint of step " + step + ", but this run has " + maxStep
-                    + " steps: resume needs the same training config");
-        }
-        if (!ByteOrder.nativeOrder().toString().equals(stringField(m, "byteOrder", dir))) {
-            throw new SoupFormatException(dir + " was written on a machine of byte order " + m.get("byteOrder")
-                    + "; this one is " + ByteOrder.nativeOrder());
-        }
-        if (intField(m, "losses", dir) != step) {
-            throw new SoupFormatException(dir + " must hold " + step + " losses, its manifest says " + m.get("losses"));
-        }
-        JsonElement shapesElement = m.get("arrays");
-        if (shapesElement == null
-                || !shapesElement.isJsonArray()
-                || shapesElement.getAsJsonArray().size() != targets.size()) {
-            throw new SoupFormatException(dir + " holds "
-                    + (shapesElement != null && shapesElement.isJsonArray()
-                            ? shapesElement.getAsJsonArray().size()
-                            : "no list of")
-                    + " arrays, but this run's training state has "
-                    + targets.size() + ": it was written for another soup, model or optimizer setting");
-        }
-        JsonArray shapes = shapesElement.getAsJsonArray();
-        long expectedBytes = 4L * step;
-        for (int i = 0; i < targets.size(); i++) {
-            Shape live = targets.get(i).getShape();
-            if (!sameShape(shapes.get(i), live)) {
-                throw new SoupFormatException(dir + ": array " + i + " has shape " + shapes.get(i)
-                        + " but this run's is " + live + ": the checkpoint was written for another soup or model");
-            }
-            expectedBytes = Math.addExact(expectedBytes, Math.multiplyExact(4L, live.size()));
-        }
-        long actual = Files.size(a.parameters());
-        if (actual != expectedBytes) {
-            throw new SoupFormatException(dir + ": " + a.parameters().getFileName() + " has " + actual
-                    + " bytes, but the shapes it lists need " + expectedBytes);
-        }
-        float[] losses = new float[step];
-        try (InputStream in = Files.newInputStream(a.parameters());
-                DataInputStream din = new DataInputStream(new java.io.BufferedInputStream(in, BLOCK));
-                Djl.NoGrad ng = Djl.noGrad()) {
-            byte[] block = new byte[BLOCK];
-            for (int i = 0; i < targets.size(); i++) {
-                NDArray t = targets.get(i);
-                // Sized by the live array, never by a number read from the file.
-                ByteBuffer buf = ByteBuffer.allocateDirect(Math.toIntExact(4L * t.size()))
-                        .order(ByteOrder.nativeOrder());
-                while (buf.hasRemaining()) {
-                    int len = Math.min(block.length, buf.remaining());
-                    din.readFully(block, 0, len);
-                    buf.put(block, 0, len);
-                }
-                buf.flip();
-                checkFinite(buf.asFloatBuffer(), dir, "array " + i);
-                copyInto(t, buf);
-            }
-            ByteBuffer lb = ByteBuffer.allocate(4 * step).order(ByteOrder.nativeOrder());
-            din.readFully(lb.array());
-            lb.asFloatBuffer().get(losses);
-        } catch (EOFException e) {
-            throw new SoupFormatException(dir + " ends before its last array", e);
-        }
-        return new Read(step, state.getAsJsonObject(), losses);
+        return CheckpointReader.read(dir, targetsFor, maxStep);
     }
 
     /** The live arrays a checkpoint with this trainer state fills, in the order they were written. */
@@ -298,30 +224,6 @@ public final class Checkpoints {
     /** What {@link #read} found besides the arrays it filled. */
     record Read(int step, JsonObject state, float[] losses) {}
 
-    private static void checkFinite(FloatBuffer f, Path dir, String what) throws SoupFormatException {
-        for (int i = 0; i < f.limit(); i++) {
-            if (!Float.isFinite(f.get(i))) {
-                throw new SoupFormatException(dir + ": " + what + " holds a non-finite value (" + f.get(i)
-                        + ") at index " + i + "; a diverged run cannot be resumed");
-            }
-        }
-    }
-
-    private static boolean sameShape(JsonElement e, Shape live) {
-        if (!e.isJsonArray() || e.getAsJsonArray().size() != live.dimension()) {
-            return false;
-        }
-        for (int d = 0; d < live.dimension(); d++) {
-            JsonElement x = e.getAsJsonArray().get(d);
-            if (!x.isJsonPrimitive()
-                    || !x.getAsJsonPrimitive().isNumber()
-                    || !x.getAsString().equals(Long.toString(live.get(d)))) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     static int intField(JsonObject o, String key, Path where) throws SoupFormatException {
         JsonElement e = o.get(key);
         if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
@@ -332,14 +234,6 @@ public final class Checkpoints {
         } catch (NumberFormatException x) {
             throw new SoupFormatException(where + ": '" + key + "' is not an int: " + e.getAsString(), x);
         }
-    }
-
-    private static String stringField(JsonObject o, String key, Path where) throws SoupFormatException {
-        JsonElement e = o.get(key);
-        if (e == null || !e.isJsonPrimitive()) {
-            throw new SoupFormatException(where + ": the checkpoint's manifest lacks '" + key + "'");
-        }
-        return e.getAsString();
     }
 
     /** Keeps the newest {@code keep} checkpoints. */

@@ -2,9 +2,12 @@ package org.soupofexperts.core.train;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 import java.util.stream.IntStream;
 
 /**
@@ -40,7 +43,7 @@ final class FusedAdamKernel {
             float marker = before == 12345.5f ? -12345.5f : 12345.5f;
             b.put(0, marker);
             boolean aliased;
-            try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
+            try (NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
                 aliased = probe.reshape(-1).get(0).getFloat() == marker;
             }
@@ -53,7 +56,7 @@ final class FusedAdamKernel {
 
     /** The array's memory as floats, or null if the engine gives no direct view of it. */
     static FloatBuffer buffer(NDArray a) {
-        java.nio.ByteBuffer bb = a.toByteBuffer(true);
+        ByteBuffer bb = a.toByteBuffer(true);
         if (!bb.isDirect()) {
             return null;
         }
@@ -205,7 +208,7 @@ final class FusedAdamKernel {
      * the running sum is loaded and stored a quarter as often (the loop is memory-bound in L1).
      */
     private static void combine(float[] sum, float[][] gt, float[] alpha, int j, int n, int groups, int len) {
-        java.util.Arrays.fill(sum, 0, len, 0f);
+        Arrays.fill(sum, 0, len, 0f);
         int q = 0;
         for (; q + 4 <= groups; q += 4) {
             float a0 = alpha[q * n + j];

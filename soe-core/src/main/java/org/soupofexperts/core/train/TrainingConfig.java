@@ -1,6 +1,6 @@
 package org.soupofexperts.core.train;
 
-import java.util.ArrayList;
+import java.nio.file.Path;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
@@ -43,17 +43,17 @@ public final class TrainingConfig {
     private final boolean fusedUpdate;
     private final SpecializationProbe probe;
     private final CheckpointPolicy checkpoints;
-    private final java.nio.file.Path resumeFrom;
+    private final Path resumeFrom;
 
-    private TrainingConfig(Builder b) {
+    private TrainingConfig(TrainingSettings<?> b) {
         source = Objects.requireNonNull(b.source, "TrainingConfig needs a batch source (sampler)");
         metaDistribution = Objects.requireNonNull(b.metaDistribution, "TrainingConfig needs a meta-distribution");
         if (source.numDomains() != metaDistribution.numDomains()) {
             throw new IllegalArgumentException("batch source has " + source.numDomains()
                     + " domains but the meta-distribution has " + metaDistribution.numDomains());
         }
-        steps = positive("steps", b.steps);
-        batchSize = positive("batchSize", b.batchSize);
+        steps = TrainingSettings.positive("steps", b.steps);
+        batchSize = TrainingSettings.positive("batchSize", b.batchSize);
         contextLength = b.contextLength;
         if (contextLength < 0 || contextLength == 1) {
             if (contextLength != 0) {
@@ -61,25 +61,14 @@ public final class TrainingConfig {
                         "contextLength must be >= 2 (or 0 for the model's), got " + contextLength);
             }
         }
-        learningRate = finitePositive("learningRate", b.learningRate);
-        if (!(b.minLearningRateRatio >= 0 && b.minLearningRateRatio <= 1)) {
-            throw new IllegalArgumentException("minLearningRateRatio must be in [0, 1], got " + b.minLearningRateRatio);
-        }
+        learningRate = TrainingSettings.finitePositive("learningRate", b.learningRate);
+        b.checkSchedule();
         minLearningRateRatio = b.minLearningRateRatio;
-        int warm = b.warmupSteps != null ? b.warmupSteps : Math.min(100, b.steps / 10);
-        if (warm < 0 || warm > b.steps) {
-            throw new IllegalArgumentException("warmupSteps must be in [0, steps=" + b.steps + "], got " + warm);
-        }
-        warmupSteps = warm;
-        if (!(b.beta1 >= 0 && b.beta1 < 1) || !(b.beta2 >= 0 && b.beta2 < 1)) {
-            throw new IllegalArgumentException("Adam betas must be in [0, 1), got " + b.beta1 + ", " + b.beta2);
-        }
+        warmupSteps = b.warmupSteps != null ? b.warmupSteps : Math.min(100, b.steps / 10);
+        b.checkOptimizer();
         beta1 = b.beta1;
         beta2 = b.beta2;
-        epsilon = finitePositive("epsilon", b.epsilon);
-        if (!(b.gradClip >= 0) || Double.isInfinite(b.gradClip)) {
-            throw new IllegalArgumentException("gradClip must be >= 0 (0 turns clipping off), got " + b.gradClip);
-        }
+        epsilon = TrainingSettings.finitePositive("epsilon", b.epsilon);
         gradClip = b.gradClip;
         lrScale = Collections.unmodifiableMap(new EnumMap<>(b.lrScale));
         weightDecay = Collections.unmodifiableMap(new EnumMap<>(b.weightDecay));
@@ -91,12 +80,7 @@ public final class TrainingConfig {
             throw new IllegalArgumentException("validation sequences of " + earlyStopping.length()
                     + " tokens are longer than the training context + 1 = " + (contextLength + 1));
         }
-        int m = b.hPerStep == PER_SEQUENCE ? batchSize : b.hPerStep;
-        if (m < 1 || m > batchSize || batchSize % m != 0) {
-            throw new IllegalArgumentException("hPerStep must divide the batch size " + batchSize
-                    + " (1 = one h per step, " + batchSize + " = one per sequence), got " + b.hPerStep);
-        }
-        hPerStep = m;
+        hPerStep = TrainingSettings.groups(b.hPerStep, batchSize);
         expertUpdate = Objects.requireNonNull(b.expertUpdate, "expertUpdate");
         skipIdleExperts = b.skipIdleExperts;
         stepAlgorithm = b.stepAlgorithm;
@@ -151,20 +135,6 @@ public final class TrainingConfig {
          * needs the closed-form step (CPU, float32).
          */
         SHARED_SECOND_MOMENT
-    }
-
-    private static int positive(String name, int v) {
-        if (v < 1) {
-            throw new IllegalArgumentException(name + " must be >= 1, got " + v);
-        }
-        return v;
-    }
-
-    private static double finitePositive(String name, double v) {
-        if (!(v > 0) || Double.isInfinite(v)) {
-            throw new IllegalArgumentException(name + " must be finite and > 0, got " + v);
-        }
-        return v;
     }
 
     public static Builder builder() {
@@ -326,7 +296,7 @@ public final class TrainingConfig {
     }
 
     /** The checkpoint this run continues from, or null to start at step 1. */
-    public java.nio.file.Path resumeFrom() {
+    public Path resumeFrom() {
         return resumeFrom;
     }
 
@@ -350,218 +320,19 @@ public final class TrainingConfig {
                 + (earlyStopping == null ? "" : ", " + earlyStopping) + "}";
     }
 
-    /** Builder for {@link TrainingConfig}. Not thread-safe. */
-    public static final class Builder {
-        private BatchSource source;
-        private MetaDistribution metaDistribution;
-        private int steps = 1000;
-        private int batchSize = 16;
-        private int contextLength;
-        private double learningRate = 1e-3;
-        private double minLearningRateRatio = 0.1;
-        private Integer warmupSteps;
-        private double beta1 = 0.9;
-        private double beta2 = 0.95;
-        private double epsilon = 1e-8;
-        private double gradClip = 1.0;
-        private final Map<ParamGroup, Double> lrScale = new EnumMap<>(ParamGroup.class);
-        private final Map<ParamGroup, Double> weightDecay = new EnumMap<>(ParamGroup.class);
-        private final List<TrainingListener> listeners = new ArrayList<>();
-        private int logEvery = 50;
-        private Long seed;
-        private EarlyStopping earlyStopping;
-        private int hPerStep = PER_SEQUENCE;
-        private ExpertUpdate expertUpdate = ExpertUpdate.ADAM;
-        private boolean skipIdleExperts;
-        private StepAlgorithm stepAlgorithm = StepAlgorithm.AUTO;
-        private boolean fusedUpdate = true;
-        private SpecializationProbe probe;
-        private CheckpointPolicy checkpoints;
-        private java.nio.file.Path resumeFrom;
-
+    /**
+     * Builder for {@link TrainingConfig}: the setters of {@link TrainingSettings}, then {@link
+     * #build()}. Not thread-safe.
+     */
+    public static final class Builder extends TrainingSettings<Builder> {
         private Builder() {}
 
-        /**
-         * Independent domain weights per step, m (default: one per sequence). Each of the m
-         * groups of batchSize/m sequences is drawn from its own h-mixture and runs through its own
-         * W(h) = S + sum_j alpha_j(h) E_j; the loss is their mean. m = 1 is the paper's Algorithm 2
-         * (one h per step). The estimate of the gradient is unbiased for every m; a larger m has
-         * less variance, and at small batches this decides whether a soup specializes (see
-         * docs/results.md). Must divide the batch size; {@link #PER_SEQUENCE} (0) means m = batch
-         * size.
-         */
-        public Builder hPerStep(int m) {
-            if (m < 0) {
-                throw new IllegalArgumentException("hPerStep must be >= 1, or 0 for one per sequence, got " + m);
-            }
-            this.hPerStep = m;
+        @Override
+        Builder self() {
             return this;
         }
 
-        /** How the experts' AdamW step is formed (default {@link ExpertUpdate#ADAM}). */
-        public Builder expertUpdate(ExpertUpdate u) {
-            this.expertUpdate = Objects.requireNonNull(u, "expertUpdate");
-            return this;
-        }
-
-        /** Leave experts with alpha exactly 0 in every group of a step untouched (default false). */
-        public Builder skipIdleExperts(boolean v) {
-            this.skipIdleExperts = v;
-            return this;
-        }
-
-        /** How a soup's step computes the banks' gradients (default {@link StepAlgorithm#AUTO}). */
-        public Builder stepAlgorithm(StepAlgorithm a) {
-            this.stepAlgorithm = Objects.requireNonNull(a, "stepAlgorithm");
-            return this;
-        }
-
-        /** false: LibTorch's Adam kernel for every parameter, instead of the fused one-pass update (default true). */
-        public Builder fusedUpdate(boolean v) {
-            this.fusedUpdate = v;
-            return this;
-        }
-
-        /**
-         * Writes checkpoints of the whole training state as the policy says (null: none). Not part
-         * of what a run computes: a run with checkpoints trains exactly as one without.
-         */
-        public Builder checkpoints(CheckpointPolicy policy) {
-            this.checkpoints = policy;
-            return this;
-        }
-
-        /**
-         * Continues the run from a checkpoint written by a run of the same config on the same
-         * model (see {@link Checkpoints#latest}): parameters, AdamW moments, step, schedule, the
-         * seed streams' positions and the report so far are restored, so the run reaches the
-         * same parameters, bit for bit at the same thread count, as if it had never stopped.
-         * Null: start at step 1.
-         */
-        public Builder resumeFrom(java.nio.file.Path checkpoint) {
-            this.resumeFrom = checkpoint;
-            return this;
-        }
-
-        /** Measure specialization (h matters, alpha spread, expert cosine) during training. */
-        public Builder specializationProbe(SpecializationProbe p) {
-            this.probe = p;
-            return this;
-        }
-
-        /** Where batches come from (required). */
-        public Builder sampler(BatchSource s) {
-            this.source = s;
-            return this;
-        }
-
-        /** The meta-distribution over h (required). */
-        public Builder metaDistribution(MetaDistribution pi) {
-            this.metaDistribution = pi;
-            return this;
-        }
-
-        public Builder steps(int v) {
-            this.steps = v;
-            return this;
-        }
-
-        public Builder batchSize(int v) {
-            this.batchSize = v;
-            return this;
-        }
-
-        /** Training sequence length (tokens seen per prediction); default: the model's context. */
-        public Builder contextLength(int v) {
-            this.contextLength = v;
-            return this;
-        }
-
-        /** Peak learning rate of the shared group (other groups scale it). */
-        public Builder learningRate(double v) {
-            this.learningRate = v;
-            return this;
-        }
-
-        /** Final learning rate as a fraction of the peak (cosine floor). */
-        public Builder minLearningRateRatio(double v) {
-            this.minLearningRateRatio = v;
-            return this;
-        }
-
-        /** Linear warm-up steps (default: a tenth of the steps, at most 100). */
-        public Builder warmup(int steps) {
-            this.warmupSteps = steps;
-            return this;
-        }
-
-        public Builder betas(double b1, double b2) {
-            this.beta1 = b1;
-            this.beta2 = b2;
-            return this;
-        }
-
-        public Builder epsilon(double v) {
-            this.epsilon = v;
-            return this;
-        }
-
-        /** Maximum global gradient norm; 0 turns clipping off. */
-        public Builder gradClip(double v) {
-            this.gradClip = v;
-            return this;
-        }
-
-        /** Weight decay of every group. */
-        public Builder weightDecay(double v) {
-            for (ParamGroup g : ParamGroup.values()) {
-                weightDecay(g, v);
-            }
-            return this;
-        }
-
-        public Builder weightDecay(ParamGroup g, double v) {
-            if (!(v >= 0) || Double.isInfinite(v)) {
-                throw new IllegalArgumentException("weight decay of " + g + " must be >= 0, got " + v);
-            }
-            weightDecay.put(g, v);
-            return this;
-        }
-
-        /** Multiplies the learning rate of one group. */
-        public Builder learningRateScale(ParamGroup g, double v) {
-            if (!(v >= 0) || Double.isInfinite(v)) {
-                throw new IllegalArgumentException("learning-rate scale of " + g + " must be >= 0, got " + v);
-            }
-            lrScale.put(g, v);
-            return this;
-        }
-
-        public Builder listener(TrainingListener l) {
-            listeners.add(Objects.requireNonNull(l, "listener"));
-            return this;
-        }
-
-        public Builder logEvery(int v) {
-            if (v < 0) {
-                throw new IllegalArgumentException("logEvery must be >= 0, got " + v);
-            }
-            this.logEvery = v;
-            return this;
-        }
-
-        /** Seed of this run's h-sampling and data streams (default: the soup's seed). */
-        public Builder seed(long v) {
-            this.seed = v;
-            return this;
-        }
-
-        /** Stops on a plateau of a held-out loss (fine-tuning a plain model; default: none). */
-        public Builder earlyStopping(EarlyStopping e) {
-            this.earlyStopping = e;
-            return this;
-        }
-
+        /** The config; throws naming the first setting that is missing or out of range. */
         public TrainingConfig build() {
             return new TrainingConfig(this);
         }

@@ -13,9 +13,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import org.soupofexperts.core.internal.Djl;
+import org.soupofexperts.core.io.ArtifactDirectory;
 import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.core.io.StrictJson;
 import org.soupofexperts.data.embed.Embedder;
@@ -26,11 +29,12 @@ import org.soupofexperts.data.embed.Embedder;
  */
 public final class Centroids {
 
-    private static final java.util.Set<String> KEYS = java.util.Set.of("format", "embedder", "centroids");
+    private static final Set<String> KEYS = Set.of("format", "embedder", "centroids");
 
     private final float[][] c;
     private final String embedderId;
 
+    /** Domain centroids (one row per domain) in the space of the embedder {@code embedderId}. */
     public Centroids(float[][] centroids, String embedderId) {
         if (centroids.length == 0) {
             throw new IllegalArgumentException("need at least one centroid");
@@ -154,7 +158,7 @@ public final class Centroids {
     public String fingerprint() {
         long h = 1125899906842597L;
         for (float[] row : c) {
-            h = 31 * h + java.util.Arrays.hashCode(row);
+            h = 31 * h + Arrays.hashCode(row);
         }
         return "k=" + c.length + ",d=" + dimension() + ",hash=" + Long.toHexString(h);
     }
@@ -217,12 +221,12 @@ public final class Centroids {
         }
     }
 
+    /** Reads centroids saved by {@link #save}; refuses files that are not such a file. */
     public static Centroids load(Path file) throws IOException {
-        if (!Files.isRegularFile(file)
-                || Files.size(file) > org.soupofexperts.core.io.ArtifactDirectory.MAX_MANIFEST_BYTES) {
+        if (!Files.isRegularFile(file) || Files.size(file) > ArtifactDirectory.MAX_MANIFEST_BYTES) {
             throw new SoupFormatException(file + " is not a centroids file: "
                     + (Files.isRegularFile(file)
-                            ? "over " + org.soupofexperts.core.io.ArtifactDirectory.MAX_MANIFEST_BYTES + " bytes"
+                            ? "over " + ArtifactDirectory.MAX_MANIFEST_BYTES + " bytes"
                             : "not a regular file"));
         }
         try {

@@ -1,6 +1,8 @@
 package org.soupofexperts.data.cluster;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
@@ -146,6 +148,6 @@ public final class KMeans {
         for (int j = 0; j < k; j++) {
             rows[j] = xs.get(chosen[j]);
         }
-        return ai.djl.ndarray.NDArrays.stack(new ai.djl.ndarray.NDList(rows));
+        return NDArrays.stack(new NDList(rows));
     }
 }

@@ -25,6 +25,10 @@ public final class NearestCentroidAssigner implements DomainAssigner {
     private final Centroids centroids;
     private final double smoothing;
 
+    /**
+     * Assigns with {@code embedder} to the nearest of {@code centroids}; {@code smoothing} is
+     * added to every count of the histogram.
+     */
     public NearestCentroidAssigner(Embedder embedder, Centroids centroids, double smoothing) {
         if (embedder.dimension() != centroids.dimension()) {
             throw new IllegalArgumentException("embedder dimension " + embedder.dimension()
@@ -101,7 +105,7 @@ public final class NearestCentroidAssigner implements DomainAssigner {
      * its documents; {@link Centroids#ofDomains}). Domain d is {@code documentsPerDomain.get(d)}.
      */
     public static NearestCentroidAssigner ofLabelledDocuments(List<List<String>> documentsPerDomain, double smoothing) {
-        List<String> all = new java.util.ArrayList<>();
+        List<String> all = new ArrayList<>();
         documentsPerDomain.forEach(all::addAll);
         HashedNgramEmbedder embedder = HashedNgramEmbedder.defaults().fitIdf(all);
         return new NearestCentroidAssigner(embedder, Centroids.ofDomains(embedder, documentsPerDomain), smoothing);

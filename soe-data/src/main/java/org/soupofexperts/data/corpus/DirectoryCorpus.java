@@ -18,6 +18,7 @@ public final class DirectoryCorpus implements Corpus {
 
     private final Path root;
 
+    /** A corpus of one subfolder per domain under {@code root}. */
     public DirectoryCorpus(Path root) {
         if (!Files.isDirectory(root)) {
             throw new IllegalArgumentException("corpus directory " + root + " does not exist or is not a directory");

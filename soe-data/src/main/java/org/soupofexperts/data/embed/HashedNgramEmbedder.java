@@ -3,6 +3,7 @@ package org.soupofexperts.data.embed;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -117,7 +118,7 @@ public final class HashedNgramEmbedder implements Embedder {
     @Override
     public String id() {
         return "hashed-ngrams(dim=" + dimension + ", n=" + minN + ".." + maxN + ", maxChars=" + maxChars + ", idf="
-                + (idf == null ? "none" : Integer.toHexString(java.util.Arrays.hashCode(idf))) + ")";
+                + (idf == null ? "none" : Integer.toHexString(Arrays.hashCode(idf))) + ")";
     }
 
     /** JSON form (including the IDF weights), to save next to centroids. */
@@ -138,6 +139,7 @@ public final class HashedNgramEmbedder implements Embedder {
         return o;
     }
 
+    /** The embedder described by {@link #toJson()}. */
     public static HashedNgramEmbedder fromJson(JsonObject o) {
         float[] idf = null;
         if (o.has("idf")) {

@@ -5,7 +5,10 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
+import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -23,12 +26,14 @@ import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -95,8 +100,8 @@ public final class TokenStore {
             if (!(validFraction >= 0 && validFraction < 1)) {
                 throw new IllegalArgumentException("validation fraction must be in [0, 1), got " + validFraction);
             }
-            java.util.Objects.requireNonNull(domainOf, "domainOf");
-            java.util.Objects.requireNonNull(labelling, "labelling");
+            Objects.requireNonNull(domainOf, "domainOf");
+            Objects.requireNonNull(labelling, "labelling");
             domainOrder = domainOrder == null ? null : List.copyOf(domainOrder);
         }
 
@@ -220,67 +225,11 @@ public final class TokenStore {
         Map<String, Writer[]> writers = new LinkedHashMap<>();
         List<String> order = opt.domainOrder();
         try {
-            corpus.forEach(doc -> {
-                String domain = opt.domainOf().apply(doc);
-                if (domain == null || domain.isBlank()) {
-                    throw new IllegalArgumentException(doc.source() + (doc.line() > 0 ? ":" + doc.line() : "")
-                            + ": document has no domain; label the corpus or cluster it first");
-                }
-                if (order != null && !order.contains(domain)) {
-                    throw new IllegalArgumentException(doc.source() + (doc.line() > 0 ? ":" + doc.line() : "")
-                            + ": domain '" + domain + "' is not in the declared domain order " + order);
-                }
-                Writer[] w = writers.computeIfAbsent(domain, k -> {
-                    int i = writers.size();
-                    return new Writer[] {
-                        new Writer(tmp, "train-" + i + ".tok", bytes), new Writer(tmp, "valid-" + i + ".tok", bytes)
-                    };
-                });
-                int[] ids = tok.encode(doc.text());
-                for (int id : ids) {
-                    if (id < 0 || id >= tok.vocabSize()) {
-                        throw new IllegalStateException("tokenizer " + tok.id() + " produced id " + id + " outside [0, "
-                                + tok.vocabSize() + ")");
-                    }
-                }
-                Writer target = isValid(doc.text(), opt) ? w[1] : w[0];
-                target.document(ids, separator, doc.text().getBytes(StandardCharsets.UTF_8).length, separatorBytes);
-            });
+            corpus.forEach(doc -> add(doc, opt, order, writers, tmp, tok, separator, separatorBytes, bytes));
             if (writers.isEmpty()) {
                 throw new IllegalArgumentException("the corpus has no documents");
             }
-            JsonArray ds = new JsonArray();
-            List<String> names;
-            if (order != null) {
-                for (String name : order) {
-                    if (!writers.containsKey(name)) {
-                        throw new IllegalArgumentException("declared domain '" + name + "' received no documents");
-                    }
-                }
-                names = order;
-            } else {
-                names = new ArrayList<>(writers.keySet());
-                names.sort(null);
-            }
-            for (String name : names) {
-                Writer[] w = writers.get(name);
-                JsonObject d = new JsonObject();
-                d.addProperty("name", name);
-                d.add("train", w[0].finish());
-                d.add("valid", w[1].finish());
-                ds.add(d);
-            }
-            JsonObject m = new JsonObject();
-            m.addProperty("format", FORMAT);
-            m.addProperty("libraryVersion", Version.get());
-            m.addProperty("createdAt", java.time.Instant.now().toString());
-            m.addProperty("fingerprint", fingerprint);
-            m.addProperty("tokenizer", tok.id());
-            m.addProperty("vocabSize", tok.vocabSize());
-            m.addProperty("bytesPerToken", bytes);
-            m.addProperty("validFraction", opt.validFraction());
-            m.addProperty("seed", opt.seed());
-            m.add("domains", ds);
+            JsonObject m = manifest(writers, order, tok, opt, fingerprint, bytes);
             Path manifestFile = tmp.resolve(MANIFEST);
             Files.writeString(manifestFile, GSON.toJson(m), StandardCharsets.UTF_8);
             try (FileChannel ch = FileChannel.open(manifestFile, StandardOpenOption.WRITE)) {
@@ -297,6 +246,87 @@ public final class TokenStore {
             deleteRecursively(tmp);
         }
         LOG.info("built token store {} in {} s", dir, String.format("%.1f", (System.nanoTime() - t0) / 1e9));
+    }
+
+    /** Tokenizes one document into its domain's train or valid file (opened at the domain's first document). */
+    private static void add(
+            Document doc,
+            Options opt,
+            List<String> order,
+            Map<String, Writer[]> writers,
+            Path tmp,
+            Tokenizer tok,
+            int[] separator,
+            long separatorBytes,
+            int bytes) {
+        String domain = opt.domainOf().apply(doc);
+        if (domain == null || domain.isBlank()) {
+            throw new IllegalArgumentException(doc.source() + (doc.line() > 0 ? ":" + doc.line() : "")
+                    + ": document has no domain; label the corpus or cluster it first");
+        }
+        if (order != null && !order.contains(domain)) {
+            throw new IllegalArgumentException(doc.source() + (doc.line() > 0 ? ":" + doc.line() : "") + ": domain '"
+                    + domain + "' is not in the declared domain order " + order);
+        }
+        Writer[] w = writers.computeIfAbsent(domain, k -> {
+            int i = writers.size();
+            return new Writer[] {
+                new Writer(tmp, "train-" + i + ".tok", bytes), new Writer(tmp, "valid-" + i + ".tok", bytes)
+            };
+        });
+        int[] ids = tok.encode(doc.text());
+        for (int id : ids) {
+            if (id < 0 || id >= tok.vocabSize()) {
+                throw new IllegalStateException(
+                        "tokenizer " + tok.id() + " produced id " + id + " outside [0, " + tok.vocabSize() + ")");
+            }
+        }
+        Writer target = isValid(doc.text(), opt) ? w[1] : w[0];
+        target.document(ids, separator, doc.text().getBytes(StandardCharsets.UTF_8).length, separatorBytes);
+    }
+
+    /** The store's manifest: each domain's two finished files, in the declared or sorted order. */
+    private static JsonObject manifest(
+            Map<String, Writer[]> writers,
+            List<String> order,
+            Tokenizer tok,
+            Options opt,
+            String fingerprint,
+            int bytes)
+            throws IOException {
+        JsonArray ds = new JsonArray();
+        List<String> names;
+        if (order != null) {
+            for (String name : order) {
+                if (!writers.containsKey(name)) {
+                    throw new IllegalArgumentException("declared domain '" + name + "' received no documents");
+                }
+            }
+            names = order;
+        } else {
+            names = new ArrayList<>(writers.keySet());
+            names.sort(null);
+        }
+        for (String name : names) {
+            Writer[] w = writers.get(name);
+            JsonObject d = new JsonObject();
+            d.addProperty("name", name);
+            d.add("train", w[0].finish());
+            d.add("valid", w[1].finish());
+            ds.add(d);
+        }
+        JsonObject m = new JsonObject();
+        m.addProperty("format", FORMAT);
+        m.addProperty("libraryVersion", Version.get());
+        m.addProperty("createdAt", Instant.now().toString());
+        m.addProperty("fingerprint", fingerprint);
+        m.addProperty("tokenizer", tok.id());
+        m.addProperty("vocabSize", tok.vocabSize());
+        m.addProperty("bytesPerToken", bytes);
+        m.addProperty("validFraction", opt.validFraction());
+        m.addProperty("seed", opt.seed());
+        m.add("domains", ds);
+        return m;
     }
 
     private static boolean isValid(String text, Options opt) {
@@ -473,7 +503,7 @@ public final class TokenStore {
         private final OutputStream out;
         private final Path indexFile;
         private final MessageDigest indexSha;
-        private final java.io.DataOutputStream index;
+        private final DataOutputStream index;
         private final ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
         private long tokens;
         private long documents;
@@ -488,7 +518,7 @@ public final class TokenStore {
                 sha = MessageDigest.getInstance("SHA-256");
                 out = new DigestOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16), sha);
                 indexSha = MessageDigest.getInstance("SHA-256");
-                index = new java.io.DataOutputStream(new DigestOutputStream(
+                index = new DataOutputStream(new DigestOutputStream(
                         new BufferedOutputStream(Files.newOutputStream(indexFile), 1 << 16), indexSha));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -644,8 +674,8 @@ public final class TokenStore {
                         "document index " + idx + " is corrupt: its SHA-256 does not match the manifest");
             }
             long[] ranges = new long[Math.toIntExact(documents * 2)];
-            try (java.io.DataInputStream in =
-                    new java.io.DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(idx), 1 << 16))) {
+            try (DataInputStream in =
+                    new DataInputStream(new BufferedInputStream(Files.newInputStream(idx), 1 << 16))) {
                 for (int i = 0; i < ranges.length; i++) {
                     ranges[i] = in.readLong();
                 }

@@ -1,8 +1,12 @@
 package org.soupofexperts.data.synth;
 
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
+import org.soupofexperts.data.corpus.Corpus;
+import org.soupofexperts.data.corpus.Document;
 
 /**
  * A deterministic multi-domain text corpus, the library's built-in data. All domains share one
@@ -42,7 +46,7 @@ public final class SyntheticCorpus {
         this.domains = domains;
         this.seed = seed;
         SplittableRandom rng = new SplittableRandom(seed);
-        java.util.LinkedHashSet<String> words = new java.util.LinkedHashSet<>();
+        LinkedHashSet<String> words = new LinkedHashSet<>();
         while (words.size() < lexiconSize) {
             int syllables = 1 + rng.nextInt(3);
             StringBuilder w = new StringBuilder();
@@ -135,15 +139,14 @@ public final class SyntheticCorpus {
      * The corpus as a labelled {@link org.soupofexperts.data.corpus.Corpus}: {@code docsPerDomain}
      * documents of {@code words} words per domain, interleaved across domains.
      */
-    public org.soupofexperts.data.corpus.Corpus asCorpus(int docsPerDomain, int words) {
+    public Corpus asCorpus(int docsPerDomain, int words) {
         List<String> names = domainNames();
-        return new org.soupofexperts.data.corpus.Corpus() {
+        return new Corpus() {
             @Override
-            public void forEach(java.util.function.Consumer<org.soupofexperts.data.corpus.Document> sink) {
+            public void forEach(Consumer<Document> sink) {
                 for (int i = 0; i < docsPerDomain; i++) {
                     for (int d = 0; d < domains; d++) {
-                        sink.accept(new org.soupofexperts.data.corpus.Document(
-                                document(d, i, words), names.get(d), "synthetic", 0));
+                        sink.accept(new Document(document(d, i, words), names.get(d), "synthetic", 0));
                     }
                 }
             }

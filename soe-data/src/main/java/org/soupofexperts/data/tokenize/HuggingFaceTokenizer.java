@@ -4,17 +4,22 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
+import org.soupofexperts.core.Labels;
 
 /**
  * A Hugging Face {@code tokenizer.json} through DJL's tokenizers binding (its native library
  * ships in the Maven jar; nothing is downloaded). No special tokens are added. Thread-safe for
  * encode/decode; close it to free the native tokenizer.
  */
+// DJL's tokenizer has this class's own simple name, so it is named in full here.
+@SuppressWarnings("checkstyle:inlineQualifiedName")
 public final class HuggingFaceTokenizer implements Tokenizer, AutoCloseable {
 
     private final ai.djl.huggingface.tokenizers.HuggingFaceTokenizer tokenizer;
@@ -41,8 +46,8 @@ public final class HuggingFaceTokenizer implements Tokenizer, AutoCloseable {
      * saves the file in its manifest, passes it to its specialists, and {@link #fromLabels} reads
      * it back.
      */
-    public org.soupofexperts.core.Labels labels(java.util.List<String> domains) {
-        return org.soupofexperts.core.Labels.ofDomains(domains).withTokenizer(id, vocabSize, definition);
+    public Labels labels(List<String> domains) {
+        return Labels.ofDomains(domains).withTokenizer(id, vocabSize, definition);
     }
 
     /**
@@ -51,7 +56,7 @@ public final class HuggingFaceTokenizer implements Tokenizer, AutoCloseable {
      *
      * @throws IllegalArgumentException when the labels carry no Hugging Face tokenizer definition
      */
-    public static HuggingFaceTokenizer fromLabels(org.soupofexperts.core.Labels labels) throws IOException {
+    public static HuggingFaceTokenizer fromLabels(Labels labels) throws IOException {
         if (labels.tokenizerDefinition() == null
                 || labels.tokenizer() == null
                 || !labels.tokenizer().startsWith("hf:")) {
@@ -60,7 +65,7 @@ public final class HuggingFaceTokenizer implements Tokenizer, AutoCloseable {
         }
         Path tmp = Files.createTempFile("tokenizer", ".json");
         try {
-            Files.writeString(tmp, labels.tokenizerDefinition(), java.nio.charset.StandardCharsets.UTF_8);
+            Files.writeString(tmp, labels.tokenizerDefinition(), StandardCharsets.UTF_8);
             HuggingFaceTokenizer t = load(tmp);
             if (!t.id().equals(labels.tokenizer())) {
                 t.close();
@@ -82,7 +87,7 @@ public final class HuggingFaceTokenizer implements Tokenizer, AutoCloseable {
         byte[] bytes = Files.readAllBytes(file);
         JsonObject o;
         try {
-            o = JsonParser.parseString(new String(bytes, java.nio.charset.StandardCharsets.UTF_8))
+            o = JsonParser.parseString(new String(bytes, StandardCharsets.UTF_8))
                     .getAsJsonObject();
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(file + " is not a valid tokenizer.json", e);
@@ -113,10 +118,7 @@ public final class HuggingFaceTokenizer implements Tokenizer, AutoCloseable {
                 .optPadding(false)
                 .build();
         return new HuggingFaceTokenizer(
-                t,
-                vocab,
-                "hf:" + sha256(bytes).substring(0, 16),
-                new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
+                t, vocab, "hf:" + sha256(bytes).substring(0, 16), new String(bytes, StandardCharsets.UTF_8));
     }
 
     @Override

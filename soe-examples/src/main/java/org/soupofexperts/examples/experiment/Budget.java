@@ -10,6 +10,7 @@ import org.soupofexperts.core.train.TrainingConfig;
  */
 public record Budget(int batch, int context, double lr, long seed) {
 
+    /** A training config of this budget's settings for {@code steps} steps. */
     public TrainingConfig.Builder config(BatchSource source, MetaDistribution pi, int steps) {
         return TrainingConfig.builder()
                 .sampler(source)

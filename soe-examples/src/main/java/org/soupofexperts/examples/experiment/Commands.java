@@ -22,6 +22,7 @@ public final class Commands {
         }
     }
 
+    /** Runs a picocli command with {@code args} and exits the JVM with its code. */
     public static void exit(Object command, String[] args) {
         offline();
         System.exit(new CommandLine(command)

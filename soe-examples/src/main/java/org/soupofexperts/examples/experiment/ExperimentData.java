@@ -3,10 +3,12 @@ package org.soupofexperts.examples.experiment;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.soupofexperts.core.batch.TokenBatch;
+import org.soupofexperts.core.train.SpecializationProbe;
 import org.soupofexperts.data.cluster.NearestCentroidAssigner;
 import org.soupofexperts.data.corpus.Corpus;
 import org.soupofexperts.data.corpus.JsonlCorpus;
@@ -82,8 +84,8 @@ public final class ExperimentData {
         LOG.info(
                 "{} domains; specialist sets of {} to {} documents",
                 k,
-                java.util.Arrays.stream(parts).mapToInt(p -> p[2] - p[1]).min().orElse(0),
-                java.util.Arrays.stream(parts).mapToInt(p -> p[2] - p[1]).max().orElse(0));
+                Arrays.stream(parts).mapToInt(p -> p[2] - p[1]).min().orElse(0),
+                Arrays.stream(parts).mapToInt(p -> p[2] - p[1]).max().orElse(0));
         return new ExperimentData(store, hist, parts);
     }
 
@@ -107,7 +109,7 @@ public final class ExperimentData {
         List<TokenBatch> out = new ArrayList<>();
         List<int[]> rows = new ArrayList<>();
         for (int w = 0; w < windows; w++) {
-            rows.add(java.util.Arrays.copyOfRange(t, w * context, w * context + context + 1));
+            rows.add(Arrays.copyOfRange(t, w * context, w * context + context + 1));
             if (rows.size() == batch || w == windows - 1) {
                 out.add(TokenBatch.of(rows.toArray(new int[0][])));
                 rows.clear();
@@ -121,7 +123,7 @@ public final class ExperimentData {
      * first ones, the windows losses are measured on too), the domains' histogram h as their own
      * h, the natural mixture as reference.
      */
-    public org.soupofexperts.core.train.SpecializationProbe probe(int context, int windows, int every) {
+    public SpecializationProbe probe(int context, int windows, int every) {
         List<TokenBatch> heldOut = new ArrayList<>();
         for (int d = 0; d < k; d++) {
             long available = (store.validTokens(d) - 1) / context;
@@ -131,7 +133,7 @@ public final class ExperimentData {
             }
             heldOut.add(TokenBatch.of(rows.toArray(new int[0][])));
         }
-        return org.soupofexperts.core.train.SpecializationProbe.builder()
+        return SpecializationProbe.builder()
                 .heldOut(heldOut)
                 .domainWeights(hist)
                 .reference(natural)

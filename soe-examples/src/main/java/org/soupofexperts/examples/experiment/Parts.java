@@ -25,6 +25,7 @@ public final class Parts {
 
     private final Path dir;
 
+    /** The parts of an experiment in {@code out}, reused while {@code settings} stay the same. */
     public Parts(Path out, String settings) throws IOException {
         this.dir = out.resolve("parts");
         Files.createDirectories(dir);

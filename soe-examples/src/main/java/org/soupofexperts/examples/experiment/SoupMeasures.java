@@ -1,7 +1,9 @@
 package org.soupofexperts.examples.experiment;
 
 import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
+import java.util.Arrays;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.batch.MetaDistribution;
@@ -14,9 +16,8 @@ import org.soupofexperts.data.sample.MetaDistributions;
 /** The measurements every soup of an experiment gets, as JSON. */
 public final class SoupMeasures {
 
-    private static final Gson GSON = new com.google.gson.GsonBuilder()
-            .serializeSpecialFloatingPointValues()
-            .create();
+    private static final Gson GSON =
+            new GsonBuilder().serializeSpecialFloatingPointValues().create();
 
     private SoupMeasures() {}
 
@@ -41,7 +42,7 @@ public final class SoupMeasures {
         JsonObject o = new JsonObject();
         double[] hist = new double[data.k];
         double[] hot = new double[data.k];
-        java.util.Arrays.fill(hot, Double.NaN);
+        Arrays.fill(hot, Double.NaN);
         try (Specialist s = soup.instantiate(data.natural)) {
             o.addProperty(
                     "naturalBitsPerByte",
@@ -64,13 +65,11 @@ public final class SoupMeasures {
                 }
             }
         }
-        java.util.Arrays.sort(millis);
+        Arrays.sort(millis);
         o.addProperty("instantiateMillis", millis[millis.length / 2]);
         o.addProperty("instantiateCalls", millis.length);
         o.add("histogramBitsPerByte", GSON.toJsonTree(hist));
-        o.addProperty(
-                "specializedBitsPerByte",
-                java.util.Arrays.stream(hist).average().orElse(Double.NaN));
+        o.addProperty("specializedBitsPerByte", Arrays.stream(hist).average().orElse(Double.NaN));
         if (oneHot) {
             o.add("oneHotBitsPerByte", GSON.toJsonTree(hot));
         }
@@ -96,8 +95,7 @@ public final class SoupMeasures {
             o.addProperty("lr", budget.lr());
             o.addProperty("naturalBitsPerByte", t.natural().bitsPerByte());
             o.addProperty(
-                    "specializedBitsPerByte",
-                    java.util.Arrays.stream(perDomain).average().orElse(Double.NaN));
+                    "specializedBitsPerByte", Arrays.stream(perDomain).average().orElse(Double.NaN));
             o.add("perDomainBitsPerByte", GSON.toJsonTree(perDomain));
             return o;
         }

@@ -1,0 +1,60 @@
+package org.soupofexperts.core.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import org.soupofexperts.core.batch.TokenBatch;
+import org.soupofexperts.core.internal.Djl;
+import org.soupofexperts.core.nn.GptModel;
+import org.soupofexperts.core.nn.Router;
+
+/**
+ * The step by autograd through the whole soup (or through a plain model, with no router): runs on
+ * every device, at the cost of a bank-sized gradient per bank. Not thread-safe; owned by one run.
+ */
+final class AutogradStep implements SoupStep {
+
+    private final GptModel model;
+    private final Router router;
+    private final NDManager manager;
+    private final ParameterSlots slots;
+    private final AdamW opt;
+    private final double clip;
+
+    AutogradStep(GptModel model, Router router, NDManager manager, ParameterSlots slots, AdamW opt, double clip) {
+        this.model = model;
+        this.router = router;
+        this.manager = manager;
+        this.slots = slots;
+        this.opt = opt;
+        this.clip = clip;
+    }
+
+    @Override
+    public StepResult run(TokenBatch tb, double[][] hs, double lr, int step) {
+        try (NDScope scope = new NDScope();
+                GradientCollector gc = Djl.engine().newGradientCollector()) {
+            scope.suppressNotUsedWarning();
+            NDArray tokens = manager.create(tb.tokens(), new Shape(tb.batchSize(), tb.length()));
+            NDArray alpha = router == null ? null : router.alpha(GroupBatches.domainWeights(manager, hs));
+            NDArray lossArray = model.loss(tokens, alpha);
+            gc.backward(lossArray);
+            double loss = lossArray.getFloat();
+            double norm = ParameterSlots.globalNorm(slots.all());
+            if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
+                ParameterSlots.zeroGradients(slots.all());
+                throw StepResult.diverged(step, loss, norm);
+            }
+            double scale = StepResult.clipScale(norm, clip);
+            opt.step(lr, scale);
+            return new StepResult(loss, norm, scale < 1.0);
+        }
+    }
+
+    @Override
+    public String describe() {
+        return router == null ? "plain model (autograd)" : "autograd through the banks";
+    }
+}

@@ -1,0 +1,162 @@
+package org.soupofexperts.core.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.soupofexperts.core.internal.Djl;
+import org.soupofexperts.core.io.ArtifactDirectory;
+import org.soupofexperts.core.io.SoupFormatException;
+
+/**
+ * Reads a checkpoint written by {@link Checkpoints}: the artefact is verified (size and SHA-256),
+ * then the step, byte order, array count and every shape against the live run before a byte is
+ * copied, and every value is checked finite. Stateless.
+ */
+final class CheckpointReader {
+
+    private static final int BLOCK = 1 << 20;
+
+    private CheckpointReader() {}
+
+    /**
+     * Reads checkpoint {@code dir}: verifies it, asks {@code targetsFor} for the live arrays its
+     * trainer state needs (in the order they were written), fills them, and returns the state and
+     * the losses.
+     *
+     * @param maxStep the largest step the resuming run can continue from (its total steps)
+     */
+    static Checkpoints.Read read(Path dir, Checkpoints.Targets targetsFor, int maxStep) throws IOException {
+        ArtifactDirectory.Loaded a = ArtifactDirectory.open(dir, Checkpoints.KIND);
+        JsonObject m = a.manifest();
+        JsonElement state = m.get("state");
+        if (state == null || !state.isJsonObject()) {
+            throw new SoupFormatException(dir + " lacks the trainer state in its manifest");
+        }
+        List<NDArray> targets = targetsFor.of(state.getAsJsonObject());
+        int step = Checkpoints.intField(m, "step", dir);
+        if (step < 1 || step > maxStep) {
+            throw new SoupFormatException(dir + " is a checkpoint of step " + step + ", but this run has " + maxStep
+                    + " steps: resume needs the same training config");
+        }
+        if (!ByteOrder.nativeOrder().toString().equals(stringField(m, "byteOrder", dir))) {
+            throw new SoupFormatException(dir + " was written on a machine of byte order " + m.get("byteOrder")
+                    + "; this one is " + ByteOrder.nativeOrder());
+        }
+        if (Checkpoints.intField(m, "losses", dir) != step) {
+            throw new SoupFormatException(dir + " must hold " + step + " losses, its manifest says " + m.get("losses"));
+        }
+        long expectedBytes = checkShapes(dir, m, targets, step);
+        long actual = Files.size(a.parameters());
+        if (actual != expectedBytes) {
+            throw new SoupFormatException(dir + ": " + a.parameters().getFileName() + " has " + actual
+                    + " bytes, but the shapes it lists need " + expectedBytes);
+        }
+        float[] losses = fill(dir, a.parameters(), targets, step);
+        return new Checkpoints.Read(step, state.getAsJsonObject(), losses);
+    }
+
+    /** The arrays' shapes must be this run's; returns the parameter file's size they imply. */
+    private static long checkShapes(Path dir, JsonObject m, List<NDArray> targets, int step)
+            throws SoupFormatException {
+        JsonElement shapesElement = m.get("arrays");
+        if (shapesElement == null
+                || !shapesElement.isJsonArray()
+                || shapesElement.getAsJsonArray().size() != targets.size()) {
+            throw new SoupFormatException(dir + " holds "
+                    + (shapesElement != null && shapesElement.isJsonArray()
+                            ? shapesElement.getAsJsonArray().size()
+                            : "no list of")
+                    + " arrays, but this run's training state has "
+                    + targets.size() + ": it was written for another soup, model or optimizer setting");
+        }
+        JsonArray shapes = shapesElement.getAsJsonArray();
+        long expectedBytes = 4L * step;
+        for (int i = 0; i < targets.size(); i++) {
+            Shape live = targets.get(i).getShape();
+            if (!sameShape(shapes.get(i), live)) {
+                throw new SoupFormatException(dir + ": array " + i + " has shape " + shapes.get(i)
+                        + " but this run's is " + live + ": the checkpoint was written for another soup or model");
+            }
+            expectedBytes = Math.addExact(expectedBytes, Math.multiplyExact(4L, live.size()));
+        }
+        return expectedBytes;
+    }
+
+    /**
+     * Fills the live arrays from the parameter file (sized by the live arrays, never by the file)
+     * and reads the losses.
+     */
+    private static float[] fill(Path dir, Path parameters, List<NDArray> targets, int step) throws IOException {
+        float[] losses = new float[step];
+        try (InputStream in = Files.newInputStream(parameters);
+                DataInputStream din = new DataInputStream(new BufferedInputStream(in, BLOCK));
+                Djl.NoGrad ng = Djl.noGrad()) {
+            byte[] block = new byte[BLOCK];
+            for (int i = 0; i < targets.size(); i++) {
+                NDArray t = targets.get(i);
+                // Sized by the live array, never by a number read from the file.
+                ByteBuffer buf = ByteBuffer.allocateDirect(Math.toIntExact(4L * t.size()))
+                        .order(ByteOrder.nativeOrder());
+                while (buf.hasRemaining()) {
+                    int len = Math.min(block.length, buf.remaining());
+                    din.readFully(block, 0, len);
+                    buf.put(block, 0, len);
+                }
+                buf.flip();
+                checkFinite(buf.asFloatBuffer(), dir, "array " + i);
+                Checkpoints.copyInto(t, buf);
+            }
+            ByteBuffer lb = ByteBuffer.allocate(4 * step).order(ByteOrder.nativeOrder());
+            din.readFully(lb.array());
+            lb.asFloatBuffer().get(losses);
+        } catch (EOFException e) {
+            throw new SoupFormatException(dir + " ends before its last array", e);
+        }
+        return losses;
+    }
+
+    private static void checkFinite(FloatBuffer f, Path dir, String what) throws SoupFormatException {
+        for (int i = 0; i < f.limit(); i++) {
+            if (!Float.isFinite(f.get(i))) {
+                throw new SoupFormatException(dir + ": " + what + " holds a non-finite value (" + f.get(i)
+                        + ") at index " + i + "; a diverged run cannot be resumed");
+            }
+        }
+    }
+
+    private static boolean sameShape(JsonElement e, Shape live) {
+        if (!e.isJsonArray() || e.getAsJsonArray().size() != live.dimension()) {
+            return false;
+        }
+        for (int d = 0; d < live.dimension(); d++) {
+            JsonElement x = e.getAsJsonArray().get(d);
+            if (!x.isJsonPrimitive()
+                    || !x.getAsJsonPrimitive().isNumber()
+                    || !x.getAsString().equals(Long.toString(live.get(d)))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String stringField(JsonObject o, String key, Path where) throws SoupFormatException {
+        JsonElement e = o.get(key);
+        if (e == null || !e.isJsonPrimitive()) {
+            throw new SoupFormatException(where + ": the checkpoint's manifest lacks '" + key + "'");
+        }
+        return e.getAsString();
+    }
+}

@@ -1,0 +1,49 @@
+package org.soupofexperts.core.train;
+
+import ai.djl.ndarray.NDManager;
+import org.soupofexperts.core.batch.TokenBatch;
+import org.soupofexperts.core.nn.GptModel;
+import org.soupofexperts.core.nn.Router;
+
+/**
+ * One training step: the loss of a batch whose sequences are split into m groups, group g drawn
+ * from the mixture of its domain weights {@code hs[g]}, its gradients, and the optimizer's update.
+ * Two implementations give the same update: {@link AutogradStep} (autograd through the whole soup,
+ * any device) and {@link AnalyticSoupStep} (the banks' gradients in closed form, inside the fused
+ * CPU update). Not thread-safe; owned by one run.
+ */
+interface SoupStep {
+
+    /** Runs the step; {@code step} counts from 1 (for messages). Throws if the loss or the gradients are not finite. */
+    StepResult run(TokenBatch batch, double[][] hs, double lr, int step);
+
+    /**
+     * The step the config asks for, on this run's parameters: {@link TrainingConfig.StepAlgorithm}
+     * AUTO takes the closed form where it can run (a soup whose every slot is in the fused update:
+     * CPU, float32) and autograd elsewhere; CLOSED_FORM refuses where it cannot run, and so do
+     * the options only the closed form has.
+     */
+    static SoupStep choose(
+            GptModel model, Router router, NDManager manager, ParameterSlots slots, AdamW opt, TrainingConfig cfg) {
+        TrainingConfig.StepAlgorithm algorithm = cfg.stepAlgorithm();
+        boolean closedFormPossible = router != null && opt.allFused();
+        if (router != null && algorithm == TrainingConfig.StepAlgorithm.CLOSED_FORM && !closedFormPossible) {
+            throw new IllegalArgumentException("StepAlgorithm.CLOSED_FORM needs every parameter in the fused AdamW"
+                    + " update (CPU, float32); this soup's parameters are on " + manager.getDevice()
+                    + ": use StepAlgorithm.AUTO or AUTOGRAD");
+        }
+        boolean closedForm = closedFormPossible && algorithm != TrainingConfig.StepAlgorithm.AUTOGRAD;
+        boolean closedFormOnly =
+                cfg.skipIdleExperts() || cfg.expertUpdate() == TrainingConfig.ExpertUpdate.SHARED_SECOND_MOMENT;
+        if (router != null && !closedForm && closedFormOnly) {
+            throw new IllegalArgumentException("skipIdleExperts and ExpertUpdate.SHARED_SECOND_MOMENT need the"
+                    + " closed-form soup step (CPU, float32); use ExpertUpdate.ADAM without skipIdleExperts here");
+        }
+        return closedForm
+                ? new AnalyticSoupStep(model, router, manager, slots, opt, cfg.gradClip(), cfg.skipIdleExperts())
+                : new AutogradStep(model, router, manager, slots, opt, cfg.gradClip());
+    }
+
+    /** How the step computes, for the log. */
+    String describe();
+}

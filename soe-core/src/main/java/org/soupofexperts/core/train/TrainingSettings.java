@@ -1,0 +1,278 @@
+package org.soupofexperts.core.train;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.soupofexperts.core.batch.BatchSource;
+import org.soupofexperts.core.batch.MetaDistribution;
+
+/**
+ * The settings of a training run, set by {@link TrainingConfig.Builder} (this class holds them so
+ * that the config's file stays readable); every setter returns the builder. Not thread-safe.
+ *
+ * @param <B> the concrete builder
+ */
+public abstract class TrainingSettings<B extends TrainingSettings<B>> {
+
+    BatchSource source;
+    MetaDistribution metaDistribution;
+    int steps = 1000;
+    int batchSize = 16;
+    int contextLength;
+    double learningRate = 1e-3;
+    double minLearningRateRatio = 0.1;
+    Integer warmupSteps;
+    double beta1 = 0.9;
+    double beta2 = 0.95;
+    double epsilon = 1e-8;
+    double gradClip = 1.0;
+    final Map<ParamGroup, Double> lrScale = new EnumMap<>(ParamGroup.class);
+    final Map<ParamGroup, Double> weightDecay = new EnumMap<>(ParamGroup.class);
+    final List<TrainingListener> listeners = new ArrayList<>();
+    int logEvery = 50;
+    Long seed;
+    EarlyStopping earlyStopping;
+    int hPerStep = TrainingConfig.PER_SEQUENCE;
+    TrainingConfig.ExpertUpdate expertUpdate = TrainingConfig.ExpertUpdate.ADAM;
+    boolean skipIdleExperts;
+    TrainingConfig.StepAlgorithm stepAlgorithm = TrainingConfig.StepAlgorithm.AUTO;
+    boolean fusedUpdate = true;
+    SpecializationProbe probe;
+    CheckpointPolicy checkpoints;
+    Path resumeFrom;
+
+    /**
+     * Independent domain weights per step, m (default: one per sequence). Each of the m
+     * groups of batchSize/m sequences is drawn from its own h-mixture and runs through its own
+     * W(h) = S + sum_j alpha_j(h) E_j; the loss is their mean. m = 1 is the paper's Algorithm 2
+     * (one h per step). The estimate of the gradient is unbiased for every m; a larger m has
+     * less variance, and at small batches this decides whether a soup specializes (see
+     * docs/results.md). Must divide the batch size; {@link TrainingConfig#PER_SEQUENCE} (0) means m = batch
+     * size.
+     */
+    public final B hPerStep(int m) {
+        if (m < 0) {
+            throw new IllegalArgumentException("hPerStep must be >= 1, or 0 for one per sequence, got " + m);
+        }
+        this.hPerStep = m;
+        return self();
+    }
+
+    /** How the experts' AdamW step is formed (default {@link ExpertUpdate#ADAM}). */
+    public final B expertUpdate(TrainingConfig.ExpertUpdate u) {
+        this.expertUpdate = Objects.requireNonNull(u, "expertUpdate");
+        return self();
+    }
+
+    /** Leave experts with alpha exactly 0 in every group of a step untouched (default false). */
+    public final B skipIdleExperts(boolean v) {
+        this.skipIdleExperts = v;
+        return self();
+    }
+
+    /** How a soup's step computes the banks' gradients (default {@link StepAlgorithm#AUTO}). */
+    public final B stepAlgorithm(TrainingConfig.StepAlgorithm a) {
+        this.stepAlgorithm = Objects.requireNonNull(a, "stepAlgorithm");
+        return self();
+    }
+
+    /** false: LibTorch's Adam kernel for every parameter, instead of the fused one-pass update (default true). */
+    public final B fusedUpdate(boolean v) {
+        this.fusedUpdate = v;
+        return self();
+    }
+
+    /**
+     * Writes checkpoints of the whole training state as the policy says (null: none). Not part
+     * of what a run computes: a run with checkpoints trains exactly as one without.
+     */
+    public final B checkpoints(CheckpointPolicy policy) {
+        this.checkpoints = policy;
+        return self();
+    }
+
+    /**
+     * Continues the run from a checkpoint written by a run of the same config on the same
+     * model (see {@link Checkpoints#latest}): parameters, AdamW moments, step, schedule, the
+     * seed streams' positions and the report so far are restored, so the run reaches the
+     * same parameters, bit for bit at the same thread count, as if it had never stopped.
+     * Null: start at step 1.
+     */
+    public final B resumeFrom(Path checkpoint) {
+        this.resumeFrom = checkpoint;
+        return self();
+    }
+
+    /** Measure specialization (h matters, alpha spread, expert cosine) during training. */
+    public final B specializationProbe(SpecializationProbe p) {
+        this.probe = p;
+        return self();
+    }
+
+    /** Where batches come from (required). */
+    public final B sampler(BatchSource s) {
+        this.source = s;
+        return self();
+    }
+
+    /** The meta-distribution over h (required). */
+    public final B metaDistribution(MetaDistribution pi) {
+        this.metaDistribution = pi;
+        return self();
+    }
+
+    public final B steps(int v) {
+        this.steps = v;
+        return self();
+    }
+
+    public final B batchSize(int v) {
+        this.batchSize = v;
+        return self();
+    }
+
+    /** Training sequence length (tokens seen per prediction); default: the model's context. */
+    public final B contextLength(int v) {
+        this.contextLength = v;
+        return self();
+    }
+
+    /** Peak learning rate of the shared group (other groups scale it). */
+    public final B learningRate(double v) {
+        this.learningRate = v;
+        return self();
+    }
+
+    /** Final learning rate as a fraction of the peak (cosine floor). */
+    public final B minLearningRateRatio(double v) {
+        this.minLearningRateRatio = v;
+        return self();
+    }
+
+    /** Linear warm-up steps (default: a tenth of the steps, at most 100). */
+    public final B warmup(int steps) {
+        this.warmupSteps = steps;
+        return self();
+    }
+
+    /** AdamW's moment decay rates (default 0.9, 0.95). */
+    public final B betas(double b1, double b2) {
+        this.beta1 = b1;
+        this.beta2 = b2;
+        return self();
+    }
+
+    public final B epsilon(double v) {
+        this.epsilon = v;
+        return self();
+    }
+
+    /** Maximum global gradient norm; 0 turns clipping off. */
+    public final B gradClip(double v) {
+        this.gradClip = v;
+        return self();
+    }
+
+    /** Weight decay of every group. */
+    public final B weightDecay(double v) {
+        for (ParamGroup g : ParamGroup.values()) {
+            weightDecay(g, v);
+        }
+        return self();
+    }
+
+    /** Decoupled weight decay of a parameter group (applies to its decayed tensors only). */
+    public final B weightDecay(ParamGroup g, double v) {
+        if (!(v >= 0) || Double.isInfinite(v)) {
+            throw new IllegalArgumentException("weight decay of " + g + " must be >= 0, got " + v);
+        }
+        weightDecay.put(g, v);
+        return self();
+    }
+
+    /** Multiplies the learning rate of one group. */
+    public final B learningRateScale(ParamGroup g, double v) {
+        if (!(v >= 0) || Double.isInfinite(v)) {
+            throw new IllegalArgumentException("learning-rate scale of " + g + " must be >= 0, got " + v);
+        }
+        lrScale.put(g, v);
+        return self();
+    }
+
+    public final B listener(TrainingListener l) {
+        listeners.add(Objects.requireNonNull(l, "listener"));
+        return self();
+    }
+
+    /** Logs the loss every {@code v} steps (0: never). */
+    public final B logEvery(int v) {
+        if (v < 0) {
+            throw new IllegalArgumentException("logEvery must be >= 0, got " + v);
+        }
+        this.logEvery = v;
+        return self();
+    }
+
+    /** Seed of this run's h-sampling and data streams (default: the soup's seed). */
+    public final B seed(long v) {
+        this.seed = v;
+        return self();
+    }
+
+    /** Stops on a plateau of a held-out loss (fine-tuning a plain model; default: none). */
+    public final B earlyStopping(EarlyStopping e) {
+        this.earlyStopping = e;
+        return self();
+    }
+
+    void checkSchedule() {
+        if (!(minLearningRateRatio >= 0 && minLearningRateRatio <= 1)) {
+            throw new IllegalArgumentException("minLearningRateRatio must be in [0, 1], got " + minLearningRateRatio);
+        }
+        int warm = warmupSteps != null ? warmupSteps : Math.min(100, steps / 10);
+        if (warm < 0 || warm > steps) {
+            throw new IllegalArgumentException("warmupSteps must be in [0, steps=" + steps + "], got " + warm);
+        }
+    }
+
+    void checkOptimizer() {
+        if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
+            throw new IllegalArgumentException("Adam betas must be in [0, 1), got " + beta1 + ", " + beta2);
+        }
+        if (!(gradClip >= 0) || Double.isInfinite(gradClip)) {
+            throw new IllegalArgumentException("gradClip must be >= 0 (0 turns clipping off), got " + gradClip);
+        }
+    }
+
+    /** The number of groups m for the hPerStep setting: it must divide the batch size. */
+    static int groups(int hPerStep, int batchSize) {
+        int m = hPerStep == TrainingConfig.PER_SEQUENCE ? batchSize : hPerStep;
+        if (m < 1 || m > batchSize || batchSize % m != 0) {
+            throw new IllegalArgumentException("hPerStep must divide the batch size " + batchSize
+                    + " (1 = one h per step, " + batchSize + " = one per sequence), got " + hPerStep);
+        }
+        return m;
+    }
+
+    static int positive(String name, int v) {
+        if (v < 1) {
+            throw new IllegalArgumentException(name + " must be >= 1, got " + v);
+        }
+        return v;
+    }
+
+    static double finitePositive(String name, double v) {
+        if (!(v > 0) || Double.isInfinite(v)) {
+            throw new IllegalArgumentException(name + " must be finite and > 0, got " + v);
+        }
+        return v;
+    }
+
+    TrainingSettings() {}
+
+    /** This builder, typed as its concrete class. */
+    abstract B self();
+}
