@@ -31,7 +31,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Runs {@link InstantiateBenchmark} under JMH and turns its times into the figures the issue
+ * Runs {@link InstantiateJmhBenchmark} under JMH and turns its times into the figures the issue
  * asks for: merge throughput as bytes of expert bank read per second, and as a fraction of the
  * bandwidth the same engine attains on an in-place scale and add of bank-sized arrays (as in
  * STREAM: a scale reads and writes each value, an add reads two and writes one).
@@ -67,7 +67,7 @@ final class InstantiateBench implements Callable<Integer> {
     public Integer call() throws Exception {
         Files.createDirectories(out);
         ChainedOptionsBuilder opt = new OptionsBuilder()
-                .include(InstantiateBenchmark.class.getName())
+                .include(InstantiateJmhBenchmark.class.getName())
                 .param("base", bases.toArray(new String[0]))
                 .param("experts", experts.stream().map(String::valueOf).toArray(String[]::new))
                 .param("rank", ranks.stream().map(String::valueOf).toArray(String[]::new))

@@ -26,7 +26,7 @@ import org.soupofexperts.core.batch.BatchSource;
 import org.soupofexperts.core.batch.MetaDistribution;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.config.SoupConfig;
-import org.soupofexperts.core.train.TrainingConfig;
+import org.soupofexperts.core.train.SoupTrainingConfig;
 import org.soupofexperts.data.corpus.JsonlCorpus;
 import org.soupofexperts.data.sample.MetaDistributions;
 import org.soupofexperts.data.store.TokenStore;
@@ -81,7 +81,7 @@ final class TrainBench implements Callable<Integer> {
             names = "--step-algorithm",
             defaultValue = "AUTO",
             description = "AUTO, CLOSED_FORM or AUTOGRAD: how the soups' steps compute the banks' gradients")
-    TrainingConfig.StepAlgorithm stepAlgorithm;
+    SoupTrainingConfig.StepAlgorithm stepAlgorithm;
 
     @Option(names = "--unfused-update", description = "LibTorch's Adam kernel instead of the fused one-pass update")
     boolean unfused;
@@ -286,8 +286,8 @@ final class TrainBench implements Callable<Integer> {
     private Stats measure(ModelConfig model, int n, int rank, int m, int k, BatchSource sampler, MetaDistribution pi) {
         int total = warmup + repeats * steps;
         long[] at = new long[total + 1];
-        TrainingConfig tc = TrainingConfig.builder()
-                .sampler(sampler)
+        SoupTrainingConfig tc = SoupTrainingConfig.builder()
+                .source(sampler)
                 .metaDistribution(n == 0 ? MetaDistributions.fixed(uniform(k)) : pi)
                 .steps(total)
                 .batchSize(batch)

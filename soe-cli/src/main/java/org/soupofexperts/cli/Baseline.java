@@ -7,7 +7,7 @@ import java.util.concurrent.Callable;
 import org.soupofexperts.core.Labels;
 import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.config.ModelConfig;
-import org.soupofexperts.core.train.TrainingConfig;
+import org.soupofexperts.core.train.SoupTrainingConfig;
 import org.soupofexperts.core.train.TrainingReport;
 import org.soupofexperts.data.sample.MetaDistributions;
 import org.soupofexperts.data.sample.WindowSampler;
@@ -49,8 +49,8 @@ final class Baseline implements Callable<Integer> {
                 "%d domains %s; generic model %,d parameters at lr %s%n",
                 store.domains().size(), store.domains(), model.parameterCount(), budget.lr);
         Progress progress = new Progress(spec.commandLine().getErr(), budget.quiet);
-        TrainingConfig tc = TrainingConfig.builder()
-                .sampler(sampler)
+        SoupTrainingConfig tc = SoupTrainingConfig.builder()
+                .source(sampler)
                 .metaDistribution(MetaDistributions.natural(sampler.sizes()))
                 .steps(budget.steps)
                 .batchSize(budget.batch)

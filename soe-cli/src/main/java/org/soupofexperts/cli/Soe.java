@@ -30,7 +30,7 @@ import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.core.io.Version;
 import org.soupofexperts.core.train.CheckpointPolicy;
 import org.soupofexperts.core.train.Checkpoints;
-import org.soupofexperts.core.train.TrainingConfig;
+import org.soupofexperts.core.train.SoupTrainingConfig;
 import org.soupofexperts.data.cluster.NearestCentroidAssigner;
 import org.soupofexperts.data.corpus.JsonlCorpus;
 import org.soupofexperts.data.eval.Evaluation;
@@ -218,8 +218,8 @@ public final class Soe implements Callable<Integer> {
                     experts,
                     expertRank == 0 ? "dense" : "rank-" + expertRank);
             Progress progress = new Progress(spec.commandLine().getErr(), budget.quiet);
-            TrainingConfig tc = TrainingConfig.builder()
-                    .sampler(sampler)
+            SoupTrainingConfig tc = SoupTrainingConfig.builder()
+                    .source(sampler)
                     .metaDistribution(MetaDistributions.recommended(sampler.sizes()))
                     .steps(budget.steps)
                     .batchSize(budget.batch)

@@ -21,9 +21,7 @@ final class Forward {
     /** Logits for tokens; alphaFn makes alpha in the given manager (returns null for none). */
     static NDArray logits(GptModel model, NDArray tokens, Function<NDManager, NDArray> alphaFn) {
         NDManager caller = tokens.getManager();
-        try (Djl.NoGrad ng = Djl.noGrad();
-                NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
+        try (Djl.NoGradScope scope = Djl.noGradScope()) {
             NDArray out = model.logits(tokens, alphaFn.apply(caller));
             NDScope.unregister(out);
             out.attach(caller);

@@ -3,7 +3,7 @@ package org.soupofexperts.core;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import org.soupofexperts.core.io.Version;
-import org.soupofexperts.core.train.TrainingConfig;
+import org.soupofexperts.core.train.SoupTrainingConfig;
 import org.soupofexperts.core.train.TrainingReport;
 
 /**
@@ -31,7 +31,7 @@ final class RunHistory {
     }
 
     /** Records a training run. */
-    synchronized void addTraining(TrainingReport r, TrainingConfig training, long seed) {
+    synchronized void addTraining(TrainingReport r, SoupTrainingConfig training, long seed) {
         JsonObject rec = new JsonObject();
         rec.addProperty("steps", r.steps());
         rec.addProperty("tokens", r.tokens());

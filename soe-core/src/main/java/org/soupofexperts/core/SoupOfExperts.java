@@ -15,8 +15,8 @@ import org.soupofexperts.core.config.DomainWeights;
 import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.Router;
-import org.soupofexperts.core.train.Trainer;
-import org.soupofexperts.core.train.TrainingConfig;
+import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingLoop;
 import org.soupofexperts.core.train.TrainingReport;
 
 /**
@@ -27,7 +27,7 @@ import org.soupofexperts.core.train.TrainingReport;
  *
  * <pre>{@code
  * try (SoupOfExperts soup = SoupOfExperts.builder().model(cfg).domains(k).experts(16).seed(42).build()) {
- *     soup.train(TrainingConfig.builder().sampler(source).metaDistribution(pi).steps(2000).build());
+ *     soup.train(SoupTrainingConfig.builder().source(source).metaDistribution(pi).steps(2000).build());
  *     try (Specialist s = soup.instantiate(h)) { ... }
  * }
  * }</pre>
@@ -94,10 +94,10 @@ public final class SoupOfExperts implements AutoCloseable {
      * fresh optimizer and schedule (or resumes a checkpoint the config names); the run is
      * recorded in the soup's saved manifest.
      */
-    public TrainingReport train(TrainingConfig training) {
+    public TrainingReport train(SoupTrainingConfig training) {
         return params.exclusive(() -> {
             long seed = training.seed() != null ? training.seed() : config.seed();
-            TrainingReport report = Trainer.run(params.model, params.router, params.manager, training, seed);
+            TrainingReport report = TrainingLoop.run(params.model, params.router, params.manager, training, seed);
             history.addTraining(report, training, seed);
             lastReport = report;
             return report;

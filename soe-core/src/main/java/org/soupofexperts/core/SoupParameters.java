@@ -16,9 +16,9 @@ import org.soupofexperts.core.config.Seeds;
 import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.internal.Djl;
 import org.soupofexperts.core.nn.GptModel;
-import org.soupofexperts.core.nn.Initializer;
 import org.soupofexperts.core.nn.Router;
 import org.soupofexperts.core.nn.SoupTensor;
+import org.soupofexperts.core.nn.WeightInit;
 
 /**
  * A soup's native parameters: S and the expert banks (in the model block), the router, the
@@ -49,8 +49,8 @@ final class SoupParameters implements AutoCloseable {
             scope.suppressNotUsedWarning();
             var rng = Seeds.stream(config.seed(), Seeds.INIT);
             var expertRng = Seeds.stream(config.seed(), Seeds.INIT_EXPERTS);
-            Initializer.initialize(model.soupTensors(), manager, rng, expertRng, config.expertInit());
-            Initializer.initialize(router.soupTensors(), manager, rng, expertRng, config.expertInit());
+            WeightInit.initialize(model.soupTensors(), manager, rng, expertRng, config.expertInit());
+            WeightInit.initialize(router.soupTensors(), manager, rng, expertRng, config.expertInit());
         }
     }
 
@@ -93,9 +93,7 @@ final class SoupParameters implements AutoCloseable {
 
     /** alpha = router(h) as Java values. */
     double[] alphaValues(double[] h) {
-        try (Djl.NoGrad ng = Djl.noGrad();
-                NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
+        try (Djl.NoGradScope scope = Djl.noGradScope()) {
             return toDoubles(alpha(manager, h).toFloatArray());
         }
     }
@@ -114,9 +112,7 @@ final class SoupParameters implements AutoCloseable {
         GptModel plain = new GptModel(config.model(), 0);
         List<SoupTensor> src = model.soupTensors();
         List<SoupTensor> dst = plain.soupTensors();
-        try (Djl.NoGrad ng = Djl.noGrad();
-                NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
+        try (Djl.NoGradScope scope = Djl.noGradScope()) {
             NDArray alpha = alpha(manager, h);
             for (int i = 0; i < src.size(); i++) {
                 NDArray merged = src.get(i).value(alpha);
@@ -138,9 +134,7 @@ final class SoupParameters implements AutoCloseable {
     void setShared(GptModel base) {
         List<SoupTensor> mine = model.soupTensors();
         List<SoupTensor> theirs = base.soupTensors();
-        try (Djl.NoGrad ng = Djl.noGrad();
-                NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
+        try (Djl.NoGradScope scope = Djl.noGradScope()) {
             for (int i = 0; i < mine.size(); i++) {
                 NDArray own = mine.get(i).shared().getArray();
                 own.subi(own).addi(theirs.get(i).shared().getArray());

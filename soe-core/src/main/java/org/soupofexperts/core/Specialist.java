@@ -25,10 +25,10 @@ import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.core.io.StrictJson;
 import org.soupofexperts.core.io.Version;
 import org.soupofexperts.core.nn.GptModel;
-import org.soupofexperts.core.nn.Initializer;
 import org.soupofexperts.core.nn.SoupTensor;
-import org.soupofexperts.core.train.Trainer;
-import org.soupofexperts.core.train.TrainingConfig;
+import org.soupofexperts.core.nn.WeightInit;
+import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingLoop;
 import org.soupofexperts.core.train.TrainingReport;
 
 /**
@@ -121,7 +121,7 @@ public final class Specialist implements AutoCloseable {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             // A plain model has no expert banks: the expert stream is never drawn from.
-            Initializer.initialize(
+            WeightInit.initialize(
                     model.soupTensors(),
                     manager,
                     Seeds.stream(seed, Seeds.INIT),
@@ -143,12 +143,12 @@ public final class Specialist implements AutoCloseable {
      * meta-distribution, by the soup's training loop; the run is recorded in the provenance.
      * Not to be called while other threads use this specialist. The seed defaults to 0.
      */
-    public synchronized TrainingReport train(TrainingConfig training) {
+    public synchronized TrainingReport train(SoupTrainingConfig training) {
         for (SoupTensor t : model.soupTensors()) {
             t.shared().getArray().setRequiresGradient(true);
         }
         long seed = training.seed() != null ? training.seed() : 0L;
-        TrainingReport r = Trainer.run(model, null, manager, training, seed);
+        TrainingReport r = TrainingLoop.run(model, null, manager, training, seed);
         RunHistory runs = RunHistory.from(provenance, "training");
         runs.addTraining(r, training, seed);
         provenance.add("training", runs.toJson());

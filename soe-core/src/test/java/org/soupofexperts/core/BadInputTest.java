@@ -12,7 +12,7 @@ import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.config.DomainWeights;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.config.SoupConfig;
-import org.soupofexperts.core.train.TrainingConfig;
+import org.soupofexperts.core.train.SoupTrainingConfig;
 
 /** Every bad input is refused with a message that names the problem. */
 class BadInputTest {
@@ -126,28 +126,28 @@ class BadInputTest {
     void inconsistentTrainingConfigsAreRejected() {
         assertRejected(
                 "steps must be >= 1",
-                () -> TrainingConfig.builder()
-                        .sampler(new ToyDomains())
+                () -> SoupTrainingConfig.builder()
+                        .source(new ToyDomains())
                         .metaDistribution(ToyDomains.meta())
                         .steps(0)
                         .build());
         assertRejected(
                 "learningRate must be finite and > 0",
-                () -> TrainingConfig.builder()
-                        .sampler(new ToyDomains())
+                () -> SoupTrainingConfig.builder()
+                        .source(new ToyDomains())
                         .metaDistribution(ToyDomains.meta())
                         .learningRate(-1)
                         .build());
         assertRejected(
                 "warmupSteps must be in [0, steps=10]",
-                () -> TrainingConfig.builder()
-                        .sampler(new ToyDomains())
+                () -> SoupTrainingConfig.builder()
+                        .source(new ToyDomains())
                         .metaDistribution(ToyDomains.meta())
                         .steps(10)
                         .warmup(11)
                         .build());
-        TrainingConfig longContext = TrainingConfig.builder()
-                .sampler(new ToyDomains())
+        SoupTrainingConfig longContext = SoupTrainingConfig.builder()
+                .source(new ToyDomains())
                 .metaDistribution(ToyDomains.meta())
                 .steps(1)
                 .contextLength(64)
@@ -160,8 +160,8 @@ class BadInputTest {
                 .seed(1)
                 .build();
         try (three) {
-            TrainingConfig two = TrainingConfig.builder()
-                    .sampler(new ToyDomains())
+            SoupTrainingConfig two = SoupTrainingConfig.builder()
+                    .source(new ToyDomains())
                     .metaDistribution(ToyDomains.meta())
                     .steps(1)
                     .build();

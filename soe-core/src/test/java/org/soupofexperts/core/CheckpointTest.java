@@ -24,7 +24,7 @@ import org.soupofexperts.core.io.ArtifactDirectory;
 import org.soupofexperts.core.train.CheckpointPolicy;
 import org.soupofexperts.core.train.Checkpoints;
 import org.soupofexperts.core.train.EarlyStopping;
-import org.soupofexperts.core.train.TrainingConfig;
+import org.soupofexperts.core.train.SoupTrainingConfig;
 import org.soupofexperts.core.train.TrainingReport;
 
 /** Checkpoints: a killed run resumes to the uninterrupted run's parameters bit for bit; bad checkpoints are refused. */
@@ -38,12 +38,12 @@ class CheckpointTest {
             .seed(3)
             .build();
 
-    private static TrainingConfig.Builder soupTraining(int steps) {
+    private static SoupTrainingConfig.Builder soupTraining(int steps) {
         return new ToyDomains().trainingBuilder().steps(steps).batchSize(8).warmup(5);
     }
 
     /** Stops a run, as a kill would, once it has passed {@code step}. */
-    private static TrainingConfig.Builder crashAfter(TrainingConfig.Builder b, int step) {
+    private static SoupTrainingConfig.Builder crashAfter(SoupTrainingConfig.Builder b, int step) {
         return b.listener(ev -> {
             if (ev.step() > step) {
                 throw new IllegalStateException("simulated crash at step " + ev.step());
@@ -65,7 +65,8 @@ class CheckpointTest {
         }
         Path ckpt = tmp.resolve("checkpoints");
         try (SoupOfExperts b = SoupOfExperts.create(SOUP)) {
-            TrainingConfig killed = crashAfter(soupTraining(40).checkpoints(CheckpointPolicy.everySteps(15, ckpt)), 27)
+            SoupTrainingConfig killed = crashAfter(
+                            soupTraining(40).checkpoints(CheckpointPolicy.everySteps(15, ckpt)), 27)
                     .build();
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> b.train(killed));
             assertTrue(e.getMessage().contains("simulated crash"), e.getMessage());
@@ -93,8 +94,8 @@ class CheckpointTest {
                 .every(10)
                 .patience(100)
                 .build();
-        TrainingConfig.Builder b = TrainingConfig.builder()
-                .sampler(new ToyDomains())
+        SoupTrainingConfig.Builder b = SoupTrainingConfig.builder()
+                .source(new ToyDomains())
                 .metaDistribution(ToyDomains.only(1))
                 .steps(50)
                 .batchSize(8)
@@ -111,9 +112,9 @@ class CheckpointTest {
         }
         Path ckpt = tmp.resolve("checkpoints");
         try (Specialist s = Specialist.create(ToyDomains.tinyModel(), 2)) {
-            TrainingConfig killed = crashAfter(
-                            TrainingConfig.builder()
-                                    .sampler(new ToyDomains())
+            SoupTrainingConfig killed = crashAfter(
+                            SoupTrainingConfig.builder()
+                                    .source(new ToyDomains())
                                     .metaDistribution(ToyDomains.only(1))
                                     .steps(50)
                                     .batchSize(8)

@@ -7,14 +7,14 @@ import ai.djl.ndarray.NDArray;
 import java.nio.FloatBuffer;
 import org.junit.jupiter.api.Test;
 import org.soupofexperts.core.internal.Djl;
-import org.soupofexperts.core.train.TrainingConfig;
+import org.soupofexperts.core.train.SoupTrainingConfig;
 import org.soupofexperts.core.train.TrainingReport;
 
 class DivergenceTest {
 
-    private static TrainingConfig steps(int n) {
-        return TrainingConfig.builder()
-                .sampler(new ToyDomains())
+    private static SoupTrainingConfig steps(int n) {
+        return SoupTrainingConfig.builder()
+                .source(new ToyDomains())
                 .metaDistribution(ToyDomains.meta())
                 .steps(n)
                 .batchSize(4)

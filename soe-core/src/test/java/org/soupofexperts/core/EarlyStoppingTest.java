@@ -8,7 +8,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.train.EarlyStopping;
-import org.soupofexperts.core.train.TrainingConfig;
+import org.soupofexperts.core.train.SoupTrainingConfig;
 import org.soupofexperts.core.train.TrainingReport;
 
 /** Fine-tuning with early stopping: the curve it records, when it stops, and what it restores. */
@@ -17,9 +17,9 @@ class EarlyStoppingTest {
     private static final int CONTEXT = 4;
     private static final int BATCH = 8;
 
-    private static TrainingConfig fineTune(int domain, int steps, EarlyStopping es) {
-        return TrainingConfig.builder()
-                .sampler(new ToyDomains())
+    private static SoupTrainingConfig fineTune(int domain, int steps, EarlyStopping es) {
+        return SoupTrainingConfig.builder()
+                .source(new ToyDomains())
                 .metaDistribution(ToyDomains.only(domain))
                 .steps(steps)
                 .batchSize(BATCH)
@@ -106,8 +106,8 @@ class EarlyStoppingTest {
                 .build()) {
             IllegalArgumentException e = assertThrows(
                     IllegalArgumentException.class,
-                    () -> soup.train(TrainingConfig.builder()
-                            .sampler(new ToyDomains())
+                    () -> soup.train(SoupTrainingConfig.builder()
+                            .source(new ToyDomains())
                             .metaDistribution(ToyDomains.meta())
                             .steps(5)
                             .contextLength(CONTEXT)
@@ -146,8 +146,8 @@ class EarlyStoppingTest {
         try (Specialist s = Specialist.create(ToyDomains.tinyModel(), 1)) {
             assertMessage(
                     "2 to 17 tokens",
-                    () -> s.train(TrainingConfig.builder()
-                            .sampler(new ToyDomains())
+                    () -> s.train(SoupTrainingConfig.builder()
+                            .source(new ToyDomains())
                             .metaDistribution(ToyDomains.only(0))
                             .steps(2)
                             .earlyStopping(tooLong)
@@ -172,8 +172,8 @@ class EarlyStoppingTest {
         try (Specialist s = Specialist.create(ToyDomains.tinyModel(), 4)) {
             s.train(fineTune(0, 100, null));
             double start = s.loss(heldOut(0).get(0));
-            TrainingConfig explode = TrainingConfig.builder()
-                    .sampler(new ToyDomains())
+            SoupTrainingConfig explode = SoupTrainingConfig.builder()
+                    .source(new ToyDomains())
                     .metaDistribution(ToyDomains.only(0))
                     .steps(200)
                     .batchSize(BATCH)

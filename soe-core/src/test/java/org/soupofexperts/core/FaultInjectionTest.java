@@ -19,7 +19,7 @@ import org.soupofexperts.core.io.ArtifactDirectory;
 import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.core.train.CheckpointPolicy;
 import org.soupofexperts.core.train.Checkpoints;
-import org.soupofexperts.core.train.TrainingConfig;
+import org.soupofexperts.core.train.SoupTrainingConfig;
 
 /**
  * Seeded damage to saved artefacts: truncations and byte flips of the parameter file, both as
@@ -266,7 +266,7 @@ class FaultInjectionTest {
                 FaultInjectionTest.class, "checkpoint", n, refused, resumed, "resumed or stopped as diverged", SEED);
     }
 
-    private static TrainingConfig.Builder training(int steps) {
+    private static SoupTrainingConfig.Builder training(int steps) {
         return new ToyDomains().trainingBuilder().steps(steps).batchSize(8).warmup(5);
     }
 

@@ -7,15 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
-import org.soupofexperts.core.train.TrainingConfig;
+import org.soupofexperts.core.train.SoupTrainingConfig;
 
 /** Text generation: greedy, temperature, top-k, top-p, and seeded reproducibility. */
 class GenerationTest {
 
     private static Specialist counter() {
         Specialist s = Specialist.create(ToyDomains.tinyModel(), 5);
-        s.train(TrainingConfig.builder()
-                .sampler(new ToyDomains())
+        s.train(SoupTrainingConfig.builder()
+                .source(new ToyDomains())
                 .metaDistribution(ToyDomains.only(0))
                 .steps(200)
                 .batchSize(16)

@@ -8,7 +8,7 @@ import ai.djl.ndarray.NDManager;
 import org.junit.jupiter.api.Test;
 import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.internal.Djl;
-import org.soupofexperts.core.train.TrainingConfig;
+import org.soupofexperts.core.train.SoupTrainingConfig;
 import org.soupofexperts.core.train.TrainingReport;
 
 /** Nothing the engine holds may grow with the number of steps, instantiations or evaluations. */
@@ -20,9 +20,9 @@ class ResourceTest {
         }
     }
 
-    private static TrainingConfig steps(int n, long seed) {
-        return TrainingConfig.builder()
-                .sampler(new ToyDomains())
+    private static SoupTrainingConfig steps(int n, long seed) {
+        return SoupTrainingConfig.builder()
+                .source(new ToyDomains())
                 .metaDistribution(ToyDomains.meta())
                 .steps(n)
                 .batchSize(4)

@@ -20,7 +20,7 @@ import org.soupofexperts.core.config.RouterConfig;
 import org.soupofexperts.core.io.ArtifactDirectory;
 import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.core.nn.SoupTensor;
-import org.soupofexperts.core.train.TrainingConfig;
+import org.soupofexperts.core.train.SoupTrainingConfig;
 
 class SaveLoadTest {
 
@@ -35,8 +35,8 @@ class SaveLoadTest {
                 .router(RouterConfig.of(16, 2, RouterConfig.Output.SOFTMAX))
                 .seed(5)
                 .build();
-        soup.train(TrainingConfig.builder()
-                .sampler(new ToyDomains())
+        soup.train(SoupTrainingConfig.builder()
+                .source(new ToyDomains())
                 .metaDistribution(ToyDomains.meta())
                 .steps(5)
                 .batchSize(4)
@@ -118,8 +118,8 @@ class SaveLoadTest {
         Path dir = tmp.resolve("soup");
         try (SoupOfExperts soup = trainedSoup()) {
             soup.save(dir);
-            soup.train(TrainingConfig.builder()
-                    .sampler(new ToyDomains())
+            soup.train(SoupTrainingConfig.builder()
+                    .source(new ToyDomains())
                     .metaDistribution(ToyDomains.meta())
                     .steps(2)
                     .batchSize(4)

@@ -7,14 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.config.ModelConfig;
-import org.soupofexperts.core.train.TrainingConfig;
+import org.soupofexperts.core.train.SoupTrainingConfig;
 
 /** Plain models train by the soup's loop: the baselines and fine-tuning stand on this. */
 class SpecialistTrainingTest {
 
-    private static TrainingConfig onDomain(int d, int steps) {
-        return TrainingConfig.builder()
-                .sampler(new ToyDomains())
+    private static SoupTrainingConfig onDomain(int d, int steps) {
+        return SoupTrainingConfig.builder()
+                .source(new ToyDomains())
                 .metaDistribution(ToyDomains.only(d))
                 .steps(steps)
                 .batchSize(16)
@@ -91,8 +91,8 @@ class SpecialistTrainingTest {
             for (double[] h : new double[][] {{1, 0}, {0, 1}, {0.3, 0.7}}) {
                 assertEquals(base.loss(d0), soup.loss(d0, h), 1e-5, "h=" + java.util.Arrays.toString(h));
             }
-            TrainingConfig cfg = TrainingConfig.builder()
-                    .sampler(new ToyDomains())
+            SoupTrainingConfig cfg = SoupTrainingConfig.builder()
+                    .source(new ToyDomains())
                     .metaDistribution(ToyDomains.meta())
                     .steps(20)
                     .batchSize(16)

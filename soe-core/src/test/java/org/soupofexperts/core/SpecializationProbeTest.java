@@ -8,9 +8,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.config.SoupConfig;
+import org.soupofexperts.core.train.SoupTrainingConfig;
 import org.soupofexperts.core.train.SpecializationPoint;
 import org.soupofexperts.core.train.SpecializationProbe;
-import org.soupofexperts.core.train.TrainingConfig;
 import org.soupofexperts.core.train.TrainingReport;
 
 /** The diagnostics that tell a user whether a soup specializes. */
@@ -34,7 +34,7 @@ class SpecializationProbeTest {
                 .experts(4)
                 .seed(7)
                 .build();
-        TrainingConfig cfg =
+        SoupTrainingConfig cfg =
                 data.trainingBuilder().specializationProbe(probe(data, 100)).build();
         try (SoupOfExperts soup = SoupOfExperts.create(config)) {
             soup.train(cfg);
@@ -70,8 +70,8 @@ class SpecializationProbeTest {
                 .experts(4)
                 .seed(7)
                 .build();
-        TrainingConfig cfg = data.trainingBuilder()
-                .expertUpdate(TrainingConfig.ExpertUpdate.SHARED_SECOND_MOMENT)
+        SoupTrainingConfig cfg = data.trainingBuilder()
+                .expertUpdate(SoupTrainingConfig.ExpertUpdate.SHARED_SECOND_MOMENT)
                 .skipIdleExperts(true)
                 .build();
         try (SoupOfExperts soup = SoupOfExperts.create(config)) {
@@ -83,11 +83,11 @@ class SpecializationProbeTest {
     @Test
     void aProbeIsRefusedForAPlainModelAndForAnotherDomainCount() {
         ToyDomains data = new ToyDomains();
-        TrainingConfig base = data.training();
+        SoupTrainingConfig base = data.training();
         IllegalArgumentException plain = assertThrows(IllegalArgumentException.class, () -> {
             try (Specialist s = Specialist.create(ToyDomains.tinyModel(), 1)) {
-                s.train(TrainingConfig.builder()
-                        .sampler(data)
+                s.train(SoupTrainingConfig.builder()
+                        .source(data)
                         .metaDistribution(base.metaDistribution())
                         .steps(2)
                         .batchSize(4)
@@ -106,8 +106,8 @@ class SpecializationProbeTest {
         assertTrue(three.getMessage().contains("length"), three.getMessage());
         IllegalArgumentException mismatch = assertThrows(
                 IllegalArgumentException.class,
-                () -> TrainingConfig.builder()
-                        .sampler(data)
+                () -> SoupTrainingConfig.builder()
+                        .source(data)
                         .metaDistribution(base.metaDistribution())
                         .specializationProbe(SpecializationProbe.builder()
                                 .heldOut(List.of(data.domain(0, 2, 3, 1)))
@@ -120,11 +120,11 @@ class SpecializationProbeTest {
     @Test
     void hPerStepMustDivideTheBatch() {
         ToyDomains data = new ToyDomains();
-        TrainingConfig base = data.training();
+        SoupTrainingConfig base = data.training();
         IllegalArgumentException e = assertThrows(
                 IllegalArgumentException.class,
-                () -> TrainingConfig.builder()
-                        .sampler(data)
+                () -> SoupTrainingConfig.builder()
+                        .source(data)
                         .metaDistribution(base.metaDistribution())
                         .batchSize(16)
                         .hPerStep(3)
@@ -132,14 +132,15 @@ class SpecializationProbeTest {
         assertTrue(e.getMessage().contains("must divide the batch size 16"), e.getMessage());
         assertEquals(
                 16,
-                TrainingConfig.builder()
-                        .sampler(data)
+                SoupTrainingConfig.builder()
+                        .source(data)
                         .metaDistribution(base.metaDistribution())
                         .batchSize(16)
                         .build()
                         .hPerStep(),
                 "one h per sequence by default");
         assertThrows(
-                IllegalArgumentException.class, () -> TrainingConfig.builder().hPerStep(-1));
+                IllegalArgumentException.class,
+                () -> SoupTrainingConfig.builder().hPerStep(-1));
     }
 }

@@ -6,7 +6,7 @@ import org.soupofexperts.core.batch.MetaDistribution;
 import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.config.DomainWeights;
 import org.soupofexperts.core.config.ModelConfig;
-import org.soupofexperts.core.train.TrainingConfig;
+import org.soupofexperts.core.train.SoupTrainingConfig;
 
 /**
  * Two toy domains over one vocabulary of 16 tokens: domain 0 counts up by 1, domain 1 by 3
@@ -75,14 +75,14 @@ final class ToyDomains implements BatchSource {
     }
 
     /** 300 steps that teach a small soup both domains (the specialisation tests' training). */
-    TrainingConfig training() {
+    SoupTrainingConfig training() {
         return trainingBuilder().build();
     }
 
     /** The same training, to add settings to. */
-    TrainingConfig.Builder trainingBuilder() {
-        return TrainingConfig.builder()
-                .sampler(this)
+    SoupTrainingConfig.Builder trainingBuilder() {
+        return SoupTrainingConfig.builder()
+                .source(this)
                 .metaDistribution(meta())
                 .steps(300)
                 .batchSize(16)

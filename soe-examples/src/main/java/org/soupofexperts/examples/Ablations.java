@@ -20,7 +20,7 @@ import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.config.RouterConfig;
 import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.train.ParamGroup;
-import org.soupofexperts.core.train.TrainingConfig;
+import org.soupofexperts.core.train.SoupTrainingConfig;
 import org.soupofexperts.data.sample.MetaDistributions;
 import org.soupofexperts.examples.experiment.Budget;
 import org.soupofexperts.examples.experiment.Charts;
@@ -460,7 +460,7 @@ public final class Ablations extends ExperimentCommand implements Callable<Integ
             }
             // One h per step, as in the committed runs: these ablations predate per-group h (see
             // SpecializationAblations).
-            TrainingConfig.Builder tc = budget.config(
+            SoupTrainingConfig.Builder tc = budget.config(
                             data.sampler, SoupMeasures.meta(data, v.support, v.beta, v.naturalShare), steps - warmSteps)
                     .hPerStep(1)
                     .learningRate(budget.lr() * v.lrScale)

@@ -19,7 +19,7 @@ import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.config.RouterConfig;
 import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.train.ParamGroup;
-import org.soupofexperts.core.train.TrainingConfig;
+import org.soupofexperts.core.train.SoupTrainingConfig;
 import org.soupofexperts.core.train.TrainingReport;
 import org.soupofexperts.examples.experiment.Budget;
 import org.soupofexperts.examples.experiment.Charts;
@@ -169,7 +169,7 @@ public final class LowRankExperiment extends ExperimentCommand implements Callab
                 .build();
         LOG.info("soup with {} experts: {} bank values", name(rank), config.bankParameterCount());
         // One h per step, as in the committed runs (docs/results.md), which predate per-group h.
-        TrainingConfig.Builder tc = budget.config(
+        SoupTrainingConfig.Builder tc = budget.config(
                         data.sampler,
                         SoupMeasures.meta(data, support == 0 ? data.k : support, beta, naturalShare),
                         steps)

@@ -26,8 +26,8 @@ import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.io.Version;
 import org.soupofexperts.core.train.EarlyStopping;
 import org.soupofexperts.core.train.ParamGroup;
+import org.soupofexperts.core.train.SoupTrainingConfig;
 import org.soupofexperts.core.train.SpecializationPoint;
-import org.soupofexperts.core.train.TrainingConfig;
 import org.soupofexperts.core.train.TrainingReport;
 import org.soupofexperts.data.eval.Evaluation;
 import org.soupofexperts.data.sample.InMemoryDomainSampler;
@@ -138,7 +138,7 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
             names = "--expert-update",
             defaultValue = "ADAM",
             description = "ADAM or SHARED_SECOND_MOMENT (default ${DEFAULT-VALUE})")
-    TrainingConfig.ExpertUpdate expertUpdate;
+    SoupTrainingConfig.ExpertUpdate expertUpdate;
 
     @Option(
             names = "--generic-lrs",
@@ -340,7 +340,7 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
             sb.router(RouterConfig.of(
                     RouterConfig.defaults().hidden(), RouterConfig.defaults().depth(), router));
         }
-        TrainingConfig.Builder tc = budget.config(
+        SoupTrainingConfig.Builder tc = budget.config(
                         data.sampler,
                         SoupMeasures.meta(data, support == 0 ? data.k : support, beta, naturalShare),
                         steps)
@@ -736,6 +736,6 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
                 // What the library decides by default changes between versions: parts of another version are not
                 // reused.
                 "(library " + Version.get() + ", router " + RouterConfig.defaults() + ", expert lr scale "
-                        + TrainingConfig.defaultExpertLearningRateScale(experts) + ")");
+                        + SoupTrainingConfig.defaultExpertLearningRateScale(experts) + ")");
     }
 }

@@ -10,7 +10,7 @@ import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.config.DomainWeights;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.config.SoupConfig;
-import org.soupofexperts.core.train.TrainingConfig;
+import org.soupofexperts.core.train.SoupTrainingConfig;
 import org.soupofexperts.data.cluster.Centroids;
 import org.soupofexperts.data.cluster.NearestCentroidAssigner;
 import org.soupofexperts.data.embed.HashedNgramEmbedder;
@@ -66,8 +66,8 @@ public final class QuickStart {
                 .experts(4)
                 .seed(42)
                 .build();
-        TrainingConfig training = TrainingConfig.builder()
-                .sampler(sampler)
+        SoupTrainingConfig training = SoupTrainingConfig.builder()
+                .source(sampler)
                 .metaDistribution(MetaDistributions.sparse(K, 2, 1.0))
                 .steps(steps)
                 .batchSize(16)

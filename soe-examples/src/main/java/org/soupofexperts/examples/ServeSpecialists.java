@@ -26,7 +26,7 @@ import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.SpecialistCache;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.config.SoupConfig;
-import org.soupofexperts.core.train.TrainingConfig;
+import org.soupofexperts.core.train.SoupTrainingConfig;
 import org.soupofexperts.data.cluster.NearestCentroidAssigner;
 import org.soupofexperts.data.sample.InMemoryDomainSampler;
 import org.soupofexperts.data.sample.MetaDistributions;
@@ -150,8 +150,8 @@ public final class ServeSpecialists implements Callable<Integer> {
                 ServerLimits.defaults().withWorkers(serverThreads).withQueue(queue, Duration.ofSeconds(10));
         try (SoupOfExperts soup = trained(
                         config,
-                        TrainingConfig.builder()
-                                .sampler(sampler)
+                        SoupTrainingConfig.builder()
+                                .source(sampler)
                                 .metaDistribution(MetaDistributions.recommended(sampler.sizes()))
                                 .steps(steps)
                                 .batchSize(16)
@@ -313,7 +313,7 @@ public final class ServeSpecialists implements Callable<Integer> {
         LOG.info("load run:\n{}", md);
     }
 
-    private static SoupOfExperts trained(SoupConfig config, TrainingConfig training) {
+    private static SoupOfExperts trained(SoupConfig config, SoupTrainingConfig training) {
         SoupOfExperts soup = SoupOfExperts.create(config);
         try {
             soup.train(training);

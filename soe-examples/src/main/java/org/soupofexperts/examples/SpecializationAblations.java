@@ -20,7 +20,7 @@ import org.soupofexperts.core.config.RouterConfig;
 import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.io.Version;
 import org.soupofexperts.core.train.ParamGroup;
-import org.soupofexperts.core.train.TrainingConfig;
+import org.soupofexperts.core.train.SoupTrainingConfig;
 import org.soupofexperts.data.sample.MetaDistributions;
 import org.soupofexperts.examples.experiment.Budget;
 import org.soupofexperts.examples.experiment.Charts;
@@ -99,7 +99,7 @@ public final class SpecializationAblations extends ExperimentCommand implements 
             String meta,
             double naturalShare,
             double expertLr,
-            TrainingConfig.ExpertUpdate update) {
+            SoupTrainingConfig.ExpertUpdate update) {
 
         String key() {
             return String.format("soup-m%d-%s-%s-nat%s-elr%s-%s", m, output, meta, naturalShare, expertLr, update);
@@ -113,7 +113,7 @@ public final class SpecializationAblations extends ExperimentCommand implements 
     static List<Variant> variants(int n) {
         RouterConfig.Output raw = RouterConfig.Output.RAW;
         RouterConfig.Output softmax = RouterConfig.Output.SOFTMAX;
-        TrainingConfig.ExpertUpdate adam = TrainingConfig.ExpertUpdate.ADAM;
+        SoupTrainingConfig.ExpertUpdate adam = SoupTrainingConfig.ExpertUpdate.ADAM;
         double invSqrt = 1 / Math.sqrt(n);
         // Most telling first: an interrupted run has the rows that matter most. The softmax router won
         // over raw alpha (first rows), so the later rows vary one setting of the softmax soup.
@@ -130,7 +130,7 @@ public final class SpecializationAblations extends ExperimentCommand implements 
                         "onehot",
                         0.25,
                         1,
-                        TrainingConfig.ExpertUpdate.SHARED_SECOND_MOMENT),
+                        SoupTrainingConfig.ExpertUpdate.SHARED_SECOND_MOMENT),
                 new Variant("m=4, softmax", 4, softmax, "onehot", 0.25, 1, adam),
                 new Variant("m=16, softmax, Dirichlet(3) over all domains", 0, softmax, "dirichlet3", 0.25, 1, adam),
                 new Variant(
@@ -213,9 +213,9 @@ public final class SpecializationAblations extends ExperimentCommand implements 
                 v.meta().equals("onehot") ? MetaDistributions.oneHot(data.k) : MetaDistributions.dirichlet(data.k, 3.0);
         MetaDistribution pi =
                 MetaDistributions.mixture(MetaDistributions.fixed(data.natural), sparse, v.naturalShare());
-        TrainingConfig tc = new Budget(batch, context, lr, seed)
+        SoupTrainingConfig tc = new Budget(batch, context, lr, seed)
                 .config(data.sampler, pi, steps)
-                .hPerStep(v.m() == 0 ? TrainingConfig.PER_SEQUENCE : v.m())
+                .hPerStep(v.m() == 0 ? SoupTrainingConfig.PER_SEQUENCE : v.m())
                 .learningRateScale(ParamGroup.EXPERTS, v.expertLr())
                 .expertUpdate(v.update())
                 .build();

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
@@ -136,6 +137,33 @@ public final class Djl {
         @Override
         public void close() {
             JniUtils.setGradMode(previous);
+        }
+    }
+
+    /**
+     * Autograd off and a fresh {@link NDScope} until closed: every array made inside is freed at
+     * the end unless {@link NDScope#unregister}ed. The one helper for "run without gradients,
+     * keep no temporaries".
+     */
+    public static NoGradScope noGradScope() {
+        engine();
+        return new NoGradScope();
+    }
+
+    /** Scope object returned by {@link #noGradScope()}. */
+    public static final class NoGradScope implements AutoCloseable {
+        private final NoGrad noGrad = new NoGrad();
+        private final NDScope scope = new NDScope();
+
+        private NoGradScope() {}
+
+        @Override
+        public void close() {
+            try {
+                scope.close();
+            } finally {
+                noGrad.close();
+            }
         }
     }
 }

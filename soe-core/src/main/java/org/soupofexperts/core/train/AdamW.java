@@ -23,7 +23,7 @@ import java.util.Objects;
  *
  * Not thread-safe; owned by one training run.
  */
-public final class AdamW implements AutoCloseable {
+final class AdamW implements AutoCloseable {
 
     /**
      * One trained tensor with its hyperparameters.
@@ -31,9 +31,9 @@ public final class AdamW implements AutoCloseable {
      * @param sharedMomentOf index of an earlier slot whose second moment this slot's update divides
      *     by instead of its own (the slot then has none), or -1 for its own: how an expert bank of
      *     shape (n, P) shares the second moment of its shared tensor (P values); see
-     *     {@link TrainingConfig.ExpertUpdate#SHARED_SECOND_MOMENT}
+     *     {@link SoupTrainingConfig.ExpertUpdate#SHARED_SECOND_MOMENT}
      */
-    public record Slot(NDArray weight, double lrScale, double weightDecay, int sharedMomentOf) {
+    record Slot(NDArray weight, double lrScale, double weightDecay, int sharedMomentOf) {
 
         /** A slot with its own moments. */
         public Slot(NDArray weight, double lrScale, double weightDecay) {
@@ -58,7 +58,7 @@ public final class AdamW implements AutoCloseable {
         this(slots, beta1, beta2, epsilon, true);
     }
 
-    /** With {@code tryFused} false, always LibTorch's kernel ({@link TrainingConfig#fusedUpdate}). */
+    /** With {@code tryFused} false, always LibTorch's kernel ({@link SoupTrainingConfig#fusedUpdate}). */
     AdamW(List<Slot> slots, double beta1, double beta2, double epsilon, boolean tryFused) {
         this.slots = List.copyOf(slots);
         this.beta1 = beta1;

@@ -80,9 +80,7 @@ final class BestWeights implements AutoCloseable {
         if (!keep || snapshot.isEmpty()) {
             return;
         }
-        try (Djl.NoGrad ng = Djl.noGrad();
-                NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
+        try (Djl.NoGradScope scope = Djl.noGradScope()) {
             for (int i = 0; i < slots.size(); i++) {
                 // A copy into w's own memory, not w*0 + best (after divergence w holds NaN,
                 // and NaN*0 is NaN), nor set() (which would repoint w at a Java buffer).

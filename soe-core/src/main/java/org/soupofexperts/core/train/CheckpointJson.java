@@ -146,7 +146,7 @@ final class CheckpointJson {
      * A checkpoint continues only the run that wrote it: same config (schedule, data, meta-
      * distribution, optimizer), same seed, same length.
      */
-    static void requireSame(Path from, JsonObject state, TrainingConfig cfg, long seed) throws SoupFormatException {
+    static void requireSame(Path from, JsonObject state, SoupTrainingConfig cfg, long seed) throws SoupFormatException {
         JsonElement training = state.get("training");
         if (training == null
                 || !training.isJsonPrimitive()

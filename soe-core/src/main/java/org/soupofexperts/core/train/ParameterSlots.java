@@ -28,8 +28,8 @@ final class ParameterSlots {
     private final List<TensorSlots> tensors = new ArrayList<>();
     private final int routerFrom;
 
-    ParameterSlots(GptModel model, Router router, TrainingConfig cfg) {
-        boolean shareV = cfg.expertUpdate() == TrainingConfig.ExpertUpdate.SHARED_SECOND_MOMENT;
+    ParameterSlots(GptModel model, Router router, SoupTrainingConfig cfg) {
+        boolean shareV = cfg.expertUpdate() == SoupTrainingConfig.ExpertUpdate.SHARED_SECOND_MOMENT;
         int n = model.experts();
         for (SoupTensor t : model.soupTensors()) {
             int shared = add(slot(t.shared().getArray(), ParamGroup.SHARED, t.decayed(), cfg, n));
@@ -57,7 +57,7 @@ final class ParameterSlots {
         return all.size() - 1;
     }
 
-    private static AdamW.Slot slot(NDArray w, ParamGroup g, boolean decayed, TrainingConfig cfg, int experts) {
+    private static AdamW.Slot slot(NDArray w, ParamGroup g, boolean decayed, SoupTrainingConfig cfg, int experts) {
         return new AdamW.Slot(w, cfg.learningRateScale(g, experts), decayed ? cfg.weightDecay(g) : 0.0);
     }
 

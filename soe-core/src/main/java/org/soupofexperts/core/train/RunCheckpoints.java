@@ -16,7 +16,7 @@ import org.soupofexperts.core.internal.Djl;
 import org.soupofexperts.core.io.SoupFormatException;
 
 /**
- * A training run's checkpoints: what {@link Trainer} writes every so often and resumes from (the
+ * A training run's checkpoints: what {@link TrainingLoop} writes every so often and resumes from (the
  * trained weights, the optimizer's moments and step, the best evaluation's copy, the counters and
  * curves, and the seed streams' positions). Stateless.
  */
@@ -59,7 +59,7 @@ final class RunCheckpoints {
     static Path write(
             CheckpointPolicy policy,
             int step,
-            TrainingConfig cfg,
+            SoupTrainingConfig cfg,
             long seed,
             ParameterSlots slots,
             AdamW opt,
@@ -94,7 +94,7 @@ final class RunCheckpoints {
      * works with any {@link BatchSource} and {@link MetaDistribution}.
      */
     static Resumed resume(
-            TrainingConfig cfg,
+            SoupTrainingConfig cfg,
             long seed,
             ParameterSlots slots,
             AdamW opt,
@@ -132,7 +132,7 @@ final class RunCheckpoints {
     }
 
     private static Checkpoints.Read read(
-            TrainingConfig cfg, long seed, ParameterSlots slots, AdamW opt, BestWeights best) {
+            SoupTrainingConfig cfg, long seed, ParameterSlots slots, AdamW opt, BestWeights best) {
         Path from = cfg.resumeFrom();
         try {
             return Checkpoints.read(

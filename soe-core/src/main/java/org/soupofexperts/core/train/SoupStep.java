@@ -18,23 +18,23 @@ interface SoupStep {
     StepResult run(TokenBatch batch, double[][] hs, double lr, int step);
 
     /**
-     * The step the config asks for, on this run's parameters: {@link TrainingConfig.StepAlgorithm}
+     * The step the config asks for, on this run's parameters: {@link SoupTrainingConfig.StepAlgorithm}
      * AUTO takes the closed form where it can run (a soup whose every slot is in the fused update:
      * CPU, float32) and autograd elsewhere; CLOSED_FORM refuses where it cannot run, and so do
      * the options only the closed form has.
      */
     static SoupStep choose(
-            GptModel model, Router router, NDManager manager, ParameterSlots slots, AdamW opt, TrainingConfig cfg) {
-        TrainingConfig.StepAlgorithm algorithm = cfg.stepAlgorithm();
+            GptModel model, Router router, NDManager manager, ParameterSlots slots, AdamW opt, SoupTrainingConfig cfg) {
+        SoupTrainingConfig.StepAlgorithm algorithm = cfg.stepAlgorithm();
         boolean closedFormPossible = router != null && opt.allFused();
-        if (router != null && algorithm == TrainingConfig.StepAlgorithm.CLOSED_FORM && !closedFormPossible) {
+        if (router != null && algorithm == SoupTrainingConfig.StepAlgorithm.CLOSED_FORM && !closedFormPossible) {
             throw new IllegalArgumentException("StepAlgorithm.CLOSED_FORM needs every parameter in the fused AdamW"
                     + " update (CPU, float32); this soup's parameters are on " + manager.getDevice()
                     + ": use StepAlgorithm.AUTO or AUTOGRAD");
         }
-        boolean closedForm = closedFormPossible && algorithm != TrainingConfig.StepAlgorithm.AUTOGRAD;
+        boolean closedForm = closedFormPossible && algorithm != SoupTrainingConfig.StepAlgorithm.AUTOGRAD;
         boolean closedFormOnly =
-                cfg.skipIdleExperts() || cfg.expertUpdate() == TrainingConfig.ExpertUpdate.SHARED_SECOND_MOMENT;
+                cfg.skipIdleExperts() || cfg.expertUpdate() == SoupTrainingConfig.ExpertUpdate.SHARED_SECOND_MOMENT;
         if (router != null && !closedForm && closedFormOnly) {
             throw new IllegalArgumentException("skipIdleExperts and ExpertUpdate.SHARED_SECOND_MOMENT need the"
                     + " closed-form soup step (CPU, float32); use ExpertUpdate.ADAM without skipIdleExperts here");

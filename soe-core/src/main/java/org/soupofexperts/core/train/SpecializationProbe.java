@@ -105,9 +105,7 @@ public final class SpecializationProbe {
         double[] own = new double[k];
         double[] ref = new double[k];
         double spread = 0;
-        try (Djl.NoGrad ng = Djl.noGrad();
-                NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
+        try (Djl.NoGradScope scope = Djl.noGradScope()) {
             NDArray refAlpha = router.alpha(manager.create(Djl.floats(reference)));
             float[] a0 = refAlpha.toFloatArray();
             for (int d = 0; d < k; d++) {

@@ -1,7 +1,7 @@
 package org.soupofexperts.core.train;
 
 /**
- * What one training step did, as given to {@link TrainingListener}s.
+ * What one training step did, as given to {@link StepListener}s.
  *
  * @param step 1-based step index
  * @param totalSteps steps of the run

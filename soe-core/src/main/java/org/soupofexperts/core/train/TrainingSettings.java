@@ -10,7 +10,7 @@ import org.soupofexperts.core.batch.BatchSource;
 import org.soupofexperts.core.batch.MetaDistribution;
 
 /**
- * The settings of a training run, set by {@link TrainingConfig.Builder} (this class holds them so
+ * The settings of a training run, set by {@link SoupTrainingConfig.Builder} (this class holds them so
  * that the config's file stays readable); every setter returns the builder. Not thread-safe.
  *
  * @param <B> the concrete builder
@@ -31,14 +31,14 @@ public abstract class TrainingSettings<B extends TrainingSettings<B>> {
     double gradClip = 1.0;
     final Map<ParamGroup, Double> lrScale = new EnumMap<>(ParamGroup.class);
     final Map<ParamGroup, Double> weightDecay = new EnumMap<>(ParamGroup.class);
-    final List<TrainingListener> listeners = new ArrayList<>();
+    final List<StepListener> listeners = new ArrayList<>();
     int logEvery = 50;
     Long seed;
     EarlyStopping earlyStopping;
-    int hPerStep = TrainingConfig.PER_SEQUENCE;
-    TrainingConfig.ExpertUpdate expertUpdate = TrainingConfig.ExpertUpdate.ADAM;
+    int hPerStep = SoupTrainingConfig.PER_SEQUENCE;
+    SoupTrainingConfig.ExpertUpdate expertUpdate = SoupTrainingConfig.ExpertUpdate.ADAM;
     boolean skipIdleExperts;
-    TrainingConfig.StepAlgorithm stepAlgorithm = TrainingConfig.StepAlgorithm.AUTO;
+    SoupTrainingConfig.StepAlgorithm stepAlgorithm = SoupTrainingConfig.StepAlgorithm.AUTO;
     boolean fusedUpdate = true;
     SpecializationProbe probe;
     CheckpointPolicy checkpoints;
@@ -50,7 +50,7 @@ public abstract class TrainingSettings<B extends TrainingSettings<B>> {
      * W(h) = S + sum_j alpha_j(h) E_j; the loss is their mean. m = 1 is the paper's Algorithm 2
      * (one h per step). The estimate of the gradient is unbiased for every m; a larger m has
      * less variance, and at small batches this decides whether a soup specializes (see
-     * docs/results.md). Must divide the batch size; {@link TrainingConfig#PER_SEQUENCE} (0) means m = batch
+     * docs/results.md). Must divide the batch size; {@link SoupTrainingConfig#PER_SEQUENCE} (0) means m = batch
      * size.
      */
     public final B hPerStep(int m) {
@@ -62,7 +62,7 @@ public abstract class TrainingSettings<B extends TrainingSettings<B>> {
     }
 
     /** How the experts' AdamW step is formed (default {@link ExpertUpdate#ADAM}). */
-    public final B expertUpdate(TrainingConfig.ExpertUpdate u) {
+    public final B expertUpdate(SoupTrainingConfig.ExpertUpdate u) {
         this.expertUpdate = Objects.requireNonNull(u, "expertUpdate");
         return self();
     }
@@ -74,7 +74,7 @@ public abstract class TrainingSettings<B extends TrainingSettings<B>> {
     }
 
     /** How a soup's step computes the banks' gradients (default {@link StepAlgorithm#AUTO}). */
-    public final B stepAlgorithm(TrainingConfig.StepAlgorithm a) {
+    public final B stepAlgorithm(SoupTrainingConfig.StepAlgorithm a) {
         this.stepAlgorithm = Objects.requireNonNull(a, "stepAlgorithm");
         return self();
     }
@@ -113,7 +113,7 @@ public abstract class TrainingSettings<B extends TrainingSettings<B>> {
     }
 
     /** Where batches come from (required). */
-    public final B sampler(BatchSource s) {
+    public final B source(BatchSource s) {
         this.source = s;
         return self();
     }
@@ -202,7 +202,7 @@ public abstract class TrainingSettings<B extends TrainingSettings<B>> {
         return self();
     }
 
-    public final B listener(TrainingListener l) {
+    public final B listener(StepListener l) {
         listeners.add(Objects.requireNonNull(l, "listener"));
         return self();
     }
@@ -249,7 +249,7 @@ public abstract class TrainingSettings<B extends TrainingSettings<B>> {
 
     /** The number of groups m for the hPerStep setting: it must divide the batch size. */
     static int groups(int hPerStep, int batchSize) {
-        int m = hPerStep == TrainingConfig.PER_SEQUENCE ? batchSize : hPerStep;
+        int m = hPerStep == SoupTrainingConfig.PER_SEQUENCE ? batchSize : hPerStep;
         if (m < 1 || m > batchSize || batchSize % m != 0) {
             throw new IllegalArgumentException("hPerStep must divide the batch size " + batchSize
                     + " (1 = one h per step, " + batchSize + " = one per sequence), got " + hPerStep);

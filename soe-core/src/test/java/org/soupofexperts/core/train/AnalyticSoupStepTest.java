@@ -82,8 +82,8 @@ class AnalyticSoupStepTest {
                 .expertInit(ExpertInit.SCALED_NOISE)
                 .seed(11)
                 .build()) {
-            soup.train(TrainingConfig.builder()
-                    .sampler(TOY)
+            soup.train(SoupTrainingConfig.builder()
+                    .source(TOY)
                     .metaDistribution(pi)
                     .steps(6)
                     .batchSize(4)
@@ -96,8 +96,8 @@ class AnalyticSoupStepTest {
                     .seed(3)
                     .stepAlgorithm(
                             closedForm
-                                    ? TrainingConfig.StepAlgorithm.CLOSED_FORM
-                                    : TrainingConfig.StepAlgorithm.AUTOGRAD)
+                                    ? SoupTrainingConfig.StepAlgorithm.CLOSED_FORM
+                                    : SoupTrainingConfig.StepAlgorithm.AUTOGRAD)
                     .build());
             List<float[]> values = new ArrayList<>();
             for (SoupTensor t : org.soupofexperts.core.SoupInternals.block(soup).soupTensors()) {
@@ -170,16 +170,16 @@ class AnalyticSoupStepTest {
                 .experts(2)
                 .seed(1)
                 .build()) {
-            for (TrainingConfig.Builder b : List.of(
-                    TrainingConfig.builder()
-                            .expertUpdate(TrainingConfig.ExpertUpdate.SHARED_SECOND_MOMENT)
-                            .stepAlgorithm(TrainingConfig.StepAlgorithm.AUTOGRAD),
-                    TrainingConfig.builder()
+            for (SoupTrainingConfig.Builder b : List.of(
+                    SoupTrainingConfig.builder()
+                            .expertUpdate(SoupTrainingConfig.ExpertUpdate.SHARED_SECOND_MOMENT)
+                            .stepAlgorithm(SoupTrainingConfig.StepAlgorithm.AUTOGRAD),
+                    SoupTrainingConfig.builder()
                             .skipIdleExperts(true)
-                            .stepAlgorithm(TrainingConfig.StepAlgorithm.AUTOGRAD))) {
+                            .stepAlgorithm(SoupTrainingConfig.StepAlgorithm.AUTOGRAD))) {
                 IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
                         IllegalArgumentException.class,
-                        () -> soup.train(b.sampler(TOY)
+                        () -> soup.train(b.source(TOY)
                                 .metaDistribution(PI)
                                 .steps(2)
                                 .batchSize(2)
@@ -190,12 +190,12 @@ class AnalyticSoupStepTest {
             }
             IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
                     IllegalArgumentException.class,
-                    () -> TrainingConfig.builder()
-                            .sampler(TOY)
+                    () -> SoupTrainingConfig.builder()
+                            .source(TOY)
                             .metaDistribution(PI)
                             .steps(2)
                             .batchSize(2)
-                            .stepAlgorithm(TrainingConfig.StepAlgorithm.CLOSED_FORM)
+                            .stepAlgorithm(SoupTrainingConfig.StepAlgorithm.CLOSED_FORM)
                             .fusedUpdate(false)
                             .build());
             assertTrue(e.getMessage().contains("needs fusedUpdate(true)"), e.getMessage());

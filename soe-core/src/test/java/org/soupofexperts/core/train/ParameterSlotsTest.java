@@ -17,9 +17,9 @@ import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.config.RouterConfig;
 import org.soupofexperts.core.internal.Djl;
 import org.soupofexperts.core.nn.GptModel;
-import org.soupofexperts.core.nn.Initializer;
 import org.soupofexperts.core.nn.Router;
 import org.soupofexperts.core.nn.SoupTensor;
+import org.soupofexperts.core.nn.WeightInit;
 
 /** Each tensor's slots name the arrays of its parts; the options set the slots' hyperparameters. */
 class ParameterSlotsTest {
@@ -50,10 +50,10 @@ class ParameterSlotsTest {
         Router router = new Router(2, 3, RouterConfig.defaults());
         try (NDManager m = Djl.newManager(null)) {
             var rng = new SplittableRandom(1);
-            Initializer.initialize(model.soupTensors(), m, rng, rng, ExpertInit.SCALED_NOISE);
-            Initializer.initialize(router.soupTensors(), m, rng, rng, ExpertInit.SCALED_NOISE);
-            TrainingConfig cfg = TrainingConfig.builder()
-                    .sampler(TWO_DOMAINS)
+            WeightInit.initialize(model.soupTensors(), m, rng, rng, ExpertInit.SCALED_NOISE);
+            WeightInit.initialize(router.soupTensors(), m, rng, rng, ExpertInit.SCALED_NOISE);
+            SoupTrainingConfig cfg = SoupTrainingConfig.builder()
+                    .source(TWO_DOMAINS)
                     .metaDistribution(new MetaDistribution() {
                         @Override
                         public int numDomains() {
@@ -67,7 +67,7 @@ class ParameterSlotsTest {
                     })
                     .learningRateScale(ParamGroup.EXPERTS, 0.25)
                     .weightDecay(ParamGroup.SHARED, 0.1)
-                    .expertUpdate(TrainingConfig.ExpertUpdate.SHARED_SECOND_MOMENT)
+                    .expertUpdate(SoupTrainingConfig.ExpertUpdate.SHARED_SECOND_MOMENT)
                     .build();
             ParameterSlots slots = new ParameterSlots(model, router, cfg);
             List<AdamW.Slot> all = slots.all();

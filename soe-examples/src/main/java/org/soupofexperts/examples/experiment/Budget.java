@@ -2,7 +2,7 @@ package org.soupofexperts.examples.experiment;
 
 import org.soupofexperts.core.batch.BatchSource;
 import org.soupofexperts.core.batch.MetaDistribution;
-import org.soupofexperts.core.train.TrainingConfig;
+import org.soupofexperts.core.train.SoupTrainingConfig;
 
 /**
  * What every model of an experiment shares: batch, context, optimizer settings and seed, so that
@@ -11,9 +11,9 @@ import org.soupofexperts.core.train.TrainingConfig;
 public record Budget(int batch, int context, double lr, long seed) {
 
     /** A training config of this budget's settings for {@code steps} steps. */
-    public TrainingConfig.Builder config(BatchSource source, MetaDistribution pi, int steps) {
-        return TrainingConfig.builder()
-                .sampler(source)
+    public SoupTrainingConfig.Builder config(BatchSource source, MetaDistribution pi, int steps) {
+        return SoupTrainingConfig.builder()
+                .source(source)
                 .metaDistribution(pi)
                 .steps(steps)
                 .batchSize(batch)

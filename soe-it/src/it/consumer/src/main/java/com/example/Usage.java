@@ -6,7 +6,7 @@ import java.util.List;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.config.ModelConfig;
-import org.soupofexperts.core.train.TrainingConfig;
+import org.soupofexperts.core.train.SoupTrainingConfig;
 import org.soupofexperts.core.train.TrainingReport;
 import org.soupofexperts.data.eval.Evaluation;
 import org.soupofexperts.data.sample.InMemoryDomainSampler;
@@ -37,8 +37,8 @@ public class Usage {
                 .experts(4) // expert banks
                 .seed(42) // mandatory: init, h-sampling and data streams derive from it
                 .build()) {
-            TrainingReport report = soup.train(TrainingConfig.builder()
-                    .sampler(sampler) // any BatchSource
+            TrainingReport report = soup.train(SoupTrainingConfig.builder()
+                    .source(sampler) // any BatchSource
                     .metaDistribution(MetaDistributions.recommended(sampler.sizes()))
                     .steps(100)
                     .batchSize(16)

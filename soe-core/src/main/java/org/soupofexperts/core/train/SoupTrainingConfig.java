@@ -16,7 +16,7 @@ import org.soupofexperts.core.batch.MetaDistribution;
  * gradient clipping. Learning rate and weight decay can be set per {@link ParamGroup}. Immutable
  * and thread-safe (listeners are called from the training thread).
  */
-public final class TrainingConfig {
+public final class SoupTrainingConfig {
 
     private final BatchSource source;
     private final MetaDistribution metaDistribution;
@@ -32,7 +32,7 @@ public final class TrainingConfig {
     private final double gradClip;
     private final Map<ParamGroup, Double> lrScale;
     private final Map<ParamGroup, Double> weightDecay;
-    private final List<TrainingListener> listeners;
+    private final List<StepListener> listeners;
     private final int logEvery;
     private final Long seed;
     private final EarlyStopping earlyStopping;
@@ -45,9 +45,9 @@ public final class TrainingConfig {
     private final CheckpointPolicy checkpoints;
     private final Path resumeFrom;
 
-    private TrainingConfig(TrainingSettings<?> b) {
-        source = Objects.requireNonNull(b.source, "TrainingConfig needs a batch source (sampler)");
-        metaDistribution = Objects.requireNonNull(b.metaDistribution, "TrainingConfig needs a meta-distribution");
+    private SoupTrainingConfig(TrainingSettings<?> b) {
+        source = Objects.requireNonNull(b.source, "SoupTrainingConfig needs a batch source: call source(BatchSource)");
+        metaDistribution = Objects.requireNonNull(b.metaDistribution, "SoupTrainingConfig needs a meta-distribution");
         if (source.numDomains() != metaDistribution.numDomains()) {
             throw new IllegalArgumentException("batch source has " + source.numDomains()
                     + " domains but the meta-distribution has " + metaDistribution.numDomains());
@@ -222,7 +222,7 @@ public final class TrainingConfig {
         return weightDecay.getOrDefault(g, 0.1);
     }
 
-    public List<TrainingListener> listeners() {
+    public List<StepListener> listeners() {
         return listeners;
     }
 
@@ -307,7 +307,7 @@ public final class TrainingConfig {
 
     @Override
     public String toString() {
-        return "TrainingConfig{steps=" + steps + ", batch=" + batchSize + ", hPerStep=" + hPerStep
+        return "SoupTrainingConfig{steps=" + steps + ", batch=" + batchSize + ", hPerStep=" + hPerStep
                 + ", expertUpdate=" + expertUpdate + (skipIdleExperts ? ", skipIdleExperts" : "")
                 + (stepAlgorithm == StepAlgorithm.AUTO ? "" : ", step=" + stepAlgorithm)
                 + (fusedUpdate ? "" : ", unfusedUpdate")
@@ -321,7 +321,7 @@ public final class TrainingConfig {
     }
 
     /**
-     * Builder for {@link TrainingConfig}: the setters of {@link TrainingSettings}, then {@link
+     * Builder for {@link SoupTrainingConfig}: the setters of {@link TrainingSettings}, then {@link
      * #build()}. Not thread-safe.
      */
     public static final class Builder extends TrainingSettings<Builder> {
@@ -333,8 +333,8 @@ public final class TrainingConfig {
         }
 
         /** The config; throws naming the first setting that is missing or out of range. */
-        public TrainingConfig build() {
-            return new TrainingConfig(this);
+        public SoupTrainingConfig build() {
+            return new SoupTrainingConfig(this);
         }
     }
 }

@@ -28,13 +28,13 @@ import org.soupofexperts.core.nn.Router;
  * time per JVM (DJL allows a single gradient collector): a second run waits for the first to
  * finish.
  */
-public final class Trainer {
+public final class TrainingLoop {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingLoop.class);
     /** DJL allows one gradient collector per JVM: runs queue here instead of failing mid-run. */
     private static final ReentrantLock RUN = new ReentrantLock();
 
-    private Trainer() {}
+    private TrainingLoop() {}
 
     /**
      * Trains {@code model} (with n experts) and {@code router} in place. With a null router the
@@ -44,7 +44,8 @@ public final class Trainer {
      * @param manager where per-step inputs are created (every temporary is freed each step)
      * @param seed the run's seed: h is drawn from stream "h", batches from stream "data"
      */
-    public static TrainingReport run(GptModel model, Router router, NDManager manager, TrainingConfig cfg, long seed) {
+    public static TrainingReport run(
+            GptModel model, Router router, NDManager manager, SoupTrainingConfig cfg, long seed) {
         RUN.lock();
         try {
             return new Run(model, router, manager, cfg, seed).execute();
@@ -58,7 +59,7 @@ public final class Trainer {
         private final GptModel model;
         private final Router router;
         private final NDManager manager;
-        private final TrainingConfig cfg;
+        private final SoupTrainingConfig cfg;
         private final long seed;
         private final int k;
         private final int ctx;
@@ -78,7 +79,7 @@ public final class Trainer {
         /** Time spent on evaluations and checkpoints, left out of seconds and tokens/s. */
         private long pausedNanos;
 
-        Run(GptModel model, Router router, NDManager manager, TrainingConfig cfg, long seed) {
+        Run(GptModel model, Router router, NDManager manager, SoupTrainingConfig cfg, long seed) {
             this.model = model;
             this.router = router;
             this.manager = manager;
@@ -217,7 +218,7 @@ public final class Trainer {
                     tokensPerSecond,
                     hs[0],
                     hs);
-            for (TrainingListener l : cfg.listeners()) {
+            for (StepListener l : cfg.listeners()) {
                 l.onStep(ev);
             }
             if (cfg.logEvery() > 0 && (step % cfg.logEvery() == 0 || step == cfg.steps())) {

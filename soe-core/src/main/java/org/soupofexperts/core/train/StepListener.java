@@ -5,6 +5,6 @@ package org.soupofexperts.core.train;
  * it runs inside the step loop.
  */
 @FunctionalInterface
-public interface TrainingListener {
+public interface StepListener {
     void onStep(StepEvent event);
 }

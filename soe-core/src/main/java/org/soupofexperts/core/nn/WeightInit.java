@@ -16,9 +16,9 @@ import org.soupofexperts.core.internal.Djl;
  * Seeded parameter initialisation from the library's own random stream (DJL's initializers
  * draw from a global generator, which would make runs depend on what else the JVM did).
  */
-public final class Initializer {
+public final class WeightInit {
 
-    private Initializer() {}
+    private WeightInit() {}
 
     /**
      * Sets every tensor's shared part (and bank, when present) in order: shared parts draw from

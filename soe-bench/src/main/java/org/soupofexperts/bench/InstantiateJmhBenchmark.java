@@ -25,7 +25,7 @@ import org.soupofexperts.core.config.SoupConfig;
  * are shared by both states, so each configuration's bandwidth is measured in its own fork next to
  * its instantiation.
  */
-public class InstantiateBenchmark {
+public class InstantiateJmhBenchmark {
 
     /** The soup, built once per trial (zero-initialised experts: the merge costs the same). */
     @State(Scope.Benchmark)

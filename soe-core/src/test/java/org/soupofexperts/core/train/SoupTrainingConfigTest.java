@@ -9,7 +9,7 @@ import org.soupofexperts.core.batch.BatchSource;
 import org.soupofexperts.core.batch.MetaDistribution;
 import org.soupofexperts.core.batch.TokenBatch;
 
-class TrainingConfigTest {
+class SoupTrainingConfigTest {
 
     private static final BatchSource NONE = new BatchSource() {
         @Override
@@ -37,8 +37,8 @@ class TrainingConfigTest {
 
     @Test
     void learningRateWarmsUpLinearlyThenDecaysByCosineToTheFloor() {
-        TrainingConfig c = TrainingConfig.builder()
-                .sampler(NONE)
+        SoupTrainingConfig c = SoupTrainingConfig.builder()
+                .source(NONE)
                 .metaDistribution(ONE)
                 .steps(110)
                 .warmup(10)
@@ -58,16 +58,16 @@ class TrainingConfigTest {
     void defaultWarmupIsATenthOfShortRuns() {
         assertEquals(
                 5,
-                TrainingConfig.builder()
-                        .sampler(NONE)
+                SoupTrainingConfig.builder()
+                        .source(NONE)
                         .metaDistribution(ONE)
                         .steps(50)
                         .build()
                         .warmupSteps());
         assertEquals(
                 100,
-                TrainingConfig.builder()
-                        .sampler(NONE)
+                SoupTrainingConfig.builder()
+                        .source(NONE)
                         .metaDistribution(ONE)
                         .steps(5000)
                         .build()
@@ -76,8 +76,8 @@ class TrainingConfigTest {
 
     @Test
     void groupSettingsDefaultToOneAndTheGlobalDecay() {
-        TrainingConfig c = TrainingConfig.builder()
-                .sampler(NONE)
+        SoupTrainingConfig c = SoupTrainingConfig.builder()
+                .source(NONE)
                 .metaDistribution(ONE)
                 .learningRateScale(ParamGroup.EXPERTS, 0.5)
                 .weightDecay(0.2)
@@ -91,14 +91,14 @@ class TrainingConfigTest {
 
     @Test
     void expertsLearnAtTheSharedRateByDefaultAndAnExplicitScaleWins() {
-        TrainingConfig c =
-                TrainingConfig.builder().sampler(NONE).metaDistribution(ONE).build();
+        SoupTrainingConfig c =
+                SoupTrainingConfig.builder().source(NONE).metaDistribution(ONE).build();
         assertEquals(1.0, c.learningRateScale(ParamGroup.EXPERTS, 16), 0.0);
         assertEquals(1.0, c.learningRateScale(ParamGroup.EXPERTS, 64), 0.0);
         assertEquals(1.0, c.learningRateScale(ParamGroup.SHARED, 16), 0.0);
         assertEquals(1.0, c.learningRateScale(ParamGroup.ROUTER, 16), 0.0);
-        TrainingConfig set = TrainingConfig.builder()
-                .sampler(NONE)
+        SoupTrainingConfig set = SoupTrainingConfig.builder()
+                .source(NONE)
                 .metaDistribution(ONE)
                 .learningRateScale(ParamGroup.EXPERTS, 0.7)
                 .build();
