@@ -20,8 +20,8 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.Styler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.core.SoupOfExperts;
-import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.batch.BatchSource;
 import org.soupofexperts.core.batch.MetaDistribution;
 import org.soupofexperts.core.config.ModelConfig;
@@ -300,7 +300,7 @@ final class TrainBench implements Callable<Integer> {
                 .listener(e -> at[e.step()] = System.nanoTime())
                 .build();
         if (n == 0) {
-            try (Specialist s = Specialist.create(model, 1)) {
+            try (DenseModel s = DenseModel.create(model, 1)) {
                 s.train(tc);
             }
         } else {

@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.core.Labels;
-import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.train.SoupTrainingConfig;
 import org.soupofexperts.core.train.TrainingReport;
@@ -60,7 +60,7 @@ final class Baseline implements Callable<Integer> {
                 .seed(budget.seed)
                 .listener(progress::step)
                 .build();
-        try (Specialist generic = Specialist.create(model, budget.seed)) {
+        try (DenseModel generic = DenseModel.create(model, budget.seed)) {
             TrainingReport r = generic.train(tc);
             progress.done();
             generic.label(Labels.ofDomains(store.domains()).withTokenizer(tok.id(), tok.vocabSize()));

@@ -15,6 +15,7 @@ import java.util.concurrent.Callable;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
+import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
 import org.soupofexperts.data.cluster.NearestCentroidAssigner;
@@ -82,7 +83,7 @@ final class Compare implements Callable<Integer> {
         int k = store.domains().size();
         List<Row> rows = new ArrayList<>();
         try (SoupOfExperts soup = SoupOfExperts.load(soupDir);
-                Specialist baseline = Specialist.load(baselineDir)) {
+                DenseModel baseline = DenseModel.load(baselineDir)) {
             if (soup.config().domains() != k) {
                 throw new IllegalArgumentException(
                         soupDir + " has " + soup.config().domains() + " domains, " + storeDir + " has " + k);

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.soupofexperts.core.Specialist;
+import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.core.io.Safetensors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -66,7 +66,7 @@ final class Export implements Callable<Integer> {
         if (format == Format.djl && dtype != Safetensors.Dtype.F32) {
             throw new IllegalArgumentException("--dtype applies to hf and safetensors; a DJL folder is float32");
         }
-        try (Specialist s = Specialist.load(modelDir)) {
+        try (DenseModel s = DenseModel.load(modelDir)) {
             if (format == Format.djl) {
                 s.exportForDjl(out);
                 spec.commandLine()

@@ -6,7 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.soupofexperts.core.Specialist;
+import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.core.train.TrainingReport;
 import org.soupofexperts.data.eval.Evaluation;
 import org.soupofexperts.data.finetune.FineTuning;
@@ -93,7 +93,7 @@ final class Finetune implements Callable<Integer> {
                 .seed(seed)
                 .build();
         PrintWriter o = spec.commandLine().getOut();
-        try (Specialist s = Specialist.load(modelDir)) {
+        try (DenseModel s = DenseModel.load(modelDir)) {
             int context = s.config().contextLength();
             double before = Evaluation.onDocuments(s::loss, tok, ft.validation(), context)
                     .bitsPerByte();

@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.core.Generation;
 import org.soupofexperts.core.Labels;
 import org.soupofexperts.core.SoupOfExperts;
@@ -475,7 +476,7 @@ public final class Soe implements Callable<Integer> {
             if (texts.isEmpty()) {
                 throw new IllegalArgumentException("no documents in " + files);
             }
-            try (Specialist s = Specialist.load(modelDir)) {
+            try (DenseModel s = DenseModel.load(modelDir)) {
                 ByteTokenizer bytes = new ByteTokenizer();
                 String trainedWith = s.labels().tokenizer();
                 if (trainedWith != null && !trainedWith.equals(bytes.id())) {
@@ -580,7 +581,7 @@ public final class Soe implements Callable<Integer> {
         @Override
         public Integer call() throws IOException {
             ByteTokenizer tok = new ByteTokenizer();
-            try (Specialist s = Specialist.load(modelDir)) {
+            try (DenseModel s = DenseModel.load(modelDir)) {
                 Generation g = temperature == 0
                         ? Generation.greedy(tokens)
                         : Generation.sampling(tokens, temperature, topK, topP, seed);

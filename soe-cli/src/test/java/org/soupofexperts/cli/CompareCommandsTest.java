@@ -16,6 +16,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.soupofexperts.cli.Cli.Result;
+import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.core.Specialist;
 import org.soupofexperts.data.eval.Evaluation;
 import org.soupofexperts.data.store.TokenStore;
@@ -83,7 +84,7 @@ class CompareCommandsTest {
         JsonObject all = JsonParser.parseString(json.out()).getAsJsonObject();
         JsonArray domains = all.getAsJsonArray("domains");
         assertEquals(2, domains.size());
-        try (Specialist baseline = Specialist.load(Path.of(out, "baseline"))) {
+        try (DenseModel baseline = DenseModel.load(Path.of(out, "baseline"))) {
             TokenStore store = TokenStore.open(Path.of(out, "token-store"));
             double mean = 0;
             for (int d = 0; d < 2; d++) {
@@ -165,7 +166,7 @@ class CompareCommandsTest {
         double before = Double.parseDouble(nums[0]);
         double after = Double.parseDouble(nums[1]);
         assertTrue(after < before, "fine-tuning on the domain lowers its held-out loss: " + ft.out());
-        try (Specialist s = Specialist.load(tuned)) {
+        try (DenseModel s = DenseModel.load(tuned)) {
             // The last tenth (2 of 20 documents) was held out and scored.
             List<String> held = synth.documents(1, 318, 2, 200);
             double measured = Evaluation.onDocuments(s::loss, new ByteTokenizer(), held, 32)
@@ -210,7 +211,7 @@ class CompareCommandsTest {
                 "--out",
                 dir.resolve("y").toString());
         assertEquals(1, missing.code(), "a wrong model path is bad input: " + missing.err());
-        try (Specialist s = Specialist.load(Path.of(model))) {
+        try (DenseModel s = DenseModel.load(Path.of(model))) {
             s.label(s.labels().withTokenizer("hf:other", 100));
             s.save(dir.resolve("other-tokenizer"));
         }
@@ -257,7 +258,7 @@ class CompareCommandsTest {
                 "DJL's parameter file, named after the folder");
         int[] tokens = {104, 101, 108, 108, 111};
         float[] expected;
-        try (Specialist s = Specialist.load(Path.of(model));
+        try (DenseModel s = DenseModel.load(Path.of(model));
                 ai.djl.ndarray.NDManager m =
                         org.soupofexperts.core.internal.Djl.engine().newBaseManager()) {
             expected = s.logits(m.create(tokens, new ai.djl.ndarray.types.Shape(1, tokens.length)))

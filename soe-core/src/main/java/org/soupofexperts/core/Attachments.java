@@ -2,6 +2,8 @@ package org.soupofexperts.core;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -23,19 +25,26 @@ final class Attachments {
         return a;
     }
 
-    synchronized void put(String key, JsonElement value) {
+    synchronized void put(String key, String json) {
         if (key == null || key.isBlank()) {
             throw new IllegalArgumentException("attachment key must not be blank");
         }
-        if (value == null) {
+        if (json == null) {
             throw new IllegalArgumentException("attachment " + key + " has no value");
         }
-        values.add(key, value.deepCopy());
+        JsonElement value;
+        try {
+            value = JsonParser.parseString(json);
+        } catch (JsonParseException e) {
+            throw new IllegalArgumentException("attachment " + key + " is not valid JSON: " + e.getMessage(), e);
+        }
+        values.add(key, value);
     }
 
-    synchronized JsonElement get(String key) {
+    /** The JSON text under {@code key}, or null. */
+    synchronized String get(String key) {
         JsonElement e = values.get(key);
-        return e == null ? null : e.deepCopy();
+        return e == null ? null : e.toString();
     }
 
     /** Every value, copied (what a soup's manifest saves). */

@@ -2,7 +2,6 @@ package org.soupofexperts.core;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -110,32 +109,32 @@ public final class SoupOfExperts implements AutoCloseable {
      * zero-initialised experts the soup equals the base model at every h until it trains). The
      * base model must have this soup's model config. Recorded in the soup's history.
      */
-    public void warmStart(Specialist base) {
+    public void warmStart(DenseModel base) {
         if (!base.config().equals(config.model())) {
             throw new IllegalArgumentException("cannot warm-start from a base model of another shape: base "
                     + base.config() + ", soup " + config.model());
         }
         params.exclusive(() -> {
             params.setShared(base.block());
-            history.addWarmStart(base.provenance());
+            history.addWarmStart(base.provenance().json());
             return null;
         });
         LOG.info(
                 "shared parameters set from a base model ({})",
-                base.provenance().get("createdFrom"));
+                base.provenance().createdFrom().orElse("unknown"));
     }
 
     /**
-     * Stores a JSON value in the soup's manifest under {@code key}, saved and loaded with the
+     * Stores a JSON value (its text; it must parse) in the soup's manifest under {@code key}, saved and loaded with the
      * soup: for example the domain centroids and embedder that map specialist text to h, so a
      * loaded soup can still match specialists. Replaces an earlier value of the key.
      */
-    public void attach(String key, JsonElement value) {
-        attachments.put(key, value);
+    public void attach(String key, String json) {
+        attachments.put(key, json);
     }
 
-    /** The value attached under {@code key} (a copy), or null. */
-    public JsonElement attachment(String key) {
+    /** The JSON text attached under {@code key}, or null. */
+    public String attachment(String key) {
         return attachments.get(key);
     }
 

@@ -106,12 +106,12 @@ class CheckpointTest {
                 .seed(4)
                 .earlyStopping(es);
         TrainingReport full;
-        try (Specialist s = Specialist.create(ToyDomains.tinyModel(), 2)) {
+        try (DenseModel s = DenseModel.create(ToyDomains.tinyModel(), 2)) {
             full = s.train(b.build());
             s.save(tmp.resolve("uninterrupted"));
         }
         Path ckpt = tmp.resolve("checkpoints");
-        try (Specialist s = Specialist.create(ToyDomains.tinyModel(), 2)) {
+        try (DenseModel s = DenseModel.create(ToyDomains.tinyModel(), 2)) {
             SoupTrainingConfig killed = crashAfter(
                             SoupTrainingConfig.builder()
                                     .source(new ToyDomains())
@@ -130,7 +130,7 @@ class CheckpointTest {
             assertThrows(IllegalStateException.class, () -> s.train(killed));
         }
         TrainingReport resumed;
-        try (Specialist s = Specialist.create(ToyDomains.tinyModel(), 2)) {
+        try (DenseModel s = DenseModel.create(ToyDomains.tinyModel(), 2)) {
             resumed =
                     s.train(b.resumeFrom(Checkpoints.latest(ckpt).orElseThrow()).build());
             s.save(tmp.resolve("resumed"));

@@ -41,7 +41,7 @@ class DeviceTest {
         }
         try (SoupOfExperts soup = SoupOfExperts.load(dir.resolve("soup"), cpu);
                 Specialist s = Specialist.load(dir.resolve("spec"), cpu);
-                Specialist fresh = Specialist.create(ToyDomains.tinyModel(), 3, cpu)) {
+                DenseModel fresh = DenseModel.create(ToyDomains.tinyModel(), 3, cpu)) {
             assertEquals(cpu, soup.device());
             assertEquals(cpu, s.device());
             assertEquals(cpu, fresh.device());
@@ -72,6 +72,6 @@ class DeviceTest {
             soup.save(dir.resolve("soup"));
         }
         assertThrows(IllegalArgumentException.class, () -> SoupOfExperts.load(dir.resolve("soup"), missing));
-        assertThrows(IllegalArgumentException.class, () -> Specialist.create(ToyDomains.tinyModel(), 1, missing));
+        assertThrows(IllegalArgumentException.class, () -> DenseModel.create(ToyDomains.tinyModel(), 1, missing));
     }
 }

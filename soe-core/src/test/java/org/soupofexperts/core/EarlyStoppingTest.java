@@ -45,7 +45,7 @@ class EarlyStoppingTest {
                 .every(20)
                 .patience(3)
                 .build();
-        try (Specialist s = Specialist.create(ToyDomains.tinyModel(), 1)) {
+        try (DenseModel s = DenseModel.create(ToyDomains.tinyModel(), 1)) {
             double before = (s.loss(heldOut(1).get(0)) + s.loss(heldOut(1).get(1))) / 2;
             TrainingReport r = s.train(fineTune(1, 100, es));
             List<TrainingReport.ValidationPoint> v = r.validation();
@@ -68,7 +68,7 @@ class EarlyStoppingTest {
                 .every(10)
                 .patience(2)
                 .build();
-        try (Specialist s = Specialist.create(ToyDomains.tinyModel(), 2)) {
+        try (DenseModel s = DenseModel.create(ToyDomains.tinyModel(), 2)) {
             s.train(fineTune(0, 150, null));
             double start = s.loss(heldOut(0).get(0));
             TrainingReport r = s.train(fineTune(1, 200, es));
@@ -87,7 +87,7 @@ class EarlyStoppingTest {
                 .patience(2)
                 .restoreBest(false)
                 .build();
-        try (Specialist s = Specialist.create(ToyDomains.tinyModel(), 2)) {
+        try (DenseModel s = DenseModel.create(ToyDomains.tinyModel(), 2)) {
             s.train(fineTune(0, 150, null));
             double start = s.loss(heldOut(0).get(0));
             s.train(fineTune(1, 200, es));
@@ -143,7 +143,7 @@ class EarlyStoppingTest {
         EarlyStopping tooLong = EarlyStopping.builder()
                 .validation(List.of(new ToyDomains().domain(0, 2, 40, 1)))
                 .build();
-        try (Specialist s = Specialist.create(ToyDomains.tinyModel(), 1)) {
+        try (DenseModel s = DenseModel.create(ToyDomains.tinyModel(), 1)) {
             assertMessage(
                     "2 to 17 tokens",
                     () -> s.train(SoupTrainingConfig.builder()
@@ -169,7 +169,7 @@ class EarlyStoppingTest {
                 .every(5)
                 .patience(100)
                 .build();
-        try (Specialist s = Specialist.create(ToyDomains.tinyModel(), 4)) {
+        try (DenseModel s = DenseModel.create(ToyDomains.tinyModel(), 4)) {
             s.train(fineTune(0, 100, null));
             double start = s.loss(heldOut(0).get(0));
             SoupTrainingConfig explode = SoupTrainingConfig.builder()

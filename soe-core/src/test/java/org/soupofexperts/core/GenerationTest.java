@@ -12,8 +12,8 @@ import org.soupofexperts.core.train.SoupTrainingConfig;
 /** Text generation: greedy, temperature, top-k, top-p, and seeded reproducibility. */
 class GenerationTest {
 
-    private static Specialist counter() {
-        Specialist s = Specialist.create(ToyDomains.tinyModel(), 5);
+    private static DenseModel counter() {
+        DenseModel s = DenseModel.create(ToyDomains.tinyModel(), 5);
         s.train(SoupTrainingConfig.builder()
                 .source(new ToyDomains())
                 .metaDistribution(ToyDomains.only(0))
@@ -29,7 +29,7 @@ class GenerationTest {
 
     @Test
     void greedyGenerationContinuesWhatTheModelLearned() {
-        try (Specialist s = counter()) {
+        try (DenseModel s = counter()) {
             // Domain 0 counts up by one (mod 16); the context window slides past the model's 16 tokens.
             assertArrayEquals(
                     new int[] {6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9},
@@ -43,7 +43,7 @@ class GenerationTest {
 
     @Test
     void aSeedReplaysTheSameSampleAndAnotherSeedGivesAnother() {
-        try (Specialist s = Specialist.create(ToyDomains.tinyModel(), 8)) {
+        try (DenseModel s = DenseModel.create(ToyDomains.tinyModel(), 8)) {
             int[] a = s.generate(new int[] {1}, Generation.sampling(30, 1.0, 0, 1.0, 7));
             assertArrayEquals(a, s.generate(new int[] {1}, Generation.sampling(30, 1.0, 0, 1.0, 7)));
             int[] b = s.generate(new int[] {1}, Generation.sampling(30, 1.0, 0, 1.0, 8));
@@ -89,7 +89,7 @@ class GenerationTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Generation.sampling(5, 1, 0, 0, 1))
                 .getMessage()
                 .contains("topP"));
-        try (Specialist s = Specialist.create(ToyDomains.tinyModel(), 1)) {
+        try (DenseModel s = DenseModel.create(ToyDomains.tinyModel(), 1)) {
             assertTrue(assertThrows(IllegalArgumentException.class, () -> s.generate(new int[0], Generation.greedy(1)))
                     .getMessage()
                     .contains("prompt"));

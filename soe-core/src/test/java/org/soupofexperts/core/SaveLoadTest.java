@@ -87,7 +87,7 @@ class SaveLoadTest {
             big.add(i * 0.001);
         }
         try (SoupOfExperts soup = trainedSoup()) {
-            soup.attach("centroids", big);
+            soup.attach("centroids", big.toString());
             soup.save(tmp.resolve("soup"));
             String soupManifest = Files.readString(tmp.resolve("soup").resolve(ArtifactDirectory.MANIFEST));
             assertTrue(soupManifest.contains("4.999"), "the soup keeps the attachment itself");
@@ -409,5 +409,48 @@ class SaveLoadTest {
                     .findFirst()
                     .orElseThrow();
         }
+    }
+
+    @Test
+    void attachmentsAreJsonTextThatSurvivesSaveAndLoadAndInvalidJsonIsRefused() throws IOException {
+        try (SoupOfExperts soup = trainedSoup()) {
+            soup.attach("note", "{\"clusters\": [1, 2, 3]}");
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> soup.attach("bad", "{not json"));
+            assertTrue(e.getMessage().contains("bad") && e.getMessage().contains("not valid JSON"), e.getMessage());
+            soup.save(tmp.resolve("attached"));
+        }
+        try (SoupOfExperts back = SoupOfExperts.load(tmp.resolve("attached"))) {
+            assertEquals("{\"clusters\":[1,2,3]}", back.attachment("note"));
+            assertEquals(null, back.attachment("bad"));
+            try (Specialist s = back.instantiate(new double[] {0.25, 0.75})) {
+                Provenance p = s.provenance();
+                assertTrue(p.fromSoup());
+                assertArrayEquals(new double[] {0.25, 0.75}, p.domainWeights(), 1e-12);
+                assertEquals(back.config().experts(), p.alpha().length);
+                assertTrue(p.toJson().contains("\"soup\""));
+            }
+        }
+    }
+
+    @Test
+    void aSavedSpecialistLoadsAsOneAndADenseModelTrainedDirectlyIsNotTakenForOne() throws IOException {
+        try (DenseModel plain = DenseModel.create(ToyDomains.tinyModel(), 3)) {
+            plain.save(tmp.resolve("plain"));
+        }
+        try (SoupOfExperts soup = trainedSoup();
+                Specialist s = soup.instantiate(new double[] {0.5, 0.5})) {
+            s.save(tmp.resolve("specialist"));
+        }
+        try (DenseModel back = DenseModel.load(tmp.resolve("specialist"))) {
+            assertTrue(back instanceof Specialist, "a soup's specialist loads as a Specialist");
+            assertArrayEquals(new double[] {0.5, 0.5}, ((Specialist) back).domainWeights(), 1e-12);
+        }
+        try (DenseModel back = DenseModel.load(tmp.resolve("plain"))) {
+            assertFalse(back instanceof Specialist);
+            assertEquals(3L, back.provenance().seed().getAsLong());
+        }
+        SoupFormatException e = assertThrows(SoupFormatException.class, () -> Specialist.load(tmp.resolve("plain")));
+        assertTrue(e.getMessage().contains("DenseModel.load"), e.getMessage());
     }
 }

@@ -85,7 +85,7 @@ class SpecializationProbeTest {
         ToyDomains data = new ToyDomains();
         SoupTrainingConfig base = data.training();
         IllegalArgumentException plain = assertThrows(IllegalArgumentException.class, () -> {
-            try (Specialist s = Specialist.create(ToyDomains.tinyModel(), 1)) {
+            try (DenseModel s = DenseModel.create(ToyDomains.tinyModel(), 1)) {
                 s.train(SoupTrainingConfig.builder()
                         .source(data)
                         .metaDistribution(base.metaDistribution())

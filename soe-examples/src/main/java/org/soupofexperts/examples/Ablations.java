@@ -13,8 +13,8 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.core.SoupOfExperts;
-import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.config.ExpertInit;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.config.RouterConfig;
@@ -450,7 +450,7 @@ public final class Ablations extends ExperimentCommand implements Callable<Integ
         try {
             trainSeconds = 0;
             if (warmSteps > 0) {
-                try (Specialist base = Specialist.create(model, seed)) {
+                try (DenseModel base = DenseModel.create(model, seed)) {
                     trainSeconds += base.train(
                                     budget.config(data.sampler, MetaDistributions.fixed(data.natural), warmSteps)
                                             .build())

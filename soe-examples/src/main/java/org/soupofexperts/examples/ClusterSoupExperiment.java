@@ -15,6 +15,7 @@ import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.config.ModelConfig;
@@ -178,7 +179,7 @@ public final class ClusterSoupExperiment extends ExperimentCommand implements Ca
         for (double glr : genericLrs == null || genericLrs.isEmpty() ? List.of(lr) : genericLrs) {
             double[] at = new double[labels];
             double secs;
-            try (Specialist g = Specialist.create(model, seed)) {
+            try (DenseModel g = DenseModel.create(model, seed)) {
                 secs = g.train(new Budget(batch, context, glr, seed)
                                 .config(sampler, MetaDistributions.fixed(natural), steps)
                                 .build())

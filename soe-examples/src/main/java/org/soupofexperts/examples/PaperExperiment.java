@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.config.DomainWeights;
@@ -253,7 +254,7 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
         if (done.isPresent()) {
             return done.get();
         }
-        try (Specialist g = Specialist.create(model, seed)) {
+        try (DenseModel g = DenseModel.create(model, seed)) {
             TrainingReport r = g.train(new Budget(batch, context, rate, seed)
                     .config(data.sampler, MetaDistributions.fixed(data.natural), n)
                     .build());
@@ -302,7 +303,7 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
         if (done.isPresent()) {
             return done.get();
         }
-        try (Specialist m = Specialist.create(model, modelSeed)) {
+        try (DenseModel m = DenseModel.create(model, modelSeed)) {
             TrainingReport r = m.train(budget.config(data.sampler, MetaDistributions.fixed(h), modelSteps)
                     .build());
             JsonObject p = new JsonObject();
@@ -397,7 +398,7 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
                     soup = SoupOfExperts.load(parts.model("soup"));
                 }
                 JsonObject p = new JsonObject();
-                try (Specialist g = Specialist.load(parts.model(genericPart))) {
+                try (DenseModel g = DenseModel.load(parts.model(genericPart))) {
                     p.add("generic", fineTune(g, d));
                 }
                 try (Specialist s = soup.instantiate(data.hist[d])) {
@@ -415,7 +416,7 @@ public final class PaperExperiment extends ExperimentCommand implements Callable
         return all;
     }
 
-    private JsonObject fineTune(Specialist s, int d) {
+    private JsonObject fineTune(DenseModel s, int d) {
         JsonObject o = new JsonObject();
         o.addProperty(
                 "beforeBitsPerByte",

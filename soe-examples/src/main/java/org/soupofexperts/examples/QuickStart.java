@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.batch.TokenBatch;
@@ -120,7 +121,7 @@ public final class QuickStart {
         }
     }
 
-    private static void row(String name, Specialist s, List<TokenBatch> valid) {
+    private static void row(String name, DenseModel s, List<TokenBatch> valid) {
         System.out.printf("%-26s", name);
         for (TokenBatch b : valid) {
             System.out.printf("%10.3f", s.loss(b) / Math.log(2));

@@ -1,6 +1,8 @@
 package org.soupofexperts.data.cluster;
 
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -136,12 +138,13 @@ public final class NearestCentroidAssigner implements DomainAssigner {
         JsonObject o = new JsonObject();
         o.add("centroids", centroids.toJson());
         o.add("embedder", embedder.toJson());
-        soup.attach(ATTACHMENT, o);
+        soup.attach(ATTACHMENT, o.toString());
     }
 
     /** The assigner saved by {@link #attachTo}, or an exception naming what is missing. */
     public static NearestCentroidAssigner fromSoup(SoupOfExperts soup, double smoothing) {
-        var e = soup.attachment(ATTACHMENT);
+        String text = soup.attachment(ATTACHMENT);
+        JsonElement e = text == null ? null : JsonParser.parseString(text);
         if (e == null || !e.isJsonObject()) {
             throw new IllegalArgumentException("this soup carries no '" + ATTACHMENT + "' attachment");
         }

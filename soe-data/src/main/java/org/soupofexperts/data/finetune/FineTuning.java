@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import org.soupofexperts.core.Specialist;
+import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.train.EarlyStopping;
 import org.soupofexperts.core.train.SoupTrainingConfig;
@@ -102,7 +102,7 @@ public final class FineTuning {
      *     validation window of the model's context + 1 tokens, or use another tokenizer than the
      *     model was trained with
      */
-    public TrainingReport run(Specialist model) {
+    public TrainingReport run(DenseModel model) {
         String trainedWith = model.labels().tokenizer();
         if (trainedWith != null && !trainedWith.equals(tokenizer.id())) {
             throw new IllegalArgumentException(

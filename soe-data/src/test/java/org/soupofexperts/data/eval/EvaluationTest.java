@@ -14,9 +14,9 @@ import java.util.function.ToDoubleFunction;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.core.DomainAssigner;
 import org.soupofexperts.core.SoupOfExperts;
-import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.internal.Djl;
@@ -55,7 +55,7 @@ class EvaluationTest {
     /** A model whose logits are all zero predicts uniformly: ln(256) nats per byte token, 8 bits per byte. */
     @Test
     void aUniformModelScoresLnVocabNatsAndEightBitsPerByte() {
-        try (Specialist s = Specialist.create(
+        try (DenseModel s = DenseModel.create(
                 ModelConfig.builder()
                         .vocabSize(256)
                         .layers(1)

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.core.Labels;
-import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.train.TrainingReport;
 import org.soupofexperts.data.eval.Evaluation;
@@ -93,7 +93,7 @@ class FineTuningTest {
                 .heads(1)
                 .contextLength(32)
                 .build();
-        try (Specialist s = Specialist.create(cfg, 5)) {
+        try (DenseModel s = DenseModel.create(cfg, 5)) {
             FineTuning ft = FineTuning.builder()
                     .tokenizer(BYTES)
                     .documents(docs)

@@ -4,6 +4,7 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import java.util.Arrays;
+import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.batch.MetaDistribution;
@@ -83,7 +84,7 @@ public final class SoupMeasures {
      */
     public static JsonObject genericModel(
             ModelConfig model, ExperimentData data, Budget budget, int steps, int windows) {
-        try (Specialist g = Specialist.create(model, budget.seed())) {
+        try (DenseModel g = DenseModel.create(model, budget.seed())) {
             TrainingReport r = g.train(budget.config(data.sampler, MetaDistributions.fixed(data.natural), steps)
                     .build());
             Evaluation.Table t = Evaluation.table(g::loss, data.store, budget.context(), windows);

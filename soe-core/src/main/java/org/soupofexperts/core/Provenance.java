@@ -1,0 +1,130 @@
+package org.soupofexperts.core;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * How a model was made, as saved with it: for a specialist instantiated from a soup, its domain
+ * weights h, alpha and the soup's description (config, training runs, library version); for a
+ * model trained directly, what it started from and its seed; then every training run on it. Read
+ * through typed accessors; {@link #toJson()} gives the whole record as saved. Immutable and
+ * thread-safe.
+ */
+public final class Provenance {
+
+    private final JsonObject json;
+
+    Provenance(JsonObject json) {
+        this.json = json.deepCopy();
+    }
+
+    /** The domain weights h it was instantiated for (empty if it was not instantiated from a soup). */
+    public double[] domainWeights() {
+        return doubles(json.get("h"));
+    }
+
+    /** The expert coefficients alpha = router(h) it was built with (empty if not from a soup). */
+    public double[] alpha() {
+        return doubles(json.get("alpha"));
+    }
+
+    /** Whether it was instantiated from a soup. */
+    public boolean fromSoup() {
+        return json.has("soup");
+    }
+
+    /** What a model trained directly started from (such as "random initialisation"), if recorded. */
+    public Optional<String> createdFrom() {
+        JsonElement e = json.get("createdFrom");
+        return e != null && e.isJsonPrimitive() ? Optional.of(e.getAsString()) : Optional.empty();
+    }
+
+    /** The seed of a model trained directly (its initialisation), if recorded. */
+    public OptionalLong seed() {
+        JsonElement e = json.get("seed");
+        return e != null && e.isJsonPrimitive() ? OptionalLong.of(e.getAsLong()) : OptionalLong.empty();
+    }
+
+    /** The training runs made on this model itself (fine-tuning, a baseline's training), in order. */
+    public List<TrainingRun> training() {
+        List<TrainingRun> runs = new ArrayList<>();
+        JsonElement t = json.get("training");
+        if (t != null && t.isJsonArray()) {
+            for (JsonElement r : t.getAsJsonArray()) {
+                if (r.isJsonObject() && r.getAsJsonObject().has("steps")) {
+                    runs.add(TrainingRun.fromJson(r.getAsJsonObject()));
+                }
+            }
+        }
+        return Collections.unmodifiableList(runs);
+    }
+
+    /** The whole record as saved (JSON text), for reports and model cards. */
+    public String toJson() {
+        return new GsonBuilder().setPrettyPrinting().create().toJson(json);
+    }
+
+    /** The record itself, for this package's writers. */
+    JsonObject json() {
+        return json.deepCopy();
+    }
+
+    @Override
+    public String toString() {
+        return json.toString();
+    }
+
+    private static double[] doubles(JsonElement e) {
+        if (e == null || !e.isJsonArray()) {
+            return new double[0];
+        }
+        JsonArray a = e.getAsJsonArray();
+        double[] v = new double[a.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = a.get(i).getAsDouble();
+        }
+        return v;
+    }
+
+    /**
+     * One training run as recorded: its figures and how it was made.
+     *
+     * @param steps steps run (fewer than configured if early stopping ended it)
+     * @param tokens tokens trained on
+     * @param seconds training time, evaluations and checkpoints left out
+     * @param finalLoss mean loss (nats/token) of the last tenth of the steps
+     * @param seed the run's seed
+     * @param config the training configuration, as text
+     * @param data the data's fingerprint, or null if not recorded
+     * @param libraryVersion the library version that ran it, or null if not recorded
+     */
+    public record TrainingRun(
+            int steps,
+            long tokens,
+            double seconds,
+            double finalLoss,
+            long seed,
+            String config,
+            String data,
+            String libraryVersion) {
+
+        static TrainingRun fromJson(JsonObject o) {
+            return new TrainingRun(
+                    o.get("steps").getAsInt(),
+                    o.has("tokens") ? o.get("tokens").getAsLong() : 0,
+                    o.has("seconds") ? o.get("seconds").getAsDouble() : Double.NaN,
+                    o.has("finalLoss") ? o.get("finalLoss").getAsDouble() : Double.NaN,
+                    o.has("seed") ? o.get("seed").getAsLong() : 0,
+                    o.has("config") ? o.get("config").getAsString() : "",
+                    o.has("data") ? o.get("data").getAsString() : null,
+                    o.has("libraryVersion") ? o.get("libraryVersion").getAsString() : null);
+        }
+    }
+}
