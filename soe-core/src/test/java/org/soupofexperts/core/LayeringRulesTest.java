@@ -5,6 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.module.ModuleDescriptor;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** soe-core's packages keep their layers; the rules reject the faults they are written for. */
@@ -58,5 +65,34 @@ class LayeringRulesTest {
                 AssertionError.class,
                 () -> LayeringRules.coreLayers(FIXTURE + ".layers").check(fixture));
         assertTrue(e.getMessage().contains("LeafConfig"), e.getMessage());
+    }
+
+    @Test
+    void theModuleExportsItsApiPackagesAndInternalOnlyToData() throws IOException {
+        // The descriptor compiled next to the classes (on the class path, a resource lookup would find the JDK's).
+        Path classes;
+        try {
+            classes = Path.of(SoupOfExperts.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        ModuleDescriptor d;
+        try (InputStream in = Files.newInputStream(classes.resolve("module-info.class"))) {
+            d = ModuleDescriptor.read(in);
+        }
+        assertTrue(d.name().equals("org.soupofexperts.core"), d.name());
+        for (ModuleDescriptor.Exports e : d.exports()) {
+            if (e.source().endsWith(".internal")) {
+                assertTrue(e.isQualified() && e.targets().equals(Set.of("org.soupofexperts.data")), e.toString());
+            } else {
+                assertTrue(!e.isQualified(), e.toString());
+            }
+        }
+        // Every package of the module is exported: a new package must be added to the descriptor on purpose.
+        assertTrue(d.exports().size() == d.packages().size(), d.exports() + " vs " + d.packages());
     }
 }

@@ -61,7 +61,7 @@ public abstract class TrainingSettings<B extends TrainingSettings<B>> {
         return self();
     }
 
-    /** How the experts' AdamW step is formed (default {@link ExpertUpdate#ADAM}). */
+    /** How the experts' AdamW step is formed (default {@link SoupTrainingConfig.ExpertUpdate#ADAM}). */
     public final B expertUpdate(SoupTrainingConfig.ExpertUpdate u) {
         this.expertUpdate = Objects.requireNonNull(u, "expertUpdate");
         return self();
@@ -73,7 +73,7 @@ public abstract class TrainingSettings<B extends TrainingSettings<B>> {
         return self();
     }
 
-    /** How a soup's step computes the banks' gradients (default {@link StepAlgorithm#AUTO}). */
+    /** How a soup's step computes the banks' gradients (default {@link SoupTrainingConfig.StepAlgorithm#AUTO}). */
     public final B stepAlgorithm(SoupTrainingConfig.StepAlgorithm a) {
         this.stepAlgorithm = Objects.requireNonNull(a, "stepAlgorithm");
         return self();
