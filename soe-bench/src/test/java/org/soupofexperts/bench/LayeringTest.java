@@ -1,7 +1,7 @@
 package org.soupofexperts.bench;
 
 import org.junit.jupiter.api.Test;
-import org.soupofexperts.core.LayeringRules;
+import org.soupofexperts.testing.LayeringRules;
 
 /** This module's packages form no cycle and use no other module's internal packages. */
 class LayeringTest {

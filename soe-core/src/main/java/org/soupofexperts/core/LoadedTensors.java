@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -47,11 +48,9 @@ final class LoadedTensors {
     static void check(Path dir, List<SoupTensor> tensors) throws SoupFormatException {
         for (SoupTensor t : tensors) {
             check(dir, t.name(), t.shared().getArray(), t.shape());
-            if (t.bank() != null) {
-                check(dir, t.bank().getName(), t.bank().getArray(), t.bankShape());
-            }
-            if (t.bankV() != null) {
-                check(dir, t.bankV().getName(), t.bankV().getArray(), t.bankVShape());
+            for (int i = 0; i < t.bank().parameters().size(); i++) {
+                Parameter p = t.bank().parameters().get(i);
+                check(dir, p.getName(), p.getArray(), t.bank().shapes().get(i));
             }
         }
     }

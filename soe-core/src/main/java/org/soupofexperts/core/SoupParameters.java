@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.nn.Parameter;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -61,11 +62,8 @@ final class SoupParameters implements AutoCloseable {
         LoadedTensors.check(dir, all);
         for (SoupTensor t : all) {
             t.shared().getArray().setRequiresGradient(true);
-            if (t.bank() != null) {
-                t.bank().getArray().setRequiresGradient(true);
-            }
-            if (t.bankV() != null) {
-                t.bankV().getArray().setRequiresGradient(true);
+            for (Parameter p : t.bank().parameters()) {
+                p.getArray().setRequiresGradient(true);
             }
         }
     }

@@ -20,6 +20,8 @@ import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.core.train.CheckpointPolicy;
 import org.soupofexperts.core.train.Checkpoints;
 import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.testing.FaultReport;
+import org.soupofexperts.testing.JsonMutator;
 
 /**
  * Seeded damage to saved artefacts: truncations and byte flips of the parameter file, both as

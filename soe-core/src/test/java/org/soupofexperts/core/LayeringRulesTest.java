@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.soupofexperts.testing.LayeringRules;
 
 /** soe-core's packages keep their layers; the rules reject the faults they are written for. */
 class LayeringRulesTest {

@@ -2,7 +2,7 @@ package org.soupofexperts.core;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,14 +10,18 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 import org.soupofexperts.core.config.ExpertInit;
 import org.soupofexperts.core.config.ExpertRanks;
@@ -61,8 +65,8 @@ class LowRankExpertsTest {
             SoupTensor w = lin.soupTensors().get(0);
             assertTrue(w.lowRank());
             w.shared().setArray(m.create(new float[] {1, 0, 0, 0, 1, 0}, new Shape(2, 3)));
-            w.bank().setArray(m.create(new float[] {1, 2, 0, 1}, new Shape(2, 2, 1)));
-            w.bankV().setArray(m.create(new float[] {1, 0, 0, 3, 4, 0}, new Shape(2, 3, 1)));
+            w.bank().parameters().get(0).setArray(m.create(new float[] {1, 2, 0, 1}, new Shape(2, 2, 1)));
+            w.bank().parameters().get(1).setArray(m.create(new float[] {1, 0, 0, 3, 4, 0}, new Shape(2, 3, 1)));
             NDArray alpha = m.create(new float[] {2f, -1f});
             // E_1 = [[1, 0, 0], [2, 0, 0]], E_2 = [[0, 0, 0], [3, 4, 0]]; W = S + 2 E_1 - E_2 = [[3, 0, 0], [1, -3, 0]]
             assertArrayEquals(new float[] {3, 0, 0, 1, -3, 0}, w.value(alpha).toFloatArray(), 1e-6f);
@@ -96,18 +100,18 @@ class LowRankExpertsTest {
                 double[] want;
                 if (t.lowRank()) {
                     lowRank++;
-                    assertNull(dst.get(i).bank());
+                    assertFalse(dst.get(i).hasExperts());
                     want = denseFormula(
                             shared,
-                            t.bank().getArray().toFloatArray(),
-                            t.bankV().getArray().toFloatArray(),
+                            t.bank().parameters().get(0).getArray().toFloatArray(),
+                            t.bank().parameters().get(1).getArray().toFloatArray(),
                             alpha,
                             (int) t.shape().get(0),
                             (int) t.shape().get(1),
                             t.rank());
                 } else {
                     assertEquals(1, t.shape().dimension(), "only vectors stay dense: " + t.name());
-                    float[] e = t.bank().getArray().toFloatArray();
+                    float[] e = t.bank().parameters().get(0).getArray().toFloatArray();
                     want = new double[shared.length];
                     for (int p = 0; p < shared.length; p++) {
                         want[p] = shared[p];
@@ -144,8 +148,9 @@ class LowRankExpertsTest {
             long stored = 0;
             long all = 0;
             for (SoupTensor t : lowRank.block().soupTensors()) {
-                stored += t.bank().getArray().size()
-                        + (t.bankV() == null ? 0 : t.bankV().getArray().size());
+                for (Parameter p : t.bank().parameters()) {
+                    stored += p.getArray().size();
+                }
                 all += t.shared().getArray().size();
             }
             for (SoupTensor t : lowRank.router().soupTensors()) {
@@ -264,7 +269,7 @@ class LowRankExpertsTest {
         assertMessage(() -> ExpertRanks.uniform(2).with("wte.weight", -3), "must be >= 0");
     }
 
-    private static void assertMessage(org.junit.jupiter.api.function.Executable e, String fragment) {
+    private static void assertMessage(Executable e, String fragment) {
         IllegalArgumentException x = assertThrows(IllegalArgumentException.class, e);
         assertTrue(x.getMessage().contains(fragment), x.getMessage());
     }
@@ -279,7 +284,7 @@ class LowRankExpertsTest {
         float[] u = new float[n * rows * r];
         float[] v = new float[n * cols * r];
         float[] c = new float[rows * cols];
-        java.util.SplittableRandom rng = new java.util.SplittableRandom(5);
+        SplittableRandom rng = new SplittableRandom(5);
         for (float[] a : new float[][] {u, v, c}) {
             for (int i = 0; i < a.length; i++) {
                 a[i] = (float) (rng.nextDouble() * 4 - 2);
@@ -290,17 +295,17 @@ class LowRankExpertsTest {
             SoupLinear lin = new SoupLinear("l", cols, rows, false, n, 0.02, ExpertRanks.uniform(r));
             SoupTensor w = lin.soupTensors().get(0);
             w.shared().setArray(m.zeros(new Shape(rows, cols)));
-            w.bank().setArray(m.create(u, new Shape(n, rows, r)));
-            w.bankV().setArray(m.create(v, new Shape(n, cols, r)));
-            w.bank().getArray().setRequiresGradient(true);
-            w.bankV().getArray().setRequiresGradient(true);
+            w.bank().parameters().get(0).setArray(m.create(u, new Shape(n, rows, r)));
+            w.bank().parameters().get(1).setArray(m.create(v, new Shape(n, cols, r)));
+            w.bank().parameters().get(0).getArray().setRequiresGradient(true);
+            w.bank().parameters().get(1).getArray().setRequiresGradient(true);
             NDArray a = m.create(alpha);
             a.setRequiresGradient(true);
             try (GradientCollector gc = Djl.engine().newGradientCollector()) {
                 gc.backward(w.value(a).mul(m.create(c, new Shape(rows, cols))).sum());
             }
-            float[] du = w.bank().getArray().getGradient().toFloatArray();
-            float[] dv = w.bankV().getArray().getGradient().toFloatArray();
+            float[] du = w.bank().parameters().get(0).getArray().getGradient().toFloatArray();
+            float[] dv = w.bank().parameters().get(1).getArray().getGradient().toFloatArray();
             float[] dAlpha = a.getGradient().toFloatArray();
             for (int j = 0; j < n; j++) {
                 double inner = 0;
@@ -341,12 +346,12 @@ class LowRankExpertsTest {
         try (SoupOfExperts soup = SoupOfExperts.create(config)) {
             soup.train(data.training());
             double[] l = data.assertSpecialistsWinOnTheirOwnDomain(soup);
-            assertTrue(l[0] < 0.5 * Math.log(ToyDomains.VOCAB), "must learn domain 0: " + java.util.Arrays.toString(l));
+            assertTrue(l[0] < 0.5 * Math.log(ToyDomains.VOCAB), "must learn domain 0: " + Arrays.toString(l));
             // The factors moved: U started at zero.
             double maxU = 0;
             for (SoupTensor t : soup.block().soupTensors()) {
                 if (t.lowRank()) {
-                    for (float x : t.bank().getArray().toFloatArray()) {
+                    for (float x : t.bank().parameters().get(0).getArray().toFloatArray()) {
                         maxU = Math.max(maxU, Math.abs(x));
                     }
                 }
@@ -379,12 +384,12 @@ class LowRankExpertsTest {
                 for (int i = 0; i < x.size(); i++) {
                     assertEquals(x.get(i).rank(), y.get(i).rank());
                     assertArrayEquals(
-                            x.get(i).bank().getArray().toByteArray(),
-                            y.get(i).bank().getArray().toByteArray());
+                            x.get(i).bank().parameters().get(0).getArray().toByteArray(),
+                            y.get(i).bank().parameters().get(0).getArray().toByteArray());
                     if (x.get(i).lowRank()) {
                         assertArrayEquals(
-                                x.get(i).bankV().getArray().toByteArray(),
-                                y.get(i).bankV().getArray().toByteArray());
+                                x.get(i).bank().parameters().get(1).getArray().toByteArray(),
+                                y.get(i).bank().parameters().get(1).getArray().toByteArray());
                     }
                 }
                 for (int i = 0; i < a.block().soupTensors().size(); i++) {

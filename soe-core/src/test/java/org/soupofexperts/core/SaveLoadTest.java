@@ -221,10 +221,10 @@ class SaveLoadTest {
                     a.get(i).shared().getArray().toByteArray(),
                     b.get(i).shared().getArray().toByteArray(),
                     a.get(i).name());
-            if (a.get(i).bank() != null) {
+            if (a.get(i).hasExperts()) {
                 assertArrayEquals(
-                        a.get(i).bank().getArray().toByteArray(),
-                        b.get(i).bank().getArray().toByteArray(),
+                        a.get(i).bank().parameters().get(0).getArray().toByteArray(),
+                        b.get(i).bank().parameters().get(0).getArray().toByteArray(),
                         a.get(i).name() + ".experts");
             }
         }

@@ -14,8 +14,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.soupofexperts.core.FaultReport;
-import org.soupofexperts.core.JsonMutator;
 import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.data.cluster.Centroids;
@@ -23,6 +21,8 @@ import org.soupofexperts.data.corpus.JsonlCorpus;
 import org.soupofexperts.data.sample.WindowSampler;
 import org.soupofexperts.data.store.TokenStore;
 import org.soupofexperts.data.tokenize.ByteTokenizer;
+import org.soupofexperts.testing.FaultReport;
+import org.soupofexperts.testing.JsonMutator;
 
 /**
  * Seeded damage to the data module's artefacts: token stores (hostile manifest edits, and

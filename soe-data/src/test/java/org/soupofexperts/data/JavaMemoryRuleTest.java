@@ -1,7 +1,7 @@
 package org.soupofexperts.data;
 
 import org.junit.jupiter.api.Test;
-import org.soupofexperts.core.JavaMemoryRule;
+import org.soupofexperts.testing.JavaMemoryRule;
 
 class JavaMemoryRuleTest {
 

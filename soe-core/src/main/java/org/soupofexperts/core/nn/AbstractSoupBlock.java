@@ -50,28 +50,33 @@ public abstract class AbstractSoupBlock extends ModelBlock {
      * or the two factors U and V when the ranks give this matrix a rank).
      */
     protected final SoupTensor soupTensor(TensorSpec spec) {
-        String name = spec.name();
-        Shape shape = spec.shape();
-        Parameter shared = addParameter(
-                Parameter.builder().setName(name).setType(Parameter.Type.OTHER).build());
-        Parameter bank = null;
-        Parameter bankV = null;
+        Parameter shared = addParameter(Parameter.builder()
+                .setName(spec.name())
+                .setType(Parameter.Type.OTHER)
+                .build());
         int rank = TensorLayout.rankOf(spec, experts, ranks);
-        if (experts > 0) {
-            bank = addParameter(Parameter.builder()
-                    .setName(name + (rank == 0 ? ".experts" : ".experts.u"))
-                    .setType(Parameter.Type.OTHER)
-                    .build());
+        ExpertBank bank;
+        if (experts == 0) {
+            bank = new ExpertBank.None();
+        } else if (rank == 0) {
+            bank = new ExpertBank.Dense(parameter(spec.name() + ".experts"), experts, spec.numel());
+        } else {
+            bank = new ExpertBank.LowRank(
+                    parameter(spec.name() + ".experts.u"),
+                    parameter(spec.name() + ".experts.v"),
+                    experts,
+                    rank,
+                    spec.shape().get(0),
+                    spec.shape().get(1));
         }
-        if (rank > 0) {
-            bankV = addParameter(Parameter.builder()
-                    .setName(name + ".experts.v")
-                    .setType(Parameter.Type.OTHER)
-                    .build());
-        }
-        SoupTensor t = new SoupTensor(name, shape, experts, rank, shared, bank, bankV, spec.init(), spec.decayed());
+        SoupTensor t = new SoupTensor(spec.name(), spec.shape(), shared, bank, spec.init(), spec.decayed());
         tensors.add(t);
         return t;
+    }
+
+    private Parameter parameter(String name) {
+        return addParameter(
+                Parameter.builder().setName(name).setType(Parameter.Type.OTHER).build());
     }
 
     /** The tensor's value at alpha (see {@link SoupTensor#value}). */
@@ -95,11 +100,9 @@ public abstract class AbstractSoupBlock extends ModelBlock {
             if (t.shared() == p) {
                 return t.shape();
             }
-            if (t.bank() == p) {
-                return t.bankShape();
-            }
-            if (t.bankV() == p) {
-                return t.bankVShape();
+            int i = t.bank().parameters().indexOf(p);
+            if (i >= 0) {
+                return t.bank().shapes().get(i);
             }
         }
         return super.declaredShape(p);

@@ -6,42 +6,45 @@ import ai.djl.nn.Parameter;
 import org.soupofexperts.core.config.TensorSpec;
 
 /**
- * One tensor of the base model as a soup holds it: the shared part S (shape {@code shape}) and,
- * when the owning block has n &gt; 0 experts, its expert bank. A dense bank E has shape
- * {@code (n, numel)}, expert j being row j. A low-rank bank (rank r &gt; 0, matrices only) holds
- * expert j of a (rows x cols) matrix as {@code U_j V_j^T}: U of shape {@code (n, rows, r)} in
- * {@code bank} and V of shape {@code (n, cols, r)} in {@code bankV}. A specialist's tensors are
- * the same objects with no bank.
+ * One tensor of the base model as a soup holds it: the shared part S (shape {@code shape}) and
+ * its {@link ExpertBank} (none, dense or low-rank). A dense model's tensors are the same objects
+ * with no experts.
  *
  * @param name stable name, unique within a model (used in manifests and error messages)
  * @param shape the base tensor's shape
- * @param experts the number of experts n of the bank (0 when there is no bank)
- * @param rank the rank r of low-rank experts, 0 for dense ones
  * @param shared the parameter holding S
- * @param bank the parameter holding E (dense) or U (low-rank), or null when there are no experts
- * @param bankV the parameter holding V (low-rank), otherwise null
+ * @param bank the experts
  * @param init how S starts
  * @param decayed whether weight decay applies (matrices yes; biases and norms no)
  */
 public record SoupTensor(
-        String name,
-        Shape shape,
-        int experts,
-        int rank,
-        Parameter shared,
-        Parameter bank,
-        Parameter bankV,
-        TensorSpec.Init init,
-        boolean decayed) {
+        String name, Shape shape, Parameter shared, ExpertBank bank, TensorSpec.Init init, boolean decayed) {
 
     public SoupTensor {
-        if (rank < 0 || (rank > 0 && shape.dimension() != 2)) {
-            throw new IllegalArgumentException("tensor " + name + " of shape " + shape + " cannot have rank-" + rank
-                    + " experts: only matrices have low-rank experts");
+        if (bank instanceof ExpertBank.LowRank l
+                && (shape.dimension() != 2 || l.rows() != shape.get(0) || l.cols() != shape.get(1))) {
+            throw new IllegalArgumentException("tensor " + name + " of shape " + shape
+                    + " cannot have low-rank experts of a " + l.rows() + " x " + l.cols() + " matrix");
         }
-        if ((rank > 0) != (bankV != null) || (bankV != null && bank == null)) {
-            throw new IllegalArgumentException("tensor " + name + ": a low-rank bank needs both factors U and V");
+        if (bank instanceof ExpertBank.Dense d && d.numel() != shape.size()) {
+            throw new IllegalArgumentException(
+                    "tensor " + name + " of shape " + shape + " cannot have dense experts of " + d.numel() + " values");
         }
+    }
+
+    /** The number of experts n (0 when there are none). */
+    public int experts() {
+        return bank.experts();
+    }
+
+    /** Whether the tensor has experts. */
+    public boolean hasExperts() {
+        return !(bank instanceof ExpertBank.None);
+    }
+
+    /** The rank r of low-rank experts, 0 for dense ones or none. */
+    public int rank() {
+        return bank instanceof ExpertBank.LowRank l ? l.rank() : 0;
     }
 
     /**
@@ -58,7 +61,7 @@ public record SoupTensor(
      */
     public NDArray value(NDArray alpha) {
         NDArray s = shared.getArray();
-        if (bank == null || alpha == null) {
+        if (!hasExperts() || alpha == null) {
             return s;
         }
         // In place: the product is fresh and no backward pass needs it (a product's gradient
@@ -72,37 +75,40 @@ public record SoupTensor(
      * belongs to alpha's manager.
      */
     public NDArray expertSum(NDArray alpha) {
-        if (bank == null) {
+        if (!hasExperts()) {
             throw new IllegalStateException("tensor " + name + " has no experts");
         }
         Shape as = alpha.getShape();
         boolean grouped = as.dimension() == 2;
-        if ((grouped ? as.get(1) : alpha.size()) != experts || as.dimension() > 2) {
+        if ((grouped ? as.get(1) : alpha.size()) != experts() || as.dimension() > 2) {
             throw new IllegalArgumentException("alpha has " + (grouped ? "shape " + as : alpha.size() + " entries")
-                    + " but " + name + " has " + experts + " experts (alpha must be (n) or (m, n))");
+                    + " but " + name + " has " + experts() + " experts (alpha must be (n) or (m, n))");
         }
+        int n = experts();
         long m = grouped ? as.get(0) : 1;
         Shape out = grouped ? new Shape(m).addAll(shape) : shape;
-        if (rank == 0) {
-            return alpha.reshape(m, experts).matMul(bank.getArray()).reshape(out);
+        if (bank instanceof ExpertBank.Dense d) {
+            return alpha.reshape(m, n).matMul(d.weights().getArray()).reshape(out);
         }
-        long rows = shape.get(0);
-        long cols = shape.get(1);
-        long nr = (long) experts * rank;
-        NDArray v = bankV.getArray().transpose(1, 0, 2).reshape(cols, nr);
+        return lowRankSum((ExpertBank.LowRank) bank, alpha, grouped, m);
+    }
+
+    private NDArray lowRankSum(ExpertBank.LowRank l, NDArray alpha, boolean grouped, long m) {
+        long nr = (long) l.experts() * l.rank();
+        NDArray v = l.v().getArray().transpose(1, 0, 2).reshape(l.cols(), nr);
         if (!grouped) {
-            NDArray u = bank.getArray()
-                    .mul(alpha.reshape(experts, 1, 1))
+            NDArray u = l.u().getArray()
+                    .mul(alpha.reshape(l.experts(), 1, 1))
                     .transpose(1, 0, 2)
-                    .reshape(rows, nr);
+                    .reshape(l.rows(), nr);
             return u.matMul(v.transpose());
         }
         // (m, n, rows, r) -> (m, rows, n r), then one batched product with the shared V^T.
-        NDArray u = bank.getArray()
+        NDArray u = l.u().getArray()
                 .expandDims(0)
-                .mul(alpha.reshape(m, experts, 1, 1))
+                .mul(alpha.reshape(m, l.experts(), 1, 1))
                 .transpose(0, 2, 1, 3)
-                .reshape(m, rows, nr);
+                .reshape(m, l.rows(), nr);
         return u.matMul(v.transpose());
     }
 
@@ -121,28 +127,12 @@ public record SoupTensor(
 
     /** Whether the experts are low-rank factor pairs. */
     public boolean lowRank() {
-        return rank > 0;
+        return bank instanceof ExpertBank.LowRank;
     }
 
-    /** Shape of {@code bank}: (n, numel) when dense, (n, rows, r) for U when low-rank. */
-    public Shape bankShape() {
-        return rank == 0 ? new Shape(experts, numel()) : new Shape(experts, shape.get(0), rank);
-    }
-
-    /** Shape of {@code bankV}, V of a low-rank bank: (n, cols, r). */
-    public Shape bankVShape() {
-        if (rank == 0) {
-            throw new IllegalStateException("tensor " + name + " has dense experts: no V factor");
-        }
-        return new Shape(experts, shape.get(1), rank);
-    }
-
-    /** Values stored in the expert bank: n numel when dense, n r (rows + cols) when low-rank. */
+    /** Values stored in the expert bank: 0, n numel when dense, n r (rows + cols) when low-rank. */
     public long bankValues() {
-        if (bank == null) {
-            return 0;
-        }
-        return new TensorSpec(name, shape, init, decayed).bankValues(experts, rank);
+        return bank.values();
     }
 
     /** Number of elements of the base tensor. */

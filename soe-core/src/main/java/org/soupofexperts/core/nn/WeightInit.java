@@ -49,16 +49,13 @@ public final class WeightInit {
                     break;
             }
             t.shared().setArray(trainable(manager.create(s, t.shape())));
-            if (t.bank() != null) {
-                if (t.lowRank()) {
-                    initLowRank(t, manager, expertRng, expertInit);
-                } else {
-                    Shape bankShape = t.bankShape();
-                    NDArray bank = expertInit == ExpertInit.ZEROS
-                            ? manager.zeros(bankShape)
-                            : manager.create(gaussian(expertRng, bankShape.size(), expertStd(t)), bankShape);
-                    t.bank().setArray(trainable(bank));
-                }
+            if (t.bank() instanceof ExpertBank.LowRank l) {
+                initLowRank(t, l, manager, expertRng, expertInit);
+            } else if (t.bank() instanceof ExpertBank.Dense d) {
+                NDArray bank = expertInit == ExpertInit.ZEROS
+                        ? manager.zeros(d.shape())
+                        : manager.create(gaussian(expertRng, d.shape().size(), expertStd(t)), d.shape());
+                d.weights().setArray(trainable(bank));
             }
         }
     }
@@ -75,15 +72,16 @@ public final class WeightInit {
      * dense expert's would. U starts at zero ({@link ExpertInit#ZEROS}, so E_j = 0 as for dense
      * experts) or with the dense expert's std ({@link ExpertInit#SCALED_NOISE}, so E_j has it too).
      */
-    private static void initLowRank(SoupTensor t, NDManager manager, SplittableRandom rng, ExpertInit expertInit) {
-        Shape uShape = t.bankShape();
-        Shape vShape = t.bankVShape();
+    private static void initLowRank(
+            SoupTensor t, ExpertBank.LowRank l, NDManager manager, SplittableRandom rng, ExpertInit expertInit) {
+        Shape uShape = l.uShape();
+        Shape vShape = l.vShape();
         NDArray u = expertInit == ExpertInit.ZEROS
                 ? manager.zeros(uShape)
                 : manager.create(gaussian(rng, uShape.size(), expertStd(t)), uShape);
-        NDArray v = manager.create(gaussian(rng, vShape.size(), 1 / Math.sqrt(t.rank())), vShape);
-        t.bank().setArray(trainable(u));
-        t.bankV().setArray(trainable(v));
+        NDArray v = manager.create(gaussian(rng, vShape.size(), 1 / Math.sqrt(l.rank())), vShape);
+        l.u().setArray(trainable(u));
+        l.v().setArray(trainable(v));
     }
 
     private static float[] gaussian(SplittableRandom rng, long size, double std) {

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.internal.Djl;
+import org.soupofexperts.core.nn.ExpertBank;
 import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.Router;
 
@@ -167,7 +168,7 @@ final class AnalyticSoupStep implements SoupStep {
                     continue; // the factors get their gradients from the router's pass
                 }
                 grads[t.bank()] = g;
-                NDArray bank = t.tensor().bank().getArray();
+                NDArray bank = ((ExpertBank.Dense) t.tensor().bank()).weights().getArray();
                 NDArray d = grouped
                         ? perGroup.matMul(bank.transpose())
                         : bank.matMul(g.reshape(-1, 1)).reshape(model.experts());

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import org.soupofexperts.core.internal.Djl;
+import org.soupofexperts.core.nn.ExpertBank;
 import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.Router;
 import org.soupofexperts.core.nn.SoupTensor;
@@ -35,14 +36,13 @@ final class ParameterSlots {
             int shared = add(slot(t.shared().getArray(), ParamGroup.SHARED, t.decayed(), cfg, n));
             int bank = -1;
             int bankV = -1;
-            if (t.bank() != null) {
-                AdamW.Slot b = slot(t.bank().getArray(), ParamGroup.EXPERTS, t.decayed(), cfg, n);
+            if (t.bank() instanceof ExpertBank.Dense d) {
+                AdamW.Slot b = slot(d.weights().getArray(), ParamGroup.EXPERTS, t.decayed(), cfg, n);
                 // A dense bank may divide by its shared tensor's second moment (the expert update option).
-                bank = add(
-                        shareV && !t.lowRank() ? new AdamW.Slot(b.weight(), b.lrScale(), b.weightDecay(), shared) : b);
-            }
-            if (t.bankV() != null) {
-                bankV = add(slot(t.bankV().getArray(), ParamGroup.EXPERTS, t.decayed(), cfg, n));
+                bank = add(shareV ? new AdamW.Slot(b.weight(), b.lrScale(), b.weightDecay(), shared) : b);
+            } else if (t.bank() instanceof ExpertBank.LowRank l) {
+                bank = add(slot(l.u().getArray(), ParamGroup.EXPERTS, t.decayed(), cfg, n));
+                bankV = add(slot(l.v().getArray(), ParamGroup.EXPERTS, t.decayed(), cfg, n));
             }
             tensors.add(new TensorSlots(t, shared, bank, bankV));
         }

@@ -10,6 +10,7 @@ import java.util.Objects;
 import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.config.DomainWeights;
 import org.soupofexperts.core.internal.Djl;
+import org.soupofexperts.core.nn.ExpertBank;
 import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.Router;
 import org.soupofexperts.core.nn.SoupTensor;
@@ -138,22 +139,21 @@ public final class SpecializationProbe {
         NDArray gram = null;
         for (SoupTensor t : model.soupTensors()) {
             NDArray g;
-            NDArray u = t.bank().getArray();
-            if (!t.lowRank()) {
-                g = u.matMul(u.transpose());
-            } else {
+            if (t.bank() instanceof ExpertBank.Dense d) {
+                NDArray e = d.weights().getArray();
+                g = e.matMul(e.transpose());
+            } else if (t.bank() instanceof ExpertBank.LowRank l) {
                 // <U_i V_i^T, U_j V_j^T> = sum((U_i^T U_j) o (V_i^T V_j)).
-                long r = t.rank();
-                NDArray uf = u.transpose(1, 0, 2).reshape(t.shape().get(0), n * r);
-                NDArray vf = t.bankV()
-                        .getArray()
-                        .transpose(1, 0, 2)
-                        .reshape(t.shape().get(1), n * r);
+                long r = l.rank();
+                NDArray uf = l.u().getArray().transpose(1, 0, 2).reshape(l.rows(), n * r);
+                NDArray vf = l.v().getArray().transpose(1, 0, 2).reshape(l.cols(), n * r);
                 g = uf.transpose()
                         .matMul(uf)
                         .mul(vf.transpose().matMul(vf))
                         .reshape(n, r, n, r)
                         .sum(new int[] {1, 3});
+            } else {
+                throw new IllegalStateException("tensor " + t.name() + " has no experts: a probe measures soups");
             }
             gram = gram == null ? g : gram.add(g);
         }

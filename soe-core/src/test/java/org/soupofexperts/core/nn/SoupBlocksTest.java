@@ -36,7 +36,7 @@ class SoupBlocksTest {
     private void set(SoupTensor t, float[] shared, float[] bank) {
         t.shared().setArray(manager.create(shared, t.shape()));
         if (bank != null) {
-            t.bank().setArray(manager.create(bank, new Shape(t.experts(), t.numel())));
+            t.bank().parameters().get(0).setArray(manager.create(bank, new Shape(t.experts(), t.numel())));
         }
     }
 
@@ -137,7 +137,8 @@ class SoupBlocksTest {
             assertArrayEquals(
                     a.shared().getArray().toFloatArray(), b.shared().getArray().toFloatArray());
             assertArrayEquals(
-                    a.bank().getArray().toFloatArray(), b.bank().getArray().toFloatArray());
+                    a.bank().parameters().get(0).getArray().toFloatArray(),
+                    b.bank().parameters().get(0).getArray().toFloatArray());
         }
     }
 

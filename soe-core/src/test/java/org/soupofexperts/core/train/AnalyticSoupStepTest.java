@@ -102,9 +102,9 @@ class AnalyticSoupStepTest {
             List<float[]> values = new ArrayList<>();
             for (SoupTensor t : org.soupofexperts.core.SoupInternals.block(soup).soupTensors()) {
                 values.add(t.shared().getArray().toFloatArray());
-                values.add(t.bank().getArray().toFloatArray());
+                values.add(t.bank().parameters().get(0).getArray().toFloatArray());
                 if (t.lowRank()) {
-                    values.add(t.bankV().getArray().toFloatArray());
+                    values.add(t.bank().parameters().get(1).getArray().toFloatArray());
                 }
             }
             values.add(toFloats(soup.alpha(new double[] {0.3, 0.7})));

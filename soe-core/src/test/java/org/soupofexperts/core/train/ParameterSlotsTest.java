@@ -75,12 +75,18 @@ class ParameterSlotsTest {
             for (ParameterSlots.TensorSlots t : slots.tensors()) {
                 SoupTensor tensor = t.tensor();
                 assertSame(tensor.shared().getArray(), all.get(t.shared()).weight(), tensor.name());
-                assertSame(tensor.bank().getArray(), all.get(t.bank()).weight(), tensor.name());
+                assertSame(
+                        tensor.bank().parameters().get(0).getArray(),
+                        all.get(t.bank()).weight(),
+                        tensor.name());
                 assertEquals(0.25, all.get(t.bank()).lrScale(), tensor.name());
                 assertEquals(tensor.decayed() ? 0.1 : 0.0, all.get(t.shared()).weightDecay(), tensor.name());
                 if (tensor.lowRank()) {
                     lowRank++;
-                    assertSame(tensor.bankV().getArray(), all.get(t.bankV()).weight(), tensor.name());
+                    assertSame(
+                            tensor.bank().parameters().get(1).getArray(),
+                            all.get(t.bankV()).weight(),
+                            tensor.name());
                     // A factor has its own second moment: its shape is not the shared tensor's.
                     assertEquals(-1, all.get(t.bank()).sharedMomentOf(), tensor.name());
                 } else {

@@ -1,4 +1,4 @@
-package org.soupofexperts.core;
+package org.soupofexperts.testing;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;

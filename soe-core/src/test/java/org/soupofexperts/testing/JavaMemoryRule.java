@@ -1,4 +1,4 @@
-package org.soupofexperts.core;
+package org.soupofexperts.testing;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
@@ -31,7 +31,8 @@ public final class JavaMemoryRule {
         rule().check(classes);
     }
 
-    static ArchRule rule() {
+    /** The rule itself (for a negative test on chosen classes). */
+    public static ArchRule rule() {
         return noClasses()
                 .should()
                 .callMethodWhere(

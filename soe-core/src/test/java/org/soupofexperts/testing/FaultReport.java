@@ -1,4 +1,4 @@
-package org.soupofexperts.core;
+package org.soupofexperts.testing;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

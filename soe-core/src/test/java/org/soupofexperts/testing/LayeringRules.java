@@ -1,4 +1,4 @@
-package org.soupofexperts.core;
+package org.soupofexperts.testing;
 
 import static com.tngtech.archunit.base.DescribedPredicate.not;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
