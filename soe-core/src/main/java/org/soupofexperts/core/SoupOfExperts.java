@@ -6,7 +6,6 @@ import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.soupofexperts.core.batch.TokenBatch;
@@ -51,7 +50,7 @@ public final class SoupOfExperts implements AutoCloseable {
         this.config = params.config;
         this.params = params;
         this.history = history;
-        this.attachments = attachments;
+        this.attachments = attachments == null ? new Attachments() : attachments;
     }
 
     /** Builds a freshly initialised soup (seeded: same config, same parameters) on the engine's default device. */
@@ -66,20 +65,8 @@ public final class SoupOfExperts implements AutoCloseable {
      * @throws IllegalArgumentException if the engine has no such device
      */
     public static SoupOfExperts create(SoupConfig config, Device device) {
-        SoupParameters p = new SoupParameters(config, device);
-        try {
-            p.initialize();
-        } catch (RuntimeException | OutOfMemoryError e) {
-            p.close();
-            throw e;
-        }
-        SoupOfExperts soup = new SoupOfExperts(p, new RunHistory(), new Attachments());
-        LOG.info(
-                "soup created: {} ({} stored parameters, {} of them in expert banks, {} per specialist)",
-                config,
-                soup.parameterCount(),
-                soup.bankParameterCount(),
-                config.model().parameterCount());
+        SoupOfExperts soup = new SoupOfExperts(SoupParameters.initialized(config, device), new RunHistory(), null);
+        LOG.info("soup created: {} ({} stored parameters)", config, soup.parameterCount());
         return soup;
     }
 
@@ -164,7 +151,7 @@ public final class SoupOfExperts implements AutoCloseable {
     /** The expert coefficients alpha = router(h). */
     public double[] alpha(double[] h) {
         double[] hh = DomainWeights.validate(h, config.domains());
-        return shared(() -> params.alphaValues(hh));
+        return params.shared(() -> params.alphaValues(hh));
     }
 
     /**
@@ -175,7 +162,7 @@ public final class SoupOfExperts implements AutoCloseable {
      */
     public Specialist instantiate(double[] h) {
         double[] hh = DomainWeights.validate(h, config.domains());
-        return shared(() -> {
+        return params.shared(() -> {
             SoupParameters.Merged m = params.merge(hh);
             return Specialist.instantiated(m.manager(), m.model(), hh, m.alpha(), describe(false), labels);
         });
@@ -192,13 +179,13 @@ public final class SoupOfExperts implements AutoCloseable {
     /** Next-token logits {@code [B,T,vocab]} of the soup at h, computed in tokens' manager. */
     public NDArray logits(NDArray tokens, double[] h) {
         double[] hh = DomainWeights.validate(h, config.domains());
-        return shared(() -> Forward.logits(params.model, tokens, m -> params.alpha(m, hh)));
+        return params.shared(() -> Forward.logits(params.model, tokens, m -> params.alpha(m, hh)));
     }
 
     /** Mean next-token loss (nats/token) of the soup at h on a batch. */
     public double loss(TokenBatch batch, double[] h) {
         double[] hh = DomainWeights.validate(h, config.domains());
-        return shared(() -> Forward.loss(params.model, params.manager, batch, m -> params.alpha(m, hh)));
+        return params.shared(() -> Forward.loss(params.model, params.manager, batch, m -> params.alpha(m, hh)));
     }
 
     public SoupConfig config() {
@@ -220,10 +207,7 @@ public final class SoupOfExperts implements AutoCloseable {
         return params.count();
     }
 
-    /**
-     * Values stored in the expert banks: n times each tensor's size for dense experts, n r (rows +
-     * cols) for a low-rank matrix. What n experts cost on top of the base model.
-     */
+    /** Values stored in the expert banks: what n experts cost on top of the base model. */
     public long bankParameterCount() {
         return config.bankParameterCount();
     }
@@ -264,9 +248,5 @@ public final class SoupOfExperts implements AutoCloseable {
 
     private JsonObject describe(boolean withAttachments) {
         return SoupFiles.manifest(config, history, labels, attachments, withAttachments);
-    }
-
-    private <T> T shared(Supplier<T> body) {
-        return params.shared(body);
     }
 }

@@ -44,6 +44,18 @@ final class SoupParameters implements AutoCloseable {
         this.router = new Router(config.domains(), config.experts(), config.router());
     }
 
+    /** Parameters with their seeded initial values on {@code device}, logged with their sizes. */
+    static SoupParameters initialized(SoupConfig config, Device device) {
+        SoupParameters p = new SoupParameters(config, device);
+        try {
+            p.initialize();
+        } catch (RuntimeException | OutOfMemoryError e) {
+            p.close();
+            throw e;
+        }
+        return p;
+    }
+
     /** Seeded initial values: the same config gives the same parameters. */
     void initialize() {
         try (NDScope scope = new NDScope()) {
