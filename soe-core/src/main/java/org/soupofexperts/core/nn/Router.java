@@ -78,6 +78,11 @@ public final class Router extends ModelBlock {
         return domains;
     }
 
+    /** The router's width, depth and output. */
+    public RouterConfig config() {
+        return config;
+    }
+
     public int experts() {
         return experts;
     }

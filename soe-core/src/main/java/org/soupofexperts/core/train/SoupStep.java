@@ -12,7 +12,7 @@ import org.soupofexperts.core.nn.Router;
  * any device) and {@link AnalyticSoupStep} (the banks' gradients in closed form, inside the fused
  * CPU update). Not thread-safe; owned by one run.
  */
-interface SoupStep {
+interface SoupStep extends AutoCloseable {
 
     /** Runs the step; {@code step} counts from 1 (for messages). Throws if the loss or the gradients are not finite. */
     StepResult run(TokenBatch batch, double[][] hs, double lr, int step);
@@ -25,6 +25,9 @@ interface SoupStep {
      */
     static SoupStep choose(
             GptModel model, Router router, NDManager manager, ParameterSlots slots, AdamW opt, SoupTrainingConfig cfg) {
+        if (cfg.devices().size() > 1) {
+            return new DataParallelStep(model, router, manager, slots, opt, cfg.gradClip(), cfg.devices());
+        }
         SoupTrainingConfig.StepAlgorithm algorithm = cfg.stepAlgorithm();
         boolean closedFormPossible = router != null && opt.allFused();
         if (router != null && algorithm == SoupTrainingConfig.StepAlgorithm.CLOSED_FORM && !closedFormPossible) {
@@ -46,4 +49,8 @@ interface SoupStep {
 
     /** How the step computes, for the log. */
     String describe();
+
+    /** Frees what the step holds besides the run's parameters (replicas on other devices). */
+    @Override
+    default void close() {}
 }

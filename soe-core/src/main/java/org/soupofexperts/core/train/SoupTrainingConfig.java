@@ -1,5 +1,6 @@
 package org.soupofexperts.core.train;
 
+import ai.djl.Device;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -44,6 +45,7 @@ public final class SoupTrainingConfig {
     private final SpecializationProbe probe;
     private final CheckpointPolicy checkpoints;
     private final Path resumeFrom;
+    private final List<Device> devices;
 
     private SoupTrainingConfig(TrainingSettings<?> b) {
         source = Objects.requireNonNull(b.source, "SoupTrainingConfig needs a batch source: call source(BatchSource)");
@@ -93,6 +95,11 @@ public final class SoupTrainingConfig {
         probe = b.probe;
         checkpoints = b.checkpoints;
         resumeFrom = b.resumeFrom;
+        devices = b.devices;
+        if (devices.size() > 1) {
+            TrainingSettings.checkDataParallel(
+                    devices.size(), batchSize, hPerStep, stepAlgorithm, skipIdleExperts, expertUpdate);
+        }
         if (probe != null && probe.numDomains() != source.numDomains()) {
             throw new IllegalArgumentException("the specialization probe has " + probe.numDomains()
                     + " domains but the batch source has " + source.numDomains());
@@ -293,6 +300,11 @@ public final class SoupTrainingConfig {
     /** When and where checkpoints are written, or null for none. */
     public CheckpointPolicy checkpoints() {
         return checkpoints;
+    }
+
+    /** The devices of data-parallel training (empty: the parameters' device only). */
+    public List<Device> devices() {
+        return devices;
     }
 
     /** The checkpoint this run continues from, or null to start at step 1. */

@@ -125,28 +125,33 @@ public final class TrainingLoop {
             try (AdamW opt = new AdamW(slots.all(), cfg.beta1(), cfg.beta2(), cfg.epsilon(), cfg.fusedUpdate());
                     BestWeights best = es == null ? null : new BestWeights(manager, slots.all(), es.restoreBest())) {
                 begin(slots, opt, best);
-                SoupStep stepper = SoupStep.choose(model, router, manager, slots, opt, cfg);
-                if (router != null) {
-                    LOG.info("soup step: {}", stepper.describe());
+                try (SoupStep stepper = SoupStep.choose(model, router, manager, slots, opt, cfg)) {
+                    return execute(stepper, slots, opt, best);
                 }
-                if (probe != null && firstStep == 1) {
-                    specialization.add(probe.measure(0, model, router, manager));
-                }
-                start = System.nanoTime();
-                try {
-                    loop(stepper, slots, opt, best);
-                } catch (IllegalStateException diverged) {
-                    if (best != null) {
-                        // Leave the model at its best evaluated point rather than at NaN.
-                        best.restore();
-                    }
-                    throw diverged;
-                }
+            }
+        }
+
+        private TrainingReport execute(SoupStep stepper, ParameterSlots slots, AdamW opt, BestWeights best) {
+            if (router != null || cfg.devices().size() > 1) {
+                LOG.info("step: {}", stepper.describe());
+            }
+            if (probe != null && firstStep == 1) {
+                specialization.add(probe.measure(0, model, router, manager));
+            }
+            start = System.nanoTime();
+            try {
+                loop(stepper, slots, opt, best);
+            } catch (IllegalStateException diverged) {
                 if (best != null) {
+                    // Leave the model at its best evaluated point rather than at NaN.
                     best.restore();
                 }
-                return report(best);
+                throw diverged;
             }
+            if (best != null) {
+                best.restore();
+            }
+            return report(best);
         }
 
         /** Resumes the checkpoint the config names, or takes the first evaluation for early stopping. */

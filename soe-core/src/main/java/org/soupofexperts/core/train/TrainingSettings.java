@@ -1,5 +1,6 @@
 package org.soupofexperts.core.train;
 
+import ai.djl.Device;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -36,6 +37,7 @@ public abstract class TrainingSettings<B extends TrainingSettings<B>> {
     Long seed;
     EarlyStopping earlyStopping;
     int hPerStep = SoupTrainingConfig.PER_SEQUENCE;
+    List<Device> devices = List.of();
     SoupTrainingConfig.ExpertUpdate expertUpdate = SoupTrainingConfig.ExpertUpdate.ADAM;
     boolean skipIdleExperts;
     SoupTrainingConfig.StepAlgorithm stepAlgorithm = SoupTrainingConfig.StepAlgorithm.AUTO;
@@ -109,6 +111,20 @@ public abstract class TrainingSettings<B extends TrainingSettings<B>> {
     /** Measure specialization (h matters, alpha spread, expert cosine) during training. */
     public final B specializationProbe(SpecializationProbe p) {
         this.probe = p;
+        return self();
+    }
+
+    /**
+     * Data-parallel training over these devices (default: none, the parameters' own device only).
+     * The first must be the device the parameters live on; each other device holds a replica of
+     * the parameters. Every step splits the global batch into equal shares, one per device, with
+     * the m groups of domain weights spread over them (or, with one h per step, the same h for
+     * all), sums the gradients on the first device and takes one optimizer step there, then
+     * copies the weights to the replicas. The same device may be listed twice (two replicas on
+     * the CPU). The step is autograd's.
+     */
+    public final B devices(List<Device> d) {
+        this.devices = List.copyOf(d);
         return self();
     }
 
@@ -269,6 +285,31 @@ public abstract class TrainingSettings<B extends TrainingSettings<B>> {
             throw new IllegalArgumentException(name + " must be finite and > 0, got " + v);
         }
         return v;
+    }
+
+    /** Data parallelism needs equal shares of the batch and of the groups, and the autograd step. */
+    static void checkDataParallel(
+            int replicas,
+            int batchSize,
+            int groups,
+            SoupTrainingConfig.StepAlgorithm algorithm,
+            boolean skipIdle,
+            SoupTrainingConfig.ExpertUpdate update) {
+        if (batchSize % replicas != 0) {
+            throw new IllegalArgumentException("data-parallel training over " + replicas
+                    + " devices needs a batch size divisible by " + replicas + ", got " + batchSize);
+        }
+        if (groups != 1 && groups % replicas != 0) {
+            throw new IllegalArgumentException("data-parallel training over " + replicas + " devices spreads the "
+                    + groups + " groups of domain weights over them: use one h per step or a multiple of "
+                    + replicas + " groups");
+        }
+        if (algorithm == SoupTrainingConfig.StepAlgorithm.CLOSED_FORM
+                || skipIdle
+                || update != SoupTrainingConfig.ExpertUpdate.ADAM) {
+            throw new IllegalArgumentException("data-parallel training takes the autograd step: use StepAlgorithm"
+                    + " AUTO or AUTOGRAD, ExpertUpdate.ADAM and no skipIdleExperts");
+        }
     }
 
     TrainingSettings() {}
