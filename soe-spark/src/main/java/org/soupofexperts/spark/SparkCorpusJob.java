@@ -1,0 +1,138 @@
+package org.soupofexperts.spark;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.soupofexperts.data.cluster.Centroids;
+import org.soupofexperts.data.embed.HashedNgramEmbedder;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The corpus job for {@code spark-submit} (or {@code main} with {@code --master local[*]}): reads
+ * a corpus, embeds it, forms domains (k-means clusters, or one per label with {@code --labels}),
+ * assigns every document, and writes {@code <out>/centroids.json} (soe-data's format, which the
+ * soup's assigner reads), {@code <out>/assignments} (Parquet: id, domain, cluster) and
+ * {@code <out>/summary.json} (documents, domains, purity against the labels, seconds). Not
+ * thread-safe (one run per instance).
+ */
+@Command(
+        name = "soe-spark-corpus",
+        mixinStandardHelpOptions = true,
+        description = "Embed, cluster and assign a corpus on Spark.")
+public final class SparkCorpusJob implements Callable<Integer> {
+
+    @Option(names = "--input", required = true, description = "JSONL (.jsonl, .jsonl.gz) or Parquet path")
+    String input;
+
+    @Option(names = "--out", required = true, description = "output folder (local or Hadoop-compatible)")
+    String out;
+
+    @Option(names = "--k", defaultValue = "64", description = "clusters (default ${DEFAULT-VALUE})")
+    int k;
+
+    @Option(names = "--labels", description = "one domain per label of --domain-field instead of k-means")
+    boolean labels;
+
+    @Option(names = "--text-field", defaultValue = "text", description = "default ${DEFAULT-VALUE}")
+    String textField;
+
+    @Option(names = "--domain-field", defaultValue = "meta.pile_set_name", description = "default ${DEFAULT-VALUE}")
+    String domainField;
+
+    @Option(names = "--seed", defaultValue = "0", description = "k-means seed (default ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--max-iter", defaultValue = "20", description = "k-means iterations (default ${DEFAULT-VALUE})")
+    int maxIter;
+
+    @Option(names = "--master", description = "Spark master when not run by spark-submit, e.g. local[*]")
+    String master;
+
+    @Override
+    public Integer call() throws Exception {
+        if (k < 1) {
+            throw new IllegalArgumentException("--k must be >= 1, got " + k);
+        }
+        SparkSession.Builder b = SparkSession.builder().appName("soe-spark-corpus");
+        if (master != null) {
+            b.master(master);
+        }
+        boolean ours = SparkSession.getDefaultSession().isEmpty();
+        SparkSession spark = b.getOrCreate();
+        long t0 = System.nanoTime();
+        HashedNgramEmbedder emb = HashedNgramEmbedder.defaults();
+        Dataset<Row> docs =
+                SparkCorpusPipeline.read(spark, input, textField, domainField).cache();
+        Dataset<Row> embedded = SparkCorpusPipeline.embed(docs, emb).cache();
+        Centroids centroids;
+        List<String> names = null;
+        if (labels) {
+            names = docs.select("domain")
+                    .distinct()
+                    .orderBy("domain")
+                    .as(Encoders.STRING())
+                    .collectAsList();
+            centroids = SparkCorpusPipeline.ofLabels(embedded, names, emb.id());
+        } else {
+            centroids = SparkCorpusPipeline.cluster(embedded, k, seed, maxIter, emb.id());
+        }
+        Dataset<Row> assigned = SparkCorpusPipeline.assign(docs, emb, centroids).cache();
+        Path outDir = Path.of(out);
+        Files.createDirectories(outDir);
+        centroids.save(outDir.resolve("centroids.json"));
+        assigned.select("id", "domain", "cluster").write().mode("overwrite").parquet(out + "/assignments");
+        JsonObject summary = new JsonObject();
+        summary.addProperty("input", input);
+        summary.addProperty("documents", assigned.count());
+        summary.addProperty("domains", centroids.k());
+        summary.addProperty("mode", labels ? "labels" : "k-means");
+        summary.addProperty("seed", seed);
+        summary.addProperty("purity", purity(assigned));
+        summary.addProperty("seconds", (System.nanoTime() - t0) / 1e9);
+        Path tmp = outDir.resolve("summary.json.tmp");
+        Files.writeString(tmp, new GsonBuilder().setPrettyPrinting().create().toJson(summary), StandardCharsets.UTF_8);
+        Files.move(
+                tmp,
+                outDir.resolve("summary.json"),
+                StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
+        if (ours && master != null) {
+            spark.stop();
+        }
+        return 0;
+    }
+
+    /** The share of labelled documents in their cluster's majority label (NaN without labels). */
+    static double purity(Dataset<Row> assigned) {
+        Dataset<Row> labelled = assigned.where(functions.col("domain").isNotNull());
+        long total = labelled.count();
+        if (total == 0) {
+            return Double.NaN;
+        }
+        long majority = labelled.groupBy("cluster", "domain")
+                .count()
+                .groupBy("cluster")
+                .agg(functions.max("count").as("m"))
+                .agg(functions.sum("m"))
+                .first()
+                .getLong(0);
+        return (double) majority / total;
+    }
+
+    /** Runs the job; {@code --help} lists the options. */
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new SparkCorpusJob()).execute(args));
+    }
+}

@@ -1,0 +1,210 @@
+package org.soupofexperts.spark;
+
+import com.google.gson.JsonParser;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.ml.clustering.KMeans;
+import org.apache.spark.ml.clustering.KMeansModel;
+import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.soupofexperts.data.cluster.Centroids;
+import org.soupofexperts.data.cluster.NearestCentroidAssigner;
+import org.soupofexperts.data.embed.HashedNgramEmbedder;
+
+/**
+ * The corpus pipeline on Spark, step by step: read documents, embed them on the executors (one
+ * embedder per partition), cluster the embeddings with MLlib's k-means (k-means|| initialisation,
+ * seeded) or take one centroid per label, assign every document to its nearest centroid with the
+ * single-machine {@link NearestCentroidAssigner} (so both give the same answer), and take the
+ * histogram of a specialist set (the paper's Algorithm 3). Centroids come back as soe-data's
+ * {@link Centroids}, saved in the format the soup's assigner reads. Stateless and thread-safe;
+ * the datasets are Spark's.
+ */
+public final class SparkCorpusPipeline {
+
+    /** Columns of a document dataset: a stable id, the text, and its label (null if unlabelled). */
+    public static final StructType DOCUMENTS = new StructType()
+            .add("id", DataTypes.LongType, false)
+            .add("text", DataTypes.StringType, false)
+            .add("domain", DataTypes.StringType, true);
+
+    private SparkCorpusPipeline() {}
+
+    /**
+     * Reads Pile-style JSONL (plain or .gz; .zst where Hadoop's zstd codec is installed) or Parquet
+     * (by the path's extension) from any Hadoop-compatible path. {@code domainField} may be a
+     * nested path such as {@code meta.pile_set_name}, or null. Documents get ids in file order.
+     */
+    public static Dataset<Row> read(SparkSession spark, String path, String textField, String domainField) {
+        boolean parquet = path.endsWith(".parquet") || path.endsWith(".parquet/");
+        Dataset<Row> raw = parquet ? spark.read().parquet(path) : spark.read().json(path);
+        Dataset<Row> selected = raw.select(
+                functions.col(textField).cast(DataTypes.StringType).as("text"),
+                domainField == null
+                        ? functions.lit(null).cast(DataTypes.StringType).as("domain")
+                        : functions.col(domainField).cast(DataTypes.StringType).as("domain"));
+        Dataset<Row> present = selected.where(functions.col("text").isNotNull());
+        JavaRDD<Row> withIds = present.toJavaRDD()
+                .zipWithIndex()
+                .map(t -> RowFactory.create(t._2(), t._1().getString(0), t._1().getString(1)));
+        return spark.createDataFrame(withIds, DOCUMENTS);
+    }
+
+    /** Adds a {@code features} vector column: each partition embeds its texts with one embedder. */
+    public static Dataset<Row> embed(Dataset<Row> docs, HashedNgramEmbedder embedder) {
+        String spec = embedder.toJson().toString();
+        StructType schema = docs.schema().add("features", SQLDataTypes.VectorType(), false);
+        JavaRDD<Row> rows = docs.toJavaRDD().mapPartitions(it -> {
+            HashedNgramEmbedder e =
+                    HashedNgramEmbedder.fromJson(JsonParser.parseString(spec).getAsJsonObject());
+            List<Row> part = drain(it);
+            float[][] v = e.embed(texts(part));
+            List<Row> out = new ArrayList<>(part.size());
+            for (int i = 0; i < part.size(); i++) {
+                Row r = part.get(i);
+                out.add(RowFactory.create(r.get(0), r.get(1), r.get(2), Vectors.dense(toDoubles(v[i]))));
+            }
+            return out.iterator();
+        });
+        return docs.sparkSession().createDataFrame(rows, schema);
+    }
+
+    /** k centroids of the embedded documents by MLlib's k-means (k-means|| initialisation, seeded). */
+    public static Centroids cluster(Dataset<Row> embedded, int k, long seed, int maxIter, String embedderId) {
+        KMeansModel model = new KMeans()
+                .setK(k)
+                .setSeed(seed)
+                .setMaxIter(maxIter)
+                .setInitMode("k-means||")
+                .setFeaturesCol("features")
+                .fit(embedded);
+        Vector[] centers = model.clusterCenters();
+        float[][] c = new float[centers.length][];
+        for (int i = 0; i < centers.length; i++) {
+            c[i] = toFloats(centers[i].toArray());
+        }
+        return new Centroids(c, embedderId);
+    }
+
+    /** One centroid per label, in the order of {@code domains}: the mean embedding of its documents. */
+    public static Centroids ofLabels(Dataset<Row> embedded, List<String> domains, String embedderId) {
+        List<Row> means = embedded.groupBy("domain")
+                .agg(org.apache.spark.ml.stat.Summarizer.mean(functions.col("features"))
+                        .as("mean"))
+                .collectAsList();
+        float[][] c = new float[domains.size()][];
+        for (Row r : means) {
+            int i = domains.indexOf(r.getString(0));
+            if (i >= 0) {
+                c[i] = toFloats(((Vector) r.get(1)).toArray());
+            }
+        }
+        for (int i = 0; i < c.length; i++) {
+            if (c[i] == null) {
+                throw new IllegalArgumentException("domain '" + domains.get(i) + "' has no documents in the corpus");
+            }
+        }
+        return new Centroids(c, embedderId);
+    }
+
+    /**
+     * Adds a {@code cluster} column: each partition assigns its documents with one single-machine
+     * {@link NearestCentroidAssigner} (the same code as a soup's, so the same answer).
+     */
+    public static Dataset<Row> assign(Dataset<Row> docs, HashedNgramEmbedder embedder, Centroids centroids) {
+        String embedderSpec = embedder.toJson().toString();
+        String centroidSpec = centroids.toJson().toString();
+        StructType schema = docs.schema().add("cluster", DataTypes.IntegerType, false);
+        JavaRDD<Row> rows = docs.toJavaRDD().mapPartitions(it -> {
+            NearestCentroidAssigner a = new NearestCentroidAssigner(
+                    HashedNgramEmbedder.fromJson(
+                            JsonParser.parseString(embedderSpec).getAsJsonObject()),
+                    Centroids.fromJson(JsonParser.parseString(centroidSpec).getAsJsonObject()),
+                    0);
+            List<Row> part = drain(it);
+            int[] c = part.isEmpty() ? new int[0] : a.assign(texts(part));
+            List<Row> out = new ArrayList<>(part.size());
+            for (int i = 0; i < part.size(); i++) {
+                Row r = part.get(i);
+                Object[] values = new Object[r.size() + 1];
+                for (int j = 0; j < r.size(); j++) {
+                    values[j] = r.get(j);
+                }
+                values[r.size()] = c[i];
+                out.add(RowFactory.create(values));
+            }
+            return out.iterator();
+        });
+        return docs.sparkSession().createDataFrame(rows, schema);
+    }
+
+    /**
+     * The paper's Algorithm 3 at scale: the share of a specialist set's documents nearest to each
+     * centroid, plus {@code smoothing} per centroid, normalised: the h to instantiate.
+     */
+    public static double[] histogram(
+            Dataset<Row> specialistDocs, HashedNgramEmbedder embedder, Centroids centroids, double smoothing) {
+        if (!(smoothing >= 0) || Double.isInfinite(smoothing)) {
+            throw new IllegalArgumentException("smoothing must be >= 0, got " + smoothing);
+        }
+        double[] h = new double[centroids.k()];
+        for (Row r : assign(specialistDocs, embedder, centroids)
+                .groupBy("cluster")
+                .count()
+                .collectAsList()) {
+            h[r.getInt(0)] = r.getLong(1);
+        }
+        double total = 0;
+        for (int i = 0; i < h.length; i++) {
+            h[i] += smoothing;
+            total += h[i];
+        }
+        if (total == 0) {
+            throw new IllegalArgumentException("the specialist set is empty: give at least one document");
+        }
+        for (int i = 0; i < h.length; i++) {
+            h[i] /= total;
+        }
+        return h;
+    }
+
+    private static List<Row> drain(Iterator<Row> it) {
+        List<Row> rows = new ArrayList<>();
+        it.forEachRemaining(rows::add);
+        return rows;
+    }
+
+    private static List<String> texts(List<Row> rows) {
+        List<String> t = new ArrayList<>(rows.size());
+        for (Row r : rows) {
+            t.add(r.getString(1));
+        }
+        return t;
+    }
+
+    private static double[] toDoubles(float[] f) {
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) {
+            d[i] = f[i];
+        }
+        return d;
+    }
+
+    private static float[] toFloats(double[] d) {
+        float[] f = new float[d.length];
+        for (int i = 0; i < d.length; i++) {
+            f[i] = (float) d[i];
+        }
+        return f;
+    }
+}
