@@ -46,10 +46,6 @@ final class DataParallelStep implements SoupStep {
             AdamW opt,
             double clip,
             List<Device> devices) {
-        if (!devices.get(0).equals(manager.getDevice())) {
-            throw new IllegalArgumentException("the first device of data-parallel training must hold the parameters: "
-                    + manager.getDevice() + ", got " + devices.get(0));
-        }
         this.slots = slots;
         this.opt = opt;
         this.clip = clip;

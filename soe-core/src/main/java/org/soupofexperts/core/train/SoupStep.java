@@ -25,6 +25,10 @@ interface SoupStep extends AutoCloseable {
      */
     static SoupStep choose(
             GptModel model, Router router, NDManager manager, ParameterSlots slots, AdamW opt, SoupTrainingConfig cfg) {
+        if (!cfg.devices().isEmpty() && !cfg.devices().get(0).equals(manager.getDevice())) {
+            throw new IllegalArgumentException("the first device of data-parallel training must hold the parameters: "
+                    + manager.getDevice() + ", got " + cfg.devices().get(0));
+        }
         if (cfg.devices().size() > 1) {
             return new DataParallelStep(model, router, manager, slots, opt, cfg.gradClip(), cfg.devices());
         }

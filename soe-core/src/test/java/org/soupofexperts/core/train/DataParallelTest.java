@@ -171,4 +171,16 @@ class DataParallelTest {
                         .build());
         assertTrue(closed.getMessage().contains("autograd step"), closed.getMessage());
     }
+
+    @Test
+    void devicesThatDoNotStartWithTheParametersOwnAreRefused() {
+        try (DenseModel plain = DenseModel.create(model(), 5)) {
+            Device elsewhere = plain.device().equals(Device.cpu()) ? Device.gpu(0) : Device.cpu();
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class,
+                    () -> plain.train(
+                            training(1, List.of(elsewhere, plain.device())).build()));
+            assertTrue(e.getMessage().contains("must hold the parameters"), e.getMessage());
+        }
+    }
 }
