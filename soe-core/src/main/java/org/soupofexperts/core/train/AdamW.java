@@ -126,7 +126,7 @@ final class AdamW implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("this optimizer is closed; its state has been freed");
         }
-        step(lr, gradScale, null, null);
+        step(lr, gradScale, null, null, 1, false);
     }
 
     /**
@@ -155,10 +155,6 @@ final class AdamW implements AutoCloseable {
     /** Whether every slot is updated by the fused kernel (the closed-form soup step needs it). */
     boolean allFused() {
         return views.stream().allMatch(Objects::nonNull);
-    }
-
-    void step(double lr, double gradScale, NDArray[] grads, float[][] bankAlpha) {
-        step(lr, gradScale, grads, bankAlpha, 1, false);
     }
 
     /**
