@@ -8,14 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.core.SoupInternals;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.batch.BatchSource;
 import org.soupofexperts.core.batch.MetaDistribution;
-import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.config.ExpertInit;
 import org.soupofexperts.core.config.ExpertRanks;
 import org.soupofexperts.core.config.ModelConfig;
@@ -24,42 +22,9 @@ import org.soupofexperts.core.nn.SoupTensor;
 /** Two replicas on the CPU train exactly like one device on the same global batch. */
 class DataParallelTest {
 
-    private static final int VOCAB = 12;
-
-    /** Two domains: counting up by 1 or by 5 (mod VOCAB) from a random start. */
-    private static final BatchSource TOY = new BatchSource() {
-        @Override
-        public int numDomains() {
-            return 2;
-        }
-
-        @Override
-        public TokenBatch sample(double[] h, int batchSize, int length, SplittableRandom rng) {
-            int[] tokens = new int[batchSize * length];
-            for (int b = 0; b < batchSize; b++) {
-                int step = rng.nextDouble() < h[0] ? 1 : 5;
-                int t = rng.nextInt(VOCAB);
-                for (int i = 0; i < length; i++) {
-                    tokens[b * length + i] = t;
-                    t = (t + step) % VOCAB;
-                }
-            }
-            return new TokenBatch(batchSize, length, tokens, null);
-        }
-    };
-
-    private static final MetaDistribution PI = new MetaDistribution() {
-        @Override
-        public int numDomains() {
-            return 2;
-        }
-
-        @Override
-        public double[] sample(SplittableRandom rng) {
-            double u = rng.nextDouble();
-            return new double[] {u, 1 - u};
-        }
-    };
+    private static final int VOCAB = ToySources.VOCAB;
+    private static final BatchSource TOY = ToySources.COUNTING;
+    private static final MetaDistribution PI = ToySources.UNIFORM_MIX;
 
     private static ModelConfig model() {
         return ModelConfig.builder()
