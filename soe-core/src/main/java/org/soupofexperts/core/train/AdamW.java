@@ -216,19 +216,7 @@ final class AdamW implements AutoCloseable {
             throw new IllegalStateException("slot " + i + " shares a second moment: it needs a bank gradient");
         } else {
             // Not zeroed: the bank slot of the same tensor reads this gradient next.
-            FusedAdamKernel.update(
-                    view[0],
-                    g,
-                    view[1],
-                    view[2],
-                    r.rate(),
-                    r.corrected(),
-                    decay,
-                    r.gradScale(),
-                    (float) beta1,
-                    (float) beta2,
-                    (float) epsilon,
-                    false);
+            fused(view, g, r, decay, false);
         }
     }
 
@@ -257,18 +245,7 @@ final class AdamW implements AutoCloseable {
             }
             FloatBuffer g = view == null ? null : FusedAdamKernel.buffer(grad);
             if (g != null && g.capacity() == view[0].capacity()) {
-                FusedAdamKernel.update(
-                        view[0],
-                        g,
-                        view[1],
-                        view[2],
-                        r.rate(),
-                        r.corrected(),
-                        decay,
-                        r.gradScale(),
-                        (float) beta1,
-                        (float) beta2,
-                        (float) epsilon);
+                fused(view, g, r, decay, true);
                 return;
             }
             w.getNDArrayInternal()
@@ -286,6 +263,23 @@ final class AdamW implements AutoCloseable {
                             false,
                             true);
         }
+    }
+
+    /** The fused one-pass update of one slot's views (w, m, v) from gradient g. */
+    private void fused(FloatBuffer[] view, FloatBuffer g, Rates r, float decay, boolean zeroGrad) {
+        FusedAdamKernel.update(
+                view[0],
+                g,
+                view[1],
+                view[2],
+                r.rate(),
+                r.corrected(),
+                decay,
+                r.gradScale(),
+                (float) beta1,
+                (float) beta2,
+                (float) epsilon,
+                zeroGrad);
     }
 
     @Override
