@@ -5,16 +5,8 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,14 +14,10 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.DigestOutputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,15 +56,17 @@ public final class TokenStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(TokenStore.class);
     private static final String FORMAT = "soupofexperts-tokens/2";
+    /** The format of a store written in shards by many workers ({@link ShardedStore}). */
+    static final String SHARDED_FORMAT = "soupofexperts-tokens/3";
+
     private static final String MANIFEST = "manifest.json";
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
-    private static final long CHUNK = 1L << 30;
 
     private final Path dir;
     private final JsonObject manifest;
     private final List<String> domains = new ArrayList<>();
-    private final List<TokenFile> train = new ArrayList<>();
-    private final List<TokenFile> valid = new ArrayList<>();
+    private final List<TokenSplit> train = new ArrayList<>();
+    private final List<TokenSplit> valid = new ArrayList<>();
 
     /**
      * Options of a build.
@@ -132,11 +122,16 @@ public final class TokenStore {
             if (bytes == 3) {
                 throw new SoupFormatException(where + ": bytesPerToken must be 2 or 4, got 3");
             }
+            boolean sharded = SHARDED_FORMAT.equals(manifest.get("format").getAsString());
             for (var e : manifest.getAsJsonArray("domains")) {
                 JsonObject d = e.getAsJsonObject();
-                domains.add(StrictJson.string(d, "name", where));
-                train.add(TokenFile.open(dir, StrictJson.object(d, "train", where), bytes, verify));
-                valid.add(TokenFile.open(dir, StrictJson.object(d, "valid", where), bytes, verify));
+                String name = StrictJson.string(d, "name", where);
+                if (domains.contains(name)) {
+                    throw new SoupFormatException(where + ": domain '" + name + "' is listed twice");
+                }
+                domains.add(name);
+                train.add(TokenSplit.open(dir, StrictJson.object(d, "train", where), bytes, verify, sharded));
+                valid.add(TokenSplit.open(dir, StrictJson.object(d, "valid", where), bytes, verify, sharded));
             }
             if (domains.isEmpty()) {
                 throw new SoupFormatException(where + ": its manifest lists no domains");
@@ -202,8 +197,10 @@ public final class TokenStore {
         }
         try {
             JsonObject o = StrictJson.readObject(m);
-            if (!FORMAT.equals(o.get("format").getAsString())) {
-                throw new SoupFormatException(m + " has format " + o.get("format") + ", expected " + FORMAT);
+            String format = o.get("format").getAsString();
+            if (!FORMAT.equals(format) && !SHARDED_FORMAT.equals(format)) {
+                throw new SoupFormatException(
+                        m + " has format " + o.get("format") + ", expected " + FORMAT + " or " + SHARDED_FORMAT);
             }
             return o;
         } catch (JsonParseException | IllegalStateException | NullPointerException | UnsupportedOperationException e) {
@@ -219,33 +216,62 @@ public final class TokenStore {
         removeStaleLeftovers(parent, dir.getFileName().toString());
         Path tmp = parent.resolve(dir.getFileName() + ".tmp-" + UUID.randomUUID());
         Files.createDirectory(tmp);
-        int bytes = tok.vocabSize() <= 65536 ? 2 : 4;
-        int[] separator = tok.encode("\n\n");
-        long separatorBytes = 2;
-        Map<String, Writer[]> writers = new LinkedHashMap<>();
+        Map<String, ShardWriter[]> writers = new LinkedHashMap<>();
         List<String> order = opt.domainOrder();
         try {
-            corpus.forEach(doc -> add(doc, opt, order, writers, tmp, tok, separator, separatorBytes, bytes));
+            corpus.forEach(doc -> add(doc, opt, order, writers, tmp, tok));
             if (writers.isEmpty()) {
                 throw new IllegalArgumentException("the corpus has no documents");
             }
-            JsonObject m = manifest(writers, order, tok, opt, fingerprint, bytes);
-            Path manifestFile = tmp.resolve(MANIFEST);
-            Files.writeString(manifestFile, GSON.toJson(m), StandardCharsets.UTF_8);
-            try (FileChannel ch = FileChannel.open(manifestFile, StandardOpenOption.WRITE)) {
-                ch.force(true);
-            }
+            JsonObject m = manifest(writers, order, tok, opt, fingerprint, tmp);
+            writeManifest(tmp, GSON.toJson(m));
             swap(tmp, dir);
         } catch (UncheckedIOException e) {
             throw e.getCause();
         } finally {
-            for (Writer[] w : writers.values()) {
-                w[0].closeQuietly();
-                w[1].closeQuietly();
+            for (ShardWriter[] w : writers.values()) {
+                closeQuietly(w[0]);
+                closeQuietly(w[1]);
             }
             deleteRecursively(tmp);
         }
         LOG.info("built token store {} in {} s", dir, String.format("%.1f", (System.nanoTime() - t0) / 1e9));
+    }
+
+    /** Writes {@code manifest.json} into a folder and forces it to disk. */
+    static void writeManifest(Path dir, String json) throws IOException {
+        writeManifest(dir, json, MANIFEST);
+    }
+
+    /** Writes a manifest's text into {@code dir/name} and forces it to disk. */
+    static void writeManifest(Path dir, String json, String name) throws IOException {
+        Path manifestFile = dir.resolve(name);
+        Files.writeString(manifestFile, json, StandardCharsets.UTF_8);
+        try (FileChannel ch = FileChannel.open(manifestFile, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+    }
+
+    private static void closeQuietly(ShardWriter w) {
+        try {
+            w.close();
+        } catch (IOException ignored) {
+            // the temporary directory is deleted anyway
+        }
+    }
+
+    /** A writer of the shard {@code name}.tok / {@code name}.idx in a local folder. */
+    private static ShardWriter localShard(Path dir, String name, Tokenizer tok) {
+        try {
+            return new ShardWriter(
+                    name + ".tok",
+                    Files.newOutputStream(dir.resolve(name + ".tok")),
+                    name + ".idx",
+                    Files.newOutputStream(dir.resolve(name + ".idx")),
+                    tok);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Tokenizes one document into its domain's train or valid file (opened at the domain's first document). */
@@ -253,12 +279,9 @@ public final class TokenStore {
             Document doc,
             Options opt,
             List<String> order,
-            Map<String, Writer[]> writers,
+            Map<String, ShardWriter[]> writers,
             Path tmp,
-            Tokenizer tok,
-            int[] separator,
-            long separatorBytes,
-            int bytes) {
+            Tokenizer tok) {
         String domain = opt.domainOf().apply(doc);
         if (domain == null || domain.isBlank()) {
             throw new IllegalArgumentException(doc.source() + (doc.line() > 0 ? ":" + doc.line() : "")
@@ -268,31 +291,25 @@ public final class TokenStore {
             throw new IllegalArgumentException(doc.source() + (doc.line() > 0 ? ":" + doc.line() : "") + ": domain '"
                     + domain + "' is not in the declared domain order " + order);
         }
-        Writer[] w = writers.computeIfAbsent(domain, k -> {
+        ShardWriter[] w = writers.computeIfAbsent(domain, k -> {
             int i = writers.size();
-            return new Writer[] {
-                new Writer(tmp, "train-" + i + ".tok", bytes), new Writer(tmp, "valid-" + i + ".tok", bytes)
-            };
+            return new ShardWriter[] {localShard(tmp, "train-" + i, tok), localShard(tmp, "valid-" + i, tok)};
         });
-        int[] ids = tok.encode(doc.text());
-        for (int id : ids) {
-            if (id < 0 || id >= tok.vocabSize()) {
-                throw new IllegalStateException(
-                        "tokenizer " + tok.id() + " produced id " + id + " outside [0, " + tok.vocabSize() + ")");
-            }
+        try {
+            (heldOut(doc.text(), opt.validFraction(), opt.seed()) ? w[1] : w[0]).add(doc.text());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        Writer target = isValid(doc.text(), opt) ? w[1] : w[0];
-        target.document(ids, separator, doc.text().getBytes(StandardCharsets.UTF_8).length, separatorBytes);
     }
 
     /** The store's manifest: each domain's two finished files, in the declared or sorted order. */
     private static JsonObject manifest(
-            Map<String, Writer[]> writers,
+            Map<String, ShardWriter[]> writers,
             List<String> order,
             Tokenizer tok,
             Options opt,
             String fingerprint,
-            int bytes)
+            Path tmp)
             throws IOException {
         JsonArray ds = new JsonArray();
         List<String> names;
@@ -308,36 +325,57 @@ public final class TokenStore {
             names.sort(null);
         }
         for (String name : names) {
-            Writer[] w = writers.get(name);
+            ShardWriter[] w = writers.get(name);
             JsonObject d = new JsonObject();
             d.addProperty("name", name);
-            d.add("train", w[0].finish());
-            d.add("valid", w[1].finish());
+            d.add("train", finish(w[0], tmp).toJson());
+            d.add("valid", finish(w[1], tmp).toJson());
             ds.add(d);
         }
+        JsonObject m = header(FORMAT, fingerprint, tok, opt.validFraction(), opt.seed());
+        m.add("domains", ds);
+        return m;
+    }
+
+    private static TokenShard finish(ShardWriter w, Path dir) throws IOException {
+        TokenShard s = w.finish();
+        for (String f : List.of(s.file(), s.index())) {
+            try (FileChannel ch = FileChannel.open(dir.resolve(f), StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+        }
+        return s;
+    }
+
+    /** The manifest's fields before its domains. */
+    static JsonObject header(String format, String fingerprint, Tokenizer tok, double validFraction, long seed) {
         JsonObject m = new JsonObject();
-        m.addProperty("format", FORMAT);
+        m.addProperty("format", format);
         m.addProperty("libraryVersion", Version.get());
         m.addProperty("createdAt", Instant.now().toString());
         m.addProperty("fingerprint", fingerprint);
         m.addProperty("tokenizer", tok.id());
         m.addProperty("vocabSize", tok.vocabSize());
-        m.addProperty("bytesPerToken", bytes);
-        m.addProperty("validFraction", opt.validFraction());
-        m.addProperty("seed", opt.seed());
-        m.add("domains", ds);
+        m.addProperty("bytesPerToken", ShardWriter.bytesPerToken(tok));
+        m.addProperty("validFraction", validFraction);
+        m.addProperty("seed", seed);
         return m;
     }
 
-    private static boolean isValid(String text, Options opt) {
-        if (opt.validFraction() == 0) {
+    /**
+     * Whether a document goes to the validation split: a seeded hash of its text falls below the
+     * fraction, so the split is the same whatever the reading order or the machine (a sharded
+     * store written by many workers holds out exactly the documents a single-machine build would).
+     */
+    public static boolean heldOut(String text, double validFraction, long seed) {
+        if (validFraction == 0) {
             return false;
         }
-        long h = opt.seed() * 0x9E3779B97F4A7C15L + text.hashCode() * 0xBF58476D1CE4E5B9L + text.length();
+        long h = seed * 0x9E3779B97F4A7C15L + text.hashCode() * 0xBF58476D1CE4E5B9L + text.length();
         h ^= h >>> 31;
         h *= 0x94D049BB133111EBL;
         h ^= h >>> 29;
-        return (h >>> 11) * 0x1.0p-53 < opt.validFraction();
+        return (h >>> 11) * 0x1.0p-53 < validFraction;
     }
 
     private static void swap(Path tmp, Path dir) throws IOException {
@@ -441,14 +479,14 @@ public final class TokenStore {
 
     /** The tokens of document i of domain d, from the validation split or the training split. */
     public int[] document(int d, boolean validation, int i) {
-        TokenFile f = (validation ? valid : train).get(d);
+        TokenSplit f = (validation ? valid : train).get(d);
         if (i < 0 || i >= f.documents) {
             throw new IndexOutOfBoundsException("document " + i + " outside [0, " + f.documents + ") of domain '"
                     + domains.get(d) + "' (" + (validation ? "validation" : "training") + ")");
         }
-        long start = f.ranges[2 * i];
-        int[] out = new int[Math.toIntExact(f.ranges[2 * i + 1] - start)];
-        f.copy(start, out, 0, out.length);
+        long[] range = f.documentRange(i);
+        int[] out = new int[Math.toIntExact(range[1] - range[0])];
+        f.copy(range[0], out, 0, out.length);
         return out;
     }
 
@@ -470,10 +508,10 @@ public final class TokenStore {
     }
 
     private final class Mapped extends WindowSampler {
-        private final List<TokenFile> files;
+        private final List<TokenSplit> files;
         private final String split;
 
-        Mapped(List<String> names, List<TokenFile> files, String split) {
+        Mapped(List<String> names, List<TokenSplit> files, String split) {
             super(names);
             this.files = files;
             this.split = split;
@@ -492,216 +530,6 @@ public final class TokenStore {
         @Override
         public String fingerprint() {
             return "token-store(" + split + ", " + manifest.get("fingerprint").getAsString() + ")";
-        }
-    }
-
-    /** Streams one split of one domain to disk while hashing it. */
-    private static final class Writer {
-        private final Path file;
-        private final int bytes;
-        private final MessageDigest sha;
-        private final OutputStream out;
-        private final Path indexFile;
-        private final MessageDigest indexSha;
-        private final DataOutputStream index;
-        private final ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-        private long tokens;
-        private long documents;
-        private long textBytes;
-        private boolean closed;
-
-        Writer(Path dir, String name, int bytes) {
-            this.file = dir.resolve(name);
-            this.indexFile = dir.resolve(name.replace(".tok", ".idx"));
-            this.bytes = bytes;
-            try {
-                sha = MessageDigest.getInstance("SHA-256");
-                out = new DigestOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16), sha);
-                indexSha = MessageDigest.getInstance("SHA-256");
-                index = new DataOutputStream(new DigestOutputStream(
-                        new BufferedOutputStream(Files.newOutputStream(indexFile), 1 << 16), indexSha));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-
-        /** Appends a document; the index records its [start, end) token range (big-endian longs). */
-        void document(int[] ids, int[] separator, long docBytes, long separatorBytes) {
-            if (documents > 0) {
-                put(separator);
-                textBytes += separatorBytes;
-            }
-            try {
-                index.writeLong(tokens);
-                index.writeLong(tokens + ids.length);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            put(ids);
-            textBytes += docBytes;
-            documents++;
-        }
-
-        private void put(int[] ids) {
-            try {
-                for (int id : ids) {
-                    if (buf.remaining() < 4) {
-                        out.write(buf.array(), 0, buf.position());
-                        buf.clear();
-                    }
-                    if (bytes == 2) {
-                        buf.putShort((short) id);
-                    } else {
-                        buf.putInt(id);
-                    }
-                }
-                tokens += ids.length;
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-
-        JsonObject finish() throws IOException {
-            out.write(buf.array(), 0, buf.position());
-            buf.clear();
-            out.close();
-            index.close();
-            closed = true;
-            for (Path f : List.of(file, indexFile)) {
-                try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
-                    ch.force(true);
-                }
-            }
-            JsonObject o = new JsonObject();
-            o.addProperty("file", file.getFileName().toString());
-            o.addProperty("tokens", tokens);
-            o.addProperty("documents", documents);
-            o.addProperty("bytes", textBytes);
-            o.addProperty("sha256", HexFormat.of().formatHex(sha.digest()));
-            o.addProperty("index", indexFile.getFileName().toString());
-            o.addProperty("indexSha256", HexFormat.of().formatHex(indexSha.digest()));
-            return o;
-        }
-
-        void closeQuietly() {
-            if (!closed) {
-                try {
-                    index.close();
-                    out.close();
-                } catch (IOException ignored) {
-                    // the temporary directory is deleted anyway
-                }
-            }
-        }
-    }
-
-    /** A read-only, memory-mapped token file (mapped in 1 GiB chunks). */
-    private static final class TokenFile {
-        final long tokens;
-        final long documents;
-        final long textBytes;
-        final int bytes;
-        final MappedByteBuffer[] chunks;
-        final long[] ranges; // [start0, end0, start1, end1, ...]
-
-        private TokenFile(
-                long tokens, long documents, long textBytes, int bytes, MappedByteBuffer[] chunks, long[] ranges) {
-            this.tokens = tokens;
-            this.documents = documents;
-            this.textBytes = textBytes;
-            this.bytes = bytes;
-            this.chunks = chunks;
-            this.ranges = ranges;
-        }
-
-        /**
-         * The file a manifest field names, which must be a plain name inside the store's folder:
-         * no separators, no "..", not hidden, not absolute (a forged manifest must not make
-         * training read a file from elsewhere).
-         */
-        static Path inside(Path dir, JsonObject o, String key) throws SoupFormatException {
-            String name = StrictJson.string(o, key, "token store " + dir);
-            Path p = dir.resolve(name).normalize();
-            if (name.isEmpty()
-                    || name.contains("/")
-                    || name.contains("\\")
-                    || name.startsWith(".")
-                    || !dir.normalize().equals(p.getParent())) {
-                throw new SoupFormatException("token store " + dir + ": its manifest names '" + name + "' as " + key
-                        + ", which is not a file inside the store; refused");
-            }
-            return p;
-        }
-
-        static TokenFile open(Path dir, JsonObject o, int bytes, boolean verify) throws IOException {
-            Path f = inside(dir, o, "file");
-            long tokens = StrictJson.longValue(o, "tokens", 0, Long.MAX_VALUE / 8, "token store " + dir);
-            if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
-                throw new SoupFormatException("token store " + dir + " is incomplete: " + f.getFileName()
-                        + (Files.exists(f, LinkOption.NOFOLLOW_LINKS)
-                                ? " is a link or special file, not a regular file"
-                                : " is missing"));
-            }
-            long size = Files.size(f);
-            if (size != tokens * bytes) {
-                throw new SoupFormatException("token file " + f + " has " + size + " bytes; the manifest says " + tokens
-                        + " tokens of " + bytes + " bytes (truncated or damaged)");
-            }
-            if (verify && !ArtifactDirectory.digest(f).equals(StrictJson.string(o, "sha256", "token store " + dir))) {
-                throw new SoupFormatException(
-                        "token file " + f + " is corrupt: its SHA-256 does not match the manifest");
-            }
-            int n = (int) ((size + CHUNK - 1) / CHUNK);
-            MappedByteBuffer[] chunks = new MappedByteBuffer[n];
-            try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
-                for (int i = 0; i < n; i++) {
-                    long pos = i * CHUNK;
-                    chunks[i] = ch.map(FileChannel.MapMode.READ_ONLY, pos, Math.min(CHUNK, size - pos));
-                    chunks[i].order(ByteOrder.LITTLE_ENDIAN);
-                }
-            }
-            long documents = StrictJson.longValue(o, "documents", 0, Integer.MAX_VALUE / 2, "token store " + dir);
-            Path idx = inside(dir, o, "index");
-            if (!Files.isRegularFile(idx, LinkOption.NOFOLLOW_LINKS) || Files.size(idx) != documents * 16) {
-                throw new SoupFormatException("document index " + idx + " is missing or truncated");
-            }
-            if (verify
-                    && !ArtifactDirectory.digest(idx)
-                            .equals(StrictJson.string(o, "indexSha256", "token store " + dir))) {
-                throw new SoupFormatException(
-                        "document index " + idx + " is corrupt: its SHA-256 does not match the manifest");
-            }
-            long[] ranges = new long[Math.toIntExact(documents * 2)];
-            try (DataInputStream in =
-                    new DataInputStream(new BufferedInputStream(Files.newInputStream(idx), 1 << 16))) {
-                for (int i = 0; i < ranges.length; i++) {
-                    ranges[i] = in.readLong();
-                }
-            }
-            for (int i = 0; i < ranges.length; i += 2) {
-                if (ranges[i] < 0 || ranges[i] > ranges[i + 1] || ranges[i + 1] > tokens) {
-                    throw new SoupFormatException(
-                            "document index " + idx + " is corrupt: document " + i / 2 + " spans [" + ranges[i] + ", "
-                                    + ranges[i + 1] + ") outside the " + tokens + " tokens of its file");
-                }
-            }
-            long textBytes = StrictJson.longValue(o, "bytes", 0, Long.MAX_VALUE, "token store " + dir);
-            return new TokenFile(tokens, documents, textBytes, bytes, chunks, ranges);
-        }
-
-        void copy(long start, int[] dst, int off, int len) {
-            if (start < 0 || start + len > tokens) {
-                throw new IndexOutOfBoundsException(
-                        "tokens [" + start + ", " + (start + len) + ") outside [0, " + tokens + ")");
-            }
-            for (int i = 0; i < len; i++) {
-                long b = (start + i) * bytes;
-                MappedByteBuffer c = chunks[(int) (b / CHUNK)];
-                int p = (int) (b % CHUNK);
-                dst[off + i] = bytes == 2 ? (c.getShort(p) & 0xffff) : c.getInt(p);
-            }
         }
     }
 }
