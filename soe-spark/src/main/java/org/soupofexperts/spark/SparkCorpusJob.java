@@ -2,19 +2,21 @@ package org.soupofexperts.spark;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.soupofexperts.data.cluster.Centroids;
-import org.soupofexperts.data.embed.HashedNgramEmbedder;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -23,9 +25,11 @@ import picocli.CommandLine.Option;
  * The corpus job for {@code spark-submit} (or {@code main} with {@code --master local[*]}): reads
  * a corpus, embeds it, forms domains (k-means clusters, or one per label with {@code --labels}),
  * assigns every document, and writes {@code <out>/centroids.json} (soe-data's format, which the
- * soup's assigner reads), {@code <out>/assignments} (Parquet: id, domain, cluster) and
- * {@code <out>/summary.json} (documents, domains, purity against the labels, seconds). Not
- * thread-safe (one run per instance).
+ * soup's assigner reads), {@code <out>/assignments} (Parquet: id, domain, cluster), with
+ * {@code --tokens} {@code <out>/tokens} (a token store in shards that soe-data's {@code
+ * TokenStore.open} reads as one store, domains in centroid order), and {@code <out>/summary.json}
+ * (documents, domains, embedder, purity against the labels, seconds). Not thread-safe (one run
+ * per instance).
  */
 @Command(
         name = "soe-spark-corpus",
@@ -60,11 +64,42 @@ public final class SparkCorpusJob implements Callable<Integer> {
     @Option(names = "--master", description = "Spark master when not run by spark-submit, e.g. local[*]")
     String master;
 
+    @Option(
+            names = "--embedder",
+            defaultValue = "hashed",
+            description = "hashed, minilm or minilm:<characters> (default ${DEFAULT-VALUE})")
+    String embedder;
+
+    @Option(
+            names = "--tokens",
+            description = "also write <out>/tokens: a token store in shards (one per cluster and partition)")
+    boolean tokens;
+
+    @Option(
+            names = "--tokenizer",
+            defaultValue = "bytes",
+            description = "bytes, or the path of a tokenizer.json (default ${DEFAULT-VALUE})")
+    String tokenizer;
+
+    @Option(
+            names = "--valid-fraction",
+            defaultValue = "0.05",
+            description = "documents held out by the token store (default ${DEFAULT-VALUE})")
+    double validFraction;
+
+    @Option(
+            names = "--partitions",
+            defaultValue = "0",
+            description = "token-store tasks, and so shards per large cluster (default: Spark's parallelism)")
+    int partitions;
+
     @Override
     public Integer call() throws Exception {
         if (k < 1) {
             throw new IllegalArgumentException("--k must be >= 1, got " + k);
         }
+        EmbedderSpec emb = EmbedderSpec.parse(embedder);
+        TokenizerSpec tok = tokens ? TokenizerSpec.parse(tokenizer) : null;
         SparkSession.Builder b = SparkSession.builder().appName("soe-spark-corpus");
         if (master != null) {
             b.master(master);
@@ -72,7 +107,6 @@ public final class SparkCorpusJob implements Callable<Integer> {
         boolean ours = SparkSession.getDefaultSession().isEmpty();
         SparkSession spark = b.getOrCreate();
         long t0 = System.nanoTime();
-        HashedNgramEmbedder emb = HashedNgramEmbedder.defaults();
         Dataset<Row> docs =
                 SparkCorpusPipeline.read(spark, input, textField, domainField).cache();
         Dataset<Row> embedded = SparkCorpusPipeline.embed(docs, emb).cache();
@@ -97,10 +131,49 @@ public final class SparkCorpusJob implements Callable<Integer> {
         summary.addProperty("input", input);
         summary.addProperty("documents", assigned.count());
         summary.addProperty("domains", centroids.k());
-        summary.addProperty("mode", labels ? "labels" : "k-means");
+        summary.addProperty("mode", summaryMode());
+        summary.addProperty("embedder", centroids.embedderId());
         summary.addProperty("seed", seed);
         summary.addProperty("purity", purity(assigned));
         summary.addProperty("seconds", (System.nanoTime() - t0) / 1e9);
+        if (tokens) {
+            long t1 = System.nanoTime();
+            int shards = writeTokens(spark, assigned, centroids, names, outDir.resolve("tokens"), tok);
+            summary.addProperty("tokenShards", shards);
+            summary.addProperty("tokenSeconds", (System.nanoTime() - t1) / 1e9);
+        }
+        writeSummary(outDir, summary);
+        if (ours && master != null) {
+            spark.stop();
+        }
+        return 0;
+    }
+
+    /** Writes the sharded token store; returns the number of shard files it lists. */
+    private int writeTokens(
+            SparkSession spark,
+            Dataset<Row> assigned,
+            Centroids centroids,
+            List<String> names,
+            Path dir,
+            TokenizerSpec tok)
+            throws IOException {
+        List<String> domainNames = names != null ? names : clusterNames(centroids.k());
+        Path store = prepareStoreFolder(dir);
+        SparkTokenStore.Result r = SparkTokenStore.write(
+                assigned,
+                store.toString(),
+                tok,
+                domainNames,
+                validFraction,
+                seed,
+                partitions > 0 ? partitions : spark.sparkContext().defaultParallelism(),
+                "spark(" + input + ", " + centroids.embedderId() + ", " + summaryMode() + ", k=" + centroids.k()
+                        + ", seed=" + seed + ")");
+        return r.shards();
+    }
+
+    private static void writeSummary(Path outDir, JsonObject summary) throws IOException {
         Path tmp = outDir.resolve("summary.json.tmp");
         Files.writeString(tmp, new GsonBuilder().setPrettyPrinting().create().toJson(summary), StandardCharsets.UTF_8);
         Files.move(
@@ -108,10 +181,41 @@ public final class SparkCorpusJob implements Callable<Integer> {
                 outDir.resolve("summary.json"),
                 StandardCopyOption.REPLACE_EXISTING,
                 StandardCopyOption.ATOMIC_MOVE);
-        if (ours && master != null) {
-            spark.stop();
+    }
+
+    private String summaryMode() {
+        return labels ? "labels" : "k-means";
+    }
+
+    /** Domain names of k clusters, in centroid order: cluster-00, cluster-01, ... */
+    static List<String> clusterNames(int k) {
+        int width = String.valueOf(k - 1).length();
+        List<String> names = new ArrayList<>(k);
+        for (int i = 0; i < k; i++) {
+            names.add(String.format("cluster-%0" + Math.max(2, width) + "d", i));
         }
-        return 0;
+        return names;
+    }
+
+    /**
+     * The folder for the token store: a store of an earlier run (it has a manifest) is removed,
+     * any other non-empty folder is refused (it may be the user's data).
+     */
+    private static Path prepareStoreFolder(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            try (Stream<Path> s = Files.list(dir)) {
+                List<Path> inside = s.toList();
+                if (!inside.isEmpty() && !Files.isRegularFile(dir.resolve("manifest.json"))) {
+                    throw new IllegalArgumentException(
+                            dir + " exists and is not a token store (no manifest.json): move it away or choose --out");
+                }
+                for (Path p : inside) {
+                    Files.delete(p);
+                }
+            }
+        }
+        Files.createDirectories(dir);
+        return dir;
     }
 
     /** The share of labelled documents in their cluster's majority label (NaN without labels). */

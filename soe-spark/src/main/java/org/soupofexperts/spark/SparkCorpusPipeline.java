@@ -19,7 +19,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.soupofexperts.data.cluster.Centroids;
 import org.soupofexperts.data.cluster.NearestCentroidAssigner;
-import org.soupofexperts.data.embed.HashedNgramEmbedder;
+import org.soupofexperts.data.embed.Embedder;
 
 /**
  * The corpus pipeline on Spark, step by step: read documents, embed them on the executors (one
@@ -41,7 +41,7 @@ public final class SparkCorpusPipeline {
     private SparkCorpusPipeline() {}
 
     /**
-     * Reads Pile-style JSONL (plain or .gz; .zst where Hadoop's zstd codec is installed) or Parquet
+     * Reads Pile-style JSONL (plain, .gz or .zst, by Hadoop's codecs; a test reads .zst) or Parquet
      * (by the path's extension) from any Hadoop-compatible path. {@code domainField} may be a
      * nested path such as {@code meta.pile_set_name}, or null. Documents get ids in file order.
      */
@@ -61,12 +61,10 @@ public final class SparkCorpusPipeline {
     }
 
     /** Adds a {@code features} vector column: each partition embeds its texts with one embedder. */
-    public static Dataset<Row> embed(Dataset<Row> docs, HashedNgramEmbedder embedder) {
-        String spec = embedder.toJson().toString();
+    public static Dataset<Row> embed(Dataset<Row> docs, EmbedderSpec embedder) {
         StructType schema = docs.schema().add("features", SQLDataTypes.VectorType(), false);
         JavaRDD<Row> rows = docs.toJavaRDD().mapPartitions(it -> {
-            HashedNgramEmbedder e =
-                    HashedNgramEmbedder.fromJson(JsonParser.parseString(spec).getAsJsonObject());
+            Embedder e = embedder.create();
             List<Row> part = drain(it);
             float[][] v = e.embed(texts(part));
             List<Row> out = new ArrayList<>(part.size());
@@ -121,14 +119,12 @@ public final class SparkCorpusPipeline {
      * Adds a {@code cluster} column: each partition assigns its documents with one single-machine
      * {@link NearestCentroidAssigner} (the same code as a soup's, so the same answer).
      */
-    public static Dataset<Row> assign(Dataset<Row> docs, HashedNgramEmbedder embedder, Centroids centroids) {
-        String embedderSpec = embedder.toJson().toString();
+    public static Dataset<Row> assign(Dataset<Row> docs, EmbedderSpec embedder, Centroids centroids) {
         String centroidSpec = centroids.toJson().toString();
         StructType schema = docs.schema().add("cluster", DataTypes.IntegerType, false);
         JavaRDD<Row> rows = docs.toJavaRDD().mapPartitions(it -> {
             NearestCentroidAssigner a = new NearestCentroidAssigner(
-                    HashedNgramEmbedder.fromJson(
-                            JsonParser.parseString(embedderSpec).getAsJsonObject()),
+                    embedder.create(),
                     Centroids.fromJson(JsonParser.parseString(centroidSpec).getAsJsonObject()),
                     0);
             List<Row> part = drain(it);
@@ -153,7 +149,7 @@ public final class SparkCorpusPipeline {
      * centroid, plus {@code smoothing} per centroid, normalised: the h to instantiate.
      */
     public static double[] histogram(
-            Dataset<Row> specialistDocs, HashedNgramEmbedder embedder, Centroids centroids, double smoothing) {
+            Dataset<Row> specialistDocs, EmbedderSpec embedder, Centroids centroids, double smoothing) {
         if (!(smoothing >= 0) || Double.isInfinite(smoothing)) {
             throw new IllegalArgumentException("smoothing must be >= 0, got " + smoothing);
         }

@@ -7,9 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,7 +14,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.GZIPOutputStream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -46,26 +42,8 @@ class SparkCorpusPipelineTest {
 
     @BeforeAll
     static void start() throws IOException {
-        spark = SparkSession.builder()
-                .master("local[2]")
-                .appName("soe-spark-test")
-                .config("spark.ui.enabled", "false")
-                .config("spark.sql.shuffle.partitions", "4")
-                .getOrCreate();
-        corpus = dir.resolve("train.jsonl.gz");
-        try (Writer w =
-                new OutputStreamWriter(new GZIPOutputStream(Files.newOutputStream(corpus)), StandardCharsets.UTF_8)) {
-            for (int i = 0; i < PER_DOMAIN; i++) {
-                for (int d = 0; d < K; d++) { // interleaved, as a shuffled corpus would be
-                    JsonObject meta = new JsonObject();
-                    meta.addProperty("pile_set_name", SYNTH.domainNames().get(d));
-                    JsonObject o = new JsonObject();
-                    o.addProperty("text", SYNTH.document(d, i, 60));
-                    o.add("meta", meta);
-                    w.write(o + "\n");
-                }
-            }
-        }
+        spark = SparkFixtures.session();
+        corpus = SparkFixtures.corpus(dir.resolve("train.jsonl.gz"), SYNTH, PER_DOMAIN);
     }
 
     @AfterAll
@@ -79,7 +57,7 @@ class SparkCorpusPipelineTest {
 
     @Test
     void sparkAssignmentsEqualTheSingleMachineAssignerDocumentForDocumentAndClustersFindTheDomains() {
-        HashedNgramEmbedder emb = HashedNgramEmbedder.defaults();
+        EmbedderSpec emb = EmbedderSpec.hashed(HashedNgramEmbedder.defaults());
         Dataset<Row> docs = SparkCorpusPipeline.read(spark, corpus.toString(), "text", "meta.pile_set_name")
                 .repartition(3);
         assertEquals(K * PER_DOMAIN, docs.count());
@@ -90,7 +68,7 @@ class SparkCorpusPipelineTest {
         for (Row r : assigned) {
             texts.add(r.getString(1));
         }
-        int[] single = new NearestCentroidAssigner(emb, centroids, 0).assign(texts);
+        int[] single = new NearestCentroidAssigner(emb.create(), centroids, 0).assign(texts);
         Map<String, Map<Integer, Integer>> counts = new HashMap<>();
         for (int i = 0; i < assigned.size(); i++) {
             assertEquals(
@@ -111,7 +89,7 @@ class SparkCorpusPipelineTest {
 
     @Test
     void labelCentroidsAndTheHistogramMatchTheSingleMachineOnes() {
-        HashedNgramEmbedder emb = HashedNgramEmbedder.defaults();
+        EmbedderSpec emb = EmbedderSpec.hashed(HashedNgramEmbedder.defaults());
         Dataset<Row> docs = SparkCorpusPipeline.read(spark, corpus.toString(), "text", "meta.pile_set_name");
         Centroids fromSpark =
                 SparkCorpusPipeline.ofLabels(SparkCorpusPipeline.embed(docs, emb), SYNTH.domainNames(), emb.id());
@@ -123,7 +101,7 @@ class SparkCorpusPipelineTest {
             }
             perDomain.add(texts);
         }
-        Centroids single = Centroids.ofDomains(emb, perDomain);
+        Centroids single = Centroids.ofDomains(emb.create(), perDomain);
         for (int d = 0; d < K; d++) {
             assertArrayEquals(
                     single.get(d),
@@ -134,7 +112,7 @@ class SparkCorpusPipelineTest {
         Dataset<Row> specialist = SparkCorpusPipeline.read(spark, corpus.toString(), "text", "meta.pile_set_name")
                 .where("domain = '" + SYNTH.domainNames().get(1) + "'");
         double[] h = SparkCorpusPipeline.histogram(specialist, emb, fromSpark, 0.5);
-        double[] expected = new NearestCentroidAssigner(emb, fromSpark, 0.5).domainWeights(perDomain.get(1));
+        double[] expected = new NearestCentroidAssigner(emb.create(), fromSpark, 0.5).domainWeights(perDomain.get(1));
         assertArrayEquals(expected, h, 1e-12);
         assertTrue(h[1] > 0.9, "the specialist set is domain 1's: h = " + Arrays.toString(h));
     }

@@ -1,0 +1,147 @@
+package org.soupofexperts.data.store;
+
+import java.io.BufferedOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Objects;
+import org.soupofexperts.data.tokenize.Tokenizer;
+
+/**
+ * Writes one shard of a token store: documents go to a token stream (little-endian uint16 when
+ * the vocabulary fits, else int32, documents separated by the tokens of a blank line) and their
+ * [start, end) token ranges to an index stream (big-endian longs), both hashed as they are
+ * written. The streams may be local files or a distributed file system's: a Spark task writes
+ * its shards this way, and {@link ShardedStore} lists them in a manifest. The caller makes the
+ * files' names and their atomic appearance; {@link #finish()} closes both streams. Not
+ * thread-safe: one writer per shard.
+ */
+public final class ShardWriter implements AutoCloseable {
+
+    /** The separator's text: a blank line, counted as 2 bytes of text. */
+    private static final String SEPARATOR = "\n\n";
+
+    private final String file;
+    private final String indexFile;
+    private final Tokenizer tokenizer;
+    private final int bytesPerToken;
+    private final int[] separator;
+    private final MessageDigest sha;
+    private final OutputStream out;
+    private final MessageDigest indexSha;
+    private final DataOutputStream index;
+    private final ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+    private long tokens;
+    private long documents;
+    private long textBytes;
+    private boolean closed;
+
+    /**
+     * A writer of the token file {@code file} and the index {@code indexFile} (the names the
+     * manifest will give; both must be plain names inside the store's folder).
+     */
+    public ShardWriter(String file, OutputStream tokenStream, String indexFile, OutputStream indexStream, Tokenizer tok) {
+        this.file = Objects.requireNonNull(file, "file");
+        this.indexFile = Objects.requireNonNull(indexFile, "indexFile");
+        this.tokenizer = Objects.requireNonNull(tok, "tokenizer");
+        this.bytesPerToken = bytesPerToken(tok);
+        this.separator = tok.encode(SEPARATOR);
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+            indexSha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        out = new DigestOutputStream(new BufferedOutputStream(tokenStream, 1 << 16), sha);
+        index = new DataOutputStream(new DigestOutputStream(new BufferedOutputStream(indexStream, 1 << 16), indexSha));
+    }
+
+    /** Bytes per token in a store of this tokenizer's ids: 2 when the vocabulary fits in 16 bits, else 4. */
+    public static int bytesPerToken(Tokenizer tok) {
+        return tok.vocabSize() <= 65536 ? 2 : 4;
+    }
+
+    /** Tokenizes and appends one document. */
+    public void add(String text) throws IOException {
+        int[] ids = tokenizer.encode(text);
+        for (int id : ids) {
+            if (id < 0 || id >= tokenizer.vocabSize()) {
+                throw new IllegalStateException("tokenizer " + tokenizer.id() + " produced id " + id + " outside [0, "
+                        + tokenizer.vocabSize() + ")");
+            }
+        }
+        document(ids, text.getBytes(StandardCharsets.UTF_8).length);
+    }
+
+    private void document(int[] ids, long docBytes) throws IOException {
+        if (closed) {
+            throw new IllegalStateException("shard " + file + " is finished");
+        }
+        if (documents > 0) {
+            put(separator);
+            textBytes += SEPARATOR.length();
+        }
+        index.writeLong(tokens);
+        index.writeLong(tokens + ids.length);
+        put(ids);
+        textBytes += docBytes;
+        documents++;
+    }
+
+    private void put(int[] ids) throws IOException {
+        for (int id : ids) {
+            if (buf.remaining() < 4) {
+                out.write(buf.array(), 0, buf.position());
+                buf.clear();
+            }
+            if (bytesPerToken == 2) {
+                buf.putShort((short) id);
+            } else {
+                buf.putInt(id);
+            }
+        }
+        tokens += ids.length;
+    }
+
+    /** Documents written so far. */
+    public long documents() {
+        return documents;
+    }
+
+    /** Flushes and closes both streams and returns the shard's manifest entry. */
+    public TokenShard finish() throws IOException {
+        out.write(buf.array(), 0, buf.position());
+        buf.clear();
+        closed = true;
+        out.close();
+        index.close();
+        return new TokenShard(
+                file,
+                indexFile,
+                tokens,
+                documents,
+                textBytes,
+                HexFormat.of().formatHex(sha.digest()),
+                HexFormat.of().formatHex(indexSha.digest()));
+    }
+
+    /** Closes both streams without a manifest entry (after a failure; the caller deletes the files). */
+    @Override
+    public void close() throws IOException {
+        if (!closed) {
+            closed = true;
+            try {
+                index.close();
+            } finally {
+                out.close();
+            }
+        }
+    }
+}
