@@ -16,8 +16,14 @@ import picocli.CommandLine.Option;
  */
 final class BudgetOptions {
 
-    @Option(names = "--corpus", required = true, description = "train JSONL (.gz/.zst), Pile-style")
+    @Option(names = "--corpus", description = "train JSONL (.gz/.zst), Pile-style (or --store)")
     Path corpus;
+
+    @Option(
+            names = "--store",
+            description = "an existing token store of byte tokens instead of --corpus, e.g. the sharded store"
+                    + " of the Spark job's --tokens")
+    Path store;
 
     @Option(
             names = "--out",
@@ -52,8 +58,17 @@ final class BudgetOptions {
     @Option(names = "--force", description = "replace a model already saved where this command saves")
     boolean force;
 
-    /** The corpus's token store in {@code <out>/token-store}, built on first use (bytes as tokens). */
+    /**
+     * The token store: {@code --store} as it is, or the corpus's in {@code <out>/token-store},
+     * built on first use (bytes as tokens).
+     */
     TokenStore store() throws IOException {
+        if ((corpus == null) == (store == null)) {
+            throw new IllegalArgumentException("give either --corpus (a JSONL file) or --store (a token store)");
+        }
+        if (store != null) {
+            return openStore(store);
+        }
         if (!Files.isRegularFile(corpus)) {
             throw new IllegalArgumentException("--corpus " + corpus + " is not a file");
         }
@@ -62,6 +77,17 @@ final class BudgetOptions {
                 JsonlCorpus.builder().file(corpus).build(),
                 new ByteTokenizer(),
                 TokenStore.Options.defaults());
+    }
+
+    /** Opens a token store of byte tokens (the CLI's tokenizer), refusing any other. */
+    static TokenStore openStore(Path dir) throws IOException {
+        TokenStore s = TokenStore.open(dir);
+        String bytes = new ByteTokenizer().id();
+        if (!bytes.equals(s.tokenizerId())) {
+            throw new IllegalArgumentException("the token store " + dir + " holds tokens of " + s.tokenizerId()
+                    + "; soe trains on byte tokens (" + bytes + "): write the store with the byte tokenizer");
+        }
+        return s;
     }
 
     /** The base model these options describe, for a vocabulary of {@code vocab} tokens. */

@@ -48,6 +48,11 @@ final class Compare implements Callable<Integer> {
     Path out;
 
     @Option(
+            names = "--store",
+            description = "the token store 'soe train' read, if it was given one (default: <out>/token-store)")
+    Path store;
+
+    @Option(
             names = "--windows",
             defaultValue = "64",
             description = "validation windows per domain (more: slower, steadier)")
@@ -72,15 +77,15 @@ final class Compare implements Callable<Integer> {
         }
         Path soupDir = out.resolve("soup");
         Path baselineDir = out.resolve("baseline");
-        Path storeDir = out.resolve("token-store");
+        Path storeDir = store != null ? store : out.resolve("token-store");
         for (Path p : List.of(soupDir, baselineDir, storeDir)) {
             if (!Files.isDirectory(p)) {
                 throw new NoSuchFileException(p + " (run 'soe train' and 'soe baseline' with --out " + out + " first)");
             }
         }
         ByteTokenizer tok = new ByteTokenizer();
-        TokenStore store = TokenStore.open(storeDir);
-        int k = store.domains().size();
+        TokenStore tokens = BudgetOptions.openStore(storeDir);
+        int k = tokens.domains().size();
         List<Row> rows = new ArrayList<>();
         try (SoupOfExperts soup = SoupOfExperts.load(soupDir);
                 DenseModel baseline = DenseModel.load(baselineDir)) {
@@ -103,7 +108,7 @@ final class Compare implements Callable<Integer> {
             double[] natural = new double[k];
             double total = 0;
             for (int d = 0; d < k; d++) {
-                natural[d] = store.trainTokens(d);
+                natural[d] = tokens.trainTokens(d);
                 total += natural[d];
             }
             for (int d = 0; d < k; d++) {
@@ -112,13 +117,13 @@ final class Compare implements Callable<Integer> {
             try (Specialist generic = soup.instantiate(natural)) {
                 for (int d = 0; d < k; d++) {
                     Evaluation.Specialized sp =
-                            Evaluation.specialized(soup, store, tok, assigner, d, documents, context, windows);
+                            Evaluation.specialized(soup, tokens, tok, assigner, d, documents, context, windows);
                     rows.add(new Row(
-                            store.domains().get(d),
-                            Evaluation.onValidation(baseline::loss, store, d, context, windows)
+                            tokens.domains().get(d),
+                            Evaluation.onValidation(baseline::loss, tokens, d, context, windows)
                                     .bitsPerByte(),
                             sp.loss().bitsPerByte(),
-                            Evaluation.onValidation(generic::loss, store, d, context, windows)
+                            Evaluation.onValidation(generic::loss, tokens, d, context, windows)
                                     .bitsPerByte(),
                             sp.h()));
                 }

@@ -9,6 +9,7 @@ import static org.soupofexperts.cli.Cli.soe;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,9 +20,13 @@ import org.soupofexperts.cli.Cli.Result;
 import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.core.Specialist;
 import org.soupofexperts.data.eval.Evaluation;
+import org.soupofexperts.data.store.ShardWriter;
+import org.soupofexperts.data.store.ShardedStore;
+import org.soupofexperts.data.store.TokenShard;
 import org.soupofexperts.data.store.TokenStore;
 import org.soupofexperts.data.synth.SyntheticCorpus;
 import org.soupofexperts.data.tokenize.ByteTokenizer;
+import org.soupofexperts.data.tokenize.Tokenizer;
 
 /** {@code soe baseline}, {@code soe compare} and {@code soe finetune} end to end on a tiny corpus. */
 class CompareCommandsTest {
@@ -31,6 +36,116 @@ class CompareCommandsTest {
 
     private Path corpus(SyntheticCorpus synth) throws java.io.IOException {
         return Cli.corpus(dir, synth, 150);
+    }
+
+    /** A store in shards (as the Spark job writes it): 2 shards per domain, listed by a manifest. */
+    private Path shardedStore(SyntheticCorpus synth, Tokenizer tok) throws IOException {
+        Path store = Files.createDirectories(dir.resolve("sharded"));
+        ShardedStore.Builder b = ShardedStore.builder(tok).validation(0.1, 0);
+        for (int d = 0; d < synth.domains(); d++) {
+            List<TokenShard> train = new ArrayList<>();
+            List<TokenShard> valid = new ArrayList<>();
+            for (int part = 0; part < 2; part++) {
+                String name = "c" + d + "-p" + part;
+                try (ShardWriter t = writer(store, "train-" + name, tok);
+                        ShardWriter v = writer(store, "valid-" + name, tok)) {
+                    for (String doc : synth.documents(d, 100L * part, 100, 60)) {
+                        (TokenStore.heldOut(doc, 0.1, 0) ? v : t).add(doc);
+                    }
+                    train.add(t.finish());
+                    valid.add(v.finish());
+                }
+            }
+            b.domain(synth.domainNames().get(d), train, valid);
+        }
+        b.write(store);
+        return store;
+    }
+
+    private static ShardWriter writer(Path dir, String name, Tokenizer tok) throws IOException {
+        return new ShardWriter(
+                name + ".tok",
+                Files.newOutputStream(dir.resolve(name + ".tok")),
+                name + ".idx",
+                Files.newOutputStream(dir.resolve(name + ".idx")),
+                tok);
+    }
+
+    @Test
+    void trainBaselineAndCompareReadAShardedTokenStoreGivenByStore() throws Exception {
+        SyntheticCorpus synth = new SyntheticCorpus(2, 200, 7);
+        Path store = shardedStore(synth, new ByteTokenizer());
+        String out = dir.resolve("run").toString();
+        String[] budget = {
+            "--store",
+            store.toString(),
+            "--out",
+            out,
+            "--steps",
+            "10",
+            "--layers",
+            "1",
+            "--width",
+            "32",
+            "--context",
+            "32",
+            "--batch",
+            "8",
+            "--quiet"
+        };
+        Result train = soe(concat(new String[] {"train", "--experts", "2"}, budget));
+        assertEquals(0, train.code(), train.err());
+        assertTrue(train.out().contains(synth.domainNames().toString()), train.out());
+        assertTrue(Files.notExists(Path.of(out, "token-store")), "nothing rebuilt from a corpus");
+        assertEquals(0, soe(concat(new String[] {"baseline"}, budget)).code());
+        Result compare =
+                soe("compare", "--out", out, "--store", store.toString(), "--windows", "2", "--documents", "5");
+        assertEquals(0, compare.code(), compare.err());
+        assertTrue(compare.out().contains(synth.domainNames().get(1)), compare.out());
+
+        Path corpus = corpus(synth);
+        Result both = soe("train", "--corpus", corpus.toString(), "--store", store.toString(), "--out", out + "2");
+        assertEquals(1, both.code());
+        assertTrue(both.err().contains("either --corpus") && both.err().contains("or --store"), both.err());
+        Result neither = soe("train", "--out", out + "3");
+        assertEquals(1, neither.code());
+        assertTrue(neither.err().contains("either --corpus"), neither.err());
+    }
+
+    @Test
+    void aTokenStoreOfAnotherTokenizerIsRefusedByName() throws Exception {
+        Tokenizer wide = new Tokenizer() {
+            @Override
+            public int vocabSize() {
+                return 300;
+            }
+
+            @Override
+            public int[] encode(String text) {
+                return new ByteTokenizer().encode(text);
+            }
+
+            @Override
+            public String decode(int[] ids) {
+                return new ByteTokenizer().decode(ids);
+            }
+
+            @Override
+            public String id() {
+                return "wide-test";
+            }
+        };
+        Path store = shardedStore(new SyntheticCorpus(2, 200, 7), wide);
+        Result r = soe(
+                "train",
+                "--store",
+                store.toString(),
+                "--out",
+                dir.resolve("run").toString(),
+                "--steps",
+                "2");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("wide-test") && r.err().contains("byte tokens"), r.err());
     }
 
     @Test

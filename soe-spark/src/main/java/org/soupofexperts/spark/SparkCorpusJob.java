@@ -122,7 +122,9 @@ public final class SparkCorpusJob implements Callable<Integer> {
         } else {
             centroids = SparkCorpusPipeline.cluster(embedded, k, seed, maxIter, emb.id());
         }
-        Dataset<Row> assigned = SparkCorpusPipeline.assign(docs, emb, centroids).cache();
+        Dataset<Row> assigned = SparkCorpusPipeline.assignEmbedded(embedded, centroids)
+                .drop("features")
+                .cache();
         Path outDir = Path.of(out);
         Files.createDirectories(outDir);
         centroids.save(outDir.resolve("centroids.json"));

@@ -131,17 +131,47 @@ public final class SparkCorpusPipeline {
             int[] c = part.isEmpty() ? new int[0] : a.assign(texts(part));
             List<Row> out = new ArrayList<>(part.size());
             for (int i = 0; i < part.size(); i++) {
-                Row r = part.get(i);
-                Object[] values = new Object[r.size() + 1];
-                for (int j = 0; j < r.size(); j++) {
-                    values[j] = r.get(j);
-                }
-                values[r.size()] = c[i];
-                out.add(RowFactory.create(values));
+                out.add(appended(part.get(i), c[i]));
             }
             return out.iterator();
         });
         return docs.sparkSession().createDataFrame(rows, schema);
+    }
+
+    /**
+     * Adds a {@code cluster} column to documents embedded by {@link #embed}, from their
+     * {@code features}: {@link Centroids#nearest}, the code {@link NearestCentroidAssigner} runs
+     * after embedding (so the same answer), without embedding the corpus a second time.
+     */
+    public static Dataset<Row> assignEmbedded(Dataset<Row> embedded, Centroids centroids) {
+        String centroidSpec = centroids.toJson().toString();
+        int features = embedded.schema().fieldIndex("features");
+        StructType schema = embedded.schema().add("cluster", DataTypes.IntegerType, false);
+        JavaRDD<Row> rows = embedded.toJavaRDD().mapPartitions(it -> {
+            Centroids c =
+                    Centroids.fromJson(JsonParser.parseString(centroidSpec).getAsJsonObject());
+            List<Row> part = drain(it);
+            float[][] x = new float[part.size()][];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = toFloats(((Vector) part.get(i).get(features)).toArray());
+            }
+            int[] nearest = x.length == 0 ? new int[0] : c.nearest(x);
+            List<Row> out = new ArrayList<>(part.size());
+            for (int i = 0; i < part.size(); i++) {
+                out.add(appended(part.get(i), nearest[i]));
+            }
+            return out.iterator();
+        });
+        return embedded.sparkSession().createDataFrame(rows, schema);
+    }
+
+    private static Row appended(Row r, Object value) {
+        Object[] values = new Object[r.size() + 1];
+        for (int j = 0; j < r.size(); j++) {
+            values[j] = r.get(j);
+        }
+        values[r.size()] = value;
+        return RowFactory.create(values);
     }
 
     /**

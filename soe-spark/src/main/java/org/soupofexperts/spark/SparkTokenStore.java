@@ -93,8 +93,9 @@ public final class SparkTokenStore {
             throw new IllegalArgumentException("validation fraction must be in [0, 1), got " + validFraction);
         }
         int k = domainNames.size();
-        FileSystem fs = fileSystem(dir);
-        fs.mkdirs(new Path(dir));
+        try (FileSystem fs = fileSystem(dir)) {
+            fs.mkdirs(new Path(dir));
+        }
         List<Written> written = assigned.select("id", "text", "cluster")
                 .repartitionByRange(partitions, functions.col("cluster"), functions.col("id"))
                 .sortWithinPartitions("cluster", "id")
@@ -118,7 +119,9 @@ public final class SparkTokenStore {
                 b.domain(domainNames.get(c), train, valid);
             }
             String json = b.toJson();
-            writeAtomically(fs, new Path(dir, "manifest.json"), json.getBytes(StandardCharsets.UTF_8));
+            try (FileSystem fs = fileSystem(dir)) {
+                writeAtomically(fs, new Path(dir, "manifest.json"), json.getBytes(StandardCharsets.UTF_8));
+            }
             return new Result(
                     json,
                     ordered.size(),
@@ -132,9 +135,18 @@ public final class SparkTokenStore {
     private static Iterator<Written> writePartition(
             Iterator<Row> rows, String dir, TokenizerSpec spec, int k, double validFraction, long seed)
             throws IOException {
-        int partition = TaskContext.getPartitionId();
-        FileSystem fs = fileSystem(dir);
         Tokenizer tok = spec.create();
+        try (FileSystem fs = fileSystem(dir)) {
+            return writeShards(rows, fs, dir, tok, k, validFraction, seed).iterator();
+        } finally {
+            close(tok);
+        }
+    }
+
+    private static List<Written> writeShards(
+            Iterator<Row> rows, FileSystem fs, String dir, Tokenizer tok, int k, double validFraction, long seed)
+            throws IOException {
+        int partition = TaskContext.getPartitionId();
         List<Written> out = new ArrayList<>();
         Pending[] open = null;
         try {
@@ -148,6 +160,7 @@ public final class SparkTokenStore {
                 }
                 if (cluster != current) {
                     finish(open, out);
+                    open = null;
                     current = cluster;
                     open = new Pending[] {
                         Pending.open(fs, dir, "train-c" + cluster + "-p" + partition, cluster, false, partition, tok),
@@ -165,9 +178,8 @@ public final class SparkTokenStore {
                     p.abort();
                 }
             }
-            close(tok);
         }
-        return out.iterator();
+        return out;
     }
 
     private static void finish(Pending[] open, List<Written> out) throws IOException {
@@ -241,8 +253,9 @@ public final class SparkTokenStore {
         }
     }
 
+    /** A file system instance of its own (not Hadoop's shared cached one, whose settings it changes). */
     private static FileSystem fileSystem(String dir) throws IOException {
-        FileSystem fs = FileSystem.get(URI.create(new Path(dir).toUri().toString()), new Configuration());
+        FileSystem fs = FileSystem.newInstance(URI.create(new Path(dir).toUri().toString()), new Configuration());
         fs.setWriteChecksum(false); // no .crc side files beside the shards on a local file system
         return fs;
     }

@@ -56,13 +56,15 @@ class SparkCorpusPipelineTest {
     }
 
     @Test
-    void sparkAssignmentsEqualTheSingleMachineAssignerDocumentForDocumentAndClustersFindTheDomains() {
+    void sparkAssignmentsFromTextOrEmbeddingsEqualTheSingleMachineAssignerAndClustersFindTheDomains() {
         EmbedderSpec emb = EmbedderSpec.hashed(HashedNgramEmbedder.defaults());
         Dataset<Row> docs = SparkCorpusPipeline.read(spark, corpus.toString(), "text", "meta.pile_set_name")
                 .repartition(3);
         assertEquals(K * PER_DOMAIN, docs.count());
         Centroids centroids = SparkCorpusPipeline.cluster(SparkCorpusPipeline.embed(docs, emb), K, 7, 20, emb.id());
         List<Row> assigned = byId(SparkCorpusPipeline.assign(docs, emb, centroids));
+        List<Row> fromEmbeddings =
+                byId(SparkCorpusPipeline.assignEmbedded(SparkCorpusPipeline.embed(docs, emb), centroids));
 
         List<String> texts = new ArrayList<>();
         for (Row r : assigned) {
@@ -75,6 +77,10 @@ class SparkCorpusPipelineTest {
                     single[i],
                     assigned.get(i).getInt(3),
                     "document " + assigned.get(i).getLong(0));
+            assertEquals(
+                    single[i],
+                    fromEmbeddings.get(i).getInt(4),
+                    "document " + assigned.get(i).getLong(0) + ", assigned from its embedding");
             counts.computeIfAbsent(assigned.get(i).getString(2), x -> new HashMap<>())
                     .merge(assigned.get(i).getInt(3), 1, Integer::sum);
         }
