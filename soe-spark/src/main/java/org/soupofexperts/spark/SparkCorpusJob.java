@@ -40,7 +40,11 @@ public final class SparkCorpusJob implements Callable<Integer> {
     @Option(names = "--input", required = true, description = "JSONL (.jsonl, .jsonl.gz) or Parquet path")
     String input;
 
-    @Option(names = "--out", required = true, description = "output folder (local or Hadoop-compatible)")
+    @Option(
+            names = "--out",
+            required = true,
+            description = "output folder on a file system the driver and every executor mount (not an hdfs:// or"
+                    + " s3a:// URI)")
     String out;
 
     @Option(names = "--k", defaultValue = "64", description = "clusters (default ${DEFAULT-VALUE})")
