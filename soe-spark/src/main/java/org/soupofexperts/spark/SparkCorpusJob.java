@@ -92,6 +92,13 @@ public final class SparkCorpusJob implements Callable<Integer> {
     double validFraction;
 
     @Option(
+            names = "--embed-partitions",
+            defaultValue = "-1",
+            description = "spread the documents over this many tasks before embedding (a .gz file is read"
+                    + " by one task); -1: Spark's default parallelism, 0: as read")
+    int embedPartitions;
+
+    @Option(
             names = "--partitions",
             defaultValue = "0",
             description = "token-store tasks, and so shards per large cluster (default: Spark's parallelism)")
@@ -111,8 +118,9 @@ public final class SparkCorpusJob implements Callable<Integer> {
         boolean ours = SparkSession.getDefaultSession().isEmpty();
         SparkSession spark = b.getOrCreate();
         long t0 = System.nanoTime();
-        Dataset<Row> docs =
-                SparkCorpusPipeline.read(spark, input, textField, domainField).cache();
+        Dataset<Row> read = SparkCorpusPipeline.read(spark, input, textField, domainField);
+        int spread = embedPartitions < 0 ? spark.sparkContext().defaultParallelism() : embedPartitions;
+        Dataset<Row> docs = (spread > 0 ? read.repartition(spread) : read).cache();
         Dataset<Row> embedded = SparkCorpusPipeline.embed(docs, emb).cache();
         Centroids centroids;
         List<String> names = null;
