@@ -1,16 +1,12 @@
 package org.soupofexperts.spark;
 
+import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -43,8 +39,8 @@ public final class SparkCorpusJob implements Callable<Integer> {
     @Option(
             names = "--out",
             required = true,
-            description = "output folder on a file system the driver and every executor mount (not an hdfs:// or"
-                    + " s3a:// URI)")
+            description = "output folder: a local path (on a cluster, one the driver and every executor mount) or a"
+                    + " Hadoop URI (hdfs://, s3a://)")
     String out;
 
     @Option(names = "--k", defaultValue = "64", description = "clusters (default ${DEFAULT-VALUE})")
@@ -137,9 +133,8 @@ public final class SparkCorpusJob implements Callable<Integer> {
         Dataset<Row> assigned = SparkCorpusPipeline.assignEmbedded(embedded, centroids)
                 .drop("features")
                 .cache();
-        Path outDir = Path.of(out);
-        Files.createDirectories(outDir);
-        centroids.save(outDir.resolve("centroids.json"));
+        String outDir = out.endsWith("/") ? out.substring(0, out.length() - 1) : out;
+        HadoopFiles.writeString(outDir + "/centroids.json", new Gson().toJson(centroids.toJson()));
         assigned.select("id", "domain", "cluster").write().mode("overwrite").parquet(out + "/assignments");
         JsonObject summary = new JsonObject();
         summary.addProperty("input", input);
@@ -152,7 +147,7 @@ public final class SparkCorpusJob implements Callable<Integer> {
         summary.addProperty("seconds", (System.nanoTime() - t0) / 1e9);
         if (tokens) {
             long t1 = System.nanoTime();
-            int shards = writeTokens(spark, assigned, centroids, names, outDir.resolve("tokens"), tok);
+            int shards = writeTokens(spark, assigned, centroids, names, outDir + "/tokens", tok);
             summary.addProperty("tokenShards", shards);
             summary.addProperty("tokenSeconds", (System.nanoTime() - t1) / 1e9);
         }
@@ -169,14 +164,14 @@ public final class SparkCorpusJob implements Callable<Integer> {
             Dataset<Row> assigned,
             Centroids centroids,
             List<String> names,
-            Path dir,
+            String dir,
             TokenizerSpec tok)
             throws IOException {
         List<String> domainNames = names != null ? names : clusterNames(centroids.k());
-        Path store = prepareStoreFolder(dir);
+        HadoopFiles.prepareStoreFolder(dir);
         SparkTokenStore.Result r = SparkTokenStore.write(
                 assigned,
-                store.toString(),
+                dir,
                 tok,
                 domainNames,
                 validFraction,
@@ -187,14 +182,10 @@ public final class SparkCorpusJob implements Callable<Integer> {
         return r.shards();
     }
 
-    private static void writeSummary(Path outDir, JsonObject summary) throws IOException {
-        Path tmp = outDir.resolve("summary.json.tmp");
-        Files.writeString(tmp, new GsonBuilder().setPrettyPrinting().create().toJson(summary), StandardCharsets.UTF_8);
-        Files.move(
-                tmp,
-                outDir.resolve("summary.json"),
-                StandardCopyOption.REPLACE_EXISTING,
-                StandardCopyOption.ATOMIC_MOVE);
+    private static void writeSummary(String outDir, JsonObject summary) throws IOException {
+        HadoopFiles.writeString(
+                outDir + "/summary.json",
+                new GsonBuilder().setPrettyPrinting().create().toJson(summary));
     }
 
     private String summaryMode() {
@@ -209,27 +200,6 @@ public final class SparkCorpusJob implements Callable<Integer> {
             names.add(String.format("cluster-%0" + Math.max(2, width) + "d", i));
         }
         return names;
-    }
-
-    /**
-     * The folder for the token store: a store of an earlier run (it has a manifest) is removed,
-     * any other non-empty folder is refused (it may be the user's data).
-     */
-    private static Path prepareStoreFolder(Path dir) throws IOException {
-        if (Files.isDirectory(dir)) {
-            try (Stream<Path> s = Files.list(dir)) {
-                List<Path> inside = s.toList();
-                if (!inside.isEmpty() && !Files.isRegularFile(dir.resolve("manifest.json"))) {
-                    throw new IllegalArgumentException(
-                            dir + " exists and is not a token store (no manifest.json): move it away or choose --out");
-                }
-                for (Path p : inside) {
-                    Files.delete(p);
-                }
-            }
-        }
-        Files.createDirectories(dir);
-        return dir;
     }
 
     /** The share of labelled documents in their cluster's majority label (NaN without labels). */

@@ -4,17 +4,12 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Paths;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.UUID;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.TaskContext;
@@ -93,7 +88,7 @@ public final class SparkTokenStore {
             throw new IllegalArgumentException("validation fraction must be in [0, 1), got " + validFraction);
         }
         int k = domainNames.size();
-        try (FileSystem fs = fileSystem(dir)) {
+        try (FileSystem fs = HadoopFiles.fileSystem(dir)) {
             fs.mkdirs(new Path(dir));
         }
         List<Written> written = assigned.select("id", "text", "cluster")
@@ -119,8 +114,8 @@ public final class SparkTokenStore {
                 b.domain(domainNames.get(c), train, valid);
             }
             String json = b.toJson();
-            try (FileSystem fs = fileSystem(dir)) {
-                writeAtomically(fs, new Path(dir, "manifest.json"), json.getBytes(StandardCharsets.UTF_8));
+            try (FileSystem fs = HadoopFiles.fileSystem(dir)) {
+                HadoopFiles.writeAtomically(fs, new Path(dir, "manifest.json"), json.getBytes(StandardCharsets.UTF_8));
             }
             return new Result(
                     json,
@@ -136,7 +131,7 @@ public final class SparkTokenStore {
             Iterator<Row> rows, String dir, TokenizerSpec spec, int k, double validFraction, long seed)
             throws IOException {
         Tokenizer tok = spec.create();
-        try (FileSystem fs = fileSystem(dir)) {
+        try (FileSystem fs = HadoopFiles.fileSystem(dir)) {
             return writeShards(rows, fs, dir, tok, k, validFraction, seed).iterator();
         } finally {
             close(tok);
@@ -237,8 +232,8 @@ public final class SparkTokenStore {
         Written finish() throws IOException {
             TokenShard s = writer.finish();
             // A retried or speculative attempt writes the same bytes: whichever rename lands last is equal.
-            replace(fs, tmpTok, tok);
-            replace(fs, tmpIdx, idx);
+            HadoopFiles.replace(fs, tmpTok, tok);
+            HadoopFiles.replace(fs, tmpIdx, idx);
             return new Written(
                     cluster,
                     valid,
@@ -250,39 +245,6 @@ public final class SparkTokenStore {
                     s.bytes(),
                     s.sha256(),
                     s.indexSha256());
-        }
-    }
-
-    /** A file system instance of its own (not Hadoop's shared cached one, whose settings it changes). */
-    private static FileSystem fileSystem(String dir) throws IOException {
-        FileSystem fs = FileSystem.newInstance(URI.create(new Path(dir).toUri().toString()), new Configuration());
-        fs.setWriteChecksum(false); // no .crc side files beside the shards on a local file system
-        return fs;
-    }
-
-    private static void replace(FileSystem fs, Path from, Path to) throws IOException {
-        if (fs.exists(to)) {
-            fs.delete(to, false);
-        }
-        if (!fs.rename(from, to)) {
-            throw new IOException("cannot rename " + from + " to " + to);
-        }
-    }
-
-    /** Local files: an atomic rename over the old one; elsewhere Hadoop's delete and rename. */
-    private static void writeAtomically(FileSystem fs, Path target, byte[] bytes) throws IOException {
-        Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
-        try (OutputStream o = fs.create(tmp, true)) {
-            o.write(bytes);
-        }
-        if ("file".equals(fs.getUri().getScheme())) {
-            Files.move(
-                    Paths.get(fs.makeQualified(tmp).toUri()),
-                    Paths.get(fs.makeQualified(target).toUri()),
-                    StandardCopyOption.ATOMIC_MOVE,
-                    StandardCopyOption.REPLACE_EXISTING);
-        } else {
-            replace(fs, tmp, target);
         }
     }
 

@@ -199,14 +199,16 @@ class SparkTokenStoreTest {
     }
 
     @Test
-    void theJobWritesATokenStoreWithLabelOrClusterNamesAndRefusesAUsersFolder() throws IOException {
+    void theJobWritesATokenStoreAtAPathOrAUriWithLabelOrClusterNamesAndRefusesAUsersFolder() throws IOException {
         for (String mode : List.of("labels", "k-means")) {
             Path out = dir.resolve("job-" + mode);
+            // k-means mode names its output folder by a Hadoop URI (file://), labels mode by a path.
+            String outArg = mode.equals("labels") ? out.toString() : out.toUri().toString();
             List<String> args = new ArrayList<>(List.of(
                     "--input",
                     corpus.toString(),
                     "--out",
-                    out.toString(),
+                    outArg,
                     "--k",
                     "3",
                     "--seed",
@@ -232,6 +234,7 @@ class SparkTokenStoreTest {
             JsonObject summary = JsonParser.parseString(Files.readString(out.resolve("summary.json")))
                     .getAsJsonObject();
             assertTrue(summary.get("tokenShards").getAsInt() >= 2 * K, summary.toString());
+            assertEquals(K, Centroids.load(out.resolve("centroids.json")).k(), mode);
             // A second run replaces its own store.
             assertEquals(0, new CommandLine(new SparkCorpusJob()).execute(args.toArray(String[]::new)), mode);
             assertEquals(s.domains(), TokenStore.open(out.resolve("tokens")).domains());

@@ -1,0 +1,98 @@
+package org.soupofexperts.spark;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * The job's file operations through Hadoop's file system API, so that an output folder may be a
+ * local path or any Hadoop URI (hdfs://, s3a://, file://). Stateless and thread-safe.
+ */
+final class HadoopFiles {
+
+    private HadoopFiles() {}
+
+    /** A file system instance of its own (not Hadoop's shared cached one, whose settings it changes); close it. */
+    static FileSystem fileSystem(String path) throws IOException {
+        FileSystem fs = FileSystem.newInstance(URI.create(new Path(path).toUri().toString()), new Configuration());
+        fs.setWriteChecksum(false); // no .crc side files on a local file system
+        return fs;
+    }
+
+    /** Moves {@code from} over {@code to} (Hadoop's rename does not replace: delete, then rename). */
+    static void replace(FileSystem fs, Path from, Path to) throws IOException {
+        if (fs.exists(to)) {
+            fs.delete(to, false);
+        }
+        if (!fs.rename(from, to)) {
+            throw new IOException("cannot rename " + from + " to " + to);
+        }
+    }
+
+    /**
+     * Writes a file under a temporary name, then renames it into place: atomically over the old
+     * one on a local file system, by Hadoop's delete and rename elsewhere.
+     */
+    static void writeAtomically(FileSystem fs, Path target, byte[] bytes) throws IOException {
+        Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
+        try {
+            try (OutputStream o = fs.create(tmp, true)) {
+                o.write(bytes);
+            }
+            if ("file".equals(fs.getUri().getScheme())) {
+                Files.move(
+                        Paths.get(fs.makeQualified(tmp).toUri()),
+                        Paths.get(fs.makeQualified(target).toUri()),
+                        StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING);
+            } else {
+                replace(fs, tmp, target);
+            }
+        } finally {
+            fs.delete(tmp, false);
+        }
+    }
+
+    /** {@link #writeAtomically} of a UTF-8 text at a path or URI. */
+    static void writeString(String file, String text) throws IOException {
+        try (FileSystem fs = fileSystem(file)) {
+            Path p = new Path(file);
+            fs.mkdirs(p.getParent());
+            writeAtomically(fs, p, text.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /**
+     * Makes {@code dir} an empty folder for a token store: a store of an earlier run (it has a
+     * manifest.json) is emptied, any other non-empty folder is refused (it may be the user's data).
+     */
+    static void prepareStoreFolder(String dir) throws IOException {
+        try (FileSystem fs = fileSystem(dir)) {
+            Path p = new Path(dir);
+            if (fs.exists(p)) {
+                FileStatus[] inside = fs.listStatus(p);
+                if (inside.length > 0 && !fs.isFile(new Path(p, "manifest.json"))) {
+                    throw new IllegalArgumentException(
+                            dir + " exists and is not a token store (no manifest.json): move it away or choose --out");
+                }
+                for (FileStatus f : inside) {
+                    if (f.isDirectory()) {
+                        throw new IllegalArgumentException(
+                                dir + " holds a folder, " + f.getPath().getName() + ", which a token store never has");
+                    }
+                    fs.delete(f.getPath(), false);
+                }
+            }
+            fs.mkdirs(p);
+        }
+    }
+}
