@@ -33,7 +33,7 @@ import picocli.CommandLine.Option;
         description = "Embed, cluster and assign a corpus on Spark.")
 public final class SparkCorpusJob implements Callable<Integer> {
 
-    @Option(names = "--input", required = true, description = "JSONL (.jsonl, .jsonl.gz) or Parquet path")
+    @Option(names = "--input", required = true, description = "JSONL (.jsonl, .jsonl.gz, .jsonl.zst) or Parquet path")
     String input;
 
     @Option(
@@ -102,9 +102,7 @@ public final class SparkCorpusJob implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (k < 1) {
-            throw new IllegalArgumentException("--k must be >= 1, got " + k);
-        }
+        checkOptions();
         EmbedderSpec emb = EmbedderSpec.parse(embedder);
         TokenizerSpec tok = tokens ? TokenizerSpec.parse(tokenizer) : null;
         SparkSession.Builder b = SparkSession.builder().appName("soe-spark-corpus");
@@ -186,6 +184,20 @@ public final class SparkCorpusJob implements Callable<Integer> {
         HadoopFiles.writeString(
                 outDir + "/summary.json",
                 new GsonBuilder().setPrettyPrinting().create().toJson(summary));
+    }
+
+    /** The options' ranges, checked before any work (not after an hour of embedding). */
+    private void checkOptions() {
+        if (k < 1) {
+            throw new IllegalArgumentException("--k must be >= 1, got " + k);
+        }
+        if (!(validFraction >= 0 && validFraction < 1)) {
+            throw new IllegalArgumentException("--valid-fraction must be in [0, 1), got " + validFraction);
+        }
+        if (partitions < 0 || embedPartitions < -1) {
+            throw new IllegalArgumentException("--partitions must be >= 0 and --embed-partitions >= -1, got "
+                    + partitions + " and " + embedPartitions);
+        }
     }
 
     private String summaryMode() {

@@ -7,6 +7,8 @@ import com.github.luben.zstd.ZstdOutputStream;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -246,6 +248,11 @@ class SparkTokenStoreTest {
         int code = cl.execute("--input", corpus.toString(), "--out", out.toString(), "--k", "3", "--tokens");
         assertEquals(1, code);
         assertEquals("mine", Files.readString(out.resolve("tokens").resolve("notes.txt")));
+        // Bad options fail at once, before any Spark work, and say which option.
+        StringWriter err = new StringWriter();
+        CommandLine bad = new CommandLine(new SparkCorpusJob()).setErr(new PrintWriter(err));
+        assertEquals(1, bad.execute("--input", corpus.toString(), "--out", out.toString(), "--valid-fraction", "1.5"));
+        assertTrue(err.toString().contains("--valid-fraction must be in [0, 1)"), err.toString());
     }
 
     @Test
