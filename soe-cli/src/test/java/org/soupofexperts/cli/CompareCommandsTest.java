@@ -47,8 +47,8 @@ class CompareCommandsTest {
             List<TokenShard> valid = new ArrayList<>();
             for (int part = 0; part < 2; part++) {
                 String name = "c" + d + "-p" + part;
-                try (ShardWriter t = writer(store, "train-" + name, tok);
-                        ShardWriter v = writer(store, "valid-" + name, tok)) {
+                try (ShardWriter t = ShardWriter.inFolder(store, "train-" + name, tok);
+                        ShardWriter v = ShardWriter.inFolder(store, "valid-" + name, tok)) {
                     for (String doc : synth.documents(d, 100L * part, 100, 60)) {
                         (TokenStore.heldOut(doc, 0.1, 0) ? v : t).add(doc);
                     }
@@ -60,15 +60,6 @@ class CompareCommandsTest {
         }
         b.write(store);
         return store;
-    }
-
-    private static ShardWriter writer(Path dir, String name, Tokenizer tok) throws IOException {
-        return new ShardWriter(
-                name + ".tok",
-                Files.newOutputStream(dir.resolve(name + ".tok")),
-                name + ".idx",
-                Files.newOutputStream(dir.resolve(name + ".idx")),
-                tok);
     }
 
     @Test

@@ -7,6 +7,8 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -63,6 +65,18 @@ public final class ShardWriter implements AutoCloseable {
         }
         out = new DigestOutputStream(new BufferedOutputStream(tokenStream, 1 << 16), sha);
         index = new DataOutputStream(new DigestOutputStream(new BufferedOutputStream(indexStream, 1 << 16), indexSha));
+    }
+
+    /** A writer of {@code name}.tok and {@code name}.idx in a local folder. */
+    public static ShardWriter inFolder(Path dir, String name, Tokenizer tokenizer) throws IOException {
+        OutputStream tokens = Files.newOutputStream(dir.resolve(name + ".tok"));
+        try {
+            return new ShardWriter(
+                    name + ".tok", tokens, name + ".idx", Files.newOutputStream(dir.resolve(name + ".idx")), tokenizer);
+        } catch (IOException | RuntimeException e) {
+            tokens.close();
+            throw e;
+        }
     }
 
     /** Bytes per token in a store of this tokenizer's ids: 2 when the vocabulary fits in 16 bits, else 4. */

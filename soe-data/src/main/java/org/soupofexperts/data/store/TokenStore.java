@@ -260,15 +260,9 @@ public final class TokenStore {
         }
     }
 
-    /** A writer of the shard {@code name}.tok / {@code name}.idx in a local folder. */
     private static ShardWriter localShard(Path dir, String name, Tokenizer tok) {
         try {
-            return new ShardWriter(
-                    name + ".tok",
-                    Files.newOutputStream(dir.resolve(name + ".tok")),
-                    name + ".idx",
-                    Files.newOutputStream(dir.resolve(name + ".idx")),
-                    tok);
+            return ShardWriter.inFolder(dir, name, tok);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

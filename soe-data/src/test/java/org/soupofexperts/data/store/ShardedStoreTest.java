@@ -46,12 +46,7 @@ class ShardedStoreTest {
     }
 
     private static TokenShard shard(Path dir, String name, List<String> docs) throws IOException {
-        try (ShardWriter w = new ShardWriter(
-                name + ".tok",
-                Files.newOutputStream(dir.resolve(name + ".tok")),
-                name + ".idx",
-                Files.newOutputStream(dir.resolve(name + ".idx")),
-                TOK)) {
+        try (ShardWriter w = ShardWriter.inFolder(dir, name, TOK)) {
             for (String d : docs) {
                 w.add(d);
             }
