@@ -59,9 +59,9 @@ class LowRankExpertsTest {
     @Test
     void linearWeightIsSharedPlusAlphaWeightedFactorProducts() {
         try (NDManager m = Djl.engine().newBaseManager()) {
-            // in=3, out=2, n=2, r=1 (5 values per expert against 6 dense). U_1 = [1, 2]^T, V_1 = [1, 0, 0]^T;
-            // U_2 = [0, 1]^T, V_2 = [3, 4, 0]^T.
-            SoupLinear lin = new SoupLinear("l", 3, 2, false, 2, 0.02, ExpertRanks.uniform(1));
+            // in=2, out=3 (W is in x out), n=2, r=1 (5 values per expert against 6 dense).
+            // U_1 = [1, 2]^T, V_1 = [1, 0, 0]^T; U_2 = [0, 1]^T, V_2 = [3, 4, 0]^T.
+            SoupLinear lin = new SoupLinear("l", 2, 3, false, 2, 0.02, ExpertRanks.uniform(1));
             SoupTensor w = lin.soupTensors().get(0);
             assertTrue(w.lowRank());
             w.shared().setArray(m.create(new float[] {1, 0, 0, 0, 1, 0}, new Shape(2, 3)));
@@ -70,10 +70,11 @@ class LowRankExpertsTest {
             NDArray alpha = m.create(new float[] {2f, -1f});
             // E_1 = [[1, 0, 0], [2, 0, 0]], E_2 = [[0, 0, 0], [3, 4, 0]]; W = S + 2 E_1 - E_2 = [[3, 0, 0], [1, -3, 0]]
             assertArrayEquals(new float[] {3, 0, 0, 1, -3, 0}, w.value(alpha).toFloatArray(), 1e-6f);
-            NDArray x = m.create(new float[] {1, 2, 5}, new Shape(1, 3));
+            // y = x W with x = [1, 2]: [3 + 2, 0 - 6, 0]
+            NDArray x = m.create(new float[] {1, 2}, new Shape(1, 2));
             NDArray y = lin.forward(null, new NDList(x, alpha), false).head();
-            assertEquals(new Shape(1, 2), y.getShape());
-            assertArrayEquals(new float[] {3, -5}, y.toFloatArray(), 1e-6f);
+            assertEquals(new Shape(1, 3), y.getShape());
+            assertArrayEquals(new float[] {5, -6, 0}, y.toFloatArray(), 1e-6f);
         }
     }
 
@@ -292,7 +293,7 @@ class LowRankExpertsTest {
         }
         float[] alpha = {0.7f, -1.5f};
         try (NDManager m = Djl.engine().newBaseManager()) {
-            SoupLinear lin = new SoupLinear("l", cols, rows, false, n, 0.02, ExpertRanks.uniform(r));
+            SoupLinear lin = new SoupLinear("l", rows, cols, false, n, 0.02, ExpertRanks.uniform(r));
             SoupTensor w = lin.soupTensors().get(0);
             w.shared().setArray(m.zeros(new Shape(rows, cols)));
             w.bank().parameters().get(0).setArray(m.create(u, new Shape(n, rows, r)));

@@ -352,6 +352,20 @@ class SaveLoadTest {
     }
 
     @Test
+    void anArtefactOfFormatOneIsRefusedBecauseItsLinearWeightsAreTransposed() throws IOException {
+        // Format 1 stored linear weights (out, in). A square one (attn.proj) would load in the
+        // wrong layout without any shape error, so the format decides.
+        Path dir = tmp.resolve("soup");
+        try (SoupOfExperts soup = trainedSoup()) {
+            soup.save(dir);
+        }
+        forge(dir.resolve(ArtifactDirectory.MANIFEST), m -> m.addProperty("format", "soupofexperts/1"));
+        assertMessage(dir, "format 1 stored linear weights (out, in)");
+        forge(dir.resolve(ArtifactDirectory.MANIFEST), m -> m.addProperty("format", "soupofexperts/9"));
+        assertMessage(dir, "this library reads '" + ArtifactDirectory.FORMAT + "'");
+    }
+
+    @Test
     void weightsHoldingNaNAreRefusedOnLoad() throws IOException {
         Path dir = tmp.resolve("spec");
         try (SoupOfExperts soup = trainedSoup();

@@ -14,7 +14,8 @@ import java.util.Optional;
  * <p>Names follow GPT-2: {@code wte.weight}, {@code wpe.weight}, then per layer i
  * {@code hi.ln_1.gain/bias}, {@code hi.attn.qkv.weight/bias}, {@code hi.attn.proj.weight/bias},
  * {@code hi.ln_2.gain/bias}, {@code hi.mlp.fc.weight/bias}, {@code hi.mlp.proj.weight/bias}, and
- * {@code ln_f.gain/bias} (no biases when the config has none).
+ * {@code ln_f.gain/bias} (no biases when the config has none). Shapes: embeddings (rows, d);
+ * linear weights (in, out), as GPT-2's {@code Conv1D} stores them; gains and biases (d) or (out).
  */
 public final class TensorLayout {
 
@@ -52,7 +53,8 @@ public final class TensorLayout {
     }
 
     private void linear(List<TensorSpec> s, String name, int in, int out, double std) {
-        s.add(TensorSpec.matrix(name + ".weight", out, in, std));
+        // (in, out), as GPT-2's Conv1D: see SoupLinear for why.
+        s.add(TensorSpec.matrix(name + ".weight", in, out, std));
         if (config.bias()) {
             s.add(TensorSpec.vector(name + ".bias", out, TensorSpec.Init.zeros()));
         }

@@ -11,6 +11,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.core.io.ArtifactDirectory;
 import org.soupofexperts.core.io.ConfigJson;
 import org.soupofexperts.core.io.NewFolder;
 import org.soupofexperts.core.io.SoupFormatException;
@@ -45,9 +46,11 @@ public final class DjlModelFolder {
         String name = dir.toAbsolutePath().normalize().getFileName().toString();
         NewFolder.write(dir, "DJL model", tmp -> {
             writeParameters(tmp.resolve(name + "-0000.params"), name, block);
+            JsonObject withFormat = description.deepCopy();
+            withFormat.addProperty("format", ArtifactDirectory.FORMAT);
             Files.writeString(
                     tmp.resolve(CONFIG),
-                    new GsonBuilder().setPrettyPrinting().create().toJson(description),
+                    new GsonBuilder().setPrettyPrinting().create().toJson(withFormat),
                     StandardCharsets.UTF_8);
             Files.writeString(
                     tmp.resolve("serving.properties"),
@@ -85,6 +88,9 @@ public final class DjlModelFolder {
             throw new SoupFormatException(dir + " has no " + CONFIG + ": not a specialist exported for DJL");
         }
         JsonObject o = StrictJson.readObject(file);
+        // Exports of format 1 carried no format: their linear weights are in the other layout.
+        ArtifactDirectory.checkFormat(
+                o.has("format") ? StrictJson.string(o, "format", file.toString()) : "soupofexperts/1", file);
         return ConfigJson.model(StrictJson.object(o, "model", file.toString()));
     }
 }

@@ -43,8 +43,12 @@ public final class ArtifactDirectory {
 
     /** Name of the manifest file. */
     public static final String MANIFEST = "manifest.json";
-    /** Format tag written into every manifest. */
-    public static final String FORMAT = "soupofexperts/1";
+    /**
+     * Format tag written into every manifest. Format 2 stores linear weights (in, out); format 1
+     * (never released) stored them (out, in) and is refused, because a square weight read in the
+     * other layout would load without any error.
+     */
+    public static final String FORMAT = "soupofexperts/2";
 
     /** Manifest field holding the SHA-256 of the manifest without that field (pretty JSON, UTF-8). */
     public static final String MANIFEST_SHA256 = "manifestSha256";
@@ -124,6 +128,23 @@ public final class ArtifactDirectory {
     }
 
     /**
+     * Refuses any format but {@link #FORMAT}, naming the layout change for format 1.
+     *
+     * @param where the file that declared {@code format}, for the message
+     */
+    public static void checkFormat(String format, Object where) throws SoupFormatException {
+        if (FORMAT.equals(format)) {
+            return;
+        }
+        String why = "soupofexperts/1".equals(format)
+                ? " (format 1 stored linear weights (out, in), format 2 stores them (in, out); an artefact of the"
+                        + " unreleased format 1 must be trained or exported again)"
+                : "";
+        throw new SoupFormatException(
+                where + " has format '" + format + "'; this library reads '" + FORMAT + "'" + why);
+    }
+
+    /**
      * Opens a saved artefact of {@code kind}, verifying the manifest, the parameter file's size
      * and its SHA-256. Throws {@link SoupFormatException} naming what is wrong.
      */
@@ -134,10 +155,7 @@ public final class ArtifactDirectory {
         Path manifestPath = dir.resolve(MANIFEST);
         JsonObject m = readManifest(dir, manifestPath, kind);
         String format = string(m, "format", manifestPath);
-        if (!FORMAT.equals(format)) {
-            throw new SoupFormatException(
-                    manifestPath + " has format '" + format + "'; this library reads '" + FORMAT + "'");
-        }
+        checkFormat(format, manifestPath);
         String actualKind = string(m, "kind", manifestPath);
         if (!kind.equals(actualKind)) {
             throw new SoupFormatException(dir + " holds a saved " + actualKind + ", not a " + kind);

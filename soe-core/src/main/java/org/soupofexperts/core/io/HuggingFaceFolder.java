@@ -17,8 +17,8 @@ import org.soupofexperts.core.config.ModelConfig;
  * {@code model.safetensors} with GPT-2's tensor names, and a model card {@code README.md}. The
  * architecture is GPT-2's (pre-LayerNorm blocks, learned positions, tied output head) with the
  * exact GELU ({@code activation_function: "gelu"}); GPT-2 stores its linear layers as
- * {@code Conv1D}, weight shape (in, out), so each of ours (out, in) is written transposed, and a
- * model without biases gets zero biases. Token ids are whatever the model was trained on (for
+ * {@code Conv1D}, weight shape (in, out), which is our layout too, and a model without biases gets
+ * zero biases. Token ids are whatever the model was trained on (for
  * the byte tokenizer, a text's UTF-8 bytes); a model trained with a Hugging Face tokenizer gets
  * its {@code tokenizer.json}. Stateless.
  */
@@ -87,7 +87,7 @@ public final class HuggingFaceFolder {
         return o;
     }
 
-    /** Our tensors under GPT-2's names, linear weights transposed to (in, out), missing biases as zeros. */
+    /** Our tensors under GPT-2's names (linear weights are (in, out) in both), missing biases as zeros. */
     static Map<String, Safetensors.Tensor> gpt2Tensors(ModelConfig c, Map<String, Safetensors.Tensor> ours) {
         Map<String, Safetensors.Tensor> out = new LinkedHashMap<>();
         int d = c.dModel();
@@ -116,18 +116,12 @@ public final class HuggingFaceFolder {
 
     private static void linear(
             Map<String, Safetensors.Tensor> out, Map<String, Safetensors.Tensor> ours, String from, String to) {
+        // Ours are (in, out) like GPT-2's Conv1D: copied as they are.
         Safetensors.Tensor w = need(ours, from + ".weight");
-        int rows = (int) w.shape()[0];
         int cols = (int) w.shape()[1];
-        float[] t = new float[rows * cols];
-        for (int r = 0; r < rows; r++) {
-            for (int k = 0; k < cols; k++) {
-                t[k * rows + r] = w.values()[r * cols + k];
-            }
-        }
-        out.put(to + ".weight", new Safetensors.Tensor(new long[] {cols, rows}, t));
+        out.put(to + ".weight", w);
         Safetensors.Tensor b = ours.get(from + ".bias");
-        out.put(to + ".bias", b != null ? b : new Safetensors.Tensor(new long[] {rows}, new float[rows]));
+        out.put(to + ".bias", b != null ? b : new Safetensors.Tensor(new long[] {cols}, new float[cols]));
     }
 
     private static Safetensors.Tensor need(Map<String, Safetensors.Tensor> ours, String name) {

@@ -12,6 +12,8 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +25,7 @@ import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.config.ExpertInit;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.internal.Djl;
+import org.soupofexperts.core.io.ArtifactDirectory;
 
 /** A specialist exported for DJL loads through {@code Criteria} alone and gives its own logits. */
 class DjlModelFolderTest {
@@ -99,6 +102,35 @@ class DjlModelFolderTest {
                 Predictor<int[], float[]> p = model.newPredictor()) {
             return p.predict(tokens);
         }
+    }
+
+    @Test
+    void anExportWithoutTheCurrentFormatIsRefusedBecauseItsLinearWeightsMayBeTransposed() throws Exception {
+        Path folder = dir.resolve("old");
+        try (SoupOfExperts soup = SoupOfExperts.builder()
+                        .model(ModelConfig.builder()
+                                .vocabSize(40)
+                                .layers(1)
+                                .dModel(8)
+                                .heads(2)
+                                .contextLength(6)
+                                .build())
+                        .domains(2)
+                        .experts(1)
+                        .seed(3)
+                        .build();
+                Specialist s = soup.instantiate(new double[] {1, 0})) {
+            s.exportForDjl(folder);
+        }
+        Path config = folder.resolve(DjlModelFolder.CONFIG);
+        JsonObject o = JsonParser.parseString(Files.readString(config)).getAsJsonObject();
+        assertEquals(ArtifactDirectory.FORMAT, o.get("format").getAsString());
+        // Exports of format 1 had no format key.
+        o.remove("format");
+        Files.writeString(config, o.toString());
+        Exception e = assertThrows(
+                Exception.class, () -> new SpecialistBlockFactory().newBlock(null, folder, java.util.Map.of()));
+        assertTrue(e.getMessage().contains("format 1 stored linear weights (out, in)"), e.getMessage());
     }
 
     @Test

@@ -60,6 +60,31 @@ class SoupBlocksTest {
     }
 
     @Test
+    void linearWeightIsStoredInByOutAsGpt2sConv1d() {
+        // in=2, out=3: W (in x out) = [[1, 2, 3], [4, 5, 6]] row by row, bias [7, 8, 9]; x = [1, 10].
+        // y = x W + b = [1 + 40, 2 + 50, 3 + 60] + b. Read (out x in), the same six values give
+        // another answer, and a W of shape (3, 2) would not load.
+        SoupLinear lin = new SoupLinear("l", 2, 3, true, 1, 0.02);
+        assertEquals(new Shape(2, 3), lin.soupTensors().get(0).shape());
+        set(lin.soupTensors().get(0), new float[] {1, 2, 3, 4, 5, 6}, new float[] {0, 0, 0, 0, 0, 0});
+        set(lin.soupTensors().get(1), new float[] {7, 8, 9}, new float[] {0, 0, 0});
+        NDArray x = manager.create(new float[] {1, 10}, new Shape(1, 2));
+        NDArray y = lin.forward(null, new NDList(x), false).head();
+        assertEquals(new Shape(1, 3), y.getShape());
+        assertArrayEquals(new float[] {48, 60, 72}, y.toFloatArray(), 1e-5f);
+
+        // Per group: group 0 at alpha 0 (W = S), group 1 at alpha 1 with E = [[0, 0, 1], [0, 0, 0]]:
+        // only W[0][2] moves, so only the third output of group 1 changes, by x[0] = 2.
+        SoupLinear grouped = new SoupLinear("l", 2, 3, true, 1, 0.02);
+        set(grouped.soupTensors().get(0), new float[] {1, 2, 3, 4, 5, 6}, new float[] {0, 0, 1, 0, 0, 0});
+        set(grouped.soupTensors().get(1), new float[] {7, 8, 9}, new float[] {0, 0, 0});
+        NDArray xs = manager.create(new float[] {1, 10, 2, 0}, new Shape(2, 2));
+        NDArray alpha = manager.create(new float[] {0, 1}, new Shape(2, 1));
+        NDArray ys = grouped.forward(null, new NDList(xs, alpha), false).head();
+        assertArrayEquals(new float[] {48, 60, 72, 2 + 7, 4 + 8, 6 + 2 + 9}, ys.toFloatArray(), 1e-5f);
+    }
+
+    @Test
     void perGroupAlphaGivesEachGroupOfRowsItsOwnWeights() {
         // The weights of linearWeightIsSharedPlusAlphaWeightedExperts, at two alphas at once.
         SoupLinear lin = new SoupLinear("l", 2, 1, true, 2, 0.02);
