@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
 import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.config.Seeds;
 import org.soupofexperts.core.internal.Djl;
+import org.soupofexperts.core.internal.NativeExit;
 import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.Router;
 
@@ -47,8 +48,10 @@ public final class TrainingLoop {
     public static TrainingReport run(
             GptModel model, Router router, NDManager manager, SoupTrainingConfig cfg, long seed) {
         RUN.lock();
-        try {
-            return new Run(model, router, manager, cfg, seed).execute();
+        // Held for the whole run, let go between steps: the JVM's exit waits for the step in
+        // flight and never runs LibTorch's destructors under a backward pass (NativeExit).
+        try (NativeExit.Section held = NativeExit.enter()) {
+            return new Run(model, router, manager, cfg, seed, held).execute();
         } finally {
             RUN.unlock();
         }
@@ -61,6 +64,7 @@ public final class TrainingLoop {
         private final NDManager manager;
         private final SoupTrainingConfig cfg;
         private final long seed;
+        private final NativeExit.Section held;
         private final int k;
         private final int ctx;
         private final long tokensPerStep;
@@ -79,12 +83,19 @@ public final class TrainingLoop {
         /** Time spent on evaluations and checkpoints, left out of seconds and tokens/s. */
         private long pausedNanos;
 
-        Run(GptModel model, Router router, NDManager manager, SoupTrainingConfig cfg, long seed) {
+        Run(
+                GptModel model,
+                Router router,
+                NDManager manager,
+                SoupTrainingConfig cfg,
+                long seed,
+                NativeExit.Section held) {
             this.model = model;
             this.router = router;
             this.manager = manager;
             this.cfg = cfg;
             this.seed = seed;
+            this.held = held;
             if (router == null && model.experts() > 0) {
                 throw new IllegalArgumentException("a model with experts needs its router to train");
             }
@@ -174,6 +185,7 @@ public final class TrainingLoop {
         private void loop(SoupStep stepper, ParameterSlots slots, AdamW opt, BestWeights best) {
             long lastCheckpoint = System.nanoTime();
             for (int step = firstStep; step <= cfg.steps(); step++) {
+                held.yieldToExit();
                 double[][] hs = GroupBatches.drawH(cfg.metaDistribution(), cfg.hPerStep(), k, hRng);
                 TokenBatch tb = GroupBatches.sample(cfg.source(), hs, cfg.batchSize(), ctx + 1, dataRng);
                 GroupBatches.check(tb, cfg.batchSize(), ctx + 1, model.config().vocabSize());
