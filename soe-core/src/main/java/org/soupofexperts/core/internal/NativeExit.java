@@ -49,11 +49,6 @@ public final class NativeExit {
         return new Section();
     }
 
-    /** Whether the exit guard holds the lock (the JVM is exiting); for tests and logs. */
-    static boolean exiting() {
-        return LOCK.isWriteLocked();
-    }
-
     private static void holdExit() {
         long seconds = Long.getLong(WAIT_PROPERTY, 30);
         long t0 = System.nanoTime();
