@@ -10,7 +10,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
@@ -87,6 +89,8 @@ final class Compare implements Callable<Integer> {
         TokenStore tokens = BudgetOptions.openStore(storeDir);
         int k = tokens.domains().size();
         List<Row> rows = new ArrayList<>();
+        // Small k-means clusters can hold out less than one window: compared without them.
+        Map<String, Long> skipped = new LinkedHashMap<>();
         try (SoupOfExperts soup = SoupOfExperts.load(soupDir);
                 DenseModel baseline = DenseModel.load(baselineDir)) {
             if (soup.config().domains() != k) {
@@ -116,6 +120,10 @@ final class Compare implements Callable<Integer> {
             }
             try (Specialist generic = soup.instantiate(natural)) {
                 for (int d = 0; d < k; d++) {
+                    if ((tokens.validTokens(d) - 1) / context < 1) {
+                        skipped.put(tokens.domains().get(d), tokens.validTokens(d));
+                        continue;
+                    }
                     Evaluation.Specialized sp =
                             Evaluation.specialized(soup, tokens, tok, assigner, d, documents, context, windows);
                     rows.add(new Row(
@@ -128,15 +136,19 @@ final class Compare implements Callable<Integer> {
                             sp.h()));
                 }
             }
+            if (rows.isEmpty()) {
+                throw new IllegalArgumentException("no domain of " + storeDir + " holds a validation window of "
+                        + (context + 1) + " tokens; hold out more (a larger validation fraction) or use fewer domains");
+            }
         }
-        print(rows);
+        print(rows, skipped);
         if (png != null) {
             draw(rows);
         }
         return 0;
     }
 
-    private void print(List<Row> rows) {
+    private void print(List<Row> rows, Map<String, Long> skipped) {
         PrintWriter o = spec.commandLine().getOut();
         double b = 0;
         double s = 0;
@@ -171,6 +183,14 @@ final class Compare implements Callable<Integer> {
             all.addProperty("soupNaturalBitsPerByte", n);
             all.addProperty("hMatters", n - s);
             all.addProperty("specialistWins", wins);
+            JsonArray skip = new JsonArray();
+            skipped.forEach((name, validTokens) -> {
+                JsonObject j = new JsonObject();
+                j.addProperty("domain", name);
+                j.addProperty("validationTokens", validTokens);
+                skip.add(j);
+            });
+            all.add("skipped", skip);
             o.println(new GsonBuilder().setPrettyPrinting().create().toJson(all));
             return;
         }
@@ -185,6 +205,15 @@ final class Compare implements Callable<Integer> {
                 "bits per byte on each domain's validation split; the specialist beats the baseline on %d of %d domains"
                         + " (%+.1f%% on average)%n",
                 wins, rows.size(), 100 * (s - b) / b);
+        if (!skipped.isEmpty()) {
+            o.printf(
+                    "not compared, fewer validation tokens than one window: %s%n",
+                    String.join(
+                            ", ",
+                            skipped.entrySet().stream()
+                                    .map(e -> e.getKey() + " (" + e.getValue() + ")")
+                                    .toList()));
+        }
     }
 
     private void draw(List<Row> rows) throws IOException {

@@ -2,6 +2,7 @@ package org.soupofexperts.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.soupofexperts.cli.Cli.concat;
 import static org.soupofexperts.cli.Cli.soe;
@@ -40,6 +41,11 @@ class CompareCommandsTest {
 
     /** A store in shards (as the Spark job writes it): 2 shards per domain, listed by a manifest. */
     private Path shardedStore(SyntheticCorpus synth, Tokenizer tok) throws IOException {
+        return shardedStore(synth, tok, -1);
+    }
+
+    /** As above; domain {@code tinyValid} (if any) holds out one 3-byte document only. */
+    private Path shardedStore(SyntheticCorpus synth, Tokenizer tok, int tinyValid) throws IOException {
         Path store = Files.createDirectories(dir.resolve("sharded"));
         ShardedStore.Builder b = ShardedStore.builder(tok).validation(0.1, 0);
         for (int d = 0; d < synth.domains(); d++) {
@@ -50,7 +56,14 @@ class CompareCommandsTest {
                 try (ShardWriter t = ShardWriter.inFolder(store, "train-" + name, tok);
                         ShardWriter v = ShardWriter.inFolder(store, "valid-" + name, tok)) {
                     for (String doc : synth.documents(d, 100L * part, 100, 60)) {
-                        (TokenStore.heldOut(doc, 0.1, 0) ? v : t).add(doc);
+                        if (d == tinyValid) {
+                            t.add(doc);
+                        } else {
+                            (TokenStore.heldOut(doc, 0.1, 0) ? v : t).add(doc);
+                        }
+                    }
+                    if (d == tinyValid && part == 0) {
+                        v.add("abc");
                     }
                     train.add(t.finish());
                     valid.add(v.finish());
@@ -101,6 +114,57 @@ class CompareCommandsTest {
         Result neither = soe("train", "--out", out + "3");
         assertEquals(1, neither.code());
         assertTrue(neither.err().contains("either --corpus"), neither.err());
+    }
+
+    @Test
+    void compareLeavesOutADomainThatHoldsOutLessThanOneWindowAndSaysSo() throws Exception {
+        // As small k-means clusters do: domain 1 of 3 holds out 3 tokens, fewer than a window of 33.
+        SyntheticCorpus synth = new SyntheticCorpus(3, 200, 7);
+        Path store = shardedStore(synth, new ByteTokenizer(), 1);
+        assertEquals(3, TokenStore.open(store).validTokens(1));
+        String out = dir.resolve("run").toString();
+        String[] budget = {
+            "--store",
+            store.toString(),
+            "--out",
+            out,
+            "--steps",
+            "5",
+            "--layers",
+            "1",
+            "--width",
+            "32",
+            "--context",
+            "32",
+            "--batch",
+            "6",
+            "--quiet"
+        };
+        assertEquals(
+                0, soe(concat(new String[] {"train", "--experts", "2"}, budget)).code());
+        assertEquals(0, soe(concat(new String[] {"baseline"}, budget)).code());
+        String[] compare = {"compare", "--out", out, "--store", store.toString(), "--windows", "2", "--documents", "5"};
+        Result text = soe(compare);
+        assertEquals(0, text.code(), text.err());
+        String small = synth.domainNames().get(1);
+        assertTrue(
+                text.out().contains("not compared, fewer validation tokens than one window: " + small + " (3)"),
+                text.out());
+        assertTrue(text.out().contains(" of 2 domains"), text.out());
+        com.google.gson.JsonObject json = com.google.gson.JsonParser.parseString(
+                        soe(concat(compare, "--json")).out())
+                .getAsJsonObject();
+        assertEquals(2, json.getAsJsonArray("domains").size());
+        assertEquals(
+                small,
+                json.getAsJsonArray("skipped")
+                        .get(0)
+                        .getAsJsonObject()
+                        .get("domain")
+                        .getAsString());
+        for (var d : json.getAsJsonArray("domains")) {
+            assertNotEquals(small, d.getAsJsonObject().get("domain").getAsString(), json.toString());
+        }
     }
 
     @Test
