@@ -119,6 +119,9 @@ public final class SpecialistServer implements AutoCloseable {
 
     @Override
     public void close() {
+        // A close asked for by interrupting the caller (how `soe serve` is stopped) must still
+        // stop the server: Jetty's stop waits, and the pending interrupt would cut it short.
+        boolean interrupted = Thread.interrupted();
         try {
             server.stop();
         } catch (Exception e) {
@@ -127,6 +130,9 @@ public final class SpecialistServer implements AutoCloseable {
             endpoints.close();
             if (ownedCache != null) {
                 ownedCache.close();
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
     }

@@ -410,4 +410,21 @@ class SpecialistServerTest {
                                 .build(),
                         HttpResponse.BodyHandlers.ofString()));
     }
+
+    @Test
+    void aCloseFromAnInterruptedThreadStillStopsTheServerAndKeepsTheInterrupt() throws Exception {
+        // How `soe serve` stops when its thread is interrupted: the stop must not be cut short.
+        SpecialistServer s = server(BY_COUNT).build().start();
+        URI u = s.uri().resolve("health");
+        Thread.currentThread().interrupt();
+        s.close();
+        assertTrue(Thread.interrupted(), "the caller's interrupt is kept (and cleared here)");
+        assertThrows(
+                IOException.class,
+                () -> CLIENT.send(
+                        HttpRequest.newBuilder(u)
+                                .timeout(Duration.ofSeconds(10))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString()));
+    }
 }
