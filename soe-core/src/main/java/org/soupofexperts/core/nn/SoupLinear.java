@@ -13,7 +13,7 @@ import org.soupofexperts.core.config.TensorSpec;
  * <p>W is stored (in, out), as GPT-2's {@code Conv1D} stores it, not (out, in) as DJL's {@code
  * Linear} does: the gradient of a product x W comes out (in, out), so with per-group weights the
  * m gradients land in the weights' own layout. Stored (out, in), autograd copied every one of them
- * through a transpose (about 8% of a per-sequence training step; docs/performance.md).
+ * through a transpose (8-20% of a per-sequence training step; docs/performance.md).
  */
 public final class SoupLinear extends AbstractSoupBlock {
 
