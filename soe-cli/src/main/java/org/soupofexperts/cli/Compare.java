@@ -120,7 +120,7 @@ final class Compare implements Callable<Integer> {
             }
             try (Specialist generic = soup.instantiate(natural)) {
                 for (int d = 0; d < k; d++) {
-                    if ((tokens.validTokens(d) - 1) / context < 1) {
+                    if (Evaluation.validationWindows(tokens, d, context) < 1) {
                         skipped.put(tokens.domains().get(d), tokens.validTokens(d));
                         continue;
                     }

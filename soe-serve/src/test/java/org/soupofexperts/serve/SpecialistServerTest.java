@@ -402,13 +402,7 @@ class SpecialistServerTest {
         SpecialistServer s = server(BY_COUNT).build().start();
         URI u = s.uri().resolve("health");
         s.close();
-        assertThrows(
-                IOException.class,
-                () -> CLIENT.send(
-                        HttpRequest.newBuilder(u)
-                                .timeout(Duration.ofSeconds(10))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString()));
+        assertNotServing(u);
     }
 
     @Test
@@ -419,6 +413,11 @@ class SpecialistServerTest {
         Thread.currentThread().interrupt();
         s.close();
         assertTrue(Thread.interrupted(), "the caller's interrupt is kept (and cleared here)");
+        assertNotServing(u);
+    }
+
+    /** A request to {@code u} fails to connect: nothing listens there any more. */
+    private static void assertNotServing(URI u) {
         assertThrows(
                 IOException.class,
                 () -> CLIENT.send(

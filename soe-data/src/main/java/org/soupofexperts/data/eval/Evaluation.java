@@ -46,7 +46,7 @@ public final class Evaluation {
             throw new IllegalArgumentException("context must be >= 1, got " + context);
         }
         long n = store.validTokens(d);
-        long windows = Math.min(maxWindows, (n - 1) / context);
+        long windows = Math.min(maxWindows, validationWindows(store, d, context));
         if (windows < 1) {
             throw new IllegalArgumentException("domain '" + store.domains().get(d) + "' has " + n
                     + " validation tokens, fewer than one window of " + (context + 1));
@@ -67,6 +67,14 @@ public final class Evaluation {
         double perToken = nats / predicted;
         double bytesPerToken = (double) store.validBytes(d) / store.validTokens(d);
         return new Loss(perToken, perToken / Math.log(2) / bytesPerToken, predicted);
+    }
+
+    /**
+     * Windows of {@code context + 1} tokens, overlapping by one, that domain d's validation split
+     * holds (0 when it is shorter than one window, as small k-means clusters can be).
+     */
+    public static long validationWindows(TokenStore store, int d, int context) {
+        return Math.max(0, (store.validTokens(d) - 1) / context);
     }
 
     /** Per-domain losses and the natural-mixture loss (domains weighted by training size). */

@@ -12,6 +12,7 @@ import org.soupofexperts.core.train.SpecializationProbe;
 import org.soupofexperts.data.cluster.NearestCentroidAssigner;
 import org.soupofexperts.data.corpus.Corpus;
 import org.soupofexperts.data.corpus.JsonlCorpus;
+import org.soupofexperts.data.eval.Evaluation;
 import org.soupofexperts.data.sample.MetaDistributions;
 import org.soupofexperts.data.sample.WindowSampler;
 import org.soupofexperts.data.store.TokenStore;
@@ -126,7 +127,7 @@ public final class ExperimentData {
     public SpecializationProbe probe(int context, int windows, int every) {
         List<TokenBatch> heldOut = new ArrayList<>();
         for (int d = 0; d < k; d++) {
-            long available = (store.validTokens(d) - 1) / context;
+            long available = Evaluation.validationWindows(store, d, context);
             List<int[]> rows = new ArrayList<>();
             for (long w = 0; w < Math.min(windows, available); w++) {
                 rows.add(store.readValid(d, w * context, context + 1));
