@@ -96,4 +96,12 @@ class LayeringRulesTest {
         // Every package of the module is exported: a new package must be added to the descriptor on purpose.
         assertTrue(d.exports().size() == d.packages().size(), d.exports() + " vs " + d.packages());
     }
+
+    @Test
+    void testsRunInsideTheNamedModuleNotOnTheClassPath() {
+        // No other module's test-jar splits this module's packages, so Surefire can patch the tests in.
+        assertTrue(
+                "org.soupofexperts.core".equals(SoupOfExperts.class.getModule().getName()),
+                String.valueOf(SoupOfExperts.class.getModule()));
+    }
 }

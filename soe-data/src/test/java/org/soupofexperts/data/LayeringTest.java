@@ -1,6 +1,9 @@
 package org.soupofexperts.data;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import org.junit.jupiter.api.Test;
+import org.soupofexperts.data.tokenize.ByteTokenizer;
 import org.soupofexperts.testing.LayeringRules;
 
 /** This module's packages form no cycle and use no other module's internal packages. */
@@ -9,5 +12,11 @@ class LayeringTest {
     @Test
     void packagesHaveNoCyclesAndUseNoInternals() {
         LayeringRules.checkModule("org.soupofexperts.data");
+    }
+
+    @Test
+    void testsRunInsideTheNamedModuleNotOnTheClassPath() {
+        // No other module's test-jar splits this module's packages, so Surefire can patch the tests in.
+        assertEquals("org.soupofexperts.data", ByteTokenizer.class.getModule().getName());
     }
 }

@@ -17,7 +17,7 @@ import com.tngtech.archunit.lang.ArchRule;
  * add(Number)}, {@code pow(Number)}, ...). DJL wraps the number in an array over a Java buffer and
  * closes it right after the call, but an autograd graph keeps it for the backward pass, which
  * then reads memory the garbage collector may have freed and reused. {@code Djl.scalar} is the
- * replacement. Shared by the modules' tests (this is the core test-jar).
+ * replacement. Shared by the modules' tests (soe-testing).
  */
 public final class JavaMemoryRule {
 

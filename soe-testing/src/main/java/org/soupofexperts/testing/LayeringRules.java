@@ -13,8 +13,8 @@ import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.CompositeArchRule;
 
 /**
- * The layering of the library, as ArchUnit rules shared by the modules' tests (this is the core
- * test-jar). Each rule takes the base package it applies to, so that {@code LayeringRulesTest} can
+ * The layering of the library, as ArchUnit rules shared by the modules' tests (soe-testing).
+ * Each rule takes the base package it applies to, so that {@code LayeringRulesTest} can
  * show it failing on a synthetic class set with the fault it forbids.
  *
  * <p>soe-core, bottom to top: {@code config} and {@code batch} (what a soup is, and batches: leaves
