@@ -101,9 +101,11 @@ public final class Provenance {
      * @param seconds training time, evaluations and checkpoints left out
      * @param finalLoss mean loss (nats/token) of the last tenth of the steps
      * @param seed the run's seed
-     * @param config the training configuration, as text
+     * @param config the training configuration as JSON text ({@link
+     *     org.soupofexperts.core.train.SoupTrainingConfig#toJson()})
      * @param data the data's fingerprint, or null if not recorded
      * @param libraryVersion the library version that ran it, or null if not recorded
+     * @param runtime what ran it (Java, DJL, engine version, thread counts) as JSON text, or empty
      */
     public record TrainingRun(
             int steps,
@@ -113,7 +115,8 @@ public final class Provenance {
             long seed,
             String config,
             String data,
-            String libraryVersion) {
+            String libraryVersion,
+            String runtime) {
 
         static TrainingRun fromJson(JsonObject o) {
             return new TrainingRun(
@@ -122,9 +125,17 @@ public final class Provenance {
                     o.has("seconds") ? o.get("seconds").getAsDouble() : Double.NaN,
                     o.has("finalLoss") ? o.get("finalLoss").getAsDouble() : Double.NaN,
                     o.has("seed") ? o.get("seed").getAsLong() : 0,
-                    o.has("config") ? o.get("config").getAsString() : "",
+                    config(o.get("config")),
                     o.has("data") ? o.get("data").getAsString() : null,
-                    o.has("libraryVersion") ? o.get("libraryVersion").getAsString() : null);
+                    o.has("libraryVersion") ? o.get("libraryVersion").getAsString() : null,
+                    config(o.get("runtime")));
+        }
+
+        private static String config(JsonElement c) {
+            if (c == null || c.isJsonNull()) {
+                return "";
+            }
+            return c.isJsonPrimitive() ? c.getAsString() : c.toString();
         }
     }
 }

@@ -2,6 +2,8 @@ package org.soupofexperts.core;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import org.soupofexperts.core.internal.RuntimeFacts;
 import org.soupofexperts.core.io.Version;
 import org.soupofexperts.core.train.SoupTrainingConfig;
 import org.soupofexperts.core.train.TrainingReport;
@@ -38,9 +40,10 @@ final class RunHistory {
         rec.addProperty("seconds", r.seconds());
         rec.addProperty("finalLoss", r.finalLoss(0.1));
         rec.addProperty("seed", seed);
-        rec.addProperty("config", training.toString());
+        rec.add("config", JsonParser.parseString(training.toJson()));
         rec.addProperty("data", training.source().fingerprint());
         rec.addProperty("libraryVersion", Version.get());
+        rec.add("runtime", RuntimeFacts.json());
         if (!r.validation().isEmpty()) {
             rec.addProperty("bestStep", r.bestStep());
             rec.addProperty("restoredBest", training.earlyStopping().restoreBest());

@@ -317,6 +317,14 @@ public final class SoupTrainingConfig {
         return probe;
     }
 
+    /**
+     * The configuration as structured JSON text (every setting that changes the parameters a run
+     * makes, by name; no listener, no path), as recorded in the run history of every artefact.
+     */
+    public String toJson() {
+        return TrainingConfigJson.of(this).toString();
+    }
+
     @Override
     public String toString() {
         return "SoupTrainingConfig{steps=" + steps + ", batch=" + batchSize + ", hPerStep=" + hPerStep

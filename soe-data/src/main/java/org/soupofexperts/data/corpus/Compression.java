@@ -6,9 +6,17 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.GZIPInputStream;
 
-/** Opens plain, gzip ({@code .gz}) and Zstandard ({@code .zst}) files by their extension. */
+/**
+ * Opens plain, gzip ({@code .gz}) and Zstandard ({@code .zst}) files by their extension, and
+ * fingerprints files for provenance. Thread-safe.
+ */
 final class Compression {
 
     private Compression() {}
@@ -25,8 +33,40 @@ final class Compression {
         return in;
     }
 
+    /**
+     * A file as recorded in provenance: its name, size and SHA-256, never its folder (an artefact
+     * must not carry the path of the machine that made it). The hash is read once per file version
+     * (path, size, modification time) in a process, so a store that checks its corpus on every open
+     * does not read a large corpus again.
+     */
     static String fingerprint(Path file) throws IOException {
-        return file.toAbsolutePath().normalize() + ":" + Files.size(file) + ":"
-                + Files.getLastModifiedTime(file).toMillis();
+        Path abs = file.toAbsolutePath().normalize();
+        long size = Files.size(abs);
+        String version = abs + ":" + size + ":" + Files.getLastModifiedTime(abs).toMillis();
+        String hash = HASHES.get(version);
+        if (hash == null) {
+            hash = sha256(abs);
+            HASHES.put(version, hash);
+        }
+        return file.getFileName() + ":" + size + ":sha256=" + hash;
     }
+
+    private static String sha256(Path file) throws IOException {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JVM has no SHA-256", e);
+        }
+        byte[] buf = new byte[1 << 16];
+        try (InputStream in = Files.newInputStream(file)) {
+            for (int n; (n = in.read(buf)) > 0; ) {
+                md.update(buf, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    /** Hashes of file versions already read, by absolute path, size and modification time. */
+    private static final Map<String, String> HASHES = new ConcurrentHashMap<>();
 }

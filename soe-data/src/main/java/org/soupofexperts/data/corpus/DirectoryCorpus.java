@@ -62,10 +62,12 @@ public final class DirectoryCorpus implements Corpus {
     @Override
     public String fingerprint() throws IOException {
         List<String> parts = new ArrayList<>();
-        parts.add("dir[" + root.toAbsolutePath().normalize() + "]");
+        // The folder's own name and every file by its path under the folder: no machine path.
+        Path name = root.toAbsolutePath().normalize().getFileName();
+        parts.add("dir[" + (name == null ? "/" : name) + "]");
         for (Path d : domains()) {
             for (Path f : files(d)) {
-                parts.add(Compression.fingerprint(f));
+                parts.add(root.relativize(f).getParent() + "/" + Compression.fingerprint(f));
             }
         }
         return String.join(";", parts);

@@ -46,8 +46,9 @@ public final class DjlSentenceEmbedder implements Embedder, AutoCloseable {
             ZooModel<String, float[]> m = criteria.loadModel();
             try (Predictor<String, float[]> p = m.newPredictor()) {
                 int dim = p.predict("probe").length;
+                // Named by the model folder's own name: an id is recorded in artefacts, a path is not.
                 return new DjlSentenceEmbedder(
-                        m, dim, "djl(" + dir.toAbsolutePath().normalize() + ")");
+                        m, dim, "djl(" + dir.toAbsolutePath().normalize().getFileName() + ")");
             }
         } catch (ModelNotFoundException | MalformedModelException | TranslateException e) {
             throw new IOException("cannot load a sentence-embedding model from " + dir + ": " + e.getMessage(), e);
