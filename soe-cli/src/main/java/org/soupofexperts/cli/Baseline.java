@@ -40,6 +40,7 @@ final class Baseline implements Callable<Integer> {
     public Integer call() throws IOException {
         Path dir = budget.out.resolve("baseline");
         budget.requireWritable(dir, "baseline");
+        Progress progress = budget.progress(spec.commandLine().getErr());
         ByteTokenizer tok = new ByteTokenizer();
         TokenStore store = budget.store();
         WindowSampler sampler = store.trainSampler();
@@ -48,7 +49,6 @@ final class Baseline implements Callable<Integer> {
         o.printf(
                 "%d domains %s; generic model %,d parameters at lr %s%n",
                 store.domains().size(), store.domains(), model.parameterCount(), budget.lr);
-        Progress progress = new Progress(spec.commandLine().getErr(), budget.quiet);
         SoupTrainingConfig tc = SoupTrainingConfig.builder()
                 .source(sampler)
                 .metaDistribution(MetaDistributions.natural(sampler.sizes()))

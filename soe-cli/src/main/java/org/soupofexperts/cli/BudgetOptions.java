@@ -1,6 +1,7 @@
 package org.soupofexperts.cli;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.soupofexperts.core.config.ModelConfig;
@@ -54,6 +55,21 @@ final class BudgetOptions {
 
     @Option(names = "--quiet", description = "no progress on stderr")
     boolean quiet;
+
+    @Option(
+            names = "--progress-every",
+            defaultValue = "0",
+            description = "in a log or pipe, a progress line every N steps (default 0: every tenth of the run)")
+    int progressEvery;
+
+    /** The progress printer these options ask for, on {@code err}. */
+    Progress progress(PrintWriter err) {
+        if (progressEvery < 0) {
+            throw new IllegalArgumentException(
+                    "--progress-every must be >= 0 (0: every tenth of the run), got " + progressEvery);
+        }
+        return new Progress(err, quiet, progressEvery);
+    }
 
     @Option(names = "--force", description = "replace a model already saved where this command saves")
     boolean force;

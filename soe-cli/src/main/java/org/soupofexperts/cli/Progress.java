@@ -6,17 +6,21 @@ import org.soupofexperts.core.train.StepEvent;
 /**
  * Training progress on stderr, so stdout stays for results: a bar redrawn in place on a
  * terminal, one plain line per tenth of the run otherwise (a log file or a pipe gets no carriage
- * returns), nothing with {@code --quiet}. Used by one training run at a time; not thread-safe.
+ * returns; {@code --progress-every} sets another interval), nothing with {@code --quiet}. Used
+ * by one training run at a time; not thread-safe.
  */
 final class Progress {
 
     private final PrintWriter err;
     private final boolean quiet;
+    private final int every;
     private final boolean terminal = System.console() != null;
 
-    Progress(PrintWriter err, boolean quiet) {
+    /** {@code every}: a plain line every that many steps, or 0 for every tenth of the run. */
+    Progress(PrintWriter err, boolean quiet, int every) {
         this.err = err;
         this.quiet = quiet;
+        this.every = every;
     }
 
     void step(StepEvent e) {
@@ -30,7 +34,7 @@ final class Progress {
                     "\r[%s%s] %d/%d loss %.3f %.0f tok/s",
                     "#".repeat(done), " ".repeat(30 - done), e.step(), total, e.loss(), e.tokensPerSecond());
             err.flush();
-        } else if (!terminal && (e.step() % Math.max(1, total / 10) == 0 || e.step() == total)) {
+        } else if (!terminal && (e.step() % (every > 0 ? every : Math.max(1, total / 10)) == 0 || e.step() == total)) {
             err.printf("step %d/%d loss %.3f %.0f tok/s%n", e.step(), total, e.loss(), e.tokensPerSecond());
             err.flush();
         }

@@ -205,6 +205,7 @@ public final class Soe implements Callable<Integer> {
                         .orElseThrow(() -> new IllegalArgumentException(
                                 "--resume: " + checkpoints + " holds no checkpoint to continue from"));
             }
+            Progress progress = budget.progress(spec.commandLine().getErr());
             ByteTokenizer tok = new ByteTokenizer();
             TokenStore store = budget.store();
             WindowSampler sampler = store.trainSampler();
@@ -218,7 +219,6 @@ public final class Soe implements Callable<Integer> {
                     model.parameterCount(),
                     experts,
                     expertRank == 0 ? "dense" : "rank-" + expertRank);
-            Progress progress = new Progress(spec.commandLine().getErr(), budget.quiet);
             SoupTrainingConfig tc = SoupTrainingConfig.builder()
                     .source(sampler)
                     .metaDistribution(MetaDistributions.recommended(sampler.sizes()))

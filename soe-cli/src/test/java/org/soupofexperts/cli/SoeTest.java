@@ -139,262 +139,6 @@ class SoeTest {
                 "resumed at step 8 of 10, the soup must equal the uninterrupted one");
     }
 
-    /**
-     * kill -9 of a training process at seeded random moments: every time, the checkpoints on
-     * disk must be complete artefacts (checksums verified), and `--resume` must carry the run to
-     * a soup that loads. Runs in child JVMs, the only way to kill for real.
-     */
-    @Test
-    @org.junit.jupiter.api.Tag("fault")
-    void aTrainingProcessKilledAtRandomMomentsResumesFromItsLastGoodCheckpoint() throws Exception {
-        long seed = 7;
-        java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
-        Path corpus = corpus(new SyntheticCorpus(2, 200, 7));
-        Path out = dir.resolve("killed");
-        String[] args = {
-            "train",
-            "--corpus",
-            corpus.toString(),
-            "--out",
-            out.toString(),
-            "--steps",
-            "1500",
-            "--layers",
-            "1",
-            "--width",
-            "32",
-            "--context",
-            "32",
-            "--experts",
-            "2",
-            "--batch",
-            "4",
-            "--checkpoint-every",
-            "20"
-        };
-        int kills = 0;
-        boolean lastRunEndedByItself = false;
-        for (int attempt = 0; attempt < 3 && !Files.exists(out.resolve("soup/manifest.json")); attempt++) {
-            boolean resume = !org.soupofexperts.core.train.Checkpoints.list(out.resolve("checkpoints"))
-                    .isEmpty();
-            Path log = dir.resolve("child-" + attempt + ".log");
-            boolean killed =
-                    killedAfter(childSoe(log, resume ? concat(args, "--resume") : args), 2500 + rng.nextInt(4000), log);
-            kills += killed ? 1 : 0;
-            lastRunEndedByItself = !killed;
-            for (Path c : org.soupofexperts.core.train.Checkpoints.list(out.resolve("checkpoints"))) {
-                // Complete artefacts only: size and SHA-256 of each checkpoint's data verified.
-                org.soupofexperts.core.io.ArtifactDirectory.open(c, org.soupofexperts.core.train.Checkpoints.KIND);
-            }
-        }
-        boolean resume = !org.soupofexperts.core.train.Checkpoints.list(out.resolve("checkpoints"))
-                .isEmpty();
-        assertTrue(kills > 0, "no child was killed: the delays (seed " + seed + ") outlast the run");
-        if (!Files.exists(out.resolve("soup/manifest.json"))) {
-            assertTrue(resume, "killed " + kills + " times, the run left no checkpoint to resume from");
-            Result last = soe(resume ? concat(args, "--resume") : args);
-            assertEquals(0, last.code(), "after " + kills + " kills (seed " + seed + "): " + last.err());
-            lastRunEndedByItself = true;
-        }
-        try (SoupOfExperts soup = SoupOfExperts.load(out.resolve("soup"))) {
-            assertEquals(2, soup.config().experts());
-        }
-        // A kill after the soup's save and before the checkpoints' removal leaves them (harmless:
-        // the soup is complete); a run that ended by itself must have removed them.
-        if (lastRunEndedByItself) {
-            assertFalse(Files.exists(out.resolve("checkpoints")), "a finished run's checkpoints must be gone");
-        }
-    }
-
-    /**
-     * SIGTERM (what Ctrl-C, systemd and Kubernetes send) at seeded moments of a training run: the
-     * JVM must exit with 128 + 15 and leave no crash log. Before {@code NativeExit} the exit ran
-     * LibTorch's static destructors under the training thread's backward pass, and at this size
-     * (3.3M base, 16 experts, one h per step: long backward passes) 3 of 6 such runs died with
-     * SIGSEGV in {@code at::accelerator::getAccelerator}; four clean exits in a row had odds of
-     * about 1 in 16 then.
-     */
-    @Test
-    @org.junit.jupiter.api.Tag("fault")
-    void aTrainingRunStoppedBySigtermExitsCleanlyInsteadOfCrashingInLibTorch() throws Exception {
-        long seed = 13;
-        java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
-        Path corpus = corpus(new SyntheticCorpus(2, 200, 7), 60);
-        Path crashLogs = Files.createDirectories(dir.resolve("crash-logs"));
-        for (int trial = 0; trial < 4; trial++) {
-            Path log = dir.resolve("term-" + trial + ".log");
-            Process p = childSoe(
-                    log,
-                    List.of("-XX:ErrorFile=" + crashLogs.resolve("hs_err_%p.log")),
-                    "train",
-                    "--corpus",
-                    corpus.toString(),
-                    "--out",
-                    dir.resolve("term-" + trial).toString(),
-                    "--steps",
-                    "100000",
-                    "--layers",
-                    "4",
-                    "--width",
-                    "256",
-                    "--context",
-                    "256",
-                    "--experts",
-                    "16",
-                    "--h-per-step",
-                    "1",
-                    "--checkpoint-minutes",
-                    "0");
-            // The summary line comes just before the model is built; the first steps follow.
-            long deadline = System.nanoTime() + 120_000_000_000L;
-            while (!Files.readString(log).contains("dense experts")) {
-                assertTrue(p.isAlive(), "the child ended early: " + Files.readString(log));
-                assertTrue(System.nanoTime() < deadline, "no summary line in 120 s: " + Files.readString(log));
-                Thread.sleep(50);
-            }
-            long delay = 2000 + rng.nextInt(3000);
-            Thread.sleep(delay);
-            assertTrue(p.isAlive(), "the run ended before its SIGTERM: " + Files.readString(log));
-            p.destroy(); // SIGTERM
-            assertTrue(p.waitFor(90, java.util.concurrent.TimeUnit.SECONDS), "no exit within 90 s of SIGTERM");
-            String where = "trial " + trial + ", SIGTERM " + delay + " ms after the summary (seed " + seed + ")";
-            try (Stream<Path> crashes = Files.list(crashLogs)) {
-                List<Path> found = crashes.toList();
-                assertTrue(
-                        found.isEmpty(),
-                        where + ": the JVM crashed: "
-                                + (found.isEmpty()
-                                        ? ""
-                                        : Files.readString(found.get(0))
-                                                .lines()
-                                                .filter(l -> l.startsWith("#  SIG") || l.startsWith("# C  ["))
-                                                .toList()));
-            }
-            assertEquals(128 + 15, p.exitValue(), where + ": " + Files.readString(log));
-        }
-    }
-
-    /**
-     * `soe instantiate --out` over an existing specialist, killed with SIGKILL at seeded moments
-     * (during the JVM's start, the soup's load, the instantiation or the save): after every kill
-     * the folder must load as a complete specialist, the old one or the new one, and the next
-     * save must leave no temporary files behind.
-     */
-    @Test
-    @org.junit.jupiter.api.Tag("fault")
-    void anInstantiationKilledAtRandomMomentsLeavesTheOldOrTheNewSpecialist() throws Exception {
-        long seed = 11;
-        java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
-        Path corpus = corpus(new SyntheticCorpus(2, 200, 7));
-        Result train = soe(
-                "train",
-                "--corpus",
-                corpus.toString(),
-                "--out",
-                dir.resolve("run").toString(),
-                "--steps",
-                "5",
-                "--layers",
-                "2",
-                "--width",
-                "64",
-                "--context",
-                "32",
-                "--experts",
-                "4");
-        assertEquals(0, train.code(), train.err());
-        String soup = dir.resolve("run/soup").toString();
-        Path spec = dir.resolve("spec");
-        assertEquals(
-                0,
-                soe("instantiate", "--soup", soup, "--h", "1,0", "--out", spec.toString())
-                        .code());
-        List<double[]> saved = new ArrayList<>(List.of(new double[] {1, 0}));
-        int kills = 0;
-        for (int attempt = 0; attempt < 8; attempt++) {
-            double a = (attempt + 1) / 10.0;
-            saved.add(new double[] {a, 1 - a});
-            Path log = dir.resolve("inst-" + attempt + ".log");
-            Process p = childSoe(
-                    log, "instantiate", "--soup", soup, "--h", a + "," + (1 - a), "--out", spec.toString(), "--force");
-            kills += killedAfter(p, 300 + rng.nextInt(3700), log) ? 1 : 0;
-            try (org.soupofexperts.core.Specialist back = org.soupofexperts.core.Specialist.load(spec)) {
-                double[] h = back.domainWeights();
-                assertTrue(
-                        saved.stream().anyMatch(x -> java.util.Arrays.equals(x, h)),
-                        "after attempt " + attempt + " (seed " + seed + ") the folder holds a specialist for h = "
-                                + java.util.Arrays.toString(h) + ", never saved");
-            }
-        }
-        assertTrue(kills > 0, "no child was killed: the delays (seed " + seed + ") outlast the run");
-        Result again = soe("instantiate", "--soup", soup, "--h", "0.5,0.5", "--out", spec.toString());
-        assertEquals(1, again.code(), "an existing specialist is replaced only with --force");
-        assertTrue(again.err().contains("--force"), again.err());
-        assertEquals(
-                0,
-                soe("instantiate", "--soup", soup, "--h", "0.5,0.5", "--out", spec.toString(), "--force")
-                        .code());
-        try (java.util.stream.Stream<Path> files = Files.list(spec)) {
-            List<String> names =
-                    files.map(f -> f.getFileName().toString()).sorted().toList();
-            assertEquals(
-                    2,
-                    names.size(),
-                    "after a completed save only the manifest and one parameter file remain: " + names);
-        }
-    }
-
-    /**
-     * `soe train` killed with SIGKILL at seeded moments while it builds its token store from a
-     * corpus of 4,000 documents: after every kill, a token store on disk must open complete (sizes
-     * and checksums verified), and a final run must build or reuse it and finish.
-     */
-    @Test
-    @org.junit.jupiter.api.Tag("fault")
-    void aTokenStoreBuildKilledAtRandomMomentsLeavesNoHalfStore() throws Exception {
-        long seed = 13;
-        java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
-        Path corpus = corpus(new SyntheticCorpus(2, 200, 7), 2000);
-        Path out = dir.resolve("store-kill");
-        String[] args = {
-            "train",
-            "--corpus",
-            corpus.toString(),
-            "--out",
-            out.toString(),
-            "--steps",
-            "2",
-            "--layers",
-            "1",
-            "--width",
-            "32",
-            "--context",
-            "32",
-            "--experts",
-            "2",
-            "--batch",
-            "4",
-            "--checkpoint-minutes",
-            "0"
-        };
-        int kills = 0;
-        for (int attempt = 0; attempt < 5; attempt++) {
-            Path log = dir.resolve("build-" + attempt + ".log");
-            kills += killedAfter(childSoe(log, concat(args, "--force")), 500 + rng.nextInt(2500), log) ? 1 : 0;
-            if (Files.exists(out.resolve("token-store"))) {
-                org.soupofexperts.data.store.TokenStore.open(out.resolve("token-store"));
-            }
-        }
-        assertTrue(kills > 0, "no child was killed: the delays (seed " + seed + ") outlast the run");
-        Result last = soe(concat(args, "--force"));
-        assertEquals(0, last.code(), "after " + kills + " kills (seed " + seed + "): " + last.err());
-        org.soupofexperts.data.store.TokenStore store =
-                org.soupofexperts.data.store.TokenStore.open(out.resolve("token-store"));
-        assertEquals(
-                4000,
-                store.trainDocuments(0) + store.validDocuments(0) + store.trainDocuments(1) + store.validDocuments(1));
-    }
-
     /** `soe` with no command prints its usage on stderr and exits 2, so a script that forgot it fails. */
     @Test
     void noCommandPrintsUsageAndExits2() {
@@ -500,7 +244,7 @@ class SoeTest {
         List<Double> losses = new ArrayList<>();
         for (int launch = 0; launch < 3; launch++) {
             Path out = dir.resolve("launch-" + launch);
-            Process p = childSoe(
+            Child c = Child.start(
                     dir.resolve("launch-" + launch + ".log"),
                     "train",
                     "--corpus",
@@ -521,8 +265,7 @@ class SoeTest {
                     "8",
                     "--checkpoint-minutes",
                     "0");
-            assertTrue(p.waitFor(300, java.util.concurrent.TimeUnit.SECONDS), "launch " + launch + " did not finish");
-            assertEquals(0, p.exitValue(), Files.readString(dir.resolve("launch-" + launch + ".log")));
+            c.finish();
             results.add(parameters(out.resolve("soup")));
             try (SoupOfExperts soup = SoupOfExperts.load(out.resolve("soup"))) {
                 losses.add(soup.loss(
@@ -542,39 +285,6 @@ class SoeTest {
                         + Files.readString(dir.resolve("launch-" + launch + ".log")));
             }
         }
-    }
-
-    /** `soe args` in a child JVM (the only way to kill it for real), its output into {@code log}. */
-    private static Process childSoe(Path log, String... args) throws java.io.IOException {
-        return childSoe(log, List.of(), args);
-    }
-
-    /** As above, with extra options for the child JVM. */
-    private static Process childSoe(Path log, List<String> jvmOptions, String... args) throws java.io.IOException {
-        List<String> cmd = new ArrayList<>(
-                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g"));
-        cmd.addAll(jvmOptions);
-        cmd.addAll(List.of("-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"), Soe.class.getName()));
-        cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd)
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
-    }
-
-    /**
-     * Kills {@code p} with SIGKILL unless it ends within {@code millis}; true if it was killed. A
-     * child that ends by itself must have succeeded (its log is the failure message otherwise).
-     */
-    private static boolean killedAfter(Process p, long millis, Path log) throws Exception {
-        if (!p.waitFor(millis, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-            p.destroyForcibly().waitFor();
-            return true;
-        }
-        if (p.exitValue() != 0) {
-            fail("the child failed by itself: " + Files.readString(log));
-        }
-        return false;
     }
 
     private static byte[] parameters(Path artefact) throws java.io.IOException {
@@ -730,6 +440,70 @@ class SoeTest {
                 dir.resolve("x").toString());
         assertEquals(1, wrongK.code());
         assertTrue(wrongK.err().contains("soe instantiate:"), wrongK.err());
+    }
+
+    @Test
+    void versionIsTheProjectVersion() {
+        Result r = soe("--version");
+        assertEquals(0, r.code(), r.err());
+        assertEquals("soe " + System.getProperty("soe.projectVersion"), r.out().trim());
+        assertFalse(r.out().contains("unknown"), r.out());
+    }
+
+    /**
+     * What `soe train`, `instantiate --docs` and `export --format hf` write names no folder of the
+     * machine: a corpus is recorded by file name, size and SHA-256.
+     */
+    @Test
+    void artefactsRecordTheCorpusByNameSizeAndHashAndNoMachinePath() throws Exception {
+        SyntheticCorpus synth = new SyntheticCorpus(2, 200, 7);
+        Path corpus = corpus(synth);
+        Path doc = Files.writeString(dir.resolve("doc.txt"), String.join("\n", synth.documents(1, 500, 3, 80)));
+        Path run = dir.resolve("run");
+        Result train = soe(
+                "train",
+                "--corpus",
+                corpus.toString(),
+                "--out",
+                run.toString(),
+                "--steps",
+                "3",
+                "--layers",
+                "1",
+                "--width",
+                "32",
+                "--context",
+                "32",
+                "--experts",
+                "2",
+                "--quiet");
+        assertEquals(0, train.code(), train.err());
+        Path spec = dir.resolve("spec");
+        Result inst = soe(
+                "instantiate",
+                "--soup",
+                run.resolve("soup").toString(),
+                "--docs",
+                doc.toString(),
+                "--out",
+                spec.toString());
+        assertEquals(0, inst.code(), inst.err());
+        Path hf = dir.resolve("hf");
+        Result export = soe("export", "--model", spec.toString(), "--format", "hf", "--out", hf.toString());
+        assertEquals(0, export.code(), export.err());
+        String manifest = Files.readString(run.resolve("soup/manifest.json"));
+        String sha = java.util.HexFormat.of()
+                .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(corpus)));
+        assertTrue(manifest.contains("train.jsonl:" + Files.size(corpus) + ":sha256=" + sha), manifest);
+        String machinePath = dir.toAbsolutePath().toString();
+        for (Path artefact : List.of(run.resolve("soup"), run.resolve("token-store"), spec, hf)) {
+            try (Stream<Path> files = Files.walk(artefact)) {
+                for (Path f : files.filter(Files::isRegularFile).toList()) {
+                    String text = new String(Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1);
+                    assertFalse(text.contains(machinePath), f + " names the folder " + machinePath);
+                }
+            }
+        }
     }
 
     @Test
