@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.soupofexperts.core.config.ExpertInit;
+import org.soupofexperts.testing.ChildClassPath;
 
 /**
  * The library changes no JVM-wide setting of its host: in a fresh JVM (without the build's
@@ -32,7 +33,7 @@ class SystemPropertiesTest {
                 javaBin,
                 "-Xmx1g",
                 "-cp",
-                System.getProperty("java.class.path"),
+                ChildClassPath.get(),
                 Probe.class.getName(),
                 tmp.resolve("soup").toString()));
         Path log = tmp.resolve("probe.log");
