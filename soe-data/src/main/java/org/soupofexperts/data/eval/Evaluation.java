@@ -51,12 +51,25 @@ public final class Evaluation {
             throw new IllegalArgumentException("domain '" + store.domains().get(d) + "' has " + n
                     + " validation tokens, fewer than one window of " + (context + 1));
         }
+        long[] all = new long[(int) windows];
+        for (int w = 0; w < all.length; w++) {
+            all[w] = w;
+        }
+        return onWindows(model, store, d, context, all);
+    }
+
+    /**
+     * Loss of {@code model} on the given validation windows of domain d (window w starts at token
+     * w * context), scored in batches of 16: for splitting the windows into halves (an oracle's
+     * search on one half, its score on the other).
+     */
+    static Loss onWindows(ToDoubleFunction<TokenBatch> model, TokenStore store, int d, int context, long[] windows) {
         double nats = 0;
         long predicted = 0;
         List<int[]> rows = new ArrayList<>();
-        for (long w = 0; w < windows; w++) {
-            rows.add(store.readValid(d, w * context, context + 1));
-            if (rows.size() == BATCH || w == windows - 1) {
+        for (int i = 0; i < windows.length; i++) {
+            rows.add(store.readValid(d, windows[i] * context, context + 1));
+            if (rows.size() == BATCH || i == windows.length - 1) {
                 TokenBatch b = TokenBatch.of(rows.toArray(new int[0][]));
                 long count = (long) b.batchSize() * context;
                 nats += model.applyAsDouble(b) * count;

@@ -1,6 +1,8 @@
 package org.soupofexperts.data.sample;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.soupofexperts.core.batch.MetaDistribution;
 import org.soupofexperts.core.config.DomainWeights;
@@ -99,6 +101,135 @@ public final class MetaDistributions {
                 return DomainWeights.oneHot(k, rng.nextInt(k));
             }
         };
+    }
+
+    /**
+     * The natural mixture itself: weights proportional to domain sizes (the h of the generic
+     * model, and the soup's reference point).
+     */
+    public static double[] naturalWeights(long[] sizes) {
+        return natural(sizes).sample(null);
+    }
+
+    /**
+     * Sparse mixtures of a support size drawn uniformly from {@code [minSupport, maxSupport]}:
+     * that many distinct domains chosen uniformly, Dirichlet(beta) weights on them, 0 elsewhere.
+     * The histograms of real specialist sets spread over several domains or clusters (their
+     * effective support exp(entropy) is rarely 1), so a soup that will be instantiated at them
+     * must be trained at such points, not only at one-hot and natural h.
+     */
+    public static MetaDistribution sparseRange(int k, int minSupport, int maxSupport, double beta) {
+        requireK(k);
+        if (minSupport < 1 || maxSupport < minSupport || maxSupport > k) {
+            throw new IllegalArgumentException("support range must satisfy 1 <= min <= max <= k=" + k + ", got ["
+                    + minSupport + ", " + maxSupport + "]");
+        }
+        MetaDistribution[] bySize = new MetaDistribution[maxSupport - minSupport + 1];
+        for (int s = minSupport; s <= maxSupport; s++) {
+            bySize[s - minSupport] = sparse(k, s, beta);
+        }
+        String name = "sparseRange(k=" + k + ", s=" + minSupport + ".." + maxSupport + ", beta=" + beta + ")";
+        return new Named(k, name) {
+            @Override
+            public double[] sample(SplittableRandom rng) {
+                return bySize[rng.nextInt(bySize.length)].sample(rng);
+            }
+        };
+    }
+
+    /**
+     * Each draw of {@code base} pulled towards the natural mixture: (1 - lambda) h + lambda natural,
+     * with lambda uniform in [0, {@code maxLambda}]. Real histograms put some mass on most domains
+     * (a generic corpus's clusters all hold a little of everything); this gives h that do too.
+     */
+    public static MetaDistribution towardsNatural(MetaDistribution base, long[] sizes, double maxLambda) {
+        double[] natural = naturalWeights(sizes);
+        if (natural.length != base.numDomains()) {
+            throw new IllegalArgumentException(
+                    "base has " + base.numDomains() + " domains, the sizes " + natural.length);
+        }
+        if (!(maxLambda >= 0 && maxLambda <= 1)) {
+            throw new IllegalArgumentException("maxLambda must be in [0, 1], got " + maxLambda);
+        }
+        String name = "towardsNatural(" + maxLambda + ": " + base.describe() + ")";
+        return new Named(natural.length, name) {
+            @Override
+            public double[] sample(SplittableRandom rng) {
+                double[] h = base.sample(rng);
+                double lambda = maxLambda * rng.nextDouble();
+                for (int i = 0; i < h.length; i++) {
+                    h[i] = (1 - lambda) * h[i] + lambda * natural[i];
+                }
+                return h;
+            }
+        };
+    }
+
+    /**
+     * One of the given histograms, chosen uniformly, sharpened or flattened by a temperature:
+     * h_i proportional to hist_i^(1/T) (T = 1 the histogram itself, T < 1 sharper, T > 1
+     * flatter). For training at the h that Algorithm 3 gives on sets like the given ones (for
+     * example each training document's or cluster's own histogram over the clusters).
+     */
+    public static MetaDistribution tempered(List<double[]> histograms, double temperature) {
+        if (histograms == null || histograms.isEmpty()) {
+            throw new IllegalArgumentException("tempered needs at least one histogram");
+        }
+        if (!(temperature > 0) || Double.isInfinite(temperature)) {
+            throw new IllegalArgumentException("temperature must be finite and > 0, got " + temperature);
+        }
+        int k = histograms.get(0).length;
+        List<double[]> hs = new ArrayList<>();
+        for (double[] h : histograms) {
+            double[] v = DomainWeights.validate(h, k);
+            double sum = 0;
+            for (int i = 0; i < k; i++) {
+                v[i] = v[i] == 0 ? 0 : Math.pow(v[i], 1 / temperature);
+                sum += v[i];
+            }
+            for (int i = 0; i < k; i++) {
+                v[i] /= sum;
+            }
+            hs.add(v);
+        }
+        return new Named(k, "tempered(" + hs.size() + " histograms, T=" + temperature + ")") {
+            @Override
+            public double[] sample(SplittableRandom rng) {
+                return hs.get(rng.nextInt(hs.size())).clone();
+            }
+        };
+    }
+
+    /**
+     * A meta-distribution matched to measured histograms (for example those of real specialist
+     * sets over the training clusters): with probability {@code naturalShare} the natural mixture
+     * (which keeps the soup's generic model trained), else sparse mixtures whose support is drawn
+     * around the histograms' effective support (from half to twice it) with the Dirichlet
+     * concentration whose draws' mean top share is closest to the histograms' (found by a seeded
+     * search over a grid, so the result depends only on its arguments).
+     */
+    public static MetaDistribution matched(long[] sizes, HistogramStats target, double naturalShare) {
+        int k = sizes.length;
+        double eff = Math.max(1, Math.min(k, target.effectiveSupport()));
+        int lo = Math.max(1, (int) Math.floor(eff / 2));
+        int hi = Math.min(k, Math.max(lo, (int) Math.ceil(2 * eff)));
+        double bestBeta = 1;
+        double bestGap = Double.POSITIVE_INFINITY;
+        for (double beta : new double[] {0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 10}) {
+            MetaDistribution m = sparseRange(k, lo, hi, beta);
+            SplittableRandom rng = new SplittableRandom(20261206L);
+            List<double[]> draws = new ArrayList<>();
+            for (int i = 0; i < 2000; i++) {
+                draws.add(m.sample(rng));
+            }
+            double gap = Math.abs(HistogramStats.of(draws).topShare() - target.topShare());
+            if (gap < bestGap) {
+                bestGap = gap;
+                bestBeta = beta;
+            }
+        }
+        MetaDistribution sparseDraws = sparseRange(k, lo, hi, bestBeta);
+        return mixture(natural(sizes), sparseDraws, naturalShare);
     }
 
     /** Always the natural mixture: weights proportional to domain sizes. */

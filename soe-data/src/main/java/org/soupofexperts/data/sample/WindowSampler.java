@@ -1,6 +1,9 @@
 package org.soupofexperts.data.sample;
 
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 import org.soupofexperts.core.batch.BatchSource;
 import org.soupofexperts.core.batch.TokenBatch;
@@ -74,6 +77,46 @@ public abstract class WindowSampler implements BatchSource {
             domains[b] = d;
         }
         return new TokenBatch(batchSize, length, out, domains);
+    }
+
+    /**
+     * A sampler over some of this sampler's domains, in the given order (domain i of the result is
+     * domain {@code domains[i]} here): for training on some domains and holding others out. It
+     * reads the same tokens; its fingerprint names the selection.
+     */
+    public final WindowSampler select(int... domains) {
+        if (domains == null || domains.length == 0) {
+            throw new IllegalArgumentException("select needs at least one domain");
+        }
+        List<String> picked = new ArrayList<>();
+        Set<Integer> seen = new HashSet<>();
+        for (int d : domains) {
+            if (d < 0 || d >= names.size()) {
+                throw new IllegalArgumentException("domain " + d + " is not in [0, " + names.size() + ")");
+            }
+            if (!seen.add(d)) {
+                throw new IllegalArgumentException("domain " + d + " (" + names.get(d) + ") is selected twice");
+            }
+            picked.add(names.get(d));
+        }
+        int[] map = domains.clone();
+        WindowSampler parent = this;
+        return new WindowSampler(picked) {
+            @Override
+            protected long size(int d) {
+                return parent.size(map[d]);
+            }
+
+            @Override
+            protected void copy(int d, long start, int[] dst, int off, int len) {
+                parent.copy(map[d], start, dst, off, len);
+            }
+
+            @Override
+            public String fingerprint() {
+                return parent.fingerprint() + "|select" + picked;
+            }
+        };
     }
 
     /** Categorical draw; entries with weight 0 can never be returned. */

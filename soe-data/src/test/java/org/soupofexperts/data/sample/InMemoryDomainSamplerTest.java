@@ -97,4 +97,20 @@ class InMemoryDomainSamplerTest {
                 () -> new InMemoryDomainSampler(List.of("x"), new int[][] {new int[0]}));
         assertTrue(e.getMessage().contains("'x' has no tokens"));
     }
+
+    @Test
+    void aSelectionReadsTheChosenDomainsInTheGivenOrder() {
+        InMemoryDomainSampler s = labelled(4, 100);
+        WindowSampler picked = s.select(3, 1);
+        assertEquals(List.of("d3", "d1"), picked.domainNames());
+        assertArrayEquals(new long[] {100, 100}, picked.sizes());
+        TokenBatch b = picked.sample(new double[] {1, 0}, 3, 5, new SplittableRandom(SEED));
+        for (int t : b.tokens()) {
+            assertEquals(3, t, "selected domain 0 is the parent's domain 3");
+        }
+        assertTrue(picked.fingerprint().contains("[d3, d1]"), picked.fingerprint());
+        assertThrows(IllegalArgumentException.class, () -> s.select(1, 1));
+        assertThrows(IllegalArgumentException.class, () -> s.select(4));
+        assertThrows(IllegalArgumentException.class, () -> s.select());
+    }
 }

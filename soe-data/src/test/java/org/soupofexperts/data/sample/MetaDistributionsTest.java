@@ -1,9 +1,13 @@
 package org.soupofexperts.data.sample;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.soupofexperts.core.batch.MetaDistribution;
@@ -133,5 +137,110 @@ class MetaDistributionsTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> MetaDistributions.natural(new long[] {0, 0}))
                 .getMessage()
                 .contains("all domain sizes are 0"));
+    }
+
+    @Test
+    void sparseRangeDrawsEverySupportSizeOfItsRangeEquallyOften() {
+        MetaDistribution pi = MetaDistributions.sparseRange(10, 2, 5, 0.7);
+        SplittableRandom rng = new SplittableRandom(SEED);
+        int[] bySupport = new int[11];
+        int n = 20000;
+        for (int i = 0; i < n; i++) {
+            double[] h = pi.sample(rng);
+            assertOnSimplex(h);
+            int nz = 0;
+            for (double v : h) {
+                nz += v > 0 ? 1 : 0;
+            }
+            bySupport[nz]++;
+        }
+        for (int s = 0; s <= 10; s++) {
+            if (s >= 2 && s <= 5) {
+                assertEquals(0.25, bySupport[s] / (double) n, 0.015, "share of support " + s + " (seed " + SEED + ")");
+            } else {
+                assertEquals(0, bySupport[s], "support " + s + " is outside the range");
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> MetaDistributions.sparseRange(10, 3, 2, 1));
+        assertThrows(IllegalArgumentException.class, () -> MetaDistributions.sparseRange(10, 1, 11, 1));
+    }
+
+    @Test
+    void towardsNaturalMovesEachDrawAUniformFractionOfTheWayToTheNaturalMixture() {
+        long[] sizes = {1, 3};
+        // base always (1, 0); natural (0.25, 0.75): h_0 = 1 - 0.75 lambda with lambda ~ U[0, 0.4]
+        MetaDistribution pi =
+                MetaDistributions.towardsNatural(MetaDistributions.fixed(new double[] {1, 0}), sizes, 0.4);
+        SplittableRandom rng = new SplittableRandom(SEED);
+        double sum = 0;
+        double min = 1;
+        int n = 20000;
+        for (int i = 0; i < n; i++) {
+            double[] h = pi.sample(rng);
+            assertOnSimplex(h);
+            sum += h[0];
+            min = Math.min(min, h[0]);
+        }
+        assertEquals(1 - 0.75 * 0.2, sum / n, 0.003, "mean (seed " + SEED + ")");
+        assertTrue(min >= 1 - 0.75 * 0.4 - 1e-12, "never beyond maxLambda: " + min);
+    }
+
+    @Test
+    void temperedSharpensBelowOneAndFlattensAboveOne() {
+        double[] hist = {0.6, 0.3, 0.1, 0};
+        double[] sharp = MetaDistributions.tempered(List.of(hist), 0.5).sample(new SplittableRandom(SEED));
+        // h^2 / sum: 0.36, 0.09, 0.01 over 0.46
+        assertEquals(0.36 / 0.46, sharp[0], 1e-12);
+        assertEquals(0.01 / 0.46, sharp[2], 1e-12);
+        assertEquals(0, sharp[3]);
+        double[] same = MetaDistributions.tempered(List.of(hist), 1).sample(new SplittableRandom(SEED));
+        assertEquals(0.6, same[0], 1e-12);
+        double[] flat = MetaDistributions.tempered(List.of(hist), 2).sample(new SplittableRandom(SEED));
+        assertTrue(flat[0] < 0.6 && flat[2] > 0.1, Arrays.toString(flat));
+        // two histograms: each drawn about half the time
+        MetaDistribution two = MetaDistributions.tempered(List.of(new double[] {1, 0}, new double[] {0, 1}), 1);
+        SplittableRandom rng = new SplittableRandom(SEED);
+        int first = 0;
+        for (int i = 0; i < 10000; i++) {
+            first += two.sample(rng)[0] == 1 ? 1 : 0;
+        }
+        assertEquals(0.5, first / 10000.0, 0.02, "seed " + SEED);
+    }
+
+    @Test
+    void matchedDrawsHaveTheTargetsSpreadOutsideItsNaturalShare() {
+        long[] sizes = new long[64];
+        Arrays.fill(sizes, 100);
+        HistogramStats target = new HistogramStats(6.0, 0.35, 20, 13);
+        MetaDistribution pi = MetaDistributions.matched(sizes, target, 0.0);
+        SplittableRandom rng = new SplittableRandom(SEED);
+        List<double[]> draws = new ArrayList<>();
+        for (int i = 0; i < 5000; i++) {
+            draws.add(pi.sample(rng));
+        }
+        HistogramStats got = HistogramStats.of(draws);
+        assertEquals(0.35, got.topShare(), 0.05, got + " (seed " + SEED + ")");
+        assertTrue(got.effectiveSupport() > 3 && got.effectiveSupport() < 10, got.toString());
+        assertTrue(got.support() >= 3 && got.support() <= 12, "support from eff/2 to 2 eff: " + got);
+    }
+
+    @Test
+    void histogramStatsOfOneHotUniformAndAMixtureAreComputedByHand() {
+        HistogramStats oneHot = HistogramStats.of(new double[] {0, 1, 0, 0});
+        assertEquals(1, oneHot.effectiveSupport(), 1e-12);
+        assertEquals(1, oneHot.topShare(), 1e-12);
+        assertEquals(1, oneHot.support(), 1e-12);
+        HistogramStats uniform = HistogramStats.of(new double[] {0.25, 0.25, 0.25, 0.25});
+        assertEquals(4, uniform.effectiveSupport(), 1e-12);
+        assertEquals(0.25, uniform.topShare(), 1e-12);
+        HistogramStats half = HistogramStats.of(new double[] {0.5, 0.5, 0, 0});
+        assertEquals(2, half.effectiveSupport(), 1e-12);
+        HistogramStats mean = HistogramStats.of(List.of(new double[] {0, 1, 0, 0}, new double[] {0.5, 0.5, 0, 0}));
+        assertEquals(1.5, mean.effectiveSupport(), 1e-12);
+        assertEquals(0.75, mean.topShare(), 1e-12);
+        assertEquals(1.5, mean.support(), 1e-12);
+        assertEquals(2, mean.count());
+        assertThrows(IllegalArgumentException.class, () -> HistogramStats.of(new double[] {0.5, 0.6}));
+        assertArrayEquals(new double[] {0.25, 0.75}, MetaDistributions.naturalWeights(new long[] {1, 3}), 1e-12);
     }
 }

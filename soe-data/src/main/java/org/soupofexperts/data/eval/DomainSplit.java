@@ -1,0 +1,145 @@
+package org.soupofexperts.data.eval;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.soupofexperts.data.cluster.Centroids;
+import org.soupofexperts.data.cluster.ClusterDomains;
+import org.soupofexperts.data.cluster.KMeans;
+import org.soupofexperts.data.cluster.NearestCentroidAssigner;
+import org.soupofexperts.data.embed.Embedder;
+import org.soupofexperts.data.embed.HashedNgramEmbedder;
+import org.soupofexperts.data.sample.InMemoryDomainSampler;
+import org.soupofexperts.data.sample.WindowSampler;
+import org.soupofexperts.data.store.TokenStore;
+import org.soupofexperts.data.tokenize.Tokenizer;
+
+/**
+ * Which domains a soup trains over, given the training domains of a labelled store: their labels
+ * (centroids from each domain's first documents), or k-means clusters of their documents, as the
+ * paper trains over clusters of a generic corpus. Each gives the soup's sampler and the assigner
+ * that makes a specialist's histogram over those domains. Stateless; thread-safe.
+ */
+public interface DomainSplit {
+
+    /**
+     * The soup's domains for one fold.
+     *
+     * @param names the soup's domain names
+     * @param sampler training windows of each
+     * @param assigner Algorithm 3 over them
+     */
+    record Domains(List<String> names, WindowSampler sampler, NearestCentroidAssigner assigner) {}
+
+    /** The soup's domains when it trains on the store's domains {@code training}. */
+    Domains domains(TokenStore store, Tokenizer tokenizer, List<Integer> training, int context, long seed);
+
+    /** The embedder the library uses when none is given: hashed n-grams with IDF from the documents. */
+    static Function<List<String>, Embedder> hashed() {
+        return docs -> HashedNgramEmbedder.defaults().fitIdf(docs);
+    }
+
+    /**
+     * The training domains' labels; each centroid is the mean embedding of the domain's first
+     * {@code centroidDocuments} training documents (hashed n-grams fitted on them).
+     */
+    static DomainSplit labels(int centroidDocuments) {
+        return labels(centroidDocuments, hashed());
+    }
+
+    /** As {@link #labels(int)}, with the embedder made from the centroid documents by {@code embedder}. */
+    static DomainSplit labels(int centroidDocuments, Function<List<String>, Embedder> embedder) {
+        if (centroidDocuments < 1) {
+            throw new IllegalArgumentException("centroidDocuments must be >= 1, got " + centroidDocuments);
+        }
+        return (store, tokenizer, training, context, seed) -> {
+            List<List<String>> perDomain = new ArrayList<>();
+            List<String> all = new ArrayList<>();
+            for (int d : training) {
+                List<String> docs = Evaluation.trainingDocuments(store, tokenizer, d, centroidDocuments);
+                perDomain.add(docs);
+                all.addAll(docs);
+            }
+            Embedder e = embedder.apply(all);
+            Centroids c = Centroids.ofDomains(e, perDomain);
+            List<String> names =
+                    training.stream().map(d -> store.domains().get(d)).toList();
+            int[] picked = training.stream().mapToInt(Integer::intValue).toArray();
+            return new Domains(names, store.trainSampler().select(picked), new NearestCentroidAssigner(e, c, 0.0));
+        };
+    }
+
+    /**
+     * k-means clusters of the training domains' documents (all of them, embedded by the embedder
+     * {@code embedder} makes from them); clusters too small to hold four training windows are
+     * left out, the rest renumbered {@code cluster-0 ..}.
+     */
+    static DomainSplit clusters(int k, Function<List<String>, Embedder> embedder) {
+        if (k < 2) {
+            throw new IllegalArgumentException("clusters k must be >= 2, got " + k);
+        }
+        return (store, tokenizer, training, context, seed) -> {
+            List<int[]> tokens = new ArrayList<>();
+            List<String> texts = new ArrayList<>();
+            for (int d : training) {
+                for (int i = 0; i < store.trainDocuments(d); i++) {
+                    int[] t = store.document(d, false, i);
+                    tokens.add(t);
+                    texts.add(tokenizer.decode(t));
+                }
+            }
+            Embedder e = embedder.apply(texts);
+            float[][] x = e.embed(texts);
+            Centroids fitted = KMeans.fit(x, Math.min(k, x.length), seed, 100, e.id());
+            return Clusters.of(fitted, fitted.nearest(x), tokens, context, e);
+        };
+    }
+
+    /** The cluster store in memory: token streams per cluster, small clusters left out. */
+    final class Clusters {
+        private static final Logger LOG = LoggerFactory.getLogger(DomainSplit.class);
+
+        private Clusters() {}
+
+        static Domains of(Centroids fitted, int[] cluster, List<int[]> tokens, int context, Embedder e) {
+            long[] size = new long[fitted.k()];
+            for (int i = 0; i < cluster.length; i++) {
+                size[cluster[i]] += tokens.get(i).length;
+            }
+            List<Integer> kept = new ArrayList<>();
+            for (int c = 0; c < size.length; c++) {
+                if (size[c] >= 4L * (context + 1)) {
+                    kept.add(c);
+                }
+            }
+            if (kept.size() < fitted.k()) {
+                LOG.info(
+                        "{} of {} clusters hold fewer than four windows and are left out",
+                        fitted.k() - kept.size(),
+                        fitted.k());
+            }
+            int[][] streams = new int[kept.size()][];
+            float[][] rows = new float[kept.size()][];
+            for (int j = 0; j < kept.size(); j++) {
+                int c = kept.get(j);
+                streams[j] = new int[Math.toIntExact(size[c])];
+                rows[j] = fitted.get(c);
+            }
+            int[] at = new int[kept.size()];
+            for (int i = 0; i < cluster.length; i++) {
+                int j = kept.indexOf(cluster[i]);
+                if (j >= 0) {
+                    int[] t = tokens.get(i);
+                    System.arraycopy(t, 0, streams[j], at[j], t.length);
+                    at[j] += t.length;
+                }
+            }
+            List<String> names = ClusterDomains.domainNames(kept.size());
+            Centroids centroids = new Centroids(rows, e.id());
+            return new Domains(
+                    names, new InMemoryDomainSampler(names, streams), new NearestCentroidAssigner(e, centroids, 0.0));
+        }
+    }
+}

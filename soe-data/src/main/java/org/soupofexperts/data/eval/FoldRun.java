@@ -1,0 +1,210 @@
+package org.soupofexperts.data.eval;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.soupofexperts.core.DenseModel;
+import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.core.Specialist;
+import org.soupofexperts.core.batch.MetaDistribution;
+import org.soupofexperts.data.sample.MetaDistributions;
+import org.soupofexperts.data.sample.WindowSampler;
+
+/** One fold of {@link LeaveDomainsOut}: trains its models, then scores every held-out domain. */
+final class FoldRun {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FoldRun.class);
+    /** Steps per timed block when step costs are measured by alternation, and blocks per model. */
+    private static final int BLOCK = 25;
+
+    private static final int ROUNDS = 4;
+
+    private final LeaveDomainsOut p;
+    private final int index;
+    private final List<Integer> heldOut;
+    private final DomainSplit.Domains domains;
+    private final MetaDistribution pi;
+    private final WindowSampler sampler;
+    private final double[] natural;
+    private final int context;
+
+    FoldRun(LeaveDomainsOut p, int index, List<Integer> heldOut, DomainSplit.Domains domains, MetaDistribution pi) {
+        this.p = p;
+        this.index = index;
+        this.heldOut = heldOut;
+        this.domains = domains;
+        this.pi = pi;
+        this.sampler = domains.sampler();
+        this.natural = MetaDistributions.naturalWeights(sampler.sizes());
+        this.context = p.schedule().contextLength();
+    }
+
+    UnseenDomains.FoldResult execute() {
+        LeaveDomainsOut.Schedule s = p.schedule();
+        Map<Double, Double> means = new LinkedHashMap<>();
+        DenseModel generic = null;
+        double genericLr = Double.NaN;
+        double genericSeconds = 0;
+        double[] genericLoss = null;
+        for (double lr : s.genericLearningRates()) {
+            DenseModel g = p.newGeneric();
+            double secs = g.train(p.config(sampler, MetaDistributions.fixed(natural), s.steps(), lr))
+                    .seconds();
+            double[] at = heldOutLosses(g);
+            double mean = mean(at);
+            means.put(lr, mean);
+            LOG.info("fold {}: generic model at lr {}: {} bits/byte on the held-out domains", index, lr, mean);
+            if (genericLoss == null || mean < mean(genericLoss)) {
+                if (generic != null) {
+                    generic.close();
+                }
+                generic = g;
+                genericLr = lr;
+                genericSeconds = secs;
+                genericLoss = at;
+            } else {
+                g.close();
+            }
+        }
+        try (DenseModel g = generic;
+                SoupOfExperts soup = p.newSoup(domains.names().size())) {
+            double soupSeconds = soup.train(p.config(sampler, pi, s.steps(), s.soupLearningRate()))
+                    .seconds();
+            double ratio = Double.NaN;
+            int equalSteps = 0;
+            double[] equalLoss = null;
+            if (p.equalTime()) {
+                ratio = stepCostRatio(genericLr);
+                equalSteps = (int) Math.round(s.steps() * ratio);
+                try (DenseModel e = p.newGeneric()) {
+                    e.train(p.config(sampler, MetaDistributions.fixed(natural), equalSteps, genericLr));
+                    equalLoss = heldOutLosses(e);
+                }
+            }
+            UnseenDomains.Fold fold = new UnseenDomains.Fold(
+                    index,
+                    p.names(heldOut),
+                    domains.names(),
+                    genericLr,
+                    means,
+                    soupSeconds,
+                    genericSeconds,
+                    ratio,
+                    equalSteps);
+            List<UnseenDomains.Domain> results = new ArrayList<>();
+            for (int i = 0; i < heldOut.size(); i++) {
+                results.add(
+                        domain(heldOut.get(i), soup, g, genericLoss[i], equalLoss == null ? Double.NaN : equalLoss[i]));
+            }
+            return new UnseenDomains.FoldResult(fold, results);
+        }
+    }
+
+    /** Every model's loss on held-out domain d. */
+    private UnseenDomains.Domain domain(int d, SoupOfExperts soup, DenseModel generic, double gen, double equal) {
+        String name = p.store().domains().get(d);
+        int windows = p.evalWindows();
+        double soupNatural = loss(soup, natural, d);
+        Map<Integer, Double> byN = new LinkedHashMap<>();
+        double[] h = null;
+        List<String> docs = null;
+        for (int n : p.specialistDocuments().stream().sorted().toList()) {
+            docs = Evaluation.trainingDocuments(p.store(), p.tokenizer(), d, n);
+            h = domains.assigner().domainWeights(docs);
+            byN.put(n, loss(soup, h, d));
+        }
+        Oracle.Found oracle = Oracle.search(soup, p.store(), d, context, windows, h, natural);
+        double genericFt = Double.NaN;
+        double soupFt = Double.NaN;
+        if (p.fineTuneSteps() > 0) {
+            try (DenseModel copy = LeaveDomainsOut.copy(generic);
+                    Specialist spec = soup.instantiate(h)) {
+                p.fineTune(copy, docs);
+                genericFt = bits(copy, d);
+                p.fineTune(spec, docs);
+                soupFt = bits(spec, d);
+            }
+        }
+        UnseenDomains.Domain r = new UnseenDomains.Domain(
+                name,
+                index,
+                gen,
+                equal,
+                soupNatural,
+                byN,
+                oracle.best(),
+                oracle.histogram(),
+                genericFt,
+                soupFt,
+                h,
+                LeaveDomainsOut.stats(h));
+        LOG.info(
+                "fold {}: {}: generic {}, soup natural {}, histogram {}, oracle {} (histogram {} on the same half);"
+                        + " h {}",
+                index,
+                name,
+                gen,
+                soupNatural,
+                byN,
+                oracle.best(),
+                oracle.histogram(),
+                r.stats());
+        return r;
+    }
+
+    private double loss(SoupOfExperts soup, double[] h, int d) {
+        try (Specialist s = soup.instantiate(h)) {
+            return bits(s, d);
+        }
+    }
+
+    private double bits(DenseModel m, int d) {
+        return Evaluation.onValidation(m::loss, p.store(), d, context, p.evalWindows())
+                .bitsPerByte();
+    }
+
+    private double[] heldOutLosses(DenseModel m) {
+        double[] at = new double[heldOut.size()];
+        for (int i = 0; i < at.length; i++) {
+            at[i] = bits(m, heldOut.get(i));
+        }
+        return at;
+    }
+
+    /**
+     * A soup step's cost over a generic step's, timed by alternating blocks of steps of a fresh
+     * soup and a fresh generic model in this process (one untimed block each first): both see the
+     * same machine, so its drift between separate runs does not enter the ratio.
+     */
+    private double stepCostRatio(double genericLr) {
+        double soupSeconds = 0;
+        double genericSeconds = 0;
+        try (SoupOfExperts s = p.newSoup(domains.names().size());
+                DenseModel g = p.newGeneric()) {
+            double lr = p.schedule().soupLearningRate();
+            for (int r = 0; r <= ROUNDS; r++) {
+                double a = s.train(p.config(sampler, pi, BLOCK, lr)).seconds();
+                double b = g.train(p.config(sampler, MetaDistributions.fixed(natural), BLOCK, genericLr))
+                        .seconds();
+                if (r > 0) {
+                    soupSeconds += a;
+                    genericSeconds += b;
+                }
+            }
+        }
+        double ratio = soupSeconds / genericSeconds;
+        LOG.info("fold {}: a soup step costs {} generic steps (alternated blocks of {} steps)", index, ratio, BLOCK);
+        return ratio;
+    }
+
+    private static double mean(double[] v) {
+        double s = 0;
+        for (double x : v) {
+            s += x;
+        }
+        return s / v.length;
+    }
+}

@@ -1,0 +1,412 @@
+package org.soupofexperts.data.eval;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+import java.util.function.IntFunction;
+import java.util.function.LongFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.soupofexperts.core.DenseModel;
+import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.core.batch.BatchSource;
+import org.soupofexperts.core.batch.MetaDistribution;
+import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.data.finetune.FineTuning;
+import org.soupofexperts.data.sample.HistogramStats;
+import org.soupofexperts.data.sample.MetaDistributions;
+import org.soupofexperts.data.store.TokenStore;
+import org.soupofexperts.data.tokenize.Tokenizer;
+
+/**
+ * The protocol for specialists of data the soup never trained on: split a labelled token store's
+ * domains into folds; per fold, train a soup and the generic model on the other domains only,
+ * then give each held-out domain its specialist by Algorithm 3 (the histogram of N of its
+ * training documents over the soup's domains) and score every model on its validation split:
+ * the generic model at its better learning rate (chosen on the held-out domains, which favours
+ * it), optionally the generic model given the soup's wall time (step costs timed by alternating
+ * blocks of steps of both in this process), the soup at its natural h, the histogram
+ * specialist, the best h of a small search (the oracle), and both fine-tuned on the same
+ * documents. The soup's domains are the training domains' labels, or k-means clusters of their
+ * documents ({@link DomainSplit}). Built by {@link #builder()}; not thread-safe (it trains).
+ */
+public final class LeaveDomainsOut {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LeaveDomainsOut.class);
+
+    private final TokenStore store;
+    private final Tokenizer tokenizer;
+    private final List<List<Integer>> folds;
+    private final IntFunction<SoupOfExperts> soups;
+    private final LongFunction<DenseModel> generics;
+    private final Function<long[], MetaDistribution> meta;
+    private final DomainSplit split;
+    private final Schedule schedule;
+    private final List<Integer> specialistDocuments;
+    private final int fineTuneSteps;
+    private final int evalWindows;
+    private final boolean equalTime;
+    private final long seed;
+
+    private LeaveDomainsOut(Builder b) {
+        store = Objects.requireNonNull(b.store, "LeaveDomainsOut needs a token store: call store(...)");
+        tokenizer = Objects.requireNonNull(b.tokenizer, "LeaveDomainsOut needs the store's tokenizer");
+        soups = Objects.requireNonNull(b.soups, "LeaveDomainsOut needs soup(k -> new soup of k domains)");
+        generics = Objects.requireNonNull(b.generics, "LeaveDomainsOut needs generic(seed -> new DenseModel)");
+        meta = b.meta;
+        split = b.split;
+        schedule = Objects.requireNonNull(b.schedule, "LeaveDomainsOut needs schedule(...)");
+        specialistDocuments = List.copyOf(b.specialistDocuments);
+        fineTuneSteps = b.fineTuneSteps;
+        evalWindows = b.evalWindows;
+        equalTime = b.equalTime;
+        seed = b.seed;
+        folds = b.folds != null ? b.folds : roundRobin(store.domains().size(), b.foldCount, seed);
+        checkFolds();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The folds: each a list of held-out domain indices of the store. */
+    public List<List<Integer>> folds() {
+        return folds;
+    }
+
+    /** Runs every fold. */
+    public List<UnseenDomains.FoldResult> run() {
+        List<UnseenDomains.FoldResult> all = new ArrayList<>();
+        for (int f = 0; f < folds.size(); f++) {
+            all.add(run(f));
+        }
+        return all;
+    }
+
+    /** Runs fold {@code f} alone (so that a long protocol can be run, and kept, fold by fold). */
+    public UnseenDomains.FoldResult run(int f) {
+        List<Integer> heldOut = folds.get(f);
+        List<Integer> training = new ArrayList<>();
+        for (int d = 0; d < store.domains().size(); d++) {
+            if (!heldOut.contains(d)) {
+                training.add(d);
+            }
+        }
+        DomainSplit.Domains domains = split.domains(store, tokenizer, training, schedule.contextLength(), seed);
+        LOG.info(
+                "fold {}: held out {}, the soup trains over {} domains",
+                f,
+                names(heldOut),
+                domains.names().size());
+        MetaDistribution pi = meta.apply(domains.sampler().sizes());
+        FoldRun run = new FoldRun(this, f, heldOut, domains, pi);
+        return run.execute();
+    }
+
+    /** A training config for {@code steps} at {@code lr} over {@code source}. */
+    SoupTrainingConfig config(BatchSource source, MetaDistribution pi, int steps, double lr) {
+        return schedule.config(source, pi, steps, lr, seed);
+    }
+
+    TokenStore store() {
+        return store;
+    }
+
+    Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    Schedule schedule() {
+        return schedule;
+    }
+
+    List<Integer> specialistDocuments() {
+        return specialistDocuments;
+    }
+
+    int fineTuneSteps() {
+        return fineTuneSteps;
+    }
+
+    int evalWindows() {
+        return evalWindows;
+    }
+
+    boolean equalTime() {
+        return equalTime;
+    }
+
+    long seed() {
+        return seed;
+    }
+
+    SoupOfExperts newSoup(int k) {
+        return soups.apply(k);
+    }
+
+    DenseModel newGeneric() {
+        return generics.apply(seed);
+    }
+
+    /** A copy of {@code model} through a saved folder (DenseModel has no in-memory copy). */
+    static DenseModel copy(DenseModel model) {
+        try {
+            Path dir = Files.createTempDirectory("leave-domains-out");
+            try {
+                model.save(dir.resolve("model"));
+                return DenseModel.load(dir.resolve("model"));
+            } finally {
+                try (var files = Files.walk(dir)) {
+                    for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                        Files.deleteIfExists(p);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot copy a model through a temporary folder", e);
+        }
+    }
+
+    /** Fine-tunes {@code model} in place on {@code docs} (the last tenth held out for early stopping). */
+    void fineTune(DenseModel model, List<String> docs) {
+        FineTuning.builder()
+                .tokenizer(tokenizer)
+                .documents(docs)
+                .steps(fineTuneSteps)
+                .learningRate(schedule.fineTuneLearningRate())
+                .seed(seed)
+                .build()
+                .run(model);
+    }
+
+    static HistogramStats stats(double[] h) {
+        return HistogramStats.of(h);
+    }
+
+    List<String> names(List<Integer> domains) {
+        return domains.stream().map(d -> store.domains().get(d)).toList();
+    }
+
+    private void checkFolds() {
+        int k = store.domains().size();
+        boolean[] seen = new boolean[k];
+        for (List<Integer> fold : folds) {
+            if (fold.isEmpty() || fold.size() >= k) {
+                throw new IllegalArgumentException(
+                        "a fold must hold out at least one domain and keep at least one of " + k + ", got " + fold);
+            }
+            for (int d : fold) {
+                if (d < 0 || d >= k) {
+                    throw new IllegalArgumentException(
+                            "fold " + fold + " names domain " + d + ", not in [0, " + k + ")");
+                }
+                if (seen[d]) {
+                    throw new IllegalArgumentException(
+                            "domain " + store.domains().get(d) + " is held out twice");
+                }
+                seen[d] = true;
+            }
+        }
+        if (specialistDocuments.isEmpty() || specialistDocuments.stream().anyMatch(n -> n < 1)) {
+            throw new IllegalArgumentException("specialistDocuments must be >= 1, got " + specialistDocuments);
+        }
+    }
+
+    /** {@code count} folds of a seeded shuffle of the k domains, dealt round-robin. */
+    static List<List<Integer>> roundRobin(int k, int count, long seed) {
+        if (count < 2 || count > k) {
+            throw new IllegalArgumentException("folds must be in [2, k=" + k + "], got " + count);
+        }
+        List<Integer> order = new ArrayList<>();
+        for (int d = 0; d < k; d++) {
+            order.add(d);
+        }
+        SplittableRandom rng = new SplittableRandom(seed);
+        for (int i = k - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            order.set(i, order.set(j, order.get(i)));
+        }
+        List<List<Integer>> folds = new ArrayList<>();
+        for (int f = 0; f < count; f++) {
+            folds.add(new ArrayList<>());
+        }
+        for (int i = 0; i < k; i++) {
+            folds.get(i % count).add(order.get(i));
+        }
+        folds.forEach(f -> f.sort(Integer::compare));
+        return folds.stream().map(List::copyOf).toList();
+    }
+
+    /**
+     * How every model trains: steps, batch, context, the soup's and the generic model's
+     * learning rates, and the fine-tuning rate. Warm-up is a tenth of the steps (at most 100).
+     *
+     * @param steps training steps of the soup and of the generic model
+     * @param batchSize sequences per step
+     * @param contextLength tokens per window
+     * @param soupLearningRate the soup's peak learning rate
+     * @param genericLearningRates the generic model's candidates (the better one is its baseline)
+     * @param fineTuneLearningRate the fine-tuning rate
+     */
+    public record Schedule(
+            int steps,
+            int batchSize,
+            int contextLength,
+            double soupLearningRate,
+            List<Double> genericLearningRates,
+            double fineTuneLearningRate) {
+
+        public Schedule {
+            if (steps < 1 || batchSize < 1 || contextLength < 2) {
+                throw new IllegalArgumentException("steps, batch and context must be positive (context >= 2)");
+            }
+            genericLearningRates = List.copyOf(genericLearningRates);
+            if (genericLearningRates.isEmpty()) {
+                throw new IllegalArgumentException("give the generic model at least one learning rate");
+            }
+        }
+
+        SoupTrainingConfig config(BatchSource source, MetaDistribution pi, int n, double lr, long seed) {
+            return SoupTrainingConfig.builder()
+                    .source(source)
+                    .metaDistribution(pi)
+                    .steps(n)
+                    .batchSize(batchSize)
+                    .contextLength(contextLength)
+                    .learningRate(lr)
+                    .warmup(Math.min(100, n / 10))
+                    .logEvery(Math.max(1, n / 5))
+                    .seed(seed)
+                    .build();
+        }
+    }
+
+    /** Builder of {@link LeaveDomainsOut}. Not thread-safe. */
+    public static final class Builder {
+        private TokenStore store;
+        private Tokenizer tokenizer;
+        private List<List<Integer>> folds;
+        private int foldCount = 4;
+        private IntFunction<SoupOfExperts> soups;
+        private LongFunction<DenseModel> generics;
+        private Function<long[], MetaDistribution> meta = MetaDistributions::recommended;
+        private DomainSplit split = DomainSplit.labels(200);
+        private Schedule schedule;
+        private List<Integer> specialistDocuments = List.of(20, 100);
+        private int fineTuneSteps = 400;
+        private int evalWindows = 64;
+        private boolean equalTime;
+        private long seed = 1;
+
+        private Builder() {}
+
+        /** The labelled corpus, as a token store, and its tokenizer. */
+        public Builder store(TokenStore s, Tokenizer t) {
+            store = s;
+            tokenizer = t;
+            return this;
+        }
+
+        /** Number of folds (default 4): a seeded shuffle of the domains dealt round-robin. */
+        public Builder folds(int count) {
+            foldCount = count;
+            folds = null;
+            return this;
+        }
+
+        /** The folds by domain name: each held out once at most. */
+        public Builder folds(List<List<String>> heldOut) {
+            Objects.requireNonNull(store, "call store(...) before folds(names)");
+            List<List<Integer>> f = new ArrayList<>();
+            for (List<String> fold : heldOut) {
+                List<Integer> idx = new ArrayList<>();
+                for (String name : fold) {
+                    int d = store.domains().indexOf(name);
+                    if (d < 0) {
+                        throw new IllegalArgumentException("no domain '" + name + "' in " + store.domains());
+                    }
+                    idx.add(d);
+                }
+                f.add(List.copyOf(idx));
+            }
+            folds = List.copyOf(f);
+            return this;
+        }
+
+        /** A new, untrained soup over k domains (its seed is yours to set). */
+        public Builder soup(IntFunction<SoupOfExperts> factory) {
+            soups = factory;
+            return this;
+        }
+
+        /** A new, untrained generic model from a seed. */
+        public Builder generic(LongFunction<DenseModel> factory) {
+            generics = factory;
+            return this;
+        }
+
+        /** The soup's meta-distribution from its domains' sizes (default: recommended). */
+        public Builder metaDistribution(Function<long[], MetaDistribution> m) {
+            meta = Objects.requireNonNull(m);
+            return this;
+        }
+
+        /** Which domains the soup trains over (default: the training domains' labels). */
+        public Builder domains(DomainSplit s) {
+            split = Objects.requireNonNull(s);
+            return this;
+        }
+
+        public Builder schedule(Schedule s) {
+            schedule = s;
+            return this;
+        }
+
+        /** The sizes N of the specialist sets (default 20 and 100); the largest is the headline. */
+        public Builder specialistDocuments(Integer... n) {
+            specialistDocuments = List.of(n);
+            return this;
+        }
+
+        /** Fine-tuning steps at most (default 400; 0: no fine-tuning). */
+        public Builder fineTuneSteps(int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("fineTuneSteps must be >= 0, got " + n);
+            }
+            fineTuneSteps = n;
+            return this;
+        }
+
+        /** Validation windows per held-out domain (default 64). */
+        public Builder evalWindows(int n) {
+            if (n < 2) {
+                throw new IllegalArgumentException("evalWindows must be >= 2 (the oracle splits them), got " + n);
+            }
+            evalWindows = n;
+            return this;
+        }
+
+        /** Also train the generic model for the soup's wall time (default false). */
+        public Builder equalTime(boolean on) {
+            equalTime = on;
+            return this;
+        }
+
+        /** Seed of the folds, the data streams and the fine-tuning (default 1). */
+        public Builder seed(long s) {
+            seed = s;
+            return this;
+        }
+
+        public LeaveDomainsOut build() {
+            return new LeaveDomainsOut(this);
+        }
+    }
+}

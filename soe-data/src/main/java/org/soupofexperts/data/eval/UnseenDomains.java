@@ -1,0 +1,111 @@
+package org.soupofexperts.data.eval;
+
+import java.util.List;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+import org.soupofexperts.data.sample.HistogramStats;
+
+/**
+ * What {@link LeaveDomainsOut} measured: per held-out domain, the losses of every model on its
+ * validation split in bits per byte, and per fold, how the models were trained. Immutable.
+ */
+public final class UnseenDomains {
+
+    private UnseenDomains() {}
+
+    /**
+     * One held-out domain (a domain the soup never trained on).
+     *
+     * @param domain its name
+     * @param fold the fold that held it out
+     * @param generic the generic model at its better learning rate
+     * @param genericEqualTime the generic model trained for the soup's wall time (NaN if not run)
+     * @param soupNatural the soup at the natural mixture of its training domains
+     * @param soupHistogram the soup at the histogram h of N of the domain's training documents, by N
+     * @param soupOracle the best h of a small search on half of the validation windows, scored on
+     *     the other half
+     * @param soupHistogramOnHalf the histogram h (largest N) on that same other half
+     * @param genericFinetuned the generic model fine-tuned on the fine-tuning documents (NaN if not run)
+     * @param soupFinetuned the soup's specialist (largest N) fine-tuned on them (NaN if not run)
+     * @param h the histogram h at the largest N, over the soup's domains
+     * @param stats the spread of that h
+     */
+    public record Domain(
+            String domain,
+            int fold,
+            double generic,
+            double genericEqualTime,
+            double soupNatural,
+            Map<Integer, Double> soupHistogram,
+            double soupOracle,
+            double soupHistogramOnHalf,
+            double genericFinetuned,
+            double soupFinetuned,
+            double[] h,
+            HistogramStats stats) {
+
+        /** The soup at the histogram of the largest N. */
+        public double soupHistogramLargestN() {
+            return soupHistogram.entrySet().stream()
+                    .max(Map.Entry.comparingByKey())
+                    .orElseThrow()
+                    .getValue();
+        }
+
+        /** h gain: the soup at natural h minus at the histogram h (positive: h helps). */
+        public double hGain() {
+            return soupNatural - soupHistogramLargestN();
+        }
+
+        /** Oracle gap: the histogram h minus the best h found, on the same windows (positive: a better h exists). */
+        public double oracleGap() {
+            return soupHistogramOnHalf - soupOracle;
+        }
+    }
+
+    /**
+     * How one fold trained.
+     *
+     * @param index the fold's number
+     * @param heldOut the domains it held out
+     * @param trainingDomains the soup's domains (labels, or clusters of the training domains)
+     * @param genericLearningRate the generic model's better learning rate
+     * @param genericMeans the generic model's mean held-out loss at each learning rate tried
+     * @param soupSeconds the soup's training time
+     * @param genericSeconds the generic model's (at its better rate)
+     * @param stepCostRatio a soup step's cost over a generic step's, timed by alternating blocks of
+     *     steps of both in this process (NaN if not measured)
+     * @param equalTimeSteps steps of the generic model trained for the soup's time (0 if not run)
+     */
+    public record Fold(
+            int index,
+            List<String> heldOut,
+            List<String> trainingDomains,
+            double genericLearningRate,
+            Map<Double, Double> genericMeans,
+            double soupSeconds,
+            double genericSeconds,
+            double stepCostRatio,
+            int equalTimeSteps) {}
+
+    /** A fold's record and its held-out domains' results. */
+    public record FoldResult(Fold fold, List<Domain> domains) {}
+
+    /**
+     * The means over domains of {@code loss}.
+     *
+     * @param results the domains
+     * @param loss which loss
+     * @return the mean
+     */
+    public static double mean(List<Domain> results, ToDoubleFunction<Domain> loss) {
+        return results.stream().mapToDouble(loss).average().orElse(Double.NaN);
+    }
+
+    /** Domains where {@code a} is lower than {@code b}. */
+    public static long wins(List<Domain> results, ToDoubleFunction<Domain> a, ToDoubleFunction<Domain> b) {
+        return results.stream()
+                .filter(d -> a.applyAsDouble(d) < b.applyAsDouble(d))
+                .count();
+    }
+}

@@ -1,0 +1,244 @@
+package org.soupofexperts.examples;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import java.util.function.ToDoubleFunction;
+import org.soupofexperts.core.DenseModel;
+import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.core.batch.MetaDistribution;
+import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.data.embed.Embedder;
+import org.soupofexperts.data.embed.MiniLmEmbedder;
+import org.soupofexperts.data.eval.DomainSplit;
+import org.soupofexperts.data.eval.LeaveDomainsOut;
+import org.soupofexperts.data.eval.UnseenDomains;
+import org.soupofexperts.data.sample.MetaDistributions;
+import org.soupofexperts.data.store.TokenStore;
+import org.soupofexperts.data.tokenize.ByteTokenizer;
+import org.soupofexperts.examples.experiment.Commands;
+import org.soupofexperts.examples.experiment.ExperimentCommand;
+import org.soupofexperts.examples.experiment.ExperimentData;
+import org.soupofexperts.examples.experiment.Parts;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Specialists for domains the soup never trained on ({@link LeaveDomainsOut}): each fold of the
+ * labelled domains is held out in turn, a soup and the generic model train on the others, and the
+ * held-out domains get their specialists by histogram. Each finished fold is kept under {@code
+ * out/parts}, so the protocol can be run fold by fold ({@code --fold}) and across sessions; the
+ * report (results.json, results.md) covers the folds finished so far.
+ */
+@Command(
+        name = "unseen-domains",
+        mixinStandardHelpOptions = true,
+        description = "Leave-domains-out: specialists by histogram for domains the soup never trained on.")
+public final class UnseenDomainsExperiment extends ExperimentCommand implements Callable<Integer> {
+
+    @Option(names = "--out", required = true)
+    Path out;
+
+    @Option(names = "--steps", defaultValue = "1000")
+    int steps;
+
+    @Option(names = "--experts", defaultValue = "16")
+    int experts;
+
+    @Option(names = "--lr", defaultValue = "3e-3", description = "the soup's learning rate")
+    double lr;
+
+    @Option(names = "--generic-lrs", split = ",", defaultValue = "3e-3,5e-3")
+    List<Double> genericLrs;
+
+    @Option(names = "--folds", defaultValue = "4")
+    int folds;
+
+    @Option(names = "--fold", description = "run only this fold (default: every fold not yet finished)")
+    Integer fold;
+
+    @Option(
+            names = "--meta",
+            defaultValue = "recommended",
+            description = "recommended | sparse:S1-S2 (support range, Dirichlet 1, a quarter natural)")
+    String meta;
+
+    @Option(names = "--domains", defaultValue = "labels", description = "labels | clusters:K")
+    String domains;
+
+    @Option(names = "--embedder", defaultValue = "hashed", description = "hashed | minilm (for clusters)")
+    String embedder;
+
+    @Option(names = "--equal-time", description = "also train the generic model for the soup's wall time")
+    boolean equalTime;
+
+    @Option(names = "--fine-tune-steps", defaultValue = "400")
+    int fineTuneSteps;
+
+    @Option(names = "--eval-windows", defaultValue = "64")
+    int evalWindows;
+
+    public static void main(String[] args) {
+        Commands.exit(new UnseenDomainsExperiment(), args);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Files.createDirectories(out);
+        TokenStore store = ExperimentData.prepare(corpus, out, 0, 0).store;
+        ModelConfig model = model(256);
+        LeaveDomainsOut protocol = LeaveDomainsOut.builder()
+                .store(store, new ByteTokenizer())
+                .folds(folds)
+                .soup(k -> SoupOfExperts.builder()
+                        .model(model)
+                        .domains(k)
+                        .experts(experts)
+                        .seed(seed)
+                        .build())
+                .generic(s -> DenseModel.create(model, s))
+                .metaDistribution(meta())
+                .domains(split())
+                .schedule(new LeaveDomainsOut.Schedule(steps, batch, context, lr, genericLrs, 3e-4))
+                .specialistDocuments(20, 100)
+                .fineTuneSteps(fineTuneSteps)
+                .evalWindows(evalWindows)
+                .equalTime(equalTime)
+                .seed(seed)
+                .build();
+        Parts parts = new Parts(out, settings());
+        Gson gson = new GsonBuilder().serializeSpecialFloatingPointValues().create();
+        for (int f = 0; f < protocol.folds().size(); f++) {
+            if ((fold == null || fold == f) && parts.get("fold-" + f).isEmpty()) {
+                parts.put(
+                        "fold-" + f,
+                        JsonParser.parseString(gson.toJson(protocol.run(f))).getAsJsonObject());
+            }
+        }
+        List<UnseenDomains.FoldResult> done = new ArrayList<>();
+        for (int f = 0; f < protocol.folds().size(); f++) {
+            parts.get("fold-" + f).ifPresent(j -> done.add(gson.fromJson(j, UnseenDomains.FoldResult.class)));
+        }
+        report(done, gson);
+        return 0;
+    }
+
+    private Function<long[], MetaDistribution> meta() {
+        if (meta.equals("recommended")) {
+            return MetaDistributions::recommended;
+        }
+        if (meta.startsWith("sparse:")) {
+            String[] r = meta.substring(7).split("-");
+            int lo = Integer.parseInt(r[0]);
+            int hi = Integer.parseInt(r[1]);
+            return sizes -> MetaDistributions.mixture(
+                    MetaDistributions.natural(sizes),
+                    MetaDistributions.sparseRange(sizes.length, lo, Math.min(hi, sizes.length), 1.0),
+                    0.25);
+        }
+        throw new IllegalArgumentException("--meta must be recommended or sparse:S1-S2, got " + meta);
+    }
+
+    private DomainSplit split() {
+        Function<List<String>, Embedder> e =
+                embedder.equals("minilm") ? docs -> new MiniLmEmbedder(512) : DomainSplit.hashed();
+        if (domains.equals("labels")) {
+            return DomainSplit.labels(200, e);
+        }
+        if (domains.startsWith("clusters:")) {
+            return DomainSplit.clusters(Integer.parseInt(domains.substring(9)), e);
+        }
+        throw new IllegalArgumentException("--domains must be labels or clusters:K, got " + domains);
+    }
+
+    private String settings() {
+        return String.format(
+                "corpus=%s steps=%d experts=%d lr=%s genericLrs=%s folds=%d meta=%s domains=%s embedder=%s"
+                        + " equalTime=%s fineTune=%d evalWindows=%d base=%dx%d context=%d batch=%d seed=%d",
+                corpusName(),
+                steps,
+                experts,
+                lr,
+                genericLrs,
+                folds,
+                meta,
+                domains,
+                embedder,
+                equalTime,
+                fineTuneSteps,
+                evalWindows,
+                layers,
+                width,
+                context,
+                batch,
+                seed);
+    }
+
+    /** results.json (per domain in bits/byte, the means, the settings) and results.md. */
+    private void report(List<UnseenDomains.FoldResult> done, Gson gson) throws Exception {
+        List<UnseenDomains.Domain> all = new ArrayList<>();
+        done.forEach(f -> all.addAll(f.domains()));
+        JsonObject json = new JsonObject();
+        json.addProperty("settings", settings());
+        json.addProperty("foldsDone", done.size());
+        JsonObject per = new JsonObject();
+        for (UnseenDomains.Domain d : all) {
+            JsonObject o = new JsonObject();
+            o.addProperty("generic", d.generic());
+            o.addProperty("genericEqualTime", d.genericEqualTime());
+            o.addProperty("soupNatural", d.soupNatural());
+            o.addProperty("soupHistogram", d.soupHistogramLargestN());
+            d.soupHistogram().forEach((n, v) -> o.addProperty("soupHistogramN" + n, v));
+            o.addProperty("soupOracle", d.soupOracle());
+            o.addProperty("soupHistogramOnOracleHalf", d.soupHistogramOnHalf());
+            o.addProperty("genericFinetuned", d.genericFinetuned());
+            o.addProperty("soupFinetuned", d.soupFinetuned());
+            o.addProperty("effectiveSupport", d.stats().effectiveSupport());
+            o.addProperty("topShare", d.stats().topShare());
+            o.addProperty("fold", d.fold());
+            per.add(d.domain(), o);
+        }
+        json.add("perDomain", per);
+        JsonObject means = new JsonObject();
+        List<String> keys = List.of(
+                "generic",
+                "genericEqualTime",
+                "soupNatural",
+                "soupHistogram",
+                "soupOracle",
+                "soupHistogramOnOracleHalf",
+                "genericFinetuned",
+                "soupFinetuned");
+        List<ToDoubleFunction<UnseenDomains.Domain>> fns = List.of(
+                UnseenDomains.Domain::generic, UnseenDomains.Domain::genericEqualTime,
+                UnseenDomains.Domain::soupNatural, UnseenDomains.Domain::soupHistogramLargestN,
+                UnseenDomains.Domain::soupOracle, UnseenDomains.Domain::soupHistogramOnHalf,
+                UnseenDomains.Domain::genericFinetuned, UnseenDomains.Domain::soupFinetuned);
+        for (int i = 0; i < keys.size(); i++) {
+            means.addProperty(keys.get(i), UnseenDomains.mean(all, fns.get(i)));
+        }
+        means.addProperty("hGain", UnseenDomains.mean(all, UnseenDomains.Domain::hGain));
+        means.addProperty("oracleGap", UnseenDomains.mean(all, UnseenDomains.Domain::oracleGap));
+        means.addProperty(
+                "soupWins",
+                UnseenDomains.wins(all, UnseenDomains.Domain::soupHistogramLargestN, UnseenDomains.Domain::generic));
+        means.addProperty(
+                "soupWinsAtEqualTime",
+                UnseenDomains.wins(
+                        all, UnseenDomains.Domain::soupHistogramLargestN, UnseenDomains.Domain::genericEqualTime));
+        json.add("means", means);
+        JsonArray foldsJson = new JsonArray();
+        done.forEach(f -> foldsJson.add(JsonParser.parseString(gson.toJson(f.fold()))));
+        json.add("folds", foldsJson);
+        Parts.write(out.resolve("results.json"), Parts.json(json));
+        Parts.write(out.resolve("results.md"), UnseenReport.markdown(all, done, settings()));
+    }
+}
