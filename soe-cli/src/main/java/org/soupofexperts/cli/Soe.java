@@ -257,7 +257,9 @@ public final class Soe implements Callable<Integer> {
                 for (int d = 0; d < k; d++) {
                     perDomain.add(Evaluation.trainingDocuments(store, tok, d, 200));
                 }
-                NearestCentroidAssigner.ofLabelledDocuments(perDomain, 0).attachTo(soup);
+                NearestCentroidAssigner.ofLabelledDocuments(perDomain, 0)
+                        .withDomainNames(store.domains())
+                        .attachTo(soup);
                 soup.label(Labels.ofDomains(store.domains()).withTokenizer(tok.id(), tok.vocabSize()));
                 soup.save(soupDir);
                 o.printf("saved %s (%,d stored parameters)%n", soupDir, soup.parameterCount());

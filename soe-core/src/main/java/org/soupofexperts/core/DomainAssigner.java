@@ -11,6 +11,14 @@ public interface DomainAssigner {
     /** Number of domains k of the h it returns. */
     int numDomains();
 
+    /**
+     * The names of its domains in the order of h, or an empty list when it does not know them
+     * (then only their number is checked against a soup's).
+     */
+    default List<String> domainNames() {
+        return List.of();
+    }
+
     /** Domain weights on the simplex for the given documents (at least one). */
     double[] domainWeights(List<String> documents);
 

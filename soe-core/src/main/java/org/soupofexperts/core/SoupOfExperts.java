@@ -170,9 +170,18 @@ public final class SoupOfExperts implements AutoCloseable {
 
     /**
      * From raw specialist text to a specialist: h = {@code assigner}'s estimate for the documents
-     * (for example the nearest-centroid histogram), then {@link #instantiate}.
+     * (for example the nearest-centroid histogram), then {@link #instantiate}. An assigner whose
+     * domain names are known and differ from the soup's labelled domains (other names, or the same
+     * in another order) is refused.
      */
     public Specialist specialize(List<String> documents, DomainAssigner assigner) {
+        List<String> mine = labels().domains();
+        List<String> theirs = assigner.domainNames();
+        if (!mine.isEmpty() && !theirs.isEmpty() && !mine.equals(theirs)) {
+            // Same k, other names or order: h would be permuted or meaningless, and nothing else would say so.
+            throw new IllegalArgumentException(
+                    "the assigner's domains " + theirs + " are not the soup's domains " + mine + " in its order");
+        }
         return instantiate(assigner.domainWeightsFor(documents, config.domains()));
     }
 

@@ -159,7 +159,7 @@ public final class ClusterSoupExperiment extends ExperimentCommand implements Ca
         TokenStore store =
                 TokenStore.openOrBuild(out.resolve("cluster-store"), unlabelled, labelled.tokenizer, options);
         WindowSampler sampler = store.trainSampler();
-        double[] natural = MetaDistributions.natural(sampler.sizes()).sample(null);
+        double[] natural = MetaDistributions.naturalWeights(sampler.sizes());
         ModelConfig model = model(labelled.tokenizer.vocabSize());
         Budget budget = new Budget(batch, context, lr, seed);
 

@@ -29,10 +29,11 @@ import org.soupofexperts.data.embed.Embedder;
  */
 public final class Centroids {
 
-    private static final Set<String> KEYS = Set.of("format", "embedder", "centroids");
+    private static final Set<String> KEYS = Set.of("format", "embedder", "centroids", "names");
 
     private final float[][] c;
     private final String embedderId;
+    private final List<String> names;
 
     /** Domain centroids (one row per domain) in the space of the embedder {@code embedderId}. */
     public Centroids(float[][] centroids, String embedderId) {
@@ -61,6 +62,35 @@ public final class Centroids {
             c[i] = centroids[i].clone();
         }
         this.embedderId = embedderId;
+        this.names = List.of();
+    }
+
+    private Centroids(Centroids base, List<String> names) {
+        this.c = base.c;
+        this.embedderId = base.embedderId;
+        this.names = names;
+    }
+
+    /**
+     * These centroids with the names of their domains, in order (distinct, not blank): a soup then
+     * refuses to specialize with centroids whose names are not its own domains in its order, which
+     * would otherwise permute h without a word.
+     */
+    public Centroids withNames(List<String> domainNames) {
+        if (domainNames == null || domainNames.size() != c.length) {
+            throw new IllegalArgumentException("need one name per centroid (" + c.length + "), got "
+                    + (domainNames == null ? "none" : domainNames.size()));
+        }
+        if (domainNames.stream().anyMatch(n -> n == null || n.isBlank())
+                || domainNames.stream().distinct().count() != domainNames.size()) {
+            throw new IllegalArgumentException("centroid names must be distinct and not blank: " + domainNames);
+        }
+        return new Centroids(this, List.copyOf(domainNames));
+    }
+
+    /** The domains' names in centroid order, or an empty list if they were not given. */
+    public List<String> names() {
+        return names;
     }
 
     /** Centroids of labelled data: the mean embedding of each of k labels. */
@@ -203,6 +233,11 @@ public final class Centroids {
             rows.add(r);
         }
         o.add("centroids", rows);
+        if (!names.isEmpty()) {
+            JsonArray n = new JsonArray();
+            names.forEach(n::add);
+            o.add("names", n);
+        }
         return o;
     }
 
@@ -267,6 +302,20 @@ public final class Centroids {
                 c[i][j] = r.get(j).getAsFloat();
             }
         }
-        return new Centroids(c, o.get("embedder").getAsString());
+        Centroids read = new Centroids(c, o.get("embedder").getAsString());
+        if (!o.has("names")) {
+            return read;
+        }
+        if (!o.get("names").isJsonArray()) {
+            throw new IllegalArgumentException("centroids' 'names' must be an array of strings");
+        }
+        List<String> names = new ArrayList<>();
+        for (var e : o.getAsJsonArray("names")) {
+            if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
+                throw new IllegalArgumentException("centroids' 'names' holds " + e + ", not a string");
+            }
+            names.add(e.getAsString());
+        }
+        return read.withNames(names);
     }
 }

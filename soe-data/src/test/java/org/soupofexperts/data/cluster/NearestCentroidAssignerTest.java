@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonObject;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.soupofexperts.core.Labels;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.config.ModelConfig;
@@ -142,10 +145,59 @@ class NearestCentroidAssignerTest {
                 .experts(2)
                 .seed(3)
                 .build()) {
-            NearestCentroidAssigner.attachTo(soup, three, emb);
+            IllegalArgumentException early = assertThrows(
+                    IllegalArgumentException.class, () -> NearestCentroidAssigner.attachTo(soup, three, emb));
+            assertTrue(early.getMessage().contains("3 centroids but the soup has k=4"), early.getMessage());
+            // A manifest written elsewhere (or forged) with the wrong k is refused when read.
+            JsonObject forged = new JsonObject();
+            forged.add("centroids", three.toJson());
+            forged.add("embedder", emb.toJson());
+            soup.attach(NearestCentroidAssigner.ATTACHMENT, forged.toString());
             IllegalArgumentException e =
                     assertThrows(IllegalArgumentException.class, () -> NearestCentroidAssigner.fromSoup(soup, 0));
             assertTrue(e.getMessage().contains("3 centroids but the soup has k=4"), e.getMessage());
         }
+    }
+
+    @Test
+    void namedCentroidsRoundTripAndASoupRefusesThemInAnotherOrder() {
+        List<List<String>> perDomain = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (int d = 0; d < K; d++) {
+            perDomain.add(corpus.documents(d, 0, 10, 120));
+            names.add("d" + d);
+        }
+        NearestCentroidAssigner named =
+                NearestCentroidAssigner.ofLabelledDocuments(perDomain, 0).withDomainNames(names);
+        assertEquals(names, named.domainNames());
+        assertEquals(names, Centroids.fromJson(named.centroids().toJson()).names());
+        List<String> reversed = new ArrayList<>(names);
+        Collections.reverse(reversed);
+        try (SoupOfExperts soup = SoupOfExperts.builder()
+                .model(ModelConfig.builder()
+                        .vocabSize(256)
+                        .layers(1)
+                        .dModel(16)
+                        .heads(2)
+                        .contextLength(8)
+                        .build())
+                .domains(K)
+                .experts(2)
+                .seed(3)
+                .build()) {
+            soup.label(Labels.ofDomains(names));
+            List<String> docs = corpus.documents(1, 500, 3, 120);
+            try (Specialist s = soup.specialize(docs, named)) {
+                assertEquals(K, s.domainWeights().length);
+            }
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class,
+                    () -> soup.specialize(
+                            docs,
+                            NearestCentroidAssigner.ofLabelledDocuments(perDomain, 0)
+                                    .withDomainNames(reversed)));
+            assertTrue(e.getMessage().contains("not the soup's domains"), e.getMessage());
+        }
+        assertThrows(IllegalArgumentException.class, () -> named.withDomainNames(List.of("a", "a", "b", "c")));
     }
 }

@@ -1,12 +1,17 @@
 package org.soupofexperts.data.embed;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.data.cluster.Centroids;
 import org.soupofexperts.data.cluster.NearestCentroidAssigner;
 
@@ -76,5 +81,39 @@ class MiniLmEmbedderTest {
         assertEquals(1.0, cos(cut[0], cut[1]), 1e-5, "only the first 44 characters count");
         assertTrue(opening.id().contains("first 44 chars"), opening.id());
         assertThrows(IllegalArgumentException.class, () -> new MiniLmEmbedder(-1));
+    }
+
+    /** A MiniLM assigner attached to a soup comes back from the saved soup with the same histograms. */
+    @Test
+    void aMiniLmAssignerTravelsWithASavedSoup(@TempDir Path tmp) throws Exception {
+        MiniLmEmbedder opening = new MiniLmEmbedder(200, 1);
+        assertEquals(200, opening.maxCharacters());
+        assertEquals(1, opening.threads());
+        List<String> code = List.of("for (int i = 0; i < n; i++) { sum += a[i]; }", "def f(x):\n    return x * 2");
+        List<String> cooking = List.of("Whisk the eggs with sugar.", "Bake the bread until golden.");
+        Centroids c = Centroids.ofDomains(opening, List.of(code, cooking));
+        NearestCentroidAssigner a = new NearestCentroidAssigner(opening, c, 0);
+        List<String> specialist = List.of("while (x > 0) { x = x / 2; }", "Season the soup with salt.", "x = y + 1;");
+        try (SoupOfExperts soup = SoupOfExperts.builder()
+                .model(ModelConfig.builder()
+                        .vocabSize(256)
+                        .layers(1)
+                        .dModel(16)
+                        .heads(2)
+                        .contextLength(8)
+                        .build())
+                .domains(2)
+                .experts(2)
+                .seed(3)
+                .build()) {
+            a.attachTo(soup);
+            soup.save(tmp.resolve("soup"));
+        }
+        try (SoupOfExperts back = SoupOfExperts.load(tmp.resolve("soup"))) {
+            NearestCentroidAssigner again = NearestCentroidAssigner.fromSoup(back, 0);
+            assertEquals(opening.id(), again.embedder().id());
+            assertArrayEquals(a.domainWeights(specialist), again.domainWeights(specialist), 1e-12);
+        }
+        assertThrows(IllegalArgumentException.class, () -> new MiniLmEmbedder(10, -1));
     }
 }

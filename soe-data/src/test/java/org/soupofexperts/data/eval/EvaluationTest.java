@@ -126,6 +126,7 @@ class EvaluationTest {
             Evaluation.Specialized sp = Evaluation.specialized(soup, store, tok, recording, 0, 50, 16, 10);
             assertEquals(1, seen.size());
             assertEquals(50, seen.get(0).size());
+            assertEquals(Evaluation.specialistDocuments(store, tok, 0, 50), seen.get(0), "the split's last 50");
             for (String doc : seen.get(0)) {
                 assertFalse(validDocs.contains(doc));
             }
@@ -182,5 +183,19 @@ class EvaluationTest {
                 IllegalArgumentException.class,
                 () -> Evaluation.onDocuments(b -> 0, new ByteTokenizer(), List.of("a"), 8));
         assertTrue(e.getMessage().contains("fewer than two tokens"), e.getMessage());
+    }
+
+    @Test
+    void specialistSetsComeFromTheEndOfTheTrainingSplitAndMissTheCentroidDocuments() {
+        ByteTokenizer tok = new ByteTokenizer();
+        int n = (int) store.trainDocuments(0);
+        List<String> centroidDocs = Evaluation.trainingDocuments(store, tok, 0, n - 10);
+        List<String> specialist = Evaluation.specialistDocuments(store, tok, 0, 10);
+        assertEquals(10, specialist.size());
+        for (String doc : specialist) {
+            assertTrue(!centroidDocs.contains(doc), "a specialist document made a centroid: " + doc);
+        }
+        assertEquals(tok.decode(store.document(0, false, n - 1)), specialist.get(9));
+        assertEquals(n, Evaluation.specialistDocuments(store, tok, 0, 10 * n).size(), "at most the whole split");
     }
 }

@@ -45,7 +45,7 @@ public final class ExperimentData {
         this.store = store;
         this.sampler = store.trainSampler();
         this.k = store.domains().size();
-        this.natural = MetaDistributions.natural(sampler.sizes()).sample(null);
+        this.natural = MetaDistributions.naturalWeights(sampler.sizes());
         this.hist = hist;
         this.parts = parts;
     }
