@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.core.Generation;
 import org.soupofexperts.core.Labels;
@@ -32,8 +33,10 @@ import org.soupofexperts.core.io.Version;
 import org.soupofexperts.core.train.CheckpointPolicy;
 import org.soupofexperts.core.train.Checkpoints;
 import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.data.cluster.Centroids;
 import org.soupofexperts.data.cluster.NearestCentroidAssigner;
 import org.soupofexperts.data.corpus.JsonlCorpus;
+import org.soupofexperts.data.embed.Embedder;
 import org.soupofexperts.data.eval.Evaluation;
 import org.soupofexperts.data.sample.MetaDistributions;
 import org.soupofexperts.data.sample.WindowSampler;
@@ -190,11 +193,20 @@ public final class Soe implements Callable<Integer> {
                 description = "continue from the newest checkpoint in <out>/checkpoints (same options)")
         boolean resume;
 
+        @Option(
+                names = "--embedder",
+                defaultValue = "hashed",
+                description = "embedder of the domain centroids that histogram, instantiate --docs, compare and serve"
+                        + " use: hashed (n-grams), minilm (MiniLM on each document's first 512 characters) or"
+                        + " minilm:<characters>")
+        String embedder;
+
         @Override
         public Integer call() throws IOException {
             Path out = budget.out;
             Path soupDir = out.resolve("soup");
             budget.requireWritable(soupDir, "soup");
+            Function<List<String>, Embedder> centroidEmbedder = Embedders.parse(embedder);
             if (checkpointEvery < 0 || !(checkpointMinutes >= 0) || Double.isInfinite(checkpointMinutes)) {
                 throw new IllegalArgumentException("--checkpoint-every and --checkpoint-minutes must be >= 0");
             }
@@ -257,7 +269,10 @@ public final class Soe implements Callable<Integer> {
                 for (int d = 0; d < k; d++) {
                     perDomain.add(Evaluation.trainingDocuments(store, tok, d, 200));
                 }
-                NearestCentroidAssigner.ofLabelledDocuments(perDomain, 0)
+                List<String> all = new ArrayList<>();
+                perDomain.forEach(all::addAll);
+                Embedder e = centroidEmbedder.apply(all);
+                new NearestCentroidAssigner(e, Centroids.ofDomains(e, perDomain), 0)
                         .withDomainNames(store.domains())
                         .attachTo(soup);
                 soup.label(Labels.ofDomains(store.domains()).withTokenizer(tok.id(), tok.vocabSize()));

@@ -506,6 +506,43 @@ class SoeTest {
         }
     }
 
+    /** `train --embedder minilm:<n>`: the soup carries MiniLM centroids, and histogram uses them. */
+    @Test
+    void trainWithTheMiniLmEmbedderMakesHistogramsWithIt() throws Exception {
+        SyntheticCorpus synth = new SyntheticCorpus(2, 200, 7);
+        Path corpus = corpus(synth);
+        Path run = dir.resolve("minilm");
+        Result bad = soe("train", "--corpus", corpus.toString(), "--out", run.toString(), "--embedder", "bert");
+        assertEquals(1, bad.code(), bad.err());
+        assertTrue(bad.err().contains("hashed, minilm or minilm:<characters>"), bad.err());
+        assertFalse(Files.exists(run.resolve("token-store")), "refused before any work");
+        Result train = soe(
+                "train",
+                "--corpus",
+                corpus.toString(),
+                "--out",
+                run.toString(),
+                "--steps",
+                "2",
+                "--layers",
+                "1",
+                "--width",
+                "32",
+                "--context",
+                "32",
+                "--experts",
+                "2",
+                "--embedder",
+                "minilm:64",
+                "--quiet");
+        assertEquals(0, train.code(), train.err());
+        assertTrue(Files.readString(run.resolve("soup/manifest.json")).contains("minilm"), "the embedder is recorded");
+        Path doc = Files.writeString(dir.resolve("doc1.txt"), String.join("\n", synth.documents(1, 500, 3, 80)));
+        Result h = soe("histogram", "--soup", run.resolve("soup").toString(), doc.toString(), "--json");
+        assertEquals(0, h.code(), h.err());
+        assertTrue(h.out().contains("\"h\""), h.out());
+    }
+
     @Test
     void badInputExitsWithOneAndSaysWhatToFix() {
         Result missing = soe("train", "--corpus", dir.resolve("nope.jsonl").toString(), "--out", dir.toString());
