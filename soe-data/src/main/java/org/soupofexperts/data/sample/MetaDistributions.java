@@ -167,7 +167,7 @@ public final class MetaDistributions {
 
     /**
      * One of the given histograms, chosen uniformly, sharpened or flattened by a temperature:
-     * h_i proportional to hist_i^(1/T) (T = 1 the histogram itself, T < 1 sharper, T > 1
+     * h_i proportional to hist_i^(1/T) (T = 1 the histogram itself, T below 1 sharper, T above 1
      * flatter). For training at the h that Algorithm 3 gives on sets like the given ones (for
      * example each training document's or cluster's own histogram over the clusters).
      */
