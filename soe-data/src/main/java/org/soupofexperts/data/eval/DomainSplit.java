@@ -1,6 +1,7 @@
 package org.soupofexperts.data.eval;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -127,9 +128,14 @@ public interface DomainSplit {
                 streams[j] = new int[Math.toIntExact(size[c])];
                 rows[j] = fitted.get(c);
             }
+            int[] renumbered = new int[fitted.k()];
+            Arrays.fill(renumbered, -1);
+            for (int j = 0; j < kept.size(); j++) {
+                renumbered[kept.get(j)] = j;
+            }
             int[] at = new int[kept.size()];
             for (int i = 0; i < cluster.length; i++) {
-                int j = kept.indexOf(cluster[i]);
+                int j = renumbered[cluster[i]];
                 if (j >= 0) {
                     int[] t = tokens.get(i);
                     System.arraycopy(t, 0, streams[j], at[j], t.length);

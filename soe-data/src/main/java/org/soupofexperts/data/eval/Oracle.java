@@ -3,9 +3,11 @@ package org.soupofexperts.data.eval;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
+import org.soupofexperts.data.sample.MetaDistributions;
 import org.soupofexperts.data.store.TokenStore;
 
 /**
@@ -99,16 +101,8 @@ final class Oracle {
         return v;
     }
 
+    /** The histogram sharpened or flattened, as {@link MetaDistributions#tempered} does it. */
     private static double[] tempered(double[] h, double temperature) {
-        double[] v = new double[h.length];
-        double sum = 0;
-        for (int i = 0; i < v.length; i++) {
-            v[i] = h[i] == 0 ? 0 : Math.pow(h[i], 1 / temperature);
-            sum += v[i];
-        }
-        for (int i = 0; i < v.length; i++) {
-            v[i] /= sum;
-        }
-        return v;
+        return MetaDistributions.tempered(List.of(h), temperature).sample(new SplittableRandom(0));
     }
 }

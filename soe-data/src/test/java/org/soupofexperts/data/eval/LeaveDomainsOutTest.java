@@ -125,6 +125,30 @@ class LeaveDomainsOutTest {
         assertTrue(e.getMessage().contains("held out twice"), e.getMessage());
     }
 
+    @Test
+    void clusterDomainsHoldEveryTrainingTokenOfTheClustersTheyKeep() {
+        List<Integer> training = List.of(0, 1, 2, 3);
+        DomainSplit.Domains d =
+                DomainSplit.clusters(4, DomainSplit.hashed()).domains(store, new ByteTokenizer(), training, 8, SEED);
+        int k = d.names().size();
+        assertTrue(k >= 2 && k <= 4, d.names().toString());
+        assertEquals("cluster-0", d.names().get(0));
+        assertEquals(k, d.assigner().numDomains());
+        long total = 0;
+        for (int t : training) {
+            for (int i = 0; i < store.trainDocuments(t); i++) {
+                total += store.document(t, false, i).length; // the documents' own tokens, no separators
+            }
+        }
+        long inClusters = Arrays.stream(d.sampler().sizes()).sum();
+        // Every cluster of four windows or more is kept whole; here every one is that large.
+        assertEquals(total, inClusters, "the clusters hold the training domains' tokens");
+        // The letters of one kind share a cluster: a's documents are assigned to one cluster mostly.
+        double[] h = d.assigner().domainWeights(Evaluation.trainingDocuments(store, new ByteTokenizer(), 0, 20));
+        assertTrue(
+                Arrays.stream(h).max().orElse(0) > 0.8, "documents of one kind share a cluster: " + Arrays.toString(h));
+    }
+
     /** Five domains of 60 documents of 400 letters: a, b, c, d, and "ab" (a's and b's kinds, alternately). */
     private static Corpus toyCorpus() {
         return new Corpus() {
