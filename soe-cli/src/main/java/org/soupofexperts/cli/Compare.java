@@ -95,7 +95,9 @@ final class Compare implements Callable<Integer> {
                 DenseModel baseline = DenseModel.load(baselineDir)) {
             if (soup.config().domains() != k) {
                 throw new IllegalArgumentException(
-                        soupDir + " has " + soup.config().domains() + " domains, " + storeDir + " has " + k);
+                        soupDir + " has " + soup.config().domains() + " domains, " + storeDir
+                                + " has " + k + ": compare scores a soup trained over the store's own labels"
+                                + " (train --domains labels), not over clusters");
             }
             for (Path p : List.of(soupDir, baselineDir)) {
                 String t = p == soupDir

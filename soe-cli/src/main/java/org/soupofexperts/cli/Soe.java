@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,6 +25,7 @@ import org.soupofexperts.core.Generation;
 import org.soupofexperts.core.Labels;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
+import org.soupofexperts.core.batch.MetaDistribution;
 import org.soupofexperts.core.config.DomainWeights;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.config.SoupConfig;
@@ -33,10 +35,10 @@ import org.soupofexperts.core.io.Version;
 import org.soupofexperts.core.train.CheckpointPolicy;
 import org.soupofexperts.core.train.Checkpoints;
 import org.soupofexperts.core.train.SoupTrainingConfig;
-import org.soupofexperts.data.cluster.Centroids;
 import org.soupofexperts.data.cluster.NearestCentroidAssigner;
 import org.soupofexperts.data.corpus.JsonlCorpus;
 import org.soupofexperts.data.embed.Embedder;
+import org.soupofexperts.data.eval.DomainSplit;
 import org.soupofexperts.data.eval.Evaluation;
 import org.soupofexperts.data.sample.MetaDistributions;
 import org.soupofexperts.data.sample.WindowSampler;
@@ -108,11 +110,13 @@ public final class Soe implements Callable<Integer> {
      * trace only with --verbose. Exit 1 for bad input, 2 for failures.
      */
     private static int fail(Throwable e, String command, PrintWriter err, boolean verbose) {
-        boolean userError = e instanceof IllegalArgumentException
-                || e instanceof NotDirectoryException
-                || e instanceof SoupFormatException
-                || e instanceof ArtifactConflictException
-                || e instanceof NoSuchFileException;
+        // A refusal wrapped to cross an interface without checked exceptions is still a refusal.
+        Throwable cause = e instanceof UncheckedIOException && e.getCause() != null ? e.getCause() : e;
+        boolean userError = cause instanceof IllegalArgumentException
+                || cause instanceof NotDirectoryException
+                || cause instanceof SoupFormatException
+                || cause instanceof ArtifactConflictException
+                || cause instanceof NoSuchFileException;
         String message = e instanceof NoSuchFileException
                 ? "no such file: " + e.getMessage()
                 : e.getMessage() == null || e.getMessage().isBlank()
@@ -201,12 +205,29 @@ public final class Soe implements Callable<Integer> {
                         + " minilm:<characters>")
         String embedder;
 
+        @Option(
+                names = "--domains",
+                defaultValue = "labels",
+                description = "what the soup's domains are: labels (the corpus's own) or clusters:K (k-means of"
+                        + " every training document by --embedder, as the paper trains over clusters; for unlabelled"
+                        + " or coarse corpora)")
+        String domains;
+
+        @Option(
+                names = "--meta",
+                defaultValue = "recommended",
+                description = "meta-distribution of h: recommended (half natural, half one domain) or sparse:S1-S2"
+                        + " (a quarter natural, else S1 to S2 domains with Dirichlet(1) weights)")
+        String meta;
+
         @Override
         public Integer call() throws IOException {
             Path out = budget.out;
             Path soupDir = out.resolve("soup");
             budget.requireWritable(soupDir, "soup");
             Function<List<String>, Embedder> centroidEmbedder = Embedders.parse(embedder);
+            DomainSplit split = DomainSplit.fromSpec(domains, centroidEmbedder);
+            Function<long[], MetaDistribution> pi = MetaDistributions.fromSpec(meta);
             if (checkpointEvery < 0 || !(checkpointMinutes >= 0) || Double.isInfinite(checkpointMinutes)) {
                 throw new IllegalArgumentException("--checkpoint-every and --checkpoint-minutes must be >= 0");
             }
@@ -220,20 +241,26 @@ public final class Soe implements Callable<Integer> {
             Progress progress = budget.progress(spec.commandLine().getErr());
             ByteTokenizer tok = new ByteTokenizer();
             TokenStore store = budget.store();
-            WindowSampler sampler = store.trainSampler();
-            int k = store.domains().size();
+            List<Integer> all = new ArrayList<>();
+            for (int d = 0; d < store.domains().size(); d++) {
+                all.add(d);
+            }
+            DomainSplit.Domains soupDomains = split.domains(store, tok, all, budget.context, budget.seed);
+            WindowSampler sampler = soupDomains.sampler();
+            List<String> names = soupDomains.names();
+            int k = names.size();
             ModelConfig model = budget.model(tok.vocabSize());
             PrintWriter o = spec.commandLine().getOut();
             o.printf(
                     "%d domains %s; base model %,d parameters; %d %s experts%n",
                     k,
-                    store.domains(),
+                    names.size() <= 16 ? names : names.subList(0, 16) + " ...",
                     model.parameterCount(),
                     experts,
                     expertRank == 0 ? "dense" : "rank-" + expertRank);
             SoupTrainingConfig tc = SoupTrainingConfig.builder()
                     .source(sampler)
-                    .metaDistribution(MetaDistributions.recommended(sampler.sizes()))
+                    .metaDistribution(pi.apply(sampler.sizes()))
                     .steps(budget.steps)
                     .batchSize(budget.batch)
                     .hPerStep(hPerStep)
@@ -264,18 +291,9 @@ public final class Soe implements Callable<Integer> {
                     .build())) {
                 soup.train(tc);
                 progress.done();
-                // Domain centroids from training documents, so `soe histogram` can map text to h.
-                List<List<String>> perDomain = new ArrayList<>();
-                for (int d = 0; d < k; d++) {
-                    perDomain.add(Evaluation.trainingDocuments(store, tok, d, 200));
-                }
-                List<String> all = new ArrayList<>();
-                perDomain.forEach(all::addAll);
-                Embedder e = centroidEmbedder.apply(all);
-                new NearestCentroidAssigner(e, Centroids.ofDomains(e, perDomain), 0)
-                        .withDomainNames(store.domains())
-                        .attachTo(soup);
-                soup.label(Labels.ofDomains(store.domains()).withTokenizer(tok.id(), tok.vocabSize()));
+                // The domains' centroids travel with the soup, so `soe histogram` can map text to h.
+                soupDomains.assigner().withDomainNames(names).attachTo(soup);
+                soup.label(Labels.ofDomains(names).withTokenizer(tok.id(), tok.vocabSize()));
                 soup.save(soupDir);
                 o.printf("saved %s (%,d stored parameters)%n", soupDir, soup.parameterCount());
                 // The run is safe in the soup now; its checkpoints (three times the soup's size each) go.
@@ -286,15 +304,26 @@ public final class Soe implements Callable<Integer> {
     }
 
     /** Specialist documents: each file is one document (UTF-8 text). */
+    /** The most bytes of plain document files one command reads. */
+    static final long MAX_DOCUMENT_BYTES = 256L << 20;
+
     static List<String> documents(List<Path> files) throws IOException {
         if (files == null || files.isEmpty()) {
             throw new IllegalArgumentException("give at least one document file");
         }
         List<String> docs = new ArrayList<>();
+        long total = 0;
         for (Path f : files) {
             if (!Files.isRegularFile(f)) {
                 // A FIFO would block and /dev/zero never end.
                 throw new IllegalArgumentException(f + " is not a regular file (a folder, device or pipe)");
+            }
+            // Held whole as a String (two bytes a character): bounded before it is read.
+            total += Files.size(f);
+            if (total > MAX_DOCUMENT_BYTES) {
+                throw new IllegalArgumentException(f + ": the document files add up to more than "
+                        + (MAX_DOCUMENT_BYTES >> 20) + " MiB, more than this tool holds in memory;"
+                        + " give them as JSONL (one document per line, streamed) or fewer at a time");
             }
             try {
                 docs.add(Files.readString(f, StandardCharsets.UTF_8));
@@ -503,6 +532,10 @@ public final class Soe implements Callable<Integer> {
                 }
                 Evaluation.Loss l = Evaluation.onDocuments(
                         s::loss, new ByteTokenizer(), texts, s.config().contextLength());
+                if (!Double.isFinite(l.natsPerToken())) {
+                    throw new IllegalArgumentException(modelDir + " gives a non-finite loss (" + l.natsPerToken()
+                            + ") on these documents: its weights are damaged or too large for float32");
+                }
                 if (json) {
                     JsonObject o = new JsonObject();
                     o.addProperty("bitsPerByte", l.bitsPerByte());
@@ -602,7 +635,12 @@ public final class Soe implements Callable<Integer> {
                 Generation g = temperature == 0
                         ? Generation.greedy(tokens)
                         : Generation.sampling(tokens, temperature, topK, topP, seed);
-                int[] next = s.generate(tok.encode(prompt), g);
+                int[] next;
+                try {
+                    next = s.generate(tok.encode(prompt), g);
+                } catch (ArithmeticException e) {
+                    throw new IllegalArgumentException(modelDir + ": " + e.getMessage(), e);
+                }
                 spec.commandLine().getOut().println(prompt + tok.decode(next));
             }
             return 0;

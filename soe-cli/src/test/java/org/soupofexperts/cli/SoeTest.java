@@ -8,8 +8,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.soupofexperts.cli.Cli.concat;
 import static org.soupofexperts.cli.Cli.soe;
 
+import ai.djl.nn.Parameter;
+import ai.djl.util.Pair;
 import com.google.gson.JsonObject;
 import java.io.PrintWriter;
+import java.io.RandomAccessFile;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +22,9 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.soupofexperts.cli.Cli.Result;
+import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.data.synth.SyntheticCorpus;
 
 /** The soe tool end to end on a tiny corpus: every command, its output, its exit codes and errors. */
@@ -131,6 +136,10 @@ class SoeTest {
         assertEquals(2, failed.code(), "a failed save is an I/O failure: " + failed.err());
         assertTrue(Files.isDirectory(dir.resolve("b/checkpoints/step-00000008")), "the newest checkpoint must survive");
         Files.delete(dir.resolve("b/soup"));
+        Result otherLr = soe(concat(common, "--out", dir.resolve("b").toString(), "--resume", "--lr", "1e-2"));
+        assertEquals(1, otherLr.code(), "another config is bad input, not a failure: " + otherLr.err());
+        assertTrue(otherLr.err().contains("another training config"), otherLr.err());
+        assertEquals(1, otherLr.err().split("cannot resume from", -1).length - 1, "said once: " + otherLr.err());
         Result resumed = soe(concat(common, "--out", dir.resolve("b").toString(), "--resume"));
         assertEquals(0, resumed.code(), resumed.err());
         assertArrayEquals(
@@ -543,8 +552,76 @@ class SoeTest {
         assertTrue(h.out().contains("\"h\""), h.out());
     }
 
+    /** `train --domains clusters:K --meta sparse:..`: a soup over k-means clusters, as for an unlabelled corpus. */
     @Test
-    void badInputExitsWithOneAndSaysWhatToFix() {
+    void trainOverClustersMakesASoupWhoseDomainsAreTheClusters() throws Exception {
+        SyntheticCorpus synth = new SyntheticCorpus(2, 200, 7);
+        Path corpus = corpus(synth);
+        Path run = dir.resolve("clusters");
+        Result badK = soe("train", "--corpus", corpus.toString(), "--out", run.toString(), "--domains", "clusters:1");
+        assertEquals(1, badK.code(), badK.err());
+        assertTrue(badK.err().contains("labels or clusters:K (K >= 2)"), badK.err());
+        Result badMeta = soe("train", "--corpus", corpus.toString(), "--out", run.toString(), "--meta", "sparse:3-1");
+        assertEquals(1, badMeta.code(), badMeta.err());
+        assertTrue(badMeta.err().contains("sparse:S1-S2 (1 <= S1 <= S2)"), badMeta.err());
+        assertFalse(Files.exists(run.resolve("token-store")), "refused before any work");
+        Result train = soe(
+                "train",
+                "--corpus",
+                corpus.toString(),
+                "--out",
+                run.toString(),
+                "--steps",
+                "2",
+                "--layers",
+                "1",
+                "--width",
+                "32",
+                "--context",
+                "32",
+                "--experts",
+                "2",
+                "--domains",
+                "clusters:3",
+                "--meta",
+                "sparse:1-2",
+                "--quiet");
+        assertEquals(0, train.code(), train.err());
+        assertTrue(train.out().contains("[cluster-0, cluster-1"), train.out());
+        Path doc = Files.writeString(dir.resolve("doc-c.txt"), String.join("\n", synth.documents(1, 500, 3, 80)));
+        Result h = soe("histogram", "--soup", run.resolve("soup").toString(), doc.toString(), "--json");
+        assertEquals(0, h.code(), h.err());
+        assertTrue(h.out().contains("\"cluster-0\""), "h is over the clusters: " + h.out());
+    }
+
+    /** Finite weights too large for float32 arithmetic: refused where the model is used, not printed as NaN. */
+    @Test
+    void aModelWhoseWeightsOverflowIsRefusedByEvalAndGenerate() throws Exception {
+        ModelConfig config = ModelConfig.builder()
+                .vocabSize(256)
+                .layers(1)
+                .dModel(32)
+                .heads(2)
+                .contextLength(16)
+                .build();
+        Path model = dir.resolve("huge");
+        try (DenseModel m = DenseModel.create(config, 1)) {
+            for (Pair<String, Parameter> p : m.block().getParameters()) {
+                p.getValue().getArray().muli(0).addi(3e38f); // finite, so the load check passes
+            }
+            m.save(model);
+        }
+        Path doc = Files.writeString(dir.resolve("plain.txt"), "hello world, hello world, hello world");
+        Result eval = soe("eval", "--model", model.toString(), doc.toString());
+        assertEquals(1, eval.code(), eval.out() + eval.err());
+        assertTrue(eval.err().contains(model + " gives a non-finite loss"), eval.err());
+        Result gen = soe("generate", "--model", model.toString(), "--prompt", "hi", "--tokens", "3");
+        assertEquals(1, gen.code(), gen.out() + gen.err());
+        assertTrue(gen.err().contains("logits are not finite"), gen.err());
+    }
+
+    @Test
+    void badInputExitsWithOneAndSaysWhatToFix() throws Exception {
         Result missing = soe("train", "--corpus", dir.resolve("nope.jsonl").toString(), "--out", dir.toString());
         assertEquals(1, missing.code());
         assertTrue(missing.err().contains("is not a file"), missing.err());
@@ -554,6 +631,16 @@ class SoeTest {
                 dir.resolve("nosoup").toString(),
                 dir.resolve("a.txt").toString());
         assertEquals(1, noSoup.code(), noSoup.err());
+        Result cache = soe("serve", "--soup", dir.resolve("nosoup").toString(), "--cache-mib", "9007199254740991");
+        assertEquals(1, cache.code(), cache.err());
+        assertTrue(cache.err().contains("--cache-mib must be in [1, 1048576], got 9007199254740991"), cache.err());
+        Path huge = dir.resolve("huge.txt");
+        try (RandomAccessFile f = new RandomAccessFile(huge.toFile(), "rw")) {
+            f.setLength(300L << 20); // sparse: no disk, but 300 MiB to a reader
+        }
+        Result big = soe("eval", "--model", dir.resolve("nomodel").toString(), huge.toString());
+        assertEquals(1, big.code(), big.err());
+        assertTrue(big.err().contains("more than 256 MiB"), big.err());
         Result usage = soe("train");
         assertEquals(2, usage.code(), "picocli's code for a usage error");
         assertTrue(usage.err().contains("--corpus"), usage.err());

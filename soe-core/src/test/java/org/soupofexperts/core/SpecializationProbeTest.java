@@ -62,6 +62,37 @@ class SpecializationProbeTest {
     }
 
     @Test
+    void aProbeOfBatchesWithTheirOwnHMeasuresEachAtItsH() {
+        // As for data the soup never trained on: any number of batches, each with its own h (its
+        // histogram). A batch whose h is the reference gains exactly nothing; the same data at a
+        // one-hot h gains what the one-per-domain probe measures for it.
+        ToyDomains data = new ToyDomains();
+        SoupConfig config = SoupConfig.builder()
+                .model(ToyDomains.tinyModel())
+                .domains(2)
+                .experts(4)
+                .seed(7)
+                .build();
+        TokenBatch zero = data.domain(0, 64, 3, 200);
+        SpecializationProbe probe = SpecializationProbe.builder()
+                .heldOut(List.of(zero, data.domain(1, 64, 3, 201), zero))
+                .domainWeights(new double[][] {{1, 0}, {0, 1}, {0.5, 0.5}})
+                .reference(new double[] {0.5, 0.5})
+                .every(150)
+                .build();
+        assertEquals(2, probe.numDomains());
+        assertEquals(3, probe.numBatches());
+        try (SoupOfExperts soup = SoupOfExperts.create(config)) {
+            soup.train(data.trainingBuilder().specializationProbe(probe).build());
+            SpecializationPoint end = soup.lastReport().lastSpecialization();
+            assertEquals(3, end.hMattersPerDomain().length);
+            assertEquals(0.0, end.hMattersPerDomain()[2], 1e-6, "h = reference: " + end);
+            assertTrue(end.hMattersPerDomain()[0] > 0.1, end.toString());
+            assertEquals(end.ownLoss()[2], end.referenceLoss()[0], 1e-6, "same batch, same h: " + end);
+        }
+    }
+
+    @Test
     void aSoupWhoseExpertsShareTheSecondMomentOfSStillSpecializes() {
         ToyDomains data = new ToyDomains();
         SoupConfig config = SoupConfig.builder()
@@ -103,7 +134,23 @@ class SpecializationProbeTest {
                         .heldOut(List.of(data.domain(0, 2, 3, 1), data.domain(1, 2, 3, 2), data.domain(1, 2, 3, 3)))
                         .reference(new double[] {0.5, 0.5})
                         .build());
-        assertTrue(three.getMessage().contains("length"), three.getMessage());
+        assertTrue(three.getMessage().contains("3 held-out batches for a soup of 2 domains"), three.getMessage());
+        IllegalArgumentException fewerH = assertThrows(
+                IllegalArgumentException.class,
+                () -> SpecializationProbe.builder()
+                        .heldOut(List.of(data.domain(0, 2, 3, 1), data.domain(1, 2, 3, 2), data.domain(1, 2, 3, 3)))
+                        .domainWeights(new double[][] {{1, 0}, {0, 1}})
+                        .reference(new double[] {0.5, 0.5})
+                        .build());
+        assertTrue(fewerH.getMessage().contains("3 held-out batches but 2 h"), fewerH.getMessage());
+        IllegalArgumentException wrongK = assertThrows(
+                IllegalArgumentException.class,
+                () -> SpecializationProbe.builder()
+                        .heldOut(List.of(data.domain(0, 2, 3, 1)))
+                        .domainWeights(new double[][] {{0.2, 0.3, 0.5}})
+                        .reference(new double[] {0.5, 0.5})
+                        .build());
+        assertTrue(wrongK.getMessage().contains("length"), wrongK.getMessage());
         IllegalArgumentException mismatch = assertThrows(
                 IllegalArgumentException.class,
                 () -> SoupTrainingConfig.builder()

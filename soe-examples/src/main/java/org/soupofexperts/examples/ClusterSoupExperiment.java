@@ -100,6 +100,12 @@ public final class ClusterSoupExperiment extends ExperimentCommand implements Ca
     @Option(names = "--eval-windows", defaultValue = "32")
     int evalWindows;
 
+    @Option(
+            names = "--meta",
+            defaultValue = "recommended",
+            description = "the soup's meta-distribution over clusters: recommended | natural | one-hot | sparse:S1-S2")
+    String meta;
+
     public static void main(String[] args) {
         Commands.exit(new ClusterSoupExperiment(), args);
     }
@@ -208,7 +214,7 @@ public final class ClusterSoupExperiment extends ExperimentCommand implements Ca
                 .seed(seed)
                 .build();
         try (SoupOfExperts soup = SoupOfExperts.create(config)) {
-            soup.train(budget.config(sampler, MetaDistributions.recommended(sampler.sizes()), steps)
+            soup.train(budget.config(sampler, MetaDistributions.fromSpec(meta).apply(sampler.sizes()), steps)
                     .build());
             report = soup.lastReport();
             try (Specialist n = soup.instantiate(natural)) {
@@ -256,9 +262,18 @@ public final class ClusterSoupExperiment extends ExperimentCommand implements Ca
         StringBuilder md = new StringBuilder();
         md.append(String.format(
                 "Embedder %s (%.0f s for the corpus); %d k-means clusters, purity against the %d labels %.3f."
-                        + " Soup: n = %d, %d steps, the library's defaults; generic: the same budget on the natural mixture,"
-                        + " at its better learning rate %s (mean bits/byte by learning rate: %s).%n%n",
-                emb.id(), embedSeconds, clusters, domains.size(), purity, experts, steps, genericLr, genericMeans));
+                        + " Soup: n = %d, %d steps, meta-distribution %s; generic: the same budget on the natural"
+                        + " mixture, at its better learning rate %s (mean bits/byte by learning rate: %s).%n%n",
+                emb.id(),
+                embedSeconds,
+                clusters,
+                domains.size(),
+                purity,
+                experts,
+                steps,
+                meta,
+                genericLr,
+                genericMeans));
         md.append(
                 "| domain | clusters in h (effective) | top cluster share | generic | soup (histogram h) | soup (natural h) | h matters |\n"
                         + "|---|---:|---:|---:|---:|---:|---:|\n");
@@ -299,6 +314,8 @@ public final class ClusterSoupExperiment extends ExperimentCommand implements Ca
                 .create();
         json.addProperty("embedder", emb.id());
         json.addProperty("clusters", clusters);
+        json.addProperty("metaDistribution", meta);
+        json.addProperty("steps", steps);
         json.addProperty("purity", purity);
         json.add("domains", gson.toJsonTree(domains));
         json.add("h", gson.toJsonTree(hist));

@@ -14,7 +14,6 @@ import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.core.SoupOfExperts;
-import org.soupofexperts.core.batch.MetaDistribution;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.data.embed.Embedder;
 import org.soupofexperts.data.embed.MiniLmEmbedder;
@@ -68,7 +67,8 @@ public final class UnseenDomainsExperiment extends ExperimentCommand implements 
     @Option(
             names = "--meta",
             defaultValue = "recommended",
-            description = "recommended | sparse:S1-S2 (support range, Dirichlet 1, a quarter natural)")
+            description =
+                    "recommended | natural | one-hot | sparse:S1-S2 (support range, Dirichlet 1, a quarter natural)")
     String meta;
 
     @Option(names = "--domains", defaultValue = "labels", description = "labels | clusters:K")
@@ -85,6 +85,12 @@ public final class UnseenDomainsExperiment extends ExperimentCommand implements 
 
     @Option(names = "--eval-windows", defaultValue = "64")
     int evalWindows;
+
+    @Option(
+            names = "--probe-every",
+            defaultValue = "0",
+            description = "measure the h gain on the held-out domains every this many soup steps (0: never)")
+    int probeEvery;
 
     public static void main(String[] args) {
         Commands.exit(new UnseenDomainsExperiment(), args);
@@ -105,13 +111,14 @@ public final class UnseenDomainsExperiment extends ExperimentCommand implements 
                         .seed(seed)
                         .build())
                 .generic(s -> DenseModel.create(model, s))
-                .metaDistribution(meta())
+                .metaDistribution(MetaDistributions.fromSpec(meta))
                 .domains(split())
                 .schedule(new LeaveDomainsOut.Schedule(steps, batch, context, lr, genericLrs, 3e-4))
                 .specialistDocuments(20, 100)
                 .fineTuneSteps(fineTuneSteps)
                 .evalWindows(evalWindows)
                 .equalTime(equalTime)
+                .probeEvery(probeEvery)
                 .seed(seed)
                 .build();
         Parts parts = new Parts(out, settings());
@@ -131,55 +138,35 @@ public final class UnseenDomainsExperiment extends ExperimentCommand implements 
         return 0;
     }
 
-    private Function<long[], MetaDistribution> meta() {
-        if (meta.equals("recommended")) {
-            return MetaDistributions::recommended;
-        }
-        if (meta.startsWith("sparse:")) {
-            String[] r = meta.substring(7).split("-");
-            int lo = Integer.parseInt(r[0]);
-            int hi = Integer.parseInt(r[1]);
-            return sizes -> MetaDistributions.mixture(
-                    MetaDistributions.natural(sizes),
-                    MetaDistributions.sparseRange(sizes.length, lo, Math.min(hi, sizes.length), 1.0),
-                    0.25);
-        }
-        throw new IllegalArgumentException("--meta must be recommended or sparse:S1-S2, got " + meta);
-    }
-
     private DomainSplit split() {
         Function<List<String>, Embedder> e =
                 embedder.equals("minilm") ? docs -> new MiniLmEmbedder(512) : DomainSplit.hashed();
-        if (domains.equals("labels")) {
-            return DomainSplit.labels(200, e);
-        }
-        if (domains.startsWith("clusters:")) {
-            return DomainSplit.clusters(Integer.parseInt(domains.substring(9)), e);
-        }
-        throw new IllegalArgumentException("--domains must be labels or clusters:K, got " + domains);
+        return DomainSplit.fromSpec(domains, e);
     }
 
     private String settings() {
+        // probeEvery only when set, so that folds finished before the option existed still match.
         return String.format(
-                "corpus=%s steps=%d experts=%d lr=%s genericLrs=%s folds=%d meta=%s domains=%s embedder=%s"
-                        + " equalTime=%s fineTune=%d evalWindows=%d base=%dx%d context=%d batch=%d seed=%d",
-                corpusName(),
-                steps,
-                experts,
-                lr,
-                genericLrs,
-                folds,
-                meta,
-                domains,
-                embedder,
-                equalTime,
-                fineTuneSteps,
-                evalWindows,
-                layers,
-                width,
-                context,
-                batch,
-                seed);
+                        "corpus=%s steps=%d experts=%d lr=%s genericLrs=%s folds=%d meta=%s domains=%s embedder=%s"
+                                + " equalTime=%s fineTune=%d evalWindows=%d base=%dx%d context=%d batch=%d seed=%d",
+                        corpusName(),
+                        steps,
+                        experts,
+                        lr,
+                        genericLrs,
+                        folds,
+                        meta,
+                        domains,
+                        embedder,
+                        equalTime,
+                        fineTuneSteps,
+                        evalWindows,
+                        layers,
+                        width,
+                        context,
+                        batch,
+                        seed)
+                + (probeEvery > 0 ? " probeEvery=" + probeEvery : "");
     }
 
     /** results.json (per domain in bits/byte, the means, the settings) and results.md. */

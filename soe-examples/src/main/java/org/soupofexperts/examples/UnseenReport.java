@@ -63,6 +63,26 @@ final class UnseenReport {
                     x.stepCostRatio(),
                     x.equalTimeSteps()));
         }
+        for (UnseenDomains.FoldResult f : folds) {
+            List<UnseenDomains.CurvePoint> curve = f.fold().hGainCurve();
+            if (curve.isEmpty()) {
+                continue;
+            }
+            b.append(String.format(
+                    "%nFold %d, h gain on the held-out domains while the soup trained (bits/byte, %s;"
+                            + " 16 validation windows each):%n%n| step | %s | mean |%n|---:|%s---:|%n",
+                    f.fold().index(),
+                    "natural h minus histogram h",
+                    String.join(" | ", f.fold().heldOut()),
+                    "---:|".repeat(f.fold().heldOut().size())));
+            for (UnseenDomains.CurvePoint p : curve) {
+                StringBuilder row = new StringBuilder("| " + p.step() + " |");
+                for (double g : p.hGain()) {
+                    row.append(String.format(" %.3f |", g));
+                }
+                b.append(row).append(String.format(" %.3f |%n", p.mean()));
+            }
+        }
         return b.toString();
     }
 }

@@ -41,30 +41,34 @@ public final class SpecializationProbe {
 
     private SpecializationProbe(Builder b) {
         if (b.heldOut == null || b.heldOut.isEmpty()) {
-            throw new IllegalArgumentException("a specialization probe needs one held-out batch per domain");
+            throw new IllegalArgumentException("a specialization probe needs at least one held-out batch");
         }
         heldOut = List.copyOf(b.heldOut);
-        int k = heldOut.size();
+        int batches = heldOut.size();
+        reference = Objects.requireNonNull(
+                        b.reference, "a specialization probe needs a reference h (the natural mixture)")
+                .clone();
+        int k = reference.length;
+        DomainWeights.validate(reference, k);
         if (b.domainWeights == null) {
+            if (batches != k) {
+                throw new IllegalArgumentException("the probe has " + batches + " held-out batches for a soup of " + k
+                        + " domains: give one batch per domain, or each batch's h (domainWeights)");
+            }
             domainWeights = new double[k][];
             for (int d = 0; d < k; d++) {
                 domainWeights[d] = DomainWeights.oneHot(k, d);
             }
         } else {
-            if (b.domainWeights.length != k) {
+            if (b.domainWeights.length != batches) {
                 throw new IllegalArgumentException(
-                        "the probe has " + k + " held-out batches but " + b.domainWeights.length + " domain weights");
+                        "the probe has " + batches + " held-out batches but " + b.domainWeights.length + " h");
             }
-            domainWeights = new double[k][];
-            for (int d = 0; d < k; d++) {
+            domainWeights = new double[batches][];
+            for (int d = 0; d < batches; d++) {
                 domainWeights[d] = DomainWeights.validate(b.domainWeights[d], k).clone();
             }
         }
-        reference = DomainWeights.validate(
-                        Objects.requireNonNull(
-                                b.reference, "a specialization probe needs a reference h (the natural mixture)"),
-                        k)
-                .clone();
         if (b.every < 1) {
             throw new IllegalArgumentException("the probe's interval must be >= 1 step, got " + b.every);
         }
@@ -75,8 +79,17 @@ public final class SpecializationProbe {
         return new Builder();
     }
 
-    /** Number of domains k (one held-out batch each). */
+    /** Number of domains k of the soup it measures (the length of every h). */
     public int numDomains() {
+        return reference.length;
+    }
+
+    /**
+     * Number of held-out batches: k when each is a training domain's (one-hot h by default), any
+     * number when each comes with its own h, for example data of domains the soup never trained on
+     * with their specialist histograms.
+     */
+    public int numBatches() {
         return heldOut.size();
     }
 
@@ -102,7 +115,7 @@ public final class SpecializationProbe {
 
     /** One measurement of the soup as it is now; every temporary is freed. */
     SpecializationPoint measure(int step, GptModel model, Router router, NDManager manager) {
-        int k = heldOut.size();
+        int k = heldOut.size(); // batches
         double[] own = new double[k];
         double[] ref = new double[k];
         double spread = 0;
@@ -186,13 +199,19 @@ public final class SpecializationProbe {
 
         private Builder() {}
 
-        /** One held-out batch per domain, in domain order (required). */
+        /**
+         * Held-out batches (required): one per domain in domain order, or any number with {@link
+         * #domainWeights} giving each one's h.
+         */
         public Builder heldOut(List<TokenBatch> perDomain) {
             this.heldOut = new ArrayList<>(Objects.requireNonNull(perDomain, "heldOut"));
             return this;
         }
 
-        /** Each domain's own h (default: one-hot), for example its specialist histogram. */
+        /**
+         * Each batch's own h (default: batch d is domain d, one-hot), for example its specialist
+         * histogram; each has the soup's k entries.
+         */
         public Builder domainWeights(double[][] h) {
             this.domainWeights = h;
             return this;

@@ -23,7 +23,7 @@ public abstract class TrainingSettings<B extends TrainingSettings<B>> {
     int steps = 1000;
     int batchSize = 16;
     int contextLength;
-    double learningRate = 1e-3;
+    double learningRate = 3e-3;
     double minLearningRateRatio = 0.1;
     Integer warmupSteps;
     double beta1 = 0.9;
@@ -156,7 +156,11 @@ public abstract class TrainingSettings<B extends TrainingSettings<B>> {
         return self();
     }
 
-    /** Peak learning rate of the shared group (other groups scale it). */
+    /**
+     * Peak learning rate of the shared group (other groups scale it); default 3e-3, the better rate
+     * of both the soup and the generic model at the 0.45M-0.84M bases of docs/results.md (1e-3 lost
+     * 0.4-0.5 bits/byte there). Larger models usually want less: tune it with the generic model.
+     */
     public final B learningRate(double v) {
         this.learningRate = v;
         return self();

@@ -37,6 +37,30 @@ public interface DomainSplit {
     /** The soup's domains when it trains on the store's domains {@code training}. */
     Domains domains(TokenStore store, Tokenizer tokenizer, List<Integer> training, int context, long seed);
 
+    /**
+     * The split a short specification names, as tools take it on a command line: {@code labels}
+     * (200 centroid documents per domain) or {@code clusters:K}.
+     *
+     * @throws IllegalArgumentException naming the forms, for any other text
+     */
+    static DomainSplit fromSpec(String spec, Function<List<String>, Embedder> embedder) {
+        if (spec.equals("labels")) {
+            return labels(200, embedder);
+        }
+        int k = -1;
+        if (spec.startsWith("clusters:")) {
+            try {
+                k = Integer.parseInt(spec.substring("clusters:".length()));
+            } catch (NumberFormatException e) {
+                k = -1;
+            }
+        }
+        if (k < 2) {
+            throw new IllegalArgumentException("unknown domains '" + spec + "': use labels or clusters:K (K >= 2)");
+        }
+        return clusters(k, embedder);
+    }
+
     /** The embedder the library uses when none is given: hashed n-grams with IDF from the documents. */
     static Function<List<String>, Embedder> hashed() {
         return docs -> HashedNgramEmbedder.defaults().fitIdf(docs);
@@ -74,8 +98,9 @@ public interface DomainSplit {
 
     /**
      * k-means clusters of the training domains' documents (all of them, embedded by the embedder
-     * {@code embedder} makes from them); clusters too small to hold four training windows are
-     * left out, the rest renumbered {@code cluster-0 ..}.
+     * {@code embedder} makes from them); each cluster's documents are one stream, separated by a
+     * blank line as a store separates a domain's; clusters too small to hold four training windows
+     * are left out, the rest renumbered {@code cluster-0 ..}.
      */
     static DomainSplit clusters(int k, Function<List<String>, Embedder> embedder) {
         if (k < 2) {
@@ -94,7 +119,7 @@ public interface DomainSplit {
             Embedder e = embedder.apply(texts);
             float[][] x = e.embed(texts);
             Centroids fitted = KMeans.fit(x, Math.min(k, x.length), seed, 100, e.id());
-            return Clusters.of(fitted, fitted.nearest(x), tokens, context, e);
+            return Clusters.of(fitted, fitted.nearest(x), tokens, tokenizer.encode(Clusters.SEPARATOR), context, e);
         };
     }
 
@@ -102,12 +127,17 @@ public interface DomainSplit {
     final class Clusters {
         private static final Logger LOG = LoggerFactory.getLogger(DomainSplit.class);
 
+        /** Between two documents of a cluster's stream, as between two documents of a store's domain. */
+        static final String SEPARATOR = "\n\n";
+
         private Clusters() {}
 
-        static Domains of(Centroids fitted, int[] cluster, List<int[]> tokens, int context, Embedder e) {
+        static Domains of(
+                Centroids fitted, int[] cluster, List<int[]> tokens, int[] separator, int context, Embedder e) {
             long[] size = new long[fitted.k()];
             for (int i = 0; i < cluster.length; i++) {
-                size[cluster[i]] += tokens.get(i).length;
+                // A separator before every document but a cluster's first, as the store writes domains.
+                size[cluster[i]] += (size[cluster[i]] > 0 ? separator.length : 0) + tokens.get(i).length;
             }
             List<Integer> kept = new ArrayList<>();
             for (int c = 0; c < size.length; c++) {
@@ -137,6 +167,10 @@ public interface DomainSplit {
             for (int i = 0; i < cluster.length; i++) {
                 int j = renumbered[cluster[i]];
                 if (j >= 0) {
+                    if (at[j] > 0) {
+                        System.arraycopy(separator, 0, streams[j], at[j], separator.length);
+                        at[j] += separator.length;
+                    }
                     int[] t = tokens.get(i);
                     System.arraycopy(t, 0, streams[j], at[j], t.length);
                     at[j] += t.length;

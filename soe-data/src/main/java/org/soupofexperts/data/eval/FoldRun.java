@@ -10,6 +10,10 @@ import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.batch.MetaDistribution;
+import org.soupofexperts.core.batch.TokenBatch;
+import org.soupofexperts.core.train.SpecializationPoint;
+import org.soupofexperts.core.train.SpecializationProbe;
+import org.soupofexperts.core.train.TrainingReport;
 import org.soupofexperts.data.sample.MetaDistributions;
 import org.soupofexperts.data.sample.WindowSampler;
 
@@ -21,6 +25,8 @@ final class FoldRun {
     private static final int BLOCK = 25;
 
     private static final int ROUNDS = 4;
+    /** Validation windows per held-out domain in the h-gain probe. */
+    private static final int PROBE_WINDOWS = 16;
 
     private final LeaveDomainsOut p;
     private final int index;
@@ -42,13 +48,14 @@ final class FoldRun {
         this.context = p.schedule().contextLength();
     }
 
-    UnseenDomains.FoldResult execute() {
+    /** The generic model at its better learning rate, and what the choice measured. */
+    private record Generic(DenseModel model, double lr, double seconds, double[] loss, Map<Double, Double> means) {}
+
+    /** Trains the generic model at each learning rate and keeps the one better on the held-out domains. */
+    private Generic bestGeneric() {
         LeaveDomainsOut.Schedule s = p.schedule();
         Map<Double, Double> means = new LinkedHashMap<>();
-        DenseModel generic = null;
-        double genericLr = Double.NaN;
-        double genericSeconds = 0;
-        double[] genericLoss = null;
+        Generic best = null;
         for (double lr : s.genericLearningRates()) {
             DenseModel g = p.newGeneric();
             double secs = g.train(p.config(sampler, MetaDistributions.fixed(natural), s.steps(), lr))
@@ -57,22 +64,29 @@ final class FoldRun {
             double mean = mean(at);
             means.put(lr, mean);
             LOG.info("fold {}: generic model at lr {}: {} bits/byte on the held-out domains", index, lr, mean);
-            if (genericLoss == null || mean < mean(genericLoss)) {
-                if (generic != null) {
-                    generic.close();
+            if (best == null || mean < mean(best.loss())) {
+                if (best != null) {
+                    best.model().close();
                 }
-                generic = g;
-                genericLr = lr;
-                genericSeconds = secs;
-                genericLoss = at;
+                best = new Generic(g, lr, secs, at, means);
             } else {
                 g.close();
             }
         }
-        try (DenseModel g = generic;
+        return best;
+    }
+
+    UnseenDomains.FoldResult execute() {
+        LeaveDomainsOut.Schedule s = p.schedule();
+        Generic best = bestGeneric();
+        double genericLr = best.lr();
+        double[] genericLoss = best.loss();
+        try (DenseModel g = best.model();
                 SoupOfExperts soup = p.newSoup(domains.names().size())) {
-            double soupSeconds = soup.train(p.config(sampler, pi, s.steps(), s.soupLearningRate()))
-                    .seconds();
+            SpecializationProbe probe = p.probeEvery() > 0 ? probe() : null;
+            TrainingReport report = soup.train(p.config(sampler, pi, s.steps(), s.soupLearningRate(), probe));
+            double soupSeconds = report.seconds();
+            List<UnseenDomains.CurvePoint> curve = curve(report);
             double ratio = Double.NaN;
             int equalSteps = 0;
             double[] equalLoss = null;
@@ -89,11 +103,12 @@ final class FoldRun {
                     p.names(heldOut),
                     domains.names(),
                     genericLr,
-                    means,
+                    best.means(),
                     soupSeconds,
-                    genericSeconds,
+                    best.seconds(),
                     ratio,
-                    equalSteps);
+                    equalSteps,
+                    curve);
             List<UnseenDomains.Domain> results = new ArrayList<>();
             for (int i = 0; i < heldOut.size(); i++) {
                 results.add(
@@ -153,6 +168,51 @@ final class FoldRun {
                 oracle.histogram(),
                 r.stats());
         return r;
+    }
+
+    /**
+     * A probe over the held-out domains: a batch of each one's validation windows at its histogram
+     * h (largest N), against the natural h.
+     */
+    private SpecializationProbe probe() {
+        int n = p.specialistDocuments().stream().max(Integer::compare).orElseThrow();
+        List<TokenBatch> batches = new ArrayList<>();
+        double[][] h = new double[heldOut.size()][];
+        for (int i = 0; i < heldOut.size(); i++) {
+            int d = heldOut.get(i);
+            h[i] = domains.assigner().domainWeights(Evaluation.trainingDocuments(p.store(), p.tokenizer(), d, n));
+            long windows = Math.min(PROBE_WINDOWS, Evaluation.validationWindows(p.store(), d, context));
+            int[][] rows = new int[(int) windows][];
+            for (int w = 0; w < rows.length; w++) {
+                rows[w] = p.store().readValid(d, (long) w * context, context + 1);
+            }
+            batches.add(TokenBatch.of(rows));
+        }
+        return SpecializationProbe.builder()
+                .heldOut(batches)
+                .domainWeights(h)
+                .reference(natural)
+                .every(p.probeEvery())
+                .build();
+    }
+
+    /** The probe's measurements in bits per byte of each held-out domain's validation split. */
+    private List<UnseenDomains.CurvePoint> curve(TrainingReport report) {
+        List<UnseenDomains.CurvePoint> curve = new ArrayList<>();
+        for (SpecializationPoint sp : report.specialization()) {
+            double[] gain = new double[heldOut.size()];
+            double mean = 0;
+            for (int i = 0; i < gain.length; i++) {
+                int d = heldOut.get(i);
+                double bytesPerToken =
+                        (double) p.store().validBytes(d) / p.store().validTokens(d);
+                gain[i] = sp.hMattersPerDomain()[i] / Math.log(2) / bytesPerToken;
+                mean += gain[i] / gain.length;
+            }
+            curve.add(new UnseenDomains.CurvePoint(sp.step(), gain, mean));
+            LOG.info("fold {}: step {}: h gain on the held-out domains {} bits/byte", index, sp.step(), mean);
+        }
+        return curve;
     }
 
     private double loss(SoupOfExperts soup, double[] h, int d) {

@@ -19,6 +19,7 @@ import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.batch.BatchSource;
 import org.soupofexperts.core.batch.MetaDistribution;
 import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.SpecializationProbe;
 import org.soupofexperts.data.finetune.FineTuning;
 import org.soupofexperts.data.sample.HistogramStats;
 import org.soupofexperts.data.sample.MetaDistributions;
@@ -53,6 +54,7 @@ public final class LeaveDomainsOut {
     private final int fineTuneSteps;
     private final int evalWindows;
     private final boolean equalTime;
+    private final int probeEvery;
     private final long seed;
 
     private LeaveDomainsOut(Builder b) {
@@ -67,6 +69,7 @@ public final class LeaveDomainsOut {
         fineTuneSteps = b.fineTuneSteps;
         evalWindows = b.evalWindows;
         equalTime = b.equalTime;
+        probeEvery = b.probeEvery;
         seed = b.seed;
         folds = b.folds != null ? b.folds : roundRobin(store.domains().size(), b.foldCount, seed);
         checkFolds();
@@ -112,7 +115,13 @@ public final class LeaveDomainsOut {
 
     /** A training config for {@code steps} at {@code lr} over {@code source}. */
     SoupTrainingConfig config(BatchSource source, MetaDistribution pi, int steps, double lr) {
-        return schedule.config(source, pi, steps, lr, seed);
+        return schedule.config(source, pi, steps, lr, seed, null);
+    }
+
+    /** As {@link #config}, with a specialization probe (null: none). */
+    SoupTrainingConfig config(
+            BatchSource source, MetaDistribution pi, int steps, double lr, SpecializationProbe probe) {
+        return schedule.config(source, pi, steps, lr, seed, probe);
     }
 
     TokenStore store() {
@@ -137,6 +146,10 @@ public final class LeaveDomainsOut {
 
     int evalWindows() {
         return evalWindows;
+    }
+
+    int probeEvery() {
+        return probeEvery;
     }
 
     boolean equalTime() {
@@ -273,8 +286,9 @@ public final class LeaveDomainsOut {
             }
         }
 
-        SoupTrainingConfig config(BatchSource source, MetaDistribution pi, int n, double lr, long seed) {
-            return SoupTrainingConfig.builder()
+        SoupTrainingConfig config(
+                BatchSource source, MetaDistribution pi, int n, double lr, long seed, SpecializationProbe probe) {
+            SoupTrainingConfig.Builder b = SoupTrainingConfig.builder()
                     .source(source)
                     .metaDistribution(pi)
                     .steps(n)
@@ -283,8 +297,11 @@ public final class LeaveDomainsOut {
                     .learningRate(lr)
                     .warmup(Math.min(100, n / 10))
                     .logEvery(Math.max(1, n / 5))
-                    .seed(seed)
-                    .build();
+                    .seed(seed);
+            if (probe != null) {
+                b.specializationProbe(probe);
+            }
+            return b.build();
         }
     }
 
@@ -303,6 +320,7 @@ public final class LeaveDomainsOut {
         private int fineTuneSteps = 400;
         private int evalWindows = 64;
         private boolean equalTime;
+        private int probeEvery;
         private long seed = 1;
 
         private Builder() {}
@@ -396,6 +414,19 @@ public final class LeaveDomainsOut {
         /** Also train the generic model for the soup's wall time (default false). */
         public Builder equalTime(boolean on) {
             equalTime = on;
+            return this;
+        }
+
+        /**
+         * Every this many steps of the soup's training, measure the h gain on each held-out domain
+         * (its loss at the natural h minus at its histogram h, on validation windows): the curve
+         * that shows whether unseen-domain gains come later in training. 0 (the default): none.
+         */
+        public Builder probeEvery(int steps) {
+            if (steps < 0) {
+                throw new IllegalArgumentException("probeEvery must be >= 0 steps, got " + steps);
+            }
+            probeEvery = steps;
             return this;
         }
 

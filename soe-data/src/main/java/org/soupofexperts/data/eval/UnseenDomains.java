@@ -76,6 +76,8 @@ public final class UnseenDomains {
      * @param stepCostRatio a soup step's cost over a generic step's, timed by alternating blocks of
      *     steps of both in this process (NaN if not measured)
      * @param equalTimeSteps steps of the generic model trained for the soup's time (0 if not run)
+     * @param hGainCurve the h gain on the held-out domains while the soup trained (empty without
+     *     {@link LeaveDomainsOut.Builder#probeEvery})
      */
     public record Fold(
             int index,
@@ -86,7 +88,24 @@ public final class UnseenDomains {
             double soupSeconds,
             double genericSeconds,
             double stepCostRatio,
-            int equalTimeSteps) {}
+            int equalTimeSteps,
+            List<CurvePoint> hGainCurve) {
+
+        public Fold {
+            hGainCurve = hGainCurve == null ? List.of() : List.copyOf(hGainCurve);
+        }
+    }
+
+    /**
+     * The h gain on a fold's held-out domains after {@code step} steps of the soup's training: the
+     * soup's loss at the natural h minus at each domain's histogram h (largest N), in bits per byte
+     * on a batch of its validation windows.
+     *
+     * @param step steps done
+     * @param hGain per held-out domain, in the fold's order
+     * @param mean their mean
+     */
+    public record CurvePoint(int step, double[] hGain, double mean) {}
 
     /** A fold's record and its held-out domains' results. */
     public record FoldResult(Fold fold, List<Domain> domains) {}

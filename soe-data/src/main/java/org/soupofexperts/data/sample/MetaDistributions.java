@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.Function;
 import org.soupofexperts.core.batch.MetaDistribution;
 import org.soupofexperts.core.config.DomainWeights;
 import org.soupofexperts.core.config.Seeds;
@@ -263,6 +264,47 @@ public final class MetaDistributions {
                 return v.clone();
             }
         };
+    }
+
+    /**
+     * A meta-distribution named by a short specification, as tools and experiments take it on a
+     * command line, made from the domains' sizes: {@code recommended}, {@code natural}, {@code
+     * one-hot}, or {@code sparse:S1-S2} (a quarter of the draws at the natural mixture, else S1 to S2
+     * domains, at most all of them, with Dirichlet(1) weights: {@link #sparseRange}).
+     *
+     * @throws IllegalArgumentException naming the forms, for any other text (before any sizes are seen)
+     */
+    public static Function<long[], MetaDistribution> fromSpec(String spec) {
+        switch (spec) {
+            case "recommended":
+                return MetaDistributions::recommended;
+            case "natural":
+                return MetaDistributions::natural;
+            case "one-hot":
+                return sizes -> oneHot(sizes.length);
+            default:
+                break;
+        }
+        String[] range =
+                spec.startsWith("sparse:") ? spec.substring("sparse:".length()).split("-", -1) : new String[0];
+        int lo = range.length == 2 ? parsePositive(range[0]) : -1;
+        int hi = range.length == 2 ? parsePositive(range[1]) : -1;
+        if (lo < 1 || hi < lo) {
+            throw new IllegalArgumentException("unknown meta-distribution '" + spec
+                    + "': use recommended, natural, one-hot or sparse:S1-S2 (1 <= S1 <= S2)");
+        }
+        return sizes -> mixture(
+                natural(sizes),
+                sparseRange(sizes.length, Math.min(lo, sizes.length), Math.min(hi, sizes.length), 1.0),
+                0.25);
+    }
+
+    private static int parsePositive(String s) {
+        try {
+            return Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /** With probability {@code p} a draw from {@code a}, else from {@code b}. */

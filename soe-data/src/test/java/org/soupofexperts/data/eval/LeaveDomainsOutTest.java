@@ -78,6 +78,7 @@ class LeaveDomainsOutTest {
                 .fineTuneSteps(20)
                 .evalWindows(32)
                 .equalTime(true)
+                .probeEvery(100)
                 .seed(SEED)
                 .build();
         List<UnseenDomains.FoldResult> results = protocol.run();
@@ -98,6 +99,17 @@ class LeaveDomainsOutTest {
                         && Double.isFinite(ab.genericFinetuned()),
                 why);
         assertEquals(2, ab.soupHistogram().size(), why);
+        // The h-gain curve on the held-out domain: zero before training (the experts start at zero,
+        // so every h gives the same model), and positive at the end as on the full validation windows.
+        List<UnseenDomains.CurvePoint> curve = fold.hGainCurve();
+        assertEquals(
+                List.of(0, 100, 200, 300),
+                curve.stream().map(UnseenDomains.CurvePoint::step).toList());
+        assertEquals(0.0, curve.get(0).mean(), 1e-9, why);
+        assertEquals(curve.get(3).hGain()[0], curve.get(3).mean(), 1e-12);
+        assertTrue(
+                curve.get(3).mean() > 0.02,
+                "h helps while it trains: " + curve.get(3).mean() + " " + why);
     }
 
     @Test
@@ -126,6 +138,29 @@ class LeaveDomainsOutTest {
     }
 
     @Test
+    void domainSpecsNameLabelsOrClustersAndRefuseAnythingElse() {
+        List<Integer> training = List.of("a", "b", "c", "d").stream()
+                .map(store.domains()::indexOf)
+                .toList();
+        assertEquals(
+                List.of("a", "b", "c", "d"),
+                DomainSplit.fromSpec("labels", DomainSplit.hashed())
+                        .domains(store, new ByteTokenizer(), training, 8, SEED)
+                        .names());
+        assertEquals(
+                "cluster-0",
+                DomainSplit.fromSpec("clusters:2", DomainSplit.hashed())
+                        .domains(store, new ByteTokenizer(), training, 8, SEED)
+                        .names()
+                        .get(0));
+        for (String bad : List.of("clusters:1", "clusters:x", "clusters:", "label", "")) {
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class, () -> DomainSplit.fromSpec(bad, DomainSplit.hashed()), bad);
+            assertTrue(e.getMessage().contains("'" + bad + "'"), e.getMessage());
+        }
+    }
+
+    @Test
     void clusterDomainsHoldEveryTrainingTokenOfTheClustersTheyKeep() {
         List<Integer> training = List.of(0, 1, 2, 3);
         DomainSplit.Domains d =
@@ -135,14 +170,20 @@ class LeaveDomainsOutTest {
         assertEquals("cluster-0", d.names().get(0));
         assertEquals(k, d.assigner().numDomains());
         long total = 0;
+        long documents = 0;
         for (int t : training) {
             for (int i = 0; i < store.trainDocuments(t); i++) {
                 total += store.document(t, false, i).length; // the documents' own tokens, no separators
+                documents++;
             }
         }
         long inClusters = Arrays.stream(d.sampler().sizes()).sum();
-        // Every cluster of four windows or more is kept whole; here every one is that large.
-        assertEquals(total, inClusters, "the clusters hold the training domains' tokens");
+        // Every cluster of four windows or more is kept whole (here every one is that large), its
+        // documents separated by a blank line (two byte tokens) as in the store.
+        assertEquals(
+                total + 2 * (documents - k),
+                inClusters,
+                "the clusters hold the training domains' tokens and separators");
         // The letters of one kind share a cluster: a's documents are assigned to one cluster mostly.
         double[] h = d.assigner().domainWeights(Evaluation.trainingDocuments(store, new ByteTokenizer(), 0, 20));
         assertTrue(

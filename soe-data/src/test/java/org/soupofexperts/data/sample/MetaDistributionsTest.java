@@ -26,6 +26,45 @@ class MetaDistributionsTest {
     }
 
     @Test
+    void specsNameTheirMetaDistributionsAndSparseRangesAreClampedToK() {
+        long[] sizes = {100, 300, 600, 1000, 2000};
+        assertArrayEquals(
+                new double[] {0.025, 0.075, 0.15, 0.25, 0.5},
+                MetaDistributions.fromSpec("natural").apply(sizes).sample(new SplittableRandom(SEED)),
+                1e-12);
+        assertEquals(
+                MetaDistributions.recommended(sizes).describe(),
+                MetaDistributions.fromSpec("recommended").apply(sizes).describe());
+        assertEquals(
+                MetaDistributions.oneHot(5).describe(),
+                MetaDistributions.fromSpec("one-hot").apply(sizes).describe());
+        // sparse:2-9 over 5 domains: a quarter of the draws natural, the rest 2 to 5 domains.
+        MetaDistribution pi = MetaDistributions.fromSpec("sparse:2-9").apply(sizes);
+        SplittableRandom rng = new SplittableRandom(SEED);
+        double[] natural = MetaDistributions.naturalWeights(sizes);
+        int naturals = 0;
+        int n = 4000;
+        for (int i = 0; i < n; i++) {
+            double[] h = pi.sample(rng);
+            assertOnSimplex(h);
+            if (Arrays.equals(h, natural)) {
+                naturals++;
+                continue;
+            }
+            long support = Arrays.stream(h).filter(v -> v > 0).count();
+            assertTrue(support >= 2 && support <= 5, Arrays.toString(h) + " seed " + SEED);
+        }
+        assertEquals(0.25, naturals / (double) n, 0.03, "seed " + SEED);
+        for (String bad : List.of("sparse:0-2", "sparse:3-1", "sparse:a-b", "sparse:3", "sparse:", "dense", "")) {
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> MetaDistributions.fromSpec(bad), bad);
+            assertTrue(
+                    e.getMessage().contains("'" + bad + "'") && e.getMessage().contains("sparse:S1-S2"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
     void sparseSamplesLieOnTheSimplexWithExactlySNonZeros() {
         MetaDistribution pi = MetaDistributions.sparse(10, 3, 0.5);
         SplittableRandom rng = new SplittableRandom(SEED);
