@@ -55,15 +55,36 @@ final class Serve implements Callable<Integer> {
     @Option(names = "--max-body-bytes", defaultValue = "1048576", description = "largest request body; larger get 413")
     int maxBodyBytes;
 
+    @Option(
+            names = "--max-tokens-per-request",
+            defaultValue = "65536",
+            description = "most tokens one /loss request scores; more get 413 before any work")
+    long maxTokensPerRequest;
+
+    @Option(
+            names = "--max-in-flight-per-client",
+            defaultValue = "2",
+            description = "most requests of one client address queued or running at once; more get 429")
+    int maxInFlightPerClient;
+
+    /** 1 TiB: more than any machine this serves from, and far from overflowing when shifted to bytes. */
+    private static final long MAX_CACHE_MIB = 1L << 20;
+
     @Option(names = "--cache-mib", defaultValue = "256", description = "memory for cached specialists")
     long cacheMib;
 
     @Override
     public Integer call() throws Exception {
+        if (cacheMib < 1 || cacheMib > MAX_CACHE_MIB) {
+            // Checked before the shift, which would overflow into a small or negative byte count.
+            throw new IllegalArgumentException("--cache-mib must be in [1, " + MAX_CACHE_MIB + "], got " + cacheMib);
+        }
         ServerLimits limits = ServerLimits.defaults()
                 .withWorkers(workers)
                 .withQueue(queue, Duration.ofSeconds(10))
-                .withMaxBodyBytes(maxBodyBytes);
+                .withMaxBodyBytes(maxBodyBytes)
+                .withMaxTokensPerRequest(maxTokensPerRequest)
+                .withMaxInFlightPerClient(maxInFlightPerClient);
         String token = System.getenv(tokenEnv);
         try (SoupOfExperts soup = SoupOfExperts.load(soupDir);
                 SpecialistServer server = SpecialistServer.builder()

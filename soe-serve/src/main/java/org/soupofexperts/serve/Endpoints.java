@@ -9,10 +9,12 @@ import java.security.MessageDigest;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -47,6 +49,8 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
     private final List<String> domainNames;
     private final ThreadPoolExecutor workers;
     private final AtomicLong rejected = new AtomicLong();
+    /** Requests of each client address queued or running (entries removed at zero). */
+    private final ConcurrentHashMap<String, Integer> inFlight = new ConcurrentHashMap<>();
 
     Endpoints(
             DomainAssigner assigner,
@@ -106,10 +110,22 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
                     if (declared > limits.maxBodyBytes()) {
                         throw tooLarge();
                     }
+                    String client = Request.getRemoteAddr(request);
                     readBody(
                             request,
                             new ByteArrayOutputStream(),
-                            body -> dispatch(path.equals("/loss"), body, response, callback),
+                            // A client's share counts requests queued or running, not bodies still
+                            // arriving: a slow client holds a connection, never a share.
+                            body -> {
+                                Callback slot;
+                                try {
+                                    slot = admit(client, response, callback);
+                                } catch (HttpError e) {
+                                    error(response, callback, e);
+                                    return;
+                                }
+                                dispatch(path.equals("/loss"), body, response, slot);
+                            },
                             failure -> {
                                 if (failure instanceof HttpError e) {
                                     error(response, callback, e);
@@ -132,6 +148,76 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
             error(response, callback, e);
         }
         return true;
+    }
+
+    /**
+     * Takes one of the client's places (429 when it holds them all) and returns the callback that
+     * gives it back when the response is complete, whichever way it ends: a client that sends
+     * expensive requests back to back waits for its own, and leaves the other workers to others.
+     */
+    private Callback admit(String client, Response response, Callback callback) {
+        int max = limits.maxInFlightPerClient();
+        boolean[] admitted = {false};
+        inFlight.compute(client, (k, n) -> {
+            int now = n == null ? 0 : n;
+            if (now >= max) {
+                return now;
+            }
+            admitted[0] = true;
+            return now + 1;
+        });
+        if (!admitted[0]) {
+            response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+            throw new HttpError(
+                    429,
+                    "this client already has " + max
+                            + " requests queued or running; wait for them before sending more");
+        }
+        return new ClientSlot(callback, () -> inFlight.computeIfPresent(client, (k, n) -> n <= 1 ? null : n - 1));
+    }
+
+    /**
+     * A response's callback that holds one of its client's places. The place is given back before
+     * the response is written (a client that reads its answer and sends the next request at once
+     * must find it free), or when the exchange ends without a response.
+     */
+    private static final class ClientSlot implements Callback {
+        private final Callback callback;
+        private final Runnable giveBack;
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        ClientSlot(Callback callback, Runnable giveBack) {
+            this.callback = callback;
+            this.giveBack = giveBack;
+        }
+
+        void release() {
+            if (released.compareAndSet(false, true)) {
+                giveBack.run();
+            }
+        }
+
+        @Override
+        public void succeeded() {
+            release();
+            callback.succeeded();
+        }
+
+        @Override
+        public void failed(Throwable x) {
+            release();
+            callback.failed(x);
+        }
+
+        @Override
+        public InvocationType getInvocationType() {
+            return callback.getInvocationType();
+        }
+    }
+
+    /** Requests queued or running for each client address now (for tests and metrics). */
+    int inFlight(String client) {
+        return inFlight.getOrDefault(client, 0);
     }
 
     private void allow(Request request, Response response, String method) {
@@ -238,6 +324,19 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
 
     private JsonObject score(boolean loss, byte[] body) {
         List<String> documents = DocumentsRequest.parse(body, limits.maxDocuments());
+        if (loss) {
+            // The cost, counted before any work: the tokens the loss would score.
+            long tokens = 0;
+            for (String d : documents) {
+                tokens += tokenizer.encode(d).length + 2L;
+            }
+            if (tokens > limits.maxTokensPerRequest()) {
+                throw new HttpError(
+                        413,
+                        "the documents hold about " + tokens + " tokens, more than the " + limits.maxTokensPerRequest()
+                                + " this server scores per request; send them in several requests");
+            }
+        }
         double[] h = assigner.domainWeights(documents);
         JsonObject o = new JsonObject();
         JsonArray ha = new JsonArray();
@@ -269,13 +368,16 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
         JsonObject o = new JsonObject();
         o.addProperty("status", e.status());
         o.addProperty("error", e.getMessage());
-        if (e.status() == 503) {
+        if (e.status() == 503 || e.status() == 429) {
             response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
         }
         write(response, callback, e.status(), o);
     }
 
     private static void write(Response response, Callback callback, int status, JsonObject body) {
+        if (callback instanceof ClientSlot slot) {
+            slot.release();
+        }
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json; charset=utf-8");
         Content.Sink.write(response, true, body.toString(), callback);

@@ -5,7 +5,11 @@ import java.time.Duration;
 /**
  * What one {@link SpecialistServer} lets a client use. Every request body is read fully into
  * memory (at most {@code maxBodyBytes}) before it takes a place in the bounded queue, so a slow
- * client holds a connection, never a worker. Immutable; thread-safe.
+ * client holds a connection, never a worker. Work is bounded too, not only bytes: a request may
+ * score at most {@code maxTokensPerRequest} tokens (counted before any scoring), and one client
+ * address may have at most {@code maxInFlightPerClient} requests queued or running, so that a few
+ * clients sending expensive valid requests back to back cannot hold every worker. Immutable;
+ * thread-safe.
  *
  * @param maxBodyBytes largest request body; larger ones get 413 (before reading, when the client
  *     declares its length)
@@ -17,8 +21,12 @@ import java.time.Duration;
  *     also ends clients that stop half-way through their headers or body)
  * @param minRequestBytesPerSecond a body that arrives slower than this is abandoned
  * @param maxConnections open connections at most; beyond it the server stops accepting until
- *     some close
+ *     some close (the operating system's accept queue holds as many, so a burst waits, not reset)
  * @param maxHeaderBytes largest request line plus headers (431 beyond)
+ * @param maxTokensPerRequest most tokens a {@code /loss} request scores; more get 413 before any
+ *     work, asking for smaller requests
+ * @param maxInFlightPerClient most requests of one client address queued or running at once; more
+ *     get 429 with {@code Retry-After}
  */
 public record ServerLimits(
         int maxBodyBytes,
@@ -29,7 +37,9 @@ public record ServerLimits(
         Duration idleTimeout,
         long minRequestBytesPerSecond,
         int maxConnections,
-        int maxHeaderBytes) {
+        int maxHeaderBytes,
+        long maxTokensPerRequest,
+        int maxInFlightPerClient) {
 
     public ServerLimits {
         positive("maxBodyBytes", maxBodyBytes);
@@ -45,14 +55,19 @@ public record ServerLimits(
         if (maxHeaderBytes < 1024) {
             throw new IllegalArgumentException("maxHeaderBytes must be >= 1024, got " + maxHeaderBytes);
         }
+        positive("maxTokensPerRequest", maxTokensPerRequest);
+        positive("maxInFlightPerClient", maxInFlightPerClient);
     }
 
     /**
      * 1 MiB bodies, 1,000 documents, 2 workers, 16 waiting for at most 10 s, 30 s idle timeout,
-     * bodies at 1 KiB/s or faster, 512 connections, 8 KiB of headers.
+     * bodies at 1 KiB/s or faster, 512 connections, 8 KiB of headers, 65,536 tokens scored per
+     * request, 2 requests per client
+     * address at once.
      */
     public static ServerLimits defaults() {
-        return new ServerLimits(1 << 20, 1000, 2, 16, Duration.ofSeconds(10), Duration.ofSeconds(30), 1024, 512, 8192);
+        return new ServerLimits(
+                1 << 20, 1000, 2, 16, Duration.ofSeconds(10), Duration.ofSeconds(30), 1024, 512, 8192, 1L << 16, 2);
     }
 
     /** These limits with at most {@code v} bytes per request body. */
@@ -66,7 +81,9 @@ public record ServerLimits(
                 idleTimeout,
                 minRequestBytesPerSecond,
                 maxConnections,
-                maxHeaderBytes);
+                maxHeaderBytes,
+                maxTokensPerRequest,
+                maxInFlightPerClient);
     }
 
     /** These limits with at most {@code v} documents per request. */
@@ -80,7 +97,9 @@ public record ServerLimits(
                 idleTimeout,
                 minRequestBytesPerSecond,
                 maxConnections,
-                maxHeaderBytes);
+                maxHeaderBytes,
+                maxTokensPerRequest,
+                maxInFlightPerClient);
     }
 
     /** These limits with {@code v} worker threads. */
@@ -94,21 +113,9 @@ public record ServerLimits(
                 idleTimeout,
                 minRequestBytesPerSecond,
                 maxConnections,
-                maxHeaderBytes);
-    }
-
-    /** These limits with at most {@code v} queued requests, each waiting at most {@code timeout}. */
-    public ServerLimits withQueue(int v, Duration timeout) {
-        return new ServerLimits(
-                maxBodyBytes,
-                maxDocuments,
-                workers,
-                v,
-                timeout,
-                idleTimeout,
-                minRequestBytesPerSecond,
-                maxConnections,
-                maxHeaderBytes);
+                maxHeaderBytes,
+                maxTokensPerRequest,
+                maxInFlightPerClient);
     }
 
     /** These limits with idle connections closed after {@code v}. */
@@ -122,7 +129,9 @@ public record ServerLimits(
                 v,
                 minRequestBytesPerSecond,
                 maxConnections,
-                maxHeaderBytes);
+                maxHeaderBytes,
+                maxTokensPerRequest,
+                maxInFlightPerClient);
     }
 
     /** These limits with requests slower than {@code v} bytes per second cut off. */
@@ -136,7 +145,9 @@ public record ServerLimits(
                 idleTimeout,
                 v,
                 maxConnections,
-                maxHeaderBytes);
+                maxHeaderBytes,
+                maxTokensPerRequest,
+                maxInFlightPerClient);
     }
 
     /** These limits with at most {@code v} open connections. */
@@ -150,7 +161,9 @@ public record ServerLimits(
                 idleTimeout,
                 minRequestBytesPerSecond,
                 v,
-                maxHeaderBytes);
+                maxHeaderBytes,
+                maxTokensPerRequest,
+                maxInFlightPerClient);
     }
 
     /** These limits with at most {@code v} bytes of request headers. */
@@ -164,7 +177,57 @@ public record ServerLimits(
                 idleTimeout,
                 minRequestBytesPerSecond,
                 maxConnections,
+                v,
+                maxTokensPerRequest,
+                maxInFlightPerClient);
+    }
+
+    /** These limits with at most {@code v} tokens scored per request. */
+    public ServerLimits withMaxTokensPerRequest(long v) {
+        return new ServerLimits(
+                maxBodyBytes,
+                maxDocuments,
+                workers,
+                queue,
+                queueTimeout,
+                idleTimeout,
+                minRequestBytesPerSecond,
+                maxConnections,
+                maxHeaderBytes,
+                v,
+                maxInFlightPerClient);
+    }
+
+    /** These limits with at most {@code v} requests of one client address queued or running at once. */
+    public ServerLimits withMaxInFlightPerClient(int v) {
+        return new ServerLimits(
+                maxBodyBytes,
+                maxDocuments,
+                workers,
+                queue,
+                queueTimeout,
+                idleTimeout,
+                minRequestBytesPerSecond,
+                maxConnections,
+                maxHeaderBytes,
+                maxTokensPerRequest,
                 v);
+    }
+
+    /** These limits with at most {@code v} queued requests, each waiting at most {@code timeout}. */
+    public ServerLimits withQueue(int v, Duration timeout) {
+        return new ServerLimits(
+                maxBodyBytes,
+                maxDocuments,
+                workers,
+                v,
+                timeout,
+                idleTimeout,
+                minRequestBytesPerSecond,
+                maxConnections,
+                maxHeaderBytes,
+                maxTokensPerRequest,
+                maxInFlightPerClient);
     }
 
     private static void positive(String name, long v) {

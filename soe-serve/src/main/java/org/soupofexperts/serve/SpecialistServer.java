@@ -28,10 +28,12 @@ import org.soupofexperts.data.tokenize.Tokenizer;
  *   <li>{@code POST /domain-weights} with the same body: only {@code {"h": [...]}};
  *   <li>{@code GET /health}: {@code {"status": "ok"}}, without a token.
  * </ul>
- * Every error is JSON {@code {"status": code, "error": message}}: 400 bad body, 401 missing or
- * wrong token, 404, 405, 413 body too large, 503 queue full (with {@code Retry-After}), 500 a
- * failure (logged). The limits are in {@link ServerLimits}. It binds to the loopback interface
- * unless told otherwise, and refuses to bind to any other without a bearer token.
+ * Every error is JSON {@code {"status": code, "error": message}}, Jetty's own included: 400 bad
+ * body or request, 401 missing or wrong token, 404, 405, 413 body too large or more tokens than a
+ * request may score, 429 the client already has its share of requests queued or running, 431
+ * headers too large, 503 queue full (both with {@code Retry-After}), 500 a failure (logged). The
+ * limits are in {@link ServerLimits}. It binds to the loopback interface unless told otherwise,
+ * and refuses to bind to any other without a bearer token.
  *
  * <p>Thread-safe: requests are scored concurrently by {@code limits.workers()} threads, which
  * the soup, assigner and tokenizer must allow (the library's own do). {@link #close()} stops
@@ -72,9 +74,13 @@ public final class SpecialistServer implements AutoCloseable {
         connector.setHost(b.host.getHostAddress());
         connector.setPort(b.port);
         connector.setIdleTimeout(limits.idleTimeout().toMillis());
+        // A burst of connections waits in the system's accept queue (50 by default, then resets)
+        // until the acceptor takes it and the endpoints answer, with 503 if they must.
+        connector.setAcceptQueueSize(limits.maxConnections());
         server.addConnector(connector);
         server.addBean(new NetworkConnectionLimit(limits.maxConnections(), connector));
         server.setHandler(endpoints);
+        server.setErrorHandler(new JsonErrors());
         server.setStopTimeout(5_000);
     }
 

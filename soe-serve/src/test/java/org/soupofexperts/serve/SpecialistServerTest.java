@@ -323,6 +323,126 @@ class SpecialistServerTest {
         }
     }
 
+    /**
+     * A client that already has its share of requests queued or running gets 429 at once, while
+     * another client (another loopback address) is served; the share comes back with the answer.
+     */
+    @Test
+    void aClientHoldingItsShareGets429WhileAnotherClientIsServed() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        DomainAssigner firstBlocks = new DomainAssigner() {
+            private final java.util.concurrent.atomic.AtomicBoolean first =
+                    new java.util.concurrent.atomic.AtomicBoolean(true);
+
+            @Override
+            public int numDomains() {
+                return K;
+            }
+
+            @Override
+            public double[] domainWeights(List<String> documents) {
+                if (first.getAndSet(false)) {
+                    entered.countDown();
+                    try {
+                        release.await(60, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return BY_COUNT.domainWeights(documents);
+            }
+        };
+        ServerLimits onePerClient = ServerLimits.defaults().withMaxInFlightPerClient(1);
+        try (SpecialistServer s =
+                server(firstBlocks).limits(onePerClient).build().start()) {
+            CompletableFuture<HttpResponse<String>> first = CLIENT.sendAsync(
+                    HttpRequest.newBuilder(s.uri().resolve("loss"))
+                            .POST(HttpRequest.BodyPublishers.ofString(GOOD))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertTrue(entered.await(60, TimeUnit.SECONDS));
+            HttpResponse<String> again = post(s, "loss", GOOD);
+            assertEquals(429, again.statusCode(), again.body());
+            assertEquals("1", again.headers().firstValue("Retry-After").orElse(""));
+            assertTrue(json(again).get("error").getAsString().contains("already has 1 requests"), again.body());
+            // Another address is not held back by the first client's share.
+            String other = rawPost(s, "127.0.0.2", "/loss", GOOD);
+            assertTrue(other.startsWith("HTTP/1.1 200"), other);
+            release.countDown();
+            assertEquals(200, first.get(60, TimeUnit.SECONDS).statusCode());
+            // Its share is back as soon as its answer is: the next request is served.
+            assertEquals(200, post(s, "loss", GOOD).statusCode());
+        }
+    }
+
+    /** The cost is counted before any work: more tokens than a request may score get 413, the assigner unused. */
+    @Test
+    void aRequestOverTheTokenBudgetGets413BeforeAnyWork() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        DomainAssigner counting = new DomainAssigner() {
+            @Override
+            public int numDomains() {
+                return K;
+            }
+
+            @Override
+            public double[] domainWeights(List<String> documents) {
+                calls.incrementAndGet();
+                return BY_COUNT.domainWeights(documents);
+            }
+        };
+        try (SpecialistServer s = server(counting)
+                .limits(ServerLimits.defaults().withMaxTokensPerRequest(100))
+                .build()
+                .start()) {
+            HttpResponse<String> big = post(s, "loss", "{\"documents\": [\"" + "x".repeat(150) + "\"]}");
+            assertEquals(413, big.statusCode(), big.body());
+            assertTrue(json(big).get("error").getAsString().contains("send them in several requests"), big.body());
+            assertEquals(0, calls.get(), "no work before the cost is known");
+            assertEquals(200, post(s, "loss", GOOD).statusCode(), "a request within the budget is served");
+        }
+    }
+
+    /** Errors that Jetty answers itself (a malformed request, headers too large) are JSON too, not HTML. */
+    @Test
+    void jettysOwnErrorsAreJson() throws Exception {
+        try (SpecialistServer s = server(BY_COUNT).build().start()) {
+            String bad = raw(s, "127.0.0.1", "GARBAGE\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertTrue(bad.startsWith("HTTP/1.1 400"), bad);
+            assertTrue(bad.contains("application/json") && bad.contains("\"status\":400"), bad);
+            String headers = "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(9000) + "\r\n\r\n";
+            String big = raw(s, "127.0.0.1", headers.getBytes(StandardCharsets.US_ASCII));
+            assertTrue(big.startsWith("HTTP/1.1 431"), big);
+            assertTrue(big.contains("application/json") && big.contains("\"status\":431"), big);
+        }
+    }
+
+    /** A POST from the given local address over a raw socket; the whole answer as text. */
+    private static String rawPost(SpecialistServer s, String from, String path, String body) throws IOException {
+        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        String head = "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+                + b.length + "\r\nConnection: close\r\n\r\n";
+        byte[] head8 = head.getBytes(StandardCharsets.US_ASCII);
+        byte[] all = new byte[head8.length + b.length];
+        System.arraycopy(head8, 0, all, 0, head8.length);
+        System.arraycopy(b, 0, all, head8.length, b.length);
+        return raw(s, from, all);
+    }
+
+    private static String raw(SpecialistServer s, String from, byte[] request) throws IOException {
+        try (Socket socket = new Socket()) {
+            socket.setSoTimeout(60_000);
+            socket.bind(new java.net.InetSocketAddress(from, 0));
+            socket.connect(new java.net.InetSocketAddress(s.uri().getHost(), s.port()), 10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(request);
+            out.flush();
+            socket.shutdownOutput();
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
     @Test
     void aFailureGets500WithAStatusAndTheServerKeepsServing() throws Exception {
         DomainAssigner failing = new DomainAssigner() {
