@@ -23,9 +23,13 @@ import org.soupofexperts.core.config.ModelConfig;
  */
 public record Generation(int maxNewTokens, double temperature, int topK, double topP, long seed) {
 
+    /** The most tokens one call generates: each is a forward pass, and the text is held in memory. */
+    public static final int MAX_NEW_TOKENS = 1_000_000;
+
     public Generation {
-        if (maxNewTokens < 1) {
-            throw new IllegalArgumentException("maxNewTokens must be >= 1, got " + maxNewTokens);
+        if (maxNewTokens < 1 || maxNewTokens > MAX_NEW_TOKENS) {
+            throw new IllegalArgumentException("maxNewTokens must be in [1, " + MAX_NEW_TOKENS
+                    + "] (each is a forward pass), got " + maxNewTokens);
         }
         if (!(temperature >= 0) || Double.isInfinite(temperature)) {
             throw new IllegalArgumentException("temperature must be finite and >= 0, got " + temperature);
@@ -54,6 +58,13 @@ public record Generation(int maxNewTokens, double temperature, int topK, double 
     /** Picks the next token from one position's logits. */
     int next(float[] logits, SplittableRandom rng) {
         int vocab = logits.length;
+        for (int i = 0; i < vocab; i++) {
+            if (!Float.isFinite(logits[i])) {
+                // A NaN would pick token 0 forever, or sample from garbage: say so instead.
+                throw new ArithmeticException("the model's logits are not finite (" + logits[i] + " for token " + i
+                        + "): its weights are damaged or too large for float32");
+            }
+        }
         if (temperature == 0) {
             int best = 0;
             for (int i = 1; i < vocab; i++) {
@@ -113,6 +124,10 @@ public record Generation(int maxNewTokens, double temperature, int topK, double 
             }
         }
         int ctx = config.contextLength();
+        if (prompt.length > Integer.MAX_VALUE - 8 - maxNewTokens) {
+            throw new IllegalArgumentException("a prompt of " + prompt.length + " tokens plus " + maxNewTokens
+                    + " new ones is more than one array holds");
+        }
         int[] text = Arrays.copyOf(prompt, prompt.length + maxNewTokens);
         SplittableRandom rng = new SplittableRandom(seed);
         for (int i = prompt.length; i < text.length; i++) {

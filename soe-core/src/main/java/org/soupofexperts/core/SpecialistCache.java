@@ -101,7 +101,9 @@ public final class SpecialistCache implements AutoCloseable {
     public Lease acquire(double[] h) {
         double[] hh = DomainWeights.validate(h, soup.config().domains());
         Key key = new Key(hh, quantum);
-        boolean counted = false;
+        // One outcome per call, counted where it is known: a hit when a built specialist is
+        // leased, a miss when this call builds it (a call that waited for another's build and
+        // then found it evicted builds it, and is one miss, not a hit and a miss).
         while (true) {
             CompletableFuture<Entry> future;
             boolean mine = false;
@@ -115,14 +117,9 @@ public final class SpecialistCache implements AutoCloseable {
                     entries.put(key, future);
                     misses++;
                     mine = true;
-                } else {
-                    if (!counted) {
-                        hits++;
-                        counted = true;
-                    }
-                    if (future.isDone() && !future.isCompletedExceptionally()) {
-                        return lease(future.join());
-                    }
+                } else if (future.isDone() && !future.isCompletedExceptionally()) {
+                    hits++;
+                    return lease(future.join());
                 }
             }
             if (mine) {

@@ -183,6 +183,7 @@ class CheckpointTest {
                     UncheckedIOException.class,
                     () -> s.train(soupTraining(12).seed(99).resumeFrom(step10).build()));
             assertTrue(e.getMessage().contains("another training config"), e.getMessage());
+            assertEquals(1, e.getMessage().split("cannot resume from", -1).length - 1, "said once: " + e.getMessage());
         }
         SoupConfig wider = SoupConfig.builder()
                 .model(ToyDomains.tinyModel())
@@ -218,6 +219,13 @@ class CheckpointTest {
         rewriteManifest(step10, m -> m.getAsJsonObject("parameterFile").addProperty("sha256", sha(params)));
         assertRefused(step10, "non-finite");
 
+        // +Inf in the loss history (the last floats of the file), checksum fixed: refused too.
+        byte[] inf = good.clone();
+        ByteBuffer.wrap(inf).order(ByteOrder.nativeOrder()).putFloat(inf.length - 4, Float.POSITIVE_INFINITY);
+        Files.write(params, inf);
+        rewriteManifest(step10, m -> m.getAsJsonObject("parameterFile").addProperty("sha256", sha(params)));
+        assertRefused(step10, "its loss history holds a non-finite value (Infinity)");
+
         // A forged shape list (a larger first array): refused before reading, nothing allocated from it.
         Files.write(params, good);
         rewriteManifest(step10, m -> {
@@ -247,6 +255,7 @@ class CheckpointTest {
             assertTrue(
                     e.getMessage().contains(what) && e.getMessage().contains(checkpoint.toString()),
                     "expected a message naming the checkpoint and '" + what + "': " + e.getMessage());
+            assertEquals(1, e.getMessage().split("cannot resume from", -1).length - 1, "said once: " + e.getMessage());
         }
     }
 

@@ -80,6 +80,10 @@ class GenerationTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Generation.greedy(0))
                 .getMessage()
                 .contains("maxNewTokens"));
+        // Once overflowed the prompt + new tokens array size (a message of -2147483645).
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Generation.greedy(Integer.MAX_VALUE))
+                .getMessage()
+                .contains("maxNewTokens must be in [1, 1000000]"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Generation.sampling(5, 0, 0, 1, 1))
                 .getMessage()
                 .contains("greedy"));

@@ -89,8 +89,26 @@ class SafetensorsTest {
         ByteBuffer forged = ByteBuffer.allocate(8 + h.length).order(ByteOrder.LITTLE_ENDIAN);
         forged.putLong(h.length).put(h);
         assertRefused(forged.array(), "overflows");
+        // Strings and fractions where integers belong (Gson's getAsLong would read both).
+        assertRefused(
+                file("{\"w\":{\"dtype\":\"F32\",\"shape\":[\"2\",2],\"data_offsets\":[0,16]}}", 16),
+                "tensor 'w' shape[0] must be an integer, got \"2\"");
+        assertRefused(
+                file("{\"w\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0.5,16.5]}}", 17),
+                "tensor 'w' data_offsets[0] must be an integer, got 0.5");
+        assertRefused(
+                file("{\"w\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0,16,32]}}", 32),
+                "it must be [begin, end]");
         SoupFormatException e = assertThrows(SoupFormatException.class, () -> Safetensors.read(Path.of("/dev/zero")));
         assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
+    }
+
+    /** A file of this header and {@code dataBytes} zero bytes of data. */
+    private static byte[] file(String header, int dataBytes) {
+        byte[] h = header.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(8 + h.length + dataBytes).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(h.length).put(h);
+        return b.array();
     }
 
     /** The same file with another header of the same length (padded with spaces). */

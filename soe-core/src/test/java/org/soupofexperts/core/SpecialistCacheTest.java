@@ -137,6 +137,9 @@ class SpecialistCacheTest {
                     cache.bytes() <= specialistBytes(), "the byte bound must hold after the storm: " + cache.bytes());
             assertEquals(
                     cache.size() * specialistBytes(), cache.bytes(), "bytes must count exactly the cached specialists");
+            // One outcome per call: waiting for another's build, then building after an eviction,
+            // once counted as a hit and a miss.
+            assertEquals(1600, cache.hits() + cache.misses(), "hits " + cache.hits() + ", misses " + cache.misses());
             cache.close();
             assertEquals(empty, ResourceTest.liveArrays(), "every evicted specialist must be freed once returned");
         }

@@ -9,7 +9,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.io.ArtifactDirectory;
 import org.soupofexperts.core.io.ConfigJson;
@@ -78,6 +81,34 @@ public final class DjlModelFolder {
             os.write(new Shape(1, block.config().contextLength()).getEncoded());
             os.writeInt(0);
             block.saveParameters(os);
+        }
+    }
+
+    /**
+     * Before a block of {@code config} is built (which allocates its parameters): every {@code
+     * .params} file of the folder must be a regular file that can hold 4 bytes per declared
+     * parameter. A forged config of a 16,000,000-token vocabulary beside a small file allocated
+     * 2.1 GB; a FIFO as the file blocked DJL's reader forever.
+     */
+    static void checkParameterFiles(Path dir, ModelConfig config) throws IOException {
+        List<Path> params;
+        try (Stream<Path> files = Files.list(dir)) {
+            params = files.filter(f -> f.getFileName().toString().endsWith(".params"))
+                    .toList();
+        }
+        if (params.isEmpty()) {
+            throw new SoupFormatException(dir + " has no .params file: not a specialist exported for DJL");
+        }
+        long needed = 4L * config.parameterCount();
+        for (Path f : params) {
+            if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+                throw new SoupFormatException(f + " is not a regular file (a link, folder, device or pipe)");
+            }
+            if (Files.size(f) < needed) {
+                throw new SoupFormatException(f + " has " + Files.size(f) + " bytes; the model in " + CONFIG
+                        + " declares " + config.parameterCount() + " float32 parameters (" + needed
+                        + " bytes): truncated, or a forged config");
+            }
         }
     }
 

@@ -6,6 +6,7 @@ import ai.djl.nn.BlockFactory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
+import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.nn.GptModel;
 
 /**
@@ -20,6 +21,8 @@ public final class SpecialistBlockFactory implements BlockFactory {
 
     @Override
     public Block newBlock(Model model, Path modelPath, Map<String, ?> arguments) throws IOException {
-        return new GptModel(DjlModelFolder.config(modelPath), 0);
+        ModelConfig config = DjlModelFolder.config(modelPath);
+        DjlModelFolder.checkParameterFiles(modelPath, config);
+        return new GptModel(config, 0);
     }
 }

@@ -108,8 +108,13 @@ final class SafetensorsReader {
             long[] shape = shape(name, t.getAsJsonArray("shape"), file);
             long count = Arrays.stream(shape).reduce(1, (a, b) -> a * b); // checked not to overflow
             JsonArray r = t.getAsJsonArray("data_offsets");
-            long begin = r.get(0).getAsLong();
-            long end = r.get(1).getAsLong();
+            String where = file.toString();
+            if (r.size() != 2) {
+                throw new SoupFormatException(
+                        file + ": tensor '" + name + "' has data_offsets " + r + "; it must be [begin, end]");
+            }
+            long begin = StrictJson.exactLong(r.get(0), "tensor '" + name + "' data_offsets[0]", where);
+            long end = StrictJson.exactLong(r.get(1), "tensor '" + name + "' data_offsets[1]", where);
             if (begin < 0 || end < begin || end > dataLength) {
                 throw new SoupFormatException(file + ": tensor '" + name + "' has data_offsets [" + begin + ", " + end
                         + "] outside the " + dataLength + " data bytes");
@@ -132,7 +137,7 @@ final class SafetensorsReader {
         long[] shape = new long[shapeArr.size()];
         long count = 1;
         for (int i = 0; i < shape.length; i++) {
-            shape[i] = shapeArr.get(i).getAsLong();
+            shape[i] = StrictJson.exactLong(shapeArr.get(i), "tensor '" + name + "' shape[" + i + "]", file.toString());
             if (shape[i] < 0) {
                 throw new SoupFormatException(file + ": tensor '" + name + "' has a negative dimension");
             }

@@ -72,8 +72,20 @@ public final class StrictJson {
         }
     }
 
-    /** {@link #parseObject(String, String)} of a UTF-8 file, the file named in every refusal. */
+    /**
+     * {@link #parseObject(String, String)} of a UTF-8 file, the file named in every refusal; a file
+     * that is not regular, or over {@link ArtifactDirectory#MAX_MANIFEST_BYTES}, is refused unread.
+     */
     public static JsonObject readObject(Path file) throws IOException {
+        // Bounded before reading: a FIFO would block, /dev/zero or a 3 GiB file fill the heap.
+        if (!Files.isRegularFile(file)) {
+            throw new SoupFormatException(file
+                    + (Files.exists(file) ? " is not a regular file (a folder, device or pipe)" : " does not exist"));
+        }
+        if (Files.size(file) > ArtifactDirectory.MAX_MANIFEST_BYTES) {
+            throw new SoupFormatException(file + " has " + Files.size(file) + " bytes, over the limit of "
+                    + ArtifactDirectory.MAX_MANIFEST_BYTES + " for a JSON description");
+        }
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
@@ -107,6 +119,23 @@ public final class StrictJson {
             throw new SoupFormatException(where + ": '" + key + "' = " + v + " is outside [" + min + ", " + max + "]");
         }
         return v;
+    }
+
+    /**
+     * An array element that must be a JSON integer: not a string that looks like one, not a
+     * fraction (Gson's {@code getAsLong} reads both).
+     *
+     * @param what what the element is, for the message (for example "tensor 'w' shape[1]")
+     */
+    public static long exactLong(JsonElement e, String what, String where) throws SoupFormatException {
+        if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
+            throw new SoupFormatException(where + ": " + what + " must be an integer, got " + e);
+        }
+        try {
+            return new BigDecimal(e.getAsString()).longValueExact();
+        } catch (ArithmeticException | NumberFormatException x) {
+            throw new SoupFormatException(where + ": " + what + " must be an integer, got " + e, x);
+        }
     }
 
     /** The finite number at {@code key}, within [min, max]. */

@@ -13,6 +13,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import org.soupofexperts.core.internal.Djl;
 
 /**
@@ -134,6 +135,15 @@ public abstract class ModelBlock extends AbstractBlock {
             data.put(block, 0, n);
         }
         data.rewind();
+        FloatBuffer values = data.asFloatBuffer();
+        for (int i = 0; i < values.limit(); i++) {
+            if (!Float.isFinite(values.get(i))) {
+                throw bad(
+                        name,
+                        "holds a non-finite value (" + values.get(i) + ") at index " + i
+                                + " (a diverged or damaged model)");
+            }
+        }
         // The byte buffer itself (a float view would be copied once more), then into engine memory.
         return Djl.engineOwned(manager.create(data, declared, DataType.FLOAT32));
     }

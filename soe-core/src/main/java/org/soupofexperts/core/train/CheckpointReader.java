@@ -121,6 +121,9 @@ final class CheckpointReader {
             }
             ByteBuffer lb = ByteBuffer.allocate(4 * step).order(ByteOrder.nativeOrder());
             din.readFully(lb.array());
+            // Every value must be finite (docs/reliability.md): a run stops at a non-finite loss, so
+            // none of its checkpoints holds one.
+            checkFinite(lb.asFloatBuffer(), dir, "its loss history");
             lb.asFloatBuffer().get(losses);
         } catch (EOFException e) {
             throw new SoupFormatException(dir + " ends before its last array", e);

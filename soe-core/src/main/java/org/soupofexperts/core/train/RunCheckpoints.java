@@ -149,7 +149,10 @@ final class RunCheckpoints {
                     },
                     cfg.steps());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot resume from " + from + ": " + e.getMessage(), e);
+            // Said once: some refusals already begin with it.
+            String m = String.valueOf(e.getMessage());
+            throw new UncheckedIOException(
+                    m.startsWith("cannot resume from") ? m : "cannot resume from " + from + ": " + m, e);
         }
     }
 }

@@ -134,6 +134,72 @@ class DjlModelFolderTest {
     }
 
     @Test
+    void forgedExportsAreRefusedBeforeTheirBlockIsBuiltAndNonFiniteWeightsWhenRead() throws Exception {
+        Path folder = dir.resolve("forged");
+        try (SoupOfExperts soup = SoupOfExperts.builder()
+                        .model(TINY)
+                        .domains(2)
+                        .experts(1)
+                        .seed(3)
+                        .build();
+                Specialist s = soup.instantiate(new double[] {1, 0})) {
+            s.exportForDjl(folder);
+        }
+        Path config = folder.resolve(DjlModelFolder.CONFIG);
+        String good = Files.readString(config);
+        // A vocabulary of 16,000,000 (parameter count to match) beside a small file: once 2.1 GB allocated.
+        JsonObject o = JsonParser.parseString(good).getAsJsonObject();
+        JsonObject model = o.getAsJsonObject("model");
+        model.addProperty("vocabSize", 16_000_000);
+        model.addProperty(
+                "parameterCount",
+                ModelConfig.builder()
+                        .vocabSize(16_000_000)
+                        .layers(2)
+                        .dModel(16)
+                        .heads(2)
+                        .contextLength(12)
+                        .build()
+                        .parameterCount());
+        Files.writeString(config, o.toString());
+        assertRefusedBeforeBuilding(folder, "truncated, or a forged config");
+        // A description too large to read (sparse: no disk).
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(config.toFile(), "rw")) {
+            f.setLength(ArtifactDirectory.MAX_MANIFEST_BYTES + 1);
+        }
+        assertRefusedBeforeBuilding(folder, "over the limit");
+        Files.writeString(config, good, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING);
+        // The parameter file as a link to /dev/zero: once a read that never ended.
+        Path params = folder.resolve("forged-0000.params");
+        byte[] bytes = Files.readAllBytes(params);
+        Files.delete(params);
+        Files.createSymbolicLink(params, Path.of("/dev/zero"));
+        assertRefusedBeforeBuilding(folder, "not a regular file");
+        // NaN in the last weight: refused by the reader, naming the parameter.
+        Files.delete(params);
+        java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.nativeOrder()).putFloat(bytes.length - 4, Float.NaN);
+        Files.write(params, bytes);
+        Criteria<int[], float[]> criteria = Criteria.builder()
+                .setTypes(int[].class, float[].class)
+                .optModelPath(folder)
+                .optEngine("PyTorch")
+                .optTranslatorFactory(new NextTokenTranslatorFactory())
+                .build();
+        Exception e = assertThrows(Exception.class, () -> predict(criteria, new int[] {1, 2}));
+        StringBuilder chain = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            chain.append(t.getMessage()).append(" | ");
+        }
+        assertTrue(chain.toString().contains("holds a non-finite value (NaN)"), chain.toString());
+    }
+
+    private static void assertRefusedBeforeBuilding(Path folder, String reason) {
+        Exception e = assertThrows(
+                Exception.class, () -> new SpecialistBlockFactory().newBlock(null, folder, java.util.Map.of()));
+        assertTrue(e.getMessage().contains(reason), "expected '" + reason + "' in: " + e.getMessage());
+    }
+
+    @Test
     void aFolderThatIsNotAnExportIsRefusedByName() throws Exception {
         Path empty = Files.createDirectories(dir.resolve("empty"));
         Exception e = assertThrows(

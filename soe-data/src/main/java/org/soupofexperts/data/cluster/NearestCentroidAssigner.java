@@ -71,28 +71,43 @@ public final class NearestCentroidAssigner implements DomainAssigner {
         long[] counts = new long[centroids.k()];
         List<String> batch = new ArrayList<>();
         long[] n = {0};
+        long[] seen = {0};
         corpus.forEach(doc -> {
             batch.add(doc.text());
+            seen[0]++;
             if (batch.size() == 256) {
-                count(batch, counts);
-                n[0] += batch.size();
+                n[0] += count(batch, counts);
                 batch.clear();
             }
         });
-        count(batch, counts);
-        n[0] += batch.size();
-        if (n[0] == 0) {
+        n[0] += count(batch, counts);
+        if (seen[0] == 0) {
             throw new IllegalArgumentException("the specialist set is empty: the corpus has no documents");
         }
-        return normalise(counts, n[0]);
+        return normalise(counts, nonBlank(n[0], seen[0]));
     }
 
-    private void count(List<String> docs, long[] counts) {
-        if (!docs.isEmpty()) {
-            for (int a : assign(docs)) {
+    /**
+     * Counts each document that holds text at its nearest centroid and returns how many did. An
+     * empty or blank document says nothing about a domain (its embedding is arbitrary), so it is
+     * left out rather than counted wherever that embedding happens to fall.
+     */
+    private long count(List<String> docs, long[] counts) {
+        List<String> text = docs.stream().filter(d -> d != null && !d.isBlank()).toList();
+        if (!text.isEmpty()) {
+            for (int a : assign(text)) {
                 counts[a]++;
             }
         }
+        return text.size();
+    }
+
+    private static long nonBlank(long counted, long documents) {
+        if (counted == 0) {
+            throw new IllegalArgumentException(
+                    "the specialist set holds no text: all " + documents + " of its documents are empty or blank");
+        }
+        return counted;
     }
 
     private double[] normalise(long[] counts, long n) {
@@ -180,13 +195,28 @@ public final class NearestCentroidAssigner implements DomainAssigner {
             throw new IllegalArgumentException("this soup carries no '" + ATTACHMENT + "' attachment");
         }
         JsonObject o = e.getAsJsonObject();
-        Centroids centroids = Centroids.fromJson(o.getAsJsonObject("centroids"));
+        // Its shape first (both parts objects), then what they hold.
+        JsonObject embedder = part(o, "embedder");
+        Centroids centroids = Centroids.fromJson(part(o, "centroids"));
         if (centroids.k() != soup.config().domains()) {
             // An h of the wrong length would reach instantiate(h) or, worse, a caller's own code.
             throw new IllegalArgumentException("the soup's '" + ATTACHMENT + "' attachment holds " + centroids.k()
                     + " centroids but the soup has k=" + soup.config().domains() + " domains");
         }
-        return new NearestCentroidAssigner(embedder(o.getAsJsonObject("embedder")), centroids, smoothing);
+        return new NearestCentroidAssigner(embedder(embedder), centroids, smoothing);
+    }
+
+    /** A part of the attachment that must be a JSON object, refused by name when it is missing or not one. */
+    private static JsonObject part(JsonObject o, String key) {
+        JsonElement e = o.get(key);
+        if (e == null || !e.isJsonObject()) {
+            throw new IllegalArgumentException("the soup's '" + ATTACHMENT + "' attachment has no '" + key + "' object"
+                    + (e == null
+                            ? ""
+                            : " (found "
+                                    + (e.isJsonNull() ? "null" : e.getClass().getSimpleName()) + ")"));
+        }
+        return e.getAsJsonObject();
     }
 
     /** The embedder of an attachment: MiniLM by its settings, else a hashed embedder by its numbers. */
@@ -218,7 +248,6 @@ public final class NearestCentroidAssigner implements DomainAssigner {
             throw new IllegalArgumentException("the specialist set is empty: give at least one document");
         }
         long[] counts = new long[centroids.k()];
-        count(documents, counts);
-        return normalise(counts, documents.size());
+        return normalise(counts, nonBlank(count(documents, counts), documents.size()));
     }
 }

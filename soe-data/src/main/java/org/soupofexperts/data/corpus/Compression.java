@@ -46,6 +46,11 @@ final class Compression {
         String hash = HASHES.get(version);
         if (hash == null) {
             hash = sha256(abs);
+            if (HASHES.size() >= MAX_HASHES) {
+                // A long-lived process that reads many corpora must not grow without end; a cleared
+                // cache costs one more read of each file.
+                HASHES.clear();
+            }
             HASHES.put(version, hash);
         }
         return file.getFileName() + ":" + size + ":sha256=" + hash;
@@ -69,4 +74,6 @@ final class Compression {
 
     /** Hashes of file versions already read, by absolute path, size and modification time. */
     private static final Map<String, String> HASHES = new ConcurrentHashMap<>();
+
+    private static final int MAX_HASHES = 1024;
 }

@@ -4,7 +4,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-import java.io.BufferedReader;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
@@ -16,8 +16,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.zip.ZipException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.soupofexperts.core.io.SoupFormatException;
 
 /**
  * Pile-style JSONL ({@code {"text": ..., "meta": {"pile_set_name": ...}}}), plain, .gz or .zst,
@@ -31,10 +33,14 @@ public final class JsonlCorpus implements Corpus {
 
     private static final Logger LOG = LoggerFactory.getLogger(JsonlCorpus.class);
 
+    /** 16 Mi characters (32 MiB as a String): far above any real document, far below the heap. */
+    public static final int DEFAULT_MAX_LINE_CHARS = 1 << 24;
+
     private final List<Path> files;
     private final String textField;
     private final String[] domainPath;
     private final boolean skipBadLines;
+    private final int maxLineChars;
     private final AtomicLong skipped = new AtomicLong();
 
     private JsonlCorpus(Builder b) {
@@ -50,6 +56,7 @@ public final class JsonlCorpus implements Corpus {
         textField = b.textField;
         domainPath = b.domainField == null ? null : b.domainField.split("\\.");
         skipBadLines = b.skipBadLines;
+        maxLineChars = b.maxLineChars;
     }
 
     public static Builder builder() {
@@ -68,16 +75,23 @@ public final class JsonlCorpus implements Corpus {
                     .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPLACE)
                     .onUnmappableCharacter(CodingErrorAction.REPLACE);
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(Compression.open(f), decoder), 1 << 16)) {
-                String line;
+            try (InputStreamReader r = new InputStreamReader(Compression.open(f), decoder)) {
+                BoundedLines lines = new BoundedLines(r, maxLineChars);
                 long n = 0;
-                while ((line = r.readLine()) != null) {
+                BoundedLines.Kind kind;
+                while ((kind = lines.next()) != BoundedLines.Kind.END) {
                     n++;
-                    if (line.isBlank()) {
+                    String line = lines.line();
+                    if (kind == BoundedLines.Kind.LINE && line.isBlank()) {
                         continue;
                     }
                     Document d;
                     try {
+                        if (kind == BoundedLines.Kind.TOO_LONG) {
+                            throw new IllegalArgumentException(f + ":" + n + ": a line longer than " + maxLineChars
+                                    + " characters (a corrupt file or a decompression bomb; if it is a real"
+                                    + " document, raise maxLineCharacters)");
+                        }
                         d = parse(line, f, n);
                     } catch (IllegalArgumentException e) {
                         if (!skipBadLines) {
@@ -91,6 +105,16 @@ public final class JsonlCorpus implements Corpus {
                 }
             } catch (UncheckedIOException e) {
                 throw e.getCause();
+            } catch (ZipException | EOFException e) {
+                // The decompressor's own words do not say which file: a damaged .gz or .zst is bad input.
+                throw new SoupFormatException(
+                        f + " is damaged or not in the format its name says (" + e.getMessage() + ")", e);
+            } catch (IOException e) {
+                if (e.getClass().getName().startsWith("com.github.luben.zstd")) {
+                    throw new SoupFormatException(
+                            f + " is damaged or not in the format its name says (" + e.getMessage() + ")", e);
+                }
+                throw e;
             }
         }
     }
@@ -128,7 +152,9 @@ public final class JsonlCorpus implements Corpus {
     @Override
     public String fingerprint() throws IOException {
         StringBuilder sb = new StringBuilder("jsonl[text=" + textField + ",domain="
-                + (domainPath == null ? "-" : String.join(".", domainPath)) + ",skipBad=" + skipBadLines + "]");
+                + (domainPath == null ? "-" : String.join(".", domainPath)) + ",skipBad=" + skipBadLines
+                // Only when set: the stores of corpora read before the bound existed keep their fingerprint.
+                + (maxLineChars == DEFAULT_MAX_LINE_CHARS ? "" : ",maxLine=" + maxLineChars) + "]");
         for (Path f : files) {
             sb.append(';').append(Compression.fingerprint(f));
         }
@@ -141,6 +167,7 @@ public final class JsonlCorpus implements Corpus {
         private String textField = "text";
         private String domainField = "meta.pile_set_name";
         private boolean skipBadLines;
+        private int maxLineChars = DEFAULT_MAX_LINE_CHARS;
 
         private Builder() {}
 
@@ -162,6 +189,18 @@ public final class JsonlCorpus implements Corpus {
 
         public Builder unlabelled() {
             return domainField(null);
+        }
+
+        /**
+         * The longest line read (default {@value #DEFAULT_MAX_LINE_CHARS} characters); a longer one
+         * is a bad line, read past without being held.
+         */
+        public Builder maxLineCharacters(int chars) {
+            if (chars < 1) {
+                throw new IllegalArgumentException("maxLineCharacters must be >= 1, got " + chars);
+            }
+            this.maxLineChars = chars;
+            return this;
         }
 
         /** Skip (and count) malformed lines instead of failing. */

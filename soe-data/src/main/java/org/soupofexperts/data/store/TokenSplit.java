@@ -15,6 +15,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.soupofexperts.core.io.ArtifactDirectory;
 import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.core.io.StrictJson;
@@ -55,12 +56,21 @@ final class TokenSplit {
 
     /**
      * Opens a split as a manifest describes it: one shard object (the single-machine format) or,
-     * where {@code sharded} is allowed, {@code {"shards": [...]}}.
+     * where {@code sharded} is allowed, {@code {"shards": [...]}}. Every file it names is claimed
+     * for {@code role} (domain/split) in {@code claimed}; a file some split already claimed is refused.
      */
-    static TokenSplit open(Path dir, JsonObject o, int bytes, boolean verify, boolean sharded) throws IOException {
+    static TokenSplit open(
+            Path dir,
+            JsonObject o,
+            int bytes,
+            boolean verify,
+            boolean sharded,
+            Map<String, String> claimed,
+            String role)
+            throws IOException {
         String where = "token store " + dir;
         if (!o.has("shards")) {
-            return new TokenSplit(List.of(TokenFile.open(dir, o, bytes, verify)));
+            return new TokenSplit(List.of(TokenFile.open(dir, o, bytes, verify, claimed, role)));
         }
         if (!sharded) {
             throw new SoupFormatException(where + ": a split lists shards, which its format version does not allow");
@@ -75,7 +85,7 @@ final class TokenSplit {
             if (!e.isJsonObject()) {
                 throw new SoupFormatException(where + ": a shard entry is not an object: " + e);
             }
-            TokenFile f = TokenFile.open(dir, e.getAsJsonObject(), bytes, verify);
+            TokenFile f = TokenFile.open(dir, e.getAsJsonObject(), bytes, verify, claimed, role);
             total += f.tokens;
             if (total < 0 || total > Long.MAX_VALUE / 8) {
                 throw new SoupFormatException(where + ": its shards' token counts overflow");
@@ -162,9 +172,13 @@ final class TokenSplit {
             return p;
         }
 
-        static TokenFile open(Path dir, JsonObject o, int bytes, boolean verify) throws IOException {
+        static TokenFile open(
+                Path dir, JsonObject o, int bytes, boolean verify, Map<String, String> claimed, String role)
+                throws IOException {
             String where = "token store " + dir;
             Path f = inside(dir, o, "file");
+            claim(where, claimed, f, role);
+            claim(where, claimed, inside(dir, o, "index"), role);
             long tokens = StrictJson.longValue(o, "tokens", 0, Long.MAX_VALUE / 8, where);
             if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
                 throw new SoupFormatException(where + " is incomplete: " + f.getFileName()
@@ -194,6 +208,16 @@ final class TokenSplit {
             long[] ranges = readIndex(idx, documents, tokens);
             long textBytes = StrictJson.longValue(o, "bytes", 0, Long.MAX_VALUE, where);
             return new TokenFile(tokens, textBytes, bytes, chunks, ranges);
+        }
+
+        private static void claim(String where, Map<String, String> claimed, Path f, String role)
+                throws SoupFormatException {
+            String first = claimed.putIfAbsent(f.getFileName().toString(), role);
+            if (first != null) {
+                throw new SoupFormatException(where + ": its manifest lists " + f.getFileName() + " twice ("
+                        + (first.equals(role) ? "both in " + role : "in " + first + " and in " + role)
+                        + "); each file belongs to one split of one domain, so it is refused");
+            }
         }
 
         private static MappedByteBuffer[] map(Path f, long size) throws IOException {

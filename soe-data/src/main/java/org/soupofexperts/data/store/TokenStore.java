@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -123,6 +124,9 @@ public final class TokenStore {
                 throw new SoupFormatException(where + ": bytesPerToken must be 2 or 4, got 3");
             }
             boolean sharded = SHARDED_FORMAT.equals(manifest.get("format").getAsString());
+            // Each token and index file belongs to one split of one domain: a file listed twice
+            // would leak validation data into training or multiply a domain's size.
+            Map<String, String> claimed = new HashMap<>();
             for (var e : manifest.getAsJsonArray("domains")) {
                 JsonObject d = e.getAsJsonObject();
                 String name = StrictJson.string(d, "name", where);
@@ -130,8 +134,10 @@ public final class TokenStore {
                     throw new SoupFormatException(where + ": domain '" + name + "' is listed twice");
                 }
                 domains.add(name);
-                train.add(TokenSplit.open(dir, StrictJson.object(d, "train", where), bytes, verify, sharded));
-                valid.add(TokenSplit.open(dir, StrictJson.object(d, "valid", where), bytes, verify, sharded));
+                train.add(TokenSplit.open(
+                        dir, StrictJson.object(d, "train", where), bytes, verify, sharded, claimed, name + "/train"));
+                valid.add(TokenSplit.open(
+                        dir, StrictJson.object(d, "valid", where), bytes, verify, sharded, claimed, name + "/valid"));
             }
             if (domains.isEmpty()) {
                 throw new SoupFormatException(where + ": its manifest lists no domains");
@@ -216,6 +222,7 @@ public final class TokenStore {
         removeStaleLeftovers(parent, dir.getFileName().toString());
         Path tmp = parent.resolve(dir.getFileName() + ".tmp-" + UUID.randomUUID());
         Files.createDirectory(tmp);
+        Files.writeString(tmp.resolve(BuildOwner.FILE), BuildOwner.current(), StandardCharsets.UTF_8);
         Map<String, ShardWriter[]> writers = new LinkedHashMap<>();
         List<String> order = opt.domainOrder();
         try {
@@ -225,6 +232,7 @@ public final class TokenStore {
             }
             JsonObject m = manifest(writers, order, tok, opt, fingerprint, tmp);
             writeManifest(tmp, GSON.toJson(m));
+            Files.delete(tmp.resolve(BuildOwner.FILE)); // the store itself does not keep it
             swap(tmp, dir);
         } catch (UncheckedIOException e) {
             throw e.getCause();
@@ -386,9 +394,10 @@ public final class TokenStore {
 
     /**
      * Removes what killed builds of this store left beside it: {@code <name>.tmp-<uuid>} (a build
-     * in progress) and {@code <name>.old-<uuid>} (a replaced store not yet deleted). Only folders
-     * in which nothing changed for {@link #STALE}, so that a build running in another process
-     * keeps its own.
+     * in progress) and {@code <name>.old-<uuid>} (a replaced store not yet deleted). A build folder
+     * that names its builder (process, start time, host) is removed as soon as that process is
+     * gone from this host; any other only when nothing in it changed for {@link #STALE}, so that a
+     * build running in another process, or on another machine sharing the folder, keeps its own.
      */
     static void removeStaleLeftovers(Path parent, String name) throws IOException {
         Pattern leftover = Pattern.compile(Pattern.quote(name) + "\\.(tmp|old)-[0-9a-f-]{36}");
@@ -397,6 +406,11 @@ public final class TokenStore {
             for (Path p : s.filter(
                             p -> leftover.matcher(p.getFileName().toString()).matches())
                     .toList()) {
+                if (BuildOwner.isGone(p.resolve(BuildOwner.FILE))) {
+                    LOG.info("removing {}, left by a build whose process is gone", p);
+                    deleteRecursively(p);
+                    continue;
+                }
                 long newest;
                 try (Stream<Path> inside = Files.walk(p)) {
                     newest = inside.mapToLong(q -> {

@@ -81,6 +81,10 @@ class NearestCentroidAssignerTest {
         assertEquals(0.7, h[1], 0.05);
         assertEquals(0.3, h[3], 0.05);
         assertEquals(1.0, h[0] + h[1] + h[2] + h[3], 1e-12);
+        // Empty and blank documents say nothing about a domain: the same h with them added.
+        List<String> padded = new ArrayList<>(docs);
+        padded.addAll(List.of("", "   \n\t", ""));
+        assertArrayEquals(h, assigner.domainWeights(padded), 0.0);
     }
 
     @Test
@@ -95,6 +99,10 @@ class NearestCentroidAssignerTest {
         IllegalArgumentException e =
                 assertThrows(IllegalArgumentException.class, () -> assigner.domainWeights(List.of()));
         assertTrue(e.getMessage().contains("specialist set is empty"));
+        // Once a one-hot h at whichever centroid the empty embedding fell nearest.
+        IllegalArgumentException blank =
+                assertThrows(IllegalArgumentException.class, () -> assigner.domainWeights(List.of("", " \n")));
+        assertTrue(blank.getMessage().contains("all 2 of its documents are empty or blank"), blank.getMessage());
         IllegalArgumentException mismatch = assertThrows(
                 IllegalArgumentException.class,
                 () -> new NearestCentroidAssigner(plain, new Centroids(new float[K][1024], "other-embedder"), 0));
@@ -156,6 +164,18 @@ class NearestCentroidAssignerTest {
             IllegalArgumentException e =
                     assertThrows(IllegalArgumentException.class, () -> NearestCentroidAssigner.fromSoup(soup, 0));
             assertTrue(e.getMessage().contains("3 centroids but the soup has k=4"), e.getMessage());
+            // Missing or ill-typed parts are named, not a NullPointerException or ClassCastException.
+            JsonObject noEmbedder = new JsonObject();
+            noEmbedder.add("centroids", three.toJson());
+            soup.attach(NearestCentroidAssigner.ATTACHMENT, noEmbedder.toString());
+            e = assertThrows(IllegalArgumentException.class, () -> NearestCentroidAssigner.fromSoup(soup, 0));
+            assertTrue(e.getMessage().contains("has no 'embedder' object"), e.getMessage());
+            JsonObject stringCentroids = new JsonObject();
+            stringCentroids.addProperty("centroids", "many");
+            stringCentroids.add("embedder", emb.toJson());
+            soup.attach(NearestCentroidAssigner.ATTACHMENT, stringCentroids.toString());
+            e = assertThrows(IllegalArgumentException.class, () -> NearestCentroidAssigner.fromSoup(soup, 0));
+            assertTrue(e.getMessage().contains("has no 'centroids' object"), e.getMessage());
         }
     }
 

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.soupofexperts.core.io.SoupFormatException;
 
 class JsonlCorpusTest {
 
@@ -70,6 +71,61 @@ class JsonlCorpusTest {
                         .build())
                 .get(0)
                 .domain());
+    }
+
+    @Test
+    void aLineLongerThanTheBoundIsABadLineReadPastWithoutBeingHeld() throws IOException {
+        // A small gzip that decompresses to 20 Mi characters without a newline: once read whole.
+        Path bomb = tmp.resolve("bomb.jsonl.gz");
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(bomb))) {
+            byte[] a = "a".repeat(1 << 16).getBytes(StandardCharsets.US_ASCII);
+            for (int i = 0; i < 320; i++) {
+                out.write(a);
+            }
+            out.write(("\n" + LINES).getBytes(StandardCharsets.UTF_8));
+        }
+        assertTrue(Files.size(bomb) < 100_000, "a small file: " + Files.size(bomb));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> read(JsonlCorpus.builder().file(bomb).build()));
+        assertTrue(e.getMessage().contains("bomb.jsonl.gz:1: a line longer than 16777216 characters"), e.getMessage());
+        JsonlCorpus skipping =
+                JsonlCorpus.builder().file(bomb).skipBadLines(true).build();
+        List<Document> after = read(skipping);
+        assertEquals(
+                List.of("alpha", "beta \u00e9"),
+                after.stream().map(Document::text).toList());
+        assertEquals(1, skipping.skippedLines());
+        assertEquals(2, after.get(0).line(), "line numbers count the long line");
+
+        // The bound is the builder's; CRLF line ends read as LF ones.
+        Path crlf = tmp.resolve("crlf.jsonl");
+        Files.writeString(crlf, LINES.replace("\n", "\r\n") + "{\"text\": \"" + "x".repeat(200) + "\"}\r\n");
+        JsonlCorpus small = JsonlCorpus.builder()
+                .file(crlf)
+                .maxLineCharacters(100)
+                .skipBadLines(true)
+                .build();
+        assertEquals(
+                List.of("alpha", "beta \u00e9"),
+                read(small).stream().map(Document::text).toList());
+        assertEquals(1, small.skippedLines());
+    }
+
+    @Test
+    void aDamagedCompressedFileIsBadInputNamingTheFile() throws IOException {
+        Path gz = Files.writeString(tmp.resolve("notgzip.jsonl.gz"), LINES);
+        SoupFormatException e = assertThrows(
+                SoupFormatException.class,
+                () -> read(JsonlCorpus.builder().file(gz).build()));
+        assertTrue(
+                e.getMessage().contains("notgzip.jsonl.gz is damaged or not in the format its name says"),
+                e.getMessage());
+        Path zst = Files.writeString(tmp.resolve("notzstd.jsonl.zst"), LINES);
+        e = assertThrows(
+                SoupFormatException.class,
+                () -> read(JsonlCorpus.builder().file(zst).build()));
+        assertTrue(e.getMessage().contains("notzstd.jsonl.zst is damaged"), e.getMessage());
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
@@ -236,6 +237,22 @@ class ShardedStoreTest {
                 .getMessage()
                 .contains("listed twice"));
 
+        // One file in two splits: validation data would leak into training, or a domain's size
+        // (and so the natural mixture) would be multiplied.
+        JsonObject leak = JsonParser.parseString(good).getAsJsonObject();
+        JsonObject d1 = leak.getAsJsonArray("domains").get(1).getAsJsonObject();
+        shards(d1, "train").add(shards(d1, "valid").get(0).deepCopy());
+        assertRefused(dir, leak, "valid-1-0.tok twice (in d1/train and in d1/valid)");
+        JsonObject across = JsonParser.parseString(good).getAsJsonObject();
+        JsonObject d0 = across.getAsJsonArray("domains").get(0).getAsJsonObject();
+        shards(across.getAsJsonArray("domains").get(2).getAsJsonObject(), "train")
+                .add(shards(d0, "train").get(0).deepCopy());
+        assertRefused(dir, across, "train-0-0.tok twice (in d0/train and in d2/train)");
+        JsonObject repeated = JsonParser.parseString(good).getAsJsonObject();
+        JsonObject r1 = repeated.getAsJsonArray("domains").get(1).getAsJsonObject();
+        shards(r1, "train").add(shards(r1, "train").get(0).deepCopy());
+        assertRefused(dir, repeated, "train-1-0.tok twice (both in d1/train)");
+
         Files.writeString(m, good);
         byte[] bytes = Files.readAllBytes(dir.resolve("train-1-2.tok"));
         bytes[3] ^= 1;
@@ -243,6 +260,17 @@ class ShardedStoreTest {
         assertTrue(assertThrows(SoupFormatException.class, () -> TokenStore.open(dir))
                 .getMessage()
                 .contains("train-1-2.tok is corrupt"));
+    }
+
+    private static JsonArray shards(JsonObject domain, String split) {
+        return domain.getAsJsonObject(split).getAsJsonArray("shards");
+    }
+
+    private static void assertRefused(Path dir, JsonObject manifest, String expected) throws IOException {
+        Files.writeString(dir.resolve("manifest.json"), manifest.toString());
+        String message = assertThrows(SoupFormatException.class, () -> TokenStore.open(dir))
+                .getMessage();
+        assertTrue(message.contains(expected), message);
     }
 
     private static JsonObject shardOf(JsonObject manifest) {

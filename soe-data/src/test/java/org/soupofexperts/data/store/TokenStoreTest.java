@@ -88,6 +88,35 @@ class TokenStoreTest {
         assertFalse(Files.exists(staleOld), "a stale .old- folder of this store must go");
         assertTrue(Files.exists(fresh), "a folder touched within ten minutes may belong to a running build");
         assertTrue(Files.exists(foreign), "another store's folders are not this build's business");
+        assertFalse(Files.exists(dir.resolve(BuildOwner.FILE)), "the store keeps no builder file");
+    }
+
+    /** A folder whose builder process is gone goes at once, however fresh; a live builder's stays. */
+    @Test
+    void aBuildFolderOfAKilledProcessIsRemovedAtOnceAndALiveBuildersIsKept() throws Exception {
+        Path src = corpus(20);
+        Path dir = tmp.resolve("store2");
+        Process child = new ProcessBuilder(
+                        ProcessHandle.current().info().command().orElse("java"), "-version")
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        ProcessHandle handle = child.toHandle();
+        String started = handle.info().startInstant().map(Object::toString).orElse("-");
+        child.waitFor();
+        String[] me = BuildOwner.current().trim().split(" ");
+        Path killed = Files.createDirectories(tmp.resolve("store2.tmp-4b7f4a52-1f3e-4b8e-9a7c-2d5e8f1a3b6c"));
+        Files.writeString(killed.resolve(BuildOwner.FILE), handle.pid() + " " + started + " " + me[2] + "\n");
+        Files.writeString(killed.resolve("tokens.bin"), "partial");
+        Path live = Files.createDirectories(tmp.resolve("store2.tmp-5b7f4a52-1f3e-4b8e-9a7c-2d5e8f1a3b6c"));
+        Files.writeString(live.resolve(BuildOwner.FILE), BuildOwner.current());
+        Path elsewhere = Files.createDirectories(tmp.resolve("store2.tmp-6b7f4a52-1f3e-4b8e-9a7c-2d5e8f1a3b6c"));
+        Files.writeString(elsewhere.resolve(BuildOwner.FILE), handle.pid() + " " + started + " another-host\n");
+        TokenStore.openOrBuild(
+                dir, JsonlCorpus.builder().file(src).build(), new ByteTokenizer(), TokenStore.Options.defaults());
+        assertFalse(Files.exists(killed), "the folder of a build whose process ended must go at once");
+        assertTrue(Files.exists(live), "a running builder's folder stays");
+        assertTrue(Files.exists(elsewhere), "another host's process cannot be checked here: the age rule decides");
     }
 
     @Test
