@@ -6,8 +6,6 @@ import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
@@ -30,6 +28,7 @@ import org.soupofexperts.core.config.DomainWeights;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.io.ArtifactConflictException;
+import org.soupofexperts.core.io.BoundedRead;
 import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.core.io.Version;
 import org.soupofexperts.core.train.CheckpointPolicy;
@@ -325,11 +324,7 @@ public final class Soe implements Callable<Integer> {
                         + (MAX_DOCUMENT_BYTES >> 20) + " MiB, more than this tool holds in memory;"
                         + " give them as JSONL (one document per line, streamed) or fewer at a time");
             }
-            try {
-                docs.add(Files.readString(f, StandardCharsets.UTF_8));
-            } catch (CharacterCodingException e) {
-                throw new IllegalArgumentException(f + " is not UTF-8 text", e);
-            }
+            docs.add(BoundedRead.utf8(f, MAX_DOCUMENT_BYTES, "a document"));
         }
         return docs;
     }

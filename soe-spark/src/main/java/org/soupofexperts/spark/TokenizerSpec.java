@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.soupofexperts.core.io.BoundedRead;
 import org.soupofexperts.data.tokenize.ByteTokenizer;
 import org.soupofexperts.data.tokenize.HuggingFaceTokenizer;
 import org.soupofexperts.data.tokenize.Tokenizer;
@@ -35,10 +36,10 @@ public final class TokenizerSpec implements Serializable {
     /** A Hugging Face tokenizer from its tokenizer.json (a file, or a folder holding one), read now. */
     public static TokenizerSpec huggingFace(Path tokenizerJson) throws IOException {
         Path file = Files.isDirectory(tokenizerJson) ? tokenizerJson.resolve("tokenizer.json") : tokenizerJson;
-        if (!Files.isRegularFile(file)) {
+        if (!Files.exists(file)) {
             throw new IllegalArgumentException("no tokenizer.json at " + tokenizerJson);
         }
-        String text = Files.readString(file, StandardCharsets.UTF_8);
+        String text = BoundedRead.utf8(file, HuggingFaceTokenizer.MAX_FILE_BYTES, "tokenizer.json");
         HuggingFaceTokenizer check = load(text); // fails here, on the driver, for a bad file
         check.close();
         return new TokenizerSpec(text);

@@ -11,9 +11,6 @@ import com.google.gson.stream.JsonToken;
 import java.io.IOException;
 import java.io.StringReader;
 import java.math.BigDecimal;
-import java.nio.charset.MalformedInputException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
 
@@ -77,21 +74,7 @@ public final class StrictJson {
      * that is not regular, or over {@link ArtifactDirectory#MAX_MANIFEST_BYTES}, is refused unread.
      */
     public static JsonObject readObject(Path file) throws IOException {
-        // Bounded before reading: a FIFO would block, /dev/zero or a 3 GiB file fill the heap.
-        if (!Files.isRegularFile(file)) {
-            throw new SoupFormatException(file
-                    + (Files.exists(file) ? " is not a regular file (a folder, device or pipe)" : " does not exist"));
-        }
-        if (Files.size(file) > ArtifactDirectory.MAX_MANIFEST_BYTES) {
-            throw new SoupFormatException(file + " has " + Files.size(file) + " bytes, over the limit of "
-                    + ArtifactDirectory.MAX_MANIFEST_BYTES + " for a JSON description");
-        }
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (MalformedInputException e) {
-            throw new SoupFormatException(file + " is not UTF-8 text (damaged or foreign?)", e);
-        }
+        String text = BoundedRead.utf8(file, ArtifactDirectory.MAX_MANIFEST_BYTES, "a JSON description");
         return parseObject(text, file.toString());
     }
 

@@ -12,6 +12,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import org.soupofexperts.core.Labels;
+import org.soupofexperts.core.io.BoundedRead;
 
 /**
  * A Hugging Face {@code tokenizer.json} through DJL's tokenizers binding (its native library
@@ -78,13 +79,16 @@ public final class HuggingFaceTokenizer implements Tokenizer, AutoCloseable {
         }
     }
 
+    /** The largest tokenizer.json read: far above real ones (a 250,000-token vocabulary is about 20 MB). */
+    public static final long MAX_FILE_BYTES = 256L << 20;
+
     /** Loads {@code tokenizer.json} (a file, or a directory holding one). */
     public static HuggingFaceTokenizer load(Path path) throws IOException {
         Path file = Files.isDirectory(path) ? path.resolve("tokenizer.json") : path;
-        if (!Files.isRegularFile(file)) {
+        if (!Files.exists(file)) {
             throw new IllegalArgumentException("no tokenizer.json at " + path);
         }
-        byte[] bytes = Files.readAllBytes(file);
+        byte[] bytes = BoundedRead.bytes(file, MAX_FILE_BYTES, "tokenizer.json");
         JsonObject o;
         try {
             o = JsonParser.parseString(new String(bytes, StandardCharsets.UTF_8))
