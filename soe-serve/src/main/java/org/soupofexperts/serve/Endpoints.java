@@ -7,7 +7,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
@@ -67,8 +66,8 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
         this.context = context;
         this.limits = limits;
         this.authorization = token == null ? null : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
-        BlockingQueue<Runnable> queue =
-                limits.queue() == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(limits.queue());
+        // Round-robin across clients: one client's queued requests never all go before another's.
+        BlockingQueue<Runnable> queue = limits.queue() == 0 ? new SynchronousQueue<>() : new FairQueue(limits.queue());
         AtomicInteger n = new AtomicInteger();
         this.workers = new ThreadPoolExecutor(
                 limits.workers(),
@@ -124,7 +123,7 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
                                     error(response, callback, e);
                                     return;
                                 }
-                                dispatch(path.equals("/loss"), body, response, slot);
+                                dispatch(client, path.equals("/loss"), body, response, slot);
                             },
                             failure -> {
                                 if (failure instanceof HttpError e) {
@@ -279,10 +278,10 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
         }
     }
 
-    private void dispatch(boolean loss, byte[] body, Response response, Callback callback) {
+    private void dispatch(String client, boolean loss, byte[] body, Response response, Callback callback) {
         long queued = System.nanoTime();
         try {
-            workers.execute(() -> {
+            workers.execute(new FairQueue.ClientTask(client, () -> {
                 if (System.nanoTime() - queued > limits.queueTimeout().toNanos()) {
                     error(
                             response,
@@ -307,7 +306,7 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
                                     "the server failed to score the request: "
                                             + e.getClass().getSimpleName()));
                 }
-            });
+            }));
         } catch (RejectedExecutionException e) {
             error(
                     response,
