@@ -63,7 +63,7 @@ final class Serve implements Callable<Integer> {
 
     @Option(
             names = "--max-in-flight-per-client",
-            defaultValue = "2",
+            defaultValue = "8",
             description = "most requests of one client address queued or running at once; more get 429")
     int maxInFlightPerClient;
 
