@@ -14,7 +14,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.soupofexperts.core.internal.Djl;
 import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.core.nn.ModelBlock;
 import org.soupofexperts.core.nn.SoupTensor;
@@ -26,7 +25,7 @@ final class LoadedTensors {
 
     /**
      * Reads the parameters of {@code blocks}, in order, from one parameter file into {@code
-     * manager}, then {@link #check}s every tensor of theirs.
+     * manager}; the reader refuses any value that is NaN or infinite.
      */
     static void read(Path dir, Path parameterFile, NDManager manager, List<? extends ModelBlock> blocks)
             throws IOException {
@@ -61,17 +60,7 @@ final class LoadedTensors {
             throw new SoupFormatException(dir + ": tensor " + name + " is " + a.getDataType() + " " + a.getShape()
                     + " but the manifest's config needs float32 " + expected);
         }
-        boolean finite;
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            // NaN and +-Inf: x - x is 0 for every finite x and NaN otherwise.
-            NDArray zero = a.sub(a);
-            finite = zero.eq(Djl.scalar(zero, 0)).all().getBoolean();
-        }
-        if (!finite) {
-            throw new SoupFormatException(dir + ": tensor " + name + " holds NaN or infinite values (a diverged or"
-                    + " damaged model); refusing to load it");
-        }
+        // Finiteness was checked as each value was read (ModelBlock.loadParameters), once.
     }
 
     /**

@@ -140,8 +140,8 @@ public abstract class ModelBlock extends AbstractBlock {
             if (!Float.isFinite(values.get(i))) {
                 throw bad(
                         name,
-                        "holds a non-finite value (" + values.get(i) + ") at index " + i
-                                + " (a diverged or damaged model)");
+                        "holds NaN or infinite values (" + values.get(i) + " at index " + i
+                                + "; a diverged or damaged model)");
             }
         }
         // The byte buffer itself (a float view would be copied once more), then into engine memory.
