@@ -515,6 +515,30 @@ class SoeTest {
         }
     }
 
+    /** `soe train` of a two-step soup of one layer, width 32, context 32, two experts, quietly; then {@code extra}. */
+    private static String[] tinyTrain(Path corpus, Path out, String... extra) {
+        return concat(
+                new String[] {
+                    "train",
+                    "--corpus",
+                    corpus.toString(),
+                    "--out",
+                    out.toString(),
+                    "--steps",
+                    "2",
+                    "--layers",
+                    "1",
+                    "--width",
+                    "32",
+                    "--context",
+                    "32",
+                    "--experts",
+                    "2",
+                    "--quiet"
+                },
+                extra);
+    }
+
     /** `train --embedder minilm:<n>`: the soup carries MiniLM centroids, and histogram uses them. */
     @Test
     void trainWithTheMiniLmEmbedderMakesHistogramsWithIt() throws Exception {
@@ -525,25 +549,7 @@ class SoeTest {
         assertEquals(1, bad.code(), bad.err());
         assertTrue(bad.err().contains("hashed, minilm or minilm:<characters>"), bad.err());
         assertFalse(Files.exists(run.resolve("token-store")), "refused before any work");
-        Result train = soe(
-                "train",
-                "--corpus",
-                corpus.toString(),
-                "--out",
-                run.toString(),
-                "--steps",
-                "2",
-                "--layers",
-                "1",
-                "--width",
-                "32",
-                "--context",
-                "32",
-                "--experts",
-                "2",
-                "--embedder",
-                "minilm:64",
-                "--quiet");
+        Result train = soe(tinyTrain(corpus, run, "--embedder", "minilm:64"));
         assertEquals(0, train.code(), train.err());
         assertTrue(Files.readString(run.resolve("soup/manifest.json")).contains("minilm"), "the embedder is recorded");
         Path doc = Files.writeString(dir.resolve("doc1.txt"), String.join("\n", synth.documents(1, 500, 3, 80)));
@@ -565,27 +571,7 @@ class SoeTest {
         assertEquals(1, badMeta.code(), badMeta.err());
         assertTrue(badMeta.err().contains("sparse:S1-S2 (1 <= S1 <= S2)"), badMeta.err());
         assertFalse(Files.exists(run.resolve("token-store")), "refused before any work");
-        Result train = soe(
-                "train",
-                "--corpus",
-                corpus.toString(),
-                "--out",
-                run.toString(),
-                "--steps",
-                "2",
-                "--layers",
-                "1",
-                "--width",
-                "32",
-                "--context",
-                "32",
-                "--experts",
-                "2",
-                "--domains",
-                "clusters:3",
-                "--meta",
-                "sparse:1-2",
-                "--quiet");
+        Result train = soe(tinyTrain(corpus, run, "--domains", "clusters:3", "--meta", "sparse:1-2"));
         assertEquals(0, train.code(), train.err());
         assertTrue(train.out().contains("[cluster-0, cluster-1"), train.out());
         Path doc = Files.writeString(dir.resolve("doc-c.txt"), String.join("\n", synth.documents(1, 500, 3, 80)));

@@ -16,6 +16,14 @@ import org.soupofexperts.core.train.TrainingReport;
 /** The diagnostics that tell a user whether a soup specializes. */
 class SpecializationProbeTest {
 
+    /** The toy's two domains, four experts. */
+    private static final SoupConfig TOY_SOUP = SoupConfig.builder()
+            .model(ToyDomains.tinyModel())
+            .domains(2)
+            .experts(4)
+            .seed(7)
+            .build();
+
     private static SpecializationProbe probe(ToyDomains data, int every) {
         List<TokenBatch> heldOut = List.of(data.domain(0, 64, 3, 200), data.domain(1, 64, 3, 201));
         return SpecializationProbe.builder()
@@ -28,15 +36,9 @@ class SpecializationProbeTest {
     @Test
     void aSoupThatLearnsTwoDomainsShowsThatHMattersAndAnUntrainedOneShowsZero() {
         ToyDomains data = new ToyDomains();
-        SoupConfig config = SoupConfig.builder()
-                .model(ToyDomains.tinyModel())
-                .domains(2)
-                .experts(4)
-                .seed(7)
-                .build();
         SoupTrainingConfig cfg =
                 data.trainingBuilder().specializationProbe(probe(data, 100)).build();
-        try (SoupOfExperts soup = SoupOfExperts.create(config)) {
+        try (SoupOfExperts soup = SoupOfExperts.create(TOY_SOUP)) {
             soup.train(cfg);
             TrainingReport r = soup.lastReport();
             List<SpecializationPoint> points = r.specialization();
@@ -67,12 +69,6 @@ class SpecializationProbeTest {
         // histogram). A batch whose h is the reference gains exactly nothing; the same data at a
         // one-hot h gains what the one-per-domain probe measures for it.
         ToyDomains data = new ToyDomains();
-        SoupConfig config = SoupConfig.builder()
-                .model(ToyDomains.tinyModel())
-                .domains(2)
-                .experts(4)
-                .seed(7)
-                .build();
         TokenBatch zero = data.domain(0, 64, 3, 200);
         SpecializationProbe probe = SpecializationProbe.builder()
                 .heldOut(List.of(zero, data.domain(1, 64, 3, 201), zero))
@@ -82,7 +78,7 @@ class SpecializationProbeTest {
                 .build();
         assertEquals(2, probe.numDomains());
         assertEquals(3, probe.numBatches());
-        try (SoupOfExperts soup = SoupOfExperts.create(config)) {
+        try (SoupOfExperts soup = SoupOfExperts.create(TOY_SOUP)) {
             soup.train(data.trainingBuilder().specializationProbe(probe).build());
             SpecializationPoint end = soup.lastReport().lastSpecialization();
             assertEquals(3, end.hMattersPerDomain().length);
@@ -95,17 +91,11 @@ class SpecializationProbeTest {
     @Test
     void aSoupWhoseExpertsShareTheSecondMomentOfSStillSpecializes() {
         ToyDomains data = new ToyDomains();
-        SoupConfig config = SoupConfig.builder()
-                .model(ToyDomains.tinyModel())
-                .domains(2)
-                .experts(4)
-                .seed(7)
-                .build();
         SoupTrainingConfig cfg = data.trainingBuilder()
                 .expertUpdate(SoupTrainingConfig.ExpertUpdate.SHARED_SECOND_MOMENT)
                 .skipIdleExperts(true)
                 .build();
-        try (SoupOfExperts soup = SoupOfExperts.create(config)) {
+        try (SoupOfExperts soup = SoupOfExperts.create(TOY_SOUP)) {
             soup.train(cfg);
             data.assertSpecialistsWinOnTheirOwnDomain(soup);
         }

@@ -1,6 +1,7 @@
 package org.soupofexperts.serve;
 
 import java.time.Duration;
+import java.util.function.Consumer;
 
 /**
  * What one {@link SpecialistServer} lets a client use. Every request body is read fully into
@@ -72,162 +73,106 @@ public record ServerLimits(
 
     /** These limits with at most {@code v} bytes per request body. */
     public ServerLimits withMaxBodyBytes(int v) {
-        return new ServerLimits(
-                v,
-                maxDocuments,
-                workers,
-                queue,
-                queueTimeout,
-                idleTimeout,
-                minRequestBytesPerSecond,
-                maxConnections,
-                maxHeaderBytes,
-                maxTokensPerRequest,
-                maxInFlightPerClient);
+        return with(b -> b.maxBodyBytes = v);
     }
 
     /** These limits with at most {@code v} documents per request. */
     public ServerLimits withMaxDocuments(int v) {
-        return new ServerLimits(
-                maxBodyBytes,
-                v,
-                workers,
-                queue,
-                queueTimeout,
-                idleTimeout,
-                minRequestBytesPerSecond,
-                maxConnections,
-                maxHeaderBytes,
-                maxTokensPerRequest,
-                maxInFlightPerClient);
+        return with(b -> b.maxDocuments = v);
     }
 
     /** These limits with {@code v} worker threads. */
     public ServerLimits withWorkers(int v) {
-        return new ServerLimits(
-                maxBodyBytes,
-                maxDocuments,
-                v,
-                queue,
-                queueTimeout,
-                idleTimeout,
-                minRequestBytesPerSecond,
-                maxConnections,
-                maxHeaderBytes,
-                maxTokensPerRequest,
-                maxInFlightPerClient);
+        return with(b -> b.workers = v);
     }
 
     /** These limits with idle connections closed after {@code v}. */
     public ServerLimits withIdleTimeout(Duration v) {
-        return new ServerLimits(
-                maxBodyBytes,
-                maxDocuments,
-                workers,
-                queue,
-                queueTimeout,
-                v,
-                minRequestBytesPerSecond,
-                maxConnections,
-                maxHeaderBytes,
-                maxTokensPerRequest,
-                maxInFlightPerClient);
+        return with(b -> b.idleTimeout = v);
     }
 
     /** These limits with requests slower than {@code v} bytes per second cut off. */
     public ServerLimits withMinRequestBytesPerSecond(long v) {
-        return new ServerLimits(
-                maxBodyBytes,
-                maxDocuments,
-                workers,
-                queue,
-                queueTimeout,
-                idleTimeout,
-                v,
-                maxConnections,
-                maxHeaderBytes,
-                maxTokensPerRequest,
-                maxInFlightPerClient);
+        return with(b -> b.minRequestBytesPerSecond = v);
     }
 
     /** These limits with at most {@code v} open connections. */
     public ServerLimits withMaxConnections(int v) {
-        return new ServerLimits(
-                maxBodyBytes,
-                maxDocuments,
-                workers,
-                queue,
-                queueTimeout,
-                idleTimeout,
-                minRequestBytesPerSecond,
-                v,
-                maxHeaderBytes,
-                maxTokensPerRequest,
-                maxInFlightPerClient);
+        return with(b -> b.maxConnections = v);
     }
 
     /** These limits with at most {@code v} bytes of request headers. */
     public ServerLimits withMaxHeaderBytes(int v) {
-        return new ServerLimits(
-                maxBodyBytes,
-                maxDocuments,
-                workers,
-                queue,
-                queueTimeout,
-                idleTimeout,
-                minRequestBytesPerSecond,
-                maxConnections,
-                v,
-                maxTokensPerRequest,
-                maxInFlightPerClient);
+        return with(b -> b.maxHeaderBytes = v);
     }
 
     /** These limits with at most {@code v} tokens scored per request. */
     public ServerLimits withMaxTokensPerRequest(long v) {
-        return new ServerLimits(
-                maxBodyBytes,
-                maxDocuments,
-                workers,
-                queue,
-                queueTimeout,
-                idleTimeout,
-                minRequestBytesPerSecond,
-                maxConnections,
-                maxHeaderBytes,
-                v,
-                maxInFlightPerClient);
+        return with(b -> b.maxTokensPerRequest = v);
     }
 
     /** These limits with at most {@code v} requests of one client address queued or running at once. */
     public ServerLimits withMaxInFlightPerClient(int v) {
-        return new ServerLimits(
-                maxBodyBytes,
-                maxDocuments,
-                workers,
-                queue,
-                queueTimeout,
-                idleTimeout,
-                minRequestBytesPerSecond,
-                maxConnections,
-                maxHeaderBytes,
-                maxTokensPerRequest,
-                v);
+        return with(b -> b.maxInFlightPerClient = v);
     }
 
     /** These limits with at most {@code v} queued requests, each waiting at most {@code timeout}. */
     public ServerLimits withQueue(int v, Duration timeout) {
-        return new ServerLimits(
-                maxBodyBytes,
-                maxDocuments,
-                workers,
-                v,
-                timeout,
-                idleTimeout,
-                minRequestBytesPerSecond,
-                maxConnections,
-                maxHeaderBytes,
-                maxTokensPerRequest,
-                maxInFlightPerClient);
+        return with(b -> {
+            b.queue = v;
+            b.queueTimeout = timeout;
+        });
+    }
+
+    /** A copy with one or two fields changed, checked like any other. */
+    private ServerLimits with(Consumer<Fields> change) {
+        Fields f = new Fields(this);
+        change.accept(f);
+        return f.limits();
+    }
+
+    /** The fields of a {@link ServerLimits} as mutable variables, for {@link #with}. */
+    private static final class Fields {
+        int maxBodyBytes;
+        int maxDocuments;
+        int workers;
+        int queue;
+        Duration queueTimeout;
+        Duration idleTimeout;
+        long minRequestBytesPerSecond;
+        int maxConnections;
+        int maxHeaderBytes;
+        long maxTokensPerRequest;
+        int maxInFlightPerClient;
+
+        Fields(ServerLimits l) {
+            maxBodyBytes = l.maxBodyBytes;
+            maxDocuments = l.maxDocuments;
+            workers = l.workers;
+            queue = l.queue;
+            queueTimeout = l.queueTimeout;
+            idleTimeout = l.idleTimeout;
+            minRequestBytesPerSecond = l.minRequestBytesPerSecond;
+            maxConnections = l.maxConnections;
+            maxHeaderBytes = l.maxHeaderBytes;
+            maxTokensPerRequest = l.maxTokensPerRequest;
+            maxInFlightPerClient = l.maxInFlightPerClient;
+        }
+
+        ServerLimits limits() {
+            return new ServerLimits(
+                    maxBodyBytes,
+                    maxDocuments,
+                    workers,
+                    queue,
+                    queueTimeout,
+                    idleTimeout,
+                    minRequestBytesPerSecond,
+                    maxConnections,
+                    maxHeaderBytes,
+                    maxTokensPerRequest,
+                    maxInFlightPerClient);
+        }
     }
 
     private static void positive(String name, long v) {

@@ -284,12 +284,13 @@ class SpecialistServerTest {
         }
     }
 
-    /** One worker, no queue: while it is busy, the next request gets 503 with Retry-After at once. */
-    @Test
-    void aFullQueueGets503AndTheBusyRequestStillCompletes() throws Exception {
-        CountDownLatch entered = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        DomainAssigner blocking = new DomainAssigner() {
+    /**
+     * {@link #BY_COUNT}, except that its first {@code blocking} calls signal {@code entered} and
+     * wait for {@code release}: a request held in a worker for as long as a test needs.
+     */
+    private static DomainAssigner blockingAssigner(int blocking, CountDownLatch entered, CountDownLatch release) {
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        return new DomainAssigner() {
             @Override
             public int numDomains() {
                 return K;
@@ -297,15 +298,25 @@ class SpecialistServerTest {
 
             @Override
             public double[] domainWeights(List<String> documents) {
-                entered.countDown();
-                try {
-                    release.await(60, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+                if (calls.getAndIncrement() < blocking) {
+                    entered.countDown();
+                    try {
+                        release.await(60, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
                 }
                 return BY_COUNT.domainWeights(documents);
             }
         };
+    }
+
+    /** One worker, no queue: while it is busy, the next request gets 503 with Retry-After at once. */
+    @Test
+    void aFullQueueGets503AndTheBusyRequestStillCompletes() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        DomainAssigner blocking = blockingAssigner(Integer.MAX_VALUE, entered, release);
         ServerLimits oneWorker = ServerLimits.defaults().withWorkers(1).withQueue(0, Duration.ofSeconds(10));
         try (SpecialistServer s = server(blocking).limits(oneWorker).build().start()) {
             CompletableFuture<HttpResponse<String>> first = CLIENT.sendAsync(
@@ -331,28 +342,7 @@ class SpecialistServerTest {
     void aClientHoldingItsShareGets429WhileAnotherClientIsServed() throws Exception {
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        DomainAssigner firstBlocks = new DomainAssigner() {
-            private final java.util.concurrent.atomic.AtomicBoolean first =
-                    new java.util.concurrent.atomic.AtomicBoolean(true);
-
-            @Override
-            public int numDomains() {
-                return K;
-            }
-
-            @Override
-            public double[] domainWeights(List<String> documents) {
-                if (first.getAndSet(false)) {
-                    entered.countDown();
-                    try {
-                        release.await(60, TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-                return BY_COUNT.domainWeights(documents);
-            }
-        };
+        DomainAssigner firstBlocks = blockingAssigner(1, entered, release);
         ServerLimits onePerClient = ServerLimits.defaults().withMaxInFlightPerClient(1);
         try (SpecialistServer s =
                 server(firstBlocks).limits(onePerClient).build().start()) {
