@@ -57,7 +57,7 @@ final class Serve implements Callable<Integer> {
 
     @Option(
             names = "--max-tokens-per-request",
-            defaultValue = "65536",
+            defaultValue = "16384",
             description = "most tokens one /loss request scores; more get 413 before any work")
     long maxTokensPerRequest;
 

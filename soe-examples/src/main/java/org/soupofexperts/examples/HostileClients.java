@@ -3,6 +3,7 @@ package org.soupofexperts.examples;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -54,7 +55,28 @@ final class HostileClients implements AutoCloseable {
         byte[] big = ("{\"documents\": [\"" + "x".repeat(8 << 20) + "\"]}").getBytes(StandardCharsets.US_ASCII);
         spawn("oversized-declared", () -> repeat("oversized body, declared", () -> request(body(big, false))));
         spawn("oversized-chunked", () -> repeat("oversized body, chunked", () -> request(body(big, true))));
-        spawn("deep-json", () -> repeat("deep JSON (500,000 levels)", () -> request(body(deep, false))));
+        spawn(
+                "deep-json",
+                () -> repeat(
+                        "deep JSON (500,000 levels) from 127.0.0.5", () -> request(body(deep, false), "127.0.0.5")));
+        // Valid and expensive: as many tokens as a request may score, back to back, each client from
+        // its own loopback address (the server's shares are per address). Before the work bound,
+        // two such clients with 1 MiB bodies took legitimate p50 from 17-36 ms to 4.2 s.
+        String text = "the quick brown fox jumps over the lazy dog. ".repeat(360); // about 16,200 tokens
+        byte[] expensive = ("{\"documents\": [\"" + text + "\"]}").getBytes(StandardCharsets.US_ASCII);
+        for (String from : List.of("127.0.0.2", "127.0.0.3")) {
+            spawn(
+                    "expensive-" + from,
+                    () -> repeat(
+                            "valid, expensive (16,200 tokens) from " + from,
+                            () -> request(body(expensive, false), from)));
+        }
+        byte[] oneMib = ("{\"documents\": [\"" + text.repeat(60) + "\"]}").getBytes(StandardCharsets.US_ASCII);
+        spawn(
+                "over-budget",
+                () -> repeat(
+                        "valid, over the token budget (1 MiB) from 127.0.0.4",
+                        () -> request(body(oneMib, false), "127.0.0.4")));
         SplittableRandom rng = new SplittableRandom(seed);
         spawn(
                 "garbage",
@@ -162,7 +184,16 @@ final class HostileClients implements AutoCloseable {
 
     /** Sends raw bytes on a new connection; returns the status code of the answer, or "closed". */
     private String request(byte[] raw) throws IOException {
-        try (Socket s = new Socket(host, port)) {
+        return request(raw, null);
+    }
+
+    /** As {@link #request(byte[])}, from the local address {@code from} (null: any). */
+    private String request(byte[] raw, String from) throws IOException {
+        try (Socket s = new Socket()) {
+            if (from != null) {
+                s.bind(new InetSocketAddress(from, 0));
+            }
+            s.connect(new InetSocketAddress(host, port), 10_000);
             s.setSoTimeout(60_000);
             try {
                 OutputStream out = s.getOutputStream();

@@ -62,13 +62,13 @@ public record ServerLimits(
 
     /**
      * 1 MiB bodies, 1,000 documents, 2 workers, 16 waiting for at most 10 s, 30 s idle timeout,
-     * bodies at 1 KiB/s or faster, 512 connections, 8 KiB of headers, 65,536 tokens scored per
+     * bodies at 1 KiB/s or faster, 512 connections, 8 KiB of headers, 16,384 tokens scored per
      * request, 8 requests per client
      * address at once.
      */
     public static ServerLimits defaults() {
         return new ServerLimits(
-                1 << 20, 1000, 2, 16, Duration.ofSeconds(10), Duration.ofSeconds(30), 1024, 512, 8192, 1L << 16, 8);
+                1 << 20, 1000, 2, 16, Duration.ofSeconds(10), Duration.ofSeconds(30), 1024, 512, 8192, 1L << 14, 8);
     }
 
     /** These limits with at most {@code v} bytes per request body. */
