@@ -8,12 +8,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
@@ -111,6 +113,12 @@ public final class ServeSpecialists implements Callable<Integer> {
     int slowloris;
 
     @Option(
+            names = "--burst",
+            defaultValue = "0",
+            description = "then this many legitimate clients at once, each from its own loopback address (0: none)")
+    int burst;
+
+    @Option(
             names = "--out",
             defaultValue = "target/serve",
             description = "where serve.md and serve.json go (default: ${DEFAULT-VALUE})")
@@ -179,6 +187,15 @@ public final class ServeSpecialists implements Callable<Integer> {
                     report.getAsJsonObject("underAttack").addProperty("rssMiBAfter", RssSampler.read());
                     report.add("attackOutcomes", GSON.toJsonTree(attack.outcomes()));
                 }
+            }
+            if (burst > 0) {
+                // A burst of legitimate clients, each its own address: every one served or shed
+                // with an answer (503 past the queue), none reset.
+                String doc = String.join("\n", corpus.documents(1, 9000, 4, 150));
+                byte[] body = GSON.toJson(Map.of("documents", List.of(doc))).getBytes(StandardCharsets.UTF_8);
+                report.add(
+                        "burst",
+                        GSON.toJsonTree(HostileClients.burst(server.uri().getHost(), server.port(), burst, body)));
             }
             report.addProperty("serverThreads", serverThreads);
             report.addProperty("queue", queue);
@@ -288,6 +305,12 @@ public final class ServeSpecialists implements Callable<Integer> {
                             .append(": ")
                             .append(e.getValue())
                             .append(String.format("%n")));
+        }
+        if (r.has("burst")) {
+            md.append(String.format(
+                    "%nA burst of %d legitimate clients at once, each from its own loopback address"
+                            + " (status code, or closed: reset or closed without an answer): %s%n",
+                    burst, r.get("burst")));
         }
         JsonObject rss = r.getAsJsonObject("rssMiB");
         md.append(String.format(
