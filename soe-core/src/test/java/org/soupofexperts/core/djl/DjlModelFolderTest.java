@@ -106,22 +106,15 @@ class DjlModelFolderTest {
 
     @Test
     void anExportWithoutTheCurrentFormatIsRefusedBecauseItsLinearWeightsMayBeTransposed() throws Exception {
-        Path folder = dir.resolve("old");
-        try (SoupOfExperts soup = SoupOfExperts.builder()
-                        .model(ModelConfig.builder()
-                                .vocabSize(40)
-                                .layers(1)
-                                .dModel(8)
-                                .heads(2)
-                                .contextLength(6)
-                                .build())
-                        .domains(2)
-                        .experts(1)
-                        .seed(3)
-                        .build();
-                Specialist s = soup.instantiate(new double[] {1, 0})) {
-            s.exportForDjl(folder);
-        }
+        Path folder = exportOneExpert(
+                dir.resolve("old"),
+                ModelConfig.builder()
+                        .vocabSize(40)
+                        .layers(1)
+                        .dModel(8)
+                        .heads(2)
+                        .contextLength(6)
+                        .build());
         Path config = folder.resolve(DjlModelFolder.CONFIG);
         JsonObject o = JsonParser.parseString(Files.readString(config)).getAsJsonObject();
         assertEquals(ArtifactDirectory.FORMAT, o.get("format").getAsString());
@@ -135,16 +128,7 @@ class DjlModelFolderTest {
 
     @Test
     void forgedExportsAreRefusedBeforeTheirBlockIsBuiltAndNonFiniteWeightsWhenRead() throws Exception {
-        Path folder = dir.resolve("forged");
-        try (SoupOfExperts soup = SoupOfExperts.builder()
-                        .model(TINY)
-                        .domains(2)
-                        .experts(1)
-                        .seed(3)
-                        .build();
-                Specialist s = soup.instantiate(new double[] {1, 0})) {
-            s.exportForDjl(folder);
-        }
+        Path folder = exportOneExpert(dir.resolve("forged"), TINY);
         Path config = folder.resolve(DjlModelFolder.CONFIG);
         String good = Files.readString(config);
         // A vocabulary of 16,000,000 (parameter count to match) beside a small file: once 2.1 GB allocated.
@@ -191,6 +175,20 @@ class DjlModelFolderTest {
             chain.append(t.getMessage()).append(" | ");
         }
         assertTrue(chain.toString().contains("holds NaN or infinite values (NaN at index"), chain.toString());
+    }
+
+    /** The specialist at h = (1, 0) of a fresh two-domain, one-expert soup of {@code model}, exported for DJL. */
+    private static Path exportOneExpert(Path folder, ModelConfig model) throws Exception {
+        try (SoupOfExperts soup = SoupOfExperts.builder()
+                        .model(model)
+                        .domains(2)
+                        .experts(1)
+                        .seed(3)
+                        .build();
+                Specialist s = soup.instantiate(new double[] {1, 0})) {
+            s.exportForDjl(folder);
+        }
+        return folder;
     }
 
     private static void assertRefusedBeforeBuilding(Path folder, String reason) {
