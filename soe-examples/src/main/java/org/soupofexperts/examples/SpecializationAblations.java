@@ -6,6 +6,7 @@ import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -91,6 +92,13 @@ public final class SpecializationAblations extends ExperimentCommand implements 
     @Option(names = "--only", split = ",", description = "run only the variants with these keys (default: all)")
     List<String> only;
 
+    @Option(
+            names = "--groups",
+            split = ",",
+            description = "instead of the ablation's variants, the library's defaults at these numbers of domain"
+                    + " weights per step m (each must divide --batch): the m-against-batch ablation")
+    List<Integer> groups;
+
     /** One soup of the ablation. {@code m = 0}: one h per sequence. */
     record Variant(
             String name,
@@ -143,6 +151,25 @@ public final class SpecializationAblations extends ExperimentCommand implements 
                         adam));
     }
 
+    /** The library's defaults (softmax router, one-hot h or the natural mixture half each) at each m. */
+    static List<Variant> groupVariants(List<Integer> ms, int batch) {
+        List<Variant> v = new ArrayList<>();
+        for (int m : ms) {
+            if (m < 1 || batch % m != 0) {
+                throw new IllegalArgumentException("--groups " + m + " does not divide --batch " + batch);
+            }
+            v.add(new Variant(
+                    "m=" + m + " (batch " + batch + "), library defaults",
+                    m,
+                    RouterConfig.Output.SOFTMAX,
+                    "onehot",
+                    0.5,
+                    1,
+                    SoupTrainingConfig.ExpertUpdate.ADAM));
+        }
+        return v;
+    }
+
     @Override
     public Integer call() throws Exception {
         Files.createDirectories(out);
@@ -182,7 +209,7 @@ public final class SpecializationAblations extends ExperimentCommand implements 
                 .orElseThrow();
 
         Map<Variant, JsonObject> results = new LinkedHashMap<>();
-        for (Variant v : variants(experts)) {
+        for (Variant v : groups == null ? variants(experts) : groupVariants(groups, batch)) {
             if (only != null && !only.contains(v.key())) {
                 continue;
             }
