@@ -27,6 +27,7 @@ import org.soupofexperts.core.batch.MetaDistribution;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.StepListener;
 import org.soupofexperts.data.corpus.JsonlCorpus;
 import org.soupofexperts.data.sample.MetaDistributions;
 import org.soupofexperts.data.store.TokenStore;
@@ -86,16 +87,37 @@ final class TrainBench implements Callable<Integer> {
     @Option(names = "--unfused-update", description = "LibTorch's Adam kernel instead of the fused one-pass update")
     boolean unfused;
 
+    @Option(
+            names = "--bank-kernels",
+            split = ",",
+            defaultValue = "AUTO",
+            description =
+                    "loops over the expert banks in the closed-form step: AUTO, JAVA, ENGINE (several: compared in"
+                            + " one run; default ${DEFAULT-VALUE})")
+    List<SoupTrainingConfig.BankKernels> bankKernels;
+
+    @Option(
+            names = "--sequential",
+            description = "time each configuration alone, one after another, with its own peak RSS (default:"
+                    + " alternate blocks of steps of all configurations of a base in one process)")
+    boolean sequential;
+
     @Option(names = "--batch", defaultValue = "16")
     int batch;
 
     @Option(names = "--context", defaultValue = "256")
     int context;
 
-    @Option(names = "--warmup", defaultValue = "3", description = "steps before timing")
+    @Option(
+            names = "--warmup",
+            defaultValue = "3",
+            description = "steps before timing (alternated: one untimed block of this many steps per configuration)")
     int warmup;
 
-    @Option(names = "--steps", defaultValue = "5", description = "timed steps per repeat")
+    @Option(
+            names = "--steps",
+            defaultValue = "5",
+            description = "timed steps per repeat (alternated: per block; at least 2, timed between step events)")
     int steps;
 
     @Option(names = "--repeats", defaultValue = "3")
@@ -130,21 +152,29 @@ final class TrainBench implements Callable<Integer> {
         JsonArray rows = new JsonArray();
         StringBuilder md = new StringBuilder();
         md.append(String.format(
-                "Machine: %s. Corpus: %s. Batch %d x %d tokens; %d warm-up steps, then %d repeats of %d steps"
-                        + " (median of the repeats' mean step time, range in brackets).%n%n",
+                "Machine: %s. Corpus: %s. Batch %d x %d tokens; %s%n%n",
                 BenchMain.machine(),
                 Files.exists(corpus) ? corpus : "synthetic",
                 batch,
                 context,
-                warmup,
-                repeats,
-                steps));
+                sequential
+                        ? String.format(
+                                "each configuration alone: %d warm-up steps, then %d repeats of %d steps (median of the"
+                                        + " repeats' mean step time, range in brackets).",
+                                warmup, repeats, steps)
+                        : String.format(
+                                "all configurations of a base alternated in one process: one untimed block of %d"
+                                        + " steps each, then %d rounds of one block of %d steps each (median over the"
+                                        + " rounds of a block's mean step time, range in brackets; soup/plain is taken"
+                                        + " within each round). Peak RSS is the process's, all models alive.",
+                                warmup, repeats, steps)));
         md.append(String.format(
                 "Peak of one 2048 x 2048 x 2048 float32 matrix product: %s GFLOP/s.%n%n", peak.format("%.1f")));
         md.append(
-                "| base | parameters | n | rank | h per step | bank MiB | step ms | tokens/s | soup/plain | plain model GFLOP/s (6 N tok/s) | of peak | peak RSS GiB | JVM heap GiB |\n"
-                        + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                "| base | parameters | n | rank | h per step | bank kernels | bank MiB | step ms | tokens/s | soup/plain | plain model GFLOP/s (6 N tok/s) | of peak | peak RSS GiB | JVM heap GiB |\n"
+                        + "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         Map<String, double[][]> plot = new LinkedHashMap<>();
+        long largestBank = 0;
         for (String base : bases) {
             ModelConfig model =
                     BenchModels.of(base).toBuilder().contextLength(context).build();
@@ -152,74 +182,105 @@ final class TrainBench implements Callable<Integer> {
             // One line per expert rank; the plain model (n=0, plotted at 1) starts every line.
             Map<Integer, List<double[]>> lines = new LinkedHashMap<>();
             double[] plainPoint = null;
+            List<Variant> all = new ArrayList<>();
             for (int n : experts) {
-                for (int[] rm : variants(n)) {
-                    int rank = rm[0];
-                    int m = rm[1];
+                all.addAll(variants(n));
+            }
+            Memory.resetPeak();
+            Map<Variant, StepAlternation.Result> alternated = sequential
+                    ? Map.of()
+                    : StepAlternation.run(
+                            model,
+                            all,
+                            k,
+                            (v, blockSteps, at) ->
+                                    config(v, k, sampler, pi, blockSteps, e -> at[e.step()] = System.nanoTime()),
+                            warmup,
+                            steps,
+                            repeats);
+            for (Variant v : all) {
+                int n = v.n();
+                int rank = v.rank();
+                int m = v.m();
+                Stats ms;
+                Stats ratio = null;
+                if (sequential) {
                     Memory.resetPeak();
-                    Stats ms;
                     try {
-                        ms = measure(model, n, rank, m, k, sampler, pi);
+                        ms = measure(model, v, k, sampler, pi);
                     } catch (OutOfMemoryError | RuntimeException e) {
-                        LOG.warn("{} n={} rank={} m={} skipped: {}", base, n, rank, m, e.toString());
+                        LOG.warn("{} {} skipped: {}", base, v.label(), e.toString());
                         md.append(String.format(
-                                "| %s | %d | %d | %d | %d | | skipped: %s | | | | | | |%n",
+                                "| %s | %d | %d | %d | %d | | | skipped: %s | | | | | | |%n",
                                 base, model.parameterCount(), n, rank, m, e));
                         continue;
                     }
-                    long peakRss = Memory.peakRss();
-                    if (n == 0) {
-                        plainMs = ms.median();
-                    }
-                    double bankMiB =
-                            n == 0 ? 0 : 4.0 * soupConfig(model, n, rank, k).bankParameterCount() / (1 << 20);
-                    double tokPerS = batch * context / (ms.median() / 1e3);
-                    double gflops = 6.0 * model.parameterCount() * tokPerS / 1e9;
-                    long heap = Memory.heapUsed();
-                    md.append(String.format(
-                            "| %s | %d | %d | %s | %d | %.1f | %s | %.0f | %s | %s | %s | %.2f | %.2f |%n",
-                            base,
-                            model.parameterCount(),
-                            n,
-                            n == 0 ? "-" : rank == 0 ? "dense" : String.valueOf(rank),
-                            m,
-                            bankMiB,
-                            ms.format("%.0f"),
-                            tokPerS,
-                            n == 0 || Double.isNaN(plainMs) ? "-" : String.format("%.2f", ms.median() / plainMs),
-                            n == 0 ? String.format("%.1f", gflops) : "-",
-                            n == 0 ? String.format("%.0f%%", 100 * gflops / peak.median()) : "-",
-                            peakRss / (double) (1L << 30),
-                            heap / (double) (1L << 30)));
-                    JsonObject row = new JsonObject();
-                    row.addProperty("base", base);
-                    row.addProperty("parameters", model.parameterCount());
-                    row.addProperty("experts", n);
-                    row.addProperty("rank", rank);
-                    row.addProperty("hPerStep", m);
-                    row.addProperty("bankMiB", bankMiB);
-                    row.addProperty("stepMillisMedian", ms.median());
-                    row.addProperty("stepMillisMin", ms.min());
-                    row.addProperty("stepMillisMax", ms.max());
-                    row.addProperty("tokensPerSecond", tokPerS);
-                    row.addProperty("gflops", gflops);
-                    row.addProperty("peakRssBytes", peakRss);
-                    row.addProperty("heapUsedBytes", heap);
-                    rows.add(row);
-                    if (n == 0) {
-                        plainPoint = new double[] {1, ms.median()};
-                    } else {
-                        lines.computeIfAbsent(rank * 1000 + m, r -> new ArrayList<>())
-                                .add(new double[] {n, ms.median()});
-                    }
-                    LOG.info(
-                            "{} n={} rank={}: {} ms/step, peak RSS {} MiB",
-                            base,
-                            n,
-                            rank,
-                            ms.format("%.0f"),
-                            peakRss >> 20);
+                } else {
+                    ms = alternated.get(v).millis();
+                    ratio = alternated.get(v).overPlain();
                 }
+                long peakRss = Memory.peakRss();
+                if (n == 0) {
+                    plainMs = ms.median();
+                }
+                double bankMiB =
+                        n == 0 ? 0 : 4.0 * soupConfig(model, n, rank, k).bankParameterCount() / (1 << 20);
+                largestBank = Math.max(
+                        largestBank, n == 0 ? 0 : soupConfig(model, n, rank, k).bankParameterCount());
+                double tokPerS = batch * context / (ms.median() / 1e3);
+                double gflops = 6.0 * model.parameterCount() * tokPerS / 1e9;
+                long heap = Memory.heapUsed();
+                String overPlain = n == 0
+                        ? "-"
+                        : ratio != null
+                                ? ratio.format("%.2f")
+                                : Double.isNaN(plainMs) ? "-" : String.format("%.2f", ms.median() / plainMs);
+                md.append(String.format(
+                        "| %s | %d | %d | %s | %d | %s | %.1f | %s | %.0f | %s | %s | %s | %.2f | %.2f |%n",
+                        base,
+                        model.parameterCount(),
+                        n,
+                        n == 0 ? "-" : rank == 0 ? "dense" : String.valueOf(rank),
+                        m,
+                        n == 0 ? "-" : v.bankKernels() + (v.bankKernels().java() ? " (Java)" : " (engine)"),
+                        bankMiB,
+                        ms.format("%.0f"),
+                        tokPerS,
+                        overPlain,
+                        n == 0 ? String.format("%.1f", gflops) : "-",
+                        n == 0 ? String.format("%.0f%%", 100 * gflops / peak.median()) : "-",
+                        peakRss / (double) (1L << 30),
+                        heap / (double) (1L << 30)));
+                JsonObject row = new JsonObject();
+                row.addProperty("base", base);
+                row.addProperty("parameters", model.parameterCount());
+                row.addProperty("experts", n);
+                row.addProperty("rank", rank);
+                row.addProperty("hPerStep", m);
+                row.addProperty("bankKernels", v.bankKernels().name());
+                row.addProperty("javaBankKernels", v.bankKernels().java());
+                row.addProperty("alternated", !sequential);
+                row.addProperty("bankMiB", bankMiB);
+                row.addProperty("stepMillisMedian", ms.median());
+                row.addProperty("stepMillisMin", ms.min());
+                row.addProperty("stepMillisMax", ms.max());
+                if (ratio != null && n > 0) {
+                    row.addProperty("overPlainMedian", ratio.median());
+                    row.addProperty("overPlainMin", ratio.min());
+                    row.addProperty("overPlainMax", ratio.max());
+                }
+                row.addProperty("tokensPerSecond", tokPerS);
+                row.addProperty("gflops", gflops);
+                row.addProperty("peakRssBytes", peakRss);
+                row.addProperty("heapUsedBytes", heap);
+                rows.add(row);
+                if (n == 0) {
+                    plainPoint = new double[] {1, ms.median()};
+                } else if (v.bankKernels() == bankKernels.get(0)) {
+                    lines.computeIfAbsent(rank * 1000 + m, r -> new ArrayList<>())
+                            .add(new double[] {n, ms.median()});
+                }
+                LOG.info("{} {}: {} ms/step, peak RSS {} MiB", base, v.label(), ms.format("%.0f"), peakRss >> 20);
             }
             for (Map.Entry<Integer, List<double[]>> line : lines.entrySet()) {
                 List<double[]> pts = new ArrayList<>(line.getValue());
@@ -236,6 +297,19 @@ final class TrainBench implements Callable<Integer> {
             }
         }
         json.add("rows", rows);
+        if (largestBank > 0) {
+            // The bank's size, at least 64 MiB so that the caches do not hold it, at most 1 GiB.
+            ReadBandwidth bw = ReadBandwidth.measure(Math.min(1L << 28, Math.max(1L << 24, largestBank)));
+            md.append(String.format(
+                    "%nRead bandwidth in the same run, over %.0f MiB (the largest bank, 64 MiB to 1 GiB): a Java loop"
+                            + " over a direct view of a LibTorch tensor %.1f GB/s, LibTorch's sum() %.1f GB/s.%n",
+                    bw.bytes() / (double) (1 << 20), bw.javaGbPerSecond(), bw.engineGbPerSecond()));
+            JsonObject b = new JsonObject();
+            b.addProperty("bytes", bw.bytes());
+            b.addProperty("javaGbPerSecond", bw.javaGbPerSecond());
+            b.addProperty("engineGbPerSecond", bw.engineGbPerSecond());
+            json.add("readBandwidth", b);
+        }
         BenchMain.write(out.resolve("train.md"), md.toString());
         BenchMain.write(
                 out.resolve("train.json"),
@@ -261,7 +335,7 @@ final class TrainBench implements Callable<Integer> {
         return 0;
     }
 
-    private static SoupConfig soupConfig(ModelConfig model, int n, int rank, int k) {
+    static SoupConfig soupConfig(ModelConfig model, int n, int rank, int k) {
         return SoupConfig.builder()
                 .model(model)
                 .domains(k)
@@ -271,34 +345,53 @@ final class TrainBench implements Callable<Integer> {
                 .build();
     }
 
-    /** (rank, m) pairs measured for n experts: the plain model once, with one h per step. */
-    private List<int[]> variants(int n) {
-        List<int[]> v = new ArrayList<>();
+    /** One configuration: the plain model (n = 0) or a soup, and how its step forms the bank's sums. */
+    record Variant(int n, int rank, int m, SoupTrainingConfig.BankKernels bankKernels) {
+
+        String label() {
+            return n == 0 ? "plain" : "n=" + n + (rank == 0 ? "" : " r=" + rank) + " m=" + m + " " + bankKernels;
+        }
+    }
+
+    /** The configurations measured for n experts: the plain model once, with one h per step. */
+    private List<Variant> variants(int n) {
+        List<Variant> v = new ArrayList<>();
         for (int rank : n == 0 ? List.of(0) : ranks) {
             for (int m : n == 0 ? List.of(1) : hPerStep) {
-                v.add(new int[] {rank, m});
+                for (SoupTrainingConfig.BankKernels pass :
+                        n == 0 ? List.of(SoupTrainingConfig.BankKernels.AUTO) : bankKernels) {
+                    v.add(new Variant(n, rank, m, pass));
+                }
             }
         }
         return v;
     }
 
-    /** Per-repeat mean step time in ms, timed between step events (the optimizer's set-up excluded). */
-    private Stats measure(ModelConfig model, int n, int rank, int m, int k, BatchSource sampler, MetaDistribution pi) {
-        int total = warmup + repeats * steps;
-        long[] at = new long[total + 1];
-        SoupTrainingConfig tc = SoupTrainingConfig.builder()
+    SoupTrainingConfig config(
+            Variant v, int k, BatchSource sampler, MetaDistribution pi, int total, StepListener listener) {
+        return SoupTrainingConfig.builder()
                 .source(sampler)
-                .metaDistribution(n == 0 ? MetaDistributions.fixed(uniform(k)) : pi)
+                .metaDistribution(v.n() == 0 ? MetaDistributions.fixed(uniform(k)) : pi)
                 .steps(total)
                 .batchSize(batch)
                 .contextLength(context)
-                .hPerStep(m)
+                .hPerStep(v.m())
                 .logEvery(0)
                 .seed(1)
                 .stepAlgorithm(stepAlgorithm)
                 .fusedUpdate(!unfused)
-                .listener(e -> at[e.step()] = System.nanoTime())
+                .bankKernels(v.bankKernels())
+                .listener(listener)
                 .build();
+    }
+
+    /** Per-repeat mean step time in ms, timed between step events (the optimizer's set-up excluded). */
+    private Stats measure(ModelConfig model, Variant v, int k, BatchSource sampler, MetaDistribution pi) {
+        int total = warmup + repeats * steps;
+        long[] at = new long[total + 1];
+        int n = v.n();
+        int rank = v.rank();
+        SoupTrainingConfig tc = config(v, k, sampler, pi, total, e -> at[e.step()] = System.nanoTime());
         if (n == 0) {
             try (DenseModel s = DenseModel.create(model, 1)) {
                 s.train(tc);

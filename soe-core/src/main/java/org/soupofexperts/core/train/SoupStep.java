@@ -47,7 +47,15 @@ interface SoupStep extends AutoCloseable {
                     + " closed-form soup step (CPU, float32); use ExpertUpdate.ADAM without skipIdleExperts here");
         }
         return closedForm
-                ? new AnalyticSoupStep(model, router, manager, slots, opt, cfg.gradClip(), cfg.skipIdleExperts())
+                ? new AnalyticSoupStep(
+                        model,
+                        router,
+                        manager,
+                        slots,
+                        opt,
+                        cfg.gradClip(),
+                        cfg.skipIdleExperts(),
+                        cfg.bankKernels().java())
                 : new AutogradStep(model, router, manager, slots, opt, cfg.gradClip());
     }
 

@@ -42,6 +42,7 @@ public abstract class TrainingSettings<B extends TrainingSettings<B>> {
     boolean skipIdleExperts;
     SoupTrainingConfig.StepAlgorithm stepAlgorithm = SoupTrainingConfig.StepAlgorithm.AUTO;
     boolean fusedUpdate = true;
+    SoupTrainingConfig.BankKernels bankKernels = SoupTrainingConfig.BankKernels.AUTO;
     SpecializationProbe probe;
     CheckpointPolicy checkpoints;
     Path resumeFrom;
@@ -84,6 +85,15 @@ public abstract class TrainingSettings<B extends TrainingSettings<B>> {
     /** false: LibTorch's Adam kernel for every parameter, instead of the fused one-pass update (default true). */
     public final B fusedUpdate(boolean v) {
         this.fusedUpdate = v;
+        return self();
+    }
+
+    /**
+     * Which loops run the closed-form soup step's work over the expert banks (default {@link
+     * SoupTrainingConfig.BankKernels#AUTO}). All choices give the same step to float rounding.
+     */
+    public final B bankKernels(SoupTrainingConfig.BankKernels k) {
+        this.bankKernels = Objects.requireNonNull(k, "bankKernels");
         return self();
     }
 
