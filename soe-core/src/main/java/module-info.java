@@ -7,8 +7,6 @@ module org.soupofexperts.core {
     requires transitive com.google.gson;
     requires ai.djl.pytorch_engine;
     requires org.slf4j;
-    // Optional: the bank kernels use the Vector API when the application adds this module.
-    requires static jdk.incubator.vector;
 
     exports org.soupofexperts.core;
     exports org.soupofexperts.core.batch;

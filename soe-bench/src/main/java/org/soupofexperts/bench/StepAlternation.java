@@ -24,8 +24,11 @@ final class StepAlternation {
 
     private static final Logger LOG = LoggerFactory.getLogger(StepAlternation.class);
 
-    /** Mean ms per step over the rounds, and the per-round ratio to the plain model (null without one). */
-    record Result(Stats millis, Stats overPlain) {}
+    /**
+     * Mean ms per step over the rounds, the per-round ratio to the plain model (null without one),
+     * and the mean ms per step of each phase over the timed rounds (empty unless the configs time phases).
+     */
+    record Result(Stats millis, Stats overPlain, Map<String, Double> phases) {}
 
     /** Builds the training config of a block of {@code steps} steps of a configuration, timed by the listener. */
     interface Configs {
@@ -61,13 +64,18 @@ final class StepAlternation {
             }
             int count = variants.size();
             double[][] ms = new double[count][repeats];
+            List<Map<String, Double>> phases = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                phases.add(new LinkedHashMap<>());
+            }
             for (int r = 0; r <= repeats; r++) {
                 int block = r == 0 ? Math.max(2, warmup) : steps;
                 for (int o = 0; o < count; o++) {
                     int i = (o + r) % count;
                     long[] at = new long[block + 1];
-                    trainers.get(i).apply(configs.of(variants.get(i), block, at));
+                    TrainingReport report = trainers.get(i).apply(configs.of(variants.get(i), block, at));
                     if (r > 0) {
+                        report.phaseMillis().forEach((name, v) -> phases.get(i).merge(name, v / repeats, Double::sum));
                         // Between the first and the last step event: the block's set-up is left out.
                         ms[i][r - 1] = (at[block] - at[1]) / 1e6 / (block - 1);
                     }
@@ -88,7 +96,7 @@ final class StepAlternation {
                     }
                     ratio = Stats.of(q);
                 }
-                out.put(variants.get(i), new Result(Stats.of(ms[i]), ratio));
+                out.put(variants.get(i), new Result(Stats.of(ms[i]), ratio, phases.get(i)));
             }
             return out;
         } finally {

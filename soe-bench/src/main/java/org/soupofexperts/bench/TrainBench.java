@@ -88,13 +88,10 @@ final class TrainBench implements Callable<Integer> {
     boolean unfused;
 
     @Option(
-            names = "--bank-kernels",
-            split = ",",
-            defaultValue = "AUTO",
-            description =
-                    "loops over the expert banks in the closed-form step: AUTO, JAVA, ENGINE (several: compared in"
-                            + " one run; default ${DEFAULT-VALUE})")
-    List<SoupTrainingConfig.BankKernels> bankKernels;
+            names = "--phases",
+            description = "also time each phase of the step (merge, forward and backward, bank reductions, update)"
+                    + " and print a table of them; alternated runs only")
+    boolean phases;
 
     @Option(
             names = "--sequential",
@@ -171,8 +168,8 @@ final class TrainBench implements Callable<Integer> {
         md.append(String.format(
                 "Peak of one 2048 x 2048 x 2048 float32 matrix product: %s GFLOP/s.%n%n", peak.format("%.1f")));
         md.append(
-                "| base | parameters | n | rank | h per step | bank kernels | bank MiB | step ms | tokens/s | soup/plain | plain model GFLOP/s (6 N tok/s) | of peak | peak RSS GiB | JVM heap GiB |\n"
-                        + "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                "| base | parameters | n | rank | h per step | bank MiB | step ms | tokens/s | soup/plain | plain model GFLOP/s (6 N tok/s) | of peak | peak RSS GiB | JVM heap GiB |\n"
+                        + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         Map<String, double[][]> plot = new LinkedHashMap<>();
         long largestBank = 0;
         for (String base : bases) {
@@ -211,7 +208,7 @@ final class TrainBench implements Callable<Integer> {
                     } catch (OutOfMemoryError | RuntimeException e) {
                         LOG.warn("{} {} skipped: {}", base, v.label(), e.toString());
                         md.append(String.format(
-                                "| %s | %d | %d | %d | %d | | | skipped: %s | | | | | | |%n",
+                                "| %s | %d | %d | %d | %d | | skipped: %s | | | | | | |%n",
                                 base, model.parameterCount(), n, rank, m, e));
                         continue;
                     }
@@ -236,13 +233,12 @@ final class TrainBench implements Callable<Integer> {
                                 ? ratio.format("%.2f")
                                 : Double.isNaN(plainMs) ? "-" : String.format("%.2f", ms.median() / plainMs);
                 md.append(String.format(
-                        "| %s | %d | %d | %s | %d | %s | %.1f | %s | %.0f | %s | %s | %s | %.2f | %.2f |%n",
+                        "| %s | %d | %d | %s | %d | %.1f | %s | %.0f | %s | %s | %s | %.2f | %.2f |%n",
                         base,
                         model.parameterCount(),
                         n,
                         n == 0 ? "-" : rank == 0 ? "dense" : String.valueOf(rank),
                         m,
-                        n == 0 ? "-" : v.bankKernels() + (v.bankKernels().java() ? " (Java)" : " (engine)"),
                         bankMiB,
                         ms.format("%.0f"),
                         tokPerS,
@@ -257,8 +253,6 @@ final class TrainBench implements Callable<Integer> {
                 row.addProperty("experts", n);
                 row.addProperty("rank", rank);
                 row.addProperty("hPerStep", m);
-                row.addProperty("bankKernels", v.bankKernels().name());
-                row.addProperty("javaBankKernels", v.bankKernels().java());
                 row.addProperty("alternated", !sequential);
                 row.addProperty("bankMiB", bankMiB);
                 row.addProperty("stepMillisMedian", ms.median());
@@ -276,11 +270,14 @@ final class TrainBench implements Callable<Integer> {
                 rows.add(row);
                 if (n == 0) {
                     plainPoint = new double[] {1, ms.median()};
-                } else if (v.bankKernels() == bankKernels.get(0)) {
+                } else {
                     lines.computeIfAbsent(rank * 1000 + m, r -> new ArrayList<>())
                             .add(new double[] {n, ms.median()});
                 }
                 LOG.info("{} {}: {} ms/step, peak RSS {} MiB", base, v.label(), ms.format("%.0f"), peakRss >> 20);
+            }
+            if (phases && !sequential) {
+                md.append(phaseTable(base, alternated));
             }
             for (Map.Entry<Integer, List<double[]>> line : lines.entrySet()) {
                 List<double[]> pts = new ArrayList<>(line.getValue());
@@ -335,6 +332,30 @@ final class TrainBench implements Callable<Integer> {
         return 0;
     }
 
+    /** Mean ms per step of each phase, one column per configuration. */
+    private static String phaseTable(String base, Map<Variant, StepAlternation.Result> results) {
+        List<String> names = new ArrayList<>();
+        results.values()
+                .forEach(r -> r.phases().keySet().stream()
+                        .filter(k -> !names.contains(k))
+                        .forEach(names::add));
+        StringBuilder t = new StringBuilder(String.format(
+                "%nPhases of the step, %s (mean ms per step over the timed"
+                        + " rounds; the rest of a step is the listeners' and the loop's own time):%n%n| phase |",
+                base));
+        results.keySet().forEach(v -> t.append(' ').append(v.label()).append(" |"));
+        t.append("\n|---|").append("---:|".repeat(results.size())).append('\n');
+        for (String name : names) {
+            t.append("| ").append(name).append(" |");
+            results.values().forEach(r -> {
+                Double ms = r.phases().get(name);
+                t.append(ms == null ? " - |" : String.format(" %.1f |", ms));
+            });
+            t.append('\n');
+        }
+        return t.append('\n').toString();
+    }
+
     static SoupConfig soupConfig(ModelConfig model, int n, int rank, int k) {
         return SoupConfig.builder()
                 .model(model)
@@ -346,10 +367,10 @@ final class TrainBench implements Callable<Integer> {
     }
 
     /** One configuration: the plain model (n = 0) or a soup, and how its step forms the bank's sums. */
-    record Variant(int n, int rank, int m, SoupTrainingConfig.BankKernels bankKernels) {
+    record Variant(int n, int rank, int m) {
 
         String label() {
-            return n == 0 ? "plain" : "n=" + n + (rank == 0 ? "" : " r=" + rank) + " m=" + m + " " + bankKernels;
+            return n == 0 ? "plain" : "n=" + n + (rank == 0 ? "" : " r=" + rank) + " m=" + m;
         }
     }
 
@@ -358,10 +379,7 @@ final class TrainBench implements Callable<Integer> {
         List<Variant> v = new ArrayList<>();
         for (int rank : n == 0 ? List.of(0) : ranks) {
             for (int m : n == 0 ? List.of(1) : hPerStep) {
-                for (SoupTrainingConfig.BankKernels pass :
-                        n == 0 ? List.of(SoupTrainingConfig.BankKernels.AUTO) : bankKernels) {
-                    v.add(new Variant(n, rank, m, pass));
-                }
+                v.add(new Variant(n, rank, m));
             }
         }
         return v;
@@ -380,8 +398,8 @@ final class TrainBench implements Callable<Integer> {
                 .seed(1)
                 .stepAlgorithm(stepAlgorithm)
                 .fusedUpdate(!unfused)
-                .bankKernels(v.bankKernels())
                 .listener(listener)
+                .timePhases(phases)
                 .build();
     }
 

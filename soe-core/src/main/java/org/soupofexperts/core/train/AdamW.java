@@ -49,9 +49,6 @@ final class AdamW implements AutoCloseable {
     private final boolean[] gradChecked;
 
     private boolean closed;
-    /** The loops that form an expert bank's gradients from the groups' (plain Java unless set). */
-    private BankLoops loops = BankLoops.plain();
-
     private final double beta1;
     private final double beta2;
     private final double epsilon;
@@ -114,11 +111,6 @@ final class AdamW implements AutoCloseable {
     /** Whether slot i is updated by the fused one-pass kernel. */
     boolean fused(int i) {
         return views.get(i) != null;
-    }
-
-    /** Sets the loops that form the experts' gradients inside the bank update. */
-    void useLoops(BankLoops l) {
-        this.loops = Objects.requireNonNull(l, "loops");
     }
 
     /** Number of steps taken. */
@@ -219,8 +211,7 @@ final class AdamW implements AutoCloseable {
                     r.gradScale(),
                     (float) beta1,
                     (float) beta2,
-                    (float) epsilon,
-                    loops);
+                    (float) epsilon);
         } else if (s.sharedMomentOf() >= 0) {
             throw new IllegalStateException("slot " + i + " shares a second moment: it needs a bank gradient");
         } else {

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import org.soupofexperts.core.batch.TokenBatch;
@@ -40,9 +39,6 @@ final class AnalyticSoupStep implements SoupStep {
     private final AdamW opt;
     private final double clip;
     private final boolean skipIdle;
-    /** Whether dS, dalpha and the Gram matrix come from {@link BankGradientKernel}, not the engine's operators. */
-    private final boolean fusedBank;
-
     private final List<ParameterSlots.TensorSlots> tensors;
     /** Slots that keep their own autograd gradient: low-rank factors and the router. */
     private final List<AdamW.Slot> ownGradient = new ArrayList<>();
@@ -54,8 +50,7 @@ final class AnalyticSoupStep implements SoupStep {
             ParameterSlots slots,
             AdamW opt,
             double clip,
-            boolean skipIdle,
-            boolean fusedBank) {
+            boolean skipIdle) {
         this.model = model;
         this.router = router;
         this.manager = manager;
@@ -63,10 +58,6 @@ final class AnalyticSoupStep implements SoupStep {
         this.opt = opt;
         this.clip = clip;
         this.skipIdle = skipIdle;
-        this.fusedBank = fusedBank;
-        if (fusedBank) {
-            opt.useLoops(BankLoops.best());
-        }
         this.tensors = slots.tensors();
         for (ParameterSlots.TensorSlots t : tensors) {
             if (t.bank() < 0) {
@@ -80,11 +71,16 @@ final class AnalyticSoupStep implements SoupStep {
         ownGradient.addAll(slots.router());
     }
 
+    private PhaseClock clock = PhaseClock.OFF;
+
+    @Override
+    public void timeWith(PhaseClock c) {
+        this.clock = c;
+    }
+
     @Override
     public String describe() {
-        return fusedBank
-                ? "closed form (Java bank kernels: " + BankLoops.best().describe() + "; fused AdamW)"
-                : "closed form (fused AdamW)";
+        return "closed form (fused AdamW)";
     }
 
     /**
@@ -105,10 +101,13 @@ final class AnalyticSoupStep implements SoupStep {
             NDArray tokens = manager.create(tb.tokens(), new Shape(tb.batchSize(), tb.length()));
             NDArray hArray = GroupBatches.domainWeights(manager, hs);
             Instantiated f = forwardBackward(tokens, hArray);
-            BankGradients b = fusedBank ? fusedBankGradients(f.theta(), m) : bankGradients(f.theta(), m);
+            BankGradients b = bankGradients(f.theta(), m);
+            clock.lap("bank reductions (dS, dalpha, Gram)");
             routerBackward(hArray, b.dAlpha(), f.theta());
             double ownSq = ParameterSlots.squaredNorm(ownGradient);
-            double norm = Math.sqrt(b.sharedSq() + denseBankSq(b.gram(), f.alpha(), m, model.experts()) + ownSq);
+            double norm =
+                    Math.sqrt(b.sharedSq().getFloat() + denseBankSq(b.gram(), f.alpha(), m, model.experts()) + ownSq);
+            clock.lap("router backward and norm");
             if (!Double.isFinite(f.loss()) || !Double.isFinite(norm)) {
                 ParameterSlots.zeroGradients(ownGradient);
                 throw StepResult.diverged(step, f.loss(), norm);
@@ -121,6 +120,7 @@ final class AnalyticSoupStep implements SoupStep {
                 }
             }
             opt.step(lr, scale, b.grads(), bankAlpha, m, skipIdle);
+            clock.lap("update");
             return new StepResult(f.loss(), norm, scale < 1.0);
         }
     }
@@ -139,6 +139,7 @@ final class AnalyticSoupStep implements SoupStep {
                 theta[i] = tensors.get(i).tensor().value(a);
             }
         }
+        clock.lap("router and merge");
         for (NDArray t : theta) {
             t.setRequiresGradient(true);
         }
@@ -146,7 +147,9 @@ final class AnalyticSoupStep implements SoupStep {
         try (GradientCollector gc = Djl.engine().newGradientCollector()) {
             NDArray lossArray = plain.loss(tokens, null);
             gc.backward(lossArray);
-            return new Instantiated(theta, alpha, lossArray.getFloat());
+            Instantiated out = new Instantiated(theta, alpha, lossArray.getFloat());
+            clock.lap("forward and backward");
+            return out;
         } finally {
             plain.closeCaches();
         }
@@ -157,7 +160,7 @@ final class AnalyticSoupStep implements SoupStep {
      * alpha_j G), dalpha summed over the dense banks, |dS|^2, and the Gram matrix of the groups'
      * G over the dense banks (1 x 1 with one group).
      */
-    private record BankGradients(NDArray[] grads, NDArray dAlpha, double sharedSq, double[] gram) {}
+    private record BankGradients(NDArray[] grads, NDArray dAlpha, NDArray sharedSq, NDArray gram) {}
 
     private BankGradients bankGradients(NDArray[] theta, int m) {
         boolean grouped = m > 1;
@@ -187,66 +190,7 @@ final class AnalyticSoupStep implements SoupStep {
                 gram = gram == null ? mg : gram.add(mg);
             }
         }
-        return new BankGradients(
-                grads, dAlpha, sharedSq.getFloat(), gram == null ? null : toDoubles(gram.toFloatArray()));
-    }
-
-    /**
-     * The same gradients from one pass over each tensor's m gradients and its bank
-     * ({@link BankGradientKernel}), on the tensors' own memory; the engine's operators for a tensor
-     * whose memory has no direct view.
-     */
-    private BankGradients fusedBankGradients(NDArray[] theta, int m) {
-        int n = model.experts();
-        NDArray[] grads = new NDArray[slots.all().size()];
-        double[] dAlpha = new double[m * n];
-        double[] gram = new double[m * m];
-        boolean anyDense = false;
-        double sharedSq = 0;
-        for (int i = 0; i < theta.length; i++) {
-            ParameterSlots.TensorSlots t = tensors.get(i);
-            NDArray g = theta[i].getGradient();
-            NDArray ds = m > 1 ? manager.zeros(t.tensor().shape()) : g;
-            boolean dense = !t.lowRank();
-            NDArray bank =
-                    dense ? ((ExpertBank.Dense) t.tensor().bank()).weights().getArray() : null;
-            FloatBuffer gb = FusedAdamKernel.buffer(g);
-            FloatBuffer eb = dense ? FusedAdamKernel.buffer(bank) : null;
-            FloatBuffer db = m > 1 ? FusedAdamKernel.buffer(ds) : null;
-            if (gb == null || (dense && eb == null) || (m > 1 && db == null)) {
-                return bankGradients(theta, m);
-            }
-            BankGradientKernel.Sums sums = BankGradientKernel.pass(gb, m, eb, n, db, BankLoops.best());
-            grads[t.shared()] = ds;
-            sharedSq += sums.sharedSq();
-            if (dense) {
-                grads[t.bank()] = g;
-                anyDense = true;
-                for (int q = 0; q < dAlpha.length; q++) {
-                    dAlpha[q] += sums.dAlpha()[q];
-                }
-                for (int q = 0; q < gram.length; q++) {
-                    gram[q] += sums.gram()[q];
-                }
-            }
-        }
-        if (!anyDense) {
-            return new BankGradients(grads, null, sharedSq, null);
-        }
-        float[] da = new float[dAlpha.length];
-        for (int q = 0; q < da.length; q++) {
-            da[q] = (float) dAlpha[q];
-        }
-        NDArray d = manager.create(da, m > 1 ? new Shape(m, n) : new Shape(n));
-        return new BankGradients(grads, d, sharedSq, gram);
-    }
-
-    private static double[] toDoubles(float[] f) {
-        double[] d = new double[f.length];
-        for (int i = 0; i < f.length; i++) {
-            d[i] = f[i];
-        }
-        return d;
+        return new BankGradients(grads, dAlpha, sharedSq, gram);
     }
 
     /**
@@ -272,10 +216,11 @@ final class AnalyticSoupStep implements SoupStep {
     }
 
     /** |dE|^2 over the dense banks: sum_{g,g'} M_gg' sum_j alpha_gj alpha_g'j (|alpha|^2 |G|^2 for one group). */
-    private static double denseBankSq(double[] gm, float[] alpha, int m, int n) {
-        if (gm == null) {
+    private static double denseBankSq(NDArray gram, float[] alpha, int m, int n) {
+        if (gram == null) {
             return 0;
         }
+        float[] gm = gram.toFloatArray();
         double total = 0;
         for (int g = 0; g < m; g++) {
             for (int q = 0; q < m; q++) {

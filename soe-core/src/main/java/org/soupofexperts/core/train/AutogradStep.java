@@ -32,6 +32,13 @@ final class AutogradStep implements SoupStep {
         this.clip = clip;
     }
 
+    private PhaseClock clock = PhaseClock.OFF;
+
+    @Override
+    public void timeWith(PhaseClock c) {
+        this.clock = c;
+    }
+
     @Override
     public StepResult run(TokenBatch tb, double[][] hs, double lr, int step) {
         try (NDScope scope = new NDScope();
@@ -42,6 +49,7 @@ final class AutogradStep implements SoupStep {
             NDArray lossArray = model.loss(tokens, alpha);
             gc.backward(lossArray);
             double loss = lossArray.getFloat();
+            clock.lap("forward and backward");
             double norm = ParameterSlots.globalNorm(slots.all());
             if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
                 ParameterSlots.zeroGradients(slots.all());
@@ -49,6 +57,7 @@ final class AutogradStep implements SoupStep {
             }
             double scale = StepResult.clipScale(norm, clip);
             opt.step(lr, scale);
+            clock.lap("norm and update");
             return new StepResult(loss, norm, scale < 1.0);
         }
     }

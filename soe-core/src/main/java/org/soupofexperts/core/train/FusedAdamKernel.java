@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 import java.util.stream.IntStream;
 
 /**
@@ -130,7 +131,7 @@ final class FusedAdamKernel {
             float b1,
             float b2,
             float eps) {
-        updateBank(w, g, alpha, 1, m, v, false, false, rate, rateCorr, wd, gradScale, b1, b2, eps, BankLoops.plain());
+        updateBank(w, g, alpha, 1, m, v, false, false, rate, rateCorr, wd, gradScale, b1, b2, eps);
     }
 
     /**
@@ -155,8 +156,7 @@ final class FusedAdamKernel {
             float gradScale,
             float b1,
             float b2,
-            float eps,
-            BankLoops loops) {
+            float eps) {
         int p = g.capacity() / groups;
         int n = alpha.length / groups;
         if ((long) groups * p != g.capacity()
@@ -178,40 +178,59 @@ final class FusedAdamKernel {
             updateBankOneGroup(w, g, alpha, m, v, sharedV, idle, gradScale, step);
             return;
         }
-        // Position-major: each G tile is read once for all n experts (m tiles stay in cache), and
-        // the experts' gradients are formed BLOCK at a time by the loops (one load of G_g feeds all).
+        // Position-major: each G tile is read once for all n experts (m tiles stay in cache).
         int span = Math.max(TILE, CHUNK / Math.max(1, n) / TILE * TILE);
         int chunks = (p + span - 1) / span;
         IntStream range = IntStream.range(0, chunks);
         (chunks > 1 ? range.parallel() : range).forEach(c -> {
             Tiles t = new Tiles();
             float[][] gt = new float[groups][TILE];
-            float[][] comb = new float[EXPERT_BLOCK][TILE];
             int to = Math.min(p, c * span + span);
             for (int i = c * span; i < to; i += TILE) {
                 int len = Math.min(TILE, to - i);
                 for (int q = 0; q < groups; q++) {
                     g.get(q * p + i, gt[q], 0, len);
                 }
-                for (int j0 = 0; j0 < n; j0 += EXPERT_BLOCK) {
-                    int count = Math.min(EXPERT_BLOCK, n - j0);
-                    loops.combine(gt, groups, alpha, n, j0, count, len, comb);
-                    for (int e = 0; e < count; e++) {
-                        int j = j0 + e;
-                        if (idle[j]) {
-                            continue;
-                        }
-                        System.arraycopy(comb[e], 0, t.g, 0, len);
-                        int off = j * p + i;
-                        t.apply(w, m, v, off, sharedV ? i : off, !sharedV, len, gradScale, step);
+                for (int j = 0; j < n; j++) {
+                    if (idle[j]) {
+                        continue;
                     }
+                    combine(t.g, gt, alpha, j, n, groups, len);
+                    int off = j * p + i;
+                    t.apply(w, m, v, off, sharedV ? i : off, !sharedV, len, gradScale, step);
                 }
             }
         });
     }
 
-    /** Experts whose gradients the loops form together from one read of the m gradient tiles. */
-    static final int EXPERT_BLOCK = 4;
+    /**
+     * sum[k] = sum_q alpha[q n + j] gt[q][k] for k below len. Four groups per pass over the tile, so
+     * the running sum is loaded and stored a quarter as often (the loop is memory-bound in L1).
+     */
+    private static void combine(float[] sum, float[][] gt, float[] alpha, int j, int n, int groups, int len) {
+        Arrays.fill(sum, 0, len, 0f);
+        int q = 0;
+        for (; q + 4 <= groups; q += 4) {
+            float a0 = alpha[q * n + j];
+            float a1 = alpha[(q + 1) * n + j];
+            float a2 = alpha[(q + 2) * n + j];
+            float a3 = alpha[(q + 3) * n + j];
+            float[] g0 = gt[q];
+            float[] g1 = gt[q + 1];
+            float[] g2 = gt[q + 2];
+            float[] g3 = gt[q + 3];
+            for (int k = 0; k < len; k++) {
+                sum[k] += a0 * g0[k] + a1 * g1[k] + a2 * g2[k] + a3 * g3[k];
+            }
+        }
+        for (; q < groups; q++) {
+            float a = alpha[q * n + j];
+            float[] gq = gt[q];
+            for (int k = 0; k < len; k++) {
+                sum[k] += a * gq[k];
+            }
+        }
+    }
 
     /** One group: expert j's gradient is alpha_j G, so alpha_j folds into the gradient's scale. */
     private static void updateBankOneGroup(

@@ -47,17 +47,12 @@ interface SoupStep extends AutoCloseable {
                     + " closed-form soup step (CPU, float32); use ExpertUpdate.ADAM without skipIdleExperts here");
         }
         return closedForm
-                ? new AnalyticSoupStep(
-                        model,
-                        router,
-                        manager,
-                        slots,
-                        opt,
-                        cfg.gradClip(),
-                        cfg.skipIdleExperts(),
-                        cfg.bankKernels().java())
+                ? new AnalyticSoupStep(model, router, manager, slots, opt, cfg.gradClip(), cfg.skipIdleExperts())
                 : new AutogradStep(model, router, manager, slots, opt, cfg.gradClip());
     }
+
+    /** Times the step's phases on this clock (the default step has none of its own to time). */
+    default void timeWith(PhaseClock clock) {}
 
     /** How the step computes, for the log. */
     String describe();

@@ -42,7 +42,7 @@ public final class SoupTrainingConfig {
     private final boolean skipIdleExperts;
     private final StepAlgorithm stepAlgorithm;
     private final boolean fusedUpdate;
-    private final BankKernels bankKernels;
+    private final boolean timePhases;
     private final SpecializationProbe probe;
     private final CheckpointPolicy checkpoints;
     private final Path resumeFrom;
@@ -88,7 +88,7 @@ public final class SoupTrainingConfig {
         skipIdleExperts = b.skipIdleExperts;
         stepAlgorithm = b.stepAlgorithm;
         fusedUpdate = b.fusedUpdate;
-        bankKernels = b.bankKernels;
+        timePhases = b.timePhases;
         if (stepAlgorithm == StepAlgorithm.CLOSED_FORM && !fusedUpdate) {
             throw new IllegalArgumentException(
                     "StepAlgorithm.CLOSED_FORM forms the experts' update inside the fused AdamW"
@@ -110,30 +110,6 @@ public final class SoupTrainingConfig {
 
     /** {@link Builder#hPerStep} value meaning one h per sequence (m = batch size). */
     public static final int PER_SEQUENCE = 0;
-
-    /**
-     * Which loops run the closed-form soup step's work over the expert banks: each tensor's dS =
-     * sum_g G_g, dalpha = G E^T and the groups' Gram matrix G G^T, and inside the fused update the
-     * experts' gradients sum_g alpha_gj G_g. All choices give the same step to float rounding; they
-     * differ in speed (docs/performance.md, "Java kernels over the banks").
-     */
-    public enum BankKernels {
-        /** JAVA when the JVM has {@code jdk.incubator.vector}, ENGINE otherwise. */
-        AUTO,
-        /**
-         * Java loops over the tensors' memory for both: the Vector API's register-blocked loops
-         * when the JVM has the module ({@code --add-modules jdk.incubator.vector}), plain Java loops
-         * (slower than the engine's products) when it does not.
-         */
-        JAVA,
-        /** LibTorch's operators for the reductions (a sum, a norm, two products per tensor); plain Java updates. */
-        ENGINE;
-
-        /** Whether this choice runs the Java loops in this JVM. */
-        public boolean java() {
-            return this == JAVA || (this == AUTO && BankLoops.best() != BankLoops.plain());
-        }
-    }
 
     /** How a soup's training step computes the expert banks' gradients. */
     public enum StepAlgorithm {
@@ -323,9 +299,9 @@ public final class SoupTrainingConfig {
         return fusedUpdate;
     }
 
-    /** Which loops run the closed-form soup step's work over the expert banks (default AUTO). */
-    public BankKernels bankKernels() {
-        return bankKernels;
+    /** Whether each step's phases are timed into {@link TrainingReport#phaseMillis} (default false). */
+    public boolean timePhases() {
+        return timePhases;
     }
 
     /** When and where checkpoints are written, or null for none. */
@@ -362,7 +338,6 @@ public final class SoupTrainingConfig {
                 + ", expertUpdate=" + expertUpdate + (skipIdleExperts ? ", skipIdleExperts" : "")
                 + (stepAlgorithm == StepAlgorithm.AUTO ? "" : ", step=" + stepAlgorithm)
                 + (fusedUpdate ? "" : ", unfusedUpdate")
-                + (bankKernels == BankKernels.AUTO ? "" : ", bankKernels=" + bankKernels)
                 + ", context="
                 + (contextLength == 0 ? "model" : contextLength) + ", lr=" + learningRate
                 + ", minLrRatio=" + minLearningRateRatio + ", warmup=" + warmupSteps + ", betas=("

@@ -24,7 +24,6 @@ final class TrainingConfigJson {
         o.addProperty("skipIdleExperts", c.skipIdleExperts());
         o.addProperty("stepAlgorithm", c.stepAlgorithm().name());
         o.addProperty("fusedUpdate", c.fusedUpdate());
-        o.addProperty("bankKernels", c.bankKernels().name());
         o.addProperty("metaDistribution", c.metaDistribution().describe());
         o.addProperty("data", c.source().fingerprint());
         if (c.seed() != null) {

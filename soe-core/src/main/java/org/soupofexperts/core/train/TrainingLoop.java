@@ -68,6 +68,7 @@ public final class TrainingLoop {
         private final int k;
         private final int ctx;
         private final long tokensPerStep;
+        private final PhaseClock clock;
         private final EarlyStopping es;
         private final SpecializationProbe probe;
         private final SplittableRandom hRng;
@@ -126,6 +127,7 @@ public final class TrainingLoop {
             this.hRng = Seeds.stream(seed, Seeds.H);
             this.dataRng = Seeds.stream(seed, Seeds.DATA);
             this.tokensPerStep = (long) cfg.batchSize() * ctx;
+            this.clock = cfg.timePhases() ? new PhaseClock(true) : PhaseClock.OFF;
             this.losses = new float[cfg.steps()];
             this.stepsRun = cfg.steps();
         }
@@ -137,6 +139,7 @@ public final class TrainingLoop {
                     BestWeights best = es == null ? null : new BestWeights(manager, slots.all(), es.restoreBest())) {
                 begin(slots, opt, best);
                 try (SoupStep stepper = SoupStep.choose(model, router, manager, slots, opt, cfg)) {
+                    stepper.timeWith(clock);
                     return execute(stepper, slots, opt, best);
                 }
             }
@@ -186,9 +189,11 @@ public final class TrainingLoop {
             long lastCheckpoint = System.nanoTime();
             for (int step = firstStep; step <= cfg.steps(); step++) {
                 held.yieldToExit();
+                clock.start();
                 double[][] hs = GroupBatches.drawH(cfg.metaDistribution(), cfg.hPerStep(), k, hRng);
                 TokenBatch tb = GroupBatches.sample(cfg.source(), hs, cfg.batchSize(), ctx + 1, dataRng);
                 GroupBatches.check(tb, cfg.batchSize(), ctx + 1, model.config().vocabSize());
+                clock.lap("batch");
                 double lr = cfg.learningRateAt(step);
                 StepResult result = stepper.run(tb, hs, lr, step);
                 record(step, result, lr, hs);
@@ -279,7 +284,8 @@ public final class TrainingLoop {
                     points,
                     best == null ? -1 : best.step,
                     best == null ? Double.NaN : best.loss,
-                    specialization);
+                    specialization,
+                    clock.meanMillis(stepsRun - firstStep + 1));
             LOG.info("training done: {}", report);
             return report;
         }

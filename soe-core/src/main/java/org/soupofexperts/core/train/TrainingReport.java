@@ -1,6 +1,9 @@
 package org.soupofexperts.core.train;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What a training run did. Immutable.
@@ -16,6 +19,9 @@ import java.util.List;
  *     before training; -1 without early stopping)
  * @param bestValidationLoss the validation loss at {@code bestStep} (NaN without early stopping)
  * @param specialization measurements of the {@link SpecializationProbe} (empty without one)
+ * @param phaseMillis mean wall milliseconds per step of each phase of the step, in step order,
+ *     over this launch's steps (empty unless {@link SoupTrainingConfig#timePhases}); the phases
+ *     depend on the step algorithm ("batch", "router and merge", "forward and backward", ...)
  */
 public record TrainingReport(
         int steps,
@@ -27,7 +33,8 @@ public record TrainingReport(
         List<ValidationPoint> validation,
         int bestStep,
         double bestValidationLoss,
-        List<SpecializationPoint> specialization) {
+        List<SpecializationPoint> specialization,
+        Map<String, Double> phaseMillis) {
 
     /**
      * One evaluation of the held-out loss.
@@ -41,11 +48,12 @@ public record TrainingReport(
     public TrainingReport {
         validation = List.copyOf(validation);
         specialization = List.copyOf(specialization);
+        phaseMillis = Collections.unmodifiableMap(new LinkedHashMap<>(phaseMillis));
     }
 
     /** A report without validation points or specialization measurements. */
     public TrainingReport(int steps, long tokens, double seconds, float[] losses, double clippedFraction, long seed) {
-        this(steps, tokens, seconds, losses, clippedFraction, seed, List.of(), -1, Double.NaN, List.of());
+        this(steps, tokens, seconds, losses, clippedFraction, seed, List.of(), -1, Double.NaN, List.of(), Map.of());
     }
 
     /** The last specialization measurement, or null when the run had no probe. */

@@ -42,7 +42,7 @@ public abstract class TrainingSettings<B extends TrainingSettings<B>> {
     boolean skipIdleExperts;
     SoupTrainingConfig.StepAlgorithm stepAlgorithm = SoupTrainingConfig.StepAlgorithm.AUTO;
     boolean fusedUpdate = true;
-    SoupTrainingConfig.BankKernels bankKernels = SoupTrainingConfig.BankKernels.AUTO;
+    boolean timePhases;
     SpecializationProbe probe;
     CheckpointPolicy checkpoints;
     Path resumeFrom;
@@ -89,11 +89,12 @@ public abstract class TrainingSettings<B extends TrainingSettings<B>> {
     }
 
     /**
-     * Which loops run the closed-form soup step's work over the expert banks (default {@link
-     * SoupTrainingConfig.BankKernels#AUTO}). All choices give the same step to float rounding.
+     * Times each phase of every step (the batch, the merge, the forward and backward pass, the
+     * bank reductions, the update) into {@link TrainingReport#phaseMillis} (default false). On the
+     * CPU the phases are exact; the clock itself costs a few reads of the system timer per step.
      */
-    public final B bankKernels(SoupTrainingConfig.BankKernels k) {
-        this.bankKernels = Objects.requireNonNull(k, "bankKernels");
+    public final B timePhases(boolean v) {
+        this.timePhases = v;
         return self();
     }
 
