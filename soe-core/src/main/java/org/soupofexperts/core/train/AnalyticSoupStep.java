@@ -24,11 +24,13 @@ import org.soupofexperts.core.nn.Router;
  * for the norm and again in the update, and keeps it in memory. The global norm is exact:
  * |dE|^2 = |alpha|^2 |G|^2.
  *
- * <p>Low-rank experts E_j = U_j V_j^T take autograd through their thin factors only: the router's
- * backward pass also differentiates {@code <sum_j alpha_j U_j V_j^T, G>} with G held constant,
- * which gives dU_j = alpha_j G V_j, dV_j = alpha_j G^T U_j and their share of dalpha, with no
- * bank-sized array (a factor's gradient is the factor's size). So one soup can mix dense and
- * low-rank banks. Not thread-safe; owned by one training run.
+ * <p>Low-rank experts E_j = U_j V_j^T get their gradients in closed form too: dU_j = sum_g
+ * alpha_gj G_g V_j, dV_j = sum_g alpha_gj G_g^T U_j and dalpha_gj = &lt;U_j V_j^T, G_g&gt;, from two
+ * batched products per tensor (G V and G^T U, of inner size n r), with no bank-sized array (a
+ * factor's gradient is the factor's size). Autograd through {@code sum_j alpha_gj U_j V_j^T} gave
+ * the same gradients but built and differentiated m dense P-sized products per tensor: at m = 16
+ * it cost a rank-4 soup more than its whole bank update (docs/performance.md). So one soup can mix
+ * dense and low-rank banks. Not thread-safe; owned by one training run.
  */
 final class AnalyticSoupStep implements SoupStep {
 
@@ -40,7 +42,7 @@ final class AnalyticSoupStep implements SoupStep {
     private final double clip;
     private final boolean skipIdle;
     private final List<ParameterSlots.TensorSlots> tensors;
-    /** Slots that keep their own autograd gradient: low-rank factors and the router. */
+    /** Slots that keep their own autograd gradient: the router's. */
     private final List<AdamW.Slot> ownGradient = new ArrayList<>();
 
     AnalyticSoupStep(
@@ -62,10 +64,6 @@ final class AnalyticSoupStep implements SoupStep {
         for (ParameterSlots.TensorSlots t : tensors) {
             if (t.bank() < 0) {
                 throw new IllegalStateException("tensor " + t.tensor().name() + " has no experts: not a soup's model");
-            }
-            if (t.lowRank()) {
-                ownGradient.add(slots.all().get(t.bank()));
-                ownGradient.add(slots.all().get(t.bankV()));
             }
         }
         ownGradient.addAll(slots.router());
@@ -102,9 +100,10 @@ final class AnalyticSoupStep implements SoupStep {
             NDArray hArray = GroupBatches.domainWeights(manager, hs);
             Instantiated f = forwardBackward(tokens, hArray);
             BankGradients b = bankGradients(f.theta(), m);
+            double factorSq = lowRankGradients(f.theta(), f.alpha(), m, b);
             clock.lap("bank reductions (dS, dalpha, Gram)");
-            routerBackward(hArray, b.dAlpha(), f.theta());
-            double ownSq = ParameterSlots.squaredNorm(ownGradient);
+            routerBackward(hArray, b.dAlpha());
+            double ownSq = ParameterSlots.squaredNorm(ownGradient) + factorSq;
             double norm =
                     Math.sqrt(b.sharedSq().getFloat() + denseBankSq(b.gram(), f.alpha(), m, model.experts()) + ownSq);
             clock.lap("router backward and norm");
@@ -160,7 +159,40 @@ final class AnalyticSoupStep implements SoupStep {
      * alpha_j G), dalpha summed over the dense banks, |dS|^2, and the Gram matrix of the groups'
      * G over the dense banks (1 x 1 with one group).
      */
-    private record BankGradients(NDArray[] grads, NDArray dAlpha, NDArray sharedSq, NDArray gram) {}
+    private static final class BankGradients {
+        final NDArray[] grads;
+        NDArray dAlpha;
+        final NDArray sharedSq;
+        final NDArray gram;
+
+        BankGradients(NDArray[] grads, NDArray dAlpha, NDArray sharedSq, NDArray gram) {
+            this.grads = grads;
+            this.dAlpha = dAlpha;
+            this.sharedSq = sharedSq;
+            this.gram = gram;
+        }
+
+        NDArray[] grads() {
+            return grads;
+        }
+
+        NDArray dAlpha() {
+            return dAlpha;
+        }
+
+        NDArray sharedSq() {
+            return sharedSq;
+        }
+
+        NDArray gram() {
+            return gram;
+        }
+
+        /** Adds a share of dalpha (shape (m, n), or (n) with one group). */
+        void addDAlpha(NDArray d) {
+            dAlpha = dAlpha == null ? d : dAlpha.add(d);
+        }
+    }
 
     private BankGradients bankGradients(NDArray[] theta, int m) {
         boolean grouped = m > 1;
@@ -194,24 +226,70 @@ final class AnalyticSoupStep implements SoupStep {
     }
 
     /**
-     * Backpropagates dalpha through the router, and for low-rank banks {@code <sum_j alpha_j U_j
-     * V_j^T, G>} with G held constant, which also gives the factors their gradients.
+     * The low-rank factors' gradients in closed form, given to the optimizer as their slots'
+     * gradients, and their share of dalpha added to {@code b}; returns their squared norm. With
+     * U_j (rows x r), V_j (cols x r) and the m groups' G_g (rows x cols): GV = G [V_1 .. V_n]
+     * (m x rows x n r) gives dalpha_gj = &lt;GV_gj, U_j&gt; and dU_j = sum_g alpha_gj GV_gj; G^T U
+     * gives dV_j likewise.
      */
-    private void routerBackward(NDArray hArray, NDArray dAlpha, NDArray[] theta) {
-        try (GradientCollector gc = Djl.engine().newGradientCollector()) {
-            NDArray a = router.alpha(hArray);
-            NDArray objective = dAlpha == null ? null : a.mul(dAlpha).sum();
+    private double lowRankGradients(NDArray[] theta, float[] alpha, int m, BankGradients b) {
+        int n = model.experts();
+        double sq = 0;
+        try (Djl.NoGrad ng = Djl.noGrad()) {
+            NDArray a = null;
             for (int i = 0; i < theta.length; i++) {
-                if (tensors.get(i).lowRank()) {
-                    NDArray term = tensors.get(i)
-                            .tensor()
-                            .expertSum(a)
-                            .mul(theta[i].getGradient())
-                            .sum();
-                    objective = objective == null ? term : objective.add(term);
+                ParameterSlots.TensorSlots t = tensors.get(i);
+                if (!t.lowRank()) {
+                    continue;
                 }
+                a = a == null ? manager.create(alpha, new Shape(m, n)) : a;
+                ExpertBank.LowRank l = (ExpertBank.LowRank) t.tensor().bank();
+                long rows = l.rows();
+                long cols = l.cols();
+                int r = l.rank();
+                NDArray g = theta[i].getGradient().reshape(m, rows, cols);
+                NDArray u = l.u().getArray(); // (n, rows, r)
+                NDArray v = l.v().getArray(); // (n, cols, r)
+                NDArray[] dudv = throughFactors(g, u, v, a, m, n, rows, cols, r, b);
+                NDArray du = dudv[0];
+                NDArray dv = dudv[1];
+                b.grads()[t.bank()] = du;
+                b.grads()[t.bankV()] = dv;
+                sq += du.square().sum().getFloat() + dv.square().sum().getFloat();
             }
-            gc.backward(objective);
+        }
+        return sq;
+    }
+
+    /**
+     * The factors' gradients through G V and G^T U (m x rows x n r and m x cols x n r), 2 m P n r
+     * multiply-adds. Forming the dense experts and sum_g alpha_gj G_g instead (two n x P
+     * temporaries, a third of the multiply-adds at m = 16, r = 4) measured no faster at m = 16
+     * and 1.7x slower at m = 4.
+     */
+    private static NDArray[] throughFactors(
+            NDArray g, NDArray u, NDArray v, NDArray a, int m, int n, long rows, long cols, int r, BankGradients b) {
+        NDArray gv = g.matMul(v.transpose(1, 0, 2).reshape(cols, (long) n * r)).reshape(m, rows, n, r);
+        NDArray gtu = g.transpose(0, 2, 1)
+                .matMul(u.transpose(1, 0, 2).reshape(rows, (long) n * r))
+                .reshape(m, cols, n, r);
+        NDArray d = gv.mul(u.transpose(1, 0, 2)).sum(new int[] {1, 3});
+        b.addDAlpha(m > 1 ? d : d.reshape(n));
+        NDArray alphaT = a.transpose().reshape(n, 1, m);
+        NDArray du =
+                alphaT.matMul(gv.transpose(2, 0, 1, 3).reshape(n, m, rows * r)).reshape(n, rows, r);
+        NDArray dv =
+                alphaT.matMul(gtu.transpose(2, 0, 1, 3).reshape(n, m, cols * r)).reshape(n, cols, r);
+        return new NDArray[] {du, dv};
+    }
+
+    /** Backpropagates dalpha (every bank's share) through the router. */
+    private void routerBackward(NDArray hArray, NDArray dAlpha) {
+        if (dAlpha == null) {
+            return;
+        }
+        try (GradientCollector gc = Djl.engine().newGradientCollector()) {
+            gc.backward(router.alpha(hArray).mul(dAlpha).sum());
         }
     }
 
