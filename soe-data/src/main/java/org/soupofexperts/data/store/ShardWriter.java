@@ -9,6 +9,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -36,10 +37,14 @@ public final class ShardWriter implements AutoCloseable {
     private final int bytesPerToken;
     private final int[] separator;
     private final MessageDigest sha;
-    private final OutputStream out;
     private final MessageDigest indexSha;
-    private final DataOutputStream index;
-    private final ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+    /** The local files of {@link #inFolder}, reopened for appending after {@link #suspend}; null for given streams. */
+    private final Path tokenPath;
+
+    private final Path indexPath;
+    private OutputStream out;
+    private DataOutputStream index;
+    private ByteBuffer buf;
     private long tokens;
     private long documents;
     private long textBytes;
@@ -52,6 +57,19 @@ public final class ShardWriter implements AutoCloseable {
      */
     public ShardWriter(
             String file, OutputStream tokenStream, String indexFile, OutputStream indexStream, Tokenizer tokenizer) {
+        this(file, tokenStream, indexFile, indexStream, tokenizer, null, null);
+    }
+
+    private ShardWriter(
+            String file,
+            OutputStream tokenStream,
+            String indexFile,
+            OutputStream indexStream,
+            Tokenizer tokenizer,
+            Path tokenPath,
+            Path indexPath) {
+        this.tokenPath = tokenPath;
+        this.indexPath = indexPath;
         this.file = Objects.requireNonNull(file, "file");
         this.indexFile = Objects.requireNonNull(indexFile, "indexFile");
         this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
@@ -63,16 +81,63 @@ public final class ShardWriter implements AutoCloseable {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+        open(tokenStream, indexStream);
+    }
+
+    /** Wraps the two streams; the digests carry on from what was written before. */
+    private void open(OutputStream tokenStream, OutputStream indexStream) {
         out = new DigestOutputStream(new BufferedOutputStream(tokenStream, 1 << 16), sha);
         index = new DataOutputStream(new DigestOutputStream(new BufferedOutputStream(indexStream, 1 << 16), indexSha));
+        buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /**
+     * Writes out what is buffered and closes the files, keeping the writer's state, so that a
+     * store with thousands of domains does not hold four descriptors and 384 KiB of buffers per
+     * domain while it is built; the next {@link #add} reopens the files for appending. A writer
+     * over given streams (not {@link #inFolder}) cannot reopen them and ignores this.
+     */
+    public void suspend() throws IOException {
+        if (closed || out == null || tokenPath == null) {
+            return;
+        }
+        out.write(buf.array(), 0, buf.position());
+        OutputStream o = out;
+        DataOutputStream i = index;
+        out = null;
+        index = null;
+        buf = null;
+        try {
+            i.close();
+        } finally {
+            o.close();
+        }
+    }
+
+    private void resume() throws IOException {
+        OutputStream tokens = Files.newOutputStream(tokenPath, StandardOpenOption.APPEND);
+        try {
+            open(tokens, Files.newOutputStream(indexPath, StandardOpenOption.APPEND));
+        } catch (IOException | RuntimeException e) {
+            tokens.close();
+            throw e;
+        }
     }
 
     /** A writer of {@code name}.tok and {@code name}.idx in a local folder. */
     public static ShardWriter inFolder(Path dir, String name, Tokenizer tokenizer) throws IOException {
-        OutputStream tokens = Files.newOutputStream(dir.resolve(name + ".tok"));
+        Path tokenPath = dir.resolve(name + ".tok");
+        Path indexPath = dir.resolve(name + ".idx");
+        OutputStream tokens = Files.newOutputStream(tokenPath);
         try {
             return new ShardWriter(
-                    name + ".tok", tokens, name + ".idx", Files.newOutputStream(dir.resolve(name + ".idx")), tokenizer);
+                    name + ".tok",
+                    tokens,
+                    name + ".idx",
+                    Files.newOutputStream(indexPath),
+                    tokenizer,
+                    tokenPath,
+                    indexPath);
         } catch (IOException | RuntimeException e) {
             tokens.close();
             throw e;
@@ -88,6 +153,9 @@ public final class ShardWriter implements AutoCloseable {
     public void add(String text) throws IOException {
         if (closed) {
             throw new IllegalStateException("shard " + file + " is finished");
+        }
+        if (out == null) {
+            resume();
         }
         int[] ids = tokenizer.encode(text);
         for (int id : ids) {
@@ -132,6 +200,9 @@ public final class ShardWriter implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("shard " + file + " is already finished or closed");
         }
+        if (out == null) {
+            resume();
+        }
         out.write(buf.array(), 0, buf.position());
         buf.clear();
         closed = true;
@@ -155,6 +226,9 @@ public final class ShardWriter implements AutoCloseable {
     public void close() throws IOException {
         if (!closed) {
             closed = true;
+            if (out == null) {
+                return; // suspended: nothing open
+            }
             try {
                 index.close();
             } finally {

@@ -15,6 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.io.SoupFormatException;
+import org.soupofexperts.data.corpus.Corpus;
+import org.soupofexperts.data.corpus.Document;
 import org.soupofexperts.data.corpus.JsonlCorpus;
 import org.soupofexperts.data.tokenize.ByteTokenizer;
 
@@ -60,6 +62,60 @@ class TokenStoreTest {
         TokenBatch b = s.trainSampler().sample(new double[] {0, 1}, 4, 8, new SplittableRandom(1));
         for (int t : b.tokens()) {
             assertTrue(t >= 0 && t < 256);
+        }
+    }
+
+    /**
+     * A corpus of 600 domains whose documents come round-robin (every document in another domain
+     * than the last) builds with a bounded number of open files, and every document reads back
+     * whole from its domain: the writers of the least recently written domains are suspended and
+     * reopened for appending. Unbounded, the build held four descriptors per domain (2,400 here;
+     * 6,000 clusters exhausted the process's 20,000).
+     */
+    @Test
+    void aCorpusOfManyDomainsBuildsWithBoundedOpenFilesAndReadsBackWhole() throws IOException {
+        Path fds = Path.of("/proc/self/fd");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(fds), "needs /proc/self/fd");
+        int domains = 600;
+        int perDomain = 3;
+        int[] maxOpen = {0};
+        Corpus interleaved = new Corpus() {
+            @Override
+            public void forEach(java.util.function.Consumer<Document> sink) throws IOException {
+                for (int i = 0; i < perDomain; i++) {
+                    for (int d = 0; d < domains; d++) {
+                        sink.accept(new Document("doc " + i + " of domain " + d, "d" + (1000 + d), "mem", 0));
+                        if (d % 50 == 0) {
+                            try (var list = Files.list(fds)) {
+                                maxOpen[0] = Math.max(maxOpen[0], (int) list.count());
+                            }
+                        }
+                    }
+                }
+            }
+
+            @Override
+            public String fingerprint() {
+                return "interleaved-600";
+            }
+        };
+        long before;
+        try (var list = Files.list(fds)) {
+            before = list.count();
+        }
+        TokenStore s = TokenStore.openOrBuild(
+                tmp.resolve("many"),
+                interleaved,
+                new ByteTokenizer(),
+                TokenStore.Options.defaults().withValidation(0, 1));
+        assertTrue(maxOpen[0] - before < 400, "open files during the build: " + maxOpen[0] + ", before: " + before);
+        assertEquals(domains, s.domains().size());
+        ByteTokenizer tok = new ByteTokenizer();
+        for (int d : new int[] {0, 1, 299, 599}) {
+            assertEquals(perDomain, s.trainDocuments(d));
+            for (int i = 0; i < perDomain; i++) {
+                assertEquals("doc " + i + " of domain " + d, tok.decode(s.document(d, false, i)), "domain " + d);
+            }
         }
     }
 
