@@ -11,6 +11,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
+import java.util.function.IntPredicate;
 import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.config.ExpertInit;
 import org.soupofexperts.core.config.ModelConfig;
@@ -24,6 +26,7 @@ import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.core.io.StrictJson;
 import org.soupofexperts.core.io.Version;
 import org.soupofexperts.core.nn.GptModel;
+import org.soupofexperts.core.nn.KvCache;
 import org.soupofexperts.core.nn.SoupTensor;
 import org.soupofexperts.core.nn.WeightInit;
 import org.soupofexperts.core.train.SoupTrainingConfig;
@@ -190,11 +193,39 @@ public sealed class DenseModel implements AutoCloseable permits Specialist {
 
     /**
      * Continues {@code prompt} by {@code g.maxNewTokens()} tokens, each chosen from the logits of
-     * the last position over the last context-length tokens (a full forward per token: no
-     * key/value cache). Returns only the new tokens. Reproducible for a given seed.
+     * the last position over the last context-length tokens. Returns only the new tokens.
+     * Reproducible for a given seed. While the text fits the context length, the prompt is read
+     * once into a key/value cache and each new token costs one position's forward pass; past it,
+     * each new token is a forward pass over the last context-length tokens (the same tokens and
+     * logits as without the cache, to float rounding).
      */
     public int[] generate(int[] prompt, Generation g) {
-        return g.continueText(prompt, model.config(), manager, this::logits);
+        return generate(prompt, g, t -> true);
+    }
+
+    /**
+     * As {@link #generate(int[], Generation)}, giving each new token to {@code onToken} as soon as
+     * it is chosen (streaming); generation stops early when {@code onToken} returns false. Returns
+     * the new tokens, the last one included.
+     */
+    public int[] generate(int[] prompt, Generation g, IntPredicate onToken) {
+        Objects.requireNonNull(onToken, "onToken");
+        return g.continueText(
+                prompt,
+                model.config(),
+                manager,
+                new Generation.Source() {
+                    @Override
+                    public NDArray logits(NDArray tokens, KvCache cache) {
+                        return Forward.logits(model, tokens, cache);
+                    }
+
+                    @Override
+                    public KvCache newCache(NDManager parent) {
+                        return model.newCache(parent);
+                    }
+                },
+                onToken);
     }
 
     /** Saves atomically into {@code dir} (see {@link ArtifactDirectory}). */

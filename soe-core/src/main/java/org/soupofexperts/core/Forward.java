@@ -8,6 +8,7 @@ import java.util.function.Function;
 import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.internal.Djl;
 import org.soupofexperts.core.nn.GptModel;
+import org.soupofexperts.core.nn.KvCache;
 
 /**
  * Inference shared by soups and specialists: every call runs without autograd and inside an
@@ -23,6 +24,17 @@ final class Forward {
         NDManager caller = tokens.getManager();
         try (Djl.NoGradScope scope = Djl.noGradScope()) {
             NDArray out = model.logits(tokens, alphaFn.apply(caller));
+            NDScope.unregister(out);
+            out.attach(caller);
+            return out;
+        }
+    }
+
+    /** A specialist's logits for tokens that continue what {@code cache} holds (null: a plain forward). */
+    static NDArray logits(GptModel model, NDArray tokens, KvCache cache) {
+        NDManager caller = tokens.getManager();
+        try (Djl.NoGradScope scope = Djl.noGradScope()) {
+            NDArray out = model.logits(tokens, null, cache);
             NDScope.unregister(out);
             out.attach(caller);
             return out;

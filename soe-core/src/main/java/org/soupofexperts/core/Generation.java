@@ -6,8 +6,9 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import java.util.SplittableRandom;
-import java.util.function.UnaryOperator;
+import java.util.function.IntPredicate;
 import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.core.nn.KvCache;
 
 /**
  * How {@link Specialist#generate} picks each next token: greedy (temperature 0), or sampled from
@@ -111,8 +112,23 @@ public record Generation(int maxNewTokens, double temperature, int topK, double 
         return order[nucleus - 1];
     }
 
-    /** {@link Specialist#generate}: one full forward of the last context-length tokens per new token. */
-    int[] continueText(int[] prompt, ModelConfig config, NDManager manager, UnaryOperator<NDArray> logits) {
+    /** What generation needs of a model: logits with or without a key/value cache. */
+    interface Source {
+        /** Logits {@code [1, T, vocab]} of tokens {@code [1, T]} continuing what {@code cache} holds (null: none). */
+        NDArray logits(NDArray tokens, KvCache cache);
+
+        /** A fresh cache in a sub-manager of {@code parent}. */
+        KvCache newCache(NDManager parent);
+    }
+
+    /**
+     * {@link DenseModel#generate}: the prompt is read once into a key/value cache and each new
+     * token is fed alone, while the text fits the context length; past it, each new token is a
+     * forward pass over the last context-length tokens (the window moves by one position a
+     * token, so cached keys, whose positions would shift, cannot be reused). {@code onToken} sees
+     * each new token and returns false to stop.
+     */
+    int[] continueText(int[] prompt, ModelConfig config, NDManager manager, Source model, IntPredicate onToken) {
         if (prompt == null || prompt.length == 0) {
             throw new IllegalArgumentException("generation needs a prompt of at least one token");
         }
@@ -130,17 +146,26 @@ public record Generation(int maxNewTokens, double temperature, int topK, double 
         }
         int[] text = Arrays.copyOf(prompt, prompt.length + maxNewTokens);
         SplittableRandom rng = new SplittableRandom(seed);
-        for (int i = prompt.length; i < text.length; i++) {
-            int from = Math.max(0, i - ctx);
-            float[] last;
-            try (NDManager tmp = manager.newSubManager()) {
-                NDArray tokens = tmp.create(Arrays.copyOfRange(text, from, i), new Shape(1, i - from));
-                try (NDArray out = logits.apply(tokens)) {
-                    last = out.get(new NDIndex("0, -1")).toFloatArray();
+        int end = text.length;
+        try (NDManager gen = manager.newSubManager();
+                KvCache cache = model.newCache(gen)) {
+            for (int i = prompt.length; i < end; i++) {
+                int from = Math.max(0, i - ctx);
+                boolean cached = from == 0;
+                int feedFrom = cached ? cache.length() : from;
+                float[] last;
+                try (NDManager tmp = gen.newSubManager()) {
+                    NDArray tokens = tmp.create(Arrays.copyOfRange(text, feedFrom, i), new Shape(1, i - feedFrom));
+                    try (NDArray out = model.logits(tokens, cached ? cache : null)) {
+                        last = out.get(new NDIndex("0, -1")).toFloatArray();
+                    }
+                }
+                text[i] = next(last, rng);
+                if (!onToken.test(text[i])) {
+                    end = i + 1;
                 }
             }
-            text[i] = next(last, rng);
         }
-        return Arrays.copyOfRange(text, prompt.length, text.length);
+        return Arrays.copyOfRange(text, prompt.length, end);
     }
 }

@@ -5,8 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.soupofexperts.core.nn.KvCache;
 import org.soupofexperts.core.train.SoupTrainingConfig;
 
 /** Text generation: greedy, temperature, top-k, top-p, and seeded reproducibility. */
@@ -38,6 +44,82 @@ class GenerationTest {
                     s.generate(new int[] {3, 4, 5}, Generation.greedy(5)),
                     s.generate(new int[] {3, 4, 5}, Generation.sampling(5, 1.0, 1, 1.0, 99)),
                     "top-k 1 is greedy");
+        }
+    }
+
+    /** The text's tokens continued by full forward passes over the last context-length tokens, as before the cache. */
+    private static int[] uncachedGreedy(DenseModel s, int[] prompt, int n, List<float[]> logits) {
+        int ctx = s.block().config().contextLength();
+        int[] text = java.util.Arrays.copyOf(prompt, prompt.length + n);
+        try (NDManager m = NDManager.newBaseManager()) {
+            for (int i = prompt.length; i < text.length; i++) {
+                int from = Math.max(0, i - ctx);
+                NDArray out = s.logits(m.create(java.util.Arrays.copyOfRange(text, from, i), new Shape(1, i - from)));
+                float[] last = out.get(new NDIndex("0, -1")).toFloatArray();
+                logits.add(last);
+                int best = 0;
+                for (int v = 1; v < last.length; v++) {
+                    best = last[v] > last[best] ? v : best;
+                }
+                text[i] = best;
+            }
+        }
+        return java.util.Arrays.copyOfRange(text, prompt.length, text.length);
+    }
+
+    @Test
+    void theKeyValueCacheGivesTheTokensAndLogitsOfFullForwardPasses() {
+        // An untrained model: its greedy choices hang on small differences between logits. Generation
+        // runs past the context length, where the cache gives way to full passes over the window.
+        for (long seed : new long[] {8, 9}) {
+            try (DenseModel s = DenseModel.create(ToyDomains.tinyModel(), seed)) {
+                int ctx = s.block().config().contextLength();
+                int[] prompt = {1, 2, 3};
+                List<float[]> reference = new java.util.ArrayList<>();
+                int[] expected = uncachedGreedy(s, prompt, ctx + 5, reference);
+                List<float[]> seen = new java.util.ArrayList<>();
+                try (NDManager m = NDManager.newBaseManager();
+                        KvCache cache = s.block().newCache(m)) {
+                    NDArray out = s.block().logits(m.create(prompt, new Shape(1, 3)), null, cache);
+                    seen.add(out.get(new NDIndex("0, -1")).toFloatArray());
+                    for (int i = 0; i + prompt.length < ctx; i++) {
+                        out = s.block().logits(m.create(new int[] {expected[i]}, new Shape(1, 1)), null, cache);
+                        seen.add(out.get(new NDIndex("0, -1")).toFloatArray());
+                    }
+                    assertEquals(ctx, cache.length());
+                }
+                for (int i = 0; i < seen.size(); i++) {
+                    assertArrayEquals(reference.get(i), seen.get(i), 1e-4f, "logits of new token " + i);
+                }
+                assertArrayEquals(expected, s.generate(prompt, Generation.greedy(ctx + 5)));
+            }
+        }
+    }
+
+    @Test
+    void streamingSeesEachTokenAndStopsWhenTheCallbackSaysSo() {
+        try (DenseModel s = DenseModel.create(ToyDomains.tinyModel(), 8)) {
+            int[] all = s.generate(new int[] {1}, Generation.sampling(12, 1.0, 0, 1.0, 5));
+            List<Integer> streamed = new java.util.ArrayList<>();
+            int[] first = s.generate(new int[] {1}, Generation.sampling(12, 1.0, 0, 1.0, 5), t -> {
+                streamed.add(t);
+                return streamed.size() < 4;
+            });
+            assertArrayEquals(java.util.Arrays.copyOf(all, 4), first);
+            assertEquals(List.of(all[0], all[1], all[2], all[3]), streamed);
+        }
+    }
+
+    @Test
+    void aCacheRefusesWhatItCannotServe() {
+        try (DenseModel s = DenseModel.create(ToyDomains.tinyModel(), 8);
+                NDManager m = NDManager.newBaseManager();
+                KvCache cache = s.block().newCache(m)) {
+            s.block().logits(m.create(new int[] {1, 2}, new Shape(1, 2)), null, cache);
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class,
+                    () -> s.block().logits(m.create(new int[] {1, 2}, new Shape(1, 2)), null, cache));
+            assertEquals("after the prompt, a cache takes one token at a time, got 2 after 2", e.getMessage());
         }
     }
 

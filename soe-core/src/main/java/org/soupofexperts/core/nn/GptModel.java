@@ -128,6 +128,21 @@ public final class GptModel extends ModelBlock {
      * coefficients alpha ({@code null} for a specialist).
      */
     public NDArray logits(NDArray tokens, NDArray alpha) {
+        return logits(tokens, alpha, null);
+    }
+
+    /** A key/value cache for this model's generation: see {@link #logits(NDArray, NDArray, KvCache)}. */
+    public KvCache newCache(NDManager parent) {
+        return new KvCache(parent, layers.size(), config.contextLength());
+    }
+
+    /**
+     * Next-token logits of a specialist (alpha null) for tokens that continue the ones {@code
+     * cache} holds: the whole prompt into an empty cache, then one token at a time; the cache then
+     * holds these positions too. The logits are those of a forward pass over all the positions
+     * held, to float rounding. The positions held may not exceed the context length.
+     */
+    public NDArray logits(NDArray tokens, NDArray alpha, KvCache cache) {
         Shape s = tokens.getShape();
         if (s.dimension() != 2) {
             throw new IllegalArgumentException("tokens must have shape [batch, time], got " + s);
@@ -137,6 +152,10 @@ public final class GptModel extends ModelBlock {
             throw new IllegalArgumentException(
                     "sequence length " + t + " must be in [1, " + config.contextLength() + "]");
         }
+        int past = cache == null ? 0 : cache.length();
+        if (cache != null) {
+            checkCacheUse(alpha, t, past, cache);
+        }
         NDArray wte = tokenEmbedding.table(alpha);
         long m = tokenEmbedding.soupTensors().get(0).groupsOf(wte);
         if (m > 0 && s.get(0) % m != 0) {
@@ -145,7 +164,7 @@ public final class GptModel extends ModelBlock {
         }
         NDArray x = SoupEmbedding.lookup(tokens, wte);
         if (m == 0) {
-            x = x.add(positionEmbedding.table(alpha).get(new NDIndex("0:" + t)));
+            x = x.add(positionEmbedding.table(alpha).get(new NDIndex(past + ":" + (past + t))));
         } else {
             NDArray positions = positionEmbedding.table(alpha).get(new NDIndex(":, 0:" + t));
             Shape xs = x.getShape();
@@ -153,9 +172,13 @@ public final class GptModel extends ModelBlock {
                     .add(positions.expandDims(1))
                     .reshape(xs);
         }
-        NDArray mask = causalMask(t, x);
-        for (Layer layer : layers) {
-            x = layer.apply(x, alpha, mask);
+        // One new position after cached ones reads them all: no mask.
+        NDArray mask = past > 0 ? null : causalMask(t, x);
+        for (int i = 0; i < layers.size(); i++) {
+            x = layers.get(i).apply(x, alpha, mask, cache, i);
+        }
+        if (cache != null) {
+            cache.advance(t);
         }
         x = finalNorm.apply(x, alpha);
         if (m == 0) {
@@ -165,6 +188,24 @@ public final class GptModel extends ModelBlock {
         return x.reshape(m, -1, config.dModel())
                 .matMul(wte.transpose(0, 2, 1))
                 .reshape(s.get(0), t, config.vocabSize());
+    }
+
+    private void checkCacheUse(NDArray alpha, int t, int past, KvCache cache) {
+        if (alpha != null) {
+            throw new IllegalArgumentException("a key/value cache serves a specialist's generation (alpha null)");
+        }
+        if (cache.capacity() != config.contextLength()) {
+            throw new IllegalArgumentException("the cache was made for a context of " + cache.capacity()
+                    + " positions, the model reads " + config.contextLength());
+        }
+        if (past > 0 && t != 1) {
+            throw new IllegalArgumentException(
+                    "after the prompt, a cache takes one token at a time, got " + t + " after " + past);
+        }
+        if (past + t > config.contextLength()) {
+            throw new IllegalArgumentException("the cache holds " + past + " positions; " + t
+                    + " more exceed the context length " + config.contextLength());
+        }
     }
 
     /**
@@ -267,13 +308,13 @@ public final class GptModel extends ModelBlock {
             return out;
         }
 
-        NDArray apply(NDArray x, NDArray alpha, NDArray mask) {
-            x = x.add(attention(ln1.apply(x, alpha), alpha, mask));
+        NDArray apply(NDArray x, NDArray alpha, NDArray mask, KvCache cache, int index) {
+            x = x.add(attention(ln1.apply(x, alpha), alpha, mask, cache, index));
             NDArray h = Activation.gelu(fc.apply(ln2.apply(x, alpha), alpha));
             return x.add(fcProj.apply(h, alpha));
         }
 
-        private NDArray attention(NDArray x, NDArray alpha, NDArray mask) {
+        private NDArray attention(NDArray x, NDArray alpha, NDArray mask, KvCache cache, int index) {
             Shape s = x.getShape();
             long b = s.get(0);
             long t = s.get(1);
@@ -284,10 +325,15 @@ public final class GptModel extends ModelBlock {
             NDArray q = qkvParts.get(0).reshape(b, t, heads, hd).transpose(0, 2, 1, 3);
             NDArray k = qkvParts.get(1).reshape(b, t, heads, hd).transpose(0, 2, 3, 1);
             NDArray v = qkvParts.get(2).reshape(b, t, heads, hd).transpose(0, 2, 1, 3);
-            NDArray scores = q.matMul(k);
-            NDArray att = scores.mul(Djl.scalar(scores, 1.0 / Math.sqrt(hd)))
-                    .add(mask)
-                    .softmax(-1);
+            if (cache != null) {
+                if (cache.keys(index) != null) {
+                    k = cache.keys(index).concat(k, 3);
+                    v = cache.values(index).concat(v, 2);
+                }
+                cache.put(index, k, v);
+            }
+            NDArray scores = q.matMul(k).mul(Djl.scalar(q, 1.0 / Math.sqrt(hd)));
+            NDArray att = (mask == null ? scores : scores.add(mask)).softmax(-1);
             NDArray y = att.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, d);
             return attnProj.apply(y, alpha);
         }
