@@ -17,6 +17,7 @@ module org.soupofexperts.data {
     exports org.soupofexperts.data.embed;
     exports org.soupofexperts.data.eval;
     exports org.soupofexperts.data.finetune;
+    exports org.soupofexperts.data.generate;
     exports org.soupofexperts.data.sample;
     exports org.soupofexperts.data.store;
     exports org.soupofexperts.data.synth;

@@ -39,6 +39,7 @@ import org.soupofexperts.data.corpus.JsonlCorpus;
 import org.soupofexperts.data.embed.Embedder;
 import org.soupofexperts.data.eval.DomainSplit;
 import org.soupofexperts.data.eval.Evaluation;
+import org.soupofexperts.data.generate.TextGenerator;
 import org.soupofexperts.data.sample.MetaDistributions;
 import org.soupofexperts.data.sample.WindowSampler;
 import org.soupofexperts.data.store.TokenStore;
@@ -623,20 +624,30 @@ public final class Soe implements Callable<Integer> {
                 description = "seed of the sampling: the same seed gives the same text")
         long seed;
 
+        @Option(
+                names = "--stop",
+                description = "end the text before this sequence (repeatable, at most " + TextGenerator.MAX_STOPS + ")")
+        List<String> stop = new ArrayList<>();
+
         @Override
         public Integer call() throws IOException {
-            ByteTokenizer tok = new ByteTokenizer();
             try (DenseModel s = DenseModel.load(modelDir)) {
                 Generation g = temperature == 0
                         ? Generation.greedy(tokens)
                         : Generation.sampling(tokens, temperature, topK, topP, seed);
-                int[] next;
+                PrintWriter out = spec.commandLine().getOut();
+                out.print(prompt);
+                out.flush();
                 try {
-                    next = s.generate(tok.encode(prompt), g);
+                    // The text is printed as it is made.
+                    TextGenerator.of(s, new ByteTokenizer()).stream(prompt, g, stop, piece -> {
+                        out.print(piece);
+                        out.flush();
+                    });
                 } catch (ArithmeticException e) {
                     throw new IllegalArgumentException(modelDir + ": " + e.getMessage(), e);
                 }
-                spec.commandLine().getOut().println(prompt + tok.decode(next));
+                out.println();
             }
             return 0;
         }

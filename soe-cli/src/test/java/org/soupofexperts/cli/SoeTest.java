@@ -402,6 +402,26 @@ class SoeTest {
         Result g2 = soe("generate", "--model", spec.toString(), "--prompt", "the ", "--tokens", "12", "--seed", "3");
         assertEquals(0, g1.code(), g1.err());
         assertEquals(g1.out(), g2.out(), "the same seed generates the same text");
+        // A stop sequence taken from that text ends the text just before it.
+        String made = g1.out().replaceFirst("\\R$", "").substring("the ".length());
+        if (made.length() > 6) {
+            String stop = made.substring(4, 6);
+            Result g3 = soe(
+                    "generate",
+                    "--model",
+                    spec.toString(),
+                    "--prompt",
+                    "the ",
+                    "--tokens",
+                    "12",
+                    "--seed",
+                    "3",
+                    "--stop",
+                    stop);
+            assertEquals(0, g3.code(), g3.err());
+            assertEquals(
+                    "the " + made.substring(0, made.indexOf(stop)), g3.out().replaceFirst("\\R$", ""), stop);
+        }
 
         Result byName = soe(
                 "instantiate",
