@@ -30,17 +30,7 @@ final class DocumentsRequest {
      * @throws HttpError 400 naming what is wrong with the body
      */
     static List<String> parse(byte[] body, int maxDocuments) {
-        String text;
-        try {
-            text = StandardCharsets.UTF_8
-                    .newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(body))
-                    .toString();
-        } catch (CharacterCodingException e) {
-            throw HttpError.badRequest("the body is not valid UTF-8");
-        }
+        String text = utf8(body);
         List<String> documents = null;
         try (JsonReader in = new JsonReader(new StringReader(text))) {
             in.setStrictness(Strictness.STRICT);
@@ -76,29 +66,51 @@ final class DocumentsRequest {
         return documents;
     }
 
+    /** The body as text; 400 unless it is valid UTF-8. */
+    static String utf8(byte[] body) {
+        try {
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(body))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw HttpError.badRequest("the body is not valid UTF-8");
+        }
+    }
+
     private static List<String> documents(JsonReader in, int maxDocuments) throws IOException {
-        expect(in, JsonToken.BEGIN_ARRAY, "'documents' must be an array of strings");
+        return documents(in, maxDocuments, "documents");
+    }
+
+    /** An array of at most {@code max} strings, the field named {@code field} in messages. */
+    static List<String> documents(JsonReader in, int max, String field) throws IOException {
+        expect(in, JsonToken.BEGIN_ARRAY, "'" + field + "' must be an array of strings");
         in.beginArray();
         List<String> docs = new ArrayList<>();
         while (in.hasNext()) {
-            if (docs.size() == maxDocuments) {
-                throw HttpError.badRequest("more than " + maxDocuments + " documents in one request");
+            if (docs.size() == max) {
+                throw HttpError.badRequest("more than " + max + " " + field + " in one request");
             }
-            expect(in, JsonToken.STRING, "document " + docs.size() + " is not a string");
+            expect(
+                    in,
+                    JsonToken.STRING,
+                    (field.equals("documents") ? "document " : field + " entry ") + docs.size() + " is not a string");
             docs.add(in.nextString());
         }
         in.endArray();
         return docs;
     }
 
-    private static void expect(JsonReader in, JsonToken token, String message) throws IOException {
+    static void expect(JsonReader in, JsonToken token, String message) throws IOException {
         if (in.peek() != token) {
             throw HttpError.badRequest(message);
         }
     }
 
     /** Echoes of client input are cut short, so an error message cannot be made arbitrarily large. */
-    private static String shorten(String s) {
+    static String shorten(String s) {
         return s.length() <= 80 ? s : s.substring(0, 80) + "...";
     }
 }

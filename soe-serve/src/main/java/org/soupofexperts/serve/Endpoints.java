@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
@@ -28,6 +29,7 @@ import org.slf4j.LoggerFactory;
 import org.soupofexperts.core.DomainAssigner;
 import org.soupofexperts.core.SpecialistCache;
 import org.soupofexperts.data.eval.Evaluation;
+import org.soupofexperts.data.generate.TextGenerator;
 import org.soupofexperts.data.tokenize.Tokenizer;
 
 /**
@@ -102,7 +104,7 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
                     o.addProperty("status", "ok");
                     write(response, callback, 200, o);
                 }
-                case "/loss", "/domain-weights" -> {
+                case "/loss", "/domain-weights", "/generate" -> {
                     allow(request, response, "POST");
                     authenticate(request, response);
                     long declared = request.getLength();
@@ -123,7 +125,7 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
                                     error(response, callback, e);
                                     return;
                                 }
-                                dispatch(client, path.equals("/loss"), body, response, slot);
+                                dispatch(client, work(path), body, response, slot);
                             },
                             failure -> {
                                 if (failure instanceof HttpError e) {
@@ -141,7 +143,8 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
                     throw new HttpError(
                             404,
                             "no endpoint " + shorten(path)
-                                    + ": POST /loss or /domain-weights with {\"documents\": [text, ...]}, GET /health");
+                                    + ": POST /loss or /domain-weights with {\"documents\": [text, ...]}, POST /generate"
+                                    + " with {\"documents\": [...], \"prompt\": text, ...}, GET /health");
             }
         } catch (HttpError e) {
             error(response, callback, e);
@@ -278,7 +281,17 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
         }
     }
 
-    private void dispatch(String client, boolean loss, byte[] body, Response response, Callback callback) {
+    /** What a worker does with the body of a request to {@code path}. */
+    private Function<byte[], JsonObject> work(String path) {
+        return switch (path) {
+            case "/generate" -> this::generate;
+            case "/loss" -> body -> score(true, body);
+            default -> body -> score(false, body);
+        };
+    }
+
+    private void dispatch(
+            String client, Function<byte[], JsonObject> work, byte[] body, Response response, Callback callback) {
         long queued = System.nanoTime();
         try {
             workers.execute(new FairQueue.ClientTask(client, () -> {
@@ -291,7 +304,7 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
                     return;
                 }
                 try {
-                    write(response, callback, 200, score(loss, body));
+                    write(response, callback, 200, work.apply(body));
                 } catch (HttpError e) {
                     error(response, callback, e);
                 } catch (IllegalArgumentException e) {
@@ -360,6 +373,45 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
             o.addProperty("natsPerToken", l.natsPerToken());
             o.addProperty("tokens", l.tokens());
         }
+        return o;
+    }
+
+    /**
+     * Continues the prompt with the specialist of the documents' domain weights. The cost,
+     * counted before any work and against the same budget as {@code /loss}, is the positions the
+     * model reads: the documents' tokens (for h), then the prompt and each new token once while
+     * the text fits the context (the key/value cache), and a whole context for each token past it.
+     */
+    private JsonObject generate(byte[] body) {
+        GenerateRequest r = GenerateRequest.parse(body, limits.maxDocuments());
+        long cost = 0;
+        for (String d : r.documents()) {
+            cost += tokenizer.encode(d).length + 2L;
+        }
+        long text = tokenizer.encode(r.prompt()).length + (long) r.generation().maxNewTokens();
+        cost += Math.min(text, context) + Math.max(0, text - context) * context;
+        if (cost > limits.maxTokensPerRequest()) {
+            throw new HttpError(
+                    413,
+                    "the request would read about " + cost + " token positions (documents, prompt and "
+                            + r.generation().maxNewTokens() + " new tokens with a context of " + context
+                            + "), more than the " + limits.maxTokensPerRequest()
+                            + " this server allows per request; ask for fewer new tokens");
+        }
+        double[] h = assigner.domainWeights(r.documents());
+        String made;
+        try (SpecialistCache.Lease lease = cache.acquire(h)) {
+            made = TextGenerator.of(lease.specialist(), tokenizer).generate(r.prompt(), r.generation(), r.stop());
+        } catch (ArithmeticException e) {
+            throw new IllegalStateException("the specialist's logits are not finite", e);
+        }
+        JsonObject o = new JsonObject();
+        o.addProperty("text", made);
+        JsonArray ha = new JsonArray();
+        for (double v : h) {
+            ha.add(v);
+        }
+        o.add("h", ha);
         return o;
     }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,11 +27,13 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.soupofexperts.core.DomainAssigner;
+import org.soupofexperts.core.Generation;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.data.eval.Evaluation;
+import org.soupofexperts.data.generate.TextGenerator;
 import org.soupofexperts.data.tokenize.ByteTokenizer;
 
 class SpecialistServerTest {
@@ -124,6 +127,61 @@ class SpecialistServerTest {
             assertEquals(200, w.statusCode());
             assertEquals(1.0, json(w).getAsJsonArray("h").get(2).getAsDouble());
             assertTrue(!json(w).has("bitsPerByte"));
+        }
+    }
+
+    @Test
+    void generateContinuesThePromptWithTheDocumentsSpecialistAndStopsAtAStopSequence() throws Exception {
+        try (SpecialistServer s = server(BY_COUNT).build().start()) {
+            String body = "{\"documents\": [\"a\", \"b\"], \"prompt\": \"the \", \"maxNewTokens\": 12,"
+                    + " \"temperature\": 1.0, \"seed\": 4}";
+            HttpResponse<String> r = post(s, "generate", body);
+            assertEquals(200, r.statusCode(), r.body());
+            String expected;
+            double[] h = {0, 0, 1};
+            try (Specialist sp = soup.instantiate(h)) {
+                expected =
+                        TextGenerator.of(sp, new ByteTokenizer()).generate("the ", new Generation(12, 1.0, 0, 1.0, 4));
+            }
+            assertEquals(expected, json(r).get("text").getAsString());
+            assertEquals(1.0, json(r).getAsJsonArray("h").get(2).getAsDouble());
+            if (expected.length() > 3) {
+                String stop = expected.substring(2, 3);
+                HttpResponse<String> cut =
+                        post(s, "generate", body.replace("}", ", \"stop\": [" + new JsonPrimitive(stop) + "]}"));
+                assertEquals(200, cut.statusCode(), cut.body());
+                assertEquals(
+                        expected.substring(0, expected.indexOf(stop)),
+                        json(cut).get("text").getAsString());
+            }
+        }
+    }
+
+    @Test
+    void generateRequestsOverTheBudgetOrMalformedAreRefusedBeforeAnyWork() throws Exception {
+        try (SpecialistServer s = server(BY_COUNT)
+                .limits(ServerLimits.defaults().withMaxTokensPerRequest(100))
+                .build()
+                .start()) {
+            // Context 16: 40 new tokens past it read a whole context each.
+            HttpResponse<String> big =
+                    post(s, "generate", "{\"documents\": [\"a\"], \"prompt\": \"x\", \"maxNewTokens\": 40}");
+            assertEquals(413, big.statusCode(), big.body());
+            assertTrue(json(big).get("error").getAsString().contains("token positions"), big.body());
+            HttpResponse<String> noPrompt = post(s, "generate", "{\"documents\": [\"a\"]}");
+            assertEquals(400, noPrompt.statusCode());
+            assertTrue(json(noPrompt).get("error").getAsString().contains("'prompt'"), noPrompt.body());
+            HttpResponse<String> badTemp =
+                    post(s, "generate", "{\"documents\": [\"a\"], \"prompt\": \"x\", \"temperature\": -1}");
+            assertEquals(400, badTemp.statusCode());
+            assertTrue(json(badTemp).get("error").getAsString().contains("temperature"), badTemp.body());
+            HttpResponse<String> unknown =
+                    post(s, "generate", "{\"documents\": [\"a\"], \"prompt\": \"x\", \"maxTokens\": 3}");
+            assertEquals(400, unknown.statusCode());
+            assertTrue(json(unknown).get("error").getAsString().contains("unknown field 'maxTokens'"), unknown.body());
+            HttpResponse<String> small =
+                    post(s, "generate", "{\"documents\": [\"a\"], \"prompt\": \"x\", \"maxNewTokens\": 5}");
+            assertEquals(200, small.statusCode(), small.body());
         }
     }
 
