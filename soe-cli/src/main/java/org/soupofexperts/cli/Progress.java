@@ -31,11 +31,25 @@ final class Progress {
         if (terminal && (e.step() % Math.max(1, total / 100) == 0 || e.step() == total)) {
             int done = 30 * e.step() / total;
             err.printf(
-                    "\r[%s%s] %d/%d loss %.3f %.0f tok/s",
-                    "#".repeat(done), " ".repeat(30 - done), e.step(), total, e.loss(), e.tokensPerSecond());
+                    "\r[%s%s] %d/%d loss %.3f %.0f tok/s %s elapsed %s left ",
+                    "#".repeat(done),
+                    " ".repeat(30 - done),
+                    e.step(),
+                    total,
+                    e.loss(),
+                    e.tokensPerSecond(),
+                    StepEvent.clock(e.elapsedSeconds()),
+                    StepEvent.clock(e.etaSeconds()));
             err.flush();
         } else if (!terminal && (e.step() % (every > 0 ? every : Math.max(1, total / 10)) == 0 || e.step() == total)) {
-            err.printf("step %d/%d loss %.3f %.0f tok/s%n", e.step(), total, e.loss(), e.tokensPerSecond());
+            err.printf(
+                    "step %d/%d loss %.3f %.0f tok/s, %s elapsed, %s left%n",
+                    e.step(),
+                    total,
+                    e.loss(),
+                    e.tokensPerSecond(),
+                    StepEvent.clock(e.elapsedSeconds()),
+                    StepEvent.clock(e.etaSeconds()));
             err.flush();
         }
     }

@@ -7,6 +7,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.BooleanSupplier;
 import org.soupofexperts.core.batch.BatchSource;
 import org.soupofexperts.core.batch.MetaDistribution;
 
@@ -43,6 +44,7 @@ public final class SoupTrainingConfig {
     private final StepAlgorithm stepAlgorithm;
     private final boolean fusedUpdate;
     private final boolean timePhases;
+    private final BooleanSupplier stopWhen;
     private final SpecializationProbe probe;
     private final CheckpointPolicy checkpoints;
     private final Path resumeFrom;
@@ -89,6 +91,7 @@ public final class SoupTrainingConfig {
         stepAlgorithm = b.stepAlgorithm;
         fusedUpdate = b.fusedUpdate;
         timePhases = b.timePhases;
+        stopWhen = b.stopWhen;
         if (stepAlgorithm == StepAlgorithm.CLOSED_FORM && !fusedUpdate) {
             throw new IllegalArgumentException(
                     "StepAlgorithm.CLOSED_FORM forms the experts' update inside the fused AdamW"
@@ -297,6 +300,11 @@ public final class SoupTrainingConfig {
      */
     public boolean fusedUpdate() {
         return fusedUpdate;
+    }
+
+    /** The caller's condition to end the run early, or null (see {@link Builder#stopWhen}). */
+    public BooleanSupplier stopWhen() {
+        return stopWhen;
     }
 
     /** Whether each step's phases are timed into {@link TrainingReport#phaseMillis} (default false). */

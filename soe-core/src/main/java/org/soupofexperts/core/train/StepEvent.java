@@ -12,6 +12,9 @@ package org.soupofexperts.core.train;
  * @param tokensPerSecond throughput since the start of the run
  * @param h the domain weights sampled for this step (of its first group)
  * @param hPerGroup the domain weights of each of the step's m groups (m = 1: {@code {h}})
+ * @param elapsedSeconds training time so far (earlier launches of a resumed run included;
+ *     validation, probes and checkpoints left out)
+ * @param etaSeconds estimated training time left: the mean step time so far times the steps left
  */
 public record StepEvent(
         int step,
@@ -22,4 +25,18 @@ public record StepEvent(
         boolean clipped,
         double tokensPerSecond,
         double[] h,
-        double[][] hPerGroup) {}
+        double[][] hPerGroup,
+        double elapsedSeconds,
+        double etaSeconds) {
+
+    /** Seconds as {@code h:mm:ss} (or {@code m:ss} under an hour), for progress lines. */
+    public static String clock(double seconds) {
+        if (!(seconds >= 0) || Double.isInfinite(seconds)) {
+            return "?";
+        }
+        long s = Math.round(seconds);
+        return s >= 3600
+                ? String.format("%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+                : String.format("%d:%02d", s / 60, s % 60);
+    }
+}

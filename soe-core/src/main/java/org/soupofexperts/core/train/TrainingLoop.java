@@ -209,6 +209,20 @@ public final class TrainingLoop {
                     return;
                 }
                 CheckpointPolicy policy = cfg.checkpoints();
+                if (step < cfg.steps() && stopRequested()) {
+                    stepsRun = step;
+                    if (policy != null) {
+                        // So that the stopped run can be resumed where it stopped.
+                        long c0 = System.nanoTime();
+                        RunCheckpoints.Progress progress =
+                                new RunCheckpoints.Progress(clipped, losses, seconds(c0), points, specialization);
+                        Path written = RunCheckpoints.write(policy, step, cfg, seed, slots, opt, best, progress);
+                        pausedNanos += System.nanoTime() - c0;
+                        LOG.info("checkpoint {} written at the stop", written);
+                    }
+                    LOG.info("training stopped on request after step {} of {}", step, cfg.steps());
+                    return;
+                }
                 if (policy != null
                         && step < cfg.steps()
                         && policy.due(step, Duration.ofNanos(System.nanoTime() - lastCheckpoint))) {
@@ -223,13 +237,20 @@ public final class TrainingLoop {
             }
         }
 
+        /** The caller's stop condition, or an interrupt of the training thread (whose flag is kept). */
+        private boolean stopRequested() {
+            return Thread.currentThread().isInterrupted()
+                    || (cfg.stopWhen() != null && cfg.stopWhen().getAsBoolean());
+        }
+
         /** Counts the step, tells the listeners, logs every {@code logEvery} steps. */
         private void record(int step, StepResult result, double lr, double[][] hs) {
             if (result.clipped()) {
                 clipped++;
             }
             losses[step - 1] = (float) result.loss();
-            double tokensPerSecond = step * tokensPerStep / seconds(System.nanoTime());
+            double elapsed = seconds(System.nanoTime());
+            double tokensPerSecond = step * tokensPerStep / elapsed;
             StepEvent ev = new StepEvent(
                     step,
                     cfg.steps(),
@@ -239,14 +260,23 @@ public final class TrainingLoop {
                     result.clipped(),
                     tokensPerSecond,
                     hs[0],
-                    hs);
+                    hs,
+                    elapsed,
+                    elapsed / step * (cfg.steps() - step));
             for (StepListener l : cfg.listeners()) {
                 l.onStep(ev);
             }
             if (cfg.logEvery() > 0 && (step % cfg.logEvery() == 0 || step == cfg.steps())) {
                 LOG.info(String.format(
-                        "step %d/%d loss %.4f lr %.2e grad-norm %.3f %.0f tok/s",
-                        step, cfg.steps(), result.loss(), lr, result.gradNorm(), tokensPerSecond));
+                        "step %d/%d loss %.4f lr %.2e grad-norm %.3f %.0f tok/s, %s elapsed, %s left",
+                        step,
+                        cfg.steps(),
+                        result.loss(),
+                        lr,
+                        result.gradNorm(),
+                        tokensPerSecond,
+                        StepEvent.clock(elapsed),
+                        StepEvent.clock(ev.etaSeconds())));
             }
         }
 

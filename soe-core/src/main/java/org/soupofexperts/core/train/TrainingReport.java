@@ -8,7 +8,8 @@ import java.util.Map;
 /**
  * What a training run did. Immutable.
  *
- * @param steps steps run (fewer than configured when early stopping ended the run)
+ * @param steps steps run (fewer than configured when early stopping, a stop condition or an
+ *     interrupt ended the run)
  * @param tokens training tokens consumed (predicted positions)
  * @param seconds wall time of the step loop (validation for early stopping left out)
  * @param losses per-step batch loss (nats/token), one per step run

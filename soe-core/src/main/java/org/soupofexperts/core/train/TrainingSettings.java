@@ -7,6 +7,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.BooleanSupplier;
 import org.soupofexperts.core.batch.BatchSource;
 import org.soupofexperts.core.batch.MetaDistribution;
 
@@ -43,6 +44,7 @@ public abstract class TrainingSettings<B extends TrainingSettings<B>> {
     SoupTrainingConfig.StepAlgorithm stepAlgorithm = SoupTrainingConfig.StepAlgorithm.AUTO;
     boolean fusedUpdate = true;
     boolean timePhases;
+    BooleanSupplier stopWhen;
     SpecializationProbe probe;
     CheckpointPolicy checkpoints;
     Path resumeFrom;
@@ -85,6 +87,18 @@ public abstract class TrainingSettings<B extends TrainingSettings<B>> {
     /** false: LibTorch's Adam kernel for every parameter, instead of the fused one-pass update (default true). */
     public final B fusedUpdate(boolean v) {
         this.fusedUpdate = v;
+        return self();
+    }
+
+    /**
+     * Ends the run after the step during which {@code condition} became true (checked after every
+     * step, from the training thread), as an interrupt of the training thread does: the report
+     * then counts the steps run, and a run with {@link #checkpoints} writes a checkpoint at the
+     * stop, from which it can be resumed. For a service's cancel button, an {@code AtomicBoolean}'s
+     * {@code ::get}. Null (the default): only an interrupt stops the run early.
+     */
+    public final B stopWhen(BooleanSupplier condition) {
+        this.stopWhen = condition;
         return self();
     }
 
