@@ -26,15 +26,29 @@ final class SpecialistExports {
 
     static void huggingFace(Path dir, GptModel model, JsonObject provenance, Labels labels, Safetensors.Dtype dtype)
             throws IOException {
-        boolean hf = labels.tokenizer() != null && labels.tokenizer().startsWith("hf:");
         HuggingFaceFolder.write(
                 dir,
                 model.config(),
                 tensorsByName(model),
                 dtype,
                 modelCard(model, provenance, labels, dtype),
-                hf ? labels.tokenizerDefinition() : null);
+                tokenizerJson(labels));
     }
+
+    /** The folder's tokenizer.json: the model's Hugging Face tokenizer, the byte-level one for bytes, else none. */
+    private static String tokenizerJson(Labels labels) {
+        String id = labels.tokenizer();
+        if (id == null) {
+            return null;
+        }
+        if (id.startsWith("hf:")) {
+            return labels.tokenizerDefinition();
+        }
+        return id.equals(BYTES) ? HuggingFaceFolder.byteLevelTokenizer() : null;
+    }
+
+    /** The byte tokenizer's id (soe-data's {@code ByteTokenizer}). */
+    private static final String BYTES = "bytes-utf8";
 
     static void safetensors(Path file, GptModel model, JsonObject provenance, Safetensors.Dtype dtype)
             throws IOException {
@@ -67,6 +81,9 @@ final class SpecialistExports {
 
     private static String modelCard(GptModel model, JsonObject provenance, Labels labels, Safetensors.Dtype dtype) {
         StringBuilder b = new StringBuilder();
+        // The Hub reads these keys from the card's YAML front matter.
+        b.append("---\nlibrary_name: transformers\npipeline_tag: text-generation\ntags:\n- gpt2\n"
+                + "- soup-of-experts\n- specialist\n---\n\n");
         b.append("# A specialist of a Soup-of-Experts\n\n");
         b.append("A GPT-2-style language model (")
                 .append(model.config().layers())
@@ -90,8 +107,7 @@ final class SpecialistExports {
                     .append("\n\n");
         }
         if (labels.tokenizer() != null) {
-            boolean included =
-                    labels.tokenizerDefinition() != null && labels.tokenizer().startsWith("hf:");
+            boolean included = tokenizerJson(labels) != null;
             b.append("Tokenizer: ")
                     .append(labels.tokenizer())
                     .append(" (")
@@ -105,7 +121,11 @@ final class SpecialistExports {
         }
         b.append("Load with `GPT2LMHeadModel.from_pretrained(folder)` (architecture as GPT-2, exact GELU).\n\n");
         b.append("## Provenance\n\n```json\n")
-                .append(new GsonBuilder().setPrettyPrinting().create().toJson(provenance))
+                .append(new GsonBuilder()
+                        .setPrettyPrinting()
+                        .disableHtmlEscaping()
+                        .create()
+                        .toJson(provenance))
                 .append("\n```\n");
         return b.toString();
     }

@@ -1,7 +1,9 @@
 package org.soupofexperts.core.io;
 
+import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
+import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -18,9 +20,11 @@ import org.soupofexperts.core.config.ModelConfig;
  * architecture is GPT-2's (pre-LayerNorm blocks, learned positions, tied output head) with the
  * exact GELU ({@code activation_function: "gelu"}); GPT-2 stores its linear layers as
  * {@code Conv1D}, weight shape (in, out), which is our layout too, and a model without biases gets
- * zero biases. Token ids are whatever the model was trained on (for
- * the byte tokenizer, a text's UTF-8 bytes); a model trained with a Hugging Face tokenizer gets
- * its {@code tokenizer.json}. Stateless.
+ * zero biases. Token ids are whatever the model was trained on: a model of the byte tokenizer
+ * gets a {@code tokenizer.json} that maps a text's UTF-8 bytes to ids 0-255 ({@link
+ * #byteLevelTokenizer}), a model trained with a Hugging Face tokenizer gets its own. The folder
+ * also holds {@code generation_config.json}; both configs name no BOS or EOS token when the
+ * tokenizer has none (transformers would otherwise assume GPT-2's 50256). Stateless.
  */
 public final class HuggingFaceFolder {
 
@@ -42,12 +46,18 @@ public final class HuggingFaceFolder {
             String card,
             String tokenizerJson)
             throws IOException {
+        Gson gson = new GsonBuilder()
+                .setPrettyPrinting()
+                .serializeNulls()
+                .disableHtmlEscaping()
+                .create();
         NewFolder.write(dir, "export", tmp -> {
             Safetensors.write(
                     tmp.resolve("model.safetensors"), gpt2Tensors(config, tensors), Map.of("format", "pt"), dtype);
+            Files.writeString(tmp.resolve("config.json"), gson.toJson(config(config, dtype)), StandardCharsets.UTF_8);
             Files.writeString(
-                    tmp.resolve("config.json"),
-                    new GsonBuilder().setPrettyPrinting().create().toJson(config(config, dtype)),
+                    tmp.resolve("generation_config.json"),
+                    gson.toJson(generationConfig(config)),
                     StandardCharsets.UTF_8);
             Files.writeString(tmp.resolve("README.md"), card, StandardCharsets.UTF_8);
             if (tokenizerJson != null) {
@@ -77,6 +87,9 @@ public final class HuggingFaceFolder {
         o.addProperty("attn_pdrop", 0.0);
         o.addProperty("scale_attn_weights", true);
         o.addProperty("tie_word_embeddings", true);
+        // Explicitly none: GPT2Config's defaults are GPT-2's own <|endoftext|> id, 50256.
+        o.add("bos_token_id", JsonNull.INSTANCE);
+        o.add("eos_token_id", JsonNull.INSTANCE);
         o.addProperty(
                 "torch_dtype",
                 switch (dtype) {
@@ -85,6 +98,73 @@ public final class HuggingFaceFolder {
                     case BF16 -> "bfloat16";
                 });
         return o;
+    }
+
+    /** transformers' generation defaults: no BOS, EOS or padding token, at most a context of positions. */
+    static JsonObject generationConfig(ModelConfig c) {
+        JsonObject o = new JsonObject();
+        o.add("bos_token_id", JsonNull.INSTANCE);
+        o.add("eos_token_id", JsonNull.INSTANCE);
+        o.add("pad_token_id", JsonNull.INSTANCE);
+        o.addProperty("max_length", c.contextLength());
+        return o;
+    }
+
+    /**
+     * A Hugging Face {@code tokenizer.json} whose ids are a text's UTF-8 bytes, the library's byte
+     * tokenizer: GPT-2's byte-level pre-tokenizer and decoder (each byte shown as one printable
+     * character, GPT-2's byte-to-unicode table) over a BPE model with the 256 byte characters as
+     * its vocabulary, id = byte value, and no merges. Without it transformers' {@code
+     * AutoTokenizer} builds an empty tokenizer from the folder without a word.
+     */
+    public static String byteLevelTokenizer() {
+        JsonObject vocab = new JsonObject();
+        int[] shown = byteToUnicode();
+        for (int b = 0; b < 256; b++) {
+            vocab.addProperty(new String(Character.toChars(shown[b])), b);
+        }
+        JsonObject model = new JsonObject();
+        model.addProperty("type", "BPE");
+        model.add("dropout", JsonNull.INSTANCE);
+        model.add("unk_token", JsonNull.INSTANCE);
+        model.add("continuing_subword_prefix", JsonNull.INSTANCE);
+        model.add("end_of_word_suffix", JsonNull.INSTANCE);
+        model.addProperty("fuse_unk", false);
+        model.addProperty("byte_fallback", false);
+        model.add("vocab", vocab);
+        model.add("merges", new JsonArray());
+        JsonObject byteLevel = new JsonObject();
+        byteLevel.addProperty("type", "ByteLevel");
+        byteLevel.addProperty("add_prefix_space", false);
+        byteLevel.addProperty("trim_offsets", false);
+        byteLevel.addProperty("use_regex", false);
+        JsonObject t = new JsonObject();
+        t.addProperty("version", "1.0");
+        t.add("truncation", JsonNull.INSTANCE);
+        t.add("padding", JsonNull.INSTANCE);
+        t.add("added_tokens", new JsonArray());
+        t.add("normalizer", JsonNull.INSTANCE);
+        t.add("pre_tokenizer", byteLevel);
+        t.add("post_processor", JsonNull.INSTANCE);
+        t.add("decoder", byteLevel.deepCopy());
+        t.add("model", model);
+        return new GsonBuilder()
+                .serializeNulls()
+                .disableHtmlEscaping()
+                .setPrettyPrinting()
+                .create()
+                .toJson(t);
+    }
+
+    /** GPT-2's table: printable bytes stand for themselves, the others for code points from 256 up. */
+    private static int[] byteToUnicode() {
+        int[] shown = new int[256];
+        int next = 256;
+        for (int b = 0; b < 256; b++) {
+            boolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+            shown[b] = printable ? b : next++;
+        }
+        return shown;
     }
 
     /** Our tensors under GPT-2's names (linear weights are (in, out) in both), missing biases as zeros. */
