@@ -38,7 +38,7 @@ public final class Djl {
                         throw new IllegalStateException(
                                 "LibTorch did not start (" + failure.getMessage() + "). Add its"
                                         + " natives to the application: ai.djl.pytorch:pytorch-native-cpu:2.7.1 with classifier"
-                                        + " linux-x86_64 (or osx-aarch64, win-x86_64, or a CUDA build such as pytorch-native-cu124),"
+                                        + " linux-x86_64 (or osx-aarch64, win-x86_64, or a CUDA build such as pytorch-native-cu128),"
                                         + " and ai.djl.pytorch:pytorch-jni:2.7.1-0.35.1; set -Dai.djl.offline=true so DJL never"
                                         + " downloads them (docs/adopting.md)",
                                 failure);
