@@ -6,6 +6,8 @@ module org.soupofexperts.serve {
     requires org.eclipse.jetty.io;
     requires org.eclipse.jetty.util;
     requires org.slf4j;
+    requires transitive micrometer.core;
+    requires micrometer.registry.prometheus;
 
     exports org.soupofexperts.serve;
 }

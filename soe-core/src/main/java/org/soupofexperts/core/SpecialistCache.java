@@ -42,6 +42,7 @@ public final class SpecialistCache implements AutoCloseable {
     private long hits;
     private long misses;
     private long evictions;
+    private long instantiateNanos;
     private boolean closed;
 
     /**
@@ -143,7 +144,12 @@ public final class SpecialistCache implements AutoCloseable {
     private Lease build(Key key, double[] hh, CompletableFuture<Entry> future) {
         Entry entry;
         try {
+            long t0 = System.nanoTime();
             Specialist s = soup.instantiate(hh);
+            long took = System.nanoTime() - t0;
+            synchronized (this) {
+                instantiateNanos += took;
+            }
             entry = new Entry(s, 4L * s.parameterCount());
         } catch (RuntimeException | Error e) {
             synchronized (this) {
@@ -192,6 +198,11 @@ public final class SpecialistCache implements AutoCloseable {
                 victim.specialist.close();
             }
         }
+    }
+
+    /** Total time spent instantiating specialists on misses, in nanoseconds (one per miss that built). */
+    public synchronized long instantiateNanos() {
+        return instantiateNanos;
     }
 
     /** Parameter bytes of the cached specialists. */

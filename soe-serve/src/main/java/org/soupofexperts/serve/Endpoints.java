@@ -50,6 +50,10 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
     private final List<String> domainNames;
     private final ThreadPoolExecutor workers;
     private final AtomicLong rejected = new AtomicLong();
+    /** Set once, before the server starts (the meters read this object back). */
+    private volatile ServerMetrics metrics;
+    /** Requests queued or running, over all clients. */
+    private final AtomicInteger active = new AtomicInteger();
     /** Requests of each client address queued or running (entries removed at zero). */
     private final ConcurrentHashMap<String, Integer> inFlight = new ConcurrentHashMap<>();
 
@@ -89,14 +93,24 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
         return rejected.get();
     }
 
+    void metrics(ServerMetrics m) {
+        this.metrics = m;
+    }
+
+    /** Requests queued or running now. */
+    int active() {
+        return active.get();
+    }
+
     void close() {
         workers.shutdownNow();
     }
 
     @Override
-    public boolean handle(Request request, Response response, Callback callback) {
+    public boolean handle(Request request, Response response, Callback given) {
+        String path = Request.getPathInContext(request);
+        Callback callback = timed(path, response, given);
         try {
-            String path = Request.getPathInContext(request);
             switch (path) {
                 case "/health" -> {
                     allow(request, response, "GET");
@@ -104,6 +118,7 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
                     o.addProperty("status", "ok");
                     write(response, callback, 200, o);
                 }
+                case "/metrics" -> metricsPage(request, response, callback);
                 case "/loss", "/domain-weights", "/generate" -> {
                     allow(request, response, "POST");
                     authenticate(request, response);
@@ -144,12 +159,44 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
                             404,
                             "no endpoint " + shorten(path)
                                     + ": POST /loss or /domain-weights with {\"documents\": [text, ...]}, POST /generate"
-                                    + " with {\"documents\": [...], \"prompt\": text, ...}, GET /health");
+                                    + " with {\"documents\": [...], \"prompt\": text, ...}, GET /health or /metrics");
             }
         } catch (HttpError e) {
             error(response, callback, e);
         }
         return true;
+    }
+
+    /** The meters in Prometheus' text format (with the token, when one is set). */
+    private void metricsPage(Request request, Response response, Callback callback) {
+        allow(request, response, "GET");
+        authenticate(request, response);
+        String text = metrics == null ? null : metrics.scrape();
+        if (text == null) {
+            throw new HttpError(404, "this server's meters go to the application's own registry, not to /metrics");
+        }
+        response.setStatus(200);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+        Content.Sink.write(response, true, text, callback);
+    }
+
+    /** The callback that records the request's endpoint, status and time when its answer is written. */
+    private Callback timed(String path, Response response, Callback callback) {
+        ServerMetrics m = metrics;
+        if (m == null) {
+            return callback;
+        }
+        long start = m.start();
+        return Callback.from(
+                callback.getInvocationType(),
+                () -> {
+                    m.record(start, path, response.getStatus());
+                    callback.succeeded();
+                },
+                x -> {
+                    m.record(start, path, response.getStatus());
+                    callback.failed(x);
+                });
     }
 
     /**
@@ -175,7 +222,11 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
                     "this client already has " + max
                             + " requests queued or running; wait for them before sending more");
         }
-        return new ClientSlot(callback, () -> inFlight.computeIfPresent(client, (k, n) -> n <= 1 ? null : n - 1));
+        active.incrementAndGet();
+        return new ClientSlot(callback, () -> {
+            active.decrementAndGet();
+            inFlight.computeIfPresent(client, (k, n) -> n <= 1 ? null : n - 1);
+        });
     }
 
     /**

@@ -1,5 +1,8 @@
 package org.soupofexperts.serve;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
@@ -47,6 +50,7 @@ public final class SpecialistServer implements AutoCloseable {
     private final ServerConnector connector;
     private final Endpoints endpoints;
     private final SpecialistCache ownedCache;
+    private final MeterRegistry ownedRegistry;
 
     private SpecialistServer(Builder b) {
         SpecialistCache cache = b.cache != null ? b.cache : new SpecialistCache(b.soup, b.cacheBytes, 0.05);
@@ -61,6 +65,10 @@ public final class SpecialistServer implements AutoCloseable {
                 limits,
                 b.token,
                 b.soup.labels().domains());
+        MeterRegistry registry =
+                b.registry != null ? b.registry : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        this.ownedRegistry = b.registry == null ? registry : null;
+        endpoints.metrics(new ServerMetrics(registry, cache, endpoints));
         // Jetty's own threads only parse and write: scoring runs on the endpoints' workers.
         QueuedThreadPool io = new QueuedThreadPool(16, 4);
         io.setName("soe-serve-io");
@@ -137,6 +145,9 @@ public final class SpecialistServer implements AutoCloseable {
             if (ownedCache != null) {
                 ownedCache.close();
             }
+            if (ownedRegistry != null) {
+                ownedRegistry.close();
+            }
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
@@ -148,6 +159,7 @@ public final class SpecialistServer implements AutoCloseable {
         private SoupOfExperts soup;
         private DomainAssigner assigner;
         private Tokenizer tokenizer;
+        private MeterRegistry registry;
         private SpecialistCache cache;
         private long cacheBytes = 256L << 20;
         private InetAddress host = InetAddress.getLoopbackAddress();
@@ -166,6 +178,17 @@ public final class SpecialistServer implements AutoCloseable {
         /** Turns a request's documents into h (required), such as a {@code NearestCentroidAssigner}. */
         public Builder assigner(DomainAssigner a) {
             this.assigner = a;
+            return this;
+        }
+
+        /**
+         * The Micrometer registry for the server's meters (requests by endpoint and status, the
+         * cache's hits, misses, evictions and instantiation time; see docs/serving.md). Default: a
+         * Prometheus registry of the server's own, served at {@code GET /metrics}; with the
+         * application's registry, {@code /metrics} answers 404 and the application exports it.
+         */
+        public Builder meterRegistry(MeterRegistry r) {
+            this.registry = r;
             return this;
         }
 

@@ -185,6 +185,63 @@ class SpecialistServerTest {
         }
     }
 
+    private static HttpResponse<String> getPage(SpecialistServer s, String path) throws Exception {
+        return CLIENT.send(
+                HttpRequest.newBuilder(s.uri().resolve(path))
+                        .timeout(Duration.ofSeconds(60))
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The value of a Prometheus sample line that starts with {@code prefix}, or -1 when there is none. */
+    private static double sample(String page, String prefix) {
+        for (String line : page.split("\n")) {
+            if (line.startsWith(prefix)) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return -1;
+    }
+
+    @Test
+    void metricsCountRequestsByEndpointAndStatusAndTheCachesHitsAndMisses() throws Exception {
+        try (SpecialistServer s = server(BY_COUNT).build().start()) {
+            assertEquals(200, post(s, "loss", GOOD).statusCode());
+            assertEquals(200, post(s, "loss", GOOD).statusCode()); // the same h: a hit
+            assertEquals(400, post(s, "loss", "{}").statusCode());
+            assertEquals(404, post(s, "nowhere/" + "x".repeat(50), GOOD).statusCode());
+            HttpResponse<String> page = getPage(s, "metrics");
+            assertEquals(200, page.statusCode(), page.body());
+            assertTrue(page.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
+            String m = page.body();
+            assertEquals(2, sample(m, "soe_requests_seconds_count{endpoint=\"/loss\",status=\"200\"}"), m);
+            assertEquals(1, sample(m, "soe_requests_seconds_count{endpoint=\"/loss\",status=\"400\"}"), m);
+            assertEquals(1, sample(m, "soe_requests_seconds_count{endpoint=\"other\",status=\"404\"}"), m);
+            assertEquals(1, sample(m, "soe_cache_hits_total"), m);
+            assertEquals(1, sample(m, "soe_cache_misses_total"), m);
+            assertEquals(1, sample(m, "soe_cache_instantiate_seconds_count"), m);
+            assertTrue(sample(m, "soe_cache_instantiate_seconds_sum") > 0, m);
+            assertTrue(!m.contains("nowhere"), "a client's path never becomes a tag");
+        }
+    }
+
+    @Test
+    void withTheApplicationsRegistryTheMetersGoThereAndMetricsIs404() throws Exception {
+        var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        try (SpecialistServer s =
+                server(BY_COUNT).meterRegistry(registry).build().start()) {
+            assertEquals(200, post(s, "domain-weights", GOOD).statusCode());
+            assertEquals(404, getPage(s, "metrics").statusCode());
+            assertEquals(
+                    1,
+                    registry.get("soe.requests")
+                            .tag("endpoint", "/domain-weights")
+                            .timer()
+                            .count());
+        }
+    }
+
     @Test
     void badBodiesGet400WithAMessageAndTheServerKeepsServing() throws Exception {
         String deep = "{\"documents\": " + "[".repeat(200_000);
