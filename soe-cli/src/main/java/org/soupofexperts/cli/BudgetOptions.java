@@ -32,6 +32,25 @@ final class BudgetOptions {
             description = "output folder (its token store is shared by train and baseline)")
     Path out;
 
+    @Option(
+            names = "--text-field",
+            defaultValue = "text",
+            description = "JSON field of a --corpus line's text (default ${DEFAULT-VALUE})")
+    String textField;
+
+    @Option(
+            names = "--domain-field",
+            defaultValue = "meta.pile_set_name",
+            description = "dotted JSON path of a --corpus line's domain label (default ${DEFAULT-VALUE})")
+    String domainField;
+
+    @Option(
+            names = "--valid-fraction",
+            defaultValue = "0.05",
+            description = "share of each domain's --corpus documents held out for validation, whole documents"
+                    + " (default ${DEFAULT-VALUE}); raise it for a small corpus")
+    double validFraction;
+
     @Option(names = "--steps", defaultValue = "1000", description = "training steps")
     int steps;
 
@@ -88,11 +107,21 @@ final class BudgetOptions {
         if (!Files.isRegularFile(corpus)) {
             throw new IllegalArgumentException("--corpus " + corpus + " is not a file");
         }
+        if (!(validFraction >= 0 && validFraction < 1)) {
+            throw new IllegalArgumentException("--valid-fraction must be in [0, 1), got " + validFraction);
+        }
+        if (textField.isBlank() || domainField.isBlank()) {
+            throw new IllegalArgumentException("--text-field and --domain-field must not be empty");
+        }
         return TokenStore.openOrBuild(
                 out.resolve("token-store"),
-                JsonlCorpus.builder().file(corpus).build(),
+                JsonlCorpus.builder()
+                        .file(corpus)
+                        .textField(textField)
+                        .domainField(domainField)
+                        .build(),
                 new ByteTokenizer(),
-                TokenStore.Options.defaults());
+                TokenStore.Options.defaults().withValidation(validFraction, 0));
     }
 
     /** Opens a token store of byte tokens (the CLI's tokenizer), refusing any other. */

@@ -224,6 +224,11 @@ public final class Soe implements Callable<Integer> {
         public Integer call() throws IOException {
             Path out = budget.out;
             Path soupDir = out.resolve("soup");
+            // Checked before the token store is built, which may take minutes.
+            if (experts < 0 || expertRank < 0 || hPerStep < 0) {
+                throw new IllegalArgumentException("--experts, --expert-rank and --h-per-step must be >= 0, got "
+                        + experts + ", " + expertRank + ", " + hPerStep);
+            }
             budget.requireWritable(soupDir, "soup");
             Function<List<String>, Embedder> centroidEmbedder = Embedders.parse(embedder);
             DomainSplit split = DomainSplit.fromSpec(domains, centroidEmbedder);

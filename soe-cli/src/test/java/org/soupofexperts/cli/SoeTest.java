@@ -313,6 +313,61 @@ class SoeTest {
     }
 
     @Test
+    void badTrainOptionsAreRefusedBeforeTheTokenStoreIsBuilt() throws Exception {
+        Path corpus = corpus(new SyntheticCorpus(2, 200, 7));
+        Path out = dir.resolve("refused");
+        Result negative = soe("train", "--corpus", corpus.toString(), "--out", out.toString(), "--experts", "-1");
+        assertEquals(1, negative.code(), negative.err());
+        assertTrue(negative.err().contains("--experts"), negative.err());
+        Result fraction =
+                soe("train", "--corpus", corpus.toString(), "--out", out.toString(), "--valid-fraction", "1.5");
+        assertEquals(1, fraction.code(), fraction.err());
+        assertTrue(fraction.err().contains("--valid-fraction"), fraction.err());
+        assertTrue(!Files.exists(out.resolve("token-store")), "no token store was built for refused options");
+    }
+
+    @Test
+    void aCorpusWithOtherFieldNamesAndALargerValidationShareTrains() throws Exception {
+        // The same synthetic corpus with its fields renamed: "body" and "source.kind".
+        Path pile = corpus(new SyntheticCorpus(2, 200, 7), 20);
+        String renamed = Files.readString(pile)
+                .replace("{\"text\":", "{\"body\":")
+                .replace("\"meta\":{\"pile_set_name\"", "\"source\":{\"kind\"");
+        Path corpus = Files.writeString(dir.resolve("renamed.jsonl"), renamed);
+        Path out = dir.resolve("renamed-run");
+        Result train = soe(
+                "train",
+                "--corpus",
+                corpus.toString(),
+                "--out",
+                out.toString(),
+                "--text-field",
+                "body",
+                "--domain-field",
+                "source.kind",
+                "--valid-fraction",
+                "0.3",
+                "--steps",
+                "3",
+                "--layers",
+                "1",
+                "--width",
+                "32",
+                "--context",
+                "16",
+                "--batch",
+                "4",
+                "--experts",
+                "2",
+                "--quiet");
+        assertEquals(0, train.code(), train.err());
+        var store = org.soupofexperts.data.store.TokenStore.open(out.resolve("token-store"));
+        assertEquals(2, store.domains().size());
+        double held = store.validDocuments(0) / (double) (store.validDocuments(0) + store.trainDocuments(0));
+        assertTrue(held > 0.1 && held < 0.5, "about 30% held out: " + held);
+    }
+
+    @Test
     void trainHistogramInstantiateEvalAndGenerateWorkTogether() throws Exception {
         SyntheticCorpus synth = new SyntheticCorpus(2, 200, 7);
         Path corpus = corpus(synth);
