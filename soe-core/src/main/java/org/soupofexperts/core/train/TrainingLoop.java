@@ -69,6 +69,7 @@ public final class TrainingLoop {
         private final int ctx;
         private final long tokensPerStep;
         private final PhaseClock clock;
+        private boolean stopped;
         private final EarlyStopping es;
         private final SpecializationProbe probe;
         private final SplittableRandom hRng;
@@ -211,6 +212,7 @@ public final class TrainingLoop {
                 CheckpointPolicy policy = cfg.checkpoints();
                 if (step < cfg.steps() && stopRequested()) {
                     stepsRun = step;
+                    stopped = true;
                     if (policy != null) {
                         // So that the stopped run can be resumed where it stopped.
                         long c0 = System.nanoTime();
@@ -315,7 +317,8 @@ public final class TrainingLoop {
                     best == null ? -1 : best.step,
                     best == null ? Double.NaN : best.loss,
                     specialization,
-                    clock.meanMillis(stepsRun - firstStep + 1));
+                    clock.meanMillis(stepsRun - firstStep + 1),
+                    stopped);
             LOG.info("training done: {}", report);
             return report;
         }

@@ -23,6 +23,8 @@ import java.util.Map;
  * @param phaseMillis mean wall milliseconds per step of each phase of the step, in step order,
  *     over this launch's steps (empty unless {@link SoupTrainingConfig#timePhases}); the phases
  *     depend on the step algorithm ("batch", "router and merge", "forward and backward", ...)
+ * @param stopped whether the run ended early on the caller's request ({@link
+ *     SoupTrainingConfig#stopWhen} or an interrupt of the training thread)
  */
 public record TrainingReport(
         int steps,
@@ -35,7 +37,8 @@ public record TrainingReport(
         int bestStep,
         double bestValidationLoss,
         List<SpecializationPoint> specialization,
-        Map<String, Double> phaseMillis) {
+        Map<String, Double> phaseMillis,
+        boolean stopped) {
 
     /**
      * One evaluation of the held-out loss.
@@ -54,7 +57,19 @@ public record TrainingReport(
 
     /** A report without validation points or specialization measurements. */
     public TrainingReport(int steps, long tokens, double seconds, float[] losses, double clippedFraction, long seed) {
-        this(steps, tokens, seconds, losses, clippedFraction, seed, List.of(), -1, Double.NaN, List.of(), Map.of());
+        this(
+                steps,
+                tokens,
+                seconds,
+                losses,
+                clippedFraction,
+                seed,
+                List.of(),
+                -1,
+                Double.NaN,
+                List.of(),
+                Map.of(),
+                false);
     }
 
     /** The last specialization measurement, or null when the run had no probe. */
@@ -79,7 +94,7 @@ public record TrainingReport(
     @Override
     public String toString() {
         return String.format(
-                "TrainingReport{steps=%d, tokens=%d, seconds=%.1f, tokens/s=%.0f, final loss=%.4f, clipped=%.2f%s%s}",
+                "TrainingReport{steps=%d, tokens=%d, seconds=%.1f, tokens/s=%.0f, final loss=%.4f, clipped=%.2f%s%s%s}",
                 steps,
                 tokens,
                 seconds,
@@ -89,6 +104,7 @@ public record TrainingReport(
                 validation.isEmpty()
                         ? ""
                         : String.format(", best validation %.4f at step %d", bestValidationLoss(), bestStep),
-                specialization.isEmpty() ? "" : ", specialization at " + lastSpecialization());
+                specialization.isEmpty() ? "" : ", specialization at " + lastSpecialization(),
+                stopped ? ", stopped on request" : "");
     }
 }

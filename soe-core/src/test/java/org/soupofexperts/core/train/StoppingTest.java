@@ -52,6 +52,7 @@ class StoppingTest {
                     .stopWhen(stop::get)
                     .build());
             assertEquals(7, r.steps());
+            assertTrue(r.stopped(), r.toString());
             assertEquals(7, r.losses().length);
             assertEquals(7, events.size());
         }
@@ -108,6 +109,7 @@ class StoppingTest {
                     .resumeFrom(Checkpoints.latest(dir).orElseThrow())
                     .build());
             assertEquals(12, r.steps());
+            assertTrue(!r.stopped());
             float[] resumed = m.block().soupTensors().get(0).shared().getArray().toFloatArray();
             org.junit.jupiter.api.Assertions.assertArrayEquals(whole, resumed, 0f);
         }
