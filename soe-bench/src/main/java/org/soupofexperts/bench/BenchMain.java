@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
 @Command(
         name = "soe-bench",
         mixinStandardHelpOptions = true,
-        subcommands = {InstantiateBench.class, TrainBench.class, SoakBench.class},
+        subcommands = {InstantiateBench.class, TrainBench.class, SoakBench.class, GenerateBench.class},
         description = "Benchmarks of soup instantiation and training on this machine.")
 public final class BenchMain implements Runnable {
 
