@@ -3,12 +3,14 @@ package com.example;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.soupofexperts.core.Generation;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.train.SoupTrainingConfig;
 import org.soupofexperts.core.train.TrainingReport;
 import org.soupofexperts.data.eval.Evaluation;
+import org.soupofexperts.data.generate.TextGenerator;
 import org.soupofexperts.data.sample.InMemoryDomainSampler;
 import org.soupofexperts.data.sample.MetaDistributions;
 import org.soupofexperts.data.synth.SyntheticCorpus;
@@ -54,6 +56,8 @@ public class Usage {
                 System.out.printf(
                         "%.3f bits/byte%n",
                         Evaluation.onDocuments(s::loss, tokenizer, heldOut, 64).bitsPerByte());
+                // Text in, text out, through the tokenizer; the prompt is read once (a key/value cache).
+                System.out.println(TextGenerator.of(s, tokenizer).generate("the ", Generation.greedy(40)));
                 s.save(dir.resolve("specialist")); // atomic; Specialist.load reads it back
             }
             soup.save(dir.resolve("soup")); // atomic; SoupOfExperts.load reads it back
