@@ -35,6 +35,13 @@ class BomTest {
         for (String p : new String[] {"djl.version", "pytorch.version", "pytorch.jni.version"}) {
             assertEquals(tag(root, p), tag(bom, p), p);
         }
+        for (String plugin : new String[] {"maven-clean-plugin", "maven-install-plugin", "maven-deploy-plugin"}) {
+            String tagged = "<artifactId>" + plugin + "</artifactId>";
+            assertEquals(
+                    tag(root.substring(root.indexOf(tagged)), "version"),
+                    tag(bom.substring(bom.indexOf(tagged)), "version"),
+                    plugin);
+        }
         String spotless = bom.substring(bom.indexOf("<artifactId>spotless-maven-plugin</artifactId>"));
         assertEquals(tag(root, "spotless.version"), tag(spotless, "version"), "spotless-maven-plugin");
     }
