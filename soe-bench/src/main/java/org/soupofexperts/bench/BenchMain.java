@@ -2,10 +2,9 @@ package org.soupofexperts.bench;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import org.soupofexperts.core.io.AtomicFile;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -42,10 +41,7 @@ public final class BenchMain implements Runnable {
 
     /** Writes through a temporary file and a rename, so a report is never half-written. */
     static void write(Path file, String text) throws IOException {
-        Files.createDirectories(file.toAbsolutePath().getParent());
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFile.write(file, text);
     }
 
     /** One line about the machine, for the reports. */

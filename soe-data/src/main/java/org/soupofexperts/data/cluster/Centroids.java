@@ -3,22 +3,19 @@ package org.soupofexperts.data.cluster;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import java.util.UUID;
 import org.soupofexperts.core.internal.Djl;
 import org.soupofexperts.core.io.ArtifactDirectory;
+import org.soupofexperts.core.io.AtomicFile;
 import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.core.io.StrictJson;
 import org.soupofexperts.data.embed.Embedder;
@@ -243,17 +240,7 @@ public final class Centroids {
 
     /** Writes JSON atomically (temporary file, then rename). */
     public void save(Path file) throws IOException {
-        JsonObject o = toJson();
-        Gson g = new GsonBuilder().create();
-        Path parent = file.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        Path tmp = parent.resolve("." + file.getFileName() + "." + UUID.randomUUID() + ".tmp");
-        try {
-            Files.writeString(tmp, g.toJson(o), StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFile.write(file, new GsonBuilder().create().toJson(toJson()));
     }
 
     /** Reads centroids saved by {@link #save}; refuses files that are not such a file. */

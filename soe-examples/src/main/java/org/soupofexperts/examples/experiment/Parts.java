@@ -8,8 +8,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Optional;
+import org.soupofexperts.core.io.AtomicFile;
 
 /**
  * The finished parts of a long experiment, one JSON file each under {@code out/parts}: a run
@@ -63,9 +63,7 @@ public final class Parts {
 
     /** Writes through a temporary file and a rename, so a report is never half-written. */
     public static void write(Path file, String text) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFile.write(file, text);
     }
 
     public static String json(Object o) {
