@@ -30,28 +30,24 @@ final class Progress {
         }
         if (terminal && (e.step() % Math.max(1, total / 100) == 0 || e.step() == total)) {
             int done = 30 * e.step() / total;
-            err.printf(
-                    "\r[%s%s] %d/%d loss %.3f %.0f tok/s %s elapsed %s left ",
-                    "#".repeat(done),
-                    " ".repeat(30 - done),
-                    e.step(),
-                    total,
-                    e.loss(),
-                    e.tokensPerSecond(),
-                    StepEvent.clock(e.elapsedSeconds()),
-                    StepEvent.clock(e.etaSeconds()));
+            err.printf("\r[%s%s] %s ", "#".repeat(done), " ".repeat(30 - done), line(e));
             err.flush();
         } else if (!terminal && (e.step() % (every > 0 ? every : Math.max(1, total / 10)) == 0 || e.step() == total)) {
-            err.printf(
-                    "step %d/%d loss %.3f %.0f tok/s, %s elapsed, %s left%n",
-                    e.step(),
-                    total,
-                    e.loss(),
-                    e.tokensPerSecond(),
-                    StepEvent.clock(e.elapsedSeconds()),
-                    StepEvent.clock(e.etaSeconds()));
+            err.printf("step %s%n", line(e));
             err.flush();
         }
+    }
+
+    /** "12/100 loss 2.345 1234 tok/s, 0:10 elapsed, 1:13 left". */
+    private static String line(StepEvent e) {
+        return String.format(
+                "%d/%d loss %.3f %.0f tok/s, %s elapsed, %s left",
+                e.step(),
+                e.totalSteps(),
+                e.loss(),
+                e.tokensPerSecond(),
+                StepEvent.clock(e.elapsedSeconds()),
+                StepEvent.clock(e.etaSeconds()));
     }
 
     void done() {

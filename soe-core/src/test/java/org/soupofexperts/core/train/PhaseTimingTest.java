@@ -13,14 +13,7 @@ import org.soupofexperts.core.config.ModelConfig;
 /** The step's phase timers: named phases, in step order, that add up to no more than the run. */
 class PhaseTimingTest {
 
-    private static final ModelConfig MODEL = ModelConfig.builder()
-            .vocabSize(ToySources.VOCAB)
-            .layers(1)
-            .dModel(16)
-            .heads(2)
-            .mlpRatio(2)
-            .contextLength(8)
-            .build();
+    private static final ModelConfig MODEL = ToySources.ONE_LAYER;
 
     private static SoupTrainingConfig config(boolean time) {
         return SoupTrainingConfig.builder()

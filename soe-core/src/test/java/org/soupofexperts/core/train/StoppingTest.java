@@ -19,14 +19,7 @@ class StoppingTest {
     @TempDir
     Path tmp;
 
-    private static final ModelConfig MODEL = ModelConfig.builder()
-            .vocabSize(ToySources.VOCAB)
-            .layers(1)
-            .dModel(16)
-            .heads(2)
-            .mlpRatio(2)
-            .contextLength(8)
-            .build();
+    private static final ModelConfig MODEL = ToySources.ONE_LAYER;
 
     private static SoupTrainingConfig.Builder config(int steps) {
         return SoupTrainingConfig.builder()

@@ -4,11 +4,22 @@ import java.util.SplittableRandom;
 import org.soupofexperts.core.batch.BatchSource;
 import org.soupofexperts.core.batch.MetaDistribution;
 import org.soupofexperts.core.batch.TokenBatch;
+import org.soupofexperts.core.config.ModelConfig;
 
 /** Test fixtures of the training tests: a two-domain toy source and a meta-distribution over it. */
 final class ToySources {
 
     static final int VOCAB = 12;
+
+    /** A one-layer model of the toy vocabulary, for tests of the training loop's bookkeeping. */
+    static final ModelConfig ONE_LAYER = ModelConfig.builder()
+            .vocabSize(VOCAB)
+            .layers(1)
+            .dModel(16)
+            .heads(2)
+            .mlpRatio(2)
+            .contextLength(8)
+            .build();
 
     /** Two domains: counting up by 1 or by 5 (mod VOCAB) from a random start. */
     static final BatchSource COUNTING = new BatchSource() {
