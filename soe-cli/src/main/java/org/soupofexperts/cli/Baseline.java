@@ -42,7 +42,7 @@ final class Baseline implements Callable<Integer> {
         budget.requireWritable(dir, "baseline");
         Progress progress = budget.progress(spec.commandLine().getErr());
         ByteTokenizer tok = new ByteTokenizer();
-        TokenStore store = budget.store();
+        TokenStore store = budget.store(spec.commandLine().getErr());
         WindowSampler sampler = store.trainSampler();
         ModelConfig model = budget.model(tok.vocabSize());
         PrintWriter o = spec.commandLine().getOut();

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.data.corpus.JsonlCorpus;
 import org.soupofexperts.data.store.TokenStore;
@@ -122,6 +124,29 @@ final class BudgetOptions {
                         .build(),
                 new ByteTokenizer(),
                 TokenStore.Options.defaults().withValidation(validFraction, 0));
+    }
+
+    /**
+     * The token store, with a warning on {@code err} naming the domains whose validation split
+     * holds no document (a small corpus at a small --valid-fraction): 'soe compare' cannot score
+     * them.
+     */
+    TokenStore store(PrintWriter err) throws IOException {
+        TokenStore s = store();
+        List<String> empty = new ArrayList<>();
+        for (int d = 0; d < s.domains().size(); d++) {
+            if (s.validDocuments(d) == 0) {
+                empty.add(s.domains().get(d));
+            }
+        }
+        if (!empty.isEmpty()) {
+            err.println("warning: " + empty.size() + " of " + s.domains().size() + " domains hold out no validation"
+                    + " document " + (empty.size() <= 8 ? empty : empty.subList(0, 8) + " ...")
+                    + "; 'soe compare' cannot score them. Raise --valid-fraction (a fraction of each domain's"
+                    + " documents) when the corpus is small.");
+            err.flush();
+        }
+        return s;
     }
 
     /** Opens a token store of byte tokens (the CLI's tokenizer), refusing any other. */

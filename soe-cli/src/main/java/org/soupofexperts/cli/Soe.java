@@ -245,7 +245,7 @@ public final class Soe implements Callable<Integer> {
             }
             Progress progress = budget.progress(spec.commandLine().getErr());
             ByteTokenizer tok = new ByteTokenizer();
-            TokenStore store = budget.store();
+            TokenStore store = budget.store(spec.commandLine().getErr());
             List<Integer> all = new ArrayList<>();
             for (int d = 0; d < store.domains().size(); d++) {
                 all.add(d);

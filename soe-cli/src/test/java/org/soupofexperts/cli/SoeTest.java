@@ -327,6 +327,40 @@ class SoeTest {
     }
 
     @Test
+    void aDomainThatHoldsOutNoValidationDocumentIsNamedInAWarning() throws Exception {
+        // 3 documents per domain at a 1% share: almost surely none held out (the rule is a seeded hash).
+        Path corpus = corpus(new SyntheticCorpus(2, 200, 7), 3);
+        Path out = dir.resolve("few");
+        Result train = soe(
+                "train",
+                "--corpus",
+                corpus.toString(),
+                "--out",
+                out.toString(),
+                "--valid-fraction",
+                "0.01",
+                "--steps",
+                "2",
+                "--layers",
+                "1",
+                "--width",
+                "32",
+                "--context",
+                "16",
+                "--batch",
+                "4",
+                "--experts",
+                "2",
+                "--quiet");
+        assertEquals(0, train.code(), train.err());
+        var store = org.soupofexperts.data.store.TokenStore.open(out.resolve("token-store"));
+        boolean none = store.validDocuments(0) == 0 || store.validDocuments(1) == 0;
+        assertEquals(none, train.err().contains("hold out no validation document"), train.err());
+        assertTrue(none, "the seeded rule held out one of 3 documents at 1%: pick another corpus seed");
+        assertTrue(train.err().contains("--valid-fraction"), train.err());
+    }
+
+    @Test
     void aCorpusWithOtherFieldNamesAndALargerValidationShareTrains() throws Exception {
         // The same synthetic corpus with its fields renamed: "body" and "source.kind".
         Path pile = corpus(new SyntheticCorpus(2, 200, 7), 20);
