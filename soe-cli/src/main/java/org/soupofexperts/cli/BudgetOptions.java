@@ -129,7 +129,7 @@ final class BudgetOptions {
     /**
      * The token store, with a warning on {@code err} naming the domains whose validation split
      * holds no document (a small corpus at a small --valid-fraction): 'soe compare' cannot score
-     * them.
+     * them. Not with --quiet, which keeps stderr for errors.
      */
     TokenStore store(PrintWriter err) throws IOException {
         TokenStore s = store();
@@ -139,7 +139,7 @@ final class BudgetOptions {
                 empty.add(s.domains().get(d));
             }
         }
-        if (!empty.isEmpty()) {
+        if (!empty.isEmpty() && !quiet) {
             err.println("warning: " + empty.size() + " of " + s.domains().size() + " domains hold out no validation"
                     + " document " + (empty.size() <= 8 ? empty : empty.subList(0, 8) + " ...")
                     + "; 'soe compare' cannot score them. Raise --valid-fraction (a fraction of each domain's"

@@ -350,8 +350,7 @@ class SoeTest {
                 "--batch",
                 "4",
                 "--experts",
-                "2",
-                "--quiet");
+                "2");
         assertEquals(0, train.code(), train.err());
         var store = org.soupofexperts.data.store.TokenStore.open(out.resolve("token-store"));
         boolean none = store.validDocuments(0) == 0 || store.validDocuments(1) == 0;
