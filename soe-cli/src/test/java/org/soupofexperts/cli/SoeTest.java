@@ -331,6 +331,7 @@ class SoeTest {
         // 3 documents per domain at a 1% share: almost surely none held out (the rule is a seeded hash).
         Path corpus = corpus(new SyntheticCorpus(2, 200, 7), 3);
         Path out = dir.resolve("few");
+        // Not quiet (the shared tinyTrain is): --quiet keeps the warning off stderr.
         Result train = soe(
                 "train",
                 "--corpus",
@@ -347,8 +348,6 @@ class SoeTest {
                 "32",
                 "--context",
                 "16",
-                "--batch",
-                "4",
                 "--experts",
                 "2");
         assertEquals(0, train.code(), train.err());
@@ -368,31 +367,8 @@ class SoeTest {
                 .replace("\"meta\":{\"pile_set_name\"", "\"source\":{\"kind\"");
         Path corpus = Files.writeString(dir.resolve("renamed.jsonl"), renamed);
         Path out = dir.resolve("renamed-run");
-        Result train = soe(
-                "train",
-                "--corpus",
-                corpus.toString(),
-                "--out",
-                out.toString(),
-                "--text-field",
-                "body",
-                "--domain-field",
-                "source.kind",
-                "--valid-fraction",
-                "0.3",
-                "--steps",
-                "3",
-                "--layers",
-                "1",
-                "--width",
-                "32",
-                "--context",
-                "16",
-                "--batch",
-                "4",
-                "--experts",
-                "2",
-                "--quiet");
+        Result train = soe(tinyTrain(
+                corpus, out, "--text-field", "body", "--domain-field", "source.kind", "--valid-fraction", "0.3"));
         assertEquals(0, train.code(), train.err());
         var store = org.soupofexperts.data.store.TokenStore.open(out.resolve("token-store"));
         assertEquals(2, store.domains().size());
