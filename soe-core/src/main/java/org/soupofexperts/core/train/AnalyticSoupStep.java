@@ -234,7 +234,7 @@ final class AnalyticSoupStep implements SoupStep {
      */
     private double lowRankGradients(NDArray[] theta, float[] alpha, int m, BankGradients b) {
         int n = model.experts();
-        double sq = 0;
+        NDArray sq = null; // summed on the engine, read once: one synchronisation per step, not two per tensor
         try (Djl.NoGrad ng = Djl.noGrad()) {
             NDArray a = null;
             for (int i = 0; i < theta.length; i++) {
@@ -255,10 +255,11 @@ final class AnalyticSoupStep implements SoupStep {
                 NDArray dv = dudv[1];
                 b.grads()[t.bank()] = du;
                 b.grads()[t.bankV()] = dv;
-                sq += du.square().sum().getFloat() + dv.square().sum().getFloat();
+                NDArray both = du.square().sum().add(dv.square().sum());
+                sq = sq == null ? both : sq.add(both);
             }
         }
-        return sq;
+        return sq == null ? 0 : sq.getFloat();
     }
 
     /**
