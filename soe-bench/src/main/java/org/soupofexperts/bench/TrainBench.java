@@ -84,6 +84,14 @@ final class TrainBench implements Callable<Integer> {
             description = "AUTO, CLOSED_FORM or AUTOGRAD: how the soups' steps compute the banks' gradients")
     SoupTrainingConfig.StepAlgorithm stepAlgorithm;
 
+    @Option(
+            names = "--bank-moments",
+            split = ",",
+            defaultValue = "FLOAT32",
+            description =
+                    "precisions of the soups' bank moments to time, FLOAT32 and/or BFLOAT16 (default ${DEFAULT-VALUE})")
+    List<SoupTrainingConfig.MomentPrecision> bankMoments;
+
     @Option(names = "--unfused-update", description = "LibTorch's Adam kernel instead of the fused one-pass update")
     boolean unfused;
 
@@ -237,7 +245,8 @@ final class TrainBench implements Callable<Integer> {
                         base,
                         model.parameterCount(),
                         n,
-                        n == 0 ? "-" : rank == 0 ? "dense" : String.valueOf(rank),
+                        (n == 0 ? "-" : rank == 0 ? "dense" : String.valueOf(rank))
+                                + (v.halfMoments() ? ", bf16 moments" : ""),
                         m,
                         bankMiB,
                         ms.format("%.0f"),
@@ -253,6 +262,7 @@ final class TrainBench implements Callable<Integer> {
                 row.addProperty("experts", n);
                 row.addProperty("rank", rank);
                 row.addProperty("hPerStep", m);
+                row.addProperty("bankMoments", v.moments().name());
                 row.addProperty("alternated", !sequential);
                 row.addProperty("bankMiB", bankMiB);
                 row.addProperty("stepMillisMedian", ms.median());
@@ -271,7 +281,7 @@ final class TrainBench implements Callable<Integer> {
                 if (n == 0) {
                     plainPoint = new double[] {1, ms.median()};
                 } else {
-                    lines.computeIfAbsent(rank * 1000 + m, r -> new ArrayList<>())
+                    lines.computeIfAbsent((v.halfMoments() ? 1_000_000 : 0) + rank * 1000 + m, r -> new ArrayList<>())
                             .add(new double[] {n, ms.median()});
                 }
                 LOG.info("{} {}: {} ms/step, peak RSS {} MiB", base, v.label(), ms.format("%.0f"), peakRss >> 20);
@@ -284,8 +294,9 @@ final class TrainBench implements Callable<Integer> {
                 if (plainPoint != null) {
                     pts.add(0, plainPoint);
                 }
-                int rank = line.getKey() / 1000;
+                int rank = line.getKey() % 1_000_000 / 1000;
                 String name = base + (rank == 0 ? " dense" : " rank " + rank) + ", m=" + line.getKey() % 1000
+                        + (line.getKey() >= 1_000_000 ? ", bf16 moments" : "")
                         + (plainPoint != null ? " (n=0 plotted at 1)" : "");
                 plot.put(name, new double[][] {
                     pts.stream().mapToDouble(p -> p[0]).toArray(),
@@ -367,10 +378,16 @@ final class TrainBench implements Callable<Integer> {
     }
 
     /** One configuration: the plain model (n = 0) or a soup, and how its step forms the bank's sums. */
-    record Variant(int n, int rank, int m) {
+    record Variant(int n, int rank, int m, SoupTrainingConfig.MomentPrecision moments) {
 
         String label() {
-            return n == 0 ? "plain" : "n=" + n + (rank == 0 ? "" : " r=" + rank) + " m=" + m;
+            return n == 0
+                    ? "plain"
+                    : "n=" + n + (rank == 0 ? "" : " r=" + rank) + " m=" + m + (halfMoments() ? " bf16" : "");
+        }
+
+        boolean halfMoments() {
+            return moments == SoupTrainingConfig.MomentPrecision.BFLOAT16;
         }
     }
 
@@ -379,7 +396,10 @@ final class TrainBench implements Callable<Integer> {
         List<Variant> v = new ArrayList<>();
         for (int rank : n == 0 ? List.of(0) : ranks) {
             for (int m : n == 0 ? List.of(1) : hPerStep) {
-                v.add(new Variant(n, rank, m));
+                for (SoupTrainingConfig.MomentPrecision p :
+                        n == 0 ? List.of(SoupTrainingConfig.MomentPrecision.FLOAT32) : bankMoments) {
+                    v.add(new Variant(n, rank, m, p));
+                }
             }
         }
         return v;
@@ -398,6 +418,7 @@ final class TrainBench implements Callable<Integer> {
                 .seed(1)
                 .stepAlgorithm(stepAlgorithm)
                 .fusedUpdate(!unfused)
+                .bankMoments(v.moments())
                 .listener(listener)
                 .timePhases(phases)
                 .build();

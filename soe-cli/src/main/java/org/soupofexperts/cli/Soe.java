@@ -181,6 +181,13 @@ public final class Soe implements Callable<Integer> {
         int hPerStep;
 
         @Option(
+                names = "--bank-moments",
+                defaultValue = "FLOAT32",
+                description = "precision of the experts' optimizer moments: FLOAT32 or BFLOAT16 (half the bytes;"
+                        + " CPU only; see docs/performance.md)")
+        SoupTrainingConfig.MomentPrecision bankMoments;
+
+        @Option(
                 names = "--checkpoint-every",
                 defaultValue = "0",
                 description = "write a checkpoint into <out>/checkpoints every N steps (0: by time only)")
@@ -269,6 +276,7 @@ public final class Soe implements Callable<Integer> {
                     .steps(budget.steps)
                     .batchSize(budget.batch)
                     .hPerStep(hPerStep)
+                    .bankMoments(bankMoments)
                     .contextLength(budget.context)
                     .learningRate(budget.lr)
                     .logEvery(0)

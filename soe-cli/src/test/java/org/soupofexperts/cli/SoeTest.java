@@ -642,6 +642,20 @@ class SoeTest {
         assertTrue(h.out().contains("\"h\""), h.out());
     }
 
+    /** `train --bank-moments BFLOAT16`: the soup trains with half-size bank moments and records the setting. */
+    @Test
+    void trainWithBfloat16BankMomentsRecordsTheSettingInTheSoupsHistory() throws Exception {
+        Path corpus = corpus(new SyntheticCorpus(2, 200, 7));
+        Path run = dir.resolve("bf16");
+        Result bad = soe("train", "--corpus", corpus.toString(), "--out", run.toString(), "--bank-moments", "half");
+        assertEquals(2, bad.code(), bad.err());
+        assertTrue(bad.err().contains("FLOAT32, BFLOAT16"), bad.err());
+        Result train = soe(tinyTrain(corpus, run, "--bank-moments", "BFLOAT16"));
+        assertEquals(0, train.code(), train.err());
+        String manifest = Files.readString(run.resolve("soup/manifest.json"));
+        assertTrue(manifest.matches("(?s).*bankMoments[^A-Z]*BFLOAT16.*"), "the setting is recorded: " + manifest);
+    }
+
     /** `train --domains clusters:K --meta sparse:..`: a soup over k-means clusters, as for an unlabelled corpus. */
     @Test
     void trainOverClustersMakesASoupWhoseDomainsAreTheClusters() throws Exception {

@@ -15,6 +15,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.soupofexperts.core.batch.TokenBatch;
@@ -58,15 +59,55 @@ class CheckpointTest {
     @Test
     void aSoupRunKilledAfterACheckpointResumesToTheUninterruptedParametersBitForBit(@TempDir Path tmp)
             throws IOException {
+        killAndResume(tmp, b -> b);
+    }
+
+    @Test
+    void aRunWithBfloat16BankMomentsResumesBitForBitAndOnlyWithTheSameSetting(@TempDir Path tmp) throws IOException {
+        UnaryOperator<SoupTrainingConfig.Builder> half =
+                b -> b.bankMoments(SoupTrainingConfig.MomentPrecision.BFLOAT16);
+        Path latest = killAndResume(tmp, half);
+        // The moments are 2 bytes per value and named so; a float32 run cannot resume from them.
+        JsonObject manifest = ArtifactDirectory.open(latest, Checkpoints.KIND).manifest();
+        assertTrue(
+                manifest.get("dataTypes").toString().contains("bfloat16"),
+                manifest.get("dataTypes").toString());
+        try (SoupOfExperts d = SoupOfExperts.create(SOUP)) {
+            UncheckedIOException e = assertThrows(
+                    UncheckedIOException.class,
+                    () -> d.train(soupTraining(40).resumeFrom(latest).build()));
+            assertTrue(e.getMessage().contains("bankMoments=BFLOAT16"), e.getMessage());
+        }
+        // A forged manifest that calls the moments float32 (re-sealed): refused before reading.
+        rewriteManifest(latest, m -> {
+            JsonArray types = new JsonArray();
+            m.getAsJsonArray("dataTypes").forEach(t -> types.add("float32"));
+            m.add("dataTypes", types);
+        });
+        try (SoupOfExperts d = SoupOfExperts.create(SOUP)) {
+            UncheckedIOException e = assertThrows(
+                    UncheckedIOException.class,
+                    () -> d.train(
+                            half.apply(soupTraining(40)).resumeFrom(latest).build()));
+            assertTrue(e.getMessage().contains("same bankMoments setting"), e.getMessage());
+        }
+    }
+
+    /**
+     * Trains 40 steps uninterrupted, then again killed after step 27 with a checkpoint every 15
+     * steps and resumed from step 15; both must give the same parameters and losses. Returns the
+     * checkpoint resumed from.
+     */
+    private static Path killAndResume(Path tmp, UnaryOperator<SoupTrainingConfig.Builder> setting) throws IOException {
         TrainingReport full;
         try (SoupOfExperts a = SoupOfExperts.create(SOUP)) {
-            full = a.train(soupTraining(40).build());
+            full = a.train(setting.apply(soupTraining(40)).build());
             a.save(tmp.resolve("uninterrupted"));
         }
         Path ckpt = tmp.resolve("checkpoints");
         try (SoupOfExperts b = SoupOfExperts.create(SOUP)) {
             SoupTrainingConfig killed = crashAfter(
-                            soupTraining(40).checkpoints(CheckpointPolicy.everySteps(15, ckpt)), 27)
+                            setting.apply(soupTraining(40)).checkpoints(CheckpointPolicy.everySteps(15, ckpt)), 27)
                     .build();
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> b.train(killed));
             assertTrue(e.getMessage().contains("simulated crash"), e.getMessage());
@@ -75,7 +116,7 @@ class CheckpointTest {
         assertEquals("step-00000015", latest.getFileName().toString());
         TrainingReport resumed;
         try (SoupOfExperts c = SoupOfExperts.create(SOUP)) {
-            resumed = c.train(soupTraining(40).resumeFrom(latest).build());
+            resumed = c.train(setting.apply(soupTraining(40)).resumeFrom(latest).build());
             c.save(tmp.resolve("resumed"));
         }
         assertArrayEquals(
@@ -84,6 +125,7 @@ class CheckpointTest {
                 "15 steps + kill + resume must give the 40-step run's parameters exactly");
         assertArrayEquals(full.losses(), resumed.losses(), "the resumed report must hold every step's loss");
         assertEquals(40, resumed.steps());
+        return latest;
     }
 
     @Test

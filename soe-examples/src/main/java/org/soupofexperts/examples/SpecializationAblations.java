@@ -99,6 +99,14 @@ public final class SpecializationAblations extends ExperimentCommand implements 
                     + " weights per step m (each must divide --batch): the m-against-batch ablation")
     List<Integer> groups;
 
+    @Option(
+            names = "--bank-moments",
+            split = ",",
+            defaultValue = "FLOAT32",
+            description = "precisions of the soups' bank moments: each variant runs with each, FLOAT32 and/or BFLOAT16"
+                    + " (default ${DEFAULT-VALUE})")
+    List<SoupTrainingConfig.MomentPrecision> bankMoments;
+
     /** One soup of the ablation. {@code m = 0}: one h per sequence. */
     record Variant(
             String name,
@@ -107,10 +115,28 @@ public final class SpecializationAblations extends ExperimentCommand implements 
             String meta,
             double naturalShare,
             double expertLr,
-            SoupTrainingConfig.ExpertUpdate update) {
+            SoupTrainingConfig.ExpertUpdate update,
+            boolean bf16Moments) {
+
+        Variant(
+                String name,
+                int m,
+                RouterConfig.Output output,
+                String meta,
+                double naturalShare,
+                double expertLr,
+                SoupTrainingConfig.ExpertUpdate update) {
+            this(name, m, output, meta, naturalShare, expertLr, update, false);
+        }
 
         String key() {
-            return String.format("soup-m%d-%s-%s-nat%s-elr%s-%s", m, output, meta, naturalShare, expertLr, update);
+            return String.format("soup-m%d-%s-%s-nat%s-elr%s-%s", m, output, meta, naturalShare, expertLr, update)
+                    + (bf16Moments ? "-bf16" : "");
+        }
+
+        /** This soup with its bank moments in bfloat16 (its name and key say so). */
+        Variant halfMoments() {
+            return new Variant(name + ", bf16 bank moments", m, output, meta, naturalShare, expertLr, update, true);
         }
     }
 
@@ -209,7 +235,13 @@ public final class SpecializationAblations extends ExperimentCommand implements 
                 .orElseThrow();
 
         Map<Variant, JsonObject> results = new LinkedHashMap<>();
-        for (Variant v : groups == null ? variants(experts) : groupVariants(groups, batch)) {
+        List<Variant> variants = new ArrayList<>();
+        for (Variant listed : groups == null ? variants(experts) : groupVariants(groups, batch)) {
+            for (SoupTrainingConfig.MomentPrecision p : bankMoments) {
+                variants.add(p == SoupTrainingConfig.MomentPrecision.BFLOAT16 ? listed.halfMoments() : listed);
+            }
+        }
+        for (Variant v : variants) {
             if (only != null && !only.contains(v.key())) {
                 continue;
             }
@@ -245,6 +277,10 @@ public final class SpecializationAblations extends ExperimentCommand implements 
                 .hPerStep(v.m() == 0 ? SoupTrainingConfig.PER_SEQUENCE : v.m())
                 .learningRateScale(ParamGroup.EXPERTS, v.expertLr())
                 .expertUpdate(v.update())
+                .bankMoments(
+                        v.bf16Moments()
+                                ? SoupTrainingConfig.MomentPrecision.BFLOAT16
+                                : SoupTrainingConfig.MomentPrecision.FLOAT32)
                 .build();
         try (SoupOfExperts soup = SoupOfExperts.create(config)) {
             soup.train(tc);

@@ -4,7 +4,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.ShortBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -32,19 +35,30 @@ final class AdamW implements AutoCloseable {
      *     by instead of its own (the slot then has none), or -1 for its own: how an expert bank of
      *     shape (n, P) shares the second moment of its shared tensor (P values); see
      *     {@link SoupTrainingConfig.ExpertUpdate#SHARED_SECOND_MOMENT}
+     * @param bfloat16Moments whether the slot's own moments are kept in bfloat16 (half the
+     *     bytes, written with stochastic rounding; needs the fused CPU update), see
+     *     {@link SoupTrainingConfig.Builder#bankMoments}
      */
-    record Slot(NDArray weight, double lrScale, double weightDecay, int sharedMomentOf) {
+    record Slot(NDArray weight, double lrScale, double weightDecay, int sharedMomentOf, boolean bfloat16Moments) {
 
-        /** A slot with its own moments. */
+        /** A slot with its own float32 moments. */
         public Slot(NDArray weight, double lrScale, double weightDecay) {
-            this(weight, lrScale, weightDecay, -1);
+            this(weight, lrScale, weightDecay, -1, false);
+        }
+
+        /** A slot with float32 moments that may share an earlier slot's second moment. */
+        public Slot(NDArray weight, double lrScale, double weightDecay, int sharedMomentOf) {
+            this(weight, lrScale, weightDecay, sharedMomentOf, false);
         }
     }
+
+    /** Direct views of one slot's weight and moments for the fused kernel. */
+    private record View(FloatBuffer w, FusedAdamKernel.Moments m, FusedAdamKernel.Moments v) {}
 
     private final List<Slot> slots;
     private final List<NDArray[]> state = new ArrayList<>();
     /** Per slot: direct views of w, m, v for the fused kernel, or null to use LibTorch's kernel. */
-    private final List<FloatBuffer[]> views = new ArrayList<>();
+    private final List<View> views = new ArrayList<>();
     /** Per slot: whether the gradient's direct buffer was checked to be its memory (first step). */
     private final boolean[] gradChecked;
 
@@ -66,14 +80,14 @@ final class AdamW implements AutoCloseable {
         this.epsilon = epsilon;
         for (int i = 0; i < this.slots.size(); i++) {
             Slot s = this.slots.get(i);
-            NDArray m = s.weight().zerosLike();
-            NDScope.unregister(m);
+            NDArray m = moment(s);
             int from = s.sharedMomentOf();
             if (from >= i || from < -1) {
+                m.close();
                 throw new IllegalArgumentException(
                         "slot " + i + " can share the second moment of an earlier slot only, got " + from);
             }
-            NDArray v = from >= 0 ? state.get(from)[1] : s.weight().zerosLike();
+            NDArray v = from >= 0 ? state.get(from)[1] : moment(s);
             if (from < 0) {
                 NDScope.unregister(v);
             }
@@ -83,29 +97,77 @@ final class AdamW implements AutoCloseable {
                 && !this.slots.isEmpty()
                 && FusedAdamKernel.supports(this.slots.get(0).weight());
         for (int i = 0; i < this.slots.size(); i++) {
-            FloatBuffer[] view = fused ? views(this.slots.get(i).weight(), state.get(i)[0], state.get(i)[1]) : null;
+            View view = fused ? view(this.slots.get(i).weight(), state.get(i)[0], state.get(i)[1]) : null;
             if (view == null && this.slots.get(i).sharedMomentOf() >= 0) {
+                close();
                 throw new IllegalArgumentException("a shared second moment needs the fused CPU float32 update (slot "
                         + i + " has no direct view of its memory); use ExpertUpdate.ADAM on this device");
+            }
+            if (view == null && this.slots.get(i).bfloat16Moments()) {
+                close();
+                throw new IllegalArgumentException("bfloat16 moments need the fused CPU float32 update (slot " + i
+                        + " has no direct view of its memory); use MomentPrecision.FLOAT32 on this device");
             }
             views.add(view);
         }
         gradChecked = new boolean[this.slots.size()];
     }
 
-    /** Direct views of w, m, v, or null unless each is float32 and exactly the tensor's memory. */
-    private static FloatBuffer[] views(NDArray... arrays) {
-        FloatBuffer[] v = new FloatBuffer[arrays.length];
-        for (int i = 0; i < arrays.length; i++) {
-            if (arrays[i].getDataType() != DataType.FLOAT32) {
-                return null;
+    /**
+     * The engine's type of an array that holds bfloat16 moments: their bits, 2 bytes per value, in
+     * a float16 array that only the fused kernel reads (through its memory) and checkpoints copy.
+     * Not {@code BFLOAT16}: DJL 0.35.1's PyTorch engine aborts the JVM ("terminate called without
+     * an active exception") when it makes a bfloat16 or int16 array, by {@code zeros} or {@code
+     * toType}; float16 works, and zero is all-zero bits in both formats.
+     */
+    static final DataType BFLOAT16_CARRIER = DataType.FLOAT16;
+
+    /** A zero moment for slot s, float32 or bfloat16 bits, on the weight's device. */
+    private static NDArray moment(Slot s) {
+        NDArray w = s.weight();
+        NDArray m;
+        if (s.bfloat16Moments()) {
+            try (NDArray zeros = w.zerosLike()) {
+                m = zeros.toType(BFLOAT16_CARRIER, true);
             }
-            v[i] = FusedAdamKernel.buffer(arrays[i]);
-            if (v[i] == null || v[i].capacity() != arrays[i].size()) {
-                return null;
-            }
+        } else {
+            m = w.zerosLike();
         }
-        return v;
+        NDScope.unregister(m);
+        return m;
+    }
+
+    /**
+     * Direct views of w (float32), m and v (float32 or bfloat16), or null unless each is exactly
+     * the tensor's memory.
+     */
+    private static View view(NDArray w, NDArray m, NDArray v) {
+        if (w.getDataType() != DataType.FLOAT32) {
+            return null;
+        }
+        FloatBuffer wb = FusedAdamKernel.buffer(w);
+        FusedAdamKernel.Moments mm = moments(m);
+        FusedAdamKernel.Moments vm = moments(v);
+        if (wb == null || wb.capacity() != w.size() || mm == null || vm == null) {
+            return null;
+        }
+        return new View(wb, mm, vm);
+    }
+
+    private static FusedAdamKernel.Moments moments(NDArray a) {
+        if (a.getDataType() == DataType.FLOAT32) {
+            FloatBuffer b = FusedAdamKernel.buffer(a);
+            return b == null || b.capacity() != a.size() ? null : FusedAdamKernel.Moments.of(b);
+        }
+        if (a.getDataType() != BFLOAT16_CARRIER) {
+            return null;
+        }
+        ByteBuffer bb = a.toByteBuffer(true);
+        if (!bb.isDirect()) {
+            return null;
+        }
+        ShortBuffer b = bb.order(ByteOrder.nativeOrder()).asShortBuffer();
+        return b.capacity() != a.size() ? null : FusedAdamKernel.Moments.bfloat16(b, 0);
     }
 
     /** Whether slot i is updated by the fused one-pass kernel. */
@@ -188,7 +250,7 @@ final class AdamW implements AutoCloseable {
     /** Updates slot i from a given gradient (a bank's: the m groups' G with their alpha) by the fused kernel. */
     private void updateGiven(int i, NDArray grad, float[] bankAlpha, int groups, boolean skipIdle, Rates r) {
         Slot s = slots.get(i);
-        FloatBuffer[] view = views.get(i);
+        View view = views.get(i);
         FloatBuffer g = view == null ? null : FusedAdamKernel.buffer(grad);
         if (g == null) {
             throw new IllegalStateException(
@@ -197,12 +259,12 @@ final class AdamW implements AutoCloseable {
         float decay = (float) s.weightDecay();
         if (bankAlpha != null) {
             FusedAdamKernel.updateBank(
-                    view[0],
+                    view.w(),
                     g,
                     bankAlpha,
                     groups,
-                    view[1],
-                    view[2],
+                    view.m().reseeded(seed(i, 0)),
+                    view.v().reseeded(seed(i, 1)),
                     s.sharedMomentOf() >= 0,
                     skipIdle,
                     r.rate(),
@@ -216,7 +278,7 @@ final class AdamW implements AutoCloseable {
             throw new IllegalStateException("slot " + i + " shares a second moment: it needs a bank gradient");
         } else {
             // Not zeroed: the bank slot of the same tensor reads this gradient next.
-            fused(view, g, r, decay, false);
+            fused(i, view, g, r, decay, false);
         }
     }
 
@@ -234,18 +296,22 @@ final class AdamW implements AutoCloseable {
         }
         float decay = (float) s.weightDecay();
         try (NDArray grad = w.getGradient()) {
-            FloatBuffer[] view = views.get(i);
+            View view = views.get(i);
             if (view != null && !gradChecked[i]) {
                 // A gradient that is not its own memory (a copy) would never be zeroed.
                 if (!FusedAdamKernel.supports(grad)) {
+                    if (s.bfloat16Moments()) {
+                        throw new IllegalStateException("slot " + i + " keeps bfloat16 moments, which need the fused"
+                                + " update, but its gradient is not a direct view of its memory");
+                    }
                     views.set(i, null);
                     view = null;
                 }
                 gradChecked[i] = true;
             }
             FloatBuffer g = view == null ? null : FusedAdamKernel.buffer(grad);
-            if (g != null && g.capacity() == view[0].capacity()) {
-                fused(view, g, r, decay, true);
+            if (g != null && g.capacity() == view.w().capacity()) {
+                fused(i, view, g, r, decay, true);
                 return;
             }
             w.getNDArrayInternal()
@@ -266,12 +332,12 @@ final class AdamW implements AutoCloseable {
     }
 
     /** The fused one-pass update of one slot's views (w, m, v) from gradient g. */
-    private void fused(FloatBuffer[] view, FloatBuffer g, Rates r, float decay, boolean zeroGrad) {
+    private void fused(int i, View view, FloatBuffer g, Rates r, float decay, boolean zeroGrad) {
         FusedAdamKernel.update(
-                view[0],
+                view.w(),
                 g,
-                view[1],
-                view[2],
+                view.m().reseeded(seed(i, 0)),
+                view.v().reseeded(seed(i, 1)),
                 r.rate(),
                 r.corrected(),
                 decay,
@@ -280,6 +346,17 @@ final class AdamW implements AutoCloseable {
                 (float) beta2,
                 (float) epsilon,
                 zeroGrad);
+    }
+
+    /**
+     * The rounding seed of slot i's first (0) or second (1) moment at this step: every step and
+     * moment rounds with other random numbers, the same in every run.
+     */
+    private int seed(int i, int moment) {
+        long h = (t * 0x9E3779B97F4A7C15L) ^ ((2L * i + moment) * 0xC2B2AE3D27D4EB4FL);
+        h ^= h >>> 29;
+        h *= 0xBF58476D1CE4E5B9L;
+        return (int) (h ^ (h >>> 32));
     }
 
     @Override

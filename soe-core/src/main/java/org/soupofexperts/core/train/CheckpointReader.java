@@ -13,6 +13,7 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.ShortBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -83,14 +84,29 @@ final class CheckpointReader {
                     + targets.size() + ": it was written for another soup, model or optimizer setting");
         }
         JsonArray shapes = shapesElement.getAsJsonArray();
+        JsonElement typesElement = m.get("dataTypes");
+        if (typesElement != null
+                && (!typesElement.isJsonArray() || typesElement.getAsJsonArray().size() != targets.size())) {
+            throw new SoupFormatException(
+                    dir + ": its dataTypes must list one type per array (" + targets.size() + ")");
+        }
         long expectedBytes = 4L * step;
         for (int i = 0; i < targets.size(); i++) {
-            Shape live = targets.get(i).getShape();
+            NDArray target = targets.get(i);
+            Shape live = target.getShape();
             if (!sameShape(shapes.get(i), live)) {
                 throw new SoupFormatException(dir + ": array " + i + " has shape " + shapes.get(i)
                         + " but this run's is " + live + ": the checkpoint was written for another soup or model");
             }
-            expectedBytes = Math.addExact(expectedBytes, Math.multiplyExact(4L, live.size()));
+            JsonElement type =
+                    typesElement == null ? null : typesElement.getAsJsonArray().get(i);
+            String written = type == null ? Checkpoints.FLOAT32 : type.isJsonPrimitive() ? type.getAsString() : "?";
+            if (!written.equals(Checkpoints.typeName(target))) {
+                throw new SoupFormatException(dir + ": array " + i + " is " + written + " but this run keeps it in "
+                        + Checkpoints.typeName(target) + ": resume needs the same bankMoments setting");
+            }
+            expectedBytes = Math.addExact(
+                    expectedBytes, Math.multiplyExact((long) Checkpoints.bytesPerValue(target), live.size()));
         }
         return expectedBytes;
     }
@@ -108,7 +124,7 @@ final class CheckpointReader {
             for (int i = 0; i < targets.size(); i++) {
                 NDArray t = targets.get(i);
                 // Sized by the live array, never by a number read from the file.
-                ByteBuffer buf = ByteBuffer.allocateDirect(Math.toIntExact(4L * t.size()))
+                ByteBuffer buf = ByteBuffer.allocateDirect(Math.toIntExact(Checkpoints.bytesPerValue(t) * t.size()))
                         .order(ByteOrder.nativeOrder());
                 while (buf.hasRemaining()) {
                     int len = Math.min(block.length, buf.remaining());
@@ -116,7 +132,11 @@ final class CheckpointReader {
                     buf.put(block, 0, len);
                 }
                 buf.flip();
-                checkFinite(buf.asFloatBuffer(), dir, "array " + i);
+                if (Checkpoints.bytesPerValue(t) == 2) {
+                    checkFinite(buf.asShortBuffer(), dir, "array " + i);
+                } else {
+                    checkFinite(buf.asFloatBuffer(), dir, "array " + i);
+                }
                 Checkpoints.copyInto(t, buf);
             }
             ByteBuffer lb = ByteBuffer.allocate(4 * step).order(ByteOrder.nativeOrder());
@@ -136,6 +156,17 @@ final class CheckpointReader {
             if (!Float.isFinite(f.get(i))) {
                 throw new SoupFormatException(dir + ": " + what + " holds a non-finite value (" + f.get(i)
                         + ") at index " + i + "; a diverged run cannot be resumed");
+            }
+        }
+    }
+
+    /** The same check for bfloat16 values (the upper halves of float32 values). */
+    private static void checkFinite(ShortBuffer f, Path dir, String what) throws SoupFormatException {
+        for (int i = 0; i < f.limit(); i++) {
+            float x = Float.intBitsToFloat(f.get(i) << 16);
+            if (!Float.isFinite(x)) {
+                throw new SoupFormatException(dir + ": " + what + " holds a non-finite value (" + x + ") at index " + i
+                        + "; a diverged run cannot be resumed");
             }
         }
     }

@@ -32,8 +32,9 @@ import org.soupofexperts.core.io.Version;
 /**
  * Training checkpoints on disk. Each is a folder {@code step-NNNNNNNN} (an {@link
  * ArtifactDirectory} of kind {@value #KIND}) holding the arrays of the whole training state as
- * raw float32 in the machine's byte order, then the losses so far, with a manifest that lists
- * every array's shape and the trainer's scalar state.
+ * raw float32 (bfloat16 for bfloat16 optimizer moments) in the machine's byte order, then the
+ * losses so far, with a manifest that lists every array's shape and type and the trainer's scalar
+ * state.
  *
  * <p>Writing is atomic twice over: the folder is written under a hidden temporary name and renamed
  * into place, and the artefact inside has its own checksummed manifest. A run killed mid-write
@@ -51,6 +52,21 @@ public final class Checkpoints {
 
     /** The artefact kind in a checkpoint's manifest. */
     public static final String KIND = "checkpoint";
+
+    /** Names of the array types in a checkpoint's {@code dataTypes}. */
+    static final String FLOAT32 = "float32";
+
+    static final String BFLOAT16 = "bfloat16";
+
+    /** The name of an array's type in a checkpoint's manifest. */
+    static String typeName(NDArray a) {
+        return a.getDataType() == AdamW.BFLOAT16_CARRIER ? BFLOAT16 : FLOAT32;
+    }
+
+    /** Bytes per value of a checkpoint array like this live one. */
+    static int bytesPerValue(NDArray a) {
+        return a.getDataType() == AdamW.BFLOAT16_CARRIER ? 2 : 4;
+    }
 
     private static final Logger LOG = LoggerFactory.getLogger(Checkpoints.class);
     private static final Pattern NAME = Pattern.compile("step-(\\d{8,10})");
@@ -128,17 +144,22 @@ public final class Checkpoints {
         m.addProperty("step", step);
         m.addProperty("byteOrder", ByteOrder.nativeOrder().toString());
         JsonArray shapes = new JsonArray();
+        JsonArray types = new JsonArray();
         for (NDArray a : arrays) {
-            if (a.getDataType() != DataType.FLOAT32) {
-                throw new IllegalStateException("checkpoints hold float32 arrays, got " + a.getDataType());
+            if (a.getDataType() != DataType.FLOAT32 && a.getDataType() != AdamW.BFLOAT16_CARRIER) {
+                throw new IllegalStateException(
+                        "checkpoints hold float32 arrays and bfloat16 moments, got " + a.getDataType());
             }
             JsonArray s = new JsonArray();
             for (long d : a.getShape().getShape()) {
                 s.add(d);
             }
             shapes.add(s);
+            types.add(typeName(a));
         }
         m.add("arrays", shapes);
+        // Absent in checkpoints from before bfloat16 moments: then every array is float32.
+        m.add("dataTypes", types);
         m.addProperty("losses", step);
         m.add("state", state);
         m.addProperty("libraryVersion", Version.get());
@@ -205,6 +226,13 @@ public final class Checkpoints {
      */
     static void copyInto(NDArray t, ByteBuffer values) {
         values.order(ByteOrder.nativeOrder());
+        if (t.getDataType() == AdamW.BFLOAT16_CARRIER) {
+            ByteBuffer own = t.toByteBuffer(true);
+            if (own.isDirect() && own.capacity() == 2L * t.size()) {
+                own.put(0, values, values.position(), values.remaining());
+                return;
+            }
+        }
         FloatBuffer own = FusedAdamKernel.supports(t) ? FusedAdamKernel.buffer(t) : null;
         if (own != null && own.capacity() == t.size()) {
             own.put(0, values.asFloatBuffer(), 0, Math.toIntExact(t.size()));

@@ -7,7 +7,10 @@ import ai.djl.ndarray.types.DataType;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
+import java.nio.ShortBuffer;
 import java.util.Arrays;
+import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 
 /**
@@ -79,15 +82,15 @@ final class FusedAdamKernel {
             float b1,
             float b2,
             float eps) {
-        update(w, g, m, v, rate, rateCorr, wd, gradScale, b1, b2, eps, true);
+        update(w, g, Moments.of(m), Moments.of(v), rate, rateCorr, wd, gradScale, b1, b2, eps, true);
     }
 
     /** The update; {@code zeroGrad} false leaves g as it is (a gradient that other slots still read). */
     static void update(
             FloatBuffer w,
             FloatBuffer g,
-            FloatBuffer m,
-            FloatBuffer v,
+            Moments m,
+            Moments v,
             float rate,
             float rateCorr,
             float wd,
@@ -97,6 +100,10 @@ final class FusedAdamKernel {
             float eps,
             boolean zeroGrad) {
         int n = w.capacity();
+        if (m.capacity() != n || v.capacity() != n) {
+            throw new IllegalArgumentException(
+                    "moments of " + m.capacity() + " and " + v.capacity() + " values for " + n + " weights");
+        }
         Step step = new Step(rate, rateCorr, wd, b1, b2, eps);
         int chunks = (n + CHUNK - 1) / CHUNK;
         IntStream range = IntStream.range(0, chunks);
@@ -131,16 +138,12 @@ final class FusedAdamKernel {
             float b1,
             float b2,
             float eps) {
-        updateBank(w, g, alpha, 1, m, v, false, false, rate, rateCorr, wd, gradScale, b1, b2, eps);
+        updateBank(
+                w, g, alpha, 1, Moments.of(m), Moments.of(v), false, false, rate, rateCorr, wd, gradScale, b1, b2, eps);
     }
 
-    /**
-     * The update of an expert bank of shape (n, P) from m groups' gradients G (m x P, row g for
-     * group g): expert j's gradient is {@code sum_g alpha[g n + j] G_g}, formed tile by tile and
-     * never stored. With {@code sharedV} the second moment is v of the shared parameters (P
-     * values, already updated this step), read and not written. With {@code skipIdle} an expert
-     * whose alpha is 0 in every group is not touched (no moment decay, no weight decay).
-     */
+    /** {@link #updateBank(FloatBuffer, FloatBuffer, float[], int, Moments, Moments, boolean, boolean, float,
+     * float, float, float, float, float, float)} with float32 moments. */
     static void updateBank(
             FloatBuffer w,
             FloatBuffer g,
@@ -157,11 +160,53 @@ final class FusedAdamKernel {
             float b1,
             float b2,
             float eps) {
+        updateBank(
+                w,
+                g,
+                alpha,
+                groups,
+                Moments.of(m),
+                Moments.of(v),
+                sharedV,
+                skipIdle,
+                rate,
+                rateCorr,
+                wd,
+                gradScale,
+                b1,
+                b2,
+                eps);
+    }
+
+    /**
+     * The update of an expert bank of shape (n, P) from m groups' gradients G (m x P, row g for
+     * group g): expert j's gradient is {@code sum_g alpha[g n + j] G_g}, formed tile by tile and
+     * never stored. With {@code sharedV} the second moment is v of the shared parameters (P
+     * values, already updated this step), read and not written. With {@code skipIdle} an expert
+     * whose alpha is 0 in every group is not touched (no moment decay, no weight decay).
+     */
+    static void updateBank(
+            FloatBuffer w,
+            FloatBuffer g,
+            float[] alpha,
+            int groups,
+            Moments m,
+            Moments v,
+            boolean sharedV,
+            boolean skipIdle,
+            float rate,
+            float rateCorr,
+            float wd,
+            float gradScale,
+            float b1,
+            float b2,
+            float eps) {
         int p = g.capacity() / groups;
         int n = alpha.length / groups;
         if ((long) groups * p != g.capacity()
                 || (long) n * groups != alpha.length
                 || (long) n * p != w.capacity()
+                || m.capacity() != w.capacity()
                 || (sharedV ? v.capacity() != p : v.capacity() != w.capacity())) {
             throw new IllegalArgumentException("bank of " + w.capacity() + " values is not " + n + " x " + p + " for "
                     + groups + " gradient groups of " + g.capacity() + " values");
@@ -237,8 +282,8 @@ final class FusedAdamKernel {
             FloatBuffer w,
             FloatBuffer g,
             float[] alpha,
-            FloatBuffer m,
-            FloatBuffer v,
+            Moments m,
+            Moments v,
             boolean sharedV,
             boolean[] idle,
             float gradScale,
@@ -264,6 +309,163 @@ final class FusedAdamKernel {
         });
     }
 
+    /**
+     * A moment array's memory: float32, or bfloat16 (half the bytes). bfloat16 keeps 8 bits of
+     * mantissa, so {@code v = 0.999 v + 0.001 g^2} rounded to nearest would mostly give v back
+     * (a relative change of 1e-3 is below half a unit in the last place, 2e-3): the moment would
+     * stop decaying. Values are therefore written with stochastic rounding, unbiased in
+     * expectation, from a hash of the element's index and a per-step seed, so that a run is
+     * reproducible whatever the threads' split of the work.
+     */
+    sealed interface Moments permits F32Moments, Bf16Moments {
+
+        /** Float32 moments over this buffer. */
+        static Moments of(FloatBuffer b) {
+            return new F32Moments(b);
+        }
+
+        /** Bfloat16 moments over this buffer (the upper halves of float32 values). */
+        static Moments bfloat16(ShortBuffer b, int seed) {
+            return new Bf16Moments(b, seed);
+        }
+
+        int capacity();
+
+        /** These moments with a new rounding seed (the same for float32). */
+        Moments reseeded(int seed);
+
+        /** Reads len values from off into dst. */
+        void get(int off, float[] dst, int len, Scratch scratch);
+
+        /** Writes len values of src at off. */
+        void put(int off, float[] src, int len, Scratch scratch);
+    }
+
+    record F32Moments(FloatBuffer b) implements Moments {
+        @Override
+        public int capacity() {
+            return b.capacity();
+        }
+
+        @Override
+        public Moments reseeded(int seed) {
+            return this;
+        }
+
+        @Override
+        public void get(int off, float[] dst, int len, Scratch scratch) {
+            b.get(off, dst, 0, len);
+        }
+
+        @Override
+        public void put(int off, float[] src, int len, Scratch scratch) {
+            b.put(off, src, 0, len);
+        }
+    }
+
+    /**
+     * A tile's worth of scratch for the bfloat16 conversions. Float bits are moved between int[]
+     * and float[] through int and float views of one heap buffer (two bulk copies) rather than
+     * by {@code Float.intBitsToFloat} per element, which C2 on Java 17 does not vectorise.
+     */
+    static final class Scratch {
+        final short[] shorts = new short[TILE];
+        final int[] ints = new int[TILE];
+        private final ByteBuffer bytes = ByteBuffer.allocate(4 * TILE).order(ByteOrder.nativeOrder());
+        final IntBuffer asInts = bytes.asIntBuffer();
+        final FloatBuffer asFloats = bytes.asFloatBuffer();
+    }
+
+    /**
+     * The 16-bit random numbers of stochastic rounding: a fixed table, read from a start that a
+     * hash of the tile's offset and the step's seed picks, so that one element meets other
+     * entries from step to step. Every 4th of the 65,536 values appears once (with a random
+     * offset below 4), shuffled: the table's mean is the uniform distribution's to within 2 in
+     * 65,536, so the rounding is unbiased to 3e-5 of a last place. A per-element hash cost 2 ns
+     * per value, 4x the table (C2 on Java 17 vectorises neither).
+     */
+    private static final int[] ROUNDING = new int[1 << 14];
+
+    private static final int HASH_MULTIPLIER = 0x9E3779B9;
+
+    static {
+        SplittableRandom r = new SplittableRandom(0x5EED_B16L);
+        for (int i = 0; i < ROUNDING.length; i++) {
+            ROUNDING[i] = 4 * i + r.nextInt(4);
+        }
+        for (int i = ROUNDING.length - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            int t = ROUNDING[i];
+            ROUNDING[i] = ROUNDING[j];
+            ROUNDING[j] = t;
+        }
+    }
+
+    /** Where in {@link #ROUNDING} a tile at element {@code off} starts, for this seed. */
+    private static int roundingStart(int off, int seed) {
+        return Integer.remainderUnsigned(mix(off * HASH_MULTIPLIER + seed), ROUNDING.length - TILE + 1);
+    }
+
+    /** @param seed mixed into every rounding decision; a new one each step. */
+    record Bf16Moments(ShortBuffer b, int seed) implements Moments {
+        @Override
+        public int capacity() {
+            return b.capacity();
+        }
+
+        @Override
+        public Moments reseeded(int newSeed) {
+            return new Bf16Moments(b, newSeed);
+        }
+
+        @Override
+        public void get(int off, float[] dst, int len, Scratch s) {
+            b.get(off, s.shorts, 0, len);
+            short[] in = s.shorts;
+            int[] bits = s.ints;
+            for (int k = 0; k < len; k++) {
+                bits[k] = in[k] << 16;
+            }
+            s.asInts.put(0, bits, 0, len);
+            s.asFloats.get(0, dst, 0, len);
+        }
+
+        @Override
+        public void put(int off, float[] src, int len, Scratch s) {
+            s.asFloats.put(0, src, 0, len);
+            s.asInts.get(0, s.ints, 0, len);
+            int[] bits = s.ints;
+            short[] out = s.shorts;
+            int from = roundingStart(off, seed);
+            for (int k = 0; k < len; k++) {
+                out[k] = (short) ((bits[k] + ROUNDING[from + k]) >>> 16);
+            }
+            b.put(off, out, 0, len);
+        }
+    }
+
+    /** The murmur3 finaliser: every input bit reaches the low 16 bits used for rounding. */
+    private static int mix(int h) {
+        h ^= h >>> 16;
+        h *= 0x85EBCA6B;
+        h ^= h >>> 13;
+        h *= 0xC2B2AE35;
+        return h ^ (h >>> 16);
+    }
+
+    /**
+     * x rounded to bfloat16 up or down in magnitude, up with probability equal to the dropped
+     * fraction: a 16-bit random number is added to the 16 bits that are dropped. What {@link
+     * Bf16Moments} writes for element {@code off + k} of a tile at {@code off}, one value at a
+     * time. Infinities and the engine's NaNs stay what they are; a NaN whose payload is all ones
+     * could carry into the sign, but the weight updated from that moment is already NaN and the
+     * run stops on it.
+     */
+    static short stochasticBf16(float x, int off, int k, int seed) {
+        int bits = Float.floatToRawIntBits(x);
+        return (short) ((bits + ROUNDING[roundingStart(off, seed) + k]) >>> 16);
+    }
+
     /** Hyperparameters of one update, folded into the constants the loop uses. */
     private record Step(float decay, float rateCorr, float b1, float b2, float c1, float c2, float eps) {
         Step(float rate, float rateCorr, float wd, float b1, float b2, float eps) {
@@ -282,6 +484,7 @@ final class FusedAdamKernel {
         final float[] m = new float[TILE];
         final float[] v = new float[TILE];
         final float[] zeros = new float[TILE];
+        final Scratch scratch = new Scratch();
 
         /**
          * Updates [off, off + len) of w and m with the gradient tile g times gradScale, the second
@@ -289,8 +492,8 @@ final class FusedAdamKernel {
          */
         void apply(
                 FloatBuffer wb,
-                FloatBuffer mb,
-                FloatBuffer vb,
+                Moments mb,
+                Moments vb,
                 int off,
                 int vOff,
                 boolean writeV,
@@ -298,8 +501,8 @@ final class FusedAdamKernel {
                 float gradScale,
                 Step s) {
             wb.get(off, w, 0, len);
-            mb.get(off, m, 0, len);
-            vb.get(vOff, v, 0, len);
+            mb.get(off, m, len, scratch);
+            vb.get(vOff, v, len, scratch);
             float b1 = s.b1();
             float b2 = s.b2();
             float c1 = s.c1();
@@ -316,7 +519,7 @@ final class FusedAdamKernel {
                     v[k] = vi;
                     w[k] = w[k] * decay - rc * mi / ((float) Math.sqrt(vi) + eps);
                 }
-                vb.put(vOff, v, 0, len);
+                vb.put(vOff, v, len, scratch);
             } else {
                 for (int k = 0; k < len; k++) {
                     float mi = b1 * m[k] + c1 * (g[k] * gradScale);
@@ -325,7 +528,7 @@ final class FusedAdamKernel {
                 }
             }
             wb.put(off, w, 0, len);
-            mb.put(off, m, 0, len);
+            mb.put(off, m, len, scratch);
         }
     }
 }

@@ -31,6 +31,7 @@ final class ParameterSlots {
 
     ParameterSlots(GptModel model, Router router, SoupTrainingConfig cfg) {
         boolean shareV = cfg.expertUpdate() == SoupTrainingConfig.ExpertUpdate.SHARED_SECOND_MOMENT;
+        boolean half = cfg.bankMoments() == SoupTrainingConfig.MomentPrecision.BFLOAT16;
         int n = model.experts();
         for (SoupTensor t : model.soupTensors()) {
             int shared = add(slot(t.shared().getArray(), ParamGroup.SHARED, t.decayed(), cfg, n));
@@ -39,10 +40,10 @@ final class ParameterSlots {
             if (t.bank() instanceof ExpertBank.Dense d) {
                 AdamW.Slot b = slot(d.weights().getArray(), ParamGroup.EXPERTS, t.decayed(), cfg, n);
                 // A dense bank may divide by its shared tensor's second moment (the expert update option).
-                bank = add(shareV ? new AdamW.Slot(b.weight(), b.lrScale(), b.weightDecay(), shared) : b);
+                bank = add(new AdamW.Slot(b.weight(), b.lrScale(), b.weightDecay(), shareV ? shared : -1, half));
             } else if (t.bank() instanceof ExpertBank.LowRank l) {
-                bank = add(slot(l.u().getArray(), ParamGroup.EXPERTS, t.decayed(), cfg, n));
-                bankV = add(slot(l.v().getArray(), ParamGroup.EXPERTS, t.decayed(), cfg, n));
+                bank = add(bankSlot(l.u().getArray(), t.decayed(), cfg, n, half));
+                bankV = add(bankSlot(l.v().getArray(), t.decayed(), cfg, n, half));
             }
             tensors.add(new TensorSlots(t, shared, bank, bankV));
         }
@@ -59,6 +60,11 @@ final class ParameterSlots {
 
     private static AdamW.Slot slot(NDArray w, ParamGroup g, boolean decayed, SoupTrainingConfig cfg, int experts) {
         return new AdamW.Slot(w, cfg.learningRateScale(g, experts), decayed ? cfg.weightDecay(g) : 0.0);
+    }
+
+    private static AdamW.Slot bankSlot(NDArray w, boolean decayed, SoupTrainingConfig cfg, int experts, boolean half) {
+        AdamW.Slot s = slot(w, ParamGroup.EXPERTS, decayed, cfg, experts);
+        return new AdamW.Slot(s.weight(), s.lrScale(), s.weightDecay(), -1, half);
     }
 
     /** Every slot, in the optimizer's (and the checkpoints') order. */

@@ -40,6 +40,7 @@ public final class SoupTrainingConfig {
     private final EarlyStopping earlyStopping;
     private final int hPerStep;
     private final ExpertUpdate expertUpdate;
+    private final MomentPrecision bankMoments;
     private final boolean skipIdleExperts;
     private final StepAlgorithm stepAlgorithm;
     private final boolean fusedUpdate;
@@ -90,13 +91,10 @@ public final class SoupTrainingConfig {
         skipIdleExperts = b.skipIdleExperts;
         stepAlgorithm = b.stepAlgorithm;
         fusedUpdate = b.fusedUpdate;
+        bankMoments = b.bankMoments;
         timePhases = b.timePhases;
         stopWhen = b.stopWhen;
-        if (stepAlgorithm == StepAlgorithm.CLOSED_FORM && !fusedUpdate) {
-            throw new IllegalArgumentException(
-                    "StepAlgorithm.CLOSED_FORM forms the experts' update inside the fused AdamW"
-                            + " kernel; it needs fusedUpdate(true)");
-        }
+        TrainingSettings.checkFusedNeeds(stepAlgorithm, fusedUpdate, bankMoments);
         probe = b.probe;
         checkpoints = b.checkpoints;
         resumeFrom = b.resumeFrom;
@@ -147,6 +145,17 @@ public final class SoupTrainingConfig {
          * needs the closed-form step (CPU, float32).
          */
         SHARED_SECOND_MOMENT
+    }
+
+    /** The precision in which the expert banks' AdamW moments are kept. */
+    public enum MomentPrecision {
+        /** float32, as the weights. */
+        FLOAT32,
+        /**
+         * bfloat16 with stochastic rounding: half the bytes of the banks' optimizer state (the
+         * first and, with {@link ExpertUpdate#ADAM}, the second moment). CPU, fused update only.
+         */
+        BFLOAT16
     }
 
     public static Builder builder() {
@@ -280,6 +289,11 @@ public final class SoupTrainingConfig {
         return expertUpdate;
     }
 
+    /** The precision of the expert banks' AdamW moments. */
+    public MomentPrecision bankMoments() {
+        return bankMoments;
+    }
+
     /**
      * Whether an expert whose alpha is exactly 0 in every group of a step is left untouched that
      * step (no moment decay, no weight decay): with one-hot or sparse h and a router that can
@@ -344,6 +358,7 @@ public final class SoupTrainingConfig {
     public String toString() {
         return "SoupTrainingConfig{steps=" + steps + ", batch=" + batchSize + ", hPerStep=" + hPerStep
                 + ", expertUpdate=" + expertUpdate + (skipIdleExperts ? ", skipIdleExperts" : "")
+                + (bankMoments == MomentPrecision.FLOAT32 ? "" : ", bankMoments=" + bankMoments)
                 + (stepAlgorithm == StepAlgorithm.AUTO ? "" : ", step=" + stepAlgorithm)
                 + (fusedUpdate ? "" : ", unfusedUpdate")
                 + ", context="

@@ -21,6 +21,7 @@ final class TrainingConfigJson {
         o.add("schedule", schedule(c));
         o.add("optimizer", optimizer(c));
         o.addProperty("expertUpdate", c.expertUpdate().name());
+        o.addProperty("bankMoments", c.bankMoments().name());
         o.addProperty("skipIdleExperts", c.skipIdleExperts());
         o.addProperty("stepAlgorithm", c.stepAlgorithm().name());
         o.addProperty("fusedUpdate", c.fusedUpdate());

@@ -40,6 +40,7 @@ public abstract class TrainingSettings<B extends TrainingSettings<B>> {
     int hPerStep = SoupTrainingConfig.PER_SEQUENCE;
     List<Device> devices = List.of();
     SoupTrainingConfig.ExpertUpdate expertUpdate = SoupTrainingConfig.ExpertUpdate.ADAM;
+    SoupTrainingConfig.MomentPrecision bankMoments = SoupTrainingConfig.MomentPrecision.FLOAT32;
     boolean skipIdleExperts;
     SoupTrainingConfig.StepAlgorithm stepAlgorithm = SoupTrainingConfig.StepAlgorithm.AUTO;
     boolean fusedUpdate = true;
@@ -69,6 +70,17 @@ public abstract class TrainingSettings<B extends TrainingSettings<B>> {
     /** How the experts' AdamW step is formed (default {@link SoupTrainingConfig.ExpertUpdate#ADAM}). */
     public final B expertUpdate(SoupTrainingConfig.ExpertUpdate u) {
         this.expertUpdate = Objects.requireNonNull(u, "expertUpdate");
+        return self();
+    }
+
+    /**
+     * The precision of the expert banks' AdamW moments (default {@link
+     * SoupTrainingConfig.MomentPrecision#FLOAT32}). {@link SoupTrainingConfig.MomentPrecision#BFLOAT16}
+     * halves the bytes of the banks' optimizer state and of the update's memory traffic; it needs
+     * the fused CPU update. The shared parameters and the router keep float32 moments.
+     */
+    public final B bankMoments(SoupTrainingConfig.MomentPrecision p) {
+        this.bankMoments = Objects.requireNonNull(p, "bankMoments");
         return self();
     }
 
@@ -314,6 +326,19 @@ public abstract class TrainingSettings<B extends TrainingSettings<B>> {
             throw new IllegalArgumentException(name + " must be finite and > 0, got " + v);
         }
         return v;
+    }
+
+    /** What needs the fused AdamW kernel, refused without it. */
+    static void checkFusedNeeds(
+            SoupTrainingConfig.StepAlgorithm algorithm, boolean fused, SoupTrainingConfig.MomentPrecision moments) {
+        if (algorithm == SoupTrainingConfig.StepAlgorithm.CLOSED_FORM && !fused) {
+            throw new IllegalArgumentException("StepAlgorithm.CLOSED_FORM forms the experts' update inside the fused"
+                    + " AdamW kernel; it needs fusedUpdate(true)");
+        }
+        if (moments == SoupTrainingConfig.MomentPrecision.BFLOAT16 && !fused) {
+            throw new IllegalArgumentException(
+                    "bfloat16 bank moments are written by the fused AdamW kernel; they need fusedUpdate(true)");
+        }
     }
 
     /** Data parallelism needs equal shares of the batch and of the groups, and the autograd step. */

@@ -6,7 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.ShortBuffer;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.soupofexperts.core.internal.Djl;
@@ -91,7 +97,7 @@ class AdamWTest {
     void aSharedSecondMomentIsRefusedWithoutTheFusedKernelAndMustComeFromAnEarlierSlot() {
         try (NDManager m = Djl.engine().newBaseManager()) {
             NDArray s = m.create(new float[] {1, 2});
-            NDArray bank = m.create(new float[] {0, 0, 0, 0}, new ai.djl.ndarray.types.Shape(2, 2));
+            NDArray bank = m.create(new float[] {0, 0, 0, 0}, new Shape(2, 2));
             List<AdamW.Slot> slots = List.of(new AdamW.Slot(s, 1, 0), new AdamW.Slot(bank, 1, 0, 0));
             IllegalArgumentException libtorch = org.junit.jupiter.api.Assertions.assertThrows(
                     IllegalArgumentException.class, () -> new AdamW(slots, 0.9, 0.95, 1e-8, false).close());
@@ -104,6 +110,103 @@ class AdamWTest {
             // Fused: accepted, and closing frees the shared moment once (no double close).
             new AdamW(slots, 0.9, 0.95, 1e-8).close();
         }
+    }
+
+    @Test
+    void bfloat16MomentsTakeHalfTheBytesAndFollowTheFloat32Update() {
+        long seed = 20261206L;
+        try (NDManager m = Djl.engine().newBaseManager()) {
+            // A bank of 4 x 50,001 values: chunks, tiles and a ragged tail.
+            float[] init = random(200_004, seed);
+            float[][] grads = new float[20][];
+            for (int t = 0; t < grads.length; t++) {
+                grads[t] = random(init.length, seed + 1 + t);
+            }
+            float[][] after = new float[2][];
+            for (int run = 0; run < 2; run++) {
+                NDArray w = m.create(init, new Shape(4, 50_001));
+                w.setRequiresGradient(true);
+                boolean half = run == 1;
+                try (AdamW opt = new AdamW(List.of(new AdamW.Slot(w, 1.0, 0.1, -1, half)), 0.9, 0.999, 1e-8)) {
+                    assertTrue(opt.fused(0));
+                    List<NDArray> state = opt.stateArrays();
+                    assertEquals(
+                            half ? AdamW.BFLOAT16_CARRIER : DataType.FLOAT32,
+                            state.get(0).getDataType());
+                    assertEquals(
+                            half ? AdamW.BFLOAT16_CARRIER : DataType.FLOAT32,
+                            state.get(1).getDataType());
+                    assertEquals(
+                            (half ? 2L : 4L) * init.length,
+                            state.get(0).toByteBuffer().capacity());
+                    for (float[] g : grads) {
+                        try (GradientCollector gc = Djl.engine().newGradientCollector()) {
+                            gc.backward(w.mul(m.create(g, w.getShape())).sum());
+                        }
+                        opt.step(1e-2, 1.0);
+                    }
+                }
+                after[run] = w.toFloatArray();
+            }
+            // Each step moves a weight by about lr = 1e-2 (20 steps: up to 0.2); the moments'
+            // rounding (8 mantissa bits) may change a step by about 1%.
+            double worst = 0;
+            for (int i = 0; i < init.length; i++) {
+                worst = Math.max(worst, Math.abs(after[1][i] - after[0][i]));
+            }
+            assertTrue(worst < 4e-3, "largest difference " + worst + ", seed " + seed);
+            assertTrue(worst > 0, "bfloat16 moments must differ from float32 somewhere, seed " + seed);
+        }
+    }
+
+    @Test
+    void stochasticRoundingToBfloat16IsUnbiasedSoASecondMomentStillDecays() {
+        assertEquals((short) 0x3f80, FusedAdamKernel.stochasticBf16(1f, 0, 7, 11), "1 is exact in bfloat16");
+        assertEquals((short) 0xbf80, FusedAdamKernel.stochasticBf16(-1f, 0, 7, 11), "-1 is exact in bfloat16");
+        assertTrue(Float.isNaN(Float.intBitsToFloat(FusedAdamKernel.stochasticBf16(Float.NaN, 0, 3, 5) << 16)));
+        // A quarter of the way from 1 to the next bfloat16 (1 + 2^-7): up a quarter of the time.
+        float x = 1f + 0x1p-9f;
+        double sum = 0;
+        int n = 200_000;
+        for (int i = 0; i < n; i++) {
+            // Tiles at every offset, as the kernel's, each with its own seed.
+            sum += Float.intBitsToFloat(FusedAdamKernel.stochasticBf16(x, 4096 * i, i % 4096, 42 + i) << 16);
+        }
+        assertEquals(x, sum / n, 2e-5, "mean of stochastically rounded values");
+        // v = 0.999 v with no gradient: rounded to nearest, 0.999 rounds back to 1 and v never
+        // decays; stochastic rounding follows 0.999^t on average.
+        int p = 8192;
+        ShortBuffer v =
+                ByteBuffer.allocateDirect(2 * p).order(ByteOrder.nativeOrder()).asShortBuffer();
+        ShortBuffer mom =
+                ByteBuffer.allocateDirect(2 * p).order(ByteOrder.nativeOrder()).asShortBuffer();
+        for (int i = 0; i < p; i++) {
+            v.put(i, (short) 0x3f80);
+        }
+        FloatBuffer w = FloatBuffer.allocate(p);
+        FloatBuffer g = FloatBuffer.allocate(p);
+        int steps = 300;
+        for (int t = 0; t < steps; t++) {
+            FusedAdamKernel.update(
+                    w,
+                    g,
+                    FusedAdamKernel.Moments.bfloat16(mom, 2 * t),
+                    FusedAdamKernel.Moments.bfloat16(v, 2 * t + 1),
+                    0f,
+                    0f,
+                    0f,
+                    1f,
+                    0.9f,
+                    0.999f,
+                    1e-8f,
+                    true);
+        }
+        double mean = 0;
+        for (int i = 0; i < p; i++) {
+            mean += Float.intBitsToFloat(v.get(i) << 16);
+        }
+        mean /= p;
+        assertEquals(Math.pow(0.999, steps), mean, 2e-3, "mean second moment after " + steps + " decays");
     }
 
     private static float[] random(int n, long seed) {

@@ -123,7 +123,7 @@ class AnalyticSoupStepTest {
     }
 
     @Test
-    void optionsOfTheClosedFormStepAreRefusedBeforeTrainingWhenTheStepIsAutograd() {
+    void optionsOfTheClosedFormStepAndOfTheFusedUpdateAreRefusedBeforeTrainingWhereTheyCannotRun() {
         try (SoupOfExperts soup = SoupOfExperts.builder()
                 .model(ModelConfig.builder()
                         .vocabSize(VOCAB)
@@ -165,6 +165,17 @@ class AnalyticSoupStepTest {
                             .fusedUpdate(false)
                             .build());
             assertTrue(e.getMessage().contains("needs fusedUpdate(true)"), e.getMessage());
+            IllegalArgumentException half = org.junit.jupiter.api.Assertions.assertThrows(
+                    IllegalArgumentException.class,
+                    () -> SoupTrainingConfig.builder()
+                            .source(TOY)
+                            .metaDistribution(PI)
+                            .steps(2)
+                            .batchSize(2)
+                            .bankMoments(SoupTrainingConfig.MomentPrecision.BFLOAT16)
+                            .fusedUpdate(false)
+                            .build());
+            assertTrue(half.getMessage().contains("bfloat16 bank moments"), half.getMessage());
         }
     }
 
