@@ -119,6 +119,13 @@ public final class ServeSpecialists implements Callable<Integer> {
     int burst;
 
     @Option(
+            names = "--generate-tokens",
+            defaultValue = "0",
+            description = "also a run of POST /generate requests, each asking for this many new tokens from a"
+                    + " 16-character prompt (default ${DEFAULT-VALUE}: none)")
+    int generateTokens;
+
+    @Option(
             names = "--out",
             defaultValue = "target/serve",
             description = "where serve.md and serve.json go (default: ${DEFAULT-VALUE})")
@@ -178,12 +185,16 @@ public final class ServeSpecialists implements Callable<Integer> {
                         .start();
                 RssSampler rss = new RssSampler()) {
             JsonObject report = new JsonObject();
-            report.add("quiet", load(server.uri(), corpus));
+            report.add("quiet", load(server.uri(), corpus, 0));
             report.getAsJsonObject("quiet").addProperty("rssMiBAfter", RssSampler.read());
+            if (generateTokens > 0) {
+                report.add("generate", load(server.uri(), corpus, generateTokens));
+                report.getAsJsonObject("generate").addProperty("rssMiBAfter", RssSampler.read());
+            }
             if (hostile) {
                 try (HostileClients attack = new HostileClients(server.uri().getHost(), server.port())
                         .start(idleConnections, slowloris, 7)) {
-                    report.add("underAttack", load(server.uri(), corpus));
+                    report.add("underAttack", load(server.uri(), corpus, 0));
                     report.getAsJsonObject("underAttack").addProperty("rssMiBAfter", RssSampler.read());
                     report.add("attackOutcomes", GSON.toJsonTree(attack.outcomes()));
                 }
@@ -209,12 +220,16 @@ public final class ServeSpecialists implements Callable<Integer> {
         return 0;
     }
 
-    /** Several client threads, each sending its share of the requests; latencies in ms. */
-    private JsonObject load(URI base, SyntheticCorpus corpus) throws Exception {
+    /**
+     * Several client threads, each sending its share of the requests; latencies in ms. With
+     * {@code newTokens} > 0 the requests are {@code /generate} for that many tokens, else {@code /loss}.
+     */
+    private JsonObject load(URI base, SyntheticCorpus corpus, int newTokens) throws Exception {
         HttpClient client = HttpClient.newBuilder()
                 .executor(Executors.newFixedThreadPool(2))
                 .build();
-        URI uri = base.resolve("loss");
+        URI uri = base.resolve(newTokens > 0 ? "generate" : "loss");
+        String expect = newTokens > 0 ? "\"text\"" : "bitsPerByte";
         double[] latencies = new double[requests];
         AtomicInteger next = new AtomicInteger();
         AtomicInteger errors = new AtomicInteger();
@@ -235,6 +250,12 @@ public final class ServeSpecialists implements Callable<Integer> {
                     docs.addAll(corpus.documents(mixed, 6_000_000L + 10L * i, 1, 60));
                     JsonObject body = new JsonObject();
                     body.add("documents", GSON.toJsonTree(docs));
+                    if (newTokens > 0) {
+                        String prompt =
+                                corpus.documents(main, 7_000_000L + i, 1, 60).get(0);
+                        body.addProperty("prompt", prompt.substring(0, Math.min(16, prompt.length())));
+                        body.addProperty("maxNewTokens", newTokens);
+                    }
                     long s = System.nanoTime();
                     try {
                         HttpResponse<String> r = client.send(
@@ -242,7 +263,7 @@ public final class ServeSpecialists implements Callable<Integer> {
                                         .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
                                         .build(),
                                 HttpResponse.BodyHandlers.ofString());
-                        if (r.statusCode() != 200 || !r.body().contains("bitsPerByte")) {
+                        if (r.statusCode() != 200 || !r.body().contains(expect)) {
                             errors.incrementAndGet();
                         }
                     } catch (IOException | InterruptedException e) {
@@ -261,6 +282,8 @@ public final class ServeSpecialists implements Callable<Integer> {
         double[] sorted = latencies.clone();
         Arrays.sort(sorted);
         JsonObject o = new JsonObject();
+        o.addProperty("endpoint", uri.getPath());
+        o.addProperty("newTokens", newTokens);
         o.addProperty("requests", requests);
         o.addProperty("clients", clients);
         o.addProperty("errors", errors.get());
@@ -281,12 +304,12 @@ public final class ServeSpecialists implements Callable<Integer> {
                         + " loopback; %d server workers, queue %d.%n%n| run | errors | requests/s | p50 ms | p90 ms | p99 ms | max ms | RSS after, MiB |%n"
                         + "|---|---:|---:|---:|---:|---:|---:|---:|%n",
                 requests, clients, serverThreads, queue));
-        for (String run : new String[] {"quiet", "underAttack"}) {
+        for (String run : new String[] {"quiet", "generate", "underAttack"}) {
             if (r.has(run)) {
                 JsonObject o = r.getAsJsonObject(run);
                 md.append(String.format(
                         "| %s | %d | %.0f | %.1f | %.1f | %.1f | %.1f | %d |%n",
-                        run,
+                        run.equals("generate") ? "generate (" + o.get("newTokens") + " new tokens each)" : run,
                         o.get("errors").getAsInt(),
                         o.get("requestsPerSecond").getAsDouble(),
                         o.get("p50Millis").getAsDouble(),
