@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
-import java.util.Objects;
 import java.util.function.IntPredicate;
 import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.config.ExpertInit;
@@ -26,7 +25,6 @@ import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.core.io.StrictJson;
 import org.soupofexperts.core.io.Version;
 import org.soupofexperts.core.nn.GptModel;
-import org.soupofexperts.core.nn.KvCache;
 import org.soupofexperts.core.nn.SoupTensor;
 import org.soupofexperts.core.nn.WeightInit;
 import org.soupofexperts.core.train.SoupTrainingConfig;
@@ -209,23 +207,7 @@ public sealed class DenseModel implements AutoCloseable permits Specialist {
      * the new tokens, the last one included.
      */
     public int[] generate(int[] prompt, Generation g, IntPredicate onToken) {
-        Objects.requireNonNull(onToken, "onToken");
-        return g.continueText(
-                prompt,
-                model.config(),
-                manager,
-                new Generation.Source() {
-                    @Override
-                    public NDArray logits(NDArray tokens, KvCache cache) {
-                        return Forward.logits(model, tokens, cache);
-                    }
-
-                    @Override
-                    public KvCache newCache(NDManager parent) {
-                        return model.newCache(parent);
-                    }
-                },
-                onToken);
+        return g.continueWith(model, manager, prompt, onToken);
     }
 
     /** Saves atomically into {@code dir} (see {@link ArtifactDirectory}). */

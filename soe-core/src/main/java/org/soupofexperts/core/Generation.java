@@ -5,9 +5,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
+import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.function.IntPredicate;
 import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.KvCache;
 
 /**
@@ -110,6 +112,33 @@ public record Generation(int maxNewTokens, double temperature, int topK, double 
             }
         }
         return order[nucleus - 1];
+    }
+
+    /**
+     * Continues {@code prompt} with a model block used directly, as a DJL {@code Translator} has
+     * it ({@code TranslatorContext.getBlock()}): the same generation as {@link
+     * DenseModel#generate(int[], Generation, IntPredicate)}, key/value cache included, with the
+     * arrays made in sub-managers of {@code manager}. Returns the new tokens.
+     */
+    public int[] continueWith(GptModel model, NDManager manager, int[] prompt, IntPredicate onToken) {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(onToken, "onToken");
+        return continueText(
+                prompt,
+                model.config(),
+                manager,
+                new Source() {
+                    @Override
+                    public NDArray logits(NDArray tokens, KvCache cache) {
+                        return Forward.logits(model, tokens, cache);
+                    }
+
+                    @Override
+                    public KvCache newCache(NDManager parent) {
+                        return model.newCache(parent);
+                    }
+                },
+                onToken);
     }
 
     /** What generation needs of a model: logits with or without a key/value cache. */

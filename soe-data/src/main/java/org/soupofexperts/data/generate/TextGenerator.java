@@ -1,11 +1,14 @@
 package org.soupofexperts.data.generate;
 
+import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
+import java.util.function.IntPredicate;
 import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.core.Generation;
+import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.data.tokenize.Tokenizer;
 
 /**
@@ -23,10 +26,16 @@ public final class TextGenerator {
 
     public static final int MAX_STOP_LENGTH = 256;
 
-    private final DenseModel model;
+    /** What makes the tokens: a model's generation from prompt ids. */
+    @FunctionalInterface
+    private interface Continuation {
+        int[] generate(int[] prompt, Generation g, IntPredicate onToken);
+    }
+
+    private final Continuation model;
     private final Tokenizer tokenizer;
 
-    private TextGenerator(DenseModel model, Tokenizer tokenizer) {
+    private TextGenerator(Continuation model, Tokenizer tokenizer) {
         this.model = model;
         this.tokenizer = tokenizer;
     }
@@ -45,12 +54,28 @@ public final class TextGenerator {
             throw new IllegalArgumentException(
                     "the model was trained with tokenizer " + recorded + ", not " + tokenizer.id());
         }
-        int vocab = model.block().config().vocabSize();
+        checkVocabulary(tokenizer, model.block().config().vocabSize());
+        return new TextGenerator(model::generate, tokenizer);
+    }
+
+    /**
+     * A generator over a model block used directly, such as the block of a DJL {@code Predictor}
+     * ({@link TextTranslator}); its arrays are made under {@code manager}. The block records no
+     * tokenizer, so only the vocabulary is checked.
+     */
+    public static TextGenerator of(GptModel block, NDManager manager, Tokenizer tokenizer) {
+        Objects.requireNonNull(block, "block");
+        Objects.requireNonNull(manager, "manager");
+        Objects.requireNonNull(tokenizer, "tokenizer");
+        checkVocabulary(tokenizer, block.config().vocabSize());
+        return new TextGenerator((ids, g, onToken) -> g.continueWith(block, manager, ids, onToken), tokenizer);
+    }
+
+    private static void checkVocabulary(Tokenizer tokenizer, int vocab) {
         if (tokenizer.vocabSize() > vocab) {
             throw new IllegalArgumentException("tokenizer " + tokenizer.id() + " has " + tokenizer.vocabSize()
                     + " ids, more than the model's vocabulary of " + vocab);
         }
-        return new TextGenerator(model, tokenizer);
     }
 
     /** The continuation of {@code prompt} (without the prompt), up to {@code g.maxNewTokens()} tokens. */
