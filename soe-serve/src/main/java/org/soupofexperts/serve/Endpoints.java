@@ -3,6 +3,8 @@ package org.soupofexperts.serve;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -17,12 +19,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Blocker;
 import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -332,17 +334,22 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
         }
     }
 
+    /** What a worker does with a request's body: answers it through the response and callback. */
+    @FunctionalInterface
+    private interface Work {
+        void run(byte[] body, Response response, Callback callback);
+    }
+
     /** What a worker does with the body of a request to {@code path}. */
-    private Function<byte[], JsonObject> work(String path) {
+    private Work work(String path) {
         return switch (path) {
             case "/generate" -> this::generate;
-            case "/loss" -> body -> score(true, body);
-            default -> body -> score(false, body);
+            case "/loss" -> (body, response, callback) -> write(response, callback, 200, score(true, body));
+            default -> (body, response, callback) -> write(response, callback, 200, score(false, body));
         };
     }
 
-    private void dispatch(
-            String client, Function<byte[], JsonObject> work, byte[] body, Response response, Callback callback) {
+    private void dispatch(String client, Work work, byte[] body, Response response, Callback callback) {
         long queued = System.nanoTime();
         try {
             workers.execute(new FairQueue.ClientTask(client, () -> {
@@ -355,7 +362,7 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
                     return;
                 }
                 try {
-                    write(response, callback, 200, work.apply(body));
+                    work.run(body, response, callback);
                 } catch (HttpError e) {
                     error(response, callback, e);
                 } catch (IllegalArgumentException e) {
@@ -433,7 +440,7 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
      * model reads: the documents' tokens (for h), then the prompt and each new token once while
      * the text fits the context (the key/value cache), and a whole context for each token past it.
      */
-    private JsonObject generate(byte[] body) {
+    private void generate(byte[] body, Response response, Callback callback) {
         GenerateRequest r = GenerateRequest.parse(body, limits.maxDocuments());
         long cost = 0;
         for (String d : r.documents()) {
@@ -450,6 +457,14 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
                             + " this server allows per request; ask for fewer new tokens");
         }
         double[] h = assigner.domainWeights(r.documents());
+        JsonArray ha = new JsonArray();
+        for (double v : h) {
+            ha.add(v);
+        }
+        if (r.stream()) {
+            new GenerationStream(response, callback).run(h, ha, r);
+            return;
+        }
         String made;
         try (SpecialistCache.Lease lease = cache.acquire(h)) {
             made = TextGenerator.of(lease.specialist(), tokenizer).generate(r.prompt(), r.generation(), r.stop());
@@ -458,12 +473,78 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
         }
         JsonObject o = new JsonObject();
         o.addProperty("text", made);
-        JsonArray ha = new JsonArray();
-        for (double v : h) {
-            ha.add(v);
-        }
         o.add("h", ha);
-        return o;
+        write(response, callback, 200, o);
+    }
+
+    /**
+     * A streamed {@code /generate} answer: newline-delimited JSON, one {@code {"text": piece}} line
+     * per piece as soon as it is final, then {@code {"done": true, "text": all, "h": [...]}}. Each
+     * line is written before the next token is made, and the worker waits for it to leave (a
+     * client that stops reading holds its worker until the connection's idle timeout ends the
+     * write, and then generation stops). A failure after the first line cannot change the status
+     * any more: it ends the stream with {@code {"error": "..."}}.
+     */
+    private final class GenerationStream {
+        private final Response response;
+        private final Callback callback;
+        private boolean started;
+
+        GenerationStream(Response response, Callback callback) {
+            this.response = response;
+            this.callback = callback;
+        }
+
+        void run(double[] h, JsonArray ha, GenerateRequest r) {
+            String made;
+            try (SpecialistCache.Lease lease = cache.acquire(h)) {
+                made = TextGenerator.of(lease.specialist(), tokenizer).stream(
+                        r.prompt(), r.generation(), r.stop(), this::piece);
+            } catch (RuntimeException e) {
+                if (!started) {
+                    throw e instanceof ArithmeticException
+                            ? new IllegalStateException("the specialist's logits are not finite", e)
+                            : e;
+                }
+                LOG.warn("streamed generation ended by {}", e.toString());
+                JsonObject o = new JsonObject();
+                o.addProperty("error", e instanceof UncheckedIOException ? "the client stopped reading" : "failed");
+                end(o);
+                return;
+            }
+            JsonObject done = new JsonObject();
+            done.addProperty("done", true);
+            done.addProperty("text", made);
+            done.add("h", ha);
+            end(done);
+        }
+
+        private void piece(String text) {
+            if (!started) {
+                response.setStatus(200);
+                response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/x-ndjson; charset=utf-8");
+                started = true;
+            }
+            JsonObject o = new JsonObject();
+            o.addProperty("text", text);
+            try (Blocker.Callback written = Blocker.callback()) {
+                Content.Sink.write(response, false, o + "\n", written);
+                written.block();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        private void end(JsonObject last) {
+            if (!started) {
+                write(response, callback, 200, last);
+                return;
+            }
+            if (callback instanceof ClientSlot slot) {
+                slot.release();
+            }
+            Content.Sink.write(response, true, last + "\n", callback);
+        }
     }
 
     private static void error(Response response, Callback callback, HttpError e) {

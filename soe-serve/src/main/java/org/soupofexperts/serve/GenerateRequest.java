@@ -13,12 +13,15 @@ import org.soupofexperts.core.Generation;
 
 /**
  * The body of a generation request: {@code {"documents": [text, ...], "prompt": text,
- * "maxNewTokens": n, "temperature": t, "topK": k, "topP": p, "seed": s, "stop": [text, ...]}},
+ * "maxNewTokens": n, "temperature": t, "topK": k, "topP": p, "seed": s, "stop": [text, ...],
+ * "stream": b}},
  * read by the same strict streaming parser as {@link DocumentsRequest}: the documents choose the
  * specialist (their domain weights), the prompt is continued; every field but {@code documents}
- * and {@code prompt} is optional (greedy, 64 new tokens, no stop sequence). Immutable.
+ * and {@code prompt} is optional (greedy, 64 new tokens, no stop sequence, one JSON answer rather
+ * than a stream of lines). Immutable.
  */
-record GenerateRequest(List<String> documents, String prompt, Generation generation, List<String> stop) {
+record GenerateRequest(
+        List<String> documents, String prompt, Generation generation, List<String> stop, boolean stream) {
 
     private static final int DEFAULT_NEW_TOKENS = 64;
 
@@ -37,6 +40,7 @@ record GenerateRequest(List<String> documents, String prompt, Generation generat
         int topK = 0;
         double topP = 1;
         long seed = 0;
+        boolean stream = false;
         try (JsonReader in = new JsonReader(new StringReader(text))) {
             in.setStrictness(Strictness.STRICT);
             DocumentsRequest.expect(in, JsonToken.BEGIN_OBJECT, "the body must be a JSON object " + SHAPE);
@@ -57,6 +61,7 @@ record GenerateRequest(List<String> documents, String prompt, Generation generat
                     case "topK" -> topK = integer(in, name);
                     case "topP" -> topP = number(in, name);
                     case "seed" -> seed = (long) number(in, name);
+                    case "stream" -> stream = bool(in, name);
                     default ->
                         throw HttpError.badRequest(
                                 "unknown field '" + DocumentsRequest.shorten(name) + "': the body is " + SHAPE);
@@ -82,15 +87,20 @@ record GenerateRequest(List<String> documents, String prompt, Generation generat
         } catch (IllegalArgumentException e) {
             throw HttpError.badRequest(e.getMessage());
         }
-        return new GenerateRequest(documents, prompt, g, stop);
+        return new GenerateRequest(documents, prompt, g, stop, stream);
     }
 
     private static final String SHAPE = "{\"documents\": [text, ...], \"prompt\": text, \"maxNewTokens\": n,"
-            + " \"temperature\": t, \"topK\": k, \"topP\": p, \"seed\": s, \"stop\": [text, ...]}";
+            + " \"temperature\": t, \"topK\": k, \"topP\": p, \"seed\": s, \"stop\": [text, ...], \"stream\": b}";
 
     private static String string(JsonReader in, String name) throws IOException {
         DocumentsRequest.expect(in, JsonToken.STRING, "'" + name + "' must be a string");
         return in.nextString();
+    }
+
+    private static boolean bool(JsonReader in, String name) throws IOException {
+        DocumentsRequest.expect(in, JsonToken.BOOLEAN, "'" + name + "' must be true or false");
+        return in.nextBoolean();
     }
 
     private static double number(JsonReader in, String name) throws IOException {

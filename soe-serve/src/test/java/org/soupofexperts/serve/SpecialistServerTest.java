@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -154,6 +155,36 @@ class SpecialistServerTest {
                         expected.substring(0, expected.indexOf(stop)),
                         json(cut).get("text").getAsString());
             }
+        }
+    }
+
+    @Test
+    void aStreamedGenerateSendsEachPieceAsALineThenTheWholeTextAndH() throws Exception {
+        try (SpecialistServer s = server(BY_COUNT).build().start()) {
+            String body = "{\"documents\": [\"a\", \"b\"], \"prompt\": \"the \", \"maxNewTokens\": 12,"
+                    + " \"temperature\": 1.0, \"seed\": 4";
+            String whole = json(post(s, "generate", body + "}")).get("text").getAsString();
+            HttpResponse<String> r = post(s, "generate", body + ", \"stream\": true}");
+            assertEquals(200, r.statusCode(), r.body());
+            assertEquals(
+                    "application/x-ndjson; charset=utf-8",
+                    r.headers().firstValue("content-type").orElse(""));
+            List<String> lines = r.body().lines().toList();
+            assertTrue(lines.size() >= 3, "several pieces, then the end: " + lines);
+            StringBuilder joined = new StringBuilder();
+            for (String line : lines.subList(0, lines.size() - 1)) {
+                JsonObject piece = JsonParser.parseString(line).getAsJsonObject();
+                assertEquals(Set.of("text"), piece.keySet(), line);
+                joined.append(piece.get("text").getAsString());
+            }
+            JsonObject end = JsonParser.parseString(lines.get(lines.size() - 1)).getAsJsonObject();
+            assertTrue(end.get("done").getAsBoolean(), end.toString());
+            assertEquals(whole, end.get("text").getAsString());
+            assertEquals(whole, joined.toString(), "the pieces make the whole text");
+            assertEquals(1.0, end.getAsJsonArray("h").get(2).getAsDouble());
+            HttpResponse<String> bad = post(s, "generate", body + ", \"stream\": \"yes\"}");
+            assertEquals(400, bad.statusCode());
+            assertTrue(json(bad).get("error").getAsString().contains("'stream' must be true or false"), bad.body());
         }
     }
 
