@@ -4,8 +4,9 @@
  */
 module org.soupofexperts.data {
     requires transitive org.soupofexperts.core;
-    requires ai.djl.tokenizers;
-    requires com.github.luben.zstd_jni;
+    // Optional: Hugging Face tokenizers and .zst corpora; their dependencies are <optional> in the POM.
+    requires static ai.djl.tokenizers;
+    requires static com.github.luben.zstd_jni;
     requires org.slf4j;
     // The MiniLM sentence embedder is optional: its dependency is declared <optional> in the POM.
     requires static langchain4j.core;

