@@ -25,6 +25,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(
         name = "baseline",
+        footerHeading = "%nExamples:%n",
+        footer = {"  soe baseline --corpus train.jsonl.gz --out run --steps 1000   (the options of the soup's train)"},
         mixinStandardHelpOptions = true,
         showDefaultValues = true,
         description = "Train the generic model at the same budget as 'soe train' (same options, natural mixture of the"

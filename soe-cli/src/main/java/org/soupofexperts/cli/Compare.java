@@ -38,6 +38,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(
         name = "compare",
+        footerHeading = "%nExamples:%n",
+        footer = {"  soe compare --out run --png run/compare.png"},
         mixinStandardHelpOptions = true,
         showDefaultValues = true,
         description = "Soup specialists against the generic baseline on every domain's validation split (the folder of"

@@ -18,6 +18,11 @@ import picocli.CommandLine.Spec;
  */
 @Command(
         name = "export",
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  soe export --model spec --out spec-djl",
+            "  soe export --model spec --format hf --dtype BF16 --out spec-hf"
+        },
         mixinStandardHelpOptions = true,
         showDefaultValues = true,
         description =

@@ -23,6 +23,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(
         name = "finetune",
+        footerHeading = "%nExamples:%n",
+        footer = {"  soe finetune --model spec --train a.txt,b.txt,c.txt --out spec-ft"},
         mixinStandardHelpOptions = true,
         showDefaultValues = true,
         description = "Fine-tune a specialist or baseline on document files, with early stopping on held-out documents"

@@ -24,6 +24,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(
         name = "info",
+        footerHeading = "%nExamples:%n",
+        footer = {"  soe info run/soup --json"},
         mixinStandardHelpOptions = true,
         description = "What a saved soup, specialist or checkpoint is: kind, sizes, model, domains and experts, h,"
                 + " training runs, attachments. Checks its checksums; starts no engine.")

@@ -21,11 +21,16 @@ import picocli.CommandLine.Spec;
  */
 @Command(
         name = "serve",
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  soe serve --soup run/soup --port 8080",
+            "  curl -d '{\"documents\": [\"some text\"], \"prompt\": \"The \", \"stream\": true}' http://127.0.0.1:8080/generate"
+        },
         mixinStandardHelpOptions = true,
         showDefaultValues = true,
         description =
                 "Serve a soup's specialists over HTTP: POST /loss and /domain-weights with {\"documents\": [...]},"
-                        + " GET /health (docs/serving.md). Loopback unless --host says otherwise, which needs a token.")
+                        + " POST /generate with documents and a prompt, GET /health and /metrics (docs/serving.md). Loopback unless --host says otherwise, which needs a token.")
 final class Serve implements Callable<Integer> {
 
     @Spec

@@ -153,6 +153,12 @@ public final class Soe implements Callable<Integer> {
 
     @Command(
             name = "train",
+            footerHeading = "%nExamples:%n",
+            footer = {
+                "  soe train --corpus train.jsonl.gz --out run --steps 1000",
+                "  soe train --corpus my.jsonl --out run-s --text-field body --domain-field source.kind --valid-fraction 0.2",
+                "  soe train --corpus my-unlabelled.jsonl.gz --out run-c --domains clusters:64 --embedder minilm --meta sparse:1-4"
+            },
             mixinStandardHelpOptions = true,
             showDefaultValues = true,
             description = "Train a soup on a Pile-style JSONL corpus (text field 'text', domain 'meta.pile_set_name'); "
@@ -345,6 +351,8 @@ public final class Soe implements Callable<Integer> {
 
     @Command(
             name = "histogram",
+            footerHeading = "%nExamples:%n",
+            footer = {"  soe histogram --soup run/soup my-docs/*.txt"},
             mixinStandardHelpOptions = true,
             description = "Domain weights h of a specialist set: each document goes to its nearest domain centroid.")
     static final class Histogram implements Callable<Integer> {
@@ -411,6 +419,11 @@ public final class Soe implements Callable<Integer> {
 
     @Command(
             name = "instantiate",
+            footerHeading = "%nExamples:%n",
+            footer = {
+                "  soe instantiate --soup run/soup --docs a.txt,b.txt --out spec --safetensors spec.safetensors",
+                "  soe instantiate --soup run/soup --h Python=0.7,C=0.3 --out spec-py"
+            },
             mixinStandardHelpOptions = true,
             description =
                     "Make the specialist for h (given, or from documents) and save it; optionally also as safetensors.")
@@ -489,6 +502,8 @@ public final class Soe implements Callable<Integer> {
 
     @Command(
             name = "eval",
+            footerHeading = "%nExamples:%n",
+            footer = {"  soe eval --model spec held-out.txt"},
             mixinStandardHelpOptions = true,
             showDefaultValues = true,
             description = "Bits per byte of a specialist on text files, or on the documents of JSONL files"
@@ -600,6 +615,8 @@ public final class Soe implements Callable<Integer> {
 
     @Command(
             name = "generate",
+            footerHeading = "%nExamples:%n",
+            footer = {"  soe generate --model spec --prompt \"def \" --tokens 200 --seed 1"},
             mixinStandardHelpOptions = true,
             showDefaultValues = true,
             description = "Continue a prompt with a specialist.")

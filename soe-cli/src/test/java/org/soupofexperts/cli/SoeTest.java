@@ -733,6 +733,30 @@ class SoeTest {
         assertTrue(help.out().contains("histogram") && help.out().contains("generate"), help.out());
     }
 
+    /** Every command's --help ends with examples of itself. */
+    @Test
+    void everyCommandsHelpEndsWithExamplesOfIt() throws Exception {
+        for (String command : List.of(
+                "train",
+                "baseline",
+                "compare",
+                "histogram",
+                "instantiate",
+                "eval",
+                "generate",
+                "serve",
+                "export",
+                "finetune",
+                "info")) {
+            Result help = soe(command, "--help");
+            assertEquals(0, help.code(), command);
+            String out = help.out();
+            int examples = out.indexOf("Examples:");
+            assertTrue(examples > 0, command + " --help has no examples:\n" + out);
+            assertTrue(out.substring(examples).contains("soe " + command + " "), out);
+        }
+    }
+
     @Test
     void everyFailureIsOneLineAndVerboseAddsTheStackTrace() throws Exception {
         Path pipe = dir.resolve("pipe");
