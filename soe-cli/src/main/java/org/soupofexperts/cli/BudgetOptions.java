@@ -166,7 +166,7 @@ final class BudgetOptions {
                 .vocabSize(vocab)
                 .layers(layers)
                 .dModel(width)
-                .heads(Math.max(1, width / 32))
+                .heads(ModelConfig.defaultHeads(width))
                 .contextLength(context)
                 .build();
     }

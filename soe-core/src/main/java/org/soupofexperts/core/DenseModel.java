@@ -4,7 +4,6 @@ import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.io.IOException;
@@ -102,8 +101,7 @@ public sealed class DenseModel implements AutoCloseable permits Specialist {
     public static DenseModel create(ModelConfig config, long seed, Device device) {
         NDManager manager = Djl.newManager(device);
         GptModel model = new GptModel(config, 0);
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
+        try (Djl.Scope scope = Djl.scope()) {
             // A plain model has no expert banks: the expert stream is never drawn from.
             WeightInit.initialize(
                     model.soupTensors(),

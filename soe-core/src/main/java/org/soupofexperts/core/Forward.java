@@ -48,16 +48,9 @@ final class Forward {
             throw new IllegalArgumentException(
                     "sequences must have 2 to " + max + " tokens (context + 1), got " + batch.length());
         }
-        int vocab = model.config().vocabSize();
-        for (int t : batch.tokens()) {
-            if (t < 0 || t >= vocab) {
-                throw new IllegalArgumentException("token id " + t + " is outside the vocabulary [0, " + vocab + ")");
-            }
-        }
-        try (Djl.NoGrad ng = Djl.noGrad();
-                NDScope scope = new NDScope();
+        model.config().checkTokenIds(batch.tokens(), "scored");
+        try (Djl.NoGradScope scope = Djl.noGradScope();
                 NDManager tmp = manager.newSubManager()) {
-            scope.suppressNotUsedWarning();
             NDArray tokens = tmp.create(batch.tokens(), new Shape(batch.batchSize(), batch.length()));
             return model.loss(tokens, alphaFn.apply(tmp)).getFloat();
         }

@@ -161,13 +161,7 @@ public record Generation(int maxNewTokens, double temperature, int topK, double 
         if (prompt == null || prompt.length == 0) {
             throw new IllegalArgumentException("generation needs a prompt of at least one token");
         }
-        int vocab = config.vocabSize();
-        for (int t : prompt) {
-            if (t < 0 || t >= vocab) {
-                throw new IllegalArgumentException(
-                        "prompt token id " + t + " is outside the vocabulary [0, " + vocab + ")");
-            }
-        }
+        config.checkTokenIds(prompt, "prompt");
         int ctx = config.contextLength();
         if (prompt.length > Integer.MAX_VALUE - 8 - maxNewTokens) {
             throw new IllegalArgumentException("a prompt of " + prompt.length + " tokens plus " + maxNewTokens

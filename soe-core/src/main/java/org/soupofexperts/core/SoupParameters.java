@@ -58,8 +58,7 @@ final class SoupParameters implements AutoCloseable {
 
     /** Seeded initial values: the same config gives the same parameters. */
     void initialize() {
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
+        try (Djl.Scope scope = Djl.scope()) {
             var rng = Seeds.stream(config.seed(), Seeds.INIT);
             var expertRng = Seeds.stream(config.seed(), Seeds.INIT_EXPERTS);
             WeightInit.initialize(model.soupTensors(), manager, rng, expertRng, config.expertInit());

@@ -45,6 +45,29 @@ public final class ModelConfig {
     }
 
     /** Returns a builder with small defaults (byte vocabulary, 4 layers, width 256). */
+    /**
+     * The library's rule for the number of attention heads of a model of width {@code dModel}: one
+     * head per 32 dimensions, at least one (the CLI's, the experiments' and the benchmarks' models).
+     */
+    public static int defaultHeads(int dModel) {
+        return Math.max(1, dModel / 32);
+    }
+
+    /**
+     * Refuses token ids this model cannot read, naming the first: {@code whose} says whose ids
+     * they are ("prompt", "validation", ...), for the message.
+     *
+     * @throws IllegalArgumentException "{whose} token id {t} is outside the vocabulary [0, V)"
+     */
+    public void checkTokenIds(int[] ids, String whose) {
+        for (int t : ids) {
+            if (t < 0 || t >= vocabSize) {
+                throw new IllegalArgumentException(
+                        whose + " token id " + t + " is outside the vocabulary [0, " + vocabSize + ")");
+            }
+        }
+    }
+
     public static Builder builder() {
         return new Builder();
     }

@@ -34,12 +34,7 @@ public final class NextTokenTranslator implements NoBatchifyTranslator<int[], fl
             throw new IllegalArgumentException("input must hold 1 to " + config.contextLength() + " tokens, got "
                     + (tokens == null ? "null" : tokens.length));
         }
-        for (int t : tokens) {
-            if (t < 0 || t >= config.vocabSize()) {
-                throw new IllegalArgumentException(
-                        "token id " + t + " is outside the vocabulary [0, " + config.vocabSize() + ")");
-            }
-        }
+        config.checkTokenIds(tokens, "input");
         return new NDList(ctx.getNDManager().create(tokens, new Shape(1, tokens.length)));
     }
 

@@ -150,6 +150,29 @@ public final class Djl {
         return new NoGradScope();
     }
 
+    /**
+     * A fresh {@link NDScope} until closed, grad mode as it is (a training step's temporaries):
+     * every array made inside is freed at the end unless {@link NDScope#unregister}ed. The one
+     * helper for "keep no temporaries", instead of DJL's {@code new NDScope()} with its
+     * {@code suppressNotUsedWarning()}.
+     */
+    public static Scope scope() {
+        engine();
+        return new Scope();
+    }
+
+    /** Scope object returned by {@link #scope()}. */
+    public static final class Scope implements AutoCloseable {
+        private final NDScope scope = new NDScope();
+
+        private Scope() {}
+
+        @Override
+        public void close() {
+            scope.close();
+        }
+    }
+
     /** Scope object returned by {@link #noGradScope()}. */
     public static final class NoGradScope implements AutoCloseable {
         private final NoGrad noGrad = new NoGrad();

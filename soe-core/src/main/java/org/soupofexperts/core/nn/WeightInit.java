@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.soupofexperts.core.config.ExpertInit;
 import org.soupofexperts.core.config.Seeds;
+import org.soupofexperts.core.config.TensorLayout;
 import org.soupofexperts.core.config.TensorSpec;
 import org.soupofexperts.core.internal.Djl;
 
@@ -62,7 +63,8 @@ public final class WeightInit {
 
     /** Scaled noise of one expert: the base init's std over sqrt(n), so the sum keeps its scale. */
     private static double expertStd(SoupTensor t) {
-        return (t.init().kind() == TensorSpec.Init.Kind.NORMAL ? t.init().std() : 0.02) / Math.sqrt(t.experts());
+        return (t.init().kind() == TensorSpec.Init.Kind.NORMAL ? t.init().std() : TensorLayout.STD)
+                / Math.sqrt(t.experts());
     }
 
     /**

@@ -2,7 +2,6 @@ package org.soupofexperts.core.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import java.util.ArrayList;
@@ -94,8 +93,7 @@ final class AnalyticSoupStep implements SoupStep {
     @Override
     public StepResult run(TokenBatch tb, double[][] hs, double lr, int step) {
         int m = hs.length;
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
+        try (Djl.Scope scope = Djl.scope()) {
             NDArray tokens = manager.create(tb.tokens(), new Shape(tb.batchSize(), tb.length()));
             NDArray hArray = GroupBatches.domainWeights(manager, hs);
             Instantiated f = forwardBackward(tokens, hArray);

@@ -2,7 +2,6 @@ package org.soupofexperts.core.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import org.soupofexperts.core.batch.TokenBatch;
@@ -41,9 +40,8 @@ final class AutogradStep implements SoupStep {
 
     @Override
     public StepResult run(TokenBatch tb, double[][] hs, double lr, int step) {
-        try (NDScope scope = new NDScope();
+        try (Djl.Scope scope = Djl.scope();
                 GradientCollector gc = Djl.engine().newGradientCollector()) {
-            scope.suppressNotUsedWarning();
             NDArray tokens = manager.create(tb.tokens(), new Shape(tb.batchSize(), tb.length()));
             NDArray alpha = router == null ? null : router.alpha(GroupBatches.domainWeights(manager, hs));
             NDArray lossArray = model.loss(tokens, alpha);

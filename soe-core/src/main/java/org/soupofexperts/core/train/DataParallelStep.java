@@ -161,9 +161,8 @@ final class DataParallelStep implements SoupStep {
 
     /** Backpropagates the replica's share of the mean loss (its own mean / r); returns that share. */
     private static double backward(Replica rep, TokenBatch part, double[][] hs, int r) {
-        try (NDScope scope = new NDScope();
+        try (Djl.Scope scope = Djl.scope();
                 GradientCollector gc = Djl.engine().newGradientCollector()) {
-            scope.suppressNotUsedWarning();
             NDArray tokens = rep.manager().create(part.tokens(), new Shape(part.batchSize(), part.length()));
             NDArray alpha =
                     rep.router() == null ? null : rep.router().alpha(GroupBatches.domainWeights(rep.manager(), hs));

@@ -2,7 +2,6 @@ package org.soupofexperts.core.train;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -12,6 +11,7 @@ import java.nio.ShortBuffer;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
+import org.soupofexperts.core.internal.Djl;
 
 /**
  * The AdamW update of {@link AdamW} in one pass over memory: for each element it reads w, g, m,
@@ -46,8 +46,7 @@ final class FusedAdamKernel {
             float marker = before == 12345.5f ? -12345.5f : 12345.5f;
             b.put(0, marker);
             boolean aliased;
-            try (NDScope scope = new NDScope()) {
-                scope.suppressNotUsedWarning();
+            try (Djl.Scope scope = Djl.scope()) {
                 aliased = probe.reshape(-1).get(0).getFloat() == marker;
             }
             b.put(0, before);

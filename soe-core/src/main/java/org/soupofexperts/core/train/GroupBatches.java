@@ -8,6 +8,7 @@ import org.soupofexperts.core.batch.BatchSource;
 import org.soupofexperts.core.batch.MetaDistribution;
 import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.config.DomainWeights;
+import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.internal.Djl;
 
 /** A step's inputs with m groups of domain weights: the draws of h, the batch, h as an array. Stateless. */
@@ -48,7 +49,7 @@ final class GroupBatches {
         boolean labelled = true;
         for (int g = 0; g < hs.length; g++) {
             TokenBatch part = source.sample(hs[g], per, length, rng);
-            check(part, per, length, Integer.MAX_VALUE);
+            checkShape(part, per, length);
             System.arraycopy(part.tokens(), 0, tokens, g * per * length, per * length);
             if (part.domains() != null) {
                 System.arraycopy(part.domains(), 0, domains, g * per, per);
@@ -59,18 +60,24 @@ final class GroupBatches {
         return new TokenBatch(batch, length, tokens, labelled ? domains : null);
     }
 
-    /** Refuses a batch of the wrong shape or with a token outside [0, vocab). */
-    static void check(TokenBatch tb, int batch, int length, int vocab) {
+    /**
+     * Refuses a batch of the wrong shape or with a token the model cannot read: the batch source
+     * is at fault, not the caller's arguments, hence an {@code IllegalStateException}.
+     */
+    static void check(TokenBatch tb, int batch, int length, ModelConfig model) {
+        checkShape(tb, batch, length);
+        try {
+            model.checkTokenIds(tb.tokens(), "the batch source's");
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    private static void checkShape(TokenBatch tb, int batch, int length) {
         if (tb == null || tb.batchSize() != batch || tb.length() != length) {
             throw new IllegalStateException("batch source returned "
                     + (tb == null ? "null" : tb.batchSize() + " x " + tb.length())
                     + ", expected " + batch + " x " + length);
-        }
-        for (int t : tb.tokens()) {
-            if (t < 0 || t >= vocab) {
-                throw new IllegalStateException(
-                        "batch source returned token id " + t + " outside the vocabulary [0, " + vocab + ")");
-            }
         }
     }
 }

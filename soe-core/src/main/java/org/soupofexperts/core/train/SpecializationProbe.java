@@ -2,7 +2,6 @@ package org.soupofexperts.core.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
@@ -104,12 +103,7 @@ public final class SpecializationProbe {
                 throw new IllegalArgumentException("probe sequences must have 2 to "
                         + (model.config().contextLength() + 1) + " tokens, got " + b.length());
             }
-            for (int t : b.tokens()) {
-                if (t < 0 || t >= model.config().vocabSize()) {
-                    throw new IllegalArgumentException("probe token id " + t + " is outside the vocabulary [0, "
-                            + model.config().vocabSize() + ")");
-                }
-            }
+            model.config().checkTokenIds(b.tokens(), "probe");
         }
     }
 
@@ -123,8 +117,7 @@ public final class SpecializationProbe {
             NDArray refAlpha = router.alpha(manager.create(Djl.floats(reference)));
             float[] a0 = refAlpha.toFloatArray();
             for (int d = 0; d < k; d++) {
-                try (NDScope inner = new NDScope()) {
-                    inner.suppressNotUsedWarning();
+                try (Djl.Scope inner = Djl.scope()) {
                     TokenBatch b = heldOut.get(d);
                     NDArray tokens = manager.create(b.tokens(), new Shape(b.batchSize(), b.length()));
                     NDArray alpha = router.alpha(manager.create(Djl.floats(domainWeights[d])));

@@ -2,7 +2,6 @@ package org.soupofexperts.core.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -193,7 +192,7 @@ public final class TrainingLoop {
                 clock.start();
                 double[][] hs = GroupBatches.drawH(cfg.metaDistribution(), cfg.hPerStep(), k, hRng);
                 TokenBatch tb = GroupBatches.sample(cfg.source(), hs, cfg.batchSize(), ctx + 1, dataRng);
-                GroupBatches.check(tb, cfg.batchSize(), ctx + 1, model.config().vocabSize());
+                GroupBatches.check(tb, cfg.batchSize(), ctx + 1, model.config());
                 clock.lap("batch");
                 double lr = cfg.learningRateAt(step);
                 StepResult result = stepper.run(tb, hs, lr, step);
@@ -335,12 +334,7 @@ public final class TrainingLoop {
                     + " tokens (the model's context + 1), got " + es.length());
         }
         for (TokenBatch b : es.validation()) {
-            for (int t : b.tokens()) {
-                if (t < 0 || t >= model.config().vocabSize()) {
-                    throw new IllegalArgumentException("validation token id " + t + " is outside the vocabulary [0, "
-                            + model.config().vocabSize() + ")");
-                }
-            }
+            model.config().checkTokenIds(b.tokens(), "validation");
         }
     }
 
@@ -350,8 +344,7 @@ public final class TrainingLoop {
         long sequences = 0;
         try (Djl.NoGrad ng = Djl.noGrad()) {
             for (TokenBatch b : es.validation()) {
-                try (NDScope scope = new NDScope()) {
-                    scope.suppressNotUsedWarning();
+                try (Djl.Scope scope = Djl.scope()) {
                     NDArray tokens = manager.create(b.tokens(), new Shape(b.batchSize(), b.length()));
                     nats += model.loss(tokens, null).getFloat() * b.batchSize();
                     sequences += b.batchSize();

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
@@ -65,8 +64,7 @@ public final class KMeans {
     private static NDArray step(NDManager m, NDArray xs, NDArray c, int[] labels, int k, int d) {
         float[] cnt;
         float[] newC;
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
+        try (Djl.Scope scope = Djl.scope()) {
             NDArray oneHot = m.create(labels).oneHot(k, DataType.FLOAT32); // [n, k]
             cnt = oneHot.sum(new int[] {0}).toFloatArray();
             newC = oneHot.transpose().matMul(xs).toFloatArray(); // [k, d] sums
@@ -84,8 +82,7 @@ public final class KMeans {
     /** Nearest centroid of each row: argmin_j |c_j|^2 - 2 x.c_j (|x|^2 does not change it). */
     static int[] assign(NDArray xs, NDArray cs) {
         long[] idx;
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
+        try (Djl.Scope scope = Djl.scope()) {
             NDArray dots = xs.matMul(cs.transpose());
             NDArray scores = dots.mul(Djl.scalar(dots, -2)).add(cs.square().sum(new int[] {1}));
             idx = scores.argMin(1).toLongArray();
@@ -106,8 +103,7 @@ public final class KMeans {
         NDArray sqNorms = xs.square().sum(new int[] {1});
         for (int j = 1; j < k; j++) {
             float[] dist;
-            try (NDScope scope = new NDScope()) {
-                scope.suppressNotUsedWarning();
+            try (Djl.Scope scope = Djl.scope()) {
                 NDArray c = xs.get(chosen[j - 1]);
                 // |x - c|^2 = |x|^2 - 2 x.c + |c|^2, with no n x d temporary
                 NDArray dots = xs.matMul(c.reshape(-1, 1)).reshape(-1);

@@ -39,7 +39,7 @@ public abstract class ExperimentCommand {
                 .vocabSize(vocabSize)
                 .layers(layers)
                 .dModel(width)
-                .heads(Math.max(1, width / 32))
+                .heads(ModelConfig.defaultHeads(width))
                 .contextLength(context)
                 .build();
     }
