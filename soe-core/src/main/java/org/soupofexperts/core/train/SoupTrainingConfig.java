@@ -356,16 +356,29 @@ public final class SoupTrainingConfig {
 
     @Override
     public String toString() {
-        return "SoupTrainingConfig{steps=" + steps + ", batch=" + batchSize + ", hPerStep=" + hPerStep
-                + ", expertUpdate=" + expertUpdate + (skipIdleExperts ? ", skipIdleExperts" : "")
-                + (bankMoments == MomentPrecision.FLOAT32 ? "" : ", bankMoments=" + bankMoments)
-                + (stepAlgorithm == StepAlgorithm.AUTO ? "" : ", step=" + stepAlgorithm)
+        return describe(true);
+    }
+
+    /**
+     * The settings as text; for a plain model ({@code soup} false) without those only a soup has
+     * (domain weights per step, the experts' update and moments, the step algorithm, the
+     * meta-distribution), which a dense model's run does not use.
+     */
+    String describe(boolean soup) {
+        String soupOnly = soup
+                ? ", hPerStep=" + hPerStep + ", expertUpdate=" + expertUpdate
+                        + (skipIdleExperts ? ", skipIdleExperts" : "")
+                        + (bankMoments == MomentPrecision.FLOAT32 ? "" : ", bankMoments=" + bankMoments)
+                        + (stepAlgorithm == StepAlgorithm.AUTO ? "" : ", step=" + stepAlgorithm)
+                : "";
+        return "SoupTrainingConfig{steps=" + steps + ", batch=" + batchSize + soupOnly
                 + (fusedUpdate ? "" : ", unfusedUpdate")
                 + ", context="
                 + (contextLength == 0 ? "model" : contextLength) + ", lr=" + learningRate
                 + ", minLrRatio=" + minLearningRateRatio + ", warmup=" + warmupSteps + ", betas=("
                 + beta1 + "," + beta2 + "), eps=" + epsilon + ", clip=" + gradClip + ", lrScale="
-                + lrScale + ", weightDecay=" + weightDecay + ", meta=" + metaDistribution.describe()
+                + lrScale + ", weightDecay=" + weightDecay
+                + (soup ? ", meta=" + metaDistribution.describe() : "")
                 + ", data=" + source.fingerprint() + ", seed=" + seed
                 + (earlyStopping == null ? "" : ", " + earlyStopping) + "}";
     }

@@ -133,7 +133,7 @@ public final class TrainingLoop {
         }
 
         TrainingReport execute() {
-            LOG.info("training {} steps: {}", cfg.steps(), cfg);
+            LOG.info("training {} steps: {}", cfg.steps(), cfg.describe(router != null));
             ParameterSlots slots = new ParameterSlots(model, router, cfg);
             try (AdamW opt = new AdamW(slots.all(), cfg.beta1(), cfg.beta2(), cfg.epsilon(), cfg.fusedUpdate());
                     BestWeights best = es == null ? null : new BestWeights(manager, slots.all(), es.restoreBest())) {

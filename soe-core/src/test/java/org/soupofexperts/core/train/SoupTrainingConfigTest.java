@@ -1,6 +1,7 @@
 package org.soupofexperts.core.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
@@ -34,6 +35,25 @@ class SoupTrainingConfigTest {
             return new double[] {1};
         }
     };
+
+    @Test
+    void aPlainModelsDescriptionLeavesOutTheSettingsOnlyASoupUses() {
+        SoupTrainingConfig c = SoupTrainingConfig.builder()
+                .source(NONE)
+                .metaDistribution(ONE)
+                .steps(10)
+                .batchSize(4)
+                .bankMoments(SoupTrainingConfig.MomentPrecision.BFLOAT16)
+                .build();
+        String soup = c.describe(true);
+        String plain = c.describe(false);
+        for (String soupOnly : new String[] {"hPerStep=", "expertUpdate=", "bankMoments=", "meta="}) {
+            assertTrue(soup.contains(soupOnly), soup);
+            assertFalse(plain.contains(soupOnly), plain);
+        }
+        assertEquals(soup, c.toString());
+        assertTrue(plain.contains("steps=10, batch=4"), plain);
+    }
 
     @Test
     void learningRateWarmsUpLinearlyThenDecaysByCosineToTheFloor() {
