@@ -141,42 +141,6 @@ final class FusedAdamKernel {
                 w, g, alpha, 1, Moments.of(m), Moments.of(v), false, false, rate, rateCorr, wd, gradScale, b1, b2, eps);
     }
 
-    /** {@link #updateBank(FloatBuffer, FloatBuffer, float[], int, Moments, Moments, boolean, boolean, float,
-     * float, float, float, float, float, float)} with float32 moments. */
-    static void updateBank(
-            FloatBuffer w,
-            FloatBuffer g,
-            float[] alpha,
-            int groups,
-            FloatBuffer m,
-            FloatBuffer v,
-            boolean sharedV,
-            boolean skipIdle,
-            float rate,
-            float rateCorr,
-            float wd,
-            float gradScale,
-            float b1,
-            float b2,
-            float eps) {
-        updateBank(
-                w,
-                g,
-                alpha,
-                groups,
-                Moments.of(m),
-                Moments.of(v),
-                sharedV,
-                skipIdle,
-                rate,
-                rateCorr,
-                wd,
-                gradScale,
-                b1,
-                b2,
-                eps);
-    }
-
     /**
      * The update of an expert bank of shape (n, P) from m groups' gradients G (m x P, row g for
      * group g): expert j's gradient is {@code sum_g alpha[g n + j] G_g}, formed tile by tile and

@@ -154,29 +154,27 @@ class AnalyticSoupStepTest {
                                 .build()));
                 assertTrue(e.getMessage().contains("need the closed-form soup step"), e.getMessage());
             }
-            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
-                    IllegalArgumentException.class,
-                    () -> SoupTrainingConfig.builder()
-                            .source(TOY)
-                            .metaDistribution(PI)
-                            .steps(2)
-                            .batchSize(2)
-                            .stepAlgorithm(SoupTrainingConfig.StepAlgorithm.CLOSED_FORM)
-                            .fusedUpdate(false)
-                            .build());
-            assertTrue(e.getMessage().contains("needs fusedUpdate(true)"), e.getMessage());
-            IllegalArgumentException half = org.junit.jupiter.api.Assertions.assertThrows(
-                    IllegalArgumentException.class,
-                    () -> SoupTrainingConfig.builder()
-                            .source(TOY)
-                            .metaDistribution(PI)
-                            .steps(2)
-                            .batchSize(2)
-                            .bankMoments(SoupTrainingConfig.MomentPrecision.BFLOAT16)
-                            .fusedUpdate(false)
-                            .build());
-            assertTrue(half.getMessage().contains("bfloat16 bank moments"), half.getMessage());
+            String closedForm =
+                    refusedWithoutTheFusedUpdate(b -> b.stepAlgorithm(SoupTrainingConfig.StepAlgorithm.CLOSED_FORM));
+            assertTrue(closedForm.contains("needs fusedUpdate(true)"), closedForm);
+            String half = refusedWithoutTheFusedUpdate(b -> b.bankMoments(SoupTrainingConfig.MomentPrecision.BFLOAT16));
+            assertTrue(half.contains("bfloat16 bank moments"), half);
         }
+    }
+
+    /** The message with which a config that sets {@code option} and turns the fused update off is refused. */
+    private static String refusedWithoutTheFusedUpdate(
+            java.util.function.UnaryOperator<SoupTrainingConfig.Builder> option) {
+        return org.junit.jupiter.api.Assertions.assertThrows(
+                        IllegalArgumentException.class,
+                        () -> option.apply(SoupTrainingConfig.builder()
+                                        .source(TOY)
+                                        .metaDistribution(PI)
+                                        .steps(2)
+                                        .batchSize(2))
+                                .fusedUpdate(false)
+                                .build())
+                .getMessage();
     }
 
     @Test
@@ -294,8 +292,21 @@ class AnalyticSoupStepTest {
         float[] v0 = new float[n * p];
         float[] v1 = new float[n * p];
         FusedAdamKernel.updateBank(
-                wrap(w0), wrap(g), alpha, groups, wrap(m0), wrap(v0), false, false, 0.01f, 0.02f, 0.1f, 0.8f, 0.9f,
-                0.95f, 1e-8f);
+                wrap(w0),
+                wrap(g),
+                alpha,
+                groups,
+                moments(m0),
+                moments(v0),
+                false,
+                false,
+                0.01f,
+                0.02f,
+                0.1f,
+                0.8f,
+                0.9f,
+                0.95f,
+                1e-8f);
         FusedAdamKernel.update(wrap(w1), wrap(full), wrap(m1), wrap(v1), 0.01f, 0.02f, 0.1f, 0.8f, 0.9f, 0.95f, 1e-8f);
         assertArrayEquals(w1, w0, 1e-5f);
         assertArrayEquals(m1, m0, 1e-5f);
@@ -325,8 +336,8 @@ class AnalyticSoupStepTest {
                 wrap(g),
                 alpha,
                 1,
-                wrap(m),
-                wrap(v),
+                moments(m),
+                moments(v),
                 true,
                 false,
                 rate,
@@ -341,7 +352,21 @@ class AnalyticSoupStepTest {
         float[] m1 = new float[n * p];
         java.util.Arrays.fill(w1, 1f);
         FusedAdamKernel.updateBank(
-                wrap(w1), wrap(g), alpha, 1, wrap(m1), wrap(v), true, false, rate, rateCorr, wd, 1f, b1, 0.95f, 0f);
+                wrap(w1),
+                wrap(g),
+                alpha,
+                1,
+                moments(m1),
+                moments(v),
+                true,
+                false,
+                rate,
+                rateCorr,
+                wd,
+                1f,
+                b1,
+                0.95f,
+                0f);
         for (int j = 0; j < n; j++) {
             for (int i = 0; i < p; i++) {
                 double mom = (1 - b1) * alpha[j] * g[i];
@@ -371,7 +396,20 @@ class AnalyticSoupStepTest {
         float[] w0 = w.clone();
         float[] m0 = m.clone();
         FusedAdamKernel.updateBank(
-                wrap(w), wrap(g), alpha, groups, wrap(m), wrap(v), false, true, 0.01f, 0.02f, 0.1f, 1f, 0.9f, 0.95f,
+                wrap(w),
+                wrap(g),
+                alpha,
+                groups,
+                moments(m),
+                moments(v),
+                false,
+                true,
+                0.01f,
+                0.02f,
+                0.1f,
+                1f,
+                0.9f,
+                0.95f,
                 1e-8f);
         for (int i = 0; i < p; i++) {
             assertEquals(w0[p + i], w[p + i], 0f, "idle expert's weight");
@@ -391,5 +429,9 @@ class AnalyticSoupStepTest {
 
     private static java.nio.FloatBuffer wrap(float[] a) {
         return java.nio.FloatBuffer.wrap(a);
+    }
+
+    private static FusedAdamKernel.Moments moments(float[] a) {
+        return FusedAdamKernel.Moments.of(wrap(a));
     }
 }

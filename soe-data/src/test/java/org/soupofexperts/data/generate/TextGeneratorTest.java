@@ -17,7 +17,7 @@ import org.soupofexperts.data.tokenize.ByteTokenizer;
 /** Text in, text out: the same tokens as token generation, cut at stop sequences, streamed in whole pieces. */
 class TextGeneratorTest {
 
-    private static final ModelConfig BYTES = ModelConfig.builder()
+    static final ModelConfig BYTES = ModelConfig.builder()
             .vocabSize(256)
             .layers(1)
             .dModel(16)

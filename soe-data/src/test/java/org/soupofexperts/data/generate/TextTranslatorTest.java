@@ -22,14 +22,7 @@ import org.soupofexperts.data.tokenize.ByteTokenizer;
 /** A DJL export generates text through Criteria<String, String>: the same text as TextGenerator. */
 class TextTranslatorTest {
 
-    private static final ModelConfig BYTES = ModelConfig.builder()
-            .vocabSize(256)
-            .layers(1)
-            .dModel(16)
-            .heads(2)
-            .mlpRatio(2)
-            .contextLength(32)
-            .build();
+    private static final ModelConfig BYTES = TextGeneratorTest.BYTES;
 
     @Test
     void anExportLoadedThroughCriteriaContinuesAPromptAsTheSpecialistDoes(@TempDir Path tmp) throws Exception {
