@@ -34,6 +34,9 @@ final class BudgetOptions {
             description = "output folder (its token store is shared by train and baseline)")
     Path out;
 
+    /** The one domain of an --unlabelled corpus, before it is clustered. */
+    static final String UNLABELLED_DOMAIN = "corpus";
+
     @Option(
             names = "--text-field",
             defaultValue = "text",
@@ -45,6 +48,12 @@ final class BudgetOptions {
             defaultValue = "meta.pile_set_name",
             description = "dotted JSON path of a --corpus line's domain label (default ${DEFAULT-VALUE})")
     String domainField;
+
+    @Option(
+            names = "--unlabelled",
+            description = "the --corpus lines carry no domain label: every document goes into one domain, which"
+                    + " 'soe train' splits into clusters (needs --domains clusters:K)")
+    boolean unlabelled;
 
     @Option(
             names = "--valid-fraction",
@@ -115,13 +124,20 @@ final class BudgetOptions {
         if (textField.isBlank() || domainField.isBlank()) {
             throw new IllegalArgumentException("--text-field and --domain-field must not be empty");
         }
-        return TokenStore.openOrBuild(
-                out.resolve("token-store"),
-                JsonlCorpus.builder()
+        JsonlCorpus lines = unlabelled
+                ? JsonlCorpus.builder()
+                        .file(corpus)
+                        .textField(textField)
+                        .unlabelled()
+                        .build()
+                : JsonlCorpus.builder()
                         .file(corpus)
                         .textField(textField)
                         .domainField(domainField)
-                        .build(),
+                        .build();
+        return TokenStore.openOrBuild(
+                out.resolve("token-store"),
+                unlabelled ? lines.labelledAs(UNLABELLED_DOMAIN) : lines,
                 new ByteTokenizer(),
                 TokenStore.Options.defaults().withValidation(validFraction, 0));
     }

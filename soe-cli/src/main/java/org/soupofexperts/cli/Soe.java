@@ -245,6 +245,11 @@ public final class Soe implements Callable<Integer> {
             budget.requireWritable(soupDir, "soup");
             Function<List<String>, Embedder> centroidEmbedder = Embedders.parse(embedder);
             DomainSplit split = DomainSplit.fromSpec(domains, centroidEmbedder);
+            if (budget.unlabelled && !domains.startsWith("clusters:")) {
+                throw new IllegalArgumentException(
+                        "--unlabelled: a corpus without domain labels trains over clusters of"
+                                + " its documents; add --domains clusters:K");
+            }
             Function<long[], MetaDistribution> pi = MetaDistributions.fromSpec(meta);
             if (checkpointEvery < 0 || !(checkpointMinutes >= 0) || Double.isInfinite(checkpointMinutes)) {
                 throw new IllegalArgumentException("--checkpoint-every and --checkpoint-minutes must be >= 0");

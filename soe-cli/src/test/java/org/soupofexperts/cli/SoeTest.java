@@ -642,6 +642,31 @@ class SoeTest {
         assertTrue(h.out().contains("\"h\""), h.out());
     }
 
+    /** `train --unlabelled --domains clusters:K`: a corpus whose lines carry no label trains over clusters. */
+    @Test
+    void anUnlabelledCorpusTrainsOverClustersOfItsDocuments() throws Exception {
+        SyntheticCorpus synth = new SyntheticCorpus(2, 200, 7);
+        StringBuilder lines = new StringBuilder();
+        for (int d = 0; d < 2; d++) {
+            for (String doc : synth.documents(d, 0, 30, 80)) {
+                JsonObject o = new JsonObject();
+                o.addProperty("text", doc);
+                lines.append(o).append('\n');
+            }
+        }
+        Path corpus = Files.writeString(dir.resolve("unlabelled.jsonl"), lines);
+        Path run = dir.resolve("unlabelled");
+        Result labelled = soe(tinyTrain(corpus, run));
+        assertEquals(1, labelled.code(), labelled.err());
+        assertTrue(labelled.err().contains("missing or empty domain field"), labelled.err());
+        Result noClusters = soe(tinyTrain(corpus, run, "--unlabelled"));
+        assertEquals(1, noClusters.code(), noClusters.err());
+        assertTrue(noClusters.err().contains("add --domains clusters:K"), noClusters.err());
+        Result train = soe(tinyTrain(corpus, run, "--unlabelled", "--domains", "clusters:2"));
+        assertEquals(0, train.code(), train.err());
+        assertTrue(train.out().contains("[cluster-0, cluster-1]"), train.out());
+    }
+
     /** `train --bank-moments BFLOAT16`: the soup trains with half-size bank moments and records the setting. */
     @Test
     void trainWithBfloat16BankMomentsRecordsTheSettingInTheSoupsHistory() throws Exception {

@@ -17,4 +17,27 @@ public interface Corpus {
      * token store built from it can tell whether it is still current.
      */
     String fingerprint() throws IOException;
+
+    /**
+     * This corpus with every document in one domain named {@code domain}: an unlabelled corpus
+     * becomes one a token store can hold, whose documents a soup then splits into k-means
+     * clusters ({@code DomainSplit}, {@code soe train --unlabelled --domains clusters:K}).
+     */
+    default Corpus labelledAs(String domain) {
+        if (domain == null || domain.isBlank()) {
+            throw new IllegalArgumentException("the domain name must not be empty");
+        }
+        Corpus inner = this;
+        return new Corpus() {
+            @Override
+            public void forEach(Consumer<Document> sink) throws IOException {
+                inner.forEach(d -> sink.accept(new Document(d.text(), domain, d.source(), d.line())));
+            }
+
+            @Override
+            public String fingerprint() throws IOException {
+                return inner.fingerprint() + "|labelled-as=" + domain;
+            }
+        };
+    }
 }
