@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.data.corpus.Corpus;
 import org.soupofexperts.data.corpus.JsonlCorpus;
 import org.soupofexperts.data.store.TokenStore;
 import org.soupofexperts.data.tokenize.ByteTokenizer;
@@ -54,6 +55,12 @@ final class BudgetOptions {
             description = "the --corpus lines carry no domain label: every document goes into one domain, which"
                     + " 'soe train' splits into clusters (needs --domains clusters:K)")
     boolean unlabelled;
+
+    @Option(
+            names = "--valid",
+            description = "a JSONL file (same fields as --corpus) whose documents are the validation split; then no"
+                    + " --corpus document is held out and --valid-fraction is not used")
+    Path valid;
 
     @Option(
             names = "--valid-fraction",
@@ -124,22 +131,32 @@ final class BudgetOptions {
         if (textField.isBlank() || domainField.isBlank()) {
             throw new IllegalArgumentException("--text-field and --domain-field must not be empty");
         }
-        JsonlCorpus lines = unlabelled
-                ? JsonlCorpus.builder()
-                        .file(corpus)
-                        .textField(textField)
-                        .unlabelled()
-                        .build()
-                : JsonlCorpus.builder()
-                        .file(corpus)
-                        .textField(textField)
-                        .domainField(domainField)
-                        .build();
+        if (valid != null && !Files.isRegularFile(valid)) {
+            throw new IllegalArgumentException("--valid " + valid + " is not a file");
+        }
         return TokenStore.openOrBuild(
                 out.resolve("token-store"),
-                unlabelled ? lines.labelledAs(UNLABELLED_DOMAIN) : lines,
+                jsonl(corpus),
+                valid == null ? null : jsonl(valid),
                 new ByteTokenizer(),
                 TokenStore.Options.defaults().withValidation(validFraction, 0));
+    }
+
+    /** A JSONL file of documents with the options' fields, in one domain when --unlabelled. */
+    private Corpus jsonl(Path file) {
+        if (unlabelled) {
+            return JsonlCorpus.builder()
+                    .file(file)
+                    .textField(textField)
+                    .unlabelled()
+                    .build()
+                    .labelledAs(UNLABELLED_DOMAIN);
+        }
+        return JsonlCorpus.builder()
+                .file(file)
+                .textField(textField)
+                .domainField(domainField)
+                .build();
     }
 
     /**

@@ -25,6 +25,7 @@ import org.soupofexperts.cli.Cli.Result;
 import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.data.store.TokenStore;
 import org.soupofexperts.data.synth.SyntheticCorpus;
 
 /** The soe tool end to end on a tiny corpus: every command, its output, its exit codes and errors. */
@@ -640,6 +641,37 @@ class SoeTest {
         Result h = soe("histogram", "--soup", run.resolve("soup").toString(), doc.toString(), "--json");
         assertEquals(0, h.code(), h.err());
         assertTrue(h.out().contains("\"h\""), h.out());
+    }
+
+    /** `train --valid file`: that file's documents are the validation split; none of --corpus is held out. */
+    @Test
+    void aValidationFileIsTheValidationSplit() throws Exception {
+        SyntheticCorpus synth = new SyntheticCorpus(2, 200, 7);
+        Path corpus = corpus(synth);
+        StringBuilder lines = new StringBuilder();
+        for (int d = 0; d < 2; d++) {
+            for (String doc : synth.documents(d, 50_000, 2, 80)) {
+                JsonObject o = new JsonObject();
+                o.addProperty("text", doc);
+                JsonObject meta = new JsonObject();
+                meta.addProperty("pile_set_name", "dom" + d);
+                o.add("meta", meta);
+                lines.append(o).append('\n');
+            }
+        }
+        Path valid = Files.writeString(dir.resolve("valid.jsonl"), lines);
+        Path run = dir.resolve("valid");
+        Result missing =
+                soe(tinyTrain(corpus, run, "--valid", dir.resolve("nope.jsonl").toString()));
+        assertEquals(1, missing.code(), missing.err());
+        assertTrue(missing.err().contains("--valid " + dir.resolve("nope.jsonl") + " is not a file"), missing.err());
+        Result train = soe(tinyTrain(corpus, run, "--valid", valid.toString()));
+        assertEquals(0, train.code(), train.err());
+        TokenStore store = TokenStore.open(run.resolve("token-store"));
+        for (int d = 0; d < 2; d++) {
+            assertEquals(2, store.validDocuments(d), "domain " + d + "'s validation documents are the file's");
+            assertEquals(30, store.trainDocuments(d), "no --corpus document held out");
+        }
     }
 
     /** `train --unlabelled --domains clusters:K`: a corpus whose lines carry no label trains over clusters. */

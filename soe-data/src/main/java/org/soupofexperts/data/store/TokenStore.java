@@ -150,8 +150,21 @@ public final class TokenStore {
     /** Opens the store in {@code dir} if it was built from the same corpus and tokenizer, else builds it. */
     public static TokenStore openOrBuild(Path dir, Corpus corpus, Tokenizer tokenizer, Options options)
             throws IOException {
+        return openOrBuild(dir, corpus, null, tokenizer, options);
+    }
+
+    /**
+     * As {@link #openOrBuild(Path, Corpus, Tokenizer, Options)} with the validation split given as
+     * a corpus of its own: every document of {@code corpus} goes to the training split (the
+     * options' fraction is not used) and every document of {@code validation} to the validation
+     * split of its domain, which the training corpus must have. Null {@code validation}: the
+     * options' fraction of {@code corpus} is held out.
+     */
+    public static TokenStore openOrBuild(
+            Path dir, Corpus corpus, Corpus validation, Tokenizer tokenizer, Options options) throws IOException {
         String fingerprint = FORMAT + "|" + corpus.fingerprint() + "|" + tokenizer.id() + "|valid="
-                + options.validFraction() + "|seed=" + options.seed() + "|labels=" + options.labelling()
+                + (validation == null ? options.validFraction() : "corpus(" + validation.fingerprint() + ")")
+                + "|seed=" + options.seed() + "|labels=" + options.labelling()
                 + "|order=" + options.domainOrder();
         Path m = dir.resolve(MANIFEST);
         if (Files.isRegularFile(m)) {
@@ -173,7 +186,7 @@ public final class TokenStore {
             throw new IllegalArgumentException(
                     dir + " exists and is not a token store (no " + MANIFEST + "); choose an empty or new directory");
         }
-        build(dir, corpus, tokenizer, options, fingerprint);
+        build(dir, corpus, validation, tokenizer, options, fingerprint);
         return open(dir);
     }
 
@@ -214,7 +227,8 @@ public final class TokenStore {
         }
     }
 
-    private static void build(Path dir, Corpus corpus, Tokenizer tok, Options opt, String fingerprint)
+    private static void build(
+            Path dir, Corpus corpus, Corpus validation, Tokenizer tok, Options opt, String fingerprint)
             throws IOException {
         long t0 = System.nanoTime();
         Path parent = dir.toAbsolutePath().getParent();
@@ -227,9 +241,13 @@ public final class TokenStore {
         OpenDomains open = new OpenDomains();
         List<String> order = opt.domainOrder();
         try {
-            corpus.forEach(doc -> open.touch(add(doc, opt, order, writers, tmp, tok)));
+            Split split = validation == null ? Split.BY_FRACTION : Split.TRAIN;
+            corpus.forEach(doc -> open.touch(add(doc, opt, order, writers, tmp, tok, split)));
             if (writers.isEmpty()) {
                 throw new IllegalArgumentException("the corpus has no documents");
+            }
+            if (validation != null) {
+                validation.forEach(doc -> open.touch(add(doc, opt, order, writers, tmp, tok, Split.VALID)));
             }
             JsonObject m = manifest(writers, order, tok, opt, fingerprint, tmp);
             writeManifest(tmp, GSON.toJson(m));
@@ -310,6 +328,13 @@ public final class TokenStore {
         }
     }
 
+    /** Which split a document goes to: by the held-out hash, or all to one split. */
+    private enum Split {
+        BY_FRACTION,
+        TRAIN,
+        VALID
+    }
+
     /** Tokenizes one document into its domain's train or valid file (opened at the domain's first document). */
     private static ShardWriter[] add(
             Document doc,
@@ -317,7 +342,8 @@ public final class TokenStore {
             List<String> order,
             Map<String, ShardWriter[]> writers,
             Path tmp,
-            Tokenizer tok) {
+            Tokenizer tok,
+            Split split) {
         String domain = opt.domainOf().apply(doc);
         if (domain == null || domain.isBlank()) {
             throw new IllegalArgumentException(doc.source() + (doc.line() > 0 ? ":" + doc.line() : "")
@@ -327,12 +353,19 @@ public final class TokenStore {
             throw new IllegalArgumentException(doc.source() + (doc.line() > 0 ? ":" + doc.line() : "") + ": domain '"
                     + domain + "' is not in the declared domain order " + order);
         }
+        if (split == Split.VALID && !writers.containsKey(domain)) {
+            throw new IllegalArgumentException(doc.source() + (doc.line() > 0 ? ":" + doc.line() : "")
+                    + ": a validation document of domain '" + domain + "', which the training corpus does not have");
+        }
         ShardWriter[] w = writers.computeIfAbsent(domain, k -> {
             int i = writers.size();
             return new ShardWriter[] {localShard(tmp, "train-" + i, tok), localShard(tmp, "valid-" + i, tok)};
         });
+        boolean valid = split == Split.BY_FRACTION
+                ? heldOut(doc.text(), opt.validFraction(), opt.seed())
+                : split == Split.VALID;
         try {
-            (heldOut(doc.text(), opt.validFraction(), opt.seed()) ? w[1] : w[0]).add(doc.text());
+            (valid ? w[1] : w[0]).add(doc.text());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -65,6 +65,40 @@ class TokenStoreTest {
         }
     }
 
+    @Test
+    void aValidationCorpusIsTheWholeValidationSplitAndNeedsTheTrainingDomains() throws IOException {
+        Path train = corpus(50);
+        Path valid = tmp.resolve("valid.jsonl");
+        Files.writeString(
+                valid,
+                "{\"text\": \"held law\", \"meta\": {\"pile_set_name\": \"law\"}}\n"
+                        + "{\"text\": \"held code;\", \"meta\": {\"pile_set_name\": \"code\"}}\n"
+                        + "{\"text\": \"more held law\", \"meta\": {\"pile_set_name\": \"law\"}}\n");
+        TokenStore s = TokenStore.openOrBuild(
+                tmp.resolve("store"),
+                JsonlCorpus.builder().file(train).build(),
+                JsonlCorpus.builder().file(valid).build(),
+                new ByteTokenizer(),
+                TokenStore.Options.defaults());
+        assertEquals(50, s.trainDocuments(0), "no training document is held out");
+        assertEquals(50, s.trainDocuments(1));
+        assertEquals(1, s.validDocuments(0));
+        assertEquals(2, s.validDocuments(1));
+        assertEquals(
+                "held law\n\nmore held law", new ByteTokenizer().decode(s.readValid(1, 0, (int) s.validTokens(1))));
+        Path foreign = tmp.resolve("foreign.jsonl");
+        Files.writeString(foreign, "{\"text\": \"x\", \"meta\": {\"pile_set_name\": \"poetry\"}}\n");
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> TokenStore.openOrBuild(
+                        tmp.resolve("store2"),
+                        JsonlCorpus.builder().file(train).build(),
+                        JsonlCorpus.builder().file(foreign).build(),
+                        new ByteTokenizer(),
+                        TokenStore.Options.defaults()));
+        assertTrue(e.getMessage().contains("domain 'poetry', which the training corpus does not have"), e.getMessage());
+    }
+
     /**
      * A corpus of 600 domains whose documents come round-robin (every document in another domain
      * than the last) builds with a bounded number of open files, and every document reads back
