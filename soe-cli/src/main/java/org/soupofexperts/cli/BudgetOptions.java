@@ -59,7 +59,8 @@ final class BudgetOptions {
     @Option(
             names = "--valid",
             description = "a JSONL file (same fields as --corpus) whose documents are the validation split; then no"
-                    + " --corpus document is held out and --valid-fraction is not used")
+                    + " --corpus document is held out and --valid-fraction is not used. Give 'soe train' and 'soe"
+                    + " baseline' the same one: other options rebuild <out>/token-store")
     Path valid;
 
     @Option(
