@@ -28,18 +28,28 @@ final class Cli {
 
     /** {@code dir/train.jsonl}: the synthetic corpus's first documents of 80 words, domains "dom0" and "dom1". */
     static Path corpus(Path dir, SyntheticCorpus synth, int documentsPerDomain) throws IOException {
+        return jsonl(dir.resolve("train.jsonl"), synth, 0, documentsPerDomain, true);
+    }
+
+    /**
+     * A Pile-style JSONL file of {@code perDomain} documents of each of the corpus's first two
+     * domains, from document {@code from} on, labelled "dom0" and "dom1" or not labelled at all.
+     */
+    static Path jsonl(Path file, SyntheticCorpus synth, long from, int perDomain, boolean labelled) throws IOException {
         List<String> lines = new ArrayList<>();
         for (int d = 0; d < 2; d++) {
-            for (String text : synth.documents(d, 0, documentsPerDomain, 80)) {
+            for (String text : synth.documents(d, from, perDomain, 80)) {
                 JsonObject o = new JsonObject();
                 o.addProperty("text", text);
-                JsonObject meta = new JsonObject();
-                meta.addProperty("pile_set_name", "dom" + d);
-                o.add("meta", meta);
+                if (labelled) {
+                    JsonObject meta = new JsonObject();
+                    meta.addProperty("pile_set_name", "dom" + d);
+                    o.add("meta", meta);
+                }
                 lines.add(o.toString());
             }
         }
-        return Files.write(dir.resolve("train.jsonl"), lines);
+        return Files.write(file, lines);
     }
 
     static String[] concat(String[] a, String... b) {

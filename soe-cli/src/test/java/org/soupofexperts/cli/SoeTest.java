@@ -648,18 +648,7 @@ class SoeTest {
     void aValidationFileIsTheValidationSplit() throws Exception {
         SyntheticCorpus synth = new SyntheticCorpus(2, 200, 7);
         Path corpus = corpus(synth);
-        StringBuilder lines = new StringBuilder();
-        for (int d = 0; d < 2; d++) {
-            for (String doc : synth.documents(d, 50_000, 2, 80)) {
-                JsonObject o = new JsonObject();
-                o.addProperty("text", doc);
-                JsonObject meta = new JsonObject();
-                meta.addProperty("pile_set_name", "dom" + d);
-                o.add("meta", meta);
-                lines.append(o).append('\n');
-            }
-        }
-        Path valid = Files.writeString(dir.resolve("valid.jsonl"), lines);
+        Path valid = Cli.jsonl(dir.resolve("valid.jsonl"), synth, 50_000, 2, true);
         Path run = dir.resolve("valid");
         Result missing =
                 soe(tinyTrain(corpus, run, "--valid", dir.resolve("nope.jsonl").toString()));
@@ -678,15 +667,7 @@ class SoeTest {
     @Test
     void anUnlabelledCorpusTrainsOverClustersOfItsDocuments() throws Exception {
         SyntheticCorpus synth = new SyntheticCorpus(2, 200, 7);
-        StringBuilder lines = new StringBuilder();
-        for (int d = 0; d < 2; d++) {
-            for (String doc : synth.documents(d, 0, 30, 80)) {
-                JsonObject o = new JsonObject();
-                o.addProperty("text", doc);
-                lines.append(o).append('\n');
-            }
-        }
-        Path corpus = Files.writeString(dir.resolve("unlabelled.jsonl"), lines);
+        Path corpus = Cli.jsonl(dir.resolve("unlabelled.jsonl"), synth, 0, 30, false);
         Path run = dir.resolve("unlabelled");
         Result labelled = soe(tinyTrain(corpus, run));
         assertEquals(1, labelled.code(), labelled.err());
