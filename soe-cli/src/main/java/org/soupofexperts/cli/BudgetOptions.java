@@ -135,12 +135,22 @@ final class BudgetOptions {
         if (valid != null && !Files.isRegularFile(valid)) {
             throw new IllegalArgumentException("--valid " + valid + " is not a file");
         }
-        return TokenStore.openOrBuild(
-                out.resolve("token-store"),
-                jsonl(corpus),
-                valid == null ? null : jsonl(valid),
-                new ByteTokenizer(),
-                TokenStore.Options.defaults().withValidation(validFraction, 0));
+        Path dir = out.resolve("token-store");
+        Corpus train = jsonl(corpus);
+        Corpus validation = valid == null ? null : jsonl(valid);
+        TokenStore.Options options = TokenStore.Options.defaults().withValidation(validFraction, 0);
+        ByteTokenizer bytes = new ByteTokenizer();
+        boolean trained = Files.exists(out.resolve("soup").resolve("manifest.json"))
+                || Files.exists(out.resolve("baseline").resolve("manifest.json"));
+        if (trained && Files.exists(dir) && !TokenStore.isCurrent(dir, train, validation, bytes, options)) {
+            // Rebuilding would move documents between the splits under a model already trained
+            // on them: 'soe compare' would then score it on its own training data.
+            throw new IllegalArgumentException(dir + " was built from other data or options (--corpus, --valid,"
+                    + " --valid-fraction, --text-field, --domain-field, --unlabelled) than these, and a model in " + out
+                    + " was trained on it: give the same options as before, or another --out (--force replaces a"
+                    + " model, not the data it was trained on)");
+        }
+        return TokenStore.openOrBuild(dir, train, validation, bytes, options);
     }
 
     /** A JSONL file of documents with the options' fields, in one domain when --unlabelled. */

@@ -663,6 +663,41 @@ class SoeTest {
         }
     }
 
+    /**
+     * A baseline with other data options than its soup would rebuild the token store the soup was
+     * trained on (moving documents between the splits): refused, and the store is left as it was.
+     */
+    @Test
+    void aSecondRunWithOtherDataOptionsCannotRebuildTheStoreAModelWasTrainedOn() throws Exception {
+        Path corpus = corpus(new SyntheticCorpus(2, 200, 7));
+        Path run = dir.resolve("same-data");
+        Result train = soe(tinyTrain(corpus, run, "--valid-fraction", "0.2"));
+        assertEquals(0, train.code(), train.err());
+        byte[] store = Files.readAllBytes(run.resolve("token-store").resolve("manifest.json"));
+        String[] baseline = {
+            "baseline",
+            "--corpus",
+            corpus.toString(),
+            "--out",
+            run.toString(),
+            "--steps",
+            "2",
+            "--layers",
+            "1",
+            "--width",
+            "32",
+            "--context",
+            "32",
+            "--quiet"
+        };
+        Result other = soe(baseline);
+        assertEquals(1, other.code(), other.err());
+        assertTrue(other.err().contains("was built from other data or options"), other.err());
+        assertArrayEquals(store, Files.readAllBytes(run.resolve("token-store").resolve("manifest.json")));
+        Result same = soe(Cli.concat(baseline, "--valid-fraction", "0.2"));
+        assertEquals(0, same.code(), same.err());
+    }
+
     /** `train --unlabelled --domains clusters:K`: a corpus whose lines carry no label trains over clusters. */
     @Test
     void anUnlabelledCorpusTrainsOverClustersOfItsDocuments() throws Exception {

@@ -162,10 +162,7 @@ public final class TokenStore {
      */
     public static TokenStore openOrBuild(
             Path dir, Corpus corpus, Corpus validation, Tokenizer tokenizer, Options options) throws IOException {
-        String fingerprint = FORMAT + "|" + corpus.fingerprint() + "|" + tokenizer.id() + "|valid="
-                + (validation == null ? options.validFraction() : "corpus(" + validation.fingerprint() + ")")
-                + "|seed=" + options.seed() + "|labels=" + options.labelling()
-                + "|order=" + options.domainOrder();
+        String fingerprint = fingerprint(corpus, validation, tokenizer, options);
         Path m = dir.resolve(MANIFEST);
         if (Files.isRegularFile(m)) {
             JsonObject existing = null;
@@ -188,6 +185,36 @@ public final class TokenStore {
         }
         build(dir, corpus, validation, tokenizer, options, fingerprint);
         return open(dir);
+    }
+
+    /** What a store records of the inputs it was built from; another value means another store. */
+    private static String fingerprint(Corpus corpus, Corpus validation, Tokenizer tokenizer, Options options)
+            throws IOException {
+        return FORMAT + "|" + corpus.fingerprint() + "|" + tokenizer.id() + "|valid="
+                + (validation == null ? options.validFraction() : "corpus(" + validation.fingerprint() + ")")
+                + "|seed=" + options.seed() + "|labels=" + options.labelling()
+                + "|order=" + options.domainOrder();
+    }
+
+    /**
+     * Whether {@code dir} holds a store that {@link #openOrBuild(Path, Corpus, Corpus, Tokenizer,
+     * Options)} with these inputs would reuse rather than rebuild (false when there is none, or
+     * its manifest is unreadable). Reads the manifest only, not the token files.
+     */
+    public static boolean isCurrent(Path dir, Corpus corpus, Corpus validation, Tokenizer tokenizer, Options options)
+            throws IOException {
+        if (!Files.isRegularFile(dir.resolve(MANIFEST), LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        JsonObject existing;
+        try {
+            existing = readManifest(dir);
+        } catch (SoupFormatException e) {
+            return false;
+        }
+        return existing.has("fingerprint")
+                && fingerprint(corpus, validation, tokenizer, options)
+                        .equals(existing.get("fingerprint").getAsString());
     }
 
     private static boolean isEmptyDirectory(Path dir) throws IOException {

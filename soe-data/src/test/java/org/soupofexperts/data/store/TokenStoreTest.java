@@ -66,6 +66,20 @@ class TokenStoreTest {
     }
 
     @Test
+    void aStoreIsCurrentOnlyForTheInputsItWasBuiltFrom() throws IOException {
+        Path src = corpus(20);
+        JsonlCorpus c = JsonlCorpus.builder().file(src).build();
+        Path dir = tmp.resolve("store");
+        TokenStore.Options tenth = TokenStore.Options.defaults().withValidation(0.1, 3);
+        assertFalse(TokenStore.isCurrent(dir, c, null, new ByteTokenizer(), tenth), "no store yet");
+        TokenStore.openOrBuild(dir, c, new ByteTokenizer(), tenth);
+        assertTrue(TokenStore.isCurrent(dir, c, null, new ByteTokenizer(), tenth));
+        assertFalse(TokenStore.isCurrent(
+                dir, c, null, new ByteTokenizer(), TokenStore.Options.defaults().withValidation(0.2, 3)));
+        assertFalse(TokenStore.isCurrent(dir, c, c, new ByteTokenizer(), tenth), "a validation corpus");
+    }
+
+    @Test
     void aValidationCorpusIsTheWholeValidationSplitAndNeedsTheTrainingDomains() throws IOException {
         Path train = corpus(50);
         Path valid = tmp.resolve("valid.jsonl");
