@@ -598,23 +598,10 @@ public final class Soe implements Callable<Integer> {
         if (max <= 0) {
             return out;
         }
-        class Enough extends RuntimeException {
-            private static final long serialVersionUID = 1L;
-
-            Enough() {
-                super(null, null, false, false);
-            }
-        }
-        try {
-            JsonlCorpus.builder().file(f).textField(field).unlabelled().build().forEach(d -> {
-                out.add(d.text());
-                if (out.size() >= max) {
-                    throw new Enough();
-                }
-            });
-        } catch (Enough e) {
-            // --max-documents reached
-        }
+        JsonlCorpus.builder().file(f).textField(field).unlabelled().build().forEachWhile(d -> {
+            out.add(d.text());
+            return out.size() < max; // --max-documents reached: stop reading the file
+        });
         return out;
     }
 

@@ -2,6 +2,7 @@ package org.soupofexperts.data.corpus;
 
 import java.io.IOException;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * A streaming source of documents: {@link #forEach} reads from disk each time and never holds
@@ -11,6 +12,32 @@ public interface Corpus {
 
     /** Streams every document, in a fixed order, to {@code sink}. */
     void forEach(Consumer<Document> sink) throws IOException;
+
+    /**
+     * Streams documents in the same order until {@code sink} returns false, then stops reading
+     * (the first N documents of a large file, without reading the rest). The library's corpora
+     * stop their loops; this default, for other implementations, stops {@link #forEach} by an
+     * exception of its own.
+     */
+    default void forEachWhile(Predicate<Document> sink) throws IOException {
+        /** Ends {@code forEach} early; never escapes this method. */
+        final class Stop extends RuntimeException {
+            private static final long serialVersionUID = 1L;
+
+            Stop() {
+                super(null, null, false, false);
+            }
+        }
+        try {
+            forEach(d -> {
+                if (!sink.test(d)) {
+                    throw new Stop();
+                }
+            });
+        } catch (Stop enough) {
+            // the sink asked to stop
+        }
+    }
 
     /**
      * Identifies the content cheaply (files, sizes, modification times, reader options), so a
@@ -32,6 +59,11 @@ public interface Corpus {
             @Override
             public void forEach(Consumer<Document> sink) throws IOException {
                 inner.forEach(d -> sink.accept(new Document(d.text(), domain, d.source(), d.line())));
+            }
+
+            @Override
+            public void forEachWhile(Predicate<Document> sink) throws IOException {
+                inner.forEachWhile(d -> sink.test(new Document(d.text(), domain, d.source(), d.line())));
             }
 
             @Override

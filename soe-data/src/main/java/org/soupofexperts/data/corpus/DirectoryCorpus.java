@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -47,6 +48,14 @@ public final class DirectoryCorpus implements Corpus {
 
     @Override
     public void forEach(Consumer<Document> sink) throws IOException {
+        forEachWhile(d -> {
+            sink.accept(d);
+            return true;
+        });
+    }
+
+    @Override
+    public void forEachWhile(Predicate<Document> sink) throws IOException {
         for (Path d : domains()) {
             String name = d.getFileName().toString();
             for (Path f : files(d)) {
@@ -54,7 +63,9 @@ public final class DirectoryCorpus implements Corpus {
                 try (InputStream in = Compression.open(f)) {
                     text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
                 }
-                sink.accept(new Document(text, name, root.relativize(f).toString(), 0));
+                if (!sink.test(new Document(text, name, root.relativize(f).toString(), 0))) {
+                    return;
+                }
             }
         }
     }

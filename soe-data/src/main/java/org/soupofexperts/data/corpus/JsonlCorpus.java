@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.zip.ZipException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,6 +71,14 @@ public final class JsonlCorpus implements Corpus {
 
     @Override
     public void forEach(Consumer<Document> sink) throws IOException {
+        forEachWhile(d -> {
+            sink.accept(d);
+            return true;
+        });
+    }
+
+    @Override
+    public void forEachWhile(Predicate<Document> sink) throws IOException {
         for (Path f : files) {
             var decoder = StandardCharsets.UTF_8
                     .newDecoder()
@@ -101,7 +110,9 @@ public final class JsonlCorpus implements Corpus {
                         LOG.debug("skipped: {}", e.getMessage());
                         continue;
                     }
-                    sink.accept(d);
+                    if (!sink.test(d)) {
+                        return;
+                    }
                 }
             } catch (UncheckedIOException e) {
                 throw e.getCause();

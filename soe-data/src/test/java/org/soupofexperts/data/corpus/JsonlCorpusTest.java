@@ -33,6 +33,40 @@ class JsonlCorpusTest {
     }
 
     @Test
+    void forEachWhileStopsReadingWhenTheSinkSaysSo() throws IOException {
+        // The third line is malformed: reading it would throw, so stopping after two proves the
+        // rest of the file is not read.
+        Path f = Files.writeString(tmp.resolve("stop.jsonl"), LINES + "{not json\n");
+        List<String> two = new ArrayList<>();
+        JsonlCorpus c = JsonlCorpus.builder().file(f).build();
+        c.forEachWhile(d -> {
+            two.add(d.text());
+            return two.size() < 2;
+        });
+        assertEquals(List.of("alpha", "beta \u00e9"), two);
+        assertThrows(IllegalArgumentException.class, () -> c.forEach(d -> {}));
+        // The same through a relabelling wrapper, and through Corpus's default for other corpora.
+        List<Document> first = new ArrayList<>();
+        c.labelledAs("all").forEachWhile(d -> !first.add(d));
+        assertEquals("all", first.get(0).domain());
+        assertEquals(1, first.size());
+        Corpus other = new Corpus() {
+            @Override
+            public void forEach(java.util.function.Consumer<Document> sink) throws IOException {
+                c.forEach(sink);
+            }
+
+            @Override
+            public String fingerprint() {
+                return "other";
+            }
+        };
+        List<String> viaDefault = new ArrayList<>();
+        other.forEachWhile(d -> viaDefault.add(d.text()) && viaDefault.size() < 2);
+        assertEquals(two, viaDefault);
+    }
+
+    @Test
     void plainGzipAndZstdFilesReadTheSame() throws IOException {
         Path plain = tmp.resolve("x.jsonl");
         Files.writeString(plain, LINES);
