@@ -602,26 +602,27 @@ class SoeTest {
 
     /** `soe train` of a two-step soup of one layer, width 32, context 32, two experts, quietly; then {@code extra}. */
     private static String[] tinyTrain(Path corpus, Path out, String... extra) {
-        return concat(
-                new String[] {
-                    "train",
-                    "--corpus",
-                    corpus.toString(),
-                    "--out",
-                    out.toString(),
-                    "--steps",
-                    "2",
-                    "--layers",
-                    "1",
-                    "--width",
-                    "32",
-                    "--context",
-                    "32",
-                    "--experts",
-                    "2",
-                    "--quiet"
-                },
-                extra);
+        return concat(tiny("train", corpus, out), concat(new String[] {"--experts", "2"}, extra));
+    }
+
+    /** {@code command} (train or baseline) on a tiny model for two steps, quietly. */
+    private static String[] tiny(String command, Path corpus, Path out) {
+        return new String[] {
+            command,
+            "--corpus",
+            corpus.toString(),
+            "--out",
+            out.toString(),
+            "--steps",
+            "2",
+            "--layers",
+            "1",
+            "--width",
+            "32",
+            "--context",
+            "32",
+            "--quiet"
+        };
     }
 
     /** `train --embedder minilm:<n>`: the soup carries MiniLM centroids, and histogram uses them. */
@@ -674,22 +675,7 @@ class SoeTest {
         Result train = soe(tinyTrain(corpus, run, "--valid-fraction", "0.2"));
         assertEquals(0, train.code(), train.err());
         byte[] store = Files.readAllBytes(run.resolve("token-store").resolve("manifest.json"));
-        String[] baseline = {
-            "baseline",
-            "--corpus",
-            corpus.toString(),
-            "--out",
-            run.toString(),
-            "--steps",
-            "2",
-            "--layers",
-            "1",
-            "--width",
-            "32",
-            "--context",
-            "32",
-            "--quiet"
-        };
+        String[] baseline = tiny("baseline", corpus, run);
         Result other = soe(baseline);
         assertEquals(1, other.code(), other.err());
         assertTrue(other.err().contains("was built from other data or options"), other.err());
