@@ -52,6 +52,25 @@ final class Cli {
         return Files.write(file, lines);
     }
 
+    /** {@code command} (train or baseline) of {@code corpus} into {@code out}: a tiny model, two steps. */
+    static String[] tiny(String command, Path corpus, Path out) {
+        return new String[] {
+            command,
+            "--corpus",
+            corpus.toString(),
+            "--out",
+            out.toString(),
+            "--steps",
+            "2",
+            "--layers",
+            "1",
+            "--width",
+            "32",
+            "--context",
+            "32"
+        };
+    }
+
     static String[] concat(String[] a, String... b) {
         String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, all, a.length, b.length);

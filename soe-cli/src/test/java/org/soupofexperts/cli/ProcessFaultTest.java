@@ -253,28 +253,15 @@ class ProcessFaultTest {
         SplittableRandom rng = new SplittableRandom(seed);
         Path corpus = Cli.corpus(dir, new SyntheticCorpus(2, 200, 7), 2000);
         Path out = dir.resolve("store-kill");
-        String[] args = {
-            "train",
-            "--corpus",
-            corpus.toString(),
-            "--out",
-            out.toString(),
-            "--steps",
-            "2",
-            "--layers",
-            "1",
-            "--width",
-            "32",
-            "--context",
-            "32",
-            "--experts",
-            "2",
-            "--batch",
-            "4",
-            "--checkpoint-minutes",
-            "0",
-            "--force"
-        };
+        String[] args = Cli.concat(
+                Cli.tiny("train", corpus, out),
+                "--experts",
+                "2",
+                "--batch",
+                "4",
+                "--checkpoint-minutes",
+                "0",
+                "--force");
         int kills = 0;
         for (int attempt = 0; attempt < 5; attempt++) {
             Child c = Child.start(dir.resolve("build-" + attempt + ".log"), args);

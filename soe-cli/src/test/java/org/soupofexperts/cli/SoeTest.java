@@ -607,22 +607,7 @@ class SoeTest {
 
     /** {@code command} (train or baseline) on a tiny model for two steps, quietly. */
     private static String[] tiny(String command, Path corpus, Path out) {
-        return new String[] {
-            command,
-            "--corpus",
-            corpus.toString(),
-            "--out",
-            out.toString(),
-            "--steps",
-            "2",
-            "--layers",
-            "1",
-            "--width",
-            "32",
-            "--context",
-            "32",
-            "--quiet"
-        };
+        return concat(Cli.tiny(command, corpus, out), "--quiet");
     }
 
     /** `train --embedder minilm:<n>`: the soup carries MiniLM centroids, and histogram uses them. */
