@@ -5,14 +5,14 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.soupofexperts.core.DenseModel;
-import org.soupofexperts.core.Labels;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.train.SoupTrainingConfig;
 import org.soupofexperts.core.train.TrainingReport;
 import org.soupofexperts.data.sample.MetaDistributions;
 import org.soupofexperts.data.sample.WindowSampler;
 import org.soupofexperts.data.store.TokenStore;
-import org.soupofexperts.data.tokenize.ByteTokenizer;
+import org.soupofexperts.data.tokenize.Tokenizer;
+import org.soupofexperts.data.tokenize.Tokenizers;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Spec;
@@ -43,7 +43,7 @@ final class Baseline implements Callable<Integer> {
         Path dir = budget.out.resolve("baseline");
         budget.requireWritable(dir, "baseline");
         Progress progress = budget.progress(spec.commandLine().getErr());
-        ByteTokenizer tok = new ByteTokenizer();
+        Tokenizer tok = budget.tokenizer();
         TokenStore store = budget.store(spec.commandLine().getErr());
         WindowSampler sampler = store.trainSampler();
         ModelConfig model = budget.model(tok.vocabSize());
@@ -65,7 +65,7 @@ final class Baseline implements Callable<Integer> {
         try (DenseModel generic = DenseModel.create(model, budget.seed)) {
             TrainingReport r = generic.train(tc);
             progress.done();
-            generic.label(Labels.ofDomains(store.domains()).withTokenizer(tok.id(), tok.vocabSize()));
+            generic.label(Tokenizers.labels(store.domains(), tok));
             generic.save(dir);
             o.printf(
                     "saved %s (%,d parameters; final training loss %.4f nats/token, %.0f s)%n",

@@ -10,7 +10,8 @@ import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.data.corpus.Corpus;
 import org.soupofexperts.data.corpus.JsonlCorpus;
 import org.soupofexperts.data.store.TokenStore;
-import org.soupofexperts.data.tokenize.ByteTokenizer;
+import org.soupofexperts.data.tokenize.Tokenizer;
+import org.soupofexperts.data.tokenize.Tokenizers;
 import picocli.CommandLine.Option;
 
 /**
@@ -70,6 +71,24 @@ final class BudgetOptions {
                     + " (default ${DEFAULT-VALUE}); raise it for a small corpus")
     double validFraction;
 
+    @Option(
+            names = "--tokenizer",
+            defaultValue = Tokenizers.BYTES,
+            description = "bytes (UTF-8 bytes as tokens, vocabulary 256), or a Hugging Face tokenizer.json: the model"
+                    + " records it, and eval, generate, finetune, compare and serve read text with it"
+                    + " (default ${DEFAULT-VALUE})")
+    String tokenizer;
+
+    private Tokenizer tokenizerInstance;
+
+    /** The tokenizer --tokenizer names, loaded once. */
+    Tokenizer tokenizer() throws IOException {
+        if (tokenizerInstance == null) {
+            tokenizerInstance = Tokenizers.named(tokenizer);
+        }
+        return tokenizerInstance;
+    }
+
     @Option(names = "--steps", defaultValue = "1000", description = "training steps")
     int steps;
 
@@ -79,7 +98,7 @@ final class BudgetOptions {
     @Option(names = "--width", defaultValue = "128", description = "model width (d_model); heads = width / 32")
     int width;
 
-    @Option(names = "--context", defaultValue = "128", description = "context length in tokens (bytes)")
+    @Option(names = "--context", defaultValue = "128", description = "context length in tokens")
     int context;
 
     @Option(names = "--batch", defaultValue = "16", description = "sequences per step")
@@ -121,7 +140,7 @@ final class BudgetOptions {
             throw new IllegalArgumentException("give either --corpus (a JSONL file) or --store (a token store)");
         }
         if (store != null) {
-            return openStore(store);
+            return openStore(store, tokenizer());
         }
         if (!Files.isRegularFile(corpus)) {
             throw new IllegalArgumentException("--corpus " + corpus + " is not a file");
@@ -139,18 +158,19 @@ final class BudgetOptions {
         Corpus train = jsonl(corpus);
         Corpus validation = valid == null ? null : jsonl(valid);
         TokenStore.Options options = TokenStore.Options.defaults().withValidation(validFraction, 0);
-        ByteTokenizer bytes = new ByteTokenizer();
+        Tokenizer tok = tokenizer();
         boolean trained = Files.exists(out.resolve("soup").resolve("manifest.json"))
                 || Files.exists(out.resolve("baseline").resolve("manifest.json"));
-        if (trained && Files.exists(dir) && !TokenStore.isCurrent(dir, train, validation, bytes, options)) {
+        if (trained && Files.exists(dir) && !TokenStore.isCurrent(dir, train, validation, tok, options)) {
             // Rebuilding would move documents between the splits under a model already trained
             // on them: 'soe compare' would then score it on its own training data.
             throw new IllegalArgumentException(dir + " was built from other data or options (--corpus, --valid,"
-                    + " --valid-fraction, --text-field, --domain-field, --unlabelled) than these, and a model in " + out
+                    + " --valid-fraction, --text-field, --domain-field, --unlabelled, --tokenizer) than these, and a model in "
+                    + out
                     + " was trained on it: give the same options as before, or another --out (--force replaces a"
                     + " model, not the data it was trained on)");
         }
-        return TokenStore.openOrBuild(dir, train, validation, bytes, options);
+        return TokenStore.openOrBuild(dir, train, validation, tok, options);
     }
 
     /** A JSONL file of documents with the options' fields, in one domain when --unlabelled. */
@@ -193,13 +213,12 @@ final class BudgetOptions {
         return s;
     }
 
-    /** Opens a token store of byte tokens (the CLI's tokenizer), refusing any other. */
-    static TokenStore openStore(Path dir) throws IOException {
+    /** Opens a token store written with {@code tok}, refusing one of another tokenizer. */
+    static TokenStore openStore(Path dir, Tokenizer tok) throws IOException {
         TokenStore s = TokenStore.open(dir);
-        String bytes = new ByteTokenizer().id();
-        if (!bytes.equals(s.tokenizerId())) {
+        if (!tok.id().equals(s.tokenizerId())) {
             throw new IllegalArgumentException("the token store " + dir + " holds tokens of " + s.tokenizerId()
-                    + "; soe trains on byte tokens (" + bytes + "): write the store with the byte tokenizer");
+                    + ", not of " + tok.id() + ": give the --tokenizer it was written with");
         }
         return s;
     }

@@ -23,7 +23,8 @@ import org.soupofexperts.core.Specialist;
 import org.soupofexperts.data.cluster.NearestCentroidAssigner;
 import org.soupofexperts.data.eval.Evaluation;
 import org.soupofexperts.data.store.TokenStore;
-import org.soupofexperts.data.tokenize.ByteTokenizer;
+import org.soupofexperts.data.tokenize.Tokenizer;
+import org.soupofexperts.data.tokenize.Tokenizers;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -87,62 +88,37 @@ final class Compare implements Callable<Integer> {
                 throw new NoSuchFileException(p + " (run 'soe train' and 'soe baseline' with --out " + out + " first)");
             }
         }
-        ByteTokenizer tok = new ByteTokenizer();
-        TokenStore tokens = BudgetOptions.openStore(storeDir);
-        int k = tokens.domains().size();
         List<Row> rows = new ArrayList<>();
         // Small k-means clusters can hold out less than one window: compared without them.
         Map<String, Long> skipped = new LinkedHashMap<>();
         try (SoupOfExperts soup = SoupOfExperts.load(soupDir);
                 DenseModel baseline = DenseModel.load(baselineDir)) {
-            if (soup.config().domains() != k) {
-                throw new IllegalArgumentException(
-                        soupDir + " has " + soup.config().domains() + " domains, " + storeDir
-                                + " has " + k + ": compare scores a soup trained over the store's own labels"
-                                + " (train --domains labels), not over clusters");
+            String t = soup.labels().tokenizer();
+            String b = baseline.labels().tokenizer();
+            if (t != null && b != null && !t.equals(b)) {
+                throw new IllegalArgumentException(soupDir + " was trained with tokenizer " + t + ", " + baselineDir
+                        + " with " + b + ": compare them on the same tokens (train both with the same --tokenizer)");
             }
-            for (Path p : List.of(soupDir, baselineDir)) {
-                String t = p == soupDir
-                        ? soup.labels().tokenizer()
-                        : baseline.labels().tokenizer();
-                if (t != null && !t.equals(tok.id())) {
-                    throw new IllegalArgumentException(
-                            p + " was trained with tokenizer " + t + "; this tool reads bytes");
+            Tokenizer tok = Soe.recordedTokenizer(soupDir, soup.labels());
+            try {
+                TokenStore tokens = TokenStore.open(storeDir);
+                if (!tok.id().equals(tokens.tokenizerId())) {
+                    throw new IllegalArgumentException("the token store " + storeDir + " holds tokens of "
+                            + tokens.tokenizerId() + ", the soup was trained with " + tok.id());
                 }
-            }
-            int context = Math.min(
-                    soup.config().model().contextLength(), baseline.config().contextLength());
-            NearestCentroidAssigner assigner = NearestCentroidAssigner.fromSoup(soup, 0);
-            double[] natural = new double[k];
-            double total = 0;
-            for (int d = 0; d < k; d++) {
-                natural[d] = tokens.trainTokens(d);
-                total += natural[d];
-            }
-            for (int d = 0; d < k; d++) {
-                natural[d] /= total;
-            }
-            try (Specialist generic = soup.instantiate(natural)) {
-                for (int d = 0; d < k; d++) {
-                    if (Evaluation.validationWindows(tokens, d, context) < 1) {
-                        skipped.put(tokens.domains().get(d), tokens.validTokens(d));
-                        continue;
-                    }
-                    Evaluation.Specialized sp =
-                            Evaluation.specialized(soup, tokens, tok, assigner, d, documents, context, windows);
-                    rows.add(new Row(
-                            tokens.domains().get(d),
-                            Evaluation.onValidation(baseline::loss, tokens, d, context, windows)
-                                    .bitsPerByte(),
-                            sp.loss().bitsPerByte(),
-                            Evaluation.onValidation(generic::loss, tokens, d, context, windows)
-                                    .bitsPerByte(),
-                            sp.h()));
+                if (soup.config().domains() != tokens.domains().size()) {
+                    throw new IllegalArgumentException(soupDir + " has "
+                            + soup.config().domains() + " domains, "
+                            + storeDir + " has " + tokens.domains().size() + ": compare scores a soup trained over"
+                            + " the store's own labels (train --domains labels), not over clusters");
                 }
+                score(soup, baseline, tokens, tok, rows, skipped);
+            } finally {
+                Tokenizers.close(tok);
             }
             if (rows.isEmpty()) {
-                throw new IllegalArgumentException("no domain of " + storeDir + " holds a validation window of "
-                        + (context + 1) + " tokens; hold out more (a larger validation fraction) or use fewer domains");
+                throw new IllegalArgumentException("no domain of " + storeDir + " holds a validation window; hold out"
+                        + " more (a larger validation fraction) or use fewer domains");
             }
         }
         print(rows, skipped);
@@ -150,6 +126,47 @@ final class Compare implements Callable<Integer> {
             draw(rows);
         }
         return 0;
+    }
+
+    /** A row per domain that holds a validation window; the others into {@code skipped}. */
+    private void score(
+            SoupOfExperts soup,
+            DenseModel baseline,
+            TokenStore tokens,
+            Tokenizer tok,
+            List<Row> rows,
+            Map<String, Long> skipped) {
+        int k = tokens.domains().size();
+        int context = Math.min(
+                soup.config().model().contextLength(), baseline.config().contextLength());
+        NearestCentroidAssigner assigner = NearestCentroidAssigner.fromSoup(soup, 0);
+        double[] natural = new double[k];
+        double total = 0;
+        for (int d = 0; d < k; d++) {
+            natural[d] = tokens.trainTokens(d);
+            total += natural[d];
+        }
+        for (int d = 0; d < k; d++) {
+            natural[d] /= total;
+        }
+        try (Specialist generic = soup.instantiate(natural)) {
+            for (int d = 0; d < k; d++) {
+                if (Evaluation.validationWindows(tokens, d, context) < 1) {
+                    skipped.put(tokens.domains().get(d), tokens.validTokens(d));
+                    continue;
+                }
+                Evaluation.Specialized sp =
+                        Evaluation.specialized(soup, tokens, tok, assigner, d, documents, context, windows);
+                rows.add(new Row(
+                        tokens.domains().get(d),
+                        Evaluation.onValidation(baseline::loss, tokens, d, context, windows)
+                                .bitsPerByte(),
+                        sp.loss().bitsPerByte(),
+                        Evaluation.onValidation(generic::loss, tokens, d, context, windows)
+                                .bitsPerByte(),
+                        sp.h()));
+            }
+        }
     }
 
     private void print(List<Row> rows, Map<String, Long> skipped) {

@@ -10,7 +10,8 @@ import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.core.train.TrainingReport;
 import org.soupofexperts.data.eval.Evaluation;
 import org.soupofexperts.data.finetune.FineTuning;
-import org.soupofexperts.data.tokenize.ByteTokenizer;
+import org.soupofexperts.data.tokenize.Tokenizer;
+import org.soupofexperts.data.tokenize.Tokenizers;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -83,29 +84,33 @@ final class Finetune implements Callable<Integer> {
         if (out.toAbsolutePath().normalize().equals(modelDir.toAbsolutePath().normalize())) {
             throw new IllegalArgumentException("--out is the model's own folder; save the fine-tuned model elsewhere");
         }
-        ByteTokenizer tok = new ByteTokenizer();
-        FineTuning ft = FineTuning.builder()
-                .tokenizer(tok)
-                .documents(docs)
-                .validation(held)
-                .steps(steps)
-                .batch(batch)
-                .learningRate(lr)
-                .patience(patience)
-                .seed(seed)
-                .build();
         PrintWriter o = spec.commandLine().getOut();
         try (DenseModel s = DenseModel.load(modelDir)) {
-            int context = s.config().contextLength();
-            double before = Evaluation.onDocuments(s::loss, tok, ft.validation(), context)
-                    .bitsPerByte();
-            TrainingReport r = ft.run(s);
-            double after = Evaluation.onDocuments(s::loss, tok, ft.validation(), context)
-                    .bitsPerByte();
-            s.save(out);
-            o.printf(
-                    "held-out %.4f -> %.4f bits/byte; %d steps, best at step %d%s; saved %s%n",
-                    before, after, r.steps(), r.bestStep(), r.steps() < steps ? " (stopped early)" : "", out);
+            Tokenizer tok = Soe.recordedTokenizer(modelDir, s.labels());
+            try {
+                FineTuning ft = FineTuning.builder()
+                        .tokenizer(tok)
+                        .documents(docs)
+                        .validation(held)
+                        .steps(steps)
+                        .batch(batch)
+                        .learningRate(lr)
+                        .patience(patience)
+                        .seed(seed)
+                        .build();
+                int context = s.config().contextLength();
+                double before = Evaluation.onDocuments(s::loss, tok, ft.validation(), context)
+                        .bitsPerByte();
+                TrainingReport r = ft.run(s);
+                double after = Evaluation.onDocuments(s::loss, tok, ft.validation(), context)
+                        .bitsPerByte();
+                s.save(out);
+                o.printf(
+                        "held-out %.4f -> %.4f bits/byte; %d steps, best at step %d%s; saved %s%n",
+                        before, after, r.steps(), r.bestStep(), r.steps() < steps ? " (stopped early)" : "", out);
+            } finally {
+                Tokenizers.close(tok);
+            }
         }
         return 0;
     }

@@ -6,7 +6,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.data.cluster.NearestCentroidAssigner;
-import org.soupofexperts.data.tokenize.ByteTokenizer;
+import org.soupofexperts.data.tokenize.Tokenizer;
+import org.soupofexperts.data.tokenize.Tokenizers;
 import org.soupofexperts.serve.ServerLimits;
 import org.soupofexperts.serve.SpecialistServer;
 import picocli.CommandLine;
@@ -92,10 +93,11 @@ final class Serve implements Callable<Integer> {
                 .withMaxInFlightPerClient(maxInFlightPerClient);
         String token = System.getenv(tokenEnv);
         try (SoupOfExperts soup = SoupOfExperts.load(soupDir);
+                RecordedTokenizer tok = new RecordedTokenizer(Soe.recordedTokenizer(soupDir, soup.labels()));
                 SpecialistServer server = SpecialistServer.builder()
                         .soup(soup)
                         .assigner(NearestCentroidAssigner.fromSoup(soup, 0))
-                        .tokenizer(new ByteTokenizer())
+                        .tokenizer(tok.tokenizer())
                         .host(host)
                         .port(port)
                         .token(token == null || token.isEmpty() ? null : token)
@@ -130,5 +132,13 @@ final class Serve implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The soup's tokenizer, closed after the server (try-with-resources closes in reverse). */
+    private record RecordedTokenizer(Tokenizer tokenizer) implements AutoCloseable {
+        @Override
+        public void close() {
+            Tokenizers.close(tokenizer);
+        }
     }
 }

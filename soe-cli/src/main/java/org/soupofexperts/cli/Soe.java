@@ -43,7 +43,8 @@ import org.soupofexperts.data.generate.TextGenerator;
 import org.soupofexperts.data.sample.MetaDistributions;
 import org.soupofexperts.data.sample.WindowSampler;
 import org.soupofexperts.data.store.TokenStore;
-import org.soupofexperts.data.tokenize.ByteTokenizer;
+import org.soupofexperts.data.tokenize.Tokenizer;
+import org.soupofexperts.data.tokenize.Tokenizers;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -262,7 +263,7 @@ public final class Soe implements Callable<Integer> {
                                 "--resume: " + checkpoints + " holds no checkpoint to continue from"));
             }
             Progress progress = budget.progress(spec.commandLine().getErr());
-            ByteTokenizer tok = new ByteTokenizer();
+            Tokenizer tok = budget.tokenizer();
             TokenStore store = budget.store(spec.commandLine().getErr());
             List<Integer> all = new ArrayList<>();
             for (int d = 0; d < store.domains().size(); d++) {
@@ -317,7 +318,7 @@ public final class Soe implements Callable<Integer> {
                 progress.done();
                 // The domains' centroids travel with the soup, so `soe histogram` can map text to h.
                 soupDomains.assigner().withDomainNames(names).attachTo(soup);
-                soup.label(Labels.ofDomains(names).withTokenizer(tok.id(), tok.vocabSize()));
+                soup.label(Tokenizers.labels(names, tok));
                 soup.save(soupDir);
                 o.printf("saved %s (%,d stored parameters)%n", soupDir, soup.parameterCount());
                 // The run is safe in the soup now; its checkpoints (three times the soup's size each) go.
@@ -552,15 +553,13 @@ public final class Soe implements Callable<Integer> {
                 throw new IllegalArgumentException("no documents in " + files);
             }
             try (DenseModel s = DenseModel.load(modelDir)) {
-                ByteTokenizer bytes = new ByteTokenizer();
-                String trainedWith = s.labels().tokenizer();
-                if (trainedWith != null && !trainedWith.equals(bytes.id())) {
-                    throw new IllegalArgumentException(modelDir + " was trained with tokenizer " + trainedWith
-                            + "; this tool scores text as bytes (" + bytes.id()
-                            + "), which would give a meaningless number");
+                Tokenizer tok = recordedTokenizer(modelDir, s.labels());
+                Evaluation.Loss l;
+                try {
+                    l = Evaluation.onDocuments(s::loss, tok, texts, s.config().contextLength());
+                } finally {
+                    Tokenizers.close(tok);
                 }
-                Evaluation.Loss l = Evaluation.onDocuments(
-                        s::loss, new ByteTokenizer(), texts, s.config().contextLength());
                 if (!Double.isFinite(l.natsPerToken())) {
                     throw new IllegalArgumentException(modelDir + " gives a non-finite loss (" + l.natsPerToken()
                             + ") on these documents: its weights are damaged or too large for float32");
@@ -581,6 +580,19 @@ public final class Soe implements Callable<Integer> {
                 }
             }
             return 0;
+        }
+    }
+
+    /**
+     * The tokenizer the model in {@code dir} was trained with, from its labels (close it with
+     * {@link Tokenizers#close}): text is never read with another one, which would give meaningless
+     * numbers.
+     */
+    static Tokenizer recordedTokenizer(Path dir, Labels labels) throws IOException {
+        try {
+            return Tokenizers.recorded(labels);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(dir + ": " + e.getMessage(), e);
         }
     }
 
@@ -657,17 +669,20 @@ public final class Soe implements Callable<Integer> {
                 Generation g = temperature == 0
                         ? Generation.greedy(tokens)
                         : Generation.sampling(tokens, temperature, topK, topP, seed);
+                Tokenizer tok = recordedTokenizer(modelDir, s.labels());
                 PrintWriter out = spec.commandLine().getOut();
                 out.print(prompt);
                 out.flush();
                 try {
                     // The text is printed as it is made.
-                    TextGenerator.of(s, new ByteTokenizer()).stream(prompt, g, stop, piece -> {
+                    TextGenerator.of(s, tok).stream(prompt, g, stop, piece -> {
                         out.print(piece);
                         out.flush();
                     });
                 } catch (ArithmeticException e) {
                     throw new IllegalArgumentException(modelDir + ": " + e.getMessage(), e);
+                } finally {
+                    Tokenizers.close(tok);
                 }
                 out.println();
             }
