@@ -99,7 +99,7 @@ final class Compare implements Callable<Integer> {
                 throw new IllegalArgumentException(soupDir + " was trained with tokenizer " + t + ", " + baselineDir
                         + " with " + b + ": compare them on the same tokens (train both with the same --tokenizer)");
             }
-            Tokenizer tok = Soe.recordedTokenizer(soupDir, soup.labels());
+            Tokenizer tok = Inputs.recordedTokenizer(soupDir, soup.labels());
             try {
                 TokenStore tokens = TokenStore.open(storeDir);
                 if (!tok.id().equals(tokens.tokenizerId())) {

@@ -76,8 +76,8 @@ final class Finetune implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        List<String> docs = Soe.documents(train); // the cheap checks first
-        List<String> held = validation == null ? null : Soe.documents(validation);
+        List<String> docs = Inputs.documents(train); // the cheap checks first
+        List<String> held = validation == null ? null : Inputs.documents(validation);
         if (Files.exists(out.resolve("manifest.json")) && !force) {
             throw new IllegalArgumentException(out + " already holds a saved model; pass --force to replace it");
         }
@@ -86,7 +86,7 @@ final class Finetune implements Callable<Integer> {
         }
         PrintWriter o = spec.commandLine().getOut();
         try (DenseModel s = DenseModel.load(modelDir)) {
-            Tokenizer tok = Soe.recordedTokenizer(modelDir, s.labels());
+            Tokenizer tok = Inputs.recordedTokenizer(modelDir, s.labels());
             try {
                 FineTuning ft = FineTuning.builder()
                         .tokenizer(tok)

@@ -93,7 +93,7 @@ final class Serve implements Callable<Integer> {
                 .withMaxInFlightPerClient(maxInFlightPerClient);
         String token = System.getenv(tokenEnv);
         try (SoupOfExperts soup = SoupOfExperts.load(soupDir);
-                RecordedTokenizer tok = new RecordedTokenizer(Soe.recordedTokenizer(soupDir, soup.labels()));
+                RecordedTokenizer tok = new RecordedTokenizer(Inputs.recordedTokenizer(soupDir, soup.labels()));
                 SpecialistServer server = SpecialistServer.builder()
                         .soup(soup)
                         .assigner(NearestCentroidAssigner.fromSoup(soup, 0))

@@ -1,0 +1,99 @@
+package org.soupofexperts.cli;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.core.Specialist;
+import org.soupofexperts.data.cluster.NearestCentroidAssigner;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code soe instantiate}: a specialist for h (given, or the histogram of documents), saved or exported. */
+@Command(
+        name = "instantiate",
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  soe instantiate --soup run/soup --docs a.txt,b.txt --out spec --safetensors spec.safetensors",
+            "  soe instantiate --soup run/soup --h Python=0.7,C=0.3 --out spec-py"
+        },
+        mixinStandardHelpOptions = true,
+        description =
+                "Make the specialist for h (given, or from documents) and save it; optionally also as safetensors.")
+final class Instantiate implements Callable<Integer> {
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--soup", required = true, description = "a soup saved by 'soe train'")
+    Path soupDir;
+
+    @Option(
+            names = "--h",
+            split = ",",
+            description = "domain weights: one number per domain (0.7,0.3,0), or by name"
+                    + " (python=0.7,c=0.3; unnamed domains get 0)")
+    List<String> h;
+
+    @Option(names = "--docs", split = ",", description = "or: document files whose histogram is h")
+    List<Path> docs;
+
+    @Option(names = "--out", required = true, description = "folder for the specialist")
+    Path out;
+
+    @Option(names = "--safetensors", description = "also write the weights here in the safetensors format")
+    Path safetensors;
+
+    @Option(names = "--force", description = "replace a specialist already saved in --out")
+    boolean force;
+
+    @Option(names = "--json", description = "print {\"h\": [...], \"milliseconds\": ..., \"saved\": ...} for scripts")
+    boolean json;
+
+    @Override
+    public Integer call() throws IOException {
+        if ((h == null) == (docs == null)) {
+            throw new IllegalArgumentException("give either --h or --docs");
+        }
+        if (Files.exists(out.resolve("manifest.json")) && !force) {
+            throw new IllegalArgumentException(out + " already holds a saved artefact; pass --force to replace it");
+        }
+        try (SoupOfExperts soup = SoupOfExperts.load(soupDir)) {
+            double[] weights = h != null
+                    ? Inputs.weights(h, soup)
+                    : NearestCentroidAssigner.fromSoup(soup, 0).domainWeights(Inputs.documents(docs));
+            long t0 = System.nanoTime();
+            try (Specialist s = soup.instantiate(weights)) {
+                double ms = (System.nanoTime() - t0) / 1e6;
+                s.save(out);
+                if (safetensors != null) {
+                    s.exportSafetensors(safetensors);
+                }
+                if (json) {
+                    JsonObject o = new JsonObject();
+                    o.add(
+                            "domains",
+                            JsonParser.parseString(
+                                    new Gson().toJson(soup.labels().domains())));
+                    o.add("h", JsonParser.parseString(new Gson().toJson(weights)));
+                    o.addProperty("milliseconds", ms);
+                    o.addProperty("saved", out.toString());
+                    spec.commandLine().getOut().println(o);
+                } else {
+                    spec.commandLine()
+                            .getOut()
+                            .printf(
+                                    "h=%s; instantiated in %.1f ms; saved %s%n",
+                                    soup.labels().format(weights), ms, out);
+                }
+            }
+        }
+        return 0;
+    }
+}

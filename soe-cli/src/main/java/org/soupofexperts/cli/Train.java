@@ -1,0 +1,206 @@
+package org.soupofexperts.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.core.batch.MetaDistribution;
+import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.core.config.SoupConfig;
+import org.soupofexperts.core.train.CheckpointPolicy;
+import org.soupofexperts.core.train.Checkpoints;
+import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.data.embed.Embedder;
+import org.soupofexperts.data.eval.DomainSplit;
+import org.soupofexperts.data.sample.MetaDistributions;
+import org.soupofexperts.data.sample.WindowSampler;
+import org.soupofexperts.data.store.TokenStore;
+import org.soupofexperts.data.tokenize.Tokenizer;
+import org.soupofexperts.data.tokenize.Tokenizers;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code soe train}: a soup over a corpus's labelled domains or k-means clusters of its documents,
+ * saved in {@code <out>/soup} with its domains' centroids and its tokenizer. Not thread-safe
+ * (picocli fills it once per invocation).
+ */
+@Command(
+        name = "train",
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  soe train --corpus train.jsonl.gz --out run --steps 1000",
+            "  soe train --corpus my.jsonl --out run-s --text-field body --domain-field source.kind --valid-fraction 0.2",
+            "  soe train --corpus my-unlabelled.jsonl.gz --out run-c --domains clusters:64 --embedder minilm --meta sparse:1-4"
+        },
+        mixinStandardHelpOptions = true,
+        showDefaultValues = true,
+        description = "Train a soup on a Pile-style JSONL corpus (text field 'text', domain 'meta.pile_set_name'); "
+                + "the defaults fit a laptop: about three minutes per 1,000 steps on 2 cores.")
+final class Train implements Callable<Integer> {
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Mixin
+    BudgetOptions budget;
+
+    @Option(names = "--experts", defaultValue = "16", description = "expert banks n (0: a plain model)")
+    int experts;
+
+    @Option(
+            names = "--expert-rank",
+            defaultValue = "0",
+            description = "rank r of every matrix's experts, each stored as two thin factors (0 = dense)")
+    int expertRank;
+
+    @Option(
+            names = "--h-per-step",
+            defaultValue = "0",
+            description =
+                    "domain weights drawn per step, m (0 = one per sequence, the default; 1 = the paper's one per step)")
+    int hPerStep;
+
+    @Option(
+            names = "--bank-moments",
+            defaultValue = "FLOAT32",
+            description = "precision of the experts' optimizer moments: FLOAT32 or BFLOAT16 (half the bytes;"
+                    + " CPU only; see docs/performance.md)")
+    SoupTrainingConfig.MomentPrecision bankMoments;
+
+    @Option(
+            names = "--checkpoint-every",
+            defaultValue = "0",
+            description = "write a checkpoint into <out>/checkpoints every N steps (0: by time only)")
+    int checkpointEvery;
+
+    @Option(
+            names = "--checkpoint-minutes",
+            defaultValue = "10",
+            description = "write a checkpoint every M minutes of training (0: by steps only)")
+    double checkpointMinutes;
+
+    @Option(names = "--resume", description = "continue from the newest checkpoint in <out>/checkpoints (same options)")
+    boolean resume;
+
+    @Option(
+            names = "--embedder",
+            defaultValue = "hashed",
+            description = "embedder of the domain centroids that histogram, instantiate --docs, compare and serve"
+                    + " use: hashed (n-grams), minilm (MiniLM on each document's first 512 characters) or"
+                    + " minilm:<characters>")
+    String embedder;
+
+    @Option(
+            names = "--domains",
+            defaultValue = "labels",
+            description = "what the soup's domains are: labels (the corpus's own) or clusters:K (k-means of"
+                    + " every training document by --embedder, as the paper trains over clusters; for unlabelled"
+                    + " or coarse corpora)")
+    String domains;
+
+    @Option(
+            names = "--meta",
+            defaultValue = "recommended",
+            description = "meta-distribution of h: recommended (half natural, half one domain) or sparse:S1-S2"
+                    + " (a quarter natural, else S1 to S2 domains with Dirichlet(1) weights)")
+    String meta;
+
+    @Override
+    public Integer call() throws IOException {
+        Path out = budget.out;
+        Path soupDir = out.resolve("soup");
+        // Checked before the token store is built, which may take minutes.
+        if (experts < 0 || expertRank < 0 || hPerStep < 0) {
+            throw new IllegalArgumentException("--experts, --expert-rank and --h-per-step must be >= 0, got " + experts
+                    + ", " + expertRank + ", " + hPerStep);
+        }
+        budget.requireWritable(soupDir, "soup");
+        Function<List<String>, Embedder> centroidEmbedder = Embedders.parse(embedder);
+        DomainSplit split = DomainSplit.fromSpec(domains, centroidEmbedder);
+        if (budget.unlabelled && !domains.startsWith("clusters:")) {
+            throw new IllegalArgumentException("--unlabelled: a corpus without domain labels trains over clusters of"
+                    + " its documents; add --domains clusters:K");
+        }
+        Function<long[], MetaDistribution> pi = MetaDistributions.fromSpec(meta);
+        if (checkpointEvery < 0 || !(checkpointMinutes >= 0) || Double.isInfinite(checkpointMinutes)) {
+            throw new IllegalArgumentException("--checkpoint-every and --checkpoint-minutes must be >= 0");
+        }
+        Path checkpoints = out.resolve("checkpoints");
+        Path resumeFrom = null;
+        if (resume) {
+            resumeFrom = Checkpoints.latest(checkpoints)
+                    .orElseThrow(() -> new IllegalArgumentException(
+                            "--resume: " + checkpoints + " holds no checkpoint to continue from"));
+        }
+        Progress progress = budget.progress(spec.commandLine().getErr());
+        Tokenizer tok = budget.tokenizer();
+        TokenStore store = budget.store(spec.commandLine().getErr());
+        List<Integer> all = new ArrayList<>();
+        for (int d = 0; d < store.domains().size(); d++) {
+            all.add(d);
+        }
+        DomainSplit.Domains soupDomains = split.domains(store, tok, all, budget.context, budget.seed);
+        WindowSampler sampler = soupDomains.sampler();
+        List<String> names = soupDomains.names();
+        int k = names.size();
+        ModelConfig model = budget.model(tok.vocabSize());
+        PrintWriter o = spec.commandLine().getOut();
+        o.printf(
+                "%d domains %s; base model %,d parameters; %d %s experts%n",
+                k,
+                names.size() <= 16 ? names : names.subList(0, 16) + " ...",
+                model.parameterCount(),
+                experts,
+                expertRank == 0 ? "dense" : "rank-" + expertRank);
+        SoupTrainingConfig tc = SoupTrainingConfig.builder()
+                .source(sampler)
+                .metaDistribution(pi.apply(sampler.sizes()))
+                .steps(budget.steps)
+                .batchSize(budget.batch)
+                .hPerStep(hPerStep)
+                .bankMoments(bankMoments)
+                .contextLength(budget.context)
+                .learningRate(budget.lr)
+                .logEvery(0)
+                .seed(budget.seed)
+                .checkpoints(
+                        checkpointEvery == 0 && checkpointMinutes == 0
+                                ? null
+                                : CheckpointPolicy.builder()
+                                        .directory(checkpoints)
+                                        .everySteps(checkpointEvery)
+                                        .interval(
+                                                checkpointMinutes == 0
+                                                        ? null
+                                                        : Duration.ofMillis((long) (checkpointMinutes * 60_000)))
+                                        .build())
+                .resumeFrom(resumeFrom)
+                .listener(progress::step)
+                .build();
+        try (SoupOfExperts soup = SoupOfExperts.create(SoupConfig.builder()
+                .model(model)
+                .domains(k)
+                .experts(experts)
+                .expertRank(expertRank)
+                .seed(budget.seed)
+                .build())) {
+            soup.train(tc);
+            progress.done();
+            // The domains' centroids travel with the soup, so `soe histogram` can map text to h.
+            soupDomains.assigner().withDomainNames(names).attachTo(soup);
+            soup.label(Tokenizers.labels(names, tok));
+            soup.save(soupDir);
+            o.printf("saved %s (%,d stored parameters)%n", soupDir, soup.parameterCount());
+            // The run is safe in the soup now; its checkpoints (three times the soup's size each) go.
+            Checkpoints.deleteAll(checkpoints);
+        }
+        return 0;
+    }
+}
