@@ -7,6 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.soupofexperts.cli.Cli.concat;
 import static org.soupofexperts.cli.Cli.soe;
 
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ZooModel;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -14,12 +20,19 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.soupofexperts.cli.Cli.Result;
 import org.soupofexperts.core.DenseModel;
+import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
+import org.soupofexperts.core.djl.NextTokenTranslatorFactory;
+import org.soupofexperts.core.internal.Djl;
+import org.soupofexperts.core.io.Safetensors;
 import org.soupofexperts.data.eval.Evaluation;
 import org.soupofexperts.data.store.ShardWriter;
 import org.soupofexperts.data.store.ShardedStore;
@@ -35,7 +48,7 @@ class CompareCommandsTest {
     @TempDir
     Path dir;
 
-    private Path corpus(SyntheticCorpus synth) throws java.io.IOException {
+    private Path corpus(SyntheticCorpus synth) throws IOException {
         return Cli.corpus(dir, synth, 150);
     }
 
@@ -151,9 +164,8 @@ class CompareCommandsTest {
                 text.out().contains("not compared, fewer validation tokens than one window: " + small + " (3)"),
                 text.out());
         assertTrue(text.out().contains(" of 2 domains"), text.out());
-        com.google.gson.JsonObject json = com.google.gson.JsonParser.parseString(
-                        soe(concat(compare, "--json")).out())
-                .getAsJsonObject();
+        JsonObject json =
+                JsonParser.parseString(soe(concat(compare, "--json")).out()).getAsJsonObject();
         assertEquals(2, json.getAsJsonArray("domains").size());
         assertEquals(
                 small,
@@ -246,7 +258,7 @@ class CompareCommandsTest {
                         && table.out().contains("dom1")
                         && table.out().contains("of 2 domains"),
                 table.out());
-        byte[] head = java.util.Arrays.copyOf(Files.readAllBytes(png), 4);
+        byte[] head = Arrays.copyOf(Files.readAllBytes(png), 4);
         assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, head, "--png writes a PNG");
 
         Result json = soe("compare", "--out", out, "--windows", "4", "--documents", "10", "--json");
@@ -341,7 +353,7 @@ class CompareCommandsTest {
             List<String> held = synth.documents(1, 318, 2, 200);
             double measured = Evaluation.onDocuments(s::loss, new ByteTokenizer(), held, 32)
                     .bitsPerByte();
-            assertEquals(String.format(java.util.Locale.ROOT, "%.4f", measured), nums[1], ft.out());
+            assertEquals(String.format(Locale.ROOT, "%.4f", measured), nums[1], ft.out());
         }
         Result self = soe(
                 "finetune",
@@ -429,20 +441,19 @@ class CompareCommandsTest {
         int[] tokens = {104, 101, 108, 108, 111};
         float[] expected;
         try (DenseModel s = DenseModel.load(Path.of(model));
-                ai.djl.ndarray.NDManager m =
-                        org.soupofexperts.core.internal.Djl.engine().newBaseManager()) {
-            expected = s.logits(m.create(tokens, new ai.djl.ndarray.types.Shape(1, tokens.length)))
-                    .get(new ai.djl.ndarray.index.NDIndex("0, -1"))
+                NDManager m = Djl.engine().newBaseManager()) {
+            expected = s.logits(m.create(tokens, new Shape(1, tokens.length)))
+                    .get(new NDIndex("0, -1"))
                     .toFloatArray();
         }
-        ai.djl.repository.zoo.Criteria<int[], float[]> criteria = ai.djl.repository.zoo.Criteria.builder()
+        Criteria<int[], float[]> criteria = Criteria.builder()
                 .setTypes(int[].class, float[].class)
                 .optModelPath(folder)
-                .optTranslatorFactory(new org.soupofexperts.core.djl.NextTokenTranslatorFactory())
+                .optTranslatorFactory(new NextTokenTranslatorFactory())
                 .build();
-        try (ai.djl.repository.zoo.ZooModel<int[], float[]> zoo = criteria.loadModel();
-                ai.djl.inference.Predictor<int[], float[]> p = zoo.newPredictor()) {
-            org.junit.jupiter.api.Assertions.assertArrayEquals(expected, p.predict(tokens), 1e-6f);
+        try (ZooModel<int[], float[]> zoo = criteria.loadModel();
+                Predictor<int[], float[]> p = zoo.newPredictor()) {
+            Assertions.assertArrayEquals(expected, p.predict(tokens), 1e-6f);
         }
         Result again = soe("export", "--model", model, "--out", folder.toString(), "--force");
         assertEquals(1, again.code());
@@ -453,7 +464,7 @@ class CompareCommandsTest {
                 0,
                 soe("export", "--model", model, "--format", "safetensors", "--out", st.toString())
                         .code());
-        assertTrue(org.soupofexperts.core.io.Safetensors.read(st).tensors().size() > 0);
+        assertTrue(Safetensors.read(st).tensors().size() > 0);
         Result exists = soe("export", "--model", model, "--format", "safetensors", "--out", st.toString());
         assertEquals(1, exists.code());
         assertTrue(exists.err().contains("--force"), exists.err());
@@ -465,7 +476,7 @@ class CompareCommandsTest {
         Result hfOut = soe("export", "--model", model, "--format", "hf", "--dtype", "BF16", "--out", hf.toString());
         assertEquals(0, hfOut.code(), hfOut.err());
         assertTrue(Files.readString(hf.resolve("config.json")).contains("\"torch_dtype\": \"bfloat16\""));
-        assertTrue(org.soupofexperts.core.io.Safetensors.read(hf.resolve("model.safetensors"))
+        assertTrue(Safetensors.read(hf.resolve("model.safetensors"))
                 .tensors()
                 .containsKey("transformer.h.0.attn.c_attn.weight"));
         Result djlDtype = soe(
@@ -553,7 +564,7 @@ class CompareCommandsTest {
         }
         // info names a stored tokenizer definition by its size instead of printing it.
         String definition = "{\"model\": {\"type\": \"WordLevel\"}}".repeat(100);
-        try (org.soupofexperts.core.SoupOfExperts s = org.soupofexperts.core.SoupOfExperts.load(Path.of(soup))) {
+        try (SoupOfExperts s = SoupOfExperts.load(Path.of(soup))) {
             s.label(s.labels().withTokenizer("hf:0123456789abcdef", 200, definition));
             s.save(dir.resolve("hf-soup"));
         }

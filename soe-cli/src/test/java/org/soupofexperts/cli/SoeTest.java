@@ -10,23 +10,41 @@ import static org.soupofexperts.cli.Cli.soe;
 
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.RandomAccessFile;
 import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.soupofexperts.cli.Cli.Result;
 import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.core.Specialist;
+import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.data.cluster.NearestCentroidAssigner;
+import org.soupofexperts.data.eval.Evaluation;
 import org.soupofexperts.data.store.TokenStore;
 import org.soupofexperts.data.synth.SyntheticCorpus;
+import org.soupofexperts.data.tokenize.ByteTokenizer;
 
 /** The soe tool end to end on a tiny corpus: every command, its output, its exit codes and errors. */
 class SoeTest {
@@ -205,34 +223,32 @@ class SoeTest {
         }
         String line = out.toString().trim();
         assertTrue(line.contains("serving"), "no start line: " + line + " / " + err);
-        java.net.URI base =
-                java.net.URI.create(line.substring(line.indexOf("http://")).split(" ")[0]);
-        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+        URI base = URI.create(line.substring(line.indexOf("http://")).split(" ")[0]);
+        HttpClient client = HttpClient.newHttpClient();
         String text = String.join("\n", synth.documents(1, 500, 3, 80));
         JsonObject body = new JsonObject();
-        com.google.gson.JsonArray docs = new com.google.gson.JsonArray();
+        JsonArray docs = new JsonArray();
         docs.add(text);
         body.add("documents", docs);
-        java.net.http.HttpResponse<String> r = client.send(
-                java.net.http.HttpRequest.newBuilder(base.resolve("loss"))
-                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body.toString()))
+        HttpResponse<String> r = client.send(
+                HttpRequest.newBuilder(base.resolve("loss"))
+                        .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
                         .build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
+                HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), r.body());
-        JsonObject answer = com.google.gson.JsonParser.parseString(r.body()).getAsJsonObject();
+        JsonObject answer = JsonParser.parseString(r.body()).getAsJsonObject();
         try (SoupOfExperts s = SoupOfExperts.load(Path.of(soup))) {
-            double[] h = org.soupofexperts.data.cluster.NearestCentroidAssigner.fromSoup(s, 0)
-                    .domainWeights(List.of(text));
+            double[] h = NearestCentroidAssigner.fromSoup(s, 0).domainWeights(List.of(text));
             for (int i = 0; i < h.length; i++) {
                 assertEquals(h[i], answer.getAsJsonArray("h").get(i).getAsDouble(), 1e-12, "h is the soup's histogram");
             }
         }
         assertTrue(Double.isFinite(answer.get("bitsPerByte").getAsDouble()), r.body());
-        java.net.http.HttpResponse<String> bad = client.send(
-                java.net.http.HttpRequest.newBuilder(base.resolve("loss"))
-                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("[[["))
+        HttpResponse<String> bad = client.send(
+                HttpRequest.newBuilder(base.resolve("loss"))
+                        .POST(HttpRequest.BodyPublishers.ofString("[[["))
                         .build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
+                HttpResponse.BodyHandlers.ofString());
         assertEquals(400, bad.statusCode());
         t.interrupt();
         t.join(60_000);
@@ -279,16 +295,14 @@ class SoeTest {
             results.add(parameters(out.resolve("soup")));
             try (SoupOfExperts soup = SoupOfExperts.load(out.resolve("soup"))) {
                 losses.add(soup.loss(
-                        org.soupofexperts.core.batch.TokenBatch.of(new int[][] {
-                            new org.soupofexperts.data.tokenize.ByteTokenizer().encode("one text for every launch")
-                        }),
+                        TokenBatch.of(new int[][] {new ByteTokenizer().encode("one text for every launch")}),
                         new double[] {0.5, 0.5}));
             }
         }
         for (int launch = 1; launch < results.size(); launch++) {
             // The same data in the same order, the same updates: the same parameter file. The
             // loss says how far a broken replay went.
-            if (!java.util.Arrays.equals(results.get(0), results.get(launch))) {
+            if (!Arrays.equals(results.get(0), results.get(launch))) {
                 fail("launch " + launch + " did not replay the run bit for bit: loss " + losses.get(launch) + " vs "
                         + losses.get(0) + "\n--- launch 0:\n" + Files.readString(dir.resolve("launch-0.log"))
                         + "\n--- launch " + launch + ":\n"
@@ -297,19 +311,19 @@ class SoeTest {
         }
     }
 
-    private static byte[] parameters(Path artefact) throws java.io.IOException {
-        try (java.util.stream.Stream<Path> s = Files.list(artefact)) {
+    private static byte[] parameters(Path artefact) throws IOException {
+        try (Stream<Path> s = Files.list(artefact)) {
             return Files.readAllBytes(s.filter(f -> f.getFileName().toString().startsWith("params-"))
                     .findFirst()
                     .orElseThrow());
         }
     }
 
-    private Path corpus(SyntheticCorpus synth) throws java.io.IOException {
+    private Path corpus(SyntheticCorpus synth) throws IOException {
         return Cli.corpus(dir, synth, 30);
     }
 
-    private Path corpus(SyntheticCorpus synth, int documentsPerDomain) throws java.io.IOException {
+    private Path corpus(SyntheticCorpus synth, int documentsPerDomain) throws IOException {
         return Cli.corpus(dir, synth, documentsPerDomain);
     }
 
@@ -352,7 +366,7 @@ class SoeTest {
                 "--experts",
                 "2");
         assertEquals(0, train.code(), train.err());
-        var store = org.soupofexperts.data.store.TokenStore.open(out.resolve("token-store"));
+        var store = TokenStore.open(out.resolve("token-store"));
         boolean none = store.validDocuments(0) == 0 || store.validDocuments(1) == 0;
         assertEquals(none, train.err().contains("hold out no validation document"), train.err());
         assertTrue(none, "the seeded rule held out one of 3 documents at 1%: pick another corpus seed");
@@ -371,7 +385,7 @@ class SoeTest {
         Result train = soe(tinyTrain(
                 corpus, out, "--text-field", "body", "--domain-field", "source.kind", "--valid-fraction", "0.3"));
         assertEquals(0, train.code(), train.err());
-        var store = org.soupofexperts.data.store.TokenStore.open(out.resolve("token-store"));
+        var store = TokenStore.open(out.resolve("token-store"));
         assertEquals(2, store.domains().size());
         double held = store.validDocuments(0) / (double) (store.validDocuments(0) + store.trainDocuments(0));
         assertTrue(held > 0.1 && held < 0.5, "about 30% held out: " + held);
@@ -433,15 +447,11 @@ class SoeTest {
 
         Result eval = soe("eval", "--model", spec.toString(), doc.toString());
         assertEquals(0, eval.code(), eval.err());
-        try (org.soupofexperts.core.Specialist s = org.soupofexperts.core.Specialist.load(spec)) {
-            double expected = org.soupofexperts.data.eval.Evaluation.onDocuments(
-                            s::loss,
-                            new org.soupofexperts.data.tokenize.ByteTokenizer(),
-                            List.of(Files.readString(doc)),
-                            32)
+        try (Specialist s = Specialist.load(spec)) {
+            double expected = Evaluation.onDocuments(s::loss, new ByteTokenizer(), List.of(Files.readString(doc)), 32)
                     .bitsPerByte();
             assertEquals(
-                    String.format(java.util.Locale.ROOT, "%.4f", expected),
+                    String.format(Locale.ROOT, "%.4f", expected),
                     eval.out().split(" ")[0],
                     "eval prints the library's bits per byte: " + eval.out());
         }
@@ -455,8 +465,7 @@ class SoeTest {
                 info.out());
         Result infoJson = soe("info", "--json", spec.toString());
         assertEquals(0, infoJson.code(), infoJson.err());
-        JsonObject facts =
-                com.google.gson.JsonParser.parseString(infoJson.out()).getAsJsonObject();
+        JsonObject facts = JsonParser.parseString(infoJson.out()).getAsJsonObject();
         assertEquals("specialist", facts.get("kind").getAsString());
         assertEquals(2, facts.getAsJsonArray("h").size(), infoJson.out());
         Result notOne = soe("info", dir.toString());
@@ -512,7 +521,7 @@ class SoeTest {
         // A specialist of a soup trained with another tokenizer: eval refuses to score it as bytes.
         try (SoupOfExperts s = SoupOfExperts.load(Path.of(soup))) {
             s.label(s.labels().withTokenizer("hf:some-bpe", 200));
-            try (org.soupofexperts.core.Specialist other = s.instantiate(new double[] {1, 0})) {
+            try (Specialist other = s.instantiate(new double[] {1, 0})) {
                 other.save(dir.resolve("other-tokenizer"));
             }
         }
@@ -586,14 +595,14 @@ class SoeTest {
         Result export = soe("export", "--model", spec.toString(), "--format", "hf", "--out", hf.toString());
         assertEquals(0, export.code(), export.err());
         String manifest = Files.readString(run.resolve("soup/manifest.json"));
-        String sha = java.util.HexFormat.of()
-                .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(corpus)));
+        String sha =
+                HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(corpus)));
         assertTrue(manifest.contains("train.jsonl:" + Files.size(corpus) + ":sha256=" + sha), manifest);
         String machinePath = dir.toAbsolutePath().toString();
         for (Path artefact : List.of(run.resolve("soup"), run.resolve("token-store"), spec, hf)) {
             try (Stream<Path> files = Files.walk(artefact)) {
                 for (Path f : files.filter(Files::isRegularFile).toList()) {
-                    String text = new String(Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1);
+                    String text = new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1);
                     assertFalse(text.contains(machinePath), f + " names the folder " + machinePath);
                 }
             }
@@ -804,7 +813,7 @@ class SoeTest {
     @Test
     void everyFailureIsOneLineAndVerboseAddsTheStackTrace() throws Exception {
         Path pipe = dir.resolve("pipe");
-        org.junit.jupiter.api.Assumptions.assumeTrue(
+        Assumptions.assumeTrue(
                 new ProcessBuilder("mkfifo", pipe.toString()).start().waitFor() == 0);
         Result fifo = soe("histogram", "--soup", dir.resolve("nosoup").toString(), pipe.toString());
         assertEquals(1, fifo.code());

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -15,6 +16,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -273,7 +275,7 @@ class CheckpointTest {
         rewriteManifest(step10, m -> {
             m.getAsJsonObject("parameterFile").addProperty("sha256", sha(params));
             JsonArray first = m.getAsJsonArray("arrays").get(0).getAsJsonArray();
-            first.set(0, new com.google.gson.JsonPrimitive(1L << 40));
+            first.set(0, new JsonPrimitive(1L << 40));
         });
         assertRefused(step10, "shape");
     }
@@ -309,7 +311,7 @@ class CheckpointTest {
         }
     }
 
-    private static void rewriteManifest(Path dir, java.util.function.Consumer<JsonObject> edit) throws IOException {
+    private static void rewriteManifest(Path dir, Consumer<JsonObject> edit) throws IOException {
         SaveLoadTest.forge(dir.resolve(ArtifactDirectory.MANIFEST), edit);
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.train.EarlyStopping;
 import org.soupofexperts.core.train.SoupTrainingConfig;
@@ -155,7 +156,7 @@ class EarlyStoppingTest {
         }
     }
 
-    private static void assertMessage(String part, org.junit.jupiter.api.function.Executable e) {
+    private static void assertMessage(String part, Executable e) {
         Exception x = assertThrows(Exception.class, e);
         assertTrue(
                 x.getMessage() != null && x.getMessage().contains(part),

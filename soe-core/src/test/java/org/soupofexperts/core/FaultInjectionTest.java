@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Tag;
@@ -65,7 +66,7 @@ class FaultInjectionTest {
             int kind = rng.nextInt(4);
             if (kind == 0) {
                 int len = rng.nextInt(good.length);
-                bad = java.util.Arrays.copyOf(good, len);
+                bad = Arrays.copyOf(good, len);
                 what = "truncated to " + len;
             } else if (kind == 1) {
                 // The first 600 bytes hold the headers of the first arrays: names, dtypes, shapes, lengths.

@@ -9,6 +9,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -50,11 +52,11 @@ class GenerationTest {
     /** The text's tokens continued by full forward passes over the last context-length tokens, as before the cache. */
     private static int[] uncachedGreedy(DenseModel s, int[] prompt, int n, List<float[]> logits) {
         int ctx = s.block().config().contextLength();
-        int[] text = java.util.Arrays.copyOf(prompt, prompt.length + n);
+        int[] text = Arrays.copyOf(prompt, prompt.length + n);
         try (NDManager m = NDManager.newBaseManager()) {
             for (int i = prompt.length; i < text.length; i++) {
                 int from = Math.max(0, i - ctx);
-                NDArray out = s.logits(m.create(java.util.Arrays.copyOfRange(text, from, i), new Shape(1, i - from)));
+                NDArray out = s.logits(m.create(Arrays.copyOfRange(text, from, i), new Shape(1, i - from)));
                 float[] last = out.get(new NDIndex("0, -1")).toFloatArray();
                 logits.add(last);
                 int best = 0;
@@ -64,7 +66,7 @@ class GenerationTest {
                 text[i] = best;
             }
         }
-        return java.util.Arrays.copyOfRange(text, prompt.length, text.length);
+        return Arrays.copyOfRange(text, prompt.length, text.length);
     }
 
     @Test
@@ -75,9 +77,9 @@ class GenerationTest {
             try (DenseModel s = DenseModel.create(ToyDomains.tinyModel(), seed)) {
                 int ctx = s.block().config().contextLength();
                 int[] prompt = {1, 2, 3};
-                List<float[]> reference = new java.util.ArrayList<>();
+                List<float[]> reference = new ArrayList<>();
                 int[] expected = uncachedGreedy(s, prompt, ctx + 5, reference);
-                List<float[]> seen = new java.util.ArrayList<>();
+                List<float[]> seen = new ArrayList<>();
                 try (NDManager m = NDManager.newBaseManager();
                         KvCache cache = s.block().newCache(m)) {
                     NDArray out = s.block().logits(m.create(prompt, new Shape(1, 3)), null, cache);
@@ -100,12 +102,12 @@ class GenerationTest {
     void streamingSeesEachTokenAndStopsWhenTheCallbackSaysSo() {
         try (DenseModel s = DenseModel.create(ToyDomains.tinyModel(), 8)) {
             int[] all = s.generate(new int[] {1}, Generation.sampling(12, 1.0, 0, 1.0, 5));
-            List<Integer> streamed = new java.util.ArrayList<>();
+            List<Integer> streamed = new ArrayList<>();
             int[] first = s.generate(new int[] {1}, Generation.sampling(12, 1.0, 0, 1.0, 5), t -> {
                 streamed.add(t);
                 return streamed.size() < 4;
             });
-            assertArrayEquals(java.util.Arrays.copyOf(all, 4), first);
+            assertArrayEquals(Arrays.copyOf(all, 4), first);
             assertEquals(List.of(all[0], all[1], all[2], all[3]), streamed);
         }
     }
@@ -129,7 +131,7 @@ class GenerationTest {
             int[] a = s.generate(new int[] {1}, Generation.sampling(30, 1.0, 0, 1.0, 7));
             assertArrayEquals(a, s.generate(new int[] {1}, Generation.sampling(30, 1.0, 0, 1.0, 7)));
             int[] b = s.generate(new int[] {1}, Generation.sampling(30, 1.0, 0, 1.0, 8));
-            assertTrue(!java.util.Arrays.equals(a, b), "an untrained model sampled with two seeds must differ");
+            assertTrue(!Arrays.equals(a, b), "an untrained model sampled with two seeds must differ");
         }
     }
 

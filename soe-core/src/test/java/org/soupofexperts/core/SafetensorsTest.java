@@ -10,7 +10,9 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.soupofexperts.core.config.ExpertInit;
@@ -58,9 +60,7 @@ class SafetensorsTest {
     void damagedFilesAreRefusedWithTheReason() throws Exception {
         Path good = dir.resolve("good.safetensors");
         Safetensors.write(
-                good,
-                java.util.Map.of("w", new Safetensors.Tensor(new long[] {2, 2}, new float[] {1, 2, 3, 4})),
-                java.util.Map.of());
+                good, Map.of("w", new Safetensors.Tensor(new long[] {2, 2}, new float[] {1, 2, 3, 4})), Map.of());
         byte[] bytes = Files.readAllBytes(good);
 
         byte[] badLength = bytes.clone();
@@ -81,7 +81,7 @@ class SafetensorsTest {
         assertRefused(withHeader(bytes, header.replace("[2,2]", "[2,3]")), "needs 24 bytes");
         assertRefused(withHeader(bytes, header.replace("F32", "F64")), "only F32, F16 and BF16");
         assertRefused(withHeader(bytes, header.replace("F32", "F16")), "needs 8 bytes as F16");
-        assertRefused(java.util.Arrays.copyOf(bytes, bytes.length - 4), "data_offsets");
+        assertRefused(Arrays.copyOf(bytes, bytes.length - 4), "data_offsets");
         assertRefused(new byte[] {1, 2, 3}, "shorter than the 8-byte header length");
         // 2^62 x 4 elements: the count overflows to 0, which once matched 0 data bytes.
         String huge = "{\"w\":{\"dtype\":\"F32\",\"shape\":[4611686018427387904,4],\"data_offsets\":[0,0]}}";

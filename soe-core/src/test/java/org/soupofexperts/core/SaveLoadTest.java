@@ -6,17 +6,28 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.config.RouterConfig;
+import org.soupofexperts.core.io.ArtifactConflictException;
 import org.soupofexperts.core.io.ArtifactDirectory;
 import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.core.nn.SoupTensor;
@@ -82,7 +93,7 @@ class SaveLoadTest {
 
     @Test
     void aSpecialistNamesTheSoupsAttachmentsByDigestInsteadOfCopyingThem() throws IOException {
-        com.google.gson.JsonArray big = new com.google.gson.JsonArray();
+        JsonArray big = new JsonArray();
         for (int i = 0; i < 5000; i++) {
             big.add(i * 0.001);
         }
@@ -97,13 +108,12 @@ class SaveLoadTest {
         }
         String manifest = Files.readString(tmp.resolve("spec").resolve(ArtifactDirectory.MANIFEST));
         assertFalse(manifest.contains("4.999"), "the specialist does not copy the soup's attachment");
-        byte[] bytes = big.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] bytes = big.toString().getBytes(StandardCharsets.UTF_8);
         String digest;
         try {
-            digest = java.util.HexFormat.of()
-                    .formatHex(
-                            java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (java.security.NoSuchAlgorithmException e) {
+            digest = HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
             throw new AssertionError(e);
         }
         assertTrue(
@@ -176,7 +186,7 @@ class SaveLoadTest {
         assertMessage(dir, "corrupt");
 
         // Truncated.
-        Files.write(params, java.util.Arrays.copyOf(original, original.length / 3));
+        Files.write(params, Arrays.copyOf(original, original.length / 3));
         assertMessage(dir, "truncated");
 
         // Missing parameter file.
@@ -242,15 +252,14 @@ class SaveLoadTest {
                 Specialist specialist = soup.instantiate(new double[] {0.5, 0.5})) {
             Path soupDir = tmp.resolve("soup");
             soup.save(soupDir);
-            org.soupofexperts.core.io.ArtifactConflictException e = assertThrows(
-                    org.soupofexperts.core.io.ArtifactConflictException.class, () -> specialist.save(soupDir));
+            ArtifactConflictException e = assertThrows(ArtifactConflictException.class, () -> specialist.save(soupDir));
             assertTrue(e.getMessage().contains("holds a saved soup"), e.getMessage());
             SoupOfExperts.load(soupDir).close();
 
             Path users = Files.createDirectories(tmp.resolve("users"));
             Files.writeString(users.resolve("notes.txt"), "mine");
             Files.write(users.resolve("params-0123456789abcdef.bin"), new byte[] {1, 2, 3});
-            e = assertThrows(org.soupofexperts.core.io.ArtifactConflictException.class, () -> specialist.save(users));
+            e = assertThrows(ArtifactConflictException.class, () -> specialist.save(users));
             assertTrue(e.getMessage().contains("not empty"), e.getMessage());
             assertEquals("mine", Files.readString(users.resolve("notes.txt")));
             assertTrue(Files.exists(users.resolve("params-0123456789abcdef.bin")));
@@ -262,7 +271,7 @@ class SaveLoadTest {
             Files.write(foreign, new byte[] {7});
             // A save killed after its parameter file was in place, before its manifest: the
             // file's name is the start of its own SHA-256, which proves the library wrote it.
-            byte[] content = "parameters of a killed save".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] content = "parameters of a killed save".getBytes(StandardCharsets.UTF_8);
             Path scratch = Files.write(tmp.resolve("scratch.bin"), content);
             Path orphan = soupDir.resolve(
                     "params-" + ArtifactDirectory.digest(scratch).substring(0, 16) + ".bin");
@@ -317,7 +326,7 @@ class SaveLoadTest {
         assertMessage(dir, "'layers' = 200000000 is outside [1, 4096]");
         forge(manifest, original, m -> model(m).addProperty("layers", 4294967297L));
         assertMessage(dir, "'layers' = 4294967297 is outside");
-        forge(manifest, original, m -> model(m).add("dModel", new com.google.gson.JsonArray()));
+        forge(manifest, original, m -> model(m).add("dModel", new JsonArray()));
         assertMessage(dir, "'dModel' is missing or not a single value");
         forge(
                 manifest,
@@ -347,7 +356,7 @@ class SaveLoadTest {
         assertMessage(dir, "not a regular file");
         Files.delete(params);
         Process mkfifo = new ProcessBuilder("mkfifo", params.toString()).start();
-        org.junit.jupiter.api.Assumptions.assumeTrue(mkfifo.waitFor() == 0, "mkfifo is not available");
+        Assumptions.assumeTrue(mkfifo.waitFor() == 0, "mkfifo is not available");
         assertMessage(dir, "not a regular file");
     }
 
@@ -382,25 +391,24 @@ class SaveLoadTest {
     }
 
     /** Edits a manifest in place, fixing its checksum as an attacker would. */
-    static void forge(Path manifest, java.util.function.Consumer<JsonObject> edit) throws IOException {
+    static void forge(Path manifest, Consumer<JsonObject> edit) throws IOException {
         forge(manifest, Files.readString(manifest), edit);
     }
 
     /** Rewrites the manifest from {@code original} with {@code edit}, fixing its checksum as an attacker would. */
-    static void forge(Path manifest, String original, java.util.function.Consumer<JsonObject> edit) throws IOException {
-        JsonObject m = com.google.gson.JsonParser.parseString(original).getAsJsonObject();
+    static void forge(Path manifest, String original, Consumer<JsonObject> edit) throws IOException {
+        JsonObject m = JsonParser.parseString(original).getAsJsonObject();
         edit.accept(m);
         m.remove(ArtifactDirectory.MANIFEST_SHA256);
-        String pretty = new com.google.gson.GsonBuilder()
+        String pretty = new GsonBuilder()
                 .setPrettyPrinting()
                 .disableHtmlEscaping()
                 .create()
                 .toJson(m);
-        m.addProperty(
-                ArtifactDirectory.MANIFEST_SHA256, java.util.HexFormat.of().formatHex(sha256(pretty)));
+        m.addProperty(ArtifactDirectory.MANIFEST_SHA256, HexFormat.of().formatHex(sha256(pretty)));
         Files.writeString(
                 manifest,
-                new com.google.gson.GsonBuilder()
+                new GsonBuilder()
                         .setPrettyPrinting()
                         .disableHtmlEscaping()
                         .create()
@@ -409,9 +417,8 @@ class SaveLoadTest {
 
     private static byte[] sha256(String s) {
         try {
-            return java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        } catch (java.security.NoSuchAlgorithmException e) {
+            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -9,9 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.soupofexperts.core.config.ExpertInit;
 import org.soupofexperts.core.config.RouterConfig;
 import org.soupofexperts.core.config.SoupConfig;
@@ -167,25 +171,23 @@ class SoupOfExpertsTest {
                 float[] all = grouped.toFloatArray();
                 int per = 2 * t * ToyDomains.VOCAB;
                 for (int g = 0; g < 2; g++) {
-                    int[] rows = java.util.Arrays.copyOfRange(tokens, g * 2 * t, (g + 1) * 2 * t);
+                    int[] rows = Arrays.copyOfRange(tokens, g * 2 * t, (g + 1) * 2 * t);
                     float[] own =
                             soup.logits(m.create(rows, new Shape(2, t)), hs[g]).toFloatArray();
-                    assertArrayEquals(
-                            own, java.util.Arrays.copyOfRange(all, g * per, (g + 1) * per), 1e-5f, "group " + g);
+                    assertArrayEquals(own, Arrays.copyOfRange(all, g * per, (g + 1) * per), 1e-5f, "group " + g);
                 }
-                float[] other = soup.logits(
-                                m.create(java.util.Arrays.copyOfRange(tokens, 0, 2 * t), new Shape(2, t)), hs[1])
+                float[] other = soup.logits(m.create(Arrays.copyOfRange(tokens, 0, 2 * t), new Shape(2, t)), hs[1])
                         .toFloatArray();
                 assertTrue(
-                        maxAbsDiff(other, java.util.Arrays.copyOfRange(all, 0, per)) > 1e-4,
+                        maxAbsDiff(other, Arrays.copyOfRange(all, 0, per)) > 1e-4,
                         "the two groups' weights must differ for the test to mean anything");
             }
         }
     }
 
     @Test
-    void theRoutersOutputInitScaleSetsHowMuchAlphaStartsToDependOnHAndSurvivesSaveAndLoad(
-            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    void theRoutersOutputInitScaleSetsHowMuchAlphaStartsToDependOnHAndSurvivesSaveAndLoad(@TempDir Path dir)
+            throws Exception {
         double[] h0 = {1, 0, 0};
         double[] h1 = {0, 0.5, 0.5};
         for (RouterConfig.Output out : RouterConfig.Output.values()) {
@@ -217,7 +219,7 @@ class SoupOfExpertsTest {
                         out + " at the default scale");
             }
         }
-        org.junit.jupiter.api.Assertions.assertThrows(
+        Assertions.assertThrows(
                 IllegalArgumentException.class, () -> RouterConfig.defaults().withOutputInitScale(-1));
     }
 
@@ -248,10 +250,7 @@ class SoupOfExpertsTest {
                 assertEquals(la[i], lb[i], 1e-6, "position " + (i / v) + " saw a later token");
             }
             assertTrue(
-                    maxAbsDiff(
-                                    java.util.Arrays.copyOfRange(la, 7 * v, t * v),
-                                    java.util.Arrays.copyOfRange(lb, 7 * v, t * v))
-                            > 1e-4,
+                    maxAbsDiff(Arrays.copyOfRange(la, 7 * v, t * v), Arrays.copyOfRange(lb, 7 * v, t * v)) > 1e-4,
                     "changed positions must change their outputs");
         }
     }
@@ -275,7 +274,7 @@ class SoupOfExpertsTest {
             double[] l = data.assertSpecialistsWinOnTheirOwnDomain(soup);
             assertTrue(
                     l[0] < 0.5 * untrained && l[3] < 0.5 * untrained,
-                    "must beat untrained (" + untrained + "): " + java.util.Arrays.toString(l));
+                    "must beat untrained (" + untrained + "): " + Arrays.toString(l));
         }
     }
 

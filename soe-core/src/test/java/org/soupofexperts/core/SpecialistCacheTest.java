@@ -6,6 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.config.ExpertInit;
@@ -101,12 +108,11 @@ class SpecialistCacheTest {
                 }
             }
             int empty = ResourceTest.liveArrays();
-            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
-            java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
-            java.util.concurrent.atomic.AtomicReference<Throwable> first =
-                    new java.util.concurrent.atomic.AtomicReference<>();
+            ExecutorService pool = Executors.newFixedThreadPool(16);
+            AtomicInteger failures = new AtomicInteger();
+            AtomicReference<Throwable> first = new AtomicReference<>();
             try {
-                java.util.List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+                List<Future<?>> done = new ArrayList<>();
                 for (int t = 0; t < 16; t++) {
                     int thread = t;
                     done.add(pool.submit(() -> {
@@ -123,7 +129,7 @@ class SpecialistCacheTest {
                         }
                     }));
                 }
-                for (java.util.concurrent.Future<?> f : done) {
+                for (Future<?> f : done) {
                     f.get();
                 }
             } finally {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.config.ModelConfig;
@@ -89,7 +90,7 @@ class SpecialistTrainingTest {
             assertTrue(Math.abs(base.loss(d0) - soup.loss(d0, new double[] {1, 0})) > 0.1, "differently initialised");
             soup.warmStart(base);
             for (double[] h : new double[][] {{1, 0}, {0, 1}, {0.3, 0.7}}) {
-                assertEquals(base.loss(d0), soup.loss(d0, h), 1e-5, "h=" + java.util.Arrays.toString(h));
+                assertEquals(base.loss(d0), soup.loss(d0, h), 1e-5, "h=" + Arrays.toString(h));
             }
             SoupTrainingConfig cfg = SoupTrainingConfig.builder()
                     .source(new ToyDomains())

@@ -3,6 +3,7 @@ package org.soupofexperts.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.engine.Engine;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,8 +19,8 @@ import org.soupofexperts.testing.ChildClassPath;
 /**
  * The library changes no JVM-wide setting of its host: in a fresh JVM (without the build's
  * {@code ai.djl.offline}) where DJL has started its engine, the library trains, saves, loads and
- * instantiates a soup, and the system properties are the same afterwards. Before, the library switched DJL's offline mode
- * on for the whole JVM the moment it started the engine.
+ * instantiates a soup, and the system properties are the same afterwards. Before, the library
+ * switched DJL's offline mode on for the whole JVM the moment it started the engine.
  */
 class SystemPropertiesTest {
 
@@ -51,7 +52,7 @@ class SystemPropertiesTest {
         public static void main(String[] args) throws Exception {
             // DJL's own start sets JNA's properties (it probes for CUDA): those are DJL's, so the
             // engine is started by DJL directly before the snapshot, and the library is measured alone.
-            ai.djl.engine.Engine.getEngine("PyTorch");
+            Engine.getEngine("PyTorch");
             Map<String, String> before = snapshot();
             try (SoupOfExperts soup = SoupOfExperts.builder()
                     .model(ToyDomains.tinyModel())

@@ -1,6 +1,8 @@
 package org.soupofexperts.core;
 
 import java.util.SplittableRandom;
+import java.util.function.Function;
+import org.junit.jupiter.api.Assertions;
 import org.soupofexperts.core.batch.BatchSource;
 import org.soupofexperts.core.batch.MetaDistribution;
 import org.soupofexperts.core.batch.TokenBatch;
@@ -60,7 +62,7 @@ final class ToyDomains implements BatchSource {
         return of(rng -> DomainWeights.oneHot(2, d));
     }
 
-    private static MetaDistribution of(java.util.function.Function<SplittableRandom, double[]> draw) {
+    private static MetaDistribution of(Function<SplittableRandom, double[]> draw) {
         return new MetaDistribution() {
             @Override
             public int numDomains() {
@@ -104,10 +106,8 @@ final class ToyDomains implements BatchSource {
                 Specialist s1 = soup.instantiate(DomainWeights.oneHot(2, 1))) {
             double[] l = {s0.loss(d0), s0.loss(d1), s1.loss(d0), s1.loss(d1)};
             String table = String.format("s0: d0 %.3f d1 %.3f; s1: d0 %.3f d1 %.3f", l[0], l[1], l[2], l[3]);
-            org.junit.jupiter.api.Assertions.assertTrue(
-                    l[0] + 0.1 < l[2], "specialist 0 must beat specialist 1 on domain 0: " + table);
-            org.junit.jupiter.api.Assertions.assertTrue(
-                    l[3] + 0.1 < l[1], "specialist 1 must beat specialist 0 on domain 1: " + table);
+            Assertions.assertTrue(l[0] + 0.1 < l[2], "specialist 0 must beat specialist 1 on domain 0: " + table);
+            Assertions.assertTrue(l[3] + 0.1 < l[1], "specialist 1 must beat specialist 0 on domain 1: " + table);
             return l;
         }
     }

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
@@ -84,7 +85,7 @@ class DataFaultInjectionTest {
                 byte[] bad = good[f].clone();
                 if (bad.length < 8 || rng.nextInt(3) == 0) {
                     int len = rng.nextInt(Math.max(1, bad.length));
-                    bad = java.util.Arrays.copyOf(bad, len);
+                    bad = Arrays.copyOf(bad, len);
                     what = files.get(f).getFileName() + " truncated to " + len;
                 } else {
                     int at = rng.nextInt(bad.length - 4);
@@ -112,7 +113,7 @@ class DataFaultInjectionTest {
                 WindowSampler sampler = store.trainSampler();
                 int k = store.domains().size();
                 double[] h = new double[k];
-                java.util.Arrays.fill(h, 1.0 / k);
+                Arrays.fill(h, 1.0 / k);
                 TokenBatch b = sampler.sample(h, 4, 9, new SplittableRandom(i));
                 assertEquals(36, b.tokens().length, mutation);
                 for (int d = 0; d < k; d++) {

@@ -11,6 +11,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -24,11 +25,13 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.soupofexperts.core.DomainAssigner;
 import org.soupofexperts.core.Generation;
+import org.soupofexperts.core.Labels;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.config.ModelConfig;
@@ -394,8 +397,7 @@ class SpecialistServerTest {
     @Test
     void recordedDomainNamesComeBackAndAnotherTokenizerIsRefused() throws Exception {
         try (SoupOfExperts named = SoupOfExperts.create(soup.config())) {
-            named.label(org.soupofexperts.core.Labels.ofDomains(List.of("a", "b", "c"))
-                    .withTokenizer(new ByteTokenizer().id(), 256));
+            named.label(Labels.ofDomains(List.of("a", "b", "c")).withTokenizer(new ByteTokenizer().id(), 256));
             try (SpecialistServer s = SpecialistServer.builder()
                     .soup(named)
                     .assigner(BY_COUNT)
@@ -406,7 +408,7 @@ class SpecialistServerTest {
                 JsonObject o = json(post(s, "domain-weights", GOOD));
                 assertEquals("c", o.getAsJsonArray("domains").get(2).getAsString(), o.toString());
             }
-            named.label(org.soupofexperts.core.Labels.NONE.withTokenizer("hf:other", 200));
+            named.label(Labels.NONE.withTokenizer("hf:other", 200));
             IllegalArgumentException e = assertThrows(
                     IllegalArgumentException.class,
                     () -> SpecialistServer.builder()
@@ -435,7 +437,7 @@ class SpecialistServerTest {
      * wait for {@code release}: a request held in a worker for as long as a test needs.
      */
     private static DomainAssigner blockingAssigner(int blocking, CountDownLatch entered, CountDownLatch release) {
-        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicInteger calls = new AtomicInteger();
         return new DomainAssigner() {
             @Override
             public int numDomains() {
@@ -515,7 +517,7 @@ class SpecialistServerTest {
     /** The cost is counted before any work: more tokens than a request may score get 413, the assigner unused. */
     @Test
     void aRequestOverTheTokenBudgetGets413BeforeAnyWork() throws Exception {
-        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicInteger calls = new AtomicInteger();
         DomainAssigner counting = new DomainAssigner() {
             @Override
             public int numDomains() {
@@ -569,8 +571,8 @@ class SpecialistServerTest {
     private static String raw(SpecialistServer s, String from, byte[] request) throws IOException {
         try (Socket socket = new Socket()) {
             socket.setSoTimeout(60_000);
-            socket.bind(new java.net.InetSocketAddress(from, 0));
-            socket.connect(new java.net.InetSocketAddress(s.uri().getHost(), s.port()), 10_000);
+            socket.bind(new InetSocketAddress(from, 0));
+            socket.connect(new InetSocketAddress(s.uri().getHost(), s.port()), 10_000);
             OutputStream out = socket.getOutputStream();
             out.write(request);
             out.flush();

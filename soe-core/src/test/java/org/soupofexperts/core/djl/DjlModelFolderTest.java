@@ -14,9 +14,17 @@ import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import java.io.RandomAccessFile;
+import java.io.Reader;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -78,11 +86,11 @@ class DjlModelFolderTest {
                 .build();
         assertSameLogits(expected, predict(criteria, tokens));
         // As DJL Serving loads it: the folder's serving.properties become the model's arguments.
-        java.util.Properties props = new java.util.Properties();
-        try (java.io.Reader r = Files.newBufferedReader(folder.resolve("serving.properties"))) {
+        Properties props = new Properties();
+        try (Reader r = Files.newBufferedReader(folder.resolve("serving.properties"))) {
             props.load(r);
         }
-        java.util.Map<String, Object> args = new java.util.HashMap<>();
+        Map<String, Object> args = new HashMap<>();
         props.forEach((k, v) -> args.put((String) k, v));
         Criteria<int[], float[]> serving = Criteria.builder()
                 .setTypes(int[].class, float[].class)
@@ -121,8 +129,8 @@ class DjlModelFolderTest {
         // Exports of format 1 had no format key.
         o.remove("format");
         Files.writeString(config, o.toString());
-        Exception e = assertThrows(
-                Exception.class, () -> new SpecialistBlockFactory().newBlock(null, folder, java.util.Map.of()));
+        Exception e =
+                assertThrows(Exception.class, () -> new SpecialistBlockFactory().newBlock(null, folder, Map.of()));
         assertTrue(e.getMessage().contains("format 1 stored linear weights (out, in)"), e.getMessage());
     }
 
@@ -148,11 +156,11 @@ class DjlModelFolderTest {
         Files.writeString(config, o.toString());
         assertRefusedBeforeBuilding(folder, "truncated, or a forged config");
         // A description too large to read (sparse: no disk).
-        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(config.toFile(), "rw")) {
+        try (RandomAccessFile f = new RandomAccessFile(config.toFile(), "rw")) {
             f.setLength(ArtifactDirectory.MAX_MANIFEST_BYTES + 1);
         }
         assertRefusedBeforeBuilding(folder, "over the limit");
-        Files.writeString(config, good, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING);
+        Files.writeString(config, good, StandardOpenOption.TRUNCATE_EXISTING);
         // The parameter file as a link to /dev/zero: once a read that never ended.
         Path params = folder.resolve("forged-0000.params");
         byte[] bytes = Files.readAllBytes(params);
@@ -161,7 +169,7 @@ class DjlModelFolderTest {
         assertRefusedBeforeBuilding(folder, "not a regular file");
         // NaN in the last weight: refused by the reader, naming the parameter.
         Files.delete(params);
-        java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.nativeOrder()).putFloat(bytes.length - 4, Float.NaN);
+        ByteBuffer.wrap(bytes).order(ByteOrder.nativeOrder()).putFloat(bytes.length - 4, Float.NaN);
         Files.write(params, bytes);
         Criteria<int[], float[]> criteria = Criteria.builder()
                 .setTypes(int[].class, float[].class)
@@ -192,16 +200,15 @@ class DjlModelFolderTest {
     }
 
     private static void assertRefusedBeforeBuilding(Path folder, String reason) {
-        Exception e = assertThrows(
-                Exception.class, () -> new SpecialistBlockFactory().newBlock(null, folder, java.util.Map.of()));
+        Exception e =
+                assertThrows(Exception.class, () -> new SpecialistBlockFactory().newBlock(null, folder, Map.of()));
         assertTrue(e.getMessage().contains(reason), "expected '" + reason + "' in: " + e.getMessage());
     }
 
     @Test
     void aFolderThatIsNotAnExportIsRefusedByName() throws Exception {
         Path empty = Files.createDirectories(dir.resolve("empty"));
-        Exception e = assertThrows(
-                Exception.class, () -> new SpecialistBlockFactory().newBlock(null, empty, java.util.Map.of()));
+        Exception e = assertThrows(Exception.class, () -> new SpecialistBlockFactory().newBlock(null, empty, Map.of()));
         assertTrue(e.getMessage().contains("not a specialist exported for DJL"), e.getMessage());
         assertFalse(Files.exists(empty.resolve(DjlModelFolder.CONFIG)));
     }

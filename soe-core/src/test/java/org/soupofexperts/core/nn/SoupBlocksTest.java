@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -13,6 +14,9 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -180,20 +184,18 @@ class SoupBlocksTest {
         byte[] good = out.toByteArray();
 
         byte[] dtype = replaceFirst(
-                good,
-                "FLOAT32".getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                "UNKNOWN".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        ai.djl.MalformedModelException e = assertThrows(ai.djl.MalformedModelException.class, () -> load(dtype));
+                good, "FLOAT32".getBytes(StandardCharsets.UTF_8), "UNKNOWN".getBytes(StandardCharsets.UTF_8));
+        MalformedModelException e = assertThrows(MalformedModelException.class, () -> load(dtype));
         assertTrue(e.getMessage().contains("parameter l.weight: dtype UNKNOWN"), e.getMessage());
 
         // The 24 data bytes of l.weight (2 x 3 float32) follow the byte-order mark '<' and their length.
         byte[] length = replaceFirst(
                 good, new byte[] {'<', 0, 0, 0, 24}, new byte[] {'<', 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff});
-        e = assertThrows(ai.djl.MalformedModelException.class, () -> load(length));
+        e = assertThrows(MalformedModelException.class, () -> load(length));
         assertTrue(e.getMessage().contains("2147483647 data bytes where"), e.getMessage());
 
-        byte[] truncated = java.util.Arrays.copyOf(good, good.length - 5);
-        assertThrows(java.io.EOFException.class, () -> load(truncated));
+        byte[] truncated = Arrays.copyOf(good, good.length - 5);
+        assertThrows(EOFException.class, () -> load(truncated));
     }
 
     /** A 2 -> 3 linear block with two experts and hand-set values, to save. */

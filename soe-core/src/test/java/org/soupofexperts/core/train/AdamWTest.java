@@ -14,6 +14,8 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.ShortBuffer;
 import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.soupofexperts.core.internal.Djl;
 
@@ -99,10 +101,10 @@ class AdamWTest {
             NDArray s = m.create(new float[] {1, 2});
             NDArray bank = m.create(new float[] {0, 0, 0, 0}, new Shape(2, 2));
             List<AdamW.Slot> slots = List.of(new AdamW.Slot(s, 1, 0), new AdamW.Slot(bank, 1, 0, 0));
-            IllegalArgumentException libtorch = org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException libtorch = Assertions.assertThrows(
                     IllegalArgumentException.class, () -> new AdamW(slots, 0.9, 0.95, 1e-8, false).close());
             assertTrue(libtorch.getMessage().contains("shared second moment needs the fused"), libtorch.getMessage());
-            IllegalArgumentException later = org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException later = Assertions.assertThrows(
                     IllegalArgumentException.class,
                     () -> new AdamW(List.of(new AdamW.Slot(bank, 1, 0, 1), new AdamW.Slot(s, 1, 0)), 0.9, 0.95, 1e-8)
                             .close());
@@ -210,7 +212,7 @@ class AdamWTest {
     }
 
     private static float[] random(int n, long seed) {
-        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        SplittableRandom r = new SplittableRandom(seed);
         float[] x = new float[n];
         for (int i = 0; i < n; i++) {
             x[i] = (float) (r.nextDouble() * 2 - 1);

@@ -4,10 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
+import org.soupofexperts.core.SoupInternals;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.batch.BatchSource;
 import org.soupofexperts.core.batch.MetaDistribution;
@@ -66,7 +71,7 @@ class AnalyticSoupStepTest {
                                     : SoupTrainingConfig.StepAlgorithm.AUTOGRAD)
                     .build());
             List<float[]> values = new ArrayList<>();
-            for (SoupTensor t : org.soupofexperts.core.SoupInternals.block(soup).soupTensors()) {
+            for (SoupTensor t : SoupInternals.block(soup).soupTensors()) {
                 values.add(t.shared().getArray().toFloatArray());
                 values.add(t.bank().parameters().get(0).getArray().toFloatArray());
                 if (t.lowRank()) {
@@ -143,7 +148,7 @@ class AnalyticSoupStepTest {
                     SoupTrainingConfig.builder()
                             .skipIdleExperts(true)
                             .stepAlgorithm(SoupTrainingConfig.StepAlgorithm.AUTOGRAD))) {
-                IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException e = Assertions.assertThrows(
                         IllegalArgumentException.class,
                         () -> soup.train(b.source(TOY)
                                 .metaDistribution(PI)
@@ -163,9 +168,8 @@ class AnalyticSoupStepTest {
     }
 
     /** The message with which a config that sets {@code option} and turns the fused update off is refused. */
-    private static String refusedWithoutTheFusedUpdate(
-            java.util.function.UnaryOperator<SoupTrainingConfig.Builder> option) {
-        return org.junit.jupiter.api.Assertions.assertThrows(
+    private static String refusedWithoutTheFusedUpdate(UnaryOperator<SoupTrainingConfig.Builder> option) {
+        return Assertions.assertThrows(
                         IllegalArgumentException.class,
                         () -> option.apply(SoupTrainingConfig.builder()
                                         .source(TOY)
@@ -198,7 +202,7 @@ class AnalyticSoupStepTest {
         List<float[]> random = trainAndRead(true, 0.05, ExpertRanks.dense(), 4);
         boolean differs = false;
         for (int i = 0; i < one.size() - 2; i++) {
-            differs |= !java.util.Arrays.equals(one.get(i), random.get(i));
+            differs |= !Arrays.equals(one.get(i), random.get(i));
         }
         assertTrue(differs, "a different h stream must change the parameters (the comparison above is not vacuous)");
     }
@@ -233,11 +237,11 @@ class AnalyticSoupStepTest {
             w[0][i] = w[1][i] = (float) r.nextGaussian();
         }
         FusedAdamKernel.updateBank(
-                java.nio.FloatBuffer.wrap(w[0]),
-                java.nio.FloatBuffer.wrap(g.clone()),
+                FloatBuffer.wrap(w[0]),
+                FloatBuffer.wrap(g.clone()),
                 alpha,
-                java.nio.FloatBuffer.wrap(m[0]),
-                java.nio.FloatBuffer.wrap(v[0]),
+                FloatBuffer.wrap(m[0]),
+                FloatBuffer.wrap(v[0]),
                 0.01f,
                 0.02f,
                 0.1f,
@@ -246,10 +250,10 @@ class AnalyticSoupStepTest {
                 0.95f,
                 1e-8f);
         FusedAdamKernel.update(
-                java.nio.FloatBuffer.wrap(w[1]),
-                java.nio.FloatBuffer.wrap(full),
-                java.nio.FloatBuffer.wrap(m[1]),
-                java.nio.FloatBuffer.wrap(v[1]),
+                FloatBuffer.wrap(w[1]),
+                FloatBuffer.wrap(full),
+                FloatBuffer.wrap(m[1]),
+                FloatBuffer.wrap(v[1]),
                 0.01f,
                 0.02f,
                 0.1f,
@@ -350,7 +354,7 @@ class AnalyticSoupStepTest {
         assertArrayEquals(vShared, v, 0f, "the shared second moment is read, never written");
         float[] w1 = new float[n * p];
         float[] m1 = new float[n * p];
-        java.util.Arrays.fill(w1, 1f);
+        Arrays.fill(w1, 1f);
         FusedAdamKernel.updateBank(
                 wrap(w1),
                 wrap(g),
@@ -392,7 +396,7 @@ class AnalyticSoupStepTest {
         float[] w = gaussians(r, n * p);
         float[] m = gaussians(r, n * p);
         float[] v = new float[n * p];
-        java.util.Arrays.fill(v, 0.5f);
+        Arrays.fill(v, 0.5f);
         float[] w0 = w.clone();
         float[] m0 = m.clone();
         FusedAdamKernel.updateBank(
@@ -427,8 +431,8 @@ class AnalyticSoupStepTest {
         return f;
     }
 
-    private static java.nio.FloatBuffer wrap(float[] a) {
-        return java.nio.FloatBuffer.wrap(a);
+    private static FloatBuffer wrap(float[] a) {
+        return FloatBuffer.wrap(a);
     }
 
     private static FusedAdamKernel.Moments moments(float[] a) {

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.soupofexperts.core.DenseModel;
@@ -104,7 +105,7 @@ class StoppingTest {
             assertEquals(12, r.steps());
             assertTrue(!r.stopped());
             float[] resumed = m.block().soupTensors().get(0).shared().getArray().toFloatArray();
-            org.junit.jupiter.api.Assertions.assertArrayEquals(whole, resumed, 0f);
+            Assertions.assertArrayEquals(whole, resumed, 0f);
         }
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -47,8 +48,7 @@ class KMeansTest {
             Integer prev = map.putIfAbsent(truth[i], found[i]);
             assertTrue(prev == null || prev == found[i], "planted cluster " + truth[i] + " split (seed " + SEED + ")");
         }
-        assertEquals(
-                k, new java.util.HashSet<>(map.values()).size(), "two planted clusters merged (seed " + SEED + ")");
+        assertEquals(k, new HashSet<>(map.values()).size(), "two planted clusters merged (seed " + SEED + ")");
     }
 
     @Test

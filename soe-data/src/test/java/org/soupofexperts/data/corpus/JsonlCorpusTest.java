@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,7 +53,7 @@ class JsonlCorpusTest {
         assertEquals(1, first.size());
         Corpus other = new Corpus() {
             @Override
-            public void forEach(java.util.function.Consumer<Document> sink) throws IOException {
+            public void forEach(Consumer<Document> sink) throws IOException {
                 c.forEach(sink);
             }
 

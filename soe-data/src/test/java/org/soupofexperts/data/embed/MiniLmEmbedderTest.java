@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,8 +58,8 @@ class MiniLmEmbedderTest {
                 "Whisk the eggs with sugar until pale, then fold in the flour.",
                 "Simmer the onions in butter for ten minutes before adding the stock.",
                 "Bake the bread at 220 degrees until the crust is golden.");
-        float[][] train = embedder.embed(
-                java.util.stream.Stream.concat(code.stream(), cooking.stream()).toList());
+        float[][] train =
+                embedder.embed(Stream.concat(code.stream(), cooking.stream()).toList());
         Centroids c = Centroids.ofLabels(train, new int[] {0, 0, 0, 1, 1, 1}, 2, embedder.id());
         NearestCentroidAssigner a = new NearestCentroidAssigner(embedder, c, 0);
         int[] got =

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.soupofexperts.core.DenseModel;
@@ -67,9 +68,8 @@ class TextGeneratorTest {
         try (DenseModel m = DenseModel.create(BYTES, 9)) {
             Generation g = Generation.sampling(150, 1.0, 0, 1.0, 33);
             int[] bytes = m.generate(tok.encode("x"), g);
-            long multiByteLeads = java.util.Arrays.stream(bytes)
-                    .filter(b -> b >= 0xC2 && b <= 0xF4)
-                    .count();
+            long multiByteLeads =
+                    Arrays.stream(bytes).filter(b -> b >= 0xC2 && b <= 0xF4).count();
             assertTrue(multiByteLeads > 3, "the sample must hold lead bytes (seed 33): " + multiByteLeads);
             List<String> pieces = new ArrayList<>();
             String out = TextGenerator.of(m, tok).stream("x", g, List.of(), pieces::add);

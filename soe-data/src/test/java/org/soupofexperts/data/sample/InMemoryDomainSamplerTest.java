@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.soupofexperts.core.batch.TokenBatch;
 
@@ -18,10 +20,10 @@ class InMemoryDomainSamplerTest {
     private static InMemoryDomainSampler labelled(int k, int size) {
         int[][] t = new int[k][size];
         for (int i = 0; i < k; i++) {
-            java.util.Arrays.fill(t[i], i);
+            Arrays.fill(t[i], i);
         }
         return new InMemoryDomainSampler(
-                java.util.stream.IntStream.range(0, k).mapToObj(i -> "d" + i).toList(), t);
+                IntStream.range(0, k).mapToObj(i -> "d" + i).toList(), t);
     }
 
     @Test
@@ -48,16 +50,12 @@ class InMemoryDomainSamplerTest {
         }
         // 2 degrees of freedom: P(chi2 > 13.8) = 0.001
         assertTrue(
-                chi2 < 13.8,
-                "chi-square " + chi2 + " for counts " + java.util.Arrays.toString(counts) + " (seed " + SEED + ")");
+                chi2 < 13.8, "chi-square " + chi2 + " for counts " + Arrays.toString(counts) + " (seed " + SEED + ")");
     }
 
     @Test
     void sameSeedGivesTheSameBatches() {
-        int[][] t = {
-            java.util.stream.IntStream.range(0, 1000).toArray(),
-            java.util.stream.IntStream.range(0, 500).toArray()
-        };
+        int[][] t = {IntStream.range(0, 1000).toArray(), IntStream.range(0, 500).toArray()};
         InMemoryDomainSampler s = new InMemoryDomainSampler(List.of("a", "b"), t);
         TokenBatch a = s.sample(new double[] {0.5, 0.5}, 8, 16, new SplittableRandom(9));
         TokenBatch b = s.sample(new double[] {0.5, 0.5}, 8, 16, new SplittableRandom(9));

@@ -157,7 +157,7 @@ class MetaDistributionsTest {
                 natural++;
             } else {
                 alone[h[0] == 1 ? 0 : 1]++;
-                assertTrue(h[0] == 1 || h[1] == 1, "otherwise one-hot: " + java.util.Arrays.toString(h));
+                assertTrue(h[0] == 1 || h[1] == 1, "otherwise one-hot: " + Arrays.toString(h));
             }
         }
         assertEquals(0.3, natural / 5000.0, 0.03);

@@ -9,8 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.soupofexperts.core.batch.TokenBatch;
@@ -50,7 +55,7 @@ class TokenStoreTest {
                 JsonlCorpus.builder().file(src).build(),
                 new ByteTokenizer(),
                 TokenStore.Options.defaults().withValidation(0.1, 3));
-        assertEquals(java.util.List.of("code", "law"), s.domains(), "domains are ordered by name");
+        assertEquals(List.of("code", "law"), s.domains(), "domains are ordered by name");
         long docs = s.trainDocuments(1) + s.validDocuments(1);
         assertEquals(200, docs);
         assertTrue(s.validDocuments(1) > 5 && s.validDocuments(1) < 40, "about 10% held out: " + s.validDocuments(1));
@@ -123,13 +128,13 @@ class TokenStoreTest {
     @Test
     void aCorpusOfManyDomainsBuildsWithBoundedOpenFilesAndReadsBackWhole() throws IOException {
         Path fds = Path.of("/proc/self/fd");
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(fds), "needs /proc/self/fd");
+        Assumptions.assumeTrue(Files.isDirectory(fds), "needs /proc/self/fd");
         int domains = 600;
         int perDomain = 3;
         int[] maxOpen = {0};
         Corpus interleaved = new Corpus() {
             @Override
-            public void forEach(java.util.function.Consumer<Document> sink) throws IOException {
+            public void forEach(Consumer<Document> sink) throws IOException {
                 for (int i = 0; i < perDomain; i++) {
                     for (int d = 0; d < domains; d++) {
                         sink.accept(new Document("doc " + i + " of domain " + d, "d" + (1000 + d), "mem", 0));
@@ -181,8 +186,8 @@ class TokenStoreTest {
         Path fresh = Files.createDirectories(tmp.resolve("store.tmp-2b7f4a52-1f3e-4b8e-9a7c-2d5e8f1a3b6c"));
         Path foreign = Files.createDirectories(tmp.resolve("other.tmp-3b7f4a52-1f3e-4b8e-9a7c-2d5e8f1a3b6c"));
         Path leftoverFile = Files.writeString(stale.resolve("tokens.bin"), "partial");
-        java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.fromMillis(
-                System.currentTimeMillis() - java.time.Duration.ofMinutes(11).toMillis());
+        FileTime old = FileTime.fromMillis(
+                System.currentTimeMillis() - Duration.ofMinutes(11).toMillis());
         for (Path p : List.of(leftoverFile, stale, staleOld, foreign)) {
             Files.setLastModifiedTime(p, old);
         }
@@ -259,7 +264,7 @@ class TokenStoreTest {
         assertTrue(assertThrows(SoupFormatException.class, () -> TokenStore.open(dir))
                 .getMessage()
                 .contains("is corrupt"));
-        Files.write(f, java.util.Arrays.copyOf(b, b.length - 2));
+        Files.write(f, Arrays.copyOf(b, b.length - 2));
         assertTrue(assertThrows(SoupFormatException.class, () -> TokenStore.open(dir))
                 .getMessage()
                 .contains("truncated"));
@@ -314,15 +319,15 @@ class TokenStoreTest {
                 tmp.resolve("o"),
                 JsonlCorpus.builder().file(src).build(),
                 new ByteTokenizer(),
-                new TokenStore.Options(0, 0, d -> d.domain(), "labels", java.util.List.of("law", "code")));
-        assertEquals(java.util.List.of("law", "code"), s.domains());
+                new TokenStore.Options(0, 0, d -> d.domain(), "labels", List.of("law", "code")));
+        assertEquals(List.of("law", "code"), s.domains());
         IllegalArgumentException e = assertThrows(
                 IllegalArgumentException.class,
                 () -> TokenStore.openOrBuild(
                         tmp.resolve("p"),
                         JsonlCorpus.builder().file(src).build(),
                         new ByteTokenizer(),
-                        new TokenStore.Options(0, 0, d -> d.domain(), "labels", java.util.List.of("law"))));
+                        new TokenStore.Options(0, 0, d -> d.domain(), "labels", List.of("law"))));
         assertTrue(e.getMessage().contains("domain 'code' is not in the declared domain order"), e.getMessage());
     }
 
