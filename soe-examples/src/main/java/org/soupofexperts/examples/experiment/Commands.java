@@ -11,7 +11,6 @@ public final class Commands {
 
     private Commands() {}
 
-    /** Runs {@code command} on {@code args} and exits with its code (2 on a failure). */
     /**
      * These programs choose DJL's offline mode (LibTorch comes from the Maven dependencies, never
      * from a download) unless the user said otherwise; the library itself sets no property.
@@ -24,13 +23,18 @@ public final class Commands {
 
     /** Runs a picocli command with {@code args} and exits the JVM with its code. */
     public static void exit(Object command, String[] args) {
+        System.exit(run(command, args));
+    }
+
+    /** Runs a picocli command with {@code args}; returns its exit code (2 on a failure, logged in full). */
+    public static int run(Object command, String[] args) {
         offline();
-        System.exit(new CommandLine(command)
+        return new CommandLine(command)
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
                     LOG.error("failed", e);
                     cmd.getErr().println("error: " + e.getMessage());
                     return 2;
                 })
-                .execute(args));
+                .execute(args);
     }
 }

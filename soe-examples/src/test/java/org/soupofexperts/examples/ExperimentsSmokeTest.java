@@ -1,0 +1,66 @@
+package org.soupofexperts.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.soupofexperts.examples.experiment.Commands;
+
+/**
+ * Every experiment program whose results docs/results.md reports runs end to end on the built-in
+ * synthetic corpus with a tiny model and a few steps, and writes its report: a change that breaks
+ * a program fails here, not months later when someone reruns it.
+ */
+class ExperimentsSmokeTest {
+
+    @TempDir
+    Path dir;
+
+    /** The tiny base and budget every program gets: one layer, width 32, context 32, batches of 4. */
+    private static final String TINY = "--layers 1 --width 32 --context 32 --batch 4 --seed 1";
+
+    static Stream<Arguments> programs() {
+        return Stream.of(
+                program(
+                        UnseenDomainsExperiment::new,
+                        "results.md",
+                        "--steps 2 --experts 2 --folds 2 --fine-tune-steps 2 --eval-windows 2 --generic-lrs 3e-3"
+                                + " --probe-every 1 --equal-time"),
+                program(
+                        SpecializationAblations::new,
+                        "ablations.md",
+                        "--steps 2 --experts 2 --eval-windows 2 --generic-lrs 3e-3 --groups 1,4"),
+                program(
+                        ClusterSoupExperiment::new,
+                        "results.md",
+                        "--steps 2 --experts 2 --clusters 3 --embedder hashed --eval-windows 2 --generic-lr 3e-3"),
+                program(LowRankExperiment::new, "low-rank.md", "--steps 2 --experts 2 --ranks 0,2 --eval-windows 2"),
+                program(
+                        PaperExperiment::new,
+                        "results.md",
+                        "--steps 2 --experts 2 --crisp-domains 1 --finetune-domains 1 --finetune-steps 2"
+                                + " --eval-windows 2 --generic-lrs 3e-3"));
+    }
+
+    private static Arguments program(Supplier<Object> command, String report, String args) {
+        return Arguments.of(command.get().getClass().getSimpleName(), command, report, args);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("programs")
+    void runsOnTheSyntheticCorpusAndWritesItsReport(String name, Supplier<Object> command, String report, String args)
+            throws Exception {
+        Path out = dir.resolve(name);
+        String[] all = (args + " " + TINY + " --out " + out).split(" ");
+        assertEquals(0, Commands.run(command.get(), all), name + " " + String.join(" ", all));
+        assertTrue(Files.isRegularFile(out.resolve(report)), report + " in " + out);
+        assertTrue(Files.size(out.resolve(report)) > 100, "a report, not an empty file");
+    }
+}
