@@ -1,6 +1,8 @@
 /**
  * soe-core: soups of experts over a GPT-style model, their training, and the dense models
- * (specialists) they instantiate. Exports its API packages; {@code internal} is for soe-data only.
+ * (specialists) they instantiate. Exports its API packages; {@code internal} is for soe-data only,
+ * and the training loop's rooms {@code train.loop} (step algorithms) and {@code train.optimizer}
+ * (AdamW and its fused kernel) are not exported.
  */
 module org.soupofexperts.core {
     requires transitive ai.djl.api;
@@ -15,6 +17,7 @@ module org.soupofexperts.core {
     exports org.soupofexperts.core.io;
     exports org.soupofexperts.core.nn;
     exports org.soupofexperts.core.train;
+    exports org.soupofexperts.core.train.checkpoint;
     exports org.soupofexperts.core.internal to
             org.soupofexperts.data;
 }

@@ -24,7 +24,7 @@ import org.soupofexperts.cli.Cli.Result;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.io.ArtifactDirectory;
-import org.soupofexperts.core.train.Checkpoints;
+import org.soupofexperts.core.train.checkpoint.Checkpoints;
 import org.soupofexperts.data.store.TokenStore;
 import org.soupofexperts.data.synth.SyntheticCorpus;
 

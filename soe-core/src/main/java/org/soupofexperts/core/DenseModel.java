@@ -27,8 +27,8 @@ import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.SoupTensor;
 import org.soupofexperts.core.nn.WeightInit;
 import org.soupofexperts.core.train.SoupTrainingConfig;
-import org.soupofexperts.core.train.TrainingLoop;
 import org.soupofexperts.core.train.TrainingReport;
+import org.soupofexperts.core.train.loop.TrainingLoop;
 
 /**
  * A plain GPT model of base size: the same code as a soup's, with no experts inside. Made fresh

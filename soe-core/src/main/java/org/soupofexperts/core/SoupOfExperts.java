@@ -14,8 +14,8 @@ import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.Router;
 import org.soupofexperts.core.train.SoupTrainingConfig;
-import org.soupofexperts.core.train.TrainingLoop;
 import org.soupofexperts.core.train.TrainingReport;
+import org.soupofexperts.core.train.loop.TrainingLoop;
 
 /**
  * A Soup-of-Experts (Ablin et al., ICML 2025): shared parameters S, n expert banks E_j of the

@@ -25,10 +25,10 @@ import org.soupofexperts.core.config.ExpertInit;
 import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.io.ArtifactDirectory;
 import org.soupofexperts.core.train.CheckpointPolicy;
-import org.soupofexperts.core.train.Checkpoints;
 import org.soupofexperts.core.train.EarlyStopping;
 import org.soupofexperts.core.train.SoupTrainingConfig;
 import org.soupofexperts.core.train.TrainingReport;
+import org.soupofexperts.core.train.checkpoint.Checkpoints;
 
 /** Checkpoints: a killed run resumes to the uninterrupted run's parameters bit for bit; bad checkpoints are refused. */
 class CheckpointTest {

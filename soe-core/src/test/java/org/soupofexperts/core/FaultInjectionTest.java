@@ -19,8 +19,8 @@ import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.io.ArtifactDirectory;
 import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.core.train.CheckpointPolicy;
-import org.soupofexperts.core.train.Checkpoints;
 import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.checkpoint.Checkpoints;
 import org.soupofexperts.testing.FaultReport;
 import org.soupofexperts.testing.JsonMutator;
 

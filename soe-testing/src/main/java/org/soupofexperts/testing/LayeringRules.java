@@ -19,8 +19,9 @@ import com.tngtech.archunit.lang.CompositeArchRule;
  *
  * <p>soe-core, bottom to top: {@code config} and {@code batch} (what a soup is, and batches: leaves
  * that import nothing of ours above them) and {@code internal}; {@code nn} (the blocks) and {@code
- * io} (file formats); {@code train} (the training loop) and {@code djl} (DJL model folders); the
- * facade (the root package) on top.
+ * io} (file formats); {@code train} (the training configuration and report, with its rooms {@code
+ * train.checkpoint}, {@code train.optimizer} and {@code train.loop}) and {@code djl} (DJL model
+ * folders); the facade (the root package) on top.
  */
 public final class LayeringRules {
 
@@ -99,10 +100,15 @@ public final class LayeringRules {
                 .resideInAPackage("org.soupofexperts.data..");
     }
 
+    /** soe-core's packages that no other module uses (not exported): the training loop's rooms. */
+    public static final String[] CORE_PRIVATE = {
+        "org.soupofexperts.core.train.loop..", "org.soupofexperts.core.train.optimizer.."
+    };
+
     /**
      * Code outside the modules that own them does not use the internal packages: soe-core's
-     * {@code internal} is for soe-core and soe-data (the only qualified user), soe-data's for
-     * soe-data.
+     * {@code internal} is for soe-core and soe-data (the only qualified user), its training loop's
+     * rooms ({@link #CORE_PRIVATE}) for soe-core, soe-data's {@code internal} for soe-data.
      */
     public static ArchRule internalsStayInside() {
         return noClasses()
@@ -111,6 +117,9 @@ public final class LayeringRules {
                 .should()
                 .dependOnClassesThat()
                 .resideInAPackage("org.soupofexperts.core.internal..")
+                .orShould()
+                .dependOnClassesThat()
+                .resideInAnyPackage(CORE_PRIVATE)
                 .orShould()
                 .dependOnClassesThat()
                 .resideInAPackage("org.soupofexperts.data.internal..")

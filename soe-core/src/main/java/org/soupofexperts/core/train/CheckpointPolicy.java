@@ -3,6 +3,7 @@ package org.soupofexperts.core.train;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import org.soupofexperts.core.train.checkpoint.Checkpoints;
 
 /**
  * When and where a training run writes checkpoints: every {@code everySteps} steps and/or every
@@ -71,7 +72,7 @@ public final class CheckpointPolicy {
     }
 
     /** Whether a checkpoint is due after {@code step}, {@code sinceLast} after the previous one. */
-    boolean due(int step, Duration sinceLast) {
+    public boolean due(int step, Duration sinceLast) {
         return (everySteps > 0 && step % everySteps == 0) || (interval != null && sinceLast.compareTo(interval) >= 0);
     }
 

@@ -364,7 +364,7 @@ public final class SoupTrainingConfig {
      * (domain weights per step, the experts' update and moments, the step algorithm, the
      * meta-distribution), which a dense model's run does not use.
      */
-    String describe(boolean soup) {
+    public String describe(boolean soup) {
         String soupOnly = soup
                 ? ", hPerStep=" + hPerStep + ", expertUpdate=" + expertUpdate
                         + (skipIdleExperts ? ", skipIdleExperts" : "")

@@ -97,7 +97,8 @@ public final class SpecializationProbe {
         return every;
     }
 
-    void check(GptModel model) {
+    /** Refuses batches that do not fit {@code model}; the training loop calls it before the first step. */
+    public void check(GptModel model) {
         for (TokenBatch b : heldOut) {
             if (b.length() < 2 || b.length() > model.config().contextLength() + 1) {
                 throw new IllegalArgumentException("probe sequences must have 2 to "
@@ -108,7 +109,7 @@ public final class SpecializationProbe {
     }
 
     /** One measurement of the soup as it is now; every temporary is freed. */
-    SpecializationPoint measure(int step, GptModel model, Router router, NDManager manager) {
+    public SpecializationPoint measure(int step, GptModel model, Router router, NDManager manager) {
         int k = heldOut.size(); // batches
         double[] own = new double[k];
         double[] ref = new double[k];

@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.function.BooleanSupplier;
 import org.soupofexperts.core.batch.BatchSource;
 import org.soupofexperts.core.batch.MetaDistribution;
+import org.soupofexperts.core.train.checkpoint.Checkpoints;
 
 /**
  * The settings of a training run, set by {@link SoupTrainingConfig.Builder} (this class holds them so

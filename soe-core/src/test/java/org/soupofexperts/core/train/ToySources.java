@@ -7,12 +7,12 @@ import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.config.ModelConfig;
 
 /** Test fixtures of the training tests: a two-domain toy source and a meta-distribution over it. */
-final class ToySources {
+public final class ToySources {
 
-    static final int VOCAB = 12;
+    public static final int VOCAB = 12;
 
     /** A one-layer model of the toy vocabulary, for tests of the training loop's bookkeeping. */
-    static final ModelConfig ONE_LAYER = ModelConfig.builder()
+    public static final ModelConfig ONE_LAYER = ModelConfig.builder()
             .vocabSize(VOCAB)
             .layers(1)
             .dModel(16)
@@ -22,7 +22,7 @@ final class ToySources {
             .build();
 
     /** Two domains: counting up by 1 or by 5 (mod VOCAB) from a random start. */
-    static final BatchSource COUNTING = new BatchSource() {
+    public static final BatchSource COUNTING = new BatchSource() {
         @Override
         public int numDomains() {
             return 2;
@@ -44,7 +44,7 @@ final class ToySources {
     };
 
     /** h = (u, 1 - u) with u uniform. */
-    static final MetaDistribution UNIFORM_MIX = new MetaDistribution() {
+    public static final MetaDistribution UNIFORM_MIX = new MetaDistribution() {
         @Override
         public int numDomains() {
             return 2;

@@ -1,4 +1,4 @@
-package org.soupofexperts.core.train;
+package org.soupofexperts.core.train.loop;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +9,9 @@ import org.junit.jupiter.api.Test;
 import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.ToySources;
+import org.soupofexperts.core.train.TrainingReport;
 
 /** The step's phase timers: named phases, in step order, that add up to no more than the run. */
 class PhaseTimingTest {

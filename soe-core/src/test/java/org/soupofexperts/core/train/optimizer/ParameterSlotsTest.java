@@ -1,4 +1,4 @@
-package org.soupofexperts.core.train;
+package org.soupofexperts.core.train.optimizer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -20,6 +20,8 @@ import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.Router;
 import org.soupofexperts.core.nn.SoupTensor;
 import org.soupofexperts.core.nn.WeightInit;
+import org.soupofexperts.core.train.ParamGroup;
+import org.soupofexperts.core.train.SoupTrainingConfig;
 
 /** Each tensor's slots name the arrays of its parts; the options set the slots' hyperparameters. */
 class ParameterSlotsTest {

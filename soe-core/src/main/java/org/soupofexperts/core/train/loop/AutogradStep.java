@@ -1,4 +1,4 @@
-package org.soupofexperts.core.train;
+package org.soupofexperts.core.train.loop;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -8,12 +8,14 @@ import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.internal.Djl;
 import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.Router;
+import org.soupofexperts.core.train.optimizer.AdamW;
+import org.soupofexperts.core.train.optimizer.ParameterSlots;
 
 /**
  * The step by autograd through the whole soup (or through a plain model, with no router): runs on
  * every device, at the cost of a bank-sized gradient per bank. Not thread-safe; owned by one run.
  */
-final class AutogradStep implements SoupStep {
+public final class AutogradStep implements SoupStep {
 
     private final GptModel model;
     private final Router router;

@@ -1,4 +1,4 @@
-package org.soupofexperts.core.train;
+package org.soupofexperts.core.train.optimizer;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -20,7 +20,7 @@ import org.soupofexperts.core.internal.Djl;
  * for an expert bank of n x P values dominated the soup's step. The loop runs on the tensors'
  * memory through direct buffers (CPU float32 only), split into chunks over the common pool.
  */
-final class FusedAdamKernel {
+public final class FusedAdamKernel {
 
     /** Elements per parallel chunk: large enough to amortise the task, small enough to balance. */
     private static final int CHUNK = 1 << 18;
@@ -33,7 +33,7 @@ final class FusedAdamKernel {
      * Whether arrays like this one can be updated here: float32 on the CPU, with a direct buffer
      * that is the tensor's own memory (checked by writing through it and reading back).
      */
-    static boolean supports(NDArray probe) {
+    public static boolean supports(NDArray probe) {
         if (probe.getDataType() != DataType.FLOAT32 || !probe.getDevice().equals(Device.cpu()) || probe.size() < 1) {
             return false;
         }
@@ -57,7 +57,7 @@ final class FusedAdamKernel {
     }
 
     /** The array's memory as floats, or null if the engine gives no direct view of it. */
-    static FloatBuffer buffer(NDArray a) {
+    public static FloatBuffer buffer(NDArray a) {
         ByteBuffer bb = a.toByteBuffer(true);
         if (!bb.isDirect()) {
             return null;
@@ -69,7 +69,7 @@ final class FusedAdamKernel {
      * w -= rate*wd*w; m = b1 m + (1-b1) g'; v = b2 v + (1-b2) g'^2; w -= rateCorr m/(sqrt v + eps);
      * g = 0; with g' = gradScale * g.
      */
-    static void update(
+    public static void update(
             FloatBuffer w,
             FloatBuffer g,
             FloatBuffer m,
@@ -85,7 +85,7 @@ final class FusedAdamKernel {
     }
 
     /** The update; {@code zeroGrad} false leaves g as it is (a gradient that other slots still read). */
-    static void update(
+    public static void update(
             FloatBuffer w,
             FloatBuffer g,
             Moments m,
@@ -124,7 +124,7 @@ final class FusedAdamKernel {
      * The same update for an expert bank of shape (n, P) whose gradient is alpha_j * G for expert
      * j: G (P values) is read instead of an n x P gradient, which is never built.
      */
-    static void updateBank(
+    public static void updateBank(
             FloatBuffer w,
             FloatBuffer g,
             float[] alpha,
@@ -148,7 +148,7 @@ final class FusedAdamKernel {
      * values, already updated this step), read and not written. With {@code skipIdle} an expert
      * whose alpha is 0 in every group is not touched (no moment decay, no weight decay).
      */
-    static void updateBank(
+    public static void updateBank(
             FloatBuffer w,
             FloatBuffer g,
             float[] alpha,
@@ -280,7 +280,7 @@ final class FusedAdamKernel {
      * expectation, from a hash of the element's index and a per-step seed, so that a run is
      * reproducible whatever the threads' split of the work.
      */
-    sealed interface Moments permits F32Moments, Bf16Moments {
+    public sealed interface Moments permits F32Moments, Bf16Moments {
 
         /** Float32 moments over this buffer. */
         static Moments of(FloatBuffer b) {

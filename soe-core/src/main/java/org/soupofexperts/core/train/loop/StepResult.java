@@ -1,10 +1,10 @@
-package org.soupofexperts.core.train;
+package org.soupofexperts.core.train.loop;
 
 /**
  * What one training step did: the batch's mean loss (nats/token) before the update, the global
  * gradient norm before clipping, and whether clipping scaled the update.
  */
-record StepResult(double loss, double gradNorm, boolean clipped) {
+public record StepResult(double loss, double gradNorm, boolean clipped) {
 
     /**
      * The error of a diverged step. The caller first zeroes the gradients: the optimizer is what

@@ -1,4 +1,4 @@
-package org.soupofexperts.core.train;
+package org.soupofexperts.core.train.loop;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -11,6 +11,8 @@ import org.soupofexperts.core.internal.Djl;
 import org.soupofexperts.core.nn.ExpertBank;
 import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.Router;
+import org.soupofexperts.core.train.optimizer.AdamW;
+import org.soupofexperts.core.train.optimizer.ParameterSlots;
 
 /**
  * A soup's training step with the expert banks' gradients in closed form. With theta = S +
@@ -31,7 +33,7 @@ import org.soupofexperts.core.nn.Router;
  * it cost a rank-4 soup more than its whole bank update (docs/performance.md). So one soup can mix
  * dense and low-rank banks. Not thread-safe; owned by one training run.
  */
-final class AnalyticSoupStep implements SoupStep {
+public final class AnalyticSoupStep implements SoupStep {
 
     private final GptModel model;
     private final Router router;

@@ -1,9 +1,12 @@
-package org.soupofexperts.core.train;
+package org.soupofexperts.core.train.loop;
 
 import ai.djl.ndarray.NDManager;
 import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.Router;
+import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.optimizer.AdamW;
+import org.soupofexperts.core.train.optimizer.ParameterSlots;
 
 /**
  * One training step: the loss of a batch whose sequences are split into m groups, group g drawn
@@ -12,7 +15,7 @@ import org.soupofexperts.core.nn.Router;
  * any device) and {@link AnalyticSoupStep} (the banks' gradients in closed form, inside the fused
  * CPU update). Not thread-safe; owned by one run.
  */
-interface SoupStep extends AutoCloseable {
+public interface SoupStep extends AutoCloseable {
 
     /** Runs the step; {@code step} counts from 1 (for messages). Throws if the loss or the gradients are not finite. */
     StepResult run(TokenBatch batch, double[][] hs, double lr, int step);

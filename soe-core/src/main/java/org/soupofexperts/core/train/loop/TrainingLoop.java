@@ -1,4 +1,4 @@
-package org.soupofexperts.core.train;
+package org.soupofexperts.core.train.loop;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -18,6 +18,17 @@ import org.soupofexperts.core.internal.Djl;
 import org.soupofexperts.core.internal.NativeExit;
 import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.Router;
+import org.soupofexperts.core.train.CheckpointPolicy;
+import org.soupofexperts.core.train.EarlyStopping;
+import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.SpecializationPoint;
+import org.soupofexperts.core.train.SpecializationProbe;
+import org.soupofexperts.core.train.StepEvent;
+import org.soupofexperts.core.train.StepListener;
+import org.soupofexperts.core.train.TrainingReport;
+import org.soupofexperts.core.train.checkpoint.BestWeights;
+import org.soupofexperts.core.train.optimizer.AdamW;
+import org.soupofexperts.core.train.optimizer.ParameterSlots;
 
 /**
  * The training loop of the paper's Algorithm 2 over a soup's model and router (or a plain model):

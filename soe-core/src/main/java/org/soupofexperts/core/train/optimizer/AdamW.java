@@ -1,4 +1,4 @@
-package org.soupofexperts.core.train;
+package org.soupofexperts.core.train.optimizer;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -11,6 +11,7 @@ import java.nio.ShortBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.soupofexperts.core.train.SoupTrainingConfig;
 
 /**
  * AdamW with per-slot learning-rate scale and weight decay, updating weights in place: on the
@@ -26,7 +27,7 @@ import java.util.Objects;
  *
  * Not thread-safe; owned by one training run.
  */
-final class AdamW implements AutoCloseable {
+public final class AdamW implements AutoCloseable {
 
     /**
      * One trained tensor with its hyperparameters.
@@ -39,7 +40,8 @@ final class AdamW implements AutoCloseable {
      *     bytes, written with stochastic rounding; needs the fused CPU update), see
      *     {@link SoupTrainingConfig.Builder#bankMoments}
      */
-    record Slot(NDArray weight, double lrScale, double weightDecay, int sharedMomentOf, boolean bfloat16Moments) {
+    public record Slot(
+            NDArray weight, double lrScale, double weightDecay, int sharedMomentOf, boolean bfloat16Moments) {
 
         /** A slot with its own float32 moments. */
         public Slot(NDArray weight, double lrScale, double weightDecay) {
@@ -73,7 +75,7 @@ final class AdamW implements AutoCloseable {
     }
 
     /** With {@code tryFused} false, always LibTorch's kernel ({@link SoupTrainingConfig#fusedUpdate}). */
-    AdamW(List<Slot> slots, double beta1, double beta2, double epsilon, boolean tryFused) {
+    public AdamW(List<Slot> slots, double beta1, double beta2, double epsilon, boolean tryFused) {
         this.slots = List.copyOf(slots);
         this.beta1 = beta1;
         this.beta2 = beta2;
@@ -120,7 +122,7 @@ final class AdamW implements AutoCloseable {
      * an active exception") when it makes a bfloat16 or int16 array, by {@code zeros} or {@code
      * toType}; float16 works, and zero is all-zero bits in both formats.
      */
-    static final DataType BFLOAT16_CARRIER = DataType.FLOAT16;
+    public static final DataType BFLOAT16_CARRIER = DataType.FLOAT16;
 
     /** A zero moment for slot s, float32 or bfloat16 bits, on the weight's device. */
     private static NDArray moment(Slot s) {
@@ -195,7 +197,7 @@ final class AdamW implements AutoCloseable {
      * The optimizer's state arrays for a checkpoint, in slot order: each slot's first moment, then
      * its second moment unless it shares an earlier slot's. Live arrays: setting them restores.
      */
-    List<NDArray> stateArrays() {
+    public List<NDArray> stateArrays() {
         List<NDArray> out = new ArrayList<>();
         for (int i = 0; i < state.size(); i++) {
             out.add(state.get(i)[0]);
@@ -207,7 +209,7 @@ final class AdamW implements AutoCloseable {
     }
 
     /** Sets the step count (bias correction) of a resumed run. */
-    void restoreStepCount(int steps) {
+    public void restoreStepCount(int steps) {
         if (steps < 0) {
             throw new IllegalArgumentException("step count must be >= 0, got " + steps);
         }
@@ -215,7 +217,7 @@ final class AdamW implements AutoCloseable {
     }
 
     /** Whether every slot is updated by the fused kernel (the closed-form soup step needs it). */
-    boolean allFused() {
+    public boolean allFused() {
         return views.stream().allMatch(Objects::nonNull);
     }
 
@@ -223,11 +225,11 @@ final class AdamW implements AutoCloseable {
      * One update with gradients given per slot ({@code grads[i]}, null: the weight's own) and, for
      * a bank slot of shape (n, P), {@code bankAlpha[i]} (m x n, row-major): {@code grads[i]} then
      * holds the m groups' gradients G_g (m x P) and expert j's gradient is {@code sum_g
-     * bankAlpha[i][g n + j] G_g} (see {@link AnalyticSoupStep}). With {@code skipIdle}, experts
+     * bankAlpha[i][g n + j] G_g} (see {@code AnalyticSoupStep}). With {@code skipIdle}, experts
      * whose alpha is 0 in every group are not touched. Given gradients are not zeroed; the
      * weights' own are.
      */
-    void step(double lr, double gradScale, NDArray[] grads, float[][] bankAlpha, int groups, boolean skipIdle) {
+    public void step(double lr, double gradScale, NDArray[] grads, float[][] bankAlpha, int groups, boolean skipIdle) {
         if (closed) {
             throw new IllegalStateException("this optimizer is closed; its state has been freed");
         }

@@ -1,4 +1,4 @@
-package org.soupofexperts.core.train;
+package org.soupofexperts.core.train.checkpoint;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
@@ -26,7 +26,7 @@ import org.soupofexperts.core.io.SoupFormatException;
  * then the step, byte order, array count and every shape against the live run before a byte is
  * copied, and every value is checked finite. Stateless.
  */
-final class CheckpointReader {
+public final class CheckpointReader {
 
     private static final int BLOCK = 1 << 20;
 

@@ -1,4 +1,4 @@
-package org.soupofexperts.core.train;
+package org.soupofexperts.core.train.loop;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -18,6 +18,8 @@ import org.soupofexperts.core.config.ExpertInit;
 import org.soupofexperts.core.config.ExpertRanks;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.nn.SoupTensor;
+import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.ToySources;
 
 /** Two replicas on the CPU train exactly like one device on the same global batch. */
 class DataParallelTest {

@@ -1,4 +1,4 @@
-package org.soupofexperts.core.train;
+package org.soupofexperts.core.train.optimizer;
 
 import ai.djl.ndarray.NDArray;
 import java.util.ArrayList;
@@ -9,6 +9,8 @@ import org.soupofexperts.core.nn.ExpertBank;
 import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.Router;
 import org.soupofexperts.core.nn.SoupTensor;
+import org.soupofexperts.core.train.ParamGroup;
+import org.soupofexperts.core.train.SoupTrainingConfig;
 
 /**
  * The trained arrays of a run as optimizer slots, with the place of each tensor's parts named
@@ -16,11 +18,11 @@ import org.soupofexperts.core.nn.SoupTensor;
  * dense E or the factor U) and the low-rank factor V; then the router's tensors. The optimizer,
  * the checkpoints and both soup steps read this one list. Not thread-safe; owned by one run.
  */
-final class ParameterSlots {
+public final class ParameterSlots {
 
     /** Where one model tensor's parts are in {@link #all()}; {@code bank} and {@code bankV} are -1 when absent. */
-    record TensorSlots(SoupTensor tensor, int shared, int bank, int bankV) {
-        boolean lowRank() {
+    public record TensorSlots(SoupTensor tensor, int shared, int bank, int bankV) {
+        public boolean lowRank() {
             return bankV >= 0;
         }
     }
@@ -29,7 +31,8 @@ final class ParameterSlots {
     private final List<TensorSlots> tensors = new ArrayList<>();
     private final int routerFrom;
 
-    ParameterSlots(GptModel model, Router router, SoupTrainingConfig cfg) {
+    /** The slots of every trainable tensor of {@code model} and {@code router}, as {@code cfg} sets them. */
+    public ParameterSlots(GptModel model, Router router, SoupTrainingConfig cfg) {
         boolean shareV = cfg.expertUpdate() == SoupTrainingConfig.ExpertUpdate.SHARED_SECOND_MOMENT;
         boolean half = cfg.bankMoments() == SoupTrainingConfig.MomentPrecision.BFLOAT16;
         int n = model.experts();
@@ -68,22 +71,22 @@ final class ParameterSlots {
     }
 
     /** Every slot, in the optimizer's (and the checkpoints') order. */
-    List<AdamW.Slot> all() {
+    public List<AdamW.Slot> all() {
         return Collections.unmodifiableList(all);
     }
 
     /** The model's tensors with the places of their parts, in model order. */
-    List<TensorSlots> tensors() {
+    public List<TensorSlots> tensors() {
         return Collections.unmodifiableList(tensors);
     }
 
     /** The router's slots. */
-    List<AdamW.Slot> router() {
+    public List<AdamW.Slot> router() {
         return all.subList(routerFrom, all.size());
     }
 
     /** The trained weights, in slot order. */
-    List<NDArray> weights() {
+    public List<NDArray> weights() {
         List<NDArray> w = new ArrayList<>();
         for (AdamW.Slot s : all) {
             w.add(s.weight());
@@ -92,19 +95,19 @@ final class ParameterSlots {
     }
 
     /** Sets every gradient of these slots to exactly zero (see {@link Djl#zeroGradient}). */
-    static void zeroGradients(List<AdamW.Slot> slots) {
+    public static void zeroGradients(List<AdamW.Slot> slots) {
         for (AdamW.Slot s : slots) {
             Djl.zeroGradient(s.weight());
         }
     }
 
     /** Global L2 norm of the slots' gradients, with one synchronisation. */
-    static double globalNorm(List<AdamW.Slot> slots) {
+    public static double globalNorm(List<AdamW.Slot> slots) {
         return Math.sqrt(squaredNorm(slots));
     }
 
     /** Sum of the squares of the slots' gradients (0 for none), with one synchronisation. */
-    static double squaredNorm(List<AdamW.Slot> slots) {
+    public static double squaredNorm(List<AdamW.Slot> slots) {
         NDArray total = null;
         for (AdamW.Slot s : slots) {
             // norm() reads the gradient once; square().sum() would also write a full-size copy.

@@ -1,4 +1,4 @@
-package org.soupofexperts.core.train;
+package org.soupofexperts.core.train.loop;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -12,7 +12,7 @@ import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.internal.Djl;
 
 /** A step's inputs with m groups of domain weights: the draws of h, the batch, h as an array. Stateless. */
-final class GroupBatches {
+public final class GroupBatches {
 
     private GroupBatches() {}
 

@@ -1,4 +1,4 @@
-package org.soupofexperts.core.train;
+package org.soupofexperts.core.train.checkpoint;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
@@ -28,6 +28,9 @@ import org.slf4j.LoggerFactory;
 import org.soupofexperts.core.io.ArtifactDirectory;
 import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.core.io.Version;
+import org.soupofexperts.core.train.CheckpointPolicy;
+import org.soupofexperts.core.train.optimizer.AdamW;
+import org.soupofexperts.core.train.optimizer.FusedAdamKernel;
 
 /**
  * Training checkpoints on disk. Each is a folder {@code step-NNNNNNNN} (an {@link
@@ -133,7 +136,7 @@ public final class Checkpoints {
      * @param losses the first {@code step} training losses
      * @return the checkpoint's folder
      */
-    static Path write(CheckpointPolicy policy, int step, JsonObject state, List<NDArray> arrays, float[] losses)
+    public static Path write(CheckpointPolicy policy, int step, JsonObject state, List<NDArray> arrays, float[] losses)
             throws IOException {
         Path dir = policy.directory();
         Files.createDirectories(dir);
@@ -209,13 +212,13 @@ public final class Checkpoints {
      *
      * @param maxStep the largest step the resuming run can continue from (its total steps)
      */
-    static Read read(Path dir, Targets targetsFor, int maxStep) throws IOException {
+    public static Read read(Path dir, Targets targetsFor, int maxStep) throws IOException {
         return CheckpointReader.read(dir, targetsFor, maxStep);
     }
 
     /** The live arrays a checkpoint with this trainer state fills, in the order they were written. */
     @FunctionalInterface
-    interface Targets {
+    public interface Targets {
         List<NDArray> of(JsonObject state) throws SoupFormatException;
     }
 
@@ -224,7 +227,7 @@ public final class Checkpoints {
      * optimizer has a view of that memory: on PyTorch it points the tensor at the given buffer,
      * and the view would then read and write freed memory.
      */
-    static void copyInto(NDArray t, ByteBuffer values) {
+    public static void copyInto(NDArray t, ByteBuffer values) {
         values.order(ByteOrder.nativeOrder());
         if (t.getDataType() == AdamW.BFLOAT16_CARRIER) {
             ByteBuffer own = t.toByteBuffer(true);
@@ -250,7 +253,7 @@ public final class Checkpoints {
     }
 
     /** What {@link #read} found besides the arrays it filled. */
-    record Read(int step, JsonObject state, float[] losses) {}
+    public record Read(int step, JsonObject state, float[] losses) {}
 
     static int intField(JsonObject o, String key, Path where) throws SoupFormatException {
         JsonElement e = o.get(key);

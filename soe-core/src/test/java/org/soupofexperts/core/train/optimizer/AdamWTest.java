@@ -1,4 +1,4 @@
-package org.soupofexperts.core.train;
+package org.soupofexperts.core.train.optimizer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package org.soupofexperts.core.train;
+package org.soupofexperts.core.train.loop;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -20,6 +20,9 @@ import org.soupofexperts.core.config.ExpertInit;
 import org.soupofexperts.core.config.ExpertRanks;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.nn.SoupTensor;
+import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.ToySources;
+import org.soupofexperts.core.train.optimizer.FusedAdamKernel;
 
 /** The closed-form soup step must train exactly like autograd through the banks. */
 class AnalyticSoupStepTest {

@@ -1,8 +1,9 @@
-package org.soupofexperts.core.train;
+package org.soupofexperts.core.train.loop;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.soupofexperts.core.train.TrainingSettings;
 
 /**
  * Wall time per phase of the training step, summed over a run ({@link TrainingSettings#timePhases}).
@@ -11,7 +12,7 @@ import java.util.Map;
  * on a GPU, queued work lands in the phase that first waits for it. Off, it costs one branch per
  * lap. Not thread-safe; owned by one run.
  */
-final class PhaseClock {
+public final class PhaseClock {
 
     /** A clock that records nothing. */
     static final PhaseClock OFF = new PhaseClock(false);

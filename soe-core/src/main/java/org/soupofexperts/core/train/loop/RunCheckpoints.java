@@ -1,4 +1,4 @@
-package org.soupofexperts.core.train;
+package org.soupofexperts.core.train.loop;
 
 import ai.djl.ndarray.NDArray;
 import com.google.gson.JsonObject;
@@ -14,13 +14,22 @@ import org.soupofexperts.core.batch.BatchSource;
 import org.soupofexperts.core.batch.MetaDistribution;
 import org.soupofexperts.core.internal.Djl;
 import org.soupofexperts.core.io.SoupFormatException;
+import org.soupofexperts.core.train.CheckpointPolicy;
+import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.SpecializationPoint;
+import org.soupofexperts.core.train.TrainingReport;
+import org.soupofexperts.core.train.checkpoint.BestWeights;
+import org.soupofexperts.core.train.checkpoint.CheckpointJson;
+import org.soupofexperts.core.train.checkpoint.Checkpoints;
+import org.soupofexperts.core.train.optimizer.AdamW;
+import org.soupofexperts.core.train.optimizer.ParameterSlots;
 
 /**
  * A training run's checkpoints: what {@link TrainingLoop} writes every so often and resumes from (the
  * trained weights, the optimizer's moments and step, the best evaluation's copy, the counters and
  * curves, and the seed streams' positions). Stateless.
  */
-final class RunCheckpoints {
+public final class RunCheckpoints {
 
     private static final Logger LOG = LoggerFactory.getLogger(RunCheckpoints.class);
 

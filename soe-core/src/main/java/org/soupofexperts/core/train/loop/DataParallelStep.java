@@ -1,4 +1,4 @@
-package org.soupofexperts.core.train;
+package org.soupofexperts.core.train.loop;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -15,6 +15,9 @@ import org.soupofexperts.core.internal.Djl;
 import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.Router;
 import org.soupofexperts.core.nn.SoupTensor;
+import org.soupofexperts.core.train.checkpoint.Checkpoints;
+import org.soupofexperts.core.train.optimizer.AdamW;
+import org.soupofexperts.core.train.optimizer.ParameterSlots;
 
 /**
  * The autograd step over several devices (data parallelism in one process): replica 0 is the
@@ -28,7 +31,7 @@ import org.soupofexperts.core.nn.SoupTensor;
  * the other; on GPUs, whose kernels run asynchronously, they still overlap. Not thread-safe; owned
  * by one run.
  */
-final class DataParallelStep implements SoupStep {
+public final class DataParallelStep implements SoupStep {
 
     private final ParameterSlots slots;
     private final AdamW opt;

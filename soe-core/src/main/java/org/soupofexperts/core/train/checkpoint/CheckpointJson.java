@@ -1,4 +1,4 @@
-package org.soupofexperts.core.train;
+package org.soupofexperts.core.train.checkpoint;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -9,19 +9,22 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.soupofexperts.core.io.SoupFormatException;
+import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.SpecializationPoint;
+import org.soupofexperts.core.train.TrainingReport;
 
 /**
  * The trainer's scalar state in a checkpoint's manifest, written and read strictly. Non-finite
  * numbers (a probe's cosine before the experts move) are written as null. Stateless.
  */
-final class CheckpointJson {
+public final class CheckpointJson {
 
     private CheckpointJson() {}
 
     /** The early-stopping counters of a checkpoint. */
     record BestState(double loss, int step, int sinceImprovement, boolean snapshot) {}
 
-    static JsonElement number(double v) {
+    public static JsonElement number(double v) {
         return Double.isFinite(v) ? new JsonPrimitive(v) : JsonNull.INSTANCE;
     }
 
@@ -52,7 +55,8 @@ final class CheckpointJson {
         return v;
     }
 
-    static JsonElement validation(List<TrainingReport.ValidationPoint> points) {
+    /** The validation points as JSON. */
+    public static JsonElement validation(List<TrainingReport.ValidationPoint> points) {
         JsonArray a = new JsonArray();
         for (TrainingReport.ValidationPoint p : points) {
             JsonArray row = new JsonArray();
@@ -64,7 +68,8 @@ final class CheckpointJson {
         return a;
     }
 
-    static List<TrainingReport.ValidationPoint> validationOf(JsonObject state) {
+    /** The validation points a checkpoint state holds. */
+    public static List<TrainingReport.ValidationPoint> validationOf(JsonObject state) {
         List<TrainingReport.ValidationPoint> out = new ArrayList<>();
         for (JsonElement e : state.getAsJsonArray("validation")) {
             JsonArray row = e.getAsJsonArray();
@@ -74,7 +79,8 @@ final class CheckpointJson {
         return out;
     }
 
-    static JsonElement specialization(List<SpecializationPoint> points) {
+    /** The specialization points as JSON. */
+    public static JsonElement specialization(List<SpecializationPoint> points) {
         JsonArray a = new JsonArray();
         for (SpecializationPoint p : points) {
             JsonObject o = new JsonObject();
@@ -90,7 +96,8 @@ final class CheckpointJson {
         return a;
     }
 
-    static List<SpecializationPoint> specializationOf(JsonObject state) {
+    /** The specialization points a checkpoint state holds. */
+    public static List<SpecializationPoint> specializationOf(JsonObject state) {
         List<SpecializationPoint> out = new ArrayList<>();
         for (JsonElement e : state.getAsJsonArray("specialization")) {
             JsonObject o = e.getAsJsonObject();
@@ -106,7 +113,8 @@ final class CheckpointJson {
         return out;
     }
 
-    static JsonElement best(double loss, int step, int sinceImprovement, boolean snapshot) {
+    /** The best-weights record (loss, step, steps since improvement, whether weights were kept) as JSON. */
+    public static JsonElement best(double loss, int step, int sinceImprovement, boolean snapshot) {
         JsonObject o = new JsonObject();
         o.add("loss", number(loss));
         o.addProperty("step", step);
@@ -115,7 +123,8 @@ final class CheckpointJson {
         return o;
     }
 
-    static BestState bestOf(Path from, JsonObject state) throws SoupFormatException {
+    /** The best-weights record a checkpoint state holds, refused by name when damaged. */
+    public static BestState bestOf(Path from, JsonObject state) throws SoupFormatException {
         JsonElement e = state.get("best");
         if (e == null || !e.isJsonObject()) {
             throw new SoupFormatException(from + " was written by a run without early stopping; this run has it");
@@ -129,7 +138,8 @@ final class CheckpointJson {
                 o.has("snapshot") && o.get("snapshot").getAsBoolean());
     }
 
-    static int integer(JsonObject o, String key, Path from) {
+    /** A non-negative integer field of {@code o}, refused by name when absent or ill-typed. */
+    public static int integer(JsonObject o, String key, Path from) {
         try {
             return Checkpoints.intField(o, key, from);
         } catch (SoupFormatException e) {
@@ -137,7 +147,7 @@ final class CheckpointJson {
         }
     }
 
-    static double real(JsonObject o, String key) {
+    public static double real(JsonObject o, String key) {
         double v = numberOf(o.get(key));
         return Double.isFinite(v) ? v : 0;
     }
@@ -146,7 +156,8 @@ final class CheckpointJson {
      * A checkpoint continues only the run that wrote it: same config (schedule, data, meta-
      * distribution, optimizer), same seed, same length.
      */
-    static void requireSame(Path from, JsonObject state, SoupTrainingConfig cfg, long seed) throws SoupFormatException {
+    public static void requireSame(Path from, JsonObject state, SoupTrainingConfig cfg, long seed)
+            throws SoupFormatException {
         JsonElement training = state.get("training");
         if (training == null
                 || !training.isJsonPrimitive()

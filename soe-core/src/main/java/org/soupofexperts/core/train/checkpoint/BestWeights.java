@@ -1,4 +1,4 @@
-package org.soupofexperts.core.train;
+package org.soupofexperts.core.train.checkpoint;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -7,27 +7,30 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import org.soupofexperts.core.internal.Djl;
+import org.soupofexperts.core.train.optimizer.AdamW;
 
 /**
  * Early stopping's memory: the best evaluation so far, with a copy of its parameters when they
  * are to be restored. Not thread-safe; owned by one run.
  */
-final class BestWeights implements AutoCloseable {
+public final class BestWeights implements AutoCloseable {
     private final NDManager copies;
     private final List<AdamW.Slot> slots;
     private final boolean keep;
-    List<NDArray> snapshot = List.of();
-    double loss = Double.POSITIVE_INFINITY;
-    int step = -1;
-    int sinceImprovement;
+    public List<NDArray> snapshot = List.of();
+    public double loss = Double.POSITIVE_INFINITY;
+    public int step = -1;
+    public int sinceImprovement;
 
-    BestWeights(NDManager manager, List<AdamW.Slot> slots, boolean keep) {
+    /** Keeps copies of {@code slots} in a sub-manager of {@code manager} when {@code keep}. */
+    public BestWeights(NDManager manager, List<AdamW.Slot> slots, boolean keep) {
         this.copies = manager.newSubManager();
         this.slots = slots;
         this.keep = keep;
     }
 
-    void offer(double v, int atStep, double minDelta) {
+    /** Records validation loss {@code v} at {@code atStep}; snapshots the weights on a gain of {@code minDelta}. */
+    public void offer(double v, int atStep, double minDelta) {
         if (v < loss - minDelta) {
             loss = v;
             step = atStep;
@@ -46,7 +49,7 @@ final class BestWeights implements AutoCloseable {
      * Sets the counters of a checkpoint and, if it kept a copy of the best weights, allocates
      * that copy (filled from the checkpoint next).
      */
-    void restoreFrom(CheckpointJson.BestState b) {
+    public void restoreFrom(CheckpointJson.BestState b) {
         loss = b.loss();
         step = b.step();
         sinceImprovement = b.sinceImprovement();
@@ -76,7 +79,7 @@ final class BestWeights implements AutoCloseable {
     }
 
     /** Puts the best parameters back in place (the arrays the caller holds stay the same). */
-    void restore() {
+    public void restore() {
         if (!keep || snapshot.isEmpty()) {
             return;
         }
