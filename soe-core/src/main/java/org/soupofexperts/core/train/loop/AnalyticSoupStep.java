@@ -12,6 +12,7 @@ import org.soupofexperts.core.nn.ExpertBank;
 import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.Router;
 import org.soupofexperts.core.train.optimizer.AdamW;
+import org.soupofexperts.core.train.optimizer.Gradients;
 import org.soupofexperts.core.train.optimizer.ParameterSlots;
 
 /**
@@ -46,20 +47,13 @@ public final class AnalyticSoupStep implements SoupStep {
     /** Slots that keep their own autograd gradient: the router's. */
     private final List<AdamW.Slot> ownGradient = new ArrayList<>();
 
-    AnalyticSoupStep(
-            GptModel model,
-            Router router,
-            NDManager manager,
-            ParameterSlots slots,
-            AdamW opt,
-            double clip,
-            boolean skipIdle) {
-        this.model = model;
-        this.router = router;
-        this.manager = manager;
-        this.slots = slots;
-        this.opt = opt;
-        this.clip = clip;
+    AnalyticSoupStep(StepParts p, boolean skipIdle) {
+        this.model = p.model();
+        this.router = p.router();
+        this.manager = p.manager();
+        this.slots = p.slots();
+        this.opt = p.opt();
+        this.clip = p.clip();
         this.skipIdle = skipIdle;
         this.tensors = slots.tensors();
         for (ParameterSlots.TensorSlots t : tensors) {
@@ -112,13 +106,18 @@ public final class AnalyticSoupStep implements SoupStep {
                 throw StepResult.diverged(step, f.loss(), norm);
             }
             double scale = StepResult.clipScale(norm, clip);
-            float[][] bankAlpha = new float[slots.all().size()][];
-            for (ParameterSlots.TensorSlots t : tensors) {
-                if (!t.lowRank()) {
-                    bankAlpha[t.bank()] = f.alpha();
+            Gradients given = Gradients.forGroups(slots.all().size(), m);
+            for (int i = 0; i < b.grads().length; i++) {
+                if (b.grads()[i] != null) {
+                    given.plain(i, b.grads()[i]);
                 }
             }
-            opt.step(lr, scale, b.grads(), bankAlpha, m, skipIdle);
+            for (ParameterSlots.TensorSlots t : tensors) {
+                if (!t.lowRank()) {
+                    given.grouped(t.bank(), b.grads()[t.bank()], f.alpha());
+                }
+            }
+            opt.step(lr, scale, given, skipIdle);
             clock.lap("update");
             return new StepResult(f.loss(), norm, scale < 1.0);
         }

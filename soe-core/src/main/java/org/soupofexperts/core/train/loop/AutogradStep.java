@@ -24,13 +24,13 @@ public final class AutogradStep implements SoupStep {
     private final AdamW opt;
     private final double clip;
 
-    AutogradStep(GptModel model, Router router, NDManager manager, ParameterSlots slots, AdamW opt, double clip) {
-        this.model = model;
-        this.router = router;
-        this.manager = manager;
-        this.slots = slots;
-        this.opt = opt;
-        this.clip = clip;
+    AutogradStep(StepParts p) {
+        this.model = p.model();
+        this.router = p.router();
+        this.manager = p.manager();
+        this.slots = p.slots();
+        this.opt = p.opt();
+        this.clip = p.clip();
     }
 
     private PhaseClock clock = PhaseClock.OFF;

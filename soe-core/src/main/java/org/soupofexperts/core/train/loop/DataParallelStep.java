@@ -41,20 +41,13 @@ public final class DataParallelStep implements SoupStep {
     /** One device's model, router, manager, and its weights in slot order. */
     private record Replica(GptModel model, Router router, NDManager manager, List<NDArray> weights) {}
 
-    DataParallelStep(
-            GptModel model,
-            Router router,
-            NDManager manager,
-            ParameterSlots slots,
-            AdamW opt,
-            double clip,
-            List<Device> devices) {
-        this.slots = slots;
-        this.opt = opt;
-        this.clip = clip;
-        replicas.add(new Replica(model, router, manager, slots.weights()));
+    DataParallelStep(StepParts p, List<Device> devices) {
+        this.slots = p.slots();
+        this.opt = p.opt();
+        this.clip = p.clip();
+        replicas.add(new Replica(p.model(), p.router(), p.manager(), slots.weights()));
         for (Device d : devices.subList(1, devices.size())) {
-            replicas.add(replicate(model, router, Djl.newManager(d)));
+            replicas.add(replicate(p.model(), p.router(), Djl.newManager(d)));
         }
     }
 

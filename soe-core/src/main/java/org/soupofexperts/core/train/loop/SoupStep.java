@@ -28,12 +28,13 @@ public interface SoupStep extends AutoCloseable {
      */
     static SoupStep choose(
             GptModel model, Router router, NDManager manager, ParameterSlots slots, AdamW opt, SoupTrainingConfig cfg) {
+        StepParts parts = new StepParts(model, router, manager, slots, opt, cfg.gradClip());
         if (!cfg.devices().isEmpty() && !cfg.devices().get(0).equals(manager.getDevice())) {
             throw new IllegalArgumentException("the first device of data-parallel training must hold the parameters: "
                     + manager.getDevice() + ", got " + cfg.devices().get(0));
         }
         if (cfg.devices().size() > 1) {
-            return new DataParallelStep(model, router, manager, slots, opt, cfg.gradClip(), cfg.devices());
+            return new DataParallelStep(parts, cfg.devices());
         }
         SoupTrainingConfig.StepAlgorithm algorithm = cfg.stepAlgorithm();
         boolean closedFormPossible = router != null && opt.allFused();
@@ -49,9 +50,7 @@ public interface SoupStep extends AutoCloseable {
             throw new IllegalArgumentException("skipIdleExperts and ExpertUpdate.SHARED_SECOND_MOMENT need the"
                     + " closed-form soup step (CPU, float32); use ExpertUpdate.ADAM without skipIdleExperts here");
         }
-        return closedForm
-                ? new AnalyticSoupStep(model, router, manager, slots, opt, cfg.gradClip(), cfg.skipIdleExperts())
-                : new AutogradStep(model, router, manager, slots, opt, cfg.gradClip());
+        return closedForm ? new AnalyticSoupStep(parts, cfg.skipIdleExperts()) : new AutogradStep(parts);
     }
 
     /** Times the step's phases on this clock (the default step has none of its own to time). */

@@ -190,7 +190,7 @@ public final class AdamW implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("this optimizer is closed; its state has been freed");
         }
-        step(lr, gradScale, null, null, 1, false);
+        step(lr, gradScale, Gradients.own(slots.size()), false);
     }
 
     /**
@@ -222,24 +222,26 @@ public final class AdamW implements AutoCloseable {
     }
 
     /**
-     * One update with gradients given per slot ({@code grads[i]}, null: the weight's own) and, for
-     * a bank slot of shape (n, P), {@code bankAlpha[i]} (m x n, row-major): {@code grads[i]} then
-     * holds the m groups' gradients G_g (m x P) and expert j's gradient is {@code sum_g
-     * bankAlpha[i][g n + j] G_g} (see {@code AnalyticSoupStep}). With {@code skipIdle}, experts
-     * whose alpha is 0 in every group are not touched. Given gradients are not zeroed; the
-     * weights' own are.
+     * One update from {@code gradients} (see {@link Gradients}: per slot its weight's own, a given
+     * one, or a bank's groups' gradients with their alpha). With {@code skipIdle}, experts whose
+     * alpha is 0 in every group are not touched. Given gradients are not zeroed; the weights' own
+     * are.
      */
-    public void step(double lr, double gradScale, NDArray[] grads, float[][] bankAlpha, int groups, boolean skipIdle) {
+    public void step(double lr, double gradScale, Gradients gradients, boolean skipIdle) {
         if (closed) {
             throw new IllegalStateException("this optimizer is closed; its state has been freed");
+        }
+        if (gradients.slots() != slots.size()) {
+            throw new IllegalArgumentException(
+                    "gradients for " + gradients.slots() + " slots, this optimizer has " + slots.size());
         }
         t++;
         double correction = Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t));
         for (int i = 0; i < slots.size(); i++) {
             float rate = (float) (lr * slots.get(i).lrScale());
             Rates r = new Rates(rate, (float) (rate * correction), (float) gradScale);
-            if (grads != null && grads[i] != null) {
-                updateGiven(i, grads[i], bankAlpha == null ? null : bankAlpha[i], groups, skipIdle, r);
+            if (gradients.given(i) != null) {
+                updateGiven(i, gradients.given(i), gradients.alpha(i), gradients.groups(), skipIdle, r);
             } else {
                 updateOwn(i, r);
             }
