@@ -212,7 +212,11 @@ class CompareCommandsTest {
                 "--steps",
                 "2");
         assertEquals(1, r.code());
-        assertTrue(r.err().contains("wide-test") && r.err().contains("byte tokens"), r.err());
+        assertTrue(
+                r.err().contains("wide-test")
+                        && r.err().contains("not of bytes-utf8")
+                        && r.err().contains("--tokenizer"),
+                r.err());
     }
 
     @Test
