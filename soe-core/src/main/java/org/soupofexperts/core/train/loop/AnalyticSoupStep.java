@@ -93,7 +93,7 @@ public final class AnalyticSoupStep implements SoupStep {
             NDArray tokens = manager.create(tb.tokens(), new Shape(tb.batchSize(), tb.length()));
             NDArray hArray = GroupBatches.domainWeights(manager, hs);
             Instantiated f = forwardBackward(tokens, hArray);
-            BankGradients b = bankGradients(f.theta(), m);
+            BankGradients b = bankGradients(f.theta(), f.alpha(), m);
             double factorSq = lowRankGradients(f.theta(), f.alpha(), m, b);
             clock.lap("bank reductions (dS, dalpha, Gram)");
             routerBackward(hArray, b.dAlpha());
@@ -106,18 +106,7 @@ public final class AnalyticSoupStep implements SoupStep {
                 throw StepResult.diverged(step, f.loss(), norm);
             }
             double scale = StepResult.clipScale(norm, clip);
-            Gradients given = Gradients.forGroups(slots.all().size(), m);
-            for (int i = 0; i < b.grads().length; i++) {
-                if (b.grads()[i] != null) {
-                    given.plain(i, b.grads()[i]);
-                }
-            }
-            for (ParameterSlots.TensorSlots t : tensors) {
-                if (!t.lowRank()) {
-                    given.grouped(t.bank(), b.grads()[t.bank()], f.alpha());
-                }
-            }
-            opt.step(lr, scale, given, skipIdle);
+            opt.step(lr, scale, b.given(), skipIdle);
             clock.lap("update");
             return new StepResult(f.loss(), norm, scale < 1.0);
         }
@@ -159,20 +148,21 @@ public final class AnalyticSoupStep implements SoupStep {
      * G over the dense banks (1 x 1 with one group).
      */
     private static final class BankGradients {
-        final NDArray[] grads;
+        final Gradients given;
         NDArray dAlpha;
         final NDArray sharedSq;
         final NDArray gram;
 
-        BankGradients(NDArray[] grads, NDArray dAlpha, NDArray sharedSq, NDArray gram) {
-            this.grads = grads;
+        BankGradients(Gradients given, NDArray dAlpha, NDArray sharedSq, NDArray gram) {
+            this.given = given;
             this.dAlpha = dAlpha;
             this.sharedSq = sharedSq;
             this.gram = gram;
         }
 
-        NDArray[] grads() {
-            return grads;
+        /** What the optimizer reads: dS per shared slot, G with alpha per dense bank, dU and dV per factor. */
+        Gradients given() {
+            return given;
         }
 
         NDArray dAlpha() {
@@ -193,9 +183,9 @@ public final class AnalyticSoupStep implements SoupStep {
         }
     }
 
-    private BankGradients bankGradients(NDArray[] theta, int m) {
+    private BankGradients bankGradients(NDArray[] theta, float[] alpha, int m) {
         boolean grouped = m > 1;
-        NDArray[] grads = new NDArray[slots.all().size()];
+        Gradients given = Gradients.forGroups(slots.all().size(), m);
         NDArray dAlpha = null;
         NDArray sharedSq = null;
         NDArray gram = null;
@@ -205,13 +195,13 @@ public final class AnalyticSoupStep implements SoupStep {
                 NDArray g = theta[i].getGradient();
                 NDArray perGroup = grouped ? g.reshape(m, -1) : null;
                 NDArray ds = grouped ? perGroup.sum(new int[] {0}) : g;
-                grads[t.shared()] = ds;
+                given.plain(t.shared(), ds);
                 NDArray sq = ds.norm().square();
                 sharedSq = sharedSq == null ? sq : sharedSq.add(sq);
                 if (t.lowRank()) {
                     continue; // the factors get their gradients from the router's pass
                 }
-                grads[t.bank()] = g;
+                given.grouped(t.bank(), g, alpha);
                 NDArray bank = ((ExpertBank.Dense) t.tensor().bank()).weights().getArray();
                 NDArray d = grouped
                         ? perGroup.matMul(bank.transpose())
@@ -221,7 +211,7 @@ public final class AnalyticSoupStep implements SoupStep {
                 gram = gram == null ? mg : gram.add(mg);
             }
         }
-        return new BankGradients(grads, dAlpha, sharedSq, gram);
+        return new BankGradients(given, dAlpha, sharedSq, gram);
     }
 
     /**
@@ -252,8 +242,7 @@ public final class AnalyticSoupStep implements SoupStep {
                 NDArray[] dudv = throughFactors(g, u, v, a, m, n, rows, cols, r, b);
                 NDArray du = dudv[0];
                 NDArray dv = dudv[1];
-                b.grads()[t.bank()] = du;
-                b.grads()[t.bankV()] = dv;
+                b.given().plain(t.bank(), du).plain(t.bankV(), dv);
                 NDArray both = du.square().sum().add(dv.square().sum());
                 sq = sq == null ? both : sq.add(both);
             }
