@@ -6,7 +6,7 @@
  */
 module org.soupofexperts.core {
     requires transitive ai.djl.api;
-    requires transitive com.google.gson;
+    requires com.google.gson;
     requires ai.djl.pytorch_engine;
     requires org.slf4j;
 
@@ -17,7 +17,8 @@ module org.soupofexperts.core {
     exports org.soupofexperts.core.io;
     exports org.soupofexperts.core.nn;
     exports org.soupofexperts.core.train;
-    exports org.soupofexperts.core.train.checkpoint;
     exports org.soupofexperts.core.internal to
+            org.soupofexperts.data;
+    exports org.soupofexperts.core.io.internal to
             org.soupofexperts.data;
 }

@@ -7,6 +7,7 @@ module org.soupofexperts.data {
     // Optional: Hugging Face tokenizers and .zst corpora; their dependencies are <optional> in the POM.
     requires static ai.djl.tokenizers;
     requires static com.github.luben.zstd_jni;
+    requires com.google.gson;
     requires org.slf4j;
     // The MiniLM sentence embedder is optional: its dependency is declared <optional> in the POM.
     requires static langchain4j.core;

@@ -5,6 +5,7 @@ module org.soupofexperts.serve {
     requires org.eclipse.jetty.http;
     requires org.eclipse.jetty.io;
     requires org.eclipse.jetty.util;
+    requires com.google.gson;
     requires org.slf4j;
     requires transitive micrometer.core;
     requires micrometer.registry.prometheus;

@@ -5,7 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.soupofexperts.core.DenseModel;
-import org.soupofexperts.core.io.Safetensors;
+import org.soupofexperts.core.io.Dtype;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -53,7 +53,7 @@ final class Export implements Callable<Integer> {
     Format format;
 
     @Option(names = "--dtype", defaultValue = "F32", description = "F32, F16 or BF16 (hf and safetensors)")
-    Safetensors.Dtype dtype;
+    Dtype dtype;
 
     @Option(names = "--out", required = true, description = "the new folder (djl) or file (safetensors)")
     Path out;
@@ -68,7 +68,7 @@ final class Export implements Callable<Integer> {
             throw new IllegalArgumentException(
                     out + " already exists; " + (folder ? "choose a new folder" : "pass --force to replace it"));
         }
-        if (format == Format.djl && dtype != Safetensors.Dtype.F32) {
+        if (format == Format.djl && dtype != Dtype.F32) {
             throw new IllegalArgumentException("--dtype applies to hf and safetensors; a DJL folder is float32");
         }
         try (DenseModel s = DenseModel.load(modelDir)) {

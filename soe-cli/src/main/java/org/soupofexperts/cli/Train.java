@@ -12,9 +12,9 @@ import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.batch.MetaDistribution;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.config.SoupConfig;
+import org.soupofexperts.core.train.CheckpointFolder;
 import org.soupofexperts.core.train.CheckpointPolicy;
 import org.soupofexperts.core.train.SoupTrainingConfig;
-import org.soupofexperts.core.train.checkpoint.Checkpoints;
 import org.soupofexperts.data.embed.Embedder;
 import org.soupofexperts.data.eval.DomainSplit;
 import org.soupofexperts.data.sample.MetaDistributions;
@@ -135,7 +135,7 @@ final class Train implements Callable<Integer> {
         Path checkpoints = out.resolve("checkpoints");
         Path resumeFrom = null;
         if (resume) {
-            resumeFrom = Checkpoints.latest(checkpoints)
+            resumeFrom = CheckpointFolder.latest(checkpoints)
                     .orElseThrow(() -> new IllegalArgumentException(
                             "--resume: " + checkpoints + " holds no checkpoint to continue from"));
         }
@@ -199,7 +199,7 @@ final class Train implements Callable<Integer> {
             soup.save(soupDir);
             o.printf("saved %s (%,d stored parameters)%n", soupDir, soup.parameterCount());
             // The run is safe in the soup now; its checkpoints (three times the soup's size each) go.
-            Checkpoints.deleteAll(checkpoints);
+            CheckpointFolder.deleteAll(checkpoints);
         }
         return 0;
     }

@@ -32,7 +32,7 @@ import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.djl.NextTokenTranslatorFactory;
 import org.soupofexperts.core.internal.Djl;
-import org.soupofexperts.core.io.Safetensors;
+import org.soupofexperts.core.io.internal.Safetensors;
 import org.soupofexperts.data.eval.Evaluation;
 import org.soupofexperts.data.store.ShardWriter;
 import org.soupofexperts.data.store.ShardedStore;

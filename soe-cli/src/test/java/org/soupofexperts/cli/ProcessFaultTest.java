@@ -23,8 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.soupofexperts.cli.Cli.Result;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
-import org.soupofexperts.core.io.ArtifactDirectory;
-import org.soupofexperts.core.train.checkpoint.Checkpoints;
+import org.soupofexperts.core.io.internal.ArtifactDirectory;
+import org.soupofexperts.core.train.CheckpointFolder;
 import org.soupofexperts.data.store.TokenStore;
 import org.soupofexperts.data.synth.SyntheticCorpus;
 
@@ -90,8 +90,8 @@ class ProcessFaultTest {
                 c.await(() -> c.log().contains("step " + at + "/"), "step " + at);
             }
             kills += c.kill() ? 1 : 0;
-            for (Path ck : Checkpoints.list(checkpoints)) {
-                ArtifactDirectory.open(ck, Checkpoints.KIND); // complete: sizes and SHA-256 verified
+            for (Path ck : CheckpointFolder.list(checkpoints)) {
+                ArtifactDirectory.open(ck, CheckpointFolder.KIND); // complete: sizes and SHA-256 verified
             }
         }
         // Each launch ends at most 3 checkpoints (60 steps) and 19 steps after the last: 3 x 79 < 400.
@@ -289,7 +289,7 @@ class ProcessFaultTest {
     /** The newest checkpoint's step in {@code dir}, 0 for none. */
     private static int newestStep(Path dir) throws IOException {
         int newest = 0;
-        for (Path c : Checkpoints.list(dir)) {
+        for (Path c : CheckpointFolder.list(dir)) {
             Matcher m = STEP.matcher(c.getFileName().toString());
             if (m.matches()) {
                 newest = Math.max(newest, Integer.parseInt(m.group(1)));

@@ -17,12 +17,12 @@ import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.config.Seeds;
 import org.soupofexperts.core.djl.NextTokenTranslator;
 import org.soupofexperts.core.internal.Djl;
-import org.soupofexperts.core.io.ArtifactDirectory;
-import org.soupofexperts.core.io.ConfigJson;
-import org.soupofexperts.core.io.Safetensors;
+import org.soupofexperts.core.io.Dtype;
 import org.soupofexperts.core.io.SoupFormatException;
-import org.soupofexperts.core.io.StrictJson;
 import org.soupofexperts.core.io.Version;
+import org.soupofexperts.core.io.internal.ArtifactDirectory;
+import org.soupofexperts.core.io.internal.ConfigJson;
+import org.soupofexperts.core.io.internal.StrictJson;
 import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.SoupTensor;
 import org.soupofexperts.core.nn.WeightInit;
@@ -208,7 +208,10 @@ public sealed class DenseModel implements AutoCloseable permits Specialist {
         return g.continueWith(model, manager, prompt, onToken);
     }
 
-    /** Saves atomically into {@code dir} (see {@link ArtifactDirectory}). */
+    /**
+     * Saves atomically into {@code dir}: the files are written and checksummed under a temporary
+     * name, then renamed into place, so a crash leaves the previous save or this one.
+     */
     public void save(Path dir) throws IOException {
         JsonObject m = describe();
         m.addProperty("createdAt", Instant.now().toString());
@@ -230,10 +233,10 @@ public sealed class DenseModel implements AutoCloseable permits Specialist {
     /**
      * Writes this specialist as a Hugging Face GPT-2 folder (atomically, into a new folder):
      * {@code config.json}, {@code model.safetensors} with GPT-2's names, stored as {@code dtype},
-     * and a model card naming h, alpha, the domains and the provenance. See
-     * {@link org.soupofexperts.core.io.HuggingFaceFolder} for the mapping.
+     * and a model card naming h, alpha, the domains and the provenance. Each tensor maps to its
+     * GPT-2 name one to one; the architecture is GPT-2's with the exact GELU.
      */
-    public void exportHuggingFace(Path dir, Safetensors.Dtype dtype) throws IOException {
+    public void exportHuggingFace(Path dir, Dtype dtype) throws IOException {
         SpecialistExports.huggingFace(dir, model, provenance, labels, dtype);
     }
 
@@ -243,11 +246,11 @@ public sealed class DenseModel implements AutoCloseable permits Specialist {
      * Atomic. DJL's own format is {@link #save}.
      */
     public void exportSafetensors(Path file) throws IOException {
-        exportSafetensors(file, Safetensors.Dtype.F32);
+        exportSafetensors(file, Dtype.F32);
     }
 
     /** As {@link #exportSafetensors(Path)}, the values stored as {@code dtype} (F32, F16 or BF16). */
-    public void exportSafetensors(Path file, Safetensors.Dtype dtype) throws IOException {
+    public void exportSafetensors(Path file, Dtype dtype) throws IOException {
         SpecialistExports.safetensors(file, model, provenance, dtype);
     }
 

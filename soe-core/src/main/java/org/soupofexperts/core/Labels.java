@@ -12,7 +12,7 @@ import java.util.Set;
 import org.soupofexperts.core.config.DomainWeights;
 import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.io.SoupFormatException;
-import org.soupofexperts.core.io.StrictJson;
+import org.soupofexperts.core.io.internal.StrictJson;
 
 /**
  * What a soup's numbers mean, saved with it and with every specialist made from it: the name

@@ -6,11 +6,11 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import org.soupofexperts.core.config.SoupConfig;
-import org.soupofexperts.core.io.ArtifactDirectory;
-import org.soupofexperts.core.io.ConfigJson;
 import org.soupofexperts.core.io.SoupFormatException;
-import org.soupofexperts.core.io.StrictJson;
 import org.soupofexperts.core.io.Version;
+import org.soupofexperts.core.io.internal.ArtifactDirectory;
+import org.soupofexperts.core.io.internal.ConfigJson;
+import org.soupofexperts.core.io.internal.StrictJson;
 
 /**
  * A soup's saved form: a manifest (version, config, run history, labels, attachments) next to one

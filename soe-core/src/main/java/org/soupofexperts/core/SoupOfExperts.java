@@ -223,7 +223,7 @@ public final class SoupOfExperts implements AutoCloseable {
 
     /**
      * Saves atomically into {@code dir}: a crash leaves the previous save or this one, never a
-     * mix (see {@link org.soupofexperts.core.io.ArtifactDirectory}). Optimizer state is not saved
+     * mix (the files are checksummed under a temporary name, then renamed). Optimizer state is not saved
      * (checkpoints keep it).
      */
     public void save(Path dir) throws IOException {

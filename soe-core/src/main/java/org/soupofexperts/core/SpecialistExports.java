@@ -8,10 +8,11 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.soupofexperts.core.djl.DjlModelFolder;
-import org.soupofexperts.core.io.ConfigJson;
-import org.soupofexperts.core.io.HuggingFaceFolder;
-import org.soupofexperts.core.io.Safetensors;
+import org.soupofexperts.core.io.Dtype;
 import org.soupofexperts.core.io.Version;
+import org.soupofexperts.core.io.internal.ConfigJson;
+import org.soupofexperts.core.io.internal.HuggingFaceFolder;
+import org.soupofexperts.core.io.internal.Safetensors;
 import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.SoupTensor;
 
@@ -21,10 +22,10 @@ final class SpecialistExports {
     private SpecialistExports() {}
 
     static void djl(Path dir, GptModel model, JsonObject description) throws IOException {
-        DjlModelFolder.write(dir, model, description);
+        DjlModelFolder.write(dir, model, description.toString());
     }
 
-    static void huggingFace(Path dir, GptModel model, JsonObject provenance, Labels labels, Safetensors.Dtype dtype)
+    static void huggingFace(Path dir, GptModel model, JsonObject provenance, Labels labels, Dtype dtype)
             throws IOException {
         HuggingFaceFolder.write(
                 dir,
@@ -50,8 +51,7 @@ final class SpecialistExports {
     /** The byte tokenizer's id (soe-data's {@code ByteTokenizer}). */
     private static final String BYTES = "bytes-utf8";
 
-    static void safetensors(Path file, GptModel model, JsonObject provenance, Safetensors.Dtype dtype)
-            throws IOException {
+    static void safetensors(Path file, GptModel model, JsonObject provenance, Dtype dtype) throws IOException {
         Safetensors.write(
                 file,
                 tensorsByName(model),
@@ -79,7 +79,7 @@ final class SpecialistExports {
         return tensors;
     }
 
-    private static String modelCard(GptModel model, JsonObject provenance, Labels labels, Safetensors.Dtype dtype) {
+    private static String modelCard(GptModel model, JsonObject provenance, Labels labels, Dtype dtype) {
         StringBuilder b = new StringBuilder();
         // The Hub reads these keys from the card's YAML front matter.
         b.append("---\nlibrary_name: transformers\npipeline_tag: text-generation\ntags:\n- gpt2\n"

@@ -23,12 +23,12 @@ import org.junit.jupiter.api.io.TempDir;
 import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.config.ExpertInit;
 import org.soupofexperts.core.config.SoupConfig;
-import org.soupofexperts.core.io.ArtifactDirectory;
+import org.soupofexperts.core.io.internal.ArtifactDirectory;
+import org.soupofexperts.core.train.CheckpointFolder;
 import org.soupofexperts.core.train.CheckpointPolicy;
 import org.soupofexperts.core.train.EarlyStopping;
 import org.soupofexperts.core.train.SoupTrainingConfig;
 import org.soupofexperts.core.train.TrainingReport;
-import org.soupofexperts.core.train.checkpoint.Checkpoints;
 
 /** Checkpoints: a killed run resumes to the uninterrupted run's parameters bit for bit; bad checkpoints are refused. */
 class CheckpointTest {
@@ -70,7 +70,8 @@ class CheckpointTest {
                 b -> b.bankMoments(SoupTrainingConfig.MomentPrecision.BFLOAT16);
         Path latest = killAndResume(tmp, half);
         // The moments are 2 bytes per value and named so; a float32 run cannot resume from them.
-        JsonObject manifest = ArtifactDirectory.open(latest, Checkpoints.KIND).manifest();
+        JsonObject manifest =
+                ArtifactDirectory.open(latest, CheckpointFolder.KIND).manifest();
         assertTrue(
                 manifest.get("dataTypes").toString().contains("bfloat16"),
                 manifest.get("dataTypes").toString());
@@ -114,7 +115,7 @@ class CheckpointTest {
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> b.train(killed));
             assertTrue(e.getMessage().contains("simulated crash"), e.getMessage());
         }
-        Path latest = Checkpoints.latest(ckpt).orElseThrow();
+        Path latest = CheckpointFolder.latest(ckpt).orElseThrow();
         assertEquals("step-00000015", latest.getFileName().toString());
         TrainingReport resumed;
         try (SoupOfExperts c = SoupOfExperts.create(SOUP)) {
@@ -175,8 +176,8 @@ class CheckpointTest {
         }
         TrainingReport resumed;
         try (DenseModel s = DenseModel.create(ToyDomains.tinyModel(), 2)) {
-            resumed =
-                    s.train(b.resumeFrom(Checkpoints.latest(ckpt).orElseThrow()).build());
+            resumed = s.train(
+                    b.resumeFrom(CheckpointFolder.latest(ckpt).orElseThrow()).build());
             s.save(tmp.resolve("resumed"));
         }
         assertArrayEquals(parameters(tmp.resolve("uninterrupted")), parameters(tmp.resolve("resumed")));
@@ -201,7 +202,7 @@ class CheckpointTest {
                             .build())
                     .build());
         }
-        List<String> names = Checkpoints.list(ckpt).stream()
+        List<String> names = CheckpointFolder.list(ckpt).stream()
                 .map(p -> p.getFileName().toString())
                 .toList();
         assertEquals(List.of("step-00000015", "step-00000020"), names, "keep the newest two; none at the last step");
@@ -288,7 +289,7 @@ class CheckpointTest {
                     .checkpoints(CheckpointPolicy.everySteps(10, ckpt))
                     .build());
         }
-        return Checkpoints.latest(ckpt).orElseThrow();
+        return CheckpointFolder.latest(ckpt).orElseThrow();
     }
 
     private static void assertRefused(Path checkpoint, String what) {

@@ -16,11 +16,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.soupofexperts.core.config.ExpertInit;
 import org.soupofexperts.core.config.SoupConfig;
-import org.soupofexperts.core.io.ArtifactDirectory;
 import org.soupofexperts.core.io.SoupFormatException;
+import org.soupofexperts.core.io.internal.ArtifactDirectory;
+import org.soupofexperts.core.train.CheckpointFolder;
 import org.soupofexperts.core.train.CheckpointPolicy;
 import org.soupofexperts.core.train.SoupTrainingConfig;
-import org.soupofexperts.core.train.checkpoint.Checkpoints;
 import org.soupofexperts.testing.FaultReport;
 import org.soupofexperts.testing.JsonMutator;
 
@@ -212,7 +212,7 @@ class FaultInjectionTest {
                     .checkpoints(CheckpointPolicy.everySteps(10, ckpt))
                     .build());
         }
-        Path step10 = Checkpoints.latest(ckpt).orElseThrow();
+        Path step10 = CheckpointFolder.latest(ckpt).orElseThrow();
         Path manifest = step10.resolve(ArtifactDirectory.MANIFEST);
         Path params = SaveLoadTest.parameterFile(step10);
         String goodManifest = Files.readString(manifest);

@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.soupofexperts.core.io.ArtifactDirectory;
 import org.soupofexperts.core.io.SoupFormatException;
+import org.soupofexperts.core.io.internal.ArtifactDirectory;
 
 /** Domain names and the tokenizer travel with a soup, its saves and its specialists. */
 class LabelsTest {

@@ -71,8 +71,19 @@ class LayeringRulesTest {
         assertTrue(e.getMessage().contains("LeafConfig"), e.getMessage());
     }
 
+    /** The packages users program against: exported to everyone. */
+    static final Set<String> API =
+            Set.of(CORE, CORE + ".batch", CORE + ".config", CORE + ".djl", CORE + ".io", CORE + ".nn", CORE + ".train");
+
+    /** Exported to soe-data only (Lucene's qualified exports of its internal packages). */
+    static final Set<String> FOR_DATA = Set.of(CORE + ".internal", CORE + ".io.internal");
+
+    /** Not exported: the training loop's rooms. */
+    static final Set<String> CLOSED =
+            Set.of(CORE + ".train.loop", CORE + ".train.optimizer", CORE + ".train.checkpoint");
+
     @Test
-    void theModuleExportsItsApiPackagesInternalOnlyToDataAndNotTheLoopsRooms() throws IOException {
+    void theModuleExportsExactlyItsApiPackagesAndItsInternalsOnlyToData() throws IOException {
         // The descriptor compiled next to the classes (on the class path, a resource lookup would find the JDK's).
         Path classes;
         try {
@@ -88,19 +99,20 @@ class LayeringRulesTest {
         try (InputStream in = Files.newInputStream(classes.resolve("module-info.class"))) {
             d = ModuleDescriptor.read(in);
         }
-        assertTrue(d.name().equals("org.soupofexperts.core"), d.name());
-        Set<String> closed = Set.of(CORE + ".train.loop", CORE + ".train.optimizer");
-        Set<String> exported = new TreeSet<>();
+        assertEquals("org.soupofexperts.core", d.name());
+        Set<String> open = new TreeSet<>();
+        Set<String> qualified = new TreeSet<>();
         for (ModuleDescriptor.Exports e : d.exports()) {
-            exported.add(e.source());
-            if (e.source().endsWith(".internal")) {
-                assertTrue(e.isQualified() && e.targets().equals(Set.of("org.soupofexperts.data")), e.toString());
+            if (e.isQualified()) {
+                assertEquals(Set.of("org.soupofexperts.data"), e.targets(), e.toString());
+                qualified.add(e.source());
             } else {
-                assertTrue(!e.isQualified(), e.toString());
+                open.add(e.source());
             }
         }
-        // Every package but the training loop's private rooms is exported, and those are not: a new
-        // package must be put on one side or the other on purpose.
+        assertEquals(new TreeSet<>(API), open);
+        assertEquals(new TreeSet<>(FOR_DATA), qualified);
+        // Every package is on one of the three lists: a new one must be put on one on purpose.
         // The packages from the class files themselves: a descriptor read alone lists only those it names.
         Set<String> packages = new TreeSet<>();
         try (Stream<Path> files = Files.walk(classes)) {
@@ -109,10 +121,31 @@ class LayeringRulesTest {
                             .toString()
                             .replace(f.getFileSystem().getSeparator(), ".")));
         }
-        assertTrue(packages.containsAll(closed), packages.toString());
-        Set<String> expected = new TreeSet<>(packages);
-        expected.removeAll(closed);
-        assertEquals(expected, exported);
+        Set<String> listed = new TreeSet<>(API);
+        listed.addAll(FOR_DATA);
+        listed.addAll(CLOSED);
+        assertEquals(listed, packages);
+        assertTrue(
+                !d.requires().stream()
+                        .anyMatch(r -> r.name().equals("com.google.gson")
+                                && r.modifiers().contains(ModuleDescriptor.Requires.Modifier.TRANSITIVE)),
+                "Gson must not be passed on to users: " + d.requires());
+    }
+
+    @Test
+    void noPublicSignatureOfAnApiPackageUsesGson() {
+        LayeringRules.noGsonInPublicSignatures(API.toArray(String[]::new)).check(LayeringRules.mainClasses(CORE));
+    }
+
+    @Test
+    void gsonRuleRejectsAPublicMethodReturningAListOfJsonObjects() {
+        JavaClasses fixture = new ClassFileImporter().importPackages(FIXTURE + ".gson");
+        AssertionError e = assertThrows(
+                AssertionError.class,
+                () -> LayeringRules.noGsonInPublicSignatures(FIXTURE + ".gson").check(fixture));
+        assertTrue(e.getMessage().contains("LeakyApi.manifests()"), e.getMessage());
+        assertTrue(e.getMessage().contains("LeakyApi.state"), e.getMessage());
+        assertTrue(!e.getMessage().contains("LeakyApi.quiet"), e.getMessage());
     }
 
     @Test

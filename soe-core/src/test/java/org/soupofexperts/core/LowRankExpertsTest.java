@@ -27,9 +27,9 @@ import org.soupofexperts.core.config.ExpertInit;
 import org.soupofexperts.core.config.ExpertRanks;
 import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.internal.Djl;
-import org.soupofexperts.core.io.ArtifactDirectory;
-import org.soupofexperts.core.io.ConfigJson;
 import org.soupofexperts.core.io.SoupFormatException;
+import org.soupofexperts.core.io.internal.ArtifactDirectory;
+import org.soupofexperts.core.io.internal.ConfigJson;
 import org.soupofexperts.core.nn.SoupLinear;
 import org.soupofexperts.core.nn.SoupTensor;
 

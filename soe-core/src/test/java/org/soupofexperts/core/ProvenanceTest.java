@@ -15,8 +15,8 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.soupofexperts.core.io.ArtifactDirectory;
 import org.soupofexperts.core.io.Version;
+import org.soupofexperts.core.io.internal.ArtifactDirectory;
 import org.soupofexperts.core.train.SoupTrainingConfig;
 
 /** Every artefact says what made it: the library version, the config as data, the runtime. */

@@ -16,8 +16,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.soupofexperts.core.config.ExpertInit;
-import org.soupofexperts.core.io.Safetensors;
 import org.soupofexperts.core.io.SoupFormatException;
+import org.soupofexperts.core.io.internal.Safetensors;
 import org.soupofexperts.core.nn.SoupTensor;
 
 /** A specialist exported as safetensors reads back exactly; damaged headers are refused by name. */

@@ -28,8 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.config.RouterConfig;
 import org.soupofexperts.core.io.ArtifactConflictException;
-import org.soupofexperts.core.io.ArtifactDirectory;
 import org.soupofexperts.core.io.SoupFormatException;
+import org.soupofexperts.core.io.internal.ArtifactDirectory;
 import org.soupofexperts.core.nn.SoupTensor;
 import org.soupofexperts.core.train.SoupTrainingConfig;
 

@@ -15,6 +15,16 @@ class LayeringTest {
     }
 
     @Test
+    void noPublicSignatureOfAnExportedPackageUsesGson() {
+        String[] exported = ByteTokenizer.class.getModule().getDescriptor().exports().stream()
+                .filter(e -> !e.isQualified())
+                .map(e -> e.source())
+                .toArray(String[]::new);
+        assertEquals(10, exported.length, String.join(", ", exported));
+        LayeringRules.noGsonInPublicSignatures(exported).check(LayeringRules.mainClasses("org.soupofexperts.data"));
+    }
+
+    @Test
     void testsRunInsideTheNamedModuleNotOnTheClassPath() {
         // No other module's test-jar splits this module's packages, so Surefire can patch the tests in.
         assertEquals("org.soupofexperts.data", ByteTokenizer.class.getModule().getName());

@@ -1,6 +1,5 @@
 package org.soupofexperts.spark;
 
-import com.google.gson.JsonParser;
 import java.io.Serializable;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,7 +33,7 @@ public final class EmbedderSpec implements Serializable {
 
     /** The hashed character n-gram embedder. */
     public static EmbedderSpec hashed(HashedNgramEmbedder embedder) {
-        return new EmbedderSpec(embedder.toJson().toString(), 0, embedder.id());
+        return new EmbedderSpec(embedder.toJson(), 0, embedder.id());
     }
 
     /** MiniLM over each document's first {@code maxCharacters} characters (0: all of it, in parts). */
@@ -71,7 +70,7 @@ public final class EmbedderSpec implements Serializable {
     /** The embedder (see the class comment for what is shared). */
     public Embedder create() {
         if (hashed != null) {
-            return HashedNgramEmbedder.fromJson(JsonParser.parseString(hashed).getAsJsonObject());
+            return HashedNgramEmbedder.fromJson(hashed);
         }
         return MINILM.computeIfAbsent(maxCharacters, MiniLmEmbedder::new);
     }

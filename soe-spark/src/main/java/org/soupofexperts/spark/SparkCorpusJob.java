@@ -1,6 +1,5 @@
 package org.soupofexperts.spark;
 
-import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import java.io.IOException;
@@ -132,7 +131,7 @@ public final class SparkCorpusJob implements Callable<Integer> {
                 .drop("features")
                 .cache();
         String outDir = out.endsWith("/") ? out.substring(0, out.length() - 1) : out;
-        HadoopFiles.writeString(outDir + "/centroids.json", new Gson().toJson(centroids.toJson()));
+        HadoopFiles.writeString(outDir + "/centroids.json", centroids.toJson());
         assigned.select("id", "domain", "cluster").write().mode("overwrite").parquet(out + "/assignments");
         JsonObject summary = new JsonObject();
         summary.addProperty("input", input);

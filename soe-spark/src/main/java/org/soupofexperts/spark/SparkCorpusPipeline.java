@@ -1,6 +1,5 @@
 package org.soupofexperts.spark;
 
-import com.google.gson.JsonParser;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -120,13 +119,11 @@ public final class SparkCorpusPipeline {
      * {@link NearestCentroidAssigner} (the same code as a soup's, so the same answer).
      */
     public static Dataset<Row> assign(Dataset<Row> docs, EmbedderSpec embedder, Centroids centroids) {
-        String centroidSpec = centroids.toJson().toString();
+        String centroidSpec = centroids.toJson();
         StructType schema = docs.schema().add("cluster", DataTypes.IntegerType, false);
         JavaRDD<Row> rows = docs.toJavaRDD().mapPartitions(it -> {
-            NearestCentroidAssigner a = new NearestCentroidAssigner(
-                    embedder.create(),
-                    Centroids.fromJson(JsonParser.parseString(centroidSpec).getAsJsonObject()),
-                    0);
+            NearestCentroidAssigner a =
+                    new NearestCentroidAssigner(embedder.create(), Centroids.fromJson(centroidSpec), 0);
             List<Row> part = drain(it);
             int[] c = part.isEmpty() ? new int[0] : a.assign(texts(part));
             List<Row> out = new ArrayList<>(part.size());
@@ -144,12 +141,11 @@ public final class SparkCorpusPipeline {
      * after embedding (so the same answer), without embedding the corpus a second time.
      */
     public static Dataset<Row> assignEmbedded(Dataset<Row> embedded, Centroids centroids) {
-        String centroidSpec = centroids.toJson().toString();
+        String centroidSpec = centroids.toJson();
         int features = embedded.schema().fieldIndex("features");
         StructType schema = embedded.schema().add("cluster", DataTypes.IntegerType, false);
         JavaRDD<Row> rows = embedded.toJavaRDD().mapPartitions(it -> {
-            Centroids c =
-                    Centroids.fromJson(JsonParser.parseString(centroidSpec).getAsJsonObject());
+            Centroids c = Centroids.fromJson(centroidSpec);
             List<Row> part = drain(it);
             float[][] x = new float[part.size()][];
             for (int i = 0; i < x.length; i++) {

@@ -2,15 +2,26 @@ package org.soupofexperts.testing;
 
 import static com.tngtech.archunit.base.DescribedPredicate.not;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.codeUnits;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.fields;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaCodeUnit;
+import com.tngtech.archunit.core.domain.JavaField;
+import com.tngtech.archunit.core.domain.JavaType;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchCondition;
 import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.CompositeArchRule;
+import com.tngtech.archunit.lang.ConditionEvents;
+import com.tngtech.archunit.lang.SimpleConditionEvent;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The layering of the library, as ArchUnit rules shared by the modules' tests (soe-testing).
@@ -100,18 +111,82 @@ public final class LayeringRules {
                 .resideInAPackage("org.soupofexperts.data..");
     }
 
-    /** soe-core's packages that no other module uses (not exported): the training loop's rooms. */
+    /**
+     * soe-core's packages that no other module uses (not exported): the training loop's rooms and
+     * how it writes and reads checkpoints.
+     */
     public static final String[] CORE_PRIVATE = {
-        "org.soupofexperts.core.train.loop..", "org.soupofexperts.core.train.optimizer.."
+        "org.soupofexperts.core.train.loop..",
+        "org.soupofexperts.core.train.optimizer..",
+        "org.soupofexperts.core.train.checkpoint.."
     };
+
+    /** The JSON library the artefacts are read and written with: kept out of the API. */
+    public static final String GSON = "com.google.gson..";
+
+    /**
+     * No public method, constructor or field of a public class in {@code packages} takes, returns
+     * or holds a Gson type (generic arguments included, as in {@code List<JsonObject>}): users of
+     * the API must not need the JSON library the library happens to use, nor its version.
+     */
+    public static ArchRule noGsonInPublicSignatures(String... packages) {
+        ArchRule members = codeUnits()
+                .that()
+                .arePublic()
+                .and()
+                .areDeclaredInClassesThat()
+                .arePublic()
+                .and()
+                .areDeclaredInClassesThat()
+                .resideInAnyPackage(packages)
+                .should(new ArchCondition<JavaCodeUnit>("take or return no Gson type") {
+                    @Override
+                    public void check(JavaCodeUnit unit, ConditionEvents events) {
+                        List<JavaType> types = new ArrayList<>(unit.getParameterTypes());
+                        types.add(unit.getReturnType());
+                        report(unit, unit.getFullName(), types, events);
+                    }
+                })
+                .allowEmptyShould(true);
+        ArchRule state = fields().that()
+                .arePublic()
+                .and()
+                .areDeclaredInClassesThat()
+                .arePublic()
+                .and()
+                .areDeclaredInClassesThat()
+                .resideInAnyPackage(packages)
+                .should(new ArchCondition<JavaField>("hold no Gson type") {
+                    @Override
+                    public void check(JavaField field, ConditionEvents events) {
+                        report(field, field.getFullName(), List.of(field.getType()), events);
+                    }
+                })
+                .allowEmptyShould(true);
+        return CompositeArchRule.of(members)
+                .and(state)
+                .because("Gson is how the library stores its files, not part of its API");
+    }
+
+    private static void report(Object owner, String name, List<JavaType> types, ConditionEvents events) {
+        for (JavaType t : types) {
+            for (JavaClass c : t.getAllInvolvedRawTypes()) {
+                if (c.getPackageName().startsWith("com.google.gson")) {
+                    events.add(SimpleConditionEvent.violated(owner, name + " uses " + c.getName()));
+                }
+            }
+        }
+    }
 
     /**
      * Code outside the modules that own them does not use the internal packages: soe-core's
      * {@code internal} is for soe-core and soe-data (the only qualified user), its training loop's
-     * rooms ({@link #CORE_PRIVATE}) for soe-core, soe-data's {@code internal} for soe-data.
+     * rooms ({@link #CORE_PRIVATE}) for soe-core, soe-data's {@code internal} for soe-data, and
+     * soe-core's {@code io.internal} (how artefacts are stored) for soe-core, soe-data and the
+     * {@code soe} tool, which reads any artefact's manifest.
      */
     public static ArchRule internalsStayInside() {
-        return noClasses()
+        ArchRule owned = noClasses()
                 .that(not(resideInAPackage("org.soupofexperts.core.."))
                         .and(not(resideInAPackage("org.soupofexperts.data.."))))
                 .should()
@@ -123,7 +198,17 @@ public final class LayeringRules {
                 .orShould()
                 .dependOnClassesThat()
                 .resideInAPackage("org.soupofexperts.data.internal..")
-                .allowEmptyShould(true)
+                .allowEmptyShould(true);
+        ArchRule files = noClasses()
+                .that(not(resideInAPackage("org.soupofexperts.core.."))
+                        .and(not(resideInAPackage("org.soupofexperts.data..")))
+                        .and(not(resideInAPackage("org.soupofexperts.cli.."))))
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("org.soupofexperts.core.io.internal..")
+                .allowEmptyShould(true);
+        return CompositeArchRule.of(owned)
+                .and(files)
                 .because("internal packages may change in any release; only the modules that own them use them");
     }
 

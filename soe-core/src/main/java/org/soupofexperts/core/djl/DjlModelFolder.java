@@ -14,11 +14,11 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import org.soupofexperts.core.config.ModelConfig;
-import org.soupofexperts.core.io.ArtifactDirectory;
-import org.soupofexperts.core.io.ConfigJson;
 import org.soupofexperts.core.io.NewFolder;
 import org.soupofexperts.core.io.SoupFormatException;
-import org.soupofexperts.core.io.StrictJson;
+import org.soupofexperts.core.io.internal.ArtifactDirectory;
+import org.soupofexperts.core.io.internal.ConfigJson;
+import org.soupofexperts.core.io.internal.StrictJson;
 import org.soupofexperts.core.nn.GptModel;
 
 /**
@@ -42,14 +42,17 @@ public final class DjlModelFolder {
      * {@code dir}, atomically: a folder of the same parent is written and renamed, so {@code dir}
      * holds the whole export or does not exist.
      *
-     * @param description the model config ({@code "model"}) and anything else to keep beside it
+     * @param description a JSON object as text: the model config ({@code "model"}) and anything
+     *     else to keep beside it
      * @throws FileAlreadyExistsException if {@code dir} exists
+     * @throws SoupFormatException if {@code description} is not a JSON object
      */
-    public static void write(Path dir, GptModel block, JsonObject description) throws IOException {
+    public static void write(Path dir, GptModel block, String description) throws IOException {
+        JsonObject parsed = StrictJson.parseObject(description, "the DJL model's description");
         String name = dir.toAbsolutePath().normalize().getFileName().toString();
         NewFolder.write(dir, "DJL model", tmp -> {
             writeParameters(tmp.resolve(name + "-0000.params"), name, block);
-            JsonObject withFormat = description.deepCopy();
+            JsonObject withFormat = parsed.deepCopy();
             withFormat.addProperty("format", ArtifactDirectory.FORMAT);
             Files.writeString(
                     tmp.resolve(CONFIG),

@@ -3,14 +3,13 @@ package org.soupofexperts.core.train;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
-import org.soupofexperts.core.train.checkpoint.Checkpoints;
 
 /**
  * When and where a training run writes checkpoints: every {@code everySteps} steps and/or every
  * {@code interval} of training time, into {@code directory/step-NNNNNNNN}, keeping the last
  * {@code keepLast}. A checkpoint holds the whole training state (parameters, AdamW moments, step,
  * the report so far, early-stopping state), so that {@link SoupTrainingConfig.Builder#resumeFrom}
- * continues the run bit for bit; see {@link Checkpoints}.
+ * continues the run bit for bit; see {@link CheckpointFolder}.
  *
  * <pre>{@code
  * CheckpointPolicy.builder().directory(Path.of("run/checkpoints")).everySteps(500).keepLast(2).build()

@@ -10,7 +10,6 @@ import java.util.Objects;
 import java.util.function.BooleanSupplier;
 import org.soupofexperts.core.batch.BatchSource;
 import org.soupofexperts.core.batch.MetaDistribution;
-import org.soupofexperts.core.train.checkpoint.Checkpoints;
 
 /**
  * The settings of a training run, set by {@link SoupTrainingConfig.Builder} (this class holds them so
@@ -136,7 +135,7 @@ public abstract class TrainingSettings<B extends TrainingSettings<B>> {
 
     /**
      * Continues the run from a checkpoint written by a run of the same config on the same
-     * model (see {@link Checkpoints#latest}): parameters, AdamW moments, step, schedule, the
+     * model (see {@link CheckpointFolder#latest}): parameters, AdamW moments, step, schedule, the
      * seed streams' positions and the report so far are restored, so the run reaches the
      * same parameters, bit for bit at the same thread count, as if it had never stopped.
      * Null: start at step 1.

@@ -33,7 +33,7 @@ import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.config.ExpertInit;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.internal.Djl;
-import org.soupofexperts.core.io.ArtifactDirectory;
+import org.soupofexperts.core.io.internal.ArtifactDirectory;
 
 /** A specialist exported for DJL loads through {@code Criteria} alone and gives its own logits. */
 class DjlModelFolderTest {

@@ -13,7 +13,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.core.config.ModelConfig;
-import org.soupofexperts.core.train.checkpoint.Checkpoints;
 
 /** A run stopped by its caller ends after the current step, says so, and can be resumed. */
 class StoppingTest {
@@ -101,7 +100,7 @@ class StoppingTest {
         try (DenseModel m = DenseModel.create(MODEL, 1)) {
             TrainingReport r = m.train(config(12)
                     .checkpoints(CheckpointPolicy.everySteps(1000, dir))
-                    .resumeFrom(Checkpoints.latest(dir).orElseThrow())
+                    .resumeFrom(CheckpointFolder.latest(dir).orElseThrow())
                     .build());
             assertEquals(12, r.steps());
             assertTrue(!r.stopped());

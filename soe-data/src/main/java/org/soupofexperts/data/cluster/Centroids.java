@@ -3,7 +3,6 @@ package org.soupofexperts.data.cluster;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.io.IOException;
@@ -14,10 +13,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import org.soupofexperts.core.internal.Djl;
-import org.soupofexperts.core.io.ArtifactDirectory;
 import org.soupofexperts.core.io.AtomicFile;
 import org.soupofexperts.core.io.SoupFormatException;
-import org.soupofexperts.core.io.StrictJson;
+import org.soupofexperts.core.io.internal.ArtifactDirectory;
+import org.soupofexperts.core.io.internal.StrictJson;
 import org.soupofexperts.data.embed.Embedder;
 
 /**
@@ -216,8 +215,25 @@ public final class Centroids {
         return f;
     }
 
-    /** JSON form (also what {@link #save} writes). */
-    public JsonObject toJson() {
+    /** These centroids as a JSON object in text (what {@link #save} writes); {@link #fromJson} reads it. */
+    public String toJson() {
+        return toJsonObject().toString();
+    }
+
+    /**
+     * The centroids of {@link #toJson}'s text.
+     *
+     * @throws IllegalArgumentException if {@code json} is not such an object, naming what is wrong
+     */
+    public static Centroids fromJson(String json) {
+        try {
+            return fromJsonObject(StrictJson.parseObject(json, "centroids"));
+        } catch (SoupFormatException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    JsonObject toJsonObject() {
         JsonObject o = new JsonObject();
         o.addProperty("format", "soupofexperts-centroids/1");
         o.addProperty("embedder", embedderId);
@@ -240,7 +256,7 @@ public final class Centroids {
 
     /** Writes JSON atomically (temporary file, then rename). */
     public void save(Path file) throws IOException {
-        AtomicFile.write(file, new GsonBuilder().create().toJson(toJson()));
+        AtomicFile.write(file, toJson());
     }
 
     /** Reads centroids saved by {@link #save}; refuses files that are not such a file. */
@@ -252,14 +268,14 @@ public final class Centroids {
                             : "not a regular file"));
         }
         try {
-            return fromJson(StrictJson.readObject(file));
+            return fromJsonObject(StrictJson.readObject(file));
         } catch (RuntimeException e) {
             throw new SoupFormatException(file + " is not a valid centroids file", e);
         }
     }
 
-    /** Reads the form written by {@link #toJson}. */
-    public static Centroids fromJson(JsonObject o) {
+    /** Reads the form written by {@link #toJsonObject}. */
+    static Centroids fromJsonObject(JsonObject o) {
         if (!o.has("format")
                 || !o.get("format").isJsonPrimitive()
                 || !"soupofexperts-centroids/1".equals(o.get("format").getAsString())) {

@@ -159,7 +159,7 @@ public final class NearestCentroidAssigner implements DomainAssigner {
     public void attachTo(SoupOfExperts soup) {
         JsonObject e;
         if (embedder instanceof HashedNgramEmbedder h) {
-            e = h.toJson();
+            e = JsonParser.parseString(h.toJson()).getAsJsonObject();
         } else if (embedder instanceof MiniLmEmbedder m) {
             e = new JsonObject();
             e.addProperty("kind", MINILM);
@@ -173,7 +173,7 @@ public final class NearestCentroidAssigner implements DomainAssigner {
 
     /** Saves centroids and embedder into a soup's manifest, so a loaded soup can match text. */
     public static void attachTo(SoupOfExperts soup, Centroids centroids, HashedNgramEmbedder embedder) {
-        attach(soup, centroids, embedder.toJson());
+        attach(soup, centroids, JsonParser.parseString(embedder.toJson()).getAsJsonObject());
     }
 
     private static void attach(SoupOfExperts soup, Centroids centroids, JsonObject embedder) {
@@ -182,7 +182,7 @@ public final class NearestCentroidAssigner implements DomainAssigner {
                     + soup.config().domains() + " domains");
         }
         JsonObject o = new JsonObject();
-        o.add("centroids", centroids.toJson());
+        o.add("centroids", centroids.toJsonObject());
         o.add("embedder", embedder);
         soup.attach(ATTACHMENT, o.toString());
     }
@@ -197,7 +197,7 @@ public final class NearestCentroidAssigner implements DomainAssigner {
         JsonObject o = e.getAsJsonObject();
         // Its shape first (both parts objects), then what they hold.
         JsonObject embedder = part(o, "embedder");
-        Centroids centroids = Centroids.fromJson(part(o, "centroids"));
+        Centroids centroids = Centroids.fromJsonObject(part(o, "centroids"));
         if (centroids.k() != soup.config().domains()) {
             // An h of the wrong length would reach instantiate(h) or, worse, a caller's own code.
             throw new IllegalArgumentException("the soup's '" + ATTACHMENT + "' attachment holds " + centroids.k()
@@ -239,7 +239,7 @@ public final class NearestCentroidAssigner implements DomainAssigner {
             }
             return new MiniLmEmbedder((int) v);
         }
-        return HashedNgramEmbedder.fromJson(o);
+        return HashedNgramEmbedder.fromJson(o.toString());
     }
 
     @Override

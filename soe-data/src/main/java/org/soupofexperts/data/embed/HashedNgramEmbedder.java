@@ -6,6 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import org.soupofexperts.core.io.SoupFormatException;
+import org.soupofexperts.core.io.internal.StrictJson;
 
 /**
  * The default embedder, which needs no model files: hashed character n-grams (lower-cased), with
@@ -121,8 +123,28 @@ public final class HashedNgramEmbedder implements Embedder {
                 + (idf == null ? "none" : Integer.toHexString(Arrays.hashCode(idf))) + ")";
     }
 
-    /** JSON form (including the IDF weights), to save next to centroids. */
-    public JsonObject toJson() {
+    /**
+     * This embedder as a JSON object in text (its numbers and IDF weights), to save next to
+     * centroids or send to other processes; {@link #fromJson} reads it back.
+     */
+    public String toJson() {
+        return toJsonObject().toString();
+    }
+
+    /**
+     * The embedder described by {@link #toJson()}.
+     *
+     * @throws IllegalArgumentException if {@code json} is not such an object, naming what is wrong
+     */
+    public static HashedNgramEmbedder fromJson(String json) {
+        try {
+            return fromJsonObject(StrictJson.parseObject(json, "a hashed n-gram embedder"));
+        } catch (SoupFormatException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    private JsonObject toJsonObject() {
         JsonObject o = new JsonObject();
         o.addProperty("type", "hashed-ngrams");
         o.addProperty("dimension", dimension);
@@ -139,8 +161,7 @@ public final class HashedNgramEmbedder implements Embedder {
         return o;
     }
 
-    /** The embedder described by {@link #toJson()}. */
-    public static HashedNgramEmbedder fromJson(JsonObject o) {
+    private static HashedNgramEmbedder fromJsonObject(JsonObject o) {
         float[] idf = null;
         if (o.has("idf")) {
             JsonArray a = o.getAsJsonArray("idf");

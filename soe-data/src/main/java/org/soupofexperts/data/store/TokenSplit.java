@@ -16,9 +16,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.soupofexperts.core.io.ArtifactDirectory;
 import org.soupofexperts.core.io.SoupFormatException;
-import org.soupofexperts.core.io.StrictJson;
+import org.soupofexperts.core.io.internal.ArtifactDirectory;
+import org.soupofexperts.core.io.internal.StrictJson;
 
 /**
  * One split (train or valid) of one domain: the concatenation of its shards' token files,

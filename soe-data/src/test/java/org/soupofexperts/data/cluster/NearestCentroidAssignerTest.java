@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -158,21 +159,21 @@ class NearestCentroidAssignerTest {
             assertTrue(early.getMessage().contains("3 centroids but the soup has k=4"), early.getMessage());
             // A manifest written elsewhere (or forged) with the wrong k is refused when read.
             JsonObject forged = new JsonObject();
-            forged.add("centroids", three.toJson());
-            forged.add("embedder", emb.toJson());
+            forged.add("centroids", three.toJsonObject());
+            forged.add("embedder", JsonParser.parseString(emb.toJson()));
             soup.attach(NearestCentroidAssigner.ATTACHMENT, forged.toString());
             IllegalArgumentException e =
                     assertThrows(IllegalArgumentException.class, () -> NearestCentroidAssigner.fromSoup(soup, 0));
             assertTrue(e.getMessage().contains("3 centroids but the soup has k=4"), e.getMessage());
             // Missing or ill-typed parts are named, not a NullPointerException or ClassCastException.
             JsonObject noEmbedder = new JsonObject();
-            noEmbedder.add("centroids", three.toJson());
+            noEmbedder.add("centroids", three.toJsonObject());
             soup.attach(NearestCentroidAssigner.ATTACHMENT, noEmbedder.toString());
             e = assertThrows(IllegalArgumentException.class, () -> NearestCentroidAssigner.fromSoup(soup, 0));
             assertTrue(e.getMessage().contains("has no 'embedder' object"), e.getMessage());
             JsonObject stringCentroids = new JsonObject();
             stringCentroids.addProperty("centroids", "many");
-            stringCentroids.add("embedder", emb.toJson());
+            stringCentroids.add("embedder", JsonParser.parseString(emb.toJson()));
             soup.attach(NearestCentroidAssigner.ATTACHMENT, stringCentroids.toString());
             e = assertThrows(IllegalArgumentException.class, () -> NearestCentroidAssigner.fromSoup(soup, 0));
             assertTrue(e.getMessage().contains("has no 'centroids' object"), e.getMessage());

@@ -14,8 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.core.Labels;
 import org.soupofexperts.core.config.ModelConfig;
-import org.soupofexperts.core.io.Safetensors;
-import org.soupofexperts.core.io.StrictJson;
+import org.soupofexperts.core.io.Dtype;
+import org.soupofexperts.core.io.internal.StrictJson;
 
 /**
  * A byte-level specialist's Hugging Face folder needs nothing else: its tokenizer.json, read by
@@ -40,7 +40,7 @@ class ByteLevelExportTest {
                         .build(),
                 1)) {
             m.label(new Labels(List.of(), bytes.id(), bytes.vocabSize()));
-            m.exportHuggingFace(folder, Safetensors.Dtype.F32);
+            m.exportHuggingFace(folder, Dtype.F32);
         }
         HuggingFaceTokenizer hf = HuggingFaceTokenizer.load(folder.resolve("tokenizer.json"));
         for (String text :

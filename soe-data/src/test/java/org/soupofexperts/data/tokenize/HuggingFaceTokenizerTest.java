@@ -14,7 +14,7 @@ import org.soupofexperts.core.Labels;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.config.ModelConfig;
-import org.soupofexperts.core.io.Safetensors;
+import org.soupofexperts.core.io.Dtype;
 
 class HuggingFaceTokenizerTest {
 
@@ -74,7 +74,7 @@ class HuggingFaceTokenizerTest {
                     HuggingFaceTokenizer back = HuggingFaceTokenizer.fromLabels(s.labels())) {
                 assertEquals(t.id(), back.id());
                 assertArrayEquals(t.encode("soup of experts pasta"), back.encode("soup of experts pasta"));
-                s.exportHuggingFace(tmp.resolve("hf"), Safetensors.Dtype.F32);
+                s.exportHuggingFace(tmp.resolve("hf"), Dtype.F32);
                 assertEquals(WORDS, Files.readString(tmp.resolve("hf/tokenizer.json")));
                 assertTrue(
                         s.labels().toString().contains("chars")

@@ -21,7 +21,7 @@ import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.core.Generation;
 import org.soupofexperts.core.Labels;
 import org.soupofexperts.core.config.ModelConfig;
-import org.soupofexperts.core.io.Safetensors;
+import org.soupofexperts.core.io.Dtype;
 
 /**
  * A byte-level model's Hugging Face folder, loaded by {@code transformers} as a text-generation
@@ -86,7 +86,7 @@ class TransformersPipelineTest {
                         3);
                 NDManager nd = NDManager.newBaseManager()) {
             m.label(new Labels(List.of(), bytes.id(), bytes.vocabSize()));
-            m.exportHuggingFace(folder, Safetensors.Dtype.F32);
+            m.exportHuggingFace(folder, Dtype.F32);
             expected = m.generate(bytes.encode(prompt), Generation.greedy(steps));
             int[] ids = bytes.encode(prompt);
             long[] row = new long[ids.length];

@@ -18,8 +18,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.soupofexperts.core.internal.Djl;
-import org.soupofexperts.core.io.ArtifactDirectory;
 import org.soupofexperts.core.io.SoupFormatException;
+import org.soupofexperts.core.io.internal.ArtifactDirectory;
 
 /**
  * Reads a checkpoint written by {@link Checkpoints}: the artefact is verified (size and SHA-256),

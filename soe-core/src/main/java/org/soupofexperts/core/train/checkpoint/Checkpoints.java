@@ -10,24 +10,19 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.soupofexperts.core.io.ArtifactDirectory;
 import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.core.io.Version;
+import org.soupofexperts.core.io.internal.ArtifactDirectory;
+import org.soupofexperts.core.train.CheckpointFolder;
 import org.soupofexperts.core.train.CheckpointPolicy;
 import org.soupofexperts.core.train.optimizer.AdamW;
 import org.soupofexperts.core.train.optimizer.FusedAdamKernel;
@@ -54,7 +49,7 @@ import org.soupofexperts.core.train.optimizer.FusedAdamKernel;
 public final class Checkpoints {
 
     /** The artefact kind in a checkpoint's manifest. */
-    public static final String KIND = "checkpoint";
+    static final String KIND = CheckpointFolder.KIND;
 
     /** Names of the array types in a checkpoint's {@code dataTypes}. */
     static final String FLOAT32 = "float32";
@@ -72,61 +67,9 @@ public final class Checkpoints {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(Checkpoints.class);
-    private static final Pattern NAME = Pattern.compile("step-(\\d{8,10})");
-    private static final Pattern TEMP = Pattern.compile("\\.step-\\d{8,10}\\.tmp-[0-9a-f-]{36}");
     private static final int BLOCK = 1 << 20;
 
     private Checkpoints() {}
-
-    /** The checkpoints in {@code dir}, oldest first (folders named {@code step-N} with a manifest). */
-    public static List<Path> list(Path dir) throws IOException {
-        List<Path> found = new ArrayList<>();
-        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            return found;
-        }
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) {
-                if (NAME.matcher(p.getFileName().toString()).matches()
-                        && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)
-                        && Files.isRegularFile(p.resolve(ArtifactDirectory.MANIFEST), LinkOption.NOFOLLOW_LINKS)) {
-                    found.add(p);
-                }
-            }
-        }
-        found.sort(Comparator.comparingLong(Checkpoints::stepOf));
-        return found;
-    }
-
-    /** The newest checkpoint in {@code dir}, if any (what {@code soe train --resume} continues from). */
-    public static Optional<Path> latest(Path dir) throws IOException {
-        List<Path> all = list(dir);
-        return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
-    }
-
-    /**
-     * Deletes every checkpoint in {@code dir} (their own files only) and the folder if that
-     * leaves it empty; for when the run's result is safely saved. No-op if there is none.
-     */
-    public static void deleteAll(Path dir) throws IOException {
-        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        removeTemporaries(dir);
-        for (Path p : list(dir)) {
-            deleteArtefact(p);
-        }
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            if (!ds.iterator().hasNext()) {
-                Files.delete(dir);
-            }
-        }
-    }
-
-    /** The step a checkpoint folder's name gives. */
-    static long stepOf(Path checkpoint) {
-        Matcher m = NAME.matcher(checkpoint.getFileName().toString());
-        return m.matches() ? Long.parseLong(m.group(1)) : -1;
-    }
 
     /**
      * Writes the checkpoint of {@code step} into the policy's folder and prunes older ones.
@@ -140,8 +83,8 @@ public final class Checkpoints {
             throws IOException {
         Path dir = policy.directory();
         Files.createDirectories(dir);
-        removeTemporaries(dir);
-        String name = String.format("step-%08d", step);
+        CheckpointFolder.removeTemporaries(dir);
+        String name = CheckpointFolder.nameOf(step);
         Path tmp = dir.resolve("." + name + ".tmp-" + UUID.randomUUID());
         JsonObject m = new JsonObject();
         m.addProperty("step", step);
@@ -178,13 +121,13 @@ public final class Checkpoints {
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
             if (old != null) {
-                deleteArtefact(old);
+                CheckpointFolder.delete(old);
             }
             prune(dir, policy.keepLast());
             return target;
         } finally {
             if (Files.exists(tmp, LinkOption.NOFOLLOW_LINKS)) {
-                deleteArtefact(tmp);
+                CheckpointFolder.delete(tmp);
             }
         }
     }
@@ -269,30 +212,10 @@ public final class Checkpoints {
 
     /** Keeps the newest {@code keep} checkpoints. */
     private static void prune(Path dir, int keep) throws IOException {
-        List<Path> all = list(dir);
+        List<Path> all = CheckpointFolder.list(dir);
         for (int i = 0; i < all.size() - keep; i++) {
-            deleteArtefact(all.get(i));
+            CheckpointFolder.delete(all.get(i));
             LOG.debug("old checkpoint {} deleted", all.get(i));
-        }
-    }
-
-    /** Hidden folders of killed checkpoint writes. */
-    private static void removeTemporaries(Path dir) throws IOException {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) {
-                if (TEMP.matcher(p.getFileName().toString()).matches()
-                        && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-                    LOG.info("removing {}, left by an interrupted checkpoint", p);
-                    deleteArtefact(p);
-                }
-            }
-        }
-    }
-
-    /** Deletes a checkpoint's own files and, if nothing else is in it, its folder. */
-    private static void deleteArtefact(Path folder) throws IOException {
-        if (!ArtifactDirectory.delete(folder)) {
-            LOG.warn("{} holds files that are not a checkpoint's; it was left in place", folder);
         }
     }
 }

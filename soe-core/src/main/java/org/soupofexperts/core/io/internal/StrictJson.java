@@ -1,4 +1,4 @@
-package org.soupofexperts.core.io;
+package org.soupofexperts.core.io.internal;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonElement;
@@ -13,6 +13,8 @@ import java.io.StringReader;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.Set;
+import org.soupofexperts.core.io.BoundedRead;
+import org.soupofexperts.core.io.SoupFormatException;
 
 /**
  * Strict reads of manifest fields: a number must be an exact integer of the asked range (Gson's

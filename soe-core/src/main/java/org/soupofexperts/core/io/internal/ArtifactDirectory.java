@@ -1,4 +1,4 @@
-package org.soupofexperts.core.io;
+package org.soupofexperts.core.io.internal;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
@@ -24,6 +24,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.UUID;
 import org.slf4j.LoggerFactory;
+import org.soupofexperts.core.io.SoupFormatException;
 
 /**
  * The on-disk layout of a saved soup or specialist: {@code manifest.json} plus one

@@ -1,4 +1,4 @@
-package org.soupofexperts.core.io;
+package org.soupofexperts.core.io.internal;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -16,6 +16,8 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.soupofexperts.core.io.Dtype;
+import org.soupofexperts.core.io.SoupFormatException;
 
 /**
  * Reads a safetensors file for {@link Safetensors#read}: the whole header is validated against
@@ -30,7 +32,7 @@ final class SafetensorsReader {
     private SafetensorsReader() {}
 
     /** One tensor's header entry: its dtype, shape and byte range in the data section. */
-    private record Entry(String name, Safetensors.Dtype type, long[] shape, long begin, long end) {}
+    private record Entry(String name, Dtype type, long[] shape, long begin, long end) {}
 
     static Safetensors.Contents read(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
@@ -98,9 +100,9 @@ final class SafetensorsReader {
         try {
             JsonObject t = value.getAsJsonObject();
             String dtype = t.get("dtype").getAsString();
-            Safetensors.Dtype type;
+            Dtype type;
             try {
-                type = Safetensors.Dtype.valueOf(dtype);
+                type = Dtype.valueOf(dtype);
             } catch (IllegalArgumentException unknown) {
                 throw new SoupFormatException(
                         file + ": tensor '" + name + "' has dtype " + dtype + "; only F32, F16 and BF16 are read");
@@ -180,7 +182,7 @@ final class SafetensorsReader {
         readFully(ch, data, dataStart + e.begin());
         float[] values = new float[data.capacity() / e.type().bytes()];
         data.flip();
-        if (e.type() == Safetensors.Dtype.F32) {
+        if (e.type() == Dtype.F32) {
             data.asFloatBuffer().get(values);
         } else {
             for (int i = 0; i < values.length; i++) {

@@ -1,10 +1,11 @@
-package org.soupofexperts.core.io;
+package org.soupofexperts.core.io.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
+import org.soupofexperts.core.io.SoupFormatException;
 
 /** The one parser every artefact reader uses: strict, one object, bounded nesting. */
 class StrictJsonTest {

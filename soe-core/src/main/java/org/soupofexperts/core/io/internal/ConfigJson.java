@@ -1,4 +1,4 @@
-package org.soupofexperts.core.io;
+package org.soupofexperts.core.io.internal;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -11,6 +11,7 @@ import org.soupofexperts.core.config.ExpertRanks;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.config.RouterConfig;
 import org.soupofexperts.core.config.SoupConfig;
+import org.soupofexperts.core.io.SoupFormatException;
 
 /** JSON form of the configs stored in manifests. Stateless and thread-safe. */
 public final class ConfigJson {

@@ -1,4 +1,4 @@
-package org.soupofexperts.core.io;
+package org.soupofexperts.core.io.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -20,6 +20,7 @@ import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.config.ExpertInit;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.internal.Djl;
+import org.soupofexperts.core.io.Dtype;
 
 /**
  * The Hugging Face export read back by an independent GPT-2 forward pass written from GPT-2's
@@ -56,10 +57,10 @@ class HuggingFaceFolderTest {
             expected = s.logits(m.create(tokens, new Shape(1, tokens.length)))
                     .get(new NDIndex("0, -1"))
                     .toFloatArray();
-            s.exportHuggingFace(folder, Safetensors.Dtype.F32);
-            assertThrows(FileAlreadyExistsException.class, () -> s.exportHuggingFace(folder, Safetensors.Dtype.F32));
-            s.exportHuggingFace(dir.resolve("hf16"), Safetensors.Dtype.F16);
-            s.exportHuggingFace(dir.resolve("hfbf16"), Safetensors.Dtype.BF16);
+            s.exportHuggingFace(folder, Dtype.F32);
+            assertThrows(FileAlreadyExistsException.class, () -> s.exportHuggingFace(folder, Dtype.F32));
+            s.exportHuggingFace(dir.resolve("hf16"), Dtype.F16);
+            s.exportHuggingFace(dir.resolve("hfbf16"), Dtype.BF16);
         }
         JsonObject cfg = StrictJson.readObject(folder.resolve("config.json"));
         assertEquals("gpt2", cfg.get("model_type").getAsString());
@@ -93,13 +94,13 @@ class HuggingFaceFolderTest {
     void halfPrecisionConversionsRoundToNearestEven() {
         for (int bits = 0; bits < 1 << 16; bits++) {
             short h = (short) bits;
-            float f = Safetensors.fromHalf(h);
+            float f = Dtype.fromHalf(h);
             if (!Float.isNaN(f)) {
-                assertEquals(h, Safetensors.toHalf(f), "half " + Integer.toHexString(bits) + " round-trips");
+                assertEquals(h, Dtype.toHalf(f), "half " + Integer.toHexString(bits) + " round-trips");
             }
-            float b = Safetensors.fromBfloat16(h);
+            float b = Dtype.fromBfloat16(h);
             if (!Float.isNaN(b)) {
-                assertEquals(h, Safetensors.toBfloat16(b), "bfloat16 " + Integer.toHexString(bits) + " round-trips");
+                assertEquals(h, Dtype.toBfloat16(b), "bfloat16 " + Integer.toHexString(bits) + " round-trips");
             }
         }
         SplittableRandom rng = new SplittableRandom(9);
@@ -107,22 +108,18 @@ class HuggingFaceFolderTest {
             float f = (float) (rng.nextGaussian() * Math.pow(2, rng.nextInt(-20, 15)));
             // Magnitudes: the code's neighbours above and (unless it is zero) below.
             float a = Math.abs(f);
-            int code = Safetensors.toHalf(a);
-            float h = Safetensors.fromHalf((short) code);
-            float up = Safetensors.fromHalf((short) (code + 1));
-            float down = code == 0 ? 0f : Safetensors.fromHalf((short) (code - 1));
+            int code = Dtype.toHalf(a);
+            float h = Dtype.fromHalf((short) code);
+            float up = Dtype.fromHalf((short) (code + 1));
+            float down = code == 0 ? 0f : Dtype.fromHalf((short) (code - 1));
             assertTrue(
                     Math.abs(h - a) <= Math.abs(up - a) && Math.abs(h - a) <= Math.abs(down - a),
                     "the nearest half of " + a + " is not " + h);
-            assertEquals(-h, Safetensors.fromHalf(Safetensors.toHalf(-a)), "the sign is kept");
+            assertEquals(-h, Dtype.fromHalf(Dtype.toHalf(-a)), "the sign is kept");
         }
-        assertEquals(Float.POSITIVE_INFINITY, Safetensors.fromHalf(Safetensors.toHalf(70000f)));
-        assertEquals(
-                1.0f, Safetensors.fromHalf(Safetensors.toHalf(1.0f + 0x1p-11f)), "a tie goes to the even neighbour");
-        assertEquals(
-                1.0f,
-                Safetensors.fromBfloat16(Safetensors.toBfloat16(1.0f + 0x1p-8f)),
-                "a tie goes to the even neighbour");
+        assertEquals(Float.POSITIVE_INFINITY, Dtype.fromHalf(Dtype.toHalf(70000f)));
+        assertEquals(1.0f, Dtype.fromHalf(Dtype.toHalf(1.0f + 0x1p-11f)), "a tie goes to the even neighbour");
+        assertEquals(1.0f, Dtype.fromBfloat16(Dtype.toBfloat16(1.0f + 0x1p-8f)), "a tie goes to the even neighbour");
     }
 
     /** GPT-2's forward pass in plain Java (doubles), next-token logits of the last position. */

@@ -1,4 +1,4 @@
-package org.soupofexperts.core.io;
+package org.soupofexperts.core.io.internal;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -10,6 +10,8 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.regex.Pattern;
 import org.slf4j.LoggerFactory;
+import org.soupofexperts.core.io.ArtifactConflictException;
+import org.soupofexperts.core.io.SoupFormatException;
 
 /**
  * Which files of a folder are an artefact's own ({@link ArtifactDirectory}): the manifest, the

@@ -1,4 +1,4 @@
-package org.soupofexperts.core.io;
+package org.soupofexperts.core.io.internal;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.core.io.Dtype;
+import org.soupofexperts.core.io.NewFolder;
 
 /**
  * A model in the layout of a Hugging Face GPT-2 checkpoint: {@code config.json} (GPT-2's keys),
@@ -42,7 +44,7 @@ public final class HuggingFaceFolder {
             Path dir,
             ModelConfig config,
             Map<String, Safetensors.Tensor> tensors,
-            Safetensors.Dtype dtype,
+            Dtype dtype,
             String card,
             String tokenizerJson)
             throws IOException {
@@ -67,7 +69,7 @@ public final class HuggingFaceFolder {
     }
 
     /** GPT-2's config keys for this model. */
-    static JsonObject config(ModelConfig c, Safetensors.Dtype dtype) {
+    static JsonObject config(ModelConfig c, Dtype dtype) {
         JsonObject o = new JsonObject();
         JsonArray arch = new JsonArray();
         arch.add("GPT2LMHeadModel");
