@@ -52,6 +52,12 @@ public final class UnseenDomainsExperiment extends ExperimentCommand implements 
     @Option(names = "--experts", defaultValue = "16")
     int experts;
 
+    @Option(
+            names = "--rank",
+            defaultValue = "0",
+            description = "the experts' rank (0: dense); n experts of rank r store about 2r/width of n dense ones")
+    int rank;
+
     @Option(names = "--lr", defaultValue = "3e-3", description = "the soup's learning rate")
     double lr;
 
@@ -108,6 +114,7 @@ public final class UnseenDomainsExperiment extends ExperimentCommand implements 
                         .model(model)
                         .domains(k)
                         .experts(experts)
+                        .expertRank(rank)
                         .seed(seed)
                         .build())
                 .generic(s -> DenseModel.create(model, s))
@@ -166,7 +173,8 @@ public final class UnseenDomainsExperiment extends ExperimentCommand implements 
                         context,
                         batch,
                         seed)
-                + (probeEvery > 0 ? " probeEvery=" + probeEvery : "");
+                + (probeEvery > 0 ? " probeEvery=" + probeEvery : "")
+                + (rank > 0 ? " rank=" + rank : "");
     }
 
     /** results.json (per domain in bits/byte, the means, the settings) and results.md. */
