@@ -8,7 +8,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,6 +19,7 @@ import org.knowm.xchart.CategoryChartBuilder;
 import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
+import org.soupofexperts.core.io.AtomicFile;
 import org.soupofexperts.data.cluster.NearestCentroidAssigner;
 import org.soupofexperts.data.eval.Evaluation;
 import org.soupofexperts.data.store.TokenStore;
@@ -263,7 +263,7 @@ final class Compare implements Callable<Integer> {
         // XChart appends ".png" to the name it is given; the rename makes the PNG appear whole or not at all.
         BitmapEncoder.saveBitmap(
                 chart, tmp.toString().substring(0, tmp.toString().length() - 4), BitmapEncoder.BitmapFormat.PNG);
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFile.rename(tmp, target);
     }
 
     private record Row(String domain, double baseline, double specialist, double natural, double[] h) {}

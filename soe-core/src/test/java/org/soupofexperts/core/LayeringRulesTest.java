@@ -133,6 +133,20 @@ class LayeringRulesTest {
     }
 
     @Test
+    void onlyAtomicFileRenamesAtomicallyInCore() {
+        LayeringRules.onlyAtomicFileRenamesAtomically().check(LayeringRules.mainClasses(CORE));
+    }
+
+    @Test
+    void atomicRenameRuleRejectsAWriterWithItsOwnAtomicMove() {
+        JavaClasses fixture = new ClassFileImporter().importPackages(FIXTURE + ".rename");
+        AssertionError e = assertThrows(
+                AssertionError.class,
+                () -> LayeringRules.onlyAtomicFileRenamesAtomically().check(fixture));
+        assertTrue(e.getMessage().contains("OwnRename.publish"), e.getMessage());
+    }
+
+    @Test
     void noPublicSignatureOfAnApiPackageUsesGson() {
         LayeringRules.noGsonInPublicSignatures(API.toArray(String[]::new)).check(LayeringRules.mainClasses(CORE));
     }

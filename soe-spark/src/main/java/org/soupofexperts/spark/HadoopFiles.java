@@ -4,14 +4,13 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Paths;
-import java.nio.file.StandardCopyOption;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.soupofexperts.core.io.AtomicFile;
 
 /**
  * The job's file operations through Hadoop's file system API, so that an output folder may be a
@@ -49,11 +48,9 @@ final class HadoopFiles {
                 o.write(bytes);
             }
             if ("file".equals(fs.getUri().getScheme())) {
-                Files.move(
+                AtomicFile.rename(
                         Paths.get(fs.makeQualified(tmp).toUri()),
-                        Paths.get(fs.makeQualified(target).toUri()),
-                        StandardCopyOption.ATOMIC_MOVE,
-                        StandardCopyOption.REPLACE_EXISTING);
+                        Paths.get(fs.makeQualified(target).toUri()));
             } else {
                 replace(fs, tmp, target);
             }

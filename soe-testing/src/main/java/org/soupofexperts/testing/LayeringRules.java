@@ -20,6 +20,7 @@ import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.CompositeArchRule;
 import com.tngtech.archunit.lang.ConditionEvents;
 import com.tngtech.archunit.lang.SimpleConditionEvent;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -212,13 +213,32 @@ public final class LayeringRules {
                 .because("internal packages may change in any release; only the modules that own them use them");
     }
 
+    /** The library's one atomic rename. */
+    @SuppressWarnings("checkstyle:inlineQualifiedName") // soe-testing depends on no module of ours
+    public static final String ATOMIC_FILE = "org.soupofexperts.core.io.AtomicFile";
+
     /**
-     * What every module's own test checks on its main classes: no package cycles, and no use of
-     * another module's internal packages.
+     * Only {@code AtomicFile} renames with {@code ATOMIC_MOVE}: one place decides the temporary
+     * names, the sync before the rename and the error on a file system that cannot rename
+     * atomically, instead of a copy of that logic per writer.
+     */
+    public static ArchRule onlyAtomicFileRenamesAtomically() {
+        return noClasses()
+                .that()
+                .doNotHaveFullyQualifiedName(ATOMIC_FILE)
+                .should()
+                .accessField(StandardCopyOption.class, "ATOMIC_MOVE")
+                .because("AtomicFile.write, rename and replaceFolder are the one atomic-write utility");
+    }
+
+    /**
+     * What every module's own test checks on its main classes: no package cycles, no use of
+     * another module's internal packages, and no atomic rename outside {@code AtomicFile}.
      */
     public static void checkModule(String base) {
         JavaClasses classes = mainClasses(base);
         noPackageCycles().check(classes);
         internalsStayInside().check(classes);
+        onlyAtomicFileRenamesAtomically().check(classes);
     }
 }

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -39,7 +38,7 @@ public final class NewFolder {
         try {
             Files.createDirectory(tmp);
             content.write(tmp);
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFile.rename(tmp, target);
         } finally {
             if (Files.exists(tmp)) {
                 try (Stream<Path> files = Files.walk(tmp)) {

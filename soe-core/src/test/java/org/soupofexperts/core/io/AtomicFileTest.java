@@ -61,4 +61,36 @@ class AtomicFileTest {
             assertTrue(s.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")));
         }
     }
+
+    @Test
+    void replaceFolderPutsTheOldFolderAsideWholeAndTheNewOneInPlace() throws IOException {
+        Path target = dir.resolve("store");
+        Path fresh = Files.createDirectory(dir.resolve(".store.tmp"));
+        Files.writeString(fresh.resolve("a"), "first");
+        assertTrue(!AtomicFile.replaceFolder(fresh, target, dir.resolve(".store.old")), "no old folder the first time");
+        assertEquals("first", Files.readString(target.resolve("a")));
+        Path second = Files.createDirectory(dir.resolve(".store.tmp2"));
+        Files.writeString(second.resolve("a"), "second");
+        Path aside = dir.resolve(".store.old");
+        assertTrue(AtomicFile.replaceFolder(second, target, aside));
+        assertEquals("second", Files.readString(target.resolve("a")));
+        assertEquals("first", Files.readString(aside.resolve("a")), "the old folder is kept whole for the caller");
+        assertTrue(!Files.exists(second));
+    }
+
+    @Test
+    void aStreamedWriteFailingMidwayLeavesTheOldFileAndNoTemporary() throws IOException {
+        Path file = dir.resolve("weights.bin");
+        AtomicFile.write(file, "old");
+        assertThrows(
+                IOException.class,
+                () -> AtomicFile.write(file, out -> {
+                    out.write(new byte[] {1, 2, 3});
+                    throw new IOException("disk full");
+                }));
+        assertEquals("old", Files.readString(file));
+        try (Stream<Path> left = Files.list(dir)) {
+            assertEquals(List.of(file), left.toList());
+        }
+    }
 }

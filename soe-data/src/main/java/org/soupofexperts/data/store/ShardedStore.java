@@ -6,13 +6,13 @@ import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
+import org.soupofexperts.core.io.AtomicFile;
 import org.soupofexperts.data.tokenize.Tokenizer;
 
 /**
@@ -127,11 +127,7 @@ public final class ShardedStore {
             try {
                 TokenStore.writeManifest(
                         tmp.getParent(), json, tmp.getFileName().toString());
-                Files.move(
-                        tmp,
-                        dir.resolve("manifest.json"),
-                        StandardCopyOption.ATOMIC_MOVE,
-                        StandardCopyOption.REPLACE_EXISTING);
+                AtomicFile.rename(tmp, dir.resolve("manifest.json"));
             } finally {
                 Files.deleteIfExists(tmp);
             }

@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,6 +28,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.soupofexperts.core.io.AtomicFile;
 import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.core.io.Version;
 import org.soupofexperts.core.io.internal.ArtifactDirectory;
@@ -476,13 +476,8 @@ public final class TokenStore {
     }
 
     private static void swap(Path tmp, Path dir) throws IOException {
-        Path old = null;
-        if (Files.exists(dir)) {
-            old = dir.resolveSibling(dir.getFileName() + ".old-" + UUID.randomUUID());
-            Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);
-        }
-        Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-        if (old != null) {
+        Path old = dir.resolveSibling(dir.getFileName() + ".old-" + UUID.randomUUID());
+        if (AtomicFile.replaceFolder(tmp, dir, old)) {
             deleteRecursively(old);
         }
     }

@@ -1,9 +1,7 @@
 package org.soupofexperts.examples.experiment;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,6 +12,7 @@ import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.markers.SeriesMarkers;
+import org.soupofexperts.core.io.AtomicFile;
 
 /** PNG plots of the experiments (XChart), written atomically. */
 public final class Charts {
@@ -87,6 +86,6 @@ public final class Charts {
         String name = png.getFileName().toString().replaceFirst("\\.png$", "");
         Path tmp = png.resolveSibling(name + ".tmp.png");
         BitmapEncoder.saveBitmap(chart, tmp.toString().replaceFirst("\\.png$", ""), BitmapEncoder.BitmapFormat.PNG);
-        Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFile.rename(tmp, png);
     }
 }

@@ -11,12 +11,10 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
@@ -24,6 +22,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.UUID;
 import org.slf4j.LoggerFactory;
+import org.soupofexperts.core.io.AtomicFile;
 import org.soupofexperts.core.io.SoupFormatException;
 
 /**
@@ -263,14 +262,7 @@ public final class ArtifactDirectory {
     }
 
     private static void move(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            throw new IOException(
-                    "the file system of " + to + " cannot rename atomically; saving there could"
-                            + " leave a half-written artefact, so it is refused",
-                    e);
-        }
+        AtomicFile.rename(from, to);
     }
 
     private static void force(Path file) throws IOException {

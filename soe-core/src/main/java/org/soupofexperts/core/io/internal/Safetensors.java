@@ -10,9 +10,9 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.Map;
+import org.soupofexperts.core.io.AtomicFile;
 import org.soupofexperts.core.io.Dtype;
 
 /**
@@ -105,7 +105,7 @@ public final class Safetensors {
                 }
                 out.write(chunk.array(), 0, chunk.position());
             }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFile.rename(tmp, file);
         } finally {
             Files.deleteIfExists(tmp);
         }

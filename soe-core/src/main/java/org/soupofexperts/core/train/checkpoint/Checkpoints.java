@@ -13,12 +13,12 @@ import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.soupofexperts.core.io.AtomicFile;
 import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.core.io.Version;
 import org.soupofexperts.core.io.internal.ArtifactDirectory;
@@ -113,14 +113,10 @@ public final class Checkpoints {
         try {
             ArtifactDirectory.save(tmp, KIND, m, out -> writeArrays(out, arrays, losses, step));
             Path target = dir.resolve(name);
-            Path old = null;
-            if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-                // A checkpoint of this step from an abandoned run: swap, then delete the old one.
-                old = dir.resolve("." + name + ".tmp-" + UUID.randomUUID());
-                Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-            }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            if (old != null) {
+            // A checkpoint of this step from an abandoned run: swap, then delete the old one (named
+            // like a temporary, so a kill between the renames leaves it to the next clean-up).
+            Path old = dir.resolve("." + name + ".tmp-" + UUID.randomUUID());
+            if (AtomicFile.replaceFolder(tmp, target, old)) {
                 CheckpointFolder.delete(old);
             }
             prune(dir, policy.keepLast());
