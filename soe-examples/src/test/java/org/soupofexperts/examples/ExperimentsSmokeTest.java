@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -42,11 +43,23 @@ class ExperimentsSmokeTest {
                         "results.md",
                         "--steps 2 --experts 2 --clusters 3 --embedder hashed --eval-windows 2 --generic-lr 3e-3"),
                 program(LowRankExperiment::new, "low-rank.md", "--steps 2 --experts 2 --ranks 0,2 --eval-windows 2"),
+                program(Ablations::new, "ablations.md", "--steps 2 --experts 2 --base-experts 2 --eval-windows 2"),
                 program(
                         PaperExperiment::new,
                         "results.md",
                         "--steps 2 --experts 2 --crisp-domains 1 --finetune-domains 1 --finetune-steps 2"
                                 + " --eval-windows 2 --generic-lrs 3e-3"));
+    }
+
+    /** The serving load program trains its own small soup on synthetic data; no corpus or base options. */
+    @Test
+    void theServingLoadProgramServesUnderAttackAndWritesItsReport() throws Exception {
+        Path out = dir.resolve("serve");
+        String[] args = ("--steps 2 --requests 8 --clients 2 --hostile --idle-connections 2 --slowloris 1 --burst 2"
+                        + " --generate-tokens 4 --out " + out)
+                .split(" ");
+        assertEquals(0, Commands.run(new ServeSpecialists(), args), String.join(" ", args));
+        assertTrue(Files.size(out.resolve("serve.md")) > 100, "a report, not an empty file");
     }
 
     private static Arguments program(Supplier<Object> command, String report, String args) {
