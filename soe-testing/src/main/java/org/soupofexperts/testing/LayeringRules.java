@@ -2,8 +2,7 @@ package org.soupofexperts.testing;
 
 import static com.tngtech.archunit.base.DescribedPredicate.not;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
-import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.codeUnits;
-import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.fields;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.members;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
@@ -12,6 +11,7 @@ import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.domain.JavaCodeUnit;
 import com.tngtech.archunit.core.domain.JavaField;
+import com.tngtech.archunit.core.domain.JavaMember;
 import com.tngtech.archunit.core.domain.JavaType;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
@@ -131,7 +131,7 @@ public final class LayeringRules {
      * the API must not need the JSON library the library happens to use, nor its version.
      */
     public static ArchRule noGsonInPublicSignatures(String... packages) {
-        ArchRule members = codeUnits()
+        return members()
                 .that()
                 .arePublic()
                 .and()
@@ -140,32 +140,20 @@ public final class LayeringRules {
                 .and()
                 .areDeclaredInClassesThat()
                 .resideInAnyPackage(packages)
-                .should(new ArchCondition<JavaCodeUnit>("take or return no Gson type") {
+                .should(new ArchCondition<JavaMember>("take, return or hold no Gson type") {
                     @Override
-                    public void check(JavaCodeUnit unit, ConditionEvents events) {
-                        List<JavaType> types = new ArrayList<>(unit.getParameterTypes());
-                        types.add(unit.getReturnType());
-                        report(unit, unit.getFullName(), types, events);
+                    public void check(JavaMember member, ConditionEvents events) {
+                        List<JavaType> types = new ArrayList<>();
+                        if (member instanceof JavaCodeUnit unit) {
+                            types.addAll(unit.getParameterTypes());
+                            types.add(unit.getReturnType());
+                        } else if (member instanceof JavaField field) {
+                            types.add(field.getType());
+                        }
+                        report(member, member.getFullName(), types, events);
                     }
                 })
-                .allowEmptyShould(true);
-        ArchRule state = fields().that()
-                .arePublic()
-                .and()
-                .areDeclaredInClassesThat()
-                .arePublic()
-                .and()
-                .areDeclaredInClassesThat()
-                .resideInAnyPackage(packages)
-                .should(new ArchCondition<JavaField>("hold no Gson type") {
-                    @Override
-                    public void check(JavaField field, ConditionEvents events) {
-                        report(field, field.getFullName(), List.of(field.getType()), events);
-                    }
-                })
-                .allowEmptyShould(true);
-        return CompositeArchRule.of(members)
-                .and(state)
+                .allowEmptyShould(true)
                 .because("Gson is how the library stores its files, not part of its API");
     }
 

@@ -226,11 +226,7 @@ public final class Centroids {
      * @throws IllegalArgumentException if {@code json} is not such an object, naming what is wrong
      */
     public static Centroids fromJson(String json) {
-        try {
-            return fromJsonObject(StrictJson.parseObject(json, "centroids"));
-        } catch (SoupFormatException e) {
-            throw new IllegalArgumentException(e.getMessage(), e);
-        }
+        return fromJsonObject(StrictJson.parseArgument(json, "centroids"));
     }
 
     JsonObject toJsonObject() {

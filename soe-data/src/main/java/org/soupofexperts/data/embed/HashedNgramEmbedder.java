@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.core.io.internal.StrictJson;
 
 /**
@@ -137,11 +136,7 @@ public final class HashedNgramEmbedder implements Embedder {
      * @throws IllegalArgumentException if {@code json} is not such an object, naming what is wrong
      */
     public static HashedNgramEmbedder fromJson(String json) {
-        try {
-            return fromJsonObject(StrictJson.parseObject(json, "a hashed n-gram embedder"));
-        } catch (SoupFormatException e) {
-            throw new IllegalArgumentException(e.getMessage(), e);
-        }
+        return fromJsonObject(StrictJson.parseArgument(json, "a hashed n-gram embedder"));
     }
 
     private JsonObject toJsonObject() {

@@ -30,6 +30,18 @@ public final class StrictJson {
     private StrictJson() {}
 
     /**
+     * {@link #parseObject} for text a caller passed in (not a file): a bad one is an {@link
+     * IllegalArgumentException} that names {@code what} was expected and what is wrong.
+     */
+    public static JsonObject parseArgument(String text, String what) {
+        try {
+            return parseObject(text, what);
+        } catch (SoupFormatException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    /**
      * Parses {@code text} as one strict JSON object. Nesting deeper than {@link #MAX_DEPTH} is
      * refused by a linear scan before parsing: Gson parses deep input, but its copy, print and
      * compare methods recurse, so a hostile 5,000-level array would end in a StackOverflowError
