@@ -17,6 +17,7 @@ module org.soupofexperts.core {
     exports org.soupofexperts.core.io;
     exports org.soupofexperts.core.nn;
     exports org.soupofexperts.core.train;
+    exports org.soupofexperts.core.train.listener;
     exports org.soupofexperts.core.internal to
             org.soupofexperts.data;
     exports org.soupofexperts.core.io.internal to

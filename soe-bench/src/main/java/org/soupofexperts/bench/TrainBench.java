@@ -27,7 +27,7 @@ import org.soupofexperts.core.batch.MetaDistribution;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.train.SoupTrainingConfig;
-import org.soupofexperts.core.train.StepListener;
+import org.soupofexperts.core.train.listener.StepListener;
 import org.soupofexperts.data.corpus.JsonlCorpus;
 import org.soupofexperts.data.sample.MetaDistributions;
 import org.soupofexperts.data.store.TokenStore;

@@ -1,7 +1,7 @@
 package org.soupofexperts.cli;
 
 import java.io.PrintWriter;
-import org.soupofexperts.core.train.StepEvent;
+import org.soupofexperts.core.train.listener.StepEvent;
 
 /**
  * Training progress on stderr, so stdout stays for results: a bar redrawn in place on a

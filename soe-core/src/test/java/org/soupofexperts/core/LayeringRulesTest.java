@@ -72,8 +72,15 @@ class LayeringRulesTest {
     }
 
     /** The packages users program against: exported to everyone. */
-    static final Set<String> API =
-            Set.of(CORE, CORE + ".batch", CORE + ".config", CORE + ".djl", CORE + ".io", CORE + ".nn", CORE + ".train");
+    static final Set<String> API = Set.of(
+            CORE,
+            CORE + ".batch",
+            CORE + ".config",
+            CORE + ".djl",
+            CORE + ".io",
+            CORE + ".nn",
+            CORE + ".train",
+            CORE + ".train.listener");
 
     /** Exported to soe-data only (Lucene's qualified exports of its internal packages). */
     static final Set<String> FOR_DATA = Set.of(CORE + ".internal", CORE + ".io.internal");

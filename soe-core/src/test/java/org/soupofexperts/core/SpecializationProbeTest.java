@@ -9,9 +9,9 @@ import org.junit.jupiter.api.Test;
 import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.train.SoupTrainingConfig;
-import org.soupofexperts.core.train.SpecializationPoint;
-import org.soupofexperts.core.train.SpecializationProbe;
 import org.soupofexperts.core.train.TrainingReport;
+import org.soupofexperts.core.train.listener.SpecializationPoint;
+import org.soupofexperts.core.train.listener.SpecializationProbe;
 
 /** The diagnostics that tell a user whether a soup specializes. */
 class SpecializationProbeTest {

@@ -10,6 +10,8 @@ import java.util.Objects;
 import java.util.function.BooleanSupplier;
 import org.soupofexperts.core.batch.BatchSource;
 import org.soupofexperts.core.batch.MetaDistribution;
+import org.soupofexperts.core.train.listener.SpecializationProbe;
+import org.soupofexperts.core.train.listener.StepListener;
 
 /**
  * How to train a soup (the paper's Algorithm 2, with m domain weights per step): per step m

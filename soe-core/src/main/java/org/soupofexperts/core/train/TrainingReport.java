@@ -4,6 +4,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.soupofexperts.core.train.listener.SpecializationPoint;
+import org.soupofexperts.core.train.listener.SpecializationProbe;
 
 /**
  * What a training run did. Immutable.

@@ -10,6 +10,8 @@ import java.util.Objects;
 import java.util.function.BooleanSupplier;
 import org.soupofexperts.core.batch.BatchSource;
 import org.soupofexperts.core.batch.MetaDistribution;
+import org.soupofexperts.core.train.listener.SpecializationProbe;
+import org.soupofexperts.core.train.listener.StepListener;
 
 /**
  * The settings of a training run, set by {@link SoupTrainingConfig.Builder} (this class holds them so

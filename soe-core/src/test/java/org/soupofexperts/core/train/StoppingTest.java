@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.core.train.listener.StepEvent;
 
 /** A run stopped by its caller ends after the current step, says so, and can be resumed. */
 class StoppingTest {

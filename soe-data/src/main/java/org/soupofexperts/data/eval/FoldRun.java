@@ -11,9 +11,9 @@ import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.batch.MetaDistribution;
 import org.soupofexperts.core.batch.TokenBatch;
-import org.soupofexperts.core.train.SpecializationPoint;
-import org.soupofexperts.core.train.SpecializationProbe;
 import org.soupofexperts.core.train.TrainingReport;
+import org.soupofexperts.core.train.listener.SpecializationPoint;
+import org.soupofexperts.core.train.listener.SpecializationProbe;
 import org.soupofexperts.data.sample.MetaDistributions;
 import org.soupofexperts.data.sample.WindowSampler;
 

@@ -19,7 +19,7 @@ import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.batch.BatchSource;
 import org.soupofexperts.core.batch.MetaDistribution;
 import org.soupofexperts.core.train.SoupTrainingConfig;
-import org.soupofexperts.core.train.SpecializationProbe;
+import org.soupofexperts.core.train.listener.SpecializationProbe;
 import org.soupofexperts.data.finetune.FineTuning;
 import org.soupofexperts.data.sample.HistogramStats;
 import org.soupofexperts.data.sample.MetaDistributions;

@@ -10,8 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.core.train.SoupTrainingConfig;
-import org.soupofexperts.core.train.SpecializationPoint;
 import org.soupofexperts.core.train.TrainingReport;
+import org.soupofexperts.core.train.listener.SpecializationPoint;
 
 /**
  * The trainer's scalar state in a checkpoint's manifest, written and read strictly. Non-finite

@@ -16,11 +16,11 @@ import org.soupofexperts.core.internal.Djl;
 import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.core.train.CheckpointPolicy;
 import org.soupofexperts.core.train.SoupTrainingConfig;
-import org.soupofexperts.core.train.SpecializationPoint;
 import org.soupofexperts.core.train.TrainingReport;
 import org.soupofexperts.core.train.checkpoint.BestWeights;
 import org.soupofexperts.core.train.checkpoint.CheckpointJson;
 import org.soupofexperts.core.train.checkpoint.Checkpoints;
+import org.soupofexperts.core.train.listener.SpecializationPoint;
 import org.soupofexperts.core.train.optimizer.AdamW;
 import org.soupofexperts.core.train.optimizer.ParameterSlots;
 

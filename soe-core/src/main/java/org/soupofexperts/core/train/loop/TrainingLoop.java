@@ -21,12 +21,12 @@ import org.soupofexperts.core.nn.Router;
 import org.soupofexperts.core.train.CheckpointPolicy;
 import org.soupofexperts.core.train.EarlyStopping;
 import org.soupofexperts.core.train.SoupTrainingConfig;
-import org.soupofexperts.core.train.SpecializationPoint;
-import org.soupofexperts.core.train.SpecializationProbe;
-import org.soupofexperts.core.train.StepEvent;
-import org.soupofexperts.core.train.StepListener;
 import org.soupofexperts.core.train.TrainingReport;
 import org.soupofexperts.core.train.checkpoint.BestWeights;
+import org.soupofexperts.core.train.listener.SpecializationPoint;
+import org.soupofexperts.core.train.listener.SpecializationProbe;
+import org.soupofexperts.core.train.listener.StepEvent;
+import org.soupofexperts.core.train.listener.StepListener;
 import org.soupofexperts.core.train.optimizer.AdamW;
 import org.soupofexperts.core.train.optimizer.ParameterSlots;
 

@@ -1,4 +1,4 @@
-package org.soupofexperts.core.train;
+package org.soupofexperts.core.train.listener;
 
 /**
  * Receives progress during training, on the training thread, after every step. Keep it cheap:

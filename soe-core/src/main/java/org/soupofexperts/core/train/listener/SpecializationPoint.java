@@ -1,4 +1,4 @@
-package org.soupofexperts.core.train;
+package org.soupofexperts.core.train.listener;
 
 /**
  * One measurement of a {@link SpecializationProbe}. Losses in nats/token on the probe's held-out

@@ -1,4 +1,4 @@
-package org.soupofexperts.core.train;
+package org.soupofexperts.core.train.listener;
 
 /**
  * What one training step did, as given to {@link StepListener}s.

@@ -1,4 +1,4 @@
-package org.soupofexperts.core.train;
+package org.soupofexperts.core.train.listener;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
