@@ -181,10 +181,11 @@ final class FoldRun {
         for (int i = 0; i < heldOut.size(); i++) {
             int d = heldOut.get(i);
             h[i] = domains.assigner().domainWeights(Evaluation.trainingDocuments(p.store(), p.tokenizer(), d, n));
-            long windows = Math.min(PROBE_WINDOWS, Evaluation.validationWindows(p.store(), d, context));
-            int[][] rows = new int[(int) windows][];
+            long[] windows =
+                    Evaluation.spreadWindows(Evaluation.validationWindows(p.store(), d, context), PROBE_WINDOWS);
+            int[][] rows = new int[windows.length][];
             for (int w = 0; w < rows.length; w++) {
-                rows[w] = p.store().readValid(d, (long) w * context, context + 1);
+                rows[w] = p.store().readValid(d, windows[w] * context, context + 1);
             }
             batches.add(TokenBatch.of(rows));
         }

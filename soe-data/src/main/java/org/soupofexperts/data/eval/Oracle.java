@@ -34,13 +34,15 @@ final class Oracle {
             throw new IllegalArgumentException("domain '" + store.domains().get(d) + "' holds out " + windows
                     + " validation windows; the oracle needs two");
         }
-        long[] choose = IntStream.range(0, (int) windows)
-                .filter(w -> w % 2 == 0)
-                .asLongStream()
+        // The windows the loss is measured on, alternately to choose h and to score it.
+        long[] spread = Evaluation.spreadWindows(Evaluation.validationWindows(store, d, context), windows);
+        long[] choose = IntStream.range(0, spread.length)
+                .filter(i -> i % 2 == 0)
+                .mapToLong(i -> spread[i])
                 .toArray();
-        long[] score = IntStream.range(0, (int) windows)
-                .filter(w -> w % 2 == 1)
-                .asLongStream()
+        long[] score = IntStream.range(0, spread.length)
+                .filter(i -> i % 2 == 1)
+                .mapToLong(i -> spread[i])
                 .toArray();
         double[] best = null;
         double bestLoss = Double.POSITIVE_INFINITY;

@@ -1,5 +1,6 @@
 package org.soupofexperts.data.eval;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.ToDoubleFunction;
@@ -197,5 +199,41 @@ class EvaluationTest {
         }
         assertEquals(tok.decode(store.document(0, false, n - 1)), specialist.get(9));
         assertEquals(n, Evaluation.specialistDocuments(store, tok, 0, 10 * n).size(), "at most the whole split");
+    }
+
+    @Test
+    void fewerWindowsThanTheSplitHoldsAreSpreadEvenlyOverAllOfIt() {
+        assertArrayEquals(new long[] {0, 25, 50, 75}, Evaluation.spreadWindows(100, 4));
+        assertArrayEquals(new long[] {0, 2, 4, 7, 9}, Evaluation.spreadWindows(12, 5));
+        assertArrayEquals(new long[] {0, 1, 2}, Evaluation.spreadWindows(3, 64), "all of them when few");
+        assertEquals(0, Evaluation.spreadWindows(0, 8).length);
+        long huge = 1L << 40; // i * available would overflow a long; the result must not.
+        long[] far = Evaluation.spreadWindows(huge, 1 << 20);
+        assertEquals(huge - huge / (1 << 20), far[far.length - 1]);
+        assertThrows(IllegalArgumentException.class, () -> Evaluation.spreadWindows(10, -1));
+    }
+
+    @Test
+    void aLossOnFewWindowsReadsFromTheWholeSplitNotItsStart() {
+        int context = 16;
+        long available = Evaluation.validationWindows(store, 0, context);
+        assertTrue(available > 40, "the fixture's split must hold many windows: " + available);
+        List<String> read = new ArrayList<>();
+        Evaluation.onValidation(
+                b -> {
+                    for (int i = 0; i < b.batchSize(); i++) {
+                        read.add(Arrays.toString(b.row(i)));
+                    }
+                    return 1.0;
+                },
+                store,
+                0,
+                context,
+                4);
+        List<String> expected = new ArrayList<>();
+        for (long w : new long[] {0, available / 4, available / 2, 3 * available / 4}) {
+            expected.add(Arrays.toString(store.readValid(0, w * context, context + 1)));
+        }
+        assertEquals(expected, read);
     }
 }

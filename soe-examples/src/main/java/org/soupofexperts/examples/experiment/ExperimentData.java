@@ -120,16 +120,15 @@ public final class ExperimentData {
     }
 
     /**
-     * A specialization probe for training: {@code windows} validation windows of each domain (the
-     * first ones, the windows losses are measured on too), the domains' histogram h as their own
+     * A specialization probe for training: {@code windows} validation windows of each domain
+     * (spread over its split as the losses' windows are), the domains' histogram h as their own
      * h, the natural mixture as reference.
      */
     public SpecializationProbe probe(int context, int windows, int every) {
         List<TokenBatch> heldOut = new ArrayList<>();
         for (int d = 0; d < k; d++) {
-            long available = Evaluation.validationWindows(store, d, context);
             List<int[]> rows = new ArrayList<>();
-            for (long w = 0; w < Math.min(windows, available); w++) {
+            for (long w : Evaluation.spreadWindows(Evaluation.validationWindows(store, d, context), windows)) {
                 rows.add(store.readValid(d, w * context, context + 1));
             }
             heldOut.add(TokenBatch.of(rows.toArray(new int[0][])));
