@@ -1,8 +1,12 @@
 /**
  * soe-core: soups of experts over a GPT-style model, their training, and the dense models
- * (specialists) they instantiate. Exports its API packages; {@code internal} is for soe-data only,
- * and the training loop's rooms {@code train.loop} (step algorithms) and {@code train.optimizer}
- * (AdamW and its fused kernel) are not exported.
+ * (specialists) they instantiate. Exports its API packages, none of which has a Gson type in a
+ * public signature (Gson is how files are written, so it is not passed on); {@code internal} and
+ * {@code io.internal} (the file formats) go to soe-data only (the {@code soe} tool, on the class
+ * path, reads manifests through {@code io.internal} too), and the training loop's rooms {@code
+ * train.loop} (step algorithms), {@code train.optimizer} (AdamW and its fused kernel) and {@code
+ * train.checkpoint} (checkpoint files; {@code train.CheckpointFolder} is their API) are not
+ * exported.
  */
 module org.soupofexperts.core {
     requires transitive ai.djl.api;

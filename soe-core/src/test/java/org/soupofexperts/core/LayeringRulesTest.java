@@ -166,6 +166,8 @@ class LayeringRulesTest {
                 () -> LayeringRules.noGsonInPublicSignatures(FIXTURE + ".gson").check(fixture));
         assertTrue(e.getMessage().contains("LeakyApi.manifests()"), e.getMessage());
         assertTrue(e.getMessage().contains("LeakyApi.state"), e.getMessage());
+        assertTrue(e.getMessage().contains("LeakyApi.forSubclasses()"), e.getMessage());
+        assertTrue(e.getMessage().contains("LeakyAdapter"), e.getMessage());
         assertTrue(!e.getMessage().contains("LeakyApi.quiet"), e.getMessage());
     }
 

@@ -33,7 +33,7 @@ class ExperimentsSmokeTest {
                         UnseenDomainsExperiment::new,
                         "results.md",
                         "--steps 2 --experts 2 --folds 2 --fine-tune-steps 2 --eval-windows 2 --generic-lrs 3e-3"
-                                + " --probe-every 1 --equal-time"),
+                                + " --probe-every 1 --equal-time --rank 2"),
                 program(
                         SpecializationAblations::new,
                         "ablations.md",

@@ -14,6 +14,12 @@ class LayeringTest {
     }
 
     @Test
+    void noPublicSignatureOfTheServerUsesGson() {
+        LayeringRules.noGsonInPublicSignatures("org.soupofexperts.serve")
+                .check(LayeringRules.mainClasses("org.soupofexperts.serve"));
+    }
+
+    @Test
     void testsRunInsideTheNamedModuleNotOnTheClassPath() {
         // No other module's test-jar splits this module's packages, so Surefire can patch the tests in.
         assertEquals(

@@ -2,16 +2,19 @@ package org.soupofexperts.testing;
 
 import static com.tngtech.archunit.base.DescribedPredicate.not;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.members;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
+import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.domain.JavaCodeUnit;
 import com.tngtech.archunit.core.domain.JavaField;
 import com.tngtech.archunit.core.domain.JavaMember;
+import com.tngtech.archunit.core.domain.JavaModifier;
 import com.tngtech.archunit.core.domain.JavaType;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
@@ -131,9 +134,22 @@ public final class LayeringRules {
      * the API must not need the JSON library the library happens to use, nor its version.
      */
     public static ArchRule noGsonInPublicSignatures(String... packages) {
-        return members()
+        ArchRule types = classes()
                 .that()
                 .arePublic()
+                .and()
+                .resideInAnyPackage(packages)
+                .should(new ArchCondition<JavaClass>("extend or implement no Gson type") {
+                    @Override
+                    public void check(JavaClass c, ConditionEvents events) {
+                        List<JavaType> supers = new ArrayList<>(c.getAllRawSuperclasses());
+                        supers.addAll(c.getAllRawInterfaces());
+                        report(c, c.getName(), supers, events);
+                    }
+                })
+                .allowEmptyShould(true);
+        ArchRule members = members()
+                .that(VISIBLE)
                 .and()
                 .areDeclaredInClassesThat()
                 .arePublic()
@@ -147,15 +163,24 @@ public final class LayeringRules {
                         if (member instanceof JavaCodeUnit unit) {
                             types.addAll(unit.getParameterTypes());
                             types.add(unit.getReturnType());
+                            types.addAll(unit.getThrowsClause().getTypes());
                         } else if (member instanceof JavaField field) {
                             types.add(field.getType());
                         }
                         report(member, member.getFullName(), types, events);
                     }
                 })
-                .allowEmptyShould(true)
+                .allowEmptyShould(true);
+        return CompositeArchRule.of(types)
+                .and(members)
                 .because("Gson is how the library stores its files, not part of its API");
     }
+
+    /** Members a user's code can reach: public, or protected (a subclass sees them). */
+    private static final DescribedPredicate<JavaMember> VISIBLE = DescribedPredicate.describe(
+            "are public or protected",
+            m -> m.getModifiers().contains(JavaModifier.PUBLIC)
+                    || m.getModifiers().contains(JavaModifier.PROTECTED));
 
     private static void report(Object owner, String name, List<JavaType> types, ConditionEvents events) {
         for (JavaType t : types) {

@@ -92,9 +92,12 @@ public final class CheckpointFolder {
 
     /**
      * Removes the hidden {@code .step-*.tmp-*} folders that checkpoint writes killed midway left
-     * in {@code dir} (their own files only).
+     * in {@code dir} (their own files only). No-op if {@code dir} is not a folder.
      */
     public static void removeTemporaries(Path dir) throws IOException {
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
                 if (TEMP.matcher(p.getFileName().toString()).matches()

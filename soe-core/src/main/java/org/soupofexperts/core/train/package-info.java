@@ -1,8 +1,10 @@
 /**
  * Training, as a user sets it up and reads it back: the configuration ({@code SoupTrainingConfig},
- * {@code TrainingSettings}), the report, step events and listeners, early stopping, the
- * specialization probe and the checkpoint policy. Its rooms: {@code train.checkpoint} (checkpoint
- * files with exact resume; exported), {@code train.optimizer} (AdamW and its fused kernel) and
- * {@code train.loop} (the loop and its step algorithms), the last two private to soe-core.
+ * {@code TrainingSettings}), the report, early stopping, the checkpoint policy and the run's
+ * checkpoint folder ({@code CheckpointFolder}: list, latest, delete). Its rooms: {@code
+ * train.listener} (step events, listeners and the specialization probe; exported), and, private
+ * to soe-core, {@code train.checkpoint} (checkpoint files with exact resume), {@code
+ * train.optimizer} (AdamW and its fused kernel) and {@code train.loop} (the loop and its step
+ * algorithms).
  */
 package org.soupofexperts.core.train;

@@ -42,4 +42,17 @@ class JsonTextFormsTest {
         assertTrue(broken.getMessage().contains("hashed n-gram embedder"), broken.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Centroids.fromJson("{\"format\": \"other\"}"));
     }
+
+    @Test
+    void wellFormedJsonOfTheWrongShapeIsRefusedAsAnArgumentNotACrash() {
+        assertThrows(IllegalArgumentException.class, () -> HashedNgramEmbedder.fromJson("{}"));
+        assertThrows(IllegalArgumentException.class, () -> HashedNgramEmbedder.fromJson("{\"dimension\": \"wide\"}"));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> Centroids.fromJson("{\"format\": \"soupofexperts-centroids/1\", \"embedder\": \"e\"}"));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> Centroids.fromJson(
+                        "{\"format\": \"soupofexperts-centroids/1\", \"embedder\": \"e\", \"centroids\": 3}"));
+    }
 }

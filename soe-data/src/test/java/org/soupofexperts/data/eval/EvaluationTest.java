@@ -207,9 +207,9 @@ class EvaluationTest {
         assertArrayEquals(new long[] {0, 2, 4, 7, 9}, Evaluation.spreadWindows(12, 5));
         assertArrayEquals(new long[] {0, 1, 2}, Evaluation.spreadWindows(3, 64), "all of them when few");
         assertEquals(0, Evaluation.spreadWindows(0, 8).length);
-        long huge = 1L << 40; // i * available would overflow a long; the result must not.
-        long[] far = Evaluation.spreadWindows(huge, 1 << 20);
-        assertEquals(huge - huge / (1 << 20), far[far.length - 1]);
+        // 2 * Long.MAX_VALUE overflows: a plain i * available / n gives a negative window here.
+        long[] far = Evaluation.spreadWindows(Long.MAX_VALUE, 3);
+        assertArrayEquals(new long[] {0, Long.MAX_VALUE / 3, 2 * (Long.MAX_VALUE / 3)}, far);
         assertThrows(IllegalArgumentException.class, () -> Evaluation.spreadWindows(10, -1));
     }
 

@@ -25,8 +25,15 @@ public final class Parts {
 
     private final Path dir;
 
+    /**
+     * How the parts' losses were measured, recorded with every run's settings: parts written before
+     * the validation windows were spread over each split (they lack it) are refused, not mixed.
+     */
+    static final String MEASURED = " windows=spread";
+
     /** The parts of an experiment in {@code out}, reused while {@code settings} stay the same. */
-    public Parts(Path out, String settings) throws IOException {
+    public Parts(Path out, String experimentSettings) throws IOException {
+        String settings = experimentSettings + MEASURED;
         this.dir = out.resolve("parts");
         Files.createDirectories(dir);
         Path run = dir.resolve("settings.txt");

@@ -8,7 +8,6 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
@@ -80,35 +79,30 @@ public final class Safetensors {
         byte[] json = header.toString().getBytes(StandardCharsets.UTF_8);
         // The format pads the header with spaces to a multiple of 8 bytes.
         int padded = (json.length + 7) / 8 * 8;
-        Path parent = file.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        // Not createTempFile: its owner-only permissions would carry over to the result.
-        Path tmp = parent.resolve(file.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
-        try {
-            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
-                ByteBuffer len =
-                        ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
-                out.write(len.array());
-                out.write(json);
-                for (int i = json.length; i < padded; i++) {
-                    out.write(' ');
-                }
-                ByteBuffer chunk = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-                for (Tensor t : tensors.values()) {
-                    for (float v : t.values()) {
-                        if (!chunk.hasRemaining()) {
-                            out.write(chunk.array(), 0, chunk.position());
-                            chunk.clear();
-                        }
-                        dtype.put(chunk, v);
-                    }
-                }
-                out.write(chunk.array(), 0, chunk.position());
+        // A unique temporary beside the file, synced, then renamed over it (AtomicFile).
+        AtomicFile.write(file, raw -> {
+            // Not closed here: AtomicFile syncs and closes the file after this.
+            OutputStream out = new BufferedOutputStream(raw, 1 << 20);
+            ByteBuffer len =
+                    ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
+            out.write(len.array());
+            out.write(json);
+            for (int i = json.length; i < padded; i++) {
+                out.write(' ');
             }
-            AtomicFile.rename(tmp, file);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+            ByteBuffer chunk = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+            for (Tensor t : tensors.values()) {
+                for (float v : t.values()) {
+                    if (!chunk.hasRemaining()) {
+                        out.write(chunk.array(), 0, chunk.position());
+                        chunk.clear();
+                    }
+                    dtype.put(chunk, v);
+                }
+            }
+            out.write(chunk.array(), 0, chunk.position());
+            out.flush();
+        });
     }
 
     /** What a safetensors file holds: its tensors in header order, and its string metadata. */
