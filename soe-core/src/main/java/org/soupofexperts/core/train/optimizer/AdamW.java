@@ -55,7 +55,7 @@ public final class AdamW implements AutoCloseable {
     }
 
     /** Direct views of one slot's weight and moments for the fused kernel. */
-    private record View(FloatBuffer w, FusedAdamKernel.Moments m, FusedAdamKernel.Moments v) {}
+    private record View(FloatBuffer w, Moments m, Moments v) {}
 
     private final List<Slot> slots;
     private final List<NDArray[]> state = new ArrayList<>();
@@ -148,18 +148,18 @@ public final class AdamW implements AutoCloseable {
             return null;
         }
         FloatBuffer wb = FusedAdamKernel.buffer(w);
-        FusedAdamKernel.Moments mm = moments(m);
-        FusedAdamKernel.Moments vm = moments(v);
+        Moments mm = moments(m);
+        Moments vm = moments(v);
         if (wb == null || wb.capacity() != w.size() || mm == null || vm == null) {
             return null;
         }
         return new View(wb, mm, vm);
     }
 
-    private static FusedAdamKernel.Moments moments(NDArray a) {
+    private static Moments moments(NDArray a) {
         if (a.getDataType() == DataType.FLOAT32) {
             FloatBuffer b = FusedAdamKernel.buffer(a);
-            return b == null || b.capacity() != a.size() ? null : FusedAdamKernel.Moments.of(b);
+            return b == null || b.capacity() != a.size() ? null : Moments.of(b);
         }
         if (a.getDataType() != BFLOAT16_CARRIER) {
             return null;
@@ -169,7 +169,7 @@ public final class AdamW implements AutoCloseable {
             return null;
         }
         ShortBuffer b = bb.order(ByteOrder.nativeOrder()).asShortBuffer();
-        return b.capacity() != a.size() ? null : FusedAdamKernel.Moments.bfloat16(b, 0);
+        return b.capacity() != a.size() ? null : Moments.bfloat16(b, 0);
     }
 
     /** Whether slot i is updated by the fused one-pass kernel. */

@@ -6,10 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.nio.IntBuffer;
-import java.nio.ShortBuffer;
 import java.util.Arrays;
-import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 import org.soupofexperts.core.internal.Djl;
 
@@ -25,7 +22,7 @@ public final class FusedAdamKernel {
     /** Elements per parallel chunk: large enough to amortise the task, small enough to balance. */
     private static final int CHUNK = 1 << 18;
     /** Elements per tile: four tiles of 16 KiB stay in the L1/L2 cache. */
-    private static final int TILE = 4096;
+    static final int TILE = 4096;
 
     private FusedAdamKernel() {}
 
@@ -272,226 +269,10 @@ public final class FusedAdamKernel {
         });
     }
 
-    /**
-     * A moment array's memory: float32, or bfloat16 (half the bytes). bfloat16 keeps 8 bits of
-     * mantissa, so {@code v = 0.999 v + 0.001 g^2} rounded to nearest would mostly give v back
-     * (a relative change of 1e-3 is below half a unit in the last place, 2e-3): the moment would
-     * stop decaying. Values are therefore written with stochastic rounding, unbiased in
-     * expectation, from a hash of the element's index and a per-step seed, so that a run is
-     * reproducible whatever the threads' split of the work.
-     */
-    public sealed interface Moments permits F32Moments, Bf16Moments {
-
-        /** Float32 moments over this buffer. */
-        static Moments of(FloatBuffer b) {
-            return new F32Moments(b);
-        }
-
-        /** Bfloat16 moments over this buffer (the upper halves of float32 values). */
-        static Moments bfloat16(ShortBuffer b, int seed) {
-            return new Bf16Moments(b, seed);
-        }
-
-        int capacity();
-
-        /** These moments with a new rounding seed (the same for float32). */
-        Moments reseeded(int seed);
-
-        /** Reads len values from off into dst. */
-        void get(int off, float[] dst, int len, Scratch scratch);
-
-        /** Writes len values of src at off. */
-        void put(int off, float[] src, int len, Scratch scratch);
-    }
-
-    record F32Moments(FloatBuffer b) implements Moments {
-        @Override
-        public int capacity() {
-            return b.capacity();
-        }
-
-        @Override
-        public Moments reseeded(int seed) {
-            return this;
-        }
-
-        @Override
-        public void get(int off, float[] dst, int len, Scratch scratch) {
-            b.get(off, dst, 0, len);
-        }
-
-        @Override
-        public void put(int off, float[] src, int len, Scratch scratch) {
-            b.put(off, src, 0, len);
-        }
-    }
-
-    /**
-     * A tile's worth of scratch for the bfloat16 conversions. Float bits are moved between int[]
-     * and float[] through int and float views of one heap buffer (two bulk copies) rather than
-     * by {@code Float.intBitsToFloat} per element, which C2 on Java 17 does not vectorise.
-     */
-    static final class Scratch {
-        final short[] shorts = new short[TILE];
-        final int[] ints = new int[TILE];
-        private final ByteBuffer bytes = ByteBuffer.allocate(4 * TILE).order(ByteOrder.nativeOrder());
-        final IntBuffer asInts = bytes.asIntBuffer();
-        final FloatBuffer asFloats = bytes.asFloatBuffer();
-    }
-
-    /**
-     * The 16-bit random numbers of stochastic rounding: a fixed table, read from a start that a
-     * hash of the tile's offset and the step's seed picks, so that one element meets other
-     * entries from step to step. Every 4th of the 65,536 values appears once (with a random
-     * offset below 4), shuffled: the table's mean is the uniform distribution's to within 2 in
-     * 65,536, so the rounding is unbiased to 3e-5 of a last place. A per-element hash cost 2 ns
-     * per value, 4x the table (C2 on Java 17 vectorises neither).
-     */
-    private static final int[] ROUNDING = new int[1 << 14];
-
-    private static final int HASH_MULTIPLIER = 0x9E3779B9;
-
-    static {
-        SplittableRandom r = new SplittableRandom(0x5EED_B16L);
-        for (int i = 0; i < ROUNDING.length; i++) {
-            ROUNDING[i] = 4 * i + r.nextInt(4);
-        }
-        for (int i = ROUNDING.length - 1; i > 0; i--) {
-            int j = r.nextInt(i + 1);
-            int t = ROUNDING[i];
-            ROUNDING[i] = ROUNDING[j];
-            ROUNDING[j] = t;
-        }
-    }
-
-    /** Where in {@link #ROUNDING} a tile at element {@code off} starts, for this seed. */
-    private static int roundingStart(int off, int seed) {
-        return Integer.remainderUnsigned(mix(off * HASH_MULTIPLIER + seed), ROUNDING.length - TILE + 1);
-    }
-
-    /** @param seed mixed into every rounding decision; a new one each step. */
-    record Bf16Moments(ShortBuffer b, int seed) implements Moments {
-        @Override
-        public int capacity() {
-            return b.capacity();
-        }
-
-        @Override
-        public Moments reseeded(int newSeed) {
-            return new Bf16Moments(b, newSeed);
-        }
-
-        @Override
-        public void get(int off, float[] dst, int len, Scratch s) {
-            b.get(off, s.shorts, 0, len);
-            short[] in = s.shorts;
-            int[] bits = s.ints;
-            for (int k = 0; k < len; k++) {
-                bits[k] = in[k] << 16;
-            }
-            s.asInts.put(0, bits, 0, len);
-            s.asFloats.get(0, dst, 0, len);
-        }
-
-        @Override
-        public void put(int off, float[] src, int len, Scratch s) {
-            s.asFloats.put(0, src, 0, len);
-            s.asInts.get(0, s.ints, 0, len);
-            int[] bits = s.ints;
-            short[] out = s.shorts;
-            int from = roundingStart(off, seed);
-            for (int k = 0; k < len; k++) {
-                out[k] = (short) ((bits[k] + ROUNDING[from + k]) >>> 16);
-            }
-            b.put(off, out, 0, len);
-        }
-    }
-
-    /** The murmur3 finaliser: every input bit reaches the low 16 bits used for rounding. */
-    private static int mix(int h) {
-        h ^= h >>> 16;
-        h *= 0x85EBCA6B;
-        h ^= h >>> 13;
-        h *= 0xC2B2AE35;
-        return h ^ (h >>> 16);
-    }
-
-    /**
-     * x rounded to bfloat16 up or down in magnitude, up with probability equal to the dropped
-     * fraction: a 16-bit random number is added to the 16 bits that are dropped. What {@link
-     * Bf16Moments} writes for element {@code off + k} of a tile at {@code off}, one value at a
-     * time. Infinities and the engine's NaNs stay what they are; a NaN whose payload is all ones
-     * could carry into the sign, but the weight updated from that moment is already NaN and the
-     * run stops on it.
-     */
-    static short stochasticBf16(float x, int off, int k, int seed) {
-        int bits = Float.floatToRawIntBits(x);
-        return (short) ((bits + ROUNDING[roundingStart(off, seed) + k]) >>> 16);
-    }
-
     /** Hyperparameters of one update, folded into the constants the loop uses. */
-    private record Step(float decay, float rateCorr, float b1, float b2, float c1, float c2, float eps) {
+    record Step(float decay, float rateCorr, float b1, float b2, float c1, float c2, float eps) {
         Step(float rate, float rateCorr, float wd, float b1, float b2, float eps) {
             this(1f - rate * wd, rateCorr, b1, b2, 1f - b1, 1f - b2, eps);
-        }
-    }
-
-    /**
-     * Small heap tiles: a tile of each tensor is copied in by a bulk get (a memory copy), updated
-     * by a plain loop over float arrays, which the JIT compiles to SIMD instructions, and copied
-     * back. Element-wise get/put on the direct buffers is not vectorised and was the bottleneck.
-     */
-    private static final class Tiles {
-        final float[] w = new float[TILE];
-        final float[] g = new float[TILE];
-        final float[] m = new float[TILE];
-        final float[] v = new float[TILE];
-        final float[] zeros = new float[TILE];
-        final Scratch scratch = new Scratch();
-
-        /**
-         * Updates [off, off + len) of w and m with the gradient tile g times gradScale, the second
-         * moment read at [vOff, vOff + len) of v and written back only when {@code writeV}.
-         */
-        void apply(
-                FloatBuffer wb,
-                Moments mb,
-                Moments vb,
-                int off,
-                int vOff,
-                boolean writeV,
-                int len,
-                float gradScale,
-                Step s) {
-            wb.get(off, w, 0, len);
-            mb.get(off, m, len, scratch);
-            vb.get(vOff, v, len, scratch);
-            float b1 = s.b1();
-            float b2 = s.b2();
-            float c1 = s.c1();
-            float c2 = s.c2();
-            float decay = s.decay();
-            float rc = s.rateCorr();
-            float eps = s.eps();
-            if (writeV) {
-                for (int k = 0; k < len; k++) {
-                    float gi = g[k] * gradScale;
-                    float mi = b1 * m[k] + c1 * gi;
-                    float vi = b2 * v[k] + c2 * gi * gi;
-                    m[k] = mi;
-                    v[k] = vi;
-                    w[k] = w[k] * decay - rc * mi / ((float) Math.sqrt(vi) + eps);
-                }
-                vb.put(vOff, v, len, scratch);
-            } else {
-                for (int k = 0; k < len; k++) {
-                    float mi = b1 * m[k] + c1 * (g[k] * gradScale);
-                    m[k] = mi;
-                    w[k] = w[k] * decay - rc * mi / ((float) Math.sqrt(v[k]) + eps);
-                }
-            }
-            wb.put(off, w, 0, len);
-            mb.put(off, m, len, scratch);
         }
     }
 }

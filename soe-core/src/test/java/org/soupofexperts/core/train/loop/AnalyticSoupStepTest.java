@@ -23,6 +23,7 @@ import org.soupofexperts.core.nn.SoupTensor;
 import org.soupofexperts.core.train.SoupTrainingConfig;
 import org.soupofexperts.core.train.ToySources;
 import org.soupofexperts.core.train.optimizer.FusedAdamKernel;
+import org.soupofexperts.core.train.optimizer.Moments;
 
 /** The closed-form soup step must train exactly like autograd through the banks. */
 class AnalyticSoupStepTest {
@@ -438,7 +439,7 @@ class AnalyticSoupStepTest {
         return FloatBuffer.wrap(a);
     }
 
-    private static FusedAdamKernel.Moments moments(float[] a) {
-        return FusedAdamKernel.Moments.of(wrap(a));
+    private static Moments moments(float[] a) {
+        return Moments.of(wrap(a));
     }
 }

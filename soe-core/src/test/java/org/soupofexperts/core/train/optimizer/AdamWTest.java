@@ -163,16 +163,16 @@ class AdamWTest {
 
     @Test
     void stochasticRoundingToBfloat16IsUnbiasedSoASecondMomentStillDecays() {
-        assertEquals((short) 0x3f80, FusedAdamKernel.stochasticBf16(1f, 0, 7, 11), "1 is exact in bfloat16");
-        assertEquals((short) 0xbf80, FusedAdamKernel.stochasticBf16(-1f, 0, 7, 11), "-1 is exact in bfloat16");
-        assertTrue(Float.isNaN(Float.intBitsToFloat(FusedAdamKernel.stochasticBf16(Float.NaN, 0, 3, 5) << 16)));
+        assertEquals((short) 0x3f80, Bf16Moments.stochasticBf16(1f, 0, 7, 11), "1 is exact in bfloat16");
+        assertEquals((short) 0xbf80, Bf16Moments.stochasticBf16(-1f, 0, 7, 11), "-1 is exact in bfloat16");
+        assertTrue(Float.isNaN(Float.intBitsToFloat(Bf16Moments.stochasticBf16(Float.NaN, 0, 3, 5) << 16)));
         // A quarter of the way from 1 to the next bfloat16 (1 + 2^-7): up a quarter of the time.
         float x = 1f + 0x1p-9f;
         double sum = 0;
         int n = 200_000;
         for (int i = 0; i < n; i++) {
             // Tiles at every offset, as the kernel's, each with its own seed.
-            sum += Float.intBitsToFloat(FusedAdamKernel.stochasticBf16(x, 4096 * i, i % 4096, 42 + i) << 16);
+            sum += Float.intBitsToFloat(Bf16Moments.stochasticBf16(x, 4096 * i, i % 4096, 42 + i) << 16);
         }
         assertEquals(x, sum / n, 2e-5, "mean of stochastically rounded values");
         // v = 0.999 v with no gradient: rounded to nearest, 0.999 rounds back to 1 and v never
@@ -192,8 +192,8 @@ class AdamWTest {
             FusedAdamKernel.update(
                     w,
                     g,
-                    FusedAdamKernel.Moments.bfloat16(mom, 2 * t),
-                    FusedAdamKernel.Moments.bfloat16(v, 2 * t + 1),
+                    Moments.bfloat16(mom, 2 * t),
+                    Moments.bfloat16(v, 2 * t + 1),
                     0f,
                     0f,
                     0f,
