@@ -226,15 +226,7 @@ public final class Centroids {
      * @throws IllegalArgumentException if {@code json} is not such an object, naming what is wrong
      */
     public static Centroids fromJson(String json) {
-        JsonObject o = StrictJson.parseArgument(json, "centroids");
-        try {
-            return fromJsonObject(o);
-        } catch (IllegalArgumentException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            // A missing field or one of the wrong kind: name it as the Javadoc promises.
-            throw new IllegalArgumentException("not centroids in JSON: " + e.getMessage(), e);
-        }
+        return StrictJson.readArgument(json, "centroids", Centroids::fromJsonObject);
     }
 
     JsonObject toJsonObject() {

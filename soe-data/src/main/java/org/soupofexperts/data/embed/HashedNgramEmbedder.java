@@ -136,15 +136,7 @@ public final class HashedNgramEmbedder implements Embedder {
      * @throws IllegalArgumentException if {@code json} is not such an object, naming what is wrong
      */
     public static HashedNgramEmbedder fromJson(String json) {
-        JsonObject o = StrictJson.parseArgument(json, "a hashed n-gram embedder");
-        try {
-            return fromJsonObject(o);
-        } catch (IllegalArgumentException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            // A missing field or one of the wrong kind: name it as the Javadoc promises.
-            throw new IllegalArgumentException("not a hashed n-gram embedder in JSON: " + e.getMessage(), e);
-        }
+        return StrictJson.readArgument(json, "a hashed n-gram embedder", HashedNgramEmbedder::fromJsonObject);
     }
 
     private JsonObject toJsonObject() {

@@ -13,6 +13,7 @@ import java.io.StringReader;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.Set;
+import java.util.function.Function;
 import org.soupofexperts.core.io.BoundedRead;
 import org.soupofexperts.core.io.SoupFormatException;
 
@@ -38,6 +39,22 @@ public final class StrictJson {
             return parseObject(text, what);
         } catch (SoupFormatException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * {@link #parseArgument}, then {@code reader} on the object: a field missing or of the wrong
+     * kind (the reader's {@code NullPointerException}, {@code ClassCastException}, ...) is an
+     * {@link IllegalArgumentException} too, naming {@code what} was expected.
+     */
+    public static <T> T readArgument(String text, String what, Function<JsonObject, T> reader) {
+        JsonObject o = parseArgument(text, what);
+        try {
+            return reader.apply(o);
+        } catch (IllegalArgumentException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("not " + what + " in JSON: " + e.getMessage(), e);
         }
     }
 
