@@ -1,15 +1,11 @@
 package org.soupofexperts.examples;
 
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,8 +23,11 @@ import org.soupofexperts.examples.experiment.Charts;
 import org.soupofexperts.examples.experiment.Commands;
 import org.soupofexperts.examples.experiment.ExperimentCommand;
 import org.soupofexperts.examples.experiment.ExperimentData;
+import org.soupofexperts.examples.experiment.MarkdownTable;
 import org.soupofexperts.examples.experiment.Parts;
-import org.soupofexperts.examples.experiment.SoupMeasures;
+import org.soupofexperts.examples.experiment.PlainRun;
+import org.soupofexperts.examples.experiment.SoupRun;
+import org.soupofexperts.examples.experiment.SoupScores;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -167,23 +166,16 @@ public final class Ablations extends ExperimentCommand implements Callable<Integ
                         "--seed=" + seed));
         int k = data.k;
 
-        JsonObject generic = parts.get("generic").orElse(null);
-        if (generic == null) {
-            generic = genericRun(model, data, budget);
-            parts.put("generic", generic);
-        }
+        PlainRun generic = parts.getOrRun("generic", PlainRun.class, () -> genericRun(model, data, budget));
 
         // Control: the merged weights of a soup move faster than a plain model's at the same lr
         // (S and every expert take a step), so the generic model is also run at higher rates.
-        Map<Double, JsonObject> controls = new LinkedHashMap<>();
+        Map<Double, PlainRun> controls = new LinkedHashMap<>();
         for (double scale : withKnobs ? new double[] {2, 3, 5} : new double[0]) {
-            String key = "generic-lr-x" + scale;
-            JsonObject c = parts.get(key).orElse(null);
-            if (c == null) {
-                c = genericRun(model, data, new Budget(batch, context, lr * scale, seed));
-                parts.put(key, c);
-            }
-            controls.put(scale, c);
+            Budget faster = new Budget(batch, context, lr * scale, seed);
+            controls.put(
+                    scale,
+                    parts.getOrRun("generic-lr-x" + scale, PlainRun.class, () -> genericRun(model, data, faster)));
         }
 
         List<Variant> nAblation = new ArrayList<>();
@@ -310,29 +302,21 @@ public final class Ablations extends ExperimentCommand implements Callable<Integ
                         -1,
                         0,
                         3));
-        Map<String, JsonObject> results = new LinkedHashMap<>();
+        Map<String, SoupRun> results = new LinkedHashMap<>();
         List<Variant> all = new ArrayList<>(nAblation);
         all.addAll(metaAblation);
         if (withKnobs) {
             all.addAll(knobs);
         }
         for (Variant v : all) {
-            String key = v.key();
-            if (results.containsKey(key)) {
-                continue;
-            }
-            Optional<JsonObject> done = parts.get(key);
-            if (done.isPresent()) {
-                results.put(key, done.get());
-                continue;
-            }
-            LOG.info("ablation {}", v);
-            try (SoupOfExperts soup = train(v, model, data, budget)) {
-                JsonObject p = SoupMeasures.measure(soup, data, context, evalWindows, false);
-                p.addProperty("seconds", trainSeconds);
-                p.addProperty("storedParameters", soup.parameterCount());
-                parts.put(key, p);
-                results.put(key, p);
+            if (!results.containsKey(v.key())) {
+                results.put(v.key(), parts.getOrRun(v.key(), SoupRun.class, () -> {
+                    LOG.info("ablation {}", v);
+                    try (SoupOfExperts soup = train(v, model, data, budget)) {
+                        return SoupRun.of(soup, SoupScores.of(soup, data, context, evalWindows, false))
+                                .withSeconds(trainSeconds);
+                    }
+                }));
             }
         }
 
@@ -342,26 +326,20 @@ public final class Ablations extends ExperimentCommand implements Callable<Integ
                 model, model.parameterCount(), steps, batch, context, seed));
         md.append(String.format(
                 "Generic model (same budget): specialized %.3f, generic %.3f bits/byte, %.0f s.%n%n",
-                generic.get("specializedBitsPerByte").getAsDouble(),
-                generic.get("naturalBitsPerByte").getAsDouble(),
-                generic.get("seconds").getAsDouble()));
-        for (Map.Entry<Double, JsonObject> c : controls.entrySet()) {
+                generic.specialized(), generic.naturalBitsPerByte(), generic.seconds()));
+        for (Map.Entry<Double, PlainRun> c : controls.entrySet()) {
             md.append(String.format(
                     "Control, generic model at lr x%s: specialized %.3f, generic %.3f bits/byte.%n%n",
-                    c.getKey(),
-                    c.getValue().get("specializedBitsPerByte").getAsDouble(),
-                    c.getValue().get("naturalBitsPerByte").getAsDouble()));
+                    c.getKey(), c.getValue().specialized(), c.getValue().naturalBitsPerByte()));
         }
-        JsonObject json = new JsonObject();
-        json.add("generic", generic);
-        json.add("genericControls", new GsonBuilder().create().toJsonTree(controls));
+        Map<String, List<Row>> tables = new LinkedHashMap<>();
         Map<String, double[][]> plot = new LinkedHashMap<>();
-        table(md, json, plot, "Number of experts (s=4, beta=1, natural share 0.25)", nAblation, results, generic);
-        table(md, json, plot, "Meta-distribution (n=" + b + ")", metaAblation, results, generic);
+        table(md, tables, plot, "Number of experts (s=4, beta=1, natural share 0.25)", nAblation, results, generic);
+        table(md, tables, plot, "Meta-distribution (n=" + b + ")", metaAblation, results, generic);
         if (withKnobs) {
             table(
                     md,
-                    json,
+                    tables,
                     plot,
                     "Optimisation and architecture (n=" + b + ", s=4, beta=1, natural share 0.25, lr " + lr
                             + " unless the row says otherwise)",
@@ -370,13 +348,7 @@ public final class Ablations extends ExperimentCommand implements Callable<Integ
                     generic);
         }
         Parts.write(out.resolve("ablations.md"), md.toString());
-        Parts.write(
-                out.resolve("ablations.json"),
-                new GsonBuilder()
-                        .setPrettyPrinting()
-                        .serializeSpecialFloatingPointValues()
-                        .create()
-                        .toJson(json));
+        Parts.write(out.resolve("ablations.json"), Parts.json(new Results(generic, controls, tables)));
         Charts.lines(
                 out.resolve("ablations.png"),
                 "Ablations: specialized vs generic loss",
@@ -388,46 +360,42 @@ public final class Ablations extends ExperimentCommand implements Callable<Integ
         return 0;
     }
 
+    /** ablations.json: the generic model, its controls at higher rates, and each table's soups. */
+    record Results(PlainRun generic, Map<Double, PlainRun> genericControls, Map<String, List<Row>> tables) {}
+
+    /** One soup of a table. */
+    record Row(String variant, SoupRun soup) {}
+
     private static void table(
             StringBuilder md,
-            JsonObject json,
+            Map<String, List<Row>> tables,
             Map<String, double[][]> plot,
             String title,
             List<Variant> variants,
-            Map<String, JsonObject> results,
-            JsonObject generic) {
-        md.append("### ")
-                .append(title)
-                .append("\n\n| variant | specialized | generic | stored parameters | train s |\n"
-                        + "|---|---:|---:|---:|---:|\n");
-        JsonArray arr = new JsonArray();
+            Map<String, SoupRun> results,
+            PlainRun generic) {
+        MarkdownTable t = new MarkdownTable("variant", "specialized", "generic", "stored parameters", "train s");
+        List<Row> rows = new ArrayList<>();
         for (Variant v : variants) {
-            JsonObject p = results.get(v.key());
-            md.append(String.format(
-                    "| %s | %.3f | %.3f | %d | %.0f |%n",
+            SoupRun p = results.get(v.key());
+            t.row(
                     v.name,
-                    p.get("specializedBitsPerByte").getAsDouble(),
-                    p.get("naturalBitsPerByte").getAsDouble(),
-                    p.get("storedParameters").getAsLong(),
-                    p.get("seconds").getAsDouble()));
-            JsonObject row = p.deepCopy();
-            row.addProperty("variant", v.name);
-            arr.add(row);
+                    p.scores().specialized(),
+                    p.scores().naturalBitsPerByte(),
+                    p.storedParameters(),
+                    String.format("%.0f", p.seconds()));
+            rows.add(new Row(v.name, p));
             plot.put(v.name, new double[][] {
-                {p.get("naturalBitsPerByte").getAsDouble()},
-                {p.get("specializedBitsPerByte").getAsDouble()}
+                {p.scores().naturalBitsPerByte()}, {p.scores().specialized()}
             });
         }
-        md.append('\n');
-        json.add(title, arr);
-        plot.putIfAbsent("generic model", new double[][] {
-            {generic.get("naturalBitsPerByte").getAsDouble()},
-            {generic.get("specializedBitsPerByte").getAsDouble()}
-        });
+        md.append("### ").append(title).append("\n\n").append(t).append('\n');
+        tables.put(title, rows);
+        plot.putIfAbsent("generic model", new double[][] {{generic.naturalBitsPerByte()}, {generic.specialized()}});
     }
 
-    private JsonObject genericRun(ModelConfig model, ExperimentData data, Budget budget) {
-        return SoupMeasures.genericModel(model, data, budget, steps, evalWindows);
+    private PlainRun genericRun(ModelConfig model, ExperimentData data, Budget budget) {
+        return PlainRun.generic(model, data, budget, steps, evalWindows);
     }
 
     /** Training time of the last variant, warm-start pretraining included. */
@@ -461,7 +429,7 @@ public final class Ablations extends ExperimentCommand implements Callable<Integ
             // One h per step, as in the committed runs: these ablations predate per-group h (see
             // SpecializationAblations).
             SoupTrainingConfig.Builder tc = budget.config(
-                            data.sampler, SoupMeasures.meta(data, v.support, v.beta, v.naturalShare), steps - warmSteps)
+                            data.sampler, data.meta(v.support, v.beta, v.naturalShare), steps - warmSteps)
                     .hPerStep(1)
                     .learningRate(budget.lr() * v.lrScale)
                     .learningRateScale(ParamGroup.EXPERTS, v.expertLrScale);

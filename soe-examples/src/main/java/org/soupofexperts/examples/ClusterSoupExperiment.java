@@ -1,26 +1,26 @@
 package org.soupofexperts.examples;
 
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
+import java.util.function.ToDoubleFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
+import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.config.SoupConfig;
-import org.soupofexperts.core.train.TrainingReport;
+import org.soupofexperts.core.io.Version;
 import org.soupofexperts.data.cluster.Centroids;
 import org.soupofexperts.data.cluster.ClusterDomains;
 import org.soupofexperts.data.cluster.KMeans;
@@ -110,10 +110,36 @@ public final class ClusterSoupExperiment extends ExperimentCommand implements Ca
         Commands.exit(new ClusterSoupExperiment(), args);
     }
 
+    /** How the labelled store's training documents were clustered (the time, from the run that first did it). */
+    record Clustering(String embedder, double embedSeconds, double purity) {}
+
+    /** The generic model at one learning rate, scored on every labelled domain. */
+    record Generic(double lr, double seconds, double[] perDomainBitsPerByte) {
+        double mean() {
+            return Arrays.stream(perDomainBitsPerByte).average().orElse(Double.NaN);
+        }
+    }
+
+    /** The soup, scored on every labelled domain at its histogram h over the clusters and at the natural h. */
+    record Soup(double seconds, double[] histogramBitsPerByte, double[] naturalPerDomainBitsPerByte) {}
+
+    /** results.json. */
+    record Results(
+            Clustering clustering,
+            int clusters,
+            String metaDistribution,
+            int steps,
+            List<String> domains,
+            double[][] h,
+            List<Generic> genericAtEachLearningRate,
+            Generic generic,
+            Soup soup) {}
+
     @Override
     public Integer call() throws Exception {
         Files.createDirectories(out);
         ExperimentData labelled = ExperimentData.prepare(corpus, out, 0, 0);
+        Parts parts = new Parts(out, settings());
         int labels = labelled.k;
         List<String> docs = new ArrayList<>();
         List<Integer> labelList = new ArrayList<>();
@@ -123,7 +149,6 @@ public final class ClusterSoupExperiment extends ExperimentCommand implements Ca
                 labelList.add(d);
             }
         }
-        int[] label = labelList.stream().mapToInt(Integer::intValue).toArray();
         long t0 = System.nanoTime();
         Embedder emb =
                 embedder.equals("hashed") ? HashedNgramEmbedder.defaults().fitIdf(docs) : new MiniLmEmbedder(maxChars);
@@ -131,14 +156,43 @@ public final class ClusterSoupExperiment extends ExperimentCommand implements Ca
         double embedSeconds = (System.nanoTime() - t0) / 1e9;
         Centroids centroids = KMeans.fit(x, clusters, seed, 100, emb.id());
         int[] cluster = centroids.nearest(x);
-        double purity = ClusterCorpus.purity(cluster, label, labels);
-        LOG.info(
-                "{} documents embedded in {} s; {} clusters, purity against the labels {}",
-                docs.size(),
-                embedSeconds,
-                clusters,
-                purity);
+        int[] label = labelList.stream().mapToInt(Integer::intValue).toArray();
+        Clustering clustering = parts.getOrRun(
+                "clustering",
+                Clustering.class,
+                () -> new Clustering(emb.id(), embedSeconds, ClusterCorpus.purity(cluster, label, labels)));
+        LOG.info("{} documents, {} clusters: {}", docs.size(), clusters, clustering);
+        TokenStore store = clusterStore(docs, cluster, emb, centroids, labelled);
+        WindowSampler sampler = store.trainSampler();
+        double[] natural = MetaDistributions.naturalWeights(sampler.sizes());
+        NearestCentroidAssigner assigner = new NearestCentroidAssigner(emb, centroids, 0.0);
+        double[][] hist = new double[labels][];
+        for (int d = 0; d < labels; d++) {
+            hist[d] = assigner.domainWeights(
+                    Evaluation.trainingDocuments(labelled.store, labelled.tokenizer, d, specialistDocs));
+        }
+        ModelConfig model = model(labelled.tokenizer.vocabSize());
+        // The generic model at each learning rate; the better one is the baseline (a soup must not
+        // look better only because its weights move faster).
+        List<Generic> generics = new ArrayList<>();
+        for (double glr : genericLrs == null || genericLrs.isEmpty() ? List.of(lr) : genericLrs) {
+            generics.add(parts.getOrRun(
+                    "generic-lr" + glr, Generic.class, () -> generic(model, glr, sampler, natural, labelled)));
+        }
+        Generic generic =
+                generics.stream().min(Comparator.comparingDouble(Generic::mean)).orElseThrow();
+        Soup soup = parts.getOrRun("soup", Soup.class, () -> soup(model, sampler, natural, hist, labelled));
+        ClusterSoupReport.write(
+                out,
+                new Results(clustering, clusters, meta, steps, labelled.domains(), hist, generics, generic, soup),
+                experts);
+        return 0;
+    }
 
+    /** The store of the same training documents, each labelled by its cluster. */
+    private TokenStore clusterStore(
+            List<String> docs, int[] cluster, Embedder emb, Centroids centroids, ExperimentData labelled)
+            throws IOException {
         Map<String, Integer> clusterOf = new HashMap<>();
         for (int i = 0; i < docs.size(); i++) {
             clusterOf.put(docs.get(i), cluster[i]);
@@ -162,51 +216,24 @@ public final class ClusterSoupExperiment extends ExperimentCommand implements Ca
                 doc -> "cluster-" + clusterOf.get(doc.text()),
                 "clusters(" + emb.id() + ", " + centroids.fingerprint() + ")",
                 ClusterDomains.domainNames(clusters));
-        TokenStore store =
-                TokenStore.openOrBuild(out.resolve("cluster-store"), unlabelled, labelled.tokenizer, options);
-        WindowSampler sampler = store.trainSampler();
-        double[] natural = MetaDistributions.naturalWeights(sampler.sizes());
-        ModelConfig model = model(labelled.tokenizer.vocabSize());
-        Budget budget = new Budget(batch, context, lr, seed);
+        return TokenStore.openOrBuild(out.resolve("cluster-store"), unlabelled, labelled.tokenizer, options);
+    }
 
-        NearestCentroidAssigner assigner = new NearestCentroidAssigner(emb, centroids, 0.0);
-        double[][] hist = new double[labels][];
-        for (int d = 0; d < labels; d++) {
-            hist[d] = assigner.domainWeights(
-                    Evaluation.trainingDocuments(labelled.store, labelled.tokenizer, d, specialistDocs));
+    private Generic generic(
+            ModelConfig model, double glr, WindowSampler sampler, double[] natural, ExperimentData labelled) {
+        try (DenseModel g = DenseModel.create(model, seed)) {
+            double secs = g.train(new Budget(batch, context, glr, seed)
+                            .config(sampler, MetaDistributions.fixed(natural), steps)
+                            .build())
+                    .seconds();
+            Generic r = new Generic(glr, secs, onLabels(g::loss, labelled));
+            LOG.info("generic model at lr {}: {} bits/byte", glr, r.mean());
+            return r;
         }
+    }
 
-        // The generic model at each learning rate; the better one is the baseline (a soup must not
-        // look better only because its weights move faster).
-        double[] generic = null;
-        double genericSeconds = 0;
-        genericLr = lr;
-        genericMeans = new LinkedHashMap<>();
-        for (double glr : genericLrs == null || genericLrs.isEmpty() ? List.of(lr) : genericLrs) {
-            double[] at = new double[labels];
-            double secs;
-            try (DenseModel g = DenseModel.create(model, seed)) {
-                secs = g.train(new Budget(batch, context, glr, seed)
-                                .config(sampler, MetaDistributions.fixed(natural), steps)
-                                .build())
-                        .seconds();
-                for (int d = 0; d < labels; d++) {
-                    at[d] = Evaluation.onValidation(g::loss, labelled.store, d, context, evalWindows)
-                            .bitsPerByte();
-                }
-            }
-            double mean = Arrays.stream(at).average().orElse(Double.NaN);
-            genericMeans.put(glr, mean);
-            LOG.info("generic model at lr {}: {} bits/byte", glr, mean);
-            if (generic == null || mean < Arrays.stream(generic).average().orElse(Double.NaN)) {
-                generic = at;
-                genericSeconds = secs;
-                genericLr = glr;
-            }
-        }
-        double[] specialized = new double[labels];
-        double[] atNatural = new double[labels];
-        TrainingReport report;
+    private Soup soup(
+            ModelConfig model, WindowSampler sampler, double[] natural, double[][] hist, ExperimentData labelled) {
         SoupConfig config = SoupConfig.builder()
                 .model(model)
                 .domains(clusters)
@@ -214,121 +241,51 @@ public final class ClusterSoupExperiment extends ExperimentCommand implements Ca
                 .seed(seed)
                 .build();
         try (SoupOfExperts soup = SoupOfExperts.create(config)) {
-            soup.train(budget.config(sampler, MetaDistributions.fromSpec(meta).apply(sampler.sizes()), steps)
+            soup.train(new Budget(batch, context, lr, seed)
+                    .config(sampler, MetaDistributions.fromSpec(meta).apply(sampler.sizes()), steps)
                     .build());
-            report = soup.lastReport();
+            double[] atNatural;
             try (Specialist n = soup.instantiate(natural)) {
-                for (int d = 0; d < labels; d++) {
-                    atNatural[d] = Evaluation.onValidation(n::loss, labelled.store, d, context, evalWindows)
-                            .bitsPerByte();
-                }
+                atNatural = onLabels(n::loss, labelled);
             }
-            for (int d = 0; d < labels; d++) {
+            double[] specialized = new double[labelled.k];
+            for (int d = 0; d < labelled.k; d++) {
                 try (Specialist s = soup.instantiate(hist[d])) {
                     specialized[d] = Evaluation.onValidation(s::loss, labelled.store, d, context, evalWindows)
                             .bitsPerByte();
                 }
             }
+            return new Soup(soup.lastReport().seconds(), specialized, atNatural);
         }
-        write(
-                labelled.domains(),
-                hist,
-                generic,
-                specialized,
-                atNatural,
-                genericSeconds,
-                report,
-                embedSeconds,
-                purity,
-                emb);
-        return 0;
     }
 
-    private double genericLr;
-    private Map<Double, Double> genericMeans;
-
-    private void write(
-            List<String> domains,
-            double[][] hist,
-            double[] generic,
-            double[] specialized,
-            double[] atNatural,
-            double genericSeconds,
-            TrainingReport report,
-            double embedSeconds,
-            double purity,
-            Embedder emb)
-            throws IOException {
-        StringBuilder md = new StringBuilder();
-        md.append(String.format(
-                "Embedder %s (%.0f s for the corpus); %d k-means clusters, purity against the %d labels %.3f."
-                        + " Soup: n = %d, %d steps, meta-distribution %s; generic: the same budget on the natural"
-                        + " mixture, at its better learning rate %s (mean bits/byte by learning rate: %s).%n%n",
-                emb.id(),
-                embedSeconds,
-                clusters,
-                domains.size(),
-                purity,
-                experts,
-                steps,
-                meta,
-                genericLr,
-                genericMeans));
-        md.append(
-                "| domain | clusters in h (effective) | top cluster share | generic | soup (histogram h) | soup (natural h) | h matters |\n"
-                        + "|---|---:|---:|---:|---:|---:|---:|\n");
-        int wins = 0;
-        double g = 0;
-        double s = 0;
-        double n = 0;
-        for (int d = 0; d < domains.size(); d++) {
-            double sq = 0;
-            double top = 0;
-            for (double v : hist[d]) {
-                sq += v * v;
-                top = Math.max(top, v);
-            }
-            md.append(String.format(
-                    "| %s | %.1f | %.2f | %.3f | %.3f | %.3f | %.3f |%n",
-                    domains.get(d),
-                    1 / sq,
-                    top,
-                    generic[d],
-                    specialized[d],
-                    atNatural[d],
-                    atNatural[d] - specialized[d]));
-            wins += specialized[d] < generic[d] ? 1 : 0;
-            g += generic[d] / domains.size();
-            s += specialized[d] / domains.size();
-            n += atNatural[d] / domains.size();
+    private double[] onLabels(ToDoubleFunction<TokenBatch> loss, ExperimentData labelled) {
+        double[] at = new double[labelled.k];
+        for (int d = 0; d < labelled.k; d++) {
+            at[d] = Evaluation.onValidation(loss, labelled.store, d, context, evalWindows)
+                    .bitsPerByte();
         }
-        md.append(String.format("| **average** | | | **%.3f** | **%.3f** | **%.3f** | **%.3f** |%n%n", g, s, n, n - s));
-        md.append(String.format(
-                "The soup's specialists beat the generic model on %d of %d labelled domains (%+.1f%%). Training: generic %.0f s,"
-                        + " soup %.0f s.%n",
-                wins, domains.size(), 100 * (s / g - 1), genericSeconds, report.seconds()));
-        JsonObject json = new JsonObject();
-        var gson = new GsonBuilder()
-                .setPrettyPrinting()
-                .serializeSpecialFloatingPointValues()
-                .create();
-        json.addProperty("embedder", emb.id());
-        json.addProperty("clusters", clusters);
-        json.addProperty("metaDistribution", meta);
-        json.addProperty("steps", steps);
-        json.addProperty("purity", purity);
-        json.add("domains", gson.toJsonTree(domains));
-        json.add("h", gson.toJsonTree(hist));
-        json.add("genericPerDomainBitsPerByte", gson.toJsonTree(generic));
-        json.addProperty("genericLearningRate", genericLr);
-        JsonObject byLr = new JsonObject();
-        genericMeans.forEach((k, v) -> byLr.addProperty(String.valueOf(k), v));
-        json.add("genericMeanBitsPerByteByLearningRate", byLr);
-        json.add("soupSpecializedBitsPerByte", gson.toJsonTree(specialized));
-        json.add("soupNaturalPerDomainBitsPerByte", gson.toJsonTree(atNatural));
-        json.addProperty("soupWins", wins);
-        Parts.write(out.resolve("results.md"), md.toString());
-        Parts.write(out.resolve("results.json"), gson.toJson(json));
-        LOG.info("cluster soup:\n{}", md);
+        return at;
+    }
+
+    private String settings() {
+        return String.join(
+                " ",
+                "--corpus=" + corpusName(),
+                "--steps=" + steps,
+                "--clusters=" + clusters,
+                "--experts=" + experts,
+                "--lr=" + lr,
+                "--embedder=" + embedder,
+                "--max-chars=" + maxChars,
+                "--specialist-docs=" + specialistDocs,
+                "--eval-windows=" + evalWindows,
+                "--meta=" + meta,
+                "--batch=" + batch,
+                "--context=" + context,
+                "--layers=" + layers,
+                "--width=" + width,
+                "--seed=" + seed,
+                "(library " + Version.get() + ")");
     }
 }

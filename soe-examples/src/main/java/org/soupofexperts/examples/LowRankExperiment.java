@@ -1,16 +1,13 @@
 package org.soupofexperts.examples;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,14 +17,16 @@ import org.soupofexperts.core.config.RouterConfig;
 import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.train.ParamGroup;
 import org.soupofexperts.core.train.SoupTrainingConfig;
-import org.soupofexperts.core.train.TrainingReport;
 import org.soupofexperts.examples.experiment.Budget;
 import org.soupofexperts.examples.experiment.Charts;
 import org.soupofexperts.examples.experiment.Commands;
 import org.soupofexperts.examples.experiment.ExperimentCommand;
 import org.soupofexperts.examples.experiment.ExperimentData;
+import org.soupofexperts.examples.experiment.MarkdownTable;
 import org.soupofexperts.examples.experiment.Parts;
-import org.soupofexperts.examples.experiment.SoupMeasures;
+import org.soupofexperts.examples.experiment.PlainRun;
+import org.soupofexperts.examples.experiment.SoupRun;
+import org.soupofexperts.examples.experiment.SoupScores;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -127,20 +126,14 @@ public final class LowRankExperiment extends ExperimentCommand implements Callab
                                 : " --support=" + support + " --beta=" + beta + " --natural-share=" + naturalShare
                                         + " --router-output=" + routerOutput + " --expert-lr-scale=" + expertLrScale));
 
-        JsonObject generic = parts.get("generic").orElse(null);
-        if (generic == null) {
-            generic = SoupMeasures.genericModel(model, data, budget, steps, evalWindows);
-            parts.put("generic", generic);
-        }
-        Map<Integer, JsonObject> soups = new LinkedHashMap<>();
+        PlainRun generic = parts.getOrRun(
+                "generic", PlainRun.class, () -> PlainRun.generic(model, data, budget, steps, evalWindows));
+        Map<Integer, SoupRun> soups = new LinkedHashMap<>();
         Map<String, float[]> curves = new LinkedHashMap<>();
         for (int r : ranks) {
-            String key = "soup-rank" + r;
-            Optional<JsonObject> done = parts.get(key);
-            JsonObject p = done.isPresent() ? done.get() : soup(model, data, budget, r);
-            parts.put(key, p);
+            SoupRun p = parts.getOrRun("soup-rank" + r, SoupRun.class, () -> soup(model, data, budget, r));
             soups.put(r, p);
-            curves.put(name(r), SoupMeasures.floats(p, "losses"));
+            curves.put(name(r), p.losses());
         }
         report(model, data, generic, soups, curves);
         return 0;
@@ -155,7 +148,7 @@ public final class LowRankExperiment extends ExperimentCommand implements Callab
                 && expertLrScale == null;
     }
 
-    private JsonObject soup(ModelConfig model, ExperimentData data, Budget budget, int rank) {
+    private SoupRun soup(ModelConfig model, ExperimentData data, Budget budget, int rank) {
         SoupConfig config = SoupConfig.builder()
                 .model(model)
                 .domains(data.k)
@@ -170,23 +163,13 @@ public final class LowRankExperiment extends ExperimentCommand implements Callab
         LOG.info("soup with {} experts: {} bank values", name(rank), config.bankParameterCount());
         // One h per step, as in the committed runs (docs/results.md), which predate per-group h.
         SoupTrainingConfig.Builder tc = budget.config(
-                        data.sampler,
-                        SoupMeasures.meta(data, support == 0 ? data.k : support, beta, naturalShare),
-                        steps)
+                        data.sampler, data.meta(support == 0 ? data.k : support, beta, naturalShare), steps)
                 .hPerStep(1);
         // Without the option: 1/sqrt(n), the library's default when the committed runs were made.
         tc.learningRateScale(ParamGroup.EXPERTS, expertLrScale != null ? expertLrScale : 1 / Math.sqrt(experts));
         try (SoupOfExperts soup = SoupOfExperts.create(config)) {
             soup.train(tc.build());
-            TrainingReport r = soup.lastReport();
-            JsonObject p = SoupMeasures.measure(soup, data, context, evalWindows, false);
-            SoupMeasures.specialisation(soup, data, context, evalWindows, p);
-            p.addProperty("rank", rank);
-            p.addProperty("seconds", r.seconds());
-            p.addProperty("bankParameters", soup.bankParameterCount());
-            p.addProperty("storedParameters", soup.parameterCount());
-            p.add("losses", JsonParser.parseString(Parts.json(r.losses())));
-            return p;
+            return SoupRun.of(soup, SoupScores.of(soup, data, context, evalWindows, false));
         }
     }
 
@@ -197,11 +180,11 @@ public final class LowRankExperiment extends ExperimentCommand implements Callab
     private void report(
             ModelConfig model,
             ExperimentData data,
-            JsonObject generic,
-            Map<Integer, JsonObject> soups,
+            PlainRun generic,
+            Map<Integer, SoupRun> soups,
             Map<String, float[]> curves)
             throws Exception {
-        JsonObject dense = soups.get(0);
+        SoupRun dense = soups.get(0);
         StringBuilder md = new StringBuilder();
         String soupSettings = isDefaultMeta()
                 ? "library defaults (softmax router, expert lr 1/sqrt(n); a quarter of the steps at the natural mixture, the rest"
@@ -221,71 +204,59 @@ public final class LowRankExperiment extends ExperimentCommand implements Callab
                 model, model.parameterCount(), experts, steps, batch, context, lr, seed, soupSettings, evalWindows));
         md.append(String.format(
                 "Generic model (same budget): specialized %.3f, generic %.3f, %.0f s.%n%n",
-                generic.get("specializedBitsPerByte").getAsDouble(),
-                generic.get("naturalBitsPerByte").getAsDouble(),
-                generic.get("seconds").getAsDouble()));
-        md.append(
-                "| experts | bank parameters | bank MiB | of dense bank | specialized | generic | h matters | vs generic model | train s | instantiate ms |\n"
-                        + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-        JsonArray rows = new JsonArray();
+                generic.specialized(), generic.naturalBitsPerByte(), generic.seconds()));
+        MarkdownTable t = new MarkdownTable(
+                "experts",
+                "bank parameters",
+                "bank MiB",
+                "of dense bank",
+                "specialized",
+                "generic",
+                "h matters",
+                "vs generic model",
+                "train s",
+                "instantiate ms");
+        List<Row> rows = new ArrayList<>();
         double[] bankMiB = new double[soups.size()];
         double[] specialized = new double[soups.size()];
         int i = 0;
-        for (Map.Entry<Integer, JsonObject> e : soups.entrySet()) {
-            JsonObject p = e.getValue();
-            long bank = p.get("bankParameters").getAsLong();
-            double spec = p.get("specializedBitsPerByte").getAsDouble();
-            double[] own = SoupMeasures.doubles(p, "histogramBitsPerByte");
-            double[] atNatural = SoupMeasures.doubles(p, "naturalPerDomainBitsPerByte");
-            double hMatters = 0;
-            for (int d = 0; d < own.length; d++) {
-                hMatters += (atNatural[d] - own[d]) / own.length;
-            }
-            md.append(String.format(
-                    "| %s | %d | %.2f | %s | %.3f | %.3f | %.4f | %+.3f | %.0f | %.1f |%n",
+        for (Map.Entry<Integer, SoupRun> e : soups.entrySet()) {
+            SoupRun p = e.getValue();
+            SoupScores s = p.scores();
+            long bank = p.bankParameters();
+            t.row(
                     name(e.getKey()),
                     bank,
-                    4.0 * bank / (1 << 20),
-                    dense == null
-                            ? "-"
-                            : String.format(
-                                    "%.3f", bank / dense.get("bankParameters").getAsDouble()),
-                    spec,
-                    p.get("naturalBitsPerByte").getAsDouble(),
-                    hMatters,
-                    spec - generic.get("specializedBitsPerByte").getAsDouble(),
-                    p.get("seconds").getAsDouble(),
-                    p.get("instantiateMillis").getAsDouble()));
-            JsonObject row = p.deepCopy();
-            row.remove("losses");
-            row.addProperty("hMattersBitsPerByte", hMatters);
-            rows.add(row);
+                    String.format("%.2f", 4.0 * bank / (1 << 20)),
+                    dense == null ? "-" : String.format("%.3f", bank / (double) dense.bankParameters()),
+                    s.specialized(),
+                    s.naturalBitsPerByte(),
+                    String.format("%.4f", s.hMatters()),
+                    String.format("%+.3f", s.specialized() - generic.specialized()),
+                    String.format("%.0f", p.seconds()),
+                    String.format("%.1f", s.instantiateMillis()));
+            rows.add(new Row(e.getKey(), s.hMatters(), p));
             bankMiB[i] = 4.0 * bank / (1 << 20);
-            specialized[i] = spec;
+            specialized[i] = s.specialized();
             i++;
         }
-        md.append("\nPer domain (specialized loss at the domain's histogram h):\n\n| domain | generic model |");
-        for (int r : soups.keySet()) {
-            md.append(' ').append(name(r)).append(" |");
-        }
-        md.append("\n|---|---:|").append("---:|".repeat(soups.size())).append('\n');
-        double[] genericPerDomain = genericPerDomain(generic, data.k);
+        List<String> header = new ArrayList<>(List.of("domain", "generic model"));
+        soups.keySet().forEach(r -> header.add(name(r)));
+        MarkdownTable perDomain = new MarkdownTable(header);
         for (int d = 0; d < data.k; d++) {
-            md.append("| ")
-                    .append(data.domains().get(d))
-                    .append(" | ")
-                    .append(Double.isNaN(genericPerDomain[d]) ? "-" : String.format("%.3f", genericPerDomain[d]))
-                    .append(" |");
-            for (JsonObject p : soups.values()) {
-                md.append(String.format(" %.3f |", SoupMeasures.doubles(p, "histogramBitsPerByte")[d]));
+            double[] row = new double[soups.size() + 1];
+            row[0] = generic.perDomainBitsPerByte()[d];
+            int j = 1;
+            for (SoupRun p : soups.values()) {
+                row[j++] = p.scores().histogramBitsPerByte()[d];
             }
-            md.append('\n');
+            perDomain.row(data.domains().get(d), row);
         }
-        JsonObject json = new JsonObject();
-        json.add("generic", generic);
-        json.add("soups", rows);
+        md.append(t)
+                .append("\nPer domain (specialized loss at the domain's histogram h):\n\n")
+                .append(perDomain);
         Parts.write(out.resolve("low-rank.md"), md.toString());
-        Parts.write(out.resolve("low-rank.json"), Parts.json(json));
+        Parts.write(out.resolve("low-rank.json"), Parts.json(new Results(generic, rows)));
         // One line through the soups in order of bank size, each point labelled in the table.
         Integer[] order = new Integer[bankMiB.length];
         for (int j = 0; j < order.length; j++) {
@@ -302,10 +273,7 @@ public final class LowRankExperiment extends ExperimentCommand implements Callab
         plot.put("soups, ranks " + soups.keySet() + " (0 = dense)", new double[][] {xs, ys});
         plot.put("generic model", new double[][] {
             {0, xs[xs.length - 1]},
-            {
-                generic.get("specializedBitsPerByte").getAsDouble(),
-                generic.get("specializedBitsPerByte").getAsDouble()
-            }
+            {generic.specialized(), generic.specialized()}
         });
         Charts.lines(
                 out.resolve("low-rank.png"),
@@ -318,13 +286,9 @@ public final class LowRankExperiment extends ExperimentCommand implements Callab
         LOG.info("low-rank experiment:\n{}", md);
     }
 
-    /** The generic model's per-domain loss, when the part has it (older parts do not). */
-    private static double[] genericPerDomain(JsonObject generic, int k) {
-        if (generic.has("perDomainBitsPerByte")) {
-            return SoupMeasures.doubles(generic, "perDomainBitsPerByte");
-        }
-        double[] nan = new double[k];
-        Arrays.fill(nan, Double.NaN);
-        return nan;
-    }
+    /** low-rank.json: the generic model and each soup. */
+    record Results(PlainRun generic, List<Row> soups) {}
+
+    /** One soup: its experts' rank (0: dense), how much h matters, its run. */
+    record Row(int rank, double hMattersBitsPerByte, SoupRun soup) {}
 }

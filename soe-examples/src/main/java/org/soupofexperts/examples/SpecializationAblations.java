@@ -1,13 +1,10 @@
 package org.soupofexperts.examples;
 
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,8 +25,11 @@ import org.soupofexperts.examples.experiment.Charts;
 import org.soupofexperts.examples.experiment.Commands;
 import org.soupofexperts.examples.experiment.ExperimentCommand;
 import org.soupofexperts.examples.experiment.ExperimentData;
+import org.soupofexperts.examples.experiment.MarkdownTable;
 import org.soupofexperts.examples.experiment.Parts;
-import org.soupofexperts.examples.experiment.SoupMeasures;
+import org.soupofexperts.examples.experiment.PlainRun;
+import org.soupofexperts.examples.experiment.SoupRun;
+import org.soupofexperts.examples.experiment.SoupScores;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -218,23 +218,21 @@ public final class SpecializationAblations extends ExperimentCommand implements 
                         "(library " + Version.get() + ")"));
         LOG.info("{} domains, base model {} ({} parameters)", data.k, model, model.parameterCount());
 
-        Map<Double, JsonObject> generics = new LinkedHashMap<>();
+        Map<Double, PlainRun> generics = new LinkedHashMap<>();
         for (double glr : genericLrs) {
-            String key = "generic-lr" + glr;
-            JsonObject g = parts.get(key).orElse(null);
-            if (g == null) {
-                g = SoupMeasures.genericModel(model, data, new Budget(batch, context, glr, seed), steps, evalWindows);
-                parts.put(key, g);
-            }
-            generics.put(glr, g);
+            Budget b = new Budget(batch, context, glr, seed);
+            generics.put(
+                    glr,
+                    parts.getOrRun(
+                            "generic-lr" + glr,
+                            PlainRun.class,
+                            () -> PlainRun.generic(model, data, b, steps, evalWindows)));
         }
-        JsonObject bestGeneric = generics.values().stream()
-                .min((a, b) -> Double.compare(
-                        a.get("specializedBitsPerByte").getAsDouble(),
-                        b.get("specializedBitsPerByte").getAsDouble()))
+        PlainRun bestGeneric = generics.values().stream()
+                .min(Comparator.comparingDouble(PlainRun::specialized))
                 .orElseThrow();
 
-        Map<Variant, JsonObject> results = new LinkedHashMap<>();
+        Map<Variant, SoupRun> results = new LinkedHashMap<>();
         List<Variant> variants = new ArrayList<>();
         for (Variant listed : groups == null ? variants(experts) : groupVariants(groups, batch)) {
             for (SoupTrainingConfig.MomentPrecision p : bankMoments) {
@@ -245,19 +243,16 @@ public final class SpecializationAblations extends ExperimentCommand implements 
             if (only != null && !only.contains(v.key())) {
                 continue;
             }
-            JsonObject p = parts.get(v.key()).orElse(null);
-            if (p == null) {
+            results.put(v, parts.getOrRun(v.key(), SoupRun.class, () -> {
                 LOG.info("ablation {} ({})", v.name(), v.key());
-                p = run(v, model, data);
-                parts.put(v.key(), p);
-            }
-            results.put(v, p);
+                return run(v, model, data);
+            }));
         }
         report(model, data, generics, bestGeneric, results);
         return 0;
     }
 
-    private JsonObject run(Variant v, ModelConfig model, ExperimentData data) {
+    private SoupRun run(Variant v, ModelConfig model, ExperimentData data) {
         SoupConfig config = SoupConfig.builder()
                 .model(model)
                 .domains(data.k)
@@ -284,94 +279,70 @@ public final class SpecializationAblations extends ExperimentCommand implements 
                 .build();
         try (SoupOfExperts soup = SoupOfExperts.create(config)) {
             soup.train(tc);
-            JsonObject p = SoupMeasures.measure(soup, data, context, evalWindows, true);
-            SoupMeasures.specialisation(soup, data, context, evalWindows, p);
-            p.addProperty("seconds", soup.lastReport().seconds());
-            p.addProperty("storedParameters", soup.parameterCount());
-            return p;
+            return SoupRun.of(soup, SoupScores.of(soup, data, context, evalWindows, true));
         }
     }
 
     private void report(
             ModelConfig model,
             ExperimentData data,
-            Map<Double, JsonObject> generics,
-            JsonObject bestGeneric,
-            Map<Variant, JsonObject> results)
+            Map<Double, PlainRun> generics,
+            PlainRun bestGeneric,
+            Map<Variant, SoupRun> results)
             throws IOException {
-        double[] bestPerDomain = SoupMeasures.doubles(bestGeneric, "perDomainBitsPerByte");
-        double bestNatural = bestGeneric.get("naturalBitsPerByte").getAsDouble();
+        double bestNatural = bestGeneric.naturalBitsPerByte();
         StringBuilder md = new StringBuilder();
         md.append(String.format(
                 "Base model: %s (%d parameters); %d steps of %d x %d tokens; n = %d; soups at lr %s; seed %d."
                         + " Losses in bits/byte on the validation split, %d windows per domain.%n%n",
                 model, model.parameterCount(), steps, batch, context, experts, lr, seed, evalWindows));
-        md.append(
-                "| model | specialized (histogram h) | one-hot h | generic (natural h) | h matters | domains won vs best generic | generic vs best generic | train s |\n"
-                        + "|---|---:|---:|---:|---:|---:|---:|---:|\n");
-        for (Map.Entry<Double, JsonObject> g : generics.entrySet()) {
-            JsonObject o = g.getValue();
-            md.append(String.format(
-                    "| generic, lr %s | %.3f | - | %.3f | 0 | - | %+.1f%% | %.0f |%n",
-                    g.getKey(),
-                    o.get("specializedBitsPerByte").getAsDouble(),
-                    o.get("naturalBitsPerByte").getAsDouble(),
-                    100 * (o.get("naturalBitsPerByte").getAsDouble() / bestNatural - 1),
-                    o.get("seconds").getAsDouble()));
+        MarkdownTable t = new MarkdownTable(
+                "model",
+                "specialized (histogram h)",
+                "one-hot h",
+                "generic (natural h)",
+                "h matters",
+                "domains won vs best generic",
+                "generic vs best generic",
+                "train s");
+        for (Map.Entry<Double, PlainRun> e : generics.entrySet()) {
+            PlainRun g = e.getValue();
+            t.row(
+                    "generic, lr " + e.getKey(),
+                    g.specialized(),
+                    "-",
+                    g.naturalBitsPerByte(),
+                    "0",
+                    "-",
+                    MarkdownTable.percent(g.naturalBitsPerByte(), bestNatural),
+                    String.format("%.0f", g.seconds()));
         }
-        JsonArray rows = new JsonArray();
+        List<Row> rows = new ArrayList<>();
         Map<String, double[][]> plot = new LinkedHashMap<>();
-        for (Map.Entry<Variant, JsonObject> e : results.entrySet()) {
+        for (Map.Entry<Variant, SoupRun> e : results.entrySet()) {
             Variant v = e.getKey();
-            JsonObject p = e.getValue();
-            double[] hist = SoupMeasures.doubles(p, "histogramBitsPerByte");
-            double[] hot = SoupMeasures.doubles(p, "oneHotBitsPerByte");
-            double[] atNatural = SoupMeasures.doubles(p, "naturalPerDomainBitsPerByte");
-            int wins = 0;
-            double matters = 0;
-            for (int d = 0; d < data.k; d++) {
-                wins += hist[d] < bestPerDomain[d] ? 1 : 0;
-                matters += (atNatural[d] - hist[d]) / data.k;
-            }
-            double specialized = p.get("specializedBitsPerByte").getAsDouble();
-            double natural = p.get("naturalBitsPerByte").getAsDouble();
-            md.append(String.format(
-                    "| %s | %.3f | %.3f | %.3f | %.3f | %d/%d | %+.1f%% | %.0f |%n",
+            SoupScores p = e.getValue().scores();
+            int wins = p.winsAgainst(bestGeneric.perDomainBitsPerByte());
+            t.row(
                     v.name(),
-                    specialized,
-                    Arrays.stream(hot).average().orElse(Double.NaN),
-                    natural,
-                    matters,
-                    wins,
-                    data.k,
-                    100 * (natural / bestNatural - 1),
-                    p.get("seconds").getAsDouble()));
-            JsonObject row = p.deepCopy();
-            row.addProperty("variant", v.name());
-            row.addProperty("key", v.key());
-            row.addProperty("hMatters", matters);
-            row.addProperty("winsVsBestGeneric", wins);
-            rows.add(row);
-            plot.put(v.name(), new double[][] {{natural}, {specialized}});
+                    p.specialized(),
+                    p.oneHot(),
+                    p.naturalBitsPerByte(),
+                    p.hMatters(),
+                    wins + "/" + data.k,
+                    MarkdownTable.percent(p.naturalBitsPerByte(), bestNatural),
+                    String.format("%.0f", e.getValue().seconds()));
+            rows.add(new Row(v.name(), v.key(), p.hMatters(), wins, e.getValue()));
+            plot.put(v.name(), new double[][] {{p.naturalBitsPerByte()}, {p.specialized()}});
         }
-        for (Map.Entry<Double, JsonObject> g : generics.entrySet()) {
+        md.append(t);
+        for (Map.Entry<Double, PlainRun> g : generics.entrySet()) {
             plot.put("generic, lr " + g.getKey(), new double[][] {
-                {g.getValue().get("naturalBitsPerByte").getAsDouble()},
-                {g.getValue().get("specializedBitsPerByte").getAsDouble()}
+                {g.getValue().naturalBitsPerByte()}, {g.getValue().specialized()}
             });
         }
-        JsonObject json = new JsonObject();
-        json.add("generic", new GsonBuilder().create().toJsonTree(generics));
-        json.add("domains", new GsonBuilder().create().toJsonTree(data.domains()));
-        json.add("soups", rows);
         Parts.write(out.resolve("ablations.md"), md.toString());
-        Parts.write(
-                out.resolve("ablations.json"),
-                new GsonBuilder()
-                        .setPrettyPrinting()
-                        .serializeSpecialFloatingPointValues()
-                        .create()
-                        .toJson(json));
+        Parts.write(out.resolve("ablations.json"), Parts.json(new Results(generics, data.domains(), rows)));
         Charts.lines(
                 out.resolve("ablations.png"),
                 "Specialization ablations: specialized vs generic loss",
@@ -381,4 +352,10 @@ public final class SpecializationAblations extends ExperimentCommand implements 
                 true);
         LOG.info("specialization ablations:\n{}", md);
     }
+
+    /** ablations.json: the generic model at each learning rate, the domains, and each soup. */
+    record Results(Map<Double, PlainRun> generic, List<String> domains, List<Row> soups) {}
+
+    /** One soup: its variant, how much h matters, its wins against the better generic model, its run. */
+    record Row(String variant, String key, double hMatters, int winsVsBestGeneric, SoupRun soup) {}
 }

@@ -1,17 +1,11 @@
 package org.soupofexperts.examples;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
-import java.util.function.ToDoubleFunction;
 import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.config.ModelConfig;
@@ -129,19 +123,20 @@ public final class UnseenDomainsExperiment extends ExperimentCommand implements 
                 .seed(seed)
                 .build();
         Parts parts = new Parts(out, settings());
-        Gson gson = new GsonBuilder().serializeSpecialFloatingPointValues().create();
         for (int f = 0; f < protocol.folds().size(); f++) {
-            if ((fold == null || fold == f) && parts.get("fold-" + f).isEmpty()) {
-                parts.put(
-                        "fold-" + f,
-                        JsonParser.parseString(gson.toJson(protocol.run(f))).getAsJsonObject());
+            if ((fold == null || fold == f)
+                    && parts.get("fold-" + f, UnseenDomains.FoldResult.class).isEmpty()) {
+                parts.put("fold-" + f, protocol.run(f));
             }
         }
         List<UnseenDomains.FoldResult> done = new ArrayList<>();
         for (int f = 0; f < protocol.folds().size(); f++) {
-            parts.get("fold-" + f).ifPresent(j -> done.add(gson.fromJson(j, UnseenDomains.FoldResult.class)));
+            parts.get("fold-" + f, UnseenDomains.FoldResult.class).ifPresent(done::add);
         }
-        report(done, gson);
+        List<UnseenDomains.Domain> all = new ArrayList<>();
+        done.forEach(r -> all.addAll(r.domains()));
+        Parts.write(out.resolve("results.json"), Parts.json(UnseenResults.of(done, settings())));
+        Parts.write(out.resolve("results.md"), UnseenReport.markdown(all, done, settings()));
         return 0;
     }
 
@@ -175,65 +170,5 @@ public final class UnseenDomainsExperiment extends ExperimentCommand implements 
                         seed)
                 + (probeEvery > 0 ? " probeEvery=" + probeEvery : "")
                 + (rank > 0 ? " rank=" + rank : "");
-    }
-
-    /** results.json (per domain in bits/byte, the means, the settings) and results.md. */
-    private void report(List<UnseenDomains.FoldResult> done, Gson gson) throws Exception {
-        List<UnseenDomains.Domain> all = new ArrayList<>();
-        done.forEach(f -> all.addAll(f.domains()));
-        JsonObject json = new JsonObject();
-        json.addProperty("settings", settings());
-        json.addProperty("foldsDone", done.size());
-        JsonObject per = new JsonObject();
-        for (UnseenDomains.Domain d : all) {
-            JsonObject o = new JsonObject();
-            o.addProperty("generic", d.generic());
-            o.addProperty("genericEqualTime", d.genericEqualTime());
-            o.addProperty("soupNatural", d.soupNatural());
-            o.addProperty("soupHistogram", d.soupHistogramLargestN());
-            d.soupHistogram().forEach((n, v) -> o.addProperty("soupHistogramN" + n, v));
-            o.addProperty("soupOracle", d.soupOracle());
-            o.addProperty("soupHistogramOnOracleHalf", d.soupHistogramOnHalf());
-            o.addProperty("genericFinetuned", d.genericFinetuned());
-            o.addProperty("soupFinetuned", d.soupFinetuned());
-            o.addProperty("effectiveSupport", d.stats().effectiveSupport());
-            o.addProperty("topShare", d.stats().topShare());
-            o.addProperty("fold", d.fold());
-            per.add(d.domain(), o);
-        }
-        json.add("perDomain", per);
-        JsonObject means = new JsonObject();
-        List<String> keys = List.of(
-                "generic",
-                "genericEqualTime",
-                "soupNatural",
-                "soupHistogram",
-                "soupOracle",
-                "soupHistogramOnOracleHalf",
-                "genericFinetuned",
-                "soupFinetuned");
-        List<ToDoubleFunction<UnseenDomains.Domain>> fns = List.of(
-                UnseenDomains.Domain::generic, UnseenDomains.Domain::genericEqualTime,
-                UnseenDomains.Domain::soupNatural, UnseenDomains.Domain::soupHistogramLargestN,
-                UnseenDomains.Domain::soupOracle, UnseenDomains.Domain::soupHistogramOnHalf,
-                UnseenDomains.Domain::genericFinetuned, UnseenDomains.Domain::soupFinetuned);
-        for (int i = 0; i < keys.size(); i++) {
-            means.addProperty(keys.get(i), UnseenDomains.mean(all, fns.get(i)));
-        }
-        means.addProperty("hGain", UnseenDomains.mean(all, UnseenDomains.Domain::hGain));
-        means.addProperty("oracleGap", UnseenDomains.mean(all, UnseenDomains.Domain::oracleGap));
-        means.addProperty(
-                "soupWins",
-                UnseenDomains.wins(all, UnseenDomains.Domain::soupHistogramLargestN, UnseenDomains.Domain::generic));
-        means.addProperty(
-                "soupWinsAtEqualTime",
-                UnseenDomains.wins(
-                        all, UnseenDomains.Domain::soupHistogramLargestN, UnseenDomains.Domain::genericEqualTime));
-        json.add("means", means);
-        JsonArray foldsJson = new JsonArray();
-        done.forEach(f -> foldsJson.add(JsonParser.parseString(gson.toJson(f.fold()))));
-        json.add("folds", foldsJson);
-        Parts.write(out.resolve("results.json"), Parts.json(json));
-        Parts.write(out.resolve("results.md"), UnseenReport.markdown(all, done, settings()));
     }
 }

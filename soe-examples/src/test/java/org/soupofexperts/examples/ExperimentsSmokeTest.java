@@ -66,14 +66,24 @@ class ExperimentsSmokeTest {
         return Arguments.of(command.get().getClass().getSimpleName(), command, report, args);
     }
 
+    /**
+     * Each program runs, writes its report, and run again into the same folder writes the same
+     * report: every finished part is read back (as the typed record it was written from) instead of
+     * trained again, since a retrained model would report other training times.
+     */
     @ParameterizedTest(name = "{0}")
     @MethodSource("programs")
-    void runsOnTheSyntheticCorpusAndWritesItsReport(String name, Supplier<Object> command, String report, String args)
-            throws Exception {
+    void runsOnTheSyntheticCorpusAndARerunReusesEveryPart(
+            String name, Supplier<Object> command, String report, String args) throws Exception {
         Path out = dir.resolve(name);
         String[] all = (args + " " + TINY + " --out " + out).split(" ");
         assertEquals(0, Commands.run(command.get(), all), name + " " + String.join(" ", all));
         assertTrue(Files.isRegularFile(out.resolve(report)), report + " in " + out);
         assertTrue(Files.size(out.resolve(report)) > 100, "a report, not an empty file");
+        // The JSON holds every training time to the last digit, so a part trained again would show.
+        Path json = out.resolve(report.replace(".md", ".json"));
+        String first = Files.readString(json);
+        assertEquals(0, Commands.run(command.get(), all), "rerun: " + name + " " + String.join(" ", all));
+        assertEquals(first, Files.readString(json), "the rerun's results, from the kept parts");
     }
 }

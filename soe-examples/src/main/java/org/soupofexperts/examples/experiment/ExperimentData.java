@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.soupofexperts.core.batch.MetaDistribution;
 import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.train.listener.SpecializationProbe;
 import org.soupofexperts.data.cluster.NearestCentroidAssigner;
@@ -92,6 +93,18 @@ public final class ExperimentData {
 
     public List<String> domains() {
         return store.domains();
+    }
+
+    /**
+     * The paper's meta-distribution family over these domains: with probability {@code
+     * naturalShare} the natural mixture, otherwise {@code support} random domains with
+     * Dirichlet({@code beta}) weights.
+     */
+    public MetaDistribution meta(int support, double beta, double naturalShare) {
+        MetaDistribution sparse = MetaDistributions.sparse(k, Math.min(support, k), beta);
+        return naturalShare == 0
+                ? sparse
+                : MetaDistributions.mixture(MetaDistributions.fixed(natural), sparse, naturalShare);
     }
 
     /** The fine-tuning set of domain d, as one token stream. */

@@ -2,13 +2,14 @@ package org.soupofexperts.examples.experiment;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import com.google.gson.JsonParseException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.soupofexperts.core.io.AtomicFile;
 
 /**
@@ -22,6 +23,8 @@ public final class Parts {
             .setPrettyPrinting()
             .serializeSpecialFloatingPointValues()
             .create();
+
+    private static final Logger LOG = LoggerFactory.getLogger(Parts.class);
 
     private final Path dir;
 
@@ -48,18 +51,45 @@ public final class Parts {
         }
     }
 
-    /** A finished part, if there is one. */
-    public Optional<JsonObject> get(String name) throws IOException {
+    /** A finished part of type {@code type} (a record of the experiment's results), if there is one. */
+    public <T> Optional<T> get(String name, Class<T> type) throws IOException {
         Path f = dir.resolve(name + ".json");
         if (!Files.exists(f)) {
             return Optional.empty();
         }
-        return Optional.of(JsonParser.parseString(Files.readString(f, StandardCharsets.UTF_8))
-                .getAsJsonObject());
+        try {
+            return Optional.of(GSON.fromJson(Files.readString(f, StandardCharsets.UTF_8), type));
+        } catch (JsonParseException e) {
+            throw new IOException(f + " is not a " + type.getSimpleName() + " part: " + e.getMessage(), e);
+        }
+    }
+
+    /** A finished part of type {@code type} that has its saved model too (for the parts after it), if there is one. */
+    public <T> Optional<T> getWithModel(String name, Class<T> type) throws IOException {
+        return Files.isDirectory(model(name)) ? get(name, type) : Optional.empty();
+    }
+
+    /** Work that makes a part. */
+    @FunctionalInterface
+    public interface Work<T> {
+        /** Makes the part (trains and scores a model, for example). */
+        T run() throws IOException;
+    }
+
+    /** The part {@code name}: kept from an earlier run if there is one, else made by {@code work} and kept. */
+    public <T> T getOrRun(String name, Class<T> type, Work<T> work) throws IOException {
+        Optional<T> done = get(name, type);
+        if (done.isPresent()) {
+            LOG.info("{}: kept from an earlier run in {}", name, dir);
+            return done.get();
+        }
+        T part = work.run();
+        put(name, part);
+        return part;
     }
 
     /** Records a finished part (atomically: a crash leaves the old state or the new one). */
-    public void put(String name, JsonObject part) throws IOException {
+    public void put(String name, Object part) throws IOException {
         write(dir.resolve(name + ".json"), GSON.toJson(part));
     }
 
@@ -73,7 +103,13 @@ public final class Parts {
         AtomicFile.write(file, text);
     }
 
+    /** The one JSON form of every result an experiment writes (pretty, NaN kept as NaN). */
     public static String json(Object o) {
         return GSON.toJson(o);
+    }
+
+    /** Reads {@code json} written by {@link #json} back as {@code type}. */
+    public static <T> T fromJson(String json, Class<T> type) {
+        return GSON.fromJson(json, type);
     }
 }

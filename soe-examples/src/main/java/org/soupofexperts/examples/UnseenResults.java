@@ -1,0 +1,96 @@
+package org.soupofexperts.examples;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.soupofexperts.data.eval.UnseenDomains;
+import org.soupofexperts.data.eval.UnseenDomains.Domain;
+
+/**
+ * results.json of {@link UnseenDomainsExperiment}: every held-out domain's losses (bits per byte
+ * on its validation split) under the keys issue 25 names, the means over the domains, and each
+ * fold's record.
+ *
+ * @param settings the protocol's settings
+ * @param foldsDone folds measured so far
+ * @param perDomain each held-out domain's losses, by name
+ * @param means the means over the held-out domains
+ * @param folds how each fold trained
+ */
+record UnseenResults(
+        String settings, int foldsDone, Map<String, PerDomain> perDomain, Means means, List<UnseenDomains.Fold> folds) {
+
+    /** One held-out domain (soupHistogram at the largest N; soupHistogramByN at every N). */
+    record PerDomain(
+            int fold,
+            double generic,
+            double genericEqualTime,
+            double soupNatural,
+            double soupHistogram,
+            Map<Integer, Double> soupHistogramByN,
+            double soupOracle,
+            double soupHistogramOnOracleHalf,
+            double genericFinetuned,
+            double soupFinetuned,
+            double effectiveSupport,
+            double topShare) {}
+
+    /** The means over the held-out domains, and on how many the soup's specialist is lower. */
+    record Means(
+            double generic,
+            double genericEqualTime,
+            double soupNatural,
+            double soupHistogram,
+            double soupOracle,
+            double soupHistogramOnOracleHalf,
+            double genericFinetuned,
+            double soupFinetuned,
+            double hGain,
+            double oracleGap,
+            long soupWins,
+            long soupWinsAtEqualTime) {}
+
+    /** The results of the folds in {@code done}. */
+    static UnseenResults of(List<UnseenDomains.FoldResult> done, String settings) {
+        List<Domain> all = new ArrayList<>();
+        done.forEach(f -> all.addAll(f.domains()));
+        Map<String, PerDomain> per = new LinkedHashMap<>();
+        for (Domain d : all) {
+            per.put(
+                    d.domain(),
+                    new PerDomain(
+                            d.fold(),
+                            d.generic(),
+                            d.genericEqualTime(),
+                            d.soupNatural(),
+                            d.soupHistogramLargestN(),
+                            d.soupHistogram(),
+                            d.soupOracle(),
+                            d.soupHistogramOnHalf(),
+                            d.genericFinetuned(),
+                            d.soupFinetuned(),
+                            d.stats().effectiveSupport(),
+                            d.stats().topShare()));
+        }
+        Means means = new Means(
+                UnseenDomains.mean(all, Domain::generic),
+                UnseenDomains.mean(all, Domain::genericEqualTime),
+                UnseenDomains.mean(all, Domain::soupNatural),
+                UnseenDomains.mean(all, Domain::soupHistogramLargestN),
+                UnseenDomains.mean(all, Domain::soupOracle),
+                UnseenDomains.mean(all, Domain::soupHistogramOnHalf),
+                UnseenDomains.mean(all, Domain::genericFinetuned),
+                UnseenDomains.mean(all, Domain::soupFinetuned),
+                UnseenDomains.mean(all, Domain::hGain),
+                UnseenDomains.mean(all, Domain::oracleGap),
+                UnseenDomains.wins(all, Domain::soupHistogramLargestN, Domain::generic),
+                UnseenDomains.wins(all, Domain::soupHistogramLargestN, Domain::genericEqualTime));
+        return new UnseenResults(
+                settings,
+                done.size(),
+                per,
+                means,
+                done.stream().map(UnseenDomains.FoldResult::fold).toList());
+    }
+}
