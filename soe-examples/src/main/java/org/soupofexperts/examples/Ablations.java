@@ -1,5 +1,6 @@
 package org.soupofexperts.examples;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -88,21 +89,142 @@ public final class Ablations extends ExperimentCommand implements Callable<Integ
             double lrScale) {
 
         Variant(String name, int experts, int support, double beta, double naturalShare) {
-            this(name, experts, support, beta, naturalShare, ExpertInit.ZEROS, RouterConfig.Output.RAW, 1.0, -1, 0);
+            this(
+                    name,
+                    experts,
+                    support,
+                    beta,
+                    naturalShare,
+                    ExpertInit.ZEROS,
+                    RouterConfig.Output.RAW,
+                    1.0,
+                    -1,
+                    0,
+                    1.0);
         }
 
-        Variant(
-                String name,
-                int experts,
-                int support,
-                double beta,
-                double naturalShare,
-                ExpertInit init,
-                RouterConfig.Output output,
-                double expertLrScale,
-                double expertDecay,
-                double warmStartShare) {
-            this(
+        Variant named(String newName) {
+            return new Variant(
+                    newName,
+                    experts,
+                    support,
+                    beta,
+                    naturalShare,
+                    init,
+                    output,
+                    expertLrScale,
+                    expertDecay,
+                    warmStartShare,
+                    lrScale);
+        }
+
+        Variant withExperts(int n) {
+            return new Variant(
+                    name,
+                    n,
+                    support,
+                    beta,
+                    naturalShare,
+                    init,
+                    output,
+                    expertLrScale,
+                    expertDecay,
+                    warmStartShare,
+                    lrScale);
+        }
+
+        Variant withMeta(int s, double b) {
+            return new Variant(
+                    name,
+                    experts,
+                    s,
+                    b,
+                    naturalShare,
+                    init,
+                    output,
+                    expertLrScale,
+                    expertDecay,
+                    warmStartShare,
+                    lrScale);
+        }
+
+        Variant withInit(ExpertInit i) {
+            return new Variant(
+                    name,
+                    experts,
+                    support,
+                    beta,
+                    naturalShare,
+                    i,
+                    output,
+                    expertLrScale,
+                    expertDecay,
+                    warmStartShare,
+                    lrScale);
+        }
+
+        Variant withOutput(RouterConfig.Output o) {
+            return new Variant(
+                    name,
+                    experts,
+                    support,
+                    beta,
+                    naturalShare,
+                    init,
+                    o,
+                    expertLrScale,
+                    expertDecay,
+                    warmStartShare,
+                    lrScale);
+        }
+
+        Variant withExpertLr(double scale) {
+            return new Variant(
+                    name,
+                    experts,
+                    support,
+                    beta,
+                    naturalShare,
+                    init,
+                    output,
+                    scale,
+                    expertDecay,
+                    warmStartShare,
+                    lrScale);
+        }
+
+        Variant withExpertDecay(double decay) {
+            return new Variant(
+                    name,
+                    experts,
+                    support,
+                    beta,
+                    naturalShare,
+                    init,
+                    output,
+                    expertLrScale,
+                    decay,
+                    warmStartShare,
+                    lrScale);
+        }
+
+        Variant withWarmStart(double share) {
+            return new Variant(
+                    name,
+                    experts,
+                    support,
+                    beta,
+                    naturalShare,
+                    init,
+                    output,
+                    expertLrScale,
+                    expertDecay,
+                    share,
+                    lrScale);
+        }
+
+        Variant withLr(double scale) {
+            return new Variant(
                     name,
                     experts,
                     support,
@@ -113,7 +235,7 @@ public final class Ablations extends ExperimentCommand implements Callable<Integ
                     expertLrScale,
                     expertDecay,
                     warmStartShare,
-                    1.0);
+                    scale);
         }
 
         /** Names the finished part; the defaults keep the short form. */
@@ -143,6 +265,55 @@ public final class Ablations extends ExperimentCommand implements Callable<Integ
 
     public static void main(String[] args) {
         Commands.exit(new Ablations(), args);
+    }
+
+    /** n at s = 4, beta = 1. */
+    private List<Variant> expertsAblation() {
+        List<Variant> variants = new ArrayList<>();
+        for (int n : expertCounts) {
+            variants.add(new Variant("n=" + n, n, 4, 1.0, 0.25));
+        }
+        return variants;
+    }
+
+    /** Support s, concentration beta and the natural share, at n = base experts over k domains. */
+    private List<Variant> metaAblation(int k) {
+        int b = baseExperts;
+        return List.of(
+                new Variant("s=1", b, 1, 1.0, 0.25),
+                new Variant("s=4", b, 4, 1.0, 0.25),
+                new Variant("s=all, beta=1", b, k, 1.0, 0.25),
+                new Variant("s=all, beta=0.3", b, k, 0.3, 0.25),
+                new Variant("s=all, beta=3", b, k, 3.0, 0.25),
+                new Variant("s=4, no natural steps", b, 4, 1.0, 0.0));
+    }
+
+    /** The optimisation and architecture knobs, each changed alone from the defaults (or as the row says). */
+    private List<Variant> knobs(int k) {
+        int b = baseExperts;
+        Variant d = new Variant("defaults (s=4, zero-init experts, raw alpha)", b, 4, 1.0, 0.25);
+        Variant lr3 = d.withExpertLr(1 / Math.sqrt(b)).withLr(3);
+        return List.of(
+                d,
+                d.named("experts initialised with noise").withInit(ExpertInit.SCALED_NOISE),
+                d.named("softmax router output").withOutput(RouterConfig.Output.SOFTMAX),
+                d.named("expert lr x3").withExpertLr(3),
+                d.named("expert lr x0.3").withExpertLr(0.3),
+                d.named("expert lr x1/sqrt(n)").withExpertLr(1 / Math.sqrt(b)),
+                d.named("n=64, expert lr x1/sqrt(n)").withExperts(64).withExpertLr(1 / 8.0),
+                d.named("no weight decay on experts").withExpertDecay(0),
+                d.named("warm start: S from a generic model trained 20% of the steps")
+                        .withWarmStart(0.2),
+                d.named("lr x3 (all groups)").withLr(3),
+                lr3.named("lr x3, expert lr x1/sqrt(n)"),
+                lr3.named("lr x3, expert lr x1/sqrt(n), s=all, beta=3").withMeta(k, 3.0),
+                lr3.named("lr x3, expert lr x1/sqrt(n), s=all, beta=3, softmax")
+                        .withMeta(k, 3.0)
+                        .withOutput(RouterConfig.Output.SOFTMAX),
+                lr3.named("n=4, lr x3, expert lr x1/sqrt(n), s=all, beta=3")
+                        .withExperts(4)
+                        .withMeta(k, 3.0)
+                        .withExpertLr(0.5));
     }
 
     @Override
@@ -178,148 +349,40 @@ public final class Ablations extends ExperimentCommand implements Callable<Integ
                     parts.getOrRun("generic-lr-x" + scale, PlainRun.class, () -> genericRun(model, data, faster)));
         }
 
-        List<Variant> nAblation = new ArrayList<>();
-        for (int n : expertCounts) {
-            nAblation.add(new Variant("n=" + n, n, 4, 1.0, 0.25));
-        }
-        int b = baseExperts;
-        List<Variant> metaAblation = List.of(
-                new Variant("s=1", b, 1, 1.0, 0.25),
-                new Variant("s=4", b, 4, 1.0, 0.25),
-                new Variant("s=all, beta=1", b, k, 1.0, 0.25),
-                new Variant("s=all, beta=0.3", b, k, 0.3, 0.25),
-                new Variant("s=all, beta=3", b, k, 3.0, 0.25),
-                new Variant("s=4, no natural steps", b, 4, 1.0, 0.0));
-        List<Variant> knobs = List.of(
-                new Variant("defaults (s=4, zero-init experts, raw alpha)", b, 4, 1.0, 0.25),
-                new Variant(
-                        "experts initialised with noise",
-                        b,
-                        4,
-                        1.0,
-                        0.25,
-                        ExpertInit.SCALED_NOISE,
-                        RouterConfig.Output.RAW,
-                        1,
-                        -1,
-                        0),
-                new Variant(
-                        "softmax router output",
-                        b,
-                        4,
-                        1.0,
-                        0.25,
-                        ExpertInit.ZEROS,
-                        RouterConfig.Output.SOFTMAX,
-                        1,
-                        -1,
-                        0),
-                new Variant("expert lr x3", b, 4, 1.0, 0.25, ExpertInit.ZEROS, RouterConfig.Output.RAW, 3, -1, 0),
-                new Variant("expert lr x0.3", b, 4, 1.0, 0.25, ExpertInit.ZEROS, RouterConfig.Output.RAW, 0.3, -1, 0),
-                new Variant(
-                        "expert lr x1/sqrt(n)",
-                        b,
-                        4,
-                        1.0,
-                        0.25,
-                        ExpertInit.ZEROS,
-                        RouterConfig.Output.RAW,
-                        1 / Math.sqrt(b),
-                        -1,
-                        0),
-                new Variant(
-                        "n=64, expert lr x1/sqrt(n)",
-                        64,
-                        4,
-                        1.0,
-                        0.25,
-                        ExpertInit.ZEROS,
-                        RouterConfig.Output.RAW,
-                        1 / 8.0,
-                        -1,
-                        0),
-                new Variant(
-                        "no weight decay on experts",
-                        b,
-                        4,
-                        1.0,
-                        0.25,
-                        ExpertInit.ZEROS,
-                        RouterConfig.Output.RAW,
-                        1,
-                        0,
-                        0),
-                new Variant(
-                        "warm start: S from a generic model trained 20% of the steps",
-                        b, 4, 1.0, 0.25, ExpertInit.ZEROS, RouterConfig.Output.RAW, 1, -1, 0.2),
-                new Variant(
-                        "lr x3 (all groups)", b, 4, 1.0, 0.25, ExpertInit.ZEROS, RouterConfig.Output.RAW, 1, -1, 0, 3),
-                new Variant(
-                        "lr x3, expert lr x1/sqrt(n)",
-                        b,
-                        4,
-                        1.0,
-                        0.25,
-                        ExpertInit.ZEROS,
-                        RouterConfig.Output.RAW,
-                        1 / Math.sqrt(b),
-                        -1,
-                        0,
-                        3),
-                new Variant(
-                        "lr x3, expert lr x1/sqrt(n), s=all, beta=3",
-                        b,
-                        k,
-                        3.0,
-                        0.25,
-                        ExpertInit.ZEROS,
-                        RouterConfig.Output.RAW,
-                        1 / Math.sqrt(b),
-                        -1,
-                        0,
-                        3),
-                new Variant(
-                        "lr x3, expert lr x1/sqrt(n), s=all, beta=3, softmax",
-                        b,
-                        k,
-                        3.0,
-                        0.25,
-                        ExpertInit.ZEROS,
-                        RouterConfig.Output.SOFTMAX,
-                        1 / Math.sqrt(b),
-                        -1,
-                        0,
-                        3),
-                new Variant(
-                        "n=4, lr x3, expert lr x1/sqrt(n), s=all, beta=3",
-                        4,
-                        k,
-                        3.0,
-                        0.25,
-                        ExpertInit.ZEROS,
-                        RouterConfig.Output.RAW,
-                        0.5,
-                        -1,
-                        0,
-                        3));
-        Map<String, SoupRun> results = new LinkedHashMap<>();
-        List<Variant> all = new ArrayList<>(nAblation);
-        all.addAll(metaAblation);
+        Map<String, List<Variant>> sections = new LinkedHashMap<>();
+        sections.put("Number of experts (s=4, beta=1, natural share 0.25)", expertsAblation());
+        sections.put("Meta-distribution (n=" + baseExperts + ")", metaAblation(k));
         if (withKnobs) {
-            all.addAll(knobs);
+            sections.put(
+                    "Optimisation and architecture (n=" + baseExperts + ", s=4, beta=1, natural share 0.25, lr " + lr
+                            + " unless the row says otherwise)",
+                    knobs(k));
         }
-        for (Variant v : all) {
-            if (!results.containsKey(v.key())) {
-                results.put(v.key(), parts.getOrRun(v.key(), SoupRun.class, () -> {
-                    LOG.info("ablation {}", v);
-                    try (SoupOfExperts soup = train(v, model, data, budget)) {
-                        return SoupRun.of(soup, SoupScores.of(soup, data, context, evalWindows, false))
-                                .withSeconds(trainSeconds);
-                    }
-                }));
+        Map<String, SoupRun> results = new LinkedHashMap<>();
+        for (List<Variant> variants : sections.values()) {
+            for (Variant v : variants) {
+                if (!results.containsKey(v.key())) {
+                    results.put(v.key(), parts.getOrRun(v.key(), SoupRun.class, () -> {
+                        LOG.info("ablation {}", v);
+                        try (SoupOfExperts soup = train(v, model, data, budget)) {
+                            return SoupRun.of(soup, SoupScores.of(soup, data, context, evalWindows, false))
+                                    .withSeconds(trainSeconds);
+                        }
+                    }));
+                }
             }
         }
+        report(model, generic, controls, sections, results);
+        return 0;
+    }
 
+    private void report(
+            ModelConfig model,
+            PlainRun generic,
+            Map<Double, PlainRun> controls,
+            Map<String, List<Variant>> sections,
+            Map<String, SoupRun> results)
+            throws IOException {
         StringBuilder md = new StringBuilder();
         md.append(String.format(
                 "Base model: %s (%d parameters); %d steps of %d x %d tokens; seed %d.%n%n",
@@ -334,19 +397,7 @@ public final class Ablations extends ExperimentCommand implements Callable<Integ
         }
         Map<String, List<Row>> tables = new LinkedHashMap<>();
         Map<String, double[][]> plot = new LinkedHashMap<>();
-        table(md, tables, plot, "Number of experts (s=4, beta=1, natural share 0.25)", nAblation, results, generic);
-        table(md, tables, plot, "Meta-distribution (n=" + b + ")", metaAblation, results, generic);
-        if (withKnobs) {
-            table(
-                    md,
-                    tables,
-                    plot,
-                    "Optimisation and architecture (n=" + b + ", s=4, beta=1, natural share 0.25, lr " + lr
-                            + " unless the row says otherwise)",
-                    knobs,
-                    results,
-                    generic);
-        }
+        sections.forEach((title, variants) -> table(md, tables, plot, title, variants, results, generic));
         Parts.write(out.resolve("ablations.md"), md.toString());
         Parts.write(out.resolve("ablations.json"), Parts.json(new Results(generic, controls, tables)));
         Charts.lines(
@@ -357,7 +408,6 @@ public final class Ablations extends ExperimentCommand implements Callable<Integ
                 plot,
                 true);
         LOG.info("ablations:\n{}", md);
-        return 0;
     }
 
     /** ablations.json: the generic model, its controls at higher rates, and each table's soups. */

@@ -19,24 +19,7 @@ final class ClusterSoupReport {
     private ClusterSoupReport() {}
 
     static void write(Path out, Results r, int experts) throws IOException {
-        int k = r.domains().size();
-        StringBuilder md = new StringBuilder(String.format(
-                Locale.ROOT,
-                "Embedder %s (%.0f s for the corpus); %d k-means clusters, purity against the %d labels %.3f."
-                        + " Soup: n = %d, %d steps, meta-distribution %s; generic: the same budget on the natural"
-                        + " mixture, at its better learning rate %s (mean bits/byte by learning rate: %s).%n%n",
-                r.clustering().embedder(),
-                r.clustering().embedSeconds(),
-                r.clusters(),
-                k,
-                r.clustering().purity(),
-                experts,
-                r.steps(),
-                r.metaDistribution(),
-                r.generic().lr(),
-                r.genericAtEachLearningRate().stream()
-                        .map(g -> g.lr() + "=" + MarkdownTable.number(g.mean()))
-                        .collect(Collectors.joining(", ", "{", "}"))));
+        StringBuilder md = new StringBuilder(header(r, experts));
         MarkdownTable t = new MarkdownTable(
                 "domain",
                 "clusters in h (effective)",
@@ -45,6 +28,7 @@ final class ClusterSoupReport {
                 "soup (histogram h)",
                 "soup (natural h)",
                 "h matters");
+        int k = r.domains().size();
         double[] generic = r.generic().perDomainBitsPerByte();
         double[] specialized = r.soup().histogramBitsPerByte();
         double[] atNatural = r.soup().naturalPerDomainBitsPerByte();
@@ -82,6 +66,27 @@ final class ClusterSoupReport {
         Parts.write(out.resolve("results.md"), md.toString());
         Parts.write(out.resolve("results.json"), Parts.json(r));
         LOG.info("cluster soup:\n{}", md);
+    }
+
+    /** How the clusters and the models were made. */
+    private static String header(Results r, int experts) {
+        return String.format(
+                Locale.ROOT,
+                "Embedder %s (%.0f s for the corpus); %d k-means clusters, purity against the %d labels %.3f."
+                        + " Soup: n = %d, %d steps, meta-distribution %s; generic: the same budget on the natural"
+                        + " mixture, at its better learning rate %s (mean bits/byte by learning rate: %s).%n%n",
+                r.clustering().embedder(),
+                r.clustering().embedSeconds(),
+                r.clusters(),
+                r.domains().size(),
+                r.clustering().purity(),
+                experts,
+                r.steps(),
+                r.metaDistribution(),
+                r.generic().lr(),
+                r.genericAtEachLearningRate().stream()
+                        .map(g -> g.lr() + "=" + MarkdownTable.number(g.mean()))
+                        .collect(Collectors.joining(", ", "{", "}")));
     }
 
     private static String bold(double v) {

@@ -1,9 +1,9 @@
 package org.soupofexperts.examples;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -185,26 +185,6 @@ public final class LowRankExperiment extends ExperimentCommand implements Callab
             Map<String, float[]> curves)
             throws Exception {
         SoupRun dense = soups.get(0);
-        StringBuilder md = new StringBuilder();
-        String soupSettings = isDefaultMeta()
-                ? "library defaults (softmax router, expert lr 1/sqrt(n); a quarter of the steps at the natural mixture, the rest"
-                        + " Dirichlet(3) over all domains)"
-                : String.format(
-                        "router output %s, expert lr scale %s; a share %s of the steps at the natural mixture, the rest"
-                                + " Dirichlet(%s) over %s domains",
-                        routerOutput,
-                        expertLrScale == null ? "1/sqrt(n)" : expertLrScale,
-                        naturalShare,
-                        beta,
-                        support == 0 ? "all" : support);
-        md.append(String.format(
-                "Base model: %s (%d parameters); n = %d experts; %d steps of %d x %d tokens at lr %s; seed %d;"
-                        + " %s. Losses in bits per byte on the held-out split, %d windows per domain. \"h matters\" is the mean over domains"
-                        + " of the loss at the natural mixture minus the loss at the domain's own h.%n%n",
-                model, model.parameterCount(), experts, steps, batch, context, lr, seed, soupSettings, evalWindows));
-        md.append(String.format(
-                "Generic model (same budget): specialized %.3f, generic %.3f, %.0f s.%n%n",
-                generic.specialized(), generic.naturalBitsPerByte(), generic.seconds()));
         MarkdownTable t = new MarkdownTable(
                 "experts",
                 "bank parameters",
@@ -217,9 +197,6 @@ public final class LowRankExperiment extends ExperimentCommand implements Callab
                 "train s",
                 "instantiate ms");
         List<Row> rows = new ArrayList<>();
-        double[] bankMiB = new double[soups.size()];
-        double[] specialized = new double[soups.size()];
-        int i = 0;
         for (Map.Entry<Integer, SoupRun> e : soups.entrySet()) {
             SoupRun p = e.getValue();
             SoupScores s = p.scores();
@@ -227,7 +204,7 @@ public final class LowRankExperiment extends ExperimentCommand implements Callab
             t.row(
                     name(e.getKey()),
                     bank,
-                    String.format("%.2f", 4.0 * bank / (1 << 20)),
+                    String.format("%.2f", mebibytes(bank)),
                     dense == null ? "-" : String.format("%.3f", bank / (double) dense.bankParameters()),
                     s.specialized(),
                     s.naturalBitsPerByte(),
@@ -236,9 +213,6 @@ public final class LowRankExperiment extends ExperimentCommand implements Callab
                     String.format("%.0f", p.seconds()),
                     String.format("%.1f", s.instantiateMillis()));
             rows.add(new Row(e.getKey(), s.hMatters(), p));
-            bankMiB[i] = 4.0 * bank / (1 << 20);
-            specialized[i] = s.specialized();
-            i++;
         }
         List<String> header = new ArrayList<>(List.of("domain", "generic model"));
         soups.keySet().forEach(r -> header.add(name(r)));
@@ -252,23 +226,56 @@ public final class LowRankExperiment extends ExperimentCommand implements Callab
             }
             perDomain.row(data.domains().get(d), row);
         }
-        md.append(t)
-                .append("\nPer domain (specialized loss at the domain's histogram h):\n\n")
-                .append(perDomain);
-        Parts.write(out.resolve("low-rank.md"), md.toString());
+        String md = header(model, generic) + t + "\nPer domain (specialized loss at the domain's histogram h):\n\n"
+                + perDomain;
+        Parts.write(out.resolve("low-rank.md"), md);
         Parts.write(out.resolve("low-rank.json"), Parts.json(new Results(generic, rows)));
-        // One line through the soups in order of bank size, each point labelled in the table.
-        Integer[] order = new Integer[bankMiB.length];
-        for (int j = 0; j < order.length; j++) {
-            order[j] = j;
-        }
-        Arrays.sort(order, Comparator.comparingDouble(j -> bankMiB[j]));
-        double[] xs = new double[order.length];
-        double[] ys = new double[order.length];
-        for (int j = 0; j < order.length; j++) {
-            xs[j] = bankMiB[order[j]];
-            ys[j] = specialized[order[j]];
-        }
+        plot(generic, soups);
+        Charts.trainingCurves(out.resolve("low-rank-training.png"), curves, 100);
+        LOG.info("low-rank experiment:\n{}", md);
+    }
+
+    /** The settings and the generic model, above the tables. */
+    private String header(ModelConfig model, PlainRun generic) {
+        String soupSettings = isDefaultMeta()
+                ? "library defaults (softmax router, expert lr 1/sqrt(n); a quarter of the steps at the natural"
+                        + " mixture, the rest Dirichlet(3) over all domains)"
+                : String.format(
+                        "router output %s, expert lr scale %s; a share %s of the steps at the natural mixture, the rest"
+                                + " Dirichlet(%s) over %s domains",
+                        routerOutput,
+                        expertLrScale == null ? "1/sqrt(n)" : expertLrScale,
+                        naturalShare,
+                        beta,
+                        support == 0 ? "all" : support);
+        return String.format(
+                        "Base model: %s (%d parameters); n = %d experts; %d steps of %d x %d tokens at lr %s; seed %d;"
+                                + " %s. Losses in bits per byte on the held-out split, %d windows per domain."
+                                + " \"h matters\" is the mean over domains of the loss at the natural mixture minus the"
+                                + " loss at the domain's own h.%n%n",
+                        model,
+                        model.parameterCount(),
+                        experts,
+                        steps,
+                        batch,
+                        context,
+                        lr,
+                        seed,
+                        soupSettings,
+                        evalWindows)
+                + String.format(
+                        "Generic model (same budget): specialized %.3f, generic %.3f, %.0f s.%n%n",
+                        generic.specialized(), generic.naturalBitsPerByte(), generic.seconds());
+    }
+
+    /** One line through the soups in order of bank size (each point labelled in the table), and the generic model. */
+    private void plot(PlainRun generic, Map<Integer, SoupRun> soups) throws IOException {
+        List<SoupRun> bySize = soups.values().stream()
+                .sorted(Comparator.comparingLong(SoupRun::bankParameters))
+                .toList();
+        double[] xs =
+                bySize.stream().mapToDouble(p -> mebibytes(p.bankParameters())).toArray();
+        double[] ys = bySize.stream().mapToDouble(p -> p.scores().specialized()).toArray();
         Map<String, double[][]> plot = new LinkedHashMap<>();
         plot.put("soups, ranks " + soups.keySet() + " (0 = dense)", new double[][] {xs, ys});
         plot.put("generic model", new double[][] {
@@ -282,8 +289,10 @@ public final class LowRankExperiment extends ExperimentCommand implements Callab
                 "specialized loss (bits/byte)",
                 plot,
                 true);
-        Charts.trainingCurves(out.resolve("low-rank-training.png"), curves, 100);
-        LOG.info("low-rank experiment:\n{}", md);
+    }
+
+    private static double mebibytes(long floats) {
+        return 4.0 * floats / (1 << 20);
     }
 
     /** low-rank.json: the generic model and each soup. */

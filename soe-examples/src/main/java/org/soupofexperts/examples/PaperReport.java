@@ -139,6 +139,17 @@ final class PaperReport {
                     s.winsAgainst(equal.perDomainBitsPerByte()),
                     k));
         }
+        md.append(cost(r, experts));
+        return md.toString();
+    }
+
+    /** What the models cost: training time, instantiation time, parameters. */
+    private static String cost(PaperResults r, int experts) {
+        PlainRun g = r.generic();
+        SoupRun soup = r.soup();
+        SoupScores s = soup.scores();
+        int k = r.domains().size();
+        StringBuilder md = new StringBuilder();
         md.append(format(
                 "Training time (2 cores): generic %.0f s, all %d domain experts %.0f s, CRISP %.0f s per specialist,"
                         + " soup %.0f s (%.2fx the generic run). Instantiating one specialist: %.1f ms (median of %d"

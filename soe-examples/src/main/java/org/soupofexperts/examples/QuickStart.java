@@ -33,28 +33,20 @@ public final class QuickStart {
 
     private QuickStart() {}
 
+    /** The synthetic corpus: training text per domain, held-out windows, and the documents with their labels. */
+    private record Data(
+            SyntheticCorpus corpus,
+            InMemoryDomainSampler sampler,
+            List<TokenBatch> valid,
+            List<String> trainDocs,
+            int[] trainLabels) {}
+
     /** Runs the quick start on built-in synthetic data (no arguments). */
     public static void main(String[] args) throws Exception {
         Commands.offline();
         int steps = args.length > 0 ? Integer.parseInt(args[0]) : 4000;
-        SyntheticCorpus corpus = new SyntheticCorpus(K, 400, 2025);
         ByteTokenizer tok = new ByteTokenizer();
-        int[][] train = new int[K][];
-        List<TokenBatch> valid = new ArrayList<>();
-        List<String> trainDocs = new ArrayList<>();
-        List<Integer> trainLabels = new ArrayList<>();
-        for (int d = 0; d < K; d++) {
-            List<String> docs = corpus.documents(d, 0, 400, 150);
-            trainDocs.addAll(docs);
-            for (int i = 0; i < docs.size(); i++) {
-                trainLabels.add(d);
-            }
-            train[d] = tok.encode(String.join("\n", docs));
-            int[] heldOut = tok.encode(String.join("\n", corpus.documents(d, 1_000_000, 40, 150)));
-            valid.add(windows(heldOut, 64, CONTEXT + 1, 7 + d));
-        }
-        InMemoryDomainSampler sampler = new InMemoryDomainSampler(corpus.domainNames(), train);
-
+        Data data = data(tok);
         SoupConfig config = SoupConfig.builder()
                 .model(ModelConfig.builder()
                         .vocabSize(tok.vocabSize())
@@ -68,7 +60,7 @@ public final class QuickStart {
                 .seed(42)
                 .build();
         SoupTrainingConfig training = SoupTrainingConfig.builder()
-                .source(sampler)
+                .source(data.sampler())
                 .metaDistribution(MetaDistributions.sparse(K, 2, 1.0))
                 .steps(steps)
                 .batchSize(16)
@@ -86,38 +78,63 @@ public final class QuickStart {
                     config.experts(),
                     trainSeconds,
                     config.model().parameterCount());
-            double[] generic = DomainWeights.uniform(K);
             System.out.printf("%nValidation loss, bits per byte (lower is better):%n");
             System.out.printf("%-26s", "model \\ domain");
-            for (String n : corpus.domainNames()) {
+            for (String n : data.corpus().domainNames()) {
                 System.out.printf("%10s", n);
             }
             System.out.println();
-            try (Specialist g = soup.instantiate(generic)) {
-                row("generic (uniform h)", g, valid);
+            try (Specialist g = soup.instantiate(DomainWeights.uniform(K))) {
+                row("generic (uniform h)", g, data.valid());
             }
             for (int d = 0; d < 2; d++) {
                 long s0 = System.nanoTime();
                 try (Specialist s = soup.instantiate(DomainWeights.oneHot(K, d))) {
                     double ms = (System.nanoTime() - s0) / 1e6;
-                    row("specialist synth-" + d + String.format(" (%.0f ms)", ms), s, valid);
+                    row("specialist synth-" + d + String.format(" (%.0f ms)", ms), s, data.valid());
                 }
             }
-            // Shipping a specialist from raw text (Algorithm 3): 30 unseen documents, 70% synth-2
-            // and 30% synth-3, matched to the domain centroids; their histogram is h.
-            HashedNgramEmbedder emb = HashedNgramEmbedder.defaults().fitIdf(trainDocs);
-            Centroids centroids = Centroids.ofLabels(
-                    emb.embed(trainDocs),
-                    trainLabels.stream().mapToInt(Integer::intValue).toArray(),
-                    K,
-                    emb.id());
-            List<String> specialistDocs = new ArrayList<>(corpus.documents(2, 2_000_000, 21, 150));
-            specialistDocs.addAll(corpus.documents(3, 2_000_000, 9, 150));
-            try (Specialist s = soup.specialize(specialistDocs, new NearestCentroidAssigner(emb, centroids, 0))) {
-                row("from 30 docs (histogram)", s, valid);
-                System.out.printf("  its h from the histogram: %s%n", Arrays.toString(s.domainWeights()));
-            }
+            fromDocuments(soup, data);
             System.out.println("\nEach specialist should beat the generic model on its own domain.");
+        }
+    }
+
+    private static Data data(ByteTokenizer tok) {
+        SyntheticCorpus corpus = new SyntheticCorpus(K, 400, 2025);
+        int[][] train = new int[K][];
+        List<TokenBatch> valid = new ArrayList<>();
+        List<String> trainDocs = new ArrayList<>();
+        List<Integer> trainLabels = new ArrayList<>();
+        for (int d = 0; d < K; d++) {
+            List<String> docs = corpus.documents(d, 0, 400, 150);
+            trainDocs.addAll(docs);
+            for (int i = 0; i < docs.size(); i++) {
+                trainLabels.add(d);
+            }
+            train[d] = tok.encode(String.join("\n", docs));
+            int[] heldOut = tok.encode(String.join("\n", corpus.documents(d, 1_000_000, 40, 150)));
+            valid.add(windows(heldOut, 64, CONTEXT + 1, 7 + d));
+        }
+        return new Data(
+                corpus,
+                new InMemoryDomainSampler(corpus.domainNames(), train),
+                valid,
+                trainDocs,
+                trainLabels.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    /**
+     * Shipping a specialist from raw text (Algorithm 3): 30 unseen documents, 70% synth-2 and 30%
+     * synth-3, matched to the domain centroids; their histogram is h.
+     */
+    private static void fromDocuments(SoupOfExperts soup, Data data) {
+        HashedNgramEmbedder emb = HashedNgramEmbedder.defaults().fitIdf(data.trainDocs());
+        Centroids centroids = Centroids.ofLabels(emb.embed(data.trainDocs()), data.trainLabels(), K, emb.id());
+        List<String> specialistDocs = new ArrayList<>(data.corpus().documents(2, 2_000_000, 21, 150));
+        specialistDocs.addAll(data.corpus().documents(3, 2_000_000, 9, 150));
+        try (Specialist s = soup.specialize(specialistDocs, new NearestCentroidAssigner(emb, centroids, 0))) {
+            row("from 30 docs (histogram)", s, data.valid());
+            System.out.printf("  its h from the histogram: %s%n", Arrays.toString(s.domainWeights()));
         }
     }
 

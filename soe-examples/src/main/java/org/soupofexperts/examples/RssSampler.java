@@ -1,6 +1,5 @@
 package org.soupofexperts.examples;
 
-import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,16 +50,17 @@ final class RssSampler implements AutoCloseable {
         return -1;
     }
 
-    /** {"start", "max", "end"} in MiB; empty where not measurable. */
-    JsonObject summary() {
-        JsonObject o = new JsonObject();
-        long end = read();
-        if (start >= 0 && end >= 0) {
-            o.addProperty("start", start);
-            o.addProperty("max", Math.max(max.get(), end));
-            o.addProperty("end", end);
+    /** Resident memory in MiB: at the start, the largest seen, at the end; all -1 where not measurable. */
+    record Summary(long start, long max, long end) {
+        boolean measured() {
+            return start >= 0 && end >= 0;
         }
-        return o;
+    }
+
+    /** The resident memory so far. */
+    Summary summary() {
+        long end = read();
+        return start >= 0 && end >= 0 ? new Summary(start, Math.max(max.get(), end), end) : new Summary(-1, -1, -1);
     }
 
     @Override

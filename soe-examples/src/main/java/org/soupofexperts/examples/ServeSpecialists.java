@@ -1,7 +1,6 @@
 package org.soupofexperts.examples;
 
 import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.net.URI;
@@ -34,8 +33,8 @@ import org.soupofexperts.data.sample.InMemoryDomainSampler;
 import org.soupofexperts.data.sample.MetaDistributions;
 import org.soupofexperts.data.synth.SyntheticCorpus;
 import org.soupofexperts.data.tokenize.ByteTokenizer;
+import org.soupofexperts.examples.ServeReport.LoadRun;
 import org.soupofexperts.examples.experiment.Commands;
-import org.soupofexperts.examples.experiment.Parts;
 import org.soupofexperts.serve.ServerLimits;
 import org.soupofexperts.serve.SpecialistServer;
 import picocli.CommandLine.Command;
@@ -184,47 +183,56 @@ public final class ServeSpecialists implements Callable<Integer> {
                         .build()
                         .start();
                 RssSampler rss = new RssSampler()) {
-            JsonObject report = new JsonObject();
-            report.add("quiet", load(server.uri(), corpus, 0));
-            report.getAsJsonObject("quiet").addProperty("rssMiBAfter", RssSampler.read());
-            if (generateTokens > 0) {
-                report.add("generate", load(server.uri(), corpus, generateTokens));
-                report.getAsJsonObject("generate").addProperty("rssMiBAfter", RssSampler.read());
-            }
-            if (hostile) {
-                try (HostileClients attack = new HostileClients(server.uri().getHost(), server.port())
-                        .start(idleConnections, slowloris, 7)) {
-                    report.add("underAttack", load(server.uri(), corpus, 0));
-                    report.getAsJsonObject("underAttack").addProperty("rssMiBAfter", RssSampler.read());
-                    report.add("attackOutcomes", GSON.toJsonTree(attack.outcomes()));
-                }
-            }
-            if (burst > 0) {
-                // A burst of legitimate clients, each its own address: every one served or shed
-                // with an answer (503 past the queue), none reset.
-                String doc = String.join("\n", corpus.documents(1, 9000, 4, 150));
-                byte[] body = GSON.toJson(Map.of("documents", List.of(doc))).getBytes(StandardCharsets.UTF_8);
-                report.add(
-                        "burst",
-                        GSON.toJsonTree(HostileClients.burst(server.uri().getHost(), server.port(), burst, body)));
-            }
-            report.addProperty("serverThreads", serverThreads);
-            report.addProperty("queue", queue);
-            report.addProperty("rejectedWith503", server.rejected());
-            report.addProperty("cacheHits", cache.hits());
-            report.addProperty("cacheMisses", cache.misses());
-            report.addProperty("cacheEvictions", cache.evictions());
-            report.add("rssMiB", rss.summary());
-            write(report);
+            report(server, cache, rss, corpus).write(out);
         }
         return 0;
+    }
+
+    /** The load runs against the running server, and what the server and the cache counted. */
+    private ServeReport report(SpecialistServer server, SpecialistCache cache, RssSampler rss, SyntheticCorpus corpus)
+            throws Exception {
+        LoadRun quiet = load(server.uri(), corpus, 0);
+        LoadRun generate = generateTokens > 0 ? load(server.uri(), corpus, generateTokens) : null;
+        LoadRun underAttack = null;
+        Map<String, Map<String, Long>> attackOutcomes = null;
+        if (hostile) {
+            try (HostileClients attack =
+                    new HostileClients(server.uri().getHost(), server.port()).start(idleConnections, slowloris, 7)) {
+                underAttack = load(server.uri(), corpus, 0);
+                attackOutcomes = attack.outcomes();
+            }
+        }
+        Map<String, Long> burstOutcomes = null;
+        if (burst > 0) {
+            // A burst of legitimate clients, each its own address: every one served or shed with an
+            // answer (503 past the queue), none reset.
+            String doc = String.join("\n", corpus.documents(1, 9000, 4, 150));
+            byte[] body = GSON.toJson(Map.of("documents", List.of(doc))).getBytes(StandardCharsets.UTF_8);
+            burstOutcomes = HostileClients.burst(server.uri().getHost(), server.port(), burst, body);
+        }
+        return new ServeReport(
+                requests,
+                clients,
+                serverThreads,
+                queue,
+                quiet,
+                generate,
+                underAttack,
+                attackOutcomes,
+                burst,
+                burstOutcomes,
+                server.rejected(),
+                cache.hits(),
+                cache.misses(),
+                cache.evictions(),
+                rss.summary());
     }
 
     /**
      * Several client threads, each sending its share of the requests; latencies in ms. With
      * {@code newTokens} > 0 the requests are {@code /generate} for that many tokens, else {@code /loss}.
      */
-    private JsonObject load(URI base, SyntheticCorpus corpus, int newTokens) throws Exception {
+    private LoadRun load(URI base, SyntheticCorpus corpus, int newTokens) throws Exception {
         HttpClient client = HttpClient.newBuilder()
                 .executor(Executors.newFixedThreadPool(2))
                 .build();
@@ -237,30 +245,16 @@ public final class ServeSpecialists implements Callable<Integer> {
         long t0 = System.nanoTime();
         List<Future<?>> futures = new ArrayList<>();
         for (int c = 0; c < clients; c++) {
-            int clientId = c;
+            SplittableRandom rng = new SplittableRandom(1000 + c);
             futures.add(pool.submit(() -> {
-                SplittableRandom rng = new SplittableRandom(1000 + clientId);
                 int i;
                 while ((i = next.getAndIncrement()) < requests) {
-                    // A specialist set: 5 unseen documents, mostly from one domain, some from another.
-                    int main = rng.nextInt(K);
-                    int mixed = rng.nextInt(K);
-                    List<String> docs =
-                            new ArrayList<>(corpus.documents(main, 5_000_000L + 10L * i, 3 + rng.nextInt(3), 60));
-                    docs.addAll(corpus.documents(mixed, 6_000_000L + 10L * i, 1, 60));
-                    JsonObject body = new JsonObject();
-                    body.add("documents", GSON.toJsonTree(docs));
-                    if (newTokens > 0) {
-                        String prompt =
-                                corpus.documents(main, 7_000_000L + i, 1, 60).get(0);
-                        body.addProperty("prompt", prompt.substring(0, Math.min(16, prompt.length())));
-                        body.addProperty("maxNewTokens", newTokens);
-                    }
+                    String body = requestBody(corpus, rng, i, newTokens);
                     long s = System.nanoTime();
                     try {
                         HttpResponse<String> r = client.send(
                                 HttpRequest.newBuilder(uri)
-                                        .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
+                                        .POST(HttpRequest.BodyPublishers.ofString(body))
                                         .build(),
                                 HttpResponse.BodyHandlers.ofString());
                         if (r.statusCode() != 200 || !r.body().contains(expect)) {
@@ -281,82 +275,37 @@ public final class ServeSpecialists implements Callable<Integer> {
         pool.shutdown();
         double[] sorted = latencies.clone();
         Arrays.sort(sorted);
-        JsonObject o = new JsonObject();
-        o.addProperty("endpoint", uri.getPath());
-        o.addProperty("newTokens", newTokens);
-        o.addProperty("requests", requests);
-        o.addProperty("clients", clients);
-        o.addProperty("errors", errors.get());
-        o.addProperty("seconds", seconds);
-        o.addProperty("requestsPerSecond", requests / seconds);
-        for (double q : new double[] {0.5, 0.9, 0.99}) {
-            o.addProperty(
-                    "p" + Math.round(q * 100) + "Millis",
-                    sorted[(int) Math.min(sorted.length - 1, Math.floor(q * sorted.length))]);
-        }
-        o.addProperty("maxMillis", sorted[sorted.length - 1]);
-        return o;
+        return new LoadRun(
+                uri.getPath(),
+                newTokens,
+                errors.get(),
+                seconds,
+                requests / seconds,
+                quantile(sorted, 0.5),
+                quantile(sorted, 0.9),
+                quantile(sorted, 0.99),
+                sorted[sorted.length - 1],
+                RssSampler.read());
     }
 
-    private void write(JsonObject r) throws IOException {
-        StringBuilder md = new StringBuilder(String.format(
-                "Load runs: %d legitimate requests each from %d client threads on"
-                        + " loopback; %d server workers, queue %d.%n%n| run | errors | requests/s | p50 ms | p90 ms | p99 ms | max ms | RSS after, MiB |%n"
-                        + "|---|---:|---:|---:|---:|---:|---:|---:|%n",
-                requests, clients, serverThreads, queue));
-        for (String run : new String[] {"quiet", "generate", "underAttack"}) {
-            if (r.has(run)) {
-                JsonObject o = r.getAsJsonObject(run);
-                md.append(String.format(
-                        "| %s | %d | %.0f | %.1f | %.1f | %.1f | %.1f | %d |%n",
-                        run.equals("generate") ? "generate (" + o.get("newTokens") + " new tokens each)" : run,
-                        o.get("errors").getAsInt(),
-                        o.get("requestsPerSecond").getAsDouble(),
-                        o.get("p50Millis").getAsDouble(),
-                        o.get("p90Millis").getAsDouble(),
-                        o.get("p99Millis").getAsDouble(),
-                        o.get("maxMillis").getAsDouble(),
-                        o.get("rssMiBAfter").getAsLong()));
-            }
+    /** A specialist set of request i: 5 unseen documents, mostly from one domain, some from another. */
+    private static String requestBody(SyntheticCorpus corpus, SplittableRandom rng, int i, int newTokens) {
+        int main = rng.nextInt(K);
+        int mixed = rng.nextInt(K);
+        List<String> docs = new ArrayList<>(corpus.documents(main, 5_000_000L + 10L * i, 3 + rng.nextInt(3), 60));
+        docs.addAll(corpus.documents(mixed, 6_000_000L + 10L * i, 1, 60));
+        JsonObject body = new JsonObject();
+        body.add("documents", GSON.toJsonTree(docs));
+        if (newTokens > 0) {
+            String prompt = corpus.documents(main, 7_000_000L + i, 1, 60).get(0);
+            body.addProperty("prompt", prompt.substring(0, Math.min(16, prompt.length())));
+            body.addProperty("maxNewTokens", newTokens);
         }
-        if (r.has("attackOutcomes")) {
-            md.append(String.format("%nWhat the attackers got (status code, or closed without an answer):%n%n"));
-            r.getAsJsonObject("attackOutcomes")
-                    .entrySet()
-                    .forEach(e -> md.append("- ")
-                            .append(e.getKey())
-                            .append(": ")
-                            .append(e.getValue())
-                            .append(String.format("%n")));
-        }
-        if (r.has("burst")) {
-            md.append(String.format(
-                    "%nA burst of %d legitimate clients at once, each from its own loopback address"
-                            + " (status code, or closed: reset or closed without an answer): %s%n",
-                    burst, r.get("burst")));
-        }
-        JsonObject rss = r.getAsJsonObject("rssMiB");
-        md.append(String.format(
-                "%nResident memory of the process (server and clients): %s.%n",
-                rss.has("start")
-                        ? String.format(
-                                "%d MiB after training, at most %d MiB, %d MiB at the end",
-                                rss.get("start").getAsLong(),
-                                rss.get("max").getAsLong(),
-                                rss.get("end").getAsLong())
-                        : "not measured (no /proc/self/status)"));
-        md.append(String.format(
-                "Requests refused with 503: %d. Specialist cache: %d hits, %d misses (instantiations),"
-                        + " %d evictions.%n",
-                r.get("rejectedWith503").getAsLong(),
-                r.get("cacheHits").getAsLong(),
-                r.get("cacheMisses").getAsLong(),
-                r.get("cacheEvictions").getAsLong()));
-        Parts.write(out.resolve("serve.md"), md.toString());
-        Parts.write(
-                out.resolve("serve.json"),
-                new GsonBuilder().setPrettyPrinting().create().toJson(r));
-        LOG.info("load run:\n{}", md);
+        return body.toString();
+    }
+
+    private static double quantile(double[] sorted, double q) {
+        return sorted[(int) Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
     }
 
     private static SoupOfExperts trained(SoupConfig config, SoupTrainingConfig training) {

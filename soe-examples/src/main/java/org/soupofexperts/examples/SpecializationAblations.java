@@ -317,25 +317,14 @@ public final class SpecializationAblations extends ExperimentCommand implements 
                     MarkdownTable.percent(g.naturalBitsPerByte(), bestNatural),
                     String.format("%.0f", g.seconds()));
         }
-        List<Row> rows = new ArrayList<>();
-        Map<String, double[][]> plot = new LinkedHashMap<>();
-        for (Map.Entry<Variant, SoupRun> e : results.entrySet()) {
-            Variant v = e.getKey();
-            SoupScores p = e.getValue().scores();
-            int wins = p.winsAgainst(bestGeneric.perDomainBitsPerByte());
-            t.row(
-                    v.name(),
-                    p.specialized(),
-                    p.oneHot(),
-                    p.naturalBitsPerByte(),
-                    p.hMatters(),
-                    wins + "/" + data.k,
-                    MarkdownTable.percent(p.naturalBitsPerByte(), bestNatural),
-                    String.format("%.0f", e.getValue().seconds()));
-            rows.add(new Row(v.name(), v.key(), p.hMatters(), wins, e.getValue()));
-            plot.put(v.name(), new double[][] {{p.naturalBitsPerByte()}, {p.specialized()}});
-        }
+        List<Row> rows = soupRows(t, results, bestGeneric, data.k);
         md.append(t);
+        Map<String, double[][]> plot = new LinkedHashMap<>();
+        for (Row r : rows) {
+            plot.put(r.variant(), new double[][] {
+                {r.soup().scores().naturalBitsPerByte()}, {r.soup().scores().specialized()}
+            });
+        }
         for (Map.Entry<Double, PlainRun> g : generics.entrySet()) {
             plot.put("generic, lr " + g.getKey(), new double[][] {
                 {g.getValue().naturalBitsPerByte()}, {g.getValue().specialized()}
@@ -351,6 +340,28 @@ public final class SpecializationAblations extends ExperimentCommand implements 
                 plot,
                 true);
         LOG.info("specialization ablations:\n{}", md);
+    }
+
+    /** One row of {@code t} per soup, and its record for ablations.json. */
+    private static List<Row> soupRows(MarkdownTable t, Map<Variant, SoupRun> results, PlainRun bestGeneric, int k) {
+        double bestNatural = bestGeneric.naturalBitsPerByte();
+        List<Row> rows = new ArrayList<>();
+        for (Map.Entry<Variant, SoupRun> e : results.entrySet()) {
+            Variant v = e.getKey();
+            SoupScores p = e.getValue().scores();
+            int wins = p.winsAgainst(bestGeneric.perDomainBitsPerByte());
+            t.row(
+                    v.name(),
+                    p.specialized(),
+                    p.oneHot(),
+                    p.naturalBitsPerByte(),
+                    p.hMatters(),
+                    wins + "/" + k,
+                    MarkdownTable.percent(p.naturalBitsPerByte(), bestNatural),
+                    String.format("%.0f", e.getValue().seconds()));
+            rows.add(new Row(v.name(), v.key(), p.hMatters(), wins, e.getValue()));
+        }
+        return rows;
     }
 
     /** ablations.json: the generic model at each learning rate, the domains, and each soup. */

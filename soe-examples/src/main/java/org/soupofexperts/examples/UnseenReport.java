@@ -1,24 +1,48 @@
 package org.soupofexperts.examples;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.soupofexperts.data.eval.UnseenDomains;
+import org.soupofexperts.data.eval.UnseenDomains.CurvePoint;
+import org.soupofexperts.data.eval.UnseenDomains.Domain;
+import org.soupofexperts.data.eval.UnseenDomains.Fold;
+import org.soupofexperts.data.eval.UnseenDomains.FoldResult;
+import org.soupofexperts.examples.experiment.MarkdownTable;
 
-/** The markdown report of the unseen-domain protocol: one row per held-out domain, then the means. */
+/** The markdown report of the unseen-domain protocol: one row per held-out domain, the means, the folds. */
 final class UnseenReport {
 
     private UnseenReport() {}
 
-    static String markdown(List<UnseenDomains.Domain> all, List<UnseenDomains.FoldResult> folds, String settings) {
+    static String markdown(List<Domain> all, List<FoldResult> folds, String settings) {
         StringBuilder b = new StringBuilder("# Specialists for held-out domains (leave-domains-out)\n\n");
         b.append("Settings: `").append(settings).append("`\n\n");
         b.append("Bits per byte on each held-out domain's validation split (lower is better).\n\n");
-        b.append("| domain | fold | generic | generic, equal time | soup, natural h | soup, histogram N=20 |"
-                + " soup, histogram N=100 | oracle (half) | histogram (same half) | generic fine-tuned |"
-                + " soup fine-tuned | exp(H) of h | top share |\n");
-        b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-        for (UnseenDomains.Domain d : all) {
-            b.append(String.format(
-                    "| %s | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.2f | %.2f |%n",
+        b.append(domains(all)).append('\n').append(means(all)).append('\n').append(folds(folds));
+        for (FoldResult f : folds) {
+            b.append(curve(f.fold()));
+        }
+        return b.toString();
+    }
+
+    private static MarkdownTable domains(List<Domain> all) {
+        MarkdownTable t = new MarkdownTable(
+                "domain",
+                "fold",
+                "generic",
+                "generic, equal time",
+                "soup, natural h",
+                "soup, histogram N=20",
+                "soup, histogram N=100",
+                "oracle (half)",
+                "histogram (same half)",
+                "generic fine-tuned",
+                "soup fine-tuned",
+                "exp(H) of h",
+                "top share");
+        for (Domain d : all) {
+            t.row(
                     d.domain(),
                     d.fold(),
                     d.generic(),
@@ -30,59 +54,77 @@ final class UnseenReport {
                     d.soupHistogramOnHalf(),
                     d.genericFinetuned(),
                     d.soupFinetuned(),
-                    d.stats().effectiveSupport(),
-                    d.stats().topShare()));
+                    format("%.2f", d.stats().effectiveSupport()),
+                    format("%.2f", d.stats().topShare()));
         }
-        double generic = UnseenDomains.mean(all, UnseenDomains.Domain::generic);
-        double hist = UnseenDomains.mean(all, UnseenDomains.Domain::soupHistogramLargestN);
-        b.append(String.format(
-                "%nMeans over %d domains: generic %.3f, soup histogram %.3f (%+.1f%%; lower on %d of %d),"
+        return t;
+    }
+
+    private static String means(List<Domain> all) {
+        double generic = UnseenDomains.mean(all, Domain::generic);
+        double hist = UnseenDomains.mean(all, Domain::soupHistogramLargestN);
+        return format(
+                "Means over %d domains: generic %.3f, soup histogram %.3f (%s; lower on %d of %d),"
                         + " h gain %.3f, oracle gap %.3f; at equal time the soup is lower on %d.%n",
                 all.size(),
                 generic,
                 hist,
-                100 * (hist / generic - 1),
-                UnseenDomains.wins(all, UnseenDomains.Domain::soupHistogramLargestN, UnseenDomains.Domain::generic),
+                MarkdownTable.percent(hist, generic),
+                UnseenDomains.wins(all, Domain::soupHistogramLargestN, Domain::generic),
                 all.size(),
-                UnseenDomains.mean(all, UnseenDomains.Domain::hGain),
-                UnseenDomains.mean(all, UnseenDomains.Domain::oracleGap),
-                UnseenDomains.wins(
-                        all, UnseenDomains.Domain::soupHistogramLargestN, UnseenDomains.Domain::genericEqualTime)));
-        b.append("\n| fold | held out | soup domains | generic lr | soup s | generic s | step cost ratio |"
-                + " equal-time steps |\n|---:|---|---:|---:|---:|---:|---:|---:|\n");
-        for (UnseenDomains.FoldResult f : folds) {
-            UnseenDomains.Fold x = f.fold();
-            b.append(String.format(
-                    "| %d | %s | %d | %s | %.0f | %.0f | %.2f | %d |%n",
+                UnseenDomains.mean(all, Domain::hGain),
+                UnseenDomains.mean(all, Domain::oracleGap),
+                UnseenDomains.wins(all, Domain::soupHistogramLargestN, Domain::genericEqualTime));
+    }
+
+    private static MarkdownTable folds(List<FoldResult> folds) {
+        MarkdownTable t = new MarkdownTable(
+                "fold",
+                "held out",
+                "soup domains",
+                "generic lr",
+                "soup s",
+                "generic s",
+                "step cost ratio",
+                "equal-time steps");
+        for (FoldResult f : folds) {
+            Fold x = f.fold();
+            t.row(
                     x.index(),
                     String.join(", ", x.heldOut()),
                     x.trainingDomains().size(),
                     x.genericLearningRate(),
-                    x.soupSeconds(),
-                    x.genericSeconds(),
-                    x.stepCostRatio(),
-                    x.equalTimeSteps()));
+                    format("%.0f", x.soupSeconds()),
+                    format("%.0f", x.genericSeconds()),
+                    format("%.2f", x.stepCostRatio()),
+                    x.equalTimeSteps());
         }
-        for (UnseenDomains.FoldResult f : folds) {
-            List<UnseenDomains.CurvePoint> curve = f.fold().hGainCurve();
-            if (curve.isEmpty()) {
-                continue;
-            }
-            b.append(String.format(
-                    "%nFold %d, h gain on the held-out domains while the soup trained (bits/byte, %s;"
-                            + " 16 validation windows each):%n%n| step | %s | mean |%n|---:|%s---:|%n",
-                    f.fold().index(),
-                    "natural h minus histogram h",
-                    String.join(" | ", f.fold().heldOut()),
-                    "---:|".repeat(f.fold().heldOut().size())));
-            for (UnseenDomains.CurvePoint p : curve) {
-                StringBuilder row = new StringBuilder("| " + p.step() + " |");
-                for (double g : p.hGain()) {
-                    row.append(String.format(" %.3f |", g));
-                }
-                b.append(row).append(String.format(" %.3f |%n", p.mean()));
-            }
+        return t;
+    }
+
+    /** The h gain on a fold's held-out domains while its soup trained (nothing without a probe). */
+    private static String curve(Fold fold) {
+        if (fold.hGainCurve().isEmpty()) {
+            return "";
         }
-        return b.toString();
+        List<String> header = new ArrayList<>(List.of("step"));
+        header.addAll(fold.heldOut());
+        header.add("mean");
+        MarkdownTable t = new MarkdownTable(header);
+        for (CurvePoint p : fold.hGainCurve()) {
+            double[] values = new double[p.hGain().length + 1];
+            System.arraycopy(p.hGain(), 0, values, 0, p.hGain().length);
+            values[values.length - 1] = p.mean();
+            t.row(String.valueOf(p.step()), values);
+        }
+        return format(
+                        "%nFold %d, h gain on the held-out domains while the soup trained (bits/byte, natural h minus"
+                                + " histogram h; 16 validation windows each):%n%n",
+                        fold.index())
+                + t;
+    }
+
+    private static String format(String pattern, Object... args) {
+        return String.format(Locale.ROOT, pattern, args);
     }
 }

@@ -3,8 +3,13 @@ package org.soupofexperts.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonObject;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -12,6 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.soupofexperts.data.store.TokenStore;
+import org.soupofexperts.data.synth.SyntheticCorpus;
 import org.soupofexperts.examples.experiment.Commands;
 
 /**
@@ -60,6 +67,55 @@ class ExperimentsSmokeTest {
                 .split(" ");
         assertEquals(0, Commands.run(new ServeSpecialists(), args), String.join(" ", args));
         assertTrue(Files.size(out.resolve("serve.md")) > 100, "a report, not an empty file");
+    }
+
+    /** The programs that take a Pile-style file: a store of every domain, a clustering table for both embedders. */
+    @Test
+    void theStoreAndClusteringProgramsRunOnASmallJsonlCorpus() throws Exception {
+        Path train = jsonl("train.jsonl", 0, 30);
+        Path valid = jsonl("valid.jsonl", 1_000_000, 4);
+        Path store = dir.resolve("store");
+        String built = printed(() -> BuildTokenStore.main(new String[] {train.toString(), store.toString()}));
+        assertEquals(
+                List.of("synth-0", "synth-1", "synth-2"), TokenStore.open(store).domains());
+        assertTrue(built.contains("token store " + store + " ready"), built);
+        String clusters = printed(() -> ClusterCorpus.main(new String[] {train.toString(), valid.toString(), "128"}));
+        assertTrue(clusters.contains("90 training documents, 3 labels, 12 held-out documents"), clusters);
+        assertTrue(clusters.contains("| hashed n-gram TF-IDF |") && clusters.contains("| MiniLM-L6-v2"), clusters);
+    }
+
+    /** Documents of three synthetic domains as Pile-style JSONL, {@code perDomain} each from {@code offset}. */
+    private Path jsonl(String name, long offset, int perDomain) throws Exception {
+        SyntheticCorpus corpus = new SyntheticCorpus(3, 400, 2025);
+        StringBuilder lines = new StringBuilder();
+        for (int d = 0; d < 3; d++) {
+            for (String text : corpus.documents(d, offset, perDomain, 120)) {
+                JsonObject meta = new JsonObject();
+                meta.addProperty("pile_set_name", corpus.domainNames().get(d));
+                JsonObject line = new JsonObject();
+                line.addProperty("text", text);
+                line.add("meta", meta);
+                lines.append(line).append('\n');
+            }
+        }
+        return Files.writeString(dir.resolve(name), lines);
+    }
+
+    /** What {@code program} prints (the two programs write their tables to standard output). */
+    private static String printed(Program program) throws Exception {
+        PrintStream before = System.out;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        try {
+            program.run();
+        } finally {
+            System.setOut(before);
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    private interface Program {
+        void run() throws Exception;
     }
 
     private static Arguments program(Supplier<Object> command, String report, String args) {

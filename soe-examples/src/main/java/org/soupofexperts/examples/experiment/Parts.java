@@ -24,6 +24,8 @@ public final class Parts {
             .serializeSpecialFloatingPointValues()
             .create();
 
+    private static final Gson COMPACT = new GsonBuilder().create();
+
     private static final Logger LOG = LoggerFactory.getLogger(Parts.class);
 
     private final Path dir;
@@ -106,6 +108,11 @@ public final class Parts {
     /** The one JSON form of every result an experiment writes (pretty, NaN kept as NaN). */
     public static String json(Object o) {
         return GSON.toJson(o);
+    }
+
+    /** {@code o} as JSON on one line, as a report quotes a small map. */
+    public static String compactJson(Object o) {
+        return COMPACT.toJson(o);
     }
 
     /** Reads {@code json} written by {@link #json} back as {@code type}. */
