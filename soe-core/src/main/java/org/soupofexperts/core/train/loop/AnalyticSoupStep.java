@@ -1,7 +1,6 @@
 package org.soupofexperts.core.train.loop;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import java.util.ArrayList;
@@ -10,7 +9,6 @@ import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.internal.Djl;
 import org.soupofexperts.core.nn.ExpertBank;
 import org.soupofexperts.core.nn.GptModel;
-import org.soupofexperts.core.nn.Router;
 import org.soupofexperts.core.train.optimizer.AdamW;
 import org.soupofexperts.core.train.optimizer.Gradients;
 import org.soupofexperts.core.train.optimizer.ParameterSlots;
@@ -34,26 +32,15 @@ import org.soupofexperts.core.train.optimizer.ParameterSlots;
  * it cost a rank-4 soup more than its whole bank update (docs/performance.md). So one soup can mix
  * dense and low-rank banks. Not thread-safe; owned by one training run.
  */
-public final class AnalyticSoupStep implements SoupStep {
+public final class AnalyticSoupStep extends BaseStep {
 
-    private final GptModel model;
-    private final Router router;
-    private final NDManager manager;
-    private final ParameterSlots slots;
-    private final AdamW opt;
-    private final double clip;
     private final boolean skipIdle;
     private final List<ParameterSlots.TensorSlots> tensors;
     /** Slots that keep their own autograd gradient: the router's. */
     private final List<AdamW.Slot> ownGradient = new ArrayList<>();
 
     AnalyticSoupStep(StepParts p, boolean skipIdle) {
-        this.model = p.model();
-        this.router = p.router();
-        this.manager = p.manager();
-        this.slots = p.slots();
-        this.opt = p.opt();
-        this.clip = p.clip();
+        super(p);
         this.skipIdle = skipIdle;
         this.tensors = slots.tensors();
         for (ParameterSlots.TensorSlots t : tensors) {
@@ -62,13 +49,6 @@ public final class AnalyticSoupStep implements SoupStep {
             }
         }
         ownGradient.addAll(slots.router());
-    }
-
-    private PhaseClock clock = PhaseClock.OFF;
-
-    @Override
-    public void timeWith(PhaseClock c) {
-        this.clock = c;
     }
 
     @Override

@@ -1,43 +1,20 @@
 package org.soupofexperts.core.train.loop;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.internal.Djl;
-import org.soupofexperts.core.nn.GptModel;
-import org.soupofexperts.core.nn.Router;
-import org.soupofexperts.core.train.optimizer.AdamW;
 import org.soupofexperts.core.train.optimizer.ParameterSlots;
 
 /**
  * The step by autograd through the whole soup (or through a plain model, with no router): runs on
  * every device, at the cost of a bank-sized gradient per bank. Not thread-safe; owned by one run.
  */
-public final class AutogradStep implements SoupStep {
-
-    private final GptModel model;
-    private final Router router;
-    private final NDManager manager;
-    private final ParameterSlots slots;
-    private final AdamW opt;
-    private final double clip;
+public final class AutogradStep extends BaseStep {
 
     AutogradStep(StepParts p) {
-        this.model = p.model();
-        this.router = p.router();
-        this.manager = p.manager();
-        this.slots = p.slots();
-        this.opt = p.opt();
-        this.clip = p.clip();
-    }
-
-    private PhaseClock clock = PhaseClock.OFF;
-
-    @Override
-    public void timeWith(PhaseClock c) {
-        this.clock = c;
+        super(p);
     }
 
     @Override

@@ -16,7 +16,6 @@ import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.Router;
 import org.soupofexperts.core.nn.SoupTensor;
 import org.soupofexperts.core.train.checkpoint.Checkpoints;
-import org.soupofexperts.core.train.optimizer.AdamW;
 import org.soupofexperts.core.train.optimizer.ParameterSlots;
 
 /**
@@ -31,20 +30,15 @@ import org.soupofexperts.core.train.optimizer.ParameterSlots;
  * the other; on GPUs, whose kernels run asynchronously, they still overlap. Not thread-safe; owned
  * by one run.
  */
-public final class DataParallelStep implements SoupStep {
+public final class DataParallelStep extends BaseStep {
 
-    private final ParameterSlots slots;
-    private final AdamW opt;
-    private final double clip;
     private final List<Replica> replicas = new ArrayList<>();
 
     /** One device's model, router, manager, and its weights in slot order. */
     private record Replica(GptModel model, Router router, NDManager manager, List<NDArray> weights) {}
 
     DataParallelStep(StepParts p, List<Device> devices) {
-        this.slots = p.slots();
-        this.opt = p.opt();
-        this.clip = p.clip();
+        super(p);
         replicas.add(new Replica(p.model(), p.router(), p.manager(), slots.weights()));
         for (Device d : devices.subList(1, devices.size())) {
             replicas.add(replicate(p.model(), p.router(), Djl.newManager(d)));
