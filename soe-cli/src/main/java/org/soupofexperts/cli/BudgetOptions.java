@@ -140,7 +140,7 @@ final class BudgetOptions {
             throw new IllegalArgumentException("give either --corpus (a JSONL file) or --store (a token store)");
         }
         if (store != null) {
-            return openStore(store, tokenizer());
+            return openStore(store, tokenizer(), "give the --tokenizer it was written with");
         }
         if (!Files.isRegularFile(corpus)) {
             throw new IllegalArgumentException("--corpus " + corpus + " is not a file");
@@ -213,12 +213,12 @@ final class BudgetOptions {
         return s;
     }
 
-    /** Opens a token store written with {@code tok}, refusing one of another tokenizer. */
-    static TokenStore openStore(Path dir, Tokenizer tok) throws IOException {
+    /** Opens a store written with {@code tok}, refusing one of another tokenizer; {@code remedy} ends the error. */
+    static TokenStore openStore(Path dir, Tokenizer tok, String remedy) throws IOException {
         TokenStore s = TokenStore.open(dir);
         if (!tok.id().equals(s.tokenizerId())) {
             throw new IllegalArgumentException("the token store " + dir + " holds tokens of " + s.tokenizerId()
-                    + ", not of " + tok.id() + ": give the --tokenizer it was written with");
+                    + ", not of " + tok.id() + ": " + remedy);
         }
         return s;
     }

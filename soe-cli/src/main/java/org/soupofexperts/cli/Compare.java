@@ -24,7 +24,6 @@ import org.soupofexperts.data.cluster.NearestCentroidAssigner;
 import org.soupofexperts.data.eval.Evaluation;
 import org.soupofexperts.data.store.TokenStore;
 import org.soupofexperts.data.tokenize.Tokenizer;
-import org.soupofexperts.data.tokenize.Tokenizers;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -99,13 +98,10 @@ final class Compare implements Callable<Integer> {
                 throw new IllegalArgumentException(soupDir + " was trained with tokenizer " + t + ", " + baselineDir
                         + " with " + b + ": compare them on the same tokens (train both with the same --tokenizer)");
             }
-            Tokenizer tok = Inputs.recordedTokenizer(soupDir, soup.labels());
-            try {
-                TokenStore tokens = TokenStore.open(storeDir);
-                if (!tok.id().equals(tokens.tokenizerId())) {
-                    throw new IllegalArgumentException("the token store " + storeDir + " holds tokens of "
-                            + tokens.tokenizerId() + ", the soup was trained with " + tok.id());
-                }
+            try (Inputs.RecordedTokenizer recorded = Inputs.recordedTokenizer(soupDir, soup.labels())) {
+                Tokenizer tok = recorded.tokenizer();
+                TokenStore tokens = BudgetOptions.openStore(
+                        storeDir, tok, "score the soup on the store of the corpus it was trained on");
                 if (soup.config().domains() != tokens.domains().size()) {
                     throw new IllegalArgumentException(soupDir + " has "
                             + soup.config().domains() + " domains, "
@@ -113,8 +109,6 @@ final class Compare implements Callable<Integer> {
                             + " the store's own labels (train --domains labels), not over clusters");
                 }
                 score(soup, baseline, tokens, tok, rows, skipped);
-            } finally {
-                Tokenizers.close(tok);
             }
             if (rows.isEmpty()) {
                 throw new IllegalArgumentException("no domain of " + storeDir + " holds a validation window; hold out"

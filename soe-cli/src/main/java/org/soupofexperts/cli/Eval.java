@@ -8,8 +8,6 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.data.eval.Evaluation;
-import org.soupofexperts.data.tokenize.Tokenizer;
-import org.soupofexperts.data.tokenize.Tokenizers;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -63,14 +61,10 @@ final class Eval implements Callable<Integer> {
         if (texts.isEmpty()) {
             throw new IllegalArgumentException("no documents in " + files);
         }
-        try (DenseModel s = DenseModel.load(modelDir)) {
-            Tokenizer tok = Inputs.recordedTokenizer(modelDir, s.labels());
-            Evaluation.Loss l;
-            try {
-                l = Evaluation.onDocuments(s::loss, tok, texts, s.config().contextLength());
-            } finally {
-                Tokenizers.close(tok);
-            }
+        try (DenseModel s = DenseModel.load(modelDir);
+                Inputs.RecordedTokenizer tok = Inputs.recordedTokenizer(modelDir, s.labels())) {
+            Evaluation.Loss l = Evaluation.onDocuments(
+                    s::loss, tok.tokenizer(), texts, s.config().contextLength());
             if (!Double.isFinite(l.natsPerToken())) {
                 throw new IllegalArgumentException(modelDir + " gives a non-finite loss (" + l.natsPerToken()
                         + ") on these documents: its weights are damaged or too large for float32");

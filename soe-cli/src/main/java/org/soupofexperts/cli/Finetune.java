@@ -11,7 +11,6 @@ import org.soupofexperts.core.train.TrainingReport;
 import org.soupofexperts.data.eval.Evaluation;
 import org.soupofexperts.data.finetune.FineTuning;
 import org.soupofexperts.data.tokenize.Tokenizer;
-import org.soupofexperts.data.tokenize.Tokenizers;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -85,32 +84,29 @@ final class Finetune implements Callable<Integer> {
             throw new IllegalArgumentException("--out is the model's own folder; save the fine-tuned model elsewhere");
         }
         PrintWriter o = spec.commandLine().getOut();
-        try (DenseModel s = DenseModel.load(modelDir)) {
-            Tokenizer tok = Inputs.recordedTokenizer(modelDir, s.labels());
-            try {
-                FineTuning ft = FineTuning.builder()
-                        .tokenizer(tok)
-                        .documents(docs)
-                        .validation(held)
-                        .steps(steps)
-                        .batch(batch)
-                        .learningRate(lr)
-                        .patience(patience)
-                        .seed(seed)
-                        .build();
-                int context = s.config().contextLength();
-                double before = Evaluation.onDocuments(s::loss, tok, ft.validation(), context)
-                        .bitsPerByte();
-                TrainingReport r = ft.run(s);
-                double after = Evaluation.onDocuments(s::loss, tok, ft.validation(), context)
-                        .bitsPerByte();
-                s.save(out);
-                o.printf(
-                        "held-out %.4f -> %.4f bits/byte; %d steps, best at step %d%s; saved %s%n",
-                        before, after, r.steps(), r.bestStep(), r.steps() < steps ? " (stopped early)" : "", out);
-            } finally {
-                Tokenizers.close(tok);
-            }
+        try (DenseModel s = DenseModel.load(modelDir);
+                Inputs.RecordedTokenizer recorded = Inputs.recordedTokenizer(modelDir, s.labels())) {
+            Tokenizer tok = recorded.tokenizer();
+            FineTuning ft = FineTuning.builder()
+                    .tokenizer(tok)
+                    .documents(docs)
+                    .validation(held)
+                    .steps(steps)
+                    .batch(batch)
+                    .learningRate(lr)
+                    .patience(patience)
+                    .seed(seed)
+                    .build();
+            int context = s.config().contextLength();
+            double before = Evaluation.onDocuments(s::loss, tok, ft.validation(), context)
+                    .bitsPerByte();
+            TrainingReport r = ft.run(s);
+            double after = Evaluation.onDocuments(s::loss, tok, ft.validation(), context)
+                    .bitsPerByte();
+            s.save(out);
+            o.printf(
+                    "held-out %.4f -> %.4f bits/byte; %d steps, best at step %d%s; saved %s%n",
+                    before, after, r.steps(), r.bestStep(), r.steps() < steps ? " (stopped early)" : "", out);
         }
         return 0;
     }

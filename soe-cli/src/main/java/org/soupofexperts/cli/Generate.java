@@ -9,8 +9,6 @@ import java.util.concurrent.Callable;
 import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.core.Generation;
 import org.soupofexperts.data.generate.TextGenerator;
-import org.soupofexperts.data.tokenize.Tokenizer;
-import org.soupofexperts.data.tokenize.Tokenizers;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -65,24 +63,22 @@ final class Generate implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        try (DenseModel s = DenseModel.load(modelDir)) {
+        try (DenseModel s = DenseModel.load(modelDir);
+                Inputs.RecordedTokenizer tok = Inputs.recordedTokenizer(modelDir, s.labels())) {
             Generation g = temperature == 0
                     ? Generation.greedy(tokens)
                     : Generation.sampling(tokens, temperature, topK, topP, seed);
-            Tokenizer tok = Inputs.recordedTokenizer(modelDir, s.labels());
             PrintWriter out = spec.commandLine().getOut();
             out.print(prompt);
             out.flush();
             try {
                 // The text is printed as it is made.
-                TextGenerator.of(s, tok).stream(prompt, g, stop, piece -> {
+                TextGenerator.of(s, tok.tokenizer()).stream(prompt, g, stop, piece -> {
                     out.print(piece);
                     out.flush();
                 });
             } catch (ArithmeticException e) {
                 throw new IllegalArgumentException(modelDir + ": " + e.getMessage(), e);
-            } finally {
-                Tokenizers.close(tok);
             }
             out.println();
         }

@@ -100,15 +100,23 @@ final class Inputs {
     }
 
     /**
-     * The tokenizer the model in {@code dir} was trained with, from its labels (close it with
-     * {@link Tokenizers#close}): text is never read with another one, which would give meaningless
-     * numbers.
+     * The tokenizer the model in {@code dir} was trained with, from its labels, to be closed
+     * after use (try-with-resources): text is never read with another one, which would give
+     * meaningless numbers.
      */
-    static Tokenizer recordedTokenizer(Path dir, Labels labels) throws IOException {
+    static RecordedTokenizer recordedTokenizer(Path dir, Labels labels) throws IOException {
         try {
-            return Tokenizers.recorded(labels);
+            return new RecordedTokenizer(Tokenizers.recorded(labels));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A model's own tokenizer; closing it frees a native Hugging Face tokenizer. */
+    record RecordedTokenizer(Tokenizer tokenizer) implements AutoCloseable {
+        @Override
+        public void close() {
+            Tokenizers.close(tokenizer);
         }
     }
 }

@@ -6,8 +6,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.data.cluster.NearestCentroidAssigner;
-import org.soupofexperts.data.tokenize.Tokenizer;
-import org.soupofexperts.data.tokenize.Tokenizers;
 import org.soupofexperts.serve.ServerLimits;
 import org.soupofexperts.serve.SpecialistServer;
 import picocli.CommandLine;
@@ -93,7 +91,7 @@ final class Serve implements Callable<Integer> {
                 .withMaxInFlightPerClient(maxInFlightPerClient);
         String token = System.getenv(tokenEnv);
         try (SoupOfExperts soup = SoupOfExperts.load(soupDir);
-                RecordedTokenizer tok = new RecordedTokenizer(Inputs.recordedTokenizer(soupDir, soup.labels()));
+                Inputs.RecordedTokenizer tok = Inputs.recordedTokenizer(soupDir, soup.labels());
                 SpecialistServer server = SpecialistServer.builder()
                         .soup(soup)
                         .assigner(NearestCentroidAssigner.fromSoup(soup, 0))
@@ -132,13 +130,5 @@ final class Serve implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    /** The soup's tokenizer, closed after the server (try-with-resources closes in reverse). */
-    private record RecordedTokenizer(Tokenizer tokenizer) implements AutoCloseable {
-        @Override
-        public void close() {
-            Tokenizers.close(tokenizer);
-        }
     }
 }
