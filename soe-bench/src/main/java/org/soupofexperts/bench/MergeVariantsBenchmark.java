@@ -1,7 +1,10 @@
 package org.soupofexperts.bench;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
@@ -25,6 +28,10 @@ public class MergeVariantsBenchmark {
 
     @Param({"10000000"})
     public int values;
+
+    /** Bank columns per block of {@link #blockedRowTimesBank}. */
+    @Param({"16384", "65536"})
+    public int block;
 
     NDManager manager;
     NDArray bank;
@@ -50,6 +57,30 @@ public class MergeVariantsBenchmark {
     public void rowTimesBank(Blackhole bh) {
         try (NDArray m = alphaRow.matMul(bank);
                 NDArray out = m.reshape(values).add(shared)) {
+            bh.consume(out);
+        }
+    }
+
+    /**
+     * The same product cut into column blocks of the bank: each block's output ({@code block}
+     * values) stays in cache while the n experts' rows of that block stream through, where one
+     * product over all P values writes and rereads its output from memory for each expert.
+     */
+    @Benchmark
+    public void blockedRowTimesBank(Blackhole bh) {
+        try (NDManager scope = manager.newSubManager()) {
+            NDList parts = new NDList();
+            for (int a = 0; a < values; a += block) {
+                NDArray columns = bank.get(new NDIndex(":, {}:{}", a, Math.min(values, a + block)));
+                columns.attach(scope);
+                NDArray part = alphaRow.matMul(columns);
+                part.attach(scope);
+                parts.add(part);
+            }
+            NDArray merged = NDArrays.concat(parts, 1);
+            merged.attach(scope);
+            NDArray out = merged.reshape(values).add(shared);
+            out.attach(scope);
             bh.consume(out);
         }
     }

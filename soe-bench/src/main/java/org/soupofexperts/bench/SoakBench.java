@@ -14,7 +14,7 @@ import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.config.SoupConfig;
-import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingPlan;
 import org.soupofexperts.data.sample.InMemoryDomainSampler;
 import org.soupofexperts.data.sample.MetaDistributions;
 import picocli.CommandLine.Command;
@@ -60,7 +60,7 @@ final class SoakBench implements Callable<Integer> {
         List<long[]> instRss = new ArrayList<>();
         try (SoupOfExperts soup = SoupOfExperts.create(
                 SoupConfig.builder().model(model).domains(k).experts(16).seed(1).build())) {
-            soup.train(SoupTrainingConfig.builder()
+            soup.train(TrainingPlan.builder()
                     .source(sampler)
                     .metaDistribution(MetaDistributions.dirichlet(k, 1.0))
                     .steps(steps)

@@ -10,7 +10,7 @@ import org.slf4j.LoggerFactory;
 import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.config.ModelConfig;
-import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingPlan;
 import org.soupofexperts.core.train.TrainingReport;
 
 /**
@@ -32,7 +32,7 @@ final class StepAlternation {
 
     /** Builds the training config of a block of {@code steps} steps of a configuration, timed by the listener. */
     interface Configs {
-        SoupTrainingConfig of(TrainBench.Variant v, int steps, long[] at);
+        TrainingPlan of(TrainBench.Variant v, int steps, long[] at);
     }
 
     private StepAlternation() {}
@@ -50,7 +50,7 @@ final class StepAlternation {
         }
         List<AutoCloseable> open = new ArrayList<>();
         try {
-            List<Function<SoupTrainingConfig, TrainingReport>> trainers = new ArrayList<>();
+            List<Function<TrainingPlan, TrainingReport>> trainers = new ArrayList<>();
             for (TrainBench.Variant v : variants) {
                 if (v.n() == 0) {
                     DenseModel d = DenseModel.create(model, 1);

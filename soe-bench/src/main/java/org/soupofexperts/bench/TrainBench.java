@@ -26,7 +26,7 @@ import org.soupofexperts.core.batch.BatchSource;
 import org.soupofexperts.core.batch.MetaDistribution;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.config.SoupConfig;
-import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingPlan;
 import org.soupofexperts.core.train.listener.StepListener;
 import org.soupofexperts.data.corpus.JsonlCorpus;
 import org.soupofexperts.data.sample.MetaDistributions;
@@ -82,7 +82,7 @@ final class TrainBench implements Callable<Integer> {
             names = "--step-algorithm",
             defaultValue = "AUTO",
             description = "AUTO, CLOSED_FORM or AUTOGRAD: how the soups' steps compute the banks' gradients")
-    SoupTrainingConfig.StepAlgorithm stepAlgorithm;
+    TrainingPlan.StepAlgorithm stepAlgorithm;
 
     @Option(
             names = "--bank-moments",
@@ -90,7 +90,7 @@ final class TrainBench implements Callable<Integer> {
             defaultValue = "FLOAT32",
             description =
                     "precisions of the soups' bank moments to time, FLOAT32 and/or BFLOAT16 (default ${DEFAULT-VALUE})")
-    List<SoupTrainingConfig.MomentPrecision> bankMoments;
+    List<TrainingPlan.MomentPrecision> bankMoments;
 
     @Option(names = "--unfused-update", description = "LibTorch's Adam kernel instead of the fused one-pass update")
     boolean unfused;
@@ -378,7 +378,7 @@ final class TrainBench implements Callable<Integer> {
     }
 
     /** One configuration: the plain model (n = 0) or a soup, and how its step forms the bank's sums. */
-    record Variant(int n, int rank, int m, SoupTrainingConfig.MomentPrecision moments) {
+    record Variant(int n, int rank, int m, TrainingPlan.MomentPrecision moments) {
 
         String label() {
             return n == 0
@@ -387,7 +387,7 @@ final class TrainBench implements Callable<Integer> {
         }
 
         boolean halfMoments() {
-            return moments == SoupTrainingConfig.MomentPrecision.BFLOAT16;
+            return moments == TrainingPlan.MomentPrecision.BFLOAT16;
         }
     }
 
@@ -396,8 +396,8 @@ final class TrainBench implements Callable<Integer> {
         List<Variant> v = new ArrayList<>();
         for (int rank : n == 0 ? List.of(0) : ranks) {
             for (int m : n == 0 ? List.of(1) : hPerStep) {
-                for (SoupTrainingConfig.MomentPrecision p :
-                        n == 0 ? List.of(SoupTrainingConfig.MomentPrecision.FLOAT32) : bankMoments) {
+                for (TrainingPlan.MomentPrecision p :
+                        n == 0 ? List.of(TrainingPlan.MomentPrecision.FLOAT32) : bankMoments) {
                     v.add(new Variant(n, rank, m, p));
                 }
             }
@@ -405,9 +405,8 @@ final class TrainBench implements Callable<Integer> {
         return v;
     }
 
-    SoupTrainingConfig config(
-            Variant v, int k, BatchSource sampler, MetaDistribution pi, int total, StepListener listener) {
-        return SoupTrainingConfig.builder()
+    TrainingPlan config(Variant v, int k, BatchSource sampler, MetaDistribution pi, int total, StepListener listener) {
+        return TrainingPlan.builder()
                 .source(sampler)
                 .metaDistribution(v.n() == 0 ? MetaDistributions.fixed(uniform(k)) : pi)
                 .steps(total)
@@ -430,7 +429,7 @@ final class TrainBench implements Callable<Integer> {
         long[] at = new long[total + 1];
         int n = v.n();
         int rank = v.rank();
-        SoupTrainingConfig tc = config(v, k, sampler, pi, total, e -> at[e.step()] = System.nanoTime());
+        TrainingPlan tc = config(v, k, sampler, pi, total, e -> at[e.step()] = System.nanoTime());
         if (n == 0) {
             try (DenseModel s = DenseModel.create(model, 1)) {
                 s.train(tc);

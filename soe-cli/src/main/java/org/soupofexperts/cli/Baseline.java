@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.core.config.ModelConfig;
-import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingPlan;
 import org.soupofexperts.core.train.TrainingReport;
 import org.soupofexperts.data.sample.MetaDistributions;
 import org.soupofexperts.data.sample.WindowSampler;
@@ -51,7 +51,7 @@ final class Baseline implements Callable<Integer> {
         o.printf(
                 "%d domains %s; generic model %,d parameters at lr %s%n",
                 store.domains().size(), store.domains(), model.parameterCount(), budget.lr);
-        SoupTrainingConfig tc = SoupTrainingConfig.builder()
+        TrainingPlan tc = TrainingPlan.builder()
                 .source(sampler)
                 .metaDistribution(MetaDistributions.natural(sampler.sizes()))
                 .steps(budget.steps)

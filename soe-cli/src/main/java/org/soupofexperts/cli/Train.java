@@ -14,7 +14,7 @@ import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.train.CheckpointFolder;
 import org.soupofexperts.core.train.CheckpointPolicy;
-import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingPlan;
 import org.soupofexperts.data.embed.Embedder;
 import org.soupofexperts.data.eval.DomainSplit;
 import org.soupofexperts.data.sample.MetaDistributions;
@@ -72,7 +72,7 @@ final class Train implements Callable<Integer> {
             defaultValue = "FLOAT32",
             description = "precision of the experts' optimizer moments: FLOAT32 or BFLOAT16 (half the bytes;"
                     + " CPU only; see docs/performance.md)")
-    SoupTrainingConfig.MomentPrecision bankMoments;
+    TrainingPlan.MomentPrecision bankMoments;
 
     @Option(
             names = "--checkpoint-every",
@@ -159,7 +159,7 @@ final class Train implements Callable<Integer> {
                 model.parameterCount(),
                 experts,
                 expertRank == 0 ? "dense" : "rank-" + expertRank);
-        SoupTrainingConfig tc = SoupTrainingConfig.builder()
+        TrainingPlan tc = TrainingPlan.builder()
                 .source(sampler)
                 .metaDistribution(pi.apply(sampler.sizes()))
                 .steps(budget.steps)

@@ -26,7 +26,7 @@ import org.soupofexperts.core.io.internal.StrictJson;
 import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.SoupTensor;
 import org.soupofexperts.core.nn.WeightInit;
-import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingPlan;
 import org.soupofexperts.core.train.TrainingReport;
 import org.soupofexperts.core.train.loop.TrainingLoop;
 
@@ -125,7 +125,7 @@ public sealed class DenseModel implements AutoCloseable permits Specialist {
      * meta-distribution, by the soup's training loop; the run is recorded in the provenance.
      * Not to be called while other threads use this specialist. The seed defaults to 0.
      */
-    public synchronized TrainingReport train(SoupTrainingConfig training) {
+    public synchronized TrainingReport train(TrainingPlan training) {
         for (SoupTensor t : model.soupTensors()) {
             t.shared().getArray().setRequiresGradient(true);
         }

@@ -102,7 +102,7 @@ public final class Provenance {
      * @param finalLoss mean loss (nats/token) of the last tenth of the steps
      * @param seed the run's seed
      * @param config the training configuration as JSON text ({@link
-     *     org.soupofexperts.core.train.SoupTrainingConfig#toJson()})
+     *     org.soupofexperts.core.train.TrainingPlan#toJson()})
      * @param data the data's fingerprint, or null if not recorded
      * @param libraryVersion the library version that ran it, or null if not recorded
      * @param runtime what ran it (Java, DJL, engine version, thread counts) as JSON text, or empty

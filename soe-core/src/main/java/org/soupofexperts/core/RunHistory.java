@@ -5,7 +5,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import org.soupofexperts.core.internal.RuntimeFacts;
 import org.soupofexperts.core.io.Version;
-import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingPlan;
 import org.soupofexperts.core.train.TrainingReport;
 
 /**
@@ -33,7 +33,7 @@ final class RunHistory {
     }
 
     /** Records a training run. */
-    synchronized void addTraining(TrainingReport r, SoupTrainingConfig training, long seed) {
+    synchronized void addTraining(TrainingReport r, TrainingPlan training, long seed) {
         JsonObject rec = new JsonObject();
         rec.addProperty("steps", r.steps());
         rec.addProperty("tokens", r.tokens());

@@ -13,7 +13,7 @@ import org.soupofexperts.core.config.DomainWeights;
 import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.Router;
-import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingPlan;
 import org.soupofexperts.core.train.TrainingReport;
 import org.soupofexperts.core.train.loop.TrainingLoop;
 
@@ -25,7 +25,7 @@ import org.soupofexperts.core.train.loop.TrainingLoop;
  *
  * <pre>{@code
  * try (SoupOfExperts soup = SoupOfExperts.builder().model(cfg).domains(k).experts(16).seed(42).build()) {
- *     soup.train(SoupTrainingConfig.builder().source(source).metaDistribution(pi).steps(2000).build());
+ *     soup.train(TrainingPlan.builder().source(source).metaDistribution(pi).steps(2000).build());
  *     try (Specialist s = soup.instantiate(h)) { ... }
  * }
  * }</pre>
@@ -80,7 +80,7 @@ public final class SoupOfExperts implements AutoCloseable {
      * fresh optimizer and schedule (or resumes a checkpoint the config names); the run is
      * recorded in the soup's saved manifest.
      */
-    public TrainingReport train(SoupTrainingConfig training) {
+    public TrainingReport train(TrainingPlan training) {
         return params.exclusive(() -> {
             long seed = training.seed() != null ? training.seed() : config.seed();
             TrainingReport report = TrainingLoop.run(params.model, params.router, params.manager, training, seed);

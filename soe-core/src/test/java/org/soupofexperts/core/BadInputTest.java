@@ -12,7 +12,7 @@ import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.config.DomainWeights;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.config.SoupConfig;
-import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingPlan;
 
 /** Every bad input is refused with a message that names the problem. */
 class BadInputTest {
@@ -126,27 +126,27 @@ class BadInputTest {
     void inconsistentTrainingConfigsAreRejected() {
         assertRejected(
                 "steps must be >= 1",
-                () -> SoupTrainingConfig.builder()
+                () -> TrainingPlan.builder()
                         .source(new ToyDomains())
                         .metaDistribution(ToyDomains.meta())
                         .steps(0)
                         .build());
         assertRejected(
                 "learningRate must be finite and > 0",
-                () -> SoupTrainingConfig.builder()
+                () -> TrainingPlan.builder()
                         .source(new ToyDomains())
                         .metaDistribution(ToyDomains.meta())
                         .learningRate(-1)
                         .build());
         assertRejected(
                 "warmupSteps must be in [0, steps=10]",
-                () -> SoupTrainingConfig.builder()
+                () -> TrainingPlan.builder()
                         .source(new ToyDomains())
                         .metaDistribution(ToyDomains.meta())
                         .steps(10)
                         .warmup(11)
                         .build());
-        SoupTrainingConfig longContext = SoupTrainingConfig.builder()
+        TrainingPlan longContext = TrainingPlan.builder()
                 .source(new ToyDomains())
                 .metaDistribution(ToyDomains.meta())
                 .steps(1)
@@ -160,7 +160,7 @@ class BadInputTest {
                 .seed(1)
                 .build();
         try (three) {
-            SoupTrainingConfig two = SoupTrainingConfig.builder()
+            TrainingPlan two = TrainingPlan.builder()
                     .source(new ToyDomains())
                     .metaDistribution(ToyDomains.meta())
                     .steps(1)

@@ -27,7 +27,7 @@ import org.soupofexperts.core.io.internal.ArtifactDirectory;
 import org.soupofexperts.core.train.CheckpointFolder;
 import org.soupofexperts.core.train.CheckpointPolicy;
 import org.soupofexperts.core.train.EarlyStopping;
-import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingPlan;
 import org.soupofexperts.core.train.TrainingReport;
 
 /** Checkpoints: a killed run resumes to the uninterrupted run's parameters bit for bit; bad checkpoints are refused. */
@@ -41,12 +41,12 @@ class CheckpointTest {
             .seed(3)
             .build();
 
-    private static SoupTrainingConfig.Builder soupTraining(int steps) {
+    private static TrainingPlan.Builder soupTraining(int steps) {
         return new ToyDomains().trainingBuilder().steps(steps).batchSize(8).warmup(5);
     }
 
     /** Stops a run, as a kill would, once it has passed {@code step}. */
-    private static SoupTrainingConfig.Builder crashAfter(SoupTrainingConfig.Builder b, int step) {
+    private static TrainingPlan.Builder crashAfter(TrainingPlan.Builder b, int step) {
         return b.listener(ev -> {
             if (ev.step() > step) {
                 throw new IllegalStateException("simulated crash at step " + ev.step());
@@ -66,8 +66,7 @@ class CheckpointTest {
 
     @Test
     void aRunWithBfloat16BankMomentsResumesBitForBitAndOnlyWithTheSameSetting(@TempDir Path tmp) throws IOException {
-        UnaryOperator<SoupTrainingConfig.Builder> half =
-                b -> b.bankMoments(SoupTrainingConfig.MomentPrecision.BFLOAT16);
+        UnaryOperator<TrainingPlan.Builder> half = b -> b.bankMoments(TrainingPlan.MomentPrecision.BFLOAT16);
         Path latest = killAndResume(tmp, half);
         // The moments are 2 bytes per value and named so; a float32 run cannot resume from them.
         JsonObject manifest =
@@ -101,7 +100,7 @@ class CheckpointTest {
      * steps and resumed from step 15; both must give the same parameters and losses. Returns the
      * checkpoint resumed from.
      */
-    private static Path killAndResume(Path tmp, UnaryOperator<SoupTrainingConfig.Builder> setting) throws IOException {
+    private static Path killAndResume(Path tmp, UnaryOperator<TrainingPlan.Builder> setting) throws IOException {
         TrainingReport full;
         try (SoupOfExperts a = SoupOfExperts.create(SOUP)) {
             full = a.train(setting.apply(soupTraining(40)).build());
@@ -109,7 +108,7 @@ class CheckpointTest {
         }
         Path ckpt = tmp.resolve("checkpoints");
         try (SoupOfExperts b = SoupOfExperts.create(SOUP)) {
-            SoupTrainingConfig killed = crashAfter(
+            TrainingPlan killed = crashAfter(
                             setting.apply(soupTraining(40)).checkpoints(CheckpointPolicy.everySteps(15, ckpt)), 27)
                     .build();
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> b.train(killed));
@@ -139,7 +138,7 @@ class CheckpointTest {
                 .every(10)
                 .patience(100)
                 .build();
-        SoupTrainingConfig.Builder b = SoupTrainingConfig.builder()
+        TrainingPlan.Builder b = TrainingPlan.builder()
                 .source(new ToyDomains())
                 .metaDistribution(ToyDomains.only(1))
                 .steps(50)
@@ -157,8 +156,8 @@ class CheckpointTest {
         }
         Path ckpt = tmp.resolve("checkpoints");
         try (DenseModel s = DenseModel.create(ToyDomains.tinyModel(), 2)) {
-            SoupTrainingConfig killed = crashAfter(
-                            SoupTrainingConfig.builder()
+            TrainingPlan killed = crashAfter(
+                            TrainingPlan.builder()
                                     .source(new ToyDomains())
                                     .metaDistribution(ToyDomains.only(1))
                                     .steps(50)

@@ -7,13 +7,13 @@ import ai.djl.ndarray.NDArray;
 import java.nio.FloatBuffer;
 import org.junit.jupiter.api.Test;
 import org.soupofexperts.core.internal.Djl;
-import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingPlan;
 import org.soupofexperts.core.train.TrainingReport;
 
 class DivergenceTest {
 
-    private static SoupTrainingConfig steps(int n) {
-        return SoupTrainingConfig.builder()
+    private static TrainingPlan steps(int n) {
+        return TrainingPlan.builder()
                 .source(new ToyDomains())
                 .metaDistribution(ToyDomains.meta())
                 .steps(n)

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.train.EarlyStopping;
-import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingPlan;
 import org.soupofexperts.core.train.TrainingReport;
 
 /** Fine-tuning with early stopping: the curve it records, when it stops, and what it restores. */
@@ -18,8 +18,8 @@ class EarlyStoppingTest {
     private static final int CONTEXT = 4;
     private static final int BATCH = 8;
 
-    private static SoupTrainingConfig fineTune(int domain, int steps, EarlyStopping es) {
-        return SoupTrainingConfig.builder()
+    private static TrainingPlan fineTune(int domain, int steps, EarlyStopping es) {
+        return TrainingPlan.builder()
                 .source(new ToyDomains())
                 .metaDistribution(ToyDomains.only(domain))
                 .steps(steps)
@@ -107,7 +107,7 @@ class EarlyStoppingTest {
                 .build()) {
             IllegalArgumentException e = assertThrows(
                     IllegalArgumentException.class,
-                    () -> soup.train(SoupTrainingConfig.builder()
+                    () -> soup.train(TrainingPlan.builder()
                             .source(new ToyDomains())
                             .metaDistribution(ToyDomains.meta())
                             .steps(5)
@@ -147,7 +147,7 @@ class EarlyStoppingTest {
         try (DenseModel s = DenseModel.create(ToyDomains.tinyModel(), 1)) {
             assertMessage(
                     "2 to 17 tokens",
-                    () -> s.train(SoupTrainingConfig.builder()
+                    () -> s.train(TrainingPlan.builder()
                             .source(new ToyDomains())
                             .metaDistribution(ToyDomains.only(0))
                             .steps(2)
@@ -173,7 +173,7 @@ class EarlyStoppingTest {
         try (DenseModel s = DenseModel.create(ToyDomains.tinyModel(), 4)) {
             s.train(fineTune(0, 100, null));
             double start = s.loss(heldOut(0).get(0));
-            SoupTrainingConfig explode = SoupTrainingConfig.builder()
+            TrainingPlan explode = TrainingPlan.builder()
                     .source(new ToyDomains())
                     .metaDistribution(ToyDomains.only(0))
                     .steps(200)

@@ -20,7 +20,7 @@ import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.core.io.internal.ArtifactDirectory;
 import org.soupofexperts.core.train.CheckpointFolder;
 import org.soupofexperts.core.train.CheckpointPolicy;
-import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingPlan;
 import org.soupofexperts.testing.FaultReport;
 import org.soupofexperts.testing.JsonMutator;
 
@@ -269,7 +269,7 @@ class FaultInjectionTest {
                 FaultInjectionTest.class, "checkpoint", n, refused, resumed, "resumed or stopped as diverged", SEED);
     }
 
-    private static SoupTrainingConfig.Builder training(int steps) {
+    private static TrainingPlan.Builder training(int steps) {
         return new ToyDomains().trainingBuilder().steps(steps).batchSize(8).warmup(5);
     }
 

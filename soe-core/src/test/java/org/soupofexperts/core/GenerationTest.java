@@ -15,14 +15,14 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.soupofexperts.core.nn.KvCache;
-import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingPlan;
 
 /** Text generation: greedy, temperature, top-k, top-p, and seeded reproducibility. */
 class GenerationTest {
 
     private static DenseModel counter() {
         DenseModel s = DenseModel.create(ToyDomains.tinyModel(), 5);
-        s.train(SoupTrainingConfig.builder()
+        s.train(TrainingPlan.builder()
                 .source(new ToyDomains())
                 .metaDistribution(ToyDomains.only(0))
                 .steps(200)

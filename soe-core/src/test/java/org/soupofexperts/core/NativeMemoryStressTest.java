@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.soupofexperts.core.config.ExpertInit;
-import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingPlan;
 
 /**
  * A stress test for the one way this library is known to corrupt LibTorch's heap: a tensor whose
@@ -28,7 +28,7 @@ class NativeMemoryStressTest {
 
     @Test
     void soupsTrainSaveLoadAndInstantiateWithTheCollectorRunningEveryStep() throws Exception {
-        int[] perStep = {1, SoupTrainingConfig.PER_SEQUENCE, 4};
+        int[] perStep = {1, TrainingPlan.PER_SEQUENCE, 4};
         for (int round = 0; round < perStep.length; round++) {
             Path dir = tmp.resolve("soup-" + round);
             try (SoupOfExperts soup = SoupOfExperts.builder()

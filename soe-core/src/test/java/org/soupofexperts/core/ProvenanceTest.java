@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.soupofexperts.core.io.Version;
 import org.soupofexperts.core.io.internal.ArtifactDirectory;
-import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingPlan;
 
 /** Every artefact says what made it: the library version, the config as data, the runtime. */
 class ProvenanceTest {
@@ -42,7 +42,7 @@ class ProvenanceTest {
                 .experts(2)
                 .seed(3)
                 .build()) {
-            soup.train(SoupTrainingConfig.builder()
+            soup.train(TrainingPlan.builder()
                     .source(new ToyDomains())
                     .metaDistribution(ToyDomains.meta())
                     .steps(3)

@@ -8,7 +8,7 @@ import ai.djl.ndarray.NDManager;
 import org.junit.jupiter.api.Test;
 import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.internal.Djl;
-import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingPlan;
 import org.soupofexperts.core.train.TrainingReport;
 
 /** Nothing the engine holds may grow with the number of steps, instantiations or evaluations. */
@@ -20,8 +20,8 @@ class ResourceTest {
         }
     }
 
-    private static SoupTrainingConfig steps(int n, long seed) {
-        return SoupTrainingConfig.builder()
+    private static TrainingPlan steps(int n, long seed) {
+        return TrainingPlan.builder()
                 .source(new ToyDomains())
                 .metaDistribution(ToyDomains.meta())
                 .steps(n)

@@ -31,7 +31,7 @@ import org.soupofexperts.core.io.ArtifactConflictException;
 import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.core.io.internal.ArtifactDirectory;
 import org.soupofexperts.core.nn.SoupTensor;
-import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingPlan;
 
 class SaveLoadTest {
 
@@ -46,7 +46,7 @@ class SaveLoadTest {
                 .router(RouterConfig.of(16, 2, RouterConfig.Output.SOFTMAX))
                 .seed(5)
                 .build();
-        soup.train(SoupTrainingConfig.builder()
+        soup.train(TrainingPlan.builder()
                 .source(new ToyDomains())
                 .metaDistribution(ToyDomains.meta())
                 .steps(5)
@@ -128,7 +128,7 @@ class SaveLoadTest {
         Path dir = tmp.resolve("soup");
         try (SoupOfExperts soup = trainedSoup()) {
             soup.save(dir);
-            soup.train(SoupTrainingConfig.builder()
+            soup.train(TrainingPlan.builder()
                     .source(new ToyDomains())
                     .metaDistribution(ToyDomains.meta())
                     .steps(2)

@@ -8,13 +8,13 @@ import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.config.ModelConfig;
-import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingPlan;
 
 /** Plain models train by the soup's loop: the baselines and fine-tuning stand on this. */
 class SpecialistTrainingTest {
 
-    private static SoupTrainingConfig onDomain(int d, int steps) {
-        return SoupTrainingConfig.builder()
+    private static TrainingPlan onDomain(int d, int steps) {
+        return TrainingPlan.builder()
                 .source(new ToyDomains())
                 .metaDistribution(ToyDomains.only(d))
                 .steps(steps)
@@ -92,7 +92,7 @@ class SpecialistTrainingTest {
             for (double[] h : new double[][] {{1, 0}, {0, 1}, {0.3, 0.7}}) {
                 assertEquals(base.loss(d0), soup.loss(d0, h), 1e-5, "h=" + Arrays.toString(h));
             }
-            SoupTrainingConfig cfg = SoupTrainingConfig.builder()
+            TrainingPlan cfg = TrainingPlan.builder()
                     .source(new ToyDomains())
                     .metaDistribution(ToyDomains.meta())
                     .steps(20)

@@ -8,7 +8,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.config.SoupConfig;
-import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingPlan;
 import org.soupofexperts.core.train.TrainingReport;
 import org.soupofexperts.core.train.listener.SpecializationPoint;
 import org.soupofexperts.core.train.listener.SpecializationProbe;
@@ -36,7 +36,7 @@ class SpecializationProbeTest {
     @Test
     void aSoupThatLearnsTwoDomainsShowsThatHMattersAndAnUntrainedOneShowsZero() {
         ToyDomains data = new ToyDomains();
-        SoupTrainingConfig cfg =
+        TrainingPlan cfg =
                 data.trainingBuilder().specializationProbe(probe(data, 100)).build();
         try (SoupOfExperts soup = SoupOfExperts.create(TOY_SOUP)) {
             soup.train(cfg);
@@ -91,8 +91,8 @@ class SpecializationProbeTest {
     @Test
     void aSoupWhoseExpertsShareTheSecondMomentOfSStillSpecializes() {
         ToyDomains data = new ToyDomains();
-        SoupTrainingConfig cfg = data.trainingBuilder()
-                .expertUpdate(SoupTrainingConfig.ExpertUpdate.SHARED_SECOND_MOMENT)
+        TrainingPlan cfg = data.trainingBuilder()
+                .expertUpdate(TrainingPlan.ExpertUpdate.SHARED_SECOND_MOMENT)
                 .skipIdleExperts(true)
                 .build();
         try (SoupOfExperts soup = SoupOfExperts.create(TOY_SOUP)) {
@@ -104,10 +104,10 @@ class SpecializationProbeTest {
     @Test
     void aProbeIsRefusedForAPlainModelAndForAnotherDomainCount() {
         ToyDomains data = new ToyDomains();
-        SoupTrainingConfig base = data.training();
+        TrainingPlan base = data.training();
         IllegalArgumentException plain = assertThrows(IllegalArgumentException.class, () -> {
             try (DenseModel s = DenseModel.create(ToyDomains.tinyModel(), 1)) {
-                s.train(SoupTrainingConfig.builder()
+                s.train(TrainingPlan.builder()
                         .source(data)
                         .metaDistribution(base.metaDistribution())
                         .steps(2)
@@ -143,7 +143,7 @@ class SpecializationProbeTest {
         assertTrue(wrongK.getMessage().contains("length"), wrongK.getMessage());
         IllegalArgumentException mismatch = assertThrows(
                 IllegalArgumentException.class,
-                () -> SoupTrainingConfig.builder()
+                () -> TrainingPlan.builder()
                         .source(data)
                         .metaDistribution(base.metaDistribution())
                         .specializationProbe(SpecializationProbe.builder()
@@ -157,10 +157,10 @@ class SpecializationProbeTest {
     @Test
     void hPerStepMustDivideTheBatch() {
         ToyDomains data = new ToyDomains();
-        SoupTrainingConfig base = data.training();
+        TrainingPlan base = data.training();
         IllegalArgumentException e = assertThrows(
                 IllegalArgumentException.class,
-                () -> SoupTrainingConfig.builder()
+                () -> TrainingPlan.builder()
                         .source(data)
                         .metaDistribution(base.metaDistribution())
                         .batchSize(16)
@@ -169,7 +169,7 @@ class SpecializationProbeTest {
         assertTrue(e.getMessage().contains("must divide the batch size 16"), e.getMessage());
         assertEquals(
                 16,
-                SoupTrainingConfig.builder()
+                TrainingPlan.builder()
                         .source(data)
                         .metaDistribution(base.metaDistribution())
                         .batchSize(16)
@@ -177,7 +177,6 @@ class SpecializationProbeTest {
                         .hPerStep(),
                 "one h per sequence by default");
         assertThrows(
-                IllegalArgumentException.class,
-                () -> SoupTrainingConfig.builder().hPerStep(-1));
+                IllegalArgumentException.class, () -> TrainingPlan.builder().hPerStep(-1));
     }
 }

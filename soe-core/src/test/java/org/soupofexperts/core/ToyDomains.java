@@ -8,7 +8,7 @@ import org.soupofexperts.core.batch.MetaDistribution;
 import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.config.DomainWeights;
 import org.soupofexperts.core.config.ModelConfig;
-import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingPlan;
 
 /**
  * Two toy domains over one vocabulary of 16 tokens: domain 0 counts up by 1, domain 1 by 3
@@ -77,13 +77,13 @@ final class ToyDomains implements BatchSource {
     }
 
     /** 300 steps that teach a small soup both domains (the specialisation tests' training). */
-    SoupTrainingConfig training() {
+    TrainingPlan training() {
         return trainingBuilder().build();
     }
 
     /** The same training, to add settings to. */
-    SoupTrainingConfig.Builder trainingBuilder() {
-        return SoupTrainingConfig.builder()
+    TrainingPlan.Builder trainingBuilder() {
+        return TrainingPlan.builder()
                 .source(this)
                 .metaDistribution(meta())
                 .steps(300)

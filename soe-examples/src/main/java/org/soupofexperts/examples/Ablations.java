@@ -17,7 +17,7 @@ import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.config.RouterConfig;
 import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.train.ParamGroup;
-import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingPlan;
 import org.soupofexperts.data.sample.MetaDistributions;
 import org.soupofexperts.examples.experiment.Budget;
 import org.soupofexperts.examples.experiment.Charts;
@@ -478,7 +478,7 @@ public final class Ablations extends ExperimentCommand implements Callable<Integ
             }
             // One h per step, as in the committed runs: these ablations predate per-group h (see
             // SpecializationAblations).
-            SoupTrainingConfig.Builder tc = budget.config(
+            TrainingPlan.Builder tc = budget.config(
                             data.sampler, data.meta(v.support, v.beta, v.naturalShare), steps - warmSteps)
                     .hPerStep(1)
                     .learningRate(budget.lr() * v.lrScale)

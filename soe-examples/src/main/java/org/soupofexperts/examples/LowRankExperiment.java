@@ -16,7 +16,7 @@ import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.config.RouterConfig;
 import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.train.ParamGroup;
-import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingPlan;
 import org.soupofexperts.examples.experiment.Budget;
 import org.soupofexperts.examples.experiment.Charts;
 import org.soupofexperts.examples.experiment.Commands;
@@ -162,7 +162,7 @@ public final class LowRankExperiment extends ExperimentCommand implements Callab
                 .build();
         LOG.info("soup with {} experts: {} bank values", name(rank), config.bankParameterCount());
         // One h per step, as in the committed runs (docs/results.md), which predate per-group h.
-        SoupTrainingConfig.Builder tc = budget.config(
+        TrainingPlan.Builder tc = budget.config(
                         data.sampler, data.meta(support == 0 ? data.k : support, beta, naturalShare), steps)
                 .hPerStep(1);
         // Without the option: 1/sqrt(n), the library's default when the committed runs were made.

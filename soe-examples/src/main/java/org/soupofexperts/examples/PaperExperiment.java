@@ -20,7 +20,7 @@ import org.soupofexperts.core.config.RouterConfig;
 import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.train.EarlyStopping;
 import org.soupofexperts.core.train.ParamGroup;
-import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingPlan;
 import org.soupofexperts.core.train.TrainingReport;
 import org.soupofexperts.data.eval.Evaluation;
 import org.soupofexperts.data.sample.InMemoryDomainSampler;
@@ -170,7 +170,7 @@ public final class PaperExperiment extends PaperOptions implements Callable<Inte
             sb.router(RouterConfig.of(
                     RouterConfig.defaults().hidden(), RouterConfig.defaults().depth(), router));
         }
-        SoupTrainingConfig.Builder tc = budget.config(
+        TrainingPlan.Builder tc = budget.config(
                         data.sampler, data.meta(support == 0 ? data.k : support, beta, naturalShare), steps)
                 .hPerStep(hPerStep)
                 .expertUpdate(expertUpdate);

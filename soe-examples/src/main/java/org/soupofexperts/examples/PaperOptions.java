@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.soupofexperts.core.config.RouterConfig;
 import org.soupofexperts.core.io.Version;
-import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingPlan;
 import org.soupofexperts.examples.experiment.ExperimentCommand;
 import picocli.CommandLine.Option;
 
@@ -88,7 +88,7 @@ abstract class PaperOptions extends ExperimentCommand {
             names = "--expert-update",
             defaultValue = "ADAM",
             description = "ADAM or SHARED_SECOND_MOMENT (default ${DEFAULT-VALUE})")
-    SoupTrainingConfig.ExpertUpdate expertUpdate;
+    TrainingPlan.ExpertUpdate expertUpdate;
 
     @Option(
             names = "--generic-lrs",
@@ -135,6 +135,6 @@ abstract class PaperOptions extends ExperimentCommand {
                 // What the library decides by default changes between versions: parts of another version are not
                 // reused.
                 "(library " + Version.get() + ", router " + RouterConfig.defaults() + ", expert lr scale "
-                        + SoupTrainingConfig.defaultExpertLearningRateScale(experts) + ")");
+                        + TrainingPlan.defaultExpertLearningRateScale(experts) + ")");
     }
 }

@@ -11,7 +11,7 @@ import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.config.DomainWeights;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.config.SoupConfig;
-import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingPlan;
 import org.soupofexperts.data.cluster.Centroids;
 import org.soupofexperts.data.cluster.NearestCentroidAssigner;
 import org.soupofexperts.data.embed.HashedNgramEmbedder;
@@ -59,7 +59,7 @@ public final class QuickStart {
                 .experts(4)
                 .seed(42)
                 .build();
-        SoupTrainingConfig training = SoupTrainingConfig.builder()
+        TrainingPlan training = TrainingPlan.builder()
                 .source(data.sampler())
                 .metaDistribution(MetaDistributions.sparse(K, 2, 1.0))
                 .steps(steps)

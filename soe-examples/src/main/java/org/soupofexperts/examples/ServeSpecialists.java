@@ -27,7 +27,7 @@ import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.SpecialistCache;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.config.SoupConfig;
-import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingPlan;
 import org.soupofexperts.data.cluster.NearestCentroidAssigner;
 import org.soupofexperts.data.sample.InMemoryDomainSampler;
 import org.soupofexperts.data.sample.MetaDistributions;
@@ -164,7 +164,7 @@ public final class ServeSpecialists implements Callable<Integer> {
                 ServerLimits.defaults().withWorkers(serverThreads).withQueue(queue, Duration.ofSeconds(10));
         try (SoupOfExperts soup = trained(
                         config,
-                        SoupTrainingConfig.builder()
+                        TrainingPlan.builder()
                                 .source(sampler)
                                 .metaDistribution(MetaDistributions.recommended(sampler.sizes()))
                                 .steps(steps)
@@ -308,7 +308,7 @@ public final class ServeSpecialists implements Callable<Integer> {
         return sorted[(int) Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
     }
 
-    private static SoupOfExperts trained(SoupConfig config, SoupTrainingConfig training) {
+    private static SoupOfExperts trained(SoupConfig config, TrainingPlan training) {
         SoupOfExperts soup = SoupOfExperts.create(config);
         try {
             soup.train(training);

@@ -18,7 +18,7 @@ import org.soupofexperts.core.config.RouterConfig;
 import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.io.Version;
 import org.soupofexperts.core.train.ParamGroup;
-import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingPlan;
 import org.soupofexperts.data.sample.MetaDistributions;
 import org.soupofexperts.examples.experiment.Budget;
 import org.soupofexperts.examples.experiment.Charts;
@@ -105,7 +105,7 @@ public final class SpecializationAblations extends ExperimentCommand implements 
             defaultValue = "FLOAT32",
             description = "precisions of the soups' bank moments: each variant runs with each, FLOAT32 and/or BFLOAT16"
                     + " (default ${DEFAULT-VALUE})")
-    List<SoupTrainingConfig.MomentPrecision> bankMoments;
+    List<TrainingPlan.MomentPrecision> bankMoments;
 
     /** One soup of the ablation. {@code m = 0}: one h per sequence. */
     record Variant(
@@ -115,7 +115,7 @@ public final class SpecializationAblations extends ExperimentCommand implements 
             String meta,
             double naturalShare,
             double expertLr,
-            SoupTrainingConfig.ExpertUpdate update,
+            TrainingPlan.ExpertUpdate update,
             boolean bf16Moments) {
 
         Variant(
@@ -125,7 +125,7 @@ public final class SpecializationAblations extends ExperimentCommand implements 
                 String meta,
                 double naturalShare,
                 double expertLr,
-                SoupTrainingConfig.ExpertUpdate update) {
+                TrainingPlan.ExpertUpdate update) {
             this(name, m, output, meta, naturalShare, expertLr, update, false);
         }
 
@@ -147,7 +147,7 @@ public final class SpecializationAblations extends ExperimentCommand implements 
     static List<Variant> variants(int n) {
         RouterConfig.Output raw = RouterConfig.Output.RAW;
         RouterConfig.Output softmax = RouterConfig.Output.SOFTMAX;
-        SoupTrainingConfig.ExpertUpdate adam = SoupTrainingConfig.ExpertUpdate.ADAM;
+        TrainingPlan.ExpertUpdate adam = TrainingPlan.ExpertUpdate.ADAM;
         double invSqrt = 1 / Math.sqrt(n);
         // Most telling first: an interrupted run has the rows that matter most. The softmax router won
         // over raw alpha (first rows), so the later rows vary one setting of the softmax soup.
@@ -164,7 +164,7 @@ public final class SpecializationAblations extends ExperimentCommand implements 
                         "onehot",
                         0.25,
                         1,
-                        SoupTrainingConfig.ExpertUpdate.SHARED_SECOND_MOMENT),
+                        TrainingPlan.ExpertUpdate.SHARED_SECOND_MOMENT),
                 new Variant("m=4, softmax", 4, softmax, "onehot", 0.25, 1, adam),
                 new Variant("m=16, softmax, Dirichlet(3) over all domains", 0, softmax, "dirichlet3", 0.25, 1, adam),
                 new Variant(
@@ -191,7 +191,7 @@ public final class SpecializationAblations extends ExperimentCommand implements 
                     "onehot",
                     0.5,
                     1,
-                    SoupTrainingConfig.ExpertUpdate.ADAM));
+                    TrainingPlan.ExpertUpdate.ADAM));
         }
         return v;
     }
@@ -235,8 +235,8 @@ public final class SpecializationAblations extends ExperimentCommand implements 
         Map<Variant, SoupRun> results = new LinkedHashMap<>();
         List<Variant> variants = new ArrayList<>();
         for (Variant listed : groups == null ? variants(experts) : groupVariants(groups, batch)) {
-            for (SoupTrainingConfig.MomentPrecision p : bankMoments) {
-                variants.add(p == SoupTrainingConfig.MomentPrecision.BFLOAT16 ? listed.halfMoments() : listed);
+            for (TrainingPlan.MomentPrecision p : bankMoments) {
+                variants.add(p == TrainingPlan.MomentPrecision.BFLOAT16 ? listed.halfMoments() : listed);
             }
         }
         for (Variant v : variants) {
@@ -267,15 +267,13 @@ public final class SpecializationAblations extends ExperimentCommand implements 
                 v.meta().equals("onehot") ? MetaDistributions.oneHot(data.k) : MetaDistributions.dirichlet(data.k, 3.0);
         MetaDistribution pi =
                 MetaDistributions.mixture(MetaDistributions.fixed(data.natural), sparse, v.naturalShare());
-        SoupTrainingConfig tc = new Budget(batch, context, lr, seed)
+        TrainingPlan tc = new Budget(batch, context, lr, seed)
                 .config(data.sampler, pi, steps)
-                .hPerStep(v.m() == 0 ? SoupTrainingConfig.PER_SEQUENCE : v.m())
+                .hPerStep(v.m() == 0 ? TrainingPlan.PER_SEQUENCE : v.m())
                 .learningRateScale(ParamGroup.EXPERTS, v.expertLr())
                 .expertUpdate(v.update())
                 .bankMoments(
-                        v.bf16Moments()
-                                ? SoupTrainingConfig.MomentPrecision.BFLOAT16
-                                : SoupTrainingConfig.MomentPrecision.FLOAT32)
+                        v.bf16Moments() ? TrainingPlan.MomentPrecision.BFLOAT16 : TrainingPlan.MomentPrecision.FLOAT32)
                 .build();
         try (SoupOfExperts soup = SoupOfExperts.create(config)) {
             soup.train(tc);

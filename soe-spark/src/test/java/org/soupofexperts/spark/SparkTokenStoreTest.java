@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.config.ModelConfig;
-import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingPlan;
 import org.soupofexperts.core.train.TrainingReport;
 import org.soupofexperts.data.cluster.Centroids;
 import org.soupofexperts.data.corpus.JsonlCorpus;
@@ -184,7 +184,7 @@ class SparkTokenStoreTest {
                 .experts(2)
                 .seed(5)
                 .build()) {
-            TrainingReport r = soup.train(SoupTrainingConfig.builder()
+            TrainingReport r = soup.train(TrainingPlan.builder()
                     .source(sharded.trainSampler())
                     .metaDistribution(
                             MetaDistributions.recommended(sharded.trainSampler().sizes()))

@@ -17,7 +17,7 @@ import org.soupofexperts.core.io.internal.ArtifactDirectory;
 
 /**
  * The checkpoints a training run left in its {@link CheckpointPolicy#directory()}: which there
- * are, which one to resume from ({@code SoupTrainingConfig.Builder.resumeFrom}), and removing them
+ * are, which one to resume from ({@code TrainingPlan.Builder.resumeFrom}), and removing them
  * once the run's result is saved. Each checkpoint is a folder {@code step-NNNNNNNN} holding a
  * checksummed artefact of kind {@value #KIND}; how it is written and read is the training loop's
  * business, not part of the API.

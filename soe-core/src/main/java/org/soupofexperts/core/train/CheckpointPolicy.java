@@ -8,7 +8,7 @@ import java.util.Objects;
  * When and where a training run writes checkpoints: every {@code everySteps} steps and/or every
  * {@code interval} of training time, into {@code directory/step-NNNNNNNN}, keeping the last
  * {@code keepLast}. A checkpoint holds the whole training state (parameters, AdamW moments, step,
- * the report so far, early-stopping state), so that {@link SoupTrainingConfig.Builder#resumeFrom}
+ * the report so far, early-stopping state), so that {@link TrainingPlan.Builder#resumeFrom}
  * continues the run bit for bit; see {@link CheckpointFolder}.
  *
  * <pre>{@code

@@ -12,7 +12,7 @@ final class TrainingConfigJson {
 
     private TrainingConfigJson() {}
 
-    static JsonObject of(SoupTrainingConfig c) {
+    static JsonObject of(TrainingPlan c) {
         JsonObject o = new JsonObject();
         o.addProperty("steps", c.steps());
         o.addProperty("batchSize", c.batchSize());
@@ -49,7 +49,7 @@ final class TrainingConfigJson {
         return o;
     }
 
-    private static JsonObject schedule(SoupTrainingConfig c) {
+    private static JsonObject schedule(TrainingPlan c) {
         JsonObject s = new JsonObject();
         s.addProperty("learningRate", c.learningRate());
         s.addProperty("minLearningRateRatio", c.minLearningRateRatio());
@@ -57,7 +57,7 @@ final class TrainingConfigJson {
         return s;
     }
 
-    private static JsonObject optimizer(SoupTrainingConfig c) {
+    private static JsonObject optimizer(TrainingPlan c) {
         JsonObject s = new JsonObject();
         s.addProperty("beta1", c.beta1());
         s.addProperty("beta2", c.beta2());

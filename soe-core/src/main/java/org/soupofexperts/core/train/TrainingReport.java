@@ -23,10 +23,10 @@ import org.soupofexperts.core.train.listener.SpecializationProbe;
  * @param bestValidationLoss the validation loss at {@code bestStep} (NaN without early stopping)
  * @param specialization measurements of the {@link SpecializationProbe} (empty without one)
  * @param phaseMillis mean wall milliseconds per step of each phase of the step, in step order,
- *     over this launch's steps (empty unless {@link SoupTrainingConfig#timePhases}); the phases
+ *     over this launch's steps (empty unless {@link TrainingPlan#timePhases}); the phases
  *     depend on the step algorithm ("batch", "router and merge", "forward and backward", ...)
  * @param stopped whether the run ended early on the caller's request ({@link
- *     SoupTrainingConfig#stopWhen} or an interrupt of the training thread)
+ *     TrainingPlan#stopWhen} or an interrupt of the training thread)
  */
 public record TrainingReport(
         int steps,

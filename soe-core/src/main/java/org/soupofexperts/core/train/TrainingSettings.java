@@ -14,7 +14,7 @@ import org.soupofexperts.core.train.listener.SpecializationProbe;
 import org.soupofexperts.core.train.listener.StepListener;
 
 /**
- * The settings of a training run, set by {@link SoupTrainingConfig.Builder} (this class holds them so
+ * The settings of a training run, set by {@link TrainingPlan.Builder} (this class holds them so
  * that the config's file stays readable); every setter returns the builder. Not thread-safe.
  *
  * @param <B> the concrete builder
@@ -39,12 +39,12 @@ public abstract class TrainingSettings<B extends TrainingSettings<B>> {
     int logEvery = 50;
     Long seed;
     EarlyStopping earlyStopping;
-    int hPerStep = SoupTrainingConfig.PER_SEQUENCE;
+    int hPerStep = TrainingPlan.PER_SEQUENCE;
     List<Device> devices = List.of();
-    SoupTrainingConfig.ExpertUpdate expertUpdate = SoupTrainingConfig.ExpertUpdate.ADAM;
-    SoupTrainingConfig.MomentPrecision bankMoments = SoupTrainingConfig.MomentPrecision.FLOAT32;
+    TrainingPlan.ExpertUpdate expertUpdate = TrainingPlan.ExpertUpdate.ADAM;
+    TrainingPlan.MomentPrecision bankMoments = TrainingPlan.MomentPrecision.FLOAT32;
     boolean skipIdleExperts;
-    SoupTrainingConfig.StepAlgorithm stepAlgorithm = SoupTrainingConfig.StepAlgorithm.AUTO;
+    TrainingPlan.StepAlgorithm stepAlgorithm = TrainingPlan.StepAlgorithm.AUTO;
     boolean fusedUpdate = true;
     boolean timePhases;
     BooleanSupplier stopWhen;
@@ -58,7 +58,7 @@ public abstract class TrainingSettings<B extends TrainingSettings<B>> {
      * W(h) = S + sum_j alpha_j(h) E_j; the loss is their mean. m = 1 is the paper's Algorithm 2
      * (one h per step). The estimate of the gradient is unbiased for every m; a larger m has
      * less variance, and at small batches this decides whether a soup specializes (see
-     * docs/results.md). Must divide the batch size; {@link SoupTrainingConfig#PER_SEQUENCE} (0) means m = batch
+     * docs/results.md). Must divide the batch size; {@link TrainingPlan#PER_SEQUENCE} (0) means m = batch
      * size.
      */
     public final B hPerStep(int m) {
@@ -69,19 +69,19 @@ public abstract class TrainingSettings<B extends TrainingSettings<B>> {
         return self();
     }
 
-    /** How the experts' AdamW step is formed (default {@link SoupTrainingConfig.ExpertUpdate#ADAM}). */
-    public final B expertUpdate(SoupTrainingConfig.ExpertUpdate u) {
+    /** How the experts' AdamW step is formed (default {@link TrainingPlan.ExpertUpdate#ADAM}). */
+    public final B expertUpdate(TrainingPlan.ExpertUpdate u) {
         this.expertUpdate = Objects.requireNonNull(u, "expertUpdate");
         return self();
     }
 
     /**
      * The precision of the expert banks' AdamW moments (default {@link
-     * SoupTrainingConfig.MomentPrecision#FLOAT32}). {@link SoupTrainingConfig.MomentPrecision#BFLOAT16}
+     * TrainingPlan.MomentPrecision#FLOAT32}). {@link TrainingPlan.MomentPrecision#BFLOAT16}
      * halves the bytes of the banks' optimizer state and of the update's memory traffic; it needs
      * the fused CPU update. The shared parameters and the router keep float32 moments.
      */
-    public final B bankMoments(SoupTrainingConfig.MomentPrecision p) {
+    public final B bankMoments(TrainingPlan.MomentPrecision p) {
         this.bankMoments = Objects.requireNonNull(p, "bankMoments");
         return self();
     }
@@ -92,8 +92,8 @@ public abstract class TrainingSettings<B extends TrainingSettings<B>> {
         return self();
     }
 
-    /** How a soup's step computes the banks' gradients (default {@link SoupTrainingConfig.StepAlgorithm#AUTO}). */
-    public final B stepAlgorithm(SoupTrainingConfig.StepAlgorithm a) {
+    /** How a soup's step computes the banks' gradients (default {@link TrainingPlan.StepAlgorithm#AUTO}). */
+    public final B stepAlgorithm(TrainingPlan.StepAlgorithm a) {
         this.stepAlgorithm = Objects.requireNonNull(a, "stepAlgorithm");
         return self();
     }
@@ -308,7 +308,7 @@ public abstract class TrainingSettings<B extends TrainingSettings<B>> {
 
     /** The number of groups m for the hPerStep setting: it must divide the batch size. */
     static int groups(int hPerStep, int batchSize) {
-        int m = hPerStep == SoupTrainingConfig.PER_SEQUENCE ? batchSize : hPerStep;
+        int m = hPerStep == TrainingPlan.PER_SEQUENCE ? batchSize : hPerStep;
         if (m < 1 || m > batchSize || batchSize % m != 0) {
             throw new IllegalArgumentException("hPerStep must divide the batch size " + batchSize
                     + " (1 = one h per step, " + batchSize + " = one per sequence), got " + hPerStep);
@@ -332,12 +332,12 @@ public abstract class TrainingSettings<B extends TrainingSettings<B>> {
 
     /** What needs the fused AdamW kernel, refused without it. */
     static void checkFusedNeeds(
-            SoupTrainingConfig.StepAlgorithm algorithm, boolean fused, SoupTrainingConfig.MomentPrecision moments) {
-        if (algorithm == SoupTrainingConfig.StepAlgorithm.CLOSED_FORM && !fused) {
+            TrainingPlan.StepAlgorithm algorithm, boolean fused, TrainingPlan.MomentPrecision moments) {
+        if (algorithm == TrainingPlan.StepAlgorithm.CLOSED_FORM && !fused) {
             throw new IllegalArgumentException("StepAlgorithm.CLOSED_FORM forms the experts' update inside the fused"
                     + " AdamW kernel; it needs fusedUpdate(true)");
         }
-        if (moments == SoupTrainingConfig.MomentPrecision.BFLOAT16 && !fused) {
+        if (moments == TrainingPlan.MomentPrecision.BFLOAT16 && !fused) {
             throw new IllegalArgumentException(
                     "bfloat16 bank moments are written by the fused AdamW kernel; they need fusedUpdate(true)");
         }
@@ -348,9 +348,9 @@ public abstract class TrainingSettings<B extends TrainingSettings<B>> {
             int replicas,
             int batchSize,
             int groups,
-            SoupTrainingConfig.StepAlgorithm algorithm,
+            TrainingPlan.StepAlgorithm algorithm,
             boolean skipIdle,
-            SoupTrainingConfig.ExpertUpdate update) {
+            TrainingPlan.ExpertUpdate update) {
         if (batchSize % replicas != 0) {
             throw new IllegalArgumentException("data-parallel training over " + replicas
                     + " devices needs a batch size divisible by " + replicas + ", got " + batchSize);
@@ -360,9 +360,9 @@ public abstract class TrainingSettings<B extends TrainingSettings<B>> {
                     + groups + " groups of domain weights over them: use one h per step or a multiple of "
                     + replicas + " groups");
         }
-        if (algorithm == SoupTrainingConfig.StepAlgorithm.CLOSED_FORM
+        if (algorithm == TrainingPlan.StepAlgorithm.CLOSED_FORM
                 || skipIdle
-                || update != SoupTrainingConfig.ExpertUpdate.ADAM) {
+                || update != TrainingPlan.ExpertUpdate.ADAM) {
             throw new IllegalArgumentException("data-parallel training takes the autograd step: use StepAlgorithm"
                     + " AUTO or AUTOGRAD, ExpertUpdate.ADAM and no skipIdleExperts");
         }

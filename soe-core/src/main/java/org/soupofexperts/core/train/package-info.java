@@ -1,5 +1,5 @@
 /**
- * Training, as a user sets it up and reads it back: the configuration ({@code SoupTrainingConfig},
+ * Training, as a user sets it up and reads it back: the configuration ({@code TrainingPlan},
  * {@code TrainingSettings}), the report, early stopping, the checkpoint policy and the run's
  * checkpoint folder ({@code CheckpointFolder}: list, latest, delete). Its rooms: {@code
  * train.listener} (step events, listeners and the specialization probe; exported), and, private

@@ -23,8 +23,8 @@ class StoppingTest {
 
     private static final ModelConfig MODEL = ToySources.ONE_LAYER;
 
-    private static SoupTrainingConfig.Builder config(int steps) {
-        return SoupTrainingConfig.builder()
+    private static TrainingPlan.Builder config(int steps) {
+        return TrainingPlan.builder()
                 .source(ToySources.COUNTING)
                 .metaDistribution(ToySources.UNIFORM_MIX)
                 .steps(steps)

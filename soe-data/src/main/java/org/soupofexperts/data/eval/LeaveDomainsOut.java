@@ -18,7 +18,7 @@ import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.batch.BatchSource;
 import org.soupofexperts.core.batch.MetaDistribution;
-import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingPlan;
 import org.soupofexperts.core.train.listener.SpecializationProbe;
 import org.soupofexperts.data.finetune.FineTuning;
 import org.soupofexperts.data.sample.HistogramStats;
@@ -114,13 +114,12 @@ public final class LeaveDomainsOut {
     }
 
     /** A training config for {@code steps} at {@code lr} over {@code source}. */
-    SoupTrainingConfig config(BatchSource source, MetaDistribution pi, int steps, double lr) {
+    TrainingPlan config(BatchSource source, MetaDistribution pi, int steps, double lr) {
         return schedule.config(source, pi, steps, lr, seed, null);
     }
 
     /** As {@link #config}, with a specialization probe (null: none). */
-    SoupTrainingConfig config(
-            BatchSource source, MetaDistribution pi, int steps, double lr, SpecializationProbe probe) {
+    TrainingPlan config(BatchSource source, MetaDistribution pi, int steps, double lr, SpecializationProbe probe) {
         return schedule.config(source, pi, steps, lr, seed, probe);
     }
 
@@ -286,9 +285,9 @@ public final class LeaveDomainsOut {
             }
         }
 
-        SoupTrainingConfig config(
+        TrainingPlan config(
                 BatchSource source, MetaDistribution pi, int n, double lr, long seed, SpecializationProbe probe) {
-            SoupTrainingConfig.Builder b = SoupTrainingConfig.builder()
+            TrainingPlan.Builder b = TrainingPlan.builder()
                     .source(source)
                     .metaDistribution(pi)
                     .steps(n)

@@ -7,7 +7,7 @@ import java.util.Objects;
 import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.train.EarlyStopping;
-import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingPlan;
 import org.soupofexperts.core.train.TrainingReport;
 import org.soupofexperts.data.sample.InMemoryDomainSampler;
 import org.soupofexperts.data.sample.MetaDistributions;
@@ -120,7 +120,7 @@ public final class FineTuning {
                 .patience(patience)
                 .restoreBest(true)
                 .build();
-        SoupTrainingConfig tc = SoupTrainingConfig.builder()
+        TrainingPlan tc = TrainingPlan.builder()
                 .source(new InMemoryDomainSampler(List.of("fine-tuning"), new int[][] {train}))
                 .metaDistribution(MetaDistributions.fixed(new double[] {1.0}))
                 .steps(steps)

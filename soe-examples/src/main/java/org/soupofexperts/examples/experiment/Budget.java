@@ -2,7 +2,7 @@ package org.soupofexperts.examples.experiment;
 
 import org.soupofexperts.core.batch.BatchSource;
 import org.soupofexperts.core.batch.MetaDistribution;
-import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingPlan;
 
 /**
  * What every model of an experiment shares: batch, context, optimizer settings and seed, so that
@@ -11,8 +11,8 @@ import org.soupofexperts.core.train.SoupTrainingConfig;
 public record Budget(int batch, int context, double lr, long seed) {
 
     /** A training config of this budget's settings for {@code steps} steps. */
-    public SoupTrainingConfig.Builder config(BatchSource source, MetaDistribution pi, int steps) {
-        return SoupTrainingConfig.builder()
+    public TrainingPlan.Builder config(BatchSource source, MetaDistribution pi, int steps) {
+        return TrainingPlan.builder()
                 .source(source)
                 .metaDistribution(pi)
                 .steps(steps)

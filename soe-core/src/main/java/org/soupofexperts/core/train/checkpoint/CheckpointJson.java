@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.soupofexperts.core.io.SoupFormatException;
-import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingPlan;
 import org.soupofexperts.core.train.TrainingReport;
 import org.soupofexperts.core.train.listener.SpecializationPoint;
 
@@ -156,7 +156,7 @@ public final class CheckpointJson {
      * A checkpoint continues only the run that wrote it: same config (schedule, data, meta-
      * distribution, optimizer), same seed, same length.
      */
-    public static void requireSame(Path from, JsonObject state, SoupTrainingConfig cfg, long seed)
+    public static void requireSame(Path from, JsonObject state, TrainingPlan cfg, long seed)
             throws SoupFormatException {
         JsonElement training = state.get("training");
         if (training == null

@@ -15,7 +15,7 @@ import org.soupofexperts.core.batch.MetaDistribution;
 import org.soupofexperts.core.internal.Djl;
 import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.core.train.CheckpointPolicy;
-import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingPlan;
 import org.soupofexperts.core.train.TrainingReport;
 import org.soupofexperts.core.train.checkpoint.BestWeights;
 import org.soupofexperts.core.train.checkpoint.CheckpointJson;
@@ -68,7 +68,7 @@ public final class RunCheckpoints {
     static Path write(
             CheckpointPolicy policy,
             int step,
-            SoupTrainingConfig cfg,
+            TrainingPlan cfg,
             long seed,
             ParameterSlots slots,
             AdamW opt,
@@ -103,7 +103,7 @@ public final class RunCheckpoints {
      * works with any {@link BatchSource} and {@link MetaDistribution}.
      */
     static Resumed resume(
-            SoupTrainingConfig cfg,
+            TrainingPlan cfg,
             long seed,
             ParameterSlots slots,
             AdamW opt,
@@ -141,7 +141,7 @@ public final class RunCheckpoints {
     }
 
     private static Checkpoints.Read read(
-            SoupTrainingConfig cfg, long seed, ParameterSlots slots, AdamW opt, BestWeights best) {
+            TrainingPlan cfg, long seed, ParameterSlots slots, AdamW opt, BestWeights best) {
         Path from = cfg.resumeFrom();
         try {
             return Checkpoints.read(

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDManager;
 import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.Router;
-import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingPlan;
 import org.soupofexperts.core.train.optimizer.AdamW;
 import org.soupofexperts.core.train.optimizer.ParameterSlots;
 
@@ -21,13 +21,13 @@ public interface SoupStep extends AutoCloseable {
     StepResult run(TokenBatch batch, double[][] hs, double lr, int step);
 
     /**
-     * The step the config asks for, on this run's parameters: {@link SoupTrainingConfig.StepAlgorithm}
+     * The step the config asks for, on this run's parameters: {@link TrainingPlan.StepAlgorithm}
      * AUTO takes the closed form where it can run (a soup whose every slot is in the fused update:
      * CPU, float32) and autograd elsewhere; CLOSED_FORM refuses where it cannot run, and so do
      * the options only the closed form has.
      */
     static SoupStep choose(
-            GptModel model, Router router, NDManager manager, ParameterSlots slots, AdamW opt, SoupTrainingConfig cfg) {
+            GptModel model, Router router, NDManager manager, ParameterSlots slots, AdamW opt, TrainingPlan cfg) {
         StepParts parts = new StepParts(model, router, manager, slots, opt, cfg.gradClip());
         if (!cfg.devices().isEmpty() && !cfg.devices().get(0).equals(manager.getDevice())) {
             throw new IllegalArgumentException("the first device of data-parallel training must hold the parameters: "
@@ -36,16 +36,16 @@ public interface SoupStep extends AutoCloseable {
         if (cfg.devices().size() > 1) {
             return new DataParallelStep(parts, cfg.devices());
         }
-        SoupTrainingConfig.StepAlgorithm algorithm = cfg.stepAlgorithm();
+        TrainingPlan.StepAlgorithm algorithm = cfg.stepAlgorithm();
         boolean closedFormPossible = router != null && opt.allFused();
-        if (router != null && algorithm == SoupTrainingConfig.StepAlgorithm.CLOSED_FORM && !closedFormPossible) {
+        if (router != null && algorithm == TrainingPlan.StepAlgorithm.CLOSED_FORM && !closedFormPossible) {
             throw new IllegalArgumentException("StepAlgorithm.CLOSED_FORM needs every parameter in the fused AdamW"
                     + " update (CPU, float32); this soup's parameters are on " + manager.getDevice()
                     + ": use StepAlgorithm.AUTO or AUTOGRAD");
         }
-        boolean closedForm = closedFormPossible && algorithm != SoupTrainingConfig.StepAlgorithm.AUTOGRAD;
+        boolean closedForm = closedFormPossible && algorithm != TrainingPlan.StepAlgorithm.AUTOGRAD;
         boolean closedFormOnly =
-                cfg.skipIdleExperts() || cfg.expertUpdate() == SoupTrainingConfig.ExpertUpdate.SHARED_SECOND_MOMENT;
+                cfg.skipIdleExperts() || cfg.expertUpdate() == TrainingPlan.ExpertUpdate.SHARED_SECOND_MOMENT;
         if (router != null && !closedForm && closedFormOnly) {
             throw new IllegalArgumentException("skipIdleExperts and ExpertUpdate.SHARED_SECOND_MOMENT need the"
                     + " closed-form soup step (CPU, float32); use ExpertUpdate.ADAM without skipIdleExperts here");

@@ -20,7 +20,7 @@ import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.Router;
 import org.soupofexperts.core.train.CheckpointPolicy;
 import org.soupofexperts.core.train.EarlyStopping;
-import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingPlan;
 import org.soupofexperts.core.train.TrainingReport;
 import org.soupofexperts.core.train.checkpoint.BestWeights;
 import org.soupofexperts.core.train.listener.SpecializationPoint;
@@ -55,8 +55,7 @@ public final class TrainingLoop {
      * @param manager where per-step inputs are created (every temporary is freed each step)
      * @param seed the run's seed: h is drawn from stream "h", batches from stream "data"
      */
-    public static TrainingReport run(
-            GptModel model, Router router, NDManager manager, SoupTrainingConfig cfg, long seed) {
+    public static TrainingReport run(GptModel model, Router router, NDManager manager, TrainingPlan cfg, long seed) {
         RUN.lock();
         // Held for the whole run, let go between steps: the JVM's exit waits for the step in
         // flight and never runs LibTorch's destructors under a backward pass (NativeExit).
@@ -72,7 +71,7 @@ public final class TrainingLoop {
         private final GptModel model;
         private final Router router;
         private final NDManager manager;
-        private final SoupTrainingConfig cfg;
+        private final TrainingPlan cfg;
         private final long seed;
         private final NativeExit.Section held;
         private final int k;
@@ -95,13 +94,7 @@ public final class TrainingLoop {
         /** Time spent on evaluations and checkpoints, left out of seconds and tokens/s. */
         private long pausedNanos;
 
-        Run(
-                GptModel model,
-                Router router,
-                NDManager manager,
-                SoupTrainingConfig cfg,
-                long seed,
-                NativeExit.Section held) {
+        Run(GptModel model, Router router, NDManager manager, TrainingPlan cfg, long seed, NativeExit.Section held) {
             this.model = model;
             this.router = router;
             this.manager = manager;

@@ -11,7 +11,7 @@ import java.nio.ShortBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingPlan;
 
 /**
  * AdamW with per-slot learning-rate scale and weight decay, updating weights in place: on the
@@ -35,10 +35,10 @@ public final class AdamW implements AutoCloseable {
      * @param sharedMomentOf index of an earlier slot whose second moment this slot's update divides
      *     by instead of its own (the slot then has none), or -1 for its own: how an expert bank of
      *     shape (n, P) shares the second moment of its shared tensor (P values); see
-     *     {@link SoupTrainingConfig.ExpertUpdate#SHARED_SECOND_MOMENT}
+     *     {@link TrainingPlan.ExpertUpdate#SHARED_SECOND_MOMENT}
      * @param bfloat16Moments whether the slot's own moments are kept in bfloat16 (half the
      *     bytes, written with stochastic rounding; needs the fused CPU update), see
-     *     {@link SoupTrainingConfig.Builder#bankMoments}
+     *     {@link TrainingPlan.Builder#bankMoments}
      */
     public record Slot(
             NDArray weight, double lrScale, double weightDecay, int sharedMomentOf, boolean bfloat16Moments) {
@@ -74,7 +74,7 @@ public final class AdamW implements AutoCloseable {
         this(slots, beta1, beta2, epsilon, true);
     }
 
-    /** With {@code tryFused} false, always LibTorch's kernel ({@link SoupTrainingConfig#fusedUpdate}). */
+    /** With {@code tryFused} false, always LibTorch's kernel ({@link TrainingPlan#fusedUpdate}). */
     public AdamW(List<Slot> slots, double beta1, double beta2, double epsilon, boolean tryFused) {
         this.slots = List.copyOf(slots);
         this.beta1 = beta1;

@@ -10,7 +10,7 @@ import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.Router;
 import org.soupofexperts.core.nn.SoupTensor;
 import org.soupofexperts.core.train.ParamGroup;
-import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingPlan;
 
 /**
  * The trained arrays of a run as optimizer slots, with the place of each tensor's parts named
@@ -32,9 +32,9 @@ public final class ParameterSlots {
     private final int routerFrom;
 
     /** The slots of every trainable tensor of {@code model} and {@code router}, as {@code cfg} sets them. */
-    public ParameterSlots(GptModel model, Router router, SoupTrainingConfig cfg) {
-        boolean shareV = cfg.expertUpdate() == SoupTrainingConfig.ExpertUpdate.SHARED_SECOND_MOMENT;
-        boolean half = cfg.bankMoments() == SoupTrainingConfig.MomentPrecision.BFLOAT16;
+    public ParameterSlots(GptModel model, Router router, TrainingPlan cfg) {
+        boolean shareV = cfg.expertUpdate() == TrainingPlan.ExpertUpdate.SHARED_SECOND_MOMENT;
+        boolean half = cfg.bankMoments() == TrainingPlan.MomentPrecision.BFLOAT16;
         int n = model.experts();
         for (SoupTensor t : model.soupTensors()) {
             int shared = add(slot(t.shared().getArray(), ParamGroup.SHARED, t.decayed(), cfg, n));
@@ -61,11 +61,11 @@ public final class ParameterSlots {
         return all.size() - 1;
     }
 
-    private static AdamW.Slot slot(NDArray w, ParamGroup g, boolean decayed, SoupTrainingConfig cfg, int experts) {
+    private static AdamW.Slot slot(NDArray w, ParamGroup g, boolean decayed, TrainingPlan cfg, int experts) {
         return new AdamW.Slot(w, cfg.learningRateScale(g, experts), decayed ? cfg.weightDecay(g) : 0.0);
     }
 
-    private static AdamW.Slot bankSlot(NDArray w, boolean decayed, SoupTrainingConfig cfg, int experts, boolean half) {
+    private static AdamW.Slot bankSlot(NDArray w, boolean decayed, TrainingPlan cfg, int experts, boolean half) {
         AdamW.Slot s = slot(w, ParamGroup.EXPERTS, decayed, cfg, experts);
         return new AdamW.Slot(s.weight(), s.lrScale(), s.weightDecay(), -1, half);
     }

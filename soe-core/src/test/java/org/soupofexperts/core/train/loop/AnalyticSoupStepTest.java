@@ -20,8 +20,8 @@ import org.soupofexperts.core.config.ExpertInit;
 import org.soupofexperts.core.config.ExpertRanks;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.nn.SoupTensor;
-import org.soupofexperts.core.train.SoupTrainingConfig;
 import org.soupofexperts.core.train.ToySources;
+import org.soupofexperts.core.train.TrainingPlan;
 import org.soupofexperts.core.train.optimizer.FusedAdamKernel;
 import org.soupofexperts.core.train.optimizer.Moments;
 
@@ -57,7 +57,7 @@ class AnalyticSoupStepTest {
                 .expertInit(ExpertInit.SCALED_NOISE)
                 .seed(11)
                 .build()) {
-            soup.train(SoupTrainingConfig.builder()
+            soup.train(TrainingPlan.builder()
                     .source(TOY)
                     .metaDistribution(pi)
                     .steps(6)
@@ -70,9 +70,7 @@ class AnalyticSoupStepTest {
                     .logEvery(0)
                     .seed(3)
                     .stepAlgorithm(
-                            closedForm
-                                    ? SoupTrainingConfig.StepAlgorithm.CLOSED_FORM
-                                    : SoupTrainingConfig.StepAlgorithm.AUTOGRAD)
+                            closedForm ? TrainingPlan.StepAlgorithm.CLOSED_FORM : TrainingPlan.StepAlgorithm.AUTOGRAD)
                     .build());
             List<float[]> values = new ArrayList<>();
             for (SoupTensor t : SoupInternals.block(soup).soupTensors()) {
@@ -145,13 +143,11 @@ class AnalyticSoupStepTest {
                 .experts(2)
                 .seed(1)
                 .build()) {
-            for (SoupTrainingConfig.Builder b : List.of(
-                    SoupTrainingConfig.builder()
-                            .expertUpdate(SoupTrainingConfig.ExpertUpdate.SHARED_SECOND_MOMENT)
-                            .stepAlgorithm(SoupTrainingConfig.StepAlgorithm.AUTOGRAD),
-                    SoupTrainingConfig.builder()
-                            .skipIdleExperts(true)
-                            .stepAlgorithm(SoupTrainingConfig.StepAlgorithm.AUTOGRAD))) {
+            for (TrainingPlan.Builder b : List.of(
+                    TrainingPlan.builder()
+                            .expertUpdate(TrainingPlan.ExpertUpdate.SHARED_SECOND_MOMENT)
+                            .stepAlgorithm(TrainingPlan.StepAlgorithm.AUTOGRAD),
+                    TrainingPlan.builder().skipIdleExperts(true).stepAlgorithm(TrainingPlan.StepAlgorithm.AUTOGRAD))) {
                 IllegalArgumentException e = Assertions.assertThrows(
                         IllegalArgumentException.class,
                         () -> soup.train(b.source(TOY)
@@ -164,18 +160,18 @@ class AnalyticSoupStepTest {
                 assertTrue(e.getMessage().contains("need the closed-form soup step"), e.getMessage());
             }
             String closedForm =
-                    refusedWithoutTheFusedUpdate(b -> b.stepAlgorithm(SoupTrainingConfig.StepAlgorithm.CLOSED_FORM));
+                    refusedWithoutTheFusedUpdate(b -> b.stepAlgorithm(TrainingPlan.StepAlgorithm.CLOSED_FORM));
             assertTrue(closedForm.contains("needs fusedUpdate(true)"), closedForm);
-            String half = refusedWithoutTheFusedUpdate(b -> b.bankMoments(SoupTrainingConfig.MomentPrecision.BFLOAT16));
+            String half = refusedWithoutTheFusedUpdate(b -> b.bankMoments(TrainingPlan.MomentPrecision.BFLOAT16));
             assertTrue(half.contains("bfloat16 bank moments"), half);
         }
     }
 
     /** The message with which a config that sets {@code option} and turns the fused update off is refused. */
-    private static String refusedWithoutTheFusedUpdate(UnaryOperator<SoupTrainingConfig.Builder> option) {
+    private static String refusedWithoutTheFusedUpdate(UnaryOperator<TrainingPlan.Builder> option) {
         return Assertions.assertThrows(
                         IllegalArgumentException.class,
-                        () -> option.apply(SoupTrainingConfig.builder()
+                        () -> option.apply(TrainingPlan.builder()
                                         .source(TOY)
                                         .metaDistribution(PI)
                                         .steps(2)

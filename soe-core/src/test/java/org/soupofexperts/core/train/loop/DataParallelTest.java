@@ -18,8 +18,8 @@ import org.soupofexperts.core.config.ExpertInit;
 import org.soupofexperts.core.config.ExpertRanks;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.nn.SoupTensor;
-import org.soupofexperts.core.train.SoupTrainingConfig;
 import org.soupofexperts.core.train.ToySources;
+import org.soupofexperts.core.train.TrainingPlan;
 
 /** Two replicas on the CPU train exactly like one device on the same global batch. */
 class DataParallelTest {
@@ -39,8 +39,8 @@ class DataParallelTest {
                 .build();
     }
 
-    private static SoupTrainingConfig.Builder training(int hPerStep, List<Device> devices) {
-        return SoupTrainingConfig.builder()
+    private static TrainingPlan.Builder training(int hPerStep, List<Device> devices) {
+        return TrainingPlan.builder()
                 .source(TOY)
                 .metaDistribution(PI)
                 .steps(6)
@@ -52,7 +52,7 @@ class DataParallelTest {
                 .gradClip(0.05)
                 .logEvery(0)
                 .seed(3)
-                .stepAlgorithm(SoupTrainingConfig.StepAlgorithm.AUTOGRAD)
+                .stepAlgorithm(TrainingPlan.StepAlgorithm.AUTOGRAD)
                 .devices(devices);
     }
 
@@ -134,7 +134,7 @@ class DataParallelTest {
         IllegalArgumentException closed = assertThrows(
                 IllegalArgumentException.class,
                 () -> training(1, List.of(cpu, cpu))
-                        .stepAlgorithm(SoupTrainingConfig.StepAlgorithm.CLOSED_FORM)
+                        .stepAlgorithm(TrainingPlan.StepAlgorithm.CLOSED_FORM)
                         .build());
         assertTrue(closed.getMessage().contains("autograd step"), closed.getMessage());
     }

@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Test;
 import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.config.ModelConfig;
-import org.soupofexperts.core.train.SoupTrainingConfig;
 import org.soupofexperts.core.train.ToySources;
+import org.soupofexperts.core.train.TrainingPlan;
 import org.soupofexperts.core.train.TrainingReport;
 
 /** The step's phase timers: named phases, in step order, that add up to no more than the run. */
@@ -18,8 +18,8 @@ class PhaseTimingTest {
 
     private static final ModelConfig MODEL = ToySources.ONE_LAYER;
 
-    private static SoupTrainingConfig config(boolean time) {
-        return SoupTrainingConfig.builder()
+    private static TrainingPlan config(boolean time) {
+        return TrainingPlan.builder()
                 .source(ToySources.COUNTING)
                 .metaDistribution(ToySources.UNIFORM_MIX)
                 .steps(4)

@@ -21,7 +21,7 @@ import org.soupofexperts.core.nn.Router;
 import org.soupofexperts.core.nn.SoupTensor;
 import org.soupofexperts.core.nn.WeightInit;
 import org.soupofexperts.core.train.ParamGroup;
-import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingPlan;
 
 /** Each tensor's slots name the arrays of its parts; the options set the slots' hyperparameters. */
 class ParameterSlotsTest {
@@ -54,7 +54,7 @@ class ParameterSlotsTest {
             var rng = new SplittableRandom(1);
             WeightInit.initialize(model.soupTensors(), m, rng, rng, ExpertInit.SCALED_NOISE);
             WeightInit.initialize(router.soupTensors(), m, rng, rng, ExpertInit.SCALED_NOISE);
-            SoupTrainingConfig cfg = SoupTrainingConfig.builder()
+            TrainingPlan cfg = TrainingPlan.builder()
                     .source(TWO_DOMAINS)
                     .metaDistribution(new MetaDistribution() {
                         @Override
@@ -69,7 +69,7 @@ class ParameterSlotsTest {
                     })
                     .learningRateScale(ParamGroup.EXPERTS, 0.25)
                     .weightDecay(ParamGroup.SHARED, 0.1)
-                    .expertUpdate(SoupTrainingConfig.ExpertUpdate.SHARED_SECOND_MOMENT)
+                    .expertUpdate(TrainingPlan.ExpertUpdate.SHARED_SECOND_MOMENT)
                     .build();
             ParameterSlots slots = new ParameterSlots(model, router, cfg);
             List<AdamW.Slot> all = slots.all();

@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.config.ModelConfig;
-import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingPlan;
 import org.soupofexperts.data.cluster.NearestCentroidAssigner;
 import org.soupofexperts.data.sample.InMemoryDomainSampler;
 import org.soupofexperts.data.sample.MetaDistributions;
@@ -42,7 +42,7 @@ public class Serving {
                 .experts(4)
                 .seed(42)
                 .build()) {
-            soup.train(SoupTrainingConfig.builder()
+            soup.train(TrainingPlan.builder()
                     .source(sampler)
                     .metaDistribution(MetaDistributions.recommended(sampler.sizes()))
                     .steps(60)

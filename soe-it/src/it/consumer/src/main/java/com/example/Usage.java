@@ -7,7 +7,7 @@ import org.soupofexperts.core.Generation;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.config.ModelConfig;
-import org.soupofexperts.core.train.SoupTrainingConfig;
+import org.soupofexperts.core.train.TrainingPlan;
 import org.soupofexperts.core.train.TrainingReport;
 import org.soupofexperts.data.eval.Evaluation;
 import org.soupofexperts.data.generate.TextGenerator;
@@ -39,7 +39,7 @@ public class Usage {
                 .experts(4) // expert banks
                 .seed(42) // mandatory: init, h-sampling and data streams derive from it
                 .build()) {
-            TrainingReport report = soup.train(SoupTrainingConfig.builder()
+            TrainingReport report = soup.train(TrainingPlan.builder()
                     .source(sampler) // any BatchSource
                     .metaDistribution(MetaDistributions.recommended(sampler.sizes()))
                     .steps(100)

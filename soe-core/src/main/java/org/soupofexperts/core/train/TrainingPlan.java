@@ -20,7 +20,7 @@ import org.soupofexperts.core.train.listener.StepListener;
  * gradient clipping. Learning rate and weight decay can be set per {@link ParamGroup}. Immutable
  * and thread-safe (listeners are called from the training thread).
  */
-public final class SoupTrainingConfig {
+public final class TrainingPlan {
 
     private final BatchSource source;
     private final MetaDistribution metaDistribution;
@@ -53,9 +53,9 @@ public final class SoupTrainingConfig {
     private final Path resumeFrom;
     private final List<Device> devices;
 
-    private SoupTrainingConfig(TrainingSettings<?> b) {
-        source = Objects.requireNonNull(b.source, "SoupTrainingConfig needs a batch source: call source(BatchSource)");
-        metaDistribution = Objects.requireNonNull(b.metaDistribution, "SoupTrainingConfig needs a meta-distribution");
+    private TrainingPlan(TrainingSettings<?> b) {
+        source = Objects.requireNonNull(b.source, "TrainingPlan needs a batch source: call source(BatchSource)");
+        metaDistribution = Objects.requireNonNull(b.metaDistribution, "TrainingPlan needs a meta-distribution");
         if (source.numDomains() != metaDistribution.numDomains()) {
             throw new IllegalArgumentException("batch source has " + source.numDomains()
                     + " domains but the meta-distribution has " + metaDistribution.numDomains());
@@ -373,7 +373,7 @@ public final class SoupTrainingConfig {
                         + (bankMoments == MomentPrecision.FLOAT32 ? "" : ", bankMoments=" + bankMoments)
                         + (stepAlgorithm == StepAlgorithm.AUTO ? "" : ", step=" + stepAlgorithm)
                 : "";
-        return "SoupTrainingConfig{steps=" + steps + ", batch=" + batchSize + soupOnly
+        return "TrainingPlan{steps=" + steps + ", batch=" + batchSize + soupOnly
                 + (fusedUpdate ? "" : ", unfusedUpdate")
                 + ", context="
                 + (contextLength == 0 ? "model" : contextLength) + ", lr=" + learningRate
@@ -386,7 +386,7 @@ public final class SoupTrainingConfig {
     }
 
     /**
-     * Builder for {@link SoupTrainingConfig}: the setters of {@link TrainingSettings}, then {@link
+     * Builder for {@link TrainingPlan}: the setters of {@link TrainingSettings}, then {@link
      * #build()}. Not thread-safe.
      */
     public static final class Builder extends TrainingSettings<Builder> {
@@ -398,8 +398,8 @@ public final class SoupTrainingConfig {
         }
 
         /** The config; throws naming the first setting that is missing or out of range. */
-        public SoupTrainingConfig build() {
-            return new SoupTrainingConfig(this);
+        public TrainingPlan build() {
+            return new TrainingPlan(this);
         }
     }
 }

@@ -10,7 +10,7 @@ import org.soupofexperts.core.batch.BatchSource;
 import org.soupofexperts.core.batch.MetaDistribution;
 import org.soupofexperts.core.batch.TokenBatch;
 
-class SoupTrainingConfigTest {
+class TrainingPlanTest {
 
     private static final BatchSource NONE = new BatchSource() {
         @Override
@@ -38,12 +38,12 @@ class SoupTrainingConfigTest {
 
     @Test
     void aPlainModelsDescriptionLeavesOutTheSettingsOnlyASoupUses() {
-        SoupTrainingConfig c = SoupTrainingConfig.builder()
+        TrainingPlan c = TrainingPlan.builder()
                 .source(NONE)
                 .metaDistribution(ONE)
                 .steps(10)
                 .batchSize(4)
-                .bankMoments(SoupTrainingConfig.MomentPrecision.BFLOAT16)
+                .bankMoments(TrainingPlan.MomentPrecision.BFLOAT16)
                 .build();
         String soup = c.describe(true);
         String plain = c.describe(false);
@@ -57,7 +57,7 @@ class SoupTrainingConfigTest {
 
     @Test
     void learningRateWarmsUpLinearlyThenDecaysByCosineToTheFloor() {
-        SoupTrainingConfig c = SoupTrainingConfig.builder()
+        TrainingPlan c = TrainingPlan.builder()
                 .source(NONE)
                 .metaDistribution(ONE)
                 .steps(110)
@@ -78,7 +78,7 @@ class SoupTrainingConfigTest {
     void defaultWarmupIsATenthOfShortRuns() {
         assertEquals(
                 5,
-                SoupTrainingConfig.builder()
+                TrainingPlan.builder()
                         .source(NONE)
                         .metaDistribution(ONE)
                         .steps(50)
@@ -86,7 +86,7 @@ class SoupTrainingConfigTest {
                         .warmupSteps());
         assertEquals(
                 100,
-                SoupTrainingConfig.builder()
+                TrainingPlan.builder()
                         .source(NONE)
                         .metaDistribution(ONE)
                         .steps(5000)
@@ -96,7 +96,7 @@ class SoupTrainingConfigTest {
 
     @Test
     void groupSettingsDefaultToOneAndTheGlobalDecay() {
-        SoupTrainingConfig c = SoupTrainingConfig.builder()
+        TrainingPlan c = TrainingPlan.builder()
                 .source(NONE)
                 .metaDistribution(ONE)
                 .learningRateScale(ParamGroup.EXPERTS, 0.5)
@@ -111,13 +111,13 @@ class SoupTrainingConfigTest {
 
     @Test
     void expertsLearnAtTheSharedRateByDefaultAndAnExplicitScaleWins() {
-        SoupTrainingConfig c =
-                SoupTrainingConfig.builder().source(NONE).metaDistribution(ONE).build();
+        TrainingPlan c =
+                TrainingPlan.builder().source(NONE).metaDistribution(ONE).build();
         assertEquals(1.0, c.learningRateScale(ParamGroup.EXPERTS, 16), 0.0);
         assertEquals(1.0, c.learningRateScale(ParamGroup.EXPERTS, 64), 0.0);
         assertEquals(1.0, c.learningRateScale(ParamGroup.SHARED, 16), 0.0);
         assertEquals(1.0, c.learningRateScale(ParamGroup.ROUTER, 16), 0.0);
-        SoupTrainingConfig set = SoupTrainingConfig.builder()
+        TrainingPlan set = TrainingPlan.builder()
                 .source(NONE)
                 .metaDistribution(ONE)
                 .learningRateScale(ParamGroup.EXPERTS, 0.7)
