@@ -97,7 +97,7 @@ public final class PaperExperiment extends PaperOptions implements Callable<Inte
                 ? generic("generic-equal-time", generic.lr(), (int)
                         Math.round(soup.seconds() / generic.seconds() * steps))
                 : null;
-        PaperResults results = new PaperResults(
+        PaperResults results = PaperResults.of(
                 "PaperExperiment " + settings() + " --crisp-domains=" + crispDomains + " --finetune-domains="
                         + fineTuneDomains,
                 model.toString(),

@@ -119,7 +119,8 @@ final class PaperReport {
                 percent(s.naturalBitsPerByte(), g.naturalBitsPerByte())));
         MarkdownTable rates = new MarkdownTable("lr", "mean per-domain", "natural", "train s");
         r.genericLearningRates()
-                .forEach(o -> rates.row(o.lr(), o.specialized(), o.naturalBitsPerByte(), format("%.0f", o.seconds())));
+                .forEach(o -> rates.row(
+                        String.valueOf(o.lr()), o.specialized(), o.naturalBitsPerByte(), format("%.0f", o.seconds())));
         md.append(
                         "Generic model at each learning rate (the better one, by mean per-domain loss, is the baseline above):\n\n")
                 .append(rates)

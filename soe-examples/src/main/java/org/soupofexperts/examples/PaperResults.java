@@ -21,6 +21,8 @@ import org.soupofexperts.examples.experiment.SoupRun;
  * @param crisp CRISP-style models for the first domains
  * @param soup the soup and its scores
  * @param fineTuning fine-tuning comparisons for the first domains
+ * @param soupWins domains where the soup's specialist beats the generic model
+ * @param soupWinsAtEqualTime the same against the generic model at equal time, or -1 without it
  */
 record PaperResults(
         String command,
@@ -34,7 +36,40 @@ record PaperResults(
         Map<String, DomainModel> domainExperts,
         List<DomainModel> crisp,
         SoupRun soup,
-        List<FineTuning> fineTuning) {
+        List<FineTuning> fineTuning,
+        int soupWins,
+        int soupWinsAtEqualTime) {
+
+    /** The results, with the win counts taken from the losses. */
+    static PaperResults of(
+            String command,
+            String model,
+            long baseParameters,
+            List<String> domains,
+            double[][] h,
+            PlainRun generic,
+            List<PlainRun> genericLearningRates,
+            PlainRun genericEqualTime,
+            Map<String, DomainModel> domainExperts,
+            List<DomainModel> crisp,
+            SoupRun soup,
+            List<FineTuning> fineTuning) {
+        return new PaperResults(
+                command,
+                model,
+                baseParameters,
+                domains,
+                h,
+                generic,
+                genericLearningRates,
+                genericEqualTime,
+                domainExperts,
+                crisp,
+                soup,
+                fineTuning,
+                soup.scores().winsAgainst(generic.perDomainBitsPerByte()),
+                genericEqualTime == null ? -1 : soup.scores().winsAgainst(genericEqualTime.perDomainBitsPerByte()));
+    }
 
     /** A plain model trained for one domain (an expert or a CRISP model) and scored on it. */
     record DomainModel(double seconds, long tokens, double bitsPerByte) {}
@@ -50,9 +85,4 @@ record PaperResults(
 
     /** The generic model and the soup's specialist fine-tuned on the same documents of one domain. */
     record FineTuning(long fineTuneTokens, FineTuned generic, FineTuned soup) {}
-
-    /** On how many domains the soup's specialists beat the generic model. */
-    int soupWins() {
-        return soup.scores().winsAgainst(generic.perDomainBitsPerByte());
-    }
 }

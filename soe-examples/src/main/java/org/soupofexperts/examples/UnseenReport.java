@@ -93,7 +93,7 @@ final class UnseenReport {
                     x.index(),
                     String.join(", ", x.heldOut()),
                     x.trainingDomains().size(),
-                    x.genericLearningRate(),
+                    String.valueOf(x.genericLearningRate()),
                     format("%.0f", x.soupSeconds()),
                     format("%.0f", x.genericSeconds()),
                     format("%.2f", x.stepCostRatio()),

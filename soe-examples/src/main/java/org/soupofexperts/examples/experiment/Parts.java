@@ -4,6 +4,7 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParseException;
 import java.io.IOException;
+import java.lang.reflect.RecordComponent;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,11 +60,42 @@ public final class Parts {
         if (!Files.exists(f)) {
             return Optional.empty();
         }
+        T part;
         try {
-            return Optional.of(GSON.fromJson(Files.readString(f, StandardCharsets.UTF_8), type));
+            part = GSON.fromJson(Files.readString(f, StandardCharsets.UTF_8), type);
         } catch (JsonParseException e) {
             throw new IOException(f + " is not a " + type.getSimpleName() + " part: " + e.getMessage(), e);
         }
+        String missing = missingComponent(part);
+        if (missing != null) {
+            throw new IOException(f + " is a part of another form than " + type.getSimpleName() + " (it has no "
+                    + missing + "): written by another version of the program; delete it or use another --out");
+        }
+        return Optional.of(part);
+    }
+
+    /** The first component of a record part that is null (a field its JSON did not have), or null. */
+    private static String missingComponent(Object part) throws IOException {
+        if (part == null) {
+            return "content";
+        }
+        if (!part.getClass().isRecord()) {
+            return null;
+        }
+        for (RecordComponent c : part.getClass().getRecordComponents()) {
+            try {
+                c.getAccessor().setAccessible(true);
+                if (c.getAccessor().invoke(part) == null) {
+                    return c.getName();
+                }
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                throw new IOException(
+                        "cannot read " + c.getName() + " of a "
+                                + part.getClass().getSimpleName(),
+                        e);
+            }
+        }
+        return null;
     }
 
     /** A finished part of type {@code type} that has its saved model too (for the parts after it), if there is one. */

@@ -62,4 +62,13 @@ class PartsTest {
         IOException e = assertThrows(IOException.class, () -> parts.get("generic", PlainRun.class));
         assertTrue(e.getMessage().contains("generic.json"), e.getMessage());
     }
+
+    @Test
+    void aPartOfAnotherFormIsRefusedRatherThanReadWithFieldsMissing() throws Exception {
+        // What the string-keyed version wrote for a soup: its scores flat, no "scores" or "losses".
+        Parts parts = new Parts(out, "steps=1");
+        Files.writeString(out.resolve("parts/soup.json"), "{\"seconds\": 12.5, \"naturalBitsPerByte\": 3.2}");
+        IOException e = assertThrows(IOException.class, () -> parts.get("soup", SoupRun.class));
+        assertTrue(e.getMessage().contains("soup.json") && e.getMessage().contains("another version"), e.getMessage());
+    }
 }
