@@ -97,7 +97,7 @@ public final class PaperExperiment extends PaperOptions implements Callable<Inte
                 ? generic("generic-equal-time", generic.lr(), (int)
                         Math.round(soup.seconds() / generic.seconds() * steps))
                 : null;
-        PaperResults results = PaperResults.of(
+        PaperResults results = new PaperResults(
                 "PaperExperiment " + settings() + " --crisp-domains=" + crispDomains + " --finetune-domains="
                         + fineTuneDomains,
                 model.toString(),
@@ -110,7 +110,9 @@ public final class PaperExperiment extends PaperOptions implements Callable<Inte
                 domainExperts,
                 crisp,
                 soup,
-                fineTuning(best));
+                fineTuning(best),
+                soup.scores().winsAgainst(generic.perDomainBitsPerByte()),
+                equal == null ? -1 : soup.scores().winsAgainst(equal.perDomainBitsPerByte()));
         PaperReport.write(out, results, steps, experts);
         return 0;
     }

@@ -40,37 +40,6 @@ record PaperResults(
         int soupWins,
         int soupWinsAtEqualTime) {
 
-    /** The results, with the win counts taken from the losses. */
-    static PaperResults of(
-            String command,
-            String model,
-            long baseParameters,
-            List<String> domains,
-            double[][] h,
-            PlainRun generic,
-            List<PlainRun> genericLearningRates,
-            PlainRun genericEqualTime,
-            Map<String, DomainModel> domainExperts,
-            List<DomainModel> crisp,
-            SoupRun soup,
-            List<FineTuning> fineTuning) {
-        return new PaperResults(
-                command,
-                model,
-                baseParameters,
-                domains,
-                h,
-                generic,
-                genericLearningRates,
-                genericEqualTime,
-                domainExperts,
-                crisp,
-                soup,
-                fineTuning,
-                soup.scores().winsAgainst(generic.perDomainBitsPerByte()),
-                genericEqualTime == null ? -1 : soup.scores().winsAgainst(genericEqualTime.perDomainBitsPerByte()));
-    }
-
     /** A plain model trained for one domain (an expert or a CRISP model) and scored on it. */
     record DomainModel(double seconds, long tokens, double bitsPerByte) {}
 
