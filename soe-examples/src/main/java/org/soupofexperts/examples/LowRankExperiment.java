@@ -23,11 +23,13 @@ import org.soupofexperts.examples.experiment.Commands;
 import org.soupofexperts.examples.experiment.ExperimentCommand;
 import org.soupofexperts.examples.experiment.ExperimentData;
 import org.soupofexperts.examples.experiment.MarkdownTable;
+import org.soupofexperts.examples.experiment.MetaOptions;
 import org.soupofexperts.examples.experiment.Parts;
 import org.soupofexperts.examples.experiment.PlainRun;
 import org.soupofexperts.examples.experiment.SoupRun;
 import org.soupofexperts.examples.experiment.SoupScores;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -68,20 +70,8 @@ public final class LowRankExperiment extends ExperimentCommand implements Callab
     @Option(names = "--lr", defaultValue = "3e-3")
     double lr;
 
-    @Option(
-            names = "--support",
-            defaultValue = "0",
-            description = "domains per h of the meta-distribution (0 = all; default ${DEFAULT-VALUE})")
-    int support;
-
-    @Option(names = "--beta", defaultValue = "3.0", description = "Dirichlet concentration (default ${DEFAULT-VALUE})")
-    double beta;
-
-    @Option(
-            names = "--natural-share",
-            defaultValue = "0.25",
-            description = "share of steps at the natural mixture (default ${DEFAULT-VALUE})")
-    double naturalShare;
+    @Mixin
+    MetaOptions meta = new MetaOptions();
 
     @Option(
             names = "--router-output",
@@ -123,8 +113,8 @@ public final class LowRankExperiment extends ExperimentCommand implements Callab
                                 "--seed=" + seed)
                         + (isDefaultMeta()
                                 ? ""
-                                : " --support=" + support + " --beta=" + beta + " --natural-share=" + naturalShare
-                                        + " --router-output=" + routerOutput + " --expert-lr-scale=" + expertLrScale));
+                                : " " + meta.settings() + " --router-output=" + routerOutput + " --expert-lr-scale="
+                                        + expertLrScale));
 
         PlainRun generic = parts.getOrRun(
                 "generic", PlainRun.class, () -> PlainRun.generic(model, data, budget, steps, evalWindows));
@@ -141,11 +131,7 @@ public final class LowRankExperiment extends ExperimentCommand implements Callab
 
     /** Whether the soups train with the library's defaults (the settings string then stays as it was). */
     private boolean isDefaultMeta() {
-        return support == 0
-                && beta == 3.0
-                && naturalShare == 0.25
-                && routerOutput == RouterConfig.Output.SOFTMAX
-                && expertLrScale == null;
+        return meta.isDefault() && routerOutput == RouterConfig.Output.SOFTMAX && expertLrScale == null;
     }
 
     private SoupRun soup(ModelConfig model, ExperimentData data, Budget budget, int rank) {
@@ -162,9 +148,8 @@ public final class LowRankExperiment extends ExperimentCommand implements Callab
                 .build();
         LOG.info("soup with {} experts: {} bank values", name(rank), config.bankParameterCount());
         // One h per step, as in the committed runs (docs/results.md), which predate per-group h.
-        TrainingPlan.Builder tc = budget.config(
-                        data.sampler, data.meta(support == 0 ? data.k : support, beta, naturalShare), steps)
-                .hPerStep(1);
+        TrainingPlan.Builder tc =
+                budget.config(data.sampler, meta.over(data), steps).hPerStep(1);
         // Without the option: 1/sqrt(n), the library's default when the committed runs were made.
         tc.learningRateScale(ParamGroup.EXPERTS, expertLrScale != null ? expertLrScale : 1 / Math.sqrt(experts));
         try (SoupOfExperts soup = SoupOfExperts.create(config)) {
@@ -241,13 +226,8 @@ public final class LowRankExperiment extends ExperimentCommand implements Callab
                 ? "library defaults (softmax router, expert lr 1/sqrt(n); a quarter of the steps at the natural"
                         + " mixture, the rest Dirichlet(3) over all domains)"
                 : String.format(
-                        "router output %s, expert lr scale %s; a share %s of the steps at the natural mixture, the rest"
-                                + " Dirichlet(%s) over %s domains",
-                        routerOutput,
-                        expertLrScale == null ? "1/sqrt(n)" : expertLrScale,
-                        naturalShare,
-                        beta,
-                        support == 0 ? "all" : support);
+                        "router output %s, expert lr scale %s; %s",
+                        routerOutput, expertLrScale == null ? "1/sqrt(n)" : expertLrScale, meta.describe());
         return String.format(
                         "Base model: %s (%d parameters); n = %d experts; %d steps of %d x %d tokens at lr %s; seed %d;"
                                 + " %s. Losses in bits per byte on the held-out split, %d windows per domain."

@@ -172,8 +172,7 @@ public final class PaperExperiment extends PaperOptions implements Callable<Inte
             sb.router(RouterConfig.of(
                     RouterConfig.defaults().hidden(), RouterConfig.defaults().depth(), router));
         }
-        TrainingPlan.Builder tc = budget.config(
-                        data.sampler, data.meta(support == 0 ? data.k : support, beta, naturalShare), steps)
+        TrainingPlan.Builder tc = budget.config(data.sampler, meta.over(data), steps)
                 .hPerStep(hPerStep)
                 .expertUpdate(expertUpdate);
         if (expertLr != null) {

@@ -7,6 +7,8 @@ import org.soupofexperts.core.config.RouterConfig;
 import org.soupofexperts.core.io.Version;
 import org.soupofexperts.core.train.TrainingPlan;
 import org.soupofexperts.examples.experiment.ExperimentCommand;
+import org.soupofexperts.examples.experiment.MetaOptions;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@link PaperExperiment}'s options, and the settings string its kept parts depend on. */
@@ -33,17 +35,8 @@ abstract class PaperOptions extends ExperimentCommand {
             description = "peak learning rate of every model (default ${DEFAULT-VALUE})")
     double lr;
 
-    @Option(names = "--support", defaultValue = "0", description = "domains per h of the meta-distribution (0 = all)")
-    int support;
-
-    @Option(names = "--beta", defaultValue = "3.0", description = "Dirichlet concentration of the meta-distribution")
-    double beta;
-
-    @Option(
-            names = "--natural-share",
-            defaultValue = "0.25",
-            description = "share of steps whose h is the natural mixture (the rest: sparse)")
-    double naturalShare;
+    @Mixin
+    MetaOptions meta = new MetaOptions();
 
     @Option(
             names = "--crisp-domains",
@@ -120,9 +113,7 @@ abstract class PaperOptions extends ExperimentCommand {
                 "--width=" + width,
                 "--experts=" + experts,
                 "--lr=" + lr,
-                "--support=" + support,
-                "--beta=" + beta,
-                "--natural-share=" + naturalShare,
+                meta.settings(),
                 "--finetune-docs=" + fineTuneDocs,
                 "--finetune-steps=" + fineTuneSteps,
                 "--finetune-lr=" + fineTuneLr,

@@ -49,13 +49,16 @@ class ExperimentsSmokeTest {
                         ClusterSoupExperiment::new,
                         "results.md",
                         "--steps 2 --experts 2 --clusters 3 --embedder hashed --eval-windows 2 --generic-lr 3e-3"),
-                program(LowRankExperiment::new, "low-rank.md", "--steps 2 --experts 2 --ranks 0,2 --eval-windows 2"),
+                program(
+                        LowRankExperiment::new,
+                        "low-rank.md",
+                        "--steps 2 --experts 2 --ranks 0,2 --eval-windows 2 --support 2 --beta 1"),
                 program(Ablations::new, "ablations.md", "--steps 2 --experts 2 --base-experts 2 --eval-windows 2"),
                 program(
                         PaperExperiment::new,
                         "results.md",
                         "--steps 2 --experts 2 --crisp-domains 1 --finetune-domains 1 --finetune-steps 2"
-                                + " --eval-windows 2 --generic-lrs 3e-3"));
+                                + " --eval-windows 2 --generic-lrs 3e-3 --support 2 --natural-share 0.5"));
     }
 
     /** The serving load program trains its own small soup on synthetic data; no corpus or base options. */
