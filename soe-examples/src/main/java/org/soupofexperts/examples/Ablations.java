@@ -71,228 +71,36 @@ public final class Ablations extends ExperimentCommand implements Callable<Integ
     @Option(names = "--eval-windows", defaultValue = "32")
     int evalWindows;
 
-    /**
-     * One soup of the ablation: the meta-distribution, and the optimisation knobs the issue
-     * lists (expert initialisation, router output, expert learning rate and decay, warm start).
-     */
-    record Variant(
-            String name,
-            int experts,
-            int support,
-            double beta,
-            double naturalShare,
-            ExpertInit init,
-            RouterConfig.Output output,
-            double expertLrScale,
-            double expertDecay,
-            double warmStartShare,
-            double lrScale) {
-
-        Variant(String name, int experts, int support, double beta, double naturalShare) {
-            this(
-                    name,
-                    experts,
-                    support,
-                    beta,
-                    naturalShare,
-                    ExpertInit.ZEROS,
-                    RouterConfig.Output.RAW,
-                    1.0,
-                    -1,
-                    0,
-                    1.0);
-        }
-
-        Variant named(String newName) {
-            return new Variant(
-                    newName,
-                    experts,
-                    support,
-                    beta,
-                    naturalShare,
-                    init,
-                    output,
-                    expertLrScale,
-                    expertDecay,
-                    warmStartShare,
-                    lrScale);
-        }
-
-        Variant withExperts(int n) {
-            return new Variant(
-                    name,
-                    n,
-                    support,
-                    beta,
-                    naturalShare,
-                    init,
-                    output,
-                    expertLrScale,
-                    expertDecay,
-                    warmStartShare,
-                    lrScale);
-        }
-
-        Variant withMeta(int s, double b) {
-            return new Variant(
-                    name,
-                    experts,
-                    s,
-                    b,
-                    naturalShare,
-                    init,
-                    output,
-                    expertLrScale,
-                    expertDecay,
-                    warmStartShare,
-                    lrScale);
-        }
-
-        Variant withInit(ExpertInit i) {
-            return new Variant(
-                    name,
-                    experts,
-                    support,
-                    beta,
-                    naturalShare,
-                    i,
-                    output,
-                    expertLrScale,
-                    expertDecay,
-                    warmStartShare,
-                    lrScale);
-        }
-
-        Variant withOutput(RouterConfig.Output o) {
-            return new Variant(
-                    name,
-                    experts,
-                    support,
-                    beta,
-                    naturalShare,
-                    init,
-                    o,
-                    expertLrScale,
-                    expertDecay,
-                    warmStartShare,
-                    lrScale);
-        }
-
-        Variant withExpertLr(double scale) {
-            return new Variant(
-                    name,
-                    experts,
-                    support,
-                    beta,
-                    naturalShare,
-                    init,
-                    output,
-                    scale,
-                    expertDecay,
-                    warmStartShare,
-                    lrScale);
-        }
-
-        Variant withExpertDecay(double decay) {
-            return new Variant(
-                    name,
-                    experts,
-                    support,
-                    beta,
-                    naturalShare,
-                    init,
-                    output,
-                    expertLrScale,
-                    decay,
-                    warmStartShare,
-                    lrScale);
-        }
-
-        Variant withWarmStart(double share) {
-            return new Variant(
-                    name,
-                    experts,
-                    support,
-                    beta,
-                    naturalShare,
-                    init,
-                    output,
-                    expertLrScale,
-                    expertDecay,
-                    share,
-                    lrScale);
-        }
-
-        Variant withLr(double scale) {
-            return new Variant(
-                    name,
-                    experts,
-                    support,
-                    beta,
-                    naturalShare,
-                    init,
-                    output,
-                    expertLrScale,
-                    expertDecay,
-                    warmStartShare,
-                    scale);
-        }
-
-        /** Names the finished part; the defaults keep the short form. */
-        String key() {
-            String k = String.format("soup-n%d-s%d-beta%s-nat%s", experts, support, beta, naturalShare);
-            if (init != ExpertInit.ZEROS) {
-                k += "-init" + init;
-            }
-            if (output != RouterConfig.Output.RAW) {
-                k += "-router" + output;
-            }
-            if (expertLrScale != 1.0) {
-                k += "-elr" + expertLrScale;
-            }
-            if (expertDecay >= 0) {
-                k += "-ewd" + expertDecay;
-            }
-            if (warmStartShare > 0) {
-                k += "-warm" + warmStartShare;
-            }
-            if (lrScale != 1.0) {
-                k += "-lr" + lrScale;
-            }
-            return k;
-        }
-    }
-
     public static void main(String[] args) {
         Commands.exit(new Ablations(), args);
     }
 
     /** n at s = 4, beta = 1. */
-    private List<Variant> expertsAblation() {
-        List<Variant> variants = new ArrayList<>();
+    private List<AblationVariant> expertsAblation() {
+        List<AblationVariant> variants = new ArrayList<>();
         for (int n : expertCounts) {
-            variants.add(new Variant("n=" + n, n, 4, 1.0, 0.25));
+            variants.add(new AblationVariant("n=" + n, n, 4, 1.0, 0.25));
         }
         return variants;
     }
 
     /** Support s, concentration beta and the natural share, at n = base experts over k domains. */
-    private List<Variant> metaAblation(int k) {
+    private List<AblationVariant> metaAblation(int k) {
         int b = baseExperts;
         return List.of(
-                new Variant("s=1", b, 1, 1.0, 0.25),
-                new Variant("s=4", b, 4, 1.0, 0.25),
-                new Variant("s=all, beta=1", b, k, 1.0, 0.25),
-                new Variant("s=all, beta=0.3", b, k, 0.3, 0.25),
-                new Variant("s=all, beta=3", b, k, 3.0, 0.25),
-                new Variant("s=4, no natural steps", b, 4, 1.0, 0.0));
+                new AblationVariant("s=1", b, 1, 1.0, 0.25),
+                new AblationVariant("s=4", b, 4, 1.0, 0.25),
+                new AblationVariant("s=all, beta=1", b, k, 1.0, 0.25),
+                new AblationVariant("s=all, beta=0.3", b, k, 0.3, 0.25),
+                new AblationVariant("s=all, beta=3", b, k, 3.0, 0.25),
+                new AblationVariant("s=4, no natural steps", b, 4, 1.0, 0.0));
     }
 
     /** The optimisation and architecture knobs, each changed alone from the defaults (or as the row says). */
-    private List<Variant> knobs(int k) {
+    private List<AblationVariant> knobs(int k) {
         int b = baseExperts;
-        Variant d = new Variant("defaults (s=4, zero-init experts, raw alpha)", b, 4, 1.0, 0.25);
-        Variant lr3 = d.withExpertLr(1 / Math.sqrt(b)).withLr(3);
+        AblationVariant d = new AblationVariant("defaults (s=4, zero-init experts, raw alpha)", b, 4, 1.0, 0.25);
+        AblationVariant lr3 = d.withExpertLr(1 / Math.sqrt(b)).withLr(3);
         return List.of(
                 d,
                 d.named("experts initialised with noise").withInit(ExpertInit.SCALED_NOISE),
@@ -349,7 +157,7 @@ public final class Ablations extends ExperimentCommand implements Callable<Integ
                     parts.getOrRun("generic-lr-x" + scale, PlainRun.class, () -> genericRun(model, data, faster)));
         }
 
-        Map<String, List<Variant>> sections = new LinkedHashMap<>();
+        Map<String, List<AblationVariant>> sections = new LinkedHashMap<>();
         sections.put("Number of experts (s=4, beta=1, natural share 0.25)", expertsAblation());
         sections.put("Meta-distribution (n=" + baseExperts + ")", metaAblation(k));
         if (withKnobs) {
@@ -359,8 +167,8 @@ public final class Ablations extends ExperimentCommand implements Callable<Integ
                     knobs(k));
         }
         Map<String, SoupRun> results = new LinkedHashMap<>();
-        for (List<Variant> variants : sections.values()) {
-            for (Variant v : variants) {
+        for (List<AblationVariant> variants : sections.values()) {
+            for (AblationVariant v : variants) {
                 if (!results.containsKey(v.key())) {
                     results.put(v.key(), parts.getOrRun(v.key(), SoupRun.class, () -> {
                         LOG.info("ablation {}", v);
@@ -380,7 +188,7 @@ public final class Ablations extends ExperimentCommand implements Callable<Integ
             ModelConfig model,
             PlainRun generic,
             Map<Double, PlainRun> controls,
-            Map<String, List<Variant>> sections,
+            Map<String, List<AblationVariant>> sections,
             Map<String, SoupRun> results)
             throws IOException {
         StringBuilder md = new StringBuilder();
@@ -421,21 +229,21 @@ public final class Ablations extends ExperimentCommand implements Callable<Integ
             Map<String, List<Row>> tables,
             Map<String, double[][]> plot,
             String title,
-            List<Variant> variants,
+            List<AblationVariant> variants,
             Map<String, SoupRun> results,
             PlainRun generic) {
         MarkdownTable t = new MarkdownTable("variant", "specialized", "generic", "stored parameters", "train s");
         List<Row> rows = new ArrayList<>();
-        for (Variant v : variants) {
+        for (AblationVariant v : variants) {
             SoupRun p = results.get(v.key());
             t.row(
-                    v.name,
+                    v.name(),
                     p.scores().specialized(),
                     p.scores().naturalBitsPerByte(),
                     p.storedParameters(),
                     String.format("%.0f", p.seconds()));
-            rows.add(new Row(v.name, p));
-            plot.put(v.name, new double[][] {
+            rows.add(new Row(v.name(), p));
+            plot.put(v.name(), new double[][] {
                 {p.scores().naturalBitsPerByte()}, {p.scores().specialized()}
             });
         }
@@ -451,19 +259,19 @@ public final class Ablations extends ExperimentCommand implements Callable<Integ
     /** Training time of the last variant, warm-start pretraining included. */
     private double trainSeconds;
 
-    private SoupOfExperts train(Variant v, ModelConfig model, ExperimentData data, Budget budget) {
+    private SoupOfExperts train(AblationVariant v, ModelConfig model, ExperimentData data, Budget budget) {
         SoupConfig config = SoupConfig.builder()
                 .model(model)
                 .domains(data.k)
-                .experts(v.experts)
+                .experts(v.experts())
                 .seed(seed)
-                .expertInit(v.init)
+                .expertInit(v.init())
                 .router(RouterConfig.of(
                         RouterConfig.defaults().hidden(),
                         RouterConfig.defaults().depth(),
-                        v.output))
+                        v.output()))
                 .build();
-        int warmSteps = (int) Math.round(v.warmStartShare * steps);
+        int warmSteps = (int) Math.round(v.warmStartShare() * steps);
         SoupOfExperts soup = SoupOfExperts.create(config);
         try {
             trainSeconds = 0;
@@ -479,12 +287,12 @@ public final class Ablations extends ExperimentCommand implements Callable<Integ
             // One h per step, as in the committed runs: these ablations predate per-group h (see
             // SpecializationAblations).
             TrainingPlan.Builder tc = budget.config(
-                            data.sampler, data.meta(v.support, v.beta, v.naturalShare), steps - warmSteps)
+                            data.sampler, data.meta(v.support(), v.beta(), v.naturalShare()), steps - warmSteps)
                     .hPerStep(1)
-                    .learningRate(budget.lr() * v.lrScale)
-                    .learningRateScale(ParamGroup.EXPERTS, v.expertLrScale);
-            if (v.expertDecay >= 0) {
-                tc.weightDecay(ParamGroup.EXPERTS, v.expertDecay);
+                    .learningRate(budget.lr() * v.lrScale())
+                    .learningRateScale(ParamGroup.EXPERTS, v.expertLrScale());
+            if (v.expertDecay() >= 0) {
+                tc.weightDecay(ParamGroup.EXPERTS, v.expertDecay());
             }
             trainSeconds += soup.train(tc.build()).seconds();
             return soup;
