@@ -132,17 +132,7 @@ public final class Ablations extends ExperimentCommand implements Callable<Integ
         Budget budget = new Budget(batch, context, lr, seed);
         Parts parts = new Parts(
                 out,
-                String.join(
-                        " ",
-                        "--corpus=" + corpusName(),
-                        "--steps=" + steps,
-                        "--batch=" + batch,
-                        "--context=" + context,
-                        "--layers=" + layers,
-                        "--width=" + width,
-                        "--lr=" + lr,
-                        "--eval-windows=" + evalWindows,
-                        "--seed=" + seed));
+                String.join(" ", baseSettings(), "--steps=" + steps, "--lr=" + lr, "--eval-windows=" + evalWindows));
         int k = data.k;
 
         PlainRun generic = parts.getOrRun("generic", PlainRun.class, () -> genericRun(model, data, budget));

@@ -271,7 +271,7 @@ public final class ClusterSoupExperiment extends ExperimentCommand implements Ca
     private String settings() {
         return String.join(
                 " ",
-                "--corpus=" + corpusName(),
+                baseSettings(),
                 "--steps=" + steps,
                 "--clusters=" + clusters,
                 "--experts=" + experts,
@@ -281,11 +281,6 @@ public final class ClusterSoupExperiment extends ExperimentCommand implements Ca
                 "--specialist-docs=" + specialistDocs,
                 "--eval-windows=" + evalWindows,
                 "--meta=" + meta,
-                "--batch=" + batch,
-                "--context=" + context,
-                "--layers=" + layers,
-                "--width=" + width,
-                "--seed=" + seed,
                 "(library " + Version.get() + ")");
     }
 }

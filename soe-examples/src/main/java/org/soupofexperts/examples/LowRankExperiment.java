@@ -101,16 +101,11 @@ public final class LowRankExperiment extends ExperimentCommand implements Callab
                 out,
                 String.join(
                                 " ",
-                                "--corpus=" + corpusName(),
+                                baseSettings(),
                                 "--steps=" + steps,
-                                "--batch=" + batch,
-                                "--context=" + context,
-                                "--layers=" + layers,
-                                "--width=" + width,
                                 "--experts=" + experts,
                                 "--lr=" + lr,
-                                "--eval-windows=" + evalWindows,
-                                "--seed=" + seed)
+                                "--eval-windows=" + evalWindows)
                         + (isDefaultMeta()
                                 ? ""
                                 : " " + meta.settings() + " --router-output=" + routerOutput + " --expert-lr-scale="

@@ -105,12 +105,8 @@ abstract class PaperOptions extends ExperimentCommand {
     String settings() {
         return String.join(
                 " ",
-                "--corpus=" + corpusName(),
+                baseSettings(),
                 "--steps=" + steps,
-                "--batch=" + batch,
-                "--context=" + context,
-                "--layers=" + layers,
-                "--width=" + width,
                 "--experts=" + experts,
                 "--lr=" + lr,
                 meta.settings(),
@@ -118,7 +114,6 @@ abstract class PaperOptions extends ExperimentCommand {
                 "--finetune-steps=" + fineTuneSteps,
                 "--finetune-lr=" + fineTuneLr,
                 "--eval-windows=" + evalWindows,
-                "--seed=" + seed,
                 "--h-per-step=" + hPerStep,
                 "--router=" + (router == null ? "default" : router),
                 "--expert-lr=" + (expertLr == null ? "default" : expertLr),

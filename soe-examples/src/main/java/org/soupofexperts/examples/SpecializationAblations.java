@@ -205,16 +205,11 @@ public final class SpecializationAblations extends ExperimentCommand implements 
                 out,
                 String.join(
                         " ",
-                        "--corpus=" + corpusName(),
+                        baseSettings(),
                         "--steps=" + steps,
-                        "--batch=" + batch,
-                        "--context=" + context,
-                        "--layers=" + layers,
-                        "--width=" + width,
                         "--lr=" + lr,
                         "--experts=" + experts,
                         "--eval-windows=" + evalWindows,
-                        "--seed=" + seed,
                         "(library " + Version.get() + ")"));
         LOG.info("{} domains, base model {} ({} parameters)", data.k, model, model.parameterCount());
 

@@ -44,6 +44,21 @@ public abstract class ExperimentCommand {
                 .build();
     }
 
+    /**
+     * These options as a run's settings record them (corpus, batch, context, base shape, seed), for
+     * a program's settings string, which kept parts are checked against.
+     */
+    protected String baseSettings() {
+        return String.join(
+                " ",
+                "--corpus=" + corpusName(),
+                "--batch=" + batch,
+                "--context=" + context,
+                "--layers=" + layers,
+                "--width=" + width,
+                "--seed=" + seed);
+    }
+
     /** How the corpus is named in a run's settings. */
     protected String corpusName() {
         return corpus == null ? "synthetic" : corpus.toString();
