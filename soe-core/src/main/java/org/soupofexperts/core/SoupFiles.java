@@ -5,11 +5,14 @@ import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
+import org.soupofexperts.core.Provenance.RunHistory;
 import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.core.io.Version;
 import org.soupofexperts.core.io.internal.ArtifactDirectory;
+import org.soupofexperts.core.io.internal.Attachments;
 import org.soupofexperts.core.io.internal.ConfigJson;
+import org.soupofexperts.core.io.internal.LoadedTensors;
 import org.soupofexperts.core.io.internal.StrictJson;
 
 /**

@@ -8,9 +8,12 @@ import java.nio.file.Path;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.soupofexperts.core.Provenance.RunHistory;
 import org.soupofexperts.core.batch.TokenBatch;
+import org.soupofexperts.core.config.DomainAssigner;
 import org.soupofexperts.core.config.DomainWeights;
 import org.soupofexperts.core.config.SoupConfig;
+import org.soupofexperts.core.io.internal.Attachments;
 import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.Router;
 import org.soupofexperts.core.train.TrainingPlan;
@@ -71,8 +74,8 @@ public final class SoupOfExperts implements AutoCloseable {
     }
 
     /** A fluent builder of the config (and device); {@code build()} creates the soup. */
-    public static SoupBuilder builder() {
-        return new SoupBuilder();
+    public static Builder builder() {
+        return new Builder();
     }
 
     /**
@@ -257,5 +260,37 @@ public final class SoupOfExperts implements AutoCloseable {
 
     private JsonObject describe(boolean withAttachments) {
         return SoupFiles.manifest(config, history, labels, attachments, withAttachments);
+    }
+
+    /**
+     * Fluent builder of a soup ({@link #builder()}): the settings of {@link SoupConfig}, a device,
+     * then {@link #build()}. Not thread-safe.
+     */
+    public static final class Builder extends SoupConfig.Settings<Builder> {
+
+        private Device device;
+
+        Builder() {}
+
+        @Override
+        protected Builder self() {
+            return this;
+        }
+
+        /** The device of the soup and its specialists (default: the engine's default device). */
+        public Builder device(Device d) {
+            this.device = d;
+            return this;
+        }
+
+        /** The config this builder describes. */
+        public SoupConfig config() {
+            return toConfig();
+        }
+
+        /** Creates the soup. */
+        public SoupOfExperts build() {
+            return SoupOfExperts.create(toConfig(), device);
+        }
     }
 }

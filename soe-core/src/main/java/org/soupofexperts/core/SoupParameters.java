@@ -16,6 +16,7 @@ import java.util.function.Supplier;
 import org.soupofexperts.core.config.Seeds;
 import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.internal.Djl;
+import org.soupofexperts.core.io.internal.LoadedTensors;
 import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.Router;
 import org.soupofexperts.core.nn.SoupTensor;

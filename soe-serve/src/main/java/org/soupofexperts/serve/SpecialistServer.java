@@ -16,9 +16,9 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.soupofexperts.core.DomainAssigner;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.SpecialistCache;
+import org.soupofexperts.core.config.DomainAssigner;
 import org.soupofexperts.data.tokenize.Tokenizer;
 
 /**

@@ -5,9 +5,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
-import org.soupofexperts.core.DomainAssigner;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.batch.TokenBatch;
+import org.soupofexperts.core.config.DomainAssigner;
 import org.soupofexperts.data.store.TokenStore;
 import org.soupofexperts.data.tokenize.Tokenizer;
 

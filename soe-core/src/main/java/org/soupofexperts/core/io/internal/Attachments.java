@@ -1,4 +1,4 @@
-package org.soupofexperts.core;
+package org.soupofexperts.core.io.internal;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -9,13 +9,16 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
-/** JSON values a soup carries in its manifest under string keys (see {@link SoupOfExperts#attach}). Thread-safe. */
-final class Attachments {
+/** JSON values a soup carries in its manifest under string keys (see {@code SoupOfExperts.attach}). Thread-safe. */
+public final class Attachments {
 
     private final JsonObject values = new JsonObject();
 
+    /** No attachments. */
+    public Attachments() {}
+
     /** The attachments saved in a manifest, or none. */
-    static Attachments fromManifest(JsonObject manifest) {
+    public static Attachments fromManifest(JsonObject manifest) {
         Attachments a = new Attachments();
         if (manifest.has("attachments") && manifest.get("attachments").isJsonObject()) {
             for (var e : manifest.getAsJsonObject("attachments").entrySet()) {
@@ -25,7 +28,8 @@ final class Attachments {
         return a;
     }
 
-    synchronized void put(String key, String json) {
+    /** Stores {@code json} under {@code key}, replacing any value there; refuses a blank key or invalid JSON. */
+    public synchronized void put(String key, String json) {
         if (key == null || key.isBlank()) {
             throw new IllegalArgumentException("attachment key must not be blank");
         }
@@ -42,13 +46,13 @@ final class Attachments {
     }
 
     /** The JSON text under {@code key}, or null. */
-    synchronized String get(String key) {
+    public synchronized String get(String key) {
         JsonElement e = values.get(key);
         return e == null ? null : e.toString();
     }
 
     /** Every value, copied (what a soup's manifest saves). */
-    synchronized JsonObject copy() {
+    public synchronized JsonObject copy() {
         return values.deepCopy();
     }
 
@@ -56,7 +60,7 @@ final class Attachments {
      * Every value named by its size and SHA-256 instead of copied (what a specialist's provenance
      * keeps: the centroids of a soup of 64 clusters would outweigh a small specialist's parameters).
      */
-    synchronized JsonObject references() {
+    public synchronized JsonObject references() {
         JsonObject refs = new JsonObject();
         for (var e : values.entrySet()) {
             byte[] bytes = e.getValue().toString().getBytes(StandardCharsets.UTF_8);

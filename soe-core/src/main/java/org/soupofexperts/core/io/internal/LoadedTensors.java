@@ -1,4 +1,4 @@
-package org.soupofexperts.core;
+package org.soupofexperts.core.io.internal;
 
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
@@ -19,7 +19,7 @@ import org.soupofexperts.core.nn.ModelBlock;
 import org.soupofexperts.core.nn.SoupTensor;
 
 /** Checks of freshly loaded parameters against the config that the manifest declares. */
-final class LoadedTensors {
+public final class LoadedTensors {
 
     private LoadedTensors() {}
 
@@ -27,7 +27,7 @@ final class LoadedTensors {
      * Reads the parameters of {@code blocks}, in order, from one parameter file into {@code
      * manager}; the reader refuses any value that is NaN or infinite.
      */
-    static void read(Path dir, Path parameterFile, NDManager manager, List<? extends ModelBlock> blocks)
+    public static void read(Path dir, Path parameterFile, NDManager manager, List<? extends ModelBlock> blocks)
             throws IOException {
         try (InputStream in = new BufferedInputStream(Files.newInputStream(parameterFile), 1 << 20)) {
             DataInputStream din = new DataInputStream(in);
@@ -44,7 +44,7 @@ final class LoadedTensors {
      * file is intact, not that it matches an edited manifest). Also detaches the arrays from any
      * {@link NDScope} the caller has open, so the loaded model outlives it.
      */
-    static void check(Path dir, List<SoupTensor> tensors) throws SoupFormatException {
+    public static void check(Path dir, List<SoupTensor> tensors) throws SoupFormatException {
         for (SoupTensor t : tensors) {
             check(dir, t.name(), t.shared().getArray(), t.shape());
             for (int i = 0; i < t.bank().parameters().size(); i++) {
@@ -67,7 +67,7 @@ final class LoadedTensors {
      * The parameter file must hold at least 4 bytes for each of the {@code parameters} float32
      * values the manifest's config declares, checked before any model is built from that config.
      */
-    static void checkFileHolds(Path dir, Path file, long parameters) throws IOException {
+    public static void checkFileHolds(Path dir, Path file, long parameters) throws IOException {
         long bytes = Files.size(file);
         if (parameters < 0 || parameters > bytes / 4) {
             throw new SoupFormatException(dir + ": the manifest's config declares " + parameters + " parameters ("

@@ -1,4 +1,4 @@
-package org.soupofexperts.core;
+package org.soupofexperts.core.config;
 
 import java.util.List;
 
