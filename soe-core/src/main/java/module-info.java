@@ -4,9 +4,9 @@
  * public signature (Gson is how files are written, so it is not passed on); {@code internal} and
  * {@code io.internal} (the file formats) go to soe-data only (the {@code soe} tool, on the class
  * path, reads manifests through {@code io.internal} too), and the training loop's rooms {@code
- * train.loop} (step algorithms), {@code train.optimizer} (AdamW and its fused kernel) and {@code
- * train.checkpoint} (checkpoint files; {@code train.CheckpointFolder} is their API) are not
- * exported.
+ * train.loop} (the loop), {@code train.step} (step algorithms), {@code train.optimizer} (AdamW and
+ * its fused kernel) and {@code train.checkpoint} (checkpoint files; {@code
+ * train.CheckpointFolder} is their API) are not exported.
  */
 module org.soupofexperts.core {
     requires transitive ai.djl.api;

@@ -174,6 +174,7 @@ class SpecializationProbeTest {
                         .metaDistribution(base.metaDistribution())
                         .batchSize(16)
                         .build()
+                        .soupStep()
                         .hPerStep(),
                 "one h per sequence by default");
         assertThrows(

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.soupofexperts.core.config.RouterConfig;
 import org.soupofexperts.core.io.Version;
+import org.soupofexperts.core.train.AdamWSettings;
 import org.soupofexperts.core.train.TrainingPlan;
 import org.soupofexperts.examples.experiment.ExperimentCommand;
 import org.soupofexperts.examples.experiment.MetaOptions;
@@ -121,6 +122,6 @@ abstract class PaperOptions extends ExperimentCommand {
                 // What the library decides by default changes between versions: parts of another version are not
                 // reused.
                 "(library " + Version.get() + ", router " + RouterConfig.defaults() + ", expert lr scale "
-                        + TrainingPlan.defaultExpertLearningRateScale(experts) + ")");
+                        + AdamWSettings.defaultExpertLearningRateScale(experts) + ")");
     }
 }

@@ -35,7 +35,7 @@ import java.util.List;
  * <p>soe-core, bottom to top: {@code config} and {@code batch} (what a soup is, and batches: leaves
  * that import nothing of ours above them) and {@code internal}; {@code nn} (the blocks) and {@code
  * io} (file formats); {@code train} (the training configuration and report, with its rooms {@code
- * train.checkpoint}, {@code train.optimizer} and {@code train.loop}) and {@code djl} (DJL model
+ * train.checkpoint}, {@code train.optimizer}, {@code train.step} and {@code train.loop}) and {@code djl} (DJL model
  * folders); the facade (the root package) on top.
  */
 public final class LayeringRules {
@@ -121,6 +121,7 @@ public final class LayeringRules {
      */
     public static final String[] CORE_PRIVATE = {
         "org.soupofexperts.core.train.loop..",
+        "org.soupofexperts.core.train.step..",
         "org.soupofexperts.core.train.optimizer..",
         "org.soupofexperts.core.train.checkpoint.."
     };

@@ -16,15 +16,15 @@ final class TrainingConfigJson {
         JsonObject o = new JsonObject();
         o.addProperty("steps", c.steps());
         o.addProperty("batchSize", c.batchSize());
-        o.addProperty("hPerStep", c.hPerStep());
+        o.addProperty("hPerStep", c.soupStep().hPerStep());
         o.addProperty("contextLength", c.contextLength());
         o.add("schedule", schedule(c));
         o.add("optimizer", optimizer(c));
-        o.addProperty("expertUpdate", c.expertUpdate().name());
-        o.addProperty("bankMoments", c.bankMoments().name());
-        o.addProperty("skipIdleExperts", c.skipIdleExperts());
-        o.addProperty("stepAlgorithm", c.stepAlgorithm().name());
-        o.addProperty("fusedUpdate", c.fusedUpdate());
+        o.addProperty("expertUpdate", c.soupStep().expertUpdate().name());
+        o.addProperty("bankMoments", c.soupStep().bankMoments().name());
+        o.addProperty("skipIdleExperts", c.soupStep().skipIdleExperts());
+        o.addProperty("stepAlgorithm", c.soupStep().algorithm().name());
+        o.addProperty("fusedUpdate", c.optimizer().fused());
         o.addProperty("metaDistribution", c.metaDistribution().describe());
         o.addProperty("data", c.source().fingerprint());
         if (c.seed() != null) {
@@ -51,24 +51,24 @@ final class TrainingConfigJson {
 
     private static JsonObject schedule(TrainingPlan c) {
         JsonObject s = new JsonObject();
-        s.addProperty("learningRate", c.learningRate());
-        s.addProperty("minLearningRateRatio", c.minLearningRateRatio());
-        s.addProperty("warmupSteps", c.warmupSteps());
+        s.addProperty("learningRate", c.schedule().learningRate());
+        s.addProperty("minLearningRateRatio", c.schedule().minLearningRateRatio());
+        s.addProperty("warmupSteps", c.schedule().warmupSteps());
         return s;
     }
 
     private static JsonObject optimizer(TrainingPlan c) {
         JsonObject s = new JsonObject();
-        s.addProperty("beta1", c.beta1());
-        s.addProperty("beta2", c.beta2());
-        s.addProperty("epsilon", c.epsilon());
-        s.addProperty("gradClip", c.gradClip());
+        s.addProperty("beta1", c.optimizer().beta1());
+        s.addProperty("beta2", c.optimizer().beta2());
+        s.addProperty("epsilon", c.optimizer().epsilon());
+        s.addProperty("gradClip", c.optimizer().gradClip());
         // The values in force for every group (as set, or the default), not only those set.
         JsonObject lrScale = new JsonObject();
         JsonObject weightDecay = new JsonObject();
         for (ParamGroup g : ParamGroup.values()) {
-            lrScale.addProperty(g.name(), c.learningRateScale(g));
-            weightDecay.addProperty(g.name(), c.weightDecay(g));
+            lrScale.addProperty(g.name(), c.optimizer().learningRateScale(g));
+            weightDecay.addProperty(g.name(), c.optimizer().weightDecay(g));
         }
         s.add("lrScale", lrScale);
         s.add("weightDecay", weightDecay);

@@ -2,10 +2,7 @@ package org.soupofexperts.core.train;
 
 import ai.djl.Device;
 import java.nio.file.Path;
-import java.util.Collections;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
 import org.soupofexperts.core.batch.BatchSource;
@@ -24,28 +21,15 @@ public final class TrainingPlan {
 
     private final BatchSource source;
     private final MetaDistribution metaDistribution;
-    private final int steps;
     private final int batchSize;
     private final int contextLength;
-    private final double learningRate;
-    private final double minLearningRateRatio;
-    private final int warmupSteps;
-    private final double beta1;
-    private final double beta2;
-    private final double epsilon;
-    private final double gradClip;
-    private final Map<ParamGroup, Double> lrScale;
-    private final Map<ParamGroup, Double> weightDecay;
+    private final LearningRateSchedule schedule;
+    private final AdamWSettings optimizer;
+    private final SoupStepSettings soupStep;
     private final List<StepListener> listeners;
     private final int logEvery;
     private final Long seed;
     private final EarlyStopping earlyStopping;
-    private final int hPerStep;
-    private final ExpertUpdate expertUpdate;
-    private final MomentPrecision bankMoments;
-    private final boolean skipIdleExperts;
-    private final StepAlgorithm stepAlgorithm;
-    private final boolean fusedUpdate;
     private final boolean timePhases;
     private final BooleanSupplier stopWhen;
     private final SpecializationProbe probe;
@@ -60,26 +44,28 @@ public final class TrainingPlan {
             throw new IllegalArgumentException("batch source has " + source.numDomains()
                     + " domains but the meta-distribution has " + metaDistribution.numDomains());
         }
-        steps = TrainingSettings.positive("steps", b.steps);
-        batchSize = TrainingSettings.positive("batchSize", b.batchSize);
+        if (b.batchSize < 1) {
+            throw new IllegalArgumentException("batchSize must be >= 1, got " + b.batchSize);
+        }
+        batchSize = b.batchSize;
         contextLength = b.contextLength;
         if (contextLength < 0 || contextLength == 1) {
-            if (contextLength != 0) {
-                throw new IllegalArgumentException(
-                        "contextLength must be >= 2 (or 0 for the model's), got " + contextLength);
-            }
+            throw new IllegalArgumentException(
+                    "contextLength must be >= 2 (or 0 for the model's), got " + contextLength);
         }
-        learningRate = TrainingSettings.finitePositive("learningRate", b.learningRate);
-        b.checkSchedule();
-        minLearningRateRatio = b.minLearningRateRatio;
-        warmupSteps = b.warmupSteps != null ? b.warmupSteps : Math.min(100, b.steps / 10);
-        b.checkOptimizer();
-        beta1 = b.beta1;
-        beta2 = b.beta2;
-        epsilon = TrainingSettings.finitePositive("epsilon", b.epsilon);
-        gradClip = b.gradClip;
-        lrScale = Collections.unmodifiableMap(new EnumMap<>(b.lrScale));
-        weightDecay = Collections.unmodifiableMap(new EnumMap<>(b.weightDecay));
+        schedule = new LearningRateSchedule(
+                b.steps,
+                b.learningRate,
+                b.minLearningRateRatio,
+                b.warmupSteps != null ? b.warmupSteps : LearningRateSchedule.defaultWarmup(b.steps));
+        optimizer = new AdamWSettings(b.beta1, b.beta2, b.epsilon, b.gradClip, b.lrScale, b.weightDecay, b.fusedUpdate);
+        soupStep = new SoupStepSettings(
+                SoupStepSettings.groups(b.hPerStep, batchSize),
+                b.expertUpdate,
+                b.bankMoments,
+                b.skipIdleExperts,
+                b.stepAlgorithm);
+        soupStep.checkFusedNeeds(optimizer.fused());
         listeners = List.copyOf(b.listeners);
         logEvery = b.logEvery;
         seed = b.seed;
@@ -88,22 +74,14 @@ public final class TrainingPlan {
             throw new IllegalArgumentException("validation sequences of " + earlyStopping.length()
                     + " tokens are longer than the training context + 1 = " + (contextLength + 1));
         }
-        hPerStep = TrainingSettings.groups(b.hPerStep, batchSize);
-        expertUpdate = Objects.requireNonNull(b.expertUpdate, "expertUpdate");
-        skipIdleExperts = b.skipIdleExperts;
-        stepAlgorithm = b.stepAlgorithm;
-        fusedUpdate = b.fusedUpdate;
-        bankMoments = b.bankMoments;
         timePhases = b.timePhases;
         stopWhen = b.stopWhen;
-        TrainingSettings.checkFusedNeeds(stepAlgorithm, fusedUpdate, bankMoments);
         probe = b.probe;
         checkpoints = b.checkpoints;
         resumeFrom = b.resumeFrom;
         devices = b.devices;
         if (devices.size() > 1) {
-            TrainingSettings.checkDataParallel(
-                    devices.size(), batchSize, hPerStep, stepAlgorithm, skipIdleExperts, expertUpdate);
+            soupStep.checkDataParallel(devices.size(), batchSize);
         }
         if (probe != null && probe.numDomains() != source.numDomains()) {
             throw new IllegalArgumentException("the specialization probe has " + probe.numDomains()
@@ -172,8 +150,9 @@ public final class TrainingPlan {
         return metaDistribution;
     }
 
+    /** The run's length in steps (as {@code schedule().steps()}). */
     public int steps() {
-        return steps;
+        return schedule.steps();
     }
 
     public int batchSize() {
@@ -185,64 +164,19 @@ public final class TrainingPlan {
         return contextLength;
     }
 
-    public double learningRate() {
-        return learningRate;
+    /** The learning rate step by step: peak, warm-up, cosine floor. */
+    public LearningRateSchedule schedule() {
+        return schedule;
     }
 
-    public double minLearningRateRatio() {
-        return minLearningRateRatio;
+    /** AdamW's settings: betas, epsilon, clipping, per-group scales and decay, the fused update. */
+    public AdamWSettings optimizer() {
+        return optimizer;
     }
 
-    public int warmupSteps() {
-        return warmupSteps;
-    }
-
-    public double beta1() {
-        return beta1;
-    }
-
-    public double beta2() {
-        return beta2;
-    }
-
-    public double epsilon() {
-        return epsilon;
-    }
-
-    public double gradClip() {
-        return gradClip;
-    }
-
-    /** Learning-rate multiplier of a group as set, or 1 (see {@link #learningRateScale(ParamGroup, int)}). */
-    public double learningRateScale(ParamGroup g) {
-        return lrScale.getOrDefault(g, 1.0);
-    }
-
-    /**
-     * Learning-rate multiplier of a group in a soup of n experts: as set, or by default 1 for every
-     * group. With the default softmax router the alphas sum to 1, so however many experts there are
-     * the instantiated weights move by a convex combination of the experts' steps; with one h per
-     * sequence, experts at the shared rate won the ablations of docs/results.md (the older default,
-     * 1/sqrt(n), came from runs with one h per step and raw alpha, where the merged weights moved
-     * with the sum of |alpha|; set it with {@code learningRateScale(EXPERTS, ...)} for raw alpha and
-     * many experts).
-     */
-    public double learningRateScale(ParamGroup g, int experts) {
-        Double set = lrScale.get(g);
-        if (set != null) {
-            return set;
-        }
-        return g == ParamGroup.EXPERTS ? defaultExpertLearningRateScale(experts) : 1.0;
-    }
-
-    /** The experts' learning-rate scale in a soup of n experts when none is set: 1. */
-    public static double defaultExpertLearningRateScale(int experts) {
-        return 1.0;
-    }
-
-    /** Decoupled weight decay of a group's matrices (default 0.1; biases and norms never decay). */
-    public double weightDecay(ParamGroup g) {
-        return weightDecay.getOrDefault(g, 0.1);
+    /** How a soup's step is formed: domain weights per step, the experts' update, the algorithm. */
+    public SoupStepSettings soupStep() {
+        return soupStep;
     }
 
     public List<StepListener> listeners() {
@@ -262,60 +196,6 @@ public final class TrainingPlan {
     /** The training seed, or null to use the soup's seed. */
     public Long seed() {
         return seed;
-    }
-
-    /**
-     * Learning rate at 1-based {@code step}: linear warm-up from 0 over warmupSteps, then cosine
-     * decay from the peak to {@code peak * minLearningRateRatio} at the last step.
-     */
-    public double learningRateAt(int step) {
-        if (warmupSteps > 0 && step <= warmupSteps) {
-            return learningRate * step / warmupSteps;
-        }
-        int decaySteps = steps - warmupSteps;
-        if (decaySteps <= 0) {
-            return learningRate;
-        }
-        double progress = Math.min(1.0, (double) (step - warmupSteps) / decaySteps);
-        double floor = learningRate * minLearningRateRatio;
-        return floor + 0.5 * (learningRate - floor) * (1 + Math.cos(Math.PI * progress));
-    }
-
-    /** Independent domain weights h drawn per step (m); the batch is split into m equal groups. */
-    public int hPerStep() {
-        return hPerStep;
-    }
-
-    /** How the experts' optimizer step is formed. */
-    public ExpertUpdate expertUpdate() {
-        return expertUpdate;
-    }
-
-    /** The precision of the expert banks' AdamW moments. */
-    public MomentPrecision bankMoments() {
-        return bankMoments;
-    }
-
-    /**
-     * Whether an expert whose alpha is exactly 0 in every group of a step is left untouched that
-     * step (no moment decay, no weight decay): with one-hot or sparse h and a router that can
-     * output exact zeros, an unseen domain's expert then keeps its state.
-     */
-    public boolean skipIdleExperts() {
-        return skipIdleExperts;
-    }
-
-    /** How a soup's step computes the banks' gradients (default {@link StepAlgorithm#AUTO}). */
-    public StepAlgorithm stepAlgorithm() {
-        return stepAlgorithm;
-    }
-
-    /**
-     * Whether AdamW updates each parameter in one Java pass over its memory where it can (CPU,
-     * float32; default true), rather than by LibTorch's Adam kernel.
-     */
-    public boolean fusedUpdate() {
-        return fusedUpdate;
     }
 
     /** The caller's condition to end the run early, or null (see {@link Builder#stopWhen}). */
@@ -367,19 +247,21 @@ public final class TrainingPlan {
      * meta-distribution), which a dense model's run does not use.
      */
     public String describe(boolean soup) {
+        SoupStepSettings st = soupStep;
         String soupOnly = soup
-                ? ", hPerStep=" + hPerStep + ", expertUpdate=" + expertUpdate
-                        + (skipIdleExperts ? ", skipIdleExperts" : "")
-                        + (bankMoments == MomentPrecision.FLOAT32 ? "" : ", bankMoments=" + bankMoments)
-                        + (stepAlgorithm == StepAlgorithm.AUTO ? "" : ", step=" + stepAlgorithm)
+                ? ", hPerStep=" + st.hPerStep() + ", expertUpdate=" + st.expertUpdate()
+                        + (st.skipIdleExperts() ? ", skipIdleExperts" : "")
+                        + (st.bankMoments() == MomentPrecision.FLOAT32 ? "" : ", bankMoments=" + st.bankMoments())
+                        + (st.algorithm() == StepAlgorithm.AUTO ? "" : ", step=" + st.algorithm())
                 : "";
-        return "TrainingPlan{steps=" + steps + ", batch=" + batchSize + soupOnly
-                + (fusedUpdate ? "" : ", unfusedUpdate")
+        AdamWSettings o = optimizer;
+        return "TrainingPlan{steps=" + steps() + ", batch=" + batchSize + soupOnly
+                + (o.fused() ? "" : ", unfusedUpdate")
                 + ", context="
-                + (contextLength == 0 ? "model" : contextLength) + ", lr=" + learningRate
-                + ", minLrRatio=" + minLearningRateRatio + ", warmup=" + warmupSteps + ", betas=("
-                + beta1 + "," + beta2 + "), eps=" + epsilon + ", clip=" + gradClip + ", lrScale="
-                + lrScale + ", weightDecay=" + weightDecay
+                + (contextLength == 0 ? "model" : contextLength) + ", lr=" + schedule.learningRate()
+                + ", minLrRatio=" + schedule.minLearningRateRatio() + ", warmup=" + schedule.warmupSteps()
+                + ", betas=(" + o.beta1() + "," + o.beta2() + "), eps=" + o.epsilon() + ", clip=" + o.gradClip()
+                + ", lrScale=" + o.learningRateScales() + ", weightDecay=" + o.weightDecays()
                 + (soup ? ", meta=" + metaDistribution.describe() : "")
                 + ", data=" + source.fingerprint() + ", seed=" + seed
                 + (earlyStopping == null ? "" : ", " + earlyStopping) + "}";

@@ -14,8 +14,9 @@ import org.soupofexperts.core.train.listener.SpecializationProbe;
 import org.soupofexperts.core.train.listener.StepListener;
 
 /**
- * The settings of a training run, set by {@link TrainingPlan.Builder} (this class holds them so
- * that the config's file stays readable); every setter returns the builder. Not thread-safe.
+ * The settings of a training run, set by {@link TrainingPlan.Builder}; every setter returns the
+ * builder, and {@code build()} groups them into the plan's records ({@link LearningRateSchedule},
+ * {@link AdamWSettings}, {@link SoupStepSettings}), each checking its own values. Not thread-safe.
  *
  * @param <B> the concrete builder
  */
@@ -245,19 +246,13 @@ public abstract class TrainingSettings<B extends TrainingSettings<B>> {
 
     /** Decoupled weight decay of a parameter group (applies to its decayed tensors only). */
     public final B weightDecay(ParamGroup g, double v) {
-        if (!(v >= 0) || Double.isInfinite(v)) {
-            throw new IllegalArgumentException("weight decay of " + g + " must be >= 0, got " + v);
-        }
-        weightDecay.put(g, v);
+        weightDecay.put(g, AdamWSettings.checkGroupValue("weight decay", g, v));
         return self();
     }
 
     /** Multiplies the learning rate of one group. */
     public final B learningRateScale(ParamGroup g, double v) {
-        if (!(v >= 0) || Double.isInfinite(v)) {
-            throw new IllegalArgumentException("learning-rate scale of " + g + " must be >= 0, got " + v);
-        }
-        lrScale.put(g, v);
+        lrScale.put(g, AdamWSettings.checkGroupValue("learning-rate scale", g, v));
         return self();
     }
 
@@ -285,87 +280,6 @@ public abstract class TrainingSettings<B extends TrainingSettings<B>> {
     public final B earlyStopping(EarlyStopping e) {
         this.earlyStopping = e;
         return self();
-    }
-
-    void checkSchedule() {
-        if (!(minLearningRateRatio >= 0 && minLearningRateRatio <= 1)) {
-            throw new IllegalArgumentException("minLearningRateRatio must be in [0, 1], got " + minLearningRateRatio);
-        }
-        int warm = warmupSteps != null ? warmupSteps : Math.min(100, steps / 10);
-        if (warm < 0 || warm > steps) {
-            throw new IllegalArgumentException("warmupSteps must be in [0, steps=" + steps + "], got " + warm);
-        }
-    }
-
-    void checkOptimizer() {
-        if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
-            throw new IllegalArgumentException("Adam betas must be in [0, 1), got " + beta1 + ", " + beta2);
-        }
-        if (!(gradClip >= 0) || Double.isInfinite(gradClip)) {
-            throw new IllegalArgumentException("gradClip must be >= 0 (0 turns clipping off), got " + gradClip);
-        }
-    }
-
-    /** The number of groups m for the hPerStep setting: it must divide the batch size. */
-    static int groups(int hPerStep, int batchSize) {
-        int m = hPerStep == TrainingPlan.PER_SEQUENCE ? batchSize : hPerStep;
-        if (m < 1 || m > batchSize || batchSize % m != 0) {
-            throw new IllegalArgumentException("hPerStep must divide the batch size " + batchSize
-                    + " (1 = one h per step, " + batchSize + " = one per sequence), got " + hPerStep);
-        }
-        return m;
-    }
-
-    static int positive(String name, int v) {
-        if (v < 1) {
-            throw new IllegalArgumentException(name + " must be >= 1, got " + v);
-        }
-        return v;
-    }
-
-    static double finitePositive(String name, double v) {
-        if (!(v > 0) || Double.isInfinite(v)) {
-            throw new IllegalArgumentException(name + " must be finite and > 0, got " + v);
-        }
-        return v;
-    }
-
-    /** What needs the fused AdamW kernel, refused without it. */
-    static void checkFusedNeeds(
-            TrainingPlan.StepAlgorithm algorithm, boolean fused, TrainingPlan.MomentPrecision moments) {
-        if (algorithm == TrainingPlan.StepAlgorithm.CLOSED_FORM && !fused) {
-            throw new IllegalArgumentException("StepAlgorithm.CLOSED_FORM forms the experts' update inside the fused"
-                    + " AdamW kernel; it needs fusedUpdate(true)");
-        }
-        if (moments == TrainingPlan.MomentPrecision.BFLOAT16 && !fused) {
-            throw new IllegalArgumentException(
-                    "bfloat16 bank moments are written by the fused AdamW kernel; they need fusedUpdate(true)");
-        }
-    }
-
-    /** Data parallelism needs equal shares of the batch and of the groups, and the autograd step. */
-    static void checkDataParallel(
-            int replicas,
-            int batchSize,
-            int groups,
-            TrainingPlan.StepAlgorithm algorithm,
-            boolean skipIdle,
-            TrainingPlan.ExpertUpdate update) {
-        if (batchSize % replicas != 0) {
-            throw new IllegalArgumentException("data-parallel training over " + replicas
-                    + " devices needs a batch size divisible by " + replicas + ", got " + batchSize);
-        }
-        if (groups != 1 && groups % replicas != 0) {
-            throw new IllegalArgumentException("data-parallel training over " + replicas + " devices spreads the "
-                    + groups + " groups of domain weights over them: use one h per step or a multiple of "
-                    + replicas + " groups");
-        }
-        if (algorithm == TrainingPlan.StepAlgorithm.CLOSED_FORM
-                || skipIdle
-                || update != TrainingPlan.ExpertUpdate.ADAM) {
-            throw new IllegalArgumentException("data-parallel training takes the autograd step: use StepAlgorithm"
-                    + " AUTO or AUTOGRAD, ExpertUpdate.ADAM and no skipIdleExperts");
-        }
     }
 
     TrainingSettings() {}

@@ -2,8 +2,10 @@ package org.soupofexperts.core.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.soupofexperts.core.batch.BatchSource;
@@ -65,12 +67,12 @@ class TrainingPlanTest {
                 .learningRate(1.0)
                 .minLearningRateRatio(0.1)
                 .build();
-        assertEquals(0.1, c.learningRateAt(1), 1e-12);
-        assertEquals(1.0, c.learningRateAt(10), 1e-12);
-        assertEquals(0.55, c.learningRateAt(60), 1e-12); // half-way through the cosine
-        assertEquals(0.1, c.learningRateAt(110), 1e-12);
+        assertEquals(0.1, c.schedule().at(1), 1e-12);
+        assertEquals(1.0, c.schedule().at(10), 1e-12);
+        assertEquals(0.55, c.schedule().at(60), 1e-12); // half-way through the cosine
+        assertEquals(0.1, c.schedule().at(110), 1e-12);
         for (int s = 11; s < 110; s++) {
-            assertTrue(c.learningRateAt(s + 1) <= c.learningRateAt(s), "monotone decay at " + s);
+            assertTrue(c.schedule().at(s + 1) <= c.schedule().at(s), "monotone decay at " + s);
         }
     }
 
@@ -83,6 +85,7 @@ class TrainingPlanTest {
                         .metaDistribution(ONE)
                         .steps(50)
                         .build()
+                        .schedule()
                         .warmupSteps());
         assertEquals(
                 100,
@@ -91,6 +94,7 @@ class TrainingPlanTest {
                         .metaDistribution(ONE)
                         .steps(5000)
                         .build()
+                        .schedule()
                         .warmupSteps());
     }
 
@@ -103,25 +107,77 @@ class TrainingPlanTest {
                 .weightDecay(0.2)
                 .weightDecay(ParamGroup.ROUTER, 0)
                 .build();
-        assertEquals(1.0, c.learningRateScale(ParamGroup.SHARED));
-        assertEquals(0.5, c.learningRateScale(ParamGroup.EXPERTS));
-        assertEquals(0.2, c.weightDecay(ParamGroup.EXPERTS));
-        assertEquals(0.0, c.weightDecay(ParamGroup.ROUTER));
+        assertEquals(1.0, c.optimizer().learningRateScale(ParamGroup.SHARED));
+        assertEquals(0.5, c.optimizer().learningRateScale(ParamGroup.EXPERTS));
+        assertEquals(0.2, c.optimizer().weightDecay(ParamGroup.EXPERTS));
+        assertEquals(0.0, c.optimizer().weightDecay(ParamGroup.ROUTER));
     }
 
     @Test
     void expertsLearnAtTheSharedRateByDefaultAndAnExplicitScaleWins() {
         TrainingPlan c =
                 TrainingPlan.builder().source(NONE).metaDistribution(ONE).build();
-        assertEquals(1.0, c.learningRateScale(ParamGroup.EXPERTS, 16), 0.0);
-        assertEquals(1.0, c.learningRateScale(ParamGroup.EXPERTS, 64), 0.0);
-        assertEquals(1.0, c.learningRateScale(ParamGroup.SHARED, 16), 0.0);
-        assertEquals(1.0, c.learningRateScale(ParamGroup.ROUTER, 16), 0.0);
+        assertEquals(1.0, c.optimizer().learningRateScale(ParamGroup.EXPERTS, 16), 0.0);
+        assertEquals(1.0, c.optimizer().learningRateScale(ParamGroup.EXPERTS, 64), 0.0);
+        assertEquals(1.0, c.optimizer().learningRateScale(ParamGroup.SHARED, 16), 0.0);
+        assertEquals(1.0, c.optimizer().learningRateScale(ParamGroup.ROUTER, 16), 0.0);
         TrainingPlan set = TrainingPlan.builder()
                 .source(NONE)
                 .metaDistribution(ONE)
                 .learningRateScale(ParamGroup.EXPERTS, 0.7)
                 .build();
-        assertEquals(0.7, set.learningRateScale(ParamGroup.EXPERTS, 16), 0.0);
+        assertEquals(0.7, set.optimizer().learningRateScale(ParamGroup.EXPERTS, 16), 0.0);
+    }
+
+    @Test
+    void eachRecordOfThePlanRefusesItsOwnBadValuesByName() {
+        String steps = assertThrows(IllegalArgumentException.class, () -> new LearningRateSchedule(0, 1e-3, 0.1, 0))
+                .getMessage();
+        assertTrue(steps.contains("steps"), steps);
+        String warm = assertThrows(IllegalArgumentException.class, () -> new LearningRateSchedule(10, 1e-3, 0.1, 11))
+                .getMessage();
+        assertTrue(warm.contains("warmupSteps"), warm);
+        String lr = assertThrows(IllegalArgumentException.class, () -> new LearningRateSchedule(10, Double.NaN, 0.1, 1))
+                .getMessage();
+        assertTrue(lr.contains("learningRate"), lr);
+        String betas = assertThrows(
+                        IllegalArgumentException.class,
+                        () -> new AdamWSettings(1.0, 0.95, 1e-8, 1, Map.of(), Map.of(), true))
+                .getMessage();
+        assertTrue(betas.contains("betas"), betas);
+        String decay = assertThrows(
+                        IllegalArgumentException.class,
+                        () -> new AdamWSettings(0.9, 0.95, 1e-8, 1, Map.of(), Map.of(ParamGroup.ROUTER, -1.0), true))
+                .getMessage();
+        assertTrue(decay.contains("weight decay of ROUTER"), decay);
+        String m = assertThrows(
+                        IllegalArgumentException.class,
+                        () -> new SoupStepSettings(
+                                0,
+                                TrainingPlan.ExpertUpdate.ADAM,
+                                TrainingPlan.MomentPrecision.FLOAT32,
+                                false,
+                                TrainingPlan.StepAlgorithm.AUTO))
+                .getMessage();
+        assertTrue(m.contains("hPerStep"), m);
+    }
+
+    @Test
+    void thePlanGroupsItsSettingsIntoItsRecords() {
+        TrainingPlan c = TrainingPlan.builder()
+                .source(NONE)
+                .metaDistribution(ONE)
+                .steps(200)
+                .learningRate(2e-3)
+                .betas(0.8, 0.9)
+                .gradClip(0.5)
+                .batchSize(8)
+                .hPerStep(4)
+                .fusedUpdate(false)
+                .build();
+        assertEquals(new LearningRateSchedule(200, 2e-3, 0.1, 20), c.schedule());
+        assertEquals(new AdamWSettings(0.8, 0.9, 1e-8, 0.5, Map.of(), Map.of(), false), c.optimizer());
+        assertEquals(4, c.soupStep().hPerStep());
+        assertEquals(200, c.steps());
     }
 }

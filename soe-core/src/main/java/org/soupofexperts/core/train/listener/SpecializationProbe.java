@@ -97,8 +97,14 @@ public final class SpecializationProbe {
         return every;
     }
 
-    /** Refuses batches that do not fit {@code model}; the training loop calls it before the first step. */
-    public void check(GptModel model) {
+    /**
+     * Refuses a run without a router (a plain model has no h to probe) and batches that do not fit
+     * {@code model}; the training loop calls it before the first step.
+     */
+    public void check(GptModel model, Router router) {
+        if (router == null) {
+            throw new IllegalArgumentException("a specialization probe measures soups: a plain model has no h to use");
+        }
         for (TokenBatch b : heldOut) {
             if (b.length() < 2 || b.length() > model.config().contextLength() + 1) {
                 throw new IllegalArgumentException("probe sequences must have 2 to "

@@ -29,6 +29,20 @@ public record StepEvent(
         double elapsedSeconds,
         double etaSeconds) {
 
+    /** The progress line the training loop logs: step, loss, rate, gradient norm, throughput, time. */
+    public String progressLine() {
+        return String.format(
+                "step %d/%d loss %.4f lr %.2e grad-norm %.3f %.0f tok/s, %s elapsed, %s left",
+                step,
+                totalSteps,
+                loss,
+                learningRate,
+                gradNorm,
+                tokensPerSecond,
+                clock(elapsedSeconds),
+                clock(etaSeconds));
+    }
+
     /** Seconds as {@code h:mm:ss} (or {@code m:ss} under an hour), for progress lines. */
     public static String clock(double seconds) {
         if (!(seconds >= 0) || Double.isInfinite(seconds)) {

@@ -1,15 +1,11 @@
 package org.soupofexperts.core.train.loop;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import java.util.SplittableRandom;
 import org.soupofexperts.core.batch.BatchSource;
 import org.soupofexperts.core.batch.MetaDistribution;
 import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.config.DomainWeights;
 import org.soupofexperts.core.config.ModelConfig;
-import org.soupofexperts.core.internal.Djl;
 
 /** A step's inputs with m groups of domain weights: the draws of h, the batch, h as an array. Stateless. */
 public final class GroupBatches {
@@ -23,19 +19,6 @@ public final class GroupBatches {
             hs[g] = DomainWeights.validate(pi.sample(rng), k);
         }
         return hs;
-    }
-
-    /** The m groups' h as one array: shape (k) for one group (the one-h step), (m, k) otherwise. */
-    static NDArray domainWeights(NDManager manager, double[][] hs) {
-        if (hs.length == 1) {
-            return Djl.engineOwned(manager.create(Djl.floats(hs[0])));
-        }
-        int k = hs[0].length;
-        float[] flat = new float[hs.length * k];
-        for (int g = 0; g < hs.length; g++) {
-            System.arraycopy(Djl.floats(hs[g]), 0, flat, g * k, k);
-        }
-        return Djl.engineOwned(manager.create(flat, new Shape(hs.length, k)));
     }
 
     /** batch/m sequences from each group's mixture, in group order (one call for one group). */

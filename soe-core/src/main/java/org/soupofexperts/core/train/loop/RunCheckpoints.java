@@ -133,7 +133,8 @@ public final class RunCheckpoints {
         }
         int k = cfg.source().numDomains();
         for (int s = 1; s <= step; s++) {
-            double[][] hs = GroupBatches.drawH(cfg.metaDistribution(), cfg.hPerStep(), k, hRng);
+            double[][] hs =
+                    GroupBatches.drawH(cfg.metaDistribution(), cfg.soupStep().hPerStep(), k, hRng);
             GroupBatches.sample(cfg.source(), hs, cfg.batchSize(), ctx + 1, dataRng);
         }
         LOG.info("resumed from {} at step {} of {}", from, step, cfg.steps());

@@ -2,15 +2,10 @@ package org.soupofexperts.core.train.optimizer;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.nio.ShortBuffer;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
+import org.soupofexperts.core.train.AdamWSettings;
 import org.soupofexperts.core.train.TrainingPlan;
 
 /**
@@ -54,15 +49,8 @@ public final class AdamW implements AutoCloseable {
         }
     }
 
-    /** Direct views of one slot's weight and moments for the fused kernel. */
-    private record View(FloatBuffer w, Moments m, Moments v) {}
-
     private final List<Slot> slots;
-    private final List<NDArray[]> state = new ArrayList<>();
-    /** Per slot: direct views of w, m, v for the fused kernel, or null to use LibTorch's kernel. */
-    private final List<View> views = new ArrayList<>();
-    /** Per slot: whether the gradient's direct buffer was checked to be its memory (first step). */
-    private final boolean[] gradChecked;
+    private final SlotState state;
 
     private boolean closed;
     private final double beta1;
@@ -74,45 +62,18 @@ public final class AdamW implements AutoCloseable {
         this(slots, beta1, beta2, epsilon, true);
     }
 
-    /** With {@code tryFused} false, always LibTorch's kernel ({@link TrainingPlan#fusedUpdate}). */
+    /** With the plan's settings: betas, epsilon and whether to try the fused update. */
+    public AdamW(List<Slot> slots, AdamWSettings settings) {
+        this(slots, settings.beta1(), settings.beta2(), settings.epsilon(), settings.fused());
+    }
+
+    /** With {@code tryFused} false, always LibTorch's kernel ({@link AdamWSettings#fused}). */
     public AdamW(List<Slot> slots, double beta1, double beta2, double epsilon, boolean tryFused) {
         this.slots = List.copyOf(slots);
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.epsilon = epsilon;
-        for (int i = 0; i < this.slots.size(); i++) {
-            Slot s = this.slots.get(i);
-            NDArray m = moment(s);
-            int from = s.sharedMomentOf();
-            if (from >= i || from < -1) {
-                m.close();
-                throw new IllegalArgumentException(
-                        "slot " + i + " can share the second moment of an earlier slot only, got " + from);
-            }
-            NDArray v = from >= 0 ? state.get(from)[1] : moment(s);
-            if (from < 0) {
-                NDScope.unregister(v);
-            }
-            state.add(new NDArray[] {m, v});
-        }
-        boolean fused = tryFused
-                && !this.slots.isEmpty()
-                && FusedAdamKernel.supports(this.slots.get(0).weight());
-        for (int i = 0; i < this.slots.size(); i++) {
-            View view = fused ? view(this.slots.get(i).weight(), state.get(i)[0], state.get(i)[1]) : null;
-            if (view == null && this.slots.get(i).sharedMomentOf() >= 0) {
-                close();
-                throw new IllegalArgumentException("a shared second moment needs the fused CPU float32 update (slot "
-                        + i + " has no direct view of its memory); use ExpertUpdate.ADAM on this device");
-            }
-            if (view == null && this.slots.get(i).bfloat16Moments()) {
-                close();
-                throw new IllegalArgumentException("bfloat16 moments need the fused CPU float32 update (slot " + i
-                        + " has no direct view of its memory); use MomentPrecision.FLOAT32 on this device");
-            }
-            views.add(view);
-        }
-        gradChecked = new boolean[this.slots.size()];
+        this.state = new SlotState(this.slots, tryFused);
     }
 
     /**
@@ -124,57 +85,9 @@ public final class AdamW implements AutoCloseable {
      */
     public static final DataType BFLOAT16_CARRIER = DataType.FLOAT16;
 
-    /** A zero moment for slot s, float32 or bfloat16 bits, on the weight's device. */
-    private static NDArray moment(Slot s) {
-        NDArray w = s.weight();
-        NDArray m;
-        if (s.bfloat16Moments()) {
-            try (NDArray zeros = w.zerosLike()) {
-                m = zeros.toType(BFLOAT16_CARRIER, true);
-            }
-        } else {
-            m = w.zerosLike();
-        }
-        NDScope.unregister(m);
-        return m;
-    }
-
-    /**
-     * Direct views of w (float32), m and v (float32 or bfloat16), or null unless each is exactly
-     * the tensor's memory.
-     */
-    private static View view(NDArray w, NDArray m, NDArray v) {
-        if (w.getDataType() != DataType.FLOAT32) {
-            return null;
-        }
-        FloatBuffer wb = FusedAdamKernel.buffer(w);
-        Moments mm = moments(m);
-        Moments vm = moments(v);
-        if (wb == null || wb.capacity() != w.size() || mm == null || vm == null) {
-            return null;
-        }
-        return new View(wb, mm, vm);
-    }
-
-    private static Moments moments(NDArray a) {
-        if (a.getDataType() == DataType.FLOAT32) {
-            FloatBuffer b = FusedAdamKernel.buffer(a);
-            return b == null || b.capacity() != a.size() ? null : Moments.of(b);
-        }
-        if (a.getDataType() != BFLOAT16_CARRIER) {
-            return null;
-        }
-        ByteBuffer bb = a.toByteBuffer(true);
-        if (!bb.isDirect()) {
-            return null;
-        }
-        ShortBuffer b = bb.order(ByteOrder.nativeOrder()).asShortBuffer();
-        return b.capacity() != a.size() ? null : Moments.bfloat16(b, 0);
-    }
-
     /** Whether slot i is updated by the fused one-pass kernel. */
     boolean fused(int i) {
-        return views.get(i) != null;
+        return state.view(i) != null;
     }
 
     /** Number of steps taken. */
@@ -198,14 +111,7 @@ public final class AdamW implements AutoCloseable {
      * its second moment unless it shares an earlier slot's. Live arrays: setting them restores.
      */
     public List<NDArray> stateArrays() {
-        List<NDArray> out = new ArrayList<>();
-        for (int i = 0; i < state.size(); i++) {
-            out.add(state.get(i)[0]);
-            if (slots.get(i).sharedMomentOf() < 0) {
-                out.add(state.get(i)[1]);
-            }
-        }
-        return out;
+        return state.arrays();
     }
 
     /** Sets the step count (bias correction) of a resumed run. */
@@ -218,7 +124,7 @@ public final class AdamW implements AutoCloseable {
 
     /** Whether every slot is updated by the fused kernel (the closed-form soup step needs it). */
     public boolean allFused() {
-        return views.stream().allMatch(Objects::nonNull);
+        return state.allFused();
     }
 
     /**
@@ -254,7 +160,7 @@ public final class AdamW implements AutoCloseable {
     /** Updates slot i from a given gradient (a bank's: the m groups' G with their alpha) by the fused kernel. */
     private void updateGiven(int i, NDArray grad, float[] bankAlpha, int groups, boolean skipIdle, Rates r) {
         Slot s = slots.get(i);
-        View view = views.get(i);
+        SlotState.View view = state.view(i);
         FloatBuffer g = view == null ? null : FusedAdamKernel.buffer(grad);
         if (g == null) {
             throw new IllegalStateException(
@@ -293,26 +199,14 @@ public final class AdamW implements AutoCloseable {
     private void updateOwn(int i, Rates r) {
         Slot s = slots.get(i);
         NDArray w = s.weight();
-        NDArray[] mv = state.get(i);
+        NDArray[] mv = state.moments(i);
         if (s.sharedMomentOf() >= 0) {
             throw new IllegalStateException(
                     "slot " + i + " shares a second moment: it is updated by the closed-form soup step only");
         }
         float decay = (float) s.weightDecay();
         try (NDArray grad = w.getGradient()) {
-            View view = views.get(i);
-            if (view != null && !gradChecked[i]) {
-                // A gradient that is not its own memory (a copy) would never be zeroed.
-                if (!FusedAdamKernel.supports(grad)) {
-                    if (s.bfloat16Moments()) {
-                        throw new IllegalStateException("slot " + i + " keeps bfloat16 moments, which need the fused"
-                                + " update, but its gradient is not a direct view of its memory");
-                    }
-                    views.set(i, null);
-                    view = null;
-                }
-                gradChecked[i] = true;
-            }
+            SlotState.View view = state.checkedView(i, grad);
             FloatBuffer g = view == null ? null : FusedAdamKernel.buffer(grad);
             if (g != null && g.capacity() == view.w().capacity()) {
                 fused(i, view, g, r, decay, true);
@@ -336,7 +230,7 @@ public final class AdamW implements AutoCloseable {
     }
 
     /** The fused one-pass update of one slot's views (w, m, v) from gradient g. */
-    private void fused(int i, View view, FloatBuffer g, Rates r, float decay, boolean zeroGrad) {
+    private void fused(int i, SlotState.View view, FloatBuffer g, Rates r, float decay, boolean zeroGrad) {
         FusedAdamKernel.update(
                 view.w(),
                 g,
@@ -365,14 +259,7 @@ public final class AdamW implements AutoCloseable {
 
     @Override
     public void close() {
-        for (int i = 0; i < state.size(); i++) {
-            state.get(i)[0].close();
-            if (slots.get(i).sharedMomentOf() < 0) {
-                state.get(i)[1].close();
-            }
-        }
-        state.clear();
-        views.clear();
+        state.close();
         closed = true;
     }
 }

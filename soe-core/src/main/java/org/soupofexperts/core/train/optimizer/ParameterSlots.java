@@ -33,8 +33,8 @@ public final class ParameterSlots {
 
     /** The slots of every trainable tensor of {@code model} and {@code router}, as {@code cfg} sets them. */
     public ParameterSlots(GptModel model, Router router, TrainingPlan cfg) {
-        boolean shareV = cfg.expertUpdate() == TrainingPlan.ExpertUpdate.SHARED_SECOND_MOMENT;
-        boolean half = cfg.bankMoments() == TrainingPlan.MomentPrecision.BFLOAT16;
+        boolean shareV = cfg.soupStep().expertUpdate() == TrainingPlan.ExpertUpdate.SHARED_SECOND_MOMENT;
+        boolean half = cfg.soupStep().bankMoments() == TrainingPlan.MomentPrecision.BFLOAT16;
         int n = model.experts();
         for (SoupTensor t : model.soupTensors()) {
             int shared = add(slot(t.shared().getArray(), ParamGroup.SHARED, t.decayed(), cfg, n));
@@ -62,7 +62,10 @@ public final class ParameterSlots {
     }
 
     private static AdamW.Slot slot(NDArray w, ParamGroup g, boolean decayed, TrainingPlan cfg, int experts) {
-        return new AdamW.Slot(w, cfg.learningRateScale(g, experts), decayed ? cfg.weightDecay(g) : 0.0);
+        return new AdamW.Slot(
+                w,
+                cfg.optimizer().learningRateScale(g, experts),
+                decayed ? cfg.optimizer().weightDecay(g) : 0.0);
     }
 
     private static AdamW.Slot bankSlot(NDArray w, boolean decayed, TrainingPlan cfg, int experts, boolean half) {

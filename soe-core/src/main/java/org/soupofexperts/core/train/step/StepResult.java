@@ -1,4 +1,4 @@
-package org.soupofexperts.core.train.loop;
+package org.soupofexperts.core.train.step;
 
 /**
  * What one training step did: the batch's mean loss (nats/token) before the update, the global

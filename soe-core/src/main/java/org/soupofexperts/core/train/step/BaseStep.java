@@ -1,6 +1,9 @@
-package org.soupofexperts.core.train.loop;
+package org.soupofexperts.core.train.step;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import org.soupofexperts.core.internal.Djl;
 import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.Router;
 import org.soupofexperts.core.train.optimizer.AdamW;
@@ -33,5 +36,18 @@ abstract class BaseStep implements SoupStep {
     @Override
     public void timeWith(PhaseClock c) {
         this.clock = c;
+    }
+
+    /** The m groups' h as one array: shape (k) for one group (the one-h step), (m, k) otherwise. */
+    static NDArray domainWeights(NDManager manager, double[][] hs) {
+        if (hs.length == 1) {
+            return Djl.engineOwned(manager.create(Djl.floats(hs[0])));
+        }
+        int k = hs[0].length;
+        float[] flat = new float[hs.length * k];
+        for (int g = 0; g < hs.length; g++) {
+            System.arraycopy(Djl.floats(hs[g]), 0, flat, g * k, k);
+        }
+        return Djl.engineOwned(manager.create(flat, new Shape(hs.length, k)));
     }
 }

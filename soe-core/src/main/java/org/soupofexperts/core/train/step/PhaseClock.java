@@ -1,4 +1,4 @@
-package org.soupofexperts.core.train.loop;
+package org.soupofexperts.core.train.step;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -15,25 +15,26 @@ import org.soupofexperts.core.train.TrainingSettings;
 public final class PhaseClock {
 
     /** A clock that records nothing. */
-    static final PhaseClock OFF = new PhaseClock(false);
+    public static final PhaseClock OFF = new PhaseClock(false);
 
     private final boolean on;
     private final Map<String, Long> nanos = new LinkedHashMap<>();
     private long last;
 
-    PhaseClock(boolean on) {
+    /** A clock that records ({@code on}) or not. */
+    public PhaseClock(boolean on) {
         this.on = on;
     }
 
     /** Starts timing the first phase of a step. */
-    void start() {
+    public void start() {
         if (on) {
             last = System.nanoTime();
         }
     }
 
     /** Ends the phase {@code name}: the time since the previous lap is added to it. */
-    void lap(String name) {
+    public void lap(String name) {
         if (on) {
             long now = System.nanoTime();
             nanos.merge(name, now - last, Long::sum);
@@ -42,7 +43,7 @@ public final class PhaseClock {
     }
 
     /** Mean milliseconds per step of each phase, in the order phases first ended; empty when off. */
-    Map<String, Double> meanMillis(int steps) {
+    public Map<String, Double> meanMillis(int steps) {
         Map<String, Double> out = new LinkedHashMap<>();
         if (steps > 0) {
             nanos.forEach((k, v) -> out.put(k, v / 1e6 / steps));

@@ -1,4 +1,4 @@
-package org.soupofexperts.core.train.loop;
+package org.soupofexperts.core.train.step;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
@@ -71,7 +71,7 @@ public final class AnalyticSoupStep extends BaseStep {
         int m = hs.length;
         try (Djl.Scope scope = Djl.scope()) {
             NDArray tokens = manager.create(tb.tokens(), new Shape(tb.batchSize(), tb.length()));
-            NDArray hArray = GroupBatches.domainWeights(manager, hs);
+            NDArray hArray = BaseStep.domainWeights(manager, hs);
             Instantiated f = forwardBackward(tokens, hArray);
             BankGradients b = bankGradients(f.theta(), f.alpha(), m);
             double factorSq = lowRankGradients(f.theta(), f.alpha(), m, b);

@@ -1,4 +1,4 @@
-package org.soupofexperts.core.train.loop;
+package org.soupofexperts.core.train.step;
 
 import ai.djl.ndarray.NDManager;
 import org.soupofexperts.core.nn.GptModel;

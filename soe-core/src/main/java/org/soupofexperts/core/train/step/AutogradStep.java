@@ -1,4 +1,4 @@
-package org.soupofexperts.core.train.loop;
+package org.soupofexperts.core.train.step;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
@@ -22,7 +22,7 @@ public final class AutogradStep extends BaseStep {
         try (Djl.Scope scope = Djl.scope();
                 GradientCollector gc = Djl.engine().newGradientCollector()) {
             NDArray tokens = manager.create(tb.tokens(), new Shape(tb.batchSize(), tb.length()));
-            NDArray alpha = router == null ? null : router.alpha(GroupBatches.domainWeights(manager, hs));
+            NDArray alpha = router == null ? null : router.alpha(BaseStep.domainWeights(manager, hs));
             NDArray lossArray = model.loss(tokens, alpha);
             gc.backward(lossArray);
             double loss = lossArray.getFloat();

@@ -1,4 +1,4 @@
-package org.soupofexperts.core.train.loop;
+package org.soupofexperts.core.train.step;
 
 import ai.djl.ndarray.NDManager;
 import org.soupofexperts.core.batch.TokenBatch;
@@ -28,7 +28,8 @@ public interface SoupStep extends AutoCloseable {
      */
     static SoupStep choose(
             GptModel model, Router router, NDManager manager, ParameterSlots slots, AdamW opt, TrainingPlan cfg) {
-        StepParts parts = new StepParts(model, router, manager, slots, opt, cfg.gradClip());
+        StepParts parts = new StepParts(
+                model, router, manager, slots, opt, cfg.optimizer().gradClip());
         if (!cfg.devices().isEmpty() && !cfg.devices().get(0).equals(manager.getDevice())) {
             throw new IllegalArgumentException("the first device of data-parallel training must hold the parameters: "
                     + manager.getDevice() + ", got " + cfg.devices().get(0));
@@ -36,7 +37,7 @@ public interface SoupStep extends AutoCloseable {
         if (cfg.devices().size() > 1) {
             return new DataParallelStep(parts, cfg.devices());
         }
-        TrainingPlan.StepAlgorithm algorithm = cfg.stepAlgorithm();
+        TrainingPlan.StepAlgorithm algorithm = cfg.soupStep().algorithm();
         boolean closedFormPossible = router != null && opt.allFused();
         if (router != null && algorithm == TrainingPlan.StepAlgorithm.CLOSED_FORM && !closedFormPossible) {
             throw new IllegalArgumentException("StepAlgorithm.CLOSED_FORM needs every parameter in the fused AdamW"
@@ -44,13 +45,13 @@ public interface SoupStep extends AutoCloseable {
                     + ": use StepAlgorithm.AUTO or AUTOGRAD");
         }
         boolean closedForm = closedFormPossible && algorithm != TrainingPlan.StepAlgorithm.AUTOGRAD;
-        boolean closedFormOnly =
-                cfg.skipIdleExperts() || cfg.expertUpdate() == TrainingPlan.ExpertUpdate.SHARED_SECOND_MOMENT;
+        boolean closedFormOnly = cfg.soupStep().skipIdleExperts()
+                || cfg.soupStep().expertUpdate() == TrainingPlan.ExpertUpdate.SHARED_SECOND_MOMENT;
         if (router != null && !closedForm && closedFormOnly) {
             throw new IllegalArgumentException("skipIdleExperts and ExpertUpdate.SHARED_SECOND_MOMENT need the"
                     + " closed-form soup step (CPU, float32); use ExpertUpdate.ADAM without skipIdleExperts here");
         }
-        return closedForm ? new AnalyticSoupStep(parts, cfg.skipIdleExperts()) : new AutogradStep(parts);
+        return closedForm ? new AnalyticSoupStep(parts, cfg.soupStep().skipIdleExperts()) : new AutogradStep(parts);
     }
 
     /** Times the step's phases on this clock (the default step has none of its own to time). */

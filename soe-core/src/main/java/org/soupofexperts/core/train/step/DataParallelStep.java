@@ -1,4 +1,4 @@
-package org.soupofexperts.core.train.loop;
+package org.soupofexperts.core.train.step;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -154,8 +154,7 @@ public final class DataParallelStep extends BaseStep {
         try (Djl.Scope scope = Djl.scope();
                 GradientCollector gc = Djl.engine().newGradientCollector()) {
             NDArray tokens = rep.manager().create(part.tokens(), new Shape(part.batchSize(), part.length()));
-            NDArray alpha =
-                    rep.router() == null ? null : rep.router().alpha(GroupBatches.domainWeights(rep.manager(), hs));
+            NDArray alpha = rep.router() == null ? null : rep.router().alpha(BaseStep.domainWeights(rep.manager(), hs));
             NDArray lossArray = rep.model().loss(tokens, alpha);
             NDArray shareOfMean = lossArray.mul(Djl.scalar(lossArray, 1.0 / r));
             gc.backward(shareOfMean);
