@@ -4,16 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.soupofexperts.testing.SourceSizes;
 
 /**
  * soe-core's rooms stay small enough to read: no package holds more than 12 source files, and no
@@ -30,14 +26,14 @@ class RoomSizeTest {
     @Test
     void noPackageHoldsMoreThanTwelveFiles() {
         assertTrue(Files.isDirectory(SOURCES), "run from soe-core's folder: " + SOURCES.toAbsolutePath());
-        Map<String, Integer> crowded = crowdedPackages(SOURCES, MAX_FILES_PER_PACKAGE);
+        Map<String, Integer> crowded = SourceSizes.crowdedPackages(SOURCES, MAX_FILES_PER_PACKAGE);
         assertEquals(Map.of(), crowded, "packages with more than " + MAX_FILES_PER_PACKAGE + " files");
     }
 
     @Test
     void noTrainingFileIsLongerThanThreeHundredLines() {
         assertTrue(Files.isDirectory(TRAIN), "run from soe-core's folder: " + TRAIN.toAbsolutePath());
-        Map<String, Integer> longFiles = longFiles(TRAIN, MAX_TRAINING_FILE_LINES);
+        Map<String, Integer> longFiles = SourceSizes.longFiles(TRAIN, MAX_TRAINING_FILE_LINES);
         assertEquals(Map.of(), longFiles, "files over " + MAX_TRAINING_FILE_LINES + " lines");
     }
 
@@ -48,47 +44,9 @@ class RoomSizeTest {
             Files.writeString(pkg.resolve("C" + i + ".java"), "class C" + i + " {}\n");
         }
         Files.writeString(pkg.resolve("Long.java"), "class Long {\n" + "\n".repeat(5) + "}\n");
-        assertEquals(Map.of("a/b", 4), crowdedPackages(dir, 3));
-        assertEquals(Map.of("a/b/Long.java", 7), longFiles(dir, 6));
-        assertEquals(Map.of(), crowdedPackages(dir, 4));
-        assertEquals(Map.of(), longFiles(dir, 7));
-    }
-
-    /** Each folder under {@code root} with more than {@code max} {@code .java} files, with its count. */
-    static Map<String, Integer> crowdedPackages(Path root, int max) {
-        Map<String, Integer> crowded = new TreeMap<>();
-        for (Path f : javaFiles(root)) {
-            crowded.merge(relative(root, f.getParent()), 1, Integer::sum);
-        }
-        crowded.values().removeIf(n -> n <= max);
-        return crowded;
-    }
-
-    /** Each {@code .java} file under {@code root} longer than {@code max} lines, with its length. */
-    static Map<String, Integer> longFiles(Path root, int max) {
-        Map<String, Integer> longOnes = new TreeMap<>();
-        for (Path f : javaFiles(root)) {
-            try (Stream<String> lines = Files.lines(f)) {
-                long n = lines.count();
-                if (n > max) {
-                    longOnes.put(relative(root, f), (int) n);
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        return longOnes;
-    }
-
-    private static List<Path> javaFiles(Path root) {
-        try (Stream<Path> s = Files.walk(root)) {
-            return s.filter(p -> p.toString().endsWith(".java")).sorted().collect(Collectors.toList());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String relative(Path root, Path p) {
-        return root.relativize(p).toString().replace('\\', '/');
+        assertEquals(Map.of("a/b", 4), SourceSizes.crowdedPackages(dir, 3));
+        assertEquals(Map.of("a/b/Long.java", 7), SourceSizes.longFiles(dir, 6));
+        assertEquals(Map.of(), SourceSizes.crowdedPackages(dir, 4));
+        assertEquals(Map.of(), SourceSizes.longFiles(dir, 7));
     }
 }

@@ -1,6 +1,5 @@
 package org.soupofexperts.examples;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,11 +19,9 @@ import org.soupofexperts.core.train.ParamGroup;
 import org.soupofexperts.core.train.TrainingPlan;
 import org.soupofexperts.data.sample.MetaDistributions;
 import org.soupofexperts.examples.experiment.Budget;
-import org.soupofexperts.examples.experiment.Charts;
 import org.soupofexperts.examples.experiment.Commands;
 import org.soupofexperts.examples.experiment.ExperimentCommand;
 import org.soupofexperts.examples.experiment.ExperimentData;
-import org.soupofexperts.examples.experiment.MarkdownTable;
 import org.soupofexperts.examples.experiment.Parts;
 import org.soupofexperts.examples.experiment.PlainRun;
 import org.soupofexperts.examples.experiment.SoupRun;
@@ -170,76 +167,11 @@ public final class Ablations extends ExperimentCommand implements Callable<Integ
                 }
             }
         }
-        report(model, generic, controls, sections, results);
-        return 0;
-    }
-
-    private void report(
-            ModelConfig model,
-            PlainRun generic,
-            Map<Double, PlainRun> controls,
-            Map<String, List<AblationVariant>> sections,
-            Map<String, SoupRun> results)
-            throws IOException {
-        StringBuilder md = new StringBuilder();
-        md.append(String.format(
+        String header = String.format(
                 "Base model: %s (%d parameters); %d steps of %d x %d tokens; seed %d.%n%n",
-                model, model.parameterCount(), steps, batch, context, seed));
-        md.append(String.format(
-                "Generic model (same budget): specialized %.3f, generic %.3f bits/byte, %.0f s.%n%n",
-                generic.specialized(), generic.naturalBitsPerByte(), generic.seconds()));
-        for (Map.Entry<Double, PlainRun> c : controls.entrySet()) {
-            md.append(String.format(
-                    "Control, generic model at lr x%s: specialized %.3f, generic %.3f bits/byte.%n%n",
-                    c.getKey(), c.getValue().specialized(), c.getValue().naturalBitsPerByte()));
-        }
-        Map<String, List<Row>> tables = new LinkedHashMap<>();
-        Map<String, double[][]> plot = new LinkedHashMap<>();
-        sections.forEach((title, variants) -> table(md, tables, plot, title, variants, results, generic));
-        Parts.write(out.resolve("ablations.md"), md.toString());
-        Parts.write(out.resolve("ablations.json"), Parts.json(new Results(generic, controls, tables)));
-        Charts.lines(
-                out.resolve("ablations.png"),
-                "Ablations: specialized vs generic loss",
-                "generic loss (bits/byte)",
-                "specialized loss (bits/byte)",
-                plot,
-                true);
-        LOG.info("ablations:\n{}", md);
-    }
-
-    /** ablations.json: the generic model, its controls at higher rates, and each table's soups. */
-    record Results(PlainRun generic, Map<Double, PlainRun> genericControls, Map<String, List<Row>> tables) {}
-
-    /** One soup of a table. */
-    record Row(String variant, SoupRun soup) {}
-
-    private static void table(
-            StringBuilder md,
-            Map<String, List<Row>> tables,
-            Map<String, double[][]> plot,
-            String title,
-            List<AblationVariant> variants,
-            Map<String, SoupRun> results,
-            PlainRun generic) {
-        MarkdownTable t = new MarkdownTable("variant", "specialized", "generic", "stored parameters", "train s");
-        List<Row> rows = new ArrayList<>();
-        for (AblationVariant v : variants) {
-            SoupRun p = results.get(v.key());
-            t.row(
-                    v.name(),
-                    p.scores().specialized(),
-                    p.scores().naturalBitsPerByte(),
-                    p.storedParameters(),
-                    String.format("%.0f", p.seconds()));
-            rows.add(new Row(v.name(), p));
-            plot.put(v.name(), new double[][] {
-                {p.scores().naturalBitsPerByte()}, {p.scores().specialized()}
-            });
-        }
-        md.append("### ").append(title).append("\n\n").append(t).append('\n');
-        tables.put(title, rows);
-        plot.putIfAbsent("generic model", new double[][] {{generic.naturalBitsPerByte()}, {generic.specialized()}});
+                model, model.parameterCount(), steps, batch, context, seed);
+        AblationsReport.write(out, header, generic, controls, sections, results);
+        return 0;
     }
 
     private PlainRun genericRun(ModelConfig model, ExperimentData data, Budget budget) {

@@ -4,13 +4,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.function.Consumer;
 import java.util.function.ToDoubleFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,7 +24,6 @@ import org.soupofexperts.data.cluster.ClusterDomains;
 import org.soupofexperts.data.cluster.KMeans;
 import org.soupofexperts.data.cluster.NearestCentroidAssigner;
 import org.soupofexperts.data.corpus.Corpus;
-import org.soupofexperts.data.corpus.Document;
 import org.soupofexperts.data.embed.Embedder;
 import org.soupofexperts.data.embed.HashedNgramEmbedder;
 import org.soupofexperts.data.embed.MiniLmEmbedder;
@@ -34,6 +31,9 @@ import org.soupofexperts.data.eval.Evaluation;
 import org.soupofexperts.data.sample.MetaDistributions;
 import org.soupofexperts.data.sample.WindowSampler;
 import org.soupofexperts.data.store.TokenStore;
+import org.soupofexperts.examples.ClusterSoupResults.Clustering;
+import org.soupofexperts.examples.ClusterSoupResults.Generic;
+import org.soupofexperts.examples.ClusterSoupResults.Soup;
 import org.soupofexperts.examples.experiment.Budget;
 import org.soupofexperts.examples.experiment.Commands;
 import org.soupofexperts.examples.experiment.ExperimentCommand;
@@ -110,31 +110,6 @@ public final class ClusterSoupExperiment extends ExperimentCommand implements Ca
         Commands.exit(new ClusterSoupExperiment(), args);
     }
 
-    /** How the labelled store's training documents were clustered (the time, from the run that first did it). */
-    record Clustering(String embedder, double embedSeconds, double purity) {}
-
-    /** The generic model at one learning rate, scored on every labelled domain. */
-    record Generic(double lr, double seconds, double[] perDomainBitsPerByte) {
-        double mean() {
-            return Arrays.stream(perDomainBitsPerByte).average().orElse(Double.NaN);
-        }
-    }
-
-    /** The soup, scored on every labelled domain at its histogram h over the clusters and at the natural h. */
-    record Soup(double seconds, double[] histogramBitsPerByte, double[] naturalPerDomainBitsPerByte) {}
-
-    /** results.json. */
-    record Results(
-            Clustering clustering,
-            int clusters,
-            String metaDistribution,
-            int steps,
-            List<String> domains,
-            double[][] h,
-            List<Generic> genericAtEachLearningRate,
-            Generic generic,
-            Soup soup) {}
-
     @Override
     public Integer call() throws Exception {
         Files.createDirectories(out);
@@ -184,7 +159,8 @@ public final class ClusterSoupExperiment extends ExperimentCommand implements Ca
         Soup soup = parts.getOrRun("soup", Soup.class, () -> soup(model, sampler, natural, hist, labelled));
         ClusterSoupReport.write(
                 out,
-                new Results(clustering, clusters, meta, steps, labelled.domains(), hist, generics, generic, soup),
+                new ClusterSoupResults(
+                        clustering, clusters, meta, steps, labelled.domains(), hist, generics, generic, soup),
                 experts);
         return 0;
     }
@@ -197,19 +173,7 @@ public final class ClusterSoupExperiment extends ExperimentCommand implements Ca
         for (int i = 0; i < docs.size(); i++) {
             clusterOf.put(docs.get(i), cluster[i]);
         }
-        Corpus unlabelled = new Corpus() {
-            @Override
-            public void forEach(Consumer<Document> sink) {
-                for (int i = 0; i < docs.size(); i++) {
-                    sink.accept(new Document(docs.get(i), null, "training documents", i + 1));
-                }
-            }
-
-            @Override
-            public String fingerprint() {
-                return "training documents: " + docs.size() + ", content hash " + docs.hashCode();
-            }
-        };
+        Corpus unlabelled = Corpus.of("training documents", docs);
         TokenStore.Options options = new TokenStore.Options(
                 0.0,
                 seed,

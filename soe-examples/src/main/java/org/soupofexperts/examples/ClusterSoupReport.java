@@ -7,7 +7,6 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.soupofexperts.examples.ClusterSoupExperiment.Results;
 import org.soupofexperts.examples.experiment.MarkdownTable;
 import org.soupofexperts.examples.experiment.Parts;
 
@@ -18,7 +17,7 @@ final class ClusterSoupReport {
 
     private ClusterSoupReport() {}
 
-    static void write(Path out, Results r, int experts) throws IOException {
+    static void write(Path out, ClusterSoupResults r, int experts) throws IOException {
         StringBuilder md = new StringBuilder(header(r, experts));
         MarkdownTable t = new MarkdownTable(
                 "domain",
@@ -69,7 +68,7 @@ final class ClusterSoupReport {
     }
 
     /** How the clusters and the models were made. */
-    private static String header(Results r, int experts) {
+    private static String header(ClusterSoupResults r, int experts) {
         return String.format(
                 Locale.ROOT,
                 "Embedder %s (%.0f s for the corpus); %d k-means clusters, purity against the %d labels %.3f."

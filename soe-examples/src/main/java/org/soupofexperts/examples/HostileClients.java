@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -169,7 +168,8 @@ final class HostileClients implements AutoCloseable {
         }
     }
 
-    private static byte[] body(byte[] content, boolean chunked) {
+    /** The raw bytes of a POST /loss request carrying {@code content}, chunked or with its length. */
+    static byte[] body(byte[] content, boolean chunked) {
         String head = "POST /loss HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                 + (chunked
                         ? "Transfer-Encoding: chunked\r\n\r\n" + Integer.toHexString(content.length) + "\r\n"
@@ -194,47 +194,10 @@ final class HostileClients implements AutoCloseable {
     }
 
     /**
-     * {@code n} clients, each from its own loopback address (127.0.1.1, 127.0.1.2, ...), each
-     * sending one valid {@code /loss} request with {@code body} at the same moment; the count of
-     * each outcome (status code, or "closed": a connection reset or closed without an answer).
+     * Sends raw bytes on a new connection to {@code host:port} from the local address {@code from}
+     * (null: any); the status code of the answer, or "closed".
      */
-    static Map<String, Long> burst(String host, int port, int n, byte[] body) throws InterruptedException {
-        if (n < 1 || n > 254 * 254) {
-            throw new IllegalArgumentException("a burst needs 1 to 64,516 clients, got " + n);
-        }
-        Map<String, AtomicLong> counts = new ConcurrentHashMap<>();
-        CountDownLatch go = new CountDownLatch(1);
-        List<Thread> clients = new ArrayList<>();
-        byte[] raw = body(body, false);
-        for (int i = 0; i < n; i++) {
-            String from = "127.0." + (1 + i / 254) + "." + (1 + i % 254);
-            Thread t = new Thread(() -> {
-                String outcome;
-                try {
-                    go.await();
-                    outcome = send(host, port, raw, from);
-                } catch (IOException e) {
-                    outcome = "closed";
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    outcome = "interrupted";
-                }
-                counts.computeIfAbsent(outcome, k -> new AtomicLong()).incrementAndGet();
-            });
-            t.setDaemon(true);
-            clients.add(t);
-            t.start();
-        }
-        go.countDown();
-        for (Thread t : clients) {
-            t.join(120_000);
-        }
-        Map<String, Long> out = new TreeMap<>();
-        counts.forEach((k, v) -> out.put(k, v.get()));
-        return out;
-    }
-
-    private static String send(String host, int port, byte[] raw, String from) throws IOException {
+    static String send(String host, int port, byte[] raw, String from) throws IOException {
         try (Socket s = new Socket()) {
             if (from != null) {
                 s.bind(new InetSocketAddress(from, 0));

@@ -1,10 +1,7 @@
 package org.soupofexperts.examples;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,11 +15,9 @@ import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.train.ParamGroup;
 import org.soupofexperts.core.train.TrainingPlan;
 import org.soupofexperts.examples.experiment.Budget;
-import org.soupofexperts.examples.experiment.Charts;
 import org.soupofexperts.examples.experiment.Commands;
 import org.soupofexperts.examples.experiment.ExperimentCommand;
 import org.soupofexperts.examples.experiment.ExperimentData;
-import org.soupofexperts.examples.experiment.MarkdownTable;
 import org.soupofexperts.examples.experiment.MetaOptions;
 import org.soupofexperts.examples.experiment.Parts;
 import org.soupofexperts.examples.experiment.PlainRun;
@@ -118,9 +113,9 @@ public final class LowRankExperiment extends ExperimentCommand implements Callab
         for (int r : ranks) {
             SoupRun p = parts.getOrRun("soup-rank" + r, SoupRun.class, () -> soup(model, data, budget, r));
             soups.put(r, p);
-            curves.put(name(r), p.losses());
+            curves.put(LowRankReport.name(r), p.losses());
         }
-        report(model, data, generic, soups, curves);
+        LowRankReport.write(out, header(model, generic), data, generic, soups, curves, experts);
         return 0;
     }
 
@@ -141,7 +136,7 @@ public final class LowRankExperiment extends ExperimentCommand implements Callab
                         RouterConfig.defaults().depth(),
                         routerOutput))
                 .build();
-        LOG.info("soup with {} experts: {} bank values", name(rank), config.bankParameterCount());
+        LOG.info("soup with {} experts: {} bank values", LowRankReport.name(rank), config.bankParameterCount());
         // One h per step, as in the committed runs (docs/results.md), which predate per-group h.
         TrainingPlan.Builder tc =
                 budget.config(data.sampler, meta.over(data), steps).hPerStep(1);
@@ -151,68 +146,6 @@ public final class LowRankExperiment extends ExperimentCommand implements Callab
             soup.train(tc.build());
             return SoupRun.of(soup, SoupScores.of(soup, data, context, evalWindows, false));
         }
-    }
-
-    private static String name(int rank) {
-        return rank == 0 ? "dense" : "rank " + rank;
-    }
-
-    private void report(
-            ModelConfig model,
-            ExperimentData data,
-            PlainRun generic,
-            Map<Integer, SoupRun> soups,
-            Map<String, float[]> curves)
-            throws Exception {
-        SoupRun dense = soups.get(0);
-        MarkdownTable t = new MarkdownTable(
-                "experts",
-                "bank parameters",
-                "bank MiB",
-                "of dense bank",
-                "specialized",
-                "generic",
-                "h matters",
-                "vs generic model",
-                "train s",
-                "instantiate ms");
-        List<Row> rows = new ArrayList<>();
-        for (Map.Entry<Integer, SoupRun> e : soups.entrySet()) {
-            SoupRun p = e.getValue();
-            SoupScores s = p.scores();
-            long bank = p.bankParameters();
-            t.row(
-                    name(e.getKey()),
-                    bank,
-                    String.format("%.2f", mebibytes(bank)),
-                    dense == null ? "-" : String.format("%.3f", bank / (double) dense.bankParameters()),
-                    s.specialized(),
-                    s.naturalBitsPerByte(),
-                    String.format("%.4f", s.hMatters()),
-                    String.format("%+.3f", s.specialized() - generic.specialized()),
-                    String.format("%.0f", p.seconds()),
-                    String.format("%.1f", s.instantiateMillis()));
-            rows.add(new Row(e.getKey(), s.hMatters(), p));
-        }
-        List<String> header = new ArrayList<>(List.of("domain", "generic model"));
-        soups.keySet().forEach(r -> header.add(name(r)));
-        MarkdownTable perDomain = new MarkdownTable(header);
-        for (int d = 0; d < data.k; d++) {
-            double[] row = new double[soups.size() + 1];
-            row[0] = generic.perDomainBitsPerByte()[d];
-            int j = 1;
-            for (SoupRun p : soups.values()) {
-                row[j++] = p.scores().histogramBitsPerByte()[d];
-            }
-            perDomain.row(data.domains().get(d), row);
-        }
-        String md = header(model, generic) + t + "\nPer domain (specialized loss at the domain's histogram h):\n\n"
-                + perDomain;
-        Parts.write(out.resolve("low-rank.md"), md);
-        Parts.write(out.resolve("low-rank.json"), Parts.json(new Results(generic, rows)));
-        plot(generic, soups);
-        Charts.trainingCurves(out.resolve("low-rank-training.png"), curves, 100);
-        LOG.info("low-rank experiment:\n{}", md);
     }
 
     /** The settings and the generic model, above the tables. */
@@ -242,37 +175,4 @@ public final class LowRankExperiment extends ExperimentCommand implements Callab
                         "Generic model (same budget): specialized %.3f, generic %.3f, %.0f s.%n%n",
                         generic.specialized(), generic.naturalBitsPerByte(), generic.seconds());
     }
-
-    /** One line through the soups in order of bank size (each point labelled in the table), and the generic model. */
-    private void plot(PlainRun generic, Map<Integer, SoupRun> soups) throws IOException {
-        List<SoupRun> bySize = soups.values().stream()
-                .sorted(Comparator.comparingLong(SoupRun::bankParameters))
-                .toList();
-        double[] xs =
-                bySize.stream().mapToDouble(p -> mebibytes(p.bankParameters())).toArray();
-        double[] ys = bySize.stream().mapToDouble(p -> p.scores().specialized()).toArray();
-        Map<String, double[][]> plot = new LinkedHashMap<>();
-        plot.put("soups, ranks " + soups.keySet() + " (0 = dense)", new double[][] {xs, ys});
-        plot.put("generic model", new double[][] {
-            {0, xs[xs.length - 1]},
-            {generic.specialized(), generic.specialized()}
-        });
-        Charts.lines(
-                out.resolve("low-rank.png"),
-                "Specialized loss vs expert bank size (n = " + experts + ")",
-                "expert bank (MiB)",
-                "specialized loss (bits/byte)",
-                plot,
-                true);
-    }
-
-    private static double mebibytes(long floats) {
-        return 4.0 * floats / (1 << 20);
-    }
-
-    /** low-rank.json: the generic model and each soup. */
-    record Results(PlainRun generic, List<Row> soups) {}
-
-    /** One soup: its experts' rank (0: dense), how much h matters, its run. */
-    record Row(int rank, double hMattersBitsPerByte, SoupRun soup) {}
 }

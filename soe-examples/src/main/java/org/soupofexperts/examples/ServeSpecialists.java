@@ -1,26 +1,14 @@
 package org.soupofexperts.examples;
 
 import com.google.gson.Gson;
-import com.google.gson.JsonObject;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.soupofexperts.core.SoupOfExperts;
@@ -191,14 +179,15 @@ public final class ServeSpecialists implements Callable<Integer> {
     /** The load runs against the running server, and what the server and the cache counted. */
     private ServeReport report(SpecialistServer server, SpecialistCache cache, RssSampler rss, SyntheticCorpus corpus)
             throws Exception {
-        LoadRun quiet = load(server.uri(), corpus, 0);
-        LoadRun generate = generateTokens > 0 ? load(server.uri(), corpus, generateTokens) : null;
+        LoadClients clientsRun = new LoadClients(corpus, K, requests, clients);
+        LoadRun quiet = clientsRun.run(server.uri(), 0);
+        LoadRun generate = generateTokens > 0 ? clientsRun.run(server.uri(), generateTokens) : null;
         LoadRun underAttack = null;
         Map<String, Map<String, Long>> attackOutcomes = null;
         if (hostile) {
             try (HostileClients attack =
                     new HostileClients(server.uri().getHost(), server.port()).start(idleConnections, slowloris, 7)) {
-                underAttack = load(server.uri(), corpus, 0);
+                underAttack = clientsRun.run(server.uri(), 0);
                 attackOutcomes = attack.outcomes();
             }
         }
@@ -208,7 +197,7 @@ public final class ServeSpecialists implements Callable<Integer> {
             // answer (503 past the queue), none reset.
             String doc = String.join("\n", corpus.documents(1, 9000, 4, 150));
             byte[] body = GSON.toJson(Map.of("documents", List.of(doc))).getBytes(StandardCharsets.UTF_8);
-            burstOutcomes = HostileClients.burst(server.uri().getHost(), server.port(), burst, body);
+            burstOutcomes = LoadClients.burst(server.uri().getHost(), server.port(), burst, body);
         }
         return new ServeReport(
                 requests,
@@ -226,86 +215,6 @@ public final class ServeSpecialists implements Callable<Integer> {
                 cache.misses(),
                 cache.evictions(),
                 rss.summary());
-    }
-
-    /**
-     * Several client threads, each sending its share of the requests; latencies in ms. With
-     * {@code newTokens} > 0 the requests are {@code /generate} for that many tokens, else {@code /loss}.
-     */
-    private LoadRun load(URI base, SyntheticCorpus corpus, int newTokens) throws Exception {
-        HttpClient client = HttpClient.newBuilder()
-                .executor(Executors.newFixedThreadPool(2))
-                .build();
-        URI uri = base.resolve(newTokens > 0 ? "generate" : "loss");
-        String expect = newTokens > 0 ? "\"text\"" : "bitsPerByte";
-        double[] latencies = new double[requests];
-        AtomicInteger next = new AtomicInteger();
-        AtomicInteger errors = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(clients);
-        long t0 = System.nanoTime();
-        List<Future<?>> futures = new ArrayList<>();
-        for (int c = 0; c < clients; c++) {
-            SplittableRandom rng = new SplittableRandom(1000 + c);
-            futures.add(pool.submit(() -> {
-                int i;
-                while ((i = next.getAndIncrement()) < requests) {
-                    String body = requestBody(corpus, rng, i, newTokens);
-                    long s = System.nanoTime();
-                    try {
-                        HttpResponse<String> r = client.send(
-                                HttpRequest.newBuilder(uri)
-                                        .POST(HttpRequest.BodyPublishers.ofString(body))
-                                        .build(),
-                                HttpResponse.BodyHandlers.ofString());
-                        if (r.statusCode() != 200 || !r.body().contains(expect)) {
-                            errors.incrementAndGet();
-                        }
-                    } catch (IOException | InterruptedException e) {
-                        errors.incrementAndGet();
-                    }
-                    latencies[i] = (System.nanoTime() - s) / 1e6;
-                }
-                return null;
-            }));
-        }
-        for (Future<?> f : futures) {
-            f.get();
-        }
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        pool.shutdown();
-        double[] sorted = latencies.clone();
-        Arrays.sort(sorted);
-        return new LoadRun(
-                uri.getPath(),
-                newTokens,
-                errors.get(),
-                seconds,
-                requests / seconds,
-                quantile(sorted, 0.5),
-                quantile(sorted, 0.9),
-                quantile(sorted, 0.99),
-                sorted[sorted.length - 1],
-                RssSampler.read());
-    }
-
-    /** A specialist set of request i: 5 unseen documents, mostly from one domain, some from another. */
-    private static String requestBody(SyntheticCorpus corpus, SplittableRandom rng, int i, int newTokens) {
-        int main = rng.nextInt(K);
-        int mixed = rng.nextInt(K);
-        List<String> docs = new ArrayList<>(corpus.documents(main, 5_000_000L + 10L * i, 3 + rng.nextInt(3), 60));
-        docs.addAll(corpus.documents(mixed, 6_000_000L + 10L * i, 1, 60));
-        JsonObject body = new JsonObject();
-        body.add("documents", GSON.toJsonTree(docs));
-        if (newTokens > 0) {
-            String prompt = corpus.documents(main, 7_000_000L + i, 1, 60).get(0);
-            body.addProperty("prompt", prompt.substring(0, Math.min(16, prompt.length())));
-            body.addProperty("maxNewTokens", newTokens);
-        }
-        return body.toString();
-    }
-
-    private static double quantile(double[] sorted, double q) {
-        return sorted[(int) Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
     }
 
     private static SoupOfExperts trained(SoupConfig config, TrainingPlan training) {

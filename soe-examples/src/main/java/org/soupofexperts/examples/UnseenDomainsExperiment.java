@@ -4,11 +4,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.core.config.RouterConfig;
 import org.soupofexperts.data.embed.Embedder;
 import org.soupofexperts.data.embed.MiniLmEmbedder;
 import org.soupofexperts.data.eval.DomainSplit;
@@ -51,6 +53,12 @@ public final class UnseenDomainsExperiment extends ExperimentCommand implements 
             defaultValue = "0",
             description = "the experts' rank (0: dense); n experts of rank r store about 2r/width of n dense ones")
     int rank;
+
+    @Option(
+            names = "--router",
+            description =
+                    "the router as OUTPUT:HIDDENxDEPTH, such as raw:64x1 or softmax:256x2 (default: the library's)")
+    String router;
 
     @Option(names = "--lr", defaultValue = "3e-3", description = "the soup's learning rate")
     double lr;
@@ -109,6 +117,7 @@ public final class UnseenDomainsExperiment extends ExperimentCommand implements 
                         .domains(k)
                         .experts(experts)
                         .expertRank(rank)
+                        .router(routerConfig())
                         .seed(seed)
                         .build())
                 .generic(s -> DenseModel.create(model, s))
@@ -140,6 +149,22 @@ public final class UnseenDomainsExperiment extends ExperimentCommand implements 
         return 0;
     }
 
+    /** The {@code --router} spec, OUTPUT:HIDDENxDEPTH, or the library's default. */
+    private RouterConfig routerConfig() {
+        if (router == null) {
+            return RouterConfig.defaults();
+        }
+        String[] parts = router.split("[:x]");
+        if (parts.length != 3) {
+            throw new IllegalArgumentException(
+                    "--router must be OUTPUT:HIDDENxDEPTH (such as raw:64x1), got " + router);
+        }
+        return RouterConfig.of(
+                Integer.parseInt(parts[1]),
+                Integer.parseInt(parts[2]),
+                RouterConfig.Output.valueOf(parts[0].toUpperCase(Locale.ROOT)));
+    }
+
     private DomainSplit split() {
         Function<List<String>, Embedder> e =
                 embedder.equals("minilm") ? docs -> new MiniLmEmbedder(512) : DomainSplit.hashed();
@@ -169,6 +194,7 @@ public final class UnseenDomainsExperiment extends ExperimentCommand implements 
                         batch,
                         seed)
                 + (probeEvery > 0 ? " probeEvery=" + probeEvery : "")
-                + (rank > 0 ? " rank=" + rank : "");
+                + (rank > 0 ? " rank=" + rank : "")
+                + (router != null ? " router=" + routerConfig() : "");
     }
 }

@@ -87,6 +87,15 @@ class ExperimentsSmokeTest {
         assertTrue(clusters.contains("| hashed n-gram TF-IDF |") && clusters.contains("| MiniLM-L6-v2"), clusters);
     }
 
+    /** The README's main job, a few steps: it trains, instantiates, and prints its table and h. */
+    @Test
+    void theQuickStartTrainsInstantiatesAndPrintsItsTable() throws Exception {
+        String printed = printed(() -> QuickStart.main(new String[] {"3"}));
+        assertTrue(printed.contains("Validation loss, bits per byte"), printed);
+        assertTrue(printed.contains("generic (uniform h)") && printed.contains("specialist synth-1"), printed);
+        assertTrue(printed.contains("its h from the histogram: ["), printed);
+    }
+
     /** Documents of three synthetic domains as Pile-style JSONL, {@code perDomain} each from {@code offset}. */
     private Path jsonl(String name, long offset, int perDomain) throws Exception {
         SyntheticCorpus corpus = new SyntheticCorpus(3, 400, 2025);

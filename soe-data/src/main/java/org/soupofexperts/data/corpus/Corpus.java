@@ -1,6 +1,7 @@
 package org.soupofexperts.data.corpus;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
@@ -9,6 +10,17 @@ import java.util.function.Predicate;
  * the whole corpus in memory.
  */
 public interface Corpus {
+
+    /**
+     * Documents held in memory, unlabelled, in the list's order (each with {@code source} and its
+     * 1-based position as its line); the fingerprint is their number and a SHA-256 of their texts,
+     * so a token store built from them is rebuilt when any text changes. The list is copied.
+     *
+     * @throws IllegalArgumentException if {@code source} is blank or a text is null
+     */
+    static Corpus of(String source, List<String> texts) {
+        return new InMemoryCorpus(source, texts);
+    }
 
     /** Streams every document, in a fixed order, to {@code sink}. */
     void forEach(Consumer<Document> sink) throws IOException;
