@@ -102,9 +102,9 @@ final class Compare implements Callable<Integer> {
                 Tokenizer tok = recorded.tokenizer();
                 TokenStore tokens = BudgetOptions.openStore(
                         storeDir, tok, "score the soup on the store of the corpus it was trained on");
-                if (soup.config().domains() != tokens.domains().size()) {
+                if (soup.config().numDomains() != tokens.domains().size()) {
                     throw new IllegalArgumentException(soupDir + " has "
-                            + soup.config().domains() + " domains, "
+                            + soup.config().numDomains() + " domains, "
                             + storeDir + " has " + tokens.domains().size() + ": compare scores a soup trained over"
                             + " the store's own labels (train --domains labels), not over clusters");
                 }

@@ -96,7 +96,7 @@ final class Inputs {
                         + "' is not a number; give numbers, or name=weight" + " for every entry");
             }
         }
-        return DomainWeights.validate(h, soup.config().domains());
+        return DomainWeights.validate(h, soup.config().numDomains());
     }
 
     /**

@@ -61,7 +61,7 @@ class CompareCommandsTest {
     private Path shardedStore(SyntheticCorpus synth, Tokenizer tok, int tinyValid) throws IOException {
         Path store = Files.createDirectories(dir.resolve("sharded"));
         ShardedStore.Builder b = ShardedStore.builder(tok).validation(0.1, 0);
-        for (int d = 0; d < synth.domains(); d++) {
+        for (int d = 0; d < synth.numDomains(); d++) {
             List<TokenShard> train = new ArrayList<>();
             List<TokenShard> valid = new ArrayList<>();
             for (int part = 0; part < 2; part++) {

@@ -175,8 +175,9 @@ public record Labels(List<String> domains, String tokenizer, int tokenizerVocabS
 
     /** These labels, if they fit a soup of that config (one name per domain, a vocabulary it covers). */
     Labels checkedFor(SoupConfig config) {
-        if (!domains.isEmpty() && domains.size() != config.domains()) {
-            throw new IllegalArgumentException(domains.size() + " domain names for a soup of k = " + config.domains());
+        if (!domains.isEmpty() && domains.size() != config.numDomains()) {
+            throw new IllegalArgumentException(
+                    domains.size() + " domain names for a soup of k = " + config.numDomains());
         }
         if (tokenizerVocabSize > config.model().vocabSize()) {
             throw new IllegalArgumentException("tokenizer " + tokenizer + " has " + tokenizerVocabSize

@@ -64,7 +64,7 @@ final class SoupFiles {
         }
         LoadedTensors.checkFileHolds(
                 dir, a.parameters(), config.model().parameterCount() + config.bankParameterCount());
-        Labels labels = Labels.fromManifest(m, config.domains(), dir.toString());
+        Labels labels = Labels.fromManifest(m, config.numDomains(), dir.toString());
         SoupParameters p = new SoupParameters(config, device);
         try {
             p.read(dir, a.parameters());

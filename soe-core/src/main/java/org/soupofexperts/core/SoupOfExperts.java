@@ -153,7 +153,7 @@ public final class SoupOfExperts implements AutoCloseable {
 
     /** The expert coefficients alpha = router(h). */
     public double[] alpha(double[] h) {
-        double[] hh = DomainWeights.validate(h, config.domains());
+        double[] hh = DomainWeights.validate(h, config.numDomains());
         return params.shared(() -> params.alphaValues(hh));
     }
 
@@ -164,7 +164,7 @@ public final class SoupOfExperts implements AutoCloseable {
      * result and should close it.
      */
     public Specialist instantiate(double[] h) {
-        double[] hh = DomainWeights.validate(h, config.domains());
+        double[] hh = DomainWeights.validate(h, config.numDomains());
         return params.shared(() -> {
             SoupParameters.Merged m = params.merge(hh);
             return Specialist.instantiated(m.manager(), m.model(), hh, m.alpha(), describe(false), labels);
@@ -185,18 +185,18 @@ public final class SoupOfExperts implements AutoCloseable {
             throw new IllegalArgumentException(
                     "the assigner's domains " + theirs + " are not the soup's domains " + mine + " in its order");
         }
-        return instantiate(assigner.domainWeightsFor(documents, config.domains()));
+        return instantiate(assigner.domainWeightsFor(documents, config.numDomains()));
     }
 
     /** Next-token logits {@code [B,T,vocab]} of the soup at h, computed in tokens' manager. */
     public NDArray logits(NDArray tokens, double[] h) {
-        double[] hh = DomainWeights.validate(h, config.domains());
+        double[] hh = DomainWeights.validate(h, config.numDomains());
         return params.shared(() -> Forward.logits(params.model, tokens, m -> params.alpha(m, hh)));
     }
 
     /** Mean next-token loss (nats/token) of the soup at h on a batch. */
     public double loss(TokenBatch batch, double[] h) {
-        double[] hh = DomainWeights.validate(h, config.domains());
+        double[] hh = DomainWeights.validate(h, config.numDomains());
         return params.shared(() -> Forward.loss(params.model, params.manager, batch, m -> params.alpha(m, hh)));
     }
 

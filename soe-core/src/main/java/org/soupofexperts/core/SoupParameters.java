@@ -42,7 +42,7 @@ final class SoupParameters implements AutoCloseable {
         this.config = config;
         this.manager = Djl.newManager(device);
         this.model = new GptModel(config.model(), config.experts(), config.expertRanks());
-        this.router = new Router(config.domains(), config.experts(), config.router());
+        this.router = new Router(config.numDomains(), config.experts(), config.router());
     }
 
     /** Parameters with their seeded initial values on {@code device}, logged with their sizes. */

@@ -100,7 +100,7 @@ public final class SpecialistCache implements AutoCloseable {
      * never free a specialist between the lookup and the lease.
      */
     public Lease acquire(double[] h) {
-        double[] hh = DomainWeights.validate(h, soup.config().domains());
+        double[] hh = DomainWeights.validate(h, soup.config().numDomains());
         Key key = new Key(hh, quantum);
         // One outcome per call, counted where it is known: a hit when a built specialist is
         // leased, a miss when this call builds it (a call that waited for another's build and

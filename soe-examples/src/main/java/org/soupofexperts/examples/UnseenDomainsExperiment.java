@@ -154,14 +154,16 @@ public final class UnseenDomainsExperiment extends ExperimentCommand implements 
         if (router == null) {
             return RouterConfig.defaults();
         }
-        String[] parts = router.split("[:x]");
-        if (parts.length != 3) {
+        // The output's name may hold an x (softmax): split at the colon first.
+        String[] parts = router.split(":");
+        String[] shape = parts.length == 2 ? parts[1].split("x") : new String[0];
+        if (shape.length != 2) {
             throw new IllegalArgumentException(
                     "--router must be OUTPUT:HIDDENxDEPTH (such as raw:64x1), got " + router);
         }
         return RouterConfig.of(
-                Integer.parseInt(parts[1]),
-                Integer.parseInt(parts[2]),
+                Integer.parseInt(shape[0]),
+                Integer.parseInt(shape[1]),
                 RouterConfig.Output.valueOf(parts[0].toUpperCase(Locale.ROOT)));
     }
 

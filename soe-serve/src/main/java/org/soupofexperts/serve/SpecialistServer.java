@@ -254,7 +254,7 @@ public final class SpecialistServer implements AutoCloseable {
             if (soup == null || assigner == null || tokenizer == null) {
                 throw new IllegalStateException("a server needs soup(...), assigner(...) and tokenizer(...)");
             }
-            int k = soup.config().domains();
+            int k = soup.config().numDomains();
             if (assigner.numDomains() != k) {
                 throw new IllegalArgumentException("the assigner gives h over " + assigner.numDomains()
                         + " domains, the soup was trained on " + k);

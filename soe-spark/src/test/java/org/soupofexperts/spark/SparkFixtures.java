@@ -35,7 +35,7 @@ final class SparkFixtures {
     static Path corpus(Path file, SyntheticCorpus synth, int perDomain, Compressor compressor) throws IOException {
         try (Writer w = new OutputStreamWriter(compressor.wrap(Files.newOutputStream(file)), StandardCharsets.UTF_8)) {
             for (int i = 0; i < perDomain; i++) {
-                for (int d = 0; d < synth.domains(); d++) {
+                for (int d = 0; d < synth.numDomains(); d++) {
                     JsonObject meta = new JsonObject();
                     meta.addProperty("pile_set_name", synth.domainNames().get(d));
                     JsonObject o = new JsonObject();

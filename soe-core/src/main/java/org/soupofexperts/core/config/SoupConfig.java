@@ -93,7 +93,8 @@ public final class SoupConfig {
         return model;
     }
 
-    public int domains() {
+    /** The number of domains k (the length of every h). */
+    public int numDomains() {
         return domains;
     }
 

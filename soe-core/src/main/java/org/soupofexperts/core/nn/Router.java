@@ -74,7 +74,8 @@ public final class Router extends ModelBlock {
         return out;
     }
 
-    public int domains() {
+    /** The number of domains k of the h it maps. */
+    public int numDomains() {
         return domains;
     }
 

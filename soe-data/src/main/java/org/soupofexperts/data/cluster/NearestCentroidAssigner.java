@@ -177,9 +177,9 @@ public final class NearestCentroidAssigner implements DomainAssigner {
     }
 
     private static void attach(SoupOfExperts soup, Centroids centroids, JsonObject embedder) {
-        if (centroids.k() != soup.config().domains()) {
+        if (centroids.k() != soup.config().numDomains()) {
             throw new IllegalArgumentException("the assigner has " + centroids.k() + " centroids but the soup has k="
-                    + soup.config().domains() + " domains");
+                    + soup.config().numDomains() + " domains");
         }
         JsonObject o = new JsonObject();
         o.add("centroids", centroids.toJsonObject());
@@ -198,10 +198,10 @@ public final class NearestCentroidAssigner implements DomainAssigner {
         // Its shape first (both parts objects), then what they hold.
         JsonObject embedder = part(o, "embedder");
         Centroids centroids = Centroids.fromJsonObject(part(o, "centroids"));
-        if (centroids.k() != soup.config().domains()) {
+        if (centroids.k() != soup.config().numDomains()) {
             // An h of the wrong length would reach instantiate(h) or, worse, a caller's own code.
             throw new IllegalArgumentException("the soup's '" + ATTACHMENT + "' attachment holds " + centroids.k()
-                    + " centroids but the soup has k=" + soup.config().domains() + " domains");
+                    + " centroids but the soup has k=" + soup.config().numDomains() + " domains");
         }
         return new NearestCentroidAssigner(embedder(embedder), centroids, smoothing);
     }

@@ -88,7 +88,8 @@ public final class SyntheticCorpus {
         }
     }
 
-    public int domains() {
+    /** The number of domains. */
+    public int numDomains() {
         return domains;
     }
 

@@ -153,7 +153,7 @@ public final class ConfigJson {
     public static JsonObject soup(SoupConfig config) {
         JsonObject c = new JsonObject();
         c.add("model", model(config.model()));
-        c.addProperty("domains", config.domains());
+        c.addProperty("domains", config.numDomains());
         c.addProperty("experts", config.experts());
         c.add("expertRanks", expertRanks(config.expertRanks()));
         c.add("router", router(config.router()));

@@ -87,7 +87,7 @@ public final class TrainingLoop {
             if (router == null && model.experts() > 0) {
                 throw new IllegalArgumentException("a model with experts needs its router to train");
             }
-            this.k = router == null ? cfg.source().numDomains() : router.domains();
+            this.k = router == null ? cfg.source().numDomains() : router.numDomains();
             if (cfg.source().numDomains() != k) {
                 throw new IllegalArgumentException(
                         "the batch source has " + cfg.source().numDomains() + " domains but the soup has k=" + k);

@@ -48,7 +48,7 @@ public final class DataParallelStep extends BaseStep {
     /** A copy of the model and router on {@code m}'s device, its weights trainable, in slot order. */
     private Replica replicate(GptModel model, Router router, NDManager m) {
         GptModel copy = new GptModel(model.config(), model.experts(), model.ranks());
-        Router routerCopy = router == null ? null : new Router(router.domains(), router.experts(), router.config());
+        Router routerCopy = router == null ? null : new Router(router.numDomains(), router.experts(), router.config());
         List<SoupTensor> from = new ArrayList<>(model.soupTensors());
         List<SoupTensor> to = new ArrayList<>(copy.soupTensors());
         if (router != null) {
