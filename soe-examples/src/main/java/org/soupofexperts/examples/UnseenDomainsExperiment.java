@@ -161,10 +161,17 @@ public final class UnseenDomainsExperiment extends ExperimentCommand implements 
             throw new IllegalArgumentException(
                     "--router must be OUTPUT:HIDDENxDEPTH (such as raw:64x1), got " + router);
         }
-        return RouterConfig.of(
-                Integer.parseInt(shape[0]),
-                Integer.parseInt(shape[1]),
-                RouterConfig.Output.valueOf(parts[0].toUpperCase(Locale.ROOT)));
+        try {
+            return RouterConfig.of(
+                    Integer.parseInt(shape[0]),
+                    Integer.parseInt(shape[1]),
+                    RouterConfig.Output.valueOf(parts[0].toUpperCase(Locale.ROOT)));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                    "--router must be OUTPUT:HIDDENxDEPTH with OUTPUT raw or softmax (such as raw:64x1), got " + router
+                            + ": " + e.getMessage(),
+                    e);
+        }
     }
 
     private DomainSplit split() {

@@ -44,6 +44,12 @@ public final class TrainingPlan {
             throw new IllegalArgumentException("batch source has " + source.numDomains()
                     + " domains but the meta-distribution has " + metaDistribution.numDomains());
         }
+        // The steps first: an error names the first setting out of range in this order.
+        schedule = new LearningRateSchedule(
+                b.steps,
+                b.learningRate,
+                b.minLearningRateRatio,
+                b.warmupSteps != null ? b.warmupSteps : LearningRateSchedule.defaultWarmup(b.steps));
         if (b.batchSize < 1) {
             throw new IllegalArgumentException("batchSize must be >= 1, got " + b.batchSize);
         }
@@ -53,11 +59,11 @@ public final class TrainingPlan {
             throw new IllegalArgumentException(
                     "contextLength must be >= 2 (or 0 for the model's), got " + contextLength);
         }
-        schedule = new LearningRateSchedule(
-                b.steps,
-                b.learningRate,
-                b.minLearningRateRatio,
-                b.warmupSteps != null ? b.warmupSteps : LearningRateSchedule.defaultWarmup(b.steps));
+        earlyStopping = b.earlyStopping;
+        if (earlyStopping != null && contextLength != 0 && earlyStopping.length() > contextLength + 1) {
+            throw new IllegalArgumentException("validation sequences of " + earlyStopping.length()
+                    + " tokens are longer than the training context + 1 = " + (contextLength + 1));
+        }
         optimizer = new AdamWSettings(b.beta1, b.beta2, b.epsilon, b.gradClip, b.lrScale, b.weightDecay, b.fusedUpdate);
         soupStep = new SoupStepSettings(
                 SoupStepSettings.groups(b.hPerStep, batchSize),
@@ -69,11 +75,6 @@ public final class TrainingPlan {
         listeners = List.copyOf(b.listeners);
         logEvery = b.logEvery;
         seed = b.seed;
-        earlyStopping = b.earlyStopping;
-        if (earlyStopping != null && contextLength != 0 && earlyStopping.length() > contextLength + 1) {
-            throw new IllegalArgumentException("validation sequences of " + earlyStopping.length()
-                    + " tokens are longer than the training context + 1 = " + (contextLength + 1));
-        }
         timePhases = b.timePhases;
         stopWhen = b.stopWhen;
         probe = b.probe;

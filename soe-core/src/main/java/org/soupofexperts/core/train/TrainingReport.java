@@ -13,7 +13,9 @@ import org.soupofexperts.core.train.listener.SpecializationProbe;
  * @param steps steps run (fewer than configured when early stopping, a stop condition or an
  *     interrupt ended the run)
  * @param tokens training tokens consumed (predicted positions)
- * @param seconds wall time of the step loop (validation for early stopping left out)
+ * @param seconds wall time of the step loop, earlier launches of a resumed run included; early
+ *     stopping's evaluations (with the copy of the best weights), the specialization probe and
+ *     checkpoints left out
  * @param losses per-step batch loss (nats/token), one per step run
  * @param clippedFraction fraction of steps whose gradient norm exceeded the clip
  * @param seed seed of the h and data streams

@@ -160,6 +160,16 @@ class TrainingPlanTest {
                                 TrainingPlan.StepAlgorithm.AUTO))
                 .getMessage();
         assertTrue(m.contains("hPerStep"), m);
+        String first = assertThrows(
+                        IllegalArgumentException.class,
+                        () -> TrainingPlan.builder()
+                                .source(NONE)
+                                .metaDistribution(ONE)
+                                .steps(0)
+                                .batchSize(0)
+                                .build())
+                .getMessage();
+        assertTrue(first.startsWith("steps"), "the steps are checked first: " + first);
     }
 
     @Test

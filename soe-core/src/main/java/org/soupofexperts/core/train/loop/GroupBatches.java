@@ -7,7 +7,7 @@ import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.config.DomainWeights;
 import org.soupofexperts.core.config.ModelConfig;
 
-/** A step's inputs with m groups of domain weights: the draws of h, the batch, h as an array. Stateless. */
+/** A step's inputs with m groups of domain weights: the draws of h and the batch. Stateless. */
 public final class GroupBatches {
 
     private GroupBatches() {}
