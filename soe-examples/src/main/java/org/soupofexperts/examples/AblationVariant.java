@@ -25,108 +25,102 @@ record AblationVariant(
     }
 
     AblationVariant named(String newName) {
-        return new AblationVariant(
-                newName,
-                experts,
-                support,
-                beta,
-                naturalShare,
-                init,
-                output,
-                expertLrScale,
-                expertDecay,
-                warmStartShare,
-                lrScale);
+        Copy c = new Copy(this);
+        c.name = newName;
+        return c.build();
     }
 
     AblationVariant withExperts(int n) {
-        return new AblationVariant(
-                name,
-                n,
-                support,
-                beta,
-                naturalShare,
-                init,
-                output,
-                expertLrScale,
-                expertDecay,
-                warmStartShare,
-                lrScale);
+        Copy c = new Copy(this);
+        c.experts = n;
+        return c.build();
     }
 
     AblationVariant withMeta(int s, double b) {
-        return new AblationVariant(
-                name, experts, s, b, naturalShare, init, output, expertLrScale, expertDecay, warmStartShare, lrScale);
+        Copy c = new Copy(this);
+        c.support = s;
+        c.beta = b;
+        return c.build();
     }
 
     AblationVariant withInit(ExpertInit i) {
-        return new AblationVariant(
-                name,
-                experts,
-                support,
-                beta,
-                naturalShare,
-                i,
-                output,
-                expertLrScale,
-                expertDecay,
-                warmStartShare,
-                lrScale);
+        Copy c = new Copy(this);
+        c.init = i;
+        return c.build();
     }
 
     AblationVariant withOutput(RouterConfig.Output o) {
-        return new AblationVariant(
-                name,
-                experts,
-                support,
-                beta,
-                naturalShare,
-                init,
-                o,
-                expertLrScale,
-                expertDecay,
-                warmStartShare,
-                lrScale);
+        Copy c = new Copy(this);
+        c.output = o;
+        return c.build();
     }
 
     AblationVariant withExpertLr(double scale) {
-        return new AblationVariant(
-                name, experts, support, beta, naturalShare, init, output, scale, expertDecay, warmStartShare, lrScale);
+        Copy c = new Copy(this);
+        c.expertLrScale = scale;
+        return c.build();
     }
 
     AblationVariant withExpertDecay(double decay) {
-        return new AblationVariant(
-                name,
-                experts,
-                support,
-                beta,
-                naturalShare,
-                init,
-                output,
-                expertLrScale,
-                decay,
-                warmStartShare,
-                lrScale);
+        Copy c = new Copy(this);
+        c.expertDecay = decay;
+        return c.build();
     }
 
     AblationVariant withWarmStart(double share) {
-        return new AblationVariant(
-                name, experts, support, beta, naturalShare, init, output, expertLrScale, expertDecay, share, lrScale);
+        Copy c = new Copy(this);
+        c.warmStartShare = share;
+        return c.build();
     }
 
     AblationVariant withLr(double scale) {
-        return new AblationVariant(
-                name,
-                experts,
-                support,
-                beta,
-                naturalShare,
-                init,
-                output,
-                expertLrScale,
-                expertDecay,
-                warmStartShare,
-                scale);
+        Copy c = new Copy(this);
+        c.lrScale = scale;
+        return c.build();
+    }
+
+    /** A variant's fields, copied so that a wither changes one and builds the new variant. */
+    private static final class Copy {
+        String name;
+        int experts;
+        int support;
+        double beta;
+        double naturalShare;
+        ExpertInit init;
+        RouterConfig.Output output;
+        double expertLrScale;
+        double expertDecay;
+        double warmStartShare;
+        double lrScale;
+
+        Copy(AblationVariant v) {
+            name = v.name;
+            experts = v.experts;
+            support = v.support;
+            beta = v.beta;
+            naturalShare = v.naturalShare;
+            init = v.init;
+            output = v.output;
+            expertLrScale = v.expertLrScale;
+            expertDecay = v.expertDecay;
+            warmStartShare = v.warmStartShare;
+            lrScale = v.lrScale;
+        }
+
+        AblationVariant build() {
+            return new AblationVariant(
+                    name,
+                    experts,
+                    support,
+                    beta,
+                    naturalShare,
+                    init,
+                    output,
+                    expertLrScale,
+                    expertDecay,
+                    warmStartShare,
+                    lrScale);
+        }
     }
 
     /** Names the finished part; the defaults keep the short form. */
