@@ -39,6 +39,7 @@ final class UnseenReport {
                 "histogram (same half)",
                 "generic fine-tuned",
                 "soup fine-tuned",
+                "soup, fitted h",
                 "exp(H) of h",
                 "top share");
         for (Domain d : all) {
@@ -54,6 +55,7 @@ final class UnseenReport {
                     d.soupHistogramOnHalf(),
                     d.genericFinetuned(),
                     d.soupFinetuned(),
+                    d.soupFitted(),
                     format("%.2f", d.stats().effectiveSupport()),
                     format("%.2f", d.stats().topShare()));
         }
@@ -65,7 +67,8 @@ final class UnseenReport {
         double hist = UnseenDomains.mean(all, Domain::soupHistogramLargestN);
         return format(
                 "Means over %d domains: generic %.3f, soup histogram %.3f (%s; lower on %d of %d),"
-                        + " h gain %.3f, oracle gap %.3f; at equal time the soup is lower on %d.%n",
+                        + " h gain %.3f, oracle gap %.3f; at equal time the soup is lower on %d;"
+                        + " at h fitted to the documents %.3f (%s; lower on %d), fit gain %.3f.%n",
                 all.size(),
                 generic,
                 hist,
@@ -74,7 +77,11 @@ final class UnseenReport {
                 all.size(),
                 UnseenDomains.mean(all, Domain::hGain),
                 UnseenDomains.mean(all, Domain::oracleGap),
-                UnseenDomains.wins(all, Domain::soupHistogramLargestN, Domain::genericEqualTime));
+                UnseenDomains.wins(all, Domain::soupHistogramLargestN, Domain::genericEqualTime),
+                UnseenDomains.mean(all, Domain::soupFitted),
+                MarkdownTable.percent(UnseenDomains.mean(all, Domain::soupFitted), generic),
+                UnseenDomains.wins(all, Domain::soupFitted, Domain::generic),
+                UnseenDomains.mean(all, Domain::fitGain));
     }
 
     private static MarkdownTable folds(List<FoldResult> folds) {

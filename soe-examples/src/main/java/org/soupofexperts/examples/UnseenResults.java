@@ -21,7 +21,10 @@ import org.soupofexperts.data.eval.UnseenDomains.Domain;
 record UnseenResults(
         String settings, int foldsDone, Map<String, PerDomain> perDomain, Means means, List<UnseenDomains.Fold> folds) {
 
-    /** One held-out domain (soupHistogram at the largest N; soupHistogramByN at every N). */
+    /**
+     * One held-out domain (soupHistogram at the largest N; soupHistogramByN at every N; soupFitted
+     * at h fitted to the same documents' tokens from their histogram).
+     */
     record PerDomain(
             int fold,
             double generic,
@@ -33,6 +36,8 @@ record UnseenResults(
             double soupHistogramOnOracleHalf,
             double genericFinetuned,
             double soupFinetuned,
+            double soupFitted,
+            double[] hFitted,
             double effectiveSupport,
             double topShare) {}
 
@@ -46,10 +51,13 @@ record UnseenResults(
             double soupHistogramOnOracleHalf,
             double genericFinetuned,
             double soupFinetuned,
+            double soupFitted,
             double hGain,
+            double fitGain,
             double oracleGap,
             long soupWins,
-            long soupWinsAtEqualTime) {}
+            long soupWinsAtEqualTime,
+            long fittedWins) {}
 
     /** The results of the folds in {@code done}. */
     static UnseenResults of(List<UnseenDomains.FoldResult> done, String settings) {
@@ -70,6 +78,8 @@ record UnseenResults(
                             d.soupHistogramOnHalf(),
                             d.genericFinetuned(),
                             d.soupFinetuned(),
+                            d.soupFitted(),
+                            d.hFitted(),
                             d.stats().effectiveSupport(),
                             d.stats().topShare()));
         }
@@ -82,10 +92,13 @@ record UnseenResults(
                 UnseenDomains.mean(all, Domain::soupHistogramOnHalf),
                 UnseenDomains.mean(all, Domain::genericFinetuned),
                 UnseenDomains.mean(all, Domain::soupFinetuned),
+                UnseenDomains.mean(all, Domain::soupFitted),
                 UnseenDomains.mean(all, Domain::hGain),
+                UnseenDomains.mean(all, Domain::fitGain),
                 UnseenDomains.mean(all, Domain::oracleGap),
                 UnseenDomains.wins(all, Domain::soupHistogramLargestN, Domain::generic),
-                UnseenDomains.wins(all, Domain::soupHistogramLargestN, Domain::genericEqualTime));
+                UnseenDomains.wins(all, Domain::soupHistogramLargestN, Domain::genericEqualTime),
+                UnseenDomains.wins(all, Domain::soupFitted, Domain::generic));
         return new UnseenResults(
                 settings,
                 done.size(),

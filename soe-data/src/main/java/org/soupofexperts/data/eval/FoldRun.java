@@ -14,6 +14,7 @@ import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.train.TrainingReport;
 import org.soupofexperts.core.train.listener.SpecializationPoint;
 import org.soupofexperts.core.train.listener.SpecializationProbe;
+import org.soupofexperts.data.finetune.DomainWeightFit;
 import org.soupofexperts.data.sample.MetaDistributions;
 import org.soupofexperts.data.sample.WindowSampler;
 
@@ -132,6 +133,12 @@ final class FoldRun {
             byN.put(n, loss(soup, h, d));
         }
         Oracle.Found oracle = Oracle.search(soup, p.store(), d, context, windows, h, natural);
+        DomainWeightFit.Result fit = DomainWeightFit.builder()
+                .soup(soup)
+                .tokenizer(p.tokenizer())
+                .build()
+                .fit(docs, h);
+        double soupFitted = loss(soup, fit.h(), d);
         double genericFt = Double.NaN;
         double soupFt = Double.NaN;
         if (p.fineTuneSteps() > 0) {
@@ -154,11 +161,13 @@ final class FoldRun {
                 oracle.histogram(),
                 genericFt,
                 soupFt,
+                soupFitted,
                 h,
+                fit.h(),
                 LeaveDomainsOut.stats(h));
         LOG.info(
                 "fold {}: {}: generic {}, soup natural {}, histogram {}, oracle {} (histogram {} on the same half);"
-                        + " h {}",
+                        + " fitted {}; h {}",
                 index,
                 name,
                 gen,
@@ -166,6 +175,7 @@ final class FoldRun {
                 byN,
                 oracle.best(),
                 oracle.histogram(),
+                soupFitted,
                 r.stats());
         return r;
     }

@@ -27,8 +27,11 @@ public final class UnseenDomains {
      * @param soupHistogramOnHalf the histogram h (largest N) on that same other half
      * @param genericFinetuned the generic model fine-tuned on the fine-tuning documents (NaN if not run)
      * @param soupFinetuned the soup's specialist (largest N) fine-tuned on them (NaN if not run)
+     * @param soupFitted the soup at h fitted to the largest N documents' own tokens, starting from
+     *     their histogram ({@link org.soupofexperts.data.finetune.DomainWeightFit})
      * @param h the histogram h at the largest N, over the soup's domains
-     * @param stats the spread of that h
+     * @param hFitted the fitted h
+     * @param stats the spread of the histogram h
      */
     public record Domain(
             String domain,
@@ -41,7 +44,9 @@ public final class UnseenDomains {
             double soupHistogramOnHalf,
             double genericFinetuned,
             double soupFinetuned,
+            double soupFitted,
             double[] h,
+            double[] hFitted,
             HistogramStats stats) {
 
         /** The soup at the histogram of the largest N. */
@@ -55,6 +60,11 @@ public final class UnseenDomains {
         /** h gain: the soup at natural h minus at the histogram h (positive: h helps). */
         public double hGain() {
             return soupNatural - soupHistogramLargestN();
+        }
+
+        /** Fit gain: the soup at the histogram h minus at the fitted h (positive: fitting helps). */
+        public double fitGain() {
+            return soupHistogramLargestN() - soupFitted;
         }
 
         /** Oracle gap: the histogram h minus the best h found, on the same windows (positive: a better h exists). */

@@ -93,6 +93,11 @@ class LeaveDomainsOutTest {
         assertTrue(ab.stats().effectiveSupport() > 1.5, why);
         assertTrue(ab.soupHistogramLargestN() < ab.generic() - 0.02, "specialist beats generic: " + why);
         assertTrue(ab.hGain() > 0.02, "h helps: " + why);
+        // h fitted to the documents' own tokens stays on a and b and keeps the specialist's edge.
+        assertTrue(
+                ab.hFitted()[0] + ab.hFitted()[1] > 0.8,
+                "the fitted h of 'ab' lies on a and b: " + Arrays.toString(ab.hFitted()));
+        assertTrue(ab.soupFitted() < ab.generic() - 0.02, "the fitted specialist beats generic: " + why);
         assertTrue(
                 Double.isFinite(ab.genericEqualTime())
                         && Double.isFinite(ab.soupFinetuned())

@@ -1,0 +1,286 @@
+package org.soupofexperts.data.finetune;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.ToDoubleFunction;
+import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.core.batch.TokenBatch;
+import org.soupofexperts.core.config.DomainAssigner;
+import org.soupofexperts.core.config.DomainWeights;
+import org.soupofexperts.data.tokenize.Tokenizer;
+
+/**
+ * Domain weights fitted to a specialist set's own tokens: the h at which the soup's loss on windows
+ * of the documents is lowest, found by a compass search on the simplex that starts from another
+ * estimate (the nearest-centroid histogram, typically). Where the histogram only says which training
+ * domains the documents resemble, the fit asks the soup which mixture models them best; it tunes k
+ * numbers, not the model's weights, so a few documents are enough and the result is still an
+ * instantiation of the soup.
+ *
+ * <pre>{@code
+ * DomainWeightFit fit = DomainWeightFit.builder().soup(soup).tokenizer(tok).start(histogram).build();
+ * try (Specialist s = soup.specialize(docs, fit)) { ... }
+ * }</pre>
+ *
+ * <p>The search: from the start h, each sweep tries, for every domain i, moving a share t of the
+ * mass onto i ({@code (1 - t) h + t e_i}) and taking a share t of i's own mass away; a move is
+ * kept when it lowers the loss. When a sweep keeps none, t halves; the search ends when t falls
+ * below {@code minStep} or the evaluations run out. The windows are the same at every
+ * evaluation, so the search is deterministic and the result is never worse than the start on
+ * them.
+ *
+ * <p>Immutable and thread-safe (the soup's loss may be called from many threads).
+ */
+public final class DomainWeightFit implements DomainAssigner {
+
+    private final SoupOfExperts soup;
+    private final Tokenizer tokenizer;
+    private final DomainAssigner start;
+    private final int windows;
+    private final int batch;
+    private final int maxEvaluations;
+    private final double initialStep;
+    private final double minStep;
+
+    /**
+     * A fit's outcome.
+     *
+     * @param h the fitted domain weights
+     * @param start the h the search started from
+     * @param startLoss the soup's loss at the start h on the fitting windows (nats per token)
+     * @param loss the loss at the fitted h on the same windows
+     * @param evaluations losses computed
+     */
+    public record Result(double[] h, double[] start, double startLoss, double loss, int evaluations) {
+
+        public Result {
+            h = h.clone();
+            start = start.clone();
+        }
+
+        @Override
+        public double[] h() {
+            return h.clone();
+        }
+
+        @Override
+        public double[] start() {
+            return start.clone();
+        }
+    }
+
+    private DomainWeightFit(Builder b) {
+        this.soup = Objects.requireNonNull(b.soup, "soup");
+        this.tokenizer = Objects.requireNonNull(b.tokenizer, "tokenizer");
+        this.start = b.start;
+        if (start != null && start.numDomains() != soup.config().numDomains()) {
+            throw new IllegalArgumentException("the start assigner has " + start.numDomains()
+                    + " domains but the soup has k=" + soup.config().numDomains());
+        }
+        if (b.windows < 1 || b.batch < 1 || b.maxEvaluations < 1) {
+            throw new IllegalArgumentException("a domain-weight fit needs windows, batch and maxEvaluations >= 1; got "
+                    + b.windows + ", " + b.batch + ", " + b.maxEvaluations);
+        }
+        if (!(b.initialStep > 0 && b.initialStep < 1) || !(b.minStep > 0 && b.minStep <= b.initialStep)) {
+            throw new IllegalArgumentException("steps must satisfy 0 < minStep <= initialStep < 1; got initialStep="
+                    + b.initialStep + " minStep=" + b.minStep);
+        }
+        this.windows = b.windows;
+        this.batch = b.batch;
+        this.maxEvaluations = b.maxEvaluations;
+        this.initialStep = b.initialStep;
+        this.minStep = b.minStep;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public int numDomains() {
+        return soup.config().numDomains();
+    }
+
+    @Override
+    public List<String> domainNames() {
+        return start != null ? start.domainNames() : soup.labels().domains();
+    }
+
+    /** The fitted h for the documents (see {@link #fit(List)}). */
+    @Override
+    public double[] domainWeights(List<String> documents) {
+        return fit(documents).h();
+    }
+
+    /** Fits h to the documents, starting from the start assigner's h (uniform without one). */
+    public Result fit(List<String> documents) {
+        if (documents == null || documents.isEmpty()) {
+            throw new IllegalArgumentException("the specialist set is empty: give at least one document");
+        }
+        int k = numDomains();
+        double[] h0 = start != null ? start.domainWeightsFor(documents, k) : DomainWeights.uniform(k);
+        return fit(documents, h0);
+    }
+
+    /** Fits h to the documents from a given start h. */
+    public Result fit(List<String> documents, double[] startH) {
+        double[] h0 = DomainWeights.validate(startH, numDomains());
+        List<TokenBatch> batches = windows(documents);
+        long tokens = batches.stream()
+                .mapToLong(b -> (long) b.batchSize() * (b.length() - 1))
+                .sum();
+        ToDoubleFunction<double[]> loss = h -> {
+            double sum = 0;
+            for (TokenBatch b : batches) {
+                sum += soup.loss(b, h) * b.batchSize() * (b.length() - 1);
+            }
+            return sum / tokens;
+        };
+        return search(loss, h0, initialStep, minStep, maxEvaluations);
+    }
+
+    /** Up to {@code windows} windows of context + 1 tokens spread evenly over the documents' tokens. */
+    private List<TokenBatch> windows(List<String> documents) {
+        int context = soup.config().model().contextLength();
+        int[] tokens = tokenizer.encode(String.join("\n\n", documents));
+        long available = (tokens.length - 1L) / context;
+        if (available < 1) {
+            throw new IllegalArgumentException("the specialist set holds " + tokens.length
+                    + " tokens, fewer than one window of " + (context + 1) + " to fit h on");
+        }
+        int n = (int) Math.min(windows, available);
+        List<TokenBatch> out = new ArrayList<>();
+        for (int from = 0; from < n; from += batch) {
+            int[][] rows = new int[Math.min(batch, n - from)][];
+            for (int r = 0; r < rows.length; r++) {
+                // Window w starts at an even spread of the available window starts.
+                long w = (from + r) * available / n;
+                rows[r] = Arrays.copyOfRange(tokens, (int) (w * context), (int) (w * context) + context + 1);
+            }
+            out.add(TokenBatch.of(rows));
+        }
+        return out;
+    }
+
+    /** The compass search on the simplex (see the class comment); package-private for its tests. */
+    static Result search(ToDoubleFunction<double[]> loss, double[] h0, double step, double minStep, int budget) {
+        double[] h = h0.clone();
+        double best = loss.applyAsDouble(h);
+        int evaluations = 1;
+        double startLoss = best;
+        double t = step;
+        while (t >= minStep && evaluations < budget) {
+            boolean moved = false;
+            for (int i = 0; i < h.length && evaluations < budget; i++) {
+                for (boolean raise : new boolean[] {true, false}) {
+                    double[] c = move(h, i, t, raise);
+                    if (c == null || evaluations >= budget) {
+                        continue;
+                    }
+                    double l = loss.applyAsDouble(c);
+                    evaluations++;
+                    if (l < best) {
+                        best = l;
+                        h = c;
+                        moved = true;
+                    }
+                }
+            }
+            if (!moved) {
+                t /= 2;
+            }
+        }
+        return new Result(h, h0, startLoss, best, evaluations);
+    }
+
+    /** h with a share t of the mass moved onto domain i, or a share t of i's mass taken away; null if no change. */
+    static double[] move(double[] h, int i, double t, boolean raise) {
+        double[] c = h.clone();
+        if (raise) {
+            if (h[i] >= 1) {
+                return null;
+            }
+            for (int j = 0; j < c.length; j++) {
+                c[j] = (1 - t) * h[j] + (j == i ? t : 0);
+            }
+        } else {
+            double rest = 1 - h[i];
+            if (h[i] <= 0 || rest <= 0) {
+                return null;
+            }
+            double taken = t * h[i];
+            for (int j = 0; j < c.length; j++) {
+                c[j] = j == i ? h[i] - taken : h[j] + taken * h[j] / rest;
+            }
+        }
+        return c;
+    }
+
+    /** Settings of a fit; only the soup and the tokenizer are required. */
+    public static final class Builder {
+        private SoupOfExperts soup;
+        private Tokenizer tokenizer;
+        private DomainAssigner start;
+        private int windows = 64;
+        private int batch = 16;
+        private int maxEvaluations = 120;
+        private double initialStep = 0.25;
+        private double minStep = 1.0 / 64;
+
+        private Builder() {}
+
+        /** The soup whose loss is minimised (required). */
+        public Builder soup(SoupOfExperts s) {
+            this.soup = s;
+            return this;
+        }
+
+        /** The soup's tokenizer (required). */
+        public Builder tokenizer(Tokenizer t) {
+            this.tokenizer = t;
+            return this;
+        }
+
+        /** Where the search starts: this assigner's h for the documents (default: uniform h). */
+        public Builder start(DomainAssigner a) {
+            this.start = a;
+            return this;
+        }
+
+        /** Windows of context + 1 tokens the loss is measured on (default 64). */
+        public Builder windows(int n) {
+            this.windows = n;
+            return this;
+        }
+
+        /** Windows per forward pass (default 16). */
+        public Builder batch(int n) {
+            this.batch = n;
+            return this;
+        }
+
+        /** At most this many losses are computed, the start's included (default 120). */
+        public Builder maxEvaluations(int n) {
+            this.maxEvaluations = n;
+            return this;
+        }
+
+        /** The first share of mass a move shifts (default 0.25). */
+        public Builder initialStep(double t) {
+            this.initialStep = t;
+            return this;
+        }
+
+        /** The search ends when the share falls below this (default 1/64). */
+        public Builder minStep(double t) {
+            this.minStep = t;
+            return this;
+        }
+
+        public DomainWeightFit build() {
+            return new DomainWeightFit(this);
+        }
+    }
+}

@@ -1,0 +1,159 @@
+package org.soupofexperts.data.finetune;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.ToDoubleFunction;
+import org.junit.jupiter.api.Test;
+import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.core.config.DomainWeights;
+import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.data.tokenize.ByteTokenizer;
+
+/** The compass search over domain weights, on losses whose minimum is known, and on a soup. */
+class DomainWeightFitTest {
+
+    private static final long SEED = 20261207;
+
+    @Test
+    void theSearchFindsTheMinimumOfAQuadraticOnTheSimplex() {
+        double[] target = {0.6, 0.3, 0.1, 0.0};
+        ToDoubleFunction<double[]> loss = h -> {
+            double s = 0;
+            for (int i = 0; i < h.length; i++) {
+                s += (h[i] - target[i]) * (h[i] - target[i]);
+            }
+            return s;
+        };
+        DomainWeightFit.Result r = DomainWeightFit.search(loss, DomainWeights.uniform(4), 0.25, 1.0 / 256, 1000);
+        for (int i = 0; i < 4; i++) {
+            assertEquals(target[i], r.h()[i], 0.02, Arrays.toString(r.h()));
+        }
+        assertTrue(r.loss() < r.startLoss(), r.toString());
+        assertArrayEquals(DomainWeights.uniform(4), r.start(), 0);
+    }
+
+    @Test
+    void theSearchStopsAtItsBudgetAndNeverLeavesABetterStart() {
+        double[] start = {0.2, 0.5, 0.3};
+        AtomicInteger calls = new AtomicInteger();
+        ToDoubleFunction<double[]> distance = h -> {
+            calls.incrementAndGet();
+            double s = 0;
+            for (int i = 0; i < h.length; i++) {
+                s += Math.abs(h[i] - start[i]);
+            }
+            return s;
+        };
+        DomainWeightFit.Result r = DomainWeightFit.search(distance, start, 0.25, 1.0 / 64, 7);
+        assertEquals(7, r.evaluations());
+        assertEquals(7, calls.get());
+        assertArrayEquals(start, r.h(), 0);
+        assertEquals(0.0, r.loss(), 0);
+    }
+
+    @Test
+    void everyMoveStaysOnTheSimplexAndMovesMassTheWayItSays() {
+        SplittableRandom rng = new SplittableRandom(SEED);
+        for (int trial = 0; trial < 200; trial++) {
+            double[] h = new double[1 + rng.nextInt(6)];
+            for (int i = 0; i < h.length; i++) {
+                h[i] = rng.nextInt(3) == 0 ? 0 : rng.nextDouble();
+            }
+            if (Arrays.stream(h).sum() == 0) {
+                h[0] = 1;
+            }
+            double sum = Arrays.stream(h).sum();
+            for (int j = 0; j < h.length; j++) {
+                h[j] /= sum;
+            }
+            int i = rng.nextInt(h.length);
+            double t = rng.nextDouble();
+            for (boolean raise : new boolean[] {true, false}) {
+                double[] c = DomainWeightFit.move(h, i, t, raise);
+                String why = Arrays.toString(h) + " i=" + i + " t=" + t + " raise=" + raise + " (seed " + SEED + ")";
+                if (c == null) {
+                    assertTrue(raise ? h[i] >= 1 : h[i] <= 0 || h[i] >= 1, why);
+                    continue;
+                }
+                assertEquals(1.0, Arrays.stream(c).sum(), 1e-12, why);
+                assertTrue(Arrays.stream(c).allMatch(v -> v >= 0), why);
+                assertEquals(raise ? h[i] + t * (1 - h[i]) : h[i] * (1 - t), c[i], 1e-12, why);
+            }
+        }
+        assertNull(DomainWeightFit.move(new double[] {1, 0}, 0, 0.5, true));
+        assertNull(DomainWeightFit.move(new double[] {1, 0}, 1, 0.5, false));
+    }
+
+    @Test
+    void withExpertsAtZeroEveryHIsTheSameModelSoTheFitKeepsItsStart() {
+        try (SoupOfExperts soup = tinySoup()) {
+            DomainWeightFit fit = DomainWeightFit.builder()
+                    .soup(soup)
+                    .tokenizer(new ByteTokenizer())
+                    .windows(4)
+                    .maxEvaluations(30)
+                    .build();
+            double[] start = {0.1, 0.2, 0.7};
+            DomainWeightFit.Result r = fit.fit(List.of("the same text, again and again, ".repeat(8)), start);
+            assertArrayEquals(start, r.h(), 1e-12);
+            assertEquals(r.startLoss(), r.loss(), 0);
+            assertEquals(30, r.evaluations());
+            assertTrue(r.loss() > 0 && Double.isFinite(r.loss()), r.toString());
+        }
+    }
+
+    @Test
+    void badSettingsAndTooFewTokensAreRefusedByName() {
+        try (SoupOfExperts soup = tinySoup()) {
+            DomainWeightFit fit = DomainWeightFit.builder()
+                    .soup(soup)
+                    .tokenizer(new ByteTokenizer())
+                    .build();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> fit.fit(List.of("short")));
+            assertTrue(e.getMessage().contains("fewer than one window"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> fit.fit(List.of()));
+            assertTrue(e.getMessage().contains("empty"), e.getMessage());
+            e = assertThrows(
+                    IllegalArgumentException.class,
+                    () -> DomainWeightFit.builder()
+                            .soup(soup)
+                            .tokenizer(new ByteTokenizer())
+                            .minStep(0.5)
+                            .build());
+            assertTrue(e.getMessage().contains("minStep"), e.getMessage());
+            e = assertThrows(
+                    IllegalArgumentException.class,
+                    () -> DomainWeightFit.builder()
+                            .soup(soup)
+                            .tokenizer(new ByteTokenizer())
+                            .windows(0)
+                            .build());
+            assertTrue(e.getMessage().contains("windows"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> fit.fit(List.of("x".repeat(100)), new double[2]));
+            assertTrue(e.getMessage().contains("3"), e.getMessage());
+        }
+    }
+
+    private static SoupOfExperts tinySoup() {
+        return SoupOfExperts.builder()
+                .model(ModelConfig.builder()
+                        .vocabSize(256)
+                        .layers(1)
+                        .dModel(16)
+                        .heads(2)
+                        .contextLength(16)
+                        .build())
+                .domains(3)
+                .experts(2)
+                .seed(SEED)
+                .build();
+    }
+}
