@@ -146,7 +146,7 @@ final class TrainBench implements Callable<Integer> {
         TokenStore store =
                 TokenStore.openOrBuild(out.resolve("token-store"), source, tok, TokenStore.Options.defaults());
         BatchSource sampler = store.trainSampler();
-        int k = store.domains().size();
+        int k = store.domains().count();
         MetaDistribution pi = MetaDistributions.sparse(k, Math.min(4, k), 1.0);
 
         Stats peak = peakFlops();

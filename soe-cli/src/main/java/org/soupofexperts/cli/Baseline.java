@@ -50,10 +50,10 @@ final class Baseline implements Callable<Integer> {
         PrintWriter o = spec.commandLine().getOut();
         o.printf(
                 "%d domains %s; generic model %,d parameters at lr %s%n",
-                store.domains().size(), store.domains(), model.parameterCount(), budget.lr);
+                store.domains().count(), store.domains().names(), model.parameterCount(), budget.lr);
         TrainingPlan tc = TrainingPlan.builder()
                 .source(sampler)
-                .metaDistribution(MetaDistributions.natural(sampler.sizes()))
+                .metaDistribution(MetaDistributions.natural(sampler.domains().sizes()))
                 .steps(budget.steps)
                 .batchSize(budget.batch)
                 .contextLength(budget.context)
@@ -65,7 +65,7 @@ final class Baseline implements Callable<Integer> {
         try (DenseModel generic = DenseModel.create(model, budget.seed)) {
             TrainingReport r = generic.train(tc);
             progress.done();
-            generic.label(Tokenizers.labels(store.domains(), tok));
+            generic.label(Tokenizers.labels(store.domains().names(), tok));
             generic.save(dir);
             o.printf(
                     "saved %s (%,d parameters; final training loss %.4f nats/token, %.0f s)%n",

@@ -198,13 +198,13 @@ final class BudgetOptions {
     TokenStore store(PrintWriter err) throws IOException {
         TokenStore s = store();
         List<String> empty = new ArrayList<>();
-        for (int d = 0; d < s.domains().size(); d++) {
+        for (int d = 0; d < s.domains().count(); d++) {
             if (s.validDocuments(d) == 0) {
-                empty.add(s.domains().get(d));
+                empty.add(s.domains().name(d));
             }
         }
         if (!empty.isEmpty() && !quiet) {
-            err.println("warning: " + empty.size() + " of " + s.domains().size() + " domains hold out no validation"
+            err.println("warning: " + empty.size() + " of " + s.domains().count() + " domains hold out no validation"
                     + " document " + (empty.size() <= 8 ? empty : empty.subList(0, 8) + " ...")
                     + "; 'soe compare' cannot score them. Raise --valid-fraction (a fraction of each domain's"
                     + " documents) when the corpus is small.");

@@ -102,10 +102,10 @@ final class Compare implements Callable<Integer> {
                 Tokenizer tok = recorded.tokenizer();
                 TokenStore tokens = BudgetOptions.openStore(
                         storeDir, tok, "score the soup on the store of the corpus it was trained on");
-                if (soup.config().numDomains() != tokens.domains().size()) {
+                if (soup.config().numDomains() != tokens.domains().count()) {
                     throw new IllegalArgumentException(soupDir + " has "
                             + soup.config().numDomains() + " domains, "
-                            + storeDir + " has " + tokens.domains().size() + ": compare scores a soup trained over"
+                            + storeDir + " has " + tokens.domains().count() + ": compare scores a soup trained over"
                             + " the store's own labels (train --domains labels), not over clusters");
                 }
                 score(soup, baseline, tokens, tok, rows, skipped);
@@ -130,7 +130,7 @@ final class Compare implements Callable<Integer> {
             Tokenizer tok,
             List<Row> rows,
             Map<String, Long> skipped) {
-        int k = tokens.domains().size();
+        int k = tokens.domains().count();
         int context = Math.min(
                 soup.config().model().contextLength(), baseline.config().contextLength());
         NearestCentroidAssigner assigner = NearestCentroidAssigner.fromSoup(soup, 0);
@@ -146,13 +146,13 @@ final class Compare implements Callable<Integer> {
         try (Specialist generic = soup.instantiate(natural)) {
             for (int d = 0; d < k; d++) {
                 if (Evaluation.validationWindows(tokens, d, context) < 1) {
-                    skipped.put(tokens.domains().get(d), tokens.validTokens(d));
+                    skipped.put(tokens.domains().name(d), tokens.validTokens(d));
                     continue;
                 }
                 Evaluation.Specialized sp =
                         Evaluation.specialized(soup, tokens, tok, assigner, d, documents, context, windows);
                 rows.add(new Row(
-                        tokens.domains().get(d),
+                        tokens.domains().name(d),
                         Evaluation.onValidation(baseline::loss, tokens, d, context, windows)
                                 .bitsPerByte(),
                         sp.loss().bitsPerByte(),

@@ -143,12 +143,12 @@ final class Train implements Callable<Integer> {
         Tokenizer tok = budget.tokenizer();
         TokenStore store = budget.store(spec.commandLine().getErr());
         List<Integer> all = new ArrayList<>();
-        for (int d = 0; d < store.domains().size(); d++) {
+        for (int d = 0; d < store.domains().count(); d++) {
             all.add(d);
         }
-        DomainSplit.Domains soupDomains = split.domains(store, tok, all, budget.context, budget.seed);
+        DomainSplit.Training soupDomains = split.domains(store, tok, all, budget.context, budget.seed);
         WindowSampler sampler = soupDomains.sampler();
-        List<String> names = soupDomains.names();
+        List<String> names = soupDomains.domains().names();
         int k = names.size();
         ModelConfig model = budget.model(tok.vocabSize());
         PrintWriter o = spec.commandLine().getOut();
@@ -161,7 +161,7 @@ final class Train implements Callable<Integer> {
                 expertRank == 0 ? "dense" : "rank-" + expertRank);
         TrainingPlan tc = TrainingPlan.builder()
                 .source(sampler)
-                .metaDistribution(pi.apply(sampler.sizes()))
+                .metaDistribution(pi.apply(sampler.domains().sizes()))
                 .steps(budget.steps)
                 .batchSize(budget.batch)
                 .hPerStep(hPerStep)

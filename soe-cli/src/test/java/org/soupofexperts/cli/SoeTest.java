@@ -386,7 +386,7 @@ class SoeTest {
                 corpus, out, "--text-field", "body", "--domain-field", "source.kind", "--valid-fraction", "0.3"));
         assertEquals(0, train.code(), train.err());
         var store = TokenStore.open(out.resolve("token-store"));
-        assertEquals(2, store.domains().size());
+        assertEquals(2, store.domains().count());
         double held = store.validDocuments(0) / (double) (store.validDocuments(0) + store.trainDocuments(0));
         assertTrue(held > 0.1 && held < 0.5, "about 30% held out: " + held);
     }

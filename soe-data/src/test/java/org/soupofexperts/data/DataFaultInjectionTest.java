@@ -111,7 +111,7 @@ class DataFaultInjectionTest {
             opened++;
             try {
                 WindowSampler sampler = store.trainSampler();
-                int k = store.domains().size();
+                int k = store.domains().count();
                 double[] h = new double[k];
                 Arrays.fill(h, 1.0 / k);
                 TokenBatch b = sampler.sample(h, 4, 9, new SplittableRandom(i));

@@ -31,10 +31,10 @@ public final class BuildTokenStore {
         System.out.printf("%-12s %12s %8s %12s %8s%n", "domain", "train tok", "docs", "valid tok", "docs");
         long tt = 0;
         long vt = 0;
-        for (int d = 0; d < s.domains().size(); d++) {
+        for (int d = 0; d < s.domains().count(); d++) {
             System.out.printf(
                     "%-12s %,12d %8d %,12d %8d%n",
-                    s.domains().get(d), s.trainTokens(d), s.trainDocuments(d), s.validTokens(d), s.validDocuments(d));
+                    s.domains().name(d), s.trainTokens(d), s.trainDocuments(d), s.validTokens(d), s.validDocuments(d));
             tt += s.trainTokens(d);
             vt += s.validTokens(d);
         }

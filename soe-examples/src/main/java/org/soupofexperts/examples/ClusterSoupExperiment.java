@@ -139,7 +139,7 @@ public final class ClusterSoupExperiment extends ExperimentCommand implements Ca
         LOG.info("{} documents, {} clusters: {}", docs.size(), clusters, clustering);
         TokenStore store = clusterStore(docs, cluster, emb, centroids, labelled);
         WindowSampler sampler = store.trainSampler();
-        double[] natural = MetaDistributions.naturalWeights(sampler.sizes());
+        double[] natural = sampler.domains().natural();
         NearestCentroidAssigner assigner = new NearestCentroidAssigner(emb, centroids, 0.0);
         double[][] hist = new double[labels][];
         for (int d = 0; d < labels; d++) {
@@ -206,7 +206,11 @@ public final class ClusterSoupExperiment extends ExperimentCommand implements Ca
                 .build();
         try (SoupOfExperts soup = SoupOfExperts.create(config)) {
             soup.train(new Budget(batch, context, lr, seed)
-                    .config(sampler, MetaDistributions.fromSpec(meta).apply(sampler.sizes()), steps)
+                    .config(
+                            sampler,
+                            MetaDistributions.fromSpec(meta)
+                                    .apply(sampler.domains().sizes()),
+                            steps)
                     .build());
             double[] atNatural;
             try (Specialist n = soup.instantiate(natural)) {

@@ -55,7 +55,7 @@ public final class QuickStart {
                         .heads(4)
                         .contextLength(CONTEXT)
                         .build())
-                .domains(K)
+                .domains(data.sampler().domains())
                 .experts(4)
                 .seed(42)
                 .build();

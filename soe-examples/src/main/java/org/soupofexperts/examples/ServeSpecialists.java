@@ -154,7 +154,7 @@ public final class ServeSpecialists implements Callable<Integer> {
                         config,
                         TrainingPlan.builder()
                                 .source(sampler)
-                                .metaDistribution(MetaDistributions.recommended(sampler.sizes()))
+                                .metaDistribution(MetaDistributions.recommended(sampler.domains()))
                                 .steps(steps)
                                 .batchSize(16)
                                 .learningRate(2e-3)

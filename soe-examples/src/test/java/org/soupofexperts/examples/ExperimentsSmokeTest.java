@@ -80,7 +80,8 @@ class ExperimentsSmokeTest {
         Path store = dir.resolve("store");
         String built = printed(() -> BuildTokenStore.main(new String[] {train.toString(), store.toString()}));
         assertEquals(
-                List.of("synth-0", "synth-1", "synth-2"), TokenStore.open(store).domains());
+                List.of("synth-0", "synth-1", "synth-2"),
+                TokenStore.open(store).domains().names());
         assertTrue(built.contains("token store " + store + " ready"), built);
         String clusters = printed(() -> ClusterCorpus.main(new String[] {train.toString(), valid.toString(), "128"}));
         assertTrue(clusters.contains("90 training documents, 3 labels, 12 held-out documents"), clusters);

@@ -187,7 +187,7 @@ class SparkTokenStoreTest {
             TrainingReport r = soup.train(TrainingPlan.builder()
                     .source(sharded.trainSampler())
                     .metaDistribution(
-                            MetaDistributions.recommended(sharded.trainSampler().sizes()))
+                            MetaDistributions.recommended(sharded.trainSampler().domains()))
                     .steps(60)
                     .batchSize(8)
                     .learningRate(3e-3)
@@ -227,7 +227,7 @@ class SparkTokenStoreTest {
             TokenStore s = TokenStore.open(out.resolve("tokens"));
             assertEquals(
                     mode.equals("labels") ? SYNTH.domainNames() : List.of("cluster-00", "cluster-01", "cluster-02"),
-                    s.domains());
+                    s.domains().names());
             long docs = 0;
             for (int d = 0; d < K; d++) {
                 docs += s.trainDocuments(d) + s.validDocuments(d);

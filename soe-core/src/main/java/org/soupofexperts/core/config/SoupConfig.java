@@ -185,6 +185,12 @@ public final class SoupConfig {
             return self();
         }
 
+        /** The data's domains: k is their count (required, this or {@link #domains(int)}). */
+        public final B domains(Domains d) {
+            this.domains = d.count();
+            return self();
+        }
+
         /** Number of experts n (default 16). */
         public final B experts(int n) {
             this.experts = n;

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.soupofexperts.core.config.Domains;
 import org.soupofexperts.data.cluster.Centroids;
 import org.soupofexperts.data.cluster.ClusterDomains;
 import org.soupofexperts.data.cluster.KMeans;
@@ -26,16 +27,21 @@ import org.soupofexperts.data.tokenize.Tokenizer;
 public interface DomainSplit {
 
     /**
-     * The soup's domains for one fold.
+     * What the soup trains on in one fold.
      *
-     * @param names the soup's domain names
-     * @param sampler training windows of each
+     * @param sampler training windows of each of the soup's domains
      * @param assigner Algorithm 3 over them
      */
-    record Domains(List<String> names, WindowSampler sampler, NearestCentroidAssigner assigner) {}
+    record Training(WindowSampler sampler, NearestCentroidAssigner assigner) {
 
-    /** The soup's domains when it trains on the store's domains {@code training}. */
-    Domains domains(TokenStore store, Tokenizer tokenizer, List<Integer> training, int context, long seed);
+        /** The soup's domains: their names and sizes. */
+        public Domains domains() {
+            return sampler.domains();
+        }
+    }
+
+    /** What the soup trains on when it trains on the store's domains {@code training}. */
+    Training domains(TokenStore store, Tokenizer tokenizer, List<Integer> training, int context, long seed);
 
     /**
      * The split a short specification names, as tools take it on a command line: {@code labels}
@@ -89,10 +95,8 @@ public interface DomainSplit {
             }
             Embedder e = embedder.apply(all);
             Centroids c = Centroids.ofDomains(e, perDomain);
-            List<String> names =
-                    training.stream().map(d -> store.domains().get(d)).toList();
             int[] picked = training.stream().mapToInt(Integer::intValue).toArray();
-            return new Domains(names, store.trainSampler().select(picked), new NearestCentroidAssigner(e, c, 0.0));
+            return new Training(store.trainSampler().select(picked), new NearestCentroidAssigner(e, c, 0.0));
         };
     }
 
@@ -132,7 +136,7 @@ public interface DomainSplit {
 
         private Clusters() {}
 
-        static Domains of(
+        static Training of(
                 Centroids fitted, int[] cluster, List<int[]> tokens, int[] separator, int context, Embedder e) {
             long[] size = new long[fitted.k()];
             for (int i = 0; i < cluster.length; i++) {
@@ -178,8 +182,8 @@ public interface DomainSplit {
             }
             List<String> names = ClusterDomains.domainNames(kept.size());
             Centroids centroids = new Centroids(rows, e.id());
-            return new Domains(
-                    names, new InMemoryDomainSampler(names, streams), new NearestCentroidAssigner(e, centroids, 0.0));
+            return new Training(
+                    new InMemoryDomainSampler(names, streams), new NearestCentroidAssigner(e, centroids, 0.0));
         }
     }
 }

@@ -50,7 +50,7 @@ public final class Evaluation {
         long n = store.validTokens(d);
         long windows = Math.min(maxWindows, validationWindows(store, d, context));
         if (windows < 1) {
-            throw new IllegalArgumentException("domain '" + store.domains().get(d) + "' has " + n
+            throw new IllegalArgumentException("domain '" + store.domains().name(d) + "' has " + n
                     + " validation tokens, fewer than one window of " + (context + 1));
         }
         return onWindows(model, store, d, context, spreadWindows(validationWindows(store, d, context), windows));
@@ -121,7 +121,7 @@ public final class Evaluation {
         double nats = 0;
         double bits = 0;
         long tokens = 0;
-        for (int d = 0; d < store.domains().size(); d++) {
+        for (int d = 0; d < store.domains().count(); d++) {
             Loss l = onValidation(model, store, d, context, maxWindows);
             per.add(l);
             double w = store.trainTokens(d);
@@ -130,7 +130,7 @@ public final class Evaluation {
             bits += w * l.bitsPerByte();
             tokens += l.tokens();
         }
-        return new Table(store.domains(), per, new Loss(nats / total, bits / total, tokens));
+        return new Table(store.domains().names(), per, new Loss(nats / total, bits / total, tokens));
     }
 
     /**

@@ -32,20 +32,20 @@ final class FoldRun {
     private final LeaveDomainsOut p;
     private final int index;
     private final List<Integer> heldOut;
-    private final DomainSplit.Domains domains;
+    private final DomainSplit.Training training;
     private final MetaDistribution pi;
     private final WindowSampler sampler;
     private final double[] natural;
     private final int context;
 
-    FoldRun(LeaveDomainsOut p, int index, List<Integer> heldOut, DomainSplit.Domains domains, MetaDistribution pi) {
+    FoldRun(LeaveDomainsOut p, int index, List<Integer> heldOut, DomainSplit.Training training, MetaDistribution pi) {
         this.p = p;
         this.index = index;
         this.heldOut = heldOut;
-        this.domains = domains;
+        this.training = training;
         this.pi = pi;
-        this.sampler = domains.sampler();
-        this.natural = MetaDistributions.naturalWeights(sampler.sizes());
+        this.sampler = training.sampler();
+        this.natural = sampler.domains().natural();
         this.context = p.schedule().contextLength();
     }
 
@@ -83,7 +83,7 @@ final class FoldRun {
         double genericLr = best.lr();
         double[] genericLoss = best.loss();
         try (DenseModel g = best.model();
-                SoupOfExperts soup = p.newSoup(domains.names().size())) {
+                SoupOfExperts soup = p.newSoup(training.domains().count())) {
             SpecializationProbe probe = p.probeEvery() > 0 ? probe() : null;
             TrainingReport report = soup.train(p.config(sampler, pi, s.steps(), s.soupLearningRate(), probe));
             double soupSeconds = report.seconds();
@@ -102,7 +102,7 @@ final class FoldRun {
             UnseenDomains.Fold fold = new UnseenDomains.Fold(
                     index,
                     p.names(heldOut),
-                    domains.names(),
+                    training.domains().names(),
                     genericLr,
                     best.means(),
                     soupSeconds,
@@ -121,7 +121,7 @@ final class FoldRun {
 
     /** Every model's loss on held-out domain d. */
     private UnseenDomains.Domain domain(int d, SoupOfExperts soup, DenseModel generic, double gen, double equal) {
-        String name = p.store().domains().get(d);
+        String name = p.store().domains().name(d);
         int windows = p.evalWindows();
         double soupNatural = loss(soup, natural, d);
         Map<Integer, Double> byN = new LinkedHashMap<>();
@@ -129,7 +129,7 @@ final class FoldRun {
         List<String> docs = null;
         for (int n : p.specialistDocuments().stream().sorted().toList()) {
             docs = Evaluation.trainingDocuments(p.store(), p.tokenizer(), d, n);
-            h = domains.assigner().domainWeights(docs);
+            h = training.assigner().domainWeights(docs);
             byN.put(n, loss(soup, h, d));
         }
         Oracle.Found oracle = Oracle.search(soup, p.store(), d, context, windows, h, natural);
@@ -190,7 +190,7 @@ final class FoldRun {
         double[][] h = new double[heldOut.size()][];
         for (int i = 0; i < heldOut.size(); i++) {
             int d = heldOut.get(i);
-            h[i] = domains.assigner().domainWeights(Evaluation.trainingDocuments(p.store(), p.tokenizer(), d, n));
+            h[i] = training.assigner().domainWeights(Evaluation.trainingDocuments(p.store(), p.tokenizer(), d, n));
             long[] windows =
                     Evaluation.spreadWindows(Evaluation.validationWindows(p.store(), d, context), PROBE_WINDOWS);
             int[][] rows = new int[windows.length][];
@@ -253,7 +253,7 @@ final class FoldRun {
     private double stepCostRatio(double genericLr) {
         double soupSeconds = 0;
         double genericSeconds = 0;
-        try (SoupOfExperts s = p.newSoup(domains.names().size());
+        try (SoupOfExperts s = p.newSoup(training.domains().count());
                 DenseModel g = p.newGeneric()) {
             double lr = p.schedule().soupLearningRate();
             for (int r = 0; r <= ROUNDS; r++) {

@@ -71,7 +71,7 @@ public final class LeaveDomainsOut {
         equalTime = b.equalTime;
         probeEvery = b.probeEvery;
         seed = b.seed;
-        folds = b.folds != null ? b.folds : roundRobin(store.domains().size(), b.foldCount, seed);
+        folds = b.folds != null ? b.folds : roundRobin(store.domains().count(), b.foldCount, seed);
         checkFolds();
     }
 
@@ -97,18 +97,18 @@ public final class LeaveDomainsOut {
     public UnseenDomains.FoldResult run(int f) {
         List<Integer> heldOut = folds.get(f);
         List<Integer> training = new ArrayList<>();
-        for (int d = 0; d < store.domains().size(); d++) {
+        for (int d = 0; d < store.domains().count(); d++) {
             if (!heldOut.contains(d)) {
                 training.add(d);
             }
         }
-        DomainSplit.Domains domains = split.domains(store, tokenizer, training, schedule.contextLength(), seed);
+        DomainSplit.Training domains = split.domains(store, tokenizer, training, schedule.contextLength(), seed);
         LOG.info(
                 "fold {}: held out {}, the soup trains over {} domains",
                 f,
                 names(heldOut),
-                domains.names().size());
-        MetaDistribution pi = meta.apply(domains.sampler().sizes());
+                domains.domains().count());
+        MetaDistribution pi = meta.apply(domains.sampler().domains().sizes());
         FoldRun run = new FoldRun(this, f, heldOut, domains, pi);
         return run.execute();
     }
@@ -203,11 +203,11 @@ public final class LeaveDomainsOut {
     }
 
     List<String> names(List<Integer> domains) {
-        return domains.stream().map(d -> store.domains().get(d)).toList();
+        return domains.stream().map(d -> store.domains().name(d)).toList();
     }
 
     private void checkFolds() {
-        int k = store.domains().size();
+        int k = store.domains().count();
         boolean[] seen = new boolean[k];
         for (List<Integer> fold : folds) {
             if (fold.isEmpty() || fold.size() >= k) {
@@ -221,7 +221,7 @@ public final class LeaveDomainsOut {
                 }
                 if (seen[d]) {
                     throw new IllegalArgumentException(
-                            "domain " + store.domains().get(d) + " is held out twice");
+                            "domain " + store.domains().name(d) + " is held out twice");
                 }
                 seen[d] = true;
             }
@@ -312,7 +312,7 @@ public final class LeaveDomainsOut {
         private int foldCount = 4;
         private IntFunction<SoupOfExperts> soups;
         private LongFunction<DenseModel> generics;
-        private Function<long[], MetaDistribution> meta = MetaDistributions::recommended;
+        private Function<long[], MetaDistribution> meta = MetaDistributions.fromSpec("recommended");
         private DomainSplit split = DomainSplit.labels(200);
         private Schedule schedule;
         private List<Integer> specialistDocuments = List.of(20, 100);
@@ -347,7 +347,8 @@ public final class LeaveDomainsOut {
                 for (String name : fold) {
                     int d = store.domains().indexOf(name);
                     if (d < 0) {
-                        throw new IllegalArgumentException("no domain '" + name + "' in " + store.domains());
+                        throw new IllegalArgumentException(
+                                "no domain '" + name + "' in " + store.domains().names());
                     }
                     idx.add(d);
                 }

@@ -31,7 +31,7 @@ final class Oracle {
             SoupOfExperts soup, TokenStore store, int d, int context, int maxWindows, double[] hist, double[] natural) {
         long windows = Math.min(maxWindows, Evaluation.validationWindows(store, d, context));
         if (windows < 2) {
-            throw new IllegalArgumentException("domain '" + store.domains().get(d) + "' holds out " + windows
+            throw new IllegalArgumentException("domain '" + store.domains().name(d) + "' holds out " + windows
                     + " validation windows; the oracle needs two");
         }
         // The windows the loss is measured on, alternately to choose h and to score it.

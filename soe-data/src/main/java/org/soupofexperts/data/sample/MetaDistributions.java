@@ -7,6 +7,7 @@ import java.util.SplittableRandom;
 import java.util.function.Function;
 import org.soupofexperts.core.batch.MetaDistribution;
 import org.soupofexperts.core.config.DomainWeights;
+import org.soupofexperts.core.config.Domains;
 import org.soupofexperts.core.config.Seeds;
 
 /**
@@ -25,8 +26,8 @@ public final class MetaDistributions {
      * loss within 1% of the generic model's; a natural share of 0.25 specialised a little more and
      * cost more generic loss.
      */
-    public static MetaDistribution recommended(long[] domainSizes) {
-        return oneHotWithNatural(domainSizes, 0.5);
+    public static MetaDistribution recommended(Domains domains) {
+        return oneHotWithNatural(domains.sizes(), 0.5);
     }
 
     /** Uniform on the simplex: Dirichlet(1, ..., 1). */
@@ -108,7 +109,7 @@ public final class MetaDistributions {
      * The natural mixture itself: weights proportional to domain sizes (the h of the generic
      * model, and the soup's reference point).
      */
-    public static double[] naturalWeights(long[] sizes) {
+    static double[] naturalWeights(long[] sizes) {
         return natural(sizes).sample(null);
     }
 
@@ -277,7 +278,7 @@ public final class MetaDistributions {
     public static Function<long[], MetaDistribution> fromSpec(String spec) {
         switch (spec) {
             case "recommended":
-                return MetaDistributions::recommended;
+                return sizes -> oneHotWithNatural(sizes, 0.5);
             case "natural":
                 return MetaDistributions::natural;
             case "one-hot":

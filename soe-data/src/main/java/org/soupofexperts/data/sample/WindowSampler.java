@@ -8,6 +8,7 @@ import java.util.SplittableRandom;
 import org.soupofexperts.core.batch.BatchSource;
 import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.config.DomainWeights;
+import org.soupofexperts.core.config.Domains;
 
 /**
  * The paper's Algorithm 1 over per-domain token streams: for each sequence, domain i with
@@ -36,17 +37,13 @@ public abstract class WindowSampler implements BatchSource {
         return names.size();
     }
 
-    public final List<String> domainNames() {
-        return names;
-    }
-
-    /** Token count of each domain. */
-    public final long[] sizes() {
+    /** The domains' names and token counts, in the order of h. */
+    public final Domains domains() {
         long[] s = new long[names.size()];
         for (int i = 0; i < s.length; i++) {
             s[i] = size(i);
         }
-        return s;
+        return Domains.of(names, s);
     }
 
     /** Every domain must hold at least one window: a short domain would otherwise fail mid-run. */

@@ -28,6 +28,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.soupofexperts.core.config.Domains;
 import org.soupofexperts.core.io.AtomicFile;
 import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.core.io.Version;
@@ -537,8 +538,13 @@ public final class TokenStore {
         return dir;
     }
 
-    public List<String> domains() {
-        return List.copyOf(domains);
+    /** The domains' names and training tokens, in the order of h. */
+    public Domains domains() {
+        long[] sizes = new long[domains.size()];
+        for (int d = 0; d < sizes.length; d++) {
+            sizes[d] = trainTokens(d);
+        }
+        return Domains.of(domains, sizes);
     }
 
     public String tokenizerId() {

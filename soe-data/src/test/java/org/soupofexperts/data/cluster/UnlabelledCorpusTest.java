@@ -43,7 +43,7 @@ class UnlabelledCorpusTest {
         Centroids c = ClusterDomains.fit(corpus, emb, 3, 1000, 5);
         TokenStore store = TokenStore.openOrBuild(
                 tmp.resolve("store"), corpus, new ByteTokenizer(), ClusterDomains.storeOptions(emb, c, 0.0, 1));
-        assertEquals(ClusterDomains.domainNames(3), store.domains(), "store domain i is centroid i");
+        assertEquals(ClusterDomains.domainNames(3), store.domains().names(), "store domain i is centroid i");
         long docs = 0;
         for (int d = 0; d < 3; d++) {
             docs += store.trainDocuments(d);

@@ -151,13 +151,14 @@ class LeaveDomainsOutTest {
                 List.of("a", "b", "c", "d"),
                 DomainSplit.fromSpec("labels", DomainSplit.hashed())
                         .domains(store, new ByteTokenizer(), training, 8, SEED)
+                        .domains()
                         .names());
         assertEquals(
                 "cluster-0",
                 DomainSplit.fromSpec("clusters:2", DomainSplit.hashed())
                         .domains(store, new ByteTokenizer(), training, 8, SEED)
-                        .names()
-                        .get(0));
+                        .domains()
+                        .name(0));
         for (String bad : List.of("clusters:1", "clusters:x", "clusters:", "label", "")) {
             IllegalArgumentException e = assertThrows(
                     IllegalArgumentException.class, () -> DomainSplit.fromSpec(bad, DomainSplit.hashed()), bad);
@@ -168,11 +169,11 @@ class LeaveDomainsOutTest {
     @Test
     void clusterDomainsHoldEveryTrainingTokenOfTheClustersTheyKeep() {
         List<Integer> training = List.of(0, 1, 2, 3);
-        DomainSplit.Domains d =
+        DomainSplit.Training d =
                 DomainSplit.clusters(4, DomainSplit.hashed()).domains(store, new ByteTokenizer(), training, 8, SEED);
-        int k = d.names().size();
-        assertTrue(k >= 2 && k <= 4, d.names().toString());
-        assertEquals("cluster-0", d.names().get(0));
+        int k = d.domains().count();
+        assertTrue(k >= 2 && k <= 4, d.domains().toString());
+        assertEquals("cluster-0", d.domains().name(0));
         assertEquals(k, d.assigner().numDomains());
         long total = 0;
         long documents = 0;
@@ -182,7 +183,7 @@ class LeaveDomainsOutTest {
                 documents++;
             }
         }
-        long inClusters = Arrays.stream(d.sampler().sizes()).sum();
+        long inClusters = Arrays.stream(d.domains().sizes()).sum();
         // Every cluster of four windows or more is kept whole (here every one is that large), its
         // documents separated by a blank line (two byte tokens) as in the store.
         assertEquals(

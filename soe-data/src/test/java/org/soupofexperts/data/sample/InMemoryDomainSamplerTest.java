@@ -100,8 +100,8 @@ class InMemoryDomainSamplerTest {
     void aSelectionReadsTheChosenDomainsInTheGivenOrder() {
         InMemoryDomainSampler s = labelled(4, 100);
         WindowSampler picked = s.select(3, 1);
-        assertEquals(List.of("d3", "d1"), picked.domainNames());
-        assertArrayEquals(new long[] {100, 100}, picked.sizes());
+        assertEquals(List.of("d3", "d1"), picked.domains().names());
+        assertArrayEquals(new long[] {100, 100}, picked.domains().sizes());
         TokenBatch b = picked.sample(new double[] {1, 0}, 3, 5, new SplittableRandom(SEED));
         for (int t : b.tokens()) {
             assertEquals(3, t, "selected domain 0 is the parent's domain 3");

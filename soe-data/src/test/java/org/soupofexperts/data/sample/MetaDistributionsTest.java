@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.soupofexperts.core.batch.MetaDistribution;
+import org.soupofexperts.core.config.Domains;
 
 class MetaDistributionsTest {
 
@@ -33,7 +34,8 @@ class MetaDistributionsTest {
                 MetaDistributions.fromSpec("natural").apply(sizes).sample(new SplittableRandom(SEED)),
                 1e-12);
         assertEquals(
-                MetaDistributions.recommended(sizes).describe(),
+                MetaDistributions.recommended(Domains.of(List.of("a", "b", "c", "d", "e"), sizes))
+                        .describe(),
                 MetaDistributions.fromSpec("recommended").apply(sizes).describe());
         assertEquals(
                 MetaDistributions.oneHot(5).describe(),

@@ -80,7 +80,7 @@ class ShardedStoreTest {
     void aShardedStoreReadsItsDocumentsInShardOrderAcrossAnEmptyShard() throws IOException {
         Fixture f = sharded(tmp.resolve("store"));
         TokenStore s = TokenStore.open(tmp.resolve("store"));
-        assertEquals(List.of("d0", "d1", "d2"), s.domains());
+        assertEquals(List.of("d0", "d1", "d2"), s.domains().names());
         for (int d = 0; d < 3; d++) {
             List<String> expected = new ArrayList<>(f.trainDocs().get(d).get(0));
             expected.addAll(f.trainDocs().get(d).get(1));

@@ -55,7 +55,7 @@ class TokenStoreTest {
                 JsonlCorpus.builder().file(src).build(),
                 new ByteTokenizer(),
                 TokenStore.Options.defaults().withValidation(0.1, 3));
-        assertEquals(List.of("code", "law"), s.domains(), "domains are ordered by name");
+        assertEquals(List.of("code", "law"), s.domains().names(), "domains are ordered by name");
         long docs = s.trainDocuments(1) + s.validDocuments(1);
         assertEquals(200, docs);
         assertTrue(s.validDocuments(1) > 5 && s.validDocuments(1) < 40, "about 10% held out: " + s.validDocuments(1));
@@ -162,7 +162,7 @@ class TokenStoreTest {
                 new ByteTokenizer(),
                 TokenStore.Options.defaults().withValidation(0, 1));
         assertTrue(maxOpen[0] - before < 400, "open files during the build: " + maxOpen[0] + ", before: " + before);
-        assertEquals(domains, s.domains().size());
+        assertEquals(domains, s.domains().count());
         ByteTokenizer tok = new ByteTokenizer();
         for (int d : new int[] {0, 1, 299, 599}) {
             assertEquals(perDomain, s.trainDocuments(d));
@@ -320,7 +320,7 @@ class TokenStoreTest {
                 JsonlCorpus.builder().file(src).build(),
                 new ByteTokenizer(),
                 new TokenStore.Options(0, 0, d -> d.domain(), "labels", List.of("law", "code")));
-        assertEquals(List.of("law", "code"), s.domains());
+        assertEquals(List.of("law", "code"), s.domains().names());
         IllegalArgumentException e = assertThrows(
                 IllegalArgumentException.class,
                 () -> TokenStore.openOrBuild(

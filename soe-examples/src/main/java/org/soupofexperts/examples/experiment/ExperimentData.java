@@ -45,8 +45,8 @@ public final class ExperimentData {
     private ExperimentData(TokenStore store, double[][] hist, int[][] parts) {
         this.store = store;
         this.sampler = store.trainSampler();
-        this.k = store.domains().size();
-        this.natural = MetaDistributions.naturalWeights(sampler.sizes());
+        this.k = store.domains().count();
+        this.natural = sampler.domains().natural();
         this.hist = hist;
         this.parts = parts;
     }
@@ -60,7 +60,7 @@ public final class ExperimentData {
                 : JsonlCorpus.builder().file(corpus).build();
         TokenStore store =
                 TokenStore.openOrBuild(out.resolve("token-store"), source, tok, TokenStore.Options.defaults());
-        int k = store.domains().size();
+        int k = store.domains().count();
         int[][] parts = new int[k][];
         for (int d = 0; d < k; d++) {
             int n = (int) store.trainDocuments(d);
@@ -69,7 +69,7 @@ public final class ExperimentData {
             int f = h + Math.min(fineTuneDocs, (int) (0.25 * n));
             int v = f + Math.min(fineTuneValidDocs, (int) (0.1 * n));
             if (c < 1 || h == c) {
-                throw new IllegalArgumentException("domain '" + store.domains().get(d) + "' has only " + n
+                throw new IllegalArgumentException("domain '" + store.domains().name(d) + "' has only " + n
                         + " training documents; the experiment needs at least 5");
             }
             parts[d] = new int[] {0, c, h, f, v};
@@ -91,8 +91,9 @@ public final class ExperimentData {
         return new ExperimentData(store, hist, parts);
     }
 
+    /** The domains' names, in the order of h. */
     public List<String> domains() {
-        return store.domains();
+        return store.domains().names();
     }
 
     /**
@@ -117,7 +118,7 @@ public final class ExperimentData {
         int[] t = concat(d, parts[d][3], parts[d][4]);
         int windows = Math.min(maxWindows, (t.length - 1) / context);
         if (windows < 1) {
-            throw new IllegalArgumentException("domain '" + store.domains().get(d) + "' has " + t.length
+            throw new IllegalArgumentException("domain '" + store.domains().name(d) + "' has " + t.length
                     + " tokens of early-stopping documents, fewer than one window of " + (context + 1));
         }
         List<TokenBatch> out = new ArrayList<>();

@@ -35,13 +35,13 @@ public class Usage {
                         .heads(4)
                         .contextLength(64)
                         .build())
-                .domains(2) // number of data domains
+                .domains(sampler.domains()) // the data's domains (here 2)
                 .experts(4) // expert banks
                 .seed(42) // mandatory: init, h-sampling and data streams derive from it
                 .build()) {
             TrainingReport report = soup.train(TrainingPlan.builder()
                     .source(sampler) // any BatchSource
-                    .metaDistribution(MetaDistributions.recommended(sampler.sizes()))
+                    .metaDistribution(MetaDistributions.recommended(sampler.domains()))
                     .steps(100)
                     .batchSize(16)
                     .learningRate(2e-3)
