@@ -95,6 +95,12 @@ public final class UnseenDomainsExperiment extends ExperimentCommand implements 
     int evalWindows;
 
     @Option(
+            names = "--fit",
+            defaultValue = "64x120",
+            description = "the fit of h to the specialist documents: WINDOWSxEVALUATIONS")
+    String fit;
+
+    @Option(
             names = "--probe-every",
             defaultValue = "0",
             description = "measure the h gain on the held-out domains every this many soup steps (0: never)")
@@ -127,6 +133,7 @@ public final class UnseenDomainsExperiment extends ExperimentCommand implements 
                 .specialistDocuments(20, 100)
                 .fineTuneSteps(fineTuneSteps)
                 .evalWindows(evalWindows)
+                .fit(fitPart(0), fitPart(1))
                 .equalTime(equalTime)
                 .probeEvery(probeEvery)
                 .seed(seed)
@@ -204,6 +211,16 @@ public final class UnseenDomainsExperiment extends ExperimentCommand implements 
                         seed)
                 + (probeEvery > 0 ? " probeEvery=" + probeEvery : "")
                 + (rank > 0 ? " rank=" + rank : "")
-                + (router != null ? " router=" + routerConfig() : "");
+                + (router != null ? " router=" + routerConfig() : "")
+                + (fit.equals("64x120") ? "" : " fit=" + fit);
+    }
+
+    private int fitPart(int i) {
+        String[] p = fit.split("x");
+        if (p.length != 2) {
+            throw new IllegalArgumentException(
+                    "--fit takes WINDOWSxEVALUATIONS, for example 64x120; got '" + fit + "'");
+        }
+        return Integer.parseInt(p[i]);
     }
 }

@@ -133,11 +133,7 @@ final class FoldRun {
             byN.put(n, loss(soup, h, d));
         }
         Oracle.Found oracle = Oracle.search(soup, p.store(), d, context, windows, h, natural);
-        DomainWeightFit.Result fit = DomainWeightFit.builder()
-                .soup(soup)
-                .tokenizer(p.tokenizer())
-                .build()
-                .fit(docs, h);
+        DomainWeightFit.Result fit = p.fit(soup).fit(docs, h);
         double soupFitted = loss(soup, fit.h(), d);
         double genericFt = Double.NaN;
         double soupFt = Double.NaN;

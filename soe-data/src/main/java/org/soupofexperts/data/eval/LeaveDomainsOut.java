@@ -20,6 +20,7 @@ import org.soupofexperts.core.batch.BatchSource;
 import org.soupofexperts.core.batch.MetaDistribution;
 import org.soupofexperts.core.train.TrainingPlan;
 import org.soupofexperts.core.train.listener.SpecializationProbe;
+import org.soupofexperts.data.finetune.DomainWeightFit;
 import org.soupofexperts.data.finetune.FineTuning;
 import org.soupofexperts.data.sample.HistogramStats;
 import org.soupofexperts.data.sample.MetaDistributions;
@@ -53,6 +54,8 @@ public final class LeaveDomainsOut {
     private final List<Integer> specialistDocuments;
     private final int fineTuneSteps;
     private final int evalWindows;
+    private final int fitWindows;
+    private final int fitEvaluations;
     private final boolean equalTime;
     private final int probeEvery;
     private final long seed;
@@ -68,6 +71,8 @@ public final class LeaveDomainsOut {
         specialistDocuments = List.copyOf(b.specialistDocuments);
         fineTuneSteps = b.fineTuneSteps;
         evalWindows = b.evalWindows;
+        fitWindows = b.fitWindows;
+        fitEvaluations = b.fitEvaluations;
         equalTime = b.equalTime;
         probeEvery = b.probeEvery;
         seed = b.seed;
@@ -145,6 +150,16 @@ public final class LeaveDomainsOut {
 
     int evalWindows() {
         return evalWindows;
+    }
+
+    /** The fit of h to a held-out domain's specialist documents, for this soup. */
+    DomainWeightFit fit(SoupOfExperts soup) {
+        return DomainWeightFit.builder()
+                .soup(soup)
+                .tokenizer(tokenizer)
+                .windows(fitWindows)
+                .maxEvaluations(fitEvaluations)
+                .build();
     }
 
     int probeEvery() {
@@ -318,6 +333,8 @@ public final class LeaveDomainsOut {
         private List<Integer> specialistDocuments = List.of(20, 100);
         private int fineTuneSteps = 400;
         private int evalWindows = 64;
+        private int fitWindows = 64;
+        private int fitEvaluations = 120;
         private boolean equalTime;
         private int probeEvery;
         private long seed = 1;
@@ -408,6 +425,21 @@ public final class LeaveDomainsOut {
                 throw new IllegalArgumentException("evalWindows must be >= 2 (the oracle splits them), got " + n);
             }
             evalWindows = n;
+            return this;
+        }
+
+        /**
+         * The fit of h to each held-out domain's specialist documents ({@link DomainWeightFit}):
+         * windows of their tokens it measures the loss on (default 64), and losses it may compute
+         * (default 120).
+         */
+        public Builder fit(int windows, int maxEvaluations) {
+            if (windows < 1 || maxEvaluations < 1) {
+                throw new IllegalArgumentException(
+                        "the fit needs windows and maxEvaluations >= 1, got " + windows + " and " + maxEvaluations);
+            }
+            fitWindows = windows;
+            fitEvaluations = maxEvaluations;
             return this;
         }
 
