@@ -16,6 +16,7 @@ import org.soupofexperts.core.DenseModel;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.batch.TokenBatch;
+import org.soupofexperts.core.config.Domains;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.io.Version;
@@ -139,7 +140,6 @@ public final class ClusterSoupExperiment extends ExperimentCommand implements Ca
         LOG.info("{} documents, {} clusters: {}", docs.size(), clusters, clustering);
         TokenStore store = clusterStore(docs, cluster, emb, centroids, labelled);
         WindowSampler sampler = store.trainSampler();
-        double[] natural = sampler.domains().natural();
         NearestCentroidAssigner assigner = new NearestCentroidAssigner(emb, centroids, 0.0);
         double[][] hist = new double[labels][];
         for (int d = 0; d < labels; d++) {
@@ -151,12 +151,12 @@ public final class ClusterSoupExperiment extends ExperimentCommand implements Ca
         // look better only because its weights move faster).
         List<Generic> generics = new ArrayList<>();
         for (double glr : genericLrs == null || genericLrs.isEmpty() ? List.of(lr) : genericLrs) {
-            generics.add(parts.getOrRun(
-                    "generic-lr" + glr, Generic.class, () -> generic(model, glr, sampler, natural, labelled)));
+            generics.add(
+                    parts.getOrRun("generic-lr" + glr, Generic.class, () -> generic(model, glr, sampler, labelled)));
         }
         Generic generic =
                 generics.stream().min(Comparator.comparingDouble(Generic::mean)).orElseThrow();
-        Soup soup = parts.getOrRun("soup", Soup.class, () -> soup(model, sampler, natural, hist, labelled));
+        Soup soup = parts.getOrRun("soup", Soup.class, () -> soup(model, sampler, hist, labelled));
         ClusterSoupReport.write(
                 out,
                 new ClusterSoupResults(
@@ -183,8 +183,8 @@ public final class ClusterSoupExperiment extends ExperimentCommand implements Ca
         return TokenStore.openOrBuild(out.resolve("cluster-store"), unlabelled, labelled.tokenizer, options);
     }
 
-    private Generic generic(
-            ModelConfig model, double glr, WindowSampler sampler, double[] natural, ExperimentData labelled) {
+    private Generic generic(ModelConfig model, double glr, WindowSampler sampler, ExperimentData labelled) {
+        double[] natural = sampler.domains().natural();
         try (DenseModel g = DenseModel.create(model, seed)) {
             double secs = g.train(new Budget(batch, context, glr, seed)
                             .config(sampler, MetaDistributions.fixed(natural), steps)
@@ -196,24 +196,20 @@ public final class ClusterSoupExperiment extends ExperimentCommand implements Ca
         }
     }
 
-    private Soup soup(
-            ModelConfig model, WindowSampler sampler, double[] natural, double[][] hist, ExperimentData labelled) {
+    private Soup soup(ModelConfig model, WindowSampler sampler, double[][] hist, ExperimentData labelled) {
+        Domains domains = sampler.domains();
         SoupConfig config = SoupConfig.builder()
                 .model(model)
-                .domains(clusters)
+                .domains(domains)
                 .experts(experts)
                 .seed(seed)
                 .build();
         try (SoupOfExperts soup = SoupOfExperts.create(config)) {
             soup.train(new Budget(batch, context, lr, seed)
-                    .config(
-                            sampler,
-                            MetaDistributions.fromSpec(meta)
-                                    .apply(sampler.domains().sizes()),
-                            steps)
+                    .config(sampler, MetaDistributions.fromSpec(meta).apply(domains.sizes()), steps)
                     .build());
             double[] atNatural;
-            try (Specialist n = soup.instantiate(natural)) {
+            try (Specialist n = soup.instantiate(domains.natural())) {
                 atNatural = onLabels(n::loss, labelled);
             }
             double[] specialized = new double[labelled.k];
