@@ -40,6 +40,14 @@ final class Baseline implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        try {
+            return run();
+        } finally {
+            budget.closeTokenizer();
+        }
+    }
+
+    private Integer run() throws IOException {
         Path dir = budget.out.resolve("baseline");
         budget.requireWritable(dir, "baseline");
         Progress progress = budget.progress(spec.commandLine().getErr());

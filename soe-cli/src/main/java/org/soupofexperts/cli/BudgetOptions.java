@@ -89,6 +89,14 @@ final class BudgetOptions {
         return tokenizerInstance;
     }
 
+    /** Frees the tokenizer if one was loaded (a Hugging Face tokenizer holds native memory). */
+    void closeTokenizer() {
+        if (tokenizerInstance != null) {
+            Tokenizers.close(tokenizerInstance);
+            tokenizerInstance = null;
+        }
+    }
+
     @Option(names = "--steps", defaultValue = "1000", description = "training steps")
     int steps;
 

@@ -114,6 +114,14 @@ final class Train implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        try {
+            return run();
+        } finally {
+            budget.closeTokenizer();
+        }
+    }
+
+    private Integer run() throws IOException {
         Path out = budget.out;
         Path soupDir = out.resolve("soup");
         // Checked before the token store is built, which may take minutes.

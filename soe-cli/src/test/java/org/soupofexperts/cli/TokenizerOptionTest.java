@@ -2,6 +2,8 @@ package org.soupofexperts.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.soupofexperts.cli.Cli.concat;
 import static org.soupofexperts.cli.Cli.soe;
@@ -25,6 +27,7 @@ import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.data.store.TokenStore;
 import org.soupofexperts.data.synth.SyntheticCorpus;
 import org.soupofexperts.data.tokenize.HuggingFaceTokenizer;
+import org.soupofexperts.data.tokenize.Tokenizer;
 
 /**
  * {@code --tokenizer tokenizer.json}: train and baseline tokenize with it and record it, and every
@@ -162,5 +165,19 @@ class TokenizerOptionTest {
                 dir.resolve("nope.json").toString()));
         assertEquals(1, missing.code(), missing.err());
         assertTrue(missing.err().contains("no tokenizer.json at"), missing.err());
+    }
+
+    @Test
+    void aCommandsTokenizerIsLoadedOnceFreedAtTheEndAndNeverHandedOutClosed() throws Exception {
+        BudgetOptions budget = new BudgetOptions();
+        budget.tokenizer = wordTokenizer(List.of("a b c")).toString();
+        Tokenizer first = budget.tokenizer();
+        assertSame(first, budget.tokenizer(), "loaded once");
+        budget.closeTokenizer();
+        Tokenizer second = budget.tokenizer();
+        assertNotSame(first, second, "a closed tokenizer is not handed out again");
+        assertArrayEquals(new int[] {1, 2, 3}, second.encode("a b c"));
+        budget.closeTokenizer();
+        budget.closeTokenizer(); // closing twice is harmless
     }
 }
