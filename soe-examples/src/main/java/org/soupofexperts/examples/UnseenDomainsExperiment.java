@@ -188,7 +188,8 @@ public final class UnseenDomainsExperiment extends ExperimentCommand implements 
     }
 
     private String settings() {
-        // probeEvery only when set, so that folds finished before the option existed still match.
+        // probeEvery only when set, so that folds finished before the option existed still match;
+        // fit always, so that folds measured before the fit existed are not read as fitted.
         return String.format(
                         "corpus=%s steps=%d experts=%d lr=%s genericLrs=%s folds=%d meta=%s domains=%s embedder=%s"
                                 + " equalTime=%s fineTune=%d evalWindows=%d base=%dx%d context=%d batch=%d seed=%d",
@@ -212,15 +213,20 @@ public final class UnseenDomainsExperiment extends ExperimentCommand implements 
                 + (probeEvery > 0 ? " probeEvery=" + probeEvery : "")
                 + (rank > 0 ? " rank=" + rank : "")
                 + (router != null ? " router=" + routerConfig() : "")
-                + (fit.equals("64x120") ? "" : " fit=" + fit);
+                + " fit=" + fitPart(0) + "x" + fitPart(1);
     }
 
     private int fitPart(int i) {
         String[] p = fit.split("x");
-        if (p.length != 2) {
-            throw new IllegalArgumentException(
-                    "--fit takes WINDOWSxEVALUATIONS, for example 64x120; got '" + fit + "'");
+        try {
+            int v = p.length == 2 ? Integer.parseInt(p[i]) : 0;
+            if (v >= 1) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // the message below says what the option takes
         }
-        return Integer.parseInt(p[i]);
+        throw new IllegalArgumentException(
+                "--fit takes WINDOWSxEVALUATIONS, both at least 1, for example 64x120; got '" + fit + "'");
     }
 }

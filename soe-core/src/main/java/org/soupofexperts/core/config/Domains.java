@@ -6,12 +6,13 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The domain set of a corpus: the domains' names, in the order of every h, and their training
- * sizes in tokens. The one place the domains are declared: a token store or sampler gives it
- * ({@code store.domains()}, {@code sampler.domains()}), and the soup's config
- * ({@link SoupConfig.Settings#domains(Domains)}) and the recommended meta-distribution take it,
- * and it gives the natural h and one-hot h by name, so the count, the order and the sizes are
- * never typed twice.
+ * The domain set of a corpus: the domains' names, in the order of every h, and their sizes in
+ * tokens (of the training split, for a token store and its training sampler). Declared once, by
+ * the data: a token store or sampler gives it ({@code store.domains()}, {@code sampler.domains()}),
+ * the soup's config ({@link SoupConfig.Settings#domains(Domains)}, which takes its count) and the
+ * recommended meta-distribution take it, and it gives the natural h and one-hot h by name. The
+ * names a saved soup checks assigners against are its labels ({@code Labels}), made from
+ * {@link #names()}.
  *
  * <p>Immutable and thread-safe.
  */
@@ -26,8 +27,8 @@ public final class Domains {
     }
 
     /**
-     * Domains of the given names and training sizes (tokens): at least one domain, names distinct
-     * and not blank, one size per name, every size at least 0 and their sum above 0.
+     * Domains of the given names and sizes (tokens): at least one domain, names distinct and not
+     * blank, one size per name, every size at least 0.
      */
     public static Domains of(List<String> names, long[] sizes) {
         if (names == null || sizes == null) {
@@ -42,7 +43,6 @@ public final class Domains {
                     "need one size per domain, got " + sizes.length + " sizes for " + names.size() + " names " + names);
         }
         Set<String> seen = new HashSet<>();
-        long total = 0;
         for (int i = 0; i < sizes.length; i++) {
             String n = names.get(i);
             if (n == null || n.isBlank() || !seen.add(n)) {
@@ -51,10 +51,6 @@ public final class Domains {
             if (sizes[i] < 0) {
                 throw new IllegalArgumentException("domain '" + n + "' has a negative size " + sizes[i]);
             }
-            total += sizes[i];
-        }
-        if (total <= 0) {
-            throw new IllegalArgumentException("the domains " + names + " hold no tokens");
         }
         return new Domains(List.copyOf(names), sizes.clone());
     }
@@ -100,9 +96,12 @@ public final class Domains {
         return sizes.clone();
     }
 
-    /** The natural h: each domain weighted by its share of the training tokens. */
+    /** The natural h: each domain weighted by its share of the tokens; refused when there are none. */
     public double[] natural() {
         double total = Arrays.stream(sizes).sum();
+        if (total <= 0) {
+            throw new IllegalArgumentException("the domains " + names + " hold no tokens: they have no natural h");
+        }
         double[] h = new double[sizes.length];
         for (int i = 0; i < h.length; i++) {
             h[i] = sizes[i] / total;

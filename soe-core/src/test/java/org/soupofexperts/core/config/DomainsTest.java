@@ -38,8 +38,11 @@ class DomainsTest {
         assertRefused(List.of("a", "a"), new long[] {1, 1}, "distinct");
         assertRefused(List.of("a", " "), new long[] {1, 1}, "distinct and not blank");
         assertRefused(List.of("a", "b"), new long[] {1, -1}, "'b' has a negative size -1");
-        assertRefused(List.of("a", "b"), new long[] {0, 0}, "hold no tokens");
         assertRefused(null, new long[] {1}, "names and sizes");
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> Domains.of(List.of("a", "b"), new long[] {0, 0}).natural());
+        assertTrue(e.getMessage().contains("hold no tokens"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> THREE.name(3));
         assertThrows(IllegalArgumentException.class, () -> THREE.size(-1));
     }

@@ -14,7 +14,6 @@ import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.train.TrainingReport;
 import org.soupofexperts.core.train.listener.SpecializationPoint;
 import org.soupofexperts.core.train.listener.SpecializationProbe;
-import org.soupofexperts.data.finetune.DomainWeightFit;
 import org.soupofexperts.data.sample.MetaDistributions;
 import org.soupofexperts.data.sample.WindowSampler;
 
@@ -133,8 +132,8 @@ final class FoldRun {
             byN.put(n, loss(soup, h, d));
         }
         Oracle.Found oracle = Oracle.search(soup, p.store(), d, context, windows, h, natural);
-        DomainWeightFit.Result fit = p.fit(soup).fit(docs, h);
-        double soupFitted = loss(soup, fit.h(), d);
+        double[] hFitted = fitted(soup, docs, h, name);
+        double soupFitted = hFitted == h ? Double.NaN : loss(soup, hFitted, d);
         double genericFt = Double.NaN;
         double soupFt = Double.NaN;
         if (p.fineTuneSteps() > 0) {
@@ -159,7 +158,7 @@ final class FoldRun {
                 soupFt,
                 soupFitted,
                 h,
-                fit.h(),
+                hFitted,
                 LeaveDomainsOut.stats(h));
         LOG.info(
                 "fold {}: {}: generic {}, soup natural {}, histogram {}, oracle {} (histogram {} on the same half);"
@@ -174,6 +173,17 @@ final class FoldRun {
                 soupFitted,
                 r.stats());
         return r;
+    }
+
+    /** h fitted to the documents from their histogram h, or h itself when they are too short to fit on. */
+    private double[] fitted(SoupOfExperts soup, List<String> docs, double[] h, String name) {
+        try {
+            return p.fit(soup).fit(docs, h).h();
+        } catch (IllegalArgumentException e) {
+            // Too few tokens to fit on: the domain's other figures still stand.
+            LOG.warn("fold {}: {}: no fitted h: {}", index, name, e.getMessage());
+            return h;
+        }
     }
 
     /**

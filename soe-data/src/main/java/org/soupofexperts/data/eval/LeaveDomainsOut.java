@@ -158,6 +158,7 @@ public final class LeaveDomainsOut {
                 .soup(soup)
                 .tokenizer(tokenizer)
                 .windows(fitWindows)
+                .contextLength(schedule.contextLength())
                 .maxEvaluations(fitEvaluations)
                 .build();
     }
@@ -334,7 +335,7 @@ public final class LeaveDomainsOut {
         private int fineTuneSteps = 400;
         private int evalWindows = 64;
         private int fitWindows = 64;
-        private int fitEvaluations = 120;
+        private int fitEvaluations;
         private boolean equalTime;
         private int probeEvery;
         private long seed = 1;
@@ -431,12 +432,12 @@ public final class LeaveDomainsOut {
         /**
          * The fit of h to each held-out domain's specialist documents ({@link DomainWeightFit}):
          * windows of their tokens it measures the loss on (default 64), and losses it may compute
-         * (default 120).
+         * (default 0: the fit's own default).
          */
         public Builder fit(int windows, int maxEvaluations) {
-            if (windows < 1 || maxEvaluations < 1) {
-                throw new IllegalArgumentException(
-                        "the fit needs windows and maxEvaluations >= 1, got " + windows + " and " + maxEvaluations);
+            if (windows < 1 || maxEvaluations < 0) {
+                throw new IllegalArgumentException("the fit needs windows >= 1 and maxEvaluations >= 0, got " + windows
+                        + " and " + maxEvaluations);
             }
             fitWindows = windows;
             fitEvaluations = maxEvaluations;

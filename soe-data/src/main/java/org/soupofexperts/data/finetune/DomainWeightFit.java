@@ -24,14 +24,17 @@ import org.soupofexperts.data.tokenize.Tokenizer;
  * try (Specialist s = soup.specialize(docs, fit)) { ... }
  * }</pre>
  *
- * <p>The search: from the start h, each sweep tries, for every domain i, moving a share t of the
- * mass onto i ({@code (1 - t) h + t e_i}) and taking a share t of i's own mass away; a move is
- * kept when it lowers the loss. When a sweep keeps none, t halves; the search ends when t falls
- * below {@code minStep} or the evaluations run out. The windows are the same at every
+ * <p>The search: from the start h, it tries, domain after domain and round again, moving a share t
+ * of the mass onto domain i ({@code (1 - t) h + t e_i}) and taking a share t of i's own mass away
+ * (spread over the others in proportion); a move is kept when it lowers the loss, and the next try
+ * is the next domain's, so with many domains and a small budget every domain still gets its turn.
+ * When every move of a round was tried since the last kept one, t halves; the search ends when t
+ * falls below {@code minStep} or the evaluations run out. The windows are the same at every
  * evaluation, so the search is deterministic and the result is never worse than the start on
  * them.
  *
- * <p>Immutable and thread-safe (the soup's loss may be called from many threads).
+ * <p>Immutable; thread-safe when its tokenizer and start assigner are (the soup's loss may be
+ * called from many threads).
  */
 public final class DomainWeightFit implements DomainAssigner {
 
@@ -39,6 +42,7 @@ public final class DomainWeightFit implements DomainAssigner {
     private final Tokenizer tokenizer;
     private final DomainAssigner start;
     private final int windows;
+    private final int context;
     private final int batch;
     private final int maxEvaluations;
     private final double initialStep;
@@ -79,9 +83,16 @@ public final class DomainWeightFit implements DomainAssigner {
             throw new IllegalArgumentException("the start assigner has " + start.numDomains()
                     + " domains but the soup has k=" + soup.config().numDomains());
         }
-        if (b.windows < 1 || b.batch < 1 || b.maxEvaluations < 1) {
-            throw new IllegalArgumentException("a domain-weight fit needs windows, batch and maxEvaluations >= 1; got "
-                    + b.windows + ", " + b.batch + ", " + b.maxEvaluations);
+        int modelContext = soup.config().model().contextLength();
+        this.context = b.context == 0 ? modelContext : b.context;
+        if (context < 1 || context > modelContext) {
+            throw new IllegalArgumentException(
+                    "the fit's context must be within 1.." + modelContext + " (the model's), got " + b.context);
+        }
+        if (b.windows < 1 || b.batch < 1 || b.maxEvaluations < 0) {
+            throw new IllegalArgumentException(
+                    "a domain-weight fit needs windows, batch >= 1 and maxEvaluations >= 0; got " + b.windows + ", "
+                            + b.batch + ", " + b.maxEvaluations);
         }
         if (!(b.initialStep > 0 && b.initialStep < 1) || !(b.minStep > 0 && b.minStep <= b.initialStep)) {
             throw new IllegalArgumentException("steps must satisfy 0 < minStep <= initialStep < 1; got initialStep="
@@ -89,7 +100,8 @@ public final class DomainWeightFit implements DomainAssigner {
         }
         this.windows = b.windows;
         this.batch = b.batch;
-        this.maxEvaluations = b.maxEvaluations;
+        this.maxEvaluations =
+                b.maxEvaluations == 0 ? defaultEvaluations(soup.config().numDomains()) : b.maxEvaluations;
         this.initialStep = b.initialStep;
         this.minStep = b.minStep;
     }
@@ -126,6 +138,9 @@ public final class DomainWeightFit implements DomainAssigner {
 
     /** Fits h to the documents from a given start h. */
     public Result fit(List<String> documents, double[] startH) {
+        if (documents == null || documents.isEmpty()) {
+            throw new IllegalArgumentException("the specialist set is empty: give at least one document");
+        }
         double[] h0 = DomainWeights.validate(startH, numDomains());
         List<TokenBatch> batches = windows(documents);
         long tokens = batches.stream()
@@ -143,8 +158,7 @@ public final class DomainWeightFit implements DomainAssigner {
 
     /** Up to {@code windows} windows of context + 1 tokens spread evenly over the documents' tokens. */
     private List<TokenBatch> windows(List<String> documents) {
-        int context = soup.config().model().contextLength();
-        int[] tokens = tokenizer.encode(String.join("\n\n", documents));
+        int[] tokens = FineTuning.stream(tokenizer, documents);
         long available = (tokens.length - 1L) / context;
         if (available < 1) {
             throw new IllegalArgumentException("the specialist set holds " + tokens.length
@@ -164,6 +178,11 @@ public final class DomainWeightFit implements DomainAssigner {
         return out;
     }
 
+    /** The default budget: 120 losses, or two rounds of every domain's two moves when k is larger. */
+    static int defaultEvaluations(int k) {
+        return Math.max(120, 4 * k + 1);
+    }
+
     /** The compass search on the simplex (see the class comment); package-private for its tests. */
     static Result search(ToDoubleFunction<double[]> loss, double[] h0, double step, double minStep, int budget) {
         double[] h = h0.clone();
@@ -171,25 +190,24 @@ public final class DomainWeightFit implements DomainAssigner {
         int evaluations = 1;
         double startLoss = best;
         double t = step;
-        while (t >= minStep && evaluations < budget) {
-            boolean moved = false;
-            for (int i = 0; i < h.length && evaluations < budget; i++) {
-                for (boolean raise : new boolean[] {true, false}) {
-                    double[] c = move(h, i, t, raise);
-                    if (c == null || evaluations >= budget) {
-                        continue;
-                    }
-                    double l = loss.applyAsDouble(c);
-                    evaluations++;
-                    if (l < best) {
-                        best = l;
-                        h = c;
-                        moved = true;
-                    }
+        int moves = 2 * h.length;
+        int tried = 0; // moves tried since the last kept one (or since t changed)
+        for (int m = 0; t >= minStep && evaluations < budget; m = (m + 1) % moves) {
+            double[] c = move(h, m / 2, t, m % 2 == 0);
+            if (c != null) {
+                double l = loss.applyAsDouble(c);
+                evaluations++;
+                if (l < best) {
+                    best = l;
+                    h = c;
+                    tried = 0;
+                    m |= 1; // on to the next domain: taking back what was just moved cannot help
+                    continue;
                 }
             }
-            if (!moved) {
+            if (++tried >= moves) {
                 t /= 2;
+                tried = 0;
             }
         }
         return new Result(h, h0, startLoss, best, evaluations);
@@ -206,7 +224,10 @@ public final class DomainWeightFit implements DomainAssigner {
                 c[j] = (1 - t) * h[j] + (j == i ? t : 0);
             }
         } else {
-            double rest = 1 - h[i];
+            double rest = 0; // the others' mass, summed rather than 1 - h[i], so no rounding is lost
+            for (int j = 0; j < h.length; j++) {
+                rest += j == i ? 0 : h[j];
+            }
             if (h[i] <= 0 || rest <= 0) {
                 return null;
             }
@@ -224,8 +245,9 @@ public final class DomainWeightFit implements DomainAssigner {
         private Tokenizer tokenizer;
         private DomainAssigner start;
         private int windows = 64;
+        private int context;
         private int batch = 16;
-        private int maxEvaluations = 120;
+        private int maxEvaluations;
         private double initialStep = 0.25;
         private double minStep = 1.0 / 64;
 
@@ -255,13 +277,25 @@ public final class DomainWeightFit implements DomainAssigner {
             return this;
         }
 
+        /**
+         * Tokens of context a window gives the model (default 0: the model's context length); a
+         * window holds one more, the last one predicted. Set it to the context the soup trained at.
+         */
+        public Builder contextLength(int tokens) {
+            this.context = tokens;
+            return this;
+        }
+
         /** Windows per forward pass (default 16). */
         public Builder batch(int n) {
             this.batch = n;
             return this;
         }
 
-        /** At most this many losses are computed, the start's included (default 120). */
+        /**
+         * At most this many losses are computed, the start's included (default 0: 120, or
+         * {@code 4 k + 1} for more than 29 domains, so that every domain's moves are tried twice).
+         */
         public Builder maxEvaluations(int n) {
             this.maxEvaluations = n;
             return this;

@@ -109,13 +109,13 @@ public final class FineTuning {
                     "the model was trained with tokenizer " + trainedWith + ", not " + tokenizer.id());
         }
         int context = model.config().contextLength();
-        int[] train = stream(documents);
+        int[] train = stream(tokenizer, documents);
         if (train.length < context + 1) {
             throw new IllegalArgumentException("the training documents hold " + train.length
                     + " tokens, fewer than one window of " + (context + 1) + " (the model's context + 1)");
         }
         EarlyStopping es = EarlyStopping.builder()
-                .validation(windows(stream(validation), context))
+                .validation(windows(stream(tokenizer, validation), context))
                 .every(every)
                 .patience(patience)
                 .restoreBest(true)
@@ -135,8 +135,11 @@ public final class FineTuning {
         return model.train(tc);
     }
 
-    /** The documents as one stream, joined by a blank line. */
-    private int[] stream(List<String> docs) {
+    /**
+     * The documents as one stream, each encoded on its own and joined by the encoded blank line,
+     * as a token store writes a domain.
+     */
+    static int[] stream(Tokenizer tokenizer, List<String> docs) {
         int[] separator = tokenizer.encode("\n\n");
         List<int[]> parts = new ArrayList<>();
         long total = 0;

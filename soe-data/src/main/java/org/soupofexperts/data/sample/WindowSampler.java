@@ -24,6 +24,8 @@ public abstract class WindowSampler implements BatchSource {
             throw new IllegalArgumentException("a sampler needs at least one domain");
         }
         this.names = List.copyOf(names);
+        // The names as a domain set takes them (distinct, not blank), checked once here.
+        Domains.of(this.names, new long[this.names.size()]);
     }
 
     /** Number of tokens of domain d. */
@@ -37,7 +39,7 @@ public abstract class WindowSampler implements BatchSource {
         return names.size();
     }
 
-    /** The domains' names and token counts, in the order of h. */
+    /** The domains' names and the tokens this sampler draws from, in the order of h. */
     public final Domains domains() {
         long[] s = new long[names.size()];
         for (int i = 0; i < s.length; i++) {

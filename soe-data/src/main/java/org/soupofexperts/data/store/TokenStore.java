@@ -67,6 +67,7 @@ public final class TokenStore {
     private final Path dir;
     private final JsonObject manifest;
     private final List<String> domains = new ArrayList<>();
+    private final Domains domainSet;
     private final List<TokenSplit> train = new ArrayList<>();
     private final List<TokenSplit> valid = new ArrayList<>();
 
@@ -143,6 +144,11 @@ public final class TokenStore {
             if (domains.isEmpty()) {
                 throw new SoupFormatException(where + ": its manifest lists no domains");
             }
+            long[] sizes = new long[domains.size()];
+            for (int d = 0; d < sizes.length; d++) {
+                sizes[d] = train.get(d).tokens;
+            }
+            domainSet = Domains.of(domains, sizes);
         } catch (RuntimeException e) {
             throw new SoupFormatException(where + ": its manifest is malformed (" + e.getMessage() + ")", e);
         }
@@ -540,11 +546,7 @@ public final class TokenStore {
 
     /** The domains' names and training tokens, in the order of h. */
     public Domains domains() {
-        long[] sizes = new long[domains.size()];
-        for (int d = 0; d < sizes.length; d++) {
-            sizes[d] = trainTokens(d);
-        }
-        return Domains.of(domains, sizes);
+        return domainSet;
     }
 
     public String tokenizerId() {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -57,6 +58,31 @@ class DomainWeightFitTest {
         assertEquals(7, calls.get());
         assertArrayEquals(start, r.h(), 0);
         assertEquals(0.0, r.loss(), 0);
+    }
+
+    @Test
+    void afterAKeptMoveTheSearchGoesOnWithTheNextDomain() {
+        // Only more mass on domain 0 helps. After raising domain 0 the next try is domain 1's
+        // raise, not the cut of domain 0 (which would take back what was just moved) and not a
+        // restart at domain 0, so with many domains every domain gets its turn.
+        List<double[]> tried = new ArrayList<>();
+        ToDoubleFunction<double[]> loss = h -> {
+            tried.add(h.clone());
+            return -h[0];
+        };
+        double[] start = DomainWeights.uniform(3);
+        DomainWeightFit.search(loss, start, 0.25, 1.0 / 64, 4);
+        double[] raised0 = DomainWeightFit.move(start, 0, 0.25, true);
+        assertArrayEquals(start, tried.get(0), 0);
+        assertArrayEquals(raised0, tried.get(1), 0);
+        assertArrayEquals(DomainWeightFit.move(raised0, 1, 0.25, true), tried.get(2), 0);
+        assertArrayEquals(DomainWeightFit.move(raised0, 1, 0.25, false), tried.get(3), 0);
+    }
+
+    @Test
+    void theDefaultBudgetGrowsWithTheDomainsSoEachGetsTwoRounds() {
+        assertEquals(120, DomainWeightFit.defaultEvaluations(10));
+        assertEquals(4 * 64 + 1, DomainWeightFit.defaultEvaluations(64));
     }
 
     @Test
