@@ -35,8 +35,9 @@ import org.soupofexperts.data.tokenize.Tokenizer;
  * the generic model at its better learning rate (chosen on the held-out domains, which favours
  * it), optionally the generic model given the soup's wall time (step costs timed by alternating
  * blocks of steps of both in this process), the soup at its natural h, the histogram
- * specialist, the best h of a small search (the oracle), and both fine-tuned on the same
- * documents. The soup's domains are the training domains' labels, or k-means clusters of their
+ * specialist, the soup at h fitted to the same documents' tokens from their histogram
+ * ({@link org.soupofexperts.data.finetune.DomainWeightFit}), the best h of a small search on
+ * validation windows (the oracle), and both fine-tuned on the same documents. The soup's domains are the training domains' labels, or k-means clusters of their
  * documents ({@link DomainSplit}). Built by {@link #builder()}; not thread-safe (it trains).
  */
 public final class LeaveDomainsOut {
