@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
 import org.soupofexperts.data.cluster.NearestCentroidAssigner;
+import org.soupofexperts.data.finetune.DomainWeightFit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -44,6 +45,11 @@ final class Instantiate implements Callable<Integer> {
     @Option(names = "--docs", split = ",", description = "or: document files whose histogram is h")
     List<Path> docs;
 
+    @Option(
+            names = "--fit",
+            description = "with --docs: h fitted to the documents' own tokens, starting from their histogram")
+    boolean fit;
+
     @Option(names = "--out", required = true, description = "folder for the specialist")
     Path out;
 
@@ -61,13 +67,14 @@ final class Instantiate implements Callable<Integer> {
         if ((h == null) == (docs == null)) {
             throw new IllegalArgumentException("give either --h or --docs");
         }
+        if (fit && docs == null) {
+            throw new IllegalArgumentException("--fit fits h to the documents of --docs; give --docs");
+        }
         if (Files.exists(out.resolve("manifest.json")) && !force) {
             throw new IllegalArgumentException(out + " already holds a saved artefact; pass --force to replace it");
         }
         try (SoupOfExperts soup = SoupOfExperts.load(soupDir)) {
-            double[] weights = h != null
-                    ? Inputs.weights(h, soup)
-                    : NearestCentroidAssigner.fromSoup(soup, 0).domainWeights(Inputs.documents(docs));
+            double[] weights = h != null ? Inputs.weights(h, soup) : fromDocuments(soup, Inputs.documents(docs));
             long t0 = System.nanoTime();
             try (Specialist s = soup.instantiate(weights)) {
                 double ms = (System.nanoTime() - t0) / 1e6;
@@ -95,5 +102,21 @@ final class Instantiate implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The documents' histogram over the soup's centroids, or h fitted to them from it with --fit. */
+    private double[] fromDocuments(SoupOfExperts soup, List<String> texts) throws IOException {
+        NearestCentroidAssigner histogram = NearestCentroidAssigner.fromSoup(soup, 0);
+        if (!fit) {
+            return histogram.domainWeights(texts);
+        }
+        try (Inputs.RecordedTokenizer tok = Inputs.recordedTokenizer(soupDir, soup.labels())) {
+            return DomainWeightFit.builder()
+                    .soup(soup)
+                    .tokenizer(tok.tokenizer())
+                    .start(histogram)
+                    .build()
+                    .domainWeights(texts);
+        }
     }
 }

@@ -529,6 +529,36 @@ class SoeTest {
         assertEquals(1, wrongTok.code());
         assertTrue(wrongTok.err().contains("trained with tokenizer hf:some-bpe"), wrongTok.err());
 
+        // --fit: h fitted to the document's own tokens from its histogram, on the simplex.
+        Result fitted = soe(
+                "instantiate",
+                "--soup",
+                soup,
+                "--docs",
+                doc.toString(),
+                "--fit",
+                "--json",
+                "--out",
+                dir.resolve("fitted").toString());
+        assertEquals(0, fitted.code(), fitted.err());
+        double sum = 0;
+        for (var v : JsonParser.parseString(fitted.out()).getAsJsonObject().getAsJsonArray("h")) {
+            assertTrue(v.getAsDouble() >= 0, fitted.out());
+            sum += v.getAsDouble();
+        }
+        assertEquals(1.0, sum, 1e-9, fitted.out());
+        Result fitWithoutDocs = soe(
+                "instantiate",
+                "--soup",
+                soup,
+                "--h",
+                "1,0",
+                "--fit",
+                "--out",
+                dir.resolve("x").toString());
+        assertEquals(1, fitWithoutDocs.code());
+        assertTrue(fitWithoutDocs.err().contains("--fit fits h to the documents of --docs"), fitWithoutDocs.err());
+
         Result neither =
                 soe("instantiate", "--soup", soup, "--out", dir.resolve("x").toString());
         assertEquals(1, neither.code());
