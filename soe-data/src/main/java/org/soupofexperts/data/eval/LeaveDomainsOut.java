@@ -37,8 +37,9 @@ import org.soupofexperts.data.tokenize.Tokenizer;
  * blocks of steps of both in this process), the soup at its natural h, the histogram
  * specialist, the soup at h fitted to the same documents' tokens from their histogram
  * ({@link org.soupofexperts.data.finetune.DomainWeightFit}), the best h of a small search on
- * validation windows (the oracle), and both fine-tuned on the same documents. The soup's domains are the training domains' labels, or k-means clusters of their
- * documents ({@link DomainSplit}). Built by {@link #builder()}; not thread-safe (it trains).
+ * validation windows (the oracle), and both fine-tuned on the same documents. The soup's
+ * domains are the training domains' labels, or k-means clusters of their documents
+ * ({@link DomainSplit}). Built by {@link #builder()}; not thread-safe (it trains).
  */
 public final class LeaveDomainsOut {
 
