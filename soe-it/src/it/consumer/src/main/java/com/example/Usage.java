@@ -35,7 +35,7 @@ public class Usage {
                         .heads(4)
                         .contextLength(64)
                         .build())
-                .domains(sampler.domains()) // the data's domains (here 2)
+                .domains(sampler.domains()) // the data's domains (here 2): the soup takes their count
                 .experts(4) // expert banks
                 .seed(42) // mandatory: init, h-sampling and data streams derive from it
                 .build()) {
