@@ -42,7 +42,7 @@ final class Instantiate implements Callable<Integer> {
                     + " (python=0.7,c=0.3; unnamed domains get 0)")
     List<String> h;
 
-    @Option(names = "--docs", split = ",", description = "or: document files whose histogram is h")
+    @Option(names = "--docs", split = ",", description = "or: document files whose histogram is h (see --fit)")
     List<Path> docs;
 
     @Option(

@@ -96,8 +96,8 @@ public final class UnseenDomainsExperiment extends ExperimentCommand implements 
 
     @Option(
             names = "--fit",
-            defaultValue = "64x120",
-            description = "the fit of h to the specialist documents: WINDOWSxEVALUATIONS")
+            defaultValue = "64x0",
+            description = "the fit of h to the specialist documents: WINDOWSxEVALUATIONS (0: the fit's default)")
     String fit;
 
     @Option(
@@ -219,14 +219,15 @@ public final class UnseenDomainsExperiment extends ExperimentCommand implements 
     private int fitPart(int i) {
         String[] p = fit.split("x");
         try {
-            int v = p.length == 2 ? Integer.parseInt(p[i]) : 0;
-            if (v >= 1) {
+            int v = p.length == 2 ? Integer.parseInt(p[i]) : -1;
+            if (v >= (i == 0 ? 1 : 0)) {
                 return v;
             }
         } catch (NumberFormatException e) {
             // the message below says what the option takes
         }
         throw new IllegalArgumentException(
-                "--fit takes WINDOWSxEVALUATIONS, both at least 1, for example 64x120; got '" + fit + "'");
+                "--fit takes WINDOWSxEVALUATIONS, windows at least 1 and evaluations at least 0 (the fit's default),"
+                        + " for example 64x120; got '" + fit + "'");
     }
 }

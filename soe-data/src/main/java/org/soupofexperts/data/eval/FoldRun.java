@@ -14,6 +14,7 @@ import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.train.TrainingReport;
 import org.soupofexperts.core.train.listener.SpecializationPoint;
 import org.soupofexperts.core.train.listener.SpecializationProbe;
+import org.soupofexperts.data.finetune.DomainWeightFit;
 import org.soupofexperts.data.sample.MetaDistributions;
 import org.soupofexperts.data.sample.WindowSampler;
 
@@ -133,7 +134,7 @@ final class FoldRun {
         }
         Oracle.Found oracle = Oracle.search(soup, p.store(), d, context, windows, h, natural);
         double[] hFitted = fitted(soup, docs, h, name);
-        double soupFitted = hFitted == h ? Double.NaN : loss(soup, hFitted, d);
+        double soupFitted = hFitted == null ? Double.NaN : loss(soup, hFitted, d);
         double genericFt = Double.NaN;
         double soupFt = Double.NaN;
         if (p.fineTuneSteps() > 0) {
@@ -175,15 +176,15 @@ final class FoldRun {
         return r;
     }
 
-    /** h fitted to the documents from their histogram h, or h itself when they are too short to fit on. */
+    /** h fitted to the documents from their histogram h, or null when they are too short to fit on. */
     private double[] fitted(SoupOfExperts soup, List<String> docs, double[] h, String name) {
-        try {
-            return p.fit(soup).fit(docs, h).h();
-        } catch (IllegalArgumentException e) {
-            // Too few tokens to fit on: the domain's other figures still stand.
-            LOG.warn("fold {}: {}: no fitted h: {}", index, name, e.getMessage());
-            return h;
+        DomainWeightFit fit = p.fit(soup);
+        if (!fit.canFit(docs)) {
+            // The domain's other figures still stand; its fitted loss is NaN.
+            LOG.warn("fold {}: {}: its documents hold less than one window: no fitted h", index, name);
+            return null;
         }
+        return fit.fit(docs, h).h();
     }
 
     /**

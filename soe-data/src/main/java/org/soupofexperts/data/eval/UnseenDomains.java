@@ -30,7 +30,8 @@ public final class UnseenDomains {
      * @param soupFitted the soup at h fitted to the largest N documents' own tokens, starting from
      *     their histogram ({@link org.soupofexperts.data.finetune.DomainWeightFit})
      * @param h the histogram h at the largest N, over the soup's domains
-     * @param hFitted the fitted h
+     * @param hFitted the fitted h (null when the documents held less than one window; then
+     *     soupFitted is NaN)
      * @param stats the spread of the histogram h
      */
     public record Domain(

@@ -27,7 +27,8 @@ import org.soupofexperts.data.tokenize.Tokenizer;
  * <p>The search: from the start h, it tries, domain after domain and round again, moving a share t
  * of the mass onto domain i ({@code (1 - t) h + t e_i}) and taking a share t of i's own mass away
  * (spread over the others in proportion); a move is kept when it lowers the loss, and the next try
- * is the next domain's, so with many domains and a small budget every domain still gets its turn.
+ * is the next domain's, so every domain gets its turn in order whatever is kept (with a budget of
+ * at least 2k + 1 losses, every domain gets at least one).
  * When every move of a round was tried since the last kept one, t halves; the search ends when t
  * falls below {@code minStep} or the evaluations run out. The windows are the same at every
  * evaluation, so the search is deterministic and the result is never worse than the start on
@@ -136,6 +137,14 @@ public final class DomainWeightFit implements DomainAssigner {
         return fit(documents, h0);
     }
 
+    /**
+     * Whether the documents hold at least one window to fit h on (context + 1 tokens); {@link #fit}
+     * refuses them otherwise.
+     */
+    public boolean canFit(List<String> documents) {
+        return documents != null && !documents.isEmpty() && FineTuning.stream(tokenizer, documents).length > context;
+    }
+
     /** Fits h to the documents from a given start h. */
     public Result fit(List<String> documents, double[] startH) {
         if (documents == null || documents.isEmpty()) {
@@ -178,7 +187,7 @@ public final class DomainWeightFit implements DomainAssigner {
         return out;
     }
 
-    /** The default budget: 120 losses, or two rounds of every domain's two moves when k is larger. */
+    /** The default budget: 120 losses, or 4k + 1 when k is larger, so every domain gets at least two turns. */
     static int defaultEvaluations(int k) {
         return Math.max(120, 4 * k + 1);
     }
@@ -187,6 +196,11 @@ public final class DomainWeightFit implements DomainAssigner {
     static Result search(ToDoubleFunction<double[]> loss, double[] h0, double step, double minStep, int budget) {
         double[] h = h0.clone();
         double best = loss.applyAsDouble(h);
+        if (!Double.isFinite(best)) {
+            // No move could be compared with it: fail rather than return the start as if fitted.
+            throw new IllegalStateException("the soup's loss at the start h is " + best
+                    + " on the documents' windows; are the soup's weights finite?");
+        }
         int evaluations = 1;
         double startLoss = best;
         double t = step;
@@ -294,7 +308,7 @@ public final class DomainWeightFit implements DomainAssigner {
 
         /**
          * At most this many losses are computed, the start's included (default 0: 120, or
-         * {@code 4 k + 1} for more than 29 domains, so that every domain's moves are tried twice).
+         * {@code 4 k + 1} for more than 29 domains, so that every domain gets at least two turns).
          */
         public Builder maxEvaluations(int n) {
             this.maxEvaluations = n;

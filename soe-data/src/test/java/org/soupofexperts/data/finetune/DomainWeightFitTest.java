@@ -2,6 +2,7 @@ package org.soupofexperts.data.finetune;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -86,6 +87,14 @@ class DomainWeightFitTest {
     }
 
     @Test
+    void aLossThatIsNotFiniteAtTheStartIsRefusedNotReturnedAsAFit() {
+        IllegalStateException e = assertThrows(
+                IllegalStateException.class,
+                () -> DomainWeightFit.search(h -> Double.NaN, DomainWeights.uniform(3), 0.25, 1.0 / 64, 50));
+        assertTrue(e.getMessage().contains("NaN"), e.getMessage());
+    }
+
+    @Test
     void everyMoveStaysOnTheSimplexAndMovesMassTheWayItSays() {
         SplittableRandom rng = new SplittableRandom(SEED);
         for (int trial = 0; trial < 200; trial++) {
@@ -143,6 +152,9 @@ class DomainWeightFitTest {
                     .soup(soup)
                     .tokenizer(new ByteTokenizer())
                     .build();
+            assertFalse(fit.canFit(List.of("short")));
+            assertFalse(fit.canFit(List.of()));
+            assertTrue(fit.canFit(List.of("x".repeat(16), "y"))); // 16 + 2 + 1 tokens: one window of 17
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> fit.fit(List.of("short")));
             assertTrue(e.getMessage().contains("fewer than one window"), e.getMessage());
             e = assertThrows(IllegalArgumentException.class, () -> fit.fit(List.of()));
