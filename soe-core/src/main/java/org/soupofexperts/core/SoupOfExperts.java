@@ -172,6 +172,48 @@ public final class SoupOfExperts implements AutoCloseable {
     }
 
     /**
+     * Instantiates the specialist at expert coefficients alpha given directly rather than through
+     * the router: every tensor becomes {@code S + sum_j alpha_j E_j}. For coefficients tuned on a
+     * specialist set's own tokens (such as {@code DomainWeightFit}'s), whose model the router may not
+     * reach from any h; {@code h} is only recorded in the provenance, as the domain weights they were
+     * tuned from. {@code instantiateAlpha(alpha(h), h)} is {@code instantiate(h)}. The caller owns
+     * the result and should close it.
+     *
+     * @throws IllegalArgumentException if alpha does not hold one finite value per expert
+     */
+    public Specialist instantiateAlpha(double[] alpha, double[] h) {
+        double[] a = validateAlpha(alpha);
+        double[] hh = DomainWeights.validate(h, config.numDomains());
+        return params.shared(() -> {
+            SoupParameters.Merged m = params.mergeAlpha(a);
+            return Specialist.instantiated(m.manager(), m.model(), hh, m.alpha(), describe(false), labels);
+        });
+    }
+
+    /**
+     * Mean next-token loss (nats/token) of the soup at expert coefficients alpha given directly (see
+     * {@link #instantiateAlpha}); {@code lossAtAlpha(batch, alpha(h))} is {@code loss(batch, h)}.
+     */
+    public double lossAtAlpha(TokenBatch batch, double[] alpha) {
+        double[] a = validateAlpha(alpha);
+        return params.shared(
+                () -> Forward.loss(params.model, params.manager, batch, m -> SoupParameters.alphaArray(m, a)));
+    }
+
+    private double[] validateAlpha(double[] alpha) {
+        if (alpha == null || alpha.length != config.experts()) {
+            throw new IllegalArgumentException("alpha must hold one coefficient per expert (" + config.experts()
+                    + "), got " + (alpha == null ? "null" : alpha.length + " values"));
+        }
+        for (int j = 0; j < alpha.length; j++) {
+            if (!Double.isFinite(alpha[j])) {
+                throw new IllegalArgumentException("alpha[" + j + "] is " + alpha[j] + ": coefficients must be finite");
+            }
+        }
+        return alpha.clone();
+    }
+
+    /**
      * From raw specialist text to a specialist: h = {@code assigner}'s estimate for the documents
      * (for example the nearest-centroid histogram), then {@link #instantiate}. An assigner whose
      * domain names are known and differ from the soup's labelled domains (other names, or the same

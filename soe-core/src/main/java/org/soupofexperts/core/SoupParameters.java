@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.soupofexperts.core.config.Seeds;
 import org.soupofexperts.core.config.SoupConfig;
@@ -118,19 +119,33 @@ final class SoupParameters implements AutoCloseable {
      * autograd, into a new manager on the soup's device.
      */
     Merged merge(double[] h) {
+        return mergeAt(m -> alpha(m, h));
+    }
+
+    /** As {@link #merge}, at expert coefficients given directly instead of router(h). */
+    Merged mergeAlpha(double[] alpha) {
+        return mergeAt(m -> alphaArray(m, alpha));
+    }
+
+    /** alpha given directly as an array in {@code m} (null for a soup without experts). */
+    static NDArray alphaArray(NDManager m, double[] alpha) {
+        return alpha.length == 0 ? null : Djl.engineOwned(m.create(Djl.floats(alpha)));
+    }
+
+    private Merged mergeAt(Function<NDManager, NDArray> alphaFn) {
         NDManager target = Djl.newManager(manager.getDevice());
         GptModel plain = new GptModel(config.model(), 0);
         List<SoupTensor> src = model.soupTensors();
         List<SoupTensor> dst = plain.soupTensors();
         try (Djl.NoGradScope scope = Djl.noGradScope()) {
-            NDArray alpha = alpha(manager, h);
+            NDArray alpha = alphaFn.apply(manager);
             for (int i = 0; i < src.size(); i++) {
                 NDArray merged = src.get(i).value(alpha);
                 NDScope.unregister(merged);
                 merged.attach(target);
                 dst.get(i).shared().setArray(merged);
             }
-            return new Merged(target, plain, toDoubles(alpha.toFloatArray()));
+            return new Merged(target, plain, alpha == null ? new double[0] : toDoubles(alpha.toFloatArray()));
         } catch (RuntimeException e) {
             target.close();
             throw e;

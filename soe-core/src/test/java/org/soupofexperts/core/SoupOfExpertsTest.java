@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -16,6 +17,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.config.ExpertInit;
 import org.soupofexperts.core.config.RouterConfig;
 import org.soupofexperts.core.config.SoupConfig;
@@ -64,6 +66,52 @@ class SoupOfExpertsTest {
                     assertNotEquals(0.0, maxAbs(bank), "experts must be non-zero for the test to mean anything");
                 }
             }
+        }
+    }
+
+    @Test
+    void instantiateAlphaMergesTheGivenCoefficientsNotTheRoutersAndRecordsThem() {
+        long seed = 13;
+        // Coefficients no softmax router gives (negative, above one): the merge must still be S + sum alpha_j E_j.
+        double[] alpha = {1.0, -0.5, 0.0, 2.0};
+        double[] h = {0.2, 0.5, 0.3};
+        try (SoupOfExperts soup = noisySoup(seed, 4);
+                Specialist s = soup.instantiateAlpha(alpha, h)) {
+            List<SoupTensor> src = soup.block().soupTensors();
+            List<SoupTensor> dst = s.block().soupTensors();
+            for (int i = 0; i < src.size(); i++) {
+                float[] shared = src.get(i).shared().getArray().toFloatArray();
+                float[] bank = src.get(i).bank().parameters().get(0).getArray().toFloatArray();
+                float[] got = dst.get(i).shared().getArray().toFloatArray();
+                double maxDiff = 0;
+                for (int p = 0; p < shared.length; p++) {
+                    double expected =
+                            shared[p] + bank[p] - 0.5 * bank[shared.length + p] + 2.0 * bank[3 * shared.length + p];
+                    maxDiff = Math.max(maxDiff, Math.abs(expected - got[p]));
+                }
+                assertTrue(maxDiff < 1e-5, src.get(i).name() + " differs by " + maxDiff + " (seed " + seed + ")");
+            }
+            assertArrayEquals(alpha, s.alpha(), 1e-7);
+            assertArrayEquals(h, s.provenance().domainWeights(), 1e-12);
+            TokenBatch batch = TokenBatch.of(new int[][] {{1, 2, 3, 4, 5, 6}, {6, 5, 4, 3, 2, 1}});
+            assertEquals(s.loss(batch), soup.lossAtAlpha(batch, alpha), 1e-5, "seed " + seed);
+            assertEquals(soup.loss(batch, h), soup.lossAtAlpha(batch, soup.alpha(h)), 1e-5, "seed " + seed);
+            assertNotEquals(soup.loss(batch, h), soup.lossAtAlpha(batch, alpha), 1e-4);
+        }
+    }
+
+    @Test
+    void coefficientsOfTheWrongLengthOrNotFiniteAreRefusedByName() {
+        try (SoupOfExperts soup = noisySoup(14, 4)) {
+            double[] h = {0.2, 0.5, 0.3};
+            TokenBatch batch = TokenBatch.of(new int[][] {{1, 2, 3}});
+            var e = assertThrows(IllegalArgumentException.class, () -> soup.instantiateAlpha(new double[3], h));
+            assertTrue(e.getMessage().contains("one coefficient per expert (4)"), e.getMessage());
+            e = assertThrows(
+                    IllegalArgumentException.class, () -> soup.lossAtAlpha(batch, new double[] {0, Double.NaN, 0, 0}));
+            assertTrue(e.getMessage().contains("alpha[1] is NaN"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> soup.lossAtAlpha(batch, null));
+            assertThrows(IllegalArgumentException.class, () -> soup.instantiateAlpha(new double[4], new double[2]));
         }
     }
 
