@@ -133,8 +133,7 @@ final class FoldRun {
             byN.put(n, loss(soup, h, d));
         }
         Oracle.Found oracle = Oracle.search(soup, p.store(), d, context, windows, h, natural);
-        double[] hFitted = fitted(soup, docs, h, name);
-        double soupFitted = hFitted == null ? Double.NaN : loss(soup, hFitted, d);
+        Fitted fit = fitted(soup, docs, h, d);
         double genericFt = Double.NaN;
         double soupFt = Double.NaN;
         if (p.fineTuneSteps() > 0) {
@@ -157,13 +156,15 @@ final class FoldRun {
                 oracle.histogram(),
                 genericFt,
                 soupFt,
-                soupFitted,
+                fit.soupFitted(),
+                fit.soupAlphaFitted(),
                 h,
-                hFitted,
+                fit.hFitted(),
+                fit.alphaFitted(),
                 LeaveDomainsOut.stats(h));
         LOG.info(
                 "fold {}: {}: generic {}, soup natural {}, histogram {}, oracle {} (histogram {} on the same half);"
-                        + " fitted {}; h {}",
+                        + " fitted h {}, tuned alpha {}; h {}",
                 index,
                 name,
                 gen,
@@ -171,20 +172,34 @@ final class FoldRun {
                 byN,
                 oracle.best(),
                 oracle.histogram(),
-                soupFitted,
+                fit.soupFitted(),
+                fit.soupAlphaFitted(),
                 r.stats());
         return r;
     }
 
-    /** h fitted to the documents from their histogram h, or null when they are too short to fit on. */
-    private double[] fitted(SoupOfExperts soup, List<String> docs, double[] h, String name) {
+    /** The fitted h and alpha of a held-out domain and the soup's losses there (NaN and null: not fitted). */
+    private record Fitted(double[] hFitted, double soupFitted, double[] alphaFitted, double soupAlphaFitted) {}
+
+    /** The fit to domain d's documents from their histogram h; not fitted when they are too short. */
+    private Fitted fitted(SoupOfExperts soup, List<String> docs, double[] h, int d) {
         DomainWeightFit fit = p.fit(soup);
         if (!fit.canFit(docs)) {
-            // The domain's other figures still stand; its fitted loss is NaN.
-            LOG.warn("fold {}: {}: its documents hold less than one window: no fitted h", index, name);
-            return null;
+            // The domain's other figures still stand; its fitted losses are NaN.
+            LOG.warn(
+                    "fold {}: {}: its documents hold less than one window: no fitted h",
+                    index,
+                    p.store().domains().name(d));
+            return new Fitted(null, Double.NaN, null, Double.NaN);
         }
-        return fit.fit(docs, h).h();
+        DomainWeightFit.Result r = fit.fit(docs, h);
+        double soupFitted = loss(soup, r.h(), d);
+        if (p.alphaFitEvaluations() == 0) {
+            return new Fitted(r.h(), soupFitted, null, Double.NaN);
+        }
+        try (Specialist s = soup.instantiateAlpha(r.alpha(), r.h())) {
+            return new Fitted(r.h(), soupFitted, r.alpha(), bits(s, d));
+        }
     }
 
     /**

@@ -36,7 +36,8 @@ import org.soupofexperts.data.tokenize.Tokenizer;
  * it), optionally the generic model given the soup's wall time (step costs timed by alternating
  * blocks of steps of both in this process), the soup at its natural h, the histogram
  * specialist, the soup at h fitted to the same documents' tokens from their histogram
- * ({@link org.soupofexperts.data.finetune.DomainWeightFit}), the best h of a small search on
+ * ({@link org.soupofexperts.data.finetune.DomainWeightFit}; optionally with alpha tuned after
+ * it), the best h of a small search on
  * validation windows (the oracle), and both fine-tuned on the same documents. The soup's
  * domains are the training domains' labels, or k-means clusters of their documents
  * ({@link DomainSplit}). Built by {@link #builder()}; not thread-safe (it trains).
@@ -58,6 +59,7 @@ public final class LeaveDomainsOut {
     private final int evalWindows;
     private final int fitWindows;
     private final int fitEvaluations;
+    private final int alphaFitEvaluations;
     private final boolean equalTime;
     private final int probeEvery;
     private final long seed;
@@ -75,6 +77,7 @@ public final class LeaveDomainsOut {
         evalWindows = b.evalWindows;
         fitWindows = b.fitWindows;
         fitEvaluations = b.fitEvaluations;
+        alphaFitEvaluations = b.alphaFitEvaluations;
         equalTime = b.equalTime;
         probeEvery = b.probeEvery;
         seed = b.seed;
@@ -162,7 +165,12 @@ public final class LeaveDomainsOut {
                 .windows(fitWindows)
                 .contextLength(schedule.contextLength())
                 .maxEvaluations(fitEvaluations)
+                .alphaEvaluations(alphaFitEvaluations)
                 .build();
+    }
+
+    int alphaFitEvaluations() {
+        return alphaFitEvaluations;
     }
 
     int probeEvery() {
@@ -338,6 +346,7 @@ public final class LeaveDomainsOut {
         private int evalWindows = 64;
         private int fitWindows = 64;
         private int fitEvaluations;
+        private int alphaFitEvaluations;
         private boolean equalTime;
         private int probeEvery;
         private long seed = 1;
@@ -443,6 +452,19 @@ public final class LeaveDomainsOut {
             }
             fitWindows = windows;
             fitEvaluations = maxEvaluations;
+            return this;
+        }
+
+        /**
+         * Also tune the expert coefficients alpha from router(fitted h) on the same windows, with at
+         * most this many more losses ({@link DomainWeightFit.Builder#alphaEvaluations}), and score
+         * the soup there (default 0: not tuned).
+         */
+        public Builder alphaFit(int evaluations) {
+            if (evaluations < 0) {
+                throw new IllegalArgumentException("alphaFit must be >= 0 evaluations (0: off), got " + evaluations);
+            }
+            alphaFitEvaluations = evaluations;
             return this;
         }
 

@@ -29,9 +29,12 @@ public final class UnseenDomains {
      * @param soupFinetuned the soup's specialist (largest N) fine-tuned on them (NaN if not run)
      * @param soupFitted the soup at h fitted to the largest N documents' own tokens, starting from
      *     their histogram ({@link org.soupofexperts.data.finetune.DomainWeightFit})
+     * @param soupAlphaFitted the soup at expert coefficients alpha tuned on the same tokens from
+     *     router(fitted h) (NaN when the protocol does not tune alpha, or soupFitted is NaN)
      * @param h the histogram h at the largest N, over the soup's domains
      * @param hFitted the fitted h (null when the documents held less than one window; then
      *     soupFitted is NaN)
+     * @param alphaFitted the tuned alpha (null when soupAlphaFitted is NaN)
      * @param stats the spread of the histogram h
      */
     public record Domain(
@@ -46,8 +49,10 @@ public final class UnseenDomains {
             double genericFinetuned,
             double soupFinetuned,
             double soupFitted,
+            double soupAlphaFitted,
             double[] h,
             double[] hFitted,
+            double[] alphaFitted,
             HistogramStats stats) {
 
         /** The soup at the histogram of the largest N. */
@@ -66,6 +71,11 @@ public final class UnseenDomains {
         /** Fit gain: the soup at the histogram h minus at the fitted h (positive: fitting helps). */
         public double fitGain() {
             return soupHistogramLargestN() - soupFitted;
+        }
+
+        /** Alpha fit gain: the soup at the fitted h minus at the tuned alpha (positive: tuning alpha helps). */
+        public double alphaFitGain() {
+            return soupFitted - soupAlphaFitted;
         }
 
         /** Oracle gap: the histogram h minus the best h found, on the same windows (positive: a better h exists). */

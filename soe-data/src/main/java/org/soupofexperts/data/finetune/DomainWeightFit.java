@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.function.ToDoubleFunction;
 import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.config.DomainAssigner;
 import org.soupofexperts.core.config.DomainWeights;
@@ -34,6 +35,11 @@ import org.soupofexperts.data.tokenize.Tokenizer;
  * evaluation, so the search is deterministic and the result is never worse than the start on
  * them.
  *
+ * <p>With {@link Builder#alphaEvaluations}, a second search of the same form then tunes the
+ * expert coefficients alpha themselves, from router(fitted h): n numbers instead of k, and models
+ * the router reaches from no h (with the default softmax router, alpha stays on the simplex, where
+ * the soup trained). {@link #specialize} instantiates at the fitted alpha.
+ *
  * <p>Immutable; thread-safe when its tokenizer and start assigner are (the soup's loss may be
  * called from many threads).
  */
@@ -48,6 +54,7 @@ public final class DomainWeightFit implements DomainAssigner {
     private final int maxEvaluations;
     private final double initialStep;
     private final double minStep;
+    private final int alphaEvaluations;
 
     /**
      * A fit's outcome.
@@ -56,13 +63,30 @@ public final class DomainWeightFit implements DomainAssigner {
      * @param start the h the search started from
      * @param startLoss the soup's loss at the start h on the fitting windows (nats per token)
      * @param loss the loss at the fitted h on the same windows
-     * @param evaluations losses computed
+     * @param evaluations losses computed, the alpha search's included
+     * @param alpha the expert coefficients to instantiate at: fitted when the fit tunes alpha,
+     *     else router(h)
+     * @param alphaLoss the loss at alpha on the same windows (equal to {@code loss} when alpha is
+     *     not tuned)
      */
-    public record Result(double[] h, double[] start, double startLoss, double loss, int evaluations) {
+    public record Result(
+            double[] h,
+            double[] start,
+            double startLoss,
+            double loss,
+            int evaluations,
+            double[] alpha,
+            double alphaLoss) {
 
         public Result {
             h = h.clone();
             start = start.clone();
+            alpha = alpha.clone();
+        }
+
+        @Override
+        public double[] alpha() {
+            return alpha.clone();
         }
 
         @Override
@@ -105,6 +129,10 @@ public final class DomainWeightFit implements DomainAssigner {
                 b.maxEvaluations == 0 ? defaultEvaluations(soup.config().numDomains()) : b.maxEvaluations;
         this.initialStep = b.initialStep;
         this.minStep = b.minStep;
+        if (b.alphaEvaluations < 0) {
+            throw new IllegalArgumentException("alphaEvaluations must be >= 0 (0: h only), got " + b.alphaEvaluations);
+        }
+        this.alphaEvaluations = b.alphaEvaluations;
     }
 
     public static Builder builder() {
@@ -145,7 +173,16 @@ public final class DomainWeightFit implements DomainAssigner {
         return documents != null && !documents.isEmpty() && FineTuning.stream(tokenizer, documents).length > context;
     }
 
-    /** Fits h to the documents from a given start h. */
+    /**
+     * The specialist for the documents: the soup instantiated at the fitted alpha (with
+     * {@link Builder#alphaEvaluations}) or at the fitted h. The caller owns it and should close it.
+     */
+    public Specialist specialize(List<String> documents) {
+        Result r = fit(documents);
+        return alphaEvaluations > 0 ? soup.instantiateAlpha(r.alpha(), r.h()) : soup.instantiate(r.h());
+    }
+
+    /** Fits h (and alpha, with {@link Builder#alphaEvaluations}) to the documents from a given start h. */
     public Result fit(List<String> documents, double[] startH) {
         if (documents == null || documents.isEmpty()) {
             throw new IllegalArgumentException("the specialist set is empty: give at least one document");
@@ -162,7 +199,32 @@ public final class DomainWeightFit implements DomainAssigner {
             }
             return sum / tokens;
         };
-        return search(loss, h0, initialStep, minStep, maxEvaluations);
+        Result hFit = search(loss, h0, initialStep, minStep, maxEvaluations);
+        double[] alpha0 = soup.alpha(hFit.h());
+        if (alphaEvaluations == 0 || alpha0.length == 0) {
+            return withAlpha(hFit, alpha0, hFit.loss(), 0);
+        }
+        ToDoubleFunction<double[]> alphaLoss = a -> {
+            double sum = 0;
+            for (TokenBatch b : batches) {
+                sum += soup.lossAtAlpha(b, a) * b.batchSize() * (b.length() - 1);
+            }
+            return sum / tokens;
+        };
+        // Same moves as h's: alpha from a softmax router is a point on the simplex too.
+        Result aFit = search(alphaLoss, alpha0, initialStep, minStep, alphaEvaluations);
+        return withAlpha(hFit, aFit.h(), aFit.loss(), aFit.evaluations());
+    }
+
+    private static Result withAlpha(Result hFit, double[] alpha, double alphaLoss, int moreEvaluations) {
+        return new Result(
+                hFit.h(),
+                hFit.start(),
+                hFit.startLoss(),
+                hFit.loss(),
+                hFit.evaluations() + moreEvaluations,
+                alpha,
+                alphaLoss);
     }
 
     /** Up to {@code windows} windows of context + 1 tokens spread evenly over the documents' tokens. */
@@ -224,7 +286,7 @@ public final class DomainWeightFit implements DomainAssigner {
                 tried = 0;
             }
         }
-        return new Result(h, h0, startLoss, best, evaluations);
+        return new Result(h, h0, startLoss, best, evaluations, h, best);
     }
 
     /** h with a share t of the mass moved onto domain i, or a share t of i's mass taken away; null if no change. */
@@ -264,6 +326,7 @@ public final class DomainWeightFit implements DomainAssigner {
         private int maxEvaluations;
         private double initialStep = 0.25;
         private double minStep = 1.0 / 64;
+        private int alphaEvaluations;
 
         private Builder() {}
 
@@ -324,6 +387,16 @@ public final class DomainWeightFit implements DomainAssigner {
         /** The search ends when the share falls below this (default 1/64). */
         public Builder minStep(double t) {
             this.minStep = t;
+            return this;
+        }
+
+        /**
+         * Losses the second search, over the expert coefficients alpha from router(fitted h), may
+         * compute (default 0: no second search; the specialist is the soup at the fitted h). About
+         * 4n + 1 give every expert two turns.
+         */
+        public Builder alphaEvaluations(int n) {
+            this.alphaEvaluations = n;
             return this;
         }
 

@@ -77,6 +77,7 @@ class LeaveDomainsOutTest {
                 .specialistDocuments(5, 10)
                 .fineTuneSteps(20)
                 .evalWindows(32)
+                .alphaFit(30)
                 .equalTime(true)
                 .probeEvery(100)
                 .seed(SEED)
@@ -98,6 +99,9 @@ class LeaveDomainsOutTest {
                 ab.hFitted()[0] + ab.hFitted()[1] > 0.8,
                 "the fitted h of 'ab' lies on a and b: " + Arrays.toString(ab.hFitted()));
         assertTrue(ab.soupFitted() < ab.generic() - 0.02, "the fitted specialist beats generic: " + why);
+        // alpha tuned after h: one coefficient per expert, scored on the validation split, still ahead.
+        assertEquals(4, ab.alphaFitted().length, why);
+        assertTrue(ab.soupAlphaFitted() < ab.generic() - 0.02, "the tuned specialist beats generic: " + why);
         assertTrue(
                 Double.isFinite(ab.genericEqualTime())
                         && Double.isFinite(ab.soupFinetuned())

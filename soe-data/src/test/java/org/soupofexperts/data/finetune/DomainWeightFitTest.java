@@ -16,6 +16,7 @@ import java.util.function.ToDoubleFunction;
 import org.junit.jupiter.api.Test;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.config.DomainWeights;
+import org.soupofexperts.core.config.ExpertInit;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.data.tokenize.ByteTokenizer;
 
@@ -146,6 +147,44 @@ class DomainWeightFitTest {
     }
 
     @Test
+    void tuningAlphaAfterHLowersTheLossStaysOnTheSimplexAndIsWhatSpecializeInstantiates() {
+        List<String> docs = List.of("abcabcabd ".repeat(12), "the cat sat on the mat; ".repeat(6));
+        try (SoupOfExperts soup = noisySoup(4)) {
+            DomainWeightFit.Builder b = DomainWeightFit.builder()
+                    .soup(soup)
+                    .tokenizer(new ByteTokenizer())
+                    .windows(8)
+                    .maxEvaluations(25);
+            DomainWeightFit hOnly = b.build();
+            DomainWeightFit withAlpha = b.alphaEvaluations(40).build();
+            double[] start = {0.6, 0.3, 0.1};
+            DomainWeightFit.Result h = hOnly.fit(docs, start);
+            DomainWeightFit.Result a = withAlpha.fit(docs, start);
+            String seed = " (seed " + SEED + ")";
+            // Without the second search alpha is the router's at the fitted h; with it the h part is the same.
+            assertArrayEquals(soup.alpha(h.h()), h.alpha(), 1e-12, seed);
+            assertEquals(h.loss(), h.alphaLoss(), 0, seed);
+            assertArrayEquals(h.h(), a.h(), 1e-12, seed);
+            assertEquals(h.loss(), a.loss(), 0, seed);
+            assertTrue(a.alphaLoss() < a.loss(), "tuned alpha " + a.alphaLoss() + " vs fitted h " + a.loss() + seed);
+            assertTrue(a.evaluations() > h.evaluations() && a.evaluations() <= h.evaluations() + 40, a.toString());
+            double sum = 0;
+            for (double x : a.alpha()) {
+                assertTrue(x >= 0, Arrays.toString(a.alpha()) + seed);
+                sum += x;
+            }
+            assertEquals(1, sum, 1e-9, "a softmax router's alpha stays on the simplex" + seed);
+            try (var s = b.build().specialize(docs)) {
+                assertArrayEquals(
+                        withAlpha.fit(docs).alpha(), s.alpha(), 1e-6, "specialize instantiates the tuned alpha" + seed);
+            }
+            try (var s = hOnly.specialize(docs)) {
+                assertArrayEquals(soup.alpha(hOnly.fit(docs).h()), s.alpha(), 1e-6, seed);
+            }
+        }
+    }
+
+    @Test
     void badSettingsAndTooFewTokensAreRefusedByName() {
         try (SoupOfExperts soup = tinySoup()) {
             DomainWeightFit fit = DomainWeightFit.builder()
@@ -175,9 +214,34 @@ class DomainWeightFitTest {
                             .windows(0)
                             .build());
             assertTrue(e.getMessage().contains("windows"), e.getMessage());
+            e = assertThrows(
+                    IllegalArgumentException.class,
+                    () -> DomainWeightFit.builder()
+                            .soup(soup)
+                            .tokenizer(new ByteTokenizer())
+                            .alphaEvaluations(-1)
+                            .build());
+            assertTrue(e.getMessage().contains("alphaEvaluations"), e.getMessage());
             e = assertThrows(IllegalArgumentException.class, () -> fit.fit(List.of("x".repeat(100)), new double[2]));
             assertTrue(e.getMessage().contains("3"), e.getMessage());
         }
+    }
+
+    /** A soup whose experts hold seeded noise, so alpha changes the model. */
+    private static SoupOfExperts noisySoup(int experts) {
+        return SoupOfExperts.builder()
+                .model(ModelConfig.builder()
+                        .vocabSize(256)
+                        .layers(1)
+                        .dModel(16)
+                        .heads(2)
+                        .contextLength(16)
+                        .build())
+                .domains(3)
+                .experts(experts)
+                .expertInit(ExpertInit.SCALED_NOISE)
+                .seed(SEED)
+                .build();
     }
 
     private static SoupOfExperts tinySoup() {
