@@ -97,7 +97,8 @@ public final class UnseenDomainsExperiment extends ExperimentCommand implements 
     @Option(
             names = "--fit",
             defaultValue = "64x0",
-            description = "the fit of h to the specialist documents: WINDOWSxEVALUATIONS (0: the fit's default)")
+            description = "the fit to the specialist documents: WINDOWSxEVALUATIONS[xALPHA_EVALUATIONS]"
+                    + " (0: the fit's default; alpha: 0, not tuned)")
     String fit;
 
     @Option(
@@ -134,6 +135,7 @@ public final class UnseenDomainsExperiment extends ExperimentCommand implements 
                 .fineTuneSteps(fineTuneSteps)
                 .evalWindows(evalWindows)
                 .fit(fitPart(0), fitPart(1))
+                .alphaFit(fitPart(2))
                 .equalTime(equalTime)
                 .probeEvery(probeEvery)
                 .seed(seed)
@@ -189,7 +191,8 @@ public final class UnseenDomainsExperiment extends ExperimentCommand implements 
 
     private String settings() {
         // probeEvery only when set, so that folds finished before the option existed still match;
-        // fit always, so that folds measured before the fit existed are not read as fitted.
+        // fit always (with alpha's budget), so that folds measured before the fit or the alpha tuning
+        // existed are refused rather than read as fitted with 0.0.
         return String.format(
                         "corpus=%s steps=%d experts=%d lr=%s genericLrs=%s folds=%d meta=%s domains=%s embedder=%s"
                                 + " equalTime=%s fineTune=%d evalWindows=%d base=%dx%d context=%d batch=%d seed=%d",
@@ -213,13 +216,13 @@ public final class UnseenDomainsExperiment extends ExperimentCommand implements 
                 + (probeEvery > 0 ? " probeEvery=" + probeEvery : "")
                 + (rank > 0 ? " rank=" + rank : "")
                 + (router != null ? " router=" + routerConfig() : "")
-                + " fit=" + fitPart(0) + "x" + fitPart(1);
+                + " fit=" + fitPart(0) + "x" + fitPart(1) + "x" + fitPart(2);
     }
 
     private int fitPart(int i) {
         String[] p = fit.split("x");
         try {
-            int v = p.length == 2 ? Integer.parseInt(p[i]) : -1;
+            int v = p.length == 2 || p.length == 3 ? (i < p.length ? Integer.parseInt(p[i]) : 0) : -1;
             if (v >= (i == 0 ? 1 : 0)) {
                 return v;
             }
@@ -227,7 +230,8 @@ public final class UnseenDomainsExperiment extends ExperimentCommand implements 
             // the message below says what the option takes
         }
         throw new IllegalArgumentException(
-                "--fit takes WINDOWSxEVALUATIONS, windows at least 1 and evaluations at least 0 (the fit's default),"
-                        + " for example 64x120; got '" + fit + "'");
+                "--fit takes WINDOWSxEVALUATIONS[xALPHA_EVALUATIONS], windows at least 1 and evaluations at least 0"
+                        + " (the fit's default; alpha: not tuned), for example 64x120 or 64x120x120; got '" + fit
+                        + "'");
     }
 }

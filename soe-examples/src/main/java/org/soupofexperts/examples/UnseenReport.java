@@ -40,6 +40,7 @@ final class UnseenReport {
                 "generic fine-tuned",
                 "soup fine-tuned",
                 "soup, fitted h",
+                "soup, tuned alpha",
                 "exp(H) of h",
                 "top share");
         for (Domain d : all) {
@@ -56,6 +57,7 @@ final class UnseenReport {
                     d.genericFinetuned(),
                     d.soupFinetuned(),
                     d.soupFitted(),
+                    d.soupAlphaFitted(),
                     format("%.2f", d.stats().effectiveSupport()),
                     format("%.2f", d.stats().topShare()));
         }
@@ -68,7 +70,8 @@ final class UnseenReport {
         return format(
                 "Means over %d domains: generic %.3f, soup histogram %.3f (%s; lower on %d of %d),"
                         + " h gain %.3f, oracle gap %.3f; at equal time the soup is lower on %d;"
-                        + " at h fitted to the documents %.3f (%s; lower on %d), fit gain %.3f.%n",
+                        + " at h fitted to the documents %.3f (%s; lower on %d), fit gain %.3f;"
+                        + " at alpha tuned after it %.3f (%s; lower on %d).%n",
                 all.size(),
                 generic,
                 hist,
@@ -81,7 +84,10 @@ final class UnseenReport {
                 UnseenDomains.mean(all, Domain::soupFitted),
                 MarkdownTable.percent(UnseenDomains.mean(all, Domain::soupFitted), generic),
                 UnseenDomains.wins(all, Domain::soupFitted, Domain::generic),
-                UnseenDomains.mean(all, Domain::fitGain));
+                UnseenDomains.mean(all, Domain::fitGain),
+                UnseenDomains.mean(all, Domain::soupAlphaFitted),
+                MarkdownTable.percent(UnseenDomains.mean(all, Domain::soupAlphaFitted), generic),
+                UnseenDomains.wins(all, Domain::soupAlphaFitted, Domain::generic));
     }
 
     private static MarkdownTable folds(List<FoldResult> folds) {

@@ -23,7 +23,8 @@ record UnseenResults(
 
     /**
      * One held-out domain (soupHistogram at the largest N; soupHistogramByN at every N; soupFitted
-     * at h fitted to the same documents' tokens from their histogram).
+     * at h fitted to the same documents' tokens from their histogram; soupAlphaFitted at alpha
+     * tuned after it, NaN when not run).
      */
     record PerDomain(
             int fold,
@@ -38,6 +39,8 @@ record UnseenResults(
             double soupFinetuned,
             double soupFitted,
             double[] hFitted,
+            double soupAlphaFitted,
+            double[] alphaFitted,
             double effectiveSupport,
             double topShare) {}
 
@@ -52,12 +55,15 @@ record UnseenResults(
             double genericFinetuned,
             double soupFinetuned,
             double soupFitted,
+            double soupAlphaFitted,
             double hGain,
             double fitGain,
+            double alphaFitGain,
             double oracleGap,
             long soupWins,
             long soupWinsAtEqualTime,
-            long fittedWins) {}
+            long fittedWins,
+            long alphaFittedWins) {}
 
     /** The results of the folds in {@code done}. */
     static UnseenResults of(List<UnseenDomains.FoldResult> done, String settings) {
@@ -80,6 +86,8 @@ record UnseenResults(
                             d.soupFinetuned(),
                             d.soupFitted(),
                             d.hFitted(),
+                            d.soupAlphaFitted(),
+                            d.alphaFitted(),
                             d.stats().effectiveSupport(),
                             d.stats().topShare()));
         }
@@ -93,12 +101,15 @@ record UnseenResults(
                 UnseenDomains.mean(all, Domain::genericFinetuned),
                 UnseenDomains.mean(all, Domain::soupFinetuned),
                 UnseenDomains.mean(all, Domain::soupFitted),
+                UnseenDomains.mean(all, Domain::soupAlphaFitted),
                 UnseenDomains.mean(all, Domain::hGain),
                 UnseenDomains.mean(all, Domain::fitGain),
+                UnseenDomains.mean(all, Domain::alphaFitGain),
                 UnseenDomains.mean(all, Domain::oracleGap),
                 UnseenDomains.wins(all, Domain::soupHistogramLargestN, Domain::generic),
                 UnseenDomains.wins(all, Domain::soupHistogramLargestN, Domain::genericEqualTime),
-                UnseenDomains.wins(all, Domain::soupFitted, Domain::generic));
+                UnseenDomains.wins(all, Domain::soupFitted, Domain::generic),
+                UnseenDomains.wins(all, Domain::soupAlphaFitted, Domain::generic));
         return new UnseenResults(
                 settings,
                 done.size(),
