@@ -50,6 +50,13 @@ final class Instantiate implements Callable<Integer> {
             description = "with --docs: h fitted to the documents' own tokens, starting from their histogram")
     boolean fit;
 
+    @Option(
+            names = "--tune-alpha",
+            paramLabel = "LOSSES",
+            description = "with --fit: then tune the expert coefficients alpha on the same tokens, computing at most"
+                    + " this many losses (about 4 per expert; 0: h only)")
+    int tuneAlpha;
+
     @Option(names = "--out", required = true, description = "folder for the specialist")
     Path out;
 
@@ -70,13 +77,27 @@ final class Instantiate implements Callable<Integer> {
         if (fit && docs == null) {
             throw new IllegalArgumentException("--fit fits h to the documents of --docs; give --docs");
         }
+        if (tuneAlpha < 0 || (tuneAlpha > 0 && !fit)) {
+            throw new IllegalArgumentException(
+                    "--tune-alpha takes a number of losses >= 0 and tunes alpha after --fit; give --docs and --fit");
+        }
         if (Files.exists(out.resolve("manifest.json")) && !force) {
             throw new IllegalArgumentException(out + " already holds a saved artefact; pass --force to replace it");
         }
         try (SoupOfExperts soup = SoupOfExperts.load(soupDir)) {
-            double[] weights = h != null ? Inputs.weights(h, soup) : fromDocuments(soup, Inputs.documents(docs));
+            DomainWeightFit.Result fitted = null;
+            double[] weights;
+            if (h != null) {
+                weights = Inputs.weights(h, soup);
+            } else if (fit) {
+                fitted = fitted(soup, Inputs.documents(docs));
+                weights = fitted.h();
+            } else {
+                weights = NearestCentroidAssigner.fromSoup(soup, 0).domainWeights(Inputs.documents(docs));
+            }
             long t0 = System.nanoTime();
-            try (Specialist s = soup.instantiate(weights)) {
+            try (Specialist s =
+                    tuneAlpha > 0 ? soup.instantiateAlpha(fitted.alpha(), weights) : soup.instantiate(weights)) {
                 double ms = (System.nanoTime() - t0) / 1e6;
                 s.save(out);
                 if (safetensors != null) {
@@ -89,6 +110,7 @@ final class Instantiate implements Callable<Integer> {
                             JsonParser.parseString(
                                     new Gson().toJson(soup.labels().domains())));
                     o.add("h", JsonParser.parseString(new Gson().toJson(weights)));
+                    o.add("alpha", JsonParser.parseString(new Gson().toJson(s.alpha())));
                     o.addProperty("milliseconds", ms);
                     o.addProperty("saved", out.toString());
                     spec.commandLine().getOut().println(o);
@@ -104,19 +126,16 @@ final class Instantiate implements Callable<Integer> {
         return 0;
     }
 
-    /** The documents' histogram over the soup's centroids, or h fitted to them from it with --fit. */
-    private double[] fromDocuments(SoupOfExperts soup, List<String> texts) throws IOException {
-        NearestCentroidAssigner histogram = NearestCentroidAssigner.fromSoup(soup, 0);
-        if (!fit) {
-            return histogram.domainWeights(texts);
-        }
+    /** h fitted to the documents from their histogram over the soup's centroids (and alpha, with --tune-alpha). */
+    private DomainWeightFit.Result fitted(SoupOfExperts soup, List<String> texts) throws IOException {
         try (Inputs.RecordedTokenizer tok = Inputs.recordedTokenizer(soupDir, soup.labels())) {
             return DomainWeightFit.builder()
                     .soup(soup)
                     .tokenizer(tok.tokenizer())
-                    .start(histogram)
+                    .start(NearestCentroidAssigner.fromSoup(soup, 0))
+                    .alphaEvaluations(tuneAlpha)
                     .build()
-                    .domainWeights(texts);
+                    .fit(texts);
         }
     }
 }

@@ -547,6 +547,40 @@ class SoeTest {
             sum += v.getAsDouble();
         }
         assertEquals(1.0, sum, 1e-9, fitted.out());
+        // --tune-alpha: alpha tuned after h, one coefficient per expert, and the saved specialist records it.
+        Result tuned = soe(
+                "instantiate",
+                "--soup",
+                soup,
+                "--docs",
+                doc.toString(),
+                "--fit",
+                "--tune-alpha",
+                "20",
+                "--json",
+                "--out",
+                dir.resolve("tuned").toString());
+        assertEquals(0, tuned.code(), tuned.err());
+        var tunedAlpha = JsonParser.parseString(tuned.out()).getAsJsonObject().getAsJsonArray("alpha");
+        try (SoupOfExperts s = SoupOfExperts.load(Path.of(soup));
+                Specialist saved = Specialist.load(dir.resolve("tuned"))) {
+            assertEquals(s.config().experts(), tunedAlpha.size(), tuned.out());
+            for (int j = 0; j < tunedAlpha.size(); j++) {
+                assertEquals(tunedAlpha.get(j).getAsDouble(), saved.alpha()[j], 1e-6, tuned.out());
+            }
+        }
+        Result tuneWithoutFit = soe(
+                "instantiate",
+                "--soup",
+                soup,
+                "--docs",
+                doc.toString(),
+                "--tune-alpha",
+                "20",
+                "--out",
+                dir.resolve("x").toString());
+        assertEquals(1, tuneWithoutFit.code());
+        assertTrue(tuneWithoutFit.err().contains("tunes alpha after --fit"), tuneWithoutFit.err());
         Result fitWithoutDocs = soe(
                 "instantiate",
                 "--soup",
