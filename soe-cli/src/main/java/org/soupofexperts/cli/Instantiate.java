@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
         footerHeading = "%nExamples:%n",
         footer = {
             "  soe instantiate --soup run/soup --docs a.txt,b.txt --out spec --safetensors spec.safetensors",
-            "  soe instantiate --soup run/soup --h Python=0.7,C=0.3 --out spec-py"
+            "  soe instantiate --soup run/soup --h Python=0.7,C=0.3 --out spec-py",
+            "  soe instantiate --soup run/soup --docs a.txt,b.txt --fit --tune-alpha 160 --out spec-tuned"
         },
         mixinStandardHelpOptions = true,
         description =
@@ -66,7 +67,10 @@ final class Instantiate implements Callable<Integer> {
     @Option(names = "--force", description = "replace a specialist already saved in --out")
     boolean force;
 
-    @Option(names = "--json", description = "print {\"h\": [...], \"milliseconds\": ..., \"saved\": ...} for scripts")
+    @Option(
+            names = "--json",
+            description = "print {\"domains\": [...], \"h\": [...], \"alpha\": [...], \"milliseconds\": ...,"
+                    + " \"saved\": ...} for scripts")
     boolean json;
 
     @Override
@@ -118,8 +122,11 @@ final class Instantiate implements Callable<Integer> {
                     spec.commandLine()
                             .getOut()
                             .printf(
-                                    "h=%s; instantiated in %.1f ms; saved %s%n",
-                                    soup.labels().format(weights), ms, out);
+                                    "h=%s%s; instantiated in %.1f ms; saved %s%n",
+                                    soup.labels().format(weights),
+                                    tuneAlpha > 0 ? "; alpha tuned on the documents" : "",
+                                    ms,
+                                    out);
                 }
             }
         }

@@ -568,6 +568,14 @@ class SoeTest {
             for (int j = 0; j < tunedAlpha.size(); j++) {
                 assertEquals(tunedAlpha.get(j).getAsDouble(), saved.alpha()[j], 1e-6, tuned.out());
             }
+            assertTrue(saved.provenance().alphaGiven(), "the saved specialist says alpha was given");
+            // The saved model is the one at the tuned alpha, not the router's at the fitted h.
+            double[] routers = s.alpha(saved.domainWeights());
+            double moved = 0;
+            for (int j = 0; j < routers.length; j++) {
+                moved += Math.abs(routers[j] - saved.alpha()[j]);
+            }
+            assertTrue(moved > 1e-6, "alpha was tuned away from router(h): " + tuned.out());
         }
         Result tuneWithoutFit = soe(
                 "instantiate",

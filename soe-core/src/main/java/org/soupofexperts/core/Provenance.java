@@ -35,9 +35,22 @@ public final class Provenance {
         return doubles(json.get("h"));
     }
 
-    /** The expert coefficients alpha = router(h) it was built with (empty if not from a soup). */
+    /**
+     * The expert coefficients alpha it was built with (empty if not from a soup): router(h), unless
+     * {@link #alphaGiven()}.
+     */
     public double[] alpha() {
         return doubles(json.get("alpha"));
+    }
+
+    /**
+     * Whether alpha was given directly ({@link SoupOfExperts#instantiateAlpha}, such as coefficients
+     * tuned on a specialist set) rather than computed as router(h): then {@code instantiate(h)}
+     * would not rebuild this model, {@code instantiateAlpha(alpha(), domainWeights())} would.
+     */
+    public boolean alphaGiven() {
+        JsonElement e = json.get("alphaGiven");
+        return e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isBoolean() && e.getAsBoolean();
     }
 
     /** Whether it was instantiated from a soup. */

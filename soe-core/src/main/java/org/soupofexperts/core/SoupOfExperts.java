@@ -33,10 +33,10 @@ import org.soupofexperts.core.train.loop.TrainingLoop;
  * }
  * }</pre>
  *
- * <p>Thread-safety: {@link #instantiate}, {@link #alpha}, {@link #logits} and {@link #loss} are
- * safe from many threads at once. {@link #train} takes the soup exclusively: those calls wait
- * while it runs, and it waits for them. Only one soup trains at a time per JVM (DJL allows one
- * gradient collector).
+ * <p>Thread-safety: {@link #instantiate}, {@link #instantiateAlpha}, {@link #alpha},
+ * {@link #logits}, {@link #loss} and {@link #lossAtAlpha} are safe from many threads at once.
+ * {@link #train} takes the soup exclusively: those calls wait while it runs, and it waits for
+ * them. Only one soup trains at a time per JVM (DJL allows one gradient collector).
  */
 public final class SoupOfExperts implements AutoCloseable {
 
@@ -167,7 +167,7 @@ public final class SoupOfExperts implements AutoCloseable {
         double[] hh = DomainWeights.validate(h, config.numDomains());
         return params.shared(() -> {
             SoupParameters.Merged m = params.merge(hh);
-            return Specialist.instantiated(m.manager(), m.model(), hh, m.alpha(), describe(false), labels);
+            return Specialist.instantiated(m.manager(), m.model(), hh, m.alpha(), false, describe(false), labels);
         });
     }
 
@@ -176,23 +176,28 @@ public final class SoupOfExperts implements AutoCloseable {
      * the router: every tensor becomes {@code S + sum_j alpha_j E_j}. For coefficients tuned on a
      * specialist set's own tokens (such as {@code DomainWeightFit}'s), whose model the router may not
      * reach from any h; {@code h} is only recorded in the provenance, as the domain weights they were
-     * tuned from. {@code instantiateAlpha(alpha(h), h)} is {@code instantiate(h)}. The caller owns
-     * the result and should close it.
+     * tuned from, and the provenance says alpha was given ({@link Provenance#alphaGiven()}).
+     * {@code instantiateAlpha(alpha(h), h)} gives the model {@code instantiate(h)} gives. The caller
+     * owns the result and should close it.
      *
-     * @throws IllegalArgumentException if alpha does not hold one finite value per expert
+     * @throws IllegalArgumentException if alpha does not hold one value per expert, each finite in
+     *     float32, or h is not k weights on the simplex
      */
     public Specialist instantiateAlpha(double[] alpha, double[] h) {
         double[] a = validateAlpha(alpha);
         double[] hh = DomainWeights.validate(h, config.numDomains());
         return params.shared(() -> {
             SoupParameters.Merged m = params.mergeAlpha(a);
-            return Specialist.instantiated(m.manager(), m.model(), hh, m.alpha(), describe(false), labels);
+            return Specialist.instantiated(m.manager(), m.model(), hh, m.alpha(), true, describe(false), labels);
         });
     }
 
     /**
      * Mean next-token loss (nats/token) of the soup at expert coefficients alpha given directly (see
      * {@link #instantiateAlpha}); {@code lossAtAlpha(batch, alpha(h))} is {@code loss(batch, h)}.
+     *
+     * @throws IllegalArgumentException if alpha does not hold one value per expert, each finite in
+     *     float32, or the batch does not fit the model
      */
     public double lossAtAlpha(TokenBatch batch, double[] alpha) {
         double[] a = validateAlpha(alpha);
@@ -206,8 +211,10 @@ public final class SoupOfExperts implements AutoCloseable {
                     + "), got " + (alpha == null ? "null" : alpha.length + " values"));
         }
         for (int j = 0; j < alpha.length; j++) {
-            if (!Double.isFinite(alpha[j])) {
-                throw new IllegalArgumentException("alpha[" + j + "] is " + alpha[j] + ": coefficients must be finite");
+            // The merge runs in float32: a double beyond its range would become an infinite weight.
+            if (!Float.isFinite((float) alpha[j])) {
+                throw new IllegalArgumentException(
+                        "alpha[" + j + "] is " + alpha[j] + ": coefficients must be finite in float32");
             }
         }
         return alpha.clone();

@@ -127,9 +127,9 @@ final class SoupParameters implements AutoCloseable {
         return mergeAt(m -> alphaArray(m, alpha));
     }
 
-    /** alpha given directly as an array in {@code m} (null for a soup without experts). */
+    /** alpha given directly, as an array in {@code m}. */
     static NDArray alphaArray(NDManager m, double[] alpha) {
-        return alpha.length == 0 ? null : Djl.engineOwned(m.create(Djl.floats(alpha)));
+        return Djl.engineOwned(m.create(Djl.floats(alpha)));
     }
 
     private Merged mergeAt(Function<NDManager, NDArray> alphaFn) {
@@ -145,7 +145,7 @@ final class SoupParameters implements AutoCloseable {
                 merged.attach(target);
                 dst.get(i).shared().setArray(merged);
             }
-            return new Merged(target, plain, alpha == null ? new double[0] : toDoubles(alpha.toFloatArray()));
+            return new Merged(target, plain, toDoubles(alpha.toFloatArray()));
         } catch (RuntimeException e) {
             target.close();
             throw e;

@@ -22,12 +22,24 @@ public final class Specialist extends DenseModel {
         super(manager, model, provenance, labels);
     }
 
-    /** A specialist merged from a soup at h: its provenance names h, alpha and the soup. */
+    /**
+     * A specialist merged from a soup: its provenance names h, alpha, whether alpha was given
+     * rather than router(h) ({@code alphaGiven}), and the soup.
+     */
     static Specialist instantiated(
-            NDManager manager, GptModel model, double[] h, double[] alpha, JsonObject soup, Labels labels) {
+            NDManager manager,
+            GptModel model,
+            double[] h,
+            double[] alpha,
+            boolean alphaGiven,
+            JsonObject soup,
+            Labels labels) {
         JsonObject prov = new JsonObject();
         prov.add("h", array(h));
         prov.add("alpha", array(alpha));
+        if (alphaGiven) {
+            prov.addProperty("alphaGiven", true);
+        }
         prov.add("soup", soup);
         return new Specialist(manager, model, prov, labels);
     }
@@ -45,7 +57,10 @@ public final class Specialist extends DenseModel {
         return provenance().domainWeights();
     }
 
-    /** The expert coefficients alpha = router(h) it was built with. */
+    /**
+     * The expert coefficients alpha it was built with: router(h), or coefficients given directly
+     * ({@link Provenance#alphaGiven()}).
+     */
     public double[] alpha() {
         return provenance().alpha();
     }

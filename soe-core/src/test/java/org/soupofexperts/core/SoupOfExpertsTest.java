@@ -92,6 +92,7 @@ class SoupOfExpertsTest {
                 assertTrue(maxDiff < 1e-5, src.get(i).name() + " differs by " + maxDiff + " (seed " + seed + ")");
             }
             assertArrayEquals(alpha, s.alpha(), 1e-7);
+            assertTrue(s.provenance().alphaGiven(), "the provenance says alpha was given, not router(h)");
             assertArrayEquals(h, s.provenance().domainWeights(), 1e-12);
             TokenBatch batch = TokenBatch.of(new int[][] {{1, 2, 3, 4, 5, 6}, {6, 5, 4, 3, 2, 1}});
             assertEquals(s.loss(batch), soup.lossAtAlpha(batch, alpha), 1e-5, "seed " + seed);
@@ -111,6 +112,17 @@ class SoupOfExpertsTest {
                     IllegalArgumentException.class, () -> soup.lossAtAlpha(batch, new double[] {0, Double.NaN, 0, 0}));
             assertTrue(e.getMessage().contains("alpha[1] is NaN"), e.getMessage());
             assertThrows(IllegalArgumentException.class, () -> soup.lossAtAlpha(batch, null));
+            e = assertThrows(
+                    IllegalArgumentException.class,
+                    () -> soup.instantiateAlpha(new double[] {0, 0, Double.NEGATIVE_INFINITY, 0}, h));
+            assertTrue(e.getMessage().contains("alpha[2]"), e.getMessage());
+            // Finite as a double, infinite as the float32 the merge runs in: refused, not merged to Infinity.
+            e = assertThrows(
+                    IllegalArgumentException.class, () -> soup.instantiateAlpha(new double[] {0, 0, 0, 1e39}, h));
+            assertTrue(e.getMessage().contains("finite in float32"), e.getMessage());
+            try (Specialist routed = soup.instantiate(h)) {
+                assertFalse(routed.provenance().alphaGiven(), "instantiate(h) takes alpha from the router");
+            }
             assertThrows(IllegalArgumentException.class, () -> soup.instantiateAlpha(new double[4], new double[2]));
         }
     }

@@ -191,8 +191,8 @@ public final class UnseenDomainsExperiment extends ExperimentCommand implements 
 
     private String settings() {
         // probeEvery only when set, so that folds finished before the option existed still match;
-        // fit always (with alpha's budget), so that folds measured before the fit or the alpha tuning
-        // existed are refused rather than read as fitted with 0.0.
+        // fit always, so that folds measured before the fit existed are not read as fitted; alpha's
+        // budget only when tuned (parts without it read as not tuned: UnseenDomains.Domain).
         return String.format(
                         "corpus=%s steps=%d experts=%d lr=%s genericLrs=%s folds=%d meta=%s domains=%s embedder=%s"
                                 + " equalTime=%s fineTune=%d evalWindows=%d base=%dx%d context=%d batch=%d seed=%d",
@@ -216,11 +216,12 @@ public final class UnseenDomainsExperiment extends ExperimentCommand implements 
                 + (probeEvery > 0 ? " probeEvery=" + probeEvery : "")
                 + (rank > 0 ? " rank=" + rank : "")
                 + (router != null ? " router=" + routerConfig() : "")
-                + " fit=" + fitPart(0) + "x" + fitPart(1) + "x" + fitPart(2);
+                + " fit=" + fitPart(0) + "x" + fitPart(1)
+                + (fitPart(2) > 0 ? "x" + fitPart(2) : "");
     }
 
     private int fitPart(int i) {
-        String[] p = fit.split("x");
+        String[] p = fit.split("x", -1);
         try {
             int v = p.length == 2 || p.length == 3 ? (i < p.length ? Integer.parseInt(p[i]) : 0) : -1;
             if (v >= (i == 0 ? 1 : 0)) {

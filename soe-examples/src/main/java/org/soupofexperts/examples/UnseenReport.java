@@ -68,26 +68,38 @@ final class UnseenReport {
         double generic = UnseenDomains.mean(all, Domain::generic);
         double hist = UnseenDomains.mean(all, Domain::soupHistogramLargestN);
         return format(
-                "Means over %d domains: generic %.3f, soup histogram %.3f (%s; lower on %d of %d),"
-                        + " h gain %.3f, oracle gap %.3f; at equal time the soup is lower on %d;"
-                        + " at h fitted to the documents %.3f (%s; lower on %d), fit gain %.3f;"
-                        + " at alpha tuned after it %.3f (%s; lower on %d).%n",
+                        "Means over %d domains: generic %.3f, soup histogram %.3f (%s; lower on %d of %d),"
+                                + " h gain %.3f, oracle gap %.3f; at equal time the soup is lower on %d;"
+                                + " at h fitted to the documents %.3f (%s; lower on %d), fit gain %.3f.%n",
+                        all.size(),
+                        generic,
+                        hist,
+                        MarkdownTable.percent(hist, generic),
+                        UnseenDomains.wins(all, Domain::soupHistogramLargestN, Domain::generic),
+                        all.size(),
+                        UnseenDomains.mean(all, Domain::hGain),
+                        UnseenDomains.mean(all, Domain::oracleGap),
+                        UnseenDomains.wins(all, Domain::soupHistogramLargestN, Domain::genericEqualTime),
+                        UnseenDomains.mean(all, Domain::soupFitted),
+                        MarkdownTable.percent(UnseenDomains.mean(all, Domain::soupFitted), generic),
+                        UnseenDomains.wins(all, Domain::soupFitted, Domain::generic),
+                        UnseenDomains.mean(all, Domain::fitGain))
+                + alphaMeans(all, generic);
+    }
+
+    /** The clause on alpha tuned after h, when the run tuned it. */
+    private static String alphaMeans(List<Domain> all, double generic) {
+        double tuned = UnseenDomains.mean(all, Domain::soupAlphaFitted);
+        if (Double.isNaN(tuned)) {
+            return "";
+        }
+        return format(
+                "At alpha tuned after the fitted h: %.3f (%s; lower on %d of %d), %.3f below the fitted h.%n",
+                tuned,
+                MarkdownTable.percent(tuned, generic),
+                UnseenDomains.wins(all, Domain::soupAlphaFitted, Domain::generic),
                 all.size(),
-                generic,
-                hist,
-                MarkdownTable.percent(hist, generic),
-                UnseenDomains.wins(all, Domain::soupHistogramLargestN, Domain::generic),
-                all.size(),
-                UnseenDomains.mean(all, Domain::hGain),
-                UnseenDomains.mean(all, Domain::oracleGap),
-                UnseenDomains.wins(all, Domain::soupHistogramLargestN, Domain::genericEqualTime),
-                UnseenDomains.mean(all, Domain::soupFitted),
-                MarkdownTable.percent(UnseenDomains.mean(all, Domain::soupFitted), generic),
-                UnseenDomains.wins(all, Domain::soupFitted, Domain::generic),
-                UnseenDomains.mean(all, Domain::fitGain),
-                UnseenDomains.mean(all, Domain::soupAlphaFitted),
-                MarkdownTable.percent(UnseenDomains.mean(all, Domain::soupAlphaFitted), generic),
-                UnseenDomains.wins(all, Domain::soupAlphaFitted, Domain::generic));
+                UnseenDomains.mean(all, Domain::alphaFitGain));
     }
 
     private static MarkdownTable folds(List<FoldResult> folds) {

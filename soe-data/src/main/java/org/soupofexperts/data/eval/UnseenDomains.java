@@ -55,6 +55,13 @@ public final class UnseenDomains {
             double[] alphaFitted,
             HistogramStats stats) {
 
+        public Domain {
+            // A part written before alpha was tuned has no alphaFitted and reads its loss as 0.0: not tuned.
+            if (alphaFitted == null) {
+                soupAlphaFitted = Double.NaN;
+            }
+        }
+
         /** The soup at the histogram of the largest N. */
         public double soupHistogramLargestN() {
             return soupHistogram.entrySet().stream()

@@ -10,6 +10,7 @@ import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.config.DomainAssigner;
 import org.soupofexperts.core.config.DomainWeights;
+import org.soupofexperts.core.config.RouterConfig;
 import org.soupofexperts.data.tokenize.Tokenizer;
 
 /**
@@ -38,7 +39,8 @@ import org.soupofexperts.data.tokenize.Tokenizer;
  * <p>With {@link Builder#alphaEvaluations}, a second search of the same form then tunes the
  * expert coefficients alpha themselves, from router(fitted h): n numbers instead of k, and models
  * the router reaches from no h (with the default softmax router, alpha stays on the simplex, where
- * the soup trained). {@link #specialize} instantiates at the fitted alpha.
+ * the soup trained; a raw router is refused). {@link #specialize} instantiates at the fitted alpha; as
+ * an assigner ({@code soup.specialize(docs, fit)}) the fit gives only h.
  *
  * <p>Immutable; thread-safe when its tokenizer and start assigner are (the soup's loss may be
  * called from many threads).
@@ -132,6 +134,12 @@ public final class DomainWeightFit implements DomainAssigner {
         if (b.alphaEvaluations < 0) {
             throw new IllegalArgumentException("alphaEvaluations must be >= 0 (0: h only), got " + b.alphaEvaluations);
         }
+        if (b.alphaEvaluations > 0 && soup.config().router().output() != RouterConfig.Output.SOFTMAX) {
+            // The moves shift shares of mass on the simplex; a raw router's alpha is not a point there.
+            throw new IllegalArgumentException("alphaEvaluations needs a soup with a softmax router, whose alpha"
+                    + " lies on the simplex; this soup's router output is "
+                    + soup.config().router().output());
+        }
         this.alphaEvaluations = b.alphaEvaluations;
     }
 
@@ -149,20 +157,29 @@ public final class DomainWeightFit implements DomainAssigner {
         return start != null ? start.domainNames() : soup.labels().domains();
     }
 
-    /** The fitted h for the documents (see {@link #fit(List)}). */
+    /**
+     * The fitted h for the documents (the h search only: as an assigner, for
+     * {@code soup.specialize(docs, fit)}, only h is used; {@link #specialize} gives the tuned alpha).
+     */
     @Override
     public double[] domainWeights(List<String> documents) {
-        return fit(documents).h();
+        return fit(documents, startFor(documents), false).h();
     }
 
-    /** Fits h to the documents, starting from the start assigner's h (uniform without one). */
+    /**
+     * Fits h to the documents, starting from the start assigner's h (uniform without one), then
+     * alpha with {@link Builder#alphaEvaluations}.
+     */
     public Result fit(List<String> documents) {
+        return fit(documents, startFor(documents));
+    }
+
+    private double[] startFor(List<String> documents) {
         if (documents == null || documents.isEmpty()) {
             throw new IllegalArgumentException("the specialist set is empty: give at least one document");
         }
         int k = numDomains();
-        double[] h0 = start != null ? start.domainWeightsFor(documents, k) : DomainWeights.uniform(k);
-        return fit(documents, h0);
+        return start != null ? start.domainWeightsFor(documents, k) : DomainWeights.uniform(k);
     }
 
     /**
@@ -184,6 +201,10 @@ public final class DomainWeightFit implements DomainAssigner {
 
     /** Fits h (and alpha, with {@link Builder#alphaEvaluations}) to the documents from a given start h. */
     public Result fit(List<String> documents, double[] startH) {
+        return fit(documents, startH, alphaEvaluations > 0);
+    }
+
+    private Result fit(List<String> documents, double[] startH, boolean tuneAlpha) {
         if (documents == null || documents.isEmpty()) {
             throw new IllegalArgumentException("the specialist set is empty: give at least one document");
         }
@@ -201,7 +222,7 @@ public final class DomainWeightFit implements DomainAssigner {
         };
         Result hFit = search(loss, h0, initialStep, minStep, maxEvaluations);
         double[] alpha0 = soup.alpha(hFit.h());
-        if (alphaEvaluations == 0 || alpha0.length == 0) {
+        if (!tuneAlpha) {
             return withAlpha(hFit, alpha0, hFit.loss(), 0);
         }
         ToDoubleFunction<double[]> alphaLoss = a -> {

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.BeforeAll;
@@ -18,6 +19,7 @@ import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.data.corpus.Corpus;
 import org.soupofexperts.data.corpus.Document;
+import org.soupofexperts.data.sample.HistogramStats;
 import org.soupofexperts.data.sample.MetaDistributions;
 import org.soupofexperts.data.store.TokenStore;
 import org.soupofexperts.data.tokenize.ByteTokenizer;
@@ -119,6 +121,48 @@ class LeaveDomainsOutTest {
         assertTrue(
                 curve.get(3).mean() > 0.02,
                 "h helps while it trains: " + curve.get(3).mean() + " " + why);
+    }
+
+    @Test
+    void aDomainWithoutTunedAlphaHasNoTunedLossEvenIfARecordSaysZero() {
+        // Results written before alpha was tuned lack both fields: a JSON reader gives 0.0 and null.
+        UnseenDomains.Domain d = new UnseenDomains.Domain(
+                "x",
+                0,
+                3,
+                3,
+                3,
+                Map.of(10, 3.0),
+                3,
+                3,
+                3,
+                3,
+                2.9,
+                0.0,
+                new double[] {1},
+                new double[] {1},
+                null,
+                HistogramStats.of(new double[] {1}));
+        assertTrue(Double.isNaN(d.soupAlphaFitted()), d.toString());
+        assertTrue(Double.isNaN(d.alphaFitGain()), d.toString());
+        UnseenDomains.Domain tuned = new UnseenDomains.Domain(
+                "x",
+                0,
+                3,
+                3,
+                3,
+                Map.of(10, 3.0),
+                3,
+                3,
+                3,
+                3,
+                2.9,
+                2.8,
+                new double[] {1},
+                new double[] {1},
+                new double[] {0.5, 0.5},
+                HistogramStats.of(new double[] {1}));
+        assertEquals(0.1, tuned.alphaFitGain(), 1e-12);
     }
 
     @Test
