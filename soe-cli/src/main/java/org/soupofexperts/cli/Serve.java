@@ -5,7 +5,9 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.core.config.DomainAssigner;
 import org.soupofexperts.data.cluster.NearestCentroidAssigner;
+import org.soupofexperts.data.finetune.DomainWeightFit;
 import org.soupofexperts.serve.ServerLimits;
 import org.soupofexperts.serve.SpecialistServer;
 import picocli.CommandLine;
@@ -77,6 +79,43 @@ final class Serve implements Callable<Integer> {
     @Option(names = "--cache-mib", defaultValue = "256", description = "memory for cached specialists")
     long cacheMib;
 
+    @Option(
+            names = "--fit",
+            paramLabel = "WINDOWSxEVALUATIONS",
+            description = "fit h to each request's documents from their histogram, on at most WINDOWS windows and"
+                    + " EVALUATIONS losses (such as 8x16); its token positions count against"
+                    + " --max-tokens-per-request (default: the histogram alone)")
+    String fit;
+
+    /** The histogram over the soup's centroids, or with --fit the fit of h that starts from it. */
+    private DomainAssigner assigner(SoupOfExperts soup, Inputs.RecordedTokenizer tok) {
+        NearestCentroidAssigner histogram = NearestCentroidAssigner.fromSoup(soup, 0);
+        if (fit == null) {
+            return histogram;
+        }
+        String[] p = fit.split("x", -1);
+        int windows;
+        int evaluations;
+        try {
+            windows = p.length == 2 ? Integer.parseInt(p[0]) : -1;
+            evaluations = p.length == 2 ? Integer.parseInt(p[1]) : -1;
+        } catch (NumberFormatException e) {
+            windows = -1;
+            evaluations = -1;
+        }
+        if (windows < 1 || evaluations < 1) {
+            throw new IllegalArgumentException(
+                    "--fit takes WINDOWSxEVALUATIONS, both at least 1 (such as 8x16); got '" + fit + "'");
+        }
+        return DomainWeightFit.builder()
+                .soup(soup)
+                .tokenizer(tok.tokenizer())
+                .start(histogram)
+                .windows(windows)
+                .maxEvaluations(evaluations)
+                .build();
+    }
+
     @Override
     public Integer call() throws Exception {
         if (cacheMib < 1 || cacheMib > MAX_CACHE_MIB) {
@@ -94,7 +133,7 @@ final class Serve implements Callable<Integer> {
                 Inputs.RecordedTokenizer tok = Inputs.recordedTokenizer(soupDir, soup.labels());
                 SpecialistServer server = SpecialistServer.builder()
                         .soup(soup)
-                        .assigner(NearestCentroidAssigner.fromSoup(soup, 0))
+                        .assigner(assigner(soup, tok))
                         .tokenizer(tok.tokenizer())
                         .host(host)
                         .port(port)

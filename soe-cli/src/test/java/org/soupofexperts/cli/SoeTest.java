@@ -208,6 +208,13 @@ class SoeTest {
                 soe("serve", "--soup", soup, "--host", "0.0.0.0", "--port", "0", "--token-env", "SOE_TEST_NO_SUCH_VAR");
         assertEquals(1, open.code());
         assertTrue(open.err().contains("token"), open.err());
+        Result badFit = soe("serve", "--soup", soup, "--port", "0", "--fit", "8");
+        assertEquals(1, badFit.code());
+        assertTrue(badFit.err().contains("--fit takes WINDOWSxEVALUATIONS"), badFit.err());
+        // 64 windows of 33 tokens, 120 losses: 253,440 positions a request, over the default 16,384.
+        Result costlyFit = soe("serve", "--soup", soup, "--port", "0", "--fit", "64x120");
+        assertEquals(1, costlyFit.code());
+        assertTrue(costlyFit.err().contains("reads up to 253440 token positions"), costlyFit.err());
 
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();

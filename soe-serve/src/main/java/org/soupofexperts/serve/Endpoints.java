@@ -31,6 +31,7 @@ import org.slf4j.LoggerFactory;
 import org.soupofexperts.core.SpecialistCache;
 import org.soupofexperts.core.config.DomainAssigner;
 import org.soupofexperts.data.eval.Evaluation;
+import org.soupofexperts.data.finetune.DomainWeightFit;
 import org.soupofexperts.data.generate.TextGenerator;
 import org.soupofexperts.data.tokenize.Tokenizer;
 
@@ -44,6 +45,7 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
     private static final Logger LOG = LoggerFactory.getLogger(Endpoints.class);
 
     private final DomainAssigner assigner;
+    private final long assignerCost;
     private final Tokenizer tokenizer;
     private final SpecialistCache cache;
     private final int context;
@@ -59,6 +61,14 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
     /** Requests of each client address queued or running (entries removed at zero). */
     private final ConcurrentHashMap<String, Integer> inFlight = new ConcurrentHashMap<>();
 
+    /**
+     * Token positions the assigner's model reads per request, whatever the documents: a fit of h
+     * to them ({@link DomainWeightFit}) scores windows of them at many h; a histogram reads none.
+     */
+    static long assignerCost(DomainAssigner assigner) {
+        return assigner instanceof DomainWeightFit fit ? fit.maxTokenPositions() : 0;
+    }
+
     Endpoints(
             DomainAssigner assigner,
             Tokenizer tokenizer,
@@ -69,6 +79,7 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
             List<String> domainNames) {
         this.domainNames = List.copyOf(domainNames);
         this.assigner = assigner;
+        this.assignerCost = assignerCost(assigner);
         this.tokenizer = tokenizer;
         this.cache = cache;
         this.context = context;
@@ -395,15 +406,17 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
     private JsonObject score(boolean loss, byte[] body) {
         List<String> documents = DocumentsRequest.parse(body, limits.maxDocuments());
         if (loss) {
-            // The cost, counted before any work: the tokens the loss would score.
-            long tokens = 0;
+            // The cost, counted before any work: the tokens the loss would score, and the fit's positions.
+            long tokens = assignerCost;
             for (String d : documents) {
                 tokens += tokenizer.encode(d).length + 2L;
             }
             if (tokens > limits.maxTokensPerRequest()) {
                 throw new HttpError(
                         413,
-                        "the documents hold about " + tokens + " tokens, more than the " + limits.maxTokensPerRequest()
+                        "the documents hold about " + (tokens - assignerCost) + " tokens"
+                                + (assignerCost > 0 ? " (with the fit of h, " + tokens + " positions)" : "")
+                                + ", more than the " + limits.maxTokensPerRequest()
                                 + " this server scores per request; send them in several requests");
             }
         }
@@ -442,7 +455,7 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
      */
     private void generate(byte[] body, Response response, Callback callback) {
         GenerateRequest r = GenerateRequest.parse(body, limits.maxDocuments());
-        long cost = 0;
+        long cost = assignerCost;
         for (String d : r.documents()) {
             cost += tokenizer.encode(d).length + 2L;
         }
@@ -451,7 +464,8 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
         if (cost > limits.maxTokensPerRequest()) {
             throw new HttpError(
                     413,
-                    "the request would read about " + cost + " token positions (documents, prompt and "
+                    "the request would read about " + cost + " token positions (documents"
+                            + (assignerCost > 0 ? ", the fit of h" : "") + ", prompt and "
                             + r.generation().maxNewTokens() + " new tokens with a context of " + context
                             + "), more than the " + limits.maxTokensPerRequest()
                             + " this server allows per request; ask for fewer new tokens");

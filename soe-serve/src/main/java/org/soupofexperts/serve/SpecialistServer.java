@@ -270,6 +270,13 @@ public final class SpecialistServer implements AutoCloseable {
                         "the tokenizer's vocabulary (" + tokenizer.vocabSize() + ") is larger than the soup's (" + vocab
                                 + "): is it the tokenizer the soup was trained with?");
             }
+            long fit = Endpoints.assignerCost(assigner);
+            if (fit > limits.maxTokensPerRequest()) {
+                // Every request would be refused: say so now, not to each client.
+                throw new IllegalArgumentException("the assigner's fit of h reads up to " + fit
+                        + " token positions per request, more than the " + limits.maxTokensPerRequest()
+                        + " the limits allow: give the fit fewer windows or evaluations, or raise maxTokensPerRequest");
+            }
             if (!host.isLoopbackAddress() && token == null) {
                 throw new IllegalArgumentException("binding " + host.getHostAddress()
                         + " exposes the server beyond this machine: set a token(...) or bind to the loopback address");

@@ -37,6 +37,7 @@ import org.soupofexperts.core.config.DomainAssigner;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.data.eval.Evaluation;
+import org.soupofexperts.data.finetune.DomainWeightFit;
 import org.soupofexperts.data.generate.TextGenerator;
 import org.soupofexperts.data.tokenize.ByteTokenizer;
 
@@ -539,6 +540,47 @@ class SpecialistServerTest {
             assertTrue(json(big).get("error").getAsString().contains("send them in several requests"), big.body());
             assertEquals(0, calls.get(), "no work before the cost is known");
             assertEquals(200, post(s, "loss", GOOD).statusCode(), "a request within the budget is served");
+        }
+    }
+
+    @Test
+    void aFitOfHCountsItsTokenPositionsAgainstTheBudgetAndAFitOverItIsRefusedAtBuild() throws Exception {
+        // 3 losses on 2 windows of 16 + 1 tokens: 102 positions per request, whatever the documents.
+        DomainWeightFit fit = DomainWeightFit.builder()
+                .soup(soup)
+                .tokenizer(new ByteTokenizer())
+                .start(BY_COUNT)
+                .windows(2)
+                .maxEvaluations(3)
+                .build();
+        assertEquals(102, fit.maxTokenPositions());
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> server(fit)
+                        .limits(ServerLimits.defaults().withMaxTokensPerRequest(101))
+                        .build());
+        assertTrue(e.getMessage().contains("reads up to 102 token positions"), e.getMessage());
+        // GOOD holds 60 tokens: with the fit's 102 a /loss costs 162.
+        try (SpecialistServer s = server(fit)
+                .limits(ServerLimits.defaults().withMaxTokensPerRequest(161))
+                .build()
+                .start()) {
+            HttpResponse<String> over = post(s, "loss", GOOD);
+            assertEquals(413, over.statusCode(), over.body());
+            assertTrue(json(over).get("error").getAsString().contains("with the fit of h, 162 positions"), over.body());
+            HttpResponse<String> w = post(s, "domain-weights", GOOD);
+            assertEquals(200, w.statusCode(), w.body());
+        }
+        try (SpecialistServer s = server(fit)
+                .limits(ServerLimits.defaults().withMaxTokensPerRequest(162))
+                .build()
+                .start()) {
+            HttpResponse<String> r = post(s, "loss", GOOD);
+            assertEquals(200, r.statusCode(), r.body());
+            double[] h = fit.domainWeights(List.of("the first document is long enough to predict", "and a second"));
+            for (int i = 0; i < K; i++) {
+                assertEquals(h[i], json(r).getAsJsonArray("h").get(i).getAsDouble(), 1e-12);
+            }
         }
     }
 

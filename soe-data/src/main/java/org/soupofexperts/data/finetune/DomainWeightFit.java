@@ -183,6 +183,16 @@ public final class DomainWeightFit implements DomainAssigner {
     }
 
     /**
+     * The most token positions the soup reads to fit h for one set of documents (as an assigner:
+     * the h search), whatever the documents: {@code maxEvaluations x windows x (context + 1)}. A
+     * server adds it to a request's cost ({@code SpecialistServer} refuses a fit that alone exceeds
+     * its per-request limit).
+     */
+    public long maxTokenPositions() {
+        return (long) maxEvaluations * windows * (context + 1L);
+    }
+
+    /**
      * Whether the documents hold at least one window to fit h on (context + 1 tokens); {@link #fit}
      * refuses them otherwise.
      */
