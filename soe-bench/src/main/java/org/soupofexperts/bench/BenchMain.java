@@ -10,13 +10,15 @@ import picocli.CommandLine.Command;
 
 /**
  * Entry point of the benchmarks: {@code instantiate} (JMH), {@code train} (whole training runs),
- * {@code soak} (memory over many steps and instantiations). Each writes a markdown table, JSON and
- * PNG plots into its output folder; docs/performance.md has the commands and the figures.
+ * {@code soak} (memory over many steps and instantiations), {@code generate} (tokens/s with and
+ * without the key/value cache), {@code fit} (seconds to fit h and alpha to documents). Each writes
+ * a markdown table (some also JSON and PNG plots) into its output folder; docs/performance.md has
+ * the commands and the figures.
  */
 @Command(
         name = "soe-bench",
         mixinStandardHelpOptions = true,
-        subcommands = {InstantiateBench.class, TrainBench.class, SoakBench.class, GenerateBench.class},
+        subcommands = {InstantiateBench.class, TrainBench.class, SoakBench.class, GenerateBench.class, FitBench.class},
         description = "Benchmarks of soup instantiation and training on this machine.")
 public final class BenchMain implements Runnable {
 
