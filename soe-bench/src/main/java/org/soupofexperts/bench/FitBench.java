@@ -21,8 +21,9 @@ import picocli.CommandLine.Option;
 /**
  * Wall time of fitting h (and tuning alpha) to a specialist set ({@link DomainWeightFit}): what
  * {@code soe instantiate --fit} and a serving fit cost on top of the milliseconds of an
- * instantiation. The soup's experts hold seeded noise: the cost is its losses, which the search
- * computes up to its budget whatever the weights, so a trained soup costs the same.
+ * instantiation. The soup's experts hold seeded noise; the cost is the losses the search computes
+ * (up to its budget; fewer when its step falls below the minimum first, which the table shows), so
+ * a trained soup's fit of the same budget costs about the same.
  */
 @Command(name = "fit", mixinStandardHelpOptions = true, description = "Seconds to fit h (and alpha) to documents.")
 final class FitBench implements Callable<Integer> {
@@ -47,7 +48,7 @@ final class FitBench implements Callable<Integer> {
     @Option(
             names = "--fits",
             split = ",",
-            defaultValue = "64x120x0,64x120x160,8x16x0",
+            defaultValue = "64x120x0,64x120x160,4x27x0",
             description = "WINDOWSxEVALUATIONSxALPHA_EVALUATIONS, one per fit timed")
     List<String> fits;
 
@@ -59,6 +60,9 @@ final class FitBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (repeats < 1 || documents < 1) {
+            throw new IllegalArgumentException("--repeats and --documents must be at least 1");
+        }
         ModelConfig config =
                 BenchModels.of(base).toBuilder().contextLength(context).build();
         List<String> docs = documents(documents, 2_000);
@@ -118,8 +122,13 @@ final class FitBench implements Callable<Integer> {
             }
             computed = result.evaluations();
         }
-        // Every loss reads the same windows: the positions the soup's model read in one fit.
-        long positions = (long) computed * windows * (context + 1L);
+        // Every loss reads the same windows: as many as the documents hold (about: a blank line joins
+        // them), up to the setting.
+        long tokens = docs.stream()
+                .mapToLong(d -> new ByteTokenizer().encode(d).length + 2L)
+                .sum();
+        long held = (tokens - 1) / context;
+        long positions = computed * Math.min(windows, held) * (context + 1L);
         Stats s = Stats.of(seconds);
         return String.format(
                 "| %s (%d losses computed) | %,d | %s | %,.0f | %s |%n",

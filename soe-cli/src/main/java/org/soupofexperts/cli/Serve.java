@@ -83,8 +83,8 @@ final class Serve implements Callable<Integer> {
             names = "--fit",
             paramLabel = "WINDOWSxEVALUATIONS",
             description = "fit h to each request's documents from their histogram, on at most WINDOWS windows and"
-                    + " EVALUATIONS losses (such as 8x16); its token positions count against"
-                    + " --max-tokens-per-request (default: the histogram alone)")
+                    + " EVALUATIONS losses (such as 4x27: 2k + 1 losses give each of k = 13 domains a turn); its"
+                    + " token positions count against --max-tokens-per-request (default: the histogram alone)")
     String fit;
 
     /** The histogram over the soup's centroids, or with --fit the fit of h that starts from it. */
@@ -103,9 +103,10 @@ final class Serve implements Callable<Integer> {
             windows = -1;
             evaluations = -1;
         }
-        if (windows < 1 || evaluations < 1) {
-            throw new IllegalArgumentException(
-                    "--fit takes WINDOWSxEVALUATIONS, both at least 1 (such as 8x16); got '" + fit + "'");
+        if (windows < 1 || evaluations < 2) {
+            // One evaluation is the start's loss alone: a fit that never moves.
+            throw new IllegalArgumentException("--fit takes WINDOWSxEVALUATIONS, windows at least 1 and evaluations at"
+                    + " least 2 (such as 4x27); got '" + fit + "'");
         }
         return DomainWeightFit.builder()
                 .soup(soup)

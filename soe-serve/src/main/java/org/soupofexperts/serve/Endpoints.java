@@ -31,7 +31,6 @@ import org.slf4j.LoggerFactory;
 import org.soupofexperts.core.SpecialistCache;
 import org.soupofexperts.core.config.DomainAssigner;
 import org.soupofexperts.data.eval.Evaluation;
-import org.soupofexperts.data.finetune.DomainWeightFit;
 import org.soupofexperts.data.generate.TextGenerator;
 import org.soupofexperts.data.tokenize.Tokenizer;
 
@@ -62,11 +61,13 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
     private final ConcurrentHashMap<String, Integer> inFlight = new ConcurrentHashMap<>();
 
     /**
-     * Token positions the assigner's model reads per request, whatever the documents: a fit of h
-     * to them ({@link DomainWeightFit}) scores windows of them at many h; a histogram reads none.
+     * Token positions the soup's model reads to assign h per request, whatever the documents
+     * ({@link DomainAssigner#maxTokenPositions()}): a fit of h scores windows of them at many h; a
+     * histogram reads none of the soup's (its embedder's cost grows with the documents, which the
+     * body limit bounds).
      */
     static long assignerCost(DomainAssigner assigner) {
-        return assigner instanceof DomainWeightFit fit ? fit.maxTokenPositions() : 0;
+        return Math.max(0, assigner.maxTokenPositions());
     }
 
     Endpoints(
@@ -417,7 +418,11 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
                         "the documents hold about " + (tokens - assignerCost) + " tokens"
                                 + (assignerCost > 0 ? " (with the fit of h, " + tokens + " positions)" : "")
                                 + ", more than the " + limits.maxTokensPerRequest()
-                                + " this server scores per request; send them in several requests");
+                                + " this server scores per request"
+                                + (assignerCost > 0
+                                        ? "; the fit takes " + assignerCost + ", so send documents of at most "
+                                                + (limits.maxTokensPerRequest() - assignerCost) + " tokens"
+                                        : "; send them in several requests"));
             }
         }
         double[] h = assigner.domainWeights(documents);
@@ -468,7 +473,9 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
                             + (assignerCost > 0 ? ", the fit of h" : "") + ", prompt and "
                             + r.generation().maxNewTokens() + " new tokens with a context of " + context
                             + "), more than the " + limits.maxTokensPerRequest()
-                            + " this server allows per request; ask for fewer new tokens");
+                            + " this server allows per request"
+                            + (assignerCost > 0 ? " (the fit of h takes " + assignerCost + ")" : "")
+                            + "; ask for fewer new tokens or send shorter documents");
         }
         double[] h = assigner.domainWeights(r.documents());
         JsonArray ha = new JsonArray();

@@ -271,11 +271,15 @@ public final class SpecialistServer implements AutoCloseable {
                                 + "): is it the tokenizer the soup was trained with?");
             }
             long fit = Endpoints.assignerCost(assigner);
-            if (fit > limits.maxTokensPerRequest()) {
-                // Every request would be refused: say so now, not to each client.
+            long smallest = soup.config().model().contextLength() + 3L; // one document of one window
+            if (fit > 0 && (fit > limits.maxTokensPerRequest() - smallest)) {
+                // No /loss or /generate request whose documents hold a window could be served: say so
+                // now, not to each client.
                 throw new IllegalArgumentException("the assigner's fit of h reads up to " + fit
-                        + " token positions per request, more than the " + limits.maxTokensPerRequest()
-                        + " the limits allow: give the fit fewer windows or evaluations, or raise maxTokensPerRequest");
+                        + " token positions per request, which leaves less than the " + smallest
+                        + " of one window of documents within the " + limits.maxTokensPerRequest()
+                        + " allowed per request (maxTokensPerRequest, soe serve --max-tokens-per-request):"
+                        + " give the fit fewer windows or evaluations, or raise the limit");
             }
             if (!host.isLoopbackAddress() && token == null) {
                 throw new IllegalArgumentException("binding " + host.getHostAddress()

@@ -571,7 +571,31 @@ class SpecialistServerTest {
             HttpResponse<String> w = post(s, "domain-weights", GOOD);
             assertEquals(200, w.statusCode(), w.body());
         }
-        try (SpecialistServer s = server(fit)
+        // A wrapper that passes the fit's cost on is counted the same (an application's decorator).
+        DomainAssigner wrapped = new DomainAssigner() {
+            @Override
+            public int numDomains() {
+                return fit.numDomains();
+            }
+
+            @Override
+            public double[] domainWeights(List<String> documents) {
+                return fit.domainWeights(documents);
+            }
+
+            @Override
+            public long maxTokenPositions() {
+                return fit.maxTokenPositions();
+            }
+        };
+        // 102 + one document of one window (16 + 1 tokens + 2) = 121: a budget of 120 serves nothing.
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> server(wrapped)
+                        .limits(ServerLimits.defaults().withMaxTokensPerRequest(120))
+                        .build());
+        assertTrue(e.getMessage().contains("leaves less than the 19"), e.getMessage());
+        try (SpecialistServer s = server(wrapped)
                 .limits(ServerLimits.defaults().withMaxTokensPerRequest(162))
                 .build()
                 .start()) {
@@ -581,6 +605,10 @@ class SpecialistServerTest {
             for (int i = 0; i < K; i++) {
                 assertEquals(h[i], json(r).getAsJsonArray("h").get(i).getAsDouble(), 1e-12);
             }
+            // Documents shorter than one window get the start's h (BY_COUNT: one document, index 1), not a 400.
+            HttpResponse<String> shortDoc = post(s, "domain-weights", "{\"documents\": [\"tiny\"]}");
+            assertEquals(200, shortDoc.statusCode(), shortDoc.body());
+            assertEquals(1.0, json(shortDoc).getAsJsonArray("h").get(1).getAsDouble(), shortDoc.body());
         }
     }
 

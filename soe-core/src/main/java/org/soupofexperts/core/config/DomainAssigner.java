@@ -23,6 +23,17 @@ public interface DomainAssigner {
     double[] domainWeights(List<String> documents);
 
     /**
+     * The most token positions a soup's model reads to assign one set of documents, whatever the
+     * documents (0, the default, for assigners that read none, such as histograms: their cost
+     * grows with the documents, which a server bounds by body size). An assigner that scores the
+     * documents with a model (a fit of h) says so here, and a wrapper passes its delegate's on: a
+     * server adds it to every request's cost before any work.
+     */
+    default long maxTokenPositions() {
+        return 0;
+    }
+
+    /**
      * h for the documents, for a soup of k domains: refuses an assigner of another k and an empty
      * document set with a message that says which.
      */

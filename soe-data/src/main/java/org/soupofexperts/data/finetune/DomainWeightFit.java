@@ -160,10 +160,13 @@ public final class DomainWeightFit implements DomainAssigner {
     /**
      * The fitted h for the documents (the h search only: as an assigner, for
      * {@code soup.specialize(docs, fit)}, only h is used; {@link #specialize} gives the tuned alpha).
+     * Documents too short to hold one window get the start's h unfitted (the histogram, typically),
+     * as a server needs an h for any documents; {@link #fit} refuses them.
      */
     @Override
     public double[] domainWeights(List<String> documents) {
-        return fit(documents, startFor(documents), false).h();
+        double[] h0 = startFor(documents);
+        return canFit(documents) ? fit(documents, h0, false).h() : h0;
     }
 
     /**
@@ -184,12 +187,20 @@ public final class DomainWeightFit implements DomainAssigner {
 
     /**
      * The most token positions the soup reads to fit h for one set of documents (as an assigner:
-     * the h search), whatever the documents: {@code maxEvaluations x windows x (context + 1)}. A
-     * server adds it to a request's cost ({@code SpecialistServer} refuses a fit that alone exceeds
-     * its per-request limit).
+     * the h search), whatever the documents: {@code maxEvaluations x windows x (context + 1)}, plus
+     * the start assigner's own (saturating at {@code Long.MAX_VALUE}). A server adds it to a
+     * request's cost ({@code SpecialistServer} refuses a fit that leaves no room for a window of
+     * documents within its per-request limit).
      */
+    @Override
     public long maxTokenPositions() {
-        return (long) maxEvaluations * windows * (context + 1L);
+        long own;
+        try {
+            own = Math.multiplyExact(Math.multiplyExact((long) maxEvaluations, windows), context + 1L);
+            return Math.addExact(own, start == null ? 0 : start.maxTokenPositions());
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
     }
 
     /**

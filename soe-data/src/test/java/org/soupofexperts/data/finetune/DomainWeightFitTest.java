@@ -194,6 +194,19 @@ class DomainWeightFitTest {
                     .tokenizer(new ByteTokenizer())
                     .build();
             assertFalse(fit.canFit(List.of("short")));
+            // As an assigner, documents too short to fit on get the start's h (here uniform), not an error.
+            assertArrayEquals(DomainWeights.uniform(3), fit.domainWeights(List.of("short")), 1e-12);
+            // The cost a server counts: 120 losses x 64 windows x 17 positions; absurd settings saturate.
+            assertEquals(120L * 64 * 17, fit.maxTokenPositions());
+            assertEquals(
+                    Long.MAX_VALUE,
+                    DomainWeightFit.builder()
+                            .soup(soup)
+                            .tokenizer(new ByteTokenizer())
+                            .windows(Integer.MAX_VALUE)
+                            .maxEvaluations(Integer.MAX_VALUE)
+                            .build()
+                            .maxTokenPositions());
             assertFalse(fit.canFit(List.of()));
             assertTrue(fit.canFit(List.of("x".repeat(16), "y"))); // 16 + 2 + 1 tokens: one window of 17
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> fit.fit(List.of("short")));
