@@ -237,18 +237,8 @@ class DomainWeightFitTest {
                             .alphaEvaluations(-1)
                             .build());
             assertTrue(e.getMessage().contains("alphaEvaluations"), e.getMessage());
-            try (SoupOfExperts raw = SoupOfExperts.builder()
-                    .model(ModelConfig.builder()
-                            .vocabSize(256)
-                            .layers(1)
-                            .dModel(16)
-                            .heads(2)
-                            .contextLength(16)
-                            .build())
-                    .domains(3)
-                    .experts(2)
+            try (SoupOfExperts raw = soup().experts(2)
                     .router(RouterConfig.of(8, 1, RouterConfig.Output.RAW))
-                    .seed(SEED)
                     .build()) {
                 e = assertThrows(
                         IllegalArgumentException.class,
@@ -266,22 +256,16 @@ class DomainWeightFitTest {
 
     /** A soup whose experts hold seeded noise, so alpha changes the model. */
     private static SoupOfExperts noisySoup(int experts) {
-        return SoupOfExperts.builder()
-                .model(ModelConfig.builder()
-                        .vocabSize(256)
-                        .layers(1)
-                        .dModel(16)
-                        .heads(2)
-                        .contextLength(16)
-                        .build())
-                .domains(3)
-                .experts(experts)
-                .expertInit(ExpertInit.SCALED_NOISE)
-                .seed(SEED)
-                .build();
+        return soup().experts(experts).expertInit(ExpertInit.SCALED_NOISE).build();
     }
 
+    /** A soup whose two experts are zero: every h is the same model. */
     private static SoupOfExperts tinySoup() {
+        return soup().experts(2).build();
+    }
+
+    /** The tiny soup's settings over 3 domains, to finish with its experts. */
+    private static SoupOfExperts.Builder soup() {
         return SoupOfExperts.builder()
                 .model(ModelConfig.builder()
                         .vocabSize(256)
@@ -291,8 +275,6 @@ class DomainWeightFitTest {
                         .contextLength(16)
                         .build())
                 .domains(3)
-                .experts(2)
-                .seed(SEED)
-                .build();
+                .seed(SEED);
     }
 }
