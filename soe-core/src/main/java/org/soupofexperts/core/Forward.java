@@ -43,16 +43,21 @@ final class Forward {
 
     /** Mean next-token loss (nats/token) over a batch of sequences of at most context+1 tokens. */
     static double loss(GptModel model, NDManager manager, TokenBatch batch, Function<NDManager, NDArray> alphaFn) {
+        checkScored(model, batch);
+        try (Djl.NoGradScope scope = Djl.noGradScope();
+                NDManager tmp = manager.newSubManager()) {
+            NDArray tokens = tmp.create(batch.tokens(), new Shape(batch.batchSize(), batch.length()));
+            return model.loss(tokens, alphaFn.apply(tmp)).getFloat();
+        }
+    }
+
+    /** Refuses a batch the model cannot score: sequences of 2 to context + 1 tokens, ids within the vocabulary. */
+    static void checkScored(GptModel model, TokenBatch batch) {
         int max = model.config().contextLength() + 1;
         if (batch.length() < 2 || batch.length() > max) {
             throw new IllegalArgumentException(
                     "sequences must have 2 to " + max + " tokens (context + 1), got " + batch.length());
         }
         model.config().checkTokenIds(batch.tokens(), "scored");
-        try (Djl.NoGradScope scope = Djl.noGradScope();
-                NDManager tmp = manager.newSubManager()) {
-            NDArray tokens = tmp.create(batch.tokens(), new Shape(batch.batchSize(), batch.length()));
-            return model.loss(tokens, alphaFn.apply(tmp)).getFloat();
-        }
     }
 }

@@ -53,6 +53,24 @@ public final class Provenance {
         return e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isBoolean() && e.getAsBoolean();
     }
 
+    /**
+     * The rows of a layer-wise alpha ({@link SoupOfExperts#instantiateLayerAlpha}), one per layer
+     * group; empty otherwise. When present, {@link #alpha()} is their mean and {@code
+     * instantiateLayerAlpha(layerAlpha(), domainWeights())} rebuilds the model.
+     */
+    public double[][] layerAlpha() {
+        JsonElement e = json.get("layerAlpha");
+        if (e == null || !e.isJsonArray()) {
+            return new double[0][];
+        }
+        JsonArray rows = e.getAsJsonArray();
+        double[][] out = new double[rows.size()][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = doubles(rows.get(i));
+        }
+        return out;
+    }
+
     /** Whether it was instantiated from a soup. */
     public boolean fromSoup() {
         return json.has("soup");

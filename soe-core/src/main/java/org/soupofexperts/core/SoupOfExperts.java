@@ -33,8 +33,9 @@ import org.soupofexperts.core.train.loop.TrainingLoop;
  * }
  * }</pre>
  *
- * <p>Thread-safety: {@link #instantiate}, {@link #instantiateAlpha}, {@link #alpha},
- * {@link #logits}, {@link #loss} and {@link #lossAtAlpha} are safe from many threads at once.
+ * <p>Thread-safety: {@link #instantiate}, {@link #instantiateAlpha}, {@link #instantiateLayerAlpha},
+ * {@link #alpha}, {@link #logits}, {@link #loss}, {@link #lossAtAlpha} and {@link #layerAlphaLoss} are
+ * safe from many threads at once ({@link #layerAlphaLoss} calls take turns: one gradient at a time).
  * {@link #train} takes the soup exclusively: those calls wait while it runs, and it waits for
  * them. Only one soup trains at a time per JVM (DJL allows one gradient collector).
  */
@@ -167,7 +168,7 @@ public final class SoupOfExperts implements AutoCloseable {
         double[] hh = DomainWeights.validate(h, config.numDomains());
         return params.shared(() -> {
             SoupParameters.Merged m = params.merge(hh);
-            return Specialist.instantiated(m.manager(), m.model(), hh, m.alpha(), false, describe(false), labels);
+            return Specialist.instantiated(m.manager(), m.model(), hh, m.alpha(), null, describe(false), labels);
         });
     }
 
@@ -188,7 +189,8 @@ public final class SoupOfExperts implements AutoCloseable {
         double[] hh = DomainWeights.validate(h, config.numDomains());
         return params.shared(() -> {
             SoupParameters.Merged m = params.mergeAlpha(a);
-            return Specialist.instantiated(m.manager(), m.model(), hh, m.alpha(), true, describe(false), labels);
+            return Specialist.instantiated(
+                    m.manager(), m.model(), hh, m.alpha(), new double[][] {a}, describe(false), labels);
         });
     }
 
@@ -203,6 +205,93 @@ public final class SoupOfExperts implements AutoCloseable {
         double[] a = validateAlpha(alpha);
         return params.shared(
                 () -> Forward.loss(params.model, params.manager, batch, m -> SoupParameters.alphaArray(m, a)));
+    }
+
+    /**
+     * Rows of a layer-wise alpha ({@link #instantiateLayerAlpha}): the embeddings (token and
+     * position), each transformer layer, then the final norm, so {@code layers + 2}.
+     */
+    public int layerGroups() {
+        return params.model.layerGroups();
+    }
+
+    /**
+     * Instantiates the specialist at one row of expert coefficients per layer group ({@link
+     * #layerGroups}) instead of one alpha for every tensor: a tensor of group g becomes {@code S +
+     * sum_j alpha[g][j] E_j}. For coefficients tuned layer by layer on a specialist set's tokens
+     * ({@code DomainWeightFit.layerSteps}); with every row equal to alpha it is {@code
+     * instantiateAlpha(alpha, h)}. {@code h} is recorded only, as for {@link #instantiateAlpha}; the
+     * provenance holds the rows ({@link Provenance#layerAlpha()}). The caller owns the result.
+     *
+     * @throws IllegalArgumentException if alpha does not hold {@link #layerGroups} rows of one
+     *     value per expert, each finite in float32, or h is not k weights on the simplex
+     */
+    public Specialist instantiateLayerAlpha(double[][] alpha, double[] h) {
+        double[][] a = validateLayerAlpha(alpha);
+        double[] hh = DomainWeights.validate(h, config.numDomains());
+        return params.shared(() -> {
+            SoupParameters.Merged m = params.mergeLayers(a);
+            return Specialist.instantiated(m.manager(), m.model(), hh, m.alpha(), a, describe(false), labels);
+        });
+    }
+
+    /**
+     * The mean next-token loss (nats/token) of the soup at a layer-wise alpha (see {@link
+     * #instantiateLayerAlpha}) on a batch, and its gradient with respect to every coefficient: what
+     * a gradient search over the coefficients needs (S, the experts and the router are not
+     * changed). Computing a gradient holds the JVM's one gradient collector, so these calls run one
+     * at a time, and not while any soup of the JVM trains; each is about a training step's work.
+     *
+     * @throws IllegalArgumentException as {@link #instantiateLayerAlpha}, or if the batch does not
+     *     fit the model
+     */
+    public LayerAlphaLoss layerAlphaLoss(TokenBatch batch, double[][] alpha) {
+        double[][] a = validateLayerAlpha(alpha);
+        return params.shared(() -> params.layerLoss(batch, a));
+    }
+
+    /**
+     * A loss and its gradient with respect to a layer-wise alpha ({@link #layerAlphaLoss}).
+     *
+     * @param loss mean next-token loss, nats per token
+     * @param gradient d loss / d alpha[g][j], in the rows of alpha
+     */
+    public record LayerAlphaLoss(double loss, double[][] gradient) {
+
+        public LayerAlphaLoss {
+            gradient = copy(gradient);
+        }
+
+        @Override
+        public double[][] gradient() {
+            return copy(gradient);
+        }
+    }
+
+    private static double[][] copy(double[][] a) {
+        double[][] out = new double[a.length][];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = a[i].clone();
+        }
+        return out;
+    }
+
+    private double[][] validateLayerAlpha(double[][] alpha) {
+        int groups = layerGroups();
+        if (alpha == null || alpha.length != groups) {
+            throw new IllegalArgumentException("a layer-wise alpha must hold one row per layer group (" + groups
+                    + ": the embeddings, " + config.model().layers() + " layers, the final norm), got "
+                    + (alpha == null ? "null" : alpha.length + " rows"));
+        }
+        double[][] out = new double[groups][];
+        for (int g = 0; g < groups; g++) {
+            try {
+                out[g] = validateAlpha(alpha[g]);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("row " + g + " of the layer-wise alpha: " + e.getMessage(), e);
+            }
+        }
+        return out;
     }
 
     private double[] validateAlpha(double[] alpha) {

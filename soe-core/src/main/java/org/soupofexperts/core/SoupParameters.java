@@ -4,7 +4,9 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -12,11 +14,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.config.Seeds;
 import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.internal.Djl;
+import org.soupofexperts.core.internal.NativeExit;
 import org.soupofexperts.core.io.internal.LoadedTensors;
 import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.Router;
@@ -132,7 +137,31 @@ final class SoupParameters implements AutoCloseable {
         return Djl.engineOwned(m.create(Djl.floats(alpha)));
     }
 
+    /**
+     * As {@link #merge}, with one row of coefficients per layer group ({@link GptModel#layerGroups})
+     * instead of one alpha for every tensor; {@link Merged#alpha} holds the rows one after another.
+     */
+    Merged mergeLayers(double[][] alpha) {
+        int[] group = model.layerGroupOfTensors();
+        return mergeAt(m -> layerAlphaArray(m, alpha), (a, i) -> a.get(group[i]));
+    }
+
+    /** Layer-wise alpha as a (groups, n) array in {@code m}. */
+    static NDArray layerAlphaArray(NDManager m, double[][] alpha) {
+        float[] flat = new float[alpha.length * alpha[0].length];
+        for (int g = 0; g < alpha.length; g++) {
+            for (int j = 0; j < alpha[g].length; j++) {
+                flat[g * alpha[g].length + j] = (float) alpha[g][j];
+            }
+        }
+        return Djl.engineOwned(m.create(flat, new Shape(alpha.length, alpha[0].length)));
+    }
+
     private Merged mergeAt(Function<NDManager, NDArray> alphaFn) {
+        return mergeAt(alphaFn, (a, i) -> a);
+    }
+
+    private Merged mergeAt(Function<NDManager, NDArray> alphaFn, BiFunction<NDArray, Integer, NDArray> row) {
         NDManager target = Djl.newManager(manager.getDevice());
         GptModel plain = new GptModel(config.model(), 0);
         List<SoupTensor> src = model.soupTensors();
@@ -140,7 +169,7 @@ final class SoupParameters implements AutoCloseable {
         try (Djl.NoGradScope scope = Djl.noGradScope()) {
             NDArray alpha = alphaFn.apply(manager);
             for (int i = 0; i < src.size(); i++) {
-                NDArray merged = src.get(i).value(alpha);
+                NDArray merged = src.get(i).value(row.apply(alpha, i));
                 NDScope.unregister(merged);
                 merged.attach(target);
                 dst.get(i).shared().setArray(merged);
@@ -149,6 +178,48 @@ final class SoupParameters implements AutoCloseable {
         } catch (RuntimeException e) {
             target.close();
             throw e;
+        }
+    }
+
+    /**
+     * The mean next-token loss at one alpha row per layer group, and its gradient with respect to
+     * those rows (S and the experts are read without theirs). Holds the JVM's gradient lock.
+     */
+    SoupOfExperts.LayerAlphaLoss layerLoss(TokenBatch batch, double[][] alpha) {
+        Forward.checkScored(model, batch);
+        int[] group = model.layerGroupOfTensors();
+        List<SoupTensor> src = model.soupTensors();
+        Djl.gradientLock().lock();
+        try (NativeExit.Section held = NativeExit.enter();
+                Djl.Scope scope = Djl.scope();
+                NDManager tmp = manager.newSubManager();
+                GradientCollector gc = Djl.engine().newGradientCollector()) {
+            NDArray a = layerAlphaArray(tmp, alpha);
+            a.setRequiresGradient(true);
+            List<NDArray> values = new ArrayList<>();
+            for (int i = 0; i < src.size(); i++) {
+                SoupTensor t = src.get(i);
+                NDArray s = t.shared().getArray().stopGradient();
+                values.add(t.hasExperts() ? t.expertSum(a.get(group[i]), true).add(s) : s);
+            }
+            GptModel plain = GptModel.withWeights(config.model(), values);
+            try {
+                NDArray tokens = tmp.create(batch.tokens(), new Shape(batch.batchSize(), batch.length()));
+                NDArray loss = plain.loss(tokens, null);
+                gc.backward(loss);
+                float[] g = a.getGradient().toFloatArray();
+                double[][] grad = new double[alpha.length][alpha[0].length];
+                for (int r = 0; r < grad.length; r++) {
+                    for (int j = 0; j < grad[r].length; j++) {
+                        grad[r][j] = g[r * grad[r].length + j];
+                    }
+                }
+                return new SoupOfExperts.LayerAlphaLoss(loss.getFloat(), grad);
+            } finally {
+                plain.closeCaches();
+            }
+        } finally {
+            Djl.gradientLock().unlock();
         }
     }
 

@@ -24,20 +24,36 @@ public final class Specialist extends DenseModel {
 
     /**
      * A specialist merged from a soup: its provenance names h, alpha, whether alpha was given
-     * rather than router(h) ({@code alphaGiven}), and the soup.
+     * rather than router(h) ({@code alphaGiven}), and the soup. {@code given} is null for
+     * router(h), one row for an alpha given directly, or one row per layer group (then {@code
+     * alpha} is the rows one after another and the provenance records the rows as {@code
+     * layerAlpha}, and their mean as alpha).
      */
     static Specialist instantiated(
             NDManager manager,
             GptModel model,
             double[] h,
             double[] alpha,
-            boolean alphaGiven,
+            double[][] given,
             JsonObject soup,
             Labels labels) {
         JsonObject prov = new JsonObject();
         prov.add("h", array(h));
-        prov.add("alpha", array(alpha));
-        if (alphaGiven) {
+        if (given != null && given.length > 1) {
+            double[] mean = new double[given[0].length];
+            JsonArray rows = new JsonArray();
+            for (double[] row : given) {
+                rows.add(array(row));
+                for (int j = 0; j < mean.length; j++) {
+                    mean[j] += row[j] / given.length;
+                }
+            }
+            prov.add("alpha", array(mean));
+            prov.add("layerAlpha", rows);
+        } else {
+            prov.add("alpha", array(alpha));
+        }
+        if (given != null) {
             prov.addProperty("alphaGiven", true);
         }
         prov.add("soup", soup);

@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +23,7 @@ public final class Djl {
 
     private static final Logger LOG = LoggerFactory.getLogger(Djl.class);
     private static volatile Engine engine;
+    private static final ReentrantLock GRADIENTS = new ReentrantLock();
 
     private Djl() {}
 
@@ -148,6 +150,14 @@ public final class Djl {
     public static NoGradScope noGradScope() {
         engine();
         return new NoGradScope();
+    }
+
+    /**
+     * The lock every user of a gradient collector holds while it records: DJL allows one collector
+     * per JVM, so training runs and gradient computations queue here instead of failing midway.
+     */
+    public static ReentrantLock gradientLock() {
+        return GRADIENTS;
     }
 
     /**

@@ -124,6 +124,30 @@ public final class GptModel extends ModelBlock {
     }
 
     /**
+     * The number of layer groups a layer-wise alpha has one row for: the embeddings (token and
+     * position), each transformer layer, and the final norm ({@code layers + 2}).
+     */
+    public int layerGroups() {
+        return layers.size() + 2;
+    }
+
+    /** The layer group of each of {@link #soupTensors()}, in its order (see {@link #layerGroups}). */
+    public int[] layerGroupOfTensors() {
+        int[] out = new int[soupTensors().size()];
+        int i = tokenEmbedding.soupTensors().size()
+                + positionEmbedding.soupTensors().size();
+        for (int l = 0; l < layers.size(); l++) {
+            for (int t = 0; t < layers.get(l).soupTensors().size(); t++) {
+                out[i++] = l + 1;
+            }
+        }
+        for (; i < out.length; i++) {
+            out[i] = layers.size() + 1;
+        }
+        return out;
+    }
+
+    /**
      * Next-token logits for tokens {@code [B, T]} (T at most the context length) at expert
      * coefficients alpha ({@code null} for a specialist).
      */

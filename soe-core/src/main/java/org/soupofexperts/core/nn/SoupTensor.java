@@ -75,6 +75,15 @@ public record SoupTensor(
      * belongs to alpha's manager.
      */
     public NDArray expertSum(NDArray alpha) {
+        return expertSum(alpha, false);
+    }
+
+    /**
+     * As {@link #expertSum(NDArray)}; {@code detached} reads the bank without its gradient, so a
+     * backward pass reaches alpha only (the gradient with respect to the coefficients, not the
+     * experts).
+     */
+    public NDArray expertSum(NDArray alpha, boolean detached) {
         if (!hasExperts()) {
             throw new IllegalStateException("tensor " + name + " has no experts");
         }
@@ -88,23 +97,27 @@ public record SoupTensor(
         long m = grouped ? as.get(0) : 1;
         Shape out = grouped ? new Shape(m).addAll(shape) : shape;
         if (bank instanceof ExpertBank.Dense d) {
-            return alpha.reshape(m, n).matMul(d.weights().getArray()).reshape(out);
+            return alpha.reshape(m, n).matMul(read(d.weights(), detached)).reshape(out);
         }
-        return lowRankSum((ExpertBank.LowRank) bank, alpha, grouped, m);
+        return lowRankSum((ExpertBank.LowRank) bank, alpha, grouped, m, detached);
     }
 
-    private NDArray lowRankSum(ExpertBank.LowRank l, NDArray alpha, boolean grouped, long m) {
+    private static NDArray read(Parameter p, boolean detached) {
+        return detached ? p.getArray().stopGradient() : p.getArray();
+    }
+
+    private NDArray lowRankSum(ExpertBank.LowRank l, NDArray alpha, boolean grouped, long m, boolean detached) {
         long nr = (long) l.experts() * l.rank();
-        NDArray v = l.v().getArray().transpose(1, 0, 2).reshape(l.cols(), nr);
+        NDArray v = read(l.v(), detached).transpose(1, 0, 2).reshape(l.cols(), nr);
         if (!grouped) {
-            NDArray u = l.u().getArray()
+            NDArray u = read(l.u(), detached)
                     .mul(alpha.reshape(l.experts(), 1, 1))
                     .transpose(1, 0, 2)
                     .reshape(l.rows(), nr);
             return u.matMul(v.transpose());
         }
         // (m, n, rows, r) -> (m, rows, n r), then one batched product with the shared V^T.
-        NDArray u = l.u().getArray()
+        NDArray u = read(l.u(), detached)
                 .expandDims(0)
                 .mul(alpha.reshape(m, l.experts(), 1, 1))
                 .transpose(0, 2, 1, 3)

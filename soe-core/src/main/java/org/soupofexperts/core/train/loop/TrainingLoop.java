@@ -9,6 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.config.Seeds;
+import org.soupofexperts.core.internal.Djl;
 import org.soupofexperts.core.internal.NativeExit;
 import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.Router;
@@ -37,7 +38,7 @@ public final class TrainingLoop {
 
     private static final Logger LOG = LoggerFactory.getLogger(TrainingLoop.class);
     /** DJL allows one gradient collector per JVM: runs queue here instead of failing mid-run. */
-    private static final ReentrantLock RUN = new ReentrantLock();
+    private static final ReentrantLock RUN = Djl.gradientLock();
 
     private TrainingLoop() {}
 
