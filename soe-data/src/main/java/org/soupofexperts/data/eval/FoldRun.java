@@ -158,13 +158,15 @@ final class FoldRun {
                 soupFt,
                 fit.soupFitted(),
                 fit.soupAlphaFitted(),
+                fit.soupLayerFitted(),
                 h,
                 fit.hFitted(),
                 fit.alphaFitted(),
+                fit.layerAlphaFitted(),
                 LeaveDomainsOut.stats(h));
         LOG.info(
                 "fold {}: {}: generic {}, soup natural {}, histogram {}, oracle {} (histogram {} on the same half);"
-                        + " fitted h {}, tuned alpha {}; h {}",
+                        + " fitted h {}, tuned alpha {}, layer-wise alpha {}; h {}",
                 index,
                 name,
                 gen,
@@ -174,12 +176,19 @@ final class FoldRun {
                 oracle.histogram(),
                 fit.soupFitted(),
                 fit.soupAlphaFitted(),
+                fit.soupLayerFitted(),
                 r.stats());
         return r;
     }
 
     /** The fitted h and alpha of a held-out domain and the soup's losses there (NaN and null: not fitted). */
-    private record Fitted(double[] hFitted, double soupFitted, double[] alphaFitted, double soupAlphaFitted) {}
+    private record Fitted(
+            double[] hFitted,
+            double soupFitted,
+            double[] alphaFitted,
+            double soupAlphaFitted,
+            double[][] layerAlphaFitted,
+            double soupLayerFitted) {}
 
     /** The fit to domain d's documents from their histogram h; not fitted when they are too short. */
     private Fitted fitted(SoupOfExperts soup, List<String> docs, double[] h, int d) {
@@ -190,15 +199,23 @@ final class FoldRun {
                     "fold {}: {}: its documents hold less than one window: no fitted h",
                     index,
                     p.store().domains().name(d));
-            return new Fitted(null, Double.NaN, null, Double.NaN);
+            return new Fitted(null, Double.NaN, null, Double.NaN, null, Double.NaN);
         }
         DomainWeightFit.Result r = fit.fit(docs, h);
         double soupFitted = loss(soup, r.h(), d);
-        if (p.alphaFitEvaluations() == 0) {
-            return new Fitted(r.h(), soupFitted, null, Double.NaN);
+        double[] alpha = null;
+        double soupAlpha = Double.NaN;
+        if (p.alphaFitEvaluations() > 0) {
+            alpha = r.alpha();
+            try (Specialist s = soup.instantiateAlpha(r.alpha(), r.h())) {
+                soupAlpha = bits(s, d);
+            }
         }
-        try (Specialist s = soup.instantiateAlpha(r.alpha(), r.h())) {
-            return new Fitted(r.h(), soupFitted, r.alpha(), bits(s, d));
+        if (p.layerFitSteps() == 0) {
+            return new Fitted(r.h(), soupFitted, alpha, soupAlpha, null, Double.NaN);
+        }
+        try (Specialist s = soup.instantiateLayerAlpha(r.layerAlpha(), r.h())) {
+            return new Fitted(r.h(), soupFitted, alpha, soupAlpha, r.layerAlpha(), bits(s, d));
         }
     }
 

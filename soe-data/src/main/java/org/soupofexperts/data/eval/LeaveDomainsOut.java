@@ -60,6 +60,7 @@ public final class LeaveDomainsOut {
     private final int fitWindows;
     private final int fitEvaluations;
     private final int alphaFitEvaluations;
+    private final int layerFitSteps;
     private final boolean equalTime;
     private final int probeEvery;
     private final long seed;
@@ -78,6 +79,7 @@ public final class LeaveDomainsOut {
         fitWindows = b.fitWindows;
         fitEvaluations = b.fitEvaluations;
         alphaFitEvaluations = b.alphaFitEvaluations;
+        layerFitSteps = b.layerFitSteps;
         equalTime = b.equalTime;
         probeEvery = b.probeEvery;
         seed = b.seed;
@@ -166,11 +168,16 @@ public final class LeaveDomainsOut {
                 .contextLength(schedule.contextLength())
                 .maxEvaluations(fitEvaluations)
                 .alphaEvaluations(alphaFitEvaluations)
+                .layerSteps(layerFitSteps)
                 .build();
     }
 
     int alphaFitEvaluations() {
         return alphaFitEvaluations;
+    }
+
+    int layerFitSteps() {
+        return layerFitSteps;
     }
 
     int probeEvery() {
@@ -347,6 +354,7 @@ public final class LeaveDomainsOut {
         private int fitWindows = 64;
         private int fitEvaluations;
         private int alphaFitEvaluations;
+        private int layerFitSteps;
         private boolean equalTime;
         private int probeEvery;
         private long seed = 1;
@@ -465,6 +473,18 @@ public final class LeaveDomainsOut {
                 throw new IllegalArgumentException("alphaFit must be >= 0 evaluations (0: off), got " + evaluations);
             }
             alphaFitEvaluations = evaluations;
+            return this;
+        }
+
+        /**
+         * Then give every layer group its own alpha by this many gradient steps from the tuned alpha
+         * ({@link DomainWeightFit.Builder#layerSteps}) and score the soup there (default 0: not run).
+         */
+        public Builder layerFit(int steps) {
+            if (steps < 0) {
+                throw new IllegalArgumentException("layerFit must be >= 0 steps (0: off), got " + steps);
+            }
+            layerFitSteps = steps;
             return this;
         }
 

@@ -34,7 +34,10 @@ public final class UnseenDomains {
      * @param h the histogram h at the largest N, over the soup's domains
      * @param hFitted the fitted h (null when the documents held less than one window; then
      *     soupFitted is NaN)
+     * @param soupLayerFitted the soup at a layer-wise alpha (one row per layer group) descended
+     *     from the tuned alpha on the same tokens (NaN when the protocol does not run it)
      * @param alphaFitted the tuned alpha (null when soupAlphaFitted is NaN)
+     * @param layerAlphaFitted the layer-wise alpha's rows (null when soupLayerFitted is NaN)
      * @param stats the spread of the histogram h
      */
     public record Domain(
@@ -50,15 +53,20 @@ public final class UnseenDomains {
             double soupFinetuned,
             double soupFitted,
             double soupAlphaFitted,
+            double soupLayerFitted,
             double[] h,
             double[] hFitted,
             double[] alphaFitted,
+            double[][] layerAlphaFitted,
             HistogramStats stats) {
 
         public Domain {
             // A part written before alpha was tuned has no alphaFitted and reads its loss as 0.0: not tuned.
             if (alphaFitted == null) {
                 soupAlphaFitted = Double.NaN;
+            }
+            if (layerAlphaFitted == null) {
+                soupLayerFitted = Double.NaN;
             }
         }
 
@@ -83,6 +91,11 @@ public final class UnseenDomains {
         /** Alpha fit gain: the soup at the fitted h minus at the tuned alpha (positive: tuning alpha helps). */
         public double alphaFitGain() {
             return soupFitted - soupAlphaFitted;
+        }
+
+        /** Layer fit gain: the soup at the tuned alpha minus at the layer-wise alpha (positive: it helps). */
+        public double layerFitGain() {
+            return soupAlphaFitted - soupLayerFitted;
         }
 
         /** Oracle gap: the histogram h minus the best h found, on the same windows (positive: a better h exists). */

@@ -42,6 +42,10 @@ import org.soupofexperts.data.tokenize.Tokenizer;
  * the soup trained; a raw router is refused). {@link #specialize} instantiates at the fitted alpha; as
  * an assigner ({@code soup.specialize(docs, fit)}) the fit gives only h.
  *
+ * <p>With {@link Builder#layerSteps}, a gradient descent then gives every layer group its own
+ * alpha ({@link SoupOfExperts#instantiateLayerAlpha}), from the fitted alpha: n coefficients per
+ * layer group instead of n in all, each row on the simplex.
+ *
  * <p>Immutable; thread-safe when its tokenizer and start assigner are (the soup's loss may be
  * called from many threads).
  */
@@ -57,6 +61,8 @@ public final class DomainWeightFit implements DomainAssigner {
     private final double initialStep;
     private final double minStep;
     private final int alphaEvaluations;
+    private final int layerSteps;
+    private final double layerRate;
 
     /**
      * A fit's outcome.
@@ -70,6 +76,10 @@ public final class DomainWeightFit implements DomainAssigner {
      *     else router(h)
      * @param alphaLoss the loss at alpha on the same windows (equal to {@code loss} when alpha is
      *     not tuned)
+     * @param layerAlpha with {@link Builder#layerSteps}, the rows of the layer-wise alpha to
+     *     instantiate at ({@link SoupOfExperts#instantiateLayerAlpha}); else no rows
+     * @param layerLoss the loss at the layer-wise alpha on the same windows (equal to {@code
+     *     alphaLoss} without one)
      */
     public record Result(
             double[] h,
@@ -78,12 +88,20 @@ public final class DomainWeightFit implements DomainAssigner {
             double loss,
             int evaluations,
             double[] alpha,
-            double alphaLoss) {
+            double alphaLoss,
+            double[][] layerAlpha,
+            double layerLoss) {
 
         public Result {
             h = h.clone();
             start = start.clone();
             alpha = alpha.clone();
+            layerAlpha = copyRows(layerAlpha);
+        }
+
+        @Override
+        public double[][] layerAlpha() {
+            return copyRows(layerAlpha);
         }
 
         @Override
@@ -100,6 +118,14 @@ public final class DomainWeightFit implements DomainAssigner {
         public double[] start() {
             return start.clone();
         }
+    }
+
+    private static double[][] copyRows(double[][] a) {
+        double[][] out = new double[a.length][];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = a[i].clone();
+        }
+        return out;
     }
 
     private DomainWeightFit(Builder b) {
@@ -134,13 +160,20 @@ public final class DomainWeightFit implements DomainAssigner {
         if (b.alphaEvaluations < 0) {
             throw new IllegalArgumentException("alphaEvaluations must be >= 0 (0: h only), got " + b.alphaEvaluations);
         }
-        if (b.alphaEvaluations > 0 && soup.config().router().output() != RouterConfig.Output.SOFTMAX) {
+        if (b.layerSteps < 0 || !(b.layerRate > 0 && b.layerRate < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("layerSteps must be >= 0 (0: no layer-wise alpha) and layerRate"
+                    + " positive and finite; got " + b.layerSteps + ", " + b.layerRate);
+        }
+        if ((b.alphaEvaluations > 0 || b.layerSteps > 0)
+                && soup.config().router().output() != RouterConfig.Output.SOFTMAX) {
             // The moves shift shares of mass on the simplex; a raw router's alpha is not a point there.
-            throw new IllegalArgumentException("alphaEvaluations needs a soup with a softmax router, whose alpha"
-                    + " lies on the simplex; this soup's router output is "
+            throw new IllegalArgumentException("alphaEvaluations and layerSteps need a soup with a softmax router,"
+                    + " whose alpha lies on the simplex; this soup's router output is "
                     + soup.config().router().output());
         }
         this.alphaEvaluations = b.alphaEvaluations;
+        this.layerSteps = b.layerSteps;
+        this.layerRate = b.layerRate;
     }
 
     public static Builder builder() {
@@ -217,15 +250,21 @@ public final class DomainWeightFit implements DomainAssigner {
      */
     public Specialist specialize(List<String> documents) {
         Result r = fit(documents);
+        if (layerSteps > 0) {
+            return soup.instantiateLayerAlpha(r.layerAlpha(), r.h());
+        }
         return alphaEvaluations > 0 ? soup.instantiateAlpha(r.alpha(), r.h()) : soup.instantiate(r.h());
     }
 
-    /** Fits h (and alpha, with {@link Builder#alphaEvaluations}) to the documents from a given start h. */
+    /**
+     * Fits h (then alpha with {@link Builder#alphaEvaluations}, then a layer-wise alpha with {@link
+     * Builder#layerSteps}) to the documents from a given start h.
+     */
     public Result fit(List<String> documents, double[] startH) {
-        return fit(documents, startH, alphaEvaluations > 0);
+        return fit(documents, startH, true);
     }
 
-    private Result fit(List<String> documents, double[] startH, boolean tuneAlpha) {
+    private Result fit(List<String> documents, double[] startH, boolean beyondH) {
         if (documents == null || documents.isEmpty()) {
             throw new IllegalArgumentException("the specialist set is empty: give at least one document");
         }
@@ -243,9 +282,27 @@ public final class DomainWeightFit implements DomainAssigner {
         };
         Result hFit = search(loss, h0, initialStep, minStep, maxEvaluations);
         double[] alpha0 = soup.alpha(hFit.h());
-        if (!tuneAlpha) {
-            return withAlpha(hFit, alpha0, hFit.loss(), 0);
+        Result aFit = beyondH && alphaEvaluations > 0 ? alphaFit(batches, tokens, alpha0) : null;
+        Result r = aFit == null
+                ? withAlpha(hFit, alpha0, hFit.loss(), 0)
+                : withAlpha(hFit, aFit.h(), aFit.loss(), aFit.evaluations());
+        if (!beyondH || layerSteps == 0) {
+            return r;
         }
+        LayerAlphaDescent.Outcome o = new LayerAlphaDescent(soup, batches).run(r.alpha(), layerSteps, layerRate);
+        return new Result(
+                r.h(),
+                r.start(),
+                r.startLoss(),
+                r.loss(),
+                r.evaluations(),
+                r.alpha(),
+                r.alphaLoss(),
+                o.alpha(),
+                o.loss());
+    }
+
+    private Result alphaFit(List<TokenBatch> batches, long tokens, double[] alpha0) {
         ToDoubleFunction<double[]> alphaLoss = a -> {
             double sum = 0;
             for (TokenBatch b : batches) {
@@ -254,8 +311,7 @@ public final class DomainWeightFit implements DomainAssigner {
             return sum / tokens;
         };
         // Same moves as h's: alpha from a softmax router is a point on the simplex too.
-        Result aFit = search(alphaLoss, alpha0, initialStep, minStep, alphaEvaluations);
-        return withAlpha(hFit, aFit.h(), aFit.loss(), aFit.evaluations());
+        return search(alphaLoss, alpha0, initialStep, minStep, alphaEvaluations);
     }
 
     private static Result withAlpha(Result hFit, double[] alpha, double alphaLoss, int moreEvaluations) {
@@ -266,6 +322,8 @@ public final class DomainWeightFit implements DomainAssigner {
                 hFit.loss(),
                 hFit.evaluations() + moreEvaluations,
                 alpha,
+                alphaLoss,
+                new double[0][],
                 alphaLoss);
     }
 
@@ -328,7 +386,7 @@ public final class DomainWeightFit implements DomainAssigner {
                 tried = 0;
             }
         }
-        return new Result(h, h0, startLoss, best, evaluations, h, best);
+        return new Result(h, h0, startLoss, best, evaluations, h, best, new double[0][], best);
     }
 
     /** h with a share t of the mass moved onto domain i, or a share t of i's mass taken away; null if no change. */
@@ -369,6 +427,8 @@ public final class DomainWeightFit implements DomainAssigner {
         private double initialStep = 0.25;
         private double minStep = 1.0 / 64;
         private int alphaEvaluations;
+        private int layerSteps;
+        private double layerRate = 0.05;
 
         private Builder() {}
 
@@ -439,6 +499,25 @@ public final class DomainWeightFit implements DomainAssigner {
          */
         public Builder alphaEvaluations(int n) {
             this.alphaEvaluations = n;
+            return this;
+        }
+
+        /**
+         * Adam steps of a gradient descent on a layer-wise alpha after the searches (default 0:
+         * none): one row of expert coefficients per layer group ({@link
+         * SoupOfExperts#layerGroups}), each a softmax of its own logits, all starting at the fitted
+         * alpha; {@link #specialize} then instantiates at the rows with the lowest loss seen. Each
+         * step is a forward and backward pass over the windows, about a training step's work per
+         * batch of windows, and holds the JVM's gradient lock (no soup trains meanwhile).
+         */
+        public Builder layerSteps(int n) {
+            this.layerSteps = n;
+            return this;
+        }
+
+        /** Adam's step size on the layer-wise alpha's logits (default 0.05). */
+        public Builder layerRate(double rate) {
+            this.layerRate = rate;
             return this;
         }
 

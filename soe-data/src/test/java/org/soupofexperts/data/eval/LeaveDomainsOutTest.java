@@ -80,6 +80,7 @@ class LeaveDomainsOutTest {
                 .fineTuneSteps(20)
                 .evalWindows(32)
                 .alphaFit(30)
+                .layerFit(5)
                 .equalTime(true)
                 .probeEvery(100)
                 .seed(SEED)
@@ -104,6 +105,9 @@ class LeaveDomainsOutTest {
         // alpha tuned after h: one coefficient per expert, scored on the validation split, still ahead.
         assertEquals(4, ab.alphaFitted().length, why);
         assertTrue(ab.soupAlphaFitted() < ab.generic() - 0.02, "the tuned specialist beats generic: " + why);
+        // a layer-wise alpha after it: one row per layer group (the embeddings, 1 layer, the final norm).
+        assertEquals(3, ab.layerAlphaFitted().length, why);
+        assertTrue(ab.soupLayerFitted() < ab.generic() - 0.02, "the layer-wise specialist beats generic: " + why);
         assertTrue(
                 Double.isFinite(ab.genericEqualTime())
                         && Double.isFinite(ab.soupFinetuned())
@@ -139,12 +143,15 @@ class LeaveDomainsOutTest {
                 3,
                 2.9,
                 0.0,
+                0.0,
                 new double[] {1},
                 new double[] {1},
+                null,
                 null,
                 HistogramStats.of(new double[] {1}));
         assertTrue(Double.isNaN(d.soupAlphaFitted()), d.toString());
         assertTrue(Double.isNaN(d.alphaFitGain()), d.toString());
+        assertTrue(Double.isNaN(d.soupLayerFitted()), "no rows, no layer-wise loss: " + d);
         UnseenDomains.Domain tuned = new UnseenDomains.Domain(
                 "x",
                 0,
@@ -158,11 +165,14 @@ class LeaveDomainsOutTest {
                 3,
                 2.9,
                 2.8,
+                2.75,
                 new double[] {1},
                 new double[] {1},
                 new double[] {0.5, 0.5},
+                new double[][] {{0.4, 0.6}, {0.5, 0.5}},
                 HistogramStats.of(new double[] {1}));
         assertEquals(0.1, tuned.alphaFitGain(), 1e-12);
+        assertEquals(0.05, tuned.layerFitGain(), 1e-12);
     }
 
     @Test

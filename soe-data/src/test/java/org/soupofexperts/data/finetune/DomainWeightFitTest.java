@@ -187,6 +187,57 @@ class DomainWeightFitTest {
     }
 
     @Test
+    void layerWiseAlphaStartsAtTheTunedAlphaLowersTheLossKeepsEveryRowOnTheSimplexAndIsInstantiated() {
+        List<String> docs = List.of("abcabcabd ".repeat(12), "the cat sat on the mat; ".repeat(6));
+        try (SoupOfExperts soup = noisySoup(4)) {
+            DomainWeightFit.Builder b = DomainWeightFit.builder()
+                    .soup(soup)
+                    .tokenizer(new ByteTokenizer())
+                    .windows(8)
+                    .maxEvaluations(25)
+                    .alphaEvaluations(20);
+            DomainWeightFit.Result a = b.build().fit(docs);
+            DomainWeightFit layered = b.layerSteps(15).layerRate(0.2).build();
+            DomainWeightFit.Result r = layered.fit(docs);
+            String seed = " (seed " + SEED + ")";
+            assertEquals(0, a.layerAlpha().length, "no layer steps, no rows" + seed);
+            assertEquals(a.alphaLoss(), a.layerLoss(), 0, seed);
+            assertArrayEquals(a.alpha(), r.alpha(), 1e-12, "the searches before it are unchanged" + seed);
+            assertTrue(
+                    r.layerLoss() < r.alphaLoss(), "layer-wise " + r.layerLoss() + " vs tuned " + r.alphaLoss() + seed);
+            double[][] rows = r.layerAlpha();
+            assertEquals(soup.layerGroups(), rows.length);
+            boolean apart = false;
+            for (double[] row : rows) {
+                assertEquals(1, Arrays.stream(row).sum(), 1e-9, Arrays.toString(row) + seed);
+                assertTrue(Arrays.stream(row).allMatch(x -> x > 0), Arrays.toString(row) + seed);
+                apart |= !Arrays.equals(row, rows[0]);
+            }
+            assertTrue(apart, "the layer groups part ways" + seed);
+            try (var s = layered.specialize(docs)) {
+                double[][] got = s.provenance().layerAlpha();
+                for (int g = 0; g < rows.length; g++) {
+                    assertArrayEquals(rows[g], got[g], 1e-12, "specialize instantiates the layer rows" + seed);
+                }
+            }
+            // As an assigner the fit gives h alone, whatever comes after it.
+            assertArrayEquals(a.h(), layered.domainWeights(docs), 1e-12, seed);
+        }
+    }
+
+    @Test
+    void aDescentFromAStartOnTheSimplexBeginsExactlyThere() {
+        double[] start = {0.5, 0.25, 0.25};
+        double[][] z = {{Math.log(0.5), Math.log(0.25), Math.log(0.25)}};
+        assertArrayEquals(start, LayerAlphaDescent.softmaxRows(z)[0], 1e-12);
+        // Softmax's gradient: a_j (g_j - sum_k a_k g_k); a gradient equal on every coefficient moves nothing.
+        double[][] flat = LayerAlphaDescent.logitGradient(new double[][] {start}, new double[][] {{2, 2, 2}});
+        assertArrayEquals(new double[] {0, 0, 0}, flat[0], 1e-12);
+        double[][] g = LayerAlphaDescent.logitGradient(new double[][] {start}, new double[][] {{1, 0, 0}});
+        assertArrayEquals(new double[] {0.25, -0.125, -0.125}, g[0], 1e-12);
+    }
+
+    @Test
     void badSettingsAndTooFewTokensAreRefusedByName() {
         try (SoupOfExperts soup = tinySoup()) {
             DomainWeightFit fit = DomainWeightFit.builder()
@@ -237,6 +288,17 @@ class DomainWeightFitTest {
                             .alphaEvaluations(-1)
                             .build());
             assertTrue(e.getMessage().contains("alphaEvaluations"), e.getMessage());
+            for (double rate : new double[] {0, -1, Double.NaN, Double.POSITIVE_INFINITY}) {
+                e = assertThrows(
+                        IllegalArgumentException.class,
+                        () -> DomainWeightFit.builder()
+                                .soup(soup)
+                                .tokenizer(new ByteTokenizer())
+                                .layerSteps(3)
+                                .layerRate(rate)
+                                .build());
+                assertTrue(e.getMessage().contains("layerRate"), e.getMessage());
+            }
             try (SoupOfExperts raw = soup().experts(2)
                     .router(RouterConfig.of(8, 1, RouterConfig.Output.RAW))
                     .build()) {
@@ -246,6 +308,14 @@ class DomainWeightFitTest {
                                 .soup(raw)
                                 .tokenizer(new ByteTokenizer())
                                 .alphaEvaluations(10)
+                                .build());
+                assertTrue(e.getMessage().contains("softmax router"), e.getMessage());
+                e = assertThrows(
+                        IllegalArgumentException.class,
+                        () -> DomainWeightFit.builder()
+                                .soup(raw)
+                                .tokenizer(new ByteTokenizer())
+                                .layerSteps(5)
                                 .build());
                 assertTrue(e.getMessage().contains("softmax router"), e.getMessage());
             }
