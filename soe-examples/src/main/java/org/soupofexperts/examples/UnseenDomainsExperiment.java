@@ -97,8 +97,8 @@ public final class UnseenDomainsExperiment extends ExperimentCommand implements 
     @Option(
             names = "--fit",
             defaultValue = "64x0",
-            description = "the fit to the specialist documents: WINDOWSxEVALUATIONS[xALPHA_EVALUATIONS]"
-                    + " (0: the fit's default; alpha: 0, not tuned)")
+            description = "the fit to the specialist documents: WINDOWSxEVALUATIONS[xALPHA_EVALUATIONS[xLAYER_STEPS]]"
+                    + " (0: the fit's default; alpha and layer steps: 0, not run)")
     String fit;
 
     @Option(
@@ -136,6 +136,7 @@ public final class UnseenDomainsExperiment extends ExperimentCommand implements 
                 .evalWindows(evalWindows)
                 .fit(fitPart(0), fitPart(1))
                 .alphaFit(fitPart(2))
+                .layerFit(fitPart(3))
                 .equalTime(equalTime)
                 .probeEvery(probeEvery)
                 .seed(seed)
@@ -217,13 +218,14 @@ public final class UnseenDomainsExperiment extends ExperimentCommand implements 
                 + (rank > 0 ? " rank=" + rank : "")
                 + (router != null ? " router=" + routerConfig() : "")
                 + " fit=" + fitPart(0) + "x" + fitPart(1)
-                + (fitPart(2) > 0 ? "x" + fitPart(2) : "");
+                + (fitPart(2) > 0 || fitPart(3) > 0 ? "x" + fitPart(2) : "")
+                + (fitPart(3) > 0 ? "x" + fitPart(3) : "");
     }
 
     private int fitPart(int i) {
         String[] p = fit.split("x", -1);
         try {
-            int v = p.length == 2 || p.length == 3 ? (i < p.length ? Integer.parseInt(p[i]) : 0) : -1;
+            int v = p.length >= 2 && p.length <= 4 ? (i < p.length ? Integer.parseInt(p[i]) : 0) : -1;
             if (v >= (i == 0 ? 1 : 0)) {
                 return v;
             }
@@ -231,8 +233,9 @@ public final class UnseenDomainsExperiment extends ExperimentCommand implements 
             // the message below says what the option takes
         }
         throw new IllegalArgumentException(
-                "--fit takes WINDOWSxEVALUATIONS[xALPHA_EVALUATIONS], windows at least 1 and evaluations at least 0"
-                        + " (the fit's default; alpha: not tuned), for example 64x120 or 64x120x120; got '" + fit
+                "--fit takes WINDOWSxEVALUATIONS[xALPHA_EVALUATIONS[xLAYER_STEPS]], windows at least 1, the others at"
+                        + " least 0 (the fit's default; alpha, layers: not run), for example 64x120 or 64x120x160x40; got '"
+                        + fit
                         + "'");
     }
 }

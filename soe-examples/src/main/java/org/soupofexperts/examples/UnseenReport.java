@@ -41,6 +41,7 @@ final class UnseenReport {
                 "soup fine-tuned",
                 "soup, fitted h",
                 "soup, tuned alpha",
+                "soup, layer-wise alpha",
                 "exp(H) of h",
                 "top share");
         for (Domain d : all) {
@@ -58,6 +59,7 @@ final class UnseenReport {
                     d.soupFinetuned(),
                     d.soupFitted(),
                     d.soupAlphaFitted(),
+                    d.soupLayerFitted(),
                     format("%.2f", d.stats().effectiveSupport()),
                     format("%.2f", d.stats().topShare()));
         }
@@ -84,7 +86,23 @@ final class UnseenReport {
                         MarkdownTable.percent(UnseenDomains.mean(all, Domain::soupFitted), generic),
                         UnseenDomains.wins(all, Domain::soupFitted, Domain::generic),
                         UnseenDomains.mean(all, Domain::fitGain))
-                + alphaMeans(all, generic);
+                + alphaMeans(all, generic)
+                + layerMeans(all, generic);
+    }
+
+    /** The clause on the layer-wise alpha, when the run descended one. */
+    private static String layerMeans(List<Domain> all, double generic) {
+        double layered = UnseenDomains.mean(all, Domain::soupLayerFitted);
+        if (Double.isNaN(layered)) {
+            return "";
+        }
+        return format(
+                "At a layer-wise alpha after it: %.3f (%s; lower on %d of %d), %.3f below the tuned alpha.%n",
+                layered,
+                MarkdownTable.percent(layered, generic),
+                UnseenDomains.wins(all, Domain::soupLayerFitted, Domain::generic),
+                all.size(),
+                UnseenDomains.mean(all, Domain::layerFitGain));
     }
 
     /** The clause on alpha tuned after h, when the run tuned it. */

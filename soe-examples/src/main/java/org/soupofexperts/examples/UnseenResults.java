@@ -24,7 +24,8 @@ record UnseenResults(
     /**
      * One held-out domain (soupHistogram at the largest N; soupHistogramByN at every N; soupFitted
      * at h fitted to the same documents' tokens from their histogram; soupAlphaFitted at alpha
-     * tuned after it, NaN when not run).
+     * tuned after it, NaN when not run; soupLayerFitted at a layer-wise alpha after that, NaN when
+     * not run).
      */
     record PerDomain(
             int fold,
@@ -41,6 +42,8 @@ record UnseenResults(
             double[] hFitted,
             double soupAlphaFitted,
             double[] alphaFitted,
+            double soupLayerFitted,
+            double[][] layerAlphaFitted,
             double effectiveSupport,
             double topShare) {}
 
@@ -56,14 +59,17 @@ record UnseenResults(
             double soupFinetuned,
             double soupFitted,
             double soupAlphaFitted,
+            double soupLayerFitted,
             double hGain,
             double fitGain,
             double alphaFitGain,
+            double layerFitGain,
             double oracleGap,
             long soupWins,
             long soupWinsAtEqualTime,
             long fittedWins,
-            long alphaFittedWins) {}
+            long alphaFittedWins,
+            long layerFittedWins) {}
 
     /** The results of the folds in {@code done}. */
     static UnseenResults of(List<UnseenDomains.FoldResult> done, String settings) {
@@ -88,6 +94,8 @@ record UnseenResults(
                             d.hFitted(),
                             d.soupAlphaFitted(),
                             d.alphaFitted(),
+                            d.soupLayerFitted(),
+                            d.layerAlphaFitted(),
                             d.stats().effectiveSupport(),
                             d.stats().topShare()));
         }
@@ -102,14 +110,17 @@ record UnseenResults(
                 UnseenDomains.mean(all, Domain::soupFinetuned),
                 UnseenDomains.mean(all, Domain::soupFitted),
                 UnseenDomains.mean(all, Domain::soupAlphaFitted),
+                UnseenDomains.mean(all, Domain::soupLayerFitted),
                 UnseenDomains.mean(all, Domain::hGain),
                 UnseenDomains.mean(all, Domain::fitGain),
                 UnseenDomains.mean(all, Domain::alphaFitGain),
+                UnseenDomains.mean(all, Domain::layerFitGain),
                 UnseenDomains.mean(all, Domain::oracleGap),
                 UnseenDomains.wins(all, Domain::soupHistogramLargestN, Domain::generic),
                 UnseenDomains.wins(all, Domain::soupHistogramLargestN, Domain::genericEqualTime),
                 UnseenDomains.wins(all, Domain::soupFitted, Domain::generic),
-                UnseenDomains.wins(all, Domain::soupAlphaFitted, Domain::generic));
+                UnseenDomains.wins(all, Domain::soupAlphaFitted, Domain::generic),
+                UnseenDomains.wins(all, Domain::soupLayerFitted, Domain::generic));
         return new UnseenResults(
                 settings,
                 done.size(),

@@ -40,7 +40,7 @@ class ExperimentsSmokeTest {
                         UnseenDomainsExperiment::new,
                         "results.md",
                         "--steps 2 --experts 2 --folds 2 --fine-tune-steps 2 --eval-windows 2 --generic-lrs 3e-3"
-                                + " --probe-every 1 --equal-time --rank 2 --router softmax:16x2 --fit 4x5x5"),
+                                + " --probe-every 1 --equal-time --rank 2 --router softmax:16x2 --fit 4x5x5x2"),
                 program(
                         SpecializationAblations::new,
                         "ablations.md",
