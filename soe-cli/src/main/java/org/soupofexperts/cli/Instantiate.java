@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
         footer = {
             "  soe instantiate --soup run/soup --docs a.txt,b.txt --out spec --safetensors spec.safetensors",
             "  soe instantiate --soup run/soup --h Python=0.7,C=0.3 --out spec-py",
-            "  soe instantiate --soup run/soup --docs a.txt,b.txt --fit --tune-alpha 160 --out spec-tuned"
+            "  soe instantiate --soup run/soup --docs a.txt,b.txt --fit --tune-alpha 160 --out spec-tuned",
+            "  soe instantiate --soup run/soup --docs a.txt,b.txt --fit --tune-alpha 160 --layer-steps 50 --out spec-l"
         },
         mixinStandardHelpOptions = true,
         description =
@@ -58,6 +59,13 @@ final class Instantiate implements Callable<Integer> {
                     + " this many losses (about 4 per expert; 0: h only)")
     int tuneAlpha;
 
+    @Option(
+            names = "--layer-steps",
+            paramLabel = "STEPS",
+            description = "with --fit: then give every layer its own alpha by this many gradient steps on the same"
+                    + " tokens (0: one alpha for the whole model)")
+    int layerSteps;
+
     @Option(names = "--out", required = true, description = "folder for the specialist")
     Path out;
 
@@ -85,6 +93,10 @@ final class Instantiate implements Callable<Integer> {
             throw new IllegalArgumentException(
                     "--tune-alpha takes a number of losses >= 0 and tunes alpha after --fit; give --docs and --fit");
         }
+        if (layerSteps < 0 || (layerSteps > 0 && !fit)) {
+            throw new IllegalArgumentException(
+                    "--layer-steps takes a number of steps >= 0 and runs after --fit; give --docs and --fit");
+        }
         if (Files.exists(out.resolve("manifest.json")) && !force) {
             throw new IllegalArgumentException(out + " already holds a saved artefact; pass --force to replace it");
         }
@@ -100,8 +112,7 @@ final class Instantiate implements Callable<Integer> {
                 weights = NearestCentroidAssigner.fromSoup(soup, 0).domainWeights(Inputs.documents(docs));
             }
             long t0 = System.nanoTime();
-            try (Specialist s =
-                    tuneAlpha > 0 ? soup.instantiateAlpha(fitted.alpha(), weights) : soup.instantiate(weights)) {
+            try (Specialist s = instantiate(soup, fitted, weights)) {
                 double ms = (System.nanoTime() - t0) / 1e6;
                 s.save(out);
                 if (safetensors != null) {
@@ -124,13 +135,22 @@ final class Instantiate implements Callable<Integer> {
                             .printf(
                                     "h=%s%s; instantiated in %.1f ms; saved %s%n",
                                     soup.labels().format(weights),
-                                    tuneAlpha > 0 ? "; alpha tuned on the documents" : "",
+                                    layerSteps > 0
+                                            ? "; alpha tuned on the documents, layer by layer"
+                                            : tuneAlpha > 0 ? "; alpha tuned on the documents" : "",
                                     ms,
                                     out);
                 }
             }
         }
         return 0;
+    }
+
+    private Specialist instantiate(SoupOfExperts soup, DomainWeightFit.Result fitted, double[] weights) {
+        if (layerSteps > 0) {
+            return soup.instantiateLayerAlpha(fitted.layerAlpha(), weights);
+        }
+        return tuneAlpha > 0 ? soup.instantiateAlpha(fitted.alpha(), weights) : soup.instantiate(weights);
     }
 
     /** h fitted to the documents from their histogram over the soup's centroids (and alpha, with --tune-alpha). */
@@ -141,6 +161,7 @@ final class Instantiate implements Callable<Integer> {
                     .tokenizer(tok.tokenizer())
                     .start(NearestCentroidAssigner.fromSoup(soup, 0))
                     .alphaEvaluations(tuneAlpha)
+                    .layerSteps(layerSteps)
                     .build()
                     .fit(texts);
         }

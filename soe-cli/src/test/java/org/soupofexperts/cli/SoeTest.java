@@ -584,6 +584,37 @@ class SoeTest {
             }
             assertTrue(moved > 1e-6, "alpha was tuned away from router(h): " + tuned.out());
         }
+        // --layer-steps: one alpha row per layer group, saved in the specialist's provenance.
+        Result layered = soe(
+                "instantiate",
+                "--soup",
+                soup,
+                "--docs",
+                doc.toString(),
+                "--fit",
+                "--layer-steps",
+                "3",
+                "--out",
+                dir.resolve("layered").toString());
+        assertEquals(0, layered.code(), layered.err());
+        assertTrue(layered.out().contains("layer by layer"), layered.out());
+        try (SoupOfExperts s = SoupOfExperts.load(Path.of(soup));
+                Specialist saved = Specialist.load(dir.resolve("layered"))) {
+            assertEquals(s.layerGroups(), saved.provenance().layerAlpha().length, layered.out());
+            assertTrue(saved.provenance().alphaGiven());
+        }
+        Result layersWithoutFit = soe(
+                "instantiate",
+                "--soup",
+                soup,
+                "--docs",
+                doc.toString(),
+                "--layer-steps",
+                "3",
+                "--out",
+                dir.resolve("x").toString());
+        assertEquals(1, layersWithoutFit.code());
+        assertTrue(layersWithoutFit.err().contains("runs after --fit"), layersWithoutFit.err());
         Result tuneWithoutFit = soe(
                 "instantiate",
                 "--soup",
