@@ -48,8 +48,8 @@ final class FitBench implements Callable<Integer> {
     @Option(
             names = "--fits",
             split = ",",
-            defaultValue = "64x120x0,64x120x160,4x27x0",
-            description = "WINDOWSxEVALUATIONSxALPHA_EVALUATIONS, one per fit timed")
+            defaultValue = "64x120x0,64x120x160,64x120x160x50,4x27x0",
+            description = "WINDOWSxEVALUATIONSxALPHA_EVALUATIONS[xLAYER_STEPS], one per fit timed")
     List<String> fits;
 
     @Option(names = "--documents", defaultValue = "100", description = "specialist documents of 2,000 bytes each")
@@ -69,7 +69,8 @@ final class FitBench implements Callable<Integer> {
         StringBuilder md = new StringBuilder(String.format(
                 "Machine: %s. Base %s (context %d), k = %d, n = %d, %d documents of 2,000 bytes; %d timed fits of"
                         + " each setting after one untimed (median, range).%n%n"
-                        + "| windows x losses (h) x losses (alpha) | token positions | fit s | positions/s |"
+                        + "| windows x losses (h) x losses (alpha) [x layer steps] | token positions of the losses"
+                        + " | fit s | positions/s |"
                         + " instantiate ms |%n|---|---:|---:|---:|---:|%n",
                 BenchMain.machine(), base, context, domains, experts, docs.size(), repeats));
         try (SoupOfExperts soup = SoupOfExperts.builder()
@@ -91,9 +92,11 @@ final class FitBench implements Callable<Integer> {
 
     private String row(SoupOfExperts soup, String spec, List<String> docs) {
         String[] p = spec.split("x", -1);
-        if (p.length != 3) {
-            throw new IllegalArgumentException("--fits takes WINDOWSxEVALUATIONSxALPHA_EVALUATIONS, got " + spec);
+        if (p.length != 3 && p.length != 4) {
+            throw new IllegalArgumentException(
+                    "--fits takes WINDOWSxEVALUATIONSxALPHA_EVALUATIONS[xLAYER_STEPS], got " + spec);
         }
+        int layers = p.length == 4 ? Integer.parseInt(p[3]) : 0;
         int windows = Integer.parseInt(p[0]);
         int evaluations = Integer.parseInt(p[1]);
         int alpha = Integer.parseInt(p[2]);
@@ -104,6 +107,7 @@ final class FitBench implements Callable<Integer> {
                 .windows(windows)
                 .maxEvaluations(evaluations)
                 .alphaEvaluations(alpha)
+                .layerSteps(layers)
                 .build();
         double[] start = DomainWeights.uniform(domains);
         double[] seconds = new double[repeats];
@@ -113,7 +117,9 @@ final class FitBench implements Callable<Integer> {
             long t0 = System.nanoTime();
             DomainWeightFit.Result result = fit.fit(docs, start);
             long t1 = System.nanoTime();
-            try (Specialist s = soup.instantiateAlpha(result.alpha(), result.h())) {
+            try (Specialist s = layers > 0
+                    ? soup.instantiateLayerAlpha(result.layerAlpha(), result.h())
+                    : soup.instantiateAlpha(result.alpha(), result.h())) {
                 long t2 = System.nanoTime();
                 if (r >= 0) {
                     seconds[r] = (t1 - t0) / 1e9;
