@@ -134,7 +134,8 @@ final class FitBench implements Callable<Integer> {
                 .mapToLong(d -> new ByteTokenizer().encode(d).length + 2L)
                 .sum();
         long held = (tokens - 1) / context;
-        long positions = computed * Math.min(windows, held) * (context + 1L);
+        // A layer step's pass (forward and backward) is counted as its forward positions.
+        long positions = (computed + (layers > 0 ? layers + 1L : 0)) * Math.min(windows, held) * (context + 1L);
         Stats s = Stats.of(seconds);
         return String.format(
                 "| %s (%d losses computed) | %,d | %s | %,.0f | %s |%n",

@@ -37,7 +37,8 @@ public final class Provenance {
 
     /**
      * The expert coefficients alpha it was built with (empty if not from a soup): router(h), unless
-     * {@link #alphaGiven()}.
+     * {@link #alphaGiven()}; for a layer-wise alpha ({@link #layerAlpha()} not empty) the mean of its
+     * rows, which alone does not rebuild the model.
      */
     public double[] alpha() {
         return doubles(json.get("alpha"));
@@ -46,7 +47,8 @@ public final class Provenance {
     /**
      * Whether alpha was given directly ({@link SoupOfExperts#instantiateAlpha}, such as coefficients
      * tuned on a specialist set) rather than computed as router(h): then {@code instantiate(h)}
-     * would not rebuild this model, {@code instantiateAlpha(alpha(), domainWeights())} would.
+     * would not rebuild this model, {@code instantiateAlpha(alpha(), domainWeights())} would (or, with
+     * a layer-wise alpha, {@code instantiateLayerAlpha(layerAlpha(), domainWeights())}).
      */
     public boolean alphaGiven() {
         JsonElement e = json.get("alphaGiven");

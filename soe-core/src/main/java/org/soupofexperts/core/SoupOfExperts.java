@@ -13,6 +13,7 @@ import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.config.DomainAssigner;
 import org.soupofexperts.core.config.DomainWeights;
 import org.soupofexperts.core.config.SoupConfig;
+import org.soupofexperts.core.internal.Djl;
 import org.soupofexperts.core.io.internal.Attachments;
 import org.soupofexperts.core.nn.GptModel;
 import org.soupofexperts.core.nn.Router;
@@ -85,13 +86,20 @@ public final class SoupOfExperts implements AutoCloseable {
      * recorded in the soup's saved manifest.
      */
     public TrainingReport train(TrainingPlan training) {
-        return params.exclusive(() -> {
-            long seed = training.seed() != null ? training.seed() : config.seed();
-            TrainingReport report = TrainingLoop.run(params.model, params.router, params.manager, training, seed);
-            history.addTraining(report, training, seed);
-            lastReport = report;
-            return report;
-        });
+        // The JVM's gradient lock before the soup's: a run queued behind another model's training
+        // then waits without holding this soup, so its readers go on meanwhile (layerAlphaLoss: same order).
+        Djl.gradientLock().lock();
+        try {
+            return params.exclusive(() -> {
+                long seed = training.seed() != null ? training.seed() : config.seed();
+                TrainingReport report = TrainingLoop.run(params.model, params.router, params.manager, training, seed);
+                history.addTraining(report, training, seed);
+                lastReport = report;
+                return report;
+            });
+        } finally {
+            Djl.gradientLock().unlock();
+        }
     }
 
     /**
@@ -209,7 +217,8 @@ public final class SoupOfExperts implements AutoCloseable {
 
     /**
      * Rows of a layer-wise alpha ({@link #instantiateLayerAlpha}): the embeddings (token and
-     * position), each transformer layer, then the final norm, so {@code layers + 2}.
+     * position; the token table is also the output head, tied), each transformer layer, then the
+     * final norm, so {@code layers + 2}.
      */
     public int layerGroups() {
         return params.model.layerGroups();
@@ -240,14 +249,22 @@ public final class SoupOfExperts implements AutoCloseable {
      * #instantiateLayerAlpha}) on a batch, and its gradient with respect to every coefficient: what
      * a gradient search over the coefficients needs (S, the experts and the router are not
      * changed). Computing a gradient holds the JVM's one gradient collector, so these calls run one
-     * at a time, and not while any soup of the JVM trains; each is about a training step's work.
+     * at a time, and not while any model of the JVM trains (a soup, a specialist or a dense model);
+     * each is about a training step's work.
      *
      * @throws IllegalArgumentException as {@link #instantiateLayerAlpha}, or if the batch does not
      *     fit the model
      */
     public LayerAlphaLoss layerAlphaLoss(TokenBatch batch, double[][] alpha) {
         double[][] a = validateLayerAlpha(alpha);
-        return params.shared(() -> params.layerLoss(batch, a));
+        // The gradient lock first, then the soup's (the order train takes them): waiting for another
+        // model's training must not hold this soup's read lock, or a queued writer would stop its readers.
+        Djl.gradientLock().lock();
+        try {
+            return params.shared(() -> params.layerLoss(batch, a));
+        } finally {
+            Djl.gradientLock().unlock();
+        }
     }
 
     /**

@@ -183,7 +183,8 @@ final class SoupParameters implements AutoCloseable {
 
     /**
      * The mean next-token loss at one alpha row per layer group, and its gradient with respect to
-     * those rows (S and the experts are read without theirs). Holds the JVM's gradient lock.
+     * those rows (S and the experts are read without theirs). Holds the JVM's gradient lock (the
+     * caller takes it first, before this soup's lock).
      */
     SoupOfExperts.LayerAlphaLoss layerLoss(TokenBatch batch, double[][] alpha) {
         Forward.checkScored(model, batch);

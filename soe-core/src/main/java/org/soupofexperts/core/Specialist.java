@@ -75,7 +75,8 @@ public final class Specialist extends DenseModel {
 
     /**
      * The expert coefficients alpha it was built with: router(h), or coefficients given directly
-     * ({@link Provenance#alphaGiven()}).
+     * ({@link Provenance#alphaGiven()}); for a layer-wise alpha the mean of its rows ({@link
+     * Provenance#layerAlpha()} holds them).
      */
     public double[] alpha() {
         return provenance().alpha();

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.nn.Parameter;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -115,7 +117,9 @@ class LayerAlphaTest {
                     row[j] *= 0.3; // a smaller merge keeps the loss smooth at the finite-difference step
                 }
             }
+            float[] before = gradients(soup);
             SoupOfExperts.LayerAlphaLoss at = soup.layerAlphaLoss(BATCH, alpha);
+            assertArrayEquals(before, gradients(soup), "S and the experts get no gradient (seed " + seed + ")");
             try (Specialist s = soup.instantiateLayerAlpha(alpha, H)) {
                 assertEquals(
                         s.loss(BATCH), at.loss(), 1e-5, "the loss is the instantiated model's (seed " + seed + ")");
@@ -167,6 +171,25 @@ class LayerAlphaTest {
                     TokenBatch.of(new int[][] {new int[ToyDomains.tinyModel().contextLength() + 2]});
             assertThrows(IllegalArgumentException.class, () -> soup.layerAlphaLoss(tooLong, rows(groups)));
         }
+    }
+
+    /** Every stored gradient of S and the banks, one after another. */
+    private static float[] gradients(SoupOfExperts soup) {
+        List<Float> all = new ArrayList<>();
+        for (SoupTensor t : soup.block().soupTensors()) {
+            List<Parameter> ps = new ArrayList<>(t.bank().parameters());
+            ps.add(t.shared());
+            for (Parameter p : ps) {
+                for (float f : p.getArray().getGradient().toFloatArray()) {
+                    all.add(f);
+                }
+            }
+        }
+        float[] out = new float[all.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = all.get(i);
+        }
+        return out;
     }
 
     private static double[][] copy(double[][] a) {

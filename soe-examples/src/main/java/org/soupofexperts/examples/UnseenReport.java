@@ -97,7 +97,7 @@ final class UnseenReport {
             return "";
         }
         return format(
-                "At a layer-wise alpha after it: %.3f (%s; lower on %d of %d), %.3f below the tuned alpha.%n",
+                "At a layer-wise alpha after it: %.3f (%s; lower on %d of %d), %.3f below its start.%n",
                 layered,
                 MarkdownTable.percent(layered, generic),
                 UnseenDomains.wins(all, Domain::soupLayerFitted, Domain::generic),

@@ -93,9 +93,12 @@ public final class UnseenDomains {
             return soupFitted - soupAlphaFitted;
         }
 
-        /** Layer fit gain: the soup at the tuned alpha minus at the layer-wise alpha (positive: it helps). */
+        /**
+         * Layer fit gain: the soup at the alpha the descent started from (the tuned alpha, or the
+         * fitted h's when alpha was not tuned) minus at the layer-wise alpha (positive: it helps).
+         */
         public double layerFitGain() {
-            return soupAlphaFitted - soupLayerFitted;
+            return (Double.isNaN(soupAlphaFitted) ? soupFitted : soupAlphaFitted) - soupLayerFitted;
         }
 
         /** Oracle gap: the histogram h minus the best h found, on the same windows (positive: a better h exists). */

@@ -121,6 +121,9 @@ public final class DomainWeightFit implements DomainAssigner {
     }
 
     private static double[][] copyRows(double[][] a) {
+        if (a == null) {
+            return new double[0][];
+        }
         double[][] out = new double[a.length][];
         for (int i = 0; i < a.length; i++) {
             out[i] = a[i].clone();
@@ -506,9 +509,10 @@ public final class DomainWeightFit implements DomainAssigner {
          * Adam steps of a gradient descent on a layer-wise alpha after the searches (default 0:
          * none): one row of expert coefficients per layer group ({@link
          * SoupOfExperts#layerGroups}), each a softmax of its own logits, all starting at the fitted
-         * alpha; {@link #specialize} then instantiates at the rows with the lowest loss seen. Each
-         * step is a forward and backward pass over the windows, about a training step's work per
-         * batch of windows, and holds the JVM's gradient lock (no soup trains meanwhile).
+         * alpha; {@link #specialize} then instantiates at the rows with the lowest loss seen. The
+         * descent makes steps + 1 forward and backward passes over the windows, each about a
+         * training step's work per batch of windows and each holding the JVM's gradient lock (no
+         * model trains during a pass; do not train this soup while it fits).
          */
         public Builder layerSteps(int n) {
             this.layerSteps = n;

@@ -21,7 +21,7 @@ final class LayerAlphaDescent {
     /** Floor on a start coefficient before its log: a softmax reaches no exact zero. */
     private static final double FLOOR = 1e-8;
 
-    /** The rows with the lowest loss seen, that loss (nats per token), and the passes made. */
+    /** The rows with the lowest loss seen, that loss (nats per token), and the Adam steps taken. */
     record Outcome(double[][] alpha, double loss, int steps) {}
 
     private final SoupOfExperts soup;
