@@ -3,6 +3,7 @@ package org.soupofexperts.examples;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.ToDoubleFunction;
 import org.soupofexperts.data.eval.UnseenDomains;
 import org.soupofexperts.data.eval.UnseenDomains.CurvePoint;
 import org.soupofexperts.data.eval.UnseenDomains.Domain;
@@ -90,34 +91,49 @@ final class UnseenReport {
                 + layerMeans(all, generic);
     }
 
-    /** The clause on the layer-wise alpha, when the run descended one. */
-    private static String layerMeans(List<Domain> all, double generic) {
-        double layered = UnseenDomains.mean(all, Domain::soupLayerFitted);
-        if (Double.isNaN(layered)) {
-            return "";
-        }
-        return format(
-                "At a layer-wise alpha after it: %.3f (%s; lower on %d of %d), %.3f below its start.%n",
-                layered,
-                MarkdownTable.percent(layered, generic),
-                UnseenDomains.wins(all, Domain::soupLayerFitted, Domain::generic),
-                all.size(),
-                UnseenDomains.mean(all, Domain::layerFitGain));
-    }
-
     /** The clause on alpha tuned after h, when the run tuned it. */
     private static String alphaMeans(List<Domain> all, double generic) {
-        double tuned = UnseenDomains.mean(all, Domain::soupAlphaFitted);
-        if (Double.isNaN(tuned)) {
+        return stage(
+                all,
+                generic,
+                "At alpha tuned after the fitted h",
+                "the fitted h",
+                Domain::soupAlphaFitted,
+                Domain::alphaFitGain);
+    }
+
+    /** The clause on the layer-wise alpha, when the run descended one. */
+    private static String layerMeans(List<Domain> all, double generic) {
+        return stage(
+                all,
+                generic,
+                "At a layer-wise alpha after it",
+                "its start",
+                Domain::soupLayerFitted,
+                Domain::layerFitGain);
+    }
+
+    /** One stage after the fit of h: its mean, against the generic model, and its gain over the stage before. */
+    private static String stage(
+            List<Domain> all,
+            double generic,
+            String what,
+            String before,
+            ToDoubleFunction<Domain> loss,
+            ToDoubleFunction<Domain> gain) {
+        double mean = UnseenDomains.mean(all, loss);
+        if (Double.isNaN(mean)) {
             return "";
         }
         return format(
-                "At alpha tuned after the fitted h: %.3f (%s; lower on %d of %d), %.3f below the fitted h.%n",
-                tuned,
-                MarkdownTable.percent(tuned, generic),
-                UnseenDomains.wins(all, Domain::soupAlphaFitted, Domain::generic),
+                "%s: %.3f (%s; lower on %d of %d), %.3f below %s.%n",
+                what,
+                mean,
+                MarkdownTable.percent(mean, generic),
+                UnseenDomains.wins(all, loss, Domain::generic),
                 all.size(),
-                UnseenDomains.mean(all, Domain::alphaFitGain));
+                UnseenDomains.mean(all, gain),
+                before);
     }
 
     private static MarkdownTable folds(List<FoldResult> folds) {
