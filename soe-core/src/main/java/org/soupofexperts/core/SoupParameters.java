@@ -191,7 +191,10 @@ final class SoupParameters implements AutoCloseable {
         int[] group = model.layerGroupOfTensors();
         List<SoupTensor> src = model.soupTensors();
         Djl.gradientLock().lock();
+        // The grad mode is restored on the way out: the collector turns it on, and on again before it
+        // throws when some code outside this library holds another collector.
         try (NativeExit.Section held = NativeExit.enter();
+                Djl.NoGrad mode = Djl.noGrad();
                 Djl.Scope scope = Djl.scope();
                 NDManager tmp = manager.newSubManager();
                 GradientCollector gc = Djl.engine().newGradientCollector()) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.nn.Parameter;
+import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -118,7 +119,9 @@ class LayerAlphaTest {
                 }
             }
             float[] before = gradients(soup);
+            boolean gradMode = JniUtils.isGradMode();
             SoupOfExperts.LayerAlphaLoss at = soup.layerAlphaLoss(BATCH, alpha);
+            assertEquals(gradMode, JniUtils.isGradMode(), "the thread's grad mode is as it was");
             assertArrayEquals(before, gradients(soup), "S and the experts get no gradient (seed " + seed + ")");
             try (Specialist s = soup.instantiateLayerAlpha(alpha, H)) {
                 assertEquals(
