@@ -102,8 +102,13 @@ final class SpecialistExports {
         if (provenance.has("h")) {
             double[] h = doubles(provenance, "h");
             b.append("Domain weights h: ").append(labels.format(h)).append("\n\n");
-            b.append("Expert coefficients alpha: ")
+            boolean layered = provenance.has("layerAlpha");
+            b.append(
+                            layered
+                                    ? "Expert coefficients alpha, one row per layer group (their mean: "
+                                    : "Expert coefficients alpha: ")
                     .append(Arrays.toString(doubles(provenance, "alpha")))
+                    .append(layered ? "): " + provenance.get("layerAlpha") : "")
                     .append("\n\n");
         }
         if (labels.tokenizer() != null) {

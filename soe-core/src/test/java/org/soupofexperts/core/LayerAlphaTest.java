@@ -7,12 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.jni.JniUtils;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.config.ExpertInit;
+import org.soupofexperts.core.io.Dtype;
 import org.soupofexperts.core.nn.SoupTensor;
 
 /** One row of expert coefficients per layer group: the merge, its provenance, the loss and its gradient. */
@@ -49,6 +54,16 @@ class LayerAlphaTest {
             return layers + 1;
         }
         return Integer.parseInt(name.substring(1, name.indexOf('.'))) + 1;
+    }
+
+    @Test
+    void theModelCardOfALayerWiseSpecialistGivesItsRows(@TempDir Path dir) throws IOException {
+        try (SoupOfExperts soup = noisySoup(25);
+                Specialist s = soup.instantiateLayerAlpha(rows(soup.layerGroups()), H)) {
+            s.exportHuggingFace(dir.resolve("hf"), Dtype.F32);
+            String card = Files.readString(dir.resolve("hf").resolve("README.md"));
+            assertTrue(card.contains("one row per layer group") && card.contains("[[1.0,-0.0,0.25,0.5]"), card);
+        }
     }
 
     @Test
