@@ -78,7 +78,7 @@ final class Instantiate implements Callable<Integer> {
     @Option(
             names = "--json",
             description = "print {\"domains\": [...], \"h\": [...], \"alpha\": [...], \"milliseconds\": ...,"
-                    + " \"saved\": ...} for scripts")
+                    + " \"saved\": ...} for scripts (and \"layerAlpha\": [[...], ...] with --layer-steps)")
     boolean json;
 
     @Override
@@ -126,6 +126,13 @@ final class Instantiate implements Callable<Integer> {
                                     new Gson().toJson(soup.labels().domains())));
                     o.add("h", JsonParser.parseString(new Gson().toJson(weights)));
                     o.add("alpha", JsonParser.parseString(new Gson().toJson(s.alpha())));
+                    if (s.provenance().layerAlpha().length > 0) {
+                        // alpha is then the rows' mean; the rows are what rebuild the model.
+                        o.add(
+                                "layerAlpha",
+                                JsonParser.parseString(
+                                        new Gson().toJson(s.provenance().layerAlpha())));
+                    }
                     o.addProperty("milliseconds", ms);
                     o.addProperty("saved", out.toString());
                     spec.commandLine().getOut().println(o);

@@ -598,6 +598,23 @@ class SoeTest {
                 dir.resolve("layered").toString());
         assertEquals(0, layered.code(), layered.err());
         assertTrue(layered.out().contains("layer by layer"), layered.out());
+        Result layeredJson = soe(
+                "instantiate",
+                "--soup",
+                soup,
+                "--docs",
+                doc.toString(),
+                "--fit",
+                "--layer-steps",
+                "3",
+                "--json",
+                "--force",
+                "--out",
+                dir.resolve("layered").toString());
+        assertEquals(0, layeredJson.code(), layeredJson.err());
+        var rowsJson =
+                JsonParser.parseString(layeredJson.out()).getAsJsonObject().getAsJsonArray("layerAlpha");
+        assertTrue(rowsJson != null && rowsJson.size() > 1, layeredJson.out());
         try (SoupOfExperts s = SoupOfExperts.load(Path.of(soup));
                 Specialist saved = Specialist.load(dir.resolve("layered"))) {
             assertEquals(s.layerGroups(), saved.provenance().layerAlpha().length, layered.out());
