@@ -1,6 +1,8 @@
 package org.soupofexperts.examples;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
@@ -17,9 +19,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.soupofexperts.core.train.CheckpointFolder;
 import org.soupofexperts.data.store.TokenStore;
 import org.soupofexperts.data.synth.SyntheticCorpus;
 import org.soupofexperts.examples.experiment.Commands;
+import org.soupofexperts.examples.experiment.Parts;
 
 /**
  * Every experiment program whose results docs/results.md reports runs end to end on the built-in
@@ -36,6 +40,10 @@ class ExperimentsSmokeTest {
 
     static Stream<Arguments> programs() {
         return Stream.of(
+                program(
+                        EqualTimeRace::new,
+                        "results.md",
+                        "--steps 4 --experts 2 --blocks 2 --eval-every 1 --eval-windows 2 --ratio-rounds 1"),
                 program(
                         UnseenDomainsExperiment::new,
                         "results.md",
@@ -59,6 +67,38 @@ class ExperimentsSmokeTest {
                         "results.md",
                         "--steps 2 --experts 2 --crisp-domains 1 --finetune-domains 1 --finetune-steps 2"
                                 + " --eval-windows 2 --generic-lrs 3e-3 --support 2 --natural-share 0.5"));
+    }
+
+    /**
+     * A race stopped after its first block and run again goes on from its checkpoints to the same
+     * losses, to the last digit, as a race run in one go (a fixed ratio, so both have the same
+     * budgets); the stopped race says so in its report.
+     */
+    @Test
+    void aRaceStoppedBetweenBlocksGoesOnToTheEndOfAnUnbrokenOne() throws Exception {
+        String args = "--steps 6 --experts 2 --blocks 3 --eval-every 1 --eval-windows 2 --ratio 1.5 " + TINY;
+        Path whole = dir.resolve("whole");
+        Path split = dir.resolve("split");
+        assertEquals(0, Commands.run(new EqualTimeRace(), (args + " --out " + whole).split(" ")));
+        assertEquals(0, Commands.run(new EqualTimeRace(), (args + " --stop-after 1 --out " + split).split(" ")));
+        RaceResults stopped = Parts.fromJson(Files.readString(split.resolve("results.json")), RaceResults.class);
+        assertEquals(1, stopped.blocksDone());
+        assertEquals(9, stopped.genericSteps(), "the generic budget is the soup's times the ratio");
+        assertTrue(Files.readString(split.resolve("results.md")).contains("Stopped after block 1 of 3"));
+        assertEquals(0, Commands.run(new EqualTimeRace(), (args + " --out " + split).split(" ")));
+        RaceResults a = Parts.fromJson(Files.readString(whole.resolve("results.json")), RaceResults.class);
+        RaceResults b = Parts.fromJson(Files.readString(split.resolve("results.json")), RaceResults.class);
+        assertEquals(3, b.points().size());
+        for (int i = 0; i < 3; i++) {
+            assertEquals(a.points().get(i).genericStep(), b.points().get(i).genericStep());
+            assertArrayEquals(a.points().get(i).generic(), b.points().get(i).generic(), "point " + i);
+            assertArrayEquals(a.points().get(i).specialists(), b.points().get(i).specialists(), "point " + i);
+        }
+        assertFalse(
+                Files.exists(split.resolve("soup-checkpoints"))
+                        && CheckpointFolder.latest(split.resolve("soup-checkpoints"))
+                                .isPresent(),
+                "a finished race removes its checkpoints");
     }
 
     /** The serving load program trains its own small soup on synthetic data; no corpus or base options. */
