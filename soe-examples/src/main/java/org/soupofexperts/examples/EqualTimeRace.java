@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.soupofexperts.core.DenseModel;
@@ -115,6 +116,7 @@ public final class EqualTimeRace extends ExperimentCommand implements Callable<I
             try (SoupOfExperts soup = SoupOfExperts.create(soupConfig());
                     DenseModel generic = DenseModel.create(model, seed)) {
                 forgetUnfinished(race);
+                warmUp();
                 while (race.blocksDone() < until) {
                     race = block(race, soup, generic);
                     Parts.write(out.resolve("results.json"), Parts.json(race));
@@ -147,16 +149,25 @@ public final class EqualTimeRace extends ExperimentCommand implements Callable<I
         return r;
     }
 
-    /** One block of each model, from where the last finished block left them; scored when due. */
+    /**
+     * One block of each model, from where the last finished block left them; scored when due. The
+     * order alternates from block to block, so neither model always runs right after the other's
+     * evaluation or checkpoint.
+     */
     private RaceResults block(RaceResults race, SoupOfExperts soup, DenseModel generic) {
         int b = race.blocksDone() + 1;
-        TrainingReport s = turn(soup::train, soupPlan(), "soup", race.soupStepAt(b - 1), race.soupStepAt(b));
-        TrainingReport g = turn(
+        Supplier<TrainingReport> soupTurn =
+                () -> turn(soup::train, soupPlan(), "soup", race.soupStepAt(b - 1), race.soupStepAt(b), b);
+        Supplier<TrainingReport> genericTurn = () -> turn(
                 generic::train,
                 genericPlan(race.genericSteps()),
                 "generic",
                 race.genericStepAt(b - 1),
-                race.genericStepAt(b));
+                race.genericStepAt(b),
+                b);
+        TrainingReport g = b % 2 == 0 ? genericTurn.get() : null;
+        TrainingReport s = soupTurn.get();
+        g = g == null ? genericTurn.get() : g;
         LOG.info(
                 "block {} of {}: soup {} steps in {} s, generic {} steps in {} s",
                 b,
@@ -187,7 +198,12 @@ public final class EqualTimeRace extends ExperimentCommand implements Callable<I
      * whole run's so far.
      */
     private TrainingReport turn(
-            Function<TrainingPlan, TrainingReport> train, TrainingPlan.Builder plan, String name, int from, int to) {
+            Function<TrainingPlan, TrainingReport> train,
+            TrainingPlan.Builder plan,
+            String name,
+            int from,
+            int to,
+            int block) {
         Path dir = out.resolve(name + "-checkpoints");
         int[] at = {from};
         plan.listener(e -> at[0] = e.step())
@@ -200,7 +216,13 @@ public final class EqualTimeRace extends ExperimentCommand implements Callable<I
         if (from > 0) {
             plan.resumeFrom(dir.resolve(CheckpointFolder.nameOf(from)));
         }
-        return train.apply(plan.build());
+        TrainingReport r = train.apply(plan.build());
+        if (r.steps() != to || r.stopped() != (block < blocks)) {
+            // An interrupt, not the block's end: recording the block would leave no checkpoint to go on from.
+            throw new IllegalStateException(name + " stopped at step " + r.steps() + " in block " + block
+                    + ", which ends at step " + to + "; the race goes on from block " + block + " when run again");
+        }
+        return r;
     }
 
     /** Removes checkpoints past the last finished block: a kill between the two turns leaves one. */
@@ -214,6 +236,18 @@ public final class EqualTimeRace extends ExperimentCommand implements Callable<I
                     CheckpointFolder.delete(c);
                 }
             }
+        }
+    }
+
+    /**
+     * One untimed block of a fresh soup and a fresh generic model, so that neither model's first
+     * turn in this launch pays for the process's cold start (compilation, LibTorch's set-up).
+     */
+    private void warmUp() {
+        try (SoupOfExperts s = SoupOfExperts.create(soupConfig());
+                DenseModel g = DenseModel.create(model, seed)) {
+            s.train(budget(lr).config(data.sampler, soupMeta(), RATIO_BLOCK).build());
+            g.train(genericPlan(RATIO_BLOCK).build());
         }
     }
 

@@ -73,7 +73,12 @@ public record RaceResults(
 
     /** A race of these settings before its first block. */
     static RaceResults start(String settings, List<String> domains, int soupSteps, double ratio, int blocks) {
-        int generic = Math.max(blocks, (int) Math.round(soupSteps * ratio));
+        double steps = Math.rint(soupSteps * ratio);
+        if (!(steps <= Integer.MAX_VALUE)) {
+            throw new IllegalArgumentException(
+                    "a ratio of " + ratio + " gives the generic model more than " + Integer.MAX_VALUE + " steps");
+        }
+        int generic = Math.max(blocks, (int) steps);
         return new RaceResults(settings, List.copyOf(domains), soupSteps, generic, ratio, blocks, 0, List.of());
     }
 

@@ -2,7 +2,6 @@ package org.soupofexperts.examples;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
@@ -70,35 +69,57 @@ class ExperimentsSmokeTest {
     }
 
     /**
-     * A race stopped after its first block and run again goes on from its checkpoints to the same
-     * losses, to the last digit, as a race run in one go (a fixed ratio, so both have the same
-     * budgets); the stopped race says so in its report.
+     * A race stopped after its first block, then killed after its second (its results still at the
+     * first, the second's checkpoints left behind), and run again, ends at the same losses to the
+     * last digit as a race run in one go, and as a race of one block that never resumes (a fixed
+     * ratio, so all three have the same budgets). Training seconds add up over the blocks.
      */
     @Test
-    void aRaceStoppedBetweenBlocksGoesOnToTheEndOfAnUnbrokenOne() throws Exception {
-        String args = "--steps 6 --experts 2 --blocks 3 --eval-every 1 --eval-windows 2 --ratio 1.5 " + TINY;
+    void aRaceStoppedOrKilledBetweenBlocksEndsWhereAnUnbrokenRunEnds() throws Exception {
+        String args = "--steps 6 --experts 2 --eval-every 1 --eval-windows 2 --ratio 1.5 " + TINY;
         Path whole = dir.resolve("whole");
+        Path once = dir.resolve("once");
         Path split = dir.resolve("split");
-        assertEquals(0, Commands.run(new EqualTimeRace(), (args + " --out " + whole).split(" ")));
-        assertEquals(0, Commands.run(new EqualTimeRace(), (args + " --stop-after 1 --out " + split).split(" ")));
-        RaceResults stopped = Parts.fromJson(Files.readString(split.resolve("results.json")), RaceResults.class);
+        race(args + " --blocks 3 --out " + whole);
+        race(args + " --blocks 1 --out " + once);
+        race(args + " --blocks 3 --stop-after 1 --out " + split);
+        RaceResults stopped = results(split);
         assertEquals(1, stopped.blocksDone());
         assertEquals(9, stopped.genericSteps(), "the generic budget is the soup's times the ratio");
         assertTrue(Files.readString(split.resolve("results.md")).contains("Stopped after block 1 of 3"));
-        assertEquals(0, Commands.run(new EqualTimeRace(), (args + " --out " + split).split(" ")));
-        RaceResults a = Parts.fromJson(Files.readString(whole.resolve("results.json")), RaceResults.class);
-        RaceResults b = Parts.fromJson(Files.readString(split.resolve("results.json")), RaceResults.class);
+        String afterOne = Files.readString(split.resolve("results.json"));
+        race(args + " --blocks 3 --stop-after 1 --out " + split);
+        Files.writeString(split.resolve("results.json"), afterOne);
+        race(args + " --blocks 3 --out " + split);
+        RaceResults a = results(whole);
+        RaceResults b = results(split);
         assertEquals(3, b.points().size());
         for (int i = 0; i < 3; i++) {
-            assertEquals(a.points().get(i).genericStep(), b.points().get(i).genericStep());
-            assertArrayEquals(a.points().get(i).generic(), b.points().get(i).generic(), "point " + i);
-            assertArrayEquals(a.points().get(i).specialists(), b.points().get(i).specialists(), "point " + i);
+            RaceResults.Point p = a.points().get(i);
+            RaceResults.Point q = b.points().get(i);
+            assertEquals(p.genericStep(), q.genericStep());
+            assertArrayEquals(p.generic(), q.generic(), "point " + i);
+            assertArrayEquals(p.specialists(), q.specialists(), "point " + i);
+            assertArrayEquals(p.soupNatural(), q.soupNatural(), "point " + i);
+            if (i > 0) {
+                assertTrue(q.soupSeconds() > b.points().get(i - 1).soupSeconds(), "soup seconds add up");
+                assertTrue(q.genericSeconds() > b.points().get(i - 1).genericSeconds(), "generic seconds add up");
+            }
         }
-        assertFalse(
-                Files.exists(split.resolve("soup-checkpoints"))
-                        && CheckpointFolder.latest(split.resolve("soup-checkpoints"))
-                                .isPresent(),
-                "a finished race removes its checkpoints");
+        RaceResults.Point unbroken = results(once).last();
+        assertArrayEquals(unbroken.generic(), b.last().generic(), "the generic model never resumed");
+        assertArrayEquals(unbroken.specialists(), b.last().specialists(), "the soup never resumed");
+        for (String name : List.of("soup-checkpoints", "generic-checkpoints")) {
+            assertTrue(CheckpointFolder.list(split.resolve(name)).isEmpty(), "a finished race removes " + name);
+        }
+    }
+
+    private static void race(String args) {
+        assertEquals(0, Commands.run(new EqualTimeRace(), args.split(" ")), args);
+    }
+
+    private static RaceResults results(Path out) throws Exception {
+        return Parts.fromJson(Files.readString(out.resolve("results.json")), RaceResults.class);
     }
 
     /** The serving load program trains its own small soup on synthetic data; no corpus or base options. */
