@@ -21,12 +21,15 @@ final class RaceReport {
         StringBuilder md = new StringBuilder("# The soup and the generic model at equal wall time\n\n");
         md.append("`").append(r.settings()).append("`\n\n");
         md.append(format(
-                "A soup step cost %.3f generic steps in alternated blocks before the race, so the generic model"
-                        + " trains %d steps to the soup's %d, each with its own full schedule, in %d turns of"
-                        + " each model. Seconds are training time (evaluations, checkpoints and resumes left out),"
-                        + " added up over the turns. Bits per byte on each domain's validation split; the soup's"
-                        + " specialists at each domain's histogram h.%n%n",
-                r.estimatedRatio(), r.genericSteps(), r.soupSteps(), r.blocks()));
+                "The soup trains %d steps in %d turns; after each, the generic model trains %s. Both at a"
+                        + " constant learning rate after the same warm-up. Seconds are training time (evaluations,"
+                        + " checkpoints and resumes left out), added up over the turns. Bits per byte on each"
+                        + " domain's validation split; the soup's specialists at each domain's histogram h.%n%n",
+                r.soupSteps(),
+                r.blocks(),
+                r.ratio() > 0
+                        ? format("%s steps per soup step", r.ratio())
+                        : "until its training time has caught up with the soup's"));
         if (r.blocksDone() < r.blocks()) {
             md.append(format(
                     "**Stopped after block %d of %d**: the same command goes on from there.%n%n",

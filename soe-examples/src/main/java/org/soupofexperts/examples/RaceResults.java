@@ -6,26 +6,29 @@ import java.util.List;
 
 /**
  * What {@link EqualTimeRace} has measured so far, kept after every block so that a stopped race
- * goes on from its last finished block: the settings it ran with, the step-cost ratio that set
- * the generic model's budget, how far each model has come, and the scored points.
+ * goes on from its last finished block: the settings it ran with, how far each model has come,
+ * and the scored points.
  *
  * @param settings the command's settings; a race resumes only with the same
  * @param domains the domains, in the order of every per-domain array
  * @param soupSteps the soup's whole budget
- * @param genericSteps the generic model's whole budget (the soup's times the estimated ratio)
- * @param estimatedRatio a soup step's cost over a generic step's, from alternated blocks before the race
+ * @param ratio generic steps per soup step when fixed; 0 when the generic model's turns last
+ *     until its training time reaches the soup's
+ * @param genericCap the generic model's plan length, which it must not reach
  * @param blocks blocks in the whole race
  * @param blocksDone blocks finished (both models trained, the point scored when due)
+ * @param genericStep the generic model's steps after the last finished block
  * @param points the scored points, in order
  */
 public record RaceResults(
         String settings,
         List<String> domains,
         int soupSteps,
-        int genericSteps,
-        double estimatedRatio,
+        double ratio,
+        int genericCap,
         int blocks,
         int blocksDone,
+        int genericStep,
         List<Point> points) {
 
     /**
@@ -71,15 +74,15 @@ public record RaceResults(
         }
     }
 
-    /** A race of these settings before its first block. */
-    static RaceResults start(String settings, List<String> domains, int soupSteps, double ratio, int blocks) {
-        double steps = Math.rint(soupSteps * ratio);
-        if (!(steps <= Integer.MAX_VALUE)) {
-            throw new IllegalArgumentException(
-                    "a ratio of " + ratio + " gives the generic model more than " + Integer.MAX_VALUE + " steps");
+    /** A race of these settings before its first block; the generic plan ends at {@code maxRatio} soup budgets. */
+    static RaceResults start(
+            String settings, List<String> domains, int soupSteps, double ratio, double maxRatio, int blocks) {
+        double cap = Math.ceil(soupSteps * Math.max(ratio, maxRatio)) + 1;
+        if (!(cap <= Integer.MAX_VALUE)) {
+            throw new IllegalArgumentException("a ratio of " + Math.max(ratio, maxRatio)
+                    + " gives the generic model more than " + Integer.MAX_VALUE + " steps");
         }
-        int generic = Math.max(blocks, (int) steps);
-        return new RaceResults(settings, List.copyOf(domains), soupSteps, generic, ratio, blocks, 0, List.of());
+        return new RaceResults(settings, List.copyOf(domains), soupSteps, ratio, (int) cap, blocks, 0, 0, List.of());
     }
 
     /** The soup's steps at the end of {@code block}. */
@@ -87,19 +90,19 @@ public record RaceResults(
         return (int) ((long) soupSteps * block / blocks);
     }
 
-    /** The generic model's steps at the end of {@code block}: the same share of its budget. */
+    /** The generic model's steps at the end of {@code block} with a fixed ratio. */
     int genericStepAt(int block) {
-        return (int) ((long) genericSteps * block / blocks);
+        return (int) Math.round(ratio * soupStepAt(block));
     }
 
-    /** These results with one more block finished, and its point when it was scored (else null). */
-    RaceResults after(Point scored) {
+    /** These results with one more block done, the generic model at step {@code generic}, and its point or null. */
+    RaceResults after(int generic, Point scored) {
         List<Point> all = new ArrayList<>(points);
         if (scored != null) {
             all.add(scored);
         }
         return new RaceResults(
-                settings, domains, soupSteps, genericSteps, estimatedRatio, blocks, blocksDone + 1, List.copyOf(all));
+                settings, domains, soupSteps, ratio, genericCap, blocks, blocksDone + 1, generic, List.copyOf(all));
     }
 
     /** The last scored point (the race's end once every block is done). */

@@ -42,7 +42,7 @@ class ExperimentsSmokeTest {
                 program(
                         EqualTimeRace::new,
                         "results.md",
-                        "--steps 4 --experts 2 --blocks 2 --eval-every 1 --eval-windows 2 --ratio-rounds 1"),
+                        "--steps 4 --experts 2 --blocks 2 --eval-every 1 --eval-windows 2"),
                 program(
                         UnseenDomainsExperiment::new,
                         "results.md",
@@ -72,7 +72,7 @@ class ExperimentsSmokeTest {
      * A race stopped after its first block, then killed after its second (its results still at the
      * first, the second's checkpoints left behind), and run again, ends at the same losses to the
      * last digit as a race run in one go, and as a race of one block that never resumes (a fixed
-     * ratio, so all three have the same budgets). Training seconds add up over the blocks.
+     * ratio, so all three make the same steps). Training seconds add up over the blocks.
      */
     @Test
     void aRaceStoppedOrKilledBetweenBlocksEndsWhereAnUnbrokenRunEnds() throws Exception {
@@ -85,7 +85,7 @@ class ExperimentsSmokeTest {
         race(args + " --blocks 3 --stop-after 1 --out " + split);
         RaceResults stopped = results(split);
         assertEquals(1, stopped.blocksDone());
-        assertEquals(9, stopped.genericSteps(), "the generic budget is the soup's times the ratio");
+        assertEquals(3, stopped.genericStep(), "the generic model's turn is the soup's steps times the ratio");
         assertTrue(Files.readString(split.resolve("results.md")).contains("Stopped after block 1 of 3"));
         String afterOne = Files.readString(split.resolve("results.json"));
         race(args + " --blocks 3 --stop-after 1 --out " + split);
