@@ -29,14 +29,12 @@ import picocli.CommandLine.Option;
 
 /**
  * The soup and the generic model at equal wall time, as a curve. The two train in turns in one
- * process, so that both see the same machine at the same time: a turn of the soup (a share of its
- * steps), then a turn of the generic model that lasts until its training time has caught up with
- * the soup's. Both train at a constant learning rate after the same warm-up, so every point of
- * the curve is a model trained for that long, and both are scored every few turns. Each turn
- * resumes from the previous turn's checkpoint, so a race stopped (or killed) between turns goes
- * on from the last finished one when run again with the same settings: a race of hours can be
- * spread over several launches. Writes results.md, results.json ({@link RaceResults}) and race.png
- * ({@link RaceReport}).
+ * process, so both see the same machine at the same time: a share of the soup's steps, then the
+ * generic model until its training time has caught up. Both at a constant learning rate after the
+ * same warm-up, so each point is a model trained that long; both scored every few turns. Each turn
+ * resumes from the last one's checkpoint: a race stopped or killed between turns goes on when run
+ * again with the same settings, so hours can be spread over several launches. Writes results.md,
+ * results.json ({@link RaceResults}) and race.png ({@link RaceReport}).
  */
 @Command(
         name = "equal-time-race",
@@ -108,7 +106,8 @@ public final class EqualTimeRace extends ExperimentCommand implements Callable<I
                 || Double.isInfinite(ratio)
                 || Double.isInfinite(maxRatio)) {
             throw new IllegalArgumentException("need 1 <= blocks <= steps, eval-every >= 1, stop-after >= 0, a finite"
-                    + " ratio >= 0 and a finite max-ratio > 0; got blocks " + blocks + ", steps " + steps
+                    + " ratio of 0 or of at least one generic step per turn, and a finite max-ratio >= 1; got blocks "
+                    + blocks + ", steps " + steps
                     + ", eval-every " + evalEvery + ", stop-after " + stopAfter + ", ratio " + ratio + ", max-ratio "
                     + maxRatio);
         }
@@ -155,7 +154,7 @@ public final class EqualTimeRace extends ExperimentCommand implements Callable<I
     /**
      * One turn of each model from where the last finished block left them, the soup first: it runs
      * its share of steps, then the generic model runs until its training time reaches the soup's
-     * (or, with a fixed ratio, its share of steps). Scored when due.
+     * (or, with a fixed ratio, its share of steps). Each is scored after its turn when due.
      */
     private RaceResults block(RaceResults race, RaceTurns turns, SoupOfExperts soup, DenseModel generic) {
         int b = race.blocksDone() + 1;
@@ -167,22 +166,23 @@ public final class EqualTimeRace extends ExperimentCommand implements Callable<I
                 race.soupStepAt(b - 1),
                 RaceTurns.atStep(race.soupStepAt(b)),
                 last);
+        boolean due = b % evalEvery == 0 || last;
+        // Each model scored right after its own turn, so each turn follows one evaluation alike.
+        SoupScores scores = due ? SoupScores.of(soup, data, context, evalWindows, false) : null;
         RaceTurns.Until caughtUp =
                 ratio > 0 ? RaceTurns.atStep(race.genericStepAt(b)) : RaceTurns.atSeconds(t -> t >= s.seconds());
         TrainingReport g = turns.turn(
                 generic::train, genericPlan(race.genericCap()), "generic", race.genericStep(), caughtUp, false);
         LOG.info(
-                "block {} of {}: soup {} steps in {} s, generic {} steps in {} s",
+                "block {} of {}: soup at step {}, generic at step {}, {} s each",
                 b,
                 blocks,
                 s.steps(),
-                s.seconds(),
                 g.steps(),
                 g.seconds());
-        if (b % evalEvery != 0 && !last) {
+        if (!due) {
             return race.after(g.steps(), null);
         }
-        SoupScores scores = SoupScores.of(soup, data, context, evalWindows, false);
         Evaluation.Table t = Evaluation.table(generic::loss, data.store, context, evalWindows);
         return race.after(
                 g.steps(),

@@ -63,7 +63,10 @@ final class RaceTurns {
         if (!over || !until.reached(r.steps(), r.seconds())) {
             throw new IllegalStateException(name + " ended at step " + r.steps() + " of " + p.steps() + " after "
                     + r.seconds() + " s before its turn was over"
-                    + (r.stopped() ? " (interrupted)" : " (its plan's end; for the generic model raise --max-ratio)")
+                    + (r.stopped()
+                            ? " (interrupted)"
+                            : " (its plan's end: for the generic model, start the race over in another --out with a larger"
+                                    + " --max-ratio)")
                     + "; the race goes on from its last finished turn when run again");
         }
         return r;

@@ -42,7 +42,7 @@ class ExperimentsSmokeTest {
                 program(
                         EqualTimeRace::new,
                         "results.md",
-                        "--steps 4 --experts 2 --blocks 2 --eval-every 1 --eval-windows 2"),
+                        "--steps 4 --experts 2 --blocks 2 --eval-every 1 --eval-windows 2 --max-ratio 100"),
                 program(
                         UnseenDomainsExperiment::new,
                         "results.md",
@@ -76,7 +76,8 @@ class ExperimentsSmokeTest {
      */
     @Test
     void aRaceStoppedOrKilledBetweenBlocksEndsWhereAnUnbrokenRunEnds() throws Exception {
-        String args = "--steps 6 --experts 2 --eval-every 1 --eval-windows 2 --ratio 1.5 " + TINY;
+        // 30 steps: a warm-up of 3, across the first turn's end.
+        String args = "--steps 30 --experts 2 --eval-every 1 --eval-windows 2 --ratio 1.5 " + TINY;
         Path whole = dir.resolve("whole");
         Path once = dir.resolve("once");
         Path split = dir.resolve("split");
@@ -85,7 +86,7 @@ class ExperimentsSmokeTest {
         race(args + " --blocks 3 --stop-after 1 --out " + split);
         RaceResults stopped = results(split);
         assertEquals(1, stopped.blocksDone());
-        assertEquals(3, stopped.genericStep(), "the generic model's turn is the soup's steps times the ratio");
+        assertEquals(15, stopped.genericStep(), "the generic model's turn is the soup's steps times the ratio");
         assertTrue(Files.readString(split.resolve("results.md")).contains("Stopped after block 1 of 3"));
         String afterOne = Files.readString(split.resolve("results.json"));
         race(args + " --blocks 3 --stop-after 1 --out " + split);
@@ -111,6 +112,18 @@ class ExperimentsSmokeTest {
         assertArrayEquals(unbroken.specialists(), b.last().specialists(), "the soup never resumed");
         for (String name : List.of("soup-checkpoints", "generic-checkpoints")) {
             assertTrue(CheckpointFolder.list(split.resolve(name)).isEmpty(), "a finished race removes " + name);
+        }
+    }
+
+    /** Without a fixed ratio, each generic turn lasts until its training time reaches the soup's. */
+    @Test
+    void aRaceOfEqualTimeGivesTheGenericModelTheSoupsTime() throws Exception {
+        Path out = dir.resolve("timed");
+        race("--steps 30 --experts 2 --blocks 3 --eval-every 1 --eval-windows 2 --max-ratio 100 " + TINY + " --out "
+                + out);
+        for (RaceResults.Point p : results(out).points()) {
+            assertTrue(p.genericSeconds() >= p.soupSeconds(), "block " + p.block() + ": " + p.timeRatio());
+            assertEquals(results(out).soupStepAt(p.block()), p.soupStep());
         }
     }
 

@@ -24,12 +24,12 @@ final class FoldRun {
     private static final Logger LOG = LoggerFactory.getLogger(FoldRun.class);
     /**
      * The fewest steps per block when step costs are measured by alternation (the untimed first
-     * block's length), and timed blocks per model. A timed block is a tenth of the budget: every
-     * launch of a run has costs of its own, and blocks of 25 steps once said a soup step cost 2.26
-     * generic steps where turns of 250 in the same kind of run measured 1.6.
+     * block's length). A timed block is a tenth of the budget: every launch of a run has costs of
+     * its own, and blocks of 25 steps once said a soup step cost 2.26 generic steps where turns of
+     * 250 in the same kind of run measured 1.6.
      */
     private static final int BLOCK = 25;
-
+    /** Timed blocks per model. */
     private static final int ROUNDS = 2;
     /** Validation windows per held-out domain in the h-gain probe. */
     private static final int PROBE_WINDOWS = 16;
