@@ -22,15 +22,10 @@ import org.soupofexperts.data.sample.WindowSampler;
 final class FoldRun {
 
     private static final Logger LOG = LoggerFactory.getLogger(FoldRun.class);
-    /**
-     * The fewest steps per block when step costs are measured by alternation (the untimed first
-     * block's length). A timed block is a tenth of the budget: every launch of a run has costs of
-     * its own, and blocks of 25 steps once said a soup step cost 2.26 generic steps where turns of
-     * 250 in the same kind of run measured 1.6.
-     */
+    /** Steps per timed block when step costs are measured by alternation, and blocks per model. */
     private static final int BLOCK = 25;
-    /** Timed blocks per model. */
-    private static final int ROUNDS = 2;
+
+    private static final int ROUNDS = 4;
     /** Validation windows per held-out domain in the h-gain probe. */
     private static final int PROBE_WINDOWS = 16;
 
@@ -97,7 +92,7 @@ final class FoldRun {
             int equalSteps = 0;
             double[] equalLoss = null;
             if (p.equalTime()) {
-                ratio = stepCostRatio(genericLr, s.steps());
+                ratio = stepCostRatio(genericLr);
                 equalSteps = (int) Math.round(s.steps() * ratio);
                 try (DenseModel e = p.newGeneric()) {
                     e.train(p.config(sampler, MetaDistributions.fixed(natural), equalSteps, genericLr));
@@ -294,17 +289,15 @@ final class FoldRun {
      * soup and a fresh generic model in this process (one untimed block each first): both see the
      * same machine, so its drift between separate runs does not enter the ratio.
      */
-    private double stepCostRatio(double genericLr, int steps) {
-        int timed = Math.max(BLOCK, steps / 10);
+    private double stepCostRatio(double genericLr) {
         double soupSeconds = 0;
         double genericSeconds = 0;
         try (SoupOfExperts s = p.newSoup(training.domains().count());
                 DenseModel g = p.newGeneric()) {
             double lr = p.schedule().soupLearningRate();
             for (int r = 0; r <= ROUNDS; r++) {
-                int n = r == 0 ? BLOCK : timed;
-                double a = s.train(p.config(sampler, pi, n, lr)).seconds();
-                double b = g.train(p.config(sampler, MetaDistributions.fixed(natural), n, genericLr))
+                double a = s.train(p.config(sampler, pi, BLOCK, lr)).seconds();
+                double b = g.train(p.config(sampler, MetaDistributions.fixed(natural), BLOCK, genericLr))
                         .seconds();
                 if (r > 0) {
                     soupSeconds += a;
@@ -313,7 +306,7 @@ final class FoldRun {
             }
         }
         double ratio = soupSeconds / genericSeconds;
-        LOG.info("fold {}: a soup step costs {} generic steps (alternated blocks of {} steps)", index, ratio, timed);
+        LOG.info("fold {}: a soup step costs {} generic steps (alternated blocks of {} steps)", index, ratio, BLOCK);
         return ratio;
     }
 
