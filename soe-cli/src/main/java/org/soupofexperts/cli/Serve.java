@@ -64,7 +64,8 @@ final class Serve implements Callable<Integer> {
     @Option(
             names = "--max-tokens-per-request",
             defaultValue = "16384",
-            description = "most tokens one /loss request scores; more get 413 before any work")
+            description = "most token positions one /loss or /generate request reads, a fit's included; more get 413"
+                    + " before any work")
     long maxTokensPerRequest;
 
     @Option(
@@ -87,10 +88,33 @@ final class Serve implements Callable<Integer> {
                     + " token positions count against --max-tokens-per-request (default: the histogram alone)")
     String fit;
 
+    @Option(
+            names = "--tune-alpha",
+            paramLabel = "LOSSES",
+            description = "with --fit: then tune the expert coefficients alpha to each request's documents, computing"
+                    + " at most this many losses (about 4 per expert; 0: h only); /loss and /generate then use a"
+                    + " specialist made for the request, not a cached one")
+    int tuneAlpha;
+
+    @Option(
+            names = "--layer-steps",
+            paramLabel = "STEPS",
+            description = "with --fit: then give every layer its own alpha by this many gradient steps on each"
+                    + " request's documents (0: one alpha for the whole model); such fits take turns")
+    int layerSteps;
+
     /** The histogram over the soup's centroids, or with --fit the fit of h that starts from it. */
     private DomainAssigner assigner(SoupOfExperts soup, Inputs.RecordedTokenizer tok) {
         NearestCentroidAssigner histogram = NearestCentroidAssigner.fromSoup(soup, 0);
+        if (tuneAlpha < 0 || layerSteps < 0) {
+            throw new IllegalArgumentException(
+                    "--tune-alpha and --layer-steps must be >= 0, got " + tuneAlpha + " and " + layerSteps);
+        }
         if (fit == null) {
+            if (tuneAlpha > 0 || layerSteps > 0) {
+                throw new IllegalArgumentException(
+                        "--tune-alpha and --layer-steps tune what --fit starts: add --fit" + " WINDOWSxEVALUATIONS");
+            }
             return histogram;
         }
         String[] p = fit.split("x", -1);
@@ -114,6 +138,8 @@ final class Serve implements Callable<Integer> {
                 .start(histogram)
                 .windows(windows)
                 .maxEvaluations(evaluations)
+                .alphaEvaluations(tuneAlpha)
+                .layerSteps(layerSteps)
                 .build();
     }
 

@@ -215,6 +215,16 @@ class SoeTest {
         Result costlyFit = soe("serve", "--soup", soup, "--port", "0", "--fit", "64x120");
         assertEquals(1, costlyFit.code());
         assertTrue(costlyFit.err().contains("reads up to 253440 token positions"), costlyFit.err());
+        Result tuneWithoutFit = soe("serve", "--soup", soup, "--port", "0", "--tune-alpha", "8");
+        assertEquals(1, tuneWithoutFit.code());
+        assertTrue(tuneWithoutFit.err().contains("add --fit"), tuneWithoutFit.err());
+        // 2 windows of 33 tokens: 5 losses of h (330 positions), then 100,001 losses with their gradients
+        // counted as three passes each (19,800,198): the layer steps' cost is counted before any request.
+        Result costlyLayers = soe("serve", "--soup", soup, "--port", "0", "--fit", "2x5", "--layer-steps", "100000");
+        assertEquals(1, costlyLayers.code());
+        assertTrue(
+                costlyLayers.err().contains("fit of h and alpha reads up to 19800528 token positions"),
+                costlyLayers.err());
 
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();

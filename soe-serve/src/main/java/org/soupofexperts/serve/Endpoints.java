@@ -28,9 +28,11 @@ import org.eclipse.jetty.util.Blocker;
 import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.soupofexperts.core.Specialist;
 import org.soupofexperts.core.SpecialistCache;
 import org.soupofexperts.core.config.DomainAssigner;
 import org.soupofexperts.data.eval.Evaluation;
+import org.soupofexperts.data.finetune.DomainWeightFit;
 import org.soupofexperts.data.generate.TextGenerator;
 import org.soupofexperts.data.tokenize.Tokenizer;
 
@@ -44,7 +46,13 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
     private static final Logger LOG = LoggerFactory.getLogger(Endpoints.class);
 
     private final DomainAssigner assigner;
+    /** The assigner when it is a fit whose specialists go past h (a tuned or layer-wise alpha); else null. */
+    private final DomainWeightFit tuner;
+    /** Token positions read to make one request's specialist, before it scores: {@link #specialistCost}. */
     private final long assignerCost;
+    /** What the cost above is spent on, for the refusals that name it. */
+    private final String fitName;
+
     private final Tokenizer tokenizer;
     private final SpecialistCache cache;
     private final int context;
@@ -66,8 +74,16 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
      * histogram reads none of the soup's (its embedder's cost grows with the documents, which the
      * body limit bounds).
      */
-    static long assignerCost(DomainAssigner assigner) {
+    static long specialistCost(DomainAssigner assigner) {
+        if (tuner(assigner) != null) {
+            return Math.max(0, ((DomainWeightFit) assigner).maxSpecializePositions());
+        }
         return Math.max(0, assigner.maxTokenPositions());
+    }
+
+    /** The assigner as a fit whose specialists go past h, or null. */
+    static DomainWeightFit tuner(DomainAssigner assigner) {
+        return assigner instanceof DomainWeightFit f && f.tunesBeyondH() ? f : null;
     }
 
     Endpoints(
@@ -80,7 +96,9 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
             List<String> domainNames) {
         this.domainNames = List.copyOf(domainNames);
         this.assigner = assigner;
-        this.assignerCost = assignerCost(assigner);
+        this.tuner = tuner(assigner);
+        this.assignerCost = specialistCost(assigner);
+        this.fitName = tuner != null ? "the fit of h and alpha" : "the fit of h";
         this.tokenizer = tokenizer;
         this.cache = cache;
         this.context = context;
@@ -416,31 +434,25 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
                 throw new HttpError(
                         413,
                         "the documents hold about " + (tokens - assignerCost) + " tokens"
-                                + (assignerCost > 0 ? " (with the fit of h, " + tokens + " positions)" : "")
+                                + (assignerCost > 0 ? " (with " + fitName + ", " + tokens + " positions)" : "")
                                 + ", more than the " + limits.maxTokensPerRequest()
                                 + " this server scores per request"
                                 + (assignerCost > 0
-                                        ? "; the fit takes " + assignerCost + ", so send documents of at most "
+                                        ? "; " + fitName + " takes " + assignerCost + ", so send documents of at most "
                                                 + (limits.maxTokensPerRequest() - assignerCost) + " tokens"
                                         : "; send them in several requests"));
             }
         }
-        double[] h = assigner.domainWeights(documents);
         JsonObject o = new JsonObject();
-        JsonArray ha = new JsonArray();
-        for (double v : h) {
-            ha.add(v);
-        }
-        o.add("h", ha);
-        if (!domainNames.isEmpty()) {
-            JsonArray names = new JsonArray();
-            domainNames.forEach(names::add);
-            o.add("domains", names);
-        }
-        if (loss) {
+        if (!loss) {
+            o.add("h", numbers(assigner.domainWeights(documents)));
+            names(o);
+        } else {
             Evaluation.Loss l;
-            try (SpecialistCache.Lease lease = cache.acquire(h)) {
-                l = Evaluation.onDocuments(lease.specialist()::loss, tokenizer, documents, context);
+            try (Made made = make(documents)) {
+                made.describe(o);
+                names(o);
+                l = Evaluation.onDocuments(made.specialist()::loss, tokenizer, documents, context);
             }
             if (!Double.isFinite(l.natsPerToken())) {
                 throw new IllegalStateException("the specialist's loss is not finite");
@@ -470,32 +482,111 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
             throw new HttpError(
                     413,
                     "the request would read about " + cost + " token positions (documents"
-                            + (assignerCost > 0 ? ", the fit of h" : "") + ", prompt and "
+                            + (assignerCost > 0 ? ", " + fitName : "") + ", prompt and "
                             + r.generation().maxNewTokens() + " new tokens with a context of " + context
                             + "), more than the " + limits.maxTokensPerRequest()
                             + " this server allows per request"
-                            + (assignerCost > 0 ? " (the fit of h takes " + assignerCost + ")" : "")
+                            + (assignerCost > 0 ? " (" + fitName + " takes " + assignerCost + ")" : "")
                             + "; ask for fewer new tokens or send shorter documents");
         }
-        double[] h = assigner.domainWeights(r.documents());
-        JsonArray ha = new JsonArray();
-        for (double v : h) {
-            ha.add(v);
-        }
         if (r.stream()) {
-            new GenerationStream(response, callback).run(h, ha, r);
+            new GenerationStream(response, callback).run(r);
             return;
         }
-        String made;
-        try (SpecialistCache.Lease lease = cache.acquire(h)) {
-            made = TextGenerator.of(lease.specialist(), tokenizer).generate(r.prompt(), r.generation(), r.stop());
+        JsonObject o = new JsonObject();
+        try (Made made = make(r.documents())) {
+            String continuation =
+                    TextGenerator.of(made.specialist(), tokenizer).generate(r.prompt(), r.generation(), r.stop());
+            o.addProperty("text", continuation);
+            made.describe(o);
         } catch (ArithmeticException e) {
             throw new IllegalStateException("the specialist's logits are not finite", e);
         }
-        JsonObject o = new JsonObject();
-        o.addProperty("text", made);
-        o.add("h", ha);
         write(response, callback, 200, o);
+    }
+
+    /**
+     * The specialist for a request's documents: with a fit that goes past h, the soup instantiated
+     * at the documents' fitted alpha (one per request, closed after it); otherwise the cached
+     * specialist of the assigner's h (a tuner's documents too short to fit get their start h).
+     */
+    private Made make(List<String> documents) {
+        if (tuner != null && tuner.canFit(documents)) {
+            DomainWeightFit.Result r = tuner.fit(documents);
+            Made made = new Made(r);
+            made.owned = tuner.instantiate(r);
+            return made;
+        }
+        // Made first, then what it must close: nothing can fail between taking it and handing it over.
+        Made made = new Made(assigner.domainWeights(documents));
+        made.lease = cache.acquire(made.h);
+        return made;
+    }
+
+    private void names(JsonObject o) {
+        if (!domainNames.isEmpty()) {
+            JsonArray names = new JsonArray();
+            domainNames.forEach(names::add);
+            o.add("domains", names);
+        }
+    }
+
+    private static JsonArray numbers(double[] v) {
+        JsonArray a = new JsonArray();
+        for (double x : v) {
+            a.add(x);
+        }
+        return a;
+    }
+
+    /** A request's specialist, leased from the cache or owned, and the numbers it was made at. */
+    private static final class Made implements AutoCloseable {
+        private final double[] h;
+        private final DomainWeightFit.Result fitted;
+        /** Set right after construction, so that a failure while building this object leaks nothing. */
+        private SpecialistCache.Lease lease;
+
+        private Specialist owned;
+
+        Made(double[] h) {
+            this.h = h;
+            this.fitted = null;
+        }
+
+        Made(DomainWeightFit.Result fitted) {
+            this.h = fitted.h();
+            this.fitted = fitted;
+        }
+
+        Specialist specialist() {
+            return owned != null ? owned : lease.specialist();
+        }
+
+        /** Adds h, and the alpha (and layer-wise alpha) a fit went on to, to a response. */
+        void describe(JsonObject o) {
+            o.add("h", numbers(h));
+            if (fitted == null) {
+                return;
+            }
+            o.add("alpha", numbers(fitted.alpha()));
+            double[][] rows = fitted.layerAlpha();
+            if (rows.length > 0) {
+                JsonArray layers = new JsonArray();
+                for (double[] row : rows) {
+                    layers.add(numbers(row));
+                }
+                o.add("layerAlpha", layers);
+            }
+        }
+
+        @Override
+        public void close() {
+            if (owned != null) {
+                owned.close();
+            } else if (lease != null) {
+                lease.close();
+            }
+        }
     }
 
     /**
@@ -516,11 +607,15 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
             this.callback = callback;
         }
 
-        void run(double[] h, JsonArray ha, GenerateRequest r) {
-            String made;
-            try (SpecialistCache.Lease lease = cache.acquire(h)) {
-                made = TextGenerator.of(lease.specialist(), tokenizer).stream(
+        void run(GenerateRequest r) {
+            String text;
+            JsonObject done = new JsonObject();
+            try (Made made = make(r.documents())) {
+                text = TextGenerator.of(made.specialist(), tokenizer).stream(
                         r.prompt(), r.generation(), r.stop(), this::piece);
+                done.addProperty("done", true);
+                done.addProperty("text", text);
+                made.describe(done);
             } catch (RuntimeException e) {
                 if (!started) {
                     throw e instanceof ArithmeticException
@@ -533,10 +628,6 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
                 end(o);
                 return;
             }
-            JsonObject done = new JsonObject();
-            done.addProperty("done", true);
-            done.addProperty("text", made);
-            done.add("h", ha);
             end(done);
         }
 

@@ -19,7 +19,8 @@ import java.util.function.Consumer;
  * @param queue requests that may wait for a worker; more get 503 with {@code Retry-After}
  * @param queueTimeout longest wait for a worker; a request that waited longer gets 503
  * @param idleTimeout a connection that sends or accepts nothing for this long is closed (this
- *     also ends clients that stop half-way through their headers or body)
+ *     also ends clients that stop half-way through their headers or body, or stop reading an
+ *     answer); not while its request waits for a worker or is being scored
  * @param minRequestBytesPerSecond a body that arrives slower than this is abandoned
  * @param maxConnections open connections at most; beyond it the server stops accepting until
  *     some close (the operating system's accept queue holds as many, so a burst waits, not reset)

@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.SpecialistCache;
 import org.soupofexperts.core.config.DomainAssigner;
+import org.soupofexperts.data.finetune.DomainWeightFit;
 import org.soupofexperts.data.tokenize.Tokenizer;
 
 /**
@@ -37,6 +38,15 @@ import org.soupofexperts.data.tokenize.Tokenizer;
  * headers too large, 503 queue full (both with {@code Retry-After}), 500 a failure (logged). The
  * limits are in {@link ServerLimits}. It binds to the loopback interface unless told otherwise,
  * and refuses to bind to any other without a bearer token.
+ *
+ * <p>An assigner that is a {@link DomainWeightFit} tuning alpha ({@code alphaEvaluations}) or a
+ * layer-wise alpha ({@code layerSteps}) makes {@code /loss} and {@code /generate} fit them to each
+ * request's documents and answer with the soup instantiated there, not from the cache, adding
+ * {@code "alpha": [...]} (and {@code "layerAlpha": [[...], ...]}) to the answer; the fit's
+ * positions ({@link DomainWeightFit#maxSpecializePositions()}) count against every such request's
+ * budget before any work. Documents too short for one window get the cached specialist of the
+ * start h. Such a specialist costs a model's weights per request running, and layer-wise fits take
+ * turns (one gradient at a time in the soup). {@code /domain-weights} gives only the fitted h.
  *
  * <p>Thread-safe: requests are scored concurrently by {@code limits.workers()} threads, which
  * the soup, assigner and tokenizer must allow (the library's own do). {@link #close()} stops
@@ -270,16 +280,23 @@ public final class SpecialistServer implements AutoCloseable {
                         "the tokenizer's vocabulary (" + tokenizer.vocabSize() + ") is larger than the soup's (" + vocab
                                 + "): is it the tokenizer the soup was trained with?");
             }
-            long fit = Endpoints.assignerCost(assigner);
+            DomainWeightFit tuner = Endpoints.tuner(assigner);
+            if (tuner != null && tuner.soup() != soup) {
+                // Its specialists would be instantiations of that other soup.
+                throw new IllegalArgumentException("the assigner is a fit of alpha over another soup than the"
+                        + " server's: build the DomainWeightFit with this server's soup");
+            }
+            long fit = Endpoints.specialistCost(assigner);
             long smallest = soup.config().model().contextLength() + 3L; // one document of one window
             if (fit > 0 && (fit > limits.maxTokensPerRequest() - smallest)) {
                 // No /loss or /generate request whose documents hold a window could be served: say so
                 // now, not to each client.
-                throw new IllegalArgumentException("the assigner's fit of h reads up to " + fit
+                throw new IllegalArgumentException("the assigner's fit of h" + (tuner != null ? " and alpha" : "")
+                        + " reads up to " + fit
                         + " token positions per request, which leaves less than the " + smallest
                         + " of one window of documents within the " + limits.maxTokensPerRequest()
                         + " allowed per request (maxTokensPerRequest, soe serve --max-tokens-per-request):"
-                        + " give the fit fewer windows or evaluations, or raise the limit");
+                        + " give the fit fewer windows, evaluations or layer steps, or raise the limit");
             }
             if (!host.isLoopbackAddress() && token == null) {
                 throw new IllegalArgumentException("binding " + host.getHostAddress()

@@ -716,6 +716,33 @@ class SpecialistServerTest {
     }
 
     @Test
+    void aRequestScoredForLongerThanTheIdleTimeoutIsStillAnswered() throws Exception {
+        // A fit of alpha can take a minute: the connection is idle meanwhile, but the client waits
+        // (Jetty runs a connection's idle timeout against a pending read or write, not a handled request).
+        DomainAssigner slow = new DomainAssigner() {
+            @Override
+            public int numDomains() {
+                return K;
+            }
+
+            @Override
+            public double[] domainWeights(List<String> documents) {
+                try {
+                    Thread.sleep(1500);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return BY_COUNT.domainWeights(documents);
+            }
+        };
+        ServerLimits quick = ServerLimits.defaults().withIdleTimeout(Duration.ofMillis(300));
+        try (SpecialistServer s = server(slow).limits(quick).build().start()) {
+            HttpResponse<String> r = post(s, "loss", GOOD);
+            assertEquals(200, r.statusCode(), r.body());
+        }
+    }
+
+    @Test
     void aPortInUseIsAClearIOException() throws Exception {
         try (SpecialistServer s = server(BY_COUNT).build().start()) {
             IOException e = assertThrows(

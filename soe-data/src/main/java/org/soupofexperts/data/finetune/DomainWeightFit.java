@@ -252,11 +252,53 @@ public final class DomainWeightFit implements DomainAssigner {
      * {@link Builder#alphaEvaluations}) or at the fitted h. The caller owns it and should close it.
      */
     public Specialist specialize(List<String> documents) {
-        Result r = fit(documents);
-        if (layerSteps > 0) {
-            return soup.instantiateLayerAlpha(r.layerAlpha(), r.h());
+        return instantiate(fit(documents));
+    }
+
+    /**
+     * The soup instantiated as a fit's result says: at its layer-wise alpha when it has one, else
+     * at its alpha when this fit tunes alpha, else at its h. The caller owns it and should close it.
+     */
+    public Specialist instantiate(Result r) {
+        Objects.requireNonNull(r, "result");
+        double[][] rows = r.layerAlpha();
+        if (rows.length > 0) {
+            return soup.instantiateLayerAlpha(rows, r.h());
         }
         return alphaEvaluations > 0 ? soup.instantiateAlpha(r.alpha(), r.h()) : soup.instantiate(r.h());
+    }
+
+    /** The soup it fits to. */
+    public SoupOfExperts soup() {
+        return soup;
+    }
+
+    /**
+     * Whether {@link #specialize} goes past the fitted h: a tuned alpha ({@link
+     * Builder#alphaEvaluations}) or a layer-wise alpha ({@link Builder#layerSteps}). As an assigner
+     * the fit gives only h either way.
+     */
+    public boolean tunesBeyondH() {
+        return alphaEvaluations > 0 || layerSteps > 0;
+    }
+
+    /**
+     * The most token positions {@link #specialize} reads for one set of documents, whatever the
+     * documents: the h search's ({@link #maxTokenPositions}), the alpha search's ({@code
+     * alphaEvaluations x windows x (context + 1)}), and, with layer steps, {@code layerSteps + 1}
+     * losses with their gradients, each counted as three passes (a backward pass costs about two
+     * forward ones), saturating at {@code Long.MAX_VALUE}. A server counts it against a request's
+     * budget before any work.
+     */
+    public long maxSpecializePositions() {
+        try {
+            long window = Math.multiplyExact((long) windows, context + 1L);
+            long alpha = Math.multiplyExact((long) alphaEvaluations, window);
+            long layers = Math.multiplyExact(Math.multiplyExact(layerSteps == 0 ? 0 : layerSteps + 1L, 3L), window);
+            return Math.addExact(Math.addExact(maxTokenPositions(), alpha), layers);
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
     }
 
     /**

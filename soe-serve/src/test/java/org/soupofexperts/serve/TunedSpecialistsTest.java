@@ -1,0 +1,214 @@
+package org.soupofexperts.serve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.soupofexperts.core.SoupOfExperts;
+import org.soupofexperts.core.Specialist;
+import org.soupofexperts.core.config.DomainAssigner;
+import org.soupofexperts.core.config.ExpertInit;
+import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.data.eval.Evaluation;
+import org.soupofexperts.data.finetune.DomainWeightFit;
+import org.soupofexperts.data.tokenize.ByteTokenizer;
+
+/** A server whose assigner is a fit of alpha: each request gets the specialist fitted to its documents. */
+class TunedSpecialistsTest {
+
+    private static final int K = 3;
+    private static final int CONTEXT = 16;
+    private static final List<String> DOCS = List.of(
+            "the first document is long enough to predict, and more than one window of it",
+            "a second document, written in another way entirely");
+    private static final String BODY = "{\"documents\": [\"" + DOCS.get(0) + "\", \"" + DOCS.get(1) + "\"]}";
+    private static final HttpClient CLIENT =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+    private static SoupOfExperts soup;
+
+    /** A fixed start h, away from the simplex's corners, that the fit moves from. */
+    private static final DomainAssigner START = new DomainAssigner() {
+        @Override
+        public int numDomains() {
+            return K;
+        }
+
+        @Override
+        public double[] domainWeights(List<String> documents) {
+            return new double[] {0.5, 0.25, 0.25};
+        }
+    };
+
+    @BeforeAll
+    static void makeSoup() {
+        // Noisy experts, so that alpha changes the model (zero experts would make every alpha alike).
+        soup = soup(5);
+    }
+
+    private static SoupOfExperts soup(long seed) {
+        return SoupOfExperts.builder()
+                .model(ModelConfig.builder()
+                        .vocabSize(256)
+                        .layers(1)
+                        .dModel(16)
+                        .heads(2)
+                        .contextLength(CONTEXT)
+                        .build())
+                .domains(K)
+                .experts(4)
+                .expertInit(ExpertInit.SCALED_NOISE)
+                .seed(seed)
+                .build();
+    }
+
+    @AfterAll
+    static void closeSoup() {
+        soup.close();
+    }
+
+    private static DomainWeightFit.Builder fit(SoupOfExperts s) {
+        return DomainWeightFit.builder()
+                .soup(s)
+                .tokenizer(new ByteTokenizer())
+                .start(START)
+                .windows(2)
+                .maxEvaluations(7);
+    }
+
+    private static SpecialistServer server(DomainAssigner a) {
+        return SpecialistServer.builder()
+                .soup(soup)
+                .assigner(a)
+                .tokenizer(new ByteTokenizer())
+                .port(0)
+                .build();
+    }
+
+    private static JsonObject post(SpecialistServer s, String path, String body) throws Exception {
+        HttpResponse<String> r = CLIENT.send(
+                HttpRequest.newBuilder(s.uri().resolve(path))
+                        .timeout(Duration.ofSeconds(60))
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        return JsonParser.parseString(r.body()).getAsJsonObject();
+    }
+
+    private static void assertNumbers(double[] expected, JsonArray got) {
+        assertEquals(expected.length, got.size(), got.toString());
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], got.get(i).getAsDouble(), 1e-12, got.toString());
+        }
+    }
+
+    @Test
+    void lossAndGenerateUseTheSpecialistAtTheDocumentsFittedLayerWiseAlpha() throws Exception {
+        DomainWeightFit tuned =
+                fit(soup).alphaEvaluations(9).layerSteps(3).layerRate(0.5).build();
+        DomainWeightFit.Result expected = tuned.fit(DOCS);
+        double[][] rows = expected.layerAlpha();
+        assertEquals(soup.layerGroups(), rows.length);
+        Evaluation.Loss atRows;
+        Evaluation.Loss atH;
+        try (Specialist sp = tuned.instantiate(expected);
+                Specialist plain = soup.instantiate(expected.h())) {
+            atRows = Evaluation.onDocuments(sp::loss, new ByteTokenizer(), DOCS, CONTEXT);
+            atH = Evaluation.onDocuments(plain::loss, new ByteTokenizer(), DOCS, CONTEXT);
+        }
+        // The check below can tell the two specialists apart.
+        assertTrue(Math.abs(atRows.bitsPerByte() - atH.bitsPerByte()) > 1e-4, atRows + " vs " + atH);
+        try (SpecialistServer s = server(tuned).start()) {
+            JsonObject o = post(s, "loss", BODY);
+            assertNumbers(expected.h(), o.getAsJsonArray("h"));
+            assertNumbers(expected.alpha(), o.getAsJsonArray("alpha"));
+            JsonArray layers = o.getAsJsonArray("layerAlpha");
+            assertEquals(rows.length, layers.size());
+            for (int g = 0; g < rows.length; g++) {
+                assertNumbers(rows[g], layers.get(g).getAsJsonArray());
+            }
+            assertEquals(atRows.bitsPerByte(), o.get("bitsPerByte").getAsDouble(), 1e-6);
+
+            JsonObject g = post(
+                    s,
+                    "generate",
+                    "{\"documents\": "
+                            + JsonParser.parseString(BODY).getAsJsonObject().get("documents")
+                            + ", \"prompt\": \"the \", \"maxNewTokens\": 3}");
+            assertNumbers(expected.alpha(), g.getAsJsonArray("alpha"));
+            assertEquals(rows.length, g.getAsJsonArray("layerAlpha").size());
+            assertTrue(g.has("text"), g.toString());
+
+            HttpResponse<String> streamed = CLIENT.send(
+                    HttpRequest.newBuilder(s.uri().resolve("generate"))
+                            .POST(HttpRequest.BodyPublishers.ofString("{\"documents\": "
+                                    + JsonParser.parseString(BODY)
+                                            .getAsJsonObject()
+                                            .get("documents")
+                                    + ", \"prompt\": \"the \", \"maxNewTokens\": 3, \"stream\": true}"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, streamed.statusCode(), streamed.body());
+            String[] lines = streamed.body().trim().split("\n");
+            JsonObject done = JsonParser.parseString(lines[lines.length - 1]).getAsJsonObject();
+            assertTrue(done.has("done"), streamed.body());
+            assertNumbers(expected.alpha(), done.getAsJsonArray("alpha"));
+            assertEquals(rows.length, done.getAsJsonArray("layerAlpha").size());
+
+            // /domain-weights stays the fit of h alone.
+            JsonObject w = post(s, "domain-weights", BODY);
+            assertNumbers(tuned.domainWeights(DOCS), w.getAsJsonArray("h"));
+            assertFalse(w.has("alpha"), w.toString());
+        }
+    }
+
+    @Test
+    void documentsTooShortToFitGetTheCachedSpecialistOfTheStartH() throws Exception {
+        DomainWeightFit tuned = fit(soup).alphaEvaluations(9).build();
+        try (SpecialistServer s = server(tuned).start()) {
+            JsonObject o = post(s, "loss", "{\"documents\": [\"short\"]}");
+            assertNumbers(new double[] {0.5, 0.25, 0.25}, o.getAsJsonArray("h"));
+            assertFalse(o.has("alpha"), o.toString());
+        }
+    }
+
+    @Test
+    void theFitsAlphaAndLayerStepsCountAgainstTheBudgetBeforeAnyRequest() {
+        // 2 windows of 17 positions: 7 losses of h (238), 9 of alpha (306), 3 + 1 layer-wise losses
+        // with gradients at three passes each (408).
+        DomainWeightFit tuned = fit(soup).alphaEvaluations(9).layerSteps(3).build();
+        assertEquals(238, tuned.maxTokenPositions());
+        assertEquals(238 + 306 + 408, tuned.maxSpecializePositions());
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> SpecialistServer.builder()
+                        .soup(soup)
+                        .assigner(tuned)
+                        .tokenizer(new ByteTokenizer())
+                        .limits(ServerLimits.defaults().withMaxTokensPerRequest(952))
+                        .build());
+        assertTrue(e.getMessage().contains("fit of h and alpha reads up to 952 token positions"), e.getMessage());
+    }
+
+    @Test
+    void aFitOfAlphaOverAnotherSoupIsRefused() {
+        try (SoupOfExperts other = soup(6)) {
+            DomainWeightFit elsewhere = fit(other).alphaEvaluations(9).build();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> server(elsewhere));
+            assertTrue(e.getMessage().contains("another soup"), e.getMessage());
+        }
+    }
+}
