@@ -49,7 +49,7 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
     /** The assigner when it is a fit whose specialists go past h (a tuned or layer-wise alpha); else null. */
     private final DomainWeightFit tuner;
     /** Token positions read to make one request's specialist, before it scores: {@link #specialistCost}. */
-    private final long assignerCost;
+    private final long fitCost;
     /** What the cost above is spent on, for the refusals that name it. */
     private final String fitName;
 
@@ -97,7 +97,7 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
         this.domainNames = List.copyOf(domainNames);
         this.assigner = assigner;
         this.tuner = tuner(assigner);
-        this.assignerCost = specialistCost(assigner);
+        this.fitCost = specialistCost(assigner);
         this.fitName = tuner != null ? "the fit of h and alpha" : "the fit of h";
         this.tokenizer = tokenizer;
         this.cache = cache;
@@ -426,20 +426,20 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
         List<String> documents = DocumentsRequest.parse(body, limits.maxDocuments());
         if (loss) {
             // The cost, counted before any work: the tokens the loss would score, and the fit's positions.
-            long tokens = assignerCost;
+            long tokens = fitCost;
             for (String d : documents) {
                 tokens += tokenizer.encode(d).length + 2L;
             }
             if (tokens > limits.maxTokensPerRequest()) {
                 throw new HttpError(
                         413,
-                        "the documents hold about " + (tokens - assignerCost) + " tokens"
-                                + (assignerCost > 0 ? " (with " + fitName + ", " + tokens + " positions)" : "")
+                        "the documents hold about " + (tokens - fitCost) + " tokens"
+                                + (fitCost > 0 ? " (with " + fitName + ", " + tokens + " positions)" : "")
                                 + ", more than the " + limits.maxTokensPerRequest()
                                 + " this server scores per request"
-                                + (assignerCost > 0
-                                        ? "; " + fitName + " takes " + assignerCost + ", so send documents of at most "
-                                                + (limits.maxTokensPerRequest() - assignerCost) + " tokens"
+                                + (fitCost > 0
+                                        ? "; " + fitName + " takes " + fitCost + ", so send documents of at most "
+                                                + (limits.maxTokensPerRequest() - fitCost) + " tokens"
                                         : "; send them in several requests"));
             }
         }
@@ -472,7 +472,7 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
      */
     private void generate(byte[] body, Response response, Callback callback) {
         GenerateRequest r = GenerateRequest.parse(body, limits.maxDocuments());
-        long cost = assignerCost;
+        long cost = fitCost;
         for (String d : r.documents()) {
             cost += tokenizer.encode(d).length + 2L;
         }
@@ -482,11 +482,11 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
             throw new HttpError(
                     413,
                     "the request would read about " + cost + " token positions (documents"
-                            + (assignerCost > 0 ? ", " + fitName : "") + ", prompt and "
+                            + (fitCost > 0 ? ", " + fitName : "") + ", prompt and "
                             + r.generation().maxNewTokens() + " new tokens with a context of " + context
                             + "), more than the " + limits.maxTokensPerRequest()
                             + " this server allows per request"
-                            + (assignerCost > 0 ? " (" + fitName + " takes " + assignerCost + ")" : "")
+                            + (fitCost > 0 ? " (" + fitName + " takes " + fitCost + ")" : "")
                             + "; ask for fewer new tokens or send shorter documents");
         }
         if (r.stream()) {
@@ -608,10 +608,9 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
         }
 
         void run(GenerateRequest r) {
-            String text;
             JsonObject done = new JsonObject();
             try (Made made = make(r.documents())) {
-                text = TextGenerator.of(made.specialist(), tokenizer).stream(
+                String text = TextGenerator.of(made.specialist(), tokenizer).stream(
                         r.prompt(), r.generation(), r.stop(), this::piece);
                 done.addProperty("done", true);
                 done.addProperty("text", text);
