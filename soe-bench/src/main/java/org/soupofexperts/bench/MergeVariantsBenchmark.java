@@ -6,6 +6,9 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
@@ -38,6 +41,11 @@ public class MergeVariantsBenchmark {
     NDArray shared;
     NDArray alphaRow;
     NDArray alphaColumn;
+    /** The bank as two banks of half the values each (two tensors of a soup), and their S. */
+    NDArray[] halves;
+
+    NDArray[] sharedHalves;
+    ExecutorService pool;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -46,10 +54,20 @@ public class MergeVariantsBenchmark {
         shared = manager.randomUniform(-1, 1, new Shape(values));
         alphaRow = manager.randomUniform(0, 1, new Shape(1, experts));
         alphaColumn = alphaRow.reshape(experts, 1);
+        halves = new NDArray[] {
+            manager.randomUniform(-1, 1, new Shape(experts, values / 2)),
+            manager.randomUniform(-1, 1, new Shape(experts, values - values / 2))
+        };
+        sharedHalves = new NDArray[] {
+            manager.randomUniform(-1, 1, new Shape(values / 2)),
+            manager.randomUniform(-1, 1, new Shape(values - values / 2))
+        };
+        pool = Executors.newFixedThreadPool(2);
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
+        pool.shutdownNow();
         manager.close();
     }
 
@@ -100,6 +118,36 @@ public class MergeVariantsBenchmark {
                 NDArray s = w.sum(new int[] {0});
                 NDArray out = s.add(shared)) {
             bh.consume(out);
+        }
+    }
+
+    /** Two banks merged one after the other on this thread: the baseline of {@link #twoBanksTwoThreads}. */
+    @Benchmark
+    public void twoBanksOneThread(Blackhole bh) {
+        for (int i = 0; i < 2; i++) {
+            bh.consume(mergeHalf(i));
+        }
+    }
+
+    /**
+     * The same two banks merged at once on two Java threads: whether LibTorch's one-row product
+     * leaves a core idle (a soup's tensors are independent, so instantiate could merge them so).
+     */
+    @Benchmark
+    public void twoBanksTwoThreads(Blackhole bh) throws Exception {
+        Future<Float> a = pool.submit(() -> mergeHalf(0));
+        Future<Float> b = pool.submit(() -> mergeHalf(1));
+        bh.consume(a.get());
+        bh.consume(b.get());
+    }
+
+    private float mergeHalf(int i) {
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray m = alphaRow.matMul(halves[i]);
+            m.attach(scope);
+            NDArray out = m.reshape(sharedHalves[i].size()).add(sharedHalves[i]);
+            out.attach(scope);
+            return out.getFloat(0);
         }
     }
 }
