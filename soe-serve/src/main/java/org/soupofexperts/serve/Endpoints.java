@@ -81,6 +81,17 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
         return Math.max(0, assigner.maxTokenPositions());
     }
 
+    /**
+     * What assigning these documents' specialist reads at most: the fit's bound, or for a fit's
+     * documents too short to fit (which get its start h) only the start assigner's.
+     */
+    private long fitCostFor(List<String> documents) {
+        if (assigner instanceof DomainWeightFit f && !f.canFit(documents)) {
+            return Math.max(0, f.maxStartPositions());
+        }
+        return fitCost;
+    }
+
     /** The assigner as a fit whose specialists go past h, or null. */
     static DomainWeightFit tuner(DomainAssigner assigner) {
         return assigner instanceof DomainWeightFit f && f.tunesBeyondH() ? f : null;
@@ -426,20 +437,22 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
         List<String> documents = DocumentsRequest.parse(body, limits.maxDocuments());
         if (loss) {
             // The cost, counted before any work: the tokens the loss would score, and the fit's positions.
-            long tokens = fitCost;
+            long fit = fitCostFor(documents);
+            long tokens = fit;
             for (String d : documents) {
                 tokens += tokenizer.encode(d).length + 2L;
             }
             if (tokens > limits.maxTokensPerRequest()) {
                 throw new HttpError(
                         413,
-                        "the documents hold about " + (tokens - fitCost) + " tokens"
-                                + (fitCost > 0 ? " (with " + fitName + ", " + tokens + " positions)" : "")
+                        "the documents hold about " + (tokens - fit) + " tokens"
+                                + (fit > 0 ? " (with " + fitName + ", " + tokens + " positions)" : "")
                                 + ", more than the " + limits.maxTokensPerRequest()
                                 + " this server scores per request"
-                                + (fitCost > 0
-                                        ? "; " + fitName + " takes " + fitCost + ", so send documents of at most "
-                                                + (limits.maxTokensPerRequest() - fitCost) + " tokens"
+                                + (fit > 0
+                                        ? "; " + fitName + " takes " + fit + ", so send documents of at most "
+                                                + (limits.maxTokensPerRequest() - fit)
+                                                + " tokens, counting 2 more per document"
                                         : "; send them in several requests"));
             }
         }
@@ -472,21 +485,27 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
      */
     private void generate(byte[] body, Response response, Callback callback) {
         GenerateRequest r = GenerateRequest.parse(body, limits.maxDocuments());
-        long cost = fitCost;
+        // Refused here rather than by the generator, which runs after the fit and the instantiation.
+        int prompt = tokenizer.encode(r.prompt()).length;
+        if (prompt == 0) {
+            throw HttpError.badRequest("the prompt encodes to no tokens; generation needs at least one");
+        }
+        long fit = fitCostFor(r.documents());
+        long cost = fit;
         for (String d : r.documents()) {
             cost += tokenizer.encode(d).length + 2L;
         }
-        long text = tokenizer.encode(r.prompt()).length + (long) r.generation().maxNewTokens();
+        long text = prompt + (long) r.generation().maxNewTokens();
         cost += Math.min(text, context) + Math.max(0, text - context) * context;
         if (cost > limits.maxTokensPerRequest()) {
             throw new HttpError(
                     413,
                     "the request would read about " + cost + " token positions (documents"
-                            + (fitCost > 0 ? ", " + fitName : "") + ", prompt and "
+                            + (fit > 0 ? ", " + fitName : "") + ", prompt and "
                             + r.generation().maxNewTokens() + " new tokens with a context of " + context
                             + "), more than the " + limits.maxTokensPerRequest()
                             + " this server allows per request"
-                            + (fitCost > 0 ? " (" + fitName + " takes " + fitCost + ")" : "")
+                            + (fit > 0 ? " (" + fitName + " takes " + fit + ")" : "")
                             + "; ask for fewer new tokens or send shorter documents");
         }
         if (r.stream()) {

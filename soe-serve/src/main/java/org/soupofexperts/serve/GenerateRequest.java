@@ -10,6 +10,7 @@ import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.List;
 import org.soupofexperts.core.Generation;
+import org.soupofexperts.data.generate.TextGenerator;
 
 /**
  * The body of a generation request: {@code {"documents": [text, ...], "prompt": text,
@@ -84,6 +85,8 @@ record GenerateRequest(
         Generation g;
         try {
             g = new Generation(maxNew, temperature, topK, topP, seed);
+            // The generator's own rules, checked before any work on the request.
+            stop = TextGenerator.checkStops(stop);
         } catch (IllegalArgumentException e) {
             throw HttpError.badRequest(e.getMessage());
         }

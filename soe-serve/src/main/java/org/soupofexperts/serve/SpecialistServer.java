@@ -46,7 +46,9 @@ import org.soupofexperts.data.tokenize.Tokenizer;
  * positions ({@link DomainWeightFit#maxSpecializePositions()}) count against every such request's
  * budget before any work. Documents too short for one window get the cached specialist of the
  * start h. Such a specialist costs a model's weights per request running, and layer-wise fits take
- * turns (one gradient at a time in the soup). {@code /domain-weights} gives only the fitted h.
+ * turns: each holds the JVM's one gradient lock, which a training run in the same JVM holds for
+ * the whole run, so an application that trains while it serves makes those requests wait for it.
+ * {@code /domain-weights} gives only the fitted h.
  *
  * <p>Thread-safe: requests are scored concurrently by {@code limits.workers()} threads, which
  * the soup, assigner and tokenizer must allow (the library's own do). {@link #close()} stops

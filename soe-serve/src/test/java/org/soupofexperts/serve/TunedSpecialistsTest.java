@@ -13,6 +13,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -80,10 +81,14 @@ class TunedSpecialistsTest {
     }
 
     private static DomainWeightFit.Builder fit(SoupOfExperts s) {
+        return fit(s, START);
+    }
+
+    private static DomainWeightFit.Builder fit(SoupOfExperts s, DomainAssigner start) {
         return DomainWeightFit.builder()
                 .soup(s)
                 .tokenizer(new ByteTokenizer())
-                .start(START)
+                .start(start)
                 .windows(2)
                 .maxEvaluations(7);
     }
@@ -98,14 +103,18 @@ class TunedSpecialistsTest {
     }
 
     private static JsonObject post(SpecialistServer s, String path, String body) throws Exception {
-        HttpResponse<String> r = CLIENT.send(
+        HttpResponse<String> r = send(s, path, body);
+        assertEquals(200, r.statusCode(), r.body());
+        return JsonParser.parseString(r.body()).getAsJsonObject();
+    }
+
+    private static HttpResponse<String> send(SpecialistServer s, String path, String body) throws Exception {
+        return CLIENT.send(
                 HttpRequest.newBuilder(s.uri().resolve(path))
                         .timeout(Duration.ofSeconds(60))
                         .POST(HttpRequest.BodyPublishers.ofString(body))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, r.statusCode(), r.body());
-        return JsonParser.parseString(r.body()).getAsJsonObject();
     }
 
     private static void assertNumbers(double[] expected, JsonArray got) {
@@ -209,6 +218,66 @@ class TunedSpecialistsTest {
             DomainWeightFit elsewhere = fit(other).alphaEvaluations(9).build();
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> server(elsewhere));
             assertTrue(e.getMessage().contains("another soup"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aPromptOrStopSequenceThatGenerationRefusesIsRefusedBeforeTheFit() throws Exception {
+        // Every fit starts by asking the start assigner for h: no call means no fit was begun.
+        AtomicInteger starts = new AtomicInteger();
+        DomainAssigner counting = new DomainAssigner() {
+            @Override
+            public int numDomains() {
+                return K;
+            }
+
+            @Override
+            public double[] domainWeights(List<String> documents) {
+                starts.incrementAndGet();
+                return START.domainWeights(documents);
+            }
+        };
+        DomainWeightFit tuned = fit(soup, counting).alphaEvaluations(9).build();
+        String docs =
+                JsonParser.parseString(BODY).getAsJsonObject().get("documents").toString();
+        try (SpecialistServer s = server(tuned).start()) {
+            int before = starts.get();
+            HttpResponse<String> empty = send(s, "generate", "{\"documents\": " + docs + ", \"prompt\": \"\"}");
+            assertEquals(400, empty.statusCode(), empty.body());
+            assertTrue(empty.body().contains("the prompt encodes to no tokens"), empty.body());
+            HttpResponse<String> stop =
+                    send(s, "generate", "{\"documents\": " + docs + ", \"prompt\": \"the \", \"stop\": [\"\"]}");
+            assertEquals(400, stop.statusCode(), stop.body());
+            assertTrue(stop.body().contains("a stop sequence must have 1 to 256 characters"), stop.body());
+            assertEquals(before, starts.get(), "a fit was begun for a request refused afterwards");
+            // The same request with a prompt is fitted: the count can move.
+            post(s, "generate", "{\"documents\": " + docs + ", \"prompt\": \"the \", \"maxNewTokens\": 1}");
+            assertTrue(starts.get() > before);
+        }
+    }
+
+    @Test
+    void documentsTooShortToFitAreNotChargedTheFit() throws Exception {
+        DomainWeightFit tuned = fit(soup).alphaEvaluations(9).layerSteps(3).build();
+        // The least budget the server accepts with this fit: 952 positions and one window (16 + 3).
+        try (SpecialistServer s = SpecialistServer.builder()
+                .soup(soup)
+                .assigner(tuned)
+                .tokenizer(new ByteTokenizer())
+                .port(0)
+                .limits(ServerLimits.defaults().withMaxTokensPerRequest(952 + CONTEXT + 3))
+                .build()
+                .start()) {
+            // 7 positions of documents, then 16 + 28 x 16 for a prompt of 4 tokens and 40 new ones:
+            // 471, within the budget without the fit, past it with the fit's 952.
+            JsonObject o =
+                    post(s, "generate", "{\"documents\": [\"short\"], \"prompt\": \"the \", \"maxNewTokens\": 40}");
+            assertNumbers(new double[] {0.5, 0.25, 0.25}, o.getAsJsonArray("h"));
+            assertFalse(o.has("alpha"), o.toString());
+            // Documents long enough to fit are charged it.
+            HttpResponse<String> fitted = send(s, "loss", BODY);
+            assertEquals(413, fitted.statusCode(), fitted.body());
+            assertTrue(fitted.body().contains("the fit of h and alpha takes 952"), fitted.body());
         }
     }
 }

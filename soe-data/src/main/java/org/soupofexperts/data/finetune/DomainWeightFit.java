@@ -240,6 +240,14 @@ public final class DomainWeightFit implements DomainAssigner {
     }
 
     /**
+     * Token positions of the soup's model the start assigner reads (0 without one): all that
+     * {@link #domainWeights} reads for documents too short to fit ({@link #canFit}).
+     */
+    public long maxStartPositions() {
+        return start == null ? 0 : start.maxTokenPositions();
+    }
+
+    /**
      * Whether the documents hold at least one window to fit h on (context + 1 tokens); {@link #fit}
      * refuses them otherwise.
      */

@@ -106,7 +106,14 @@ public final class TextGenerator {
         return p.finish();
     }
 
-    private static List<String> checkStops(List<String> stop) {
+    /**
+     * Checks stop sequences as {@link #generate(String, Generation, List)} does (at most {@value
+     * #MAX_STOPS}, each of 1 to {@value #MAX_STOP_LENGTH} characters) and returns an immutable copy:
+     * a server can refuse a request before any work on it.
+     *
+     * @throws IllegalArgumentException naming the sequence that breaks the rules
+     */
+    public static List<String> checkStops(List<String> stop) {
         Objects.requireNonNull(stop, "stop");
         if (stop.size() > MAX_STOPS) {
             throw new IllegalArgumentException("at most " + MAX_STOPS + " stop sequences, got " + stop.size());
