@@ -81,15 +81,28 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
         return Math.max(0, assigner.maxTokenPositions());
     }
 
+    /** Token positions charged for assigning a request's specialist, and what they are for. */
+    private record Charge(long positions, String what) {}
+
+    /** The documents' tokens, plus 2 per document (its start and end). */
+    private long documentPositions(List<String> documents) {
+        long n = 0;
+        for (String d : documents) {
+            n += tokenizer.encode(d).length + 2L;
+        }
+        return n;
+    }
+
     /**
      * What assigning these documents' specialist reads at most: the fit's bound, or for a fit's
-     * documents too short to fit (which get its start h) only the start assigner's.
+     * documents too short to fit (which get its start h) only the start assigner's. An assigner
+     * wrapping a fit is charged the whole bound.
      */
-    private long fitCostFor(List<String> documents) {
+    private Charge charge(List<String> documents) {
         if (assigner instanceof DomainWeightFit f && !f.canFit(documents)) {
-            return Math.max(0, f.maxStartPositions());
+            return new Charge(Math.max(0, f.maxStartPositions()), "the start assigner's h");
         }
-        return fitCost;
+        return new Charge(fitCost, fitName);
     }
 
     /** The assigner as a fit whose specialists go past h, or null. */
@@ -437,21 +450,20 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
         List<String> documents = DocumentsRequest.parse(body, limits.maxDocuments());
         if (loss) {
             // The cost, counted before any work: the tokens the loss would score, and the fit's positions.
-            long fit = fitCostFor(documents);
-            long tokens = fit;
-            for (String d : documents) {
-                tokens += tokenizer.encode(d).length + 2L;
-            }
+            long scored = documentPositions(documents);
+            Charge fit = charge(documents);
+            long tokens = fit.positions() + scored;
             if (tokens > limits.maxTokensPerRequest()) {
                 throw new HttpError(
                         413,
-                        "the documents hold about " + (tokens - fit) + " tokens"
-                                + (fit > 0 ? " (with " + fitName + ", " + tokens + " positions)" : "")
+                        "the documents hold about " + scored + " tokens"
+                                + (fit.positions() > 0 ? " (with " + fit.what() + ", " + tokens + " positions)" : "")
                                 + ", more than the " + limits.maxTokensPerRequest()
                                 + " this server scores per request"
-                                + (fit > 0
-                                        ? "; " + fitName + " takes " + fit + ", so send documents of at most "
-                                                + (limits.maxTokensPerRequest() - fit)
+                                + (fit.positions() > 0
+                                        ? "; " + fit.what() + " takes " + fit.positions()
+                                                + ", so send documents of at most "
+                                                + (limits.maxTokensPerRequest() - fit.positions())
                                                 + " tokens, counting 2 more per document"
                                         : "; send them in several requests"));
             }
@@ -490,22 +502,20 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
         if (prompt == 0) {
             throw HttpError.badRequest("the prompt encodes to no tokens; generation needs at least one");
         }
-        long fit = fitCostFor(r.documents());
-        long cost = fit;
-        for (String d : r.documents()) {
-            cost += tokenizer.encode(d).length + 2L;
-        }
+        long documents = documentPositions(r.documents());
+        Charge fit = charge(r.documents());
+        long cost = fit.positions() + documents;
         long text = prompt + (long) r.generation().maxNewTokens();
         cost += Math.min(text, context) + Math.max(0, text - context) * context;
         if (cost > limits.maxTokensPerRequest()) {
             throw new HttpError(
                     413,
                     "the request would read about " + cost + " token positions (documents"
-                            + (fit > 0 ? ", " + fitName : "") + ", prompt and "
+                            + (fit.positions() > 0 ? ", " + fit.what() : "") + ", prompt and "
                             + r.generation().maxNewTokens() + " new tokens with a context of " + context
                             + "), more than the " + limits.maxTokensPerRequest()
                             + " this server allows per request"
-                            + (fit > 0 ? " (" + fitName + " takes " + fit + ")" : "")
+                            + (fit.positions() > 0 ? " (" + fit.what() + " takes " + fit.positions() + ")" : "")
                             + "; ask for fewer new tokens or send shorter documents");
         }
         if (r.stream()) {

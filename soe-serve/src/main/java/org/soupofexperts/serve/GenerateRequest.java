@@ -55,7 +55,7 @@ record GenerateRequest(
                 seen.add(name);
                 switch (name) {
                     case "documents" -> documents = DocumentsRequest.documents(in, maxDocuments, "documents");
-                    case "stop" -> stop = DocumentsRequest.documents(in, 16, "stop");
+                    case "stop" -> stop = DocumentsRequest.documents(in, TextGenerator.MAX_STOPS, "stop");
                     case "prompt" -> prompt = string(in, name);
                     case "maxNewTokens" -> maxNew = integer(in, name);
                     case "temperature" -> temperature = number(in, name);

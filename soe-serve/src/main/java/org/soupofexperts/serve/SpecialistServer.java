@@ -43,11 +43,12 @@ import org.soupofexperts.data.tokenize.Tokenizer;
  * layer-wise alpha ({@code layerSteps}) makes {@code /loss} and {@code /generate} fit them to each
  * request's documents and answer with the soup instantiated there, not from the cache, adding
  * {@code "alpha": [...]} (and {@code "layerAlpha": [[...], ...]}) to the answer; the fit's
- * positions ({@link DomainWeightFit#maxSpecializePositions()}) count against every such request's
- * budget before any work. Documents too short for one window get the cached specialist of the
- * start h. Such a specialist costs a model's weights per request running, and layer-wise fits take
- * turns: each holds the JVM's one gradient lock, which a training run in the same JVM holds for
- * the whole run, so an application that trains while it serves makes those requests wait for it.
+ * positions ({@link DomainWeightFit#maxSpecializePositions()}) count against a request's budget
+ * before any work. Documents too short for one window get the cached specialist of the start h,
+ * and are charged only the start assigner's positions. Such a specialist costs a model's weights
+ * per request running, and layer-wise fits take turns: each of their gradient passes holds the
+ * JVM's one gradient lock, which a training run in the same JVM holds for the whole run, so an
+ * application that trains while it serves makes those requests wait for it.
  * {@code /domain-weights} gives only the fitted h.
  *
  * <p>Thread-safe: requests are scored concurrently by {@code limits.workers()} threads, which

@@ -225,19 +225,7 @@ class TunedSpecialistsTest {
     void aPromptOrStopSequenceThatGenerationRefusesIsRefusedBeforeTheFit() throws Exception {
         // Every fit starts by asking the start assigner for h: no call means no fit was begun.
         AtomicInteger starts = new AtomicInteger();
-        DomainAssigner counting = new DomainAssigner() {
-            @Override
-            public int numDomains() {
-                return K;
-            }
-
-            @Override
-            public double[] domainWeights(List<String> documents) {
-                starts.incrementAndGet();
-                return START.domainWeights(documents);
-            }
-        };
-        DomainWeightFit tuned = fit(soup, counting).alphaEvaluations(9).build();
+        DomainWeightFit tuned = fit(soup, start(0, starts)).alphaEvaluations(9).build();
         String docs =
                 JsonParser.parseString(BODY).getAsJsonObject().get("documents").toString();
         try (SpecialistServer s = server(tuned).start()) {
@@ -245,11 +233,12 @@ class TunedSpecialistsTest {
             HttpResponse<String> empty = send(s, "generate", "{\"documents\": " + docs + ", \"prompt\": \"\"}");
             assertEquals(400, empty.statusCode(), empty.body());
             assertTrue(empty.body().contains("the prompt encodes to no tokens"), empty.body());
+            assertEquals(before, starts.get(), "a fit was begun for an empty prompt");
             HttpResponse<String> stop =
                     send(s, "generate", "{\"documents\": " + docs + ", \"prompt\": \"the \", \"stop\": [\"\"]}");
             assertEquals(400, stop.statusCode(), stop.body());
             assertTrue(stop.body().contains("a stop sequence must have 1 to 256 characters"), stop.body());
-            assertEquals(before, starts.get(), "a fit was begun for a request refused afterwards");
+            assertEquals(before, starts.get(), "a fit was begun for an empty stop sequence");
             // The same request with a prompt is fitted: the count can move.
             post(s, "generate", "{\"documents\": " + docs + ", \"prompt\": \"the \", \"maxNewTokens\": 1}");
             assertTrue(starts.get() > before);
@@ -257,27 +246,61 @@ class TunedSpecialistsTest {
     }
 
     @Test
-    void documentsTooShortToFitAreNotChargedTheFit() throws Exception {
-        DomainWeightFit tuned = fit(soup).alphaEvaluations(9).layerSteps(3).build();
-        // The least budget the server accepts with this fit: 952 positions and one window (16 + 3).
+    void documentsTooShortToFitAreChargedOnlyTheStartAssigner() throws Exception {
+        DomainWeightFit tuned = fit(soup, start(500, new AtomicInteger()))
+                .alphaEvaluations(9)
+                .layerSteps(3)
+                .build();
+        // h: 238 and the start's 500; alpha 306; layer-wise 408.
+        assertEquals(1452, tuned.maxSpecializePositions());
+        // The least budget the server accepts with this fit: 1,452 positions and one window (16 + 3).
         try (SpecialistServer s = SpecialistServer.builder()
                 .soup(soup)
                 .assigner(tuned)
                 .tokenizer(new ByteTokenizer())
                 .port(0)
-                .limits(ServerLimits.defaults().withMaxTokensPerRequest(952 + CONTEXT + 3))
+                .limits(ServerLimits.defaults().withMaxTokensPerRequest(1452 + CONTEXT + 3))
                 .build()
                 .start()) {
             // 7 positions of documents, then 16 + 28 x 16 for a prompt of 4 tokens and 40 new ones:
-            // 471, within the budget without the fit, past it with the fit's 952.
-            JsonObject o =
-                    post(s, "generate", "{\"documents\": [\"short\"], \"prompt\": \"the \", \"maxNewTokens\": 40}");
+            // 471, and 971 with the start's 500, within the budget; 1,923 with the whole fit.
+            JsonObject o = post(s, "generate", generate("short", 40));
             assertNumbers(new double[] {0.5, 0.25, 0.25}, o.getAsJsonArray("h"));
             assertFalse(o.has("alpha"), o.toString());
-            // Documents long enough to fit are charged it.
+            // 75 new tokens: 7 + 16 + 63 x 16 = 1,031, past the budget only with the start's 500.
+            HttpResponse<String> start = send(s, "generate", generate("short", 75));
+            assertEquals(413, start.statusCode(), start.body());
+            assertTrue(start.body().contains("the start assigner's h takes 500"), start.body());
+            // Documents long enough to fit are charged the whole fit.
             HttpResponse<String> fitted = send(s, "loss", BODY);
             assertEquals(413, fitted.statusCode(), fitted.body());
-            assertTrue(fitted.body().contains("the fit of h and alpha takes 952"), fitted.body());
+            assertTrue(fitted.body().contains("the fit of h and alpha takes 1452"), fitted.body());
+            assertTrue(fitted.body().contains("counting 2 more per document"), fitted.body());
         }
+    }
+
+    private static String generate(String document, int newTokens) {
+        return "{\"documents\": [\"" + document + "\"], \"prompt\": \"the \", \"maxNewTokens\": " + newTokens + "}";
+    }
+
+    /** START's h, counting its calls, with {@code cost} token positions declared. */
+    private static DomainAssigner start(long cost, AtomicInteger calls) {
+        return new DomainAssigner() {
+            @Override
+            public int numDomains() {
+                return K;
+            }
+
+            @Override
+            public double[] domainWeights(List<String> documents) {
+                calls.incrementAndGet();
+                return START.domainWeights(documents);
+            }
+
+            @Override
+            public long maxTokenPositions() {
+                return cost;
+            }
+        };
     }
 }

@@ -111,7 +111,8 @@ public final class TextGenerator {
      * #MAX_STOPS}, each of 1 to {@value #MAX_STOP_LENGTH} characters) and returns an immutable copy:
      * a server can refuse a request before any work on it.
      *
-     * @throws IllegalArgumentException naming the sequence that breaks the rules
+     * @throws IllegalArgumentException if there are too many, or one is null, empty or too long (the
+     *     message says which rule and gives the count or the length)
      */
     public static List<String> checkStops(List<String> stop) {
         Objects.requireNonNull(stop, "stop");

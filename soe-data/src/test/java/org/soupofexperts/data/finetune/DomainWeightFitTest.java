@@ -249,6 +249,8 @@ class DomainWeightFitTest {
             assertArrayEquals(DomainWeights.uniform(3), fit.domainWeights(List.of("short")), 1e-12);
             // The cost a server counts: 120 losses x 64 windows x 17 positions; absurd settings saturate.
             assertEquals(120L * 64 * 17, fit.maxTokenPositions());
+            // Documents too short to fit cost only what the start assigner reads: none without one.
+            assertEquals(0, fit.maxStartPositions());
             assertEquals(
                     Long.MAX_VALUE,
                     DomainWeightFit.builder()
