@@ -84,7 +84,7 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
     /** Token positions charged for assigning a request's specialist, and what they are for. */
     private record Charge(long positions, String what) {}
 
-    /** The documents' tokens, plus 2 per document (its start and end). */
+    /** The documents' tokens, plus 2 per document (a margin for the blank line that joins it to the next). */
     private long documentPositions(List<String> documents) {
         long n = 0;
         for (String d : documents) {
@@ -449,7 +449,7 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
     private JsonObject score(boolean loss, byte[] body) {
         List<String> documents = DocumentsRequest.parse(body, limits.maxDocuments());
         if (loss) {
-            // The cost, counted before any work: the tokens the loss would score, and the fit's positions.
+            // The cost, counted before any work: the tokens the loss would score, and what assigning h reads.
             long scored = documentPositions(documents);
             Charge fit = charge(documents);
             long tokens = fit.positions() + scored;
@@ -492,8 +492,9 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
     /**
      * Continues the prompt with the specialist of the documents' domain weights. The cost,
      * counted before any work and against the same budget as {@code /loss}, is the positions the
-     * model reads: the documents' tokens (for h), then the prompt and each new token once while
-     * the text fits the context (the key/value cache), and a whole context for each token past it.
+     * model reads: what assigning h reads ({@link #charge}), the documents' tokens, then the prompt
+     * and each new token once while the text fits the context (the key/value cache), and a whole
+     * context for each token past it.
      */
     private void generate(byte[] body, Response response, Callback callback) {
         GenerateRequest r = GenerateRequest.parse(body, limits.maxDocuments());
