@@ -58,6 +58,14 @@ final class Serve implements Callable<Integer> {
     @Option(names = "--queue", defaultValue = "16", description = "requests that may wait for a worker; more get 503")
     int queue;
 
+    @Option(
+            names = "--queue-timeout",
+            paramLabel = "SECONDS",
+            defaultValue = "10",
+            description = "longest a request waits for a worker; one that waited longer gets 503 when a worker takes"
+                    + " it up")
+    long queueTimeoutSeconds;
+
     @Option(names = "--max-body-bytes", defaultValue = "1048576", description = "largest request body; larger get 413")
     int maxBodyBytes;
 
@@ -73,6 +81,9 @@ final class Serve implements Callable<Integer> {
             defaultValue = "8",
             description = "most requests of one client address queued or running at once; more get 429")
     int maxInFlightPerClient;
+
+    /** 365 days, the longest timeout the server takes. */
+    private static final long MAX_TIMEOUT_SECONDS = 365L * 24 * 3600;
 
     /** 1 TiB: more than any machine this serves from, and far from overflowing when shifted to bytes. */
     private static final long MAX_CACHE_MIB = 1L << 20;
@@ -103,6 +114,14 @@ final class Serve implements Callable<Integer> {
                     + " request's documents (0: one alpha for the whole model); such fits take turns")
     int layerSteps;
 
+    @Option(
+            names = "--fit-time-limit",
+            paramLabel = "SECONDS",
+            description = "with --fit: a request's fit stops after this long and uses the best it found so far (the"
+                    + " answer says \"fitStoppedEarly\": true), whether or not its client still waits; a layer-wise"
+                    + " fit waits that long at most for a training run in this JVM (default: no limit)")
+    Long fitTimeLimitSeconds;
+
     /** The histogram over the soup's centroids, or with --fit the fit of h that starts from it. */
     private DomainAssigner assigner(SoupOfExperts soup, Inputs.RecordedTokenizer tok) {
         NearestCentroidAssigner histogram = NearestCentroidAssigner.fromSoup(soup, 0);
@@ -110,10 +129,14 @@ final class Serve implements Callable<Integer> {
             throw new IllegalArgumentException(
                     "--tune-alpha and --layer-steps must be >= 0, got " + tuneAlpha + " and " + layerSteps);
         }
+        if (fitTimeLimitSeconds != null && (fitTimeLimitSeconds < 1 || fitTimeLimitSeconds > MAX_TIMEOUT_SECONDS)) {
+            throw new IllegalArgumentException("--fit-time-limit must be from 1 to " + MAX_TIMEOUT_SECONDS
+                    + " seconds (365 days), got " + fitTimeLimitSeconds);
+        }
         if (fit == null) {
-            if (tuneAlpha > 0 || layerSteps > 0) {
-                throw new IllegalArgumentException(
-                        "--tune-alpha and --layer-steps tune what --fit starts: add --fit" + " WINDOWSxEVALUATIONS");
+            if (tuneAlpha > 0 || layerSteps > 0 || fitTimeLimitSeconds != null) {
+                throw new IllegalArgumentException("--tune-alpha, --layer-steps and --fit-time-limit apply to what"
+                        + " --fit starts: add --fit WINDOWSxEVALUATIONS");
             }
             return histogram;
         }
@@ -140,7 +163,16 @@ final class Serve implements Callable<Integer> {
                 .maxEvaluations(evaluations)
                 .alphaEvaluations(tuneAlpha)
                 .layerSteps(layerSteps)
+                .timeLimit(fitTimeLimitSeconds == null ? null : Duration.ofSeconds(fitTimeLimitSeconds))
                 .build();
+    }
+
+    private Duration queueTimeout() {
+        if (queueTimeoutSeconds < 1 || queueTimeoutSeconds > MAX_TIMEOUT_SECONDS) {
+            throw new IllegalArgumentException("--queue-timeout must be from 1 to " + MAX_TIMEOUT_SECONDS
+                    + " seconds (365 days), got " + queueTimeoutSeconds);
+        }
+        return Duration.ofSeconds(queueTimeoutSeconds);
     }
 
     @Override
@@ -151,7 +183,7 @@ final class Serve implements Callable<Integer> {
         }
         ServerLimits limits = ServerLimits.defaults()
                 .withWorkers(workers)
-                .withQueue(queue, Duration.ofSeconds(10))
+                .withQueue(queue, queueTimeout())
                 .withMaxBodyBytes(maxBodyBytes)
                 .withMaxTokensPerRequest(maxTokensPerRequest)
                 .withMaxInFlightPerClient(maxInFlightPerClient);

@@ -218,6 +218,15 @@ class SoeTest {
         Result tuneWithoutFit = soe("serve", "--soup", soup, "--port", "0", "--tune-alpha", "8");
         assertEquals(1, tuneWithoutFit.code());
         assertTrue(tuneWithoutFit.err().contains("add --fit"), tuneWithoutFit.err());
+        Result limitWithoutFit = soe("serve", "--soup", soup, "--port", "0", "--fit-time-limit", "30");
+        assertEquals(1, limitWithoutFit.code());
+        assertTrue(limitWithoutFit.err().contains("add --fit"), limitWithoutFit.err());
+        Result badLimit = soe("serve", "--soup", soup, "--port", "0", "--fit", "2x5", "--fit-time-limit", "0");
+        assertEquals(1, badLimit.code());
+        assertTrue(badLimit.err().contains("--fit-time-limit must be from 1 to 31536000 seconds"), badLimit.err());
+        Result badQueue = soe("serve", "--soup", soup, "--port", "0", "--queue-timeout", "99999999999");
+        assertEquals(1, badQueue.code());
+        assertTrue(badQueue.err().contains("--queue-timeout must be from 1 to 31536000 seconds"), badQueue.err());
         // 2 windows of 33 tokens: 5 losses of h (330 positions), then 100,001 losses with their gradients
         // counted as three passes each (19,800,198): the layer steps' cost is counted before any request.
         Result costlyLayers = soe("serve", "--soup", soup, "--port", "0", "--fit", "2x5", "--layer-steps", "100000");
@@ -230,7 +239,7 @@ class SoeTest {
         StringWriter err = new StringWriter();
         int[] code = {-1};
         Thread t = new Thread(() -> code[0] = Soe.run(
-                new String[] {"serve", "--soup", soup, "--port", "0"},
+                new String[] {"serve", "--soup", soup, "--port", "0", "--queue-timeout", "30"},
                 new PrintWriter(out, true),
                 new PrintWriter(err, true)));
         t.start();

@@ -5,7 +5,10 @@ import ai.djl.ndarray.NDArray;
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.soupofexperts.core.Provenance.RunHistory;
@@ -43,6 +46,8 @@ import org.soupofexperts.core.train.loop.TrainingLoop;
 public final class SoupOfExperts implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SoupOfExperts.class);
+    /** The longest wait {@link TimeUnit#NANOSECONDS} holds (about 292 years): longer ones are cut to it. */
+    private static final Duration MAX_WAIT = Duration.ofNanos(Long.MAX_VALUE);
 
     private final SoupConfig config;
     private final SoupParameters params;
@@ -262,6 +267,36 @@ public final class SoupOfExperts implements AutoCloseable {
         Djl.gradientLock().lock();
         try {
             return params.shared(() -> params.layerLoss(batch, a));
+        } finally {
+            Djl.gradientLock().unlock();
+        }
+    }
+
+    /**
+     * {@link #layerAlphaLoss(TokenBatch, double[][])}, or empty when the JVM's gradient lock is not
+     * free within {@code wait}: a training run holds it for the whole run, so a caller with a
+     * deadline (a server answering a request) asks this way rather than wait for the run's end. An
+     * interrupt while waiting gives empty too, with the thread's interrupt flag set again.
+     *
+     * @throws IllegalArgumentException as {@link #layerAlphaLoss(TokenBatch, double[][])}, or if
+     *     {@code wait} is null or negative
+     */
+    public Optional<LayerAlphaLoss> layerAlphaLoss(TokenBatch batch, double[][] alpha, Duration wait) {
+        if (wait == null || wait.isNegative()) {
+            throw new IllegalArgumentException("the wait for the gradient lock must be zero or more, got " + wait);
+        }
+        double[][] a = validateLayerAlpha(alpha);
+        long nanos = wait.compareTo(MAX_WAIT) > 0 ? MAX_WAIT.toNanos() : wait.toNanos();
+        try {
+            if (!Djl.gradientLock().tryLock(nanos, TimeUnit.NANOSECONDS)) {
+                return Optional.empty();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(params.shared(() -> params.layerLoss(batch, a)));
         } finally {
             Djl.gradientLock().unlock();
         }

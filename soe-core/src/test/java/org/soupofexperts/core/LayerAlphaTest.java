@@ -10,13 +10,17 @@ import ai.djl.pytorch.jni.JniUtils;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.config.ExpertInit;
+import org.soupofexperts.core.internal.Djl;
 import org.soupofexperts.core.io.Dtype;
 import org.soupofexperts.core.nn.SoupTensor;
 
@@ -163,6 +167,49 @@ class LayerAlphaTest {
                 }
             }
             assertTrue(largest > 1e-2, "the experts must move the loss for the test to mean anything: " + largest);
+        }
+    }
+
+    @Test
+    void aLossWithAWaitGivesNothingWhileTheGradientLockIsHeldAndTheSameLossOnceItIsFree() throws Exception {
+        try (SoupOfExperts soup = noisySoup(25)) {
+            double[][] alpha = rows(soup.layerGroups());
+            CountDownLatch held = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            // Another thread holds the JVM's gradient lock, as a training run does for its whole run.
+            Thread trainer = new Thread(() -> {
+                Djl.gradientLock().lock();
+                try {
+                    held.countDown();
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    Djl.gradientLock().unlock();
+                }
+            });
+            trainer.start();
+            try {
+                held.await();
+                assertTrue(soup.layerAlphaLoss(BATCH, alpha, Duration.ZERO).isEmpty());
+                assertTrue(
+                        soup.layerAlphaLoss(BATCH, alpha, Duration.ofMillis(20)).isEmpty());
+                // An interrupt ends the wait too, and the thread stays interrupted.
+                Thread.currentThread().interrupt();
+                assertTrue(soup.layerAlphaLoss(BATCH, alpha, Duration.ofDays(1)).isEmpty());
+                assertTrue(Thread.interrupted(), "the interrupt flag is set again");
+            } finally {
+                release.countDown();
+                trainer.join();
+            }
+            Optional<SoupOfExperts.LayerAlphaLoss> free = soup.layerAlphaLoss(BATCH, alpha, Duration.ofDays(100_000));
+            assertTrue(free.isPresent(), "a free lock is taken, and a wait past 292 years is no error");
+            SoupOfExperts.LayerAlphaLoss plain = soup.layerAlphaLoss(BATCH, alpha);
+            assertEquals(plain.loss(), free.get().loss(), 0);
+            assertArrayEquals(plain.gradient()[1], free.get().gradient()[1], 0);
+            var e = assertThrows(
+                    IllegalArgumentException.class, () -> soup.layerAlphaLoss(BATCH, alpha, Duration.ofMillis(-1)));
+            assertTrue(e.getMessage().contains("wait for the gradient lock"), e.getMessage());
         }
     }
 

@@ -470,7 +470,9 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
         }
         JsonObject o = new JsonObject();
         if (!loss) {
-            o.add("h", numbers(assigner.domainWeights(documents)));
+            Assigned a = assign(documents, false);
+            o.add("h", numbers(a.h()));
+            a.describe(o);
             names(o);
         } else {
             Evaluation.Loss l;
@@ -541,16 +543,43 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
      * specialist of the assigner's h (a tuner's documents too short to fit get their start h).
      */
     private Made make(List<String> documents) {
-        if (tuner != null && tuner.canFit(documents)) {
-            DomainWeightFit.Result r = tuner.fit(documents);
-            Made made = new Made(r);
-            made.owned = tuner.instantiate(r);
-            return made;
-        }
+        Assigned a = assign(documents, true);
         // Made first, then what it must close: nothing can fail between taking it and handing it over.
-        Made made = new Made(assigner.domainWeights(documents));
-        made.lease = cache.acquire(made.h);
+        Made made = new Made(a, tuner != null && a.fit() != null);
+        if (made.tuned) {
+            made.owned = tuner.instantiate(a.fit());
+        } else {
+            made.lease = cache.acquire(a.h());
+        }
         return made;
+    }
+
+    /**
+     * The documents' h, fitted when the assigner is a fit and they are long enough (with its alpha
+     * and layer-wise alpha too when {@code beyondH} and the fit tunes them), each fit timed.
+     */
+    private Assigned assign(List<String> documents, boolean beyondH) {
+        if (!(assigner instanceof DomainWeightFit f) || !f.canFit(documents)) {
+            return new Assigned(assigner.domainWeights(documents), null);
+        }
+        long start = System.nanoTime();
+        DomainWeightFit.Result r = beyondH ? f.fit(documents) : f.fitH(documents);
+        ServerMetrics m = metrics;
+        if (m != null) {
+            m.fit(System.nanoTime() - start, r.stoppedEarly());
+        }
+        return new Assigned(r.h(), r);
+    }
+
+    /** A request's h, and the fit that gave it (null when no fit ran). */
+    private record Assigned(double[] h, DomainWeightFit.Result fit) {
+
+        /** Says whether the fit ran out of time (only when a fit ran). */
+        void describe(JsonObject o) {
+            if (fit != null) {
+                o.addProperty("fitStoppedEarly", fit.stoppedEarly());
+            }
+        }
     }
 
     private void names(JsonObject o) {
@@ -571,33 +600,34 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
 
     /** A request's specialist, leased from the cache or owned, and the numbers it was made at. */
     private static final class Made implements AutoCloseable {
-        private final double[] h;
-        private final DomainWeightFit.Result fitted;
+        private final Assigned assigned;
+        /** Whether the specialist is the soup at the fit's alpha, made for this request alone. */
+        private final boolean tuned;
         /** Set right after construction, so that a failure while building this object leaks nothing. */
         private SpecialistCache.Lease lease;
 
         private Specialist owned;
 
-        Made(double[] h) {
-            this.h = h;
-            this.fitted = null;
-        }
-
-        Made(DomainWeightFit.Result fitted) {
-            this.h = fitted.h();
-            this.fitted = fitted;
+        Made(Assigned assigned, boolean tuned) {
+            this.assigned = assigned;
+            this.tuned = tuned;
         }
 
         Specialist specialist() {
             return owned != null ? owned : lease.specialist();
         }
 
-        /** Adds h, and the alpha (and layer-wise alpha) a fit went on to, to a response. */
+        /**
+         * Adds h, whether a fit stopped early, and the alpha (and layer-wise alpha) a fit went on
+         * to, to a response.
+         */
         void describe(JsonObject o) {
-            o.add("h", numbers(h));
-            if (fitted == null) {
+            o.add("h", numbers(assigned.h()));
+            assigned.describe(o);
+            if (!tuned) {
                 return;
             }
+            DomainWeightFit.Result fitted = assigned.fit();
             o.add("alpha", numbers(fitted.alpha()));
             double[][] rows = fitted.layerAlpha();
             if (rows.length > 0) {

@@ -17,8 +17,9 @@ import java.util.function.Consumer;
  * @param maxDocuments most documents in one request (400 beyond)
  * @param workers threads that score requests: each scores one request at a time
  * @param queue requests that may wait for a worker; more get 503 with {@code Retry-After}
- * @param queueTimeout longest wait for a worker; a request that waited longer gets 503
- * @param idleTimeout a connection that sends or accepts nothing for this long is closed (this
+ * @param queueTimeout longest wait for a worker (1 ms to 365 days); a request that waited longer
+ *     gets 503 when a worker takes it up
+ * @param idleTimeout a connection that sends or accepts nothing for this long (1 ms to 365 days) is closed (this
  *     also ends clients that stop half-way through their headers or body, or stop reading an
  *     answer); not while its request waits for a worker or is being scored
  * @param minRequestBytesPerSecond a body that arrives slower than this is abandoned
@@ -50,8 +51,8 @@ public record ServerLimits(
         if (queue < 0) {
             throw new IllegalArgumentException("queue must be >= 0, got " + queue);
         }
-        positive("queueTimeout (ms)", queueTimeout == null ? 0 : queueTimeout.toMillis());
-        positive("idleTimeout (ms)", idleTimeout == null ? 0 : idleTimeout.toMillis());
+        timeout("queueTimeout", queueTimeout);
+        timeout("idleTimeout", idleTimeout);
         positive("minRequestBytesPerSecond", minRequestBytesPerSecond);
         positive("maxConnections", maxConnections);
         if (maxHeaderBytes < 1024) {
@@ -173,6 +174,15 @@ public record ServerLimits(
                     maxHeaderBytes,
                     maxTokensPerRequest,
                     maxInFlightPerClient);
+        }
+    }
+
+    /** The longest timeout taken: past it a duration in nanoseconds comes close to overflowing. */
+    private static final Duration MAX_TIMEOUT = Duration.ofDays(365);
+
+    private static void timeout(String name, Duration d) {
+        if (d == null || d.compareTo(Duration.ofMillis(1)) < 0 || d.compareTo(MAX_TIMEOUT) > 0) {
+            throw new IllegalArgumentException(name + " must be from 1 ms to 365 days, got " + d);
         }
     }
 

@@ -14,7 +14,8 @@ import org.soupofexperts.core.SpecialistCache;
  * The server's meters in a Micrometer registry: {@code soe.requests} (a timer per endpoint and
  * status: count and latency from arrival to the answer written), the cache's hits, misses and
  * evictions ({@code soe.cache.*}), its bytes and entries, and the time spent instantiating
- * specialists ({@code soe.cache.instantiate}), and the requests queued or running. Endpoint tags
+ * specialists ({@code soe.cache.instantiate}), the requests queued or running, and the fits of h to
+ * requests' documents ({@code soe.fits}, by outcome: complete or stopped early by the fit's time limit). Endpoint tags
  * are the server's own paths, any other path counts as {@code other}, so a client cannot grow the
  * registry. Thread-safe.
  */
@@ -66,6 +67,18 @@ final class ServerMetrics {
                 .tag("status", Integer.toString(status))
                 .register(registry)
                 .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Records one request's fit of h (with alpha and a layer-wise alpha when the fit tunes them)
+     * that took {@code nanos}, and whether its time limit stopped it.
+     */
+    void fit(long nanos, boolean stoppedEarly) {
+        Timer.builder("soe.fits")
+                .description("fits of h (and alpha) to a request's documents, by whether the time limit stopped them")
+                .tag("outcome", stoppedEarly ? "stopped-early" : "complete")
+                .register(registry)
+                .record(nanos, TimeUnit.NANOSECONDS);
     }
 
     /** The registry in Prometheus' text format, or null when it is not a Prometheus registry. */

@@ -377,6 +377,22 @@ class SpecialistServerTest {
     }
 
     @Test
+    void timeoutsOutsideOneMillisecondToAYearAreRefusedByName() {
+        ServerLimits d = ServerLimits.defaults();
+        for (Duration bad : new Duration[] {
+            Duration.ZERO, Duration.ofNanos(999_999), Duration.ofDays(366), Duration.ofSeconds(Long.MAX_VALUE)
+        }) {
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> d.withQueue(4, bad), bad.toString());
+            assertTrue(e.getMessage().contains("queueTimeout must be from 1 ms to 365 days"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> d.withIdleTimeout(bad), bad.toString());
+            assertTrue(e.getMessage().contains("idleTimeout must be from 1 ms to 365 days"), e.getMessage());
+        }
+        assertThrows(IllegalArgumentException.class, () -> d.withQueue(4, null));
+        assertEquals(Duration.ofDays(365), d.withQueue(4, Duration.ofDays(365)).queueTimeout());
+    }
+
+    @Test
     void anAssignerOfAnotherDomainCountIsRefused() {
         DomainAssigner two = new DomainAssigner() {
             @Override

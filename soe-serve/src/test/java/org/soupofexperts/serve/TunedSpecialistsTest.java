@@ -150,6 +150,7 @@ class TunedSpecialistsTest {
                 assertNumbers(rows[g], layers.get(g).getAsJsonArray());
             }
             assertEquals(atRows.bitsPerByte(), o.get("bitsPerByte").getAsDouble(), 1e-6);
+            assertFalse(o.get("fitStoppedEarly").getAsBoolean(), o.toString());
 
             JsonObject g = post(
                     s,
@@ -181,6 +182,9 @@ class TunedSpecialistsTest {
             JsonObject w = post(s, "domain-weights", BODY);
             assertNumbers(tuned.domainWeights(DOCS), w.getAsJsonArray("h"));
             assertFalse(w.has("alpha"), w.toString());
+            assertFalse(w.get("fitStoppedEarly").getAsBoolean(), w.toString());
+            // Three fits on /loss and /generate (one streamed), one of h alone on /domain-weights.
+            assertEquals(4, sample(metrics(s), "soe_fits_seconds_count{outcome=\"complete\"}"));
         }
     }
 
@@ -277,6 +281,55 @@ class TunedSpecialistsTest {
             assertTrue(fitted.body().contains("the fit of h and alpha takes 1452"), fitted.body());
             assertTrue(fitted.body().contains("counting 2 more per document"), fitted.body());
         }
+    }
+
+    @Test
+    void aFitPastItsTimeLimitAnswersAtTheBestFoundSaysSoAndIsCounted() throws Exception {
+        // The limit passes while the start's loss is computed: the fit stops there.
+        DomainWeightFit limited = fit(soup)
+                .alphaEvaluations(9)
+                .layerSteps(3)
+                .timeLimit(Duration.ofNanos(1))
+                .build();
+        try (SpecialistServer s = server(limited).start();
+                Specialist atStart = soup.instantiate(START.domainWeights(DOCS))) {
+            JsonObject o = post(s, "loss", BODY);
+            assertTrue(o.get("fitStoppedEarly").getAsBoolean(), o.toString());
+            assertNumbers(START.domainWeights(DOCS), o.getAsJsonArray("h"));
+            assertNumbers(soup.alpha(START.domainWeights(DOCS)), o.getAsJsonArray("alpha"));
+            assertFalse(o.has("layerAlpha"), "no layer step ran: " + o);
+            double startLoss = Evaluation.onDocuments(atStart::loss, new ByteTokenizer(), DOCS, CONTEXT)
+                    .bitsPerByte();
+            assertEquals(startLoss, o.get("bitsPerByte").getAsDouble(), 1e-5, "the specialist at the start h");
+            JsonObject w = post(s, "domain-weights", BODY);
+            assertTrue(w.get("fitStoppedEarly").getAsBoolean(), w.toString());
+            // Documents too short to fit run no fit, so they say nothing about one.
+            assertFalse(post(s, "loss", "{\"documents\": [\"short\"]}").has("fitStoppedEarly"));
+            String m = metrics(s);
+            assertEquals(2, sample(m, "soe_fits_seconds_count{outcome=\"stopped-early\"}"), m);
+            assertEquals(-1, sample(m, "soe_fits_seconds_count{outcome=\"complete\"}"), m);
+        }
+    }
+
+    private static String metrics(SpecialistServer s) throws Exception {
+        HttpResponse<String> page = CLIENT.send(
+                HttpRequest.newBuilder(s.uri().resolve("metrics"))
+                        .timeout(Duration.ofSeconds(60))
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, page.statusCode(), page.body());
+        return page.body();
+    }
+
+    /** The value of the first line of a Prometheus page that starts with {@code prefix}; -1 if none. */
+    private static double sample(String page, String prefix) {
+        for (String line : page.split("\n")) {
+            if (line.startsWith(prefix)) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return -1;
     }
 
     private static String generate(String document, int newTokens) {

@@ -1,9 +1,12 @@
 package org.soupofexperts.data.finetune;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.ToDoubleFunction;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.Specialist;
@@ -46,6 +49,11 @@ import org.soupofexperts.data.tokenize.Tokenizer;
  * alpha ({@link SoupOfExperts#instantiateLayerAlpha}), from the fitted alpha: n coefficients per
  * layer group instead of n in all, each row on the simplex.
  *
+ * <p>With {@link Builder#timeLimit}, a fit that runs out of time (or whose thread is interrupted)
+ * stops at the next loss and returns the best it found so far ({@link Result#stoppedEarly}): the
+ * start's loss is always computed, so the result is still never worse than the start. Such a fit
+ * depends on the machine's speed, so it is not reproducible; without a time limit it is.
+ *
  * <p>Immutable; thread-safe when its tokenizer and start assigner are (the soup's loss may be
  * called from many threads).
  */
@@ -63,6 +71,10 @@ public final class DomainWeightFit implements DomainAssigner {
     private final int alphaEvaluations;
     private final int layerSteps;
     private final double layerRate;
+    /** Nanoseconds a fit may run, {@code Long.MAX_VALUE} for no limit. */
+    private final long timeLimitNanos;
+
+    private final LongSupplier clock;
 
     /**
      * A fit's outcome.
@@ -80,6 +92,10 @@ public final class DomainWeightFit implements DomainAssigner {
      *     instantiate at ({@link SoupOfExperts#instantiateLayerAlpha}); else no rows
      * @param layerLoss the loss at the layer-wise alpha on the same windows (equal to {@code
      *     alphaLoss} without one)
+     * @param stoppedEarly whether the time limit ({@link Builder#timeLimit}) or an interrupt ended
+     *     the fit before its budget: the rest is the best found until then (the alpha search and
+     *     the layer-wise descent are skipped once it has stopped; a layer-wise descent that had no
+     *     whole step leaves no rows)
      */
     public record Result(
             double[] h,
@@ -90,7 +106,8 @@ public final class DomainWeightFit implements DomainAssigner {
             double[] alpha,
             double alphaLoss,
             double[][] layerAlpha,
-            double layerLoss) {
+            double layerLoss,
+            boolean stoppedEarly) {
 
         public Result {
             h = h.clone();
@@ -177,6 +194,14 @@ public final class DomainWeightFit implements DomainAssigner {
         this.alphaEvaluations = b.alphaEvaluations;
         this.layerSteps = b.layerSteps;
         this.layerRate = b.layerRate;
+        if (b.timeLimit != null && (b.timeLimit.isNegative() || b.timeLimit.isZero())) {
+            throw new IllegalArgumentException("a fit's time limit must be positive (null: none), got " + b.timeLimit);
+        }
+        // Durations past Long.MAX_VALUE nanoseconds (292 years) are no limit.
+        this.timeLimitNanos = b.timeLimit == null || b.timeLimit.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0
+                ? Long.MAX_VALUE
+                : b.timeLimit.toNanos();
+        this.clock = b.clock;
     }
 
     public static Builder builder() {
@@ -211,6 +236,14 @@ public final class DomainWeightFit implements DomainAssigner {
      */
     public Result fit(List<String> documents) {
         return fit(documents, startFor(documents));
+    }
+
+    /**
+     * The h search alone from the start assigner's h, as {@link #domainWeights} runs it, with its
+     * whole result (a server reports whether it stopped early). Refuses documents too short to fit.
+     */
+    public Result fitH(List<String> documents) {
+        return fit(documents, startFor(documents), false);
     }
 
     private double[] startFor(List<String> documents) {
@@ -322,6 +355,7 @@ public final class DomainWeightFit implements DomainAssigner {
             throw new IllegalArgumentException("the specialist set is empty: give at least one document");
         }
         double[] h0 = DomainWeights.validate(startH, numDomains());
+        Deadline deadline = new Deadline(clock, timeLimitNanos);
         List<TokenBatch> batches = windows(documents);
         long tokens = batches.stream()
                 .mapToLong(b -> (long) b.batchSize() * (b.length() - 1))
@@ -333,16 +367,23 @@ public final class DomainWeightFit implements DomainAssigner {
             }
             return sum / tokens;
         };
-        Result hFit = search(loss, h0, initialStep, minStep, maxEvaluations);
+        Result hFit = search(loss, h0, initialStep, minStep, maxEvaluations, deadline::passed);
         double[] alpha0 = soup.alpha(hFit.h());
-        Result aFit = beyondH && alphaEvaluations > 0 ? alphaFit(batches, tokens, alpha0) : null;
+        Result aFit = beyondH && alphaEvaluations > 0 && !hFit.stoppedEarly()
+                ? alphaFit(batches, tokens, alpha0, deadline)
+                : null;
         Result r = aFit == null
-                ? withAlpha(hFit, alpha0, hFit.loss(), 0)
-                : withAlpha(hFit, aFit.h(), aFit.loss(), aFit.evaluations());
-        if (!beyondH || layerSteps == 0) {
+                ? withAlpha(hFit, alpha0, hFit.loss(), 0, hFit.stoppedEarly())
+                : withAlpha(hFit, aFit.h(), aFit.loss(), aFit.evaluations(), aFit.stoppedEarly());
+        if (!beyondH || layerSteps == 0 || r.stoppedEarly()) {
             return r;
         }
-        LayerAlphaDescent.Outcome o = new LayerAlphaDescent(soup, batches).run(r.alpha(), layerSteps, layerRate);
+        LayerAlphaDescent.Outcome o =
+                new LayerAlphaDescent(soup, batches).run(r.alpha(), layerSteps, layerRate, deadline);
+        if (o.alpha() == null) {
+            // Stopped before one whole step: no layer-wise alpha to give.
+            return withAlpha(r, r.alpha(), r.alphaLoss(), 0, true);
+        }
         return new Result(
                 r.h(),
                 r.start(),
@@ -352,10 +393,11 @@ public final class DomainWeightFit implements DomainAssigner {
                 r.alpha(),
                 r.alphaLoss(),
                 o.alpha(),
-                o.loss());
+                o.loss(),
+                o.stoppedEarly());
     }
 
-    private Result alphaFit(List<TokenBatch> batches, long tokens, double[] alpha0) {
+    private Result alphaFit(List<TokenBatch> batches, long tokens, double[] alpha0, Deadline deadline) {
         ToDoubleFunction<double[]> alphaLoss = a -> {
             double sum = 0;
             for (TokenBatch b : batches) {
@@ -364,10 +406,11 @@ public final class DomainWeightFit implements DomainAssigner {
             return sum / tokens;
         };
         // Same moves as h's: alpha from a softmax router is a point on the simplex too.
-        return search(alphaLoss, alpha0, initialStep, minStep, alphaEvaluations);
+        return search(alphaLoss, alpha0, initialStep, minStep, alphaEvaluations, deadline::passed);
     }
 
-    private static Result withAlpha(Result hFit, double[] alpha, double alphaLoss, int moreEvaluations) {
+    private static Result withAlpha(
+            Result hFit, double[] alpha, double alphaLoss, int moreEvaluations, boolean stoppedEarly) {
         return new Result(
                 hFit.h(),
                 hFit.start(),
@@ -377,7 +420,8 @@ public final class DomainWeightFit implements DomainAssigner {
                 alpha,
                 alphaLoss,
                 new double[0][],
-                alphaLoss);
+                alphaLoss,
+                stoppedEarly);
     }
 
     /** Up to {@code windows} windows of context + 1 tokens spread evenly over the documents' tokens. */
@@ -407,8 +451,22 @@ public final class DomainWeightFit implements DomainAssigner {
         return Math.max(120, 4 * k + 1);
     }
 
-    /** The compass search on the simplex (see the class comment); package-private for its tests. */
+    /** The compass search on the simplex with no time limit; package-private for its tests. */
     static Result search(ToDoubleFunction<double[]> loss, double[] h0, double step, double minStep, int budget) {
+        return search(loss, h0, step, minStep, budget, () -> false);
+    }
+
+    /**
+     * The compass search on the simplex (see the class comment), which stops before any loss after
+     * the start's once {@code stop} says so; package-private for its tests.
+     */
+    static Result search(
+            ToDoubleFunction<double[]> loss,
+            double[] h0,
+            double step,
+            double minStep,
+            int budget,
+            BooleanSupplier stop) {
         double[] h = h0.clone();
         double best = loss.applyAsDouble(h);
         if (!Double.isFinite(best)) {
@@ -421,8 +479,13 @@ public final class DomainWeightFit implements DomainAssigner {
         double t = step;
         int moves = 2 * h.length;
         int tried = 0; // moves tried since the last kept one (or since t changed)
+        boolean stopped = false;
         for (int m = 0; t >= minStep && evaluations < budget; m = (m + 1) % moves) {
             double[] c = move(h, m / 2, t, m % 2 == 0);
+            if (c != null && stop.getAsBoolean()) {
+                stopped = true;
+                break;
+            }
             if (c != null) {
                 double l = loss.applyAsDouble(c);
                 evaluations++;
@@ -439,7 +502,7 @@ public final class DomainWeightFit implements DomainAssigner {
                 tried = 0;
             }
         }
-        return new Result(h, h0, startLoss, best, evaluations, h, best, new double[0][], best);
+        return new Result(h, h0, startLoss, best, evaluations, h, best, new double[0][], best, stopped);
     }
 
     /** h with a share t of the mass moved onto domain i, or a share t of i's mass taken away; null if no change. */
@@ -468,6 +531,31 @@ public final class DomainWeightFit implements DomainAssigner {
         return c;
     }
 
+    /** When a fit must stop: its time limit passed, or its thread was interrupted (the flag is kept). */
+    static final class Deadline {
+        private final LongSupplier clock;
+        private final long start;
+        private final long limit;
+
+        Deadline(LongSupplier clock, long limitNanos) {
+            this.clock = clock;
+            this.start = clock.getAsLong();
+            this.limit = limitNanos;
+        }
+
+        boolean passed() {
+            return Thread.currentThread().isInterrupted() || remainingNanos() <= 0;
+        }
+
+        /** Nanoseconds left, 0 once passed ({@code Long.MAX_VALUE} without a limit). */
+        long remainingNanos() {
+            if (limit == Long.MAX_VALUE) {
+                return Long.MAX_VALUE;
+            }
+            return Math.max(0, limit - (clock.getAsLong() - start));
+        }
+    }
+
     /** Settings of a fit; only the soup and the tokenizer are required. */
     public static final class Builder {
         private SoupOfExperts soup;
@@ -482,6 +570,8 @@ public final class DomainWeightFit implements DomainAssigner {
         private int alphaEvaluations;
         private int layerSteps;
         private double layerRate = 0.05;
+        private Duration timeLimit;
+        private LongSupplier clock = System::nanoTime;
 
         private Builder() {}
 
@@ -572,6 +662,25 @@ public final class DomainWeightFit implements DomainAssigner {
         /** Adam's step size on the layer-wise alpha's logits (default 0.05). */
         public Builder layerRate(double rate) {
             this.layerRate = rate;
+            return this;
+        }
+
+        /**
+         * The longest a fit may run (default null: no limit, and the fit is reproducible). A fit
+         * past it stops before its next loss and returns the best found so far ({@link
+         * Result#stoppedEarly}); a layer-wise descent waits for the JVM's gradient lock (held by any
+         * training run) only until then. One loss past the limit at most, plus one batch of windows
+         * of a layer-wise step; the start's loss is always computed. For a server, it bounds the
+         * time one request's fit holds a worker, whether or not its client still waits.
+         */
+        public Builder timeLimit(Duration limit) {
+            this.timeLimit = limit;
+            return this;
+        }
+
+        /** The clock a time limit is measured by, in nanoseconds (tests advance their own). */
+        Builder clock(LongSupplier nanos) {
+            this.clock = Objects.requireNonNull(nanos, "clock");
             return this;
         }
 

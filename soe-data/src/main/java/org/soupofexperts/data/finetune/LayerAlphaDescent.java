@@ -1,6 +1,8 @@
 package org.soupofexperts.data.finetune;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.batch.TokenBatch;
 
@@ -10,8 +12,9 @@ import org.soupofexperts.core.batch.TokenBatch;
  * logits: Adam on the logits, full batch over fixed windows, from one alpha in every row. Each row
  * stays where a softmax router's alpha lives (where the soup trained) while the layers part ways.
  * The rows with the lowest loss seen are returned, so the result is never worse than the start on
- * the windows. Not thread-safe (one descent per instance); package-private, run by
- * {@link DomainWeightFit}.
+ * the windows. A deadline that passes, or a gradient lock not free before it, ends the descent
+ * between two batches of windows; a step cut short counts for nothing. Not thread-safe (one
+ * descent per instance); package-private, run by {@link DomainWeightFit}.
  */
 final class LayerAlphaDescent {
 
@@ -21,8 +24,11 @@ final class LayerAlphaDescent {
     /** Floor on a start coefficient before its log: a softmax reaches no exact zero. */
     private static final double FLOOR = 1e-8;
 
-    /** The rows with the lowest loss seen, that loss (nats per token), and the Adam steps taken. */
-    record Outcome(double[][] alpha, double loss, int steps) {}
+    /**
+     * The rows with the lowest loss seen (null when no loss was computed), that loss (nats per
+     * token), the Adam steps taken, and whether the deadline ended the descent.
+     */
+    record Outcome(double[][] alpha, double loss, int steps, boolean stoppedEarly) {}
 
     private final SoupOfExperts soup;
     private final List<TokenBatch> batches;
@@ -38,8 +44,11 @@ final class LayerAlphaDescent {
         this.tokens = t;
     }
 
-    /** {@code steps} Adam steps of size {@code rate} on the logits, from {@code start} (on the simplex) in all rows. */
-    Outcome run(double[] start, int steps, double rate) {
+    /**
+     * {@code steps} Adam steps of size {@code rate} on the logits, from {@code start} (on the
+     * simplex) in all rows, until the deadline.
+     */
+    Outcome run(double[] start, int steps, double rate, DomainWeightFit.Deadline deadline) {
         int groups = soup.layerGroups();
         int n = start.length;
         double[][] z = new double[groups][n];
@@ -55,7 +64,11 @@ final class LayerAlphaDescent {
         for (int step = 0; step <= steps; step++) {
             double[][] alpha = softmaxRows(z);
             double[][] grad = new double[groups][n];
-            double loss = lossAndGradient(alpha, grad);
+            Double at = lossAndGradient(alpha, grad, deadline);
+            if (at == null) {
+                return new Outcome(best, bestLoss, step, true);
+            }
+            double loss = at;
             if (!Double.isFinite(loss)) {
                 throw new IllegalStateException(
                         "the soup's loss at a layer-wise alpha is " + loss + "; are the soup's weights finite?");
@@ -65,19 +78,30 @@ final class LayerAlphaDescent {
                 best = alpha;
             }
             if (step == steps) {
-                return new Outcome(best, bestLoss, steps);
+                return new Outcome(best, bestLoss, steps, false);
             }
             adam(z, m, v, logitGradient(alpha, grad), rate, step + 1);
         }
         throw new AssertionError("unreachable");
     }
 
-    /** Token-weighted mean loss over the windows; {@code grad} receives d loss / d alpha. */
-    private double lossAndGradient(double[][] alpha, double[][] grad) {
+    /**
+     * Token-weighted mean loss over the windows; {@code grad} receives d loss / d alpha. Null when
+     * the deadline passed (or the gradient lock was not free before it) before the last batch.
+     */
+    private Double lossAndGradient(double[][] alpha, double[][] grad, DomainWeightFit.Deadline deadline) {
         double sum = 0;
         for (TokenBatch b : batches) {
+            if (deadline.passed()) {
+                return null;
+            }
             double w = (double) b.batchSize() * (b.length() - 1) / tokens;
-            SoupOfExperts.LayerAlphaLoss l = soup.layerAlphaLoss(b, alpha);
+            Optional<SoupOfExperts.LayerAlphaLoss> got =
+                    soup.layerAlphaLoss(b, alpha, Duration.ofNanos(deadline.remainingNanos()));
+            if (got.isEmpty()) {
+                return null;
+            }
+            SoupOfExperts.LayerAlphaLoss l = got.get();
             sum += w * l.loss();
             double[][] g = l.gradient();
             for (int r = 0; r < grad.length; r++) {
