@@ -119,7 +119,7 @@ final class Serve implements Callable<Integer> {
             paramLabel = "SECONDS",
             description = "with --fit: a request's fit stops after this long and uses the best it found so far (the"
                     + " answer says \"fitStoppedEarly\": true), whether or not its client still waits; a layer-wise"
-                    + " fit waits that long at most for a training run in this JVM (default: no limit)")
+                    + " fit waits that long at most for another model's training run in this JVM (default: no limit)")
     Long fitTimeLimitSeconds;
 
     /** The histogram over the soup's centroids, or with --fit the fit of h that starts from it. */

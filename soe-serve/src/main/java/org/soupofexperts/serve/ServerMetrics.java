@@ -75,7 +75,8 @@ final class ServerMetrics {
      */
     void fit(long nanos, boolean stoppedEarly) {
         Timer.builder("soe.fits")
-                .description("fits of h (and alpha) to a request's documents, by whether the time limit stopped them")
+                .description("fits of h (and alpha) to a request's documents, by whether the time limit (or an"
+                        + " interrupt) stopped them")
                 .tag("outcome", stoppedEarly ? "stopped-early" : "complete")
                 .register(registry)
                 .record(nanos, TimeUnit.NANOSECONDS);

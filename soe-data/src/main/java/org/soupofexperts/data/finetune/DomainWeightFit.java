@@ -94,8 +94,8 @@ public final class DomainWeightFit implements DomainAssigner {
      *     alphaLoss} without one)
      * @param stoppedEarly whether the time limit ({@link Builder#timeLimit}) or an interrupt ended
      *     the fit before its budget: the rest is the best found until then (the alpha search and
-     *     the layer-wise descent are skipped once it has stopped; a layer-wise descent that had no
-     *     whole step leaves no rows)
+     *     the layer-wise descent are skipped once it has stopped; a layer-wise descent stopped
+     *     before a step improved on its start leaves no rows)
      */
     public record Result(
             double[] h,
@@ -226,8 +226,9 @@ public final class DomainWeightFit implements DomainAssigner {
      */
     @Override
     public double[] domainWeights(List<String> documents) {
+        Deadline deadline = deadline();
         double[] h0 = startFor(documents);
-        return canFit(documents) ? fit(documents, h0, false).h() : h0;
+        return canFit(documents) ? fit(documents, h0, false, deadline).h() : h0;
     }
 
     /**
@@ -235,7 +236,8 @@ public final class DomainWeightFit implements DomainAssigner {
      * alpha with {@link Builder#alphaEvaluations}.
      */
     public Result fit(List<String> documents) {
-        return fit(documents, startFor(documents));
+        Deadline deadline = deadline(); // the start assigner's time counts against the limit
+        return fit(documents, startFor(documents), true, deadline);
     }
 
     /**
@@ -243,7 +245,12 @@ public final class DomainWeightFit implements DomainAssigner {
      * whole result (a server reports whether it stopped early). Refuses documents too short to fit.
      */
     public Result fitH(List<String> documents) {
-        return fit(documents, startFor(documents), false);
+        Deadline deadline = deadline();
+        return fit(documents, startFor(documents), false, deadline);
+    }
+
+    private Deadline deadline() {
+        return new Deadline(clock, timeLimitNanos);
     }
 
     private double[] startFor(List<String> documents) {
@@ -347,15 +354,14 @@ public final class DomainWeightFit implements DomainAssigner {
      * Builder#layerSteps}) to the documents from a given start h.
      */
     public Result fit(List<String> documents, double[] startH) {
-        return fit(documents, startH, true);
+        return fit(documents, startH, true, deadline());
     }
 
-    private Result fit(List<String> documents, double[] startH, boolean beyondH) {
+    private Result fit(List<String> documents, double[] startH, boolean beyondH, Deadline deadline) {
         if (documents == null || documents.isEmpty()) {
             throw new IllegalArgumentException("the specialist set is empty: give at least one document");
         }
         double[] h0 = DomainWeights.validate(startH, numDomains());
-        Deadline deadline = new Deadline(clock, timeLimitNanos);
         List<TokenBatch> batches = windows(documents);
         long tokens = batches.stream()
                 .mapToLong(b -> (long) b.batchSize() * (b.length() - 1))
@@ -369,19 +375,22 @@ public final class DomainWeightFit implements DomainAssigner {
         };
         Result hFit = search(loss, h0, initialStep, minStep, maxEvaluations, deadline::passed);
         double[] alpha0 = soup.alpha(hFit.h());
-        Result aFit = beyondH && alphaEvaluations > 0 && !hFit.stoppedEarly()
-                ? alphaFit(batches, tokens, alpha0, deadline)
-                : null;
+        // A search that ended at its budget past the limit stops the fit too: what comes next is skipped.
+        boolean stopped = hFit.stoppedEarly() || (beyondH && tunesBeyondH() && deadline.passed());
+        Result aFit = beyondH && alphaEvaluations > 0 && !stopped ? alphaFit(batches, tokens, alpha0, deadline) : null;
         Result r = aFit == null
-                ? withAlpha(hFit, alpha0, hFit.loss(), 0, hFit.stoppedEarly())
+                ? withAlpha(hFit, alpha0, hFit.loss(), 0, stopped)
                 : withAlpha(hFit, aFit.h(), aFit.loss(), aFit.evaluations(), aFit.stoppedEarly());
         if (!beyondH || layerSteps == 0 || r.stoppedEarly()) {
             return r;
         }
+        if (deadline.passed()) {
+            return withAlpha(r, r.alpha(), r.alphaLoss(), 0, true);
+        }
         LayerAlphaDescent.Outcome o =
                 new LayerAlphaDescent(soup, batches).run(r.alpha(), layerSteps, layerRate, deadline);
-        if (o.alpha() == null) {
-            // Stopped before one whole step: no layer-wise alpha to give.
+        if (o.alpha() == null || (o.stoppedEarly() && o.bestStep() == 0)) {
+            // Stopped before a step improved on the start: no layer-wise alpha to give.
             return withAlpha(r, r.alpha(), r.alphaLoss(), 0, true);
         }
         return new Result(
@@ -666,12 +675,15 @@ public final class DomainWeightFit implements DomainAssigner {
         }
 
         /**
-         * The longest a fit may run (default null: no limit, and the fit is reproducible). A fit
-         * past it stops before its next loss and returns the best found so far ({@link
-         * Result#stoppedEarly}); a layer-wise descent waits for the JVM's gradient lock (held by any
-         * training run) only until then. One loss past the limit at most, plus one batch of windows
-         * of a layer-wise step; the start's loss is always computed. For a server, it bounds the
-         * time one request's fit holds a worker, whether or not its client still waits.
+         * The longest a fit may run, the start assigner's h included (default null: no limit, and
+         * the fit is reproducible). A fit past it stops before its next loss and returns the best
+         * found so far ({@link Result#stoppedEarly}); a layer-wise descent waits for the JVM's
+         * gradient lock (held by another model's training run) only until then. A fit runs past
+         * the limit by at most one loss (of the h or the alpha search) or one batch of windows of a
+         * layer-wise step; the start's loss is always computed. Not bounded: the wait for the
+         * soup's own lock, which a training run of this soup holds for the whole run (a soup
+         * scores and instantiates nothing while it trains). For a server, the limit bounds the time
+         * one request's fit holds a worker, whether or not its client still waits.
          */
         public Builder timeLimit(Duration limit) {
             this.timeLimit = limit;

@@ -26,9 +26,10 @@ final class LayerAlphaDescent {
 
     /**
      * The rows with the lowest loss seen (null when no loss was computed), that loss (nats per
-     * token), the Adam steps taken, and whether the deadline ended the descent.
+     * token), the Adam steps taken, whether the deadline ended the descent, and the step whose
+     * rows are returned (0: the start's, -1: none).
      */
-    record Outcome(double[][] alpha, double loss, int steps, boolean stoppedEarly) {}
+    record Outcome(double[][] alpha, double loss, int steps, boolean stoppedEarly, int bestStep) {}
 
     private final SoupOfExperts soup;
     private final List<TokenBatch> batches;
@@ -61,12 +62,13 @@ final class LayerAlphaDescent {
         double[][] v = new double[groups][n];
         double[][] best = null;
         double bestLoss = Double.POSITIVE_INFINITY;
+        int bestStep = -1;
         for (int step = 0; step <= steps; step++) {
             double[][] alpha = softmaxRows(z);
             double[][] grad = new double[groups][n];
             Double at = lossAndGradient(alpha, grad, deadline);
             if (at == null) {
-                return new Outcome(best, bestLoss, step, true);
+                return new Outcome(best, bestLoss, step, true, bestStep);
             }
             double loss = at;
             if (!Double.isFinite(loss)) {
@@ -76,9 +78,10 @@ final class LayerAlphaDescent {
             if (loss < bestLoss) {
                 bestLoss = loss;
                 best = alpha;
+                bestStep = step;
             }
             if (step == steps) {
-                return new Outcome(best, bestLoss, steps, false);
+                return new Outcome(best, bestLoss, steps, false, bestStep);
             }
             adam(z, m, v, logitGradient(alpha, grad), rate, step + 1);
         }

@@ -113,11 +113,16 @@ class FitTimeLimitTest {
             trainer.start();
             try {
                 held.await();
-                DomainWeightFit fit =
-                        fit(soup).timeLimit(Duration.ofMillis(500)).build();
+                // A clock that never moves: the searches run to their budgets whatever the machine's
+                // speed, and the descent's wait for the lock is the whole limit, in real time.
+                DomainWeightFit fit = fit(soup)
+                        .timeLimit(Duration.ofMillis(200))
+                        .clock(() -> 0)
+                        .build();
                 // Without the limit the fit would wait for the run's end, here never.
                 DomainWeightFit.Result r = assertTimeoutPreemptively(Duration.ofSeconds(120), () -> fit.fit(DOCS));
                 assertTrue(r.stoppedEarly(), r.toString());
+                assertEquals(45, r.evaluations(), "both searches ran to their budgets: " + r);
                 assertEquals(0, r.layerAlpha().length, "no layer step could run");
                 assertEquals(r.alphaLoss(), r.layerLoss(), 0);
                 assertTrue(r.alphaLoss() <= r.startLoss(), r.toString());
@@ -125,6 +130,52 @@ class FitTimeLimitTest {
                 release.countDown();
                 trainer.join();
             }
+        }
+    }
+
+    @Test
+    void anHSearchThatEndsPastTheLimitSkipsTheAlphaSearch() {
+        try (SoupOfExperts soup = noisySoup()) {
+            // One clock reading when the fit starts, one before each of the h search's 24 moves
+            // (elapsed 1..24 s, within 25 s), then one after it: 25 s, the limit.
+            AtomicLong now = new AtomicLong();
+            DomainWeightFit.Result r = fit(soup)
+                    .timeLimit(Duration.ofSeconds(25))
+                    .clock(() -> now.addAndGet(1_000_000_000L))
+                    .build()
+                    .fit(DOCS, START);
+            assertTrue(r.stoppedEarly(), r.toString());
+            assertEquals(25, r.evaluations(), "the h search's whole budget and no alpha loss: " + r);
+            assertArrayEquals(soup.alpha(r.h()), r.alpha(), 1e-12);
+        }
+    }
+
+    @Test
+    void aDescentStoppedBeforeAnyStepImprovedGivesNoRowsAndOneThatImprovedGivesItsBest() {
+        try (SoupOfExperts soup = noisySoup()) {
+            boolean noRows = false;
+            boolean rows = false;
+            // Limits from about where the descent begins to past its end, on a clock that moves
+            // one second per reading: every place the descent can stop at.
+            for (int limit = 40; limit <= 75; limit++) {
+                AtomicLong now = new AtomicLong();
+                DomainWeightFit.Result r = fit(soup)
+                        .timeLimit(Duration.ofSeconds(limit))
+                        .clock(() -> now.addAndGet(1_000_000_000L))
+                        .build()
+                        .fit(DOCS, START);
+                String at = "limit " + limit + " s: " + r + " (seed " + SEED + ")";
+                if (r.layerAlpha().length == 0) {
+                    assertEquals(r.alphaLoss(), r.layerLoss(), 0, at);
+                    noRows |= r.stoppedEarly() && r.evaluations() == 45;
+                } else {
+                    // Rows are given only when a step lowered the loss below the tuned alpha's.
+                    assertTrue(r.layerLoss() < r.alphaLoss(), at);
+                    rows |= r.stoppedEarly();
+                }
+            }
+            assertTrue(noRows, "some limit stops the descent before a step improved on its start");
+            assertTrue(rows, "some limit stops the descent after a step improved on its start");
         }
     }
 
