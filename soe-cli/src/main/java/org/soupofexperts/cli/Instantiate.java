@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
         footerHeading = "%nExamples:%n",
         footer = {
             "  soe instantiate --soup run/soup --docs a.txt,b.txt --out spec --safetensors spec.safetensors",
-            "  soe instantiate --soup run/soup --h Python=0.7,C=0.3 --out spec-py",
+            "  soe instantiate --soup run/soup --h python=0.7,c=0.3 --out spec-py",
             "  soe instantiate --soup run/soup --docs a.txt,b.txt --fit --tune-alpha 160 --out spec-tuned",
             "  soe instantiate --soup run/soup --docs a.txt,b.txt --fit --tune-alpha 160 --layer-steps 50 --out spec-l"
         },

@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
         footer = {
             "  soe train --corpus train.jsonl.gz --out run --steps 1000",
             "  soe train --corpus my.jsonl --out run-s --text-field body --domain-field source.kind --valid-fraction 0.2",
-            "  soe train --corpus my-unlabelled.jsonl.gz --out run-c --domains clusters:64 --embedder minilm --meta sparse:1-4"
+            "  soe train --corpus my-unlabelled.jsonl.gz --out run-c --unlabelled --domains clusters:16 --embedder minilm"
         },
         mixinStandardHelpOptions = true,
         showDefaultValues = true,
