@@ -146,6 +146,10 @@ final class Train implements Callable<Integer> {
             resumeFrom = CheckpointFolder.latest(checkpoints)
                     .orElseThrow(() -> new IllegalArgumentException(
                             "--resume: " + checkpoints + " holds no checkpoint to continue from"));
+        } else if (!CheckpointFolder.list(checkpoints).isEmpty()) {
+            // A new run would delete them as it writes its own: they may be all that is left of a long run.
+            throw new IllegalArgumentException(checkpoints + " holds checkpoints of an earlier run: add --resume to"
+                    + " continue it, or delete that folder to start over");
         }
         Progress progress = budget.progress(spec.commandLine().getErr());
         Tokenizer tok = budget.tokenizer();

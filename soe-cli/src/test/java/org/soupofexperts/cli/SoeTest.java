@@ -155,6 +155,11 @@ class SoeTest {
         assertEquals(2, failed.code(), "a failed save is an I/O failure: " + failed.err());
         assertTrue(Files.isDirectory(dir.resolve("b/checkpoints/step-00000008")), "the newest checkpoint must survive");
         Files.delete(dir.resolve("b/soup"));
+        // A new run over them would delete them as it writes its own: refused before any work.
+        Result fresh = soe(concat(common, "--out", dir.resolve("b").toString()));
+        assertEquals(1, fresh.code(), fresh.err());
+        assertTrue(fresh.err().contains("holds checkpoints of an earlier run: add --resume"), fresh.err());
+        assertTrue(Files.isDirectory(dir.resolve("b/checkpoints/step-00000008")), "the checkpoints are untouched");
         Result otherLr = soe(concat(common, "--out", dir.resolve("b").toString(), "--resume", "--lr", "1e-2"));
         assertEquals(1, otherLr.code(), "another config is bad input, not a failure: " + otherLr.err());
         assertTrue(otherLr.err().contains("another training config"), otherLr.err());

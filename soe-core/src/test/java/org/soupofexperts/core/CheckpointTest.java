@@ -210,6 +210,28 @@ class CheckpointTest {
     }
 
     @Test
+    void aRunWritingWhereAnotherGotFurtherKeepsItsOwnCheckpointsNotTheOthers(@TempDir Path tmp) throws IOException {
+        Path ckpt = tmp.resolve("checkpoints");
+        CheckpointPolicy policy = CheckpointPolicy.builder()
+                .directory(ckpt)
+                .everySteps(5)
+                .keepLast(2)
+                .build();
+        try (SoupOfExperts s = SoupOfExperts.create(SOUP)) {
+            s.train(soupTraining(25).checkpoints(policy).build()); // leaves steps 15 and 20
+        }
+        // A new run of 12 steps: kept by step number alone, 15 and 20 would push out each of its own
+        // as soon as it is written, and a resume would pick the other run's step 20.
+        try (SoupOfExperts s = SoupOfExperts.create(SOUP)) {
+            s.train(soupTraining(12).checkpoints(policy).build());
+        }
+        List<String> names = CheckpointFolder.list(ckpt).stream()
+                .map(p -> p.getFileName().toString())
+                .toList();
+        assertEquals(List.of("step-00000005", "step-00000010"), names);
+    }
+
+    @Test
     void aCheckpointOfAnotherConfigOrSeedIsRefusedNamingTheDifference(@TempDir Path tmp) throws IOException {
         Path step10 = checkpointOfStep10(tmp);
         try (SoupOfExperts s = SoupOfExperts.create(SOUP)) {

@@ -119,7 +119,7 @@ public final class Checkpoints {
             if (AtomicFile.replaceFolder(tmp, target, old)) {
                 CheckpointFolder.delete(old);
             }
-            prune(dir, policy.keepLast());
+            prune(dir, policy.keepLast(), step);
             return target;
         } finally {
             if (Files.exists(tmp, LinkOption.NOFOLLOW_LINKS)) {
@@ -207,7 +207,21 @@ public final class Checkpoints {
     }
 
     /** Keeps the newest {@code keep} checkpoints. */
-    private static void prune(Path dir, int keep) throws IOException {
+    /**
+     * Deletes the checkpoints of steps past {@code step} (a run abandoned later than this one got,
+     * whose newer checkpoints would otherwise be the newest, the one a resume picks, and would push
+     * this run's own out of the {@code keep} kept), then all but the {@code keep} newest.
+     */
+    private static void prune(Path dir, int keep, int step) throws IOException {
+        for (Path p : CheckpointFolder.list(dir)) {
+            if (CheckpointFolder.stepOf(p) > step) {
+                LOG.warn(
+                        "deleting checkpoint {}: it is past step {} of the run writing here (from another run)",
+                        p,
+                        step);
+                CheckpointFolder.delete(p);
+            }
+        }
         List<Path> all = CheckpointFolder.list(dir);
         for (int i = 0; i < all.size() - keep; i++) {
             CheckpointFolder.delete(all.get(i));
