@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.soupofexperts.core.config.ModelConfig;
+import org.soupofexperts.core.io.internal.ArtifactDirectory;
 import org.soupofexperts.data.corpus.Corpus;
 import org.soupofexperts.data.corpus.JsonlCorpus;
 import org.soupofexperts.data.store.TokenStore;
@@ -243,9 +244,18 @@ final class BudgetOptions {
     }
 
     /** Refuses to replace a saved artefact (a {@code what}) in {@code dir} unless --force was given. */
-    void requireWritable(Path dir, String what) {
+    void requireWritable(Path dir, String what, String kind) throws IOException {
+        requireWritable(dir, what, kind, force);
+    }
+
+    /**
+     * Refuses, before any work, an output folder that already holds a saved artefact (without
+     * {@code force}) or that a save of {@code kind} would refuse (a link, a file, other files).
+     */
+    static void requireWritable(Path dir, String what, String kind, boolean force) throws IOException {
         if (Files.exists(dir.resolve("manifest.json")) && !force) {
             throw new IllegalArgumentException(dir + " already holds a " + what + "; pass --force to replace it");
         }
+        ArtifactDirectory.checkWritable(dir, kind);
     }
 }

@@ -79,6 +79,10 @@ final class Compare implements Callable<Integer> {
         if (windows < 1 || documents < 1) {
             throw new IllegalArgumentException("--windows and --documents must be >= 1");
         }
+        if (png != null && Files.isDirectory(png)) {
+            // Checked before the scoring, which takes minutes, rather than when the chart is written.
+            throw new IllegalArgumentException("--png " + png + " is a folder: name the PNG file to write");
+        }
         Path soupDir = out.resolve("soup");
         Path baselineDir = out.resolve("baseline");
         Path storeDir = store != null ? store : out.resolve("token-store");
@@ -102,11 +106,17 @@ final class Compare implements Callable<Integer> {
                 Tokenizer tok = recorded.tokenizer();
                 TokenStore tokens = BudgetOptions.openStore(
                         storeDir, tok, "score the soup on the store of the corpus it was trained on");
-                if (soup.config().numDomains() != tokens.domains().count()) {
-                    throw new IllegalArgumentException(soupDir + " has "
-                            + soup.config().numDomains() + " domains, "
-                            + storeDir + " has " + tokens.domains().count() + ": compare scores a soup trained over"
-                            + " the store's own labels (train --domains labels), not over clusters");
+                List<String> soupDomains = soup.labels().domains();
+                if (soup.config().numDomains() != tokens.domains().count()
+                        || (!soupDomains.isEmpty()
+                                && !soupDomains.equals(tokens.domains().names()))) {
+                    // The same count is not enough: a soup over 3 clusters of a 3-label store would
+                    // take the labels' token shares as its clusters' natural h.
+                    throw new IllegalArgumentException(soupDir + " has domains "
+                            + (soupDomains.isEmpty() ? soup.config().numDomains() + " (unnamed)" : soupDomains)
+                            + ", " + storeDir + " has " + tokens.domains().names()
+                            + ": compare scores a soup trained over the store's own labels, in their order (train"
+                            + " --domains labels), not over clusters");
                 }
                 score(soup, baseline, tokens, tok, rows, skipped);
             }
@@ -252,12 +262,8 @@ final class Compare implements Callable<Integer> {
         chart.addSeries("specialist (histogram h)", names, spec);
         chart.addSeries("soup at the natural h", names, nat);
         chart.getStyler().setXAxisLabelRotation(45);
-        Path target = png.toAbsolutePath();
-        Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp.png");
-        // XChart appends ".png" to the name it is given; the rename makes the PNG appear whole or not at all.
-        BitmapEncoder.saveBitmap(
-                chart, tmp.toString().substring(0, tmp.toString().length() - 4), BitmapEncoder.BitmapFormat.PNG);
-        AtomicFile.rename(tmp, target);
+        // Through a temporary file of a unique name, synced, then renamed: the PNG appears whole or not at all.
+        AtomicFile.write(png, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
     }
 
     private record Row(String domain, double baseline, double specialist, double natural, double[] h) {}

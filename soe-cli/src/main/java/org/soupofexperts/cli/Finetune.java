@@ -2,7 +2,6 @@ package org.soupofexperts.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -77,9 +76,7 @@ final class Finetune implements Callable<Integer> {
     public Integer call() throws IOException {
         List<String> docs = Inputs.documents(train); // the cheap checks first
         List<String> held = validation == null ? null : Inputs.documents(validation);
-        if (Files.exists(out.resolve("manifest.json")) && !force) {
-            throw new IllegalArgumentException(out + " already holds a saved model; pass --force to replace it");
-        }
+        BudgetOptions.requireWritable(out, "saved model", "specialist", force);
         if (out.toAbsolutePath().normalize().equals(modelDir.toAbsolutePath().normalize())) {
             throw new IllegalArgumentException("--out is the model's own folder; save the fine-tuned model elsewhere");
         }

@@ -72,7 +72,7 @@ final class Instantiate implements Callable<Integer> {
     @Option(names = "--safetensors", description = "also write the weights here in the safetensors format")
     Path safetensors;
 
-    @Option(names = "--force", description = "replace a specialist already saved in --out")
+    @Option(names = "--force", description = "replace a specialist already saved in --out, and the --safetensors file")
     boolean force;
 
     @Option(
@@ -97,8 +97,11 @@ final class Instantiate implements Callable<Integer> {
             throw new IllegalArgumentException(
                     "--layer-steps takes a number of steps >= 0 and runs after --fit; give --docs and --fit");
         }
-        if (Files.exists(out.resolve("manifest.json")) && !force) {
-            throw new IllegalArgumentException(out + " already holds a saved artefact; pass --force to replace it");
+        BudgetOptions.requireWritable(out, "saved artefact", "specialist", force);
+        if (safetensors != null && (Files.isDirectory(safetensors) || (Files.exists(safetensors) && !force))) {
+            // Checked before the soup is loaded and --out replaced, as export checks its file.
+            throw new IllegalArgumentException("--safetensors " + safetensors + " already exists; "
+                    + (Files.isDirectory(safetensors) ? "name a file, not a folder" : "pass --force to replace it"));
         }
         try (SoupOfExperts soup = SoupOfExperts.load(soupDir)) {
             DomainWeightFit.Result fitted = null;

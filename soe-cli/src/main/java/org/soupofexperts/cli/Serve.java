@@ -187,7 +187,9 @@ final class Serve implements Callable<Integer> {
                 .withMaxBodyBytes(maxBodyBytes)
                 .withMaxTokensPerRequest(maxTokensPerRequest)
                 .withMaxInFlightPerClient(maxInFlightPerClient);
-        String token = System.getenv(tokenEnv);
+        String set = System.getenv(tokenEnv);
+        // An empty variable is no token: said so at start, never "(token from ...)".
+        String token = set == null || set.isEmpty() ? null : set;
         try (SoupOfExperts soup = SoupOfExperts.load(soupDir);
                 Inputs.RecordedTokenizer tok = Inputs.recordedTokenizer(soupDir, soup.labels());
                 SpecialistServer server = SpecialistServer.builder()
@@ -196,7 +198,7 @@ final class Serve implements Callable<Integer> {
                         .tokenizer(tok.tokenizer())
                         .host(host)
                         .port(port)
-                        .token(token == null || token.isEmpty() ? null : token)
+                        .token(token)
                         .cacheBytes(cacheMib << 20)
                         .limits(limits)
                         .build()
@@ -213,7 +215,11 @@ final class Serve implements Callable<Integer> {
                     .getOut()
                     .printf(
                             "serving %s on %s%s%n",
-                            soupDir, server.uri(), token == null ? "" : " (token from $" + tokenEnv + ")");
+                            soupDir,
+                            server.uri(),
+                            token == null
+                                    ? " (no token: $" + tokenEnv + " is not set or empty)"
+                                    : " (token from $" + tokenEnv + ")");
             spec.commandLine().getOut().flush();
             try {
                 stopped.await();

@@ -129,7 +129,7 @@ final class Train implements Callable<Integer> {
             throw new IllegalArgumentException("--experts, --expert-rank and --h-per-step must be >= 0, got " + experts
                     + ", " + expertRank + ", " + hPerStep);
         }
-        budget.requireWritable(soupDir, "soup");
+        budget.requireWritable(soupDir, "soup", "soup");
         Function<List<String>, Embedder> centroidEmbedder = Embedders.parse(embedder);
         DomainSplit split = DomainSplit.fromSpec(domains, centroidEmbedder);
         if (budget.unlabelled && !domains.startsWith("clusters:")) {

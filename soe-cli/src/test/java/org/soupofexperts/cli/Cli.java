@@ -4,6 +4,7 @@ import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,6 +26,37 @@ final class Cli {
         StringWriter err = new StringWriter();
         int code = Soe.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
         return new Result(code, out.toString(), err.toString());
+    }
+
+    /**
+     * Runs {@code soe args} in this JVM and runs {@code action} once, on the command's own thread,
+     * as soon as its stderr holds {@code text}: a fault placed at a point of its progress.
+     */
+    static Result soeThen(String text, IoAction action, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter() {
+            private boolean done;
+
+            @Override
+            public void flush() {
+                super.flush();
+                if (!done && toString().contains(text)) {
+                    done = true;
+                    try {
+                        action.run();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }
+            }
+        };
+        int code = Soe.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    /** What {@link #soeThen} runs. */
+    interface IoAction {
+        void run() throws IOException;
     }
 
     /** {@code dir/train.jsonl}: the synthetic corpus's first documents of 80 words, domains "dom0" and "dom1". */

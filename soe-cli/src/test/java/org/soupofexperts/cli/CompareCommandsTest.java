@@ -299,6 +299,20 @@ class CompareCommandsTest {
                     baseline.labels().tokenizer(),
                     "the baseline records its tokenizer: " + baseline.labels());
         }
+        Result folder = soe("compare", "--out", out, "--png", dir.toString());
+        assertEquals(1, folder.code(), folder.err());
+        assertTrue(folder.err().contains("is a folder: name the PNG file"), folder.err());
+        // A soup over 2 clusters of this 2-label store: the same count, other domains. Its natural h
+        // would be the labels' token shares put on its clusters, so compare refuses it by name.
+        Result clusters =
+                soe(concat(new String[] {"train", "--experts", "2", "--domains", "clusters:2", "--force"}, budget));
+        assertEquals(0, clusters.code(), clusters.err());
+        Result refused = soe("compare", "--out", out, "--windows", "4", "--documents", "10");
+        assertEquals(1, refused.code(), refused.err());
+        assertTrue(
+                refused.err().contains("[cluster-0, cluster-1]")
+                        && refused.err().contains("[dom0, dom1]"),
+                refused.err());
     }
 
     @Test

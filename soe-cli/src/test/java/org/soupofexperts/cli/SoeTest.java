@@ -149,9 +149,19 @@ class SoeTest {
         assertEquals(1, nothing.code());
         assertTrue(nothing.err().contains("holds no checkpoint"), nothing.err());
 
+        // A file where the soup should go is refused before any work...
         Files.createDirectories(dir.resolve("b"));
-        Files.writeString(dir.resolve("b/soup"), "a file where the soup should go: the save fails");
-        Result failed = soe(concat(common, "--out", dir.resolve("b").toString()));
+        Files.writeString(dir.resolve("b/soup"), "a file where the soup should go");
+        Result early = soe(concat(common, "--out", dir.resolve("b").toString()));
+        assertEquals(1, early.code(), early.err());
+        assertTrue(early.err().contains("is not a folder"), early.err());
+        assertFalse(Files.exists(dir.resolve("b/checkpoints")), "refused before training: " + early.err());
+        Files.delete(dir.resolve("b/soup"));
+        // ... and one that appears once the last step is done makes the save fail.
+        Result failed = Cli.soeThen(
+                "step 10/10",
+                () -> Files.writeString(dir.resolve("b/soup"), "a file where the soup should go: the save fails"),
+                concat(common, "--out", dir.resolve("b").toString()));
         assertEquals(2, failed.code(), "a failed save is an I/O failure: " + failed.err());
         assertTrue(Files.isDirectory(dir.resolve("b/checkpoints/step-00000008")), "the newest checkpoint must survive");
         Files.delete(dir.resolve("b/soup"));
@@ -244,7 +254,17 @@ class SoeTest {
         StringWriter err = new StringWriter();
         int[] code = {-1};
         Thread t = new Thread(() -> code[0] = Soe.run(
-                new String[] {"serve", "--soup", soup, "--port", "0", "--queue-timeout", "30"},
+                new String[] {
+                    "serve",
+                    "--soup",
+                    soup,
+                    "--port",
+                    "0",
+                    "--queue-timeout",
+                    "30",
+                    "--token-env",
+                    "SOE_TEST_NO_SUCH_VAR"
+                },
                 new PrintWriter(out, true),
                 new PrintWriter(err, true)));
         t.start();
@@ -254,6 +274,7 @@ class SoeTest {
         }
         String line = out.toString().trim();
         assertTrue(line.contains("serving"), "no start line: " + line + " / " + err);
+        assertTrue(line.contains("(no token: $SOE_TEST_NO_SUCH_VAR is not set or empty)"), line);
         URI base = URI.create(line.substring(line.indexOf("http://")).split(" ")[0]);
         HttpClient client = HttpClient.newHttpClient();
         String text = String.join("\n", synth.documents(1, 500, 3, 80));
@@ -929,6 +950,33 @@ class SoeTest {
         Result big = soe("eval", "--model", dir.resolve("nomodel").toString(), huge.toString());
         assertEquals(1, big.code(), big.err());
         assertTrue(big.err().contains("more than 256 MiB"), big.err());
+        // Output paths a save would refuse are refused before the soup is even read.
+        Path notes = dir.resolve("notes");
+        Files.createDirectories(notes);
+        Files.writeString(notes.resolve("todo.txt"), "the user's own file");
+        String noSoup2 = dir.resolve("nosoup").toString();
+        Result foreign = soe("instantiate", "--soup", noSoup2, "--h", "a=1", "--out", notes.toString());
+        assertEquals(1, foreign.code(), foreign.err());
+        assertTrue(foreign.err().contains("is not empty and holds no saved specialist"), foreign.err());
+        Path weights = Files.writeString(dir.resolve("w.safetensors"), "an earlier export");
+        String out = dir.resolve("spec").toString();
+        Result taken =
+                soe("instantiate", "--soup", noSoup2, "--h", "a=1", "--out", out, "--safetensors", weights.toString());
+        assertEquals(1, taken.code(), taken.err());
+        assertTrue(taken.err().contains("already exists; pass --force"), taken.err());
+        Result folder = soe(
+                "instantiate",
+                "--soup",
+                noSoup2,
+                "--h",
+                "a=1",
+                "--out",
+                out,
+                "--safetensors",
+                notes.toString(),
+                "--force");
+        assertEquals(1, folder.code(), folder.err());
+        assertTrue(folder.err().contains("name a file, not a folder"), folder.err());
         Result usage = soe("train");
         assertEquals(2, usage.code(), "picocli's code for a usage error");
         assertTrue(usage.err().contains("--corpus"), usage.err());

@@ -68,6 +68,17 @@ public final class ArtifactDirectory {
 
     private ArtifactDirectory() {}
 
+    /**
+     * Throws as {@link #save} would for {@code dir} (a link, a file, a folder of other files or of
+     * another kind of artefact), so that a program can refuse a bad output folder before the work
+     * whose result it would save. A folder that does not exist yet passes.
+     */
+    public static void checkWritable(Path dir, String kind) throws IOException {
+        if (!Files.notExists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            ArtifactFiles.checkReplaceable(dir, kind);
+        }
+    }
+
     /** Writes parameters with {@code writer}. */
     @FunctionalInterface
     public interface ParameterWriter {
