@@ -49,6 +49,7 @@ final class Baseline implements Callable<Integer> {
 
     private Integer run() throws IOException {
         Path dir = budget.out.resolve("baseline");
+        budget.checkBudget();
         budget.requireWritable(dir, "baseline", "specialist");
         Progress progress = budget.progress(spec.commandLine().getErr());
         Tokenizer tok = budget.tokenizer();

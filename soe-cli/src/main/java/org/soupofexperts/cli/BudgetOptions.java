@@ -232,6 +232,34 @@ final class BudgetOptions {
         return s;
     }
 
+    /** The most token positions one step's batch may hold: a batch is one int array in the engine. */
+    static final long MAX_BATCH_POSITIONS = 1L << 27;
+
+    /**
+     * Checks the budget and model options before any work (the token store and the clustering
+     * can take minutes), naming the option: what the library would refuse only later, or not
+     * at all (a batch too large for one array).
+     */
+    void checkBudget() {
+        if (steps < 1 || layers < 1 || width < 1 || context < 1 || batch < 1) {
+            throw new IllegalArgumentException("--steps, --layers, --width, --context and --batch must be >= 1, got "
+                    + steps + ", " + layers + ", " + width + ", " + context + ", " + batch);
+        }
+        if (!(lr > 0 && lr < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("--lr must be a positive finite number, got " + lr);
+        }
+        if ((long) batch * (context + 1L) > MAX_BATCH_POSITIONS) {
+            throw new IllegalArgumentException("--batch x (--context + 1) must be at most " + MAX_BATCH_POSITIONS
+                    + " token positions, got " + batch + " x " + (context + 1L));
+        }
+        try {
+            model(256); // the vocabulary is checked with the tokenizer, later
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--layers " + layers + ", --width " + width + ", --context " + context
+                    + ": " + e.getMessage() + " (heads = width / 32, at least 1)");
+        }
+    }
+
     /** The base model these options describe, for a vocabulary of {@code vocab} tokens. */
     ModelConfig model(int vocab) {
         return ModelConfig.builder()

@@ -51,11 +51,12 @@ final class Eval implements Callable<Integer> {
             throw new IllegalArgumentException("--max-documents must be >= 1");
         }
         List<String> texts = new ArrayList<>(); // the cheap checks first
+        Inputs.Budget budget = new Inputs.Budget(); // one for all the files
         for (Path f : files) {
             if (Inputs.isJsonl(f)) {
-                texts.addAll(Inputs.jsonlDocuments(f, textField, maxDocuments - texts.size()));
+                texts.addAll(Inputs.jsonlDocuments(f, textField, maxDocuments - texts.size(), budget));
             } else {
-                texts.addAll(Inputs.documents(List.of(f)));
+                texts.addAll(Inputs.documents(List.of(f), budget));
             }
         }
         if (texts.isEmpty()) {

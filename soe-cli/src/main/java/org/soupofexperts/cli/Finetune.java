@@ -74,8 +74,9 @@ final class Finetune implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        List<String> docs = Inputs.documents(train); // the cheap checks first
-        List<String> held = validation == null ? null : Inputs.documents(validation);
+        Inputs.Budget budget = new Inputs.Budget(); // one for both lists
+        List<String> docs = Inputs.documents(train, budget); // the cheap checks first
+        List<String> held = validation == null ? null : Inputs.documents(validation, budget);
         BudgetOptions.requireWritable(out, "saved model", "specialist", force);
         if (out.toAbsolutePath().normalize().equals(modelDir.toAbsolutePath().normalize())) {
             throw new IllegalArgumentException("--out is the model's own folder; save the fine-tuned model elsewhere");

@@ -28,38 +28,62 @@ final class Inputs {
 
     /** Specialist documents: each file is one document (UTF-8 text). */
     static List<String> documents(List<Path> files) throws IOException {
+        return documents(files, new Budget());
+    }
+
+    /**
+     * What one command may hold of the documents it reads, over all its files and options
+     * ({@link #MAX_DOCUMENT_BYTES}): a limit per file would let many files fill the heap. Not
+     * thread-safe.
+     */
+    static final class Budget {
+        private long left = MAX_DOCUMENT_BYTES;
+
+        /** Takes {@code bytes} of the budget, or refuses naming {@code what} went past it. */
+        void take(long bytes, Object what) {
+            left -= bytes;
+            if (left < 0) {
+                throw new IllegalArgumentException(what + ": the documents add up to more than "
+                        + (MAX_DOCUMENT_BYTES >> 20) + " MiB, more than this tool holds in memory;"
+                        + " give fewer or shorter documents at a time");
+            }
+        }
+    }
+
+    /** Specialist documents, each file one document (UTF-8 text), taken from {@code budget}. */
+    static List<String> documents(List<Path> files, Budget budget) throws IOException {
         if (files == null || files.isEmpty()) {
             throw new IllegalArgumentException("give at least one document file");
         }
         List<String> docs = new ArrayList<>();
-        long total = 0;
         for (Path f : files) {
             if (!Files.isRegularFile(f)) {
-                // A FIFO would block and /dev/zero never end.
-                throw new IllegalArgumentException(f + " is not a regular file (a folder, device or pipe)");
+                // A FIFO would block and /dev/zero never end. (Also a mistyped name.)
+                throw new IllegalArgumentException(f
+                        + (Files.exists(f) ? " is not a regular file (a folder, device or pipe)" : " does not exist"));
             }
-            // Held whole as a String (two bytes a character): bounded before it is read.
-            total += Files.size(f);
-            if (total > MAX_DOCUMENT_BYTES) {
-                throw new IllegalArgumentException(f + ": the document files add up to more than "
-                        + (MAX_DOCUMENT_BYTES >> 20) + " MiB, more than this tool holds in memory;"
-                        + " give them as JSONL (one document per line, streamed) or fewer at a time");
-            }
+            // Held whole as a String: bounded before it is read.
+            budget.take(Files.size(f), f);
             docs.add(BoundedRead.utf8(f, MAX_DOCUMENT_BYTES, "a document"));
         }
         return docs;
     }
 
-    /** Up to {@code max} documents' {@code field} from a JSONL file (plain, .gz or .zst). */
-    static List<String> jsonlDocuments(Path f, String field, int max) throws IOException {
+    /**
+     * Up to {@code max} documents' {@code field} from a JSONL file (plain, .gz or .zst), each
+     * taken from {@code budget} at two bytes a character (a Java string's).
+     */
+    static List<String> jsonlDocuments(Path f, String field, int max, Budget budget) throws IOException {
         if (!Files.isRegularFile(f)) {
-            throw new IllegalArgumentException(f + " is not a regular file (a folder, device or pipe)");
+            throw new IllegalArgumentException(
+                    f + (Files.exists(f) ? " is not a regular file (a folder, device or pipe)" : " does not exist"));
         }
         List<String> out = new ArrayList<>();
         if (max <= 0) {
             return out;
         }
         JsonlCorpus.builder().file(f).textField(field).unlabelled().build().forEachWhile(d -> {
+            budget.take(2L * d.text().length(), f);
             out.add(d.text());
             return out.size() < max; // --max-documents reached: stop reading the file
         });
@@ -67,7 +91,8 @@ final class Inputs {
     }
 
     static boolean isJsonl(Path f) {
-        String n = f.getFileName().toString();
+        Path name = f.getFileName(); // none for "/"
+        String n = name == null ? "" : name.toString();
         return n.endsWith(".jsonl") || n.endsWith(".jsonl.gz") || n.endsWith(".jsonl.zst");
     }
 

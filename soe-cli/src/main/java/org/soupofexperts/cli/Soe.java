@@ -2,6 +2,10 @@ package org.soupofexperts.cli;
 
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.util.Arrays;
@@ -79,12 +83,15 @@ public final class Soe implements Callable<Integer> {
                 || cause instanceof NotDirectoryException
                 || cause instanceof SoupFormatException
                 || cause instanceof ArtifactConflictException
-                || cause instanceof NoSuchFileException;
+                || cause instanceof NoSuchFileException
+                || cause instanceof AccessDeniedException;
         String message = e instanceof NoSuchFileException
                 ? "no such file: " + e.getMessage()
-                : e.getMessage() == null || e.getMessage().isBlank()
-                        ? e.getClass().getSimpleName()
-                        : e.getMessage();
+                : e instanceof FileSystemException f
+                        ? fileProblem(f)
+                        : e.getMessage() == null || e.getMessage().isBlank()
+                                ? e.getClass().getSimpleName()
+                                : e.getMessage();
         if (e instanceof OutOfMemoryError) {
             message = "out of memory (" + message + "); give the JVM more heap with -Xmx or use a smaller model";
         } else if (e instanceof StackOverflowError) {
@@ -97,6 +104,25 @@ public final class Soe implements Callable<Integer> {
         }
         err.flush();
         return userError ? 1 : 2;
+    }
+
+    /**
+     * A file system refusal with what went wrong, not only the path (which is all the message of
+     * an {@link AccessDeniedException} holds).
+     */
+    private static String fileProblem(FileSystemException f) {
+        String what = f instanceof AccessDeniedException
+                ? "permission denied"
+                : f instanceof FileAlreadyExistsException
+                        ? "already exists"
+                        : f instanceof DirectoryNotEmptyException
+                                ? "folder not empty"
+                                : f instanceof NotDirectoryException
+                                        ? "not a folder"
+                                        : f.getReason() != null
+                                                ? f.getReason()
+                                                : f.getClass().getSimpleName();
+        return what + ": " + f.getFile() + (f.getOtherFile() != null ? " -> " + f.getOtherFile() : "");
     }
 
     /** No command: the usage, on stderr, and exit code 2 (a script that forgot the command fails). */

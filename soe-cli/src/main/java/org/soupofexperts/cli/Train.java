@@ -129,6 +129,11 @@ final class Train implements Callable<Integer> {
             throw new IllegalArgumentException("--experts, --expert-rank and --h-per-step must be >= 0, got " + experts
                     + ", " + expertRank + ", " + hPerStep);
         }
+        budget.checkBudget();
+        if (hPerStep > 0 && budget.batch % hPerStep != 0) {
+            throw new IllegalArgumentException(
+                    "--h-per-step must divide --batch (" + budget.batch + "), got " + hPerStep);
+        }
         budget.requireWritable(soupDir, "soup", "soup");
         Function<List<String>, Embedder> centroidEmbedder = Embedders.parse(embedder);
         DomainSplit split = DomainSplit.fromSpec(domains, centroidEmbedder);
@@ -139,6 +144,10 @@ final class Train implements Callable<Integer> {
         Function<long[], MetaDistribution> pi = MetaDistributions.fromSpec(meta);
         if (checkpointEvery < 0 || !(checkpointMinutes >= 0) || Double.isInfinite(checkpointMinutes)) {
             throw new IllegalArgumentException("--checkpoint-every and --checkpoint-minutes must be >= 0");
+        }
+        if (checkpointMinutes > 0 && checkpointMinutes * 60_000 < 1) {
+            throw new IllegalArgumentException(
+                    "--checkpoint-minutes must be 0 (none) or at least one millisecond, got " + checkpointMinutes);
         }
         Path checkpoints = out.resolve("checkpoints");
         Path resumeFrom = null;

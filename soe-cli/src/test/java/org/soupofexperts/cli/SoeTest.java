@@ -107,7 +107,7 @@ class SoeTest {
                 "--h-per-step",
                 "3");
         assertEquals(1, groups.code(), groups.err());
-        assertTrue(groups.err().contains("hPerStep must divide the batch size 16"), groups.err());
+        assertTrue(groups.err().contains("--h-per-step must divide --batch (16), got 3"), groups.err());
     }
 
     /**
@@ -163,6 +163,7 @@ class SoeTest {
                 () -> Files.writeString(dir.resolve("b/soup"), "a file where the soup should go: the save fails"),
                 concat(common, "--out", dir.resolve("b").toString()));
         assertEquals(2, failed.code(), "a failed save is an I/O failure: " + failed.err());
+        assertTrue(failed.err().contains("already exists: " + dir.resolve("b/soup")), "says what: " + failed.err());
         assertTrue(Files.isDirectory(dir.resolve("b/checkpoints/step-00000008")), "the newest checkpoint must survive");
         Files.delete(dir.resolve("b/soup"));
         // A new run over them would delete them as it writes its own: refused before any work.
@@ -390,6 +391,33 @@ class SoeTest {
                 soe("train", "--corpus", corpus.toString(), "--out", out.toString(), "--valid-fraction", "1.5");
         assertEquals(1, fraction.code(), fraction.err());
         assertTrue(fraction.err().contains("--valid-fraction"), fraction.err());
+        String[][] bad = {
+            {"--width", "100"},
+            {"--steps", "0"},
+            {"--lr", "NaN"},
+            {"--batch", "0"},
+            {"--h-per-step", "3"},
+            {"--batch", "65536", "--context", "32767"},
+            {"--checkpoint-minutes", "0.00001"}
+        };
+        String[] named = {
+            "--width 100",
+            "--steps",
+            "--lr must be",
+            "--batch",
+            "--h-per-step must divide --batch (16)",
+            "--batch x (--context + 1)",
+            "--checkpoint-minutes must be 0"
+        };
+        for (int i = 0; i < bad.length; i++) {
+            Result r =
+                    soe(concat(new String[] {"train", "--corpus", corpus.toString(), "--out", out.toString()}, bad[i]));
+            assertEquals(1, r.code(), Arrays.toString(bad[i]) + ": " + r.err());
+            assertTrue(r.err().contains(named[i]), Arrays.toString(bad[i]) + ": " + r.err());
+        }
+        Result lr = soe("baseline", "--corpus", corpus.toString(), "--out", out.toString(), "--lr", "-1");
+        assertEquals(1, lr.code(), lr.err());
+        assertTrue(lr.err().contains("--lr must be a positive finite number"), lr.err());
         assertTrue(!Files.exists(out.resolve("token-store")), "no token store was built for refused options");
     }
 
@@ -950,6 +978,25 @@ class SoeTest {
         Result big = soe("eval", "--model", dir.resolve("nomodel").toString(), huge.toString());
         assertEquals(1, big.code(), big.err());
         assertTrue(big.err().contains("more than 256 MiB"), big.err());
+        // The limit holds for all of a command's files together, not for each one.
+        Path small = Files.writeString(dir.resolve("small.txt"), "a short document");
+        Path whole = dir.resolve("whole.txt");
+        try (RandomAccessFile f = new RandomAccessFile(whole.toFile(), "rw")) {
+            f.setLength(256L << 20); // exactly the limit alone
+        }
+        Result two = soe("eval", "--model", dir.resolve("nomodel").toString(), small.toString(), whole.toString());
+        assertEquals(1, two.code(), two.err());
+        assertTrue(two.err().contains(whole + ": the documents add up to more than 256 MiB"), two.err());
+        Result typo = soe(
+                "eval",
+                "--model",
+                dir.resolve("nomodel").toString(),
+                dir.resolve("typo.txt").toString());
+        assertEquals(1, typo.code(), typo.err());
+        assertTrue(typo.err().contains("typo.txt does not exist"), typo.err());
+        Result root = soe("eval", "--model", dir.resolve("nomodel").toString(), "/");
+        assertEquals(1, root.code(), root.err());
+        assertTrue(root.err().contains("is not a regular file"), root.err());
         // Output paths a save would refuse are refused before the soup is even read.
         Path notes = dir.resolve("notes");
         Files.createDirectories(notes);
