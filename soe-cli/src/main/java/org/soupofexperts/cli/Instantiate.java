@@ -103,16 +103,17 @@ final class Instantiate implements Callable<Integer> {
             throw new IllegalArgumentException("--safetensors " + safetensors + " already exists; "
                     + (Files.isDirectory(safetensors) ? "name a file, not a folder" : "pass --force to replace it"));
         }
+        List<String> texts = docs == null ? null : Inputs.documents(docs); // read before the soup: cheaper to refuse
         try (SoupOfExperts soup = SoupOfExperts.load(soupDir)) {
             DomainWeightFit.Result fitted = null;
             double[] weights;
             if (h != null) {
                 weights = Inputs.weights(h, soup);
             } else if (fit) {
-                fitted = fitted(soup, Inputs.documents(docs));
+                fitted = fitted(soup, texts);
                 weights = fitted.h();
             } else {
-                weights = NearestCentroidAssigner.fromSoup(soup, 0).domainWeights(Inputs.documents(docs));
+                weights = NearestCentroidAssigner.fromSoup(soup, 0).domainWeights(texts);
             }
             long t0 = System.nanoTime();
             try (Specialist s = instantiate(soup, fitted, weights)) {

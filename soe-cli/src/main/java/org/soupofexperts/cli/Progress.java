@@ -29,7 +29,7 @@ final class Progress {
             return;
         }
         if (terminal && (e.step() % Math.max(1, total / 100) == 0 || e.step() == total)) {
-            int done = 30 * e.step() / total;
+            int done = (int) (30L * e.step() / total);
             err.printf("\r[%s%s] %s ", "#".repeat(done), " ".repeat(30 - done), line(e));
             err.flush();
         } else if (!terminal && (e.step() % (every > 0 ? every : Math.max(1, total / 10)) == 0 || e.step() == total)) {

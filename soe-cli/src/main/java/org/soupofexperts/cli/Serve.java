@@ -122,9 +122,8 @@ final class Serve implements Callable<Integer> {
                     + " fit waits that long at most for another model's training run in this JVM (default: no limit)")
     Long fitTimeLimitSeconds;
 
-    /** The histogram over the soup's centroids, or with --fit the fit of h that starts from it. */
-    private DomainAssigner assigner(SoupOfExperts soup, Inputs.RecordedTokenizer tok) {
-        NearestCentroidAssigner histogram = NearestCentroidAssigner.fromSoup(soup, 0);
+    /** --fit's windows and losses ({@code null} without --fit), the fit's options checked: before the soup is read. */
+    private int[] fitSpec() {
         if (tuneAlpha < 0 || layerSteps < 0) {
             throw new IllegalArgumentException(
                     "--tune-alpha and --layer-steps must be >= 0, got " + tuneAlpha + " and " + layerSteps);
@@ -138,7 +137,7 @@ final class Serve implements Callable<Integer> {
                 throw new IllegalArgumentException("--tune-alpha, --layer-steps and --fit-time-limit apply to what"
                         + " --fit starts: add --fit WINDOWSxEVALUATIONS");
             }
-            return histogram;
+            return null;
         }
         String[] p = fit.split("x", -1);
         int windows;
@@ -155,6 +154,17 @@ final class Serve implements Callable<Integer> {
             throw new IllegalArgumentException("--fit takes WINDOWSxEVALUATIONS, windows at least 1 and evaluations at"
                     + " least 2 (such as 4x27); got '" + fit + "'");
         }
+        return new int[] {windows, evaluations};
+    }
+
+    /** The histogram over the soup's centroids, or with --fit the fit of h that starts from it. */
+    private DomainAssigner assigner(SoupOfExperts soup, Inputs.RecordedTokenizer tok, int[] fitSpec) {
+        NearestCentroidAssigner histogram = NearestCentroidAssigner.fromSoup(soup, 0);
+        if (fitSpec == null) {
+            return histogram;
+        }
+        int windows = fitSpec[0];
+        int evaluations = fitSpec[1];
         return DomainWeightFit.builder()
                 .soup(soup)
                 .tokenizer(tok.tokenizer())
@@ -187,6 +197,7 @@ final class Serve implements Callable<Integer> {
                 .withMaxBodyBytes(maxBodyBytes)
                 .withMaxTokensPerRequest(maxTokensPerRequest)
                 .withMaxInFlightPerClient(maxInFlightPerClient);
+        int[] fitSpec = fitSpec();
         String set = System.getenv(tokenEnv);
         // An empty variable is no token: said so at start, never "(token from ...)".
         String token = set == null || set.isEmpty() ? null : set;
@@ -194,7 +205,7 @@ final class Serve implements Callable<Integer> {
                 Inputs.RecordedTokenizer tok = Inputs.recordedTokenizer(soupDir, soup.labels());
                 SpecialistServer server = SpecialistServer.builder()
                         .soup(soup)
-                        .assigner(assigner(soup, tok))
+                        .assigner(assigner(soup, tok, fitSpec))
                         .tokenizer(tok.tokenizer())
                         .host(host)
                         .port(port)

@@ -994,6 +994,20 @@ class SoeTest {
                 dir.resolve("typo.txt").toString());
         assertEquals(1, typo.code(), typo.err());
         assertTrue(typo.err().contains("typo.txt does not exist"), typo.err());
+        // The cheap checks before the soup is read.
+        Result fitFirst = soe("serve", "--soup", dir.resolve("nosoup").toString(), "--fit", "8");
+        assertEquals(1, fitFirst.code(), fitFirst.err());
+        assertTrue(fitFirst.err().contains("--fit takes WINDOWSxEVALUATIONS"), fitFirst.err());
+        Result docsFirst = soe(
+                "instantiate",
+                "--soup",
+                dir.resolve("nosoup").toString(),
+                "--docs",
+                dir.resolve("typo.txt").toString(),
+                "--out",
+                dir.resolve("spec2").toString());
+        assertEquals(1, docsFirst.code(), docsFirst.err());
+        assertTrue(docsFirst.err().contains("typo.txt does not exist"), docsFirst.err());
         Result root = soe("eval", "--model", dir.resolve("nomodel").toString(), "/");
         assertEquals(1, root.code(), root.err());
         assertTrue(root.err().contains("is not a regular file"), root.err());
