@@ -197,7 +197,16 @@ public final class NearestCentroidAssigner implements DomainAssigner {
         JsonObject o = e.getAsJsonObject();
         // Its shape first (both parts objects), then what they hold.
         JsonObject embedder = part(o, "embedder");
-        Centroids centroids = Centroids.fromJsonObject(part(o, "centroids"));
+        Centroids centroids;
+        try {
+            centroids = Centroids.fromJsonObject(part(o, "centroids"));
+        } catch (IllegalArgumentException ex) {
+            throw ex;
+        } catch (RuntimeException ex) {
+            // A missing array, a number where a row should be: Gson's own exceptions, named here.
+            throw new IllegalArgumentException(
+                    "the soup's '" + ATTACHMENT + "' attachment holds no readable centroids: " + ex.getMessage(), ex);
+        }
         if (centroids.k() != soup.config().numDomains()) {
             // An h of the wrong length would reach instantiate(h) or, worse, a caller's own code.
             throw new IllegalArgumentException("the soup's '" + ATTACHMENT + "' attachment holds " + centroids.k()

@@ -26,16 +26,36 @@ public final class HashedNgramEmbedder implements Embedder {
         this(dimension, minN, maxN, maxChars, null);
     }
 
+    /** Largest dimension: a batch of 256 documents then holds 64 MiB of counts. */
+    public static final int MAX_DIMENSION = 1 << 16;
+
+    /** Longest n-gram: counting costs about maxChars x (maxN - minN + 1) x maxN character reads. */
+    public static final int MAX_N = 32;
+
+    /** Most characters of a document embedded. */
+    public static final int MAX_CHARS = 10_000_000;
+
     private HashedNgramEmbedder(int dimension, int minN, int maxN, int maxChars, float[] idf) {
-        if (dimension < 1) {
-            throw new IllegalArgumentException("embedding dimension must be >= 1, got " + dimension);
-        }
-        if (minN < 1 || maxN < minN) {
+        // Bounded because these numbers also come from files (a soup's attachment): a forged one
+        // must not make every request take hours or gigabytes.
+        if (dimension < 1 || dimension > MAX_DIMENSION) {
             throw new IllegalArgumentException(
-                    "n-gram range must satisfy 1 <= minN <= maxN, got " + minN + ".." + maxN);
+                    "embedding dimension must be in [1, " + MAX_DIMENSION + "], got " + dimension);
         }
-        if (maxChars < 1) {
-            throw new IllegalArgumentException("maxChars must be >= 1, got " + maxChars);
+        if (minN < 1 || maxN < minN || maxN > MAX_N) {
+            throw new IllegalArgumentException(
+                    "n-gram range must satisfy 1 <= minN <= maxN <= " + MAX_N + ", got " + minN + ".." + maxN);
+        }
+        if (maxChars < 1 || maxChars > MAX_CHARS) {
+            throw new IllegalArgumentException("maxChars must be in [1, " + MAX_CHARS + "], got " + maxChars);
+        }
+        if (idf != null) {
+            for (int i = 0; i < idf.length; i++) {
+                if (!(idf[i] > 0 && idf[i] < Float.POSITIVE_INFINITY)) {
+                    throw new IllegalArgumentException(
+                            "IDF weight " + i + " must be positive and finite, got " + idf[i]);
+                }
+            }
         }
         this.dimension = dimension;
         this.minN = minN;
@@ -157,23 +177,35 @@ public final class HashedNgramEmbedder implements Embedder {
     }
 
     private static HashedNgramEmbedder fromJsonObject(JsonObject o) {
+        int dimension = whole(o, "dimension");
         float[] idf = null;
         if (o.has("idf")) {
             JsonArray a = o.getAsJsonArray("idf");
-            if (a.size() != o.get("dimension").getAsInt()) {
+            if (a.size() != dimension) {
                 throw new IllegalArgumentException(
-                        "IDF weights have length " + a.size() + " but the dimension is " + o.get("dimension"));
+                        "IDF weights have length " + a.size() + " but the dimension is " + dimension);
             }
             idf = new float[a.size()];
             for (int i = 0; i < idf.length; i++) {
-                idf[i] = a.get(i).getAsFloat();
+                // A value past float's range would become Infinity: refused by the constructor.
+                idf[i] = (float) a.get(i).getAsDouble();
             }
         }
-        return new HashedNgramEmbedder(
-                o.get("dimension").getAsInt(),
-                o.get("minN").getAsInt(),
-                o.get("maxN").getAsInt(),
-                o.get("maxChars").getAsInt(),
-                idf);
+        return new HashedNgramEmbedder(dimension, whole(o, "minN"), whole(o, "maxN"), whole(o, "maxChars"), idf);
+    }
+
+    /** An int field, refused rather than truncated when it is not a whole number within int's range. */
+    private static int whole(JsonObject o, String key) {
+        if (!o.has(key)
+                || !o.get(key).isJsonPrimitive()
+                || !o.get(key).getAsJsonPrimitive().isNumber()) {
+            throw new IllegalArgumentException("'" + key + "' must be a number");
+        }
+        try {
+            return o.get(key).getAsBigDecimal().intValueExact();
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("'" + key + "' must be a whole number within int's range, got "
+                    + o.get(key).getAsString());
+        }
     }
 }

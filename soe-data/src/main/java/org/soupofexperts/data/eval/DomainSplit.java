@@ -44,6 +44,12 @@ public interface DomainSplit {
     Training domains(TokenStore store, Tokenizer tokenizer, List<Integer> training, int context, long seed);
 
     /**
+     * The most clusters {@link #fromSpec} takes: the paper's 4,096 with room to spare. The k-means
+     * here holds every document's embedding and its assignment in memory, which is what bounds it.
+     */
+    int MAX_CLUSTERS = 16_384;
+
+    /**
      * The split a short specification names, as tools take it on a command line: {@code labels}
      * (200 centroid documents per domain) or {@code clusters:K}.
      *
@@ -61,8 +67,9 @@ public interface DomainSplit {
                 k = -1;
             }
         }
-        if (k < 2) {
-            throw new IllegalArgumentException("unknown domains '" + spec + "': use labels or clusters:K (K >= 2)");
+        if (k < 2 || k > MAX_CLUSTERS) {
+            throw new IllegalArgumentException(
+                    "unknown domains '" + spec + "': use labels or clusters:K (K from 2 to " + MAX_CLUSTERS + ")");
         }
         return clusters(k, embedder);
     }

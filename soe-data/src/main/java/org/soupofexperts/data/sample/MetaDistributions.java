@@ -184,9 +184,15 @@ public final class MetaDistributions {
         List<double[]> hs = new ArrayList<>();
         for (double[] h : histograms) {
             double[] v = DomainWeights.validate(h, k);
+            // In logs, from the largest weight: h_i^(1/T) itself underflows to 0 for a small T
+            // (0.5^(1/1e-4)), and every weight with it, which gave NaN after the division.
+            double top = Double.NEGATIVE_INFINITY;
+            for (double x : v) {
+                top = Math.max(top, x == 0 ? Double.NEGATIVE_INFINITY : Math.log(x));
+            }
             double sum = 0;
             for (int i = 0; i < k; i++) {
-                v[i] = v[i] == 0 ? 0 : Math.pow(v[i], 1 / temperature);
+                v[i] = v[i] == 0 ? 0 : Math.exp((Math.log(v[i]) - top) / temperature);
                 sum += v[i];
             }
             for (int i = 0; i < k; i++) {

@@ -3,6 +3,7 @@ package org.soupofexperts.data.store;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import java.io.IOException;
@@ -178,9 +179,7 @@ public final class TokenStore {
             } catch (SoupFormatException e) {
                 LOG.warn("token store manifest {} is unreadable ({}): rebuilding", m, e.getMessage());
             }
-            if (existing != null
-                    && existing.has("fingerprint")
-                    && fingerprint.equals(existing.get("fingerprint").getAsString())) {
+            if (existing != null && fingerprint.equals(fingerprintOf(existing))) {
                 LOG.info("reusing token store {}", dir);
                 return new TokenStore(dir, existing, true);
             }
@@ -219,9 +218,13 @@ public final class TokenStore {
         } catch (SoupFormatException e) {
             return false;
         }
-        return existing.has("fingerprint")
-                && fingerprint(corpus, validation, tokenizer, options)
-                        .equals(existing.get("fingerprint").getAsString());
+        return fingerprint(corpus, validation, tokenizer, options).equals(fingerprintOf(existing));
+    }
+
+    /** The manifest's fingerprint, or null when it has none or it is not a string ({@code null}, an object). */
+    private static String fingerprintOf(JsonObject manifest) {
+        JsonElement f = manifest.get("fingerprint");
+        return f != null && f.isJsonPrimitive() && f.getAsJsonPrimitive().isString() ? f.getAsString() : null;
     }
 
     private static boolean isEmptyDirectory(Path dir) throws IOException {

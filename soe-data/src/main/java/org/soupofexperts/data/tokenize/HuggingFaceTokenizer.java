@@ -13,6 +13,7 @@ import java.util.HexFormat;
 import java.util.List;
 import org.soupofexperts.core.Labels;
 import org.soupofexperts.core.io.BoundedRead;
+import org.soupofexperts.core.io.internal.ConfigJson;
 
 /**
  * A Hugging Face {@code tokenizer.json} through DJL's tokenizers binding (its native library
@@ -96,19 +97,13 @@ public final class HuggingFaceTokenizer implements Tokenizer, AutoCloseable {
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(file + " is not a valid tokenizer.json", e);
         }
-        int vocab = 0;
-        JsonElement v = o.has("model") ? o.getAsJsonObject("model").get("vocab") : null;
-        if (v != null && v.isJsonObject()) {
-            for (var e : v.getAsJsonObject().entrySet()) {
-                vocab = Math.max(vocab, e.getValue().getAsInt() + 1);
-            }
-        } else if (v != null && v.isJsonArray()) {
-            vocab = v.getAsJsonArray().size();
-        }
-        if (o.has("added_tokens") && o.get("added_tokens").isJsonArray()) {
-            for (var e : o.getAsJsonArray("added_tokens")) {
-                vocab = Math.max(vocab, e.getAsJsonObject().get("id").getAsInt() + 1);
-            }
+        int vocab;
+        try {
+            vocab = vocabulary(o);
+        } catch (RuntimeException e) {
+            // A model that is not an object, an id that is not a number, an added token without one.
+            throw new IllegalArgumentException(
+                    file + " is not a tokenizer.json this library can read: " + e.getMessage(), e);
         }
         if (vocab == 0) {
             throw new IllegalArgumentException(file + " declares no vocabulary");
@@ -165,6 +160,50 @@ public final class HuggingFaceTokenizer implements Tokenizer, AutoCloseable {
     @Override
     public void close() {
         tokenizer.close();
+    }
+
+    /**
+     * The vocabulary size a tokenizer.json declares: one more than its largest token id, at most
+     * the largest vocabulary a model of this library holds ({@code ConfigJson.MAX_VOCAB}).
+     */
+    private static int vocabulary(JsonObject o) {
+        long vocab = 0;
+        if (o.has("model") && !o.get("model").isJsonObject()) {
+            throw new IllegalArgumentException("its 'model' is not an object");
+        }
+        JsonElement v = o.has("model") ? o.getAsJsonObject("model").get("vocab") : null;
+        if (v != null && v.isJsonObject()) {
+            for (var e : v.getAsJsonObject().entrySet()) {
+                vocab = Math.max(vocab, tokenId(e.getValue(), e.getKey()) + 1L);
+            }
+        } else if (v != null && v.isJsonArray()) {
+            vocab = v.getAsJsonArray().size();
+        }
+        if (o.has("added_tokens") && o.get("added_tokens").isJsonArray()) {
+            for (var e : o.getAsJsonArray("added_tokens")) {
+                vocab = Math.max(vocab, tokenId(e.getAsJsonObject().get("id"), "an added token") + 1L);
+            }
+        }
+        if (vocab > ConfigJson.MAX_VOCAB) {
+            throw new IllegalArgumentException("its vocabulary of " + vocab + " tokens is larger than the "
+                    + ConfigJson.MAX_VOCAB + " a model of this library holds");
+        }
+        return (int) vocab;
+    }
+
+    private static long tokenId(JsonElement id, String of) {
+        if (id == null || !id.isJsonPrimitive() || !id.getAsJsonPrimitive().isNumber()) {
+            throw new IllegalArgumentException("the id of " + of + " is not a number: " + id);
+        }
+        try {
+            long t = id.getAsBigDecimal().longValueExact();
+            if (t < 0) {
+                throw new IllegalArgumentException("the id of " + of + " is negative: " + t);
+            }
+            return t;
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("the id of " + of + " is not a whole number: " + id);
+        }
     }
 
     private static String sha256(byte[] b) {

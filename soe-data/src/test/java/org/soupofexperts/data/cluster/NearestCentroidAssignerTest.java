@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -177,6 +178,33 @@ class NearestCentroidAssignerTest {
             soup.attach(NearestCentroidAssigner.ATTACHMENT, stringCentroids.toString());
             e = assertThrows(IllegalArgumentException.class, () -> NearestCentroidAssigner.fromSoup(soup, 0));
             assertTrue(e.getMessage().contains("has no 'centroids' object"), e.getMessage());
+            // Inside a centroids object: no array, or a number where a row should be.
+            JsonObject badRows = new JsonObject();
+            JsonObject rows = three.toJsonObject();
+            rows.remove("centroids");
+            badRows.add("centroids", rows);
+            badRows.add("embedder", JsonParser.parseString(emb.toJson()));
+            soup.attach(NearestCentroidAssigner.ATTACHMENT, badRows.toString());
+            e = assertThrows(IllegalArgumentException.class, () -> NearestCentroidAssigner.fromSoup(soup, 0));
+            assertTrue(e.getMessage().contains("attachment"), e.getMessage());
+            // A forged embedder: n-grams of 2^31 - 1 characters (hours per document), IDF past float's range.
+            JsonObject embedder = JsonParser.parseString(emb.toJson()).getAsJsonObject();
+            embedder.addProperty("maxN", Integer.MAX_VALUE);
+            IllegalArgumentException slow = assertThrows(
+                    IllegalArgumentException.class, () -> HashedNgramEmbedder.fromJson(embedder.toString()));
+            assertTrue(slow.getMessage().contains("minN <= maxN <= 32"), slow.getMessage());
+            embedder.addProperty("maxN", 5);
+            embedder.addProperty("dimension", 1e12);
+            IllegalArgumentException wide = assertThrows(
+                    IllegalArgumentException.class, () -> HashedNgramEmbedder.fromJson(embedder.toString()));
+            assertTrue(wide.getMessage().contains("'dimension' must be a whole number"), wide.getMessage());
+            JsonObject idf = JsonParser.parseString(
+                            new HashedNgramEmbedder(4, 2, 3, 100).fitIdf(docs).toJson())
+                    .getAsJsonObject();
+            idf.getAsJsonArray("idf").set(2, new JsonPrimitive(1e39));
+            IllegalArgumentException inf =
+                    assertThrows(IllegalArgumentException.class, () -> HashedNgramEmbedder.fromJson(idf.toString()));
+            assertTrue(inf.getMessage().contains("IDF weight 2 must be positive and finite"), inf.getMessage());
         }
     }
 

@@ -217,7 +217,7 @@ class LeaveDomainsOutTest {
                         .domains(store, new ByteTokenizer(), training, 8, SEED)
                         .domains()
                         .name(0));
-        for (String bad : List.of("clusters:1", "clusters:x", "clusters:", "label", "")) {
+        for (String bad : List.of("clusters:1", "clusters:x", "clusters:", "label", "", "clusters:99999999")) {
             IllegalArgumentException e = assertThrows(
                     IllegalArgumentException.class, () -> DomainSplit.fromSpec(bad, DomainSplit.hashed()), bad);
             assertTrue(e.getMessage().contains("'" + bad + "'"), e.getMessage());

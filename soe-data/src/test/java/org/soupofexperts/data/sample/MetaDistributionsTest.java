@@ -246,6 +246,9 @@ class MetaDistributionsTest {
             first += two.sample(rng)[0] == 1 ? 1 : 0;
         }
         assertEquals(0.5, first / 10000.0, 0.02, "seed " + SEED);
+        // A small temperature: 0.6^(1/1e-4) underflows to 0, as does every weight; in logs the top one is 1.
+        double[] cold = MetaDistributions.tempered(List.of(hist), 1e-4).sample(new SplittableRandom(SEED));
+        assertArrayEquals(new double[] {1, 0, 0, 0}, cold, 1e-12);
     }
 
     @Test

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,6 +84,16 @@ class TokenStoreTest {
         assertFalse(TokenStore.isCurrent(
                 dir, c, null, new ByteTokenizer(), TokenStore.Options.defaults().withValidation(0.2, 3)));
         assertFalse(TokenStore.isCurrent(dir, c, c, new ByteTokenizer(), tenth), "a validation corpus");
+        // A manifest whose fingerprint is null or an object is stale, not an UnsupportedOperationException.
+        Path manifest = dir.resolve("manifest.json");
+        for (String forged : new String[] {"null", "{}"}) {
+            JsonObject m = JsonParser.parseString(Files.readString(manifest)).getAsJsonObject();
+            m.add("fingerprint", JsonParser.parseString(forged));
+            Files.writeString(manifest, m.toString());
+            assertFalse(TokenStore.isCurrent(dir, c, null, new ByteTokenizer(), tenth), forged);
+            TokenStore.openOrBuild(dir, c, new ByteTokenizer(), tenth); // rebuilt
+            assertTrue(TokenStore.isCurrent(dir, c, null, new ByteTokenizer(), tenth), forged);
+        }
     }
 
     @Test

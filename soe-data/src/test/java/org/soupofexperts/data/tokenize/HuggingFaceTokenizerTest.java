@@ -40,6 +40,25 @@ class HuggingFaceTokenizerTest {
         assertThrows(IllegalArgumentException.class, () -> HuggingFaceTokenizer.load(tmp.resolve("nope")));
     }
 
+    @Test
+    void aTokenizerJsonWithForgedIdsIsRefusedNamingTheFile() throws Exception {
+        String[] forged = {
+            "{\"model\": []}", // a model that is not an object
+            "{\"model\": {\"vocab\": {\"a\": \"x\"}}}", // an id that is not a number
+            "{\"model\": {\"vocab\": {\"a\": 0}}, \"added_tokens\": [{\"content\": \"b\"}]}", // no id
+            "{\"model\": {\"vocab\": {\"a\": 100000000}}}", // a vocabulary of 10^8: the model would not fit
+            "{\"model\": {\"vocab\": {\"a\": 2147483647}}}" // an id whose + 1 overflowed
+        };
+        String[] named = {"model", "is not a number", "is not a number", "larger than the 16777216", "larger than"};
+        for (int i = 0; i < forged.length; i++) {
+            Path dir = Files.createDirectories(tmp.resolve("forged" + i));
+            Path f = Files.writeString(dir.resolve("tokenizer.json"), forged[i]);
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> HuggingFaceTokenizer.load(dir), forged[i]);
+            assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains(named[i]), e.getMessage());
+        }
+    }
+
     /**
      * A soup labelled with a Hugging Face tokenizer keeps its tokenizer.json through save and
      * load, passes it to its specialists, and writes it into a Hugging Face export.
