@@ -83,11 +83,13 @@ public record Generation(int maxNewTokens, double temperature, int topK, double 
         }
         Arrays.sort(order, (a, b) -> Float.compare(logits[b], logits[a]));
         int keep = topK == 0 ? vocab : Math.min(topK, vocab);
-        double max = logits[order[0]] / temperature;
+        double top = logits[order[0]];
         double[] p = new double[keep];
         double total = 0;
         for (int r = 0; r < keep; r++) {
-            p[r] = Math.exp(logits[order[r]] / temperature - max);
+            // The difference before the division: logits / a subnormal temperature are infinite,
+            // and Inf - Inf is NaN, which made every token as likely as none (the last one won).
+            p[r] = Math.exp((logits[order[r]] - top) / temperature);
             total += p[r];
         }
         // Nucleus: the smallest prefix of the sorted tokens whose probability reaches topP.

@@ -62,8 +62,11 @@ final class SoupFiles {
         } catch (SoupFormatException | RuntimeException e) {
             throw new SoupFormatException(dir + " has an invalid soup config in its manifest: " + e.getMessage(), e);
         }
-        LoadedTensors.checkFileHolds(
-                dir, a.parameters(), config.model().parameterCount() + config.bankParameterCount());
+        // The router too: 2^20 domains x a hidden width of 511 is a 2 GiB weight to allocate.
+        long router = config.router().parameterCount(config.numDomains(), config.experts());
+        long all =
+                router == Long.MAX_VALUE ? -1 : config.model().parameterCount() + config.bankParameterCount() + router;
+        LoadedTensors.checkFileHolds(dir, a.parameters(), all);
         Labels labels = Labels.fromManifest(m, config.numDomains(), dir.toString());
         SoupParameters p = new SoupParameters(config, device);
         try {

@@ -45,17 +45,23 @@ public final class SpecialistCache implements AutoCloseable {
     private long instantiateNanos;
     private boolean closed;
 
+    /** The finest grid step taken (h / quantum stays far within a long's range). */
+    public static final double MIN_QUANTUM = 1e-12;
+
     /**
      * @param soup where specialists come from
      * @param maxBytes bound on the parameter bytes of the cached specialists (at least one is kept)
-     * @param quantum grid step of h for the key, e.g. 1e-3 (0 keys on the exact h)
+     * @param quantum grid step of h for the key, e.g. 1e-3 (0 keys on the exact h; else at least
+     *     {@link #MIN_QUANTUM})
      */
     public SpecialistCache(SoupOfExperts soup, long maxBytes, double quantum) {
         if (maxBytes < 1) {
             throw new IllegalArgumentException("maxBytes must be >= 1, got " + maxBytes);
         }
-        if (!(quantum >= 0) || quantum >= 1) {
-            throw new IllegalArgumentException("quantum must be in [0, 1), got " + quantum);
+        if (!(quantum >= 0) || quantum >= 1 || (quantum > 0 && quantum < MIN_QUANTUM)) {
+            // Below it, h / quantum saturates a long: every h would share one key and one specialist.
+            throw new IllegalArgumentException(
+                    "quantum must be 0 (exact h) or in [" + MIN_QUANTUM + ", 1), got " + quantum);
         }
         this.soup = soup;
         this.maxBytes = maxBytes;

@@ -157,6 +157,11 @@ class GenerationTest {
         for (int i = 0; i < 1000; i++) {
             assertEquals(1, nucleus.next(logits, rng), "top-p 0.6 keeps only the 2/3-probable token");
         }
+        // A subnormal temperature: logits / T are infinite, yet the likeliest token is still the one drawn.
+        Generation cold = Generation.sampling(1, 1e-320, 0, 1.0, 0);
+        for (int i = 0; i < 100; i++) {
+            assertEquals(1, cold.next(logits, rng), "a temperature near 0 is greedy");
+        }
     }
 
     @Test

@@ -197,6 +197,13 @@ class LowRankExpertsTest {
         assertEquals(0, ExpertRanks.uniform(16).rankOf("m", square));
         assertEquals(0, ExpertRanks.uniform(1000).rankOf("m", new Shape(16, 96)));
         assertEquals(0, ExpertRanks.uniform(4).rankOf("m", new Shape(32)), "vectors are dense");
+        // A pattern that backtracks without end (from a forged manifest) fails, it does not hang.
+        ExpertRanks slow = ExpertRanks.of(0, List.of(new ExpertRanks.Rule(".*".repeat(40) + "!", 1)));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> slow.rankOf("h0.mlp.fc.weight", square));
+        assertTrue(e.getMessage().contains("steps to match tensor name 'h0.mlp.fc.weight'"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new ExpertRanks.Rule("a".repeat(257), 1));
+        assertTrue(e.getMessage().contains("at most 256 characters"), e.getMessage());
         try (SoupOfExperts huge = soup(1000, 0);
                 SoupOfExperts dense = soup(0, 0)) {
             assertEquals(

@@ -338,6 +338,12 @@ class SaveLoadTest {
             model(m).remove("parameterCount");
         });
         assertMessage(dir, "parameters");
+        // The router is counted too: 2^20 domains into a hidden width of 511 is a 2 GiB weight.
+        forge(manifest, original, m -> {
+            m.getAsJsonObject("config").addProperty("domains", 1 << 20);
+            m.getAsJsonObject("config").getAsJsonObject("router").addProperty("hidden", 511);
+        });
+        assertMessage(dir, "parameters");
         forge(manifest, original, m -> m.getAsJsonObject("config").addProperty("routerr", 1));
         assertMessage(dir, "unknown field 'routerr'");
         forge(manifest, original, m -> {});

@@ -158,6 +158,9 @@ class SpecialistCacheTest {
             IllegalArgumentException e =
                     assertThrows(IllegalArgumentException.class, () -> new SpecialistCache(soup, 10, 1.0));
             assertTrue(e.getMessage().contains("quantum"), e.getMessage());
+            // So fine a grid that h / quantum saturates a long: every h would share one key.
+            e = assertThrows(IllegalArgumentException.class, () -> new SpecialistCache(soup, 10, 1e-20));
+            assertTrue(e.getMessage().contains("quantum must be 0 (exact h) or in [1.0E-12, 1)"), e.getMessage());
         }
     }
 }

@@ -28,6 +28,10 @@ public final class ExpertRanks {
     public record Rule(String pattern, int rank) {
         public Rule {
             Objects.requireNonNull(pattern, "pattern");
+            if (pattern.length() > MAX_PATTERN) {
+                throw new IllegalArgumentException("expert rank rule patterns are at most " + MAX_PATTERN
+                        + " characters, got " + pattern.length());
+            }
             checkRank(rank, "rule '" + pattern + "'");
             try {
                 Pattern.compile(pattern);
@@ -39,7 +43,51 @@ public final class ExpertRanks {
         }
 
         boolean matches(String name) {
-            return Pattern.compile(pattern).matcher(name).matches();
+            // Patterns come from manifests too: one that backtracks without end (".*.*.*...!") must
+            // fail loading, not hang it. Each character read by the matcher counts.
+            return Pattern.compile(pattern).matcher(new Budgeted(name, pattern)).matches();
+        }
+    }
+
+    /** Longest pattern a rule takes: tensor names are short, and so are patterns that name them. */
+    public static final int MAX_PATTERN = 256;
+
+    /** Character reads one match may make: a plain pattern needs a few per character of the name. */
+    static final long MATCH_BUDGET = 1_000_000;
+
+    /** A tensor name that refuses to be read more than {@link #MATCH_BUDGET} times. */
+    private static final class Budgeted implements CharSequence {
+        private final String name;
+        private final String pattern;
+        private long left = MATCH_BUDGET;
+
+        Budgeted(String name, String pattern) {
+            this.name = name;
+            this.pattern = pattern;
+        }
+
+        @Override
+        public char charAt(int i) {
+            if (--left < 0) {
+                throw new IllegalArgumentException("expert rank rule '" + pattern + "' takes more than " + MATCH_BUDGET
+                        + " steps to match tensor name '" + name + "': simplify the pattern");
+            }
+            return name.charAt(i);
+        }
+
+        @Override
+        public int length() {
+            return name.length();
+        }
+
+        @Override
+        public CharSequence subSequence(int start, int end) {
+            return name.subSequence(start, end);
+        }
+
+        @Override
+        public String toString() {
+            return name;
         }
     }
 

@@ -73,6 +73,24 @@ public final class RouterConfig {
         return output;
     }
 
+    /**
+     * Weights and biases of a router of this shape from k domains to n experts: {@code depth}
+     * hidden layers, then the output layer (saturating at {@code Long.MAX_VALUE}).
+     */
+    public long parameterCount(int domains, int experts) {
+        try {
+            long total = 0;
+            long in = domains;
+            for (int i = 0; i < depth; i++) {
+                total = Math.addExact(total, Math.multiplyExact(in + 1, (long) hidden));
+                in = hidden;
+            }
+            return Math.addExact(total, Math.multiplyExact(in + 1, (long) experts));
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
     /** Multiplier of the output layer's initial weight std (default 1). */
     public double outputInitScale() {
         return outputInitScale;

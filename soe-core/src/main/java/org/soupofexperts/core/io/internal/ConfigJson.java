@@ -101,9 +101,10 @@ public final class ConfigJson {
             for (JsonElement e : o.getAsJsonArray("rules")) {
                 JsonObject j = e.getAsJsonObject();
                 rules.add(new ExpertRanks.Rule(
-                        j.get("pattern").getAsString(), j.get("rank").getAsInt()));
+                        j.get("pattern").getAsString(),
+                        StrictJson.integer(j, "rank", 0, Integer.MAX_VALUE, "an expert rank rule")));
             }
-            return ExpertRanks.of(o.get("default").getAsInt(), rules);
+            return ExpertRanks.of(StrictJson.integer(o, "default", 0, Integer.MAX_VALUE, "the expert ranks"), rules);
         } catch (RuntimeException e) {
             throw new SoupFormatException("manifest has an invalid expert-rank config: " + o, e);
         }
