@@ -16,6 +16,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.soupofexperts.core.config.ExpertInit;
+import org.soupofexperts.core.io.Dtype;
 import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.core.io.internal.Safetensors;
 import org.soupofexperts.core.nn.SoupTensor;
@@ -54,6 +55,24 @@ class SafetensorsTest {
                 ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
         assertEquals(0, headerLength % 8, "the header is padded to 8 bytes as the format asks");
         assertTrue(new String(bytes, 8, (int) headerLength, StandardCharsets.UTF_8).startsWith("{"));
+    }
+
+    @Test
+    void aValueTheDtypeTurnsIntoInfinityIsRefusedAndNothingIsWritten() throws Exception {
+        Path file = dir.resolve("big.safetensors");
+        Files.writeString(file, "an earlier export");
+        Map<String, Safetensors.Tensor> big =
+                Map.of("w", new Safetensors.Tensor(new long[] {3}, new float[] {1f, 70000f, -2f}));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> Safetensors.write(file, big, Map.of(), Dtype.F16));
+        assertTrue(e.getMessage().contains("tensor 'w' holds 70000.0 at index 1, beyond what F16"), e.getMessage());
+        assertEquals("an earlier export", Files.readString(file), "the file is untouched");
+        Safetensors.write(file, big, Map.of(), Dtype.BF16); // bfloat16 holds it
+        assertEquals(70000f, Safetensors.read(file).tensors().get("w").values()[1], 70000f / 128);
+        Map<String, Safetensors.Tensor> nan =
+                Map.of("w", new Safetensors.Tensor(new long[] {1}, new float[] {Float.NaN}));
+        e = assertThrows(IllegalArgumentException.class, () -> Safetensors.write(file, nan, Map.of()));
+        assertTrue(e.getMessage().contains("holds NaN at index 0"), e.getMessage());
     }
 
     @Test

@@ -62,6 +62,7 @@ public final class Safetensors {
             if (e.getKey().equals("__metadata__")) {
                 throw new IllegalArgumentException("'__metadata__' is reserved and cannot name a tensor");
             }
+            checkRepresentable(e.getKey(), e.getValue().values(), dtype);
             JsonObject t = new JsonObject();
             t.addProperty("dtype", dtype.name());
             JsonArray shape = new JsonArray();
@@ -103,6 +104,25 @@ public final class Safetensors {
             out.write(chunk.array(), 0, chunk.position());
             out.flush();
         });
+    }
+
+    /**
+     * Refuses, before any byte is written, a value that is not finite or that {@code dtype} would
+     * turn into infinity (beyond 65,504 in float16): the file would load, and its model give NaN.
+     */
+    private static void checkRepresentable(String name, float[] values, Dtype dtype) {
+        for (int i = 0; i < values.length; i++) {
+            float v = values[i];
+            boolean overflows = switch (dtype) {
+                case F32 -> false;
+                case F16 -> (Dtype.toHalf(v) & 0x7c00) == 0x7c00; // exponent all ones: infinity
+                case BF16 -> (Dtype.toBfloat16(v) & 0x7f80) == 0x7f80;
+            };
+            if (!Float.isFinite(v) || overflows) {
+                throw new IllegalArgumentException("tensor '" + name + "' holds " + v + " at index " + i
+                        + (Float.isFinite(v) ? ", beyond what " + dtype + " can store; export as F32 or BF16" : ""));
+            }
+        }
     }
 
     /** What a safetensors file holds: its tensors in header order, and its string metadata. */

@@ -24,6 +24,19 @@ class StrictJsonTest {
     }
 
     @Test
+    void moreValuesThanTheLimitAreRefusedBeforeParsingButCommasInsideStringsAreText() throws SoupFormatException {
+        // 8,000,001 zeros: 16 MB of text that Gson would hold in about 640 MB.
+        String many = "{\"a\": [" + "0,".repeat((int) StrictJson.MAX_VALUES) + "0]}";
+        SoupFormatException e = assertThrows(SoupFormatException.class, () -> StrictJson.parseObject(many, "test"));
+        assertTrue(
+                e.getMessage().contains("holds more than " + StrictJson.MAX_VALUES + " JSON values"), e.getMessage());
+        String text = "{\"a\": \"" + ",".repeat((int) StrictJson.MAX_VALUES + 10) + "\"}";
+        assertEquals(
+                StrictJson.MAX_VALUES + 10,
+                StrictJson.parseObject(text, "test").get("a").getAsString().length());
+    }
+
+    @Test
     void onlyOneStrictObjectIsAccepted() {
         for (String bad : new String[] {"[1]", "{\"a\": 1} {\"b\": 2}", "{a: 1}", "{\"a\": 1,}", "{\"a\": NaN}", ""}) {
             SoupFormatException e =
