@@ -1,5 +1,6 @@
 package org.soupofexperts.data.corpus;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -10,6 +11,8 @@ import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
+import java.util.zip.ZipException;
+import org.soupofexperts.core.io.SoupFormatException;
 
 /**
  * A directory with one sub-directory per domain, each holding text files (one document per file;
@@ -59,14 +62,37 @@ public final class DirectoryCorpus implements Corpus {
         for (Path d : domains()) {
             String name = d.getFileName().toString();
             for (Path f : files(d)) {
-                String text;
-                try (InputStream in = Compression.open(f)) {
-                    text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-                }
+                String text = read(f);
                 if (!sink.test(new Document(text, name, root.relativize(f).toString(), 0))) {
                     return;
                 }
             }
+        }
+    }
+
+    /** Most bytes of one document, after decompression: a small .gz can hold gigabytes. */
+    public static final int MAX_DOCUMENT_BYTES = 64 << 20;
+
+    /** One file's text, decompressed, refused past {@link #MAX_DOCUMENT_BYTES} and when damaged, naming it. */
+    private static String read(Path f) throws IOException {
+        try (InputStream in = Compression.open(f)) {
+            byte[] b = in.readNBytes(MAX_DOCUMENT_BYTES + 1);
+            if (b.length > MAX_DOCUMENT_BYTES) {
+                throw new SoupFormatException(f + " holds more than " + (MAX_DOCUMENT_BYTES >> 20)
+                        + " MiB of text (after decompression): too large for one document");
+            }
+            return new String(b, StandardCharsets.UTF_8);
+        } catch (ZipException | EOFException e) {
+            throw new SoupFormatException(
+                    f + " is damaged or not in the format its name says (" + e.getMessage() + ")", e);
+        } catch (SoupFormatException e) {
+            throw e;
+        } catch (IOException e) {
+            if (e.getClass().getName().startsWith("com.github.luben.zstd")) {
+                throw new SoupFormatException(
+                        f + " is damaged or not in the format its name says (" + e.getMessage() + ")", e);
+            }
+            throw e;
         }
     }
 

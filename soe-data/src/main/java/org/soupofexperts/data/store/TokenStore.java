@@ -288,6 +288,9 @@ public final class TokenStore {
             }
             JsonObject m = manifest(writers, order, tok, opt, fingerprint, tmp);
             writeManifest(tmp, GSON.toJson(m));
+            // Read back before it replaces anything: a manifest that open would refuse (over the
+            // size limit, with ten million domain names) must not take a good store's place.
+            readManifest(tmp);
             Files.delete(tmp.resolve(BuildOwner.FILE)); // the store itself does not keep it
             swap(tmp, dir);
         } catch (UncheckedIOException e) {

@@ -202,4 +202,25 @@ class JsonlCorpusTest {
         assertEquals("statute", docs.get(1).text());
         assertThrows(IllegalArgumentException.class, () -> new DirectoryCorpus(tmp.resolve("missing")));
     }
+
+    @Test
+    void aDirectoryCorpusRefusesADecompressionBombAndADamagedFileNamingThem() throws IOException {
+        Files.createDirectories(tmp.resolve("d/law"));
+        // 65 MiB of zeros in about 65 KB of gzip: past the 64 MiB a document may hold.
+        Path bomb = tmp.resolve("d/law/bomb.txt.gz");
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(bomb))) {
+            byte[] zeros = new byte[1 << 20];
+            for (int i = 0; i < 65; i++) {
+                out.write(zeros);
+            }
+        }
+        SoupFormatException e =
+                assertThrows(SoupFormatException.class, () -> read(new DirectoryCorpus(tmp.resolve("d"))));
+        assertTrue(e.getMessage().contains(bomb + " holds more than 64 MiB"), e.getMessage());
+        Files.delete(bomb);
+        Path damaged = tmp.resolve("d/law/damaged.txt.gz");
+        Files.write(damaged, new byte[] {0x1f, (byte) 0x8b, 8, 0, 1, 2});
+        e = assertThrows(SoupFormatException.class, () -> read(new DirectoryCorpus(tmp.resolve("d"))));
+        assertTrue(e.getMessage().contains(damaged + " is damaged"), e.getMessage());
+    }
 }

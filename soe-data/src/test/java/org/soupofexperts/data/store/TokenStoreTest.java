@@ -97,6 +97,21 @@ class TokenStoreTest {
     }
 
     @Test
+    void aRebuildWhoseManifestCannotBeReadBackLeavesTheGoodStoreInPlace() throws IOException {
+        JsonlCorpus good = JsonlCorpus.builder().file(corpus(20)).build();
+        Path dir = tmp.resolve("store");
+        TokenStore.Options options = TokenStore.Options.defaults().withValidation(0.1, 3);
+        TokenStore.openOrBuild(dir, good, new ByteTokenizer(), options);
+        // A domain name of 12 M '<': Gson writes each as \u003c, a 72 MB manifest, over the 64 MiB
+        // any reader takes. It used to replace the good store, then fail to open.
+        Corpus huge = Corpus.of("notes", List.of("some text to store")).labelledAs("<".repeat(12_000_000));
+        assertThrows(SoupFormatException.class, () -> TokenStore.openOrBuild(dir, huge, new ByteTokenizer(), options));
+        assertTrue(
+                TokenStore.isCurrent(dir, good, null, new ByteTokenizer(), options), "the good store is still there");
+        assertEquals(List.of("code", "law"), TokenStore.open(dir).domains().names());
+    }
+
+    @Test
     void aValidationCorpusIsTheWholeValidationSplitAndNeedsTheTrainingDomains() throws IOException {
         Path train = corpus(50);
         Path valid = tmp.resolve("valid.jsonl");
