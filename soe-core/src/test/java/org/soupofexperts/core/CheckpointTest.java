@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.nn.Parameter;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
@@ -15,6 +16,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
@@ -24,6 +26,7 @@ import org.soupofexperts.core.batch.TokenBatch;
 import org.soupofexperts.core.config.ExpertInit;
 import org.soupofexperts.core.config.SoupConfig;
 import org.soupofexperts.core.io.internal.ArtifactDirectory;
+import org.soupofexperts.core.nn.SoupTensor;
 import org.soupofexperts.core.train.CheckpointFolder;
 import org.soupofexperts.core.train.CheckpointPolicy;
 import org.soupofexperts.core.train.EarlyStopping;
@@ -285,6 +288,14 @@ class CheckpointTest {
         rewriteManifest(step10, m -> m.getAsJsonObject("parameterFile").addProperty("sha256", sha(params)));
         assertRefused(step10, "non-finite");
 
+        // NaN in the last array, after every other array has passed: still nothing copied (the
+        // soup is compared before and after in assertRefused).
+        byte[] lastNan = good.clone();
+        ByteBuffer.wrap(lastNan).order(ByteOrder.nativeOrder()).putFloat(lastNan.length - 4 * 10 - 4, Float.NaN);
+        Files.write(params, lastNan);
+        rewriteManifest(step10, m -> m.getAsJsonObject("parameterFile").addProperty("sha256", sha(params)));
+        assertRefused(step10, "non-finite");
+
         // +Inf in the loss history (the last floats of the file), checksum fixed: refused too.
         byte[] inf = good.clone();
         ByteBuffer.wrap(inf).order(ByteOrder.nativeOrder()).putFloat(inf.length - 4, Float.POSITIVE_INFINITY);
@@ -315,14 +326,32 @@ class CheckpointTest {
 
     private static void assertRefused(Path checkpoint, String what) {
         try (SoupOfExperts s = SoupOfExperts.create(SOUP)) {
+            List<float[]> before = weights(s);
             UncheckedIOException e = assertThrows(
                     UncheckedIOException.class,
                     () -> s.train(soupTraining(12).resumeFrom(checkpoint).build()));
+            List<float[]> after = weights(s);
+            for (int i = 0; i < before.size(); i++) {
+                assertArrayEquals(
+                        before.get(i), after.get(i), "a refused checkpoint leaves the soup as it was: " + what);
+            }
             assertTrue(
                     e.getMessage().contains(what) && e.getMessage().contains(checkpoint.toString()),
                     "expected a message naming the checkpoint and '" + what + "': " + e.getMessage());
             assertEquals(1, e.getMessage().split("cannot resume from", -1).length - 1, "said once: " + e.getMessage());
         }
+    }
+
+    /** The soup's shared tensors and expert banks, one array each. */
+    private static List<float[]> weights(SoupOfExperts s) {
+        List<float[]> all = new ArrayList<>();
+        for (SoupTensor t : s.block().soupTensors()) {
+            all.add(t.shared().getArray().toFloatArray());
+            for (Parameter p : t.bank().parameters()) {
+                all.add(p.getArray().toFloatArray());
+            }
+        }
+        return all;
     }
 
     private static String sha(Path file) {

@@ -65,7 +65,10 @@ public final class CheckpointReader {
             throw new SoupFormatException(dir + ": " + a.parameters().getFileName() + " has " + actual
                     + " bytes, but the shapes it lists need " + expectedBytes);
         }
-        float[] losses = fill(dir, a.parameters(), targets, step);
+        // Every value checked before any is copied: a refusal at the last array must not leave the
+        // live soup half its own weights and half the checkpoint's.
+        pass(dir, a.parameters(), targets, step, false);
+        float[] losses = pass(dir, a.parameters(), targets, step, true);
         return new Checkpoints.Read(step, state.getAsJsonObject(), losses);
     }
 
@@ -112,10 +115,11 @@ public final class CheckpointReader {
     }
 
     /**
-     * Fills the live arrays from the parameter file (sized by the live arrays, never by the file)
-     * and reads the losses.
+     * Reads the parameter file array by array (sized by the live arrays, never by the file),
+     * checking every value, and with {@code copy} fills the live arrays; returns the losses.
      */
-    private static float[] fill(Path dir, Path parameters, List<NDArray> targets, int step) throws IOException {
+    private static float[] pass(Path dir, Path parameters, List<NDArray> targets, int step, boolean copy)
+            throws IOException {
         float[] losses = new float[step];
         try (InputStream in = Files.newInputStream(parameters);
                 DataInputStream din = new DataInputStream(new BufferedInputStream(in, BLOCK));
@@ -137,7 +141,9 @@ public final class CheckpointReader {
                 } else {
                     checkFinite(buf.asFloatBuffer(), dir, "array " + i);
                 }
-                Checkpoints.copyInto(t, buf);
+                if (copy) {
+                    Checkpoints.copyInto(t, buf);
+                }
             }
             ByteBuffer lb = ByteBuffer.allocate(4 * step).order(ByteOrder.nativeOrder());
             din.readFully(lb.array());

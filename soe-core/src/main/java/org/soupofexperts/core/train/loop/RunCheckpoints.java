@@ -141,6 +141,22 @@ public final class RunCheckpoints {
         return resumed;
     }
 
+    /** Parses what {@link #resume} will read of the trainer state, refusing it before the arrays are copied. */
+    private static void checkState(Path from, JsonObject st) throws SoupFormatException {
+        try {
+            CheckpointJson.integer(st, "optimizerStep", from);
+            CheckpointJson.real(st, "seconds");
+            CheckpointJson.integer(st, "clipped", from);
+            CheckpointJson.validationOf(st);
+            CheckpointJson.specializationOf(st);
+        } catch (RuntimeException e) {
+            throw new SoupFormatException(
+                    "cannot resume from " + from + ": the trainer state in its manifest is malformed (" + e.getMessage()
+                            + ")",
+                    e);
+        }
+    }
+
     private static Checkpoints.Read read(
             TrainingPlan cfg, long seed, ParameterSlots slots, AdamW opt, BestWeights best) {
         Path from = cfg.resumeFrom();
@@ -149,6 +165,7 @@ public final class RunCheckpoints {
                     from,
                     state -> {
                         CheckpointJson.requireSame(from, state, cfg, seed);
+                        checkState(from, state); // before any array is copied into the live run
                         if (best != null) {
                             best.restoreFrom(CheckpointJson.bestOf(from, state));
                         } else if (state.has("best")) {
