@@ -215,6 +215,7 @@ public sealed class DenseModel implements AutoCloseable permits Specialist {
      * name, then renamed into place, so a crash leaves the previous save or this one.
      */
     public void save(Path dir) throws IOException {
+        LoadedTensors.requireFinite(model, dir);
         JsonObject m = describe();
         m.addProperty("createdAt", Instant.now().toString());
         ArtifactDirectory.save(dir, KIND, m, model::saveParameters);

@@ -40,6 +40,7 @@ final class SoupFiles {
     }
 
     static void save(Path dir, JsonObject manifest, SoupParameters params) throws IOException {
+        params.requireFinite(dir);
         JsonObject m = manifest.deepCopy();
         m.addProperty("createdAt", Instant.now().toString());
         ArtifactDirectory.save(dir, KIND, m, params::write);

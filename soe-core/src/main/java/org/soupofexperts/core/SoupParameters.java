@@ -86,6 +86,12 @@ final class SoupParameters implements AutoCloseable {
         }
     }
 
+    /** Refuses weights that hold NaN or infinity before a save (see {@link LoadedTensors#requireFinite}). */
+    void requireFinite(Path dir) {
+        LoadedTensors.requireFinite(model, dir);
+        LoadedTensors.requireFinite(router, dir);
+    }
+
     void write(DataOutputStream out) throws IOException {
         model.saveParameters(out);
         router.saveParameters(out);

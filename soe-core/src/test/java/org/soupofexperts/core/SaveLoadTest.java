@@ -11,6 +11,8 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -381,13 +383,33 @@ class SaveLoadTest {
     }
 
     @Test
-    void weightsHoldingNaNAreRefusedOnLoad() throws IOException {
+    void weightsHoldingNaNAreNeitherSavedOverAGoodArtefactNorLoaded() throws IOException {
         Path dir = tmp.resolve("spec");
         try (SoupOfExperts soup = trainedSoup();
                 Specialist s = soup.instantiate(new double[] {1, 0})) {
-            s.block().soupTensors().get(2).shared().getArray().muli(Float.NaN);
             s.save(dir);
+            s.block().soupTensors().get(2).shared().getArray().muli(Float.NaN);
+            IllegalStateException refused = assertThrows(IllegalStateException.class, () -> s.save(dir));
+            assertTrue(refused.getMessage().contains("holds NaN or infinite values; not saved"), refused.getMessage());
+            soup.block().soupTensors().get(0).shared().getArray().muli(Float.POSITIVE_INFINITY);
+            Path soupDir = tmp.resolve("soup");
+            refused = assertThrows(IllegalStateException.class, () -> soup.save(soupDir));
+            assertTrue(refused.getMessage().contains("not saved into " + soupDir), refused.getMessage());
         }
+        Specialist.load(dir).close(); // the good one is still there
+        // A NaN planted in the file by someone who also fixed both checksums: refused on load.
+        Path params = parameterFile(dir);
+        byte[] b = Files.readAllBytes(params);
+        // The last value of the last parameter: all bits set is NaN in either byte order.
+        ByteBuffer.wrap(b).putInt(b.length - 4, -1);
+        Files.write(params, b);
+        forge(dir.resolve(ArtifactDirectory.MANIFEST), m -> {
+            try {
+                m.getAsJsonObject("parameterFile").addProperty("sha256", ArtifactDirectory.digest(params));
+            } catch (IOException ex) {
+                throw new UncheckedIOException(ex);
+            }
+        });
         SoupFormatException e = assertThrows(SoupFormatException.class, () -> Specialist.load(dir));
         assertTrue(e.getMessage().contains("NaN or infinite"), e.getMessage());
     }

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
@@ -14,12 +15,29 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.soupofexperts.core.internal.Djl;
 import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.core.nn.ModelBlock;
 import org.soupofexperts.core.nn.SoupTensor;
 
 /** Checks of freshly loaded parameters against the config that the manifest declares. */
 public final class LoadedTensors {
+
+    /**
+     * Refuses to save parameters that hold NaN or infinity, naming the first such parameter: a load
+     * refuses them, so such a save would replace a good artefact with one that no longer loads.
+     */
+    public static void requireFinite(Block block, Path dir) {
+        try (Djl.Scope scope = Djl.scope()) {
+            for (var e : block.getParameters()) {
+                NDArray a = e.getValue().getArray();
+                if (a.isNaN().logicalOr(a.isInfinite()).any().getBoolean()) {
+                    throw new IllegalStateException("parameter " + e.getKey() + " holds NaN or infinite values;"
+                            + " not saved into " + dir + " (a load would refuse it; what is there is kept)");
+                }
+            }
+        }
+    }
 
     private LoadedTensors() {}
 
