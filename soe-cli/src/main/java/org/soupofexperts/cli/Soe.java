@@ -85,9 +85,9 @@ public final class Soe implements Callable<Integer> {
                 || cause instanceof ArtifactConflictException
                 || cause instanceof NoSuchFileException
                 || cause instanceof AccessDeniedException;
-        String message = e instanceof NoSuchFileException
-                ? "no such file: " + e.getMessage()
-                : e instanceof FileSystemException f
+        String message = cause instanceof NoSuchFileException
+                ? "no such file: " + cause.getMessage()
+                : cause instanceof FileSystemException f
                         ? fileProblem(f)
                         : e.getMessage() == null || e.getMessage().isBlank()
                                 ? e.getClass().getSimpleName()
@@ -122,7 +122,8 @@ public final class Soe implements Callable<Integer> {
                                         : f.getReason() != null
                                                 ? f.getReason()
                                                 : f.getClass().getSimpleName();
-        return what + ": " + f.getFile() + (f.getOtherFile() != null ? " -> " + f.getOtherFile() : "");
+        return what + ": " + f.getFile() + (f.getOtherFile() != null ? " -> " + f.getOtherFile() : "")
+                + (f.getReason() != null && !f.getReason().equals(what) ? " (" + f.getReason() + ")" : "");
     }
 
     /** No command: the usage, on stderr, and exit code 2 (a script that forgot the command fails). */

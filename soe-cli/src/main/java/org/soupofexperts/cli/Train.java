@@ -12,6 +12,7 @@ import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.batch.MetaDistribution;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.config.SoupConfig;
+import org.soupofexperts.core.io.internal.ArtifactDirectory;
 import org.soupofexperts.core.train.CheckpointFolder;
 import org.soupofexperts.core.train.CheckpointPolicy;
 import org.soupofexperts.core.train.TrainingPlan;
@@ -51,7 +52,10 @@ final class Train implements Callable<Integer> {
     @CommandLine.Mixin
     BudgetOptions budget;
 
-    @Option(names = "--experts", defaultValue = "16", description = "expert banks n (0: a plain model)")
+    @Option(
+            names = "--experts",
+            defaultValue = "16",
+            description = "expert banks n, at least 1 (the plain model of the same budget is 'soe baseline')")
     int experts;
 
     @Option(
@@ -112,6 +116,34 @@ final class Train implements Callable<Integer> {
                     + " (a quarter natural, else S1 to S2 domains with Dirichlet(1) weights)")
     String meta;
 
+    /**
+     * Bytes one centroid value takes in the pretty-printed manifest, an upper estimate: its line's
+     * indentation, the digits of a float, a comma and a newline.
+     */
+    private static final int BYTES_PER_CENTROID_VALUE = 32;
+
+    /**
+     * Refuses, before any work, clusters whose centroids would not fit the soup's manifest (64 MiB):
+     * the soup would train for hours and then be refused by its save.
+     */
+    private void checkCentroidsFit() {
+        if (!domains.startsWith("clusters:")) {
+            return;
+        }
+        long k = Long.parseLong(domains.substring("clusters:".length()));
+        int dimension = Embedders.dimension(embedder);
+        long room = ArtifactDirectory.MAX_MANIFEST_BYTES - (1L << 20); // the rest of the manifest
+        long most = room / ((long) BYTES_PER_CENTROID_VALUE * dimension);
+        if (k > most) {
+            throw new IllegalArgumentException("--domains " + domains + " with --embedder " + embedder + " ("
+                    + dimension + " dimensions): the soup's manifest, which carries the centroids, would pass the "
+                    + (ArtifactDirectory.MAX_MANIFEST_BYTES >> 20) + " MiB a load takes; use at most " + most
+                    + " clusters" + (dimension > MINILM ? ", or --embedder minilm" : ""));
+        }
+    }
+
+    private static final int MINILM = 384;
+
     @Override
     public Integer call() throws IOException {
         try {
@@ -125,9 +157,9 @@ final class Train implements Callable<Integer> {
         Path out = budget.out;
         Path soupDir = out.resolve("soup");
         // Checked before the token store is built, which may take minutes.
-        if (experts < 0 || expertRank < 0 || hPerStep < 0) {
-            throw new IllegalArgumentException("--experts, --expert-rank and --h-per-step must be >= 0, got " + experts
-                    + ", " + expertRank + ", " + hPerStep);
+        if (experts < 1 || expertRank < 0 || hPerStep < 0) {
+            throw new IllegalArgumentException("--experts must be >= 1 (the plain model is 'soe baseline'), and"
+                    + " --expert-rank and --h-per-step >= 0; got " + experts + ", " + expertRank + ", " + hPerStep);
         }
         budget.checkBudget();
         if (hPerStep > 0 && budget.batch % hPerStep != 0) {
@@ -136,6 +168,7 @@ final class Train implements Callable<Integer> {
         }
         budget.requireWritable(soupDir, "soup", "soup");
         Function<List<String>, Embedder> centroidEmbedder = Embedders.parse(embedder);
+        checkCentroidsFit();
         DomainSplit split = DomainSplit.fromSpec(domains, centroidEmbedder);
         if (budget.unlabelled && !domains.startsWith("clusters:")) {
             throw new IllegalArgumentException("--unlabelled: a corpus without domain labels trains over clusters of"

@@ -93,7 +93,7 @@ class SoeTest {
                 "--expert-rank",
                 "-1");
         assertEquals(1, negative.code(), negative.err());
-        assertTrue(negative.err().contains("must be >= 0"), negative.err());
+        assertTrue(negative.err().contains("--expert-rank and --h-per-step >= 0; got 16, -1, 0"), negative.err());
         Result groups = soe(
                 "train",
                 "--corpus",
@@ -398,7 +398,9 @@ class SoeTest {
             {"--batch", "0"},
             {"--h-per-step", "3"},
             {"--batch", "65536", "--context", "32767"},
-            {"--checkpoint-minutes", "0.00001"}
+            {"--checkpoint-minutes", "0.00001"},
+            {"--experts", "0"},
+            {"--domains", "clusters:4096"}
         };
         String[] named = {
             "--width 100",
@@ -407,7 +409,9 @@ class SoeTest {
             "--batch",
             "--h-per-step must divide --batch (16)",
             "--batch x (--context + 1)",
-            "--checkpoint-minutes must be 0"
+            "--checkpoint-minutes must be 0",
+            "--experts must be >= 1",
+            "use at most 2016 clusters, or --embedder minilm"
         };
         for (int i = 0; i < bad.length; i++) {
             Result r =
@@ -917,7 +921,7 @@ class SoeTest {
         Path run = dir.resolve("clusters");
         Result badK = soe("train", "--corpus", corpus.toString(), "--out", run.toString(), "--domains", "clusters:1");
         assertEquals(1, badK.code(), badK.err());
-        assertTrue(badK.err().contains("labels or clusters:K (K >= 2)"), badK.err());
+        assertTrue(badK.err().contains("labels or clusters:K (K from 2 to 16384)"), badK.err());
         Result badMeta = soe("train", "--corpus", corpus.toString(), "--out", run.toString(), "--meta", "sparse:3-1");
         assertEquals(1, badMeta.code(), badMeta.err());
         assertTrue(badMeta.err().contains("sparse:S1-S2 (1 <= S1 <= S2)"), badMeta.err());

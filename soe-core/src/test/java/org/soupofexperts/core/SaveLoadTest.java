@@ -468,8 +468,14 @@ class SaveLoadTest {
                     assertThrows(IllegalArgumentException.class, () -> soup.attach("bad", "{not json"));
             assertTrue(e.getMessage().contains("bad") && e.getMessage().contains("not valid JSON"), e.getMessage());
             soup.save(tmp.resolve("attached"));
+            // An attachment that would take the manifest past what a load takes: refused before
+            // anything is written, and the saved soup is left as it was.
+            soup.attach("huge", "\"" + "x".repeat((int) ArtifactDirectory.MAX_MANIFEST_BYTES) + "\"");
+            e = assertThrows(IllegalArgumentException.class, () -> soup.save(tmp.resolve("attached")));
+            assertTrue(e.getMessage().contains("over the " + ArtifactDirectory.MAX_MANIFEST_BYTES), e.getMessage());
         }
         try (SoupOfExperts back = SoupOfExperts.load(tmp.resolve("attached"))) {
+            assertEquals(null, back.attachment("huge"));
             assertEquals("{\"clusters\":[1,2,3]}", back.attachment("note"));
             assertEquals(null, back.attachment("bad"));
             try (Specialist s = back.instantiate(new double[] {0.25, 0.75})) {

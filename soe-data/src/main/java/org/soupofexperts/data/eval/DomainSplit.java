@@ -44,8 +44,10 @@ public interface DomainSplit {
     Training domains(TokenStore store, Tokenizer tokenizer, List<Integer> training, int context, long seed);
 
     /**
-     * The most clusters {@link #fromSpec} takes: the paper's 4,096 with room to spare. The k-means
-     * here holds every document's embedding and its assignment in memory, which is what bounds it.
+     * The most clusters {@link #fromSpec} takes. What a soup can save is less: its centroids travel
+     * in its manifest (at most 64 MiB, up to about 32 bytes a value), so about 2,000 clusters of the
+     * hashed embedder's 1,024 dimensions or 5,000 of MiniLM's 384; {@code soe train} checks that
+     * before any work, and a save refuses a manifest past the limit before writing.
      */
     int MAX_CLUSTERS = 16_384;
 

@@ -290,7 +290,14 @@ public final class TokenStore {
             writeManifest(tmp, GSON.toJson(m));
             // Read back before it replaces anything: a manifest that open would refuse (over the
             // size limit, with ten million domain names) must not take a good store's place.
-            readManifest(tmp);
+            try {
+                readManifest(tmp);
+            } catch (SoupFormatException e) {
+                throw new SoupFormatException(
+                        "the rebuilt token store for " + dir + " would not open, so " + dir + " is left as it was: "
+                                + e.getMessage(),
+                        e);
+            }
             Files.delete(tmp.resolve(BuildOwner.FILE)); // the store itself does not keep it
             swap(tmp, dir);
         } catch (UncheckedIOException e) {

@@ -197,8 +197,10 @@ public final class HuggingFaceTokenizer implements Tokenizer, AutoCloseable {
         }
         try {
             long t = id.getAsBigDecimal().longValueExact();
-            if (t < 0) {
-                throw new IllegalArgumentException("the id of " + of + " is negative: " + t);
+            if (t < 0 || t >= ConfigJson.MAX_VOCAB) {
+                throw new IllegalArgumentException("the id of " + of + " is " + t + ", outside [0, "
+                        + ConfigJson.MAX_VOCAB + "): its vocabulary would be larger than the " + ConfigJson.MAX_VOCAB
+                        + " a model of this library holds");
             }
             return t;
         } catch (ArithmeticException e) {

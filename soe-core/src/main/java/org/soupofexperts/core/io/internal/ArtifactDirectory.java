@@ -93,6 +93,14 @@ public final class ArtifactDirectory {
      * parameter file name, size and checksum), then removes files of the previous save.
      */
     public static void save(Path dir, String kind, JsonObject manifest, ParameterWriter writer) throws IOException {
+        long size = GSON.toJson(manifest).getBytes(StandardCharsets.UTF_8).length;
+        if (size > MAX_MANIFEST_BYTES - 4096) {
+            // Refused before anything is written: no load would take it (the centroids of thousands
+            // of clusters in a soup's attachment are what grows it).
+            throw new IllegalArgumentException(dir + ": the " + kind + "'s manifest would hold " + size
+                    + " bytes, over the " + MAX_MANIFEST_BYTES + " a load takes; fewer clusters (or a smaller"
+                    + " embedder) make its attachments smaller");
+        }
         Files.createDirectories(dir);
         String previous = ArtifactFiles.checkReplaceable(dir, kind);
         ArtifactFiles.removeTemporaries(dir);

@@ -28,8 +28,9 @@ public final class LoadedTensors {
      * refuses them, so such a save would replace a good artefact with one that no longer loads.
      */
     public static void requireFinite(Block block, Path dir) {
-        try (Djl.Scope scope = Djl.scope()) {
-            for (var e : block.getParameters()) {
+        for (var e : block.getParameters()) {
+            // A scope per parameter: its temporaries (three of its size) are freed before the next.
+            try (Djl.Scope scope = Djl.scope()) {
                 NDArray a = e.getValue().getArray();
                 if (a.isNaN().logicalOr(a.isInfinite()).any().getBoolean()) {
                     throw new IllegalStateException("parameter " + e.getKey() + " holds NaN or infinite values;"

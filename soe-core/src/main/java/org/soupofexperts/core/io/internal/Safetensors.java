@@ -120,7 +120,10 @@ public final class Safetensors {
             };
             if (!Float.isFinite(v) || overflows) {
                 throw new IllegalArgumentException("tensor '" + name + "' holds " + v + " at index " + i
-                        + (Float.isFinite(v) ? ", beyond what " + dtype + " can store; export as F32 or BF16" : ""));
+                        + (Float.isFinite(v)
+                                ? ", beyond what " + dtype + " can store; export as "
+                                        + (dtype == Dtype.F16 ? "F32 or BF16" : "F32")
+                                : ""));
             }
         }
     }

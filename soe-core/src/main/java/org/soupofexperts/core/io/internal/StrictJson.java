@@ -30,8 +30,8 @@ public final class StrictJson {
 
     /**
      * Most values a parsed object may hold: Gson keeps about 80 bytes per value, so a 64 MiB file
-     * of {@code 0,0,0,...} (33 M values) would take gigabytes. 8 M holds the centroids of 16,384
-     * clusters of 384 dimensions (6.3 M numbers) in a soup's attachment.
+     * of {@code 0,0,0,...} (33 M values) would take gigabytes. A manifest whose size a load takes
+     * (64 MiB, about 25-32 bytes a pretty-printed centroid value) holds far fewer numbers than this.
      */
     public static final long MAX_VALUES = 8_000_000;
 

@@ -127,6 +127,11 @@ public final class CheckpointReader {
             byte[] block = new byte[BLOCK];
             for (int i = 0; i < targets.size(); i++) {
                 NDArray t = targets.get(i);
+                if (!copy) {
+                    // The check alone streams through one block: no array-sized buffer.
+                    checkStreamed(din, block, Checkpoints.bytesPerValue(t), t.size(), dir, "array " + i);
+                    continue;
+                }
                 // Sized by the live array, never by a number read from the file.
                 ByteBuffer buf = ByteBuffer.allocateDirect(Math.toIntExact(Checkpoints.bytesPerValue(t) * t.size()))
                         .order(ByteOrder.nativeOrder());
@@ -155,6 +160,24 @@ public final class CheckpointReader {
             throw new SoupFormatException(dir + " ends before its last array", e);
         }
         return losses;
+    }
+
+    /** Reads {@code values} values of {@code bytesPerValue} bytes block by block, each checked finite. */
+    private static void checkStreamed(
+            DataInputStream din, byte[] block, int bytesPerValue, long values, Path dir, String what)
+            throws IOException {
+        long left = values * bytesPerValue;
+        while (left > 0) {
+            int len = (int) Math.min(block.length, left); // the block is a multiple of 4 bytes
+            din.readFully(block, 0, len);
+            ByteBuffer b = ByteBuffer.wrap(block, 0, len).order(ByteOrder.nativeOrder());
+            if (bytesPerValue == 2) {
+                checkFinite(b.asShortBuffer(), dir, what);
+            } else {
+                checkFinite(b.asFloatBuffer(), dir, what);
+            }
+            left -= len;
+        }
     }
 
     private static void checkFinite(FloatBuffer f, Path dir, String what) throws SoupFormatException {
