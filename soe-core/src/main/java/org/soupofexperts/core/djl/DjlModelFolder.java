@@ -3,9 +3,13 @@ package org.soupofexperts.core.djl;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
+import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.UTFDataFormatException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -112,6 +116,43 @@ public final class DjlModelFolder {
                         + " declares " + config.parameterCount() + " float32 parameters (" + needed
                         + " bytes): truncated, or a forged config");
             }
+            checkHeader(f, config);
+        }
+    }
+
+    /**
+     * The header {@link #writeParameters} writes, checked before DJL reads it: DJL sizes an array by
+     * the shape's dimension count read from the file, so a forged count of 2^31 exhausted the heap.
+     */
+    private static void checkHeader(Path f, ModelConfig config) throws IOException {
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(f), 1 << 12))) {
+            byte[] magic = new byte[4];
+            in.readFully(magic);
+            int version = in.readInt();
+            in.readUTF(); // the model's name: any (readUTF reads at most 65,535 bytes)
+            String type = in.readUTF();
+            int inputs = in.readInt();
+            String input = in.readUTF();
+            int dims = in.readInt();
+            boolean ok = "DJL@".equals(new String(magic, StandardCharsets.US_ASCII))
+                    && version == 1
+                    && "FLOAT32".equals(type)
+                    && inputs == 1
+                    && "tokens".equals(input)
+                    && dims == 2;
+            if (ok) {
+                long batch = in.readLong();
+                long context = in.readLong();
+                int layout = in.readInt();
+                ok = batch == 1 && context == config.contextLength() && layout >= 0 && layout <= dims;
+            }
+            if (!ok) {
+                throw new SoupFormatException(f + " does not begin with the header this library writes (DJL@, version"
+                        + " 1, FLOAT32, one input 'tokens' of shape (1, " + config.contextLength() + ")):"
+                        + " damaged, or a forged file");
+            }
+        } catch (EOFException | UTFDataFormatException e) {
+            throw new SoupFormatException(f + " ends inside its header: damaged, or a forged file", e);
         }
     }
 

@@ -22,6 +22,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -167,6 +168,16 @@ class DjlModelFolderTest {
         Files.delete(params);
         Files.createSymbolicLink(params, Path.of("/dev/zero"));
         assertRefusedBeforeBuilding(folder, "not a regular file");
+        // A forged dimension count in the input's shape (after "DJL@", the version, the name, the
+        // type, the input count and the input's name): DJL would size an array of longs by it.
+        Files.delete(params);
+        byte[] forged = bytes.clone();
+        int at = 4 + 4 + 2 + "forged".length() + 2 + "FLOAT32".length() + 4 + 2 + "tokens".length();
+        ByteBuffer.wrap(forged).putInt(at, 0x7ffffff0);
+        Files.write(params, forged);
+        assertRefusedBeforeBuilding(folder, "does not begin with the header this library writes");
+        Files.write(params, Arrays.copyOf(bytes, 20));
+        assertRefusedBeforeBuilding(folder, "truncated, or a forged config");
         // NaN in the last weight: refused by the reader, naming the parameter.
         Files.delete(params);
         ByteBuffer.wrap(bytes).order(ByteOrder.nativeOrder()).putFloat(bytes.length - 4, Float.NaN);
