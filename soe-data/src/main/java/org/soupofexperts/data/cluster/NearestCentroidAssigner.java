@@ -93,7 +93,10 @@ public final class NearestCentroidAssigner implements DomainAssigner {
      * left out rather than counted wherever that embedding happens to fall.
      */
     private long count(List<String> docs, long[] counts) {
-        List<String> text = docs.stream().filter(d -> d != null && !d.isBlank()).toList();
+        // Blank documents, and those the embedder cannot read (blank in MiniLM's opening).
+        List<String> text = docs.stream()
+                .filter(d -> d != null && !d.isBlank() && embedder.embeds(d))
+                .toList();
         if (!text.isEmpty()) {
             for (int a : assign(text)) {
                 counts[a]++;

@@ -106,6 +106,13 @@ public final class MiniLmEmbedder implements Embedder {
     }
 
     /** The first maxCharacters characters, never ending inside a surrogate pair. */
+    /** False for a text that is blank in its first {@code maxCharacters} characters, which {@link #embed} refuses. */
+    @Override
+    public boolean embeds(String text) {
+        String t = opening(text);
+        return t != null && !t.isBlank();
+    }
+
     private String opening(String t) {
         if (t == null || maxCharacters == 0 || t.length() <= maxCharacters) {
             return t;

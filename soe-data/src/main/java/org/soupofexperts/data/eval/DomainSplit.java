@@ -130,9 +130,27 @@ public interface DomainSplit {
                 }
             }
             Embedder e = embedder.apply(texts);
-            float[][] x = e.embed(texts);
+            // Documents the embedder cannot read (blank in MiniLM's opening) are not embedded: each
+            // goes to the cluster of the document before it (a domain's documents are neighbours).
+            List<String> readable = new ArrayList<>();
+            for (String t : texts) {
+                if (e.embeds(t)) {
+                    readable.add(t);
+                }
+            }
+            if (readable.isEmpty()) {
+                throw new IllegalArgumentException(
+                        "no training document holds text the embedder " + e.id() + " can read: nothing to cluster");
+            }
+            float[][] x = e.embed(readable);
             Centroids fitted = KMeans.fit(x, Math.min(k, x.length), seed, 100, e.id());
-            return Clusters.of(fitted, fitted.nearest(x), tokens, tokenizer.encode(Clusters.SEPARATOR), context, e);
+            int[] near = fitted.nearest(x);
+            int[] cluster = new int[texts.size()];
+            int r = 0;
+            for (int i = 0; i < texts.size(); i++) {
+                cluster[i] = e.embeds(texts.get(i)) ? near[r++] : (r > 0 ? near[r - 1] : near[0]);
+            }
+            return Clusters.of(fitted, cluster, tokens, tokenizer.encode(Clusters.SEPARATOR), context, e);
         };
     }
 

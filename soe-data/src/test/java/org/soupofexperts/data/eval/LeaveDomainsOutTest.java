@@ -1,5 +1,6 @@
 package org.soupofexperts.data.eval;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,6 +21,7 @@ import org.soupofexperts.core.SoupOfExperts;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.data.corpus.Corpus;
 import org.soupofexperts.data.corpus.Document;
+import org.soupofexperts.data.embed.Embedder;
 import org.soupofexperts.data.sample.HistogramStats;
 import org.soupofexperts.data.sample.MetaDistributions;
 import org.soupofexperts.data.store.TokenStore;
@@ -252,6 +255,64 @@ class LeaveDomainsOutTest {
         double[] h = d.assigner().domainWeights(Evaluation.trainingDocuments(store, new ByteTokenizer(), 0, 20));
         assertTrue(
                 Arrays.stream(h).max().orElse(0) > 0.8, "documents of one kind share a cluster: " + Arrays.toString(h));
+    }
+
+    @Test
+    void documentsTheEmbedderCannotReadGoToTheirNeighboursClusterInsteadOfFailing() {
+        // Like MiniLM with a blank opening: this embedder refuses the c documents (all 'c' letters).
+        Function<List<String>, Embedder> picky = docs -> {
+            Embedder inner = DomainSplit.hashed().apply(docs);
+            return new Embedder() {
+                @Override
+                public int dimension() {
+                    return inner.dimension();
+                }
+
+                @Override
+                public float[][] embed(List<String> texts) {
+                    for (String t : texts) {
+                        if (!embeds(t)) {
+                            throw new IllegalArgumentException("cannot embed " + t.substring(0, 5));
+                        }
+                    }
+                    return inner.embed(texts);
+                }
+
+                @Override
+                public String id() {
+                    return "picky(" + inner.id() + ")";
+                }
+
+                @Override
+                public boolean embeds(String text) {
+                    return !text.startsWith("c");
+                }
+            };
+        };
+        List<Integer> training = List.of(0, 1, 2, 3);
+        DomainSplit.Training d = DomainSplit.clusters(4, picky).domains(store, new ByteTokenizer(), training, 8, SEED);
+        long total = 0;
+        long documents = 0;
+        long unreadable = 0;
+        for (int t : training) {
+            for (int i = 0; i < store.trainDocuments(t); i++) {
+                int[] doc = store.document(t, false, i);
+                total += doc.length;
+                documents++;
+                unreadable += new ByteTokenizer().decode(doc).startsWith("c") ? 1 : 0;
+            }
+        }
+        assertTrue(unreadable > 0, "the test needs documents the embedder refuses");
+        int k = d.domains().count();
+        assertEquals(
+                total + 2 * (documents - k), Arrays.stream(d.domains().sizes()).sum(), "every token placed");
+        // A histogram leaves such documents out rather than fail: the same h as without them.
+        List<String> readable = Evaluation.trainingDocuments(store, new ByteTokenizer(), 0, 5).stream()
+                .filter(t -> !t.startsWith("c"))
+                .toList();
+        List<String> mixed = new ArrayList<>(readable);
+        mixed.add("c" + readable.get(0));
+        assertArrayEquals(d.assigner().domainWeights(readable), d.assigner().domainWeights(mixed), 0);
     }
 
     /** Five domains of 60 documents of 400 letters: a, b, c, d, and "ab" (a's and b's kinds, alternately). */
