@@ -11,19 +11,19 @@ final class Embedders {
 
     private Embedders() {}
 
-    /**
-     * The embedder an option names, made from the documents it will embed (a hashed embedder
-     * fits its IDF weights on them); refused with a message naming the forms before any work.
-     */
+    /** all-MiniLM-L6-v2's. */
+    private static final int MINILM_DIMENSION = 384;
+
     /** The dimension of the embedder an option names (checked by {@link #parse} first). */
     static int dimension(String spec) {
         parse(spec);
         return spec.equals("hashed") ? HashedNgramEmbedder.defaults().dimension() : MINILM_DIMENSION;
     }
 
-    /** all-MiniLM-L6-v2's. */
-    private static final int MINILM_DIMENSION = 384;
-
+    /**
+     * The embedder an option names, made from the documents it will embed (a hashed embedder
+     * fits its IDF weights on them); refused with a message naming the forms before any work.
+     */
     static Function<List<String>, Embedder> parse(String spec) {
         if (spec.equals("hashed")) {
             return docs -> HashedNgramEmbedder.defaults().fitIdf(docs);

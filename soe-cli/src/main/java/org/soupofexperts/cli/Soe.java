@@ -89,9 +89,14 @@ public final class Soe implements Callable<Integer> {
                 ? "no such file: " + cause.getMessage()
                 : cause instanceof FileSystemException f
                         ? fileProblem(f)
-                        : e.getMessage() == null || e.getMessage().isBlank()
-                                ? e.getClass().getSimpleName()
-                                : e.getMessage();
+                        : e != cause
+                                        && cause.getMessage() != null
+                                        && String.valueOf(e.getMessage()).equals(cause.toString())
+                                // Wrapped with no words of its own: the cause's, not "its.Class: words".
+                                ? cause.getMessage()
+                                : e.getMessage() == null || e.getMessage().isBlank()
+                                        ? e.getClass().getSimpleName()
+                                        : e.getMessage();
         if (e instanceof OutOfMemoryError) {
             message = "out of memory (" + message + "); give the JVM more heap with -Xmx or use a smaller model";
         } else if (e instanceof StackOverflowError) {

@@ -168,8 +168,8 @@ final class Train implements Callable<Integer> {
         }
         budget.requireWritable(soupDir, "soup", "soup");
         Function<List<String>, Embedder> centroidEmbedder = Embedders.parse(embedder);
+        DomainSplit split = DomainSplit.fromSpec(domains, centroidEmbedder); // names the forms of a bad spec
         checkCentroidsFit();
-        DomainSplit split = DomainSplit.fromSpec(domains, centroidEmbedder);
         if (budget.unlabelled && !domains.startsWith("clusters:")) {
             throw new IllegalArgumentException("--unlabelled: a corpus without domain labels trains over clusters of"
                     + " its documents; add --domains clusters:K");

@@ -400,7 +400,8 @@ class SoeTest {
             {"--batch", "65536", "--context", "32767"},
             {"--checkpoint-minutes", "0.00001"},
             {"--experts", "0"},
-            {"--domains", "clusters:4096"}
+            {"--domains", "clusters:4096"},
+            {"--domains", "clusters:abc"}
         };
         String[] named = {
             "--width 100",
@@ -411,7 +412,8 @@ class SoeTest {
             "--batch x (--context + 1)",
             "--checkpoint-minutes must be 0",
             "--experts must be >= 1",
-            "use at most 2016 clusters, or --embedder minilm"
+            "use at most 2016 clusters, or --embedder minilm",
+            "use labels or clusters:K (K from 2 to 16384)"
         };
         for (int i = 0; i < bad.length; i++) {
             Result r =

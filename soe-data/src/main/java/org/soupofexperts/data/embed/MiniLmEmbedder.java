@@ -105,7 +105,6 @@ public final class MiniLmEmbedder implements Embedder {
         return rows;
     }
 
-    /** The first maxCharacters characters, never ending inside a surrogate pair. */
     /** False for a text that is blank in its first {@code maxCharacters} characters, which {@link #embed} refuses. */
     @Override
     public boolean embeds(String text) {
@@ -113,6 +112,7 @@ public final class MiniLmEmbedder implements Embedder {
         return t != null && !t.isBlank();
     }
 
+    /** The first maxCharacters characters, never ending inside a surrogate pair. */
     private String opening(String t) {
         if (t == null || maxCharacters == 0 || t.length() <= maxCharacters) {
             return t;

@@ -103,7 +103,18 @@ public interface DomainSplit {
                 all.addAll(docs);
             }
             Embedder e = embedder.apply(all);
-            Centroids c = Centroids.ofDomains(e, perDomain);
+            // Documents the embedder cannot read (blank in MiniLM's opening) make no centroid.
+            List<List<String>> readable = new ArrayList<>();
+            for (int j = 0; j < perDomain.size(); j++) {
+                List<String> r = perDomain.get(j).stream().filter(e::embeds).toList();
+                if (r.isEmpty()) {
+                    throw new IllegalArgumentException(
+                            "domain " + store.domains().name(training.get(j)) + " holds no document the embedder "
+                                    + e.id() + " can read: it can have no centroid");
+                }
+                readable.add(r);
+            }
+            Centroids c = Centroids.ofDomains(e, readable);
             int[] picked = training.stream().mapToInt(Integer::intValue).toArray();
             return new Training(store.trainSampler().select(picked), new NearestCentroidAssigner(e, c, 0.0));
         };
@@ -122,7 +133,9 @@ public interface DomainSplit {
         return (store, tokenizer, training, context, seed) -> {
             List<int[]> tokens = new ArrayList<>();
             List<String> texts = new ArrayList<>();
+            List<Integer> starts = new ArrayList<>(); // where each domain's documents begin in texts
             for (int d : training) {
+                starts.add(texts.size());
                 for (int i = 0; i < store.trainDocuments(d); i++) {
                     int[] t = store.document(d, false, i);
                     tokens.add(t);
@@ -131,11 +144,13 @@ public interface DomainSplit {
             }
             Embedder e = embedder.apply(texts);
             // Documents the embedder cannot read (blank in MiniLM's opening) are not embedded: each
-            // goes to the cluster of the document before it (a domain's documents are neighbours).
+            // goes to the cluster of a readable document of its own domain, the one before it if any.
             List<String> readable = new ArrayList<>();
-            for (String t : texts) {
-                if (e.embeds(t)) {
-                    readable.add(t);
+            boolean[] reads = new boolean[texts.size()];
+            for (int i = 0; i < texts.size(); i++) {
+                reads[i] = e.embeds(texts.get(i));
+                if (reads[i]) {
+                    readable.add(texts.get(i));
                 }
             }
             if (readable.isEmpty()) {
@@ -144,12 +159,7 @@ public interface DomainSplit {
             }
             float[][] x = e.embed(readable);
             Centroids fitted = KMeans.fit(x, Math.min(k, x.length), seed, 100, e.id());
-            int[] near = fitted.nearest(x);
-            int[] cluster = new int[texts.size()];
-            int r = 0;
-            for (int i = 0; i < texts.size(); i++) {
-                cluster[i] = e.embeds(texts.get(i)) ? near[r++] : (r > 0 ? near[r - 1] : near[0]);
-            }
+            int[] cluster = Clusters.placed(fitted.nearest(x), reads, starts);
             return Clusters.of(fitted, cluster, tokens, tokenizer.encode(Clusters.SEPARATOR), context, e);
         };
     }
@@ -162,6 +172,40 @@ public interface DomainSplit {
         static final String SEPARATOR = "\n\n";
 
         private Clusters() {}
+
+        /**
+         * Each document's cluster: a readable one's own ({@code near}, in order of the readable
+         * ones), an unreadable one the cluster of the nearest readable document of its domain
+         * before it, else after it, else (a domain with none) the first readable document's.
+         */
+        static int[] placed(int[] near, boolean[] reads, List<Integer> starts) {
+            int[] cluster = new int[reads.length];
+            int[] readableIndex = new int[reads.length]; // index into near, or -1
+            int r = 0;
+            for (int i = 0; i < reads.length; i++) {
+                readableIndex[i] = reads[i] ? r++ : -1;
+            }
+            for (int s = 0; s < starts.size(); s++) {
+                int from = starts.get(s);
+                int to = s + 1 < starts.size() ? starts.get(s + 1) : reads.length;
+                int last = -1;
+                int first = -1;
+                for (int i = from; i < to; i++) {
+                    if (reads[i] && first < 0) {
+                        first = readableIndex[i];
+                    }
+                }
+                for (int i = from; i < to; i++) {
+                    if (reads[i]) {
+                        last = readableIndex[i];
+                        cluster[i] = near[last];
+                    } else {
+                        cluster[i] = near[last >= 0 ? last : first >= 0 ? first : 0];
+                    }
+                }
+            }
+            return cluster;
+        }
 
         static Training of(
                 Centroids fitted, int[] cluster, List<int[]> tokens, int[] separator, int context, Embedder e) {

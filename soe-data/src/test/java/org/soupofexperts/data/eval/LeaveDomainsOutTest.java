@@ -313,6 +313,18 @@ class LeaveDomainsOutTest {
         List<String> mixed = new ArrayList<>(readable);
         mixed.add("c" + readable.get(0));
         assertArrayEquals(d.assigner().domainWeights(readable), d.assigner().domainWeights(mixed), 0);
+        // Centroids of labelled domains are made of the readable documents only.
+        DomainSplit.labels(20, picky).domains(store, new ByteTokenizer(), training, 8, SEED);
+    }
+
+    @Test
+    void anUnreadableDocumentJoinsAReadableNeighbourOfItsOwnDomain() {
+        // Three domains: documents 0-3, 4-5 (none readable), 6-7; the readable ones' clusters 5, 7, 9.
+        boolean[] reads = {false, true, false, true, false, false, true, false};
+        int[] placed = DomainSplit.Clusters.placed(new int[] {5, 7, 9}, reads, List.of(0, 4, 6));
+        // 0: no readable one before it in its domain, so the one after (5); 2: the one before (5);
+        // 4 and 5: a domain with none, so the first readable document's (5); 7: the one before (9).
+        assertArrayEquals(new int[] {5, 5, 5, 7, 5, 5, 9, 9}, placed);
     }
 
     /** Five domains of 60 documents of 400 letters: a, b, c, d, and "ab" (a's and b's kinds, alternately). */

@@ -167,15 +167,18 @@ public final class CheckpointReader {
             DataInputStream din, byte[] block, int bytesPerValue, long values, Path dir, String what)
             throws IOException {
         long left = values * bytesPerValue;
+        long first = 0; // index in the array of the block's first value, for the message
         while (left > 0) {
             int len = (int) Math.min(block.length, left); // the block is a multiple of 4 bytes
             din.readFully(block, 0, len);
             ByteBuffer b = ByteBuffer.wrap(block, 0, len).order(ByteOrder.nativeOrder());
+            String where = what + " (values from " + first + ")";
             if (bytesPerValue == 2) {
-                checkFinite(b.asShortBuffer(), dir, what);
+                checkFinite(b.asShortBuffer(), dir, where);
             } else {
-                checkFinite(b.asFloatBuffer(), dir, what);
+                checkFinite(b.asFloatBuffer(), dir, where);
             }
+            first += len / bytesPerValue;
             left -= len;
         }
     }
