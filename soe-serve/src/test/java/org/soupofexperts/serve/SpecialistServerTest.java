@@ -230,7 +230,8 @@ class SpecialistServerTest {
     }
 
     /** The value of a Prometheus sample line that starts with {@code prefix}, or -1 when there is none. */
-    private static double sample(String page, String prefix) {
+    /** The value of the first line of a Prometheus page that starts with {@code prefix}; -1 if none. */
+    static double sample(String page, String prefix) {
         for (String line : page.split("\n")) {
             if (line.startsWith(prefix)) {
                 return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));

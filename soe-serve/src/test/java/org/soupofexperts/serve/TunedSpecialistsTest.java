@@ -184,7 +184,7 @@ class TunedSpecialistsTest {
             assertFalse(w.has("alpha"), w.toString());
             assertFalse(w.get("fitStoppedEarly").getAsBoolean(), w.toString());
             // Three fits on /loss and /generate (one streamed), one of h alone on /domain-weights.
-            assertEquals(4, sample(metrics(s), "soe_fits_seconds_count{outcome=\"complete\"}"));
+            assertEquals(4, SpecialistServerTest.sample(metrics(s), "soe_fits_seconds_count{outcome=\"complete\"}"));
         }
     }
 
@@ -306,8 +306,8 @@ class TunedSpecialistsTest {
             // Documents too short to fit run no fit, so they say nothing about one.
             assertFalse(post(s, "loss", "{\"documents\": [\"short\"]}").has("fitStoppedEarly"));
             String m = metrics(s);
-            assertEquals(2, sample(m, "soe_fits_seconds_count{outcome=\"stopped-early\"}"), m);
-            assertEquals(-1, sample(m, "soe_fits_seconds_count{outcome=\"complete\"}"), m);
+            assertEquals(2, SpecialistServerTest.sample(m, "soe_fits_seconds_count{outcome=\"stopped-early\"}"), m);
+            assertEquals(-1, SpecialistServerTest.sample(m, "soe_fits_seconds_count{outcome=\"complete\"}"), m);
         }
     }
 
@@ -320,16 +320,6 @@ class TunedSpecialistsTest {
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, page.statusCode(), page.body());
         return page.body();
-    }
-
-    /** The value of the first line of a Prometheus page that starts with {@code prefix}; -1 if none. */
-    private static double sample(String page, String prefix) {
-        for (String line : page.split("\n")) {
-            if (line.startsWith(prefix)) {
-                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-            }
-        }
-        return -1;
     }
 
     private static String generate(String document, int newTokens) {
