@@ -296,6 +296,9 @@ public sealed class DenseModel implements AutoCloseable permits Specialist {
         if (provenance != null && !provenance.isJsonObject()) {
             throw new SoupFormatException(dir + ": 'provenance' in its manifest must be an object, got " + provenance);
         }
+        if (provenance != null) {
+            Provenance.check(provenance.getAsJsonObject(), labels.domains().size(), dir.toString());
+        }
         NDManager manager = Djl.newManager(device);
         GptModel model = new GptModel(config, 0);
         try {

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import org.soupofexperts.core.internal.RuntimeFacts;
+import org.soupofexperts.core.io.SoupFormatException;
 import org.soupofexperts.core.io.Version;
 import org.soupofexperts.core.train.TrainingPlan;
 import org.soupofexperts.core.train.TrainingReport;
@@ -28,6 +29,31 @@ public final class Provenance {
 
     Provenance(JsonObject json) {
         this.json = json.deepCopy();
+    }
+
+    /**
+     * Reads every part a caller may ask for, refusing a malformed one when a model is loaded
+     * rather than when an accessor is first called: numbers that are not finite or not numbers,
+     * steps that are not whole or past int's range, and an h whose length is not the labels'.
+     *
+     * @param domains the number of domain names the model's labels give (0: not known)
+     */
+    static void check(JsonObject json, int domains, String where) throws SoupFormatException {
+        try {
+            Provenance p = new Provenance(json);
+            double[] h = p.domainWeights();
+            if (domains > 0 && h.length > 0 && h.length != domains) {
+                throw new IllegalArgumentException(
+                        "h has " + h.length + " weights but the labels name " + domains + " domains");
+            }
+            p.alpha();
+            p.layerAlpha();
+            p.seed();
+            p.createdFrom();
+            p.training();
+        } catch (RuntimeException e) {
+            throw new SoupFormatException(where + ": its provenance is malformed (" + e.getMessage() + ")", e);
+        }
     }
 
     /** The domain weights h it was instantiated for (empty if it was not instantiated from a soup). */
@@ -127,6 +153,9 @@ public final class Provenance {
         double[] v = new double[a.size()];
         for (int i = 0; i < v.length; i++) {
             v[i] = a.get(i).getAsDouble();
+            if (!Double.isFinite(v[i])) {
+                throw new IllegalArgumentException("value " + i + " of " + a + " is not finite");
+            }
         }
         return v;
     }
@@ -158,7 +187,7 @@ public final class Provenance {
 
         static TrainingRun fromJson(JsonObject o) {
             return new TrainingRun(
-                    o.get("steps").getAsInt(),
+                    o.get("steps").getAsBigDecimal().intValueExact(), // not a truncated 4294967297
                     o.has("tokens") ? o.get("tokens").getAsLong() : 0,
                     o.has("seconds") ? o.get("seconds").getAsDouble() : Double.NaN,
                     o.has("finalLoss") ? o.get("finalLoss").getAsDouble() : Double.NaN,

@@ -220,6 +220,11 @@ class SaveLoadTest {
         assertMessage(dir, "holds a saved specialist, not a soup");
     }
 
+    private static void assertSpecialistRefused(Path dir, String fragment) {
+        SoupFormatException e = assertThrows(SoupFormatException.class, () -> Specialist.load(dir));
+        assertTrue(e.getMessage().contains(fragment), "message '" + e.getMessage() + "' lacks '" + fragment + "'");
+    }
+
     private static void assertMessage(Path dir, String fragment) {
         SoupFormatException e = assertThrows(SoupFormatException.class, () -> SoupOfExperts.load(dir));
         assertTrue(e.getMessage().contains(fragment), "message '" + e.getMessage() + "' lacks '" + fragment + "'");
@@ -350,6 +355,33 @@ class SaveLoadTest {
         assertMessage(dir, "unknown field 'routerr'");
         forge(manifest, original, m -> {});
         SoupOfExperts.load(dir).close();
+    }
+
+    @Test
+    void aForgedProvenanceIsRefusedWhenTheModelIsLoadedNotWhenItIsRead() throws IOException {
+        Path dir = tmp.resolve("spec");
+        try (SoupOfExperts soup = trainedSoup();
+                Specialist s = soup.instantiate(new double[] {0.25, 0.75})) {
+            s.save(dir);
+        }
+        Path manifest = dir.resolve(ArtifactDirectory.MANIFEST);
+        String original = Files.readString(manifest);
+        forge(manifest, original, m -> {
+            JsonArray h = new JsonArray();
+            h.add(new JsonObject());
+            m.getAsJsonObject("provenance").add("h", h);
+        });
+        assertSpecialistRefused(dir, "its provenance is malformed");
+        forge(manifest, original, m -> {
+            JsonObject run = new JsonObject();
+            run.addProperty("steps", 4294967297L); // read as 1 by a lenient reader
+            JsonArray runs = new JsonArray();
+            runs.add(run);
+            m.getAsJsonObject("provenance").add("training", runs);
+        });
+        assertSpecialistRefused(dir, "its provenance is malformed");
+        forge(manifest, original, m -> {});
+        Specialist.load(dir).close();
     }
 
     @Test
