@@ -26,6 +26,7 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 import org.soupofexperts.core.config.ModelConfig;
 import org.soupofexperts.core.config.RouterConfig;
@@ -221,12 +222,16 @@ class SaveLoadTest {
     }
 
     private static void assertSpecialistRefused(Path dir, String fragment) {
-        SoupFormatException e = assertThrows(SoupFormatException.class, () -> Specialist.load(dir));
-        assertTrue(e.getMessage().contains(fragment), "message '" + e.getMessage() + "' lacks '" + fragment + "'");
+        assertRefused(() -> Specialist.load(dir), fragment);
     }
 
     private static void assertMessage(Path dir, String fragment) {
-        SoupFormatException e = assertThrows(SoupFormatException.class, () -> SoupOfExperts.load(dir));
+        assertRefused(() -> SoupOfExperts.load(dir), fragment);
+    }
+
+    /** {@code load} throws a SoupFormatException whose message holds {@code fragment}. */
+    private static void assertRefused(Executable load, String fragment) {
+        SoupFormatException e = assertThrows(SoupFormatException.class, load);
         assertTrue(e.getMessage().contains(fragment), "message '" + e.getMessage() + "' lacks '" + fragment + "'");
     }
 
