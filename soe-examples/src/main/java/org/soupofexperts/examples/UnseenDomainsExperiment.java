@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import org.soupofexperts.core.DenseModel;
@@ -143,9 +144,13 @@ public final class UnseenDomainsExperiment extends ExperimentCommand implements 
                 .build();
         Parts parts = new Parts(out, settings());
         for (int f = 0; f < protocol.folds().size(); f++) {
-            if ((fold == null || fold == f)
-                    && parts.get("fold-" + f, UnseenDomains.FoldResult.class).isEmpty()) {
-                parts.put("fold-" + f, protocol.run(f));
+            if (fold == null || fold == f) {
+                Optional<UnseenDomains.FoldResult> kept = parts.get("fold-" + f, UnseenDomains.FoldResult.class);
+                if (kept.isEmpty()) {
+                    parts.put("fold-" + f, protocol.run(f));
+                } else if (equalTime && kept.get().fold().equalTime() == null) {
+                    parts.put("fold-" + f, protocol.paced(kept.get()));
+                }
             }
         }
         List<UnseenDomains.FoldResult> done = new ArrayList<>();

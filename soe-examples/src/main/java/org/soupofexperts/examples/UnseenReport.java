@@ -145,9 +145,11 @@ final class UnseenReport {
                 "soup s",
                 "generic s",
                 "step cost ratio",
+                "timed by",
                 "equal-time steps");
         for (FoldResult f : folds) {
             Fold x = f.fold();
+            UnseenDomains.EqualTime e = x.equalTime();
             t.row(
                     x.index(),
                     String.join(", ", x.heldOut()),
@@ -156,6 +158,11 @@ final class UnseenReport {
                     format("%.0f", x.soupSeconds()),
                     format("%.0f", x.genericSeconds()),
                     format("%.2f", x.stepCostRatio()),
+                    e == null
+                            ? "fresh blocks"
+                            : format(
+                                    "%d turns (soup %.0f s, generic %.0f s)",
+                                    e.turns(), e.soupSeconds(), e.genericSeconds()),
                     x.equalTimeSteps());
         }
         return t;

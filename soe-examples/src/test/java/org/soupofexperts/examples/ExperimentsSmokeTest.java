@@ -2,9 +2,11 @@ package org.soupofexperts.examples;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +21,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.soupofexperts.core.train.CheckpointFolder;
+import org.soupofexperts.data.eval.UnseenDomains;
 import org.soupofexperts.data.store.TokenStore;
 import org.soupofexperts.data.synth.SyntheticCorpus;
 import org.soupofexperts.examples.experiment.Commands;
@@ -125,6 +128,41 @@ class ExperimentsSmokeTest {
             assertTrue(p.genericSeconds() >= p.soupSeconds(), "block " + p.block() + ": " + p.timeRatio());
             assertEquals(results(out).soupStepAt(p.block()), p.soupStep());
         }
+    }
+
+    /**
+     * A fold kept from before the equal-time column was paced (its part has no equalTime, and the
+     * old column's figures) gets the column paced when the program runs again, its soup trained
+     * again to the same losses, and everything else kept.
+     */
+    @Test
+    void aFoldKeptWithoutPacingIsPacedWhenRunAgainAndKeepsItsOtherFigures() throws Exception {
+        String args = "--steps 6 --experts 2 --folds 2 --fold 0 --fine-tune-steps 2 --eval-windows 2"
+                + " --generic-lrs 3e-3 --equal-time --fit 4x5 " + TINY + " --out " + dir.resolve("unseen");
+        Path part = dir.resolve("unseen/parts/fold-0.json");
+        assertEquals(0, Commands.run(new UnseenDomainsExperiment(), args.split(" ")), args);
+        JsonObject old = JsonParser.parseString(Files.readString(part)).getAsJsonObject();
+        old.getAsJsonObject("fold").remove("equalTime");
+        old.getAsJsonObject("fold").addProperty("stepCostRatio", 9.0);
+        old.getAsJsonArray("domains").forEach(d -> d.getAsJsonObject().addProperty("genericEqualTime", 99.0));
+        Files.writeString(part, old.toString());
+        UnseenDomains.FoldResult kept = Parts.fromJson(old.toString(), UnseenDomains.FoldResult.class);
+
+        assertEquals(0, Commands.run(new UnseenDomainsExperiment(), args.split(" ")), args);
+        UnseenDomains.FoldResult paced = Parts.fromJson(Files.readString(part), UnseenDomains.FoldResult.class);
+        UnseenDomains.EqualTime e = paced.fold().equalTime();
+        assertNotNull(e, "the kept fold was paced");
+        assertEquals(6, e.turns(), "one turn per step below 20 steps");
+        assertEquals(e.stepCostRatio(), paced.fold().stepCostRatio());
+        for (int i = 0; i < kept.domains().size(); i++) {
+            UnseenDomains.Domain before = kept.domains().get(i);
+            UnseenDomains.Domain after = paced.domains().get(i);
+            assertEquals(e.generic()[i], after.genericEqualTime());
+            assertEquals(before.soupNatural(), e.soupNatural()[i], "the soup trained again is the kept one");
+            assertEquals(before.soupHistogram(), after.soupHistogram());
+            assertEquals(before.soupFitted(), after.soupFitted());
+        }
+        assertEquals(kept.fold().soupSeconds(), paced.fold().soupSeconds());
     }
 
     private static void race(String args) {

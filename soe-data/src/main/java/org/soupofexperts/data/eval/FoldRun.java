@@ -22,10 +22,6 @@ import org.soupofexperts.data.sample.WindowSampler;
 final class FoldRun {
 
     private static final Logger LOG = LoggerFactory.getLogger(FoldRun.class);
-    /** Steps per timed block when step costs are measured by alternation, and blocks per model. */
-    private static final int BLOCK = 25;
-
-    private static final int ROUNDS = 4;
     /** Validation windows per held-out domain in the h-gain probe. */
     private static final int PROBE_WINDOWS = 16;
 
@@ -85,19 +81,14 @@ final class FoldRun {
         try (DenseModel g = best.model();
                 SoupOfExperts soup = p.newSoup(training.domains().count())) {
             SpecializationProbe probe = p.probeEvery() > 0 ? probe() : null;
-            TrainingReport report = soup.train(p.config(sampler, pi, s.steps(), s.soupLearningRate(), probe));
-            double soupSeconds = report.seconds();
-            List<UnseenDomains.CurvePoint> curve = curve(report);
-            double ratio = Double.NaN;
-            int equalSteps = 0;
-            double[] equalLoss = null;
+            UnseenDomains.EqualTime equal = null;
+            TrainingReport report;
             if (p.equalTime()) {
-                ratio = stepCostRatio(genericLr);
-                equalSteps = (int) Math.round(s.steps() * ratio);
-                try (DenseModel e = p.newGeneric()) {
-                    e.train(p.config(sampler, MetaDistributions.fixed(natural), equalSteps, genericLr));
-                    equalLoss = heldOutLosses(e);
-                }
+                PacedTraining.Paced paced = paced(soup, genericLr, probe);
+                report = paced.soup();
+                equal = equalTime(soup, paced, genericLr);
+            } else {
+                report = soup.train(p.config(sampler, pi, s.steps(), s.soupLearningRate(), probe));
             }
             UnseenDomains.Fold fold = new UnseenDomains.Fold(
                     index,
@@ -105,18 +96,66 @@ final class FoldRun {
                     training.domains().names(),
                     genericLr,
                     best.means(),
-                    soupSeconds,
+                    report.seconds(),
                     best.seconds(),
-                    ratio,
-                    equalSteps,
-                    curve);
+                    equal == null ? Double.NaN : equal.stepCostRatio(),
+                    equal == null ? 0 : equal.genericSteps(),
+                    curve(report),
+                    equal);
             List<UnseenDomains.Domain> results = new ArrayList<>();
             for (int i = 0; i < heldOut.size(); i++) {
-                results.add(
-                        domain(heldOut.get(i), soup, g, genericLoss[i], equalLoss == null ? Double.NaN : equalLoss[i]));
+                double atEqualTime = equal == null ? Double.NaN : equal.generic()[i];
+                results.add(domain(heldOut.get(i), soup, g, genericLoss[i], atEqualTime));
             }
             return new UnseenDomains.FoldResult(fold, results);
         }
+    }
+
+    /** The equal-time measurement alone: a paced soup, then the generic model for its time. */
+    UnseenDomains.EqualTime equalTimeAlone(double genericLr) {
+        try (SoupOfExperts soup = p.newSoup(training.domains().count())) {
+            return equalTime(soup, paced(soup, genericLr, null), genericLr);
+        }
+    }
+
+    /** Trains {@code soup} in turns paced by a model of the generic shape (see {@link PacedTraining}). */
+    private PacedTraining.Paced paced(SoupOfExperts soup, double genericLr, SpecializationProbe probe) {
+        LeaveDomainsOut.Schedule s = p.schedule();
+        PacedTraining pacing = new PacedTraining(
+                n -> p.plan(sampler, pi, n, s.soupLearningRate()),
+                n -> p.plan(sampler, MetaDistributions.fixed(natural), n, genericLr));
+        try (SoupOfExperts warm = p.newSoup(training.domains().count());
+                DenseModel pace = p.newGeneric()) {
+            return pacing.train(soup, warm, pace, s.steps(), probe);
+        }
+    }
+
+    /** The generic model trained for the paced soup's time, scored with the soup at natural h. */
+    private UnseenDomains.EqualTime equalTime(SoupOfExperts soup, PacedTraining.Paced paced, double genericLr) {
+        double[] generic;
+        try (DenseModel e = p.newGeneric()) {
+            e.train(p.config(sampler, MetaDistributions.fixed(natural), paced.genericSteps(), genericLr));
+            generic = heldOutLosses(e);
+        }
+        double[] soupNatural = new double[heldOut.size()];
+        for (int i = 0; i < soupNatural.length; i++) {
+            soupNatural[i] = loss(soup, natural, heldOut.get(i));
+        }
+        UnseenDomains.EqualTime e = new UnseenDomains.EqualTime(
+                paced.turns(),
+                paced.soup().steps(),
+                paced.soup().seconds(),
+                paced.genericSteps(),
+                paced.genericSeconds(),
+                generic,
+                soupNatural);
+        LOG.info(
+                "fold {}: a soup step costs {} generic steps (paced over {} turns); the generic model trained {} steps",
+                index,
+                e.stepCostRatio(),
+                e.turns(),
+                e.genericSteps());
+        return e;
     }
 
     /** Every model's loss on held-out domain d. */
@@ -282,32 +321,6 @@ final class FoldRun {
             at[i] = bits(m, heldOut.get(i));
         }
         return at;
-    }
-
-    /**
-     * A soup step's cost over a generic step's, timed by alternating blocks of steps of a fresh
-     * soup and a fresh generic model in this process (one untimed block each first): both see the
-     * same machine, so its drift between separate runs does not enter the ratio.
-     */
-    private double stepCostRatio(double genericLr) {
-        double soupSeconds = 0;
-        double genericSeconds = 0;
-        try (SoupOfExperts s = p.newSoup(training.domains().count());
-                DenseModel g = p.newGeneric()) {
-            double lr = p.schedule().soupLearningRate();
-            for (int r = 0; r <= ROUNDS; r++) {
-                double a = s.train(p.config(sampler, pi, BLOCK, lr)).seconds();
-                double b = g.train(p.config(sampler, MetaDistributions.fixed(natural), BLOCK, genericLr))
-                        .seconds();
-                if (r > 0) {
-                    soupSeconds += a;
-                    genericSeconds += b;
-                }
-            }
-        }
-        double ratio = soupSeconds / genericSeconds;
-        LOG.info("fold {}: a soup step costs {} generic steps (alternated blocks of {} steps)", index, ratio, BLOCK);
-        return ratio;
     }
 
     private static double mean(double[] v) {

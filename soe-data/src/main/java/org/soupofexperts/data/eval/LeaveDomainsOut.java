@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
@@ -33,8 +34,9 @@ import org.soupofexperts.data.tokenize.Tokenizer;
  * then give each held-out domain its specialist by Algorithm 3 (the histogram of N of its
  * training documents over the soup's domains) and score every model on its validation split:
  * the generic model at its better learning rate (chosen on the held-out domains, which favours
- * it), optionally the generic model given the soup's wall time (step costs timed by alternating
- * blocks of steps of both in this process), the soup at its natural h, the histogram
+ * it), optionally the generic model given the soup's wall time (its steps counted by training
+ * the soup in turns, each followed by a model of the generic shape trained until its time caught
+ * up, in this process), the soup at its natural h, the histogram
  * specialist, the soup at h fitted to the same documents' tokens from their histogram
  * ({@link org.soupofexperts.data.finetune.DomainWeightFit}; optionally with alpha tuned after
  * it), the best h of a small search on
@@ -107,6 +109,10 @@ public final class LeaveDomainsOut {
 
     /** Runs fold {@code f} alone (so that a long protocol can be run, and kept, fold by fold). */
     public UnseenDomains.FoldResult run(int f) {
+        return fold(f).execute();
+    }
+
+    private FoldRun fold(int f) {
         List<Integer> heldOut = folds.get(f);
         List<Integer> training = new ArrayList<>();
         for (int d = 0; d < store.domains().count(); d++) {
@@ -121,13 +127,65 @@ public final class LeaveDomainsOut {
                 names(heldOut),
                 domains.domains().count());
         MetaDistribution pi = meta.apply(domains.sampler().domains().sizes());
-        FoldRun run = new FoldRun(this, f, heldOut, domains, pi);
-        return run.execute();
+        return new FoldRun(this, f, heldOut, domains, pi);
+    }
+
+    /**
+     * The generic model at the soup's wall time on fold {@code f} alone, for a fold kept from a run
+     * without it: trains the fold's soup in turns, paced as {@link #run(int)} does with {@link
+     * Builder#equalTime}, then the generic model at {@code genericLearningRate} for the steps that
+     * fit in the soup's time, and scores it on the held-out domains. The result also holds the paced
+     * soup's losses at the natural h, so that a caller can check it against the kept fold's soup.
+     *
+     * @param f the fold
+     * @param genericLearningRate the generic model's rate (the kept fold's better one)
+     * @return what was measured
+     */
+    public UnseenDomains.EqualTime equalTime(int f, double genericLearningRate) {
+        if (f < 0 || f >= folds.size()) {
+            throw new IllegalArgumentException("no fold " + f + " of " + folds.size());
+        }
+        if (!(genericLearningRate > 0) || Double.isInfinite(genericLearningRate)) {
+            throw new IllegalArgumentException(
+                    "the generic learning rate must be finite and > 0, got " + genericLearningRate);
+        }
+        return fold(f).equalTimeAlone(genericLearningRate);
+    }
+
+    /**
+     * A fold kept from a run whose equal-time column was not paced, with that column measured now
+     * by {@link #equalTime(int, double)} at the fold's generic learning rate; everything else kept.
+     * The fold's soup is trained again for it: the log warns if its losses at the natural h differ
+     * from the kept fold's (the code no longer trains it as it did then), and the result holds both.
+     *
+     * @param kept the fold's kept result (of this protocol's settings)
+     * @return the fold with its equal-time figures paced
+     */
+    public UnseenDomains.FoldResult paced(UnseenDomains.FoldResult kept) {
+        int f = kept.fold().index();
+        LOG.info("fold {}: pacing its equal-time column", f);
+        UnseenDomains.EqualTime e = equalTime(f, kept.fold().genericLearningRate());
+        double[] before = kept.domains().stream()
+                .mapToDouble(UnseenDomains.Domain::soupNatural)
+                .toArray();
+        if (!Arrays.equals(before, e.soupNatural())) {
+            LOG.warn(
+                    "fold {}: the soup trained again for pacing scores {} at the natural h, the kept one {}",
+                    f,
+                    Arrays.toString(e.soupNatural()),
+                    Arrays.toString(before));
+        }
+        return kept.withEqualTime(e);
     }
 
     /** A training config for {@code steps} at {@code lr} over {@code source}. */
     TrainingPlan config(BatchSource source, MetaDistribution pi, int steps, double lr) {
         return schedule.config(source, pi, steps, lr, seed, null);
+    }
+
+    /** {@link #config}'s builder, for a caller to add to. */
+    TrainingPlan.Builder plan(BatchSource source, MetaDistribution pi, int steps, double lr) {
+        return schedule.plan(source, pi, steps, lr, seed);
     }
 
     /** As {@link #config}, with a specialization probe (null: none). */
@@ -320,7 +378,16 @@ public final class LeaveDomainsOut {
 
         TrainingPlan config(
                 BatchSource source, MetaDistribution pi, int n, double lr, long seed, SpecializationProbe probe) {
-            TrainingPlan.Builder b = TrainingPlan.builder()
+            TrainingPlan.Builder b = plan(source, pi, n, lr, seed);
+            if (probe != null) {
+                b.specializationProbe(probe);
+            }
+            return b.build();
+        }
+
+        /** The builder of {@link #config} without a probe, for a caller to add to. */
+        TrainingPlan.Builder plan(BatchSource source, MetaDistribution pi, int n, double lr, long seed) {
+            return TrainingPlan.builder()
                     .source(source)
                     .metaDistribution(pi)
                     .steps(n)
@@ -330,10 +397,6 @@ public final class LeaveDomainsOut {
                     .warmup(Math.min(100, n / 10))
                     .logEvery(Math.max(1, n / 5))
                     .seed(seed);
-            if (probe != null) {
-                b.specializationProbe(probe);
-            }
-            return b.build();
         }
     }
 
@@ -488,7 +551,13 @@ public final class LeaveDomainsOut {
             return this;
         }
 
-        /** Also train the generic model for the soup's wall time (default false). */
+        /**
+         * Also train the generic model for the soup's wall time (default false). The soup then
+         * trains in {@value PacedTraining#TURNS} turns, each resumed from a checkpoint in a temporary
+         * folder (deleted after) and followed by a model of the generic shape trained until its
+         * training time caught up; the generic steps so counted are the equal-time model's budget.
+         * This costs about one more soup's time per fold.
+         */
         public Builder equalTime(boolean on) {
             equalTime = on;
             return this;

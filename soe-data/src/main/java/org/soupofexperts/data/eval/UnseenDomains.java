@@ -1,5 +1,6 @@
 package org.soupofexperts.data.eval;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
@@ -117,11 +118,14 @@ public final class UnseenDomains {
      * @param genericMeans the generic model's mean held-out loss at each learning rate tried
      * @param soupSeconds the soup's training time
      * @param genericSeconds the generic model's (at its better rate)
-     * @param stepCostRatio a soup step's cost over a generic step's, timed by alternating blocks of
-     *     steps of both in this process (NaN if not measured)
+     * @param stepCostRatio a soup step's cost over a generic step's (NaN if not measured): from
+     *     {@code equalTime} when it is there; in folds kept from before it, timed by alternating
+     *     blocks of 25 steps of fresh models, which overstated the soup's step
      * @param equalTimeSteps steps of the generic model trained for the soup's time (0 if not run)
      * @param hGainCurve the h gain on the held-out domains while the soup trained (empty without
      *     {@link LeaveDomainsOut.Builder#probeEvery})
+     * @param equalTime how the soup's time was paced (null if not run, or in a fold kept from
+     *     before pacing)
      */
     public record Fold(
             int index,
@@ -133,10 +137,39 @@ public final class UnseenDomains {
             double genericSeconds,
             double stepCostRatio,
             int equalTimeSteps,
-            List<CurvePoint> hGainCurve) {
+            List<CurvePoint> hGainCurve,
+            EqualTime equalTime) {
 
         public Fold {
             hGainCurve = hGainCurve == null ? List.of() : List.copyOf(hGainCurve);
+        }
+    }
+
+    /**
+     * The generic model at the soup's wall time, paced by alternation: the soup trained in turns,
+     * each followed by a model of the generic shape trained until its training time caught up.
+     *
+     * @param turns the soup's turns
+     * @param soupSteps the soup's steps
+     * @param soupSeconds its training time over all turns
+     * @param genericSteps the generic steps that fit in the same time: the equal-time model's budget
+     * @param genericSeconds their training time (the soup's, and at most one step more per turn)
+     * @param generic the equal-time generic model on each held-out domain, in the fold's order
+     * @param soupNatural the paced soup at the natural h on each held-out domain: equal to the
+     *     fold's {@link Domain#soupNatural} when both came from the same soup
+     */
+    public record EqualTime(
+            int turns,
+            int soupSteps,
+            double soupSeconds,
+            int genericSteps,
+            double genericSeconds,
+            double[] generic,
+            double[] soupNatural) {
+
+        /** A soup step's time over a generic step's, from the paced turns. */
+        public double stepCostRatio() {
+            return (soupSeconds / soupSteps) / (genericSeconds / genericSteps);
         }
     }
 
@@ -152,7 +185,58 @@ public final class UnseenDomains {
     public record CurvePoint(int step, double[] hGain, double mean) {}
 
     /** A fold's record and its held-out domains' results. */
-    public record FoldResult(Fold fold, List<Domain> domains) {}
+    public record FoldResult(Fold fold, List<Domain> domains) {
+
+        /**
+         * This fold with its equal-time figures replaced by {@code e}'s, measured apart from it
+         * ({@link LeaveDomainsOut#equalTime}); everything else kept.
+         *
+         * @param e the paced measurement of this fold
+         * @return the fold with it
+         */
+        public FoldResult withEqualTime(EqualTime e) {
+            if (e.generic().length != domains.size()) {
+                throw new IllegalArgumentException("the equal-time measurement holds " + e.generic().length
+                        + " held-out domains, the fold " + domains.size());
+            }
+            Fold f = new Fold(
+                    fold.index(),
+                    fold.heldOut(),
+                    fold.trainingDomains(),
+                    fold.genericLearningRate(),
+                    fold.genericMeans(),
+                    fold.soupSeconds(),
+                    fold.genericSeconds(),
+                    e.stepCostRatio(),
+                    e.genericSteps(),
+                    fold.hGainCurve(),
+                    e);
+            List<Domain> ds = new ArrayList<>();
+            for (int i = 0; i < domains.size(); i++) {
+                Domain d = domains.get(i);
+                ds.add(new Domain(
+                        d.domain(),
+                        d.fold(),
+                        d.generic(),
+                        e.generic()[i],
+                        d.soupNatural(),
+                        d.soupHistogram(),
+                        d.soupOracle(),
+                        d.soupHistogramOnHalf(),
+                        d.genericFinetuned(),
+                        d.soupFinetuned(),
+                        d.soupFitted(),
+                        d.soupAlphaFitted(),
+                        d.soupLayerFitted(),
+                        d.h(),
+                        d.hFitted(),
+                        d.alphaFitted(),
+                        d.layerAlphaFitted(),
+                        d.stats()));
+            }
+            return new FoldResult(f, List.copyOf(ds));
+        }
+    }
 
     /**
      * The means over domains of {@code loss}.

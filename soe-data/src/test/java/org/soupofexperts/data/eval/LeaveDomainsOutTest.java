@@ -131,6 +131,70 @@ class LeaveDomainsOutTest {
     }
 
     @Test
+    void aSoupPacedInTurnsIsTheSoupTrainedInOneGoAndTheGenericModelGetsItsTime() {
+        ModelConfig model = ModelConfig.builder()
+                .vocabSize(256)
+                .layers(1)
+                .dModel(16)
+                .heads(1)
+                .contextLength(8)
+                .build();
+        LeaveDomainsOut protocol = LeaveDomainsOut.builder()
+                .store(store, new ByteTokenizer())
+                .folds(List.of(List.of("ab", "c")))
+                .soup(k -> SoupOfExperts.builder()
+                        .model(model)
+                        .domains(k)
+                        .experts(2)
+                        .seed(SEED)
+                        .build())
+                .generic(seed -> DenseModel.create(model, seed))
+                .metaDistribution(sizes -> MetaDistributions.sparseRange(sizes.length, 1, 2, 1.0))
+                .domains(DomainSplit.labels(10))
+                .schedule(new LeaveDomainsOut.Schedule(45, 4, 8, 5e-3, List.of(5e-3), 1e-3))
+                .specialistDocuments(5)
+                .fineTuneSteps(0)
+                .evalWindows(8)
+                .fit(8, 2)
+                .seed(SEED)
+                .build();
+        UnseenDomains.FoldResult once = protocol.run(0);
+        UnseenDomains.EqualTime paced = protocol.equalTime(0, 5e-3);
+        String why = paced + " (seed " + SEED + ")";
+        assertEquals(20, paced.turns(), why);
+        assertEquals(45, paced.soupSteps(), why);
+        // Resumed 19 times from its checkpoints, the soup is the one trained without a stop.
+        double[] natural = once.domains().stream()
+                .mapToDouble(UnseenDomains.Domain::soupNatural)
+                .toArray();
+        assertArrayEquals(natural, paced.soupNatural(), 1e-9, why);
+        // Every pace turn ran until it had caught up with the soup's turn.
+        assertTrue(paced.genericSeconds() >= paced.soupSeconds() && paced.genericSteps() >= 20, why);
+        assertEquals(
+                (paced.soupSeconds() / 45) / (paced.genericSeconds() / paced.genericSteps()),
+                paced.stepCostRatio(),
+                1e-12);
+        assertEquals(2, paced.generic().length, why);
+        assertTrue(Arrays.stream(paced.generic()).allMatch(Double::isFinite), why);
+
+        UnseenDomains.FoldResult merged = once.withEqualTime(paced);
+        assertEquals(paced, merged.fold().equalTime());
+        assertEquals(paced.genericSteps(), merged.fold().equalTimeSteps());
+        assertEquals(paced.stepCostRatio(), merged.fold().stepCostRatio());
+        for (int i = 0; i < 2; i++) {
+            UnseenDomains.Domain before = once.domains().get(i);
+            UnseenDomains.Domain after = merged.domains().get(i);
+            assertEquals(paced.generic()[i], after.genericEqualTime());
+            assertEquals(before.generic(), after.generic());
+            assertEquals(before.soupHistogram(), after.soupHistogram());
+            assertEquals(before.soupFitted(), after.soupFitted());
+        }
+        assertEquals(once.fold().soupSeconds(), merged.fold().soupSeconds());
+        assertThrows(IllegalArgumentException.class, () -> protocol.equalTime(1, 5e-3));
+        assertThrows(IllegalArgumentException.class, () -> protocol.equalTime(0, Double.NaN));
+    }
+
+    @Test
     void aDomainWithoutTunedAlphaHasNoTunedLossEvenIfARecordSaysZero() {
         // Results written before alpha was tuned lack both fields: a JSON reader gives 0.0 and null.
         UnseenDomains.Domain d = new UnseenDomains.Domain(
