@@ -62,8 +62,8 @@ final class Serve implements Callable<Integer> {
             names = "--queue-timeout",
             paramLabel = "SECONDS",
             defaultValue = "10",
-            description = "longest a request waits for a worker; one that waited longer gets 503 when a worker takes"
-                    + " it up")
+            description = "longest a request waits for a worker; one still waiting then gets 503 and its place"
+                    + " goes to the next")
     long queueTimeoutSeconds;
 
     @Option(names = "--max-body-bytes", defaultValue = "1048576", description = "largest request body; larger get 413")

@@ -77,11 +77,7 @@ public record Generation(int maxNewTokens, double temperature, int topK, double 
             }
             return best;
         }
-        Integer[] order = new Integer[vocab];
-        for (int i = 0; i < vocab; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, (a, b) -> Float.compare(logits[b], logits[a]));
+        int[] order = order(logits);
         int keep = topK == 0 ? vocab : Math.min(topK, vocab);
         double top = logits[order[0]];
         double[] p = new double[keep];
@@ -114,6 +110,27 @@ public record Generation(int maxNewTokens, double temperature, int topK, double 
             }
         }
         return order[nucleus - 1];
+    }
+
+    /**
+     * The tokens from the most to the least likely (by {@link Float#compare}, ties by token id),
+     * sorted as primitive keys: a boxed sort of the vocabulary on every token cost more than a
+     * small model's forward pass at vocabularies of tens of thousands.
+     */
+    static int[] order(float[] logits) {
+        long[] keys = new long[logits.length];
+        for (int i = 0; i < keys.length; i++) {
+            int bits = Float.floatToIntBits(logits[i]);
+            // Ordered as the floats are (-0.0 below 0.0), then complemented: the most likely first.
+            int ordered = bits ^ ((bits >> 31) & 0x7fffffff);
+            keys[i] = ((long) ~ordered << 32) | i;
+        }
+        Arrays.sort(keys);
+        int[] order = new int[keys.length];
+        for (int r = 0; r < order.length; r++) {
+            order[r] = (int) keys[r];
+        }
+        return order;
     }
 
     /**

@@ -165,6 +165,28 @@ class GenerationTest {
     }
 
     @Test
+    void tokensAreOrderedByLogitAsAStableComparatorSortOrdersThem() {
+        // Few distinct values, so that ties are everywhere; both zeros, negatives and extremes.
+        float[] values = {0f, -0f, 1f, -1f, 2.5f, -2.5f, Float.MAX_VALUE, -Float.MAX_VALUE, Float.MIN_VALUE, -3e-39f};
+        SplittableRandom rng = new SplittableRandom(7);
+        for (int trial = 0; trial < 200; trial++) {
+            float[] logits = new float[1 + rng.nextInt(300)];
+            for (int i = 0; i < logits.length; i++) {
+                logits[i] = values[rng.nextInt(values.length)];
+            }
+            Integer[] expected = new Integer[logits.length];
+            for (int i = 0; i < expected.length; i++) {
+                expected[i] = i;
+            }
+            Arrays.sort(expected, (a, b) -> Float.compare(logits[b], logits[a]));
+            assertArrayEquals(
+                    Arrays.stream(expected).mapToInt(Integer::intValue).toArray(),
+                    Generation.order(logits),
+                    "trial " + trial + " of seed 7: " + Arrays.toString(logits));
+        }
+    }
+
+    @Test
     void badSettingsAndPromptsAreRejectedByName() {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Generation.greedy(0))
                 .getMessage()

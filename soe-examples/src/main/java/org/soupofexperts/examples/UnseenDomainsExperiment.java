@@ -108,6 +108,9 @@ public final class UnseenDomainsExperiment extends ExperimentCommand implements 
             description = "measure the h gain on the held-out domains every this many soup steps (0: never)")
     int probeEvery;
 
+    @Option(names = "--pace-kept-folds", description = "with --equal-time: pace kept folds timed by fresh blocks")
+    boolean paceKept;
+
     public static void main(String[] args) {
         Commands.exit(new UnseenDomainsExperiment(), args);
     }
@@ -148,7 +151,7 @@ public final class UnseenDomainsExperiment extends ExperimentCommand implements 
                 Optional<UnseenDomains.FoldResult> kept = parts.get("fold-" + f, UnseenDomains.FoldResult.class);
                 if (kept.isEmpty()) {
                     parts.put("fold-" + f, protocol.run(f));
-                } else if (equalTime && kept.get().fold().equalTime() == null) {
+                } else if (equalTime && paceKept && kept.get().fold().equalTime() == null) {
                     parts.put("fold-" + f, protocol.paced(kept.get()));
                 }
             }

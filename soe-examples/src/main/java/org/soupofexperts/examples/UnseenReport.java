@@ -159,7 +159,7 @@ final class UnseenReport {
                     format("%.0f", x.genericSeconds()),
                     format("%.2f", x.stepCostRatio()),
                     e == null
-                            ? "fresh blocks"
+                            ? (x.equalTimeSteps() == 0 ? "-" : "fresh blocks")
                             : format(
                                     "%d turns (soup %.0f s, generic %.0f s)",
                                     e.turns(), e.soupSeconds(), e.genericSeconds()),

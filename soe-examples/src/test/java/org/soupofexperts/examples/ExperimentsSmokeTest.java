@@ -132,8 +132,8 @@ class ExperimentsSmokeTest {
 
     /**
      * A fold kept from before the equal-time column was paced (its part has no equalTime, and the
-     * old column's figures) gets the column paced when the program runs again, its soup trained
-     * again to the same losses, and everything else kept.
+     * old column's figures) is left as it is when the program runs again, and gets the column
+     * paced with --pace-kept-folds: its soup trained again to the same losses, everything else kept.
      */
     @Test
     void aFoldKeptWithoutPacingIsPacedWhenRunAgainAndKeepsItsOtherFigures() throws Exception {
@@ -149,6 +149,9 @@ class ExperimentsSmokeTest {
         UnseenDomains.FoldResult kept = Parts.fromJson(old.toString(), UnseenDomains.FoldResult.class);
 
         assertEquals(0, Commands.run(new UnseenDomainsExperiment(), args.split(" ")), args);
+        assertEquals(old.toString(), Files.readString(part), "kept folds are paced only when asked");
+        String again = args + " --pace-kept-folds";
+        assertEquals(0, Commands.run(new UnseenDomainsExperiment(), again.split(" ")), again);
         UnseenDomains.FoldResult paced = Parts.fromJson(Files.readString(part), UnseenDomains.FoldResult.class);
         UnseenDomains.EqualTime e = paced.fold().equalTime();
         assertNotNull(e, "the kept fold was paced");

@@ -12,12 +12,15 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
@@ -60,6 +63,9 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
     private final byte[] authorization;
     private final List<String> domainNames;
     private final ThreadPoolExecutor workers;
+    /** Answers requests that waited past the queue timeout; one daemon thread. */
+    private final ScheduledThreadPoolExecutor timeouts;
+
     private final AtomicLong rejected = new AtomicLong();
     /** Set once, before the server starts (the meters read this object back). */
     private volatile ServerMetrics metrics;
@@ -143,6 +149,13 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
                     return t;
                 },
                 new ThreadPoolExecutor.AbortPolicy());
+        this.timeouts = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "soe-serve-queue-timeout");
+            t.setDaemon(true);
+            return t;
+        });
+        // A request taken up in time cancels its timer: cancelled timers must not pile up.
+        timeouts.setRemoveOnCancelPolicy(true);
     }
 
     long rejected() {
@@ -159,6 +172,7 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
     }
 
     void close() {
+        timeouts.shutdownNow();
         workers.shutdownNow();
     }
 
@@ -405,40 +419,89 @@ final class Endpoints extends Handler.Abstract.NonBlocking {
 
     private void dispatch(String client, Work work, byte[] body, Response response, Callback callback) {
         long queued = System.nanoTime();
+        // Whoever takes the request first answers it: a worker, or the queue timeout's timer (it
+        // answers 503 at the timeout, not when a worker is free at last, and frees the place).
+        AtomicBoolean taken = new AtomicBoolean();
+        AtomicReference<ScheduledFuture<?>> timer = new AtomicReference<>();
+        FairQueue.ClientTask task = new FairQueue.ClientTask(client, () -> {
+            if (!taken.compareAndSet(false, true)) {
+                return;
+            }
+            ScheduledFuture<?> t = timer.get();
+            if (t != null) {
+                t.cancel(false);
+            }
+            if (System.nanoTime() - queued > limits.queueTimeout().toNanos()) {
+                error(response, callback, waitedTooLong());
+                return;
+            }
+            run(work, body, response, callback);
+        });
         try {
-            workers.execute(new FairQueue.ClientTask(client, () -> {
-                if (System.nanoTime() - queued > limits.queueTimeout().toNanos()) {
-                    error(
-                            response,
-                            callback,
-                            overloaded("waited longer than "
-                                    + limits.queueTimeout().toMillis() + " ms for a worker"));
-                    return;
-                }
-                try {
-                    work.run(body, response, callback);
-                } catch (HttpError e) {
-                    error(response, callback, e);
-                } catch (IllegalArgumentException e) {
-                    error(response, callback, HttpError.badRequest(e.getMessage()));
-                } catch (RuntimeException | OutOfMemoryError e) {
-                    LOG.error("request failed", e);
-                    error(
-                            response,
-                            callback,
-                            new HttpError(
-                                    500,
-                                    "the server failed to score the request: "
-                                            + e.getClass().getSimpleName()));
-                }
-            }));
+            workers.execute(task);
         } catch (RejectedExecutionException e) {
             error(
                     response,
                     callback,
                     overloaded(
                             "all " + limits.workers() + " workers are busy and " + limits.queue() + " requests wait"));
+            return;
         }
+        if (limits.queue() > 0 && !taken.get()) {
+            try {
+                ScheduledFuture<?> t = timeouts.schedule(
+                        () -> timedOut(taken, task, response, callback),
+                        limits.queueTimeout().toNanos(),
+                        TimeUnit.NANOSECONDS);
+                timer.set(t);
+                if (taken.get()) {
+                    // A worker took it before the timer was set: it could not cancel it, so this does
+                    // (a live timer would hold the request's body until the timeout).
+                    t.cancel(false);
+                }
+            } catch (RejectedExecutionException e) {
+                // Closing: the server's stop ends the exchange.
+                LOG.debug("no queue timeout for a request while the server closes");
+            }
+        }
+    }
+
+    /** The queue timeout's timer: answers 503 and frees the request's place, unless a worker took it. */
+    private void timedOut(AtomicBoolean taken, Runnable task, Response response, Callback callback) {
+        if (!taken.compareAndSet(false, true)) {
+            return;
+        }
+        workers.remove(task);
+        try {
+            error(response, callback, waitedTooLong());
+        } catch (RuntimeException e) {
+            LOG.error("could not answer a request that waited past the queue timeout", e);
+            callback.failed(e);
+        }
+    }
+
+    /** Runs a request's work in a worker, answering any failure with its status. */
+    private void run(Work work, byte[] body, Response response, Callback callback) {
+        try {
+            work.run(body, response, callback);
+        } catch (HttpError e) {
+            error(response, callback, e);
+        } catch (IllegalArgumentException e) {
+            error(response, callback, HttpError.badRequest(e.getMessage()));
+        } catch (RuntimeException | OutOfMemoryError e) {
+            LOG.error("request failed", e);
+            error(
+                    response,
+                    callback,
+                    new HttpError(
+                            500,
+                            "the server failed to score the request: "
+                                    + e.getClass().getSimpleName()));
+        }
+    }
+
+    private HttpError waitedTooLong() {
+        return overloaded("waited longer than " + limits.queueTimeout().toMillis() + " ms for a worker");
     }
 
     private HttpError overloaded(String why) {

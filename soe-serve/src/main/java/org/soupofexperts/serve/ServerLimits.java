@@ -17,8 +17,8 @@ import java.util.function.Consumer;
  * @param maxDocuments most documents in one request (400 beyond)
  * @param workers threads that score requests: each scores one request at a time
  * @param queue requests that may wait for a worker; more get 503 with {@code Retry-After}
- * @param queueTimeout longest wait for a worker (1 ms to 365 days); a request that waited longer
- *     gets 503 when a worker takes it up
+ * @param queueTimeout longest wait for a worker (1 ms to 365 days); a request still waiting then
+ *     gets 503 with {@code Retry-After} at once, and its place in the queue goes to the next
  * @param idleTimeout a connection that sends or accepts nothing for this long (1 ms to 365 days) is closed (this
  *     also ends clients that stop half-way through their headers or body, or stop reading an
  *     answer); not while its request waits for a worker or is being scored

@@ -1,6 +1,7 @@
 package org.soupofexperts.serve;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -497,6 +498,38 @@ class SpecialistServerTest {
             assertEquals(1, s.rejected());
             release.countDown();
             assertEquals(200, first.get(60, TimeUnit.SECONDS).statusCode());
+        }
+    }
+
+    /**
+     * A request that waits in the queue past the queue timeout gets 503 then, while the worker is
+     * still busy (not when it is free at last), and its place goes back: the next request queues.
+     */
+    @Test
+    void aRequestWaitingPastTheQueueTimeoutGets503WhileTheWorkerIsStillBusy() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        DomainAssigner firstBlocks = blockingAssigner(1, entered, release);
+        ServerLimits oneWorker = ServerLimits.defaults().withWorkers(1).withQueue(1, Duration.ofMillis(200));
+        try (SpecialistServer s = server(firstBlocks).limits(oneWorker).build().start()) {
+            CompletableFuture<HttpResponse<String>> first = CLIENT.sendAsync(
+                    HttpRequest.newBuilder(s.uri().resolve("loss"))
+                            .POST(HttpRequest.BodyPublishers.ofString(GOOD))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertTrue(entered.await(60, TimeUnit.SECONDS));
+            for (int i = 0; i < 2; i++) {
+                // The second time the queue's one place must be free again.
+                String waited = rawPost(s, "127.0.0." + (2 + i), "/loss", GOOD);
+                assertTrue(waited.startsWith("HTTP/1.1 503"), waited);
+                assertTrue(waited.contains("waited longer than 200 ms for a worker"), waited);
+                assertTrue(waited.contains("Retry-After: 1"), waited);
+                assertFalse(first.isDone(), "answered while the worker is still busy");
+            }
+            assertEquals(2, s.rejected());
+            release.countDown();
+            assertEquals(200, first.get(60, TimeUnit.SECONDS).statusCode());
+            assertEquals(200, post(s, "loss", GOOD).statusCode(), "the timed-out requests left nothing behind");
         }
     }
 

@@ -6,6 +6,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Paths;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -68,24 +69,49 @@ final class HadoopFiles {
         }
     }
 
+    /** {@link #prepareStoreFolder}'s refusal alone, deleting nothing: for a check before any work. */
+    static void checkStoreFolder(String dir) throws IOException {
+        try (FileSystem fs = fileSystem(dir)) {
+            if (fs.exists(new Path(dir))) {
+                checkStoreFolder(fs, dir);
+            }
+        }
+    }
+
+    /** The folder's entries, once each is known to be this job's; refuses it otherwise. */
+    private static FileStatus[] checkStoreFolder(FileSystem fs, String dir) throws IOException {
+        Path p = new Path(dir);
+        if (!fs.getFileStatus(p).isDirectory()) {
+            throw new IllegalArgumentException(dir + " is a file, not a folder for a token store: move it away");
+        }
+        FileStatus[] inside = fs.listStatus(p);
+        for (FileStatus f : inside) {
+            String name = f.getPath().getName();
+            if (f.isDirectory() || !OURS.matcher(name).matches()) {
+                throw new IllegalArgumentException(dir + " holds " + (f.isDirectory() ? "a folder, " : "") + name
+                        + ", which this job's token store never has: move it away or choose --out");
+            }
+        }
+        return inside;
+    }
+
+    /** The files a token store of this job holds: its manifest, its shards and their temporary names. */
+    private static final Pattern OURS = Pattern.compile(
+            "manifest\\.json|\\.manifest\\.json\\.tmp-.+" + "|\\.?(train|valid)-c\\d+-p\\d+\\.(tok|idx)(\\.tmp-.+)?");
+
     /**
-     * Makes {@code dir} an empty folder for a token store: a store of an earlier run (it has a
-     * manifest.json) is emptied, any other non-empty folder is refused (it may be the user's data).
+     * Makes {@code dir} an empty folder for a token store. A store of an earlier run (it has a
+     * manifest.json), or what a failed run left (only shards and temporary files of this job), is
+     * emptied, its manifest first, so that a store emptied half-way never reads as one; any other
+     * non-empty folder is refused before anything is deleted (it may be the user's data).
      */
     static void prepareStoreFolder(String dir) throws IOException {
         try (FileSystem fs = fileSystem(dir)) {
             Path p = new Path(dir);
             if (fs.exists(p)) {
-                FileStatus[] inside = fs.listStatus(p);
-                if (inside.length > 0 && !fs.isFile(new Path(p, "manifest.json"))) {
-                    throw new IllegalArgumentException(
-                            dir + " exists and is not a token store (no manifest.json): move it away or choose --out");
-                }
+                FileStatus[] inside = checkStoreFolder(fs, dir);
+                fs.delete(new Path(p, "manifest.json"), false);
                 for (FileStatus f : inside) {
-                    if (f.isDirectory()) {
-                        throw new IllegalArgumentException(
-                                dir + " holds a folder, " + f.getPath().getName() + ", which a token store never has");
-                    }
                     fs.delete(f.getPath(), false);
                 }
             }

@@ -1,7 +1,9 @@
 package org.soupofexperts.spark;
 
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,6 +13,8 @@ import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.soupofexperts.data.cluster.Centroids;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -32,6 +36,8 @@ import picocli.CommandLine.Option;
         description = "Embed, cluster and assign a corpus on Spark.")
 public final class SparkCorpusJob implements Callable<Integer> {
 
+    private static final Logger LOG = LoggerFactory.getLogger(SparkCorpusJob.class);
+
     @Option(names = "--input", required = true, description = "JSONL (.jsonl, .jsonl.gz, .jsonl.zst) or Parquet path")
     String input;
 
@@ -51,7 +57,10 @@ public final class SparkCorpusJob implements Callable<Integer> {
     @Option(names = "--text-field", defaultValue = "text", description = "default ${DEFAULT-VALUE}")
     String textField;
 
-    @Option(names = "--domain-field", defaultValue = "meta.pile_set_name", description = "default ${DEFAULT-VALUE}")
+    @Option(
+            names = "--domain-field",
+            defaultValue = "meta.pile_set_name",
+            description = "the label's field, or - for an unlabelled corpus (default ${DEFAULT-VALUE})")
     String domainField;
 
     @Option(names = "--seed", defaultValue = "0", description = "k-means seed (default ${DEFAULT-VALUE})")
@@ -102,6 +111,11 @@ public final class SparkCorpusJob implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         checkOptions();
+        String outDir = out.endsWith("/") ? out.substring(0, out.length() - 1) : out;
+        if (tokens) {
+            // Before any work: not after an hour of embedding.
+            HadoopFiles.checkStoreFolder(outDir + "/tokens");
+        }
         EmbedderSpec emb = EmbedderSpec.parse(embedder);
         TokenizerSpec tok = tokens ? TokenizerSpec.parse(tokenizer) : null;
         SparkSession.Builder b = SparkSession.builder().appName("soe-spark-corpus");
@@ -111,36 +125,35 @@ public final class SparkCorpusJob implements Callable<Integer> {
         boolean ours = SparkSession.getDefaultSession().isEmpty();
         SparkSession spark = b.getOrCreate();
         long t0 = System.nanoTime();
-        Dataset<Row> read = SparkCorpusPipeline.read(spark, input, textField, domainField);
+        Dataset<Row> read = SparkCorpusPipeline.read(spark, input, textField, labelField());
         int spread = embedPartitions < 0 ? spark.sparkContext().defaultParallelism() : embedPartitions;
         Dataset<Row> docs = (spread > 0 ? read.repartition(spread) : read).cache();
-        Dataset<Row> embedded = SparkCorpusPipeline.embed(docs, emb).cache();
-        Centroids centroids;
-        List<String> names = null;
         if (labels) {
-            names = docs.select("domain")
-                    .distinct()
-                    .orderBy("domain")
-                    .as(Encoders.STRING())
-                    .collectAsList();
-            centroids = SparkCorpusPipeline.ofLabels(embedded, names, emb.id());
-        } else {
-            centroids = SparkCorpusPipeline.cluster(embedded, k, seed, maxIter, emb.id());
+            checkLabels(docs);
         }
+        Dataset<Row> embedded = SparkCorpusPipeline.embed(docs, emb).cache();
+        long unreadable = docs.count() - embedded.count();
+        if (unreadable > 0) {
+            LOG.warn("{} documents are left out: blank, or blank in what the embedder {} reads", unreadable, emb.id());
+        }
+        Centroids centroids = domains(docs, embedded, emb);
+        List<String> names = centroids.names();
         Dataset<Row> assigned = SparkCorpusPipeline.assignEmbedded(embedded, centroids)
                 .drop("features")
                 .cache();
-        String outDir = out.endsWith("/") ? out.substring(0, out.length() - 1) : out;
         HadoopFiles.writeString(outDir + "/centroids.json", centroids.toJson());
         assigned.select("id", "domain", "cluster").write().mode("overwrite").parquet(out + "/assignments");
         JsonObject summary = new JsonObject();
         summary.addProperty("input", input);
         summary.addProperty("documents", assigned.count());
+        summary.addProperty("unreadableDocuments", unreadable);
         summary.addProperty("domains", centroids.k());
         summary.addProperty("mode", summaryMode());
         summary.addProperty("embedder", centroids.embedderId());
         summary.addProperty("seed", seed);
-        summary.addProperty("purity", purity(assigned));
+        double purity = purity(assigned);
+        // JSON has no NaN: without labels there is no purity.
+        summary.add("purity", Double.isNaN(purity) ? JsonNull.INSTANCE : new JsonPrimitive(purity));
         summary.addProperty("seconds", (System.nanoTime() - t0) / 1e9);
         if (tokens) {
             long t1 = System.nanoTime();
@@ -155,6 +168,23 @@ public final class SparkCorpusJob implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * The domains' centroids: one per label, or k-means clusters, named (the labels in order, or
+     * cluster-00, ...) so that a soup checks an h against its domains' order.
+     */
+    private Centroids domains(Dataset<Row> docs, Dataset<Row> embedded, EmbedderSpec emb) {
+        if (labels) {
+            List<String> names = docs.select("domain")
+                    .distinct()
+                    .orderBy("domain")
+                    .as(Encoders.STRING())
+                    .collectAsList();
+            return SparkCorpusPipeline.ofLabels(embedded, names, emb.id()).withNames(names);
+        }
+        Centroids c = SparkCorpusPipeline.cluster(embedded, k, seed, maxIter, emb.id());
+        return c.withNames(clusterNames(c.k()));
+    }
+
     /** Writes the sharded token store; returns the number of shard files it lists. */
     private int writeTokens(
             SparkSession spark,
@@ -164,13 +194,12 @@ public final class SparkCorpusJob implements Callable<Integer> {
             String dir,
             TokenizerSpec tok)
             throws IOException {
-        List<String> domainNames = names != null ? names : clusterNames(centroids.k());
         HadoopFiles.prepareStoreFolder(dir);
         SparkTokenStore.Result r = SparkTokenStore.write(
                 assigned,
                 dir,
                 tok,
-                domainNames,
+                names,
                 validFraction,
                 seed,
                 partitions > 0 ? partitions : spark.sparkContext().defaultParallelism(),
@@ -182,11 +211,31 @@ public final class SparkCorpusJob implements Callable<Integer> {
     private static void writeSummary(String outDir, JsonObject summary) throws IOException {
         HadoopFiles.writeString(
                 outDir + "/summary.json",
-                new GsonBuilder().setPrettyPrinting().create().toJson(summary));
+                new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(summary));
+    }
+
+    /**
+     * Refuses documents without a label in {@code --labels} mode, before any embedding: they would
+     * otherwise become a domain of their own (null sorts first), or fail the token store at its end.
+     */
+    private void checkLabels(Dataset<Row> docs) {
+        Dataset<Row> unlabelled = docs.where(functions
+                .col("domain")
+                .isNull()
+                .or(functions.trim(functions.col("domain")).equalTo("")));
+        long n = unlabelled.count();
+        if (n > 0) {
+            long first = unlabelled.agg(functions.min("id")).first().getLong(0);
+            throw new IllegalArgumentException(n + " documents have no label in field '" + domainField
+                    + "' (the first has id " + first + "); --labels needs one on every document");
+        }
     }
 
     /** The options' ranges, checked before any work (not after an hour of embedding). */
     private void checkOptions() {
+        if (labels && labelField() == null) {
+            throw new IllegalArgumentException("--labels needs a --domain-field, not -");
+        }
         if (k < 1) {
             throw new IllegalArgumentException("--k must be >= 1, got " + k);
         }
@@ -197,6 +246,11 @@ public final class SparkCorpusJob implements Callable<Integer> {
             throw new IllegalArgumentException("--partitions must be >= 0 and --embed-partitions >= -1, got "
                     + partitions + " and " + embedPartitions);
         }
+    }
+
+    /** The label's field, or null for an unlabelled corpus ({@code --domain-field -}). */
+    private String labelField() {
+        return "-".equals(domainField) ? null : domainField;
     }
 
     private String summaryMode() {

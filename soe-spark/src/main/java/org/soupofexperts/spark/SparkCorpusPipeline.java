@@ -1,8 +1,11 @@
 package org.soupofexperts.spark;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.function.Function;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.ml.clustering.KMeans;
 import org.apache.spark.ml.clustering.KMeansModel;
@@ -37,6 +40,12 @@ public final class SparkCorpusPipeline {
             .add("text", DataTypes.StringType, false)
             .add("domain", DataTypes.StringType, true);
 
+    /** The cluster {@link #assign} gives a document the embedder cannot read. */
+    public static final int UNREADABLE = -1;
+
+    /** Rows embedded or assigned at once in a task. */
+    static final int BATCH = 1024;
+
     private SparkCorpusPipeline() {}
 
     /**
@@ -59,21 +68,38 @@ public final class SparkCorpusPipeline {
         return spark.createDataFrame(withIds, DOCUMENTS);
     }
 
-    /** Adds a {@code features} vector column: each partition embeds its texts with one embedder. */
+    /**
+     * Adds a {@code features} vector column: each partition embeds its texts with one embedder, in
+     * batches of {@value #BATCH} (a partition is never held whole). Documents the embedder cannot
+     * read (blank, or blank in what it reads, such as MiniLM's opening) are left out: their
+     * embedding would be arbitrary. Count them as {@code docs.count() - embedded.count()}.
+     */
     public static Dataset<Row> embed(Dataset<Row> docs, EmbedderSpec embedder) {
         StructType schema = docs.schema().add("features", SQLDataTypes.VectorType(), false);
         JavaRDD<Row> rows = docs.toJavaRDD().mapPartitions(it -> {
             Embedder e = embedder.create();
-            List<Row> part = drain(it);
-            float[][] v = e.embed(texts(part));
-            List<Row> out = new ArrayList<>(part.size());
-            for (int i = 0; i < part.size(); i++) {
-                Row r = part.get(i);
-                out.add(RowFactory.create(r.get(0), r.get(1), r.get(2), Vectors.dense(toDoubles(v[i]))));
-            }
-            return out.iterator();
+            return inBatches(it, part -> {
+                List<Row> readable = new ArrayList<>(part.size());
+                for (Row r : part) {
+                    if (readable(e, r.getString(1))) {
+                        readable.add(r);
+                    }
+                }
+                float[][] v = readable.isEmpty() ? new float[0][] : e.embed(texts(readable));
+                List<Row> out = new ArrayList<>(readable.size());
+                for (int i = 0; i < readable.size(); i++) {
+                    Row r = readable.get(i);
+                    out.add(RowFactory.create(r.get(0), r.get(1), r.get(2), Vectors.dense(toDoubles(v[i]))));
+                }
+                return out;
+            });
         });
         return docs.sparkSession().createDataFrame(rows, schema);
+    }
+
+    /** Whether {@code e} gives {@code text} an embedding that says something about it. */
+    private static boolean readable(Embedder e, String text) {
+        return text != null && !text.isBlank() && e.embeds(text);
     }
 
     /** k centroids of the embedded documents by MLlib's k-means (k-means|| initialisation, seeded). */
@@ -108,7 +134,8 @@ public final class SparkCorpusPipeline {
         }
         for (int i = 0; i < c.length; i++) {
             if (c[i] == null) {
-                throw new IllegalArgumentException("domain '" + domains.get(i) + "' has no documents in the corpus");
+                throw new IllegalArgumentException(
+                        "domain '" + domains.get(i) + "' has no documents in the corpus that the embedder can read");
             }
         }
         return new Centroids(c, embedderId);
@@ -116,21 +143,32 @@ public final class SparkCorpusPipeline {
 
     /**
      * Adds a {@code cluster} column: each partition assigns its documents with one single-machine
-     * {@link NearestCentroidAssigner} (the same code as a soup's, so the same answer).
+     * {@link NearestCentroidAssigner} (the same code as a soup's, so the same answer), in batches
+     * of {@value #BATCH}. A document the embedder cannot read (blank, or blank in what it reads)
+     * gets {@value #UNREADABLE}: it says nothing about a domain.
      */
     public static Dataset<Row> assign(Dataset<Row> docs, EmbedderSpec embedder, Centroids centroids) {
         String centroidSpec = centroids.toJson();
         StructType schema = docs.schema().add("cluster", DataTypes.IntegerType, false);
         JavaRDD<Row> rows = docs.toJavaRDD().mapPartitions(it -> {
-            NearestCentroidAssigner a =
-                    new NearestCentroidAssigner(embedder.create(), Centroids.fromJson(centroidSpec), 0);
-            List<Row> part = drain(it);
-            int[] c = part.isEmpty() ? new int[0] : a.assign(texts(part));
-            List<Row> out = new ArrayList<>(part.size());
-            for (int i = 0; i < part.size(); i++) {
-                out.add(appended(part.get(i), c[i]));
-            }
-            return out.iterator();
+            Embedder e = embedder.create();
+            NearestCentroidAssigner a = new NearestCentroidAssigner(e, Centroids.fromJson(centroidSpec), 0);
+            return inBatches(it, part -> {
+                List<Row> readable = new ArrayList<>(part.size());
+                for (Row r : part) {
+                    if (readable(e, r.getString(1))) {
+                        readable.add(r);
+                    }
+                }
+                int[] c = readable.isEmpty() ? new int[0] : a.assign(texts(readable));
+                List<Row> out = new ArrayList<>(part.size());
+                int next = 0;
+                for (Row r : part) {
+                    boolean read = next < readable.size() && readable.get(next) == r;
+                    out.add(appended(r, read ? c[next++] : UNREADABLE));
+                }
+                return out;
+            });
         });
         return docs.sparkSession().createDataFrame(rows, schema);
     }
@@ -146,17 +184,18 @@ public final class SparkCorpusPipeline {
         StructType schema = embedded.schema().add("cluster", DataTypes.IntegerType, false);
         JavaRDD<Row> rows = embedded.toJavaRDD().mapPartitions(it -> {
             Centroids c = Centroids.fromJson(centroidSpec);
-            List<Row> part = drain(it);
-            float[][] x = new float[part.size()][];
-            for (int i = 0; i < x.length; i++) {
-                x[i] = toFloats(((Vector) part.get(i).get(features)).toArray());
-            }
-            int[] nearest = x.length == 0 ? new int[0] : c.nearest(x);
-            List<Row> out = new ArrayList<>(part.size());
-            for (int i = 0; i < part.size(); i++) {
-                out.add(appended(part.get(i), nearest[i]));
-            }
-            return out.iterator();
+            return inBatches(it, part -> {
+                float[][] x = new float[part.size()][];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = toFloats(((Vector) part.get(i).get(features)).toArray());
+                }
+                int[] nearest = c.nearest(x);
+                List<Row> out = new ArrayList<>(part.size());
+                for (int i = 0; i < part.size(); i++) {
+                    out.add(appended(part.get(i), nearest[i]));
+                }
+                return out;
+            });
         });
         return embedded.sparkSession().createDataFrame(rows, schema);
     }
@@ -172,38 +211,71 @@ public final class SparkCorpusPipeline {
 
     /**
      * The paper's Algorithm 3 at scale: the share of a specialist set's documents nearest to each
-     * centroid, plus {@code smoothing} per centroid, normalised: the h to instantiate.
+     * centroid, plus {@code smoothing} per centroid, normalised: the h to instantiate. As {@link
+     * NearestCentroidAssigner#domainWeights}: documents the embedder cannot read are left out, and
+     * a set that is empty or holds no readable text is refused.
      */
     public static double[] histogram(
             Dataset<Row> specialistDocs, EmbedderSpec embedder, Centroids centroids, double smoothing) {
         if (!(smoothing >= 0) || Double.isInfinite(smoothing)) {
             throw new IllegalArgumentException("smoothing must be >= 0, got " + smoothing);
         }
-        double[] h = new double[centroids.k()];
+        long[] counts = new long[centroids.k()];
+        long documents = 0;
+        long counted = 0;
         for (Row r : assign(specialistDocs, embedder, centroids)
                 .groupBy("cluster")
                 .count()
                 .collectAsList()) {
-            h[r.getInt(0)] = r.getLong(1);
+            documents += r.getLong(1);
+            if (r.getInt(0) != UNREADABLE) {
+                counts[r.getInt(0)] = r.getLong(1);
+                counted += r.getLong(1);
+            }
         }
-        double total = 0;
-        for (int i = 0; i < h.length; i++) {
-            h[i] += smoothing;
-            total += h[i];
-        }
-        if (total == 0) {
+        if (documents == 0) {
             throw new IllegalArgumentException("the specialist set is empty: give at least one document");
         }
+        if (counted == 0) {
+            throw new IllegalArgumentException(
+                    "the specialist set holds no text: all " + documents + " of its documents are empty or blank");
+        }
+        double[] h = new double[counts.length];
+        double total = counted + counts.length * smoothing;
         for (int i = 0; i < h.length; i++) {
-            h[i] /= total;
+            h[i] = (counts[i] + smoothing) / total;
         }
         return h;
     }
 
-    private static List<Row> drain(Iterator<Row> it) {
-        List<Row> rows = new ArrayList<>();
-        it.forEachRemaining(rows::add);
-        return rows;
+    /**
+     * The rows of {@code it} mapped {@value #BATCH} at a time by {@code f}, lazily: a partition is
+     * never held whole, and an empty one makes no call.
+     */
+    private static Iterator<Row> inBatches(Iterator<Row> it, Function<List<Row>, List<Row>> f) {
+        return new Iterator<>() {
+            private Iterator<Row> done = Collections.emptyIterator();
+
+            @Override
+            public boolean hasNext() {
+                while (!done.hasNext() && it.hasNext()) {
+                    List<Row> batch = new ArrayList<>(BATCH);
+                    while (batch.size() < BATCH && it.hasNext()) {
+                        batch.add(it.next());
+                    }
+                    done = f.apply(batch).iterator();
+                }
+                return done.hasNext();
+            }
+
+            @Override
+            public Row next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return done.next();
+            }
+        };
     }
 
     private static List<String> texts(List<Row> rows) {

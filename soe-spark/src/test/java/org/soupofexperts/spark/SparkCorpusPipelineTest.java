@@ -2,11 +2,15 @@ package org.soupofexperts.spark;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,6 +21,7 @@ import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -153,5 +158,120 @@ class SparkCorpusPipelineTest {
             assertEquals(mode, summary.get("mode").getAsString());
             assertTrue(summary.get("purity").getAsDouble() > 0.9, mode + ": " + summary);
         }
+    }
+
+    /**
+     * MiniLM refuses an empty list and a text blank in its opening: a partition with no documents
+     * is skipped, and such documents are left out of the embeddings, get cluster -1, and are left
+     * out of the histogram, as the single-machine assigner leaves them out.
+     */
+    @Test
+    void miniLmSkipsEmptyPartitionsAndLeavesOutDocumentsItCannotRead() throws IOException {
+        EmbedderSpec emb = EmbedderSpec.miniLm(64);
+        List<String> texts = List.of(
+                "the cat sat on the mat and purred",
+                "   \n\t ",
+                " ".repeat(100) + "text past the opening the embedder reads",
+                "stock prices fell sharply in early trading",
+                "a dog chased the cat around the garden",
+                "bond yields rose as markets slid");
+        Path file = dir.resolve("blank.jsonl");
+        StringBuilder lines = new StringBuilder();
+        for (String t : texts) {
+            JsonObject o = new JsonObject();
+            o.addProperty("text", t);
+            lines.append(o).append('\n');
+        }
+        Files.writeString(file, lines.toString());
+        // Far more partitions than documents: most are empty.
+        Dataset<Row> docs =
+                SparkCorpusPipeline.read(spark, file.toString(), "text", null).repartition(16);
+        assertEquals(4, SparkCorpusPipeline.embed(docs, emb).count(), "the two unreadable documents are left out");
+        Centroids centroids = Centroids.ofDomains(
+                emb.create(), List.of(List.of(texts.get(0), texts.get(4)), List.of(texts.get(3), texts.get(5))));
+        List<Row> assigned = byId(SparkCorpusPipeline.assign(docs, emb, centroids));
+        NearestCentroidAssigner single = new NearestCentroidAssigner(emb.create(), centroids, 0.5);
+        for (Row r : assigned) {
+            String text = r.getString(1);
+            int expected = text.equals(texts.get(1)) || text.equals(texts.get(2))
+                    ? SparkCorpusPipeline.UNREADABLE
+                    : single.assign(List.of(text))[0];
+            assertEquals(expected, r.getInt(3), "document " + r.getLong(0));
+        }
+        assertArrayEquals(single.domainWeights(texts), SparkCorpusPipeline.histogram(docs, emb, centroids, 0.5), 1e-12);
+        Dataset<Row> blank = docs.where(functions.col("id").isin(1L, 2L));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> SparkCorpusPipeline.histogram(blank, emb, centroids, 0.5));
+        assertTrue(e.getMessage().contains("all 2 of its documents are empty or blank"), e.getMessage());
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> SparkCorpusPipeline.histogram(docs.limit(0), emb, centroids, 0.5));
+        assertTrue(e.getMessage().contains("the specialist set is empty"), e.getMessage());
+    }
+
+    /** A partition larger than a batch is assigned in batches, in order, with nothing lost. */
+    @Test
+    void aPartitionOfManyBatchesIsAssignedWholeAndInOrder() {
+        EmbedderSpec emb = EmbedderSpec.hashed(HashedNgramEmbedder.defaults());
+        Dataset<Row> one = SparkCorpusPipeline.read(spark, corpus.toString(), "text", "meta.pile_set_name")
+                .coalesce(1);
+        Dataset<Row> many =
+                one.union(one).union(one).union(one).union(one).union(one).coalesce(1);
+        long n = many.count();
+        assertTrue(n > 1 + SparkCorpusPipeline.BATCH, "more rows than a batch: " + n);
+        Centroids centroids =
+                SparkCorpusPipeline.ofLabels(SparkCorpusPipeline.embed(one, emb), SYNTH.domainNames(), emb.id());
+        List<Row> rows = SparkCorpusPipeline.assignEmbedded(SparkCorpusPipeline.embed(many, emb), centroids)
+                .collectAsList();
+        assertEquals(n, rows.size());
+        List<String> texts = rows.stream().map(r -> r.getString(1)).toList();
+        int[] single = new NearestCentroidAssigner(emb.create(), centroids, 0).assign(texts);
+        for (int i = 0; i < rows.size(); i++) {
+            assertEquals(single[i], rows.get(i).getInt(4), "row " + i);
+        }
+    }
+
+    /** In --labels mode a document without a label is refused by its id before any embedding. */
+    @Test
+    void theJobRefusesUnlabelledDocumentsInLabelsModeAndWritesNoPurityWithoutLabels() throws IOException {
+        Path file = dir.resolve("unlabelled.jsonl");
+        StringBuilder lines = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            JsonObject o = new JsonObject();
+            o.addProperty("text", SYNTH.document(i % K, i, 30));
+            JsonObject meta = new JsonObject();
+            meta.addProperty("pile_set_name", i == 5 ? " " : SYNTH.domainNames().get(i % K));
+            o.add("meta", meta);
+            lines.append(o).append('\n');
+        }
+        Files.writeString(file, lines.toString());
+        Path out = dir.resolve("job-unlabelled");
+        String[] args = {"--input", file.toString(), "--out", out.toString(), "--labels", "--master", "local[2]"};
+        CommandLine cl = new CommandLine(new SparkCorpusJob());
+        StringWriter err = new StringWriter();
+        cl.setErr(new PrintWriter(err));
+        assertEquals(1, cl.execute(args));
+        assertTrue(err.toString().contains("1 documents have no label in field 'meta.pile_set_name'"), err.toString());
+        assertFalse(Files.exists(out.resolve("centroids.json")), "refused before any work");
+
+        String[] kmeans = {
+            "--input",
+            file.toString(),
+            "--out",
+            out.toString(),
+            "--k",
+            "2",
+            "--domain-field",
+            "-",
+            "--master",
+            "local[2]"
+        };
+        assertEquals(0, new CommandLine(new SparkCorpusJob()).execute(kmeans));
+        JsonObject summary = JsonParser.parseString(Files.readString(out.resolve("summary.json")))
+                .getAsJsonObject();
+        assertTrue(summary.get("purity").isJsonNull(), summary.toString());
+        assertEquals(
+                List.of("cluster-00", "cluster-01"),
+                Centroids.load(out.resolve("centroids.json")).names());
     }
 }

@@ -1,6 +1,7 @@
 package org.soupofexperts.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.luben.zstd.ZstdOutputStream;
@@ -244,17 +245,37 @@ class SparkTokenStoreTest {
                     TokenStore.open(out.resolve("tokens")).domains().names());
         }
         Path out = dir.resolve("job-user");
-        Files.createDirectories(out.resolve("tokens"));
-        Files.writeString(out.resolve("tokens").resolve("notes.txt"), "mine");
-        CommandLine cl = new CommandLine(new SparkCorpusJob());
-        int code = cl.execute("--input", corpus.toString(), "--out", out.toString(), "--k", "3", "--tokens");
-        assertEquals(1, code);
-        assertEquals("mine", Files.readString(out.resolve("tokens").resolve("notes.txt")));
+        Path tokens = out.resolve("tokens");
+        Files.createDirectories(tokens);
+        // What a failed run leaves (shards and a temporary file, no manifest) is this job's: replaced.
+        Files.writeString(tokens.resolve("train-c0-p3.tok"), "partial");
+        Files.writeString(tokens.resolve(".valid-c1-p0.idx.tmp-7"), "partial");
+        String[] job = {"--input", corpus.toString(), "--out", out.toString(), "--k", "3", "--tokens"};
+        assertEquals(0, new CommandLine(new SparkCorpusJob()).execute(job));
+        assertFalse(Files.exists(tokens.resolve("train-c0-p3.tok")), "the failed run's shard is gone");
+        assertEquals(K * PER_DOMAIN, documents(TokenStore.open(tokens)));
+        // A user's file next to a store: refused before anything is deleted, the manifest included.
+        Files.writeString(tokens.resolve("notes.txt"), "mine");
+        StringWriter refused = new StringWriter();
+        CommandLine cl = new CommandLine(new SparkCorpusJob()).setErr(new PrintWriter(refused));
+        assertEquals(1, cl.execute(job));
+        assertTrue(
+                refused.toString().contains("notes.txt, which this job's token store never has"), refused.toString());
+        assertEquals("mine", Files.readString(tokens.resolve("notes.txt")));
+        assertEquals(K * PER_DOMAIN, documents(TokenStore.open(tokens)), "the store is untouched");
         // Bad options fail at once, before any Spark work, and say which option.
         StringWriter err = new StringWriter();
         CommandLine bad = new CommandLine(new SparkCorpusJob()).setErr(new PrintWriter(err));
         assertEquals(1, bad.execute("--input", corpus.toString(), "--out", out.toString(), "--valid-fraction", "1.5"));
         assertTrue(err.toString().contains("--valid-fraction must be in [0, 1)"), err.toString());
+    }
+
+    private static long documents(TokenStore s) {
+        long docs = 0;
+        for (int d = 0; d < s.domains().count(); d++) {
+            docs += s.trainDocuments(d) + s.validDocuments(d);
+        }
+        return docs;
     }
 
     @Test

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -20,6 +20,8 @@ import org.soupofexperts.core.internal.Djl;
 public final class KMeans {
 
     private static final Logger LOG = LoggerFactory.getLogger(KMeans.class);
+    /** Most distances held at once in an assignment (64 MiB of floats). */
+    private static final int DISTANCES = 1 << 24;
 
     private KMeans() {}
 
@@ -47,7 +49,7 @@ public final class KMeans {
                 }
                 labels = next;
                 NDArray previous = c;
-                c = step(m, xs, c, labels, k, d);
+                c = step(m, x, c, labels, k, d);
                 previous.close();
             }
             LOG.info("k-means: {} points, k={}, {} iterations", n, k, it);
@@ -60,36 +62,64 @@ public final class KMeans {
         }
     }
 
-    /** One Lloyd update; its temporaries are freed before it returns (only the new centroids live). */
-    private static NDArray step(NDManager m, NDArray xs, NDArray c, int[] labels, int k, int d) {
-        float[] cnt;
-        float[] newC;
-        try (Djl.Scope scope = Djl.scope()) {
-            NDArray oneHot = m.create(labels).oneHot(k, DataType.FLOAT32); // [n, k]
-            cnt = oneHot.sum(new int[] {0}).toFloatArray();
-            newC = oneHot.transpose().matMul(xs).toFloatArray(); // [k, d] sums
-        }
-        float[] old = c.toFloatArray();
-        for (int j = 0; j < k; j++) {
+    /**
+     * One Lloyd update: each centroid the mean of its rows (summed in double, in row order), or
+     * unchanged when it has none. No n x k array: a one-hot matrix of the labels would take
+     * gigabytes at k in the thousands.
+     */
+    private static NDArray step(NDManager m, float[][] x, NDArray c, int[] labels, int k, int d) {
+        double[] sums = new double[k * d];
+        long[] cnt = new long[k];
+        for (int i = 0; i < x.length; i++) {
+            int base = labels[i] * d;
+            cnt[labels[i]]++;
             for (int t = 0; t < d; t++) {
-                // An empty cluster keeps its centroid rather than collapsing to 0.
-                newC[j * d + t] = cnt[j] > 0 ? newC[j * d + t] / cnt[j] : old[j * d + t];
+                sums[base + t] += x[i][t];
+            }
+        }
+        float[] newC = c.toFloatArray();
+        for (int j = 0; j < k; j++) {
+            if (cnt[j] == 0) {
+                continue; // an empty cluster keeps its centroid rather than collapsing to 0
+            }
+            for (int t = 0; t < d; t++) {
+                newC[j * d + t] = (float) (sums[j * d + t] / cnt[j]);
             }
         }
         return m.create(newC, new Shape(k, d));
     }
 
-    /** Nearest centroid of each row: argmin_j |c_j|^2 - 2 x.c_j (|x|^2 does not change it). */
+    /**
+     * Nearest centroid of each row: argmin_j |c_j|^2 - 2 x.c_j (|x|^2 does not change it), over
+     * chunks of rows so that the distances never take more than {@value #DISTANCES} values at once.
+     */
     static int[] assign(NDArray xs, NDArray cs) {
-        long[] idx;
+        return assign(xs, cs, DISTANCES);
+    }
+
+    /** {@link #assign(NDArray, NDArray)} with at most {@code distances} values at once (at least one row). */
+    static int[] assign(NDArray xs, NDArray cs, int distances) {
+        int n = (int) xs.getShape().get(0);
+        int k = (int) cs.getShape().get(0);
+        int rows = Math.max(1, distances / k);
+        int[] out = new int[n];
         try (Djl.Scope scope = Djl.scope()) {
-            NDArray dots = xs.matMul(cs.transpose());
-            NDArray scores = dots.mul(Djl.scalar(dots, -2)).add(cs.square().sum(new int[] {1}));
-            idx = scores.argMin(1).toLongArray();
-        }
-        int[] out = new int[idx.length];
-        for (int i = 0; i < idx.length; i++) {
-            out[i] = (int) idx[i];
+            NDArray ct = cs.transpose();
+            NDArray norms = cs.square().sum(new int[] {1});
+            for (int from = 0; from < n; from += rows) {
+                int to = Math.min(n, from + rows);
+                try (Djl.Scope chunk = Djl.scope()) {
+                    // In place: one array of the chunk's distances, not three.
+                    NDArray dots = xs.get(new NDIndex("{}:{}", from, to)).matMul(ct);
+                    long[] idx = dots.muli(Djl.scalar(dots, -2))
+                            .addi(norms)
+                            .argMin(1)
+                            .toLongArray();
+                    for (int i = 0; i < idx.length; i++) {
+                        out[from + i] = (int) idx[i];
+                    }
+                }
+            }
         }
         return out;
     }

@@ -124,9 +124,11 @@ final class FoldRun {
         PacedTraining pacing = new PacedTraining(
                 n -> p.plan(sampler, pi, n, s.soupLearningRate()),
                 n -> p.plan(sampler, MetaDistributions.fixed(natural), n, genericLr));
-        try (SoupOfExperts warm = p.newSoup(training.domains().count());
-                DenseModel pace = p.newGeneric()) {
-            return pacing.train(soup, warm, pace, s.steps(), probe);
+        try (DenseModel pace = p.newGeneric()) {
+            try (SoupOfExperts throwaway = p.newSoup(training.domains().count())) {
+                pacing.warmUp(throwaway, pace, s.steps());
+            }
+            return pacing.train(soup, pace, s.steps(), probe);
         }
     }
 

@@ -553,10 +553,11 @@ public final class LeaveDomainsOut {
 
         /**
          * Also train the generic model for the soup's wall time (default false). The soup then
-         * trains in {@value PacedTraining#TURNS} turns, each resumed from a checkpoint in a temporary
-         * folder (deleted after) and followed by a model of the generic shape trained until its
-         * training time caught up; the generic steps so counted are the equal-time model's budget.
-         * This costs about one more soup's time per fold.
+         * trains in {@value PacedTraining#TURNS} turns, each after the first resumed from the last
+         * one's checkpoint in a temporary folder (deleted after; one checkpoint of the soup's
+         * weights and optimizer state at a time), and each followed by a model of the generic shape
+         * trained until its training time caught up; the generic steps so counted are the
+         * equal-time model's budget. This costs about one more soup's time per fold.
          */
         public Builder equalTime(boolean on) {
             equalTime = on;

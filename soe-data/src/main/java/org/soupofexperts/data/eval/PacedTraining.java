@@ -52,20 +52,28 @@ final class PacedTraining {
     }
 
     /**
-     * Trains {@code soup} for {@code steps} in turns, each followed by a turn of {@code pace} of the
-     * same training time, after an untimed warm-up of {@code warmSoup} and {@code pace}. The soup's
-     * plan gets {@code probe} (null: none); its measurements are left out of the training time.
+     * An untimed warm-up of a throwaway soup and of the pace model, so that neither pays the
+     * process's cold start (compilation, LibTorch's set-up) in its first turn.
      */
-    Paced train(SoupOfExperts soup, SoupOfExperts warmSoup, DenseModel pace, int steps, SpecializationProbe probe) {
-        warmSoup.train(soupPlan.apply(Math.min(WARM_UP, steps)).build());
+    void warmUp(SoupOfExperts throwaway, DenseModel pace, int steps) {
+        throwaway.train(soupPlan.apply(Math.min(WARM_UP, steps)).build());
         pace.train(pacePlan.apply(WARM_UP).build());
+    }
+
+    /**
+     * Trains {@code soup} for {@code steps} in turns, each followed by a turn of {@code pace} of the
+     * same training time (after {@link #warmUp}). The soup's plan gets {@code probe} (null: none);
+     * its measurements are left out of the training time. The soup's checkpoints go to a temporary
+     * folder (one at a time: its weights and optimizer state), deleted when this returns.
+     */
+    Paced train(SoupOfExperts soup, DenseModel pace, int steps, SpecializationProbe probe) {
         int turns = Math.min(TURNS, steps);
         Path dir = tempDirectory();
         try {
             CheckpointPolicy policy = CheckpointPolicy.builder()
                     .directory(dir)
                     .everySteps(Integer.MAX_VALUE)
-                    .keepLast(2)
+                    .keepLast(1)
                     .build();
             int from = 0;
             double soupSeconds = 0;
@@ -126,8 +134,9 @@ final class PacedTraining {
                     .listener(e -> at[0] = e.elapsedSeconds())
                     .stopWhen(() -> at[0] >= need)
                     .build());
-            if (r.steps() == 0) {
-                throw new IllegalStateException("the pace model ran no step (interrupted?)");
+            if (r.stopped() && at[0] < need) {
+                // Stopped by an interrupt, not by its time: every further plan would stop after a step.
+                throw new IllegalStateException("the pace model's turn was interrupted");
             }
             done += r.seconds();
             steps += r.steps();

@@ -1,6 +1,7 @@
 package org.soupofexperts.data.eval;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
@@ -170,6 +171,20 @@ public final class UnseenDomains {
         /** A soup step's time over a generic step's, from the paced turns. */
         public double stepCostRatio() {
             return (soupSeconds / soupSteps) / (genericSeconds / genericSteps);
+        }
+
+        @Override
+        public String toString() {
+            return String.format(
+                    "EqualTime{turns=%d, soup %d steps in %.3f s, generic %d steps in %.3f s, generic %s,"
+                            + " soup at natural h %s}",
+                    turns,
+                    soupSteps,
+                    soupSeconds,
+                    genericSteps,
+                    genericSeconds,
+                    Arrays.toString(generic),
+                    Arrays.toString(soupNatural));
         }
     }
 

@@ -1,10 +1,15 @@
 package org.soupofexperts.data.cluster;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -12,6 +17,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.soupofexperts.core.config.Seeds;
+import org.soupofexperts.core.internal.Djl;
 
 class KMeansTest {
 
@@ -49,6 +55,42 @@ class KMeansTest {
             assertTrue(prev == null || prev == found[i], "planted cluster " + truth[i] + " split (seed " + SEED + ")");
         }
         assertEquals(k, new HashSet<>(map.values()).size(), "two planted clusters merged (seed " + SEED + ")");
+    }
+
+    @Test
+    void centroidsAreTheMeansOfTheirPoints() {
+        // Two far-apart pairs: whatever the seeding, Lloyd ends with each pair's mean.
+        float[][] x = {{0, 0}, {2, 0}, {10, 10}, {12, 11}};
+        Centroids c = KMeans.fit(x, 2, SEED, 10, "t");
+        int low = c.get(0)[0] < c.get(1)[0] ? 0 : 1;
+        assertArrayEquals(new float[] {1, 0}, c.get(low), 0f);
+        assertArrayEquals(new float[] {11, 10.5f}, c.get(1 - low), 0f);
+    }
+
+    @Test
+    void assignmentInChunksOfRowsEqualsAssignmentInOne() {
+        SplittableRandom rng = new SplittableRandom(SEED);
+        float[][] x = new float[103][5];
+        float[][] c = new float[7][5];
+        for (float[][] rows : new float[][][] {x, c}) {
+            for (float[] r : rows) {
+                for (int j = 0; j < r.length; j++) {
+                    r[j] = (float) Seeds.gaussian(rng);
+                }
+            }
+        }
+        try (NDManager m = Djl.engine().newBaseManager()) {
+            NDArray xs = m.create(Centroids.flatten(x), new Shape(103, 5));
+            NDArray cs = m.create(Centroids.flatten(c), new Shape(7, 5));
+            int[] whole = KMeans.assign(xs, cs, Integer.MAX_VALUE);
+            // 2 rows per chunk, and 1 (a budget below one row's k distances) with a last chunk of 1.
+            assertArrayEquals(whole, KMeans.assign(xs, cs, 14), "seed " + SEED);
+            assertArrayEquals(whole, KMeans.assign(xs, cs, 3), "seed " + SEED);
+            Centroids plain = new Centroids(c, "t");
+            int[] oneByOne = Arrays.stream(x).mapToInt(plain::nearest).toArray();
+            assertArrayEquals(oneByOne, whole, "seed " + SEED);
+            assertTrue(new HashSet<>(Arrays.stream(whole).boxed().toList()).size() > 3, "seed " + SEED);
+        }
     }
 
     @Test
