@@ -478,6 +478,18 @@ class SpecialistServerTest {
         };
     }
 
+    /** A {@code /loss} request sent now, once a worker holds it in a {@link #blockingAssigner}. */
+    private static CompletableFuture<HttpResponse<String>> held(SpecialistServer s, CountDownLatch entered)
+            throws InterruptedException {
+        CompletableFuture<HttpResponse<String>> sent = CLIENT.sendAsync(
+                HttpRequest.newBuilder(s.uri().resolve("loss"))
+                        .POST(HttpRequest.BodyPublishers.ofString(GOOD))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertTrue(entered.await(60, TimeUnit.SECONDS), "a worker took the request");
+        return sent;
+    }
+
     /** One worker, no queue: while it is busy, the next request gets 503 with Retry-After at once. */
     @Test
     void aFullQueueGets503AndTheBusyRequestStillCompletes() throws Exception {
@@ -486,12 +498,7 @@ class SpecialistServerTest {
         DomainAssigner blocking = blockingAssigner(Integer.MAX_VALUE, entered, release);
         ServerLimits oneWorker = ServerLimits.defaults().withWorkers(1).withQueue(0, Duration.ofSeconds(10));
         try (SpecialistServer s = server(blocking).limits(oneWorker).build().start()) {
-            CompletableFuture<HttpResponse<String>> first = CLIENT.sendAsync(
-                    HttpRequest.newBuilder(s.uri().resolve("loss"))
-                            .POST(HttpRequest.BodyPublishers.ofString(GOOD))
-                            .build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertTrue(entered.await(60, TimeUnit.SECONDS));
+            CompletableFuture<HttpResponse<String>> first = held(s, entered);
             HttpResponse<String> second = post(s, "loss", GOOD);
             assertEquals(503, second.statusCode(), second.body());
             assertEquals("1", second.headers().firstValue("Retry-After").orElse(""));
@@ -512,12 +519,7 @@ class SpecialistServerTest {
         DomainAssigner firstBlocks = blockingAssigner(1, entered, release);
         ServerLimits oneWorker = ServerLimits.defaults().withWorkers(1).withQueue(1, Duration.ofMillis(200));
         try (SpecialistServer s = server(firstBlocks).limits(oneWorker).build().start()) {
-            CompletableFuture<HttpResponse<String>> first = CLIENT.sendAsync(
-                    HttpRequest.newBuilder(s.uri().resolve("loss"))
-                            .POST(HttpRequest.BodyPublishers.ofString(GOOD))
-                            .build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertTrue(entered.await(60, TimeUnit.SECONDS));
+            CompletableFuture<HttpResponse<String>> first = held(s, entered);
             for (int i = 0; i < 2; i++) {
                 // The second time the queue's one place must be free again.
                 String waited = rawPost(s, "127.0.0." + (2 + i), "/loss", GOOD);
@@ -545,12 +547,7 @@ class SpecialistServerTest {
         ServerLimits onePerClient = ServerLimits.defaults().withMaxInFlightPerClient(1);
         try (SpecialistServer s =
                 server(firstBlocks).limits(onePerClient).build().start()) {
-            CompletableFuture<HttpResponse<String>> first = CLIENT.sendAsync(
-                    HttpRequest.newBuilder(s.uri().resolve("loss"))
-                            .POST(HttpRequest.BodyPublishers.ofString(GOOD))
-                            .build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertTrue(entered.await(60, TimeUnit.SECONDS));
+            CompletableFuture<HttpResponse<String>> first = held(s, entered);
             HttpResponse<String> again = post(s, "loss", GOOD);
             assertEquals(429, again.statusCode(), again.body());
             assertEquals("1", again.headers().firstValue("Retry-After").orElse(""));
