@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -219,10 +220,16 @@ public final class SparkCorpusJob implements Callable<Integer> {
      * otherwise become a domain of their own (null sorts first), or fail the token store at its end.
      */
     private void checkLabels(Dataset<Row> docs) {
-        Dataset<Row> unlabelled = docs.where(functions
-                .col("domain")
-                .isNull()
-                .or(functions.trim(functions.col("domain")).equalTo("")));
+        // The distinct labels are few; checked in Java, blank as Centroids.withNames means it
+        // (Spark's trim strips spaces only, not tabs or line breaks).
+        List<String> blank = docs.select("domain").distinct().as(Encoders.STRING()).collectAsList().stream()
+                .filter(l -> l != null && l.isBlank())
+                .toList();
+        Column none = functions.col("domain").isNull();
+        for (String b : blank) {
+            none = none.or(functions.col("domain").equalTo(b));
+        }
+        Dataset<Row> unlabelled = docs.where(none);
         long n = unlabelled.count();
         if (n > 0) {
             long first = unlabelled.agg(functions.min("id")).first().getLong(0);

@@ -237,8 +237,8 @@ public final class SparkCorpusPipeline {
             throw new IllegalArgumentException("the specialist set is empty: give at least one document");
         }
         if (counted == 0) {
-            throw new IllegalArgumentException(
-                    "the specialist set holds no text: all " + documents + " of its documents are empty or blank");
+            throw new IllegalArgumentException("the specialist set holds no text: all " + documents
+                    + " of its documents are empty or blank in what the embedder reads");
         }
         double[] h = new double[counts.length];
         double total = counted + counts.length * smoothing;

@@ -240,7 +240,10 @@ class SparkCorpusPipelineTest {
             JsonObject o = new JsonObject();
             o.addProperty("text", SYNTH.document(i % K, i, 30));
             JsonObject meta = new JsonObject();
-            meta.addProperty("pile_set_name", i == 5 ? " " : SYNTH.domainNames().get(i % K));
+            // Spark's trim would see the space as blank but not the tab.
+            meta.addProperty(
+                    "pile_set_name",
+                    i == 5 ? " " : i == 6 ? "\t" : SYNTH.domainNames().get(i % K));
             o.add("meta", meta);
             lines.append(o).append('\n');
         }
@@ -251,7 +254,9 @@ class SparkCorpusPipelineTest {
         StringWriter err = new StringWriter();
         cl.setErr(new PrintWriter(err));
         assertEquals(1, cl.execute(args));
-        assertTrue(err.toString().contains("1 documents have no label in field 'meta.pile_set_name'"), err.toString());
+        assertTrue(
+                err.toString().contains("2 documents have no label in field 'meta.pile_set_name' (the first has id 5)"),
+                err.toString());
         assertFalse(Files.exists(out.resolve("centroids.json")), "refused before any work");
 
         String[] kmeans = {
