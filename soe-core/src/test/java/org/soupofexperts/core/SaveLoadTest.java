@@ -211,13 +211,18 @@ class SaveLoadTest {
         assertMessage(tmp.resolve("nowhere"), "is not a directory");
     }
 
+    /** Saves the specialist of a freshly trained soup at {@code h} to {@code dir}. */
+    private static void saveSpecialist(Path dir, double[] h) throws IOException {
+        try (SoupOfExperts soup = trainedSoup();
+                Specialist s = soup.instantiate(h)) {
+            s.save(dir);
+        }
+    }
+
     @Test
     void aSpecialistDirectoryIsNotASoup() throws IOException {
         Path dir = tmp.resolve("spec");
-        try (SoupOfExperts soup = trainedSoup();
-                Specialist s = soup.instantiate(new double[] {1, 0})) {
-            s.save(dir);
-        }
+        saveSpecialist(dir, new double[] {1, 0});
         assertMessage(dir, "holds a saved specialist, not a soup");
     }
 
@@ -365,10 +370,7 @@ class SaveLoadTest {
     @Test
     void aForgedProvenanceIsRefusedWhenTheModelIsLoadedNotWhenItIsRead() throws IOException {
         Path dir = tmp.resolve("spec");
-        try (SoupOfExperts soup = trainedSoup();
-                Specialist s = soup.instantiate(new double[] {0.25, 0.75})) {
-            s.save(dir);
-        }
+        saveSpecialist(dir, new double[] {0.25, 0.75});
         Path manifest = dir.resolve(ArtifactDirectory.MANIFEST);
         String original = Files.readString(manifest);
         forge(manifest, original, m -> {
@@ -530,10 +532,7 @@ class SaveLoadTest {
         try (DenseModel plain = DenseModel.create(ToyDomains.tinyModel(), 3)) {
             plain.save(tmp.resolve("plain"));
         }
-        try (SoupOfExperts soup = trainedSoup();
-                Specialist s = soup.instantiate(new double[] {0.5, 0.5})) {
-            s.save(tmp.resolve("specialist"));
-        }
+        saveSpecialist(tmp.resolve("specialist"), new double[] {0.5, 0.5});
         try (DenseModel back = DenseModel.load(tmp.resolve("specialist"))) {
             assertTrue(back instanceof Specialist, "a soup's specialist loads as a Specialist");
             assertArrayEquals(new double[] {0.5, 0.5}, ((Specialist) back).domainWeights(), 1e-12);
